@@ -1,0 +1,43 @@
+import type { Inputs, InputSpec } from './inputs/spec.js';
+import type { Logger } from './io/log.js';
+import type { RunContext } from './results/context.js';
+
+/** What the engine needs from the outside world, handed in by the action or the CLI. */
+export interface Environment {
+  log: Logger;
+  context: RunContext;
+  /** Environment variables (for secrets named by inputs, e.g. an API key variable). */
+  env: NodeJS.ProcessEnv;
+  /** Registers a secret so the runner masks it in logs (a no-op on the CLI). */
+  setSecret(value: string): void;
+  /** Where the process is running: decides defaults such as the report mode. */
+  runner: 'actions' | 'cli';
+}
+
+export interface CommandOutcome {
+  /** Action outputs by kebab-case name; the CLI prints them as `name=value`. */
+  outputs: Record<string, string>;
+  /** Markdown for the job summary (Actions) or the terminal (CLI). */
+  summary?: string;
+  /** Set when the command must exit 1 (a failing verdict); says why in one line. */
+  failure?: string;
+}
+
+/**
+ * One capability of the suite, shared by its GitHub Action and its CLI command. The input
+ * names are the action's `with:` keys and the CLI's `--flags`.
+ */
+export interface Command<S extends InputSpec = InputSpec> {
+  name: string;
+  /** One line: what the command does. Goes into action.yml and `--help`. */
+  description: string;
+  inputs: S;
+  /** Output names and what they hold. */
+  outputs: Readonly<Record<string, string>>;
+  run(inputs: Inputs<S>, environment: Environment): Promise<CommandOutcome>;
+}
+
+/** Declares a command with its input types inferred from the spec. */
+export function defineCommand<const S extends InputSpec>(command: Command<S>): Command<S> {
+  return command;
+}

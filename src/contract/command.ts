@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { defineCommand } from '../command.js';
+import { loadConfig } from '../config/load.js';
+import { withProvenance } from '../results/provenance.js';
+import { writeResult } from '../results/store.js';
+import { checkContract } from './check.js';
+import { renderContractSummary } from './summary.js';
+
+export const contractCommand = defineCommand({
+  name: 'contract',
+  description: "Validate a model contract and its compatibility with the production version",
+  inputs: {
+    contract: { kind: 'string', required: true, description: 'Path of the candidate contract file (YAML).' },
+    production: {
+      kind: 'string',
+      default: 'git:base',
+      description:
+        "The production contract: a path; git:<ref> to read the candidate's path at a commit (git:base is the pull request's base commit); or none for a first release.",
+    },
+    'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+    'check-id': { kind: 'string', default: 'contract', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
+    config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+  },
+  outputs: {
+    verdict: 'pass, marginal, fail or error.',
+    'required-bump': 'The smallest version bump the changes need: major, minor, patch or none.',
+    'reindex-required': 'true when the embedding space changed and vectors must be re-indexed.',
+    'result-file': 'Path of the result JSON.',
+  },
+  async run(inputs, environment) {
+    const startedAt = new Date();
+    const workspace = environment.context.workspace;
+    const { config } = await loadConfig(inputs.config, workspace);
+    const outcome = await checkContract({
+      contractPath: inputs.contract,
+      production: inputs.production,
+      checkId: inputs.checkId,
+      config: config.contract ?? {},
+      environment,
+    });
+    const result = withProvenance(
+      outcome.result,
+      environment.context,
+      { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest },
+      startedAt,
+    );
+    const file = await writeResult(resolve(workspace, inputs.resultsDir), result);
+    return {
+      outputs: {
+        verdict: result.verdict,
+        'required-bump': outcome.requiredBump,
+        'reindex-required': String(outcome.reindexRequired),
+        'result-file': file,
+      },
+      summary: renderContractSummary(result),
+      ...(result.verdict === 'fail' || result.verdict === 'error' ? { failure: result.summary } : {}),
+    };
+  },
+});

@@ -1,0 +1,30 @@
+/** Types of `schemas/contract.schema.json` (`model-gates/contract@1`). Keep the two in step. */
+
+export interface EmbeddingSpace {
+  dimension: number;
+  dtype: 'float32' | 'float16' | 'bfloat16' | 'int8' | 'uint8' | 'binary';
+  normalized: boolean;
+  metric: 'cosine' | 'dot' | 'euclidean';
+  space: string;
+}
+
+export interface Contract {
+  apiVersion: 'model-gates/contract@1';
+  name: string;
+  version: string;
+  description?: string;
+  task: string;
+  artifact: { uri: string; digest: string; format?: string };
+  embedding?: EmbeddingSpace;
+  io: { input: Record<string, unknown>; output: Record<string, unknown> };
+  limits?: { maxInputTokens?: number; p95LatencyMs?: number; memoryMb?: number; batchSize?: number };
+  lineage?: {
+    trainingData?: string;
+    codeCommit?: string;
+    baseModel?: string;
+    hyperparameters?: Record<string, unknown>;
+    evaluation?: Record<string, unknown>;
+  };
+  owners?: string[];
+  examples?: { name?: string; input: unknown }[];
+}
