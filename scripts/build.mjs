@@ -36,6 +36,12 @@ await Promise.all(
     for (let job = queue.shift(); job; job = queue.shift()) await ncc(job[0], job[1]);
   }),
 );
+// A bundle is one self-contained file. Anything else means ncc copied an asset it guessed
+// from a path expression, which would ship a stray file and differ between checkouts.
+for (const [, outDir] of jobs) {
+  const extra = (await readdir(join(root, outDir), { recursive: true })).filter((f) => f !== 'index.js' && f !== 'package.json');
+  if (extra.length > 0) throw new Error(`${outDir} has unexpected files: ${extra.join(', ')}`);
+}
 // The CLI bundle is the package's bin.
 const cli = join(root, 'dist', 'cli', 'index.js');
 const cliText = await readFile(cli, 'utf8');

@@ -37918,7 +37918,8 @@ const DEFAULT_CONFIG_FILE = 'model-gates.yml';
 async function loadConfig(path, workspace) {
     let file = path;
     if (!file) {
-        const fallback = __nccwpck_require__.ab + "main/" + workspace + '/model-gates.yml';
+        // Joined by hand: ncc's asset relocator would otherwise bundle a copy of the file.
+        const fallback = `${workspace}${external_node_path_.sep}${DEFAULT_CONFIG_FILE}`;
         try {
             await (0,promises_.access)(fallback);
             file = fallback;

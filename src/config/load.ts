@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { assertSchema } from '../io/schema.js';
 import { readYamlFile, type SourceDocument } from '../io/yaml.js';
 import type { Config } from './types.js';
@@ -21,7 +21,8 @@ export interface LoadedConfig {
 export async function loadConfig(path: string | undefined, workspace: string): Promise<LoadedConfig> {
   let file = path;
   if (!file) {
-    const fallback = resolve(workspace, DEFAULT_CONFIG_FILE);
+    // Joined by hand: ncc's asset relocator would otherwise bundle a copy of the file.
+    const fallback = `${workspace}${sep}${DEFAULT_CONFIG_FILE}`;
     try {
       await access(fallback);
       file = fallback;
