@@ -1,0 +1,31 @@
+import type { Logger } from '../io/log.js';
+import type { Matrix } from '../knn/types.js';
+
+/** One text to embed, with the suite's id for it. */
+export interface TextItem {
+  id: string;
+  text: string;
+}
+
+export interface EmbedOptions {
+  log: Logger;
+  /** Called as rows complete: `done` of `total` items. */
+  onProgress?: (done: number, total: number) => void;
+  /** Aborts the work (Ctrl-C on the CLI); the source must stop promptly and write nothing partial. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Where one model's vectors come from: files, an OpenAI-compatible endpoint, or a command.
+ * `embed` returns one row per item, in the items' order.
+ */
+export interface EmbeddingSource {
+  /** For logs and the result's provenance; never contains a secret. */
+  readonly description: string;
+  /**
+   * Identifies the model for the embedding cache (a version or artifact digest), or null
+   * when results must not be cached (e.g. files, which are read directly).
+   */
+  readonly cacheKey: string | null;
+  embed(items: readonly TextItem[], options: EmbedOptions): Promise<Matrix>;
+}

@@ -1,0 +1,21 @@
+import type { Matrix } from './types.js';
+
+/**
+ * Returns a copy of the matrix with every row scaled to unit L2 norm. A zero row stays
+ * zero (its cosine with anything is then 0, never NaN).
+ */
+export function normaliseRows(matrix: Matrix): Matrix {
+  const { rows, dim } = matrix;
+  const out = new Float32Array(matrix.data.length);
+  for (let r = 0; r < rows; r++) {
+    const base = r * dim;
+    let sum = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = matrix.data[base + j] as number;
+      sum += v * v;
+    }
+    const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+    for (let j = 0; j < dim; j++) out[base + j] = (matrix.data[base + j] as number) * scale;
+  }
+  return { data: out, rows, dim };
+}

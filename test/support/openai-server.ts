@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A fault the server answers with instead of embeddings, `times` times. */
+export interface EmbeddingFault {
+  status: 429 | 500 | 502 | 503 | 400;
+  /** Seconds, sent as `retry-after`. */
+  retryAfter?: number;
+  times: number;
+}
+
+export interface EmbeddingServerOptions {
+  /** Vector dimension returned. */
+  dimension: number;
+  /** Required `Authorization: Bearer <key>`; any request without it gets 401. */
+  apiKey?: string;
+  /** Inputs allowed in one request; more gets a 400, as real servers do. */
+  maxBatch?: number;
+  /** Milliseconds before each answer. */
+  delayMs?: number;
+  /** Overrides the vector for a text; defaults to a deterministic hash-seeded unit vector. */
+  embed?: (text: string, model: string) => number[];
+}
+
+export interface RecordedRequest {
+  model: string;
+  inputs: string[];
+  authorization: string | undefined;
+  status: number;
+}
+
+/** A deterministic unit vector for a text: the same text always maps to the same vector. */
+export function hashedVector(text: string, dimension: number): number[] {
+  const out: number[] = [];
+  let block = createHash('sha256').update(text).digest();
+  let i = 0;
+  while (out.length < dimension) {
+    if (i + 4 > block.length) {
+      block = createHash('sha256').update(block).digest();
+      i = 0;
+    }
+    out.push(block.readInt32LE(i) / 2 ** 31);
+    i += 4;
+  }
+  const norm = Math.hypot(...out) || 1;
+  return out.map((v) => v / norm);
+}
+
+/**
+ * An OpenAI-compatible embeddings server on 127.0.0.1 (`POST /v1/embeddings`, `GET /v1/models`),
+ * speaking the same JSON as OpenAI, TEI, vLLM and Ollama: `{ model, input: string | string[] }`
+ * in, `{ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage }` out.
+ * Faults (429 with retry-after, 5xx) and delays are injected per test; every request is recorded.
+ */
+export class EmbeddingServer {
+  readonly requests: RecordedRequest[] = [];
+  readonly faults: EmbeddingFault[] = [];
+  /** Most requests in flight at once: checks a client's concurrency bound. */
+  maxInFlight = 0;
+  private inFlight = 0;
+  private readonly server = createServer((req, res) => void this.handle(req, res));
+  url = '';
+
+  constructor(readonly options: EmbeddingServerOptions) {}
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      if (this.options.delayMs) await new Promise((r) => setTimeout(r, this.options.delayMs));
+      const error = (status: number, message: string, type: string, headers?: Record<string, string>) =>
+        this.send(res, status, { error: { message, type, param: null, code: null } }, headers);
+
+      if (req.method === 'GET' && req.url === '/v1/models') {
+        return this.send(res, 200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'test' }] });
+      }
+      if (req.method !== 'POST' || req.url !== '/v1/embeddings') return error(404, `no route ${req.method} ${req.url}`, 'invalid_request_error');
+
+      let body: { model?: unknown; input?: unknown };
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+      } catch {
+        return error(400, 'body is not JSON', 'invalid_request_error');
+      }
+      const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+      const model = typeof body.model === 'string' ? body.model : '';
+      const record = (status: number) =>
+        this.requests.push({ model, inputs: Array.isArray(inputs) ? inputs.map(String) : [], authorization: req.headers.authorization, status });
+
+      if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+        record(401);
+        return error(401, 'Incorrect API key provided.', 'invalid_request_error');
+      }
+      const fault = this.faults[0];
+      if (fault) {
+        if (--fault.times <= 0) this.faults.shift();
+        record(fault.status);
+        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+        return error(fault.status, fault.status === 429 ? 'Rate limit reached' : 'The server had an error', fault.status === 429 ? 'rate_limit_exceeded' : 'server_error', headers);
+      }
+      if (!Array.isArray(inputs) || inputs.length === 0 || inputs.some((t) => typeof t !== 'string')) {
+        record(400);
+        return error(400, "'input' must be a string or a non-empty array of strings", 'invalid_request_error');
+      }
+      if (this.options.maxBatch && inputs.length > this.options.maxBatch) {
+        record(400);
+        return error(400, `batch of ${inputs.length} exceeds the maximum of ${this.options.maxBatch}`, 'invalid_request_error');
+      }
+      record(200);
+      const vectors = (inputs as string[]).map((text) => this.options.embed?.(text, model) ?? hashedVector(text, this.options.dimension));
+      const tokens = (inputs as string[]).reduce((sum, t) => sum + t.split(/\s+/).length, 0);
+      this.send(res, 200, {
+        object: 'list',
+        data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+        model,
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
+      });
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
