@@ -85,6 +85,11 @@ function countBelow(diagonal: Float64Array, offDiagonal: Float64Array, x: number
   return count;
 }
 
+/**
+ * Eigenvalues, ascending, of the symmetric tridiagonal matrix with the given diagonal and
+ * off-diagonal (length d − 1), by bisection on Gershgorin bounds with Sturm counts:
+ * about 55 halvings per eigenvalue, O(d) each.
+ */
 export function tridiagonalEigenvalues(diagonal: Float64Array, offDiagonal: Float64Array): Float64Array {
   const d = diagonal.length;
   // Gershgorin bounds contain every eigenvalue.

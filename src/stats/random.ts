@@ -69,8 +69,8 @@ export function seedState(seed: number): Int32Array {
  * @param seed an integer in [0, 2^32); anything else is a RangeError.
  */
 export function createUint32Rng(seed: number): Uint32Rng {
-  const [s0, s1, s2, s3] = seedState(seed) as unknown as [number, number, number, number];
-  return xoshiro128StarStar(s0, s1, s2, s3);
+  const s = seedState(seed);
+  return xoshiro128StarStar(s[0] as number, s[1] as number, s[2] as number, s[3] as number);
 }
 
 /**
