@@ -84,8 +84,8 @@ export function exactUDistribution(m: number, n: number): Float64Array {
       const fromSecond = current[j - 1] as Float64Array; // P_{i,j-1}, length i(j-1)+1
       const a = i / (i + j);
       const b = j / (i + j);
-      for (let u = 0; u < fromFirst.length; u++) dist[u + j] += a * (fromFirst[u] as number);
-      for (let u = 0; u < fromSecond.length; u++) dist[u] += b * (fromSecond[u] as number);
+      for (let u = 0; u < fromFirst.length; u++) dist[u + j] = a * (fromFirst[u] as number);
+      for (let u = 0; u < fromSecond.length; u++) dist[u] = (dist[u] as number) + b * (fromSecond[u] as number);
       current.push(dist);
     }
     previous = current;
