@@ -224,7 +224,8 @@ export function judgeCanary(metrics: readonly CanaryMetricConfig[], samples: Rea
   } else {
     verdict = score >= passScore ? 'pass' : score >= marginalScore ? 'marginal' : 'fail';
     const failing = judged.filter((m) => m.failed);
-    reason = `score ${score} (pass ≥ ${passScore}, marginal ≥ ${marginalScore})${failing.length > 0 ? `; failing: ${failing.map((m) => `${m.name} (${m.classification})`).join(', ')}` : ''}`;
+    const passing = judged.length - failing.length;
+    reason = `${passing} of ${judged.length} metrics pass (pass at score ≥ ${passScore}, marginal at ≥ ${marginalScore})${failing.length > 0 ? `; failing: ${failing.map((m) => `${m.name} (${m.classification})`).join(', ')}` : ''}`;
   }
   return { verdict, score, reason, metrics: judged, confidence, passScore, marginalScore };
 }
