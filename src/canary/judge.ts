@@ -148,8 +148,9 @@ export function judgeMetric(metric: CanaryMetricConfig, samples: MetricSamples, 
   }
   const baselineMedian = median(baseline);
   const canaryMedian = median(canary);
-  const higher = mannWhitneyU(canary, baseline, { alternative: 'greater' });
-  const lower = mannWhitneyU(canary, baseline, { alternative: 'less' });
+  const test = mannWhitneyU(canary, baseline);
+  const higher = { pValue: test.pGreater };
+  const lower = { pValue: test.pLess };
   const { shift, interval } = hodgesLehmannShift(baseline, canary, confidence);
   const allowedShift = Math.max(tolerance * Math.abs(baselineMedian), absoluteTolerance);
   const relativeShift = baselineMedian !== 0 ? shift / Math.abs(baselineMedian) : null;
@@ -180,7 +181,7 @@ export function judgeMetric(metric: CanaryMetricConfig, samples: MetricSamples, 
     allowedShift,
     pHigher: higher.pValue,
     pLower: lower.pValue,
-    method: higher.method,
+    method: test.method,
     reason,
   };
 }

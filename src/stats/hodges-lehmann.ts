@@ -39,12 +39,46 @@ export function hodgesLehmannShift(x: ArrayLike<number>, y: ArrayLike<number>, l
     for (let j = 0; j < n2; j++) differences[k++] = (y[j] as number) - xi;
   }
   for (let j = 0; j < n2; j++) if (!Number.isFinite(y[j])) throw new RangeError(`hodgesLehmannShift: y[${j}] is not finite`);
-  differences.sort();
   const count = differences.length;
   const middle = count >> 1;
-  const shift = count % 2 === 1 ? (differences[middle] as number) : ((differences[middle - 1] as number) + (differences[middle] as number)) / 2;
+  const shift = count % 2 === 1 ? selectKth(differences, middle) : (selectKth(differences, middle - 1) + selectKth(differences, middle)) / 2;
   const z = normalQuantile((1 + level) / 2);
   const rank = Math.floor(count / 2 - z * Math.sqrt((count * (n1 + n2 + 1)) / 12));
-  const interval = rank >= 1 ? { low: differences[rank - 1] as number, high: differences[count - rank] as number, level } : null;
+  const interval = rank >= 1 ? { low: selectKth(differences, rank - 1), high: selectKth(differences, count - rank), level } : null;
   return { shift, interval };
+}
+
+/**
+ * The k-th smallest value (0-based) of `values`, which is reordered in place (Hoare's
+ * selection with a median-of-three pivot): expected O(n) time, no allocation.
+ * @throws RangeError when k is outside [0, n).
+ */
+export function selectKth(values: Float64Array, k: number): number {
+  if (!(k >= 0 && k < values.length)) throw new RangeError(`selectKth: k = ${k} is outside [0, ${values.length})`);
+  let left = 0;
+  let right = values.length - 1;
+  while (left < right) {
+    const mid = (left + right) >> 1;
+    const a = values[left] as number;
+    const b = values[mid] as number;
+    const c = values[right] as number;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else return values[k] as number;
+  }
+  return values[k] as number;
 }

@@ -24,6 +24,9 @@ export interface MannWhitneyResult {
   n2: number;
   /** p-value for the chosen alternative, in [0, 1]. */
   pValue: number;
+  /** One-sided p-values of the same method: x greater than y, x less than y. */
+  pGreater: number;
+  pLess: number;
   method: 'exact' | 'normal';
   /** Standardised statistic of the normal approximation (with the corrections applied); null when exact. */
   z: number | null;
@@ -132,21 +135,23 @@ export function mannWhitneyU(x: ArrayLike<number>, y: ArrayLike<number>, options
     const upper = tailFrom(dist, Math.ceil(u)); // P(U ≥ u)
     const lower = tailTo(dist, Math.floor(u)); // P(U ≤ u)
     const pValue = alternative === 'greater' ? upper : alternative === 'less' ? lower : Math.min(1, 2 * Math.min(upper, lower));
-    return { ...base, pValue, z: null };
+    return { ...base, pValue, pGreater: upper, pLess: lower, z: null };
   }
 
   const n = n1 + n2;
   const mean = (n1 * n2) / 2;
   const variance = ((n1 * n2) / 12) * (n + 1 - tieSum / (n * (n - 1)));
-  if (!(variance > 0)) return { ...base, pValue: 1, z: 0 };
+  if (!(variance > 0)) return { ...base, pValue: 1, pGreater: 1, pLess: 1, z: 0 };
   const sd = Math.sqrt(variance);
   const correction = options.continuity === false ? 0 : 0.5;
-  // The statistic in the direction of the alternative; two-sided takes the larger U.
-  const statistic = alternative === 'greater' ? u : alternative === 'less' ? uOther : Math.max(u, uOther);
-  const z = (statistic - mean - correction) / sd;
-  const tail = normalSurvival(z);
-  const pValue = alternative === 'two-sided' ? Math.min(1, 2 * tail) : Math.min(1, tail);
-  return { ...base, pValue, z };
+  const zGreater = (u - mean - correction) / sd;
+  const zLess = (uOther - mean - correction) / sd;
+  const pGreater = Math.min(1, normalSurvival(zGreater));
+  const pLess = Math.min(1, normalSurvival(zLess));
+  // Two-sided: the larger U against the upper tail, doubled.
+  const z = alternative === 'greater' ? zGreater : alternative === 'less' ? zLess : Math.max(zGreater, zLess);
+  const pValue = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * normalSurvival(z));
+  return { ...base, pValue, pGreater, pLess, z };
 }
 
 function tailFrom(dist: Float64Array, from: number): number {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hodgesLehmannShift } from '../../src/stats/hodges-lehmann.js';
+import { hodgesLehmannShift, selectKth } from '../../src/stats/hodges-lehmann.js';
 import { mannWhitneyU } from '../../src/stats/mann-whitney.js';
 
 describe('hodgesLehmannShift', () => {
@@ -53,5 +53,14 @@ describe('hodgesLehmannShift', () => {
     const y = [9, 10, 11, 12, 13];
     expect(hodgesLehmannShift(x, y).shift).toBe(4);
     expect(mannWhitneyU(x, y, { alternative: 'less' }).pValue).toBeLessThan(0.01);
+  });
+});
+
+describe('selectKth', () => {
+  it('finds every order statistic of a sample with ties, as sorting does', () => {
+    const values = [5, 3, 9, 3, 3, 1, 8, 2, 7, 7, 0, 4];
+    const sorted = [...values].sort((a, b) => a - b);
+    for (let k = 0; k < values.length; k++) expect(selectKth(Float64Array.from(values), k)).toBe(sorted[k]);
+    expect(() => selectKth(new Float64Array(3), 3)).toThrow(RangeError);
   });
 });

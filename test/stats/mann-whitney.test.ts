@@ -108,3 +108,18 @@ describe('mannWhitneyU, a published example', () => {
     expect(result.pValue).toBeCloseTo(0.1272061272061272, 13);
   });
 });
+
+describe('mannWhitneyU, both one-sided p-values at once', () => {
+  it('reports pGreater and pLess equal to the one-sided calls, for both methods', () => {
+    const exactX = [19, 22, 16, 29, 24];
+    const exactY = [20, 11, 17, 12];
+    const exact = mannWhitneyU(exactX, exactY);
+    expect(exact.pGreater).toBeCloseTo(0.05555555555555555, 14);
+    expect(exact.pLess).toBeCloseTo(0.9682539682539683, 14);
+    const x = [7, 8, 8, 10, 12, 11, 10, 11, 8, 11, 10, 10, 13, 9, 10, 8, 7, 12, 8, 8, 5, 10, 7, 10, 11, 10, 11, 11, 10, 9];
+    const y = [11, 11, 14, 16, 15, 9, 12, 5, 10, 10, 13, 12, 10, 7, 10, 9, 7, 11, 9, 10, 12, 11, 11, 11, 11, 9, 11, 9, 10, 12, 9, 8, 10, 12, 10, 8, 15, 13, 10, 14];
+    const normal = mannWhitneyU(x, y);
+    expect(normal.pGreater).toBeCloseTo(0.9827427512817727, 12);
+    expect(normal.pLess).toBeCloseTo(0.01777824194963972, 12);
+  });
+});
