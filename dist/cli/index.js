@@ -6140,7 +6140,7 @@ function escapeJsonPtr(str) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9847);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5021);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -6149,7 +6149,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9847:
+/***/ 5021:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -6176,7 +6176,7 @@ var ajv = __nccwpck_require__(2463);
 var dist = __nccwpck_require__(2815);
 var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
 ;// CONCATENATED MODULE: ./schemas/config.schema.json
-const config_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}}}}');
+const config_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\\"{{group}}\\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"tolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median.","type":"number","minimum":0,"default":0.05},"absoluteTolerance":{"description":"Tolerated shift in the metric\'s own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey\'s fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}}}}');
 ;// CONCATENATED MODULE: ./schemas/contract.schema.json
 const contract_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\\\d*)\\\\.(0|[1-9]\\\\d*)\\\\.(0|[1-9]\\\\d*)(-[0-9A-Za-z.-]+)?(\\\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}}');
 ;// CONCATENATED MODULE: ./schemas/result.schema.json
@@ -6594,6 +6594,1234 @@ async function readResults(dir) {
     return results;
 }
 
+;// CONCATENATED MODULE: ./src/stats/normal.ts
+/**
+ * The standard normal distribution, to double precision, with no dependency. Used by the
+ * normal approximation of rank tests and by their confidence intervals.
+ */
+const SQRT_PI = Math.sqrt(Math.PI);
+/**
+ * Complementary error function erfc(x) = 1 − erf(x), relative error below 1e-13 over the
+ * whole real line. For |x| < 2.5 it sums the everywhere-positive series
+ * erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)); beyond, it evaluates the
+ * continued fraction of erfc, which converges fast there. erfc(−x) = 2 − erfc(x).
+ */
+function erfc(x) {
+    if (Number.isNaN(x))
+        return Number.NaN;
+    if (x < 0)
+        return 2 - erfc(-x);
+    if (x < 2.5) {
+        const x2 = x * x;
+        let term = x;
+        let sum = x;
+        for (let n = 1; n < 200; n++) {
+            term *= (2 * x2) / (2 * n + 1);
+            sum += term;
+            if (term < sum * 1e-17)
+                break;
+        }
+        return 1 - ((2 / SQRT_PI) * Math.exp(-x2) * sum);
+    }
+    if (x > 27)
+        return 0;
+    // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), evaluated
+    // by the modified Lentz method.
+    const tiny = 1e-300;
+    let f = x;
+    let c = x;
+    let d = 0;
+    for (let k = 1; k < 500; k++) {
+        const a = k / 2;
+        d = x + a * d;
+        d = d === 0 ? 1 / tiny : 1 / d;
+        c = x + a / c;
+        if (c === 0)
+            c = tiny;
+        const delta = c * d;
+        f *= delta;
+        if (Math.abs(delta - 1) < 1e-16)
+            break;
+    }
+    return Math.exp(-x * x) / SQRT_PI / f;
+}
+/** P(Z > z) for a standard normal Z: the upper tail, accurate far into it (no 1 − cdf loss). */
+function normalSurvival(z) {
+    return 0.5 * erfc(z / Math.SQRT2);
+}
+/** P(Z ≤ z) for a standard normal Z. */
+function normalCdf(z) {
+    return 0.5 * erfc(-z / Math.SQRT2);
+}
+/**
+ * The standard normal quantile: z with P(Z ≤ z) = p, for 0 < p < 1 (±Infinity at 0 and 1,
+ * NaN outside). A rational first guess refined by Newton steps on normalCdf, so it is as
+ * accurate as normalCdf itself (about 1e-13 relative).
+ */
+function normalQuantile(p) {
+    if (!(p >= 0 && p <= 1))
+        return Number.NaN;
+    if (p === 0)
+        return Number.NEGATIVE_INFINITY;
+    if (p === 1)
+        return Number.POSITIVE_INFINITY;
+    if (p > 0.5)
+        return -normalQuantile(1 - p);
+    // Lower half: start from the tail approximation z ≈ −(t − (2.30753 + 0.27061 t)/(1 + 0.99229 t + 0.04481 t²)),
+    // t = √(−2 ln p) (Abramowitz & Stegun 26.2.22, error < 3e-3), then polish.
+    const t = Math.sqrt(-2 * Math.log(p));
+    let z = -(t - (2.30753 + 0.27061 * t) / (1 + 0.99229 * t + 0.04481 * t * t));
+    for (let i = 0; i < 50; i++) {
+        const density = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+        const step = (normalCdf(z) - p) / density;
+        z -= step;
+        if (Math.abs(step) < 1e-14 * Math.max(1, Math.abs(z)))
+            break;
+    }
+    return z;
+}
+
+;// CONCATENATED MODULE: ./src/stats/hodges-lehmann.ts
+
+/** Largest n₁·n₂ the pairwise differences are materialised for (8 bytes each: 400 MB). */
+const MAX_PAIRS = 50_000_000;
+/**
+ * Hodges-Lehmann estimate of the shift of y relative to x (positive: y is larger), with a
+ * confidence interval at `level` (default 0.95; 0 < level < 1).
+ *
+ * The interval uses k = ⌊n₁n₂/2 − z₍₁₊level₎/₂ · √(n₁n₂(n₁+n₂+1)/12)⌋ (no tie correction),
+ * and is [D₍ₖ₎, D₍n₁n₂+1−ₖ₎] over the sorted differences D (1-based).
+ *
+ * Memory: 8·n₁·n₂ bytes.
+ * @throws RangeError when a sample is empty, holds a non-finite value, or n₁·n₂ > MAX_PAIRS.
+ */
+function hodgesLehmannShift(x, y, level = 0.95) {
+    const n1 = x.length;
+    const n2 = y.length;
+    if (n1 === 0 || n2 === 0)
+        throw new RangeError('hodgesLehmannShift: both samples need at least one value');
+    if (n1 * n2 > MAX_PAIRS)
+        throw new RangeError(`hodgesLehmannShift: ${n1}×${n2} pairs exceed the limit of ${MAX_PAIRS}`);
+    if (!(level > 0 && level < 1))
+        throw new RangeError(`hodgesLehmannShift: level ${level} is not in (0, 1)`);
+    const differences = new Float64Array(n1 * n2);
+    let k = 0;
+    for (let i = 0; i < n1; i++) {
+        const xi = x[i];
+        if (!Number.isFinite(xi))
+            throw new RangeError(`hodgesLehmannShift: x[${i}] is not finite`);
+        for (let j = 0; j < n2; j++)
+            differences[k++] = y[j] - xi;
+    }
+    for (let j = 0; j < n2; j++)
+        if (!Number.isFinite(y[j]))
+            throw new RangeError(`hodgesLehmannShift: y[${j}] is not finite`);
+    const count = differences.length;
+    const middle = count >> 1;
+    const shift = count % 2 === 1 ? selectKth(differences, middle) : (selectKth(differences, middle - 1) + selectKth(differences, middle)) / 2;
+    const z = normalQuantile((1 + level) / 2);
+    const rank = Math.floor(count / 2 - z * Math.sqrt((count * (n1 + n2 + 1)) / 12));
+    const interval = rank >= 1 ? { low: selectKth(differences, rank - 1), high: selectKth(differences, count - rank), level } : null;
+    return { shift, interval };
+}
+/**
+ * The k-th smallest value (0-based) of `values`, which is reordered in place (Hoare's
+ * selection with a median-of-three pivot): expected O(n) time, no allocation.
+ * @throws RangeError when k is outside [0, n).
+ */
+function selectKth(values, k) {
+    if (!(k >= 0 && k < values.length))
+        throw new RangeError(`selectKth: k = ${k} is outside [0, ${values.length})`);
+    let left = 0;
+    let right = values.length - 1;
+    while (left < right) {
+        const mid = (left + right) >> 1;
+        const a = values[left];
+        const b = values[mid];
+        const c = values[right];
+        const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+        let i = left;
+        let j = right;
+        while (i <= j) {
+            while (values[i] < pivot)
+                i++;
+            while (values[j] > pivot)
+                j--;
+            if (i <= j) {
+                const t = values[i];
+                values[i] = values[j];
+                values[j] = t;
+                i++;
+                j--;
+            }
+        }
+        if (k <= j)
+            right = j;
+        else if (k >= i)
+            left = i;
+        else
+            return values[k];
+    }
+    return values[k];
+}
+
+;// CONCATENATED MODULE: ./src/stats/mann-whitney.ts
+
+/** Largest smaller sample for which `auto` computes the exact distribution. */
+const EXACT_MAX_SMALLER = 20;
+/** Largest larger sample for which `auto` computes the exact distribution. */
+const EXACT_MAX_LARGER = 50;
+function rankFirstSample(x, y) {
+    const n1 = x.length;
+    const n = n1 + y.length;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n1; i++)
+        values[i] = x[i];
+    for (let j = 0; j < y.length; j++)
+        values[n1 + j] = y[j];
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++)
+        order[i] = i;
+    order.sort((a, b) => values[a] - values[b]);
+    let rankSum = 0;
+    let tieSum = 0;
+    for (let start = 0; start < n;) {
+        let end = start + 1;
+        while (end < n && values[order[end]] === values[order[start]])
+            end++;
+        const t = end - start;
+        const midRank = (start + 1 + end) / 2;
+        for (let k = start; k < end; k++)
+            if (order[k] < n1)
+                rankSum += midRank;
+        if (t > 1)
+            tieSum += t * t * t - t;
+        start = end;
+    }
+    return { rankSum, tieSum };
+}
+/**
+ * Exact null distribution of U for samples of sizes m and n without ties: entry u is
+ * P(U = u), u = 0 … mn. Built by the recurrence on the largest pooled value (it belongs
+ * to the first sample with probability i/(i+j) and then beats all j values of the second):
+ * Pᵢ,ⱼ(u) = i/(i+j)·Pᵢ₋₁,ⱼ(u − j) + j/(i+j)·Pᵢ,ⱼ₋₁(u). Probabilities, not counts, so
+ * nothing overflows. Time O(m·n·mn), memory O(n·mn).
+ */
+function exactUDistribution(m, n) {
+    // previous[j] holds P_{i-1,j}; current[j] holds P_{i,j}.
+    let previous = [];
+    for (let j = 0; j <= n; j++)
+        previous.push(Float64Array.of(1));
+    for (let i = 1; i <= m; i++) {
+        const current = [Float64Array.of(1)];
+        for (let j = 1; j <= n; j++) {
+            const dist = new Float64Array(i * j + 1);
+            const fromFirst = previous[j]; // P_{i-1,j}, length (i-1)j+1
+            const fromSecond = current[j - 1]; // P_{i,j-1}, length i(j-1)+1
+            const a = i / (i + j);
+            const b = j / (i + j);
+            for (let u = 0; u < fromFirst.length; u++)
+                dist[u + j] = a * fromFirst[u];
+            for (let u = 0; u < fromSecond.length; u++)
+                dist[u] = dist[u] + b * fromSecond[u];
+            current.push(dist);
+        }
+        previous = current;
+    }
+    return previous[n];
+}
+/**
+ * Two-sample Mann-Whitney U test (Wilcoxon rank-sum) of x against y.
+ *
+ * `greater` asks whether x tends to be larger than y. U counts pairs with xᵢ > yⱼ (ties ½),
+ * so it matches `scipy.stats.mannwhitneyu(x, y)`'s statistic.
+ *
+ * - exact: the null distribution of U (no tie correction, so `auto` only picks it without
+ *   ties); two-sided p = 2·min(P(U ≥ u), P(U ≤ u)), capped at 1.
+ * - normal: mean n₁n₂/2, variance n₁n₂/12 · ((n+1) − Σ(t³−t)/(n(n−1))) (tie correction),
+ *   continuity correction ½ towards the mean. With every value tied the variance is 0 and
+ *   the p-value is 1.
+ *
+ * Non-finite values are a RangeError: drop NaN before calling.
+ * @throws RangeError when a sample is empty or holds a non-finite value.
+ */
+function mannWhitneyU(x, y, options = {}) {
+    const n1 = x.length;
+    const n2 = y.length;
+    if (n1 === 0 || n2 === 0)
+        throw new RangeError('mannWhitneyU: both samples need at least one value');
+    for (let i = 0; i < n1; i++)
+        if (!Number.isFinite(x[i]))
+            throw new RangeError(`mannWhitneyU: x[${i}] is not finite`);
+    for (let j = 0; j < n2; j++)
+        if (!Number.isFinite(y[j]))
+            throw new RangeError(`mannWhitneyU: y[${j}] is not finite`);
+    const alternative = options.alternative ?? 'two-sided';
+    const { rankSum, tieSum } = rankFirstSample(x, y);
+    const u = rankSum - (n1 * (n1 + 1)) / 2;
+    const uOther = n1 * n2 - u;
+    const method = options.method === 'exact' || options.method === 'normal'
+        ? options.method
+        : tieSum === 0 && Math.min(n1, n2) <= EXACT_MAX_SMALLER && Math.max(n1, n2) <= EXACT_MAX_LARGER
+            ? 'exact'
+            : 'normal';
+    const base = { u, uOther, n1, n2, method, tieSum };
+    if (method === 'exact') {
+        const dist = exactUDistribution(n1, n2);
+        // U is an integer without ties; with ties (forced exact) round towards the tail.
+        const upper = tailFrom(dist, Math.ceil(u)); // P(U ≥ u)
+        const lower = tailTo(dist, Math.floor(u)); // P(U ≤ u)
+        const pValue = alternative === 'greater' ? upper : alternative === 'less' ? lower : Math.min(1, 2 * Math.min(upper, lower));
+        return { ...base, pValue, pGreater: upper, pLess: lower, z: null };
+    }
+    const n = n1 + n2;
+    const mean = (n1 * n2) / 2;
+    const variance = ((n1 * n2) / 12) * (n + 1 - tieSum / (n * (n - 1)));
+    if (!(variance > 0))
+        return { ...base, pValue: 1, pGreater: 1, pLess: 1, z: 0 };
+    const sd = Math.sqrt(variance);
+    const correction = options.continuity === false ? 0 : 0.5;
+    const zGreater = (u - mean - correction) / sd;
+    const zLess = (uOther - mean - correction) / sd;
+    const pGreater = Math.min(1, normalSurvival(zGreater));
+    const pLess = Math.min(1, normalSurvival(zLess));
+    // Two-sided: the larger U against the upper tail, doubled.
+    const z = alternative === 'greater' ? zGreater : alternative === 'less' ? zLess : Math.max(zGreater, zLess);
+    const pValue = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * normalSurvival(z));
+    return { ...base, pValue, pGreater, pLess, z };
+}
+function tailFrom(dist, from) {
+    let sum = 0;
+    for (let u = Math.max(0, from); u < dist.length; u++)
+        sum += dist[u];
+    return Math.min(1, sum);
+}
+function tailTo(dist, to) {
+    let sum = 0;
+    for (let u = 0; u <= Math.min(to, dist.length - 1); u++)
+        sum += dist[u];
+    return Math.min(1, sum);
+}
+
+;// CONCATENATED MODULE: ./src/stats/tukey-fences.ts
+/**
+ * Quantile of sorted values by linear interpolation between order statistics (Hyndman &
+ * Fan type 7, the default of R and NumPy): position h = (n − 1)·p, 0-based.
+ * @param sorted ascending, non-empty, finite.
+ * @param p in [0, 1].
+ * @throws RangeError on an empty array or p outside [0, 1].
+ */
+function quantileSorted(sorted, p) {
+    const n = sorted.length;
+    if (n === 0)
+        throw new RangeError('quantileSorted: empty sample');
+    if (!(p >= 0 && p <= 1))
+        throw new RangeError(`quantileSorted: p ${p} is not in [0, 1]`);
+    const h = (n - 1) * p;
+    const low = Math.floor(h);
+    const high = Math.min(n - 1, low + 1);
+    const a = sorted[low];
+    return a + (h - low) * (sorted[high] - a);
+}
+/** Median of a non-empty sample (type 7: the mean of the middle two for an even size). */
+function median(values) {
+    return quantileSorted(Float64Array.from(values).sort(), 0.5);
+}
+/**
+ * Tukey's fences: values outside [Q1 − k·IQR, Q3 + k·IQR] are outliers (quartiles of type 7).
+ * Returns the values kept, in their original order, and how many were removed. Samples
+ * of fewer than 4 values are returned unchanged (their quartiles say nothing).
+ * @param factor k ≥ 0; 1.5 is Tukey's "outlier", 3 his "far out".
+ */
+function removeOutliers(values, factor) {
+    const all = Float64Array.from(values);
+    if (all.length < 4)
+        return { kept: all, removed: 0 };
+    const sorted = Float64Array.from(all).sort();
+    const q1 = quantileSorted(sorted, 0.25);
+    const q3 = quantileSorted(sorted, 0.75);
+    const spread = q3 - q1;
+    const low = q1 - factor * spread;
+    const high = q3 + factor * spread;
+    const kept = all.filter((v) => v >= low && v <= high);
+    return { kept, removed: all.length - kept.length };
+}
+
+;// CONCATENATED MODULE: ./src/canary/judge.ts
+
+
+
+const DEFAULTS = { tolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 };
+function finiteValues(values) {
+    const out = new Float64Array(values.length);
+    let n = 0;
+    for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (Number.isFinite(v))
+            out[n++] = v;
+    }
+    return { values: out.subarray(0, n), dropped: values.length - n };
+}
+function formatNumber(value) {
+    return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
+function formatP(p) {
+    return p < 1e-4 ? p.toExponential(1) : p.toPrecision(2);
+}
+/**
+ * Judges one metric. Each side is tested one-sided at `alpha` for a metric with a
+ * direction, at alpha/2 for `either`, so a canary no different from the baseline fails
+ * with probability at most alpha. A side is classified high/low only when the test is
+ * significant *and* the Hodges-Lehmann shift exceeds the tolerance: a credible and
+ * practically large change.
+ *
+ * @param alpha significance level of the metric, in (0, 1).
+ */
+function judgeMetric(metric, samples, alpha, confidence) {
+    const tolerance = metric.tolerance ?? DEFAULTS.tolerance;
+    const absoluteTolerance = metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance;
+    const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
+    const sideAlpha = metric.direction === 'either' ? alpha / 2 : alpha;
+    let { values: baseline, dropped } = finiteValues(samples.baseline);
+    const canaryFinite = finiteValues(samples.canary);
+    let canary = canaryFinite.values;
+    dropped += canaryFinite.dropped;
+    let outliersRemoved = 0;
+    if (metric.outliers === 'remove') {
+        const factor = metric.outlierFactor ?? DEFAULTS.outlierFactor;
+        const b = removeOutliers(baseline, factor);
+        const c = removeOutliers(canary, factor);
+        baseline = b.kept;
+        canary = c.kept;
+        outliersRemoved = b.removed + c.removed;
+    }
+    const common = {
+        name: metric.name,
+        direction: metric.direction,
+        critical: metric.critical ?? false,
+        weight: metric.weight ?? DEFAULTS.weight,
+        baselineCount: baseline.length,
+        canaryCount: canary.length,
+        dropped,
+        outliersRemoved,
+        alpha: sideAlpha,
+    };
+    if (baseline.length < minSamples || canary.length < minSamples) {
+        const short = [baseline.length < minSamples ? `baseline has ${baseline.length}` : '', canary.length < minSamples ? `canary has ${canary.length}` : '']
+            .filter(Boolean)
+            .join(', ');
+        return {
+            ...common,
+            classification: 'no-data',
+            failed: true,
+            baselineMedian: baseline.length > 0 ? median(baseline) : null,
+            canaryMedian: canary.length > 0 ? median(canary) : null,
+            shift: null,
+            relativeShift: null,
+            interval: null,
+            allowedShift: null,
+            pHigher: null,
+            pLower: null,
+            method: null,
+            reason: `no data: ${short} sample(s), at least ${minSamples} needed`,
+        };
+    }
+    const baselineMedian = median(baseline);
+    const canaryMedian = median(canary);
+    const test = mannWhitneyU(canary, baseline);
+    const higher = { pValue: test.pGreater };
+    const lower = { pValue: test.pLess };
+    const { shift, interval } = hodgesLehmannShift(baseline, canary, confidence);
+    const allowedShift = Math.max(tolerance * Math.abs(baselineMedian), absoluteTolerance);
+    const relativeShift = baselineMedian !== 0 ? shift / Math.abs(baselineMedian) : null;
+    let classification = 'pass';
+    if (higher.pValue < sideAlpha && shift > allowedShift)
+        classification = 'high';
+    else if (lower.pValue < sideAlpha && -shift > allowedShift)
+        classification = 'low';
+    const bad = (classification === 'high' && metric.direction !== 'decrease') || (classification === 'low' && metric.direction !== 'increase');
+    const moved = relativeShift !== null ? `${relativeShift >= 0 ? '+' : ''}${(relativeShift * 100).toFixed(1)}%` : `${shift >= 0 ? '+' : ''}${formatNumber(shift)}`;
+    const p = classification === 'low' || (classification === 'pass' && shift < 0) ? lower.pValue : higher.pValue;
+    let reason;
+    if (classification === 'pass') {
+        reason =
+            p < sideAlpha
+                ? `within tolerance: shift ${moved} is significant (p = ${formatP(p)}) but not beyond ±${formatNumber(allowedShift)}`
+                : `no credible change: shift ${moved}, p = ${formatP(p)} ≥ ${formatP(sideAlpha)}`;
+    }
+    else {
+        reason = `canary ${classification === 'high' ? 'higher' : 'lower'}: shift ${moved} beyond ±${formatNumber(allowedShift)}, p = ${formatP(p)} < ${formatP(sideAlpha)}${bad ? '' : ' (an improvement)'}`;
+    }
+    return {
+        ...common,
+        classification,
+        failed: bad,
+        baselineMedian,
+        canaryMedian,
+        shift,
+        relativeShift,
+        interval,
+        allowedShift,
+        pHigher: higher.pValue,
+        pLower: lower.pValue,
+        method: test.method,
+        reason,
+    };
+}
+/**
+ * Judges a canary against its baseline over every configured metric.
+ *
+ * - Each metric gets alpha = (1 − confidence)/m for m metrics (Bonferroni), so on a canary
+ *   no different from the baseline the chance that any metric fails is at most 1 − confidence.
+ * - Score: 100 · Σ weight of passing metrics / Σ weight of all (no-data does not pass).
+ * - Verdict: fail when half the metrics or more have no data, or when a critical metric
+ *   fails or has no data; otherwise pass at score ≥ passScore, marginal at ≥ marginalScore,
+ *   fail below.
+ *
+ * @param samples by metric name; a metric without an entry has no data.
+ * @throws RangeError on an empty metric list or options out of range (the config schema
+ *   prevents both).
+ */
+function judgeCanary(metrics, samples, options = {}) {
+    const confidence = options.confidence ?? 0.95;
+    const passScore = options.passScore ?? 95;
+    const marginalScore = options.marginalScore ?? 75;
+    if (metrics.length === 0)
+        throw new RangeError('judgeCanary: no metrics to judge');
+    if (!(confidence > 0.5 && confidence < 1))
+        throw new RangeError(`judgeCanary: confidence ${confidence} is not in (0.5, 1)`);
+    const alpha = (1 - confidence) / metrics.length;
+    const empty = { baseline: [], canary: [] };
+    const judged = metrics.map((metric) => judgeMetric(metric, samples.get(metric.name) ?? empty, alpha, confidence));
+    const totalWeight = judged.reduce((sum, m) => sum + m.weight, 0);
+    const passingWeight = judged.reduce((sum, m) => sum + (m.failed ? 0 : m.weight), 0);
+    const score = Math.round((1000 * passingWeight) / totalWeight) / 10;
+    const noData = judged.filter((m) => m.classification === 'no-data');
+    const criticalFailures = judged.filter((m) => m.critical && m.failed);
+    let verdict;
+    let reason;
+    if (noData.length * 2 >= judged.length) {
+        verdict = 'fail';
+        reason = `no data for ${noData.length} of ${judged.length} metrics (${noData.map((m) => m.name).join(', ')})`;
+    }
+    else if (criticalFailures.length > 0) {
+        verdict = 'fail';
+        reason = `critical metric${criticalFailures.length > 1 ? 's' : ''} ${criticalFailures.map((m) => `${m.name} (${m.classification})`).join(', ')} failed`;
+    }
+    else {
+        verdict = score >= passScore ? 'pass' : score >= marginalScore ? 'marginal' : 'fail';
+        const failing = judged.filter((m) => m.failed);
+        const passing = judged.length - failing.length;
+        reason = `${passing} of ${judged.length} metrics pass (pass at score ≥ ${passScore}, marginal at ≥ ${marginalScore})${failing.length > 0 ? `; failing: ${failing.map((m) => `${m.name} (${m.classification})`).join(', ')}` : ''}`;
+    }
+    return { verdict, score, reason, metrics: judged, confidence, passScore, marginalScore };
+}
+
+;// CONCATENATED MODULE: ./src/canary/metrics-file.ts
+
+
+
+
+function add(table, metric, group, value) {
+    let groups = table.get(metric);
+    if (!groups)
+        table.set(metric, (groups = new Map()));
+    let values = groups.get(group);
+    if (!values)
+        groups.set(group, (values = []));
+    values.push(value);
+}
+/** A sample value: a decimal number, or NaN/Inf, which the judge drops and counts. */
+function parseValue(text) {
+    const trimmed = text.trim();
+    if (/^(NaN|[+-]?Inf(inity)?)$/i.test(trimmed))
+        return trimmed.toLowerCase() === 'nan' ? Number.NaN : trimmed.startsWith('-') ? -Infinity : Infinity;
+    return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed) ? Number(trimmed) : undefined;
+}
+/** Splits one CSV line (RFC 4180 quoting: `"a,b"`, `""` for a quote). Returns undefined on an unclosed quote. */
+function splitCsvLine(line) {
+    const cells = [];
+    let cell = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+        const c = line[i];
+        if (quoted) {
+            if (c === '"' && line[i + 1] === '"') {
+                cell += '"';
+                i++;
+            }
+            else if (c === '"')
+                quoted = false;
+            else
+                cell += c;
+        }
+        else if (c === '"' && cell.trim() === '') {
+            quoted = true;
+            cell = '';
+        }
+        else if (c === ',') {
+            cells.push(cell.trim());
+            cell = '';
+        }
+        else
+            cell += c;
+    }
+    if (quoted)
+        return undefined;
+    cells.push(cell.trim());
+    return cells;
+}
+/**
+ * Parses a CSV metrics file: a header naming the columns `metric`, `group` and `value`
+ * (in any order; other columns such as a timestamp are ignored), then one sample per row.
+ * Blank lines and lines starting with `#` are skipped. Every bad row is reported with its
+ * line, all at once.
+ */
+function parseMetricsCsv(text, file) {
+    const lines = text.split(/\r?\n/);
+    const table = new Map();
+    const problems = [];
+    let columns;
+    let width = 0;
+    for (let index = 0; index < lines.length; index++) {
+        const line = lines[index];
+        const location = { file, line: index + 1 };
+        if (line.trim() === '' || line.trimStart().startsWith('#'))
+            continue;
+        const cells = splitCsvLine(line);
+        if (!cells) {
+            problems.push({ message: 'unclosed quote', location });
+            continue;
+        }
+        if (!columns) {
+            const names = cells.map((c) => c.toLowerCase());
+            const missing = ['metric', 'group', 'value'].filter((name) => !names.includes(name));
+            if (missing.length > 0)
+                throw new errors_ConfigurationError(`the CSV header must name the columns metric, group and value; missing: ${missing.join(', ')}`, location);
+            columns = { metric: names.indexOf('metric'), group: names.indexOf('group'), value: names.indexOf('value') };
+            width = cells.length;
+            continue;
+        }
+        if (cells.length !== width) {
+            problems.push({ message: `expected ${width} columns like the header, found ${cells.length}`, location });
+            continue;
+        }
+        const metric = cells[columns.metric];
+        const group = cells[columns.group];
+        const rawValue = cells[columns.value];
+        const value = parseValue(rawValue);
+        if (metric === '')
+            problems.push({ message: 'empty metric name', location });
+        else if (group === '')
+            problems.push({ message: 'empty group', location });
+        else if (value === undefined)
+            problems.push({ message: `value '${rawValue}' is not a number`, location });
+        else
+            add(table, metric, group, value);
+    }
+    if (!columns)
+        throw new errors_ConfigurationError('the CSV metrics file is empty; expected a header metric,group,value and one row per sample', { file });
+    if (problems.length > 0)
+        throw new errors_ConfigurationError(problems);
+    return table;
+}
+/**
+ * Parses a JSON metrics file: `{"metrics": {"<metric>": {"<group>": [numbers…]}}}`. Values
+ * may also be the strings "NaN", "+Inf", "-Inf". Every problem is reported with its line.
+ */
+function parseMetricsJson(text, file) {
+    // JSON is YAML: the YAML parser gives every value its line.
+    const document = parseYaml(text, file);
+    const data = document.data;
+    const root = data && typeof data === 'object' && !Array.isArray(data) ? data.metrics : undefined;
+    if (!root || typeof root !== 'object' || Array.isArray(root)) {
+        throw new errors_ConfigurationError('expected an object {"metrics": {"<metric>": {"<group>": [numbers…]}}}', document.locate(['metrics']));
+    }
+    const table = new Map();
+    const problems = [];
+    for (const [metric, groups] of Object.entries(root)) {
+        if (!groups || typeof groups !== 'object' || Array.isArray(groups)) {
+            problems.push({ message: `metrics.${metric}: expected an object of groups, each a list of numbers`, location: document.locate(['metrics', metric]) });
+            continue;
+        }
+        for (const [group, values] of Object.entries(groups)) {
+            if (!Array.isArray(values)) {
+                problems.push({ message: `metrics.${metric}.${group}: expected a list of numbers`, location: document.locate(['metrics', metric, group]) });
+                continue;
+            }
+            if (values.length === 0) {
+                let groupMap = table.get(metric);
+                if (!groupMap)
+                    table.set(metric, (groupMap = new Map()));
+                groupMap.set(group, []);
+            }
+            values.forEach((raw, index) => {
+                const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^(NaN|[+-]Inf)$/.test(raw) ? parseValue(raw) : undefined;
+                if (value === undefined) {
+                    problems.push({ message: `metrics.${metric}.${group}[${index}]: ${JSON.stringify(raw)} is not a number`, location: document.locate(['metrics', metric, group, index]) });
+                }
+                else
+                    add(table, metric, group, value);
+            });
+        }
+    }
+    if (problems.length > 0)
+        throw new errors_ConfigurationError(problems);
+    return table;
+}
+/** Reads a metrics file, CSV or JSON by its extension. */
+async function readMetricsFile(path, displayName = path) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (errors_isNodeError(error, 'ENOENT'))
+            throw new errors_ConfigurationError('metrics file not found', { file: displayName });
+        if (errors_isNodeError(error, 'EISDIR'))
+            throw new errors_ConfigurationError('metrics file is a directory, expected a .csv or .json file', { file: displayName });
+        throw error;
+    }
+    const extension = (0,external_node_path_namespaceObject.extname)(path).toLowerCase();
+    if (extension === '.csv')
+        return parseMetricsCsv(text, displayName);
+    if (extension === '.json')
+        return parseMetricsJson(text, displayName);
+    throw new errors_ConfigurationError(`metrics file must end in .csv or .json, not '${extension || '(none)'}'`, { file: displayName });
+}
+/** Samples from a metrics file already read; group labels are the baseline and canary inputs. */
+class MetricsFileSource {
+    table;
+    labels;
+    description;
+    constructor(table, labels, file) {
+        this.table = table;
+        this.labels = labels;
+        this.description = `metrics file ${file}`;
+    }
+    samples(metric, group) {
+        return Promise.resolve(Float64Array.from(this.table.get(metric.name)?.get(this.labels[group]) ?? []));
+    }
+    /** Metric names in the file that no configured metric reads: likely typos. */
+    unusedMetrics(metrics) {
+        const names = new Set(metrics.map((m) => m.name));
+        return [...this.table.keys()].filter((name) => !names.has(name));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/canary/source.ts
+
+const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+/**
+ * Parses a Prometheus-style duration (`90s`, `30m`, `1h30m`, `500ms`) into seconds.
+ * @param what how to name the value in an error, e.g. `input 'window'`.
+ * @throws ConfigurationError on anything else, or on a zero duration.
+ */
+function parseDuration(text, what) {
+    const trimmed = text.trim();
+    if (!/^(\d+(ms|s|m|h|d|w))+$/.test(trimmed)) {
+        throw new errors_ConfigurationError(`${what}: '${text}' is not a duration; use a number and a unit (ms, s, m, h, d, w), e.g. 30s, 15m or 1h30m`);
+    }
+    let seconds = 0;
+    for (const [, amount, unit] of trimmed.matchAll(/(\d+)(ms|s|m|h|d|w)/g))
+        seconds += Number(amount) * UNIT_SECONDS[unit];
+    if (seconds <= 0)
+        throw new errors_ConfigurationError(`${what}: '${text}' must be longer than zero`);
+    return seconds;
+}
+/**
+ * Parses a point in time: RFC 3339 (`2026-11-22T04:00:00Z`) or Unix seconds (`1795000000.5`).
+ * @returns Unix seconds.
+ */
+function parseTime(text, what) {
+    const trimmed = text.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Number(trimmed);
+    if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(trimmed)) {
+        const ms = Date.parse(trimmed);
+        if (Number.isFinite(ms))
+            return ms / 1000;
+    }
+    throw new errors_ConfigurationError(`${what}: '${text}' is not a time; use RFC 3339 (2026-11-22T04:00:00Z) or Unix seconds`);
+}
+/** Prometheus refuses range queries of more than 11,000 points per series. */
+const MAX_POINTS = 11_000;
+/**
+ * The analysis window from the inputs: `start` and `end` (end defaults to now), or a
+ * `window` length ending at `end` (default 30m when neither start nor window is given).
+ * @param now Unix seconds.
+ */
+function resolveWindow(inputs, now) {
+    if (inputs.start && inputs.window)
+        throw new errors_ConfigurationError("give either input 'start' or input 'window', not both");
+    const end = inputs.end ? parseTime(inputs.end, "input 'end'") : now;
+    const start = inputs.start ? parseTime(inputs.start, "input 'start'") : end - parseDuration(inputs.window ?? '30m', "input 'window'");
+    const step = parseDuration(inputs.step, "input 'step'");
+    if (!(start < end))
+        throw new errors_ConfigurationError(`the analysis window is empty: start ${new Date(start * 1000).toISOString()} is not before end ${new Date(end * 1000).toISOString()}`);
+    if ((end - start) / step > MAX_POINTS) {
+        throw new errors_ConfigurationError(`the window holds ${Math.floor((end - start) / step)} steps of ${inputs.step}; Prometheus allows ${MAX_POINTS}: use a larger step`);
+    }
+    return { start, end, step };
+}
+/** Escapes a label value for a PromQL double-quoted string. */
+function promqlString(value) {
+    return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+/** The placeholder a query template holds for the group's label value. */
+const GROUP_PLACEHOLDER = '{{group}}';
+/**
+ * Fills a query template: every `{{group}}` becomes the label value, escaped for a PromQL
+ * double-quoted string (write it inside quotes: `version="{{group}}"`).
+ * @throws ConfigurationError when the template has no placeholder: baseline and canary
+ *   would then read the same series.
+ */
+function renderQuery(metric, label) {
+    const template = metric.query;
+    if (!template)
+        throw new errors_ConfigurationError(`canary metric '${metric.name}' has no query; the prometheus source needs one`);
+    if (!template.includes(GROUP_PLACEHOLDER)) {
+        throw new errors_ConfigurationError(`the query of canary metric '${metric.name}' has no ${GROUP_PLACEHOLDER} placeholder, so baseline and canary would read the same series`);
+    }
+    return template.split(GROUP_PLACEHOLDER).join(promqlString(label));
+}
+
+;// CONCATENATED MODULE: ./src/canary/prometheus.ts
+
+
+/** Credentials from environment variables, as the `Authorization` header they make. */
+function authorizationHeader(config, env, setSecret) {
+    const read = (name) => {
+        const value = env[name];
+        if (!value)
+            throw new errors_ConfigurationError(`environment variable ${name}, named in canary.prometheus, is not set or empty`);
+        return value;
+    };
+    if (config.bearerTokenEnv && config.usernameEnv)
+        throw new errors_ConfigurationError('canary.prometheus: give bearerTokenEnv or usernameEnv/passwordEnv, not both');
+    if (config.bearerTokenEnv) {
+        const token = read(config.bearerTokenEnv);
+        setSecret(token);
+        return `Bearer ${token}`;
+    }
+    if (config.usernameEnv && config.passwordEnv) {
+        const password = read(config.passwordEnv);
+        setSecret(password);
+        const encoded = Buffer.from(`${read(config.usernameEnv)}:${password}`).toString('base64');
+        setSecret(encoded);
+        return `Basic ${encoded}`;
+    }
+    return undefined;
+}
+/**
+ * Reads samples with Prometheus's `query_range` API (POST, form-encoded), one query per
+ * metric and group over the analysis window. Every series of the answer is pooled; NaN
+ * and ±Inf values are kept for the judge to drop and count. An empty answer is no data.
+ * Errors from Prometheus (bad PromQL, refused credentials, unreachable server) are
+ * configuration errors naming the metric and the URL.
+ */
+class PrometheusSource {
+    options;
+    description;
+    endpoint;
+    constructor(options) {
+        this.options = options;
+        let base;
+        try {
+            base = new URL(options.url);
+        }
+        catch {
+            throw new errors_ConfigurationError(`prometheus URL '${options.url}' is not a URL`);
+        }
+        if (base.protocol !== 'http:' && base.protocol !== 'https:')
+            throw new errors_ConfigurationError(`prometheus URL '${options.url}' must be http or https`);
+        if (base.username || base.password)
+            throw new errors_ConfigurationError('put Prometheus credentials in environment variables (canary.prometheus.usernameEnv/passwordEnv), not in the URL');
+        this.endpoint = `${base.origin}${base.pathname.replace(/\/+$/, '')}/api/v1/query_range`;
+        this.description = `prometheus ${base.origin}${base.pathname.replace(/\/+$/, '')}`;
+    }
+    async samples(metric, group) {
+        const query = renderQuery(metric, this.options.labels[group]);
+        const { window, log } = this.options;
+        const body = new URLSearchParams({ query, start: String(window.start), end: String(window.end), step: String(window.step) });
+        const where = `canary metric '${metric.name}' (${group})`;
+        log.debug(`${where}: ${query}`);
+        let response;
+        try {
+            response = await (this.options.fetch ?? fetch)(this.endpoint, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...this.options.headers },
+                body,
+                signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+            });
+        }
+        catch (error) {
+            const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+            throw new errors_ConfigurationError(`${where}: cannot query Prometheus at ${this.endpoint}: ${errorMessage(error)}${cause}`);
+        }
+        const text = await response.text();
+        let parsed;
+        try {
+            parsed = JSON.parse(text);
+        }
+        catch {
+            parsed = undefined;
+        }
+        if (response.status === 401 || response.status === 403) {
+            throw new errors_ConfigurationError(`${where}: Prometheus at ${this.endpoint} refused the request (HTTP ${response.status}); check the credentials in canary.prometheus`);
+        }
+        if (!response.ok || parsed?.status !== 'success') {
+            const detail = typeof parsed?.error === 'string' ? `${String(parsed.errorType ?? 'error')}: ${parsed.error}` : text.slice(0, 300);
+            throw new errors_ConfigurationError(`${where}: Prometheus answered HTTP ${response.status} to query ${query}: ${detail}`);
+        }
+        if (Array.isArray(parsed.warnings))
+            for (const warning of parsed.warnings)
+                log.warning(`${where}: Prometheus warns: ${String(warning)}`);
+        const data = parsed.data;
+        if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
+            throw new errors_ConfigurationError(`${where}: expected a range vector (matrix) from query ${query}, got ${String(data?.resultType)}`);
+        }
+        const series = data.result;
+        if (series.length > 1)
+            log.warning(`${where}: the query returned ${series.length} series; their samples are pooled. Aggregate in the query (sum, avg, histogram_quantile) to get one.`);
+        let count = 0;
+        for (const s of series)
+            count += Array.isArray(s.values) ? s.values.length : 0;
+        const values = new Float64Array(count);
+        let k = 0;
+        for (const s of series) {
+            if (!Array.isArray(s.values))
+                continue;
+            for (const point of s.values) {
+                const raw = Array.isArray(point) ? point[1] : undefined;
+                values[k++] = typeof raw === 'string' ? parseSampleValue(raw) : Number.NaN;
+            }
+        }
+        return values;
+    }
+}
+/** Prometheus encodes sample values as strings: decimal, `NaN`, `+Inf`, `-Inf`. */
+function parseSampleValue(raw) {
+    if (raw === '+Inf' || raw === 'Inf')
+        return Number.POSITIVE_INFINITY;
+    if (raw === '-Inf')
+        return Number.NEGATIVE_INFINITY;
+    return Number(raw);
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/**
+ * Markdown building blocks that keep untrusted text inert: it renders as the same
+ * characters, but can never become HTML, a link, an image, a mention, a table cell
+ * boundary or the end of a code fence.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/**
+ * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation
+ * is backslash-escaped, `<` `>` `&` become entities (no raw HTML), `@` gets a zero-width
+ * joiner so it shows but never pings, line breaks become spaces (a cell stays one cell),
+ * and bidirectional override characters are shown as their code points.
+ */
+function escapeMarkdown(text) {
+    return text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&')
+        .replace(/@/g, '@\u200d')
+        .replace(/:\/\//g, ':\u200b//');
+}
+/** Inline code span holding untrusted text, rendered literally. */
+function code(text) {
+    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '');
+    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
+    // Table pipes inside code spans still split GFM cells: escape them.
+    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+/** A GFM table. Cells must already be escaped. */
+function table(header, rows, align) {
+    const rule = header.map((_, i) => {
+        const a = align?.[i];
+        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
+    });
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(header), line(rule), ...rows.map(line)].join('\n');
+}
+/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
+function details(summary, body) {
+    return `<details><summary>${escapeMarkdown(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+
+;// CONCATENATED MODULE: ./src/canary/summary.ts
+
+const ICON = { pass: '✅', marginal: '🟡', fail: '❌' };
+const CLASS_ICON = { pass: 'pass', high: '▲ high', low: '▼ low', 'no-data': '∅ no data' };
+function number(value) {
+    if (value === null)
+        return '–';
+    return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
+function shiftCell(metric) {
+    if (metric.shift === null)
+        return '–';
+    const relative = metric.relativeShift !== null ? ` (${metric.relativeShift >= 0 ? '+' : ''}${(metric.relativeShift * 100).toFixed(1)}%)` : '';
+    return `${metric.shift >= 0 ? '+' : ''}${number(metric.shift)}${relative}`;
+}
+/** Markdown summary of a canary analysis for the job summary. */
+function renderCanarySummary(judgement, subject) {
+    const rows = judgement.metrics.map((m) => [
+        `${code(m.name)}${m.critical ? ' (critical)' : ''}`,
+        escapeMarkdown(m.direction),
+        escapeMarkdown(CLASS_ICON[m.classification] ?? m.classification),
+        `${m.baselineCount} / ${m.canaryCount}`,
+        number(m.baselineMedian),
+        number(m.canaryMedian),
+        escapeMarkdown(shiftCell(m)),
+        m.failed ? '❌' : '✅',
+    ]);
+    return [
+        `### ${ICON[judgement.verdict] ?? ''} Canary analysis ${code(subject.model)} ${code(subject.version)}: ${judgement.verdict}, score ${judgement.score}`,
+        '',
+        `${escapeMarkdown(judgement.reason)}. Source: ${escapeMarkdown(subject.source)}; confidence ${judgement.confidence}.`,
+        '',
+        table(['Metric', 'Bad when', 'Class', 'Samples (baseline / canary)', 'Baseline median', 'Canary median', 'Shift (Hodges-Lehmann)', ''], rows, [
+            'left',
+            'left',
+            'left',
+            'right',
+            'right',
+            'right',
+            'right',
+            'center',
+        ]),
+        '',
+        ...judgement.metrics.map((m) => `- ${code(m.name)}: ${escapeMarkdown(m.reason)}`),
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/canary/command.ts
+
+
+
+
+
+
+
+
+
+
+
+const canaryAnalysisCommand = defineCommand({
+    name: 'canary-analysis',
+    description: 'Judge live canary metrics against the baseline (Prometheus or a metrics file) with a statistical judge',
+    inputs: {
+        source: { kind: 'enum', values: ['prometheus', 'file'], default: 'prometheus', description: 'Where the metrics come from: prometheus (query_range) or file (metrics-file).' },
+        'prometheus-url': { kind: 'string', description: 'Prometheus base URL; overrides canary.prometheus.url of the config.' },
+        'metrics-file': { kind: 'string', description: 'CSV (metric,group,value) or JSON ({"metrics": {name: {group: [values]}}}) samples, for source: file.' },
+        baseline: { kind: 'string', default: 'baseline', description: 'Label value of the baseline: replaces {{group}} in the query templates, or the group in the metrics file.' },
+        canary: { kind: 'string', default: 'canary', description: 'Label value of the canary: replaces {{group}} in the query templates, or the group in the metrics file.' },
+        start: { kind: 'string', description: 'Start of the analysis window: RFC 3339 or Unix seconds. Give start or window, not both.' },
+        end: { kind: 'string', description: 'End of the analysis window: RFC 3339 or Unix seconds. Defaults to now.' },
+        window: { kind: 'string', description: 'Length of the analysis window ending at end, e.g. 30m or 1h. Defaults to 30m when start is not given.' },
+        step: { kind: 'string', default: '1m', description: 'Resolution of the range queries: one sample per step and group, e.g. 30s.' },
+        model: { kind: 'string', required: true, description: 'Name of the model under canary.' },
+        version: { kind: 'string', required: true, description: 'Version of the model the canary serves.' },
+        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+        'check-id': { kind: 'string', default: 'canary-analysis', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
+        config: { kind: 'string', description: 'Project config file (its canary section defines the metrics). Defaults to model-gates.yml when it exists.' },
+    },
+    outputs: {
+        verdict: 'pass, marginal or fail.',
+        score: 'Weighted share of passing metrics, 0-100.',
+        'result-file': 'Path of the result JSON.',
+    },
+    async run(inputs, environment) {
+        const startedAt = new Date();
+        const workspace = environment.context.workspace;
+        const { config, source: configSource } = await loadConfig(inputs.config, workspace);
+        const canary = config.canary;
+        if (!canary) {
+            throw new errors_ConfigurationError(`no canary section in the config${configSource ? '' : ' (no config file found: give input config or add model-gates.yml)'}; it lists the metrics to judge`, configSource ? { file: configSource.file, line: 1 } : undefined);
+        }
+        checkMetrics(canary, inputs.source, configSource);
+        const labels = { baseline: inputs.baseline, canary: inputs.canary };
+        if (labels.baseline === labels.canary)
+            throw new errors_ConfigurationError(`inputs 'baseline' and 'canary' are both '${labels.baseline}'; they must name different groups`);
+        let metricsSource;
+        let window;
+        if (inputs.source === 'file') {
+            if (!inputs.metricsFile)
+                throw new errors_ConfigurationError("input 'metrics-file' is required with source: file");
+            const table = await readMetricsFile((0,external_node_path_namespaceObject.resolve)(workspace, inputs.metricsFile), inputs.metricsFile);
+            const fileSource = new MetricsFileSource(table, labels, inputs.metricsFile);
+            const unused = fileSource.unusedMetrics(canary.metrics);
+            if (unused.length > 0)
+                environment.log.warning(`metrics in ${inputs.metricsFile} that no canary metric reads: ${unused.join(', ')}`);
+            metricsSource = fileSource;
+        }
+        else {
+            const url = inputs.prometheusUrl ?? canary.prometheus?.url;
+            if (!url)
+                throw new errors_ConfigurationError("no Prometheus URL: give input 'prometheus-url' or canary.prometheus.url in the config");
+            window = resolveWindow(inputs, Date.now() / 1000);
+            const authorization = authorizationHeader(canary.prometheus ?? {}, environment.env, (value) => environment.setSecret(value));
+            metricsSource = new PrometheusSource({
+                url,
+                window,
+                labels,
+                ...(authorization ? { headers: { authorization } } : {}),
+                ...(canary.prometheus?.timeoutMs ? { timeoutMs: canary.prometheus.timeoutMs } : {}),
+                log: environment.log,
+            });
+        }
+        const samples = await collectSamples(canary.metrics, metricsSource, environment);
+        const judgement = judgeCanary(canary.metrics, samples, {
+            ...(canary.confidence !== undefined ? { confidence: canary.confidence } : {}),
+            ...(canary.thresholds?.pass !== undefined ? { passScore: canary.thresholds.pass } : {}),
+            ...(canary.thresholds?.marginal !== undefined ? { marginalScore: canary.thresholds.marginal } : {}),
+        });
+        for (const metric of judgement.metrics) {
+            const line = `${metric.name}: ${metric.classification} — ${metric.reason}`;
+            if (metric.failed)
+                environment.log.warning(line);
+            else
+                environment.log.info(line);
+        }
+        environment.log.info(`canary analysis: ${judgement.verdict}, score ${judgement.score}: ${judgement.reason}`);
+        const body = canaryResult(judgement, {
+            checkId: inputs.checkId,
+            model: inputs.model,
+            version: inputs.version,
+            source: metricsSource.description,
+            labels,
+            window,
+        });
+        const result = withProvenance(body, environment.context, { inputs, config: canary, samples: digestableSamples(samples) }, startedAt);
+        const file = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
+        return {
+            outputs: { verdict: judgement.verdict, score: String(judgement.score), 'result-file': file },
+            summary: renderCanarySummary(judgement, { model: inputs.model, version: inputs.version, source: metricsSource.description }),
+            ...(judgement.verdict === 'fail' ? { failure: `canary analysis failed: ${judgement.reason}` } : {}),
+        };
+    },
+});
+/** Checks what the schema cannot: unique names, thresholds in order, query templates for Prometheus. */
+function checkMetrics(canary, source, document) {
+    const problems = [];
+    const at = (path) => document?.locate(['canary', ...path]);
+    const withLocation = (message, path) => {
+        const location = at(path);
+        return location ? { message, location } : { message };
+    };
+    const seen = new Set();
+    canary.metrics.forEach((metric, index) => {
+        if (seen.has(metric.name))
+            problems.push(withLocation(`canary metric '${metric.name}' is defined twice`, ['metrics', index, 'name']));
+        seen.add(metric.name);
+        if (source === 'prometheus') {
+            if (!metric.query)
+                problems.push(withLocation(`canary metric '${metric.name}' has no query; the prometheus source needs one`, ['metrics', index]));
+            else if (!metric.query.includes(GROUP_PLACEHOLDER)) {
+                problems.push(withLocation(`the query of canary metric '${metric.name}' has no ${GROUP_PLACEHOLDER} placeholder, so baseline and canary would read the same series`, ['metrics', index, 'query']));
+            }
+        }
+    });
+    const pass = canary.thresholds?.pass ?? 95;
+    const marginal = canary.thresholds?.marginal ?? 75;
+    if (marginal > pass)
+        problems.push(withLocation(`canary.thresholds.marginal (${marginal}) is above canary.thresholds.pass (${pass})`, ['thresholds', 'marginal']));
+    if (problems.length > 0)
+        throw new errors_ConfigurationError(problems);
+}
+async function collectSamples(metrics, source, environment) {
+    return environment.log.group(`reading ${metrics.length} metric(s) from ${source.description}`, async () => {
+        const entries = await Promise.all(metrics.map(async (metric) => {
+            const [baseline, canary] = await Promise.all([source.samples(metric, 'baseline'), source.samples(metric, 'canary')]);
+            environment.log.info(`${metric.name}: ${baseline.length} baseline and ${canary.length} canary sample(s)`);
+            return [metric.name, { baseline, canary }];
+        }));
+        return new Map(entries);
+    });
+}
+function digestableSamples(samples) {
+    const out = {};
+    for (const [name, s] of samples)
+        out[name] = { baseline: Array.from(s.baseline), canary: Array.from(s.canary) };
+    return out;
+}
+function finite(value) {
+    return value !== null && Number.isFinite(value) ? value : null;
+}
+function metricRow(metric) {
+    const row = {
+        metric: metric.name,
+        production: finite(metric.baselineMedian),
+        candidate: finite(metric.canaryMedian),
+        change: finite(metric.shift),
+        verdict: metric.classification === 'no-data' ? 'error' : metric.failed ? 'fail' : 'pass',
+        note: `${metric.classification}: ${metric.reason}`.slice(0, 1000),
+    };
+    if (metric.interval)
+        row.interval = metric.interval;
+    if (metric.direction !== 'either')
+        row.higherIsBetter = metric.direction === 'decrease';
+    return row;
+}
+/** The `model-gates/result@1` body of a canary analysis (provenance is stamped on later). */
+function canaryResult(judgement, context) {
+    const metrics = {
+        'canary.score': judgement.score,
+        'canary.failed': judgement.metrics.filter((m) => m.failed && m.classification !== 'no-data').length,
+        'canary.no-data': judgement.metrics.filter((m) => m.classification === 'no-data').length,
+    };
+    for (const m of judgement.metrics) {
+        metrics[`canary.${m.name}.shift`] = finite(m.shift);
+        metrics[`canary.${m.name}.relative-shift`] = finite(m.relativeShift);
+        metrics[`canary.${m.name}.p-higher`] = m.pHigher;
+        metrics[`canary.${m.name}.p-lower`] = m.pLower;
+    }
+    const findings = judgement.metrics
+        .filter((m) => m.failed)
+        .map((m) => ({
+        rule: m.classification === 'no-data' ? 'canary-no-data' : 'canary-regression',
+        severity: m.critical || m.classification !== 'no-data' ? 'error' : 'warning',
+        message: `${m.name}: ${m.reason}`,
+    }));
+    return {
+        id: context.checkId,
+        kind: 'canary-analysis',
+        subject: { model: context.model, candidateVersion: context.version, productionSource: `canary baseline (${context.labels.baseline})` },
+        verdict: judgement.verdict,
+        summary: `Canary ${judgement.verdict} with score ${judgement.score}: ${judgement.reason}.`.slice(0, 2000),
+        metrics,
+        checks: [
+            {
+                id: 'canary-metrics',
+                title: 'Canary metrics against the baseline',
+                verdict: judgement.verdict,
+                summary: judgement.reason.slice(0, 2000),
+                rows: judgement.metrics.map(metricRow),
+            },
+        ],
+        findings,
+        details: {
+            source: context.source,
+            labels: context.labels,
+            ...(context.window
+                ? { window: { start: new Date(context.window.start * 1000).toISOString(), end: new Date(context.window.end * 1000).toISOString(), stepSeconds: context.window.step } }
+                : {}),
+            confidence: judgement.confidence,
+            thresholds: { pass: judgement.passScore, marginal: judgement.marginalScore },
+            metrics: judgement.metrics.map((m) => ({ ...m, shift: finite(m.shift), relativeShift: finite(m.relativeShift) })),
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/contract/check.ts
 
 
@@ -6661,61 +7889,14 @@ async function checkContract(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/**
- * Markdown building blocks that keep untrusted text inert: it renders as the same
- * characters, but can never become HTML, a link, an image, a mention, a table cell
- * boundary or the end of a code fence.
- */
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
-/**
- * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation
- * is backslash-escaped, `<` `>` `&` become entities (no raw HTML), `@` gets a zero-width
- * joiner so it shows but never pings, line breaks become spaces (a cell stays one cell),
- * and bidirectional override characters are shown as their code points.
- */
-function escapeMarkdown(text) {
-    return text
-        .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&')
-        .replace(/@/g, '@\u200d')
-        .replace(/:\/\//g, ':\u200b//');
-}
-/** Inline code span holding untrusted text, rendered literally. */
-function code(text) {
-    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '');
-    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
-    // Table pipes inside code spans still split GFM cells: escape them.
-    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-/** A GFM table. Cells must already be escaped. */
-function table(header, rows, align) {
-    const rule = header.map((_, i) => {
-        const a = align?.[i];
-        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
-    });
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(rule), ...rows.map(line)].join('\n');
-}
-/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
-function details(summary, body) {
-    return `<details><summary>${escapeMarkdown(summary)}</summary>\n\n${body}\n\n</details>`;
-}
-
 ;// CONCATENATED MODULE: ./src/contract/summary.ts
 
-const ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
+const summary_ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
 /** Markdown summary of a contract result, for the job summary and the demo. */
 function renderContractSummary(result) {
     const subject = result.subject;
     const lines = [
-        `### ${ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
+        `### ${summary_ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
         '',
         `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}. ${escapeMarkdown(result.summary)}`,
     ];
@@ -6785,8 +7966,9 @@ const contractCommand = defineCommand({
 
 ;// CONCATENATED MODULE: ./src/commands.ts
 
+
 /** Every command of the suite: each is a GitHub Action and a `model-gates` CLI command. */
-const commands = [contractCommand];
+const commands = [contractCommand, canaryAnalysisCommand];
 
 ;// CONCATENATED MODULE: ./src/inputs/spec.ts
 
