@@ -129,3 +129,12 @@ export function decodeFloat32(bytes: Uint8Array, offset: number, count: number):
   for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
 }
+
+/** The little-endian bytes of float32 values (a view on little-endian hosts, a copy otherwise). */
+export function float32Bytes(values: Float32Array): Uint8Array {
+  if (littleEndianHost) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i] as number, true);
+  return out;
+}
