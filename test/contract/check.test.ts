@@ -6,6 +6,7 @@ import type { ContractConfig } from '../../src/config/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { schemaProblems } from '../../src/io/schema.js';
 import { withProvenance } from '../../src/results/provenance.js';
+import type { Finding } from '../../src/results/types.js';
 import { CANDIDATE, PRODUCTION, edit, exampleWorkspace, lineOf, testEnvironment, type TestEnvironment } from './helpers.js';
 
 const PRODUCTION_DIGEST = 'sha256:4f1c2a9be0d6a1c3e5f7091b2d4c6e8fa0b2c4d6e8f0a1b3c5d7e9f1a3b5c7d9';
@@ -32,7 +33,7 @@ async function sameSpace(workspace: string, version: string, ...more: [string | 
   return edit(workspace, CANDIDATE, ['version: 2.0.0', `version: ${version}`], ['space: search-v2', 'space: search-v1'], [CANDIDATE_DIGEST, PRODUCTION_DIGEST], ...more);
 }
 
-function errors(findings: { severity: string; rule?: string }[]) {
+function errors(findings: Finding[]): Finding[] {
   return findings.filter((f) => f.severity === 'error');
 }
 
