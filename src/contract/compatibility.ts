@@ -9,7 +9,8 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 function show(value: unknown): string {
-  return value === undefined ? 'absent' : JSON.stringify(value);
+  const text = value === undefined ? 'absent' : JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /** What compatibility found, besides the list of changes. */
@@ -132,8 +133,18 @@ export function diffContracts(production: Contract, candidate: Contract): Embedd
     if (key === 'digest' && production.embedding && candidate.embedding) continue;
     changes.push(metadataChange(['artifact', key], artifactBefore[key], artifactAfter[key]));
   }
-  for (const key of ['description', 'lineage', 'owners', 'examples'] as const) {
+  for (const key of ['description', 'owners'] as const) {
     if (!same(production[key], candidate[key])) changes.push(metadataChange([key], production[key], candidate[key]));
+  }
+  // Lineage field by field: each is its own line in the contract.
+  const lineageBefore: Record<string, unknown> = production.lineage ?? {};
+  const lineageAfter: Record<string, unknown> = candidate.lineage ?? {};
+  for (const key of new Set([...Object.keys(lineageBefore), ...Object.keys(lineageAfter)])) {
+    if (!same(lineageBefore[key], lineageAfter[key])) changes.push(metadataChange(['lineage', key], lineageBefore[key], lineageAfter[key]));
+  }
+  if (!same(production.examples, candidate.examples)) {
+    const [before, after] = [production.examples?.length ?? 0, candidate.examples?.length ?? 0];
+    changes.push({ kind: 'metadata', path: ['examples'], message: `examples changed (${before} → ${after} example(s))` });
   }
   return { ...embedding, changes };
 }
