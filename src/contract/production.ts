@@ -90,6 +90,8 @@ export async function resolveProduction(options: ResolveProductionOptions): Prom
   if (spec.startsWith('git:')) {
     let ref = spec.slice(4);
     if (ref === '') throw new ConfigurationError(`production: '${spec}' names no ref; use git:base, git:<sha>, git:<branch> or a path`);
+    // A ref is handed to git as an argument: never let it read as an option.
+    if (ref.startsWith('-') || !/^[\w./~^@{}+-]+$/.test(ref)) throw new ConfigurationError(`production: '${ref}' is not a git ref (a commit, branch or tag)`);
     if (ref === 'base') {
       if (!options.context.baseCommit) {
         throw new ConfigurationError(

@@ -127,6 +127,13 @@ describe('resolveProduction with a real git repository', () => {
     expect(await new GitContentsReader(join(repo.root, 'models')).prefix()).toBe('models/');
   });
 
+  it('refuses a ref that git would read as an option, and an empty one', async () => {
+    const env = testEnvironment(repo.root);
+    for (const spec of ['git:--output=/tmp/x', 'git:', 'git:a b']) {
+      await expect(resolveProduction({ production: spec, candidatePath: CONTRACT, context: env.context }), spec).rejects.toThrow(ConfigurationError);
+    }
+  });
+
   it('outside a git repository, git:<ref> is a configuration error', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'mg-nogit-'));
     try {
