@@ -295,6 +295,8 @@ export async function checkContract(options: ContractCheckOptions): Promise<Cont
         apiKey = environment.env[endpoint.apiKeyEnv] || undefined;
         if (apiKey) environment.setSecret(apiKey);
       }
+      const password = URL.canParse(endpoint.url) ? new URL(endpoint.url).password : '';
+      if (password) environment.setSecret(decodeURIComponent(password));
       if (endpoint.apiKeyEnv && !apiKey) {
         findings.push({ rule: 'endpoint/api-key', severity: 'error', message: `the environment variable ${endpoint.apiKeyEnv} (contract.endpoint.apiKeyEnv) is not set or empty`, ...located(configLocation) });
       } else {

@@ -12,10 +12,30 @@ export interface EndpointTarget {
 
 /** The full URL of the embeddings route for a configured base URL. */
 export function embeddingsUrl(base: string): string {
-  const trimmed = base.replace(/\/+$/, '');
-  if (trimmed.endsWith('/embeddings')) return trimmed;
-  if (trimmed.endsWith('/v1')) return `${trimmed}/embeddings`;
-  return `${trimmed}/v1/embeddings`;
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return base; // fetch reports it
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  if (!path.endsWith('/embeddings')) url.pathname = path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
+  else url.pathname = path;
+  return url.toString();
+}
+
+/** The URL as shown in messages: without credentials or query string, which may hold keys. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString();
+  } catch {
+    return '(invalid URL)';
+  }
 }
 
 export type EmbedResponse =
@@ -29,9 +49,24 @@ export type EmbedResponse =
  * contains the API key; this function does not throw for them.
  */
 export async function requestEmbeddings(target: EndpointTarget, texts: readonly string[]): Promise<EmbedResponse> {
-  const url = embeddingsUrl(target.url);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  let url = embeddingsUrl(target.url);
+  const shown = displayUrl(url);
+  // fetch refuses credentials inside the URL; they become Basic authentication instead.
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+      parsed.username = '';
+      parsed.password = '';
+      url = parsed.toString();
+    }
+  } catch {
+    // an invalid URL: fetch says so below
+  }
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  const secrets = secretParts(target.url, target.apiKey);
+  const scrub = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(url).join(shown));
   const body = JSON.stringify({ input: texts, ...(target.model ? { model: target.model } : {}) });
   const started = performance.now();
   const elapsed = (): number => performance.now() - started;
@@ -41,29 +76,48 @@ export async function requestEmbeddings(target: EndpointTarget, texts: readonly 
     response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.timeoutMs) });
     text = await response.text();
   } catch (error) {
-    return { ok: false, error: describeFetchError(error, url, target.timeoutMs), latencyMs: elapsed() };
+    // Error texts may quote the URL: show only its safe form.
+    return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed() };
   }
   const latencyMs = elapsed();
   if (!response.ok) {
-    return { ok: false, error: `${url} answered HTTP ${response.status}${serverMessage(text)}`, latencyMs };
+    return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs };
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { ok: false, error: `${url} answered HTTP ${response.status} with a body that is not JSON`, latencyMs };
+    return { ok: false, error: `${shown} answered HTTP ${response.status} with a body that is not JSON`, latencyMs };
   }
   const data = (parsed as { data?: unknown } | null)?.data;
   if (!Array.isArray(data) || data.length !== texts.length) {
-    return { ok: false, error: `${url} answered without one 'data' entry per input (expected ${texts.length})`, latencyMs };
+    return { ok: false, error: `${shown} answered without one 'data' entry per input (expected ${texts.length})`, latencyMs };
   }
   // Entries carry their index; servers may answer out of order.
   const vectors: unknown[] = new Array(texts.length);
   for (const [position, entry] of data.entries()) {
     const index = typeof (entry as { index?: unknown })?.index === 'number' ? (entry as { index: number }).index : position;
+    if (!Number.isInteger(index) || index < 0 || index >= texts.length || index in vectors) {
+      return { ok: false, error: `${shown} answered with a 'data' entry of index ${index}, expected each of 0…${texts.length - 1} once`, latencyMs };
+    }
     vectors[index] = (entry as { embedding?: unknown })?.embedding;
   }
   return { ok: true, vectors, latencyMs };
+}
+
+/** Parts of the configured URL and key that must never appear in a message. */
+function secretParts(url: string, apiKey: string | undefined): string[] {
+  const parts: string[] = [];
+  if (apiKey) parts.push(apiKey);
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parts.push(parsed.password, decodeURIComponent(parsed.password));
+    if (parsed.search.length > 1) parts.push(parsed.search.slice(1));
+    for (const value of parsed.searchParams.values()) if (value.length >= 4) parts.push(value);
+  } catch {
+    // not a URL: nothing to hide
+  }
+  return parts.filter((p) => p.length > 0);
 }
 
 function serverMessage(body: string): string {

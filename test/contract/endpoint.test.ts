@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkContract } from '../../src/contract/check.js';
-import { embeddingsUrl, percentile, requestEmbeddings, vectorProblems } from '../../src/contract/endpoint.js';
+import { displayUrl, embeddingsUrl, percentile, requestEmbeddings, vectorProblems } from '../../src/contract/endpoint.js';
 import type { EndpointConfig } from '../../src/config/types.js';
 import { EmbeddingServer } from '../support/openai-server.js';
 import { CANDIDATE, edit, exampleWorkspace, lineOf, testEnvironment } from './helpers.js';
@@ -51,12 +53,43 @@ describe('vector checks and URLs', () => {
     expect(embeddingsUrl('http://h:8080/')).toBe('http://h:8080/v1/embeddings');
     expect(embeddingsUrl('http://h/v1')).toBe('http://h/v1/embeddings');
     expect(embeddingsUrl('http://h/openai/deployments/x/embeddings')).toBe('http://h/openai/deployments/x/embeddings');
+    expect(embeddingsUrl('http://h/openai/deployments/x?api-version=2024-02-01')).toBe('http://h/openai/deployments/x/v1/embeddings?api-version=2024-02-01');
   });
 
-  it('returns vectors in input order even when the server answers out of order', async () => {
-    const s = await server({ dimension: 2, embed: (text) => (text === 'a' ? [1, 0] : [0, 1]) });
-    const response = await requestEmbeddings({ url: s.url, timeoutMs: 5000 }, ['a', 'b']);
-    expect(response).toMatchObject({ ok: true, vectors: [[1, 0], [0, 1]] });
+  it('never shows credentials or query strings of the URL in messages', async () => {
+    expect(displayUrl('http://user:secret@h:1/v1/embeddings?key=abc')).toBe('http://h:1/v1/embeddings');
+    const s = await server({ dimension: 2 });
+    s.faults.push({ status: 500, times: 1 });
+    const url = new URL(s.url);
+    url.username = 'user';
+    url.password = 'pw-secret';
+    const response = await requestEmbeddings({ url: `${url.toString()}?key=q-secret`, timeoutMs: 5000 }, ['a']);
+    expect(response.ok).toBe(false);
+    expect(JSON.stringify(response), JSON.stringify(response)).not.toMatch(/secret/);
+  });
+
+  it('returns vectors in input order even when the server answers out of order, and rejects bad indices', async () => {
+    // A server that lists the entries backwards, each with its index, as the API allows.
+    let indices = [1, 0];
+    const raw = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', data: indices.map((index) => ({ object: 'embedding', index, embedding: index === 0 ? [1, 0] : [0, 1] })) }));
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    try {
+      expect(await requestEmbeddings({ url, timeoutMs: 5000 }, ['a', 'b'])).toMatchObject({ ok: true, vectors: [[1, 0], [0, 1]] });
+      indices = [0, 0];
+      expect(await requestEmbeddings({ url, timeoutMs: 5000 }, ['a', 'b'])).toMatchObject({ ok: false, error: expect.stringContaining("'data' entry of index 0") });
+      indices = [0, 7];
+      expect(await requestEmbeddings({ url, timeoutMs: 5000 }, ['a', 'b'])).toMatchObject({ ok: false, error: expect.stringContaining('index 7') });
+    } finally {
+      raw.closeAllConnections();
+      await new Promise((resolve) => raw.close(resolve));
+    }
   });
 });
 
