@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Environment } from '../command.js';
-import type { ContractConfig } from '../config/types.js';
+import type { ContractConfig, EndpointConfig } from '../config/types.js';
 import { ConfigurationError, formatLocation, isNodeError, type SourceLocation } from '../io/errors.js';
 import { sha256 } from '../io/digest.js';
 import { schemaProblems } from '../io/schema.js';
@@ -196,6 +196,37 @@ function checkLineage(contract: Contract, source: SourceDocument, required: read
   return findings;
 }
 
+/**
+ * Contract tests against the configured endpoint: reads the API key from the variable
+ * `apiKeyEnv` names (registering it, and any password in the URL, as a secret), then runs
+ * {@link runEndpointTests} in a log group. A named but unset variable is an error finding.
+ */
+async function checkEndpoint(
+  endpoint: EndpointConfig,
+  contract: Contract,
+  source: SourceDocument,
+  options: ContractCheckOptions,
+): Promise<{ findings: Finding[]; metrics: Record<string, number | null>; check?: CheckSection }> {
+  const { environment } = options;
+  const configLocation = options.configSource?.locate(['contract', 'endpoint']);
+  const password = URL.canParse(endpoint.url) ? new URL(endpoint.url).password : '';
+  if (password) environment.setSecret(decodeURIComponent(password));
+  const apiKey = endpoint.apiKeyEnv ? environment.env[endpoint.apiKeyEnv] || undefined : undefined;
+  if (apiKey) environment.setSecret(apiKey);
+  if (endpoint.apiKeyEnv && !apiKey) {
+    const message = `the environment variable ${endpoint.apiKeyEnv} (contract.endpoint.apiKeyEnv) is not set or empty`;
+    return { findings: [{ rule: 'endpoint/api-key', severity: 'error', message, ...located(configLocation) }], metrics: {} };
+  }
+  const tested = await environment.log.group('Contract tests against the candidate endpoint', () =>
+    runEndpointTests({ contract, source, endpoint, ...(apiKey ? { apiKey } : {}), ...(configLocation ? { configLocation } : {}), info: (m) => environment.log.info(m) }),
+  );
+  return {
+    findings: tested.findings,
+    metrics: tested.metrics,
+    check: { id: 'endpoint', title: 'Contract tests against the candidate endpoint', verdict: sectionVerdict(tested.findings), rows: tested.rows },
+  };
+}
+
 function sectionVerdict(findings: readonly Finding[]): Verdict {
   return findings.some((f) => f.severity === 'error') ? 'fail' : 'pass';
 }
@@ -287,26 +318,11 @@ export async function checkContract(options: ContractCheckOptions): Promise<Cont
       });
     }
 
-    const endpoint = options.config.endpoint;
-    if (endpoint) {
-      let apiKey: string | undefined;
-      const configLocation = options.configSource?.locate(['contract', 'endpoint']);
-      if (endpoint.apiKeyEnv) {
-        apiKey = environment.env[endpoint.apiKeyEnv] || undefined;
-        if (apiKey) environment.setSecret(apiKey);
-      }
-      const password = URL.canParse(endpoint.url) ? new URL(endpoint.url).password : '';
-      if (password) environment.setSecret(decodeURIComponent(password));
-      if (endpoint.apiKeyEnv && !apiKey) {
-        findings.push({ rule: 'endpoint/api-key', severity: 'error', message: `the environment variable ${endpoint.apiKeyEnv} (contract.endpoint.apiKeyEnv) is not set or empty`, ...located(configLocation) });
-      } else {
-        const tested = await environment.log.group('Contract tests against the candidate endpoint', () =>
-          runEndpointTests({ contract, source, endpoint, ...(apiKey ? { apiKey } : {}), ...(configLocation ? { configLocation } : {}), info: (m) => environment.log.info(m) }),
-        );
-        findings.push(...tested.findings);
-        Object.assign(metrics, tested.metrics);
-        checks.push({ id: 'endpoint', title: 'Contract tests against the candidate endpoint', verdict: sectionVerdict(tested.findings), rows: tested.rows });
-      }
+    if (options.config.endpoint) {
+      const tested = await checkEndpoint(options.config.endpoint, contract, source, options);
+      findings.push(...tested.findings);
+      Object.assign(metrics, tested.metrics);
+      if (tested.check) checks.push(tested.check);
     }
   }
 

@@ -118,6 +118,14 @@ describe('resolveProduction with a real git repository', () => {
     ]);
   });
 
+  it('the whole check treats a contract absent at the base commit as a first release, with a notice', async () => {
+    const env = testEnvironment(repo.root, { baseCommit: repo.empty });
+    const outcome = await checkContract({ contractPath: CONTRACT, production: 'git:base', checkId: 'contract', config: {}, environment: env });
+    expect(outcome.result.verdict).toBe('pass');
+    expect(outcome.requiredBump).toBe('none');
+    expect(outcome.result.findings).toContainEqual(expect.objectContaining({ rule: 'production/none', severity: 'notice', message: expect.stringContaining('a new model') }));
+  });
+
   it('the git reader says whether it has a commit and reads nothing for a missing path', async () => {
     const reader = new GitContentsReader(repo.root);
     expect(await reader.has(repo.v2)).toBe(true);
