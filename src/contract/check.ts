@@ -118,8 +118,16 @@ function checkCompatibility(production: Contract, productionSource: SourceDocume
   if (!from || !to) throw new Error(`internal error: '${production.version}' or '${candidate.version}' is not a semantic version`);
   const actualBump = bumpBetween(from, to);
   const versionLocation = candidateSource.locate(['version']);
-  const increases = compareSemVer(to, from) > 0;
-  if (!increases && changes.length > 0) {
+  const order = compareSemVer(to, from);
+  const increases = order > 0;
+  if (order < 0) {
+    findings.push({
+      rule: 'version/increase',
+      severity: 'error',
+      message: `version ${candidate.version} is lower than production ${production.version}; a new version must increase${changes.length > 0 ? ` (the changes need at least a ${requiredBump} bump)` : ''}`,
+      location: versionLocation,
+    });
+  } else if (!increases && changes.length > 0) {
     findings.push({
       rule: 'version/increase',
       severity: 'error',

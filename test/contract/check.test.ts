@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkContract, type ContractCheckOptions } from '../../src/contract/check.js';
@@ -114,6 +114,16 @@ describe('checkContract: version bumps', () => {
         expect.objectContaining({ rule: 'version/increase', location: expect.objectContaining({ line: lineOf(text, `version: ${version}`) }) }),
       ]);
     }
+  });
+
+  it('fails a lower version even when nothing else changed', async () => {
+    const workspace = await exampleWorkspace();
+    // The candidate is production's contract at 1.4.0; production moved on to 1.4.1.
+    await writeFile(join(workspace, 'production', 'search-embedder', 'lower.yml'), await readFile(join(workspace, PRODUCTION), 'utf8'));
+    await edit(workspace, PRODUCTION, ['version: 1.4.0', 'version: 1.4.1']);
+    const lower = await check(workspace, { contractPath: 'production/search-embedder/lower.yml' });
+    expect(lower.result.verdict).toBe('fail');
+    expect(errors(lower.findings)).toEqual([expect.objectContaining({ rule: 'version/increase', message: expect.stringContaining('is lower than production 1.4.1') })]);
   });
 
   it('passes a contract identical to production with a notice', async () => {
