@@ -30,13 +30,14 @@ export const contractCommand = defineCommand({
   async run(inputs, environment) {
     const startedAt = new Date();
     const workspace = environment.context.workspace;
-    const { config } = await loadConfig(inputs.config, workspace);
+    const { config, source: configSource } = await loadConfig(inputs.config, workspace);
     const outcome = await checkContract({
       contractPath: inputs.contract,
       production: inputs.production,
       checkId: inputs.checkId,
       config: config.contract ?? {},
       environment,
+      ...(configSource ? { configSource } : {}),
     });
     const result = withProvenance(
       outcome.result,
