@@ -291,9 +291,6 @@ export class GitHubServer {
     const log: RequestLogEntry = { method, path, status: 0 };
     if (operation) log.operation = operation.id;
 
-    const fault = this.takeFault(method, path, operation);
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-
     const send = (reply: Reply, validate: boolean) => {
       let body: string | Uint8Array | undefined;
       const headers: Record<string, string> = {
@@ -349,12 +346,6 @@ export class GitHubServer {
     }
     log.login = identity.login;
 
-    if (fault && fault.kind !== 'delay') {
-      log.fault = fault.kind;
-      send(this.faultReply(fault, operation, error), fault.kind !== 'server-error');
-      return;
-    }
-
     // The request against the description.
     let body: unknown;
     if (rawBody.length > 0) {
@@ -370,6 +361,15 @@ export class GitHubServer {
     if (checked.problems.length > 0) {
       this.violations.push({ kind: 'request', method, path, operation: operation.id, problems: checked.problems });
       send({ status: 500, body: { message: `test server: the request to ${operation.id} does not match GitHub's OpenAPI description: ${checked.problems.join('; ')}` } }, false);
+      return;
+    }
+
+    // Faults come after the request is checked, so a malformed request is always caught.
+    const fault = this.takeFault(method, path, operation);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault && fault.kind !== 'delay') {
+      log.fault = fault.kind;
+      send(this.faultReply(fault, operation, error), fault.kind !== 'server-error');
       return;
     }
 
