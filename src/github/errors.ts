@@ -72,7 +72,8 @@ export function describeApiError(error: unknown, context: ApiErrorContext): GitH
   const headers = error.response?.headers ?? {};
   const where = `${error.request.method} ${new URL(error.request.url).pathname}`;
   const permissionHint = context.permission
-    ? `the token lacks \`${context.permission}\`; add it under \`permissions:\` in the workflow (or grant it to the token)`
+    ? `the token lacks \`${context.permission}\`; add it under \`permissions:\` in the workflow (or grant it to the token)` +
+      (context.permission.endsWith(': write') ? '. On a pull request from a fork, GITHUB_TOKEN is read-only whatever the workflow asks' : '')
     : 'the token lacks a permission this call needs; add it under `permissions:` in the workflow';
 
   let text: string;

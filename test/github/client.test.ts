@@ -90,6 +90,12 @@ describe('rate limits', () => {
     expect(server.state.issueComments(REPO, 3).map((c) => c.body)).toEqual(['report']);
   });
 
+  it('treats a 429 secondary rate limit the same way, retried once only', async () => {
+    server.injectFault({ operation: 'pulls/get', kind: 'secondary-rate-limit', status: 429, retryAfter: 1 });
+    expect((await client().rest.pulls.get({ owner, repo, pull_number: 3 })).status).toBe(200);
+    expect(server.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
   it('fails after a bounded number of secondary rate limits', async () => {
     server.injectFault({ operation: 'issues/list-comments', kind: 'secondary-rate-limit', retryAfter: 1, times: 10 });
     const error = await withApiError({ action: 'list the comments of #3' }, () => client().rest.issues.listComments({ owner, repo, issue_number: 3 })).catch((e: unknown) => e);
@@ -120,7 +126,8 @@ describe('errors a user can act on', () => {
     expect(error).toBeInstanceOf(GitHubApiError);
     expect((error as GitHubApiError).permission).toBe('pull-requests: write');
     expect((error as Error).message).toBe(
-      'Could not post the report on #3: the token lacks `pull-requests: write`; add it under `permissions:` in the workflow (or grant it to the token) ' +
+      'Could not post the report on #3: the token lacks `pull-requests: write`; add it under `permissions:` in the workflow (or grant it to the token). ' +
+        'On a pull request from a fork, GITHUB_TOKEN is read-only whatever the workflow asks ' +
         `(GitHub answered 403 "Resource not accessible by integration" to POST /repos/${REPO}/issues/3/comments).`,
     );
     expect((error as Error).message).not.toContain(TOKEN);
