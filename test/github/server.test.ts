@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SECONDARY_RATE_LIMIT_MESSAGE, fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
+import { checkResponse, operationsById } from '../support/github-server/openapi.js';
 
 // The test server's own behaviour, through plain fetch so that every header and status is
 // seen as a client would see it.
@@ -145,6 +146,17 @@ describe('validation against the OpenAPI description', () => {
     expect(answer.json.message).toMatch(/response\/50\/created_at must match format "date-time"/);
     expect(server.violations.splice(0)).toEqual([expect.objectContaining({ kind: 'response', operation: 'issues/list-comments' })]);
     server.state.comments.splice(server.state.comments.indexOf(comment), 1);
+  });
+
+  it('checks the status code as well as the body', () => {
+    const create = operationsById.get('issues/create-comment')!;
+    expect(checkResponse(create, 200, {})).toEqual(['status 200 is not a documented response of issues/create-comment (documented: 201, 403, 404, 410, 422)']);
+    // An undocumented error status must still carry GitHub's error body.
+    expect(checkResponse(create, 500, { message: 'x', documentation_url: 'https://docs.github.com/rest' })).toEqual([]);
+    expect(checkResponse(create, 500, { message: 42 })).toEqual(['response/message must be string']);
+    expect(checkResponse(operationsById.get('issues/delete-comment')!, 204, { deleted: true })).toEqual([
+      'status 204 of issues/delete-comment has no body in the description, but one was sent',
+    ]);
   });
 
   it('records an unknown route and answers 404 with GitHub body', async () => {
