@@ -170,6 +170,25 @@ describe('where the client points', () => {
     expect(server.count('pulls/get', 200)).toBe(1);
   });
 
+  it('works under /api/v3, as on GitHub Enterprise Server, pagination included', async () => {
+    const ghes = await startGitHubServer({ pathPrefix: '/api/v3' });
+    try {
+      ghes.addToken(TOKEN, { login: 'github-actions[bot]', permissions: { 'pull-requests': 'read' } });
+      ghes.state.addPullRequest(REPO, { number: 1, head: { sha: fakeSha('ghes') } });
+      for (let i = 0; i < 5; i++) ghes.state.addIssueComment(REPO, 1, { author: 'alice', body: `c${i}` });
+      vi.stubEnv('GITHUB_API_URL', ghes.url);
+      expect(ghes.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+      const octokit = createGitHubClient({ token: TOKEN, log, timeUnitMs: UNIT });
+      const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: 1, per_page: 2 });
+      expect(comments.map((c) => c.body)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+      expect(comments[0]!.url.startsWith(`${ghes.url}/repos/`)).toBe(true);
+      expect(ghes.requests.map((r) => r.path)).toEqual(Array(3).fill(`/api/v3/repos/${REPO}/issues/1/comments`));
+      ghes.assertNoViolations();
+    } finally {
+      await ghes.close();
+    }
+  });
+
   it('reads the time unit from MODEL_GATES_GITHUB_TIME_UNIT_MS and rejects a bad one', async () => {
     vi.stubEnv('MODEL_GATES_GITHUB_TIME_UNIT_MS', '1');
     server.injectFault({ operation: 'pulls/get', kind: 'secondary-rate-limit', retryAfter: 1 });
