@@ -47,6 +47,7 @@ export const OPERATION_PERMISSIONS: Record<string, `${PermissionScope}: ${Permis
   'issues/delete-comment': ['issues: write', 'pull-requests: write'],
   'issues/list-events': ['issues: read', 'pull-requests: read'],
   'issues/list-labels-on-issue': ['issues: read', 'pull-requests: read'],
+  // An organisation permission: no GITHUB_TOKEN has it, only app and personal tokens.
   'teams/get-membership-for-user-in-org': ['members: read'],
   'repos/create-commit-status': ['statuses: write'],
   'repos/list-commit-statuses-for-ref': ['statuses: read'],
