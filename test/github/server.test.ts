@@ -270,8 +270,8 @@ describe('faults', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
     const reset = Number(limited.headers.get('x-ratelimit-reset'));
-    expect(reset - before).toBeGreaterThanOrEqual(119);
-    expect(reset - before).toBeLessThanOrEqual(121);
+    expect(reset - before).toBeGreaterThanOrEqual(120);
+    expect(reset - before).toBeLessThanOrEqual(125); // allows for a slow machine
     expect(limited.json.message).toMatch(/^API rate limit exceeded/);
   });
 
