@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { GitHubApiError, describeApiError, withApiError } from '../../src/github/errors.js';
+import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 
@@ -124,6 +125,8 @@ describe('errors a user can act on', () => {
       client().rest.issues.createComment({ owner, repo, issue_number: 3, body: 'report' }),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubApiError);
+    // The user's fix, not a bug: actions report it as an annotation, not an internal error.
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as GitHubApiError).permission).toBe('pull-requests: write');
     expect((error as Error).message).toBe(
       'Could not post the report on #3: the token lacks `pull-requests: write`; add it under `permissions:` in the workflow (or grant it to the token). ' +
@@ -155,10 +158,21 @@ describe('errors a user can act on', () => {
     );
   });
 
-  it('wraps an error that is not an HTTP answer, keeping it as the cause', () => {
-    const cause = new TypeError('fetch failed');
-    const error = describeApiError(cause, { action: 'read pull request #3' });
-    expect([error.message, error.status, error.cause]).toEqual(['Could not read pull request #3: fetch failed', 0, cause]);
+  it('says when GitHub cannot be reached at all', async () => {
+    const closed = await startGitHubServer();
+    const url = closed.url;
+    await closed.close();
+    const octokit = createGitHubClient({ token: TOKEN, baseUrl: url, log, timeUnitMs: UNIT, retries: 1 });
+    const error = await withApiError({ action: 'read pull request #3' }, () => octokit.rest.pulls.get({ owner, repo, pull_number: 3 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitHubApiError);
+    expect((error as Error).message).toBe(`Could not read pull request #3: no answer from ${url} (connect ECONNREFUSED ${url.slice('http://'.length)}); check GITHUB_API_URL and the network.`);
+    expect(log.lines.map((l) => l.message)).toEqual([`No answer (connect ECONNREFUSED ${url.slice('http://'.length)}) for GET /repos/${REPO}/pulls/3; retrying (1 of 1).`]);
+  });
+
+  it('leaves an error that is not an HTTP answer alone: a bug stays a bug', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    expect(describeApiError(bug, { action: 'read pull request #3' })).toBe(bug);
+    await expect(withApiError({ action: 'read pull request #3' }, () => Promise.reject(bug))).rejects.toBe(bug);
   });
 });
 
