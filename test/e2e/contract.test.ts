@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { fakeSha, startGitHubServer } from '../support/github-server/index.js';
 import { runActionBundle } from '../support/action-runner.js';
 import { repoRoot } from '../support/node24.js';
 import { EmbeddingServer } from '../support/openai-server.js';
@@ -88,6 +89,32 @@ describe('contract bundle under Node 24', () => {
     expect(run.annotations).toContainEqual(expect.objectContaining({ level: 'error', file: CANDIDATE, line: lineOf(text, 'maxLength: 1024') }));
     const result = JSON.parse(await readFile(join(workspace, 'results', 'contract.json'), 'utf8'));
     expect(result.subject.productionSource).toBe(`git:${base}`);
+  });
+
+  it('reads production through the contents API when the base commit is not in a shallow clone', async () => {
+    const workspace = await exampleWorkspace();
+    const github = await startGitHubServer();
+    try {
+      const base = fakeSha('base');
+      github.addToken('ghs_contract', { login: 'github-actions[bot]', permissions: { contents: 'read' } });
+      github.state.addRepository('acme/models');
+      github.state.setFile('acme/models', base, CANDIDATE, await readFile(join(workspace, PRODUCTION), 'utf8'));
+      const run = await runActionBundle('contract', {
+        workspace,
+        inputs: { contract: CANDIDATE, 'results-dir': 'results', 'github-token': 'ghs_contract' },
+        env: { ...github.env(), GITHUB_REPOSITORY: 'acme/models' },
+        event: { pull_request: { number: 7, base: { sha: base }, head: { sha: fakeSha('head') } } },
+      });
+      expect(run.exitCode, run.stdout).toBe(0);
+      expect(run.outputs['required-bump']).toBe('major');
+      expect(run.stdout).toContain('::add-mask::ghs_contract');
+      expect(github.count('repos/get-content', 200)).toBe(1);
+      const result = JSON.parse(await readFile(join(workspace, 'results', 'contract.json'), 'utf8'));
+      expect(result.subject.productionVersion).toBe('1.4.0');
+      github.assertNoViolations();
+    } finally {
+      await github.close();
+    }
   });
 
   it('names a missing production file in an annotation and exits 1', async () => {
