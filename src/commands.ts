@@ -1,5 +1,10 @@
 import type { Command } from './command.js';
 import { contractCommand } from './contract/command.js';
+import { createGitHubClient } from './github/client.js';
+import { createReportCommand } from './report/command.js';
+
+/** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
+const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
 
 /** Every command of the suite: each is a GitHub Action and a `model-gates` CLI command. */
-export const commands: readonly Command[] = [contractCommand as Command];
+export const commands: readonly Command[] = [contractCommand as Command, reportCommand as unknown as Command];
