@@ -10,6 +10,7 @@ const examples = join(root, 'examples');
 const out = join(root, 'demo-output');
 const results = join(out, 'results');
 const summary = join(out, 'summary.md');
+const report = join(out, 'report.md');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 
@@ -23,6 +24,12 @@ const steps = [
       '--production', 'production/search-embedder/contract.yml',
       '--results-dir', results,
     ],
+    expect: 0,
+  },
+  {
+    // The report exits 0 whatever the verdict once the report is written: failing is the gate's job.
+    title: 'the comment Markdown a pull request would get, written to disk',
+    args: ['report', '--results-dir', results, '--mode', 'none', '--output', report],
     expect: 0,
   },
 ];
@@ -40,5 +47,5 @@ for (const step of steps) {
     failed = true;
   }
 }
-console.log(`\nResults: ${relative(root, results)}/\nSummary: ${relative(root, summary)}`);
+console.log(`\nResults: ${relative(root, results)}/\nSummary: ${relative(root, summary)}\nReport:  ${relative(root, report)}`);
 process.exitCode = failed ? 1 : 0;

@@ -102,6 +102,6 @@ export function link(text: string, url: string): string {
  * survive, so a label can neither end the chart's code fence nor inject chart syntax.
  */
 export function mermaidLabel(text: string, max = 24): string {
-  const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._\/-]/gu, '_').trim();
+  const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/-]/gu, '_').trim();
   return clip(safe === '' ? '_' : safe, max);
 }

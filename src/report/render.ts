@@ -46,10 +46,10 @@ export function reportMarker(header: string): string {
 const ICON: Record<Verdict, string> = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
 const RANK: Record<Verdict, number> = { pass: 0, marginal: 1, fail: 2, error: 3 };
 const HEADLINE: Record<Verdict, string> = {
-  pass: 'Pass: ready to promote',
-  marginal: 'Marginal: promote only with an explicit approval',
-  fail: 'Fail: do not promote',
-  error: 'Error: a check could not be evaluated, do not promote',
+  pass: 'Pass — ready to promote',
+  marginal: 'Marginal — promote only with an explicit approval',
+  fail: 'Fail — do not promote',
+  error: 'Error — a check could not be evaluated, do not promote',
 };
 
 /** The worst of several verdicts (error > fail > marginal > pass); pass for none. */

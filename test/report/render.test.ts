@@ -10,7 +10,7 @@ describe('report rendering', () => {
     const [marker, headline] = body.split('\n');
     expect(marker).toBe('<!-- model-gates:report:default -->');
     expect(headline).toBe(
-      '### ❌ Fail: do not promote: `search-embedder` `1.2.0` → `1.3.0` at [`c0ffee1`](https://github.com/acme/search/commit/c0ffee1234567890c0ffee1234567890c0ffee12)',
+      '### ❌ Fail — do not promote: `search-embedder` `1.2.0` → `1.3.0` at [`c0ffee1`](https://github.com/acme/search/commit/c0ffee1234567890c0ffee1234567890c0ffee12)',
     );
   });
 
@@ -30,7 +30,7 @@ describe('report rendering', () => {
   it('lists regressing segments even when everything passes', () => {
     const check = pairsCheck({ verdict: 'pass' });
     const passing = renderComment([result({ checks: [check] })], context()).markdown;
-    expect(passing).toMatch(/^### ✅ Pass: ready to promote/m);
+    expect(passing).toMatch(/^### ✅ Pass — ready to promote/m);
     expect(passing).toContain('**Segments that regress in Pair similarity** (2)');
   });
 
