@@ -80,9 +80,11 @@ describe('withCache', () => {
       const source = new OpenAiSource({ url: slow.url, model: 'm1', batchSize: 2, concurrency: 1 });
       const controller = new AbortController();
       const items = texts(0, 12);
-      // Chunks of 4 texts = 2 requests of 150 ms; abort during the third chunk.
-      setTimeout(() => controller.abort(new Error('Ctrl-C')), 750);
-      await expect(withCache(source, store, { chunkSize: 4 }).embed(items, { log: silentLogger, signal: controller.signal })).rejects.toThrow('Ctrl-C');
+      // Chunks of 4 texts = 2 requests each; Ctrl-C once the third chunk is half done.
+      const onProgress = (done: number) => {
+        if (done >= 10) controller.abort(new Error('Ctrl-C'));
+      };
+      await expect(withCache(source, store, { chunkSize: 4 }).embed(items, { log: silentLogger, signal: controller.signal, onProgress })).rejects.toThrow('Ctrl-C');
       const [model] = await readdir(join(folder.dir, 'v1'));
       const files = await readdir(join(folder.dir, 'v1', model as string));
       expect(files.filter((f) => f.endsWith('.seg'))).toHaveLength(2);

@@ -150,6 +150,11 @@ describe('.safetensors', () => {
     expect(await embedFile('half.safetensors', ['x', 'y'])).toEqual([[0.5, -2], [1024, 2 ** -24]]);
   });
 
+  it('reads BF16', async () => {
+    await folder.file('bf.safetensors', safetensorsBytes([[0.5, -2, 3.25], [1024, -0.125, 0]], { dtype: 'BF16', ids: ['a', 'b'] }));
+    expect(await embedFile('bf.safetensors', ['b', 'a'])).toEqual([[1024, -0.125, 0], [0.5, -2, 3.25]]);
+  });
+
   it('picks the tensor named embeddings among several, and takes ids from a sidecar', async () => {
     await folder.file('multi.safetensors', safetensorsBytes(A, { extra: { other: [[9, 9]] } }));
     await folder.file('multi.ids.txt', 'a\nb\nc');

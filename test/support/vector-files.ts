@@ -87,7 +87,7 @@ export function npyBytes(rows: Rows, options: NpyOptions = {}): Uint8Array {
 }
 
 export interface SafetensorsOptions {
-  dtype?: 'F32' | 'F16' | 'F64';
+  dtype?: 'F32' | 'F16' | 'BF16' | 'F64';
   ids?: string[];
   /** Tensor name; `embeddings` by default. */
   name?: string;
@@ -102,7 +102,15 @@ export function safetensorsBytes(rows: Rows, options: SafetensorsOptions = {}): 
   const blobs: Uint8Array[] = [];
   let offset = 0;
   const add = (name: string, data: Rows, dtype: string) => {
-    const bytes = encodeValues(data, dtype === 'F32' ? '<f4' : dtype === 'F16' ? '<f2' : '<f8');
+    let bytes: Uint8Array;
+    if (dtype === 'BF16') {
+      // bfloat16 is the top half of a float32 (truncated: exact for the values the tests use).
+      const f32 = encodeValues(data, '<f4');
+      bytes = new Uint8Array(f32.length / 2);
+      for (let i = 0; i < bytes.length; i += 2) bytes.set(f32.subarray(i * 2 + 2, i * 2 + 4), i);
+    } else {
+      bytes = encodeValues(data, dtype === 'F32' ? '<f4' : dtype === 'F16' ? '<f2' : '<f8');
+    }
     header[name] = { dtype, shape: [data.length, data[0]?.length ?? 0], data_offsets: [offset, offset + bytes.length] };
     offset += bytes.length;
     blobs.push(bytes);
