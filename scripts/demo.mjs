@@ -27,6 +27,18 @@ const steps = [
     expect: 0,
   },
   {
+    title: 'embedding-regression: the candidate improves overall, but its French segment regresses (expected to fail)',
+    args: [
+      'embedding-regression',
+      '--suite', 'suites/search/suite.yml',
+      '--production', 'file:suites/search/embeddings/production.jsonl',
+      '--candidate', 'file:suites/search/embeddings/candidate.jsonl',
+      '--contract', 'models/search-embedder/contract.yml',
+      '--results-dir', results,
+    ],
+    expect: 1,
+  },
+  {
     // The report exits 0 whatever the verdict once the report is written: failing is the gate's job.
     title: 'the comment Markdown a pull request would get, written to disk',
     args: ['report', '--results-dir', results, '--mode', 'none', '--output', report],
@@ -45,6 +57,8 @@ for (const step of steps) {
   if (run.status !== step.expect) {
     console.error(`✖ expected exit ${step.expect}, got ${run.status}`);
     failed = true;
+  } else if (step.expect !== 0) {
+    console.log(`✔ exited ${run.status} as expected`);
   }
 }
 console.log(`\nResults: ${relative(root, results)}/\nSummary: ${relative(root, summary)}\nReport:  ${relative(root, report)}`);

@@ -59,12 +59,15 @@ export function overallVerdict(verdicts: readonly Verdict[]): Verdict {
 
 /**
  * A number for a table cell: `—` when missing, integers as they are, otherwise three
- * decimals (one from 100 up). `signed` prefixes `+` on positive values (changes).
+ * decimals (one from 100 up). `signed` prefixes `+` on positive values (changes); a value
+ * that rounds to zero shows no sign.
  */
 export function formatNumber(value: number | null | undefined, signed = false): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  const text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
-  return signed && value > 0 ? `+${text}` : text;
+  let text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
+  // A change too small to show has no direction either.
+  if (/^-0(\.0+)?$/.test(text)) text = text.slice(1);
+  return signed && value > 0 && /[1-9]/.test(text) ? `+${text}` : text;
 }
 
 function formatInterval(interval: Row['interval']): string {

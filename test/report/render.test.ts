@@ -86,11 +86,12 @@ describe('report rendering', () => {
   });
 
   it('formats numbers for cells', () => {
-    expect([formatNumber(null), formatNumber(3), formatNumber(0.12345), formatNumber(-0.0004, true), formatNumber(0.02, true), formatNumber(1234.56)]).toEqual([
+    expect([formatNumber(null), formatNumber(3), formatNumber(0.12345), formatNumber(-0.0004, true), formatNumber(0.0004, true), formatNumber(0.02, true), formatNumber(1234.56)]).toEqual([
       '—',
       '3',
       '0.123',
-      '-0.000',
+      '0.000',
+      '0.000',
       '+0.020',
       '1234.6',
     ]);
