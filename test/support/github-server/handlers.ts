@@ -30,7 +30,7 @@ export interface HandlerContext {
   account: Account;
   state: GitHubState;
   urls: Urls;
-  /** Accept header of the request (`application/vnd.github.raw+json` asks for raw contents). */
+  /** Accept header of the request (`application/vnd.github.raw` or `.v3.raw` asks for raw contents). */
   accept: string;
   /** One page of `items` as GitHub pages lists (`per_page`, `page`), with the `Link` header. */
   page<T>(items: T[]): { items: T[]; headers: Record<string, string> };
@@ -127,7 +127,7 @@ const handlers: Record<string, Handler> = {
     const bytes = tree?.get(path);
     const url = `${ctx.urls.api}/repos/${repository.fullName}/contents/${path}?ref=${encodeURIComponent(ref)}`;
     if (bytes) {
-      if (ctx.accept.includes('application/vnd.github.raw')) {
+      if (/application\/vnd\.github(\.v3)?\.raw/.test(ctx.accept)) {
         return { status: 200, raw: bytes, contentType: 'application/vnd.github.raw; charset=utf-8' };
       }
       const blobSha = gitBlobSha(bytes);
@@ -234,7 +234,7 @@ const handlers: Record<string, Handler> = {
     let comments = ctx.state.issueComments(repository.fullName, issue.number);
     if (since) comments = comments.filter((c) => c.updatedAt >= since);
     const { items, headers } = ctx.page(comments);
-    return json(200, items.map((c) => render.issueComment(ctx.urls, repository, c)), headers);
+    return json(200, items.map((c) => render.issueComment(ctx.urls, repository, c, issue.pull !== undefined)), headers);
   },
 
   'issues/create-comment': (ctx) => {
@@ -245,7 +245,7 @@ const handlers: Record<string, Handler> = {
       throw validationFailed('IssueComment', 'body', `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)`);
     }
     const comment = ctx.state.addIssueComment(repository.fullName, issue.number, { author: ctx.account.login, authorType: ctx.account.type, body });
-    return json(201, render.issueComment(ctx.urls, repository, comment), { location: `${ctx.urls.api}/repos/${repository.fullName}/issues/comments/${comment.id}` });
+    return json(201, render.issueComment(ctx.urls, repository, comment, issue.pull !== undefined), { location: `${ctx.urls.api}/repos/${repository.fullName}/issues/comments/${comment.id}` });
   },
 
   'issues/update-comment': (ctx) => {
@@ -259,7 +259,8 @@ const handlers: Record<string, Handler> = {
     }
     comment.body = body;
     comment.updatedAt = ctx.state.timestamp();
-    return json(200, render.issueComment(ctx.urls, repository, comment));
+    const onPull = ctx.state.findIssue(repository.fullName, comment.issueNumber)?.pull !== undefined;
+    return json(200, render.issueComment(ctx.urls, repository, comment, onPull));
   },
 
   'issues/delete-comment': (ctx) => {

@@ -182,8 +182,8 @@ function describeErrors(errors: ErrorObject[] | null | undefined, what: string):
 
 /**
  * Problems of a request against the operation's description: path parameters, query
- * parameters (unknown ones included: the suite must send only what GitHub documents) and
- * the JSON body. Returns parameters coerced to their declared types.
+ * parameters and the JSON body, where unknown query parameters and unknown top-level body
+ * properties count too (GitHub ignores them; the suite must send only what it documents). Returns parameters coerced to their declared types.
  */
 export function checkRequest(
   operation: Operation,
@@ -208,6 +208,14 @@ export function checkRequest(
     const pointer = ['paths', operation.template, operation.method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema'];
     const validate = bodyValidator(`${operation.id} request`, pointer);
     if (!validate(body)) problems.push(...describeErrors(validate.errors, 'body'));
+    // GitHub ignores body fields it does not know; for the suite that is a typo
+    // (`enviroment`) that would silently change behaviour, so it counts as a violation.
+    const declared = (requestBody.content['application/json'].schema as { properties?: Record<string, unknown> }).properties;
+    if (declared && body !== null && typeof body === 'object' && !Array.isArray(body)) {
+      for (const key of Object.keys(body)) {
+        if (!(key in declared)) problems.push(`body has unknown property '${key}'`);
+      }
+    }
   }
   return { problems, query: queryCopy };
 }
@@ -216,9 +224,10 @@ export function checkRequest(
  * Problems of a response against the operation's description. A status the operation does
  * not declare is allowed only for errors (4xx/5xx), whose body must then be GitHub's
  * `basic-error`; a declared status with a JSON schema has its body checked against it.
- * `body` is undefined for a response without a JSON body.
+ * `body` is undefined for a response without a JSON body; a `raw` one is checked for its
+ * status only.
  */
-export function checkResponse(operation: Operation, status: number, body: unknown): string[] {
+export function checkResponse(operation: Operation, status: number, body: unknown, format: 'json' | 'raw' = 'json'): string[] {
   const declared = operation.spec.responses[String(status)];
   let response: ResponseSpec | undefined;
   let pointer: string[];
@@ -236,6 +245,8 @@ export function checkResponse(operation: Operation, status: number, body: unknow
   } else {
     return [`status ${status} is not a documented response of ${operation.id} (documented: ${Object.keys(operation.spec.responses).join(', ')})`];
   }
+  // A raw media type (`application/vnd.github.raw`) has no JSON schema: only the status counts.
+  if (format === 'raw') return [];
   const schema = response.content?.['application/json']?.schema;
   if (!schema) {
     return body === undefined ? [] : [`status ${status} of ${operation.id} has no body in the description, but one was sent`];

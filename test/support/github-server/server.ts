@@ -192,6 +192,14 @@ export class GitHubServer {
     return this.baseUrl;
   }
 
+  /**
+   * Environment for an action bundle run as a child process: the API URL, and a client time
+   * unit of 1 ms so retries and write spacing do not slow the test down.
+   */
+  env(): { GITHUB_API_URL: string; MODEL_GATES_GITHUB_TIME_UNIT_MS: string } {
+    return { GITHUB_API_URL: this.baseUrl, MODEL_GATES_GITHUB_TIME_UNIT_MS: '1' };
+  }
+
   async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -283,9 +291,6 @@ export class GitHubServer {
     const log: RequestLogEntry = { method, path, status: 0 };
     if (operation) log.operation = operation.id;
 
-    const fault = this.takeFault(method, path, operation);
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-
     const send = (reply: Reply, validate: boolean) => {
       let body: string | Uint8Array | undefined;
       const headers: Record<string, string> = {
@@ -301,7 +306,7 @@ export class GitHubServer {
         headers['content-type'] = reply.contentType ?? 'application/json; charset=utf-8';
       }
       if (validate && operation) {
-        const problems = reply.raw !== undefined ? checkResponse(operation, reply.status, undefined).filter((p) => !p.includes('must have a JSON body')) : checkResponse(operation, reply.status, reply.body);
+        const problems = reply.raw !== undefined ? checkResponse(operation, reply.status, undefined, 'raw') : checkResponse(operation, reply.status, reply.body);
         if (problems.length > 0) {
           this.violations.push({ kind: 'response', method, path, operation: operation.id, problems });
           reply = { status: 500, body: { message: `test server: the response to ${operation.id} does not match GitHub's OpenAPI description: ${problems.join('; ')}` } };
@@ -341,12 +346,6 @@ export class GitHubServer {
     }
     log.login = identity.login;
 
-    if (fault && fault.kind !== 'delay') {
-      log.fault = fault.kind;
-      send(this.faultReply(fault, operation, error), fault.kind !== 'server-error');
-      return;
-    }
-
     // The request against the description.
     let body: unknown;
     if (rawBody.length > 0) {
@@ -362,6 +361,15 @@ export class GitHubServer {
     if (checked.problems.length > 0) {
       this.violations.push({ kind: 'request', method, path, operation: operation.id, problems: checked.problems });
       send({ status: 500, body: { message: `test server: the request to ${operation.id} does not match GitHub's OpenAPI description: ${checked.problems.join('; ')}` } }, false);
+      return;
+    }
+
+    // Faults come after the request is checked, so a malformed request is always caught.
+    const fault = this.takeFault(method, path, operation);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault && fault.kind !== 'delay') {
+      log.fault = fault.kind;
+      send(this.faultReply(fault, operation, error), fault.kind !== 'server-error');
       return;
     }
 
