@@ -25,6 +25,7 @@ beforeAll(async () => {
   server = await startGitHubServer();
   server.addToken('actions-token', { login: 'github-actions[bot]', permissions: { 'pull-requests': 'write', actions: 'read', contents: 'read' } });
   server.addToken('read-only-token', { login: 'github-actions[bot]', permissions: { 'pull-requests': 'read', contents: 'read' } });
+  server.addToken('no-actions-token', { login: 'github-actions[bot]', permissions: { 'pull-requests': 'write' } });
   server.addToken('mallory-token', { login: 'mallory', permissions: 'all' });
   server.state.addRepository(REPO);
 });
@@ -89,7 +90,7 @@ describe('report bundle against the GitHub API', () => {
     const [comment] = reportComments(pull);
     expect(comment?.author.login).toBe('github-actions[bot]');
     expect(created.outputs['comment-id']).toBe(String(comment?.id));
-    expect(created.outputs['comment-url']).toMatch(new RegExp(`/${REPO}/(pull|issues)/${pull}#issuecomment-${comment?.id}$`));
+    expect(created.outputs['comment-url']).toMatch(new RegExp(`/${REPO}/pull/${pull}#issuecomment-${comment?.id}$`));
     expect(created.outputs.verdict).toBe('fail');
     expect(created.outputs.truncated).toBe('false');
     // Both: the job summary holds the report too.
@@ -181,7 +182,7 @@ describe('report bundle against the GitHub API', () => {
     const run = await report({ pull, token: 'read-only-token' });
     expect(run.exitCode).toBe(1);
     const errors = run.annotations.filter((a) => a.level === 'error');
-    expect(errors.map((a) => a.message).join('\n')).toContain("lacks the 'pull-requests: write' permission");
+    expect(errors.map((a) => a.message).join('\n')).toContain('the token lacks `pull-requests: write`');
     expect(run.summary).toContain('### ❌ Fail — do not promote');
     expect(reportComments(pull)).toHaveLength(0);
   });
@@ -257,5 +258,17 @@ describe('report in a workflow_run job', () => {
     expect(messages).toContain("artifact 'model-gates-results' of run");
     expect(messages).toContain("unknown property 'extra'");
     expect(reportComments(pull)).toHaveLength(0);
+  });
+
+  it('names the missing actions: read permission when it cannot read the run', async () => {
+    const run = server.state.addWorkflowRun(REPO, { headSha: HEAD, headBranch: 'topic', pullRequests: [] });
+    const out = await report({
+      workspace: await mkdtemp(join(tmpdir(), 'mg-report-wr-')),
+      token: 'no-actions-token',
+      event: { workflow_run: { id: run.id } },
+      env: { GITHUB_EVENT_NAME: 'workflow_run' },
+    });
+    expect(out.exitCode).toBe(1);
+    expect(out.annotations.map((a) => a.message).join('\n')).toContain('the token lacks `actions: read`');
   });
 });
