@@ -9,4 +9,4 @@ import { mergeCommand } from './results/merge-command.js';
 const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
 
 /** Every command of the suite: each is a GitHub Action and a `model-gates` CLI command. */
-export const commands: readonly Command[] = [contractCommand as Command, embeddingRegressionCommand as Command, mergeCommand as Command, reportCommand as unknown as Command];
+export const commands: readonly Command[] = [contractCommand as Command, embeddingRegressionCommand as Command, mergeCommand as Command, reportCommand as Command];
