@@ -151,13 +151,13 @@ describe('report bundle against the GitHub API', () => {
   });
 
   it('keeps a 65,536-character comment for a suite with thousands of regressed items', async () => {
-    const long = 'x'.repeat(2000);
+    const long = 'x'.repeat(300);
     const checks = Array.from({ length: 30 }, (_, c) =>
       pairsCheck({
         id: `check-${c}`,
         title: `Check ${c}`,
         segments: Array.from({ length: 300 }, (_, i) => ({ segment: `s${i}`, size: 50, metric: 'pair AUC', change: -0.02, interval: { low: -0.04, high: -0.01, level: 0.95 }, verdict: 'fail' as const })),
-        worst: Array.from({ length: 2000 }, (_, i) => ({ id: `pair-${c}-${i}`, texts: [long, long], change: -0.5 })),
+        worst: Array.from({ length: 1000 }, (_, i) => ({ id: `pair-${c}-${i}`, texts: [long, long], change: -0.5 })),
       }),
     );
     const run = await report({ pull, workspace: await resultsWorkspace([result({ verdict: 'fail', checks }, false)]) });
