@@ -58,6 +58,17 @@ export interface CanaryConfig {
   metrics: CanaryMetricConfig[];
 }
 
+/** Project defaults for embedding-regression (documented in schemas/config.schema.json). */
+export interface RegressionConfig {
+  confidence?: number;
+  resamples?: number;
+  seed?: number;
+  minSegmentSize?: number;
+  worstItems?: number;
+  tolerance?: { pairs?: number; triplets?: number; retrieval?: number };
+  minOverlap?: number;
+}
+
 /** Settings for one model's embedding source (`embeddings.defaults`, `.production`, `.candidate`). */
 export interface EmbeddingSourceConfig {
   /** Model name sent to an `openai:` endpoint. */
@@ -93,5 +104,6 @@ export interface Config {
   version?: 1;
   contract?: ContractConfig;
   canary?: CanaryConfig;
+  regression?: RegressionConfig;
   embeddings?: EmbeddingsConfig;
 }
