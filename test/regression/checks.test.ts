@@ -83,7 +83,7 @@ describe('retrieval: per-query metrics from the ranked corpus', () => {
   it('matches recall@k, MRR@k and nDCG@k computed by hand', async () => {
     // Query q; documents d1 (1,0), d2 (0.8,0.6), d3 (0,1); only d2 is relevant (grade 1).
     // Production q = (1,0): ranking d1, d2, d3 → recall@2 = 1, RR = 1/2,
-    //   nDCG@2 = (1 / log2(3)) / (1 / log2(2)) = 0.63093 (Järvelin & Kekäläinen 2002).
+    //   nDCG@2 = (1 / log2(3)) / (1 / log2(2)) = 0.63093 (Järvelin & Kekäläinen 2002; gain = grade 1).
     // Candidate q = (0.8,0.6): d2 first → recall 1, RR 1, nDCG 1.
     const suite = tinySuite(['q', 'd1', 'd2', 'd3'], { retrieval: { queries: [0], corpus: [1, 2, 3], relevant: [new Map([[2, 1]])], skippedQueries: 0 } });
     const production = matrix([[1, 0], [1, 0], [0.8, 0.6], [0, 1]]);
