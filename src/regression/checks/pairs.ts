@@ -3,7 +3,7 @@ import { compareDifferences, mean, segmentRows } from '../compare.js';
 import { inShard, type Shard } from '../shard.js';
 import type { Suite } from '../suite.js';
 import { dotRows, type Spaces } from '../vectors.js';
-import { clip, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
+import { clip, clipId, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
 
 export interface PairParams {
   relatedFloor: number;
@@ -95,7 +95,7 @@ export function worstPairs(suite: Suite, table: ItemTable, count: number): Worst
   return lowestIndices(keys, table.id, count).map((i) => {
     const pair = suite.pairs![table.index[i] as number]!;
     return {
-      id: pair.id,
+      id: clipId(pair.id),
       texts: [clip(suite.texts[pair.a]!.text), clip(suite.texts[pair.b]!.text)],
       segment: pair.segment,
       label: pair.label,
