@@ -38,7 +38,7 @@ export interface EmbeddingSourceConfig {
   concurrency?: number;
   /** Retries of a request after a 429, a 5xx, a timeout or a network error; default 5. */
   retries?: number;
-  /** Milliseconds before one request (`openai:`) or the whole command (`command:`) times out; defaults 60000 and none. */
+  /** Milliseconds before one `openai:` request is abandoned and retried; default 60000. */
   timeoutMs?: number;
   /** Every vector must have this dimension. */
   dimension?: number;

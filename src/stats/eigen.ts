@@ -6,8 +6,8 @@
  */
 
 /**
- * All eigenvalues of the symmetric d×d matrix `a` (row-major, only the values matter; the
- * matrix is overwritten), in ascending order. Absolute accuracy about 1e-15 × the largest
+ * All eigenvalues of the symmetric d×d matrix `a` (row-major; only the lower triangle is
+ * read, and it is overwritten), in ascending order. Absolute accuracy about 1e-15 × the largest
  * absolute eigenvalue.
  */
 export function symmetricEigenvalues(a: Float64Array, d: number): Float64Array {
@@ -18,12 +18,15 @@ export function symmetricEigenvalues(a: Float64Array, d: number): Float64Array {
   return tridiagonalEigenvalues(diagonal, offDiagonal);
 }
 
-/** Householder reduction: column k below the subdiagonal is zeroed by H = I − 2vvᵀ. */
-function tridiagonalise(a: Float64Array, d: number, diagonal: Float64Array, offDiagonal: Float64Array): void {
+/**
+ * Householder reduction: column k below the subdiagonal is zeroed by H = I − 2vvᵀ. Only the
+ * lower triangle (j ≤ i) is read and updated, which halves the work and memory traffic.
+ */
+export function tridiagonalise(a: Float64Array, d: number, diagonal: Float64Array, offDiagonal: Float64Array): void {
   const v = new Float64Array(d);
   const p = new Float64Array(d);
   for (let k = 0; k < d - 2; k++) {
-    // x = a[k+1.., k]; reflect it onto ±‖x‖·e₁.
+    // x = a[k+1.., k]; reflect it onto alpha·e₁ with alpha = −sign(x₀)‖x‖ (no cancellation).
     let norm2 = 0;
     for (let i = k + 1; i < d; i++) norm2 += (a[i * d + k] as number) ** 2;
     const x0 = a[(k + 1) * d + k] as number;
@@ -33,26 +36,35 @@ function tridiagonalise(a: Float64Array, d: number, diagonal: Float64Array, offD
       offDiagonal[k] = x0; // already tridiagonal in this column
       continue;
     }
-    // v = x − alpha·e₁, normalised.
-    v[k + 1] = x0 - alpha;
-    for (let i = k + 2; i < d; i++) v[i] = a[i * d + k] as number;
+    // v = (x − alpha·e₁) / ‖x − alpha·e₁‖.
     const vNorm = Math.sqrt(tail2 + (x0 - alpha) ** 2);
-    for (let i = k + 1; i < d; i++) v[i] = (v[i] as number) / vNorm;
-    // Trailing block A' = A − v qᵀ − q vᵀ with p = 2Av, q = p − (vᵀp) v.
+    v[k + 1] = (x0 - alpha) / vNorm;
+    for (let i = k + 2; i < d; i++) v[i] = (a[i * d + k] as number) / vNorm;
+    // p = 2Av over the trailing block, from its lower triangle.
+    p.fill(0, k + 1);
+    for (let i = k + 1; i < d; i++) {
+      const row = i * d;
+      const vi = v[i] as number;
+      let sum = (a[row + i] as number) * vi;
+      for (let j = k + 1; j < i; j++) {
+        const aij = a[row + j] as number;
+        sum += aij * (v[j] as number);
+        p[j] = (p[j] as number) + aij * vi;
+      }
+      p[i] = (p[i] as number) + sum;
+    }
     let vp = 0;
     for (let i = k + 1; i < d; i++) {
-      let sum = 0;
-      const row = i * d;
-      for (let j = k + 1; j < d; j++) sum += (a[row + j] as number) * (v[j] as number);
-      p[i] = 2 * sum;
-      vp += (v[i] as number) * 2 * sum;
+      p[i] = 2 * (p[i] as number);
+      vp += (v[i] as number) * (p[i] as number);
     }
+    // q = p − (vᵀp)v; then HAH = A − vqᵀ − qvᵀ on the trailing block.
     for (let i = k + 1; i < d; i++) p[i] = (p[i] as number) - vp * (v[i] as number);
     for (let i = k + 1; i < d; i++) {
       const vi = v[i] as number;
       const qi = p[i] as number;
       const row = i * d;
-      for (let j = k + 1; j < d; j++) a[row + j] = (a[row + j] as number) - vi * (p[j] as number) - qi * (v[j] as number);
+      for (let j = k + 1; j <= i; j++) a[row + j] = (a[row + j] as number) - vi * (p[j] as number) - qi * (v[j] as number);
     }
     offDiagonal[k] = alpha;
   }
@@ -73,7 +85,12 @@ function countBelow(diagonal: Float64Array, offDiagonal: Float64Array, x: number
   return count;
 }
 
-function tridiagonalEigenvalues(diagonal: Float64Array, offDiagonal: Float64Array): Float64Array {
+/**
+ * Eigenvalues, ascending, of the symmetric tridiagonal matrix with the given diagonal and
+ * off-diagonal (length d − 1), by bisection on Gershgorin bounds with Sturm counts:
+ * about 55 halvings per eigenvalue, O(d) each.
+ */
+export function tridiagonalEigenvalues(diagonal: Float64Array, offDiagonal: Float64Array): Float64Array {
   const d = diagonal.length;
   // Gershgorin bounds contain every eigenvalue.
   let lo = Infinity;

@@ -44,22 +44,33 @@ export function xoshiro128StarStar(s0: number, s1: number, s2: number, s3: numbe
 }
 
 /**
- * xoshiro128** seeded by SplitMix32: uniform unsigned 32-bit integers.
+ * The xoshiro128** state for a seed: four consecutive SplitMix32 outputs (never all zero,
+ * since SplitMix32 outputs of consecutive states are distinct).
  * @param seed an integer in [0, 2^32); anything else is a RangeError.
  */
-export function createUint32Rng(seed: number): Uint32Rng {
+export function seedState(seed: number): Int32Array {
   if (!Number.isInteger(seed) || seed < 0 || seed >= TWO_POW_32) {
     throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
   }
   let state = seed | 0;
-  const splitMix32 = (): number => {
+  const words = new Int32Array(4);
+  for (let i = 0; i < 4; i++) {
     state = (state + 0x9e3779b9) | 0;
     let z = state;
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return z ^ (z >>> 16);
-  };
-  return xoshiro128StarStar(splitMix32(), splitMix32(), splitMix32(), splitMix32());
+    words[i] = z ^ (z >>> 16);
+  }
+  return words;
+}
+
+/**
+ * xoshiro128** seeded by SplitMix32 (`seedState`): uniform unsigned 32-bit integers.
+ * @param seed an integer in [0, 2^32); anything else is a RangeError.
+ */
+export function createUint32Rng(seed: number): Uint32Rng {
+  const s = seedState(seed);
+  return xoshiro128StarStar(s[0] as number, s[1] as number, s[2] as number, s[3] as number);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapMeanInterval, bootstrapMeans, bootstrapPValue, pairedTTestPValue } from '../../src/stats/bootstrap.js';
-import { createRng } from '../../src/stats/random.js';
+import { createRng, createUint32Rng } from '../../src/stats/random.js';
 
 /** n normal(mu, sigma) values by Box–Muller from a seeded stream. */
 function normalSample(n: number, mu: number, sigma: number, seed: number): Float64Array {
@@ -94,6 +94,18 @@ describe('bootstrapPValue', () => {
     }
   });
 
+  it('rejects a true null at about the nominal rate (200 seeded trials, n = 60)', () => {
+    // Data with mean exactly at the null (−0.05): P(p ≤ 0.05) should be ≈ 0.05. The binomial
+    // sd over 200 trials is 1.5 points; the band [0.01, 0.11] is about 3 sd either side.
+    let rejections = 0;
+    for (let t = 0; t < 200; t++) {
+      const sample = normalSample(60, -0.05, 0.2, 5000 + t);
+      if (bootstrapPValue(sample, { nullMean: -0.05, alternative: 'less', resamples: 1000, seed: t }) <= 0.05) rejections++;
+    }
+    expect(rejections / 200).toBeGreaterThan(0.01);
+    expect(rejections / 200).toBeLessThan(0.11);
+  });
+
   it('is bounded by 1/(B+1) and 1 and handles edges', () => {
     const data = Float64Array.of(-0.3, -0.2, -0.25);
     expect(bootstrapPValue(data, { nullMean: 0, alternative: 'less', resamples: 99, seed: 1 })).toBe(0.01);
@@ -120,5 +132,20 @@ describe('pairedTTestPValue', () => {
     expect(pairedTTestPValue([-0.1, -0.1], -0.05, 'greater')).toBe(1);
     expect(pairedTTestPValue([-0.1, -0.1], -0.1, 'less')).toBe(1);
     expect(pairedTTestPValue([-0.1, -0.1], -0.05, 'two-sided')).toBe(0);
+  });
+});
+
+describe('bootstrapMeans stream', () => {
+  it('draws index ⌊u·n/2^32⌋ from the documented generator stream, in order', () => {
+    const values = Float64Array.of(0.5, -1, 2, 7, 3.25);
+    const next = createUint32Rng(99);
+    const expected: number[] = [];
+    for (let b = 0; b < 50; b++) {
+      let sum = 0;
+      for (let i = 0; i < values.length; i++) sum += values[Math.floor((next() * values.length) / 2 ** 32)]!;
+      expected.push(sum / values.length);
+    }
+    expected.sort((x, y) => x - y);
+    expect([...bootstrapMeans(values, { resamples: 50, seed: 99 })]).toEqual(expected);
   });
 });

@@ -100,6 +100,11 @@ def mean_cos(m):
 
 
 out["erank"] = {"m1": erank(m1, True), "m1_raw": erank(m1, False), "m2": erank(m2, True), "m2_raw": erank(m2, False)}
+# A larger matrix given by a formula, so the test can rebuild it: X[i][j] = sin(0.37 (i + 1)(j + 1) + 0.5 j).
+i, j = np.meshgrid(np.arange(60), np.arange(24), indexing="ij")
+m3 = np.sin(0.37 * (i + 1) * (j + 1) + 0.5 * j).astype(np.float32).astype(np.float64)
+out["erank"]["m3"] = erank(m3, True)
+out["erank"]["m3_raw"] = erank(m3, False)
 out["mean_cos"] = {"m1": mean_cos(m1), "m2": mean_cos(m2)}
 out["norms_m1"] = np.linalg.norm(m1, axis=1).tolist()
 sym = (lambda x: x + x.T)(np.round(rng.normal(size=(7, 7)) * 4) / 4)

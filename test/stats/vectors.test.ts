@@ -75,6 +75,26 @@ describe('effectiveRank', () => {
     expect(effectiveRank(m2, { center: false })).toBeCloseTo(4.931593744005218, 10);
   });
 
+  it('matches numpy on a 60×24 matrix, and its transpose gives the same uncentred value', () => {
+    // X[i][j] = sin(0.37 (i + 1)(j + 1) + 0.5 j) in float32 (key erank.m3 / m3_raw).
+    const x = (i: number, j: number) => Math.sin(0.37 * (i + 1) * (j + 1) + 0.5 * j);
+    const wide = m(Array.from({ length: 60 }, (_, i) => Array.from({ length: 24 }, (_, j) => x(i, j))));
+    const tall = m(Array.from({ length: 24 }, (_, j) => Array.from({ length: 60 }, (_, i) => x(i, j))));
+    expect(effectiveRank(wide)).toBeCloseTo(18.34160972374184, 9);
+    expect(effectiveRank(wide, { center: false })).toBeCloseTo(19.106786345060254, 9);
+    // Xᵀ has the same singular values as X: the n×n Gram side must agree with the dim×dim side.
+    expect(effectiveRank(tall, { center: false })).toBeCloseTo(19.106786345060254, 9);
+  });
+
+  it('uses a seeded row sample', () => {
+    const x = (i: number, j: number) => Math.sin(0.37 * (i + 1) * (j + 1) + 0.5 * j);
+    const wide = m(Array.from({ length: 60 }, (_, i) => Array.from({ length: 24 }, (_, j) => x(i, j))));
+    const a = effectiveRank(wide, { sample: 20, seed: 4 });
+    expect(a).toBe(effectiveRank(wide, { sample: 20, seed: 4 }));
+    expect(a).toBeLessThanOrEqual(19); // at most n − 1 after centring
+    expect(() => effectiveRank(wide, { sample: 0 })).toThrow(RangeError);
+  });
+
   it('matches hand values: identity has full rank, parallel rows rank 1', () => {
     expect(effectiveRank(m([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), { center: false })).toBeCloseTo(3, 12);
     expect(effectiveRank(m([[1, 2], [2, 4], [-3, -6]]), { center: false })).toBeCloseTo(1, 6);
