@@ -22,6 +22,7 @@ describe('embedding-regression bundle under Node 24', () => {
     expect(run.outputs.verdict).toBe('fail');
     expect(run.outputs.summary).toMatch(/^pairs: fail: .*regressed segment: fr$/m);
     expect(run.outputs.summary).toMatch(/^retrieval: fail: .*regressed segment: fr$/m);
+    expect(run.outputs.summary).toMatch(/^triplets: fail: .*regressed segment: fr$/m);
     expect(run.stdout).toContain('::group::Embedding 438 texts with production');
     const result = JSON.parse(await readFile(join(workspace, 'results', 'search-regression.json'), 'utf8'));
     expect(result.kind).toBe('embedding-regression');
