@@ -28,6 +28,11 @@ export interface ComparisonOutcome {
   segments: SegmentJudgement[];
   /** fail when the overall change or any gated segment fails; otherwise the overall verdict. */
   verdict: Verdict;
+  /**
+   * Set when the resamples are too few for any gated segment to fail after Holm's
+   * correction: the least number that would allow it. The verdict is then at best marginal.
+   */
+  resamplesNeeded?: number;
 }
 
 /**
@@ -104,6 +109,12 @@ export function compareDifferences(diffs: Float64Array, segments: readonly (stri
     else if (s.verdict === 'fail') s.verdict = 'marginal';
   });
   const failed = overall.verdict === 'fail' || gated.some((s) => s.verdict === 'fail');
+  // The smallest bootstrap p-value is 1/(B+1); Holm multiplies the smallest by m. When even
+  // that cannot reach alpha, no segment could ever fail: say so rather than pass silently.
+  if (gated.length > 0 && gated.length / (settings.resamples + 1) >= alpha) {
+    const resamplesNeeded = Math.ceil((2 * gated.length) / alpha);
+    return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict === 'pass' ? 'marginal' : overall.verdict, resamplesNeeded };
+  }
   return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
 }
 

@@ -153,5 +153,8 @@ export function describeOutcome(metric: string, outcome: ComparisonOutcome, tole
     const more = failing.length > shown.length ? ` and ${failing.length - shown.length} more` : '';
     parts.push(`regressed segment${failing.length > 1 ? 's' : ''}: ${shown.join(', ')}${more}`);
   }
+  if (outcome.resamplesNeeded !== undefined) {
+    parts.push(`too few resamples for ${outcome.segments.filter((s) => s.gated).length} gated segments: none could fail; set resamples to at least ${outcome.resamplesNeeded}`);
+  }
   return parts.join('; ');
 }
