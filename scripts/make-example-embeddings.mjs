@@ -13,7 +13,7 @@ const out = join(root, 'examples', 'suites', 'search');
 const DIM = 64;
 // Noise and drift weights: production noise, candidate English noise, candidate French
 // drift towards the shared French direction, candidate French noise.
-const [PN, CE, FD, FN] = [1.6, 0.85, 0.8, 1.8];
+const [PN, CE, FD, FN] = [1.6, 0.6, 0.85, 1.8];
 
 /** mulberry32: a small seeded generator, enough for example data. */
 function generator(seed) {
@@ -125,7 +125,7 @@ topics.forEach((names, t) => {
 const pairs = [];
 const byKey = (lang, topic) => texts.filter((x) => x.segment === lang && x.topic === topic && !x.id.startsWith('q-'));
 const pick = (list) => list[Math.floor(random() * list.length)];
-for (const [lang, perTopic] of [['en', 5], ['fr', 3], ['de', 1]]) {
+for (const [lang, perTopic] of [['en', 16], ['fr', 7], ['de', 1]]) {
   for (let t = 0; t < topics.length; t++) {
     const own = byKey(lang, t);
     if (own.length === 0) continue;

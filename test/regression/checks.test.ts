@@ -3,7 +3,7 @@ import { jsNeighbourSearch } from '../../src/knn/exact-js.js';
 import { normaliseRows } from '../../src/knn/normalise.js';
 import type { Matrix } from '../../src/knn/types.js';
 import { measureNeighbours, summariseNeighbours } from '../../src/regression/checks/neighbours.js';
-import { placements, summarisePairs } from '../../src/regression/checks/pairs.js';
+import { placements, pseudoValues, summarisePairs } from '../../src/regression/checks/pairs.js';
 import { measureRetrieval } from '../../src/regression/checks/retrieval.js';
 import { correctness, summariseTriplets } from '../../src/regression/checks/triplets.js';
 import { resolveSettings } from '../../src/regression/settings.js';
@@ -36,6 +36,19 @@ describe('pairs: placement values and AUC', () => {
     expect(mean([...p.slice(0, 3)])).toBeCloseTo(7.5 / 9, 12);
     expect(mean([...p.slice(3)])).toBeCloseTo(7.5 / 9, 12);
     expect(mean([...p])).toBeCloseTo(auc([0.9, 0.6, 0.4], [0.5, 0.4, 0.1]), 12);
+  });
+
+  it('turns placements into DeLong pseudo-values whose mean is the AUC and whose spread gives DeLong’s variance', () => {
+    // Placements V = 1, 1, ½ (related; mean R = 5/6) and 2/3, 5/6, 1 (unrelated; mean U = 5/6);
+    // θ = 5/6, N = 6, m = n = 3: ψ = θ + 2(V − R) for related, θ + 2(V − U) for unrelated
+    // = 7/6, 7/6, 1/6, 1/2, 5/6, 7/6. Plug-in variance of their mean, Σ(ψ − θ)²/N², equals
+    // DeLong's Σ(V10 − R)²/m² + Σ(V01 − U)²/n² = (1/36 + 1/36 + 1/9)/9 + (1/36 + 0 + 1/36)/9 = 2/81.
+    const v = placements(scores, related);
+    const { values, estimate } = pseudoValues(v, related, [0, 1, 2, 3, 4, 5]);
+    expect(estimate).toBeCloseTo(5 / 6, 12);
+    [7 / 6, 7 / 6, 1 / 6, 1 / 2, 5 / 6, 7 / 6].forEach((x, i) => expect(values[i]).toBeCloseTo(x, 12));
+    const plugIn = values.reduce((sum, x) => sum + (x - estimate) ** 2, 0) / 36;
+    expect(plugIn).toBeCloseTo(2 / 81, 12);
   });
 
   it('reports shares above the floor and below the ceiling, and the AUC change', () => {
