@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { embeddingRegressionCommand } from '../../src/regression/command.js';
 import { shardOf, stableHash } from '../../src/regression/shard.js';
-import { mergeResults } from '../../src/results/merge.js';
+import { mergeResults, readMergedResults } from '../../src/results/merge.js';
 import { readResults } from '../../src/results/store.js';
 import type { Result } from '../../src/results/types.js';
 import { exampleInputs, exampleWorkspace, testEnvironment } from './helpers.js';
@@ -40,6 +40,11 @@ describe('sharded runs merge into exactly the unsharded result', () => {
   it('merges to the same verdict, metrics, intervals, segments and worst items, byte for byte', () => {
     const [merged] = mergeResults(shards);
     expect(merged!.shard).toBeUndefined();
+    expect(comparable(merged!)).toBe(comparable(unsharded));
+  });
+
+  it('reads and merges a results directory in one call', async () => {
+    const [merged] = await readMergedResults(join(workspace, 'shards'));
     expect(comparable(merged!)).toBe(comparable(unsharded));
   });
 
