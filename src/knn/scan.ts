@@ -1,0 +1,236 @@
+import { CORPUS_PANEL, QUERY_PANEL, type Kernel } from './kernel.js';
+
+/**
+ * One unit of work: queries [queryStart, queryEnd) against corpus rows [corpusStart,
+ * corpusEnd). The arrays may live in SharedArrayBuffers seen by several threads; a scan
+ * only reads them.
+ */
+export interface ScanJob {
+  /** Query rows, `dim` floats each: the exact values the reference ranks with (normalised for cosine). */
+  queries: Float32Array;
+  /** Corpus rows as given, `dim` floats each. */
+  corpus: Float32Array;
+  /** Cosine: each corpus row's scale 1/‖row‖ (0 for a zero row), as `normaliseRows` computes it; null for inner product. */
+  corpusScale: Float64Array | null;
+  dim: number;
+  k: number;
+  /** `selfIndices[q]`: the corpus row query q may not return; null when none. */
+  selfIndices: Int32Array | null;
+  /**
+   * Per query: a bound on |kernel score − reference score| times two. Candidates within
+   * this distance below the current k-th best kernel score are kept and rescored exactly.
+   * 0 marks a zero query, whose scores are all exactly 0.
+   */
+  margins: Float64Array;
+  queryStart: number;
+  queryEnd: number;
+  corpusStart: number;
+  corpusEnd: number;
+  /** Corpus rows per streamed block (rounded to the kernel's panel); defaults to about 1 MB of rows. */
+  blockRows?: number;
+  /** Queries held in wasm memory at once (rounded to the kernel's panel). */
+  queryChunk?: number;
+}
+
+/** Per query of the job, up to k neighbours best first: query i's row is `[i*k, i*k + counts[i])`. */
+export interface ScanResult {
+  counts: Int32Array;
+  indices: Int32Array;
+  scores: Float32Array;
+}
+
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/** The largest float32 that is ≤ x (x finite). */
+function float32AtMost(x: number): number {
+  const f = Math.fround(x);
+  if (f <= x) return f;
+  const bits = new Float32Array([f]);
+  const view = new Int32Array(bits.buffer);
+  // Step one unit in the last place towards -infinity.
+  if (f > 0) view[0] = (view[0] as number) - 1;
+  else if (f === 0) view[0] = 0x80000001 | 0;
+  else view[0] = (view[0] as number) + 1;
+  return bits[0] as number;
+}
+
+/** Growable candidate list of one query: corpus row and kernel score. */
+class Candidates {
+  rows = new Int32Array(16);
+  scores = new Float32Array(16);
+  size = 0;
+
+  push(row: number, score: number): void {
+    if (this.size === this.rows.length) {
+      const rows = new Int32Array(this.size * 2);
+      rows.set(this.rows);
+      this.rows = rows;
+      const scores = new Float32Array(this.size * 2);
+      scores.set(this.scores);
+      this.scores = scores;
+    }
+    this.rows[this.size] = row;
+    this.scores[this.size] = score;
+    this.size++;
+  }
+
+  /** The k-th largest kernel score (k ≤ size). */
+  kthScore(k: number, scratch: Float32Array): number {
+    const view = scratch.subarray(0, this.size);
+    view.set(this.scores.subarray(0, this.size));
+    view.sort();
+    return view[this.size - k] as number;
+  }
+
+  /** Drops every candidate scoring below `floor`. */
+  keepAtLeast(floor: number): void {
+    let kept = 0;
+    for (let i = 0; i < this.size; i++) {
+      const score = this.scores[i] as number;
+      if (score >= floor) {
+        this.rows[kept] = this.rows[i] as number;
+        this.scores[kept] = score;
+        kept++;
+      }
+    }
+    this.size = kept;
+  }
+}
+
+/**
+ * Exact top-k for one job with the wasm kernel. Streams the corpus in blocks through the
+ * kernel, which reports only the scores that can still reach a query's top k (at least the
+ * current k-th best minus the query's margin); the survivors are rescored exactly the way
+ * `topKJs` scores (float64 sum in index order over the normalised float32 values, rounded
+ * to float32) and ranked by (score, lower index). The result therefore equals `topKJs`
+ * bit for bit, whatever the kernel's rounding, block size or thread split.
+ */
+export function scan(kernel: Kernel, job: ScanJob): ScanResult {
+  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, queryStart, queryEnd, corpusStart, corpusEnd } = job;
+  const nq = queryEnd - queryStart;
+  const counts = new Int32Array(nq);
+  const indices = new Int32Array(nq * k);
+  const scores = new Float32Array(nq * k);
+  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores };
+
+  const dim4 = roundUp(dim, 4);
+  const rowBytes = dim4 * 4;
+  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((1 << 20) / rowBytes)), CORPUS_PANEL);
+  const queryChunk = roundUp(Math.min(nq, Math.max(1, job.queryChunk ?? Math.floor((3 << 20) / rowBytes))), QUERY_PANEL);
+
+  // Wasm memory: raw rows being packed, query panels, corpus panels, block scales, query thresholds, hits.
+  const staging = 0;
+  const queryPanels = staging + Math.max(queryChunk, blockRows) * dim * 4;
+  const corpusPanels = queryPanels + queryChunk * rowBytes;
+  const scalePtr = corpusPanels + blockRows * rowBytes;
+  const thrPtr = scalePtr + blockRows * 4;
+  const hitsPtr = thrPtr + queryChunk * 4;
+  const needed = hitsPtr + queryChunk * blockRows * 12;
+  const pages = Math.ceil(needed / 65536) - kernel.memory.buffer.byteLength / 65536;
+  if (pages > 0) kernel.memory.grow(pages);
+  const memory = kernel.memory.buffer;
+  const stagingView = new Float32Array(memory, staging, Math.max(queryChunk, blockRows) * dim);
+  const scaleView = new Float32Array(memory, scalePtr, blockRows);
+  const thrView = new Float32Array(memory, thrPtr, queryChunk);
+  const hitInts = new Int32Array(memory, hitsPtr, queryChunk * blockRows * 3);
+  const hitFloats = new Float32Array(memory, hitsPtr, queryChunk * blockRows * 3);
+
+  let scratch = new Float32Array(16);
+  const touched = new Uint8Array(queryChunk);
+
+  for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
+    const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
+    const chunkRows = chunkEnd - chunkStart;
+    stagingView.set(queries.subarray(chunkStart * dim, chunkEnd * dim));
+    kernel.pack(staging, chunkRows, dim, dim4, QUERY_PANEL, queryPanels);
+    const paddedRows = roundUp(chunkRows, QUERY_PANEL);
+    const candidates: Candidates[] = [];
+    for (let i = 0; i < chunkRows; i++) {
+      candidates.push(new Candidates());
+      // A zero query scores exactly 0 everywhere: handled below without the kernel.
+      thrView[i] = (margins[chunkStart + i] as number) === 0 ? Infinity : -Infinity;
+    }
+    for (let i = chunkRows; i < paddedRows; i++) thrView[i] = Infinity;
+
+    for (let blockStart = corpusStart; blockStart < corpusEnd; blockStart += blockRows) {
+      const blockEnd = Math.min(corpusEnd, blockStart + blockRows);
+      const rows = blockEnd - blockStart;
+      stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
+      kernel.pack(staging, rows, dim, dim4, CORPUS_PANEL, corpusPanels);
+      for (let r = 0; r < rows; r++) scaleView[r] = corpusScale ? (corpusScale[blockStart + r] as number) : 1;
+      const hits = kernel.scan(queryPanels, paddedRows, corpusPanels, rows, dim4, scalePtr, thrPtr, hitsPtr);
+
+      for (let h = 0; h < hits; h++) {
+        const q = hitInts[3 * h] as number;
+        const row = blockStart + (hitInts[3 * h + 1] as number);
+        if (selfIndices && selfIndices[chunkStart + q] === row) continue;
+        (candidates[q] as Candidates).push(row, hitFloats[3 * h + 2] as number);
+        touched[q] = 1;
+      }
+      // Raise the bar of every query that gained candidates: drop whatever can no longer
+      // reach its top k.
+      for (let q = 0; q < chunkRows; q++) {
+        if (touched[q] === 0) continue;
+        touched[q] = 0;
+        const list = candidates[q] as Candidates;
+        if (list.size < k) continue;
+        if (scratch.length < list.size) scratch = new Float32Array(list.rows.length);
+        const floor = list.kthScore(k, scratch) - (margins[chunkStart + q] as number);
+        list.keepAtLeast(floor);
+        thrView[q] = float32AtMost(floor);
+      }
+    }
+
+    for (let q = 0; q < chunkRows; q++) {
+      const query = chunkStart + q;
+      const self = selfIndices ? (selfIndices[query] as number) : -1;
+      const out = (query - queryStart) * k;
+      if ((margins[query] as number) === 0) {
+        // Every score is exactly 0: the lowest rows win.
+        let n = 0;
+        for (let row = corpusStart; row < corpusEnd && n < k; row++) {
+          if (row === self) continue;
+          indices[out + n] = row;
+          scores[out + n] = 0;
+          n++;
+        }
+        counts[query - queryStart] = n;
+        continue;
+      }
+      const list = candidates[q] as Candidates;
+      const exact = new Float32Array(list.size);
+      const order = new Int32Array(list.size);
+      for (let i = 0; i < list.size; i++) {
+        exact[i] = exactScore(queries, query, corpus, corpusScale, list.rows[i] as number, dim);
+        order[i] = i;
+      }
+      order.sort((a, b) => (exact[b] as number) - (exact[a] as number) || (list.rows[a] as number) - (list.rows[b] as number));
+      const n = Math.min(k, list.size);
+      for (let i = 0; i < n; i++) {
+        const pick = order[i] as number;
+        indices[out + i] = list.rows[pick] as number;
+        scores[out + i] = exact[pick] as number;
+      }
+      counts[query - queryStart] = n;
+    }
+  }
+  return { counts, indices, scores };
+}
+
+/**
+ * The reference score of one (query, corpus row) pair, computed exactly as `topKJs` does:
+ * the float64 sum, in index order, of products of float32 values (the corpus row scaled to
+ * unit norm and rounded to float32 first for cosine), rounded to float32.
+ */
+export function exactScore(queries: Float32Array, query: number, corpus: Float32Array, corpusScale: Float64Array | null, row: number, dim: number): number {
+  const qBase = query * dim;
+  const cBase = row * dim;
+  let dot = 0;
+  if (corpusScale) {
+    const scale = corpusScale[row] as number;
+    for (let j = 0; j < dim; j++) dot += (queries[qBase + j] as number) * Math.fround((corpus[cBase + j] as number) * scale);
+  } else {
+    for (let j = 0; j < dim; j++) dot += (queries[qBase + j] as number) * (corpus[cBase + j] as number);
+  }
+  return Math.fround(dot);
+}

@@ -1,0 +1,161 @@
+;; Exact inner-product kernel for neighbour search (WebAssembly SIMD).
+;;
+;; Assembled twice by scripts/build-wasm.mjs: as written (relaxed SIMD, `f32x4.relaxed_madd`)
+;; and with every `(f32x4.relaxed_madd A B C)` rewritten to `(f32x4.add (f32x4.mul A B) C)`
+;; for runtimes with plain SIMD only.
+;;
+;; Data layout (all offsets in bytes, all values float32):
+;; - A "panel" holds P rows of `dim4` values (dim rounded up to a multiple of 4, zero padded),
+;;   interleaved four values at a time: row 0 values 0..3, row 1 values 0..3, ..., row P-1
+;;   values 0..3, then row 0 values 4..7, and so on. One pointer then walks every row of the
+;;   panel with constant load offsets.
+;; - Queries are packed in panels of 3 rows, corpus rows in panels of 4 rows: the scan keeps
+;;   a 3 × 4 tile of accumulators (12 vectors) in registers, plus 3 query vectors and 1
+;;   corpus vector: exactly the 16 SIMD registers of x86-64.
+
+(module
+  (memory (export "memory") 1 65536)
+
+  ;; pack(src, rows, dim, dim4, panel, dst)
+  ;; Copies `rows` rows of `dim` floats (row-major at `src`) into panels of `panel` rows at
+  ;; `dst`. The row count is rounded up to a whole number of panels; padding rows and
+  ;; padding columns are zero.
+  (func (export "pack")
+    (param $src i32) (param $rows i32) (param $dim i32) (param $dim4 i32) (param $panel i32) (param $dst i32)
+    (local $r i32) (local $j i32) (local $padded i32) (local $in i32) (local $out i32)
+    (local.set $padded
+      (i32.mul (i32.div_u (i32.add (local.get $rows) (i32.sub (local.get $panel) (i32.const 1))) (local.get $panel))
+               (local.get $panel)))
+    (local.set $r (i32.const 0))
+    (block $rows_done
+      (loop $each_row
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $padded)))
+        ;; out = dst + (r / panel) * panel * dim4 * 4 + (r % panel) * 16
+        (local.set $out
+          (i32.add (local.get $dst)
+            (i32.add
+              (i32.mul (i32.mul (i32.div_u (local.get $r) (local.get $panel)) (local.get $panel))
+                       (i32.shl (local.get $dim4) (i32.const 2)))
+              (i32.shl (i32.rem_u (local.get $r) (local.get $panel)) (i32.const 4)))))
+        (local.set $in (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2))))
+        (local.set $j (i32.const 0))
+        (block $values_done
+          (loop $each_value
+            (br_if $values_done (i32.ge_u (local.get $j) (local.get $dim4)))
+            (f32.store
+              (i32.add (local.get $out) (i32.shl (i32.and (local.get $j) (i32.const 3)) (i32.const 2)))
+              (if (result f32)
+                (i32.and (i32.lt_u (local.get $r) (local.get $rows)) (i32.lt_u (local.get $j) (local.get $dim)))
+                (then (f32.load (i32.add (local.get $in) (i32.shl (local.get $j) (i32.const 2)))))
+                (else (f32.const 0))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            ;; After every fourth value, jump to this row's slot in the next group of four.
+            (if (i32.eqz (i32.and (local.get $j) (i32.const 3)))
+              (then (local.set $out (i32.add (local.get $out) (i32.shl (local.get $panel) (i32.const 4))))))
+            (br $each_value)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $each_row))))
+
+  ;; offer(acc, q, c, nc, scale, thr, hits) -> hits
+  ;; Sums the four lanes of `acc` (the dot product of query q and corpus row c), multiplies
+  ;; by scale[c] and, when c < nc and the score is at least thr[q], appends the hit
+  ;; (q: i32, c: i32, score: f32) at `hits`. Returns the next free hit address.
+  (func $offer
+    (param $acc v128) (param $q i32) (param $c i32) (param $nc i32) (param $scale i32) (param $thr i32) (param $hits i32)
+    (result i32)
+    (local $score f32)
+    (local.set $score
+      (f32.mul
+        (f32.add
+          (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+          (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))
+        (f32.load (i32.add (local.get $scale) (i32.shl (local.get $c) (i32.const 2))))))
+    (if (result i32)
+      (i32.and
+        (i32.lt_u (local.get $c) (local.get $nc))
+        (f32.ge (local.get $score) (f32.load (i32.add (local.get $thr) (i32.shl (local.get $q) (i32.const 2))))))
+      (then
+        (i32.store (local.get $hits) (local.get $q))
+        (i32.store offset=4 (local.get $hits) (local.get $c))
+        (f32.store offset=8 (local.get $hits) (local.get $score))
+        (i32.add (local.get $hits) (i32.const 12)))
+      (else (local.get $hits))))
+
+  ;; scan(queries, nq, corpus, nc, dim4, scale, thr, hits) -> number of hits
+  ;; `queries`: nq rows packed in panels of 3 (nq a multiple of 3); `corpus`: nc rows packed
+  ;; in panels of 4 (padding rows are never reported); `scale`: nc floats (corpus row
+  ;; scale, 1 for a raw inner product); `thr`: nq floats (a query's lowest score worth
+  ;; reporting). Writes every (q, c, score) with score >= thr[q] at `hits`, 12 bytes each.
+  (func (export "scan")
+    (param $queries i32) (param $nq i32) (param $corpus i32) (param $nc i32) (param $dim4 i32)
+    (param $scale i32) (param $thr i32) (param $hits i32)
+    (result i32)
+    (local $q i32) (local $c i32) (local $a i32) (local $b i32) (local $end i32)
+    (local $query_panel i32) (local $panel_bytes i32) (local $start i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $y v128)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128)
+    (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
+    (local $s20 v128) (local $s21 v128) (local $s22 v128) (local $s23 v128)
+    (local.set $start (local.get $hits))
+    (local.set $q (i32.const 0))
+    (block $queries_done
+      (loop $each_query_panel
+        (br_if $queries_done (i32.ge_u (local.get $q) (local.get $nq)))
+        (local.set $query_panel
+          (i32.add (local.get $queries) (i32.shl (i32.mul (local.get $q) (local.get $dim4)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $corpus_done
+          (loop $each_corpus_panel
+            (br_if $corpus_done (i32.ge_u (local.get $c) (local.get $nc)))
+            (local.set $a (local.get $query_panel))
+            (local.set $b
+              (i32.add (local.get $corpus) (i32.shl (i32.mul (local.get $c) (local.get $dim4)) (i32.const 2))))
+            (local.set $end (i32.add (local.get $b) (i32.shl (local.get $dim4) (i32.const 4))))
+            (local.set $s00 (v128.const i64x2 0 0)) (local.set $s01 (v128.const i64x2 0 0))
+            (local.set $s02 (v128.const i64x2 0 0)) (local.set $s03 (v128.const i64x2 0 0))
+            (local.set $s10 (v128.const i64x2 0 0)) (local.set $s11 (v128.const i64x2 0 0))
+            (local.set $s12 (v128.const i64x2 0 0)) (local.set $s13 (v128.const i64x2 0 0))
+            (local.set $s20 (v128.const i64x2 0 0)) (local.set $s21 (v128.const i64x2 0 0))
+            (local.set $s22 (v128.const i64x2 0 0)) (local.set $s23 (v128.const i64x2 0 0))
+            ;; One step: values 4t..4t+3 of the 3 queries against the 4 corpus rows.
+            (loop $each_step
+              (local.set $x0 (v128.load offset=0 (local.get $a)))
+              (local.set $x1 (v128.load offset=16 (local.get $a)))
+              (local.set $x2 (v128.load offset=32 (local.get $a)))
+              (local.set $y (v128.load offset=0 (local.get $b)))
+              (local.set $s00 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s00)))
+              (local.set $s10 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s10)))
+              (local.set $s20 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s20)))
+              (local.set $y (v128.load offset=16 (local.get $b)))
+              (local.set $s01 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s01)))
+              (local.set $s11 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s11)))
+              (local.set $s21 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s21)))
+              (local.set $y (v128.load offset=32 (local.get $b)))
+              (local.set $s02 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s02)))
+              (local.set $s12 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s12)))
+              (local.set $s22 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s22)))
+              (local.set $y (v128.load offset=48 (local.get $b)))
+              (local.set $s03 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s03)))
+              (local.set $s13 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s13)))
+              (local.set $s23 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s23)))
+              (local.set $a (i32.add (local.get $a) (i32.const 48)))
+              (local.set $b (i32.add (local.get $b) (i32.const 64)))
+              (br_if $each_step (i32.lt_u (local.get $b) (local.get $end))))
+            (local.set $hits (call $offer (local.get $s00) (local.get $q) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s01) (local.get $q) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s02) (local.get $q) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s03) (local.get $q) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s10) (i32.add (local.get $q) (i32.const 1)) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s11) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s12) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s13) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s20) (i32.add (local.get $q) (i32.const 2)) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s21) (i32.add (local.get $q) (i32.const 2)) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s22) (i32.add (local.get $q) (i32.const 2)) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s23) (i32.add (local.get $q) (i32.const 2)) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $each_corpus_panel)))
+        (local.set $q (i32.add (local.get $q) (i32.const 3)))
+        (br $each_query_panel)))
+    (i32.div_u (i32.sub (local.get $hits) (local.get $start)) (i32.const 12)))
+)
