@@ -116,7 +116,9 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
   const dim4 = roundUp(dim, 4);
   const rowBytes = dim4 * 4;
   const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((1 << 20) / rowBytes)), CORPUS_PANEL);
-  const queryChunk = roundUp(Math.min(nq, Math.max(1, job.queryChunk ?? Math.floor((3 << 20) / rowBytes))), QUERY_PANEL);
+  // Equal chunks of at most about 3 MB of queries: each chunk streams the whole corpus once.
+  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((3 << 20) / rowBytes));
+  const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);
 
   // Wasm memory: raw rows being packed, query panels, corpus panels, block scales, query thresholds, hits.
   const staging = 0;

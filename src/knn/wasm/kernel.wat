@@ -22,10 +22,12 @@
   ;; padding columns are zero.
   (func (export "pack")
     (param $src i32) (param $rows i32) (param $dim i32) (param $dim4 i32) (param $panel i32) (param $dst i32)
-    (local $r i32) (local $j i32) (local $padded i32) (local $in i32) (local $out i32)
+    (local $r i32) (local $j i32) (local $t i32) (local $padded i32) (local $in i32) (local $out i32) (local $stride i32)
     (local.set $padded
       (i32.mul (i32.div_u (i32.add (local.get $rows) (i32.sub (local.get $panel) (i32.const 1))) (local.get $panel))
                (local.get $panel)))
+    ;; Bytes between one row's consecutive groups of four values.
+    (local.set $stride (i32.shl (local.get $panel) (i32.const 4)))
     (local.set $r (i32.const 0))
     (block $rows_done
       (loop $each_row
@@ -39,20 +41,29 @@
               (i32.shl (i32.rem_u (local.get $r) (local.get $panel)) (i32.const 4)))))
         (local.set $in (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2))))
         (local.set $j (i32.const 0))
-        (block $values_done
-          (loop $each_value
-            (br_if $values_done (i32.ge_u (local.get $j) (local.get $dim4)))
-            (f32.store
-              (i32.add (local.get $out) (i32.shl (i32.and (local.get $j) (i32.const 3)) (i32.const 2)))
-              (if (result f32)
-                (i32.and (i32.lt_u (local.get $r) (local.get $rows)) (i32.lt_u (local.get $j) (local.get $dim)))
-                (then (f32.load (i32.add (local.get $in) (i32.shl (local.get $j) (i32.const 2)))))
-                (else (f32.const 0))))
-            (local.set $j (i32.add (local.get $j) (i32.const 1)))
-            ;; After every fourth value, jump to this row's slot in the next group of four.
-            (if (i32.eqz (i32.and (local.get $j) (i32.const 3)))
-              (then (local.set $out (i32.add (local.get $out) (i32.shl (local.get $panel) (i32.const 4))))))
-            (br $each_value)))
+        (block $groups_done
+          (loop $each_group
+            (br_if $groups_done (i32.ge_u (local.get $j) (local.get $dim4)))
+            (if (i32.and (i32.lt_u (local.get $r) (local.get $rows)) (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $dim)))
+              (then
+                ;; Four real values: one vector copy.
+                (v128.store (local.get $out) (v128.load (i32.add (local.get $in) (i32.shl (local.get $j) (i32.const 2))))))
+              (else
+                ;; The row's last, partial group, or a padding row: value by value, zero past the end.
+                (local.set $t (i32.const 0))
+                (loop $each_value
+                  (f32.store
+                    (i32.add (local.get $out) (i32.shl (local.get $t) (i32.const 2)))
+                    (if (result f32)
+                      (i32.and (i32.lt_u (local.get $r) (local.get $rows))
+                               (i32.lt_u (i32.add (local.get $j) (local.get $t)) (local.get $dim)))
+                      (then (f32.load (i32.add (local.get $in) (i32.shl (i32.add (local.get $j) (local.get $t)) (i32.const 2)))))
+                      (else (f32.const 0))))
+                  (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                  (br_if $each_value (i32.lt_u (local.get $t) (i32.const 4))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (local.set $out (i32.add (local.get $out) (local.get $stride)))
+            (br $each_group)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $each_row))))
 
