@@ -28,9 +28,9 @@ export interface Kernel {
 }
 
 /** Query rows per register tile (the kernel's query panel). */
-export const QUERY_PANEL = 3;
+export const QUERY_PANEL = 2;
 /** Corpus rows per register tile (the kernel's corpus panel). */
-export const CORPUS_PANEL = 4;
+export const CORPUS_PANEL = 6;
 
 /** Instantiates a compiled kernel module (synchronously: the module is small and already compiled). */
 export function instantiateKernel(module: WasmModule): Kernel {

@@ -54,11 +54,25 @@ function float32AtMost(x: number): number {
   return bits[0] as number;
 }
 
-/** Growable candidate list of one query: corpus row and kernel score. */
+/**
+ * The candidates of one query: every (corpus row, kernel score) that may still reach the
+ * top k, plus a min-heap of the k best kernel scores so far (its root is the k-th best).
+ */
 class Candidates {
   rows = new Int32Array(16);
   scores = new Float32Array(16);
   size = 0;
+  private readonly best: Float32Array;
+  private bestSize = 0;
+
+  constructor(private readonly k: number) {
+    this.best = new Float32Array(k);
+  }
+
+  /** The k-th best kernel score so far, or -Infinity before k candidates. */
+  get kth(): number {
+    return this.bestSize < this.k ? -Infinity : (this.best[0] as number);
+  }
 
   push(row: number, score: number): void {
     if (this.size === this.rows.length) {
@@ -72,14 +86,36 @@ class Candidates {
     this.rows[this.size] = row;
     this.scores[this.size] = score;
     this.size++;
+    this.offerBest(score);
   }
 
-  /** The k-th largest kernel score (k ≤ size). */
-  kthScore(k: number, scratch: Float32Array): number {
-    const view = scratch.subarray(0, this.size);
-    view.set(this.scores.subarray(0, this.size));
-    view.sort();
-    return view[this.size - k] as number;
+  private offerBest(score: number): void {
+    const heap = this.best;
+    let i: number;
+    if (this.bestSize < this.k) {
+      // Sift up.
+      i = this.bestSize++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if ((heap[parent] as number) <= score) break;
+        heap[i] = heap[parent] as number;
+        i = parent;
+      }
+    } else {
+      if (score <= (heap[0] as number)) return;
+      // Replace the root, sift down.
+      i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= this.k) break;
+        const right = left + 1;
+        const child = right < this.k && (heap[right] as number) < (heap[left] as number) ? right : left;
+        if ((heap[child] as number) >= score) break;
+        heap[i] = heap[child] as number;
+        i = child;
+      }
+    }
+    heap[i] = score;
   }
 
   /** Drops every candidate scoring below `floor`. */
@@ -137,7 +173,6 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
   const hitInts = new Int32Array(memory, hitsPtr, queryChunk * blockRows * 3);
   const hitFloats = new Float32Array(memory, hitsPtr, queryChunk * blockRows * 3);
 
-  let scratch = new Float32Array(16);
   const touched = new Uint8Array(queryChunk);
 
   for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
@@ -148,7 +183,7 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
     const paddedRows = roundUp(chunkRows, QUERY_PANEL);
     const candidates: Candidates[] = [];
     for (let i = 0; i < chunkRows; i++) {
-      candidates.push(new Candidates());
+      candidates.push(new Candidates(k));
       // A zero query scores exactly 0 everywhere: handled below without the kernel.
       thrView[i] = (margins[chunkStart + i] as number) === 0 ? Infinity : -Infinity;
     }
@@ -169,17 +204,16 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
         (candidates[q] as Candidates).push(row, hitFloats[3 * h + 2] as number);
         touched[q] = 1;
       }
-      // Raise the bar of every query that gained candidates: drop whatever can no longer
-      // reach its top k.
+      // Raise the bar of every query that gained candidates; now and then drop the
+      // candidates that can no longer reach its top k.
       for (let q = 0; q < chunkRows; q++) {
         if (touched[q] === 0) continue;
         touched[q] = 0;
         const list = candidates[q] as Candidates;
-        if (list.size < k) continue;
-        if (scratch.length < list.size) scratch = new Float32Array(list.rows.length);
-        const floor = list.kthScore(k, scratch) - (margins[chunkStart + q] as number);
-        list.keepAtLeast(floor);
+        const floor = list.kth - (margins[chunkStart + q] as number);
+        if (floor === -Infinity) continue;
         thrView[q] = float32AtMost(floor);
+        if (list.size > 2 * k + 16) list.keepAtLeast(floor);
       }
     }
 
@@ -200,6 +234,7 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
         continue;
       }
       const list = candidates[q] as Candidates;
+      list.keepAtLeast(list.kth - (margins[query] as number));
       const exact = new Float32Array(list.size);
       const order = new Int32Array(list.size);
       for (let i = 0; i < list.size; i++) {

@@ -9,9 +9,9 @@
 ;;   interleaved four values at a time: row 0 values 0..3, row 1 values 0..3, ..., row P-1
 ;;   values 0..3, then row 0 values 4..7, and so on. One pointer then walks every row of the
 ;;   panel with constant load offsets.
-;; - Queries are packed in panels of 3 rows, corpus rows in panels of 4 rows: the scan keeps
-;;   a 3 × 4 tile of accumulators (12 vectors) in registers, plus 3 query vectors and 1
-;;   corpus vector: exactly the 16 SIMD registers of x86-64.
+;; - Queries are packed in panels of 2 rows, corpus rows in panels of 6 rows: the scan keeps
+;;   a 2 × 6 tile of accumulators (12 vectors) in registers, plus 2 query vectors and 1
+;;   corpus vector: 15 registers, all V8 allocates on x86-64 (it keeps xmm15 as scratch).
 
 (module
   (memory (export "memory") 1 65536)
@@ -93,20 +93,19 @@
       (else (local.get $hits))))
 
   ;; scan(queries, nq, corpus, nc, dim4, scale, thr, hits) -> number of hits
-  ;; `queries`: nq rows packed in panels of 3 (nq a multiple of 3); `corpus`: nc rows packed
-  ;; in panels of 4 (padding rows are never reported); `scale`: nc floats (corpus row
-  ;; scale, 1 for a raw inner product); `thr`: nq floats (a query's lowest score worth
-  ;; reporting). Writes every (q, c, score) with score >= thr[q] at `hits`, 12 bytes each.
+  ;; `queries`: nq rows packed in panels of 2 (nq even); `corpus`: nc rows packed in panels
+  ;; of 6 (padding rows are never reported); `scale`: nc floats (corpus row scale, 1 for a
+  ;; raw inner product); `thr`: nq floats (a query's lowest score worth reporting). Writes
+  ;; every (q, c, score) with score >= thr[q] at `hits`, 12 bytes each.
   (func (export "scan")
     (param $queries i32) (param $nq i32) (param $corpus i32) (param $nc i32) (param $dim4 i32)
     (param $scale i32) (param $thr i32) (param $hits i32)
     (result i32)
     (local $q i32) (local $c i32) (local $a i32) (local $b i32) (local $end i32)
-    (local $query_panel i32) (local $panel_bytes i32) (local $start i32)
-    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $y v128)
-    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128)
-    (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
-    (local $s20 v128) (local $s21 v128) (local $s22 v128) (local $s23 v128)
+    (local $query_panel i32) (local $start i32)
+    (local $x0 v128) (local $x1 v128) (local $y v128)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128) (local $s04 v128) (local $s05 v128)
+    (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128) (local $s14 v128) (local $s15 v128)
     (local.set $start (local.get $hits))
     (local.set $q (i32.const 0))
     (block $queries_done
@@ -121,52 +120,50 @@
             (local.set $a (local.get $query_panel))
             (local.set $b
               (i32.add (local.get $corpus) (i32.shl (i32.mul (local.get $c) (local.get $dim4)) (i32.const 2))))
-            (local.set $end (i32.add (local.get $b) (i32.shl (local.get $dim4) (i32.const 4))))
-            (local.set $s00 (v128.const i64x2 0 0)) (local.set $s01 (v128.const i64x2 0 0))
-            (local.set $s02 (v128.const i64x2 0 0)) (local.set $s03 (v128.const i64x2 0 0))
-            (local.set $s10 (v128.const i64x2 0 0)) (local.set $s11 (v128.const i64x2 0 0))
-            (local.set $s12 (v128.const i64x2 0 0)) (local.set $s13 (v128.const i64x2 0 0))
-            (local.set $s20 (v128.const i64x2 0 0)) (local.set $s21 (v128.const i64x2 0 0))
-            (local.set $s22 (v128.const i64x2 0 0)) (local.set $s23 (v128.const i64x2 0 0))
-            ;; One step: values 4t..4t+3 of the 3 queries against the 4 corpus rows.
+            ;; The panel ends after 6 rows × dim4 floats.
+            (local.set $end (i32.add (local.get $b) (i32.mul (local.get $dim4) (i32.const 24))))
+            (local.set $s00 (v128.const i64x2 0 0)) (local.set $s01 (v128.const i64x2 0 0)) (local.set $s02 (v128.const i64x2 0 0)) (local.set $s03 (v128.const i64x2 0 0)) (local.set $s04 (v128.const i64x2 0 0)) (local.set $s05 (v128.const i64x2 0 0))
+            (local.set $s10 (v128.const i64x2 0 0)) (local.set $s11 (v128.const i64x2 0 0)) (local.set $s12 (v128.const i64x2 0 0)) (local.set $s13 (v128.const i64x2 0 0)) (local.set $s14 (v128.const i64x2 0 0)) (local.set $s15 (v128.const i64x2 0 0))
+            ;; One step: values 4t..4t+3 of the 2 queries against the 6 corpus rows.
             (loop $each_step
               (local.set $x0 (v128.load offset=0 (local.get $a)))
               (local.set $x1 (v128.load offset=16 (local.get $a)))
-              (local.set $x2 (v128.load offset=32 (local.get $a)))
               (local.set $y (v128.load offset=0 (local.get $b)))
               (local.set $s00 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s00)))
               (local.set $s10 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s10)))
-              (local.set $s20 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s20)))
               (local.set $y (v128.load offset=16 (local.get $b)))
               (local.set $s01 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s01)))
               (local.set $s11 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s11)))
-              (local.set $s21 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s21)))
               (local.set $y (v128.load offset=32 (local.get $b)))
               (local.set $s02 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s02)))
               (local.set $s12 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s12)))
-              (local.set $s22 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s22)))
               (local.set $y (v128.load offset=48 (local.get $b)))
               (local.set $s03 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s03)))
               (local.set $s13 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s13)))
-              (local.set $s23 (f32x4.relaxed_madd (local.get $x2) (local.get $y) (local.get $s23)))
-              (local.set $a (i32.add (local.get $a) (i32.const 48)))
-              (local.set $b (i32.add (local.get $b) (i32.const 64)))
+              (local.set $y (v128.load offset=64 (local.get $b)))
+              (local.set $s04 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s04)))
+              (local.set $s14 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s14)))
+              (local.set $y (v128.load offset=80 (local.get $b)))
+              (local.set $s05 (f32x4.relaxed_madd (local.get $x0) (local.get $y) (local.get $s05)))
+              (local.set $s15 (f32x4.relaxed_madd (local.get $x1) (local.get $y) (local.get $s15)))
+              (local.set $a (i32.add (local.get $a) (i32.const 32)))
+              (local.set $b (i32.add (local.get $b) (i32.const 96)))
               (br_if $each_step (i32.lt_u (local.get $b) (local.get $end))))
             (local.set $hits (call $offer (local.get $s00) (local.get $q) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
             (local.set $hits (call $offer (local.get $s01) (local.get $q) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
             (local.set $hits (call $offer (local.get $s02) (local.get $q) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
             (local.set $hits (call $offer (local.get $s03) (local.get $q) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s04) (local.get $q) (i32.add (local.get $c) (i32.const 4)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s05) (local.get $q) (i32.add (local.get $c) (i32.const 5)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
             (local.set $hits (call $offer (local.get $s10) (i32.add (local.get $q) (i32.const 1)) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
             (local.set $hits (call $offer (local.get $s11) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
             (local.set $hits (call $offer (local.get $s12) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
             (local.set $hits (call $offer (local.get $s13) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s20) (i32.add (local.get $q) (i32.const 2)) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s21) (i32.add (local.get $q) (i32.const 2)) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s22) (i32.add (local.get $q) (i32.const 2)) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s23) (i32.add (local.get $q) (i32.const 2)) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (local.set $hits (call $offer (local.get $s14) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 4)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $hits (call $offer (local.get $s15) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 5)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            (local.set $c (i32.add (local.get $c) (i32.const 6)))
             (br $each_corpus_panel)))
-        (local.set $q (i32.add (local.get $q) (i32.const 3)))
+        (local.set $q (i32.add (local.get $q) (i32.const 2)))
         (br $each_query_panel)))
     (i32.div_u (i32.sub (local.get $hits) (local.get $start)) (i32.const 12)))
 )
