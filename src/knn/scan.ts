@@ -271,3 +271,36 @@ export function exactScore(queries: Float32Array, query: number, corpus: Float32
   }
   return Math.fround(dot);
 }
+
+/** Work a thread does: a scan, or the norms of rows [start, end) written into `out`. */
+export type Task =
+  | { kind: 'scan'; job: ScanJob }
+  | { kind: 'norms'; data: Float32Array; dim: number; start: number; end: number; out: Float64Array; what: string };
+
+/** What a task returns: the scan's result, or nothing (norms land in the shared array). */
+export type TaskResult = ScanResult | null;
+
+/** Runs one task with the given kernel. */
+export function runTask(kernel: Kernel, task: Task): TaskResult {
+  if (task.kind === 'scan') return scan(kernel, task.job);
+  rowNorms(task.data, task.dim, task.start, task.end, task.out, task.what);
+  return null;
+}
+
+/**
+ * Writes sqrt of the float64 sum of squares, in index order (exactly the norm
+ * `normaliseRows` divides by), of rows [start, end) into `out`. Throws on a non-finite
+ * value, naming the row.
+ */
+export function rowNorms(data: Float32Array, dim: number, start: number, end: number, out: Float64Array, what: string): void {
+  for (let r = start; r < end; r++) {
+    const base = r * dim;
+    let sum = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = data[base + j] as number;
+      sum += v * v;
+    }
+    if (!Number.isFinite(sum)) throw new Error(`${what} row ${r} has a non-finite value (or its squared norm overflows)`);
+    out[r] = Math.sqrt(sum);
+  }
+}

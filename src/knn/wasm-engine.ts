@@ -4,7 +4,7 @@ import { topKJs } from './exact-js.js';
 import { relaxedSimdKernel, simdKernel, workerSource } from './generated/kernel.js';
 import { QUERY_PANEL, instantiateKernel, webAssembly, type Kernel, type WasmModule } from './kernel.js';
 import { normaliseRows } from './normalise.js';
-import { scan, type ScanJob, type ScanResult } from './scan.js';
+import { runTask, type ScanJob, type ScanResult, type Task, type TaskResult } from './scan.js';
 import type { NeighbourSearch, TopKRequest, TopKResult } from './types.js';
 
 /** Which kernel: `relaxed-simd` (fused multiply-add) or `simd` (multiply then add). */
@@ -53,72 +53,60 @@ function shared<T extends Float32Array | Float64Array | Int32Array>(array: T, ma
   return copy;
 }
 
-/** One-thread-per-job pool of kernel workers sharing the vectors through SharedArrayBuffers. */
+/** Worker threads running tasks from one queue; the vectors are shared through SharedArrayBuffers, never copied. */
 class WorkerPool {
-  private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (r: ScanResult) => void; reject: (e: Error) => void }>();
-  private nextId = 0;
-  private busy = 0;
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[];
+  private readonly queue: { task: Task; resolve: (r: TaskResult) => void; reject: (e: Error) => void }[] = [];
+  private readonly running = new Map<Worker, { resolve: (r: TaskResult) => void; reject: (e: Error) => void }>();
 
   constructor(module: WasmModule, size: number) {
-    this.workers = Array.from({ length: size }, () => {
+    this.all = Array.from({ length: size }, () => {
       const worker = new Worker(workerSource, { eval: true, workerData: { module } });
       worker.unref();
-      worker.on('message', (message: { id: number; result?: ScanResult; error?: string }) => {
-        const entry = this.pending.get(message.id);
-        if (!entry) return;
-        this.pending.delete(message.id);
-        this.release();
-        if (message.result) entry.resolve(message.result);
-        else entry.reject(new Error(`neighbour-search worker failed: ${message.error}`));
+      worker.on('message', (message: { result?: TaskResult; error?: string }) => {
+        const entry = this.running.get(worker);
+        this.running.delete(worker);
+        this.idle.push(worker);
+        if (entry) {
+          if (message.error === undefined) entry.resolve(message.result ?? null);
+          else entry.reject(new Error(`neighbour-search worker failed: ${message.error}`));
+        }
+        this.dispatch();
       });
-      worker.on('error', (error) => this.failAll(error));
+      worker.on('error', (error) => {
+        this.running.get(worker)?.reject(error);
+        this.running.delete(worker);
+      });
       return worker;
     });
+    this.idle.push(...this.all);
   }
 
-  run(index: number, job: ScanJob): Promise<ScanResult> {
-    const worker = this.workers[index % this.workers.length] as Worker;
-    const id = this.nextId++;
-    // Keep the process alive only while a scan is running.
-    if (this.busy++ === 0) for (const w of this.workers) w.ref();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, job });
-    });
+  /** Runs the tasks on whichever threads are free, in order; resolves with their results in the same order. */
+  runAll(tasks: Task[]): Promise<TaskResult[]> {
+    const done = Promise.all(tasks.map((task) => new Promise<TaskResult>((resolve, reject) => this.queue.push({ task, resolve, reject }))));
+    this.dispatch();
+    return done;
   }
 
-  private release(): void {
-    if (--this.busy === 0) for (const w of this.workers) w.unref();
-  }
-
-  private failAll(error: Error): void {
-    for (const [id, entry] of this.pending) {
-      this.pending.delete(id);
-      this.release();
-      entry.reject(error);
+  private dispatch(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.shift() as Worker;
+      const { task, resolve, reject } = this.queue.shift() as (typeof this.queue)[number];
+      this.running.set(worker, { resolve, reject });
+      worker.postMessage({ task });
+    }
+    // Keep the process alive only while tasks run.
+    for (const worker of this.all) {
+      if (this.running.has(worker)) worker.ref();
+      else worker.unref();
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.all.map((w) => w.terminate()));
   }
-}
-
-/** Per row: sqrt of the float64 sum of squares (the norm `normaliseRows` divides by). Throws on a non-finite value. */
-function rowNorms(data: Float32Array, rows: number, dim: number, what: string): Float64Array {
-  const norms = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const base = r * dim;
-    let sum = 0;
-    for (let j = 0; j < dim; j++) {
-      const v = data[base + j] as number;
-      sum += v * v;
-    }
-    if (!Number.isFinite(sum)) throw new Error(`${what} row ${r} has a non-finite value (or its squared norm overflows)`);
-    norms[r] = Math.sqrt(sum);
-  }
-  return norms;
 }
 
 /**
@@ -131,14 +119,24 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
   let local: Kernel | undefined;
   let closed = false;
 
-  async function runJobs(jobs: ScanJob[]): Promise<ScanResult[]> {
+  async function run(tasks: Task[]): Promise<TaskResult[]> {
     if (threads === 1) {
       local ??= instantiateKernel(compile(options.variant));
-      return jobs.map((job) => scan(local as Kernel, job));
+      const kernel = local;
+      return tasks.map((task) => runTask(kernel, task));
     }
     pool ??= new WorkerPool(compile(options.variant), threads);
-    const running = pool;
-    return Promise.all(jobs.map((job, i) => running.run(i, job)));
+    return pool.runAll(tasks);
+  }
+
+  /** Norms of every row, computed by all threads (and checked finite). */
+  async function norms(data: Float32Array, rows: number, dim: number, what: string): Promise<Float64Array> {
+    const out = new Float64Array(new SharedArrayBuffer(rows * 8));
+    const per = Math.ceil(rows / threads);
+    const tasks: Task[] = [];
+    for (let start = 0; start < rows; start += per) tasks.push({ kind: 'norms', data, dim, start, end: Math.min(rows, start + per), out, what });
+    await run(tasks);
+    return out;
   }
 
   async function topK(request: TopKRequest): Promise<TopKResult> {
@@ -155,8 +153,8 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
       ? normaliseRows(request.queries, new Float32Array(new SharedArrayBuffer(nq * dim * 4))).data
       : shared(request.queries.data.subarray(0, nq * dim), (b) => new Float32Array(b));
     const corpusData = shared(corpus.data.subarray(0, corpus.rows * dim), (b) => new Float32Array(b));
-    const corpusNorms = rowNorms(corpusData, corpus.rows, dim, 'corpus');
-    const queryNorms = rowNorms(queries, nq, dim, 'query');
+    const corpusNorms = await norms(corpusData, corpus.rows, dim, 'corpus');
+    const queryNorms = await norms(queries, nq, dim, 'query');
     let corpusScale: Float64Array | null = null;
     let maxNorm = 0;
     if (cosine) {
@@ -199,19 +197,20 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
       blockRows: options.blockRows,
       queryChunk: options.queryChunk,
     };
-    // Enough queries: each thread takes a slice of the queries against the whole corpus.
-    // Few queries: each thread takes a slice of the corpus, and the slices' top k merge.
+    // Enough queries: the queries are cut into slices (two per thread, so a thread slowed
+    // by other work does not hold the rest back), each against the whole corpus. Few
+    // queries: the corpus is cut into slices, and the slices' top-k lists merge.
     const jobs: ScanJob[] = [];
     if (threads === 1) {
       jobs.push({ ...base, queryStart: 0, queryEnd: nq, corpusStart: 0, corpusEnd: corpus.rows });
-    } else if (nq >= threads * QUERY_PANEL * 8) {
-      const per = Math.ceil(nq / threads / QUERY_PANEL) * QUERY_PANEL;
+    } else if (nq >= threads * QUERY_PANEL * 16) {
+      const per = Math.ceil(nq / (2 * threads) / QUERY_PANEL) * QUERY_PANEL;
       for (let start = 0; start < nq; start += per) jobs.push({ ...base, queryStart: start, queryEnd: Math.min(nq, start + per), corpusStart: 0, corpusEnd: corpus.rows });
     } else {
       const per = Math.ceil(corpus.rows / threads);
       for (let start = 0; start < corpus.rows; start += per) jobs.push({ ...base, queryStart: 0, queryEnd: nq, corpusStart: start, corpusEnd: Math.min(corpus.rows, start + per) });
     }
-    const results = await runJobs(jobs);
+    const results = (await run(jobs.map((job) => ({ kind: 'scan', job }) as Task))) as ScanResult[];
     return assemble(jobs, results, nq, k);
   }
 

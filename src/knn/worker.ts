@@ -3,15 +3,16 @@
 // import anything that itself embeds that string.
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiateKernel, type WasmModule } from './kernel.js';
-import { scan, type ScanJob } from './scan.js';
+import { runTask, type Task } from './scan.js';
 
 const kernel = instantiateKernel((workerData as { module: WasmModule }).module);
 
-parentPort?.on('message', (message: { id: number; job: ScanJob }) => {
+parentPort?.on('message', (message: { task: Task }) => {
   try {
-    const result = scan(kernel, message.job);
-    parentPort?.postMessage({ id: message.id, result }, [result.counts.buffer as ArrayBuffer, result.indices.buffer as ArrayBuffer, result.scores.buffer as ArrayBuffer]);
+    const result = runTask(kernel, message.task);
+    const transfer = result ? [result.counts.buffer as ArrayBuffer, result.indices.buffer as ArrayBuffer, result.scores.buffer as ArrayBuffer] : [];
+    parentPort?.postMessage({ result }, transfer);
   } catch (error) {
-    parentPort?.postMessage({ id: message.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    parentPort?.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }
 });

@@ -77,9 +77,10 @@
     (local $score f32)
     (local.set $score
       (f32.mul
+        ;; (l0 + l2) + (l1 + l3): the order $sums adds in.
         (f32.add
-          (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
-          (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))
+          (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 2 (local.get $acc)))
+          (f32.add (f32x4.extract_lane 1 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc))))
         (f32.load (i32.add (local.get $scale) (i32.shl (local.get $c) (i32.const 2))))))
     (if (result i32)
       (i32.and
@@ -91,6 +92,34 @@
         (f32.store offset=8 (local.get $hits) (local.get $score))
         (i32.add (local.get $hits) (i32.const 12)))
       (else (local.get $hits))))
+
+  ;; sums(a, b, c, d) -> (Σa, Σb, Σc, Σd): the lane sums of four accumulators at once.
+  (func $sums (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $ab v128) (local $cd v128)
+    ;; ab = (a0+a2, b0+b2, a1+a3, b1+b3), cd likewise.
+    (local.set $ab
+      (f32x4.add (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b))
+                 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $cd
+      (f32x4.add (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $d))
+                 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd))
+               (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd))))
+
+  ;; any_at_least(sums, scales, thresholds, layout) -> whether any sums[i] * scales[i] is at
+  ;; least its query's threshold. `thresholds` holds (thr[q], thr[q+1], …); layout 0: all
+  ;; four scores are query q's, 1: all are query q+1's, 2: two of q's then two of q+1's.
+  ;; A conservative filter: `offer` decides each hit exactly.
+  (func $any_at_least (param $sums v128) (param $scales v128) (param $thresholds v128) (param $layout i32) (result i32)
+    (local $bar v128)
+    (local.set $bar
+      (if (result v128) (i32.eqz (local.get $layout))
+        (then (i8x16.shuffle 0 1 2 3 0 1 2 3 0 1 2 3 0 1 2 3 (local.get $thresholds) (local.get $thresholds)))
+        (else
+          (if (result v128) (i32.eq (local.get $layout) (i32.const 1))
+            (then (i8x16.shuffle 4 5 6 7 4 5 6 7 4 5 6 7 4 5 6 7 (local.get $thresholds) (local.get $thresholds)))
+            (else (i8x16.shuffle 0 1 2 3 0 1 2 3 4 5 6 7 4 5 6 7 (local.get $thresholds) (local.get $thresholds)))))))
+    (v128.any_true (f32x4.ge (f32x4.mul (local.get $sums) (local.get $scales)) (local.get $bar))))
 
   ;; scan(queries, nq, corpus, nc, dim4, scale, thr, hits) -> number of hits
   ;; `queries`: nq rows packed in panels of 2 (nq even); `corpus`: nc rows packed in panels
@@ -149,18 +178,40 @@
               (local.set $a (i32.add (local.get $a) (i32.const 32)))
               (local.set $b (i32.add (local.get $b) (i32.const 96)))
               (br_if $each_step (i32.lt_u (local.get $b) (local.get $end))))
-            (local.set $hits (call $offer (local.get $s00) (local.get $q) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s01) (local.get $q) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s02) (local.get $q) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s03) (local.get $q) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s04) (local.get $q) (i32.add (local.get $c) (i32.const 4)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s05) (local.get $q) (i32.add (local.get $c) (i32.const 5)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s10) (i32.add (local.get $q) (i32.const 1)) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s11) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s12) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s13) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s14) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 4)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
-            (local.set $hits (call $offer (local.get $s15) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 5)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+            ;; Reduce the tile to three vectors of four scores and look for any at or above
+            ;; its query's threshold; only then (rarely, once the thresholds have risen)
+            ;; report the group's scores one by one.
+            (if (call $any_at_least
+                  (call $sums (local.get $s00) (local.get $s01) (local.get $s02) (local.get $s03))
+                  (v128.load (i32.add (local.get $scale) (i32.shl (local.get $c) (i32.const 2))))
+                  (v128.load64_splat (i32.add (local.get $thr) (i32.shl (local.get $q) (i32.const 2))))
+                  (i32.const 0))
+              (then
+                (local.set $hits (call $offer (local.get $s00) (local.get $q) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s01) (local.get $q) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s02) (local.get $q) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s03) (local.get $q) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))))
+            (if (call $any_at_least
+                  (call $sums (local.get $s10) (local.get $s11) (local.get $s12) (local.get $s13))
+                  (v128.load (i32.add (local.get $scale) (i32.shl (local.get $c) (i32.const 2))))
+                  (v128.load64_splat (i32.add (local.get $thr) (i32.shl (local.get $q) (i32.const 2))))
+                  (i32.const 1))
+              (then
+                (local.set $hits (call $offer (local.get $s10) (i32.add (local.get $q) (i32.const 1)) (local.get $c) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s11) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 1)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s12) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 2)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s13) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 3)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))))
+            (if (call $any_at_least
+                  (call $sums (local.get $s04) (local.get $s05) (local.get $s14) (local.get $s15))
+                  ;; scales of rows c+4, c+5, c+4, c+5
+                  (v128.load64_splat offset=16 (i32.add (local.get $scale) (i32.shl (local.get $c) (i32.const 2))))
+                  (v128.load64_splat (i32.add (local.get $thr) (i32.shl (local.get $q) (i32.const 2))))
+                  (i32.const 2))
+              (then
+                (local.set $hits (call $offer (local.get $s04) (local.get $q) (i32.add (local.get $c) (i32.const 4)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s05) (local.get $q) (i32.add (local.get $c) (i32.const 5)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s14) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 4)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))
+                (local.set $hits (call $offer (local.get $s15) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 5)) (local.get $nc) (local.get $scale) (local.get $thr) (local.get $hits)))))
             (local.set $c (i32.add (local.get $c) (i32.const 6)))
             (br $each_corpus_panel)))
         (local.set $q (i32.add (local.get $q) (i32.const 2)))
