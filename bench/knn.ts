@@ -91,7 +91,13 @@ for line in open('/proc/self/maps'):
                     break
         break
 rng = np.random.default_rng(7)
-data = [(rng.uniform(-1, 1, (rows, dim)).astype(np.float32), rng.uniform(-1, 1, (nq, dim)).astype(np.float32)) for _ in range(spaces)]
+def uniform(shape):
+    # Uniform in [-1, 1), generated as float32 in place (no float64 temporary).
+    a = rng.random(shape, dtype=np.float32)
+    a *= 2
+    a -= 1
+    return a
+data = [(uniform((rows, dim)), uniform((nq, dim))) for _ in range(spaces)]
 start = time.perf_counter()
 for C, Q in data:
     C = C / np.linalg.norm(C, axis=1, keepdims=True)

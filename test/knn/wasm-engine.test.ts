@@ -44,6 +44,27 @@ describe('wasm engine, plain SIMD', () => {
     }
   });
 
+  it('agrees with a float64 brute force written out here (ids, and scores within 1e-6 relative)', async () => {
+    const next = random(11);
+    const queries = randomMatrix(9, 23, next);
+    const corpus = randomMatrix(301, 23, next);
+    const k = 7;
+    const result = await withEngine(wasmNeighbourSearch({ variant: 'simd', threads: 2 }), (e) => e.topK({ queries, corpus, k, similarity: 'cosine' }));
+    const norm = (m: typeof queries, r: number) => Math.hypot(...m.data.subarray(r * m.dim, (r + 1) * m.dim));
+    for (let q = 0; q < queries.rows; q++) {
+      const all = Array.from({ length: corpus.rows }, (_, c) => {
+        let dot = 0;
+        for (let j = 0; j < 23; j++) dot += (queries.data[q * 23 + j] as number) * (corpus.data[c * 23 + j] as number);
+        return { c, score: dot / norm(queries, q) / norm(corpus, c) };
+      }).sort((a, b) => b.score - a.score);
+      for (let i = 0; i < k; i++) {
+        const want = all[i] as { c: number; score: number };
+        expect(result.indices[q * k + i]).toBe(want.c);
+        expect(Math.abs((result.scores[q * k + i] as number) - want.score)).toBeLessThan(1e-6 * Math.abs(want.score) + 1e-7);
+      }
+    }
+  });
+
   it('detects a result that differs from topKJs (the comparison can fail)', async () => {
     const wrong: NeighbourSearch = {
       name: 'off-by-one-ulp',
