@@ -41,17 +41,20 @@ export interface ScanResult {
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
+const float32Bits = new Float32Array(1);
+const float32BitsAsInt = new Int32Array(float32Bits.buffer);
+
 /** The largest float32 that is ≤ x (x finite). */
 function float32AtMost(x: number): number {
   const f = Math.fround(x);
   if (f <= x) return f;
-  const bits = new Float32Array([f]);
-  const view = new Int32Array(bits.buffer);
   // Step one unit in the last place towards -infinity.
-  if (f > 0) view[0] = (view[0] as number) - 1;
-  else if (f === 0) view[0] = 0x80000001 | 0;
-  else view[0] = (view[0] as number) + 1;
-  return bits[0] as number;
+  float32Bits[0] = f;
+  const bits = float32BitsAsInt[0] as number;
+  if (f > 0) float32BitsAsInt[0] = bits - 1;
+  else if (f === 0) float32BitsAsInt[0] = 0x80000001 | 0;
+  else float32BitsAsInt[0] = bits + 1;
+  return float32Bits[0] as number;
 }
 
 /**

@@ -27,7 +27,7 @@ export interface Case {
 /**
  * Requests of many shapes: dims not a multiple of 4, corpus rows not a multiple of the tile,
  * k = 1, k above the corpus size, self-exclusion, exact ties (duplicate rows, coarse
- * values), zero vectors, both similarities.
+ * values), near ties decided by rounding, zero vectors, both similarities.
  */
 export function cases(): Case[] {
   const next = random(42);
@@ -57,6 +57,27 @@ export function cases(): Case[] {
   const selfIndices = Int32Array.from({ length: corpus.rows }, (_, i) => (i === 5 ? -1 : i));
   for (const similarity of ['cosine', 'dot'] as Similarity[]) {
     for (const k of [1, 4, 130]) out.push({ name: `self ties k=${k} ${similarity}`, request: { queries: corpus, corpus, k, similarity, selfIndices } });
+  }
+  // Near ties: rows that are permutations of one vector score the same against a constant
+  // query in exact arithmetic, so float rounding alone orders them. The kernel's float32
+  // sums order them differently from the reference's float64 sums: only the margin and the
+  // exact rescoring keep the result equal to topKJs.
+  const permDim = 50;
+  const base = randomMatrix(1, permDim, next).data;
+  const permuted = new Float32Array(200 * permDim);
+  for (let r = 0; r < 200; r++) {
+    const row = Float32Array.from(base);
+    for (let j = permDim - 1; j > 0; j--) {
+      const swap = Math.floor(next() * (j + 1));
+      [row[j], row[swap]] = [row[swap] as number, row[j] as number];
+    }
+    permuted.set(row, r * permDim);
+  }
+  const constant = { data: new Float32Array(permDim).fill(1), rows: 1, dim: permDim };
+  for (const similarity of ['cosine', 'dot'] as Similarity[]) {
+    for (const k of [1, 5, 40]) {
+      out.push({ name: `near ties k=${k} ${similarity}`, request: { queries: constant, corpus: { data: permuted, rows: 200, dim: permDim }, k, similarity } });
+    }
   }
   return out;
 }
