@@ -41,6 +41,9 @@ export interface ScanResult {
 
 const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
 
+/** Queries per kernel call (a multiple of the query panel): bounds the hit buffer. */
+const SCAN_QUERIES = 64;
+
 const float32Bits = new Float32Array(1);
 const float32BitsAsInt = new Int32Array(float32Bits.buffer);
 
@@ -155,8 +158,8 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
   const dim4 = roundUp(dim, 4);
   const rowBytes = dim4 * 4;
   const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((1 << 20) / rowBytes)), CORPUS_PANEL);
-  // Equal chunks of at most about 3 MB of queries: each chunk streams the whole corpus once.
-  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((3 << 20) / rowBytes));
+  // Equal chunks of at most about 2 MB of queries: each chunk streams the whole corpus once.
+  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / rowBytes));
   const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);
 
   // Wasm memory: raw rows being packed, query panels, corpus panels, block scales, query thresholds, hits.
@@ -166,15 +169,16 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
   const scalePtr = corpusPanels + blockRows * rowBytes;
   const thrPtr = scalePtr + blockRows * 4;
   const hitsPtr = thrPtr + queryChunk * 4;
-  const needed = hitsPtr + queryChunk * blockRows * 12;
+  // The kernel runs on SCAN_QUERIES queries at a time, so the hits of one call are bounded.
+  const needed = hitsPtr + SCAN_QUERIES * blockRows * 12;
   const pages = Math.ceil(needed / 65536) - kernel.memory.buffer.byteLength / 65536;
   if (pages > 0) kernel.memory.grow(pages);
   const memory = kernel.memory.buffer;
   const stagingView = new Float32Array(memory, staging, Math.max(queryChunk, blockRows) * dim);
   const scaleView = new Float32Array(memory, scalePtr, blockRows);
   const thrView = new Float32Array(memory, thrPtr, queryChunk);
-  const hitInts = new Int32Array(memory, hitsPtr, queryChunk * blockRows * 3);
-  const hitFloats = new Float32Array(memory, hitsPtr, queryChunk * blockRows * 3);
+  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);
+  const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);
 
   const touched = new Uint8Array(queryChunk);
 
@@ -198,14 +202,16 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
       stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
       kernel.pack(staging, rows, dim, dim4, CORPUS_PANEL, corpusPanels);
       for (let r = 0; r < rows; r++) scaleView[r] = corpusScale ? (corpusScale[blockStart + r] as number) : 1;
-      const hits = kernel.scan(queryPanels, paddedRows, corpusPanels, rows, dim4, scalePtr, thrPtr, hitsPtr);
-
-      for (let h = 0; h < hits; h++) {
-        const q = hitInts[3 * h] as number;
-        const row = blockStart + (hitInts[3 * h + 1] as number);
-        if (selfIndices && selfIndices[chunkStart + q] === row) continue;
-        (candidates[q] as Candidates).push(row, hitFloats[3 * h + 2] as number);
-        touched[q] = 1;
+      for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {
+        const count = Math.min(SCAN_QUERIES, paddedRows - first);
+        const hits = kernel.scan(queryPanels + first * rowBytes, count, corpusPanels, rows, dim4, scalePtr, thrPtr + first * 4, hitsPtr);
+        for (let h = 0; h < hits; h++) {
+          const q = first + (hitInts[3 * h] as number);
+          const row = blockStart + (hitInts[3 * h + 1] as number);
+          if (selfIndices && selfIndices[chunkStart + q] === row) continue;
+          (candidates[q] as Candidates).push(row, hitFloats[3 * h + 2] as number);
+          touched[q] = 1;
+        }
       }
       // Raise the bar of every query that gained candidates; now and then drop the
       // candidates that can no longer reach its top k.
