@@ -26,7 +26,7 @@ export interface ScanJob {
   queryEnd: number;
   corpusStart: number;
   corpusEnd: number;
-  /** Corpus rows per streamed block (rounded to the kernel's panel); defaults to about 1 MB of rows. */
+  /** Corpus rows per streamed block (rounded to the kernel's panel); defaults to about 384 KB of rows (stays in L2). */
   blockRows?: number;
   /** Queries held in wasm memory at once (rounded to the kernel's panel). */
   queryChunk?: number;
@@ -157,7 +157,7 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
 
   const dim4 = roundUp(dim, 4);
   const rowBytes = dim4 * 4;
-  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((1 << 20) / rowBytes)), CORPUS_PANEL);
+  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((384 << 10) / rowBytes)), CORPUS_PANEL);
   // Equal chunks of at most about 2 MB of queries: each chunk streams the whole corpus once.
   const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / rowBytes));
   const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);
