@@ -197,18 +197,18 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
       blockRows: options.blockRows,
       queryChunk: options.queryChunk,
     };
-    // Enough queries: the queries are cut into slices (two per thread, so a thread slowed
-    // by other work does not hold the rest back), each against the whole corpus. Few
-    // queries: the corpus is cut into slices, and the slices' top-k lists merge.
+    // The work is cut into two slices per thread, taken from one queue, so a thread slowed
+    // by other work does not hold the rest back. Many more corpus rows than queries: slices
+    // of the corpus, each against all queries (every thread packs only its slice), whose
+    // top-k lists merge. Otherwise: slices of the queries, each against the whole corpus.
     const jobs: ScanJob[] = [];
-    if (threads === 1) {
-      jobs.push({ ...base, queryStart: 0, queryEnd: nq, corpusStart: 0, corpusEnd: corpus.rows });
-    } else if (nq >= threads * QUERY_PANEL * 16) {
-      const per = Math.ceil(nq / (2 * threads) / QUERY_PANEL) * QUERY_PANEL;
-      for (let start = 0; start < nq; start += per) jobs.push({ ...base, queryStart: start, queryEnd: Math.min(nq, start + per), corpusStart: 0, corpusEnd: corpus.rows });
-    } else {
-      const per = Math.ceil(corpus.rows / threads);
+    const slices = threads === 1 ? 1 : 2 * threads;
+    if (nq * 16 <= corpus.rows || nq < slices * QUERY_PANEL * 8) {
+      const per = Math.ceil(corpus.rows / slices);
       for (let start = 0; start < corpus.rows; start += per) jobs.push({ ...base, queryStart: 0, queryEnd: nq, corpusStart: start, corpusEnd: Math.min(corpus.rows, start + per) });
+    } else {
+      const per = Math.ceil(nq / slices / QUERY_PANEL) * QUERY_PANEL;
+      for (let start = 0; start < nq; start += per) jobs.push({ ...base, queryStart: start, queryEnd: Math.min(nq, start + per), corpusStart: 0, corpusEnd: corpus.rows });
     }
     const results = (await run(jobs.map((job) => ({ kind: 'scan', job }) as Task))) as ScanResult[];
     return assemble(jobs, results, nq, k);
@@ -229,25 +229,45 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
 function assemble(jobs: ScanJob[], results: ScanResult[], nq: number, k: number): TopKResult {
   const indices = new Int32Array(nq * k);
   const scores = new Float32Array(nq * k);
-  const merged: { row: number; score: number }[][] = Array.from({ length: nq }, () => []);
+  const filled = new Int32Array(nq);
+  // Merge buffers for one query: the rows so far and the next job's rows.
+  let rows = new Int32Array(2 * k);
+  let values = new Float32Array(2 * k);
   jobs.forEach((job, j) => {
     const result = results[j] as ScanResult;
     for (let q = job.queryStart; q < job.queryEnd; q++) {
       const local = q - job.queryStart;
-      const list = merged[q] as { row: number; score: number }[];
-      for (let i = 0; i < (result.counts[local] as number); i++) {
-        list.push({ row: result.indices[local * k + i] as number, score: result.scores[local * k + i] as number });
+      const count = result.counts[local] as number;
+      const have = filled[q] as number;
+      if (rows.length < have + count) {
+        rows = new Int32Array(have + count);
+        values = new Float32Array(have + count);
       }
+      // Two sorted lists -> the best k of both, by (score descending, row ascending).
+      let a = 0;
+      let b = 0;
+      let n = 0;
+      while (n < k && (a < have || b < count)) {
+        const takeA =
+          b >= count ||
+          (a < have &&
+            ((scores[q * k + a] as number) > (result.scores[local * k + b] as number) ||
+              ((scores[q * k + a] as number) === (result.scores[local * k + b] as number) && (indices[q * k + a] as number) < (result.indices[local * k + b] as number))));
+        if (takeA) {
+          rows[n] = indices[q * k + a] as number;
+          values[n] = scores[q * k + a] as number;
+          a++;
+        } else {
+          rows[n] = result.indices[local * k + b] as number;
+          values[n] = result.scores[local * k + b] as number;
+          b++;
+        }
+        n++;
+      }
+      indices.set(rows.subarray(0, n), q * k);
+      scores.set(values.subarray(0, n), q * k);
+      filled[q] = n;
     }
   });
-  for (let q = 0; q < nq; q++) {
-    const list = merged[q] as { row: number; score: number }[];
-    if (jobs.length > 1) list.sort((a, b) => b.score - a.score || a.row - b.row);
-    for (let i = 0; i < k; i++) {
-      const entry = list[i] as { row: number; score: number };
-      indices[q * k + i] = entry.row;
-      scores[q * k + i] = entry.score;
-    }
-  }
   return { k, indices, scores };
 }
