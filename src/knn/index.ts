@@ -11,12 +11,14 @@ export interface NeighbourSearchOptions {
 }
 
 /**
- * The fastest exact neighbour-search engine this runtime supports: the WebAssembly kernel
- * with relaxed-SIMD fused multiply-add (Node 22+), else with plain SIMD, else plain
- * JavaScript. Every engine returns exactly what `topKJs` returns. Nothing is compiled and no
+ * The fastest exact neighbour-search engine this runtime supports: with relaxed SIMD
+ * (Node 22+), the int8 prefilter kernel (integer dot products, exact rescoring), else the
+ * float32 kernel with fused multiply-add; else the float32 kernel with plain SIMD; else
+ * plain JavaScript. Every engine returns exactly what `topKJs` returns. Nothing is compiled and no
  * thread starts until the first `topK`; call `close()` to stop the threads.
  */
 export async function createNeighbourSearch(options: NeighbourSearchOptions = {}): Promise<NeighbourSearch> {
+  if (supportsVariant('relaxed-int8')) return wasmNeighbourSearch({ variant: 'relaxed-int8', threads: options.threads });
   if (supportsVariant('relaxed-simd')) return wasmNeighbourSearch({ variant: 'relaxed-simd', threads: options.threads });
   if (supportsVariant('simd')) return wasmNeighbourSearch({ variant: 'simd', threads: options.threads });
   return jsNeighbourSearch();

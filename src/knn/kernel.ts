@@ -32,8 +32,8 @@ export const QUERY_PANEL = 2;
 /** Corpus rows per register tile (the kernel's corpus panel). */
 export const CORPUS_PANEL = 6;
 
-/** Instantiates a compiled kernel module (synchronously: the module is small and already compiled). */
-export function instantiateKernel(module: WasmModule): Kernel {
+/** Instantiates a compiled kernel module (synchronously: the module is small and already compiled); returns its exports. */
+export function instantiateModule(module: WasmModule): unknown {
   if (!webAssembly) throw new Error('this runtime has no WebAssembly');
-  return new webAssembly.Instance(module, {}).exports as Kernel;
+  return new webAssembly.Instance(module, {}).exports;
 }

@@ -1,4 +1,5 @@
 import { CORPUS_PANEL, QUERY_PANEL, type Kernel } from './kernel.js';
+import { scanInt8, type Int8Kernel } from './scan-int8.js';
 
 /**
  * One unit of work: queries [queryStart, queryEnd) against corpus rows [corpusStart,
@@ -30,6 +31,10 @@ export interface ScanJob {
   blockRows?: number;
   /** Queries held in wasm memory at once (rounded to the kernel's panel). */
   queryChunk?: number;
+  /** Per corpus row ‖row‖ (the int8 kernel's bounds need it). */
+  corpusNorms?: Float64Array;
+  /** Per query ‖query‖ (as ranked: normalised for cosine). */
+  queryNorms?: Float64Array;
 }
 
 /** Per query of the job, up to k neighbours best first: query i's row is `[i*k, i*k + counts[i])`. */
@@ -61,10 +66,11 @@ function float32AtMost(x: number): number {
 }
 
 /**
- * The candidates of one query: every (corpus row, kernel score) that may still reach the
- * top k, plus a min-heap of the k best kernel scores so far (its root is the k-th best).
+ * The candidates of one query: every corpus row that may still reach the top k, with an
+ * upper bound of its reference score, plus a min-heap of the k largest lower bounds so far
+ * (its root, `kth`, is a lower bound of the k-th best reference score).
  */
-class Candidates {
+export class Candidates {
   rows = new Int32Array(16);
   scores = new Float32Array(16);
   size = 0;
@@ -75,12 +81,12 @@ class Candidates {
     this.best = new Float32Array(k);
   }
 
-  /** The k-th best kernel score so far, or -Infinity before k candidates. */
+  /** The k-th largest lower bound so far, or -Infinity before k candidates. */
   get kth(): number {
     return this.bestSize < this.k ? -Infinity : (this.best[0] as number);
   }
 
-  push(row: number, score: number): void {
+  push(row: number, upper: number, lower: number): void {
     if (this.size === this.rows.length) {
       const rows = new Int32Array(this.size * 2);
       rows.set(this.rows);
@@ -90,9 +96,9 @@ class Candidates {
       this.scores = scores;
     }
     this.rows[this.size] = row;
-    this.scores[this.size] = score;
+    this.scores[this.size] = upper;
     this.size++;
-    this.offerBest(score);
+    this.offerBest(lower);
   }
 
   private offerBest(score: number): void {
@@ -124,7 +130,7 @@ class Candidates {
     heap[i] = score;
   }
 
-  /** Drops every candidate scoring below `floor`. */
+  /** Drops every candidate whose upper bound is below `floor`. */
   keepAtLeast(floor: number): void {
     let kept = 0;
     for (let i = 0; i < this.size; i++) {
@@ -209,7 +215,8 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
           const q = first + (hitInts[3 * h] as number);
           const row = blockStart + (hitInts[3 * h + 1] as number);
           if (selfIndices && selfIndices[chunkStart + q] === row) continue;
-          (candidates[q] as Candidates).push(row, hitFloats[3 * h + 2] as number);
+          const score = hitFloats[3 * h + 2] as number;
+          (candidates[q] as Candidates).push(row, score, score - (margins[chunkStart + q] as number));
           touched[q] = 1;
         }
       }
@@ -219,48 +226,53 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
         if (touched[q] === 0) continue;
         touched[q] = 0;
         const list = candidates[q] as Candidates;
-        const floor = list.kth - (margins[chunkStart + q] as number);
+        const floor = list.kth;
         if (floor === -Infinity) continue;
         thrView[q] = float32AtMost(floor);
         if (list.size > 2 * k + 16) list.keepAtLeast(floor);
       }
     }
 
-    for (let q = 0; q < chunkRows; q++) {
-      const query = chunkStart + q;
-      const self = selfIndices ? (selfIndices[query] as number) : -1;
-      const out = (query - queryStart) * k;
-      if ((margins[query] as number) === 0) {
-        // Every score is exactly 0: the lowest rows win.
-        let n = 0;
-        for (let row = corpusStart; row < corpusEnd && n < k; row++) {
-          if (row === self) continue;
-          indices[out + n] = row;
-          scores[out + n] = 0;
-          n++;
-        }
-        counts[query - queryStart] = n;
-        continue;
-      }
-      const list = candidates[q] as Candidates;
-      list.keepAtLeast(list.kth - (margins[query] as number));
-      const exact = new Float32Array(list.size);
-      const order = new Int32Array(list.size);
-      for (let i = 0; i < list.size; i++) {
-        exact[i] = exactScore(queries, query, corpus, corpusScale, list.rows[i] as number, dim);
-        order[i] = i;
-      }
-      order.sort((a, b) => (exact[b] as number) - (exact[a] as number) || (list.rows[a] as number) - (list.rows[b] as number));
-      const n = Math.min(k, list.size);
-      for (let i = 0; i < n; i++) {
-        const pick = order[i] as number;
-        indices[out + i] = list.rows[pick] as number;
-        scores[out + i] = exact[pick] as number;
-      }
-      counts[query - queryStart] = n;
-    }
+    for (let q = 0; q < chunkRows; q++) finishQuery(job, chunkStart + q, candidates[q] as Candidates, counts, indices, scores);
   }
   return { counts, indices, scores };
+}
+
+/**
+ * Writes query `query`'s top k into the job's result: its candidates rescored exactly and
+ * ranked by (score, lower row); for a zero query (margin 0), the lowest rows with score 0.
+ */
+export function finishQuery(job: ScanJob, query: number, list: Candidates, counts: Int32Array, indices: Int32Array, scores: Float32Array): void {
+  const { k, queries, corpus, corpusScale, selfIndices, dim, queryStart, corpusStart, corpusEnd } = job;
+  const self = selfIndices ? (selfIndices[query] as number) : -1;
+  const out = (query - queryStart) * k;
+  if ((job.margins[query] as number) === 0) {
+    // Every score is exactly 0: the lowest rows win.
+    let n = 0;
+    for (let row = corpusStart; row < corpusEnd && n < k; row++) {
+      if (row === self) continue;
+      indices[out + n] = row;
+      scores[out + n] = 0;
+      n++;
+    }
+    counts[query - queryStart] = n;
+    return;
+  }
+  list.keepAtLeast(list.kth);
+  const exact = new Float32Array(list.size);
+  const order = new Int32Array(list.size);
+  for (let i = 0; i < list.size; i++) {
+    exact[i] = exactScore(queries, query, corpus, corpusScale, list.rows[i] as number, dim);
+    order[i] = i;
+  }
+  order.sort((a, b) => (exact[b] as number) - (exact[a] as number) || (list.rows[a] as number) - (list.rows[b] as number));
+  const n = Math.min(k, list.size);
+  for (let i = 0; i < n; i++) {
+    const pick = order[i] as number;
+    indices[out + i] = list.rows[pick] as number;
+    scores[out + i] = exact[pick] as number;
+  }
+  counts[query - queryStart] = n;
 }
 
 /**
@@ -289,9 +301,12 @@ export type Task =
 /** What a task returns: the scan's result, or nothing (norms land in the shared array). */
 export type TaskResult = ScanResult | null;
 
+/** The instantiated kernel a thread scans with: the float32 kernel or the int8 prefilter. */
+export type AnyKernel = { kind: 'f32'; kernel: Kernel } | { kind: 'int8'; kernel: Int8Kernel };
+
 /** Runs one task with the given kernel. */
-export function runTask(kernel: Kernel, task: Task): TaskResult {
-  if (task.kind === 'scan') return scan(kernel, task.job);
+export function runTask(kernel: AnyKernel, task: Task): TaskResult {
+  if (task.kind === 'scan') return kernel.kind === 'int8' ? scanInt8(kernel.kernel, task.job) : scan(kernel.kernel, task.job);
   rowNorms(task.data, task.dim, task.start, task.end, task.out, task.what);
   return null;
 }

@@ -1,14 +1,18 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { topKJs } from './exact-js.js';
-import { relaxedSimdKernel, simdKernel, workerSource } from './generated/kernel.js';
-import { QUERY_PANEL, instantiateKernel, webAssembly, type Kernel, type WasmModule } from './kernel.js';
+import { int8Kernel, relaxedSimdKernel, simdKernel, workerSource } from './generated/kernel.js';
+import { QUERY_PANEL, instantiateModule, webAssembly, type WasmModule } from './kernel.js';
 import { normaliseRows } from './normalise.js';
-import { runTask, type ScanJob, type ScanResult, type Task, type TaskResult } from './scan.js';
+import { runTask, type AnyKernel, type ScanJob, type ScanResult, type Task, type TaskResult } from './scan.js';
 import type { NeighbourSearch, TopKRequest, TopKResult } from './types.js';
 
-/** Which kernel: `relaxed-simd` (fused multiply-add) or `simd` (multiply then add). */
-export type WasmVariant = 'relaxed-simd' | 'simd';
+/**
+ * Which kernel: `relaxed-int8` (int8 prefilter with relaxed-SIMD integer dot products,
+ * then exact rescoring), `relaxed-simd` (float32 with fused multiply-add) or `simd`
+ * (float32, multiply then add).
+ */
+export type WasmVariant = 'relaxed-int8' | 'relaxed-simd' | 'simd';
 
 export interface WasmSearchOptions {
   variant: WasmVariant;
@@ -23,7 +27,7 @@ export interface WasmSearchOptions {
 const compiled = new Map<WasmVariant, WasmModule>();
 
 function kernelBytes(variant: WasmVariant): Uint8Array {
-  return Buffer.from(variant === 'relaxed-simd' ? relaxedSimdKernel : simdKernel, 'base64');
+  return Buffer.from(variant === 'relaxed-int8' ? int8Kernel : variant === 'relaxed-simd' ? relaxedSimdKernel : simdKernel, 'base64');
 }
 
 /**
@@ -60,9 +64,9 @@ class WorkerPool {
   private readonly queue: { task: Task; resolve: (r: TaskResult) => void; reject: (e: Error) => void }[] = [];
   private readonly running = new Map<Worker, { resolve: (r: TaskResult) => void; reject: (e: Error) => void }>();
 
-  constructor(module: WasmModule, size: number) {
+  constructor(module: WasmModule, kind: AnyKernel['kind'], size: number) {
     this.all = Array.from({ length: size }, () => {
-      const worker = new Worker(workerSource, { eval: true, workerData: { module } });
+      const worker = new Worker(workerSource, { eval: true, workerData: { module, kind } });
       worker.unref();
       worker.on('message', (message: { result?: TaskResult; error?: string }) => {
         const entry = this.running.get(worker);
@@ -116,16 +120,17 @@ class WorkerPool {
 export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch {
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
   let pool: WorkerPool | undefined;
-  let local: Kernel | undefined;
+  let local: AnyKernel | undefined;
+  const kind: AnyKernel['kind'] = options.variant === 'relaxed-int8' ? 'int8' : 'f32';
   let closed = false;
 
   async function run(tasks: Task[]): Promise<TaskResult[]> {
     if (threads === 1) {
-      local ??= instantiateKernel(compile(options.variant));
+      local ??= { kind, kernel: instantiateModule(compile(options.variant)) } as AnyKernel;
       const kernel = local;
       return tasks.map((task) => runTask(kernel, task));
     }
-    pool ??= new WorkerPool(compile(options.variant), threads);
+    pool ??= new WorkerPool(compile(options.variant), kind, threads);
     return pool.runAll(tasks);
   }
 
@@ -196,6 +201,8 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
       margins,
       blockRows: options.blockRows,
       queryChunk: options.queryChunk,
+      corpusNorms,
+      queryNorms,
     };
     // The work is cut into two slices per thread, taken from one queue, so a thread slowed
     // by other work does not hold the rest back. Many more corpus rows than queries: slices

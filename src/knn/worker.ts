@@ -2,10 +2,11 @@
 // the string the engine starts with `new Worker(source, { eval: true })`, so it must not
 // import anything that itself embeds that string.
 import { parentPort, workerData } from 'node:worker_threads';
-import { instantiateKernel, type WasmModule } from './kernel.js';
-import { runTask, type Task } from './scan.js';
+import { instantiateModule, type WasmModule } from './kernel.js';
+import { runTask, type AnyKernel, type Task } from './scan.js';
 
-const kernel = instantiateKernel((workerData as { module: WasmModule }).module);
+const { module, kind } = workerData as { module: WasmModule; kind: AnyKernel['kind'] };
+const kernel = { kind, kernel: instantiateModule(module) } as AnyKernel;
 
 parentPort?.on('message', (message: { task: Task }) => {
   try {
