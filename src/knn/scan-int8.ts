@@ -5,6 +5,7 @@ export interface Int8Kernel {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   quantise(src: number, rows: number, dim: number, dim16: number, panel: number, levels: number, offset: number, dst: number, scales: number, err2: number, sums: number): void;
   scan8(queries: number, nq: number, corpus: number, nc: number, dim16: number, qstats: number, scale: number, u: number, v: number, hits: number): number;
+  dots(query: number, rows: number, n: number, dim: number, out: number): void;
 }
 
 const QUERY_PANEL = 2;
@@ -86,6 +87,8 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const uPtr = take(blockRows * 4);
   const vPtr = take(blockRows * 4);
   const hitsPtr = take(SCAN_QUERIES * blockRows * 16);
+  const refineQuery = take(dim * 4);
+  const refineOut = take(stagingRows * 4);
   const pages = Math.ceil(end / 65536) - kernel.memory.buffer.byteLength / 65536;
   if (pages > 0) kernel.memory.grow(pages);
   const memory = kernel.memory.buffer;
@@ -100,6 +103,33 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const vView = new Float32Array(memory, vPtr, blockRows);
   const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
   const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
+  const refineQueryView = new Float32Array(memory, refineQuery, dim);
+  const refineOutView = new Float32Array(memory, refineOut, stagingRows);
+
+  /**
+   * Narrows a query's int8 candidates with float32 dot products (bounded like the float32
+   * kernel's: half the query's margin either side), so that few need the exact rescoring.
+   */
+  const refine = (query: number, list: Candidates): Candidates => {
+    if (list.size <= k + 8 || (margins[query] as number) === 0) return list;
+    const half = (margins[query] as number) / 2;
+    refineQueryView.set(queries.subarray(query * dim, (query + 1) * dim));
+    const refined = new Candidates(k);
+    for (let first = 0; first < list.size; first += stagingRows) {
+      const n = Math.min(stagingRows, list.size - first);
+      for (let i = 0; i < n; i++) {
+        const row = list.rows[first + i] as number;
+        stagingView.set(corpus.subarray(row * dim, (row + 1) * dim), i * dim);
+      }
+      kernel.dots(refineQuery, staging, n, dim, refineOut);
+      for (let i = 0; i < n; i++) {
+        const row = list.rows[first + i] as number;
+        const a = (refineOutView[i] as number) * (corpusScale ? (corpusScale[row] as number) : 1);
+        refined.push(row, a + half, a - half);
+      }
+    }
+    return refined;
+  };
 
   /**
    * Writes statistic `which` (0: 64·Σv, 1: s, 2: ‖e‖, 3: ‖q‖, 4: threshold) of local query
@@ -176,7 +206,11 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
       }
     }
 
-    for (let q = 0; q < chunkRows; q++) finishQuery(job, chunkStart + q, candidates[q] as Candidates, counts, indices, scores);
+    for (let q = 0; q < chunkRows; q++) {
+      const list = candidates[q] as Candidates;
+      list.keepAtLeast(list.kth);
+      finishQuery(job, chunkStart + q, refine(chunkStart + q, list), counts, indices, scores);
+    }
   }
   return { counts, indices, scores };
 }

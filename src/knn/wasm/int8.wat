@@ -147,6 +147,49 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $each_row))))
 
+;; dots(query, rows, n, dim, out): out[i] = Σ_j query[j] · rows[i·dim + j] in float32
+  ;; (relaxed fused multiply-add, any order): the second, tighter filter of the candidates
+  ;; the int8 scan kept, before they are rescored exactly.
+  (func (export "dots") (param $query i32) (param $rows i32) (param $n i32) (param $dim i32) (param $out i32)
+    (local $i i32) (local $j i32) (local $row i32) (local $acc0 v128) (local $acc1 v128) (local $sum f32)
+    (local.set $i (i32.const 0))
+    (block $rows_done
+      (loop $each_row
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $row (i32.add (local.get $rows) (i32.shl (i32.mul (local.get $i) (local.get $dim)) (i32.const 2))))
+        (local.set $acc0 (v128.const i64x2 0 0))
+        (local.set $acc1 (v128.const i64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $pairs_done
+          (loop $each_pair
+            (br_if $pairs_done (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $dim)))
+            (local.set $acc0 (f32x4.relaxed_madd
+              (v128.load (i32.add (local.get $query) (i32.shl (local.get $j) (i32.const 2))))
+              (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+              (local.get $acc0)))
+            (local.set $acc1 (f32x4.relaxed_madd
+              (v128.load offset=16 (i32.add (local.get $query) (i32.shl (local.get $j) (i32.const 2))))
+              (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))
+              (local.get $acc1)))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $each_pair)))
+        (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $acc1)))
+        (local.set $sum
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $acc0)) (f32x4.extract_lane 1 (local.get $acc0)))
+            (f32.add (f32x4.extract_lane 2 (local.get $acc0)) (f32x4.extract_lane 3 (local.get $acc0)))))
+        (block $tail_done
+          (loop $each_tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $dim)))
+            (local.set $sum (f32.add (local.get $sum)
+              (f32.mul (f32.load (i32.add (local.get $query) (i32.shl (local.get $j) (i32.const 2))))
+                       (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $each_tail)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (local.get $sum))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $each_row))))
+
   ;; sums(a, b, c, d) -> (Σa, Σb, Σc, Σd) for i32 lanes.
   (func $sums (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
     (local $ab v128) (local $cd v128)
