@@ -66,7 +66,9 @@ class WorkerPool {
 
   constructor(module: WasmModule, kind: AnyKernel['kind'], size: number) {
     this.all = Array.from({ length: size }, () => {
-      const worker = new Worker(workerSource, { eval: true, workerData: { module, kind } });
+      // A small young generation: the scan's garbage is short-lived, and every megabyte a
+      // worker's heap holds counts against the memory budget (peak RSS ≤ 1.3 × the corpora).
+      const worker = new Worker(workerSource, { eval: true, workerData: { module, kind }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       worker.unref();
       worker.on('message', (message: { result?: TaskResult; error?: string }) => {
         const entry = this.running.get(worker);
