@@ -64,7 +64,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
 
   const gamma = (dim + 16) * 2 ** -24;
   const dim16 = roundUp(dim, 16);
-  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((384 << 10) / dim16)), CORPUS_PANEL);
+  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((192 << 10) / dim16)), CORPUS_PANEL);
   // About 2 MB of float32 queries per chunk (their staging copy dominates the memory).
   const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / (dim * 4)));
   const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);
