@@ -49,14 +49,19 @@ interface RequestOptions {
   request?: { retryCount?: number };
 }
 
-function describeRequest(options: { method: string; url: string }): string {
-  let path = options.url;
+/** The parts of Octokit the hooks below use. */
+interface RequestHost {
+  request: { endpoint: { parse: (options: never) => { method: string; url: string } } };
+}
+
+/** `METHOD /path` of a request, its parameters filled in (no query, so nothing secret). */
+function describeRequest(octokit: RequestHost, options: { method: string; url: string }): string {
   try {
-    path = new URL(options.url).pathname;
+    const { method, url } = octokit.request.endpoint.parse(options as never);
+    return `${method} ${new URL(url).pathname}`;
   } catch {
-    // A relative URL template: print it as it is.
+    return `${options.method} ${options.url}`;
   }
-  return `${options.method} ${path}`;
 }
 
 /**
@@ -76,7 +81,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 
   // Innermost wrapper (registered before the retry plugin): sees every attempt, so it can
   // say which failures are about to be retried.
-  const attemptLog = (octokit: { hook: { wrap: (name: 'request', fn: (request: (o: RequestOptions) => Promise<unknown>, o: RequestOptions) => Promise<unknown>) => void } }) => {
+  const attemptLog = (octokit: RequestHost & { hook: { wrap: (name: 'request', fn: (request: (o: RequestOptions) => Promise<unknown>, o: RequestOptions) => Promise<unknown>) => void } }) => {
     octokit.hook.wrap('request', async (request, requestOptions) => {
       try {
         return await request(requestOptions);
@@ -84,7 +89,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         const status = (error as { status?: unknown }).status;
         const attempt = requestOptions.request?.retryCount ?? 0;
         if (typeof status === 'number' && status >= 500 && attempt < retries) {
-          log.info(`GitHub answered ${status} to ${describeRequest(requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
+          log.info(`GitHub answered ${status} to ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
         }
         throw error;
       }
@@ -110,20 +115,20 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
         write: limiter(unit),
         notifications: limiter(3 * unit),
         search: limiter(2 * unit),
-        onSecondaryRateLimit: (retryAfter: number, requestOptions: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        onSecondaryRateLimit: (retryAfter: number, requestOptions: { method: string; url: string }, octokit: RequestHost, retryCount: number) => {
           if (retryCount >= rateLimitRetries) {
-            log.warning(`GitHub's secondary rate limit stopped ${describeRequest(requestOptions)} ${retryCount + 1} times; giving up.`);
+            log.warning(`GitHub's secondary rate limit stopped ${describeRequest(octokit, requestOptions)} ${retryCount + 1} times; giving up.`);
             return false;
           }
-          log.info(`GitHub's secondary rate limit hit ${describeRequest(requestOptions)}; retrying after ${retryAfter} s (${retryCount + 1} of ${rateLimitRetries}).`);
+          log.info(`GitHub's secondary rate limit hit ${describeRequest(octokit, requestOptions)}; retrying after ${retryAfter} s (${retryCount + 1} of ${rateLimitRetries}).`);
           return true;
         },
-        onRateLimit: (retryAfter: number, requestOptions: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
+        onRateLimit: (retryAfter: number, requestOptions: { method: string; url: string }, octokit: RequestHost, retryCount: number) => {
           if (retryCount >= rateLimitRetries || retryAfter > maxRateLimitWait) {
-            log.warning(`The token's API rate limit is used up (${describeRequest(requestOptions)}); it resets in ${retryAfter} s.`);
+            log.warning(`The token's API rate limit is used up (${describeRequest(octokit, requestOptions)}); it resets in ${retryAfter} s.`);
             return false;
           }
-          log.info(`The token's API rate limit is used up; retrying ${describeRequest(requestOptions)} after ${retryAfter} s (${retryCount + 1} of ${rateLimitRetries}).`);
+          log.info(`The token's API rate limit is used up; retrying ${describeRequest(octokit, requestOptions)} after ${retryAfter} s (${retryCount + 1} of ${rateLimitRetries}).`);
           return true;
         },
       },

@@ -30,7 +30,7 @@ export interface HandlerContext {
   account: Account;
   state: GitHubState;
   urls: Urls;
-  /** Accept header of the request (`application/vnd.github.raw+json` asks for raw contents). */
+  /** Accept header of the request (`application/vnd.github.raw` or `.v3.raw` asks for raw contents). */
   accept: string;
   /** One page of `items` as GitHub pages lists (`per_page`, `page`), with the `Link` header. */
   page<T>(items: T[]): { items: T[]; headers: Record<string, string> };
@@ -127,7 +127,7 @@ const handlers: Record<string, Handler> = {
     const bytes = tree?.get(path);
     const url = `${ctx.urls.api}/repos/${repository.fullName}/contents/${path}?ref=${encodeURIComponent(ref)}`;
     if (bytes) {
-      if (ctx.accept.includes('application/vnd.github.raw')) {
+      if (/application\/vnd\.github(\.v3)?\.raw/.test(ctx.accept)) {
         return { status: 200, raw: bytes, contentType: 'application/vnd.github.raw; charset=utf-8' };
       }
       const blobSha = gitBlobSha(bytes);

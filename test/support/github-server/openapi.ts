@@ -216,9 +216,10 @@ export function checkRequest(
  * Problems of a response against the operation's description. A status the operation does
  * not declare is allowed only for errors (4xx/5xx), whose body must then be GitHub's
  * `basic-error`; a declared status with a JSON schema has its body checked against it.
- * `body` is undefined for a response without a JSON body.
+ * `body` is undefined for a response without a JSON body; a `raw` one is checked for its
+ * status only.
  */
-export function checkResponse(operation: Operation, status: number, body: unknown): string[] {
+export function checkResponse(operation: Operation, status: number, body: unknown, format: 'json' | 'raw' = 'json'): string[] {
   const declared = operation.spec.responses[String(status)];
   let response: ResponseSpec | undefined;
   let pointer: string[];
@@ -236,6 +237,8 @@ export function checkResponse(operation: Operation, status: number, body: unknow
   } else {
     return [`status ${status} is not a documented response of ${operation.id} (documented: ${Object.keys(operation.spec.responses).join(', ')})`];
   }
+  // A raw media type (`application/vnd.github.raw`) has no JSON schema: only the status counts.
+  if (format === 'raw') return [];
   const schema = response.content?.['application/json']?.schema;
   if (!schema) {
     return body === undefined ? [] : [`status ${status} of ${operation.id} has no body in the description, but one was sent`];
