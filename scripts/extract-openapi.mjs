@@ -20,7 +20,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const DEFAULT_VERSION = '23.0.2';
@@ -82,7 +82,7 @@ function parseArguments(argv) {
 
 /** Installs @octokit/openapi into a temporary folder and returns its api.github.com description. */
 function loadDescription({ version, from }) {
-  if (from) return { description: JSON.parse(readFileSync(from, 'utf8')), source: from };
+  if (from) return { description: JSON.parse(readFileSync(from, 'utf8')), source: basename(from) };
   const folder = mkdtempSync(join(tmpdir(), 'octokit-openapi-'));
   try {
     process.stderr.write(`installing @octokit/openapi@${version} into a temporary folder\n`);
