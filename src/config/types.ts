@@ -15,7 +15,19 @@ export interface ContractConfig {
   endpoint?: EndpointConfig;
 }
 
+/** Project defaults for embedding-regression (documented in schemas/config.schema.json). */
+export interface RegressionConfig {
+  confidence?: number;
+  resamples?: number;
+  seed?: number;
+  minSegmentSize?: number;
+  worstItems?: number;
+  tolerance?: { pairs?: number; triplets?: number; retrieval?: number };
+  minOverlap?: number;
+}
+
 export interface Config {
   version?: 1;
   contract?: ContractConfig;
+  regression?: RegressionConfig;
 }
