@@ -1,7 +1,17 @@
 import type { Command } from './command.js';
 import { contractCommand } from './contract/command.js';
+import { createGitHubClient } from './github/client.js';
 import { embeddingRegressionCommand } from './regression/command.js';
+import { createReportCommand } from './report/command.js';
 import { mergeCommand } from './results/merge-command.js';
 
+/** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
+const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
+
 /** Every command of the suite: each is a GitHub Action and a `model-gates` CLI command. */
-export const commands: readonly Command[] = [contractCommand as Command, embeddingRegressionCommand as Command, mergeCommand as Command];
+export const commands: readonly Command[] = [
+  contractCommand as Command,
+  embeddingRegressionCommand as Command,
+  mergeCommand as Command,
+  reportCommand as unknown as Command,
+];
