@@ -1,3 +1,4 @@
+import { canaryAnalysisCommand } from './canary/command.js';
 import type { Command } from './command.js';
 import { contractCommand } from './contract/command.js';
 import { createGitHubClient } from './github/client.js';
@@ -14,4 +15,5 @@ export const commands: readonly Command[] = [
   embeddingRegressionCommand as Command,
   mergeCommand as Command,
   reportCommand as unknown as Command,
+  canaryAnalysisCommand as Command,
 ];

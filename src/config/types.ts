@@ -26,8 +26,52 @@ export interface RegressionConfig {
   minOverlap?: number;
 }
 
+/** Which change of a canary metric is bad. */
+export type CanaryDirection = 'increase' | 'decrease' | 'either';
+
+/** One metric the canary judge compares between baseline and canary. */
+export interface CanaryMetricConfig {
+  /** Unique name; used in results as `canary.<name>.*`. */
+  name: string;
+  /** PromQL template; `{{group}}` becomes the baseline or canary label value. Required for the prometheus source. */
+  query?: string;
+  direction: CanaryDirection;
+  /** Tolerated shift as a fraction of the baseline median (default 0.05). */
+  tolerance?: number;
+  /** Tolerated shift in the metric's own unit (default 0); the larger of the two applies. */
+  absoluteTolerance?: number;
+  /** A failing critical metric fails the whole analysis (default false). */
+  critical?: boolean;
+  /** Weight in the score (default 1). */
+  weight?: number;
+  /** Fewer samples than this in either group is no-data (default 10). */
+  minSamples?: number;
+  /** Drop values beyond Tukey's fences before judging (default keep). */
+  outliers?: 'keep' | 'remove';
+  /** k of the fences [Q1 − k·IQR, Q3 + k·IQR] (default 3). */
+  outlierFactor?: number;
+}
+
+export interface CanaryPrometheusConfig {
+  url?: string;
+  bearerTokenEnv?: string;
+  usernameEnv?: string;
+  passwordEnv?: string;
+  timeoutMs?: number;
+}
+
+export interface CanaryConfig {
+  prometheus?: CanaryPrometheusConfig;
+  /** Confidence of the whole analysis (default 0.95): the false-fail rate is at most 1 − confidence. */
+  confidence?: number;
+  /** Score thresholds, 0–100 (defaults: pass 95, marginal 75). */
+  thresholds?: { pass?: number; marginal?: number };
+  metrics: CanaryMetricConfig[];
+}
+
 export interface Config {
   version?: 1;
   contract?: ContractConfig;
   regression?: RegressionConfig;
+  canary?: CanaryConfig;
 }
