@@ -291,7 +291,8 @@ const handlers: Record<string, Handler> = {
     const membership = ctx.state.teamMemberships.find(
       (m) => m.org.toLowerCase() === org!.toLowerCase() && m.team.toLowerCase() === team!.toLowerCase() && m.login.toLowerCase() === username!.toLowerCase(),
     );
-    if (!membership) throw notFound();
+    // GitHub's description documents this 404 ("no team membership") without a body.
+    if (!membership) return { status: 404 };
     return json(200, render.teamMembership(ctx.urls, membership));
   },
 
