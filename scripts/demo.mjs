@@ -25,6 +25,13 @@ const steps = [
     ],
     expect: 0,
   },
+  {
+    // Offline there is no pull request and no token: thresholds and required checks are
+    // evaluated, approvals are "not evaluated", so the decision is pending (not a failure).
+    title: 'gate: thresholds and required checks; approvals not evaluated offline',
+    args: ['gate', '--results-dir', results, '--fail-on-pending', 'false', '--set-status', 'false'],
+    expect: 0,
+  },
 ];
 
 let failed = false;
