@@ -243,9 +243,54 @@ function thresholdCondition(rule: ThresholdConfig, index: number, results: reado
   };
 }
 
+/** Whether some number satisfies every rule of `rules` (all over the same metric). */
+function satisfiable(rules: readonly ThresholdConfig[]): boolean {
+  let low = -Infinity;
+  let lowStrict = false;
+  let high = Infinity;
+  let highStrict = false;
+  let equal: number | undefined;
+  const excluded = new Set<number>();
+  for (const { op, value } of rules) {
+    if (op === '>' && value >= low) [low, lowStrict] = [value, true];
+    else if (op === '>=' && value > low) [low, lowStrict] = [value, false];
+    else if (op === '<' && value <= high) [high, highStrict] = [value, true];
+    else if (op === '<=' && value < high) [high, highStrict] = [value, false];
+    else if (op === '==') {
+      if (equal !== undefined && equal !== value) return false;
+      equal = value;
+    } else if (op === '!=') excluded.add(value);
+  }
+  const inside = (x: number) => (lowStrict ? x > low : x >= low) && (highStrict ? x < high : x <= high) && !excluded.has(x);
+  if (equal !== undefined) return inside(equal);
+  return low < high || (low === high && inside(low));
+}
+
+/** Thresholds on the same metric (and result) that no value can satisfy together. */
+function contradictoryThresholds(rules: readonly ThresholdConfig[]): Condition[] {
+  const groups = new Map<string, ThresholdConfig[]>();
+  for (const rule of rules) {
+    const key = `${rule.metric}\u0000${rule.result ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), rule]);
+  }
+  const out: Condition[] = [];
+  for (const group of groups.values()) {
+    if (group.length < 2 || satisfiable(group)) continue;
+    const metric = group[0]!.metric;
+    out.push({
+      id: `policy:thresholds:${metric}`,
+      status: 'failed',
+      sentence: `The policy's thresholds on ${metric} contradict each other: no value satisfies ${list(group.map((r) => `${r.op} ${r.value}`))}.`,
+      waivable: false,
+    });
+  }
+  return out;
+}
+
 /**
  * Contradictions in the policy that no data could resolve: fewer named approvers than the
- * count, an approver list or override list that names nobody. Each is a failed condition.
+ * count, an approver list or override list that names nobody, thresholds on one metric that
+ * no value satisfies together. Each is a failed condition.
  */
 function policyConditions(policy: GateConfig): Condition[] {
   const out: Condition[] = [];
@@ -271,6 +316,7 @@ function policyConditions(policy: GateConfig): Condition[] {
       out.push({ id: 'policy:override', status: 'failed', sentence: `The policy's override names no authorised users or teams.`, waivable: false });
     }
   }
+  out.push(...contradictoryThresholds(policy.thresholds ?? []));
   const allowed = policy.environment?.allowed;
   if (allowed && people(allowed).users.size === 0 && people(allowed).teams.size === 0) {
     out.push({ id: 'policy:environment', status: 'failed', sentence: `The policy's environment.allowed names nobody, so no environment approval can count.`, waivable: false });

@@ -106,6 +106,18 @@ describe('thresholds', () => {
     expect(evaluateGate(input(rule({ metric: 'absent', optional: true }))).decision).toBe('pass');
   });
 
+  it('fails thresholds on one metric that contradict each other, and accepts compatible ones', () => {
+    const rules = (...pairs: [string, number][]) => ({ thresholds: pairs.map(([op, value]) => ({ metric: 'retrieval.ndcg.change', op: op as '<', value })) });
+    for (const contradictory of [rules(['>', 0], ['<', 0]), rules(['>=', 1], ['<=', 0]), rules(['==', 1], ['==', 2]), rules(['>=', 0], ['<=', 0], ['!=', 0]), rules(['==', 5], ['<', 5])]) {
+      const d = evaluateGate(input(contradictory));
+      expect(d.decision).toBe('fail');
+      expect(d.reasons[0]).toMatch(/thresholds on retrieval\.ndcg\.change contradict each other/);
+    }
+    for (const compatible of [rules(['>=', -0.01], ['<=', 0]), rules(['>=', -0.004], ['<=', -0.004]), rules(['!=', 1], ['>', -1])]) {
+      expect(evaluateGate(input(compatible)).conditions.some((c) => c.id.startsWith('policy:'))).toBe(false);
+    }
+  });
+
   it('is ambiguous when several results have the metric, and resolves with result (id or kind)', () => {
     const results = [result({ id: 'a', metrics: { m: 1 } }), result({ id: 'b', kind: 'contract', metrics: { m: 5 } })];
     const ambiguous = evaluateGate(input({ thresholds: [{ metric: 'm', op: '>', value: 2 }] }, { results }));
