@@ -127,6 +127,9 @@ describe('gate bundle under Node 24', () => {
     const lenient = await runGate({ ...s, head: pushed }, { inputs: { 'fail-on-pending': 'false' } });
     expect(lenient.exitCode).toBe(0);
     expect(lenient.outputs.decision).toBe('pending');
+    const oldSha = await runGate({ ...s, head: pushed }, { inputs: { sha: s.head } });
+    expect(oldSha.outputs.decision).toBe('fail');
+    expect(oldSha.outputs.reasons).toContain(`input 'sha' is ${s.head}, but the head of pull request #${s.pr} is ${pushed}`);
   });
 
   it('a self-approval does not count', async () => {
