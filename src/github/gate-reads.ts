@@ -65,7 +65,7 @@ export async function isActiveTeamMember(octokit: GitHubClient, team: string, lo
   } catch (error) {
     if ((error as { status?: unknown }).status === 404) return false;
     const described = describeApiError(error, { action: `read whether ${login} is a member of team ${team}`, permission: 'members: read' });
-    if (described.permission || described.status === 403) {
+    if (described instanceof GitHubApiError && (described.permission || described.status === 403)) {
       throw new GitHubApiError(
         `${described.message} Team rules need a token that can read the organisation's teams: a personal or app token with read:org (members: read); the workflow's GITHUB_TOKEN cannot.`,
         { status: described.status, permission: 'members: read', cause: error },
