@@ -10,6 +10,7 @@ const examples = join(root, 'examples');
 const out = join(root, 'demo-output');
 const results = join(out, 'results');
 const summary = join(out, 'summary.md');
+const report = join(out, 'report.md');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 
@@ -26,11 +27,30 @@ const steps = [
     expect: 0,
   },
   {
-    // Offline there is no pull request and no token: thresholds and required checks are
-    // evaluated, approvals are "not evaluated", so the decision is pending (not a failure).
-    title: 'gate: thresholds and required checks; approvals not evaluated offline',
-    args: ['gate', '--results-dir', results, '--fail-on-pending', 'false', '--set-status', 'false'],
+    title: 'embedding-regression: the candidate improves overall, but its French segment regresses (expected to fail)',
+    args: [
+      'embedding-regression',
+      '--suite', 'suites/search/suite.yml',
+      '--production', 'file:suites/search/embeddings/production.jsonl',
+      '--candidate', 'file:suites/search/embeddings/candidate.jsonl',
+      '--contract', 'models/search-embedder/contract.yml',
+      '--results-dir', results,
+    ],
+    expect: 1,
+  },
+  {
+    // The report exits 0 whatever the verdict once the report is written: failing is the gate's job.
+    title: 'the comment Markdown a pull request would get, written to disk',
+    args: ['report', '--results-dir', results, '--mode', 'none', '--output', report],
     expect: 0,
+  },
+  {
+    // Offline there is no pull request and no token: the results, required checks and
+    // thresholds are evaluated, approvals are reported as "not evaluated". The failing
+    // regression fails the gate: it exits 1 and writes its result.
+    title: 'gate: the promotion decision offline; the regression fails it (expected to fail)',
+    args: ['gate', '--results-dir', results, '--set-status', 'false'],
+    expect: 1,
   },
 ];
 
@@ -45,7 +65,9 @@ for (const step of steps) {
   if (run.status !== step.expect) {
     console.error(`✖ expected exit ${step.expect}, got ${run.status}`);
     failed = true;
+  } else if (step.expect !== 0) {
+    console.log(`✔ exited ${run.status} as expected`);
   }
 }
-console.log(`\nResults: ${relative(root, results)}/\nSummary: ${relative(root, summary)}`);
+console.log(`\nResults: ${relative(root, results)}/\nSummary: ${relative(root, summary)}\nReport:  ${relative(root, report)}`);
 process.exitCode = failed ? 1 : 0;

@@ -69,10 +69,42 @@ export interface CanaryConfig {
   metrics: CanaryMetricConfig[];
 }
 
+/** Settings for one model's embedding source (`embeddings.defaults`, `.production`, `.candidate`). */
+export interface EmbeddingSourceConfig {
+  /** Model name sent to an `openai:` endpoint. */
+  model?: string;
+  /** Environment variable holding the endpoint's API key. */
+  apiKeyEnv?: string;
+  /** Texts per request (`openai:`); default 64. */
+  batchSize?: number;
+  /** Requests in flight at once (`openai:`); default 4. */
+  concurrency?: number;
+  /** Retries of a request after a 429, a 5xx, a timeout or a network error; default 5. */
+  retries?: number;
+  /** Milliseconds before one request (`openai:`) or the whole command (`command:`) times out; defaults 60000 and none. */
+  timeoutMs?: number;
+  /** Every vector must have this dimension. */
+  dimension?: number;
+  /** Model version or digest: the embedding cache's key (see docs/embedding-sources.md). */
+  version?: string;
+}
+
+export interface EmbeddingsConfig {
+  /** Folder of the embedding cache, relative to the workspace; default `.model-gates/cache`. */
+  cacheDir?: string;
+  /** Set false to turn the embedding cache off. */
+  cache?: boolean;
+  /** Settings shared by both roles; a role's own section overrides them key by key. */
+  defaults?: EmbeddingSourceConfig;
+  production?: EmbeddingSourceConfig;
+  candidate?: EmbeddingSourceConfig;
+}
+
 export interface Config {
   version?: 1;
   contract?: ContractConfig;
   regression?: RegressionConfig;
+  embeddings?: EmbeddingsConfig;
   canary?: CanaryConfig;
   gate?: GateConfig;
 }
@@ -107,4 +139,5 @@ export interface GateConfig {
   override?: { label: string; authorised: PeopleConfig };
   /** Default `model-gates/gate`. */
   statusContext?: string;
+  embeddings?: EmbeddingsConfig;
 }

@@ -251,7 +251,7 @@ export function createGateCommand(services: GateServices) {
         summary: renderGateSummary(decision, { headSha: facts.headSha, pullRequest: facts.pullRequest, statusContext: facts.statusContext }),
       };
       const failing = decision.decision === 'fail' || (decision.decision === 'pending' && inputs.failOnPending);
-      return failing ? { ...outcome, failure: `gate: ${decision.decision}: ${clip(decision.reasons[0] ?? '', 500)}` } : outcome;
+      return failing ? { ...outcome, failure: `decision ${decision.decision}: ${clip(decision.reasons[0] ?? '', 500)}` } : outcome;
     },
   });
 }

@@ -232,12 +232,13 @@ function thresholdCondition(rule: ThresholdConfig, index: number, results: reado
       : { id, status: 'failed', sentence: `Threshold ${text} cannot be checked: ${why}.`, waivable: false, observed: null };
   }
   const holds = compare(observed, rule.op, rule.value);
+  const shown = Number(observed.toPrecision(6));
   return {
     id,
     status: holds ? 'met' : 'failed',
     sentence: holds
-      ? `Threshold ${text} holds: ${rule.metric} is ${observed} in '${holders[0]!.id}'.`
-      : `Threshold ${text} is not met: ${rule.metric} is ${observed} in '${holders[0]!.id}'.`,
+      ? `Threshold ${text} holds: ${rule.metric} is ${shown} in '${holders[0]!.id}'.`
+      : `Threshold ${text} is not met: ${rule.metric} is ${shown} in '${holders[0]!.id}'.`,
     waivable: true,
     observed,
   };

@@ -147,20 +147,3 @@ export async function upsertStickyComment(client: RequestClient, options: Sticky
   return { id: keeper.id, url, action: 'updated', deleted };
 }
 
-/**
- * A one-line explanation of a failed comment request, naming what to fix; undefined for
- * anything that is not an HTTP error (a bug, to be reported as such).
- */
-export function explainCommentError(error: unknown, issueNumber: number): string | undefined {
-  const status = httpStatus(error);
-  if (status === undefined) return undefined;
-  const detail = error instanceof Error ? error.message : String(error);
-  if (status === 403 || status === 401) {
-    return (
-      `cannot write the report comment on pull request #${issueNumber}: the token lacks the 'pull-requests: write' permission ` +
-      `(add 'permissions: pull-requests: write' to the job; pull requests from forks get a read-only token, so post from a workflow_run job). GitHub said: ${detail}`
-    );
-  }
-  if (status === 404) return `cannot find pull request #${issueNumber} or its comments (HTTP 404): check 'pull-request' and that the token can read the repository`;
-  return `cannot write the report comment on pull request #${issueNumber} (HTTP ${status}): ${detail}`;
-}

@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { defineCommand, type Environment } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import type { Contract } from '../contract/types.js';
-import { createSource } from '../embeddings/sources.js';
+import { createCacheStore, createSource, withCache } from '../embeddings/sources.js';
+import type { EmbeddingSource } from '../embeddings/types.js';
+import { createProgress } from '../io/progress.js';
 import { digestOf } from '../io/digest.js';
 import { ConfigurationError } from '../io/errors.js';
 import { assertSchema } from '../io/schema.js';
@@ -16,21 +18,10 @@ import { parseShard } from './shard.js';
 import { checkLines, renderRegressionSummary } from './summary.js';
 import { loadSuite } from './suite.js';
 
-/** Throttled progress lines: `phase: done/total (rate/s, ETA)` at most every few seconds, and at the end. */
-function progressLines(environment: Environment, intervalMs = 5000): (phase: string) => (done: number, total: number) => void {
-  return (phase) => {
-    const started = Date.now();
-    let last = 0;
-    return (done, total) => {
-      const now = Date.now();
-      if (done < total && now - last < intervalMs) return;
-      last = now;
-      const seconds = Math.max((now - started) / 1000, 1e-3);
-      const rate = done / seconds;
-      const eta = rate > 0 && done < total ? `, ETA ${Math.ceil((total - done) / rate)} s` : '';
-      environment.log.info(`${phase}: ${done}/${total} (${rate.toFixed(0)}/s${eta})`);
-    };
-  };
+/** Progress of a phase: periodic lines in CI logs, a redrawn bar on a terminal (the CLI's stderr). */
+function progressReporters(environment: Environment): (phase: string) => { onProgress(done: number, total: number): void; finish(): void } {
+  const terminal = environment.runner === 'cli' && process.stderr.isTTY ? { stream: process.stderr } : {};
+  return (phase) => createProgress({ label: phase, line: (text) => environment.log.info(text), ...terminal });
 }
 
 /** Ctrl-C on the CLI aborts the run between steps; nothing is written, the result file is untouched. */
@@ -74,9 +65,11 @@ export const embeddingRegressionCommand = defineCommand({
     }
     const checkId = inputs.checkId ?? suite.definition.name;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(checkId)) throw new ConfigurationError(`check-id '${checkId}' may only hold letters, digits, '.', '_' and '-'`);
-    const sourceContext = { workspace, config, env: environment.env, setSecret: environment.setSecret, log: environment.log };
-    const production = await createSource(inputs.production, { ...sourceContext, role: 'production' });
-    const candidate = await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' });
+    const sourceContext = { workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
+    const store = createCacheStore(workspace, config.embeddings);
+    const cached = (source: EmbeddingSource): EmbeddingSource => (store ? withCache(source, store) : source);
+    const production = cached(await createSource(inputs.production, { ...sourceContext, role: 'production' }));
+    const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
     const search = await createNeighbourSearch();
     const interrupt = interruptSignal(environment);
     let outcome: Awaited<ReturnType<typeof runRegression>>;
@@ -92,7 +85,7 @@ export const embeddingRegressionCommand = defineCommand({
         search,
         log: environment.log,
         ...(interrupt.signal ? { signal: interrupt.signal } : {}),
-        progress: progressLines(environment),
+        progress: progressReporters(environment),
       });
     } catch (error) {
       // Whatever a step threw while being cancelled, the user's Ctrl-C is the reason to report.

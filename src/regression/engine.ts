@@ -5,7 +5,7 @@ import type { Logger } from '../io/log.js';
 import type { Matrix, NeighbourSearch } from '../knn/types.js';
 import { normaliseRows } from '../knn/normalise.js';
 import type { CheckSection, Finding, Verdict } from '../results/types.js';
-import type { CheckOutput, CheckRecord } from './checks/common.js';
+import type { CheckOutput, CheckRecord, ItemTable } from './checks/common.js';
 import { healthFigures, summariseHealth, type HealthFigures } from './checks/health.js';
 import { measureNeighbours, summariseNeighbours, worstNeighbourhoods, type NeighbourParams } from './checks/neighbours.js';
 import { measurePairs, summarisePairs, worstPairs, type PairParams } from './checks/pairs.js';
@@ -101,6 +101,21 @@ export function assemble(details: RegressionDetails): Assembled {
   return { verdict, summary, checks, metrics, findings: health.findings };
 }
 
+export interface ProgressSink {
+  onProgress(done: number, total: number): void;
+  finish(): void;
+}
+
+/** Runs fn with a progress callback for the phase, and ends the report however fn ends. */
+async function withProgress<T>(run: RegressionRun, phase: string, fn: (onProgress?: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  const sink = run.progress?.(phase);
+  try {
+    return await fn(sink?.onProgress);
+  } finally {
+    sink?.finish();
+  }
+}
+
 export interface RegressionRun {
   suite: Suite;
   production: EmbeddingSource;
@@ -114,14 +129,15 @@ export interface RegressionRun {
   search: NeighbourSearch;
   log: Logger;
   signal?: AbortSignal;
-  /** Returns a progress callback for a phase (embedding, searching). */
-  progress?: (phase: string) => (done: number, total: number) => void;
+  /** Starts progress reporting for a phase (embedding, searching); `finish` is called when it ends. */
+  progress?: (phase: string) => ProgressSink;
 }
 
 async function embed(source: EmbeddingSource, role: string, items: readonly TextItem[], run: RegressionRun): Promise<Matrix> {
   return run.log.group(`Embedding ${items.length} texts with ${role} (${source.description})`, async () => {
-    const options = { log: run.log, ...(run.signal ? { signal: run.signal } : {}), ...(run.progress ? { onProgress: run.progress(`embedding (${role})`) } : {}) };
-    const matrix = await source.embed(items, options);
+    const matrix = await withProgress(run, `${role}: embedding`, (onProgress) =>
+      source.embed(items, { log: run.log, ...(run.signal ? { signal: run.signal } : {}), ...(onProgress ? { onProgress } : {}) }),
+    );
     if (matrix.rows !== items.length) throw new Error(`${role} source returned ${matrix.rows} vectors for ${items.length} texts`);
     return matrix;
   });
@@ -171,8 +187,8 @@ export async function runRegression(run: RegressionRun): Promise<{ details: Regr
       continue;
     }
     const s = settings[name]!;
-    const onProgress = run.progress?.(`searching (${name})`);
-    const withProgress = onProgress ? { ...context, onProgress } : context;
+    const searching = (fn: (c: typeof context & { onProgress?: (done: number, total: number) => void }) => Promise<ItemTable>): Promise<ItemTable> =>
+      run.log.group(`${TITLES[name]}: searching both spaces`, () => withProgress(run, `${name}: searching`, (onProgress) => fn(onProgress ? { ...context, onProgress } : context)));
     let record: CheckRecord;
     switch (name) {
       case 'pairs': {
@@ -187,13 +203,13 @@ export async function runRegression(run: RegressionRun): Promise<{ details: Regr
       }
       case 'retrieval': {
         const rp = p as unknown as RetrievalParams;
-        const table = await run.log.group('Retrieval: searching both spaces', () => measureRetrieval(suite, spaces, shard, rp.k, withProgress));
+        const table = await searching((c) => measureRetrieval(suite, spaces, shard, rp.k, c));
         record = { settings: s, params: p, items: table, worst: worstQueries(suite, table, rp.metric, s.worstItems) };
         break;
       }
       case 'neighbours': {
         const np = p as unknown as NeighbourParams;
-        const table = await run.log.group('Neighbours: searching both spaces', () => measureNeighbours(suite, spaces, shard, np, s.seed, withProgress));
+        const table = await searching((c) => measureNeighbours(suite, spaces, shard, np, s.seed, c));
         record = { settings: s, params: p, items: table, worst: worstNeighbourhoods(suite, table, s.worstItems) };
         break;
       }

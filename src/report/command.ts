@@ -5,9 +5,10 @@ import { defineCommand, type Environment } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import { tokenIdentity } from '../github/identity.js';
 import { downloadRunResults, triggeringRun } from '../github/run-artifacts.js';
-import { explainCommentError, upsertStickyComment, type Repository, type RequestClient } from '../github/sticky-comment.js';
+import { describeApiError } from '../github/errors.js';
+import { httpStatus, upsertStickyComment, type Repository, type RequestClient } from '../github/sticky-comment.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { ConfigurationError } from '../io/errors.js';
+import { ConfigurationError, errorMessage } from '../io/errors.js';
 import { neutraliseCommands } from '../io/log.js';
 import { mergeResults } from '../results/merge.js';
 import { readResults, resultFileName } from '../results/store.js';
@@ -60,10 +61,26 @@ async function gatherResults(
   const local = inputs.runId === undefined || (await isDirectory(dir)) ? await readResults(dir) : [];
   if (inputs.runId === undefined) return { results: local, commit: environment.context.commit, pullRequest: environment.context.pullRequest };
   const repository = repositoryOf(environment);
-  const run = await triggeringRun(client(), repository, inputs.runId);
-  const downloaded = await downloadRunResults(client(), repository, inputs.runId, inputs.downloadPattern);
+  const runId = inputs.runId;
+  const { run, downloaded } = await userFacingApiErrors({ action: `read workflow run ${runId}, its pull request and its artifacts`, permission: 'actions: read' }, async () => ({
+    run: await triggeringRun(client(), repository, runId),
+    downloaded: await downloadRunResults(client(), repository, runId, inputs.downloadPattern),
+  }));
   environment.log.info(`run ${inputs.runId}: ${downloaded.results.length} result file(s) from ${downloaded.artifacts.length} artifact(s); head ${run.headSha}, pull request ${run.pullRequest ?? 'none'}`);
   return { results: [...local, ...downloaded.results], commit: run.headSha, pullRequest: run.pullRequest };
+}
+
+/**
+ * Runs API calls whose failure is the user's to fix (a permission, a wrong run id): an HTTP
+ * error becomes a ConfigurationError saying what to do. Anything else stays a bug.
+ */
+async function userFacingApiErrors<T>(context: { action: string; permission: string }, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (httpStatus(error) === undefined) throw error;
+    throw new ConfigurationError(errorMessage(describeApiError(error, context)));
+  }
 }
 
 async function uploadFullReport(
@@ -196,8 +213,8 @@ export function createReportCommand(services: ReportServices) {
           outputs['comment-url'] = posted.url;
           environment.log.info(`report comment ${posted.action}: ${posted.url}`);
         } catch (error) {
-          const failure = explainCommentError(error, pullRequest);
-          if (failure === undefined) throw error;
+          if (httpStatus(error) === undefined) throw error;
+          const failure = errorMessage(describeApiError(error, { action: `write the report comment on pull request #${pullRequest}`, permission: 'pull-requests: write' }));
           // The job summary is still written: the runner writes it before failing the step.
           return { outputs, ...(summary ? { summary } : {}), failure };
         }

@@ -97,11 +97,11 @@ export function link(text: string, url: string): string {
 }
 
 /**
- * A label safe inside a Mermaid chart: letters, digits, space, `.`, `_`, `-` and `/` only,
+ * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
  * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
  * survive, so a label can neither end the chart's code fence nor inject chart syntax.
  */
 export function mermaidLabel(text: string, max = 24): string {
-  const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._\/-]/gu, '_').trim();
+  const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
   return clip(safe === '' ? '_' : safe, max);
 }

@@ -46,10 +46,10 @@ export function reportMarker(header: string): string {
 const ICON: Record<Verdict, string> = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
 const RANK: Record<Verdict, number> = { pass: 0, marginal: 1, fail: 2, error: 3 };
 const HEADLINE: Record<Verdict, string> = {
-  pass: 'Pass: ready to promote',
-  marginal: 'Marginal: promote only with an explicit approval',
-  fail: 'Fail: do not promote',
-  error: 'Error: a check could not be evaluated, do not promote',
+  pass: 'Pass — ready to promote',
+  marginal: 'Marginal — promote only with an explicit approval',
+  fail: 'Fail — do not promote',
+  error: 'Error — a check could not be evaluated, do not promote',
 };
 
 /** The worst of several verdicts (error > fail > marginal > pass); pass for none. */
@@ -59,12 +59,15 @@ export function overallVerdict(verdicts: readonly Verdict[]): Verdict {
 
 /**
  * A number for a table cell: `—` when missing, integers as they are, otherwise three
- * decimals (one from 100 up). `signed` prefixes `+` on positive values (changes).
+ * decimals (one from 100 up). `signed` prefixes `+` on positive values (changes); a value
+ * that rounds to zero shows no sign.
  */
 export function formatNumber(value: number | null | undefined, signed = false): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  const text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
-  return signed && value > 0 ? `+${text}` : text;
+  let text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
+  // A change too small to show has no direction either.
+  if (/^-0(\.0+)?$/.test(text)) text = text.slice(1);
+  return signed && value > 0 && /[1-9]/.test(text) ? `+${text}` : text;
 }
 
 function formatInterval(interval: Row['interval']): string {

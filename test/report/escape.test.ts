@@ -97,7 +97,7 @@ function checkInert(markdown: string): void {
   for (const chart of charts) {
     const body = chart.split('\n').slice(1, -1);
     expect(body[0]).toBe('xychart-beta');
-    for (const line of body.slice(1)) expect(line).toMatch(/^ {4}(title "[\p{L}\p{N} ._/…-]*"|x-axis \[("[\p{L}\p{N} ._/…-]*"(, )?)+\]|y-axis "Change" \S+ --> \S+|bar \[[-\d., ]+\])$/u);
+    for (const line of body.slice(1)) expect(line).toMatch(/^ {4}(title "[\p{L}\p{N} ._/()@,+=…-]*"|x-axis \[("[\p{L}\p{N} ._/()@,+=…-]*"(, )?)+\]|y-axis "Change" \S+ --> \S+|bar \[[-\d., ]+\])$/u);
   }
 }
 

@@ -10,7 +10,7 @@ describe('report rendering', () => {
     const [marker, headline] = body.split('\n');
     expect(marker).toBe('<!-- model-gates:report:default -->');
     expect(headline).toBe(
-      '### ❌ Fail: do not promote: `search-embedder` `1.2.0` → `1.3.0` at [`c0ffee1`](https://github.com/acme/search/commit/c0ffee1234567890c0ffee1234567890c0ffee12)',
+      '### ❌ Fail — do not promote: `search-embedder` `1.2.0` → `1.3.0` at [`c0ffee1`](https://github.com/acme/search/commit/c0ffee1234567890c0ffee1234567890c0ffee12)',
     );
   });
 
@@ -30,7 +30,7 @@ describe('report rendering', () => {
   it('lists regressing segments even when everything passes', () => {
     const check = pairsCheck({ verdict: 'pass' });
     const passing = renderComment([result({ checks: [check] })], context()).markdown;
-    expect(passing).toMatch(/^### ✅ Pass: ready to promote/m);
+    expect(passing).toMatch(/^### ✅ Pass — ready to promote/m);
     expect(passing).toContain('**Segments that regress in Pair similarity** (2)');
   });
 
@@ -86,11 +86,12 @@ describe('report rendering', () => {
   });
 
   it('formats numbers for cells', () => {
-    expect([formatNumber(null), formatNumber(3), formatNumber(0.12345), formatNumber(-0.0004, true), formatNumber(0.02, true), formatNumber(1234.56)]).toEqual([
+    expect([formatNumber(null), formatNumber(3), formatNumber(0.12345), formatNumber(-0.0004, true), formatNumber(0.0004, true), formatNumber(0.02, true), formatNumber(1234.56)]).toEqual([
       '—',
       '3',
       '0.123',
-      '-0.000',
+      '0.000',
+      '0.000',
       '+0.020',
       '1234.6',
     ]);
