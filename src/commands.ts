@@ -17,8 +17,8 @@ const gateCommand = createGateCommand({ github: (token, environment) => createGi
 export const commands: readonly Command[] = [
   contractCommand as Command,
   embeddingRegressionCommand as Command,
-  mergeCommand as Command,
-  reportCommand as unknown as Command,
+  reportCommand as Command,
   canaryAnalysisCommand as Command,
+  mergeCommand as Command,
   gateCommand as unknown as Command,
 ];

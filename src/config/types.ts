@@ -15,17 +15,6 @@ export interface ContractConfig {
   endpoint?: EndpointConfig;
 }
 
-/** Project defaults for embedding-regression (documented in schemas/config.schema.json). */
-export interface RegressionConfig {
-  confidence?: number;
-  resamples?: number;
-  seed?: number;
-  minSegmentSize?: number;
-  worstItems?: number;
-  tolerance?: { pairs?: number; triplets?: number; retrieval?: number };
-  minOverlap?: number;
-}
-
 /** Which change of a canary metric is bad. */
 export type CanaryDirection = 'increase' | 'decrease' | 'either';
 
@@ -69,6 +58,17 @@ export interface CanaryConfig {
   metrics: CanaryMetricConfig[];
 }
 
+/** Project defaults for embedding-regression (documented in schemas/config.schema.json). */
+export interface RegressionConfig {
+  confidence?: number;
+  resamples?: number;
+  seed?: number;
+  minSegmentSize?: number;
+  worstItems?: number;
+  tolerance?: { pairs?: number; triplets?: number; retrieval?: number };
+  minOverlap?: number;
+}
+
 /** Settings for one model's embedding source (`embeddings.defaults`, `.production`, `.candidate`). */
 export interface EmbeddingSourceConfig {
   /** Model name sent to an `openai:` endpoint. */
@@ -81,7 +81,7 @@ export interface EmbeddingSourceConfig {
   concurrency?: number;
   /** Retries of a request after a 429, a 5xx, a timeout or a network error; default 5. */
   retries?: number;
-  /** Milliseconds before one request (`openai:`) or the whole command (`command:`) times out; defaults 60000 and none. */
+  /** Milliseconds before one `openai:` request is abandoned and retried; default 60000. */
   timeoutMs?: number;
   /** Every vector must have this dimension. */
   dimension?: number;
@@ -103,9 +103,9 @@ export interface EmbeddingsConfig {
 export interface Config {
   version?: 1;
   contract?: ContractConfig;
+  canary?: CanaryConfig;
   regression?: RegressionConfig;
   embeddings?: EmbeddingsConfig;
-  canary?: CanaryConfig;
   gate?: GateConfig;
 }
 
@@ -139,5 +139,4 @@ export interface GateConfig {
   override?: { label: string; authorised: PeopleConfig };
   /** Default `model-gates/gate`. */
   statusContext?: string;
-  embeddings?: EmbeddingsConfig;
 }

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { defineCommand } from '../command.js';
 import { loadConfig } from '../config/load.js';
+import { contentsApiReader } from '../github/contents.js';
+import { createGitHubClient } from '../github/client.js';
 import { withProvenance } from '../results/provenance.js';
 import { writeResult } from '../results/store.js';
 import { checkContract } from './check.js';
@@ -20,6 +22,11 @@ export const contractCommand = defineCommand({
     'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
     'check-id': { kind: 'string', default: 'contract', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
     config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+    'github-token': {
+      kind: 'string',
+      actionDefault: '${{ github.token }}',
+      description: 'Token for the contents API, used when the production commit is not in the local clone (a shallow checkout). Needs contents: read.',
+    },
   },
   outputs: {
     verdict: 'pass, marginal, fail or error.',
@@ -30,13 +37,17 @@ export const contractCommand = defineCommand({
   async run(inputs, environment) {
     const startedAt = new Date();
     const workspace = environment.context.workspace;
-    const { config } = await loadConfig(inputs.config, workspace);
+    const { config, source: configSource } = await loadConfig(inputs.config, workspace);
     const outcome = await checkContract({
       contractPath: inputs.contract,
       production: inputs.production,
       checkId: inputs.checkId,
       config: config.contract ?? {},
       environment,
+      ...(configSource ? { configSource } : {}),
+      ...(inputs.githubToken && environment.context.repository
+        ? { contentsApi: contentsApiReader(createGitHubClient({ token: inputs.githubToken, log: environment.log }), environment.context.repository) }
+        : {}),
     });
     const result = withProvenance(
       outcome.result,

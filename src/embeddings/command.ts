@@ -197,7 +197,7 @@ export class CommandSource implements EmbeddingSource {
       const tail = stderr.text().trim();
       return tail ? `; last lines of its stderr:\n${neutraliseCommands(tail.replace(/^/gm, '  '))}` : ' (its stderr was empty)';
     };
-    if (stopReason === 'timeout') throw new ConfigurationError(`${this.description} was stopped after ${this.options.timeoutMs} ms (embeddings.*.timeoutMs)${quoted()}`);
+    if (stopReason === 'timeout') throw new ConfigurationError(`${this.description} was stopped after ${this.options.timeoutMs} ms${quoted()}`);
     if (outputError !== undefined) {
       if (outputError instanceof ConfigurationError) throw new ConfigurationError(`${outputError.message}${quoted()}`);
       throw outputError;

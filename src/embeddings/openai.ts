@@ -202,7 +202,7 @@ export class OpenAiSource implements EmbeddingSource {
   private async request(batch: readonly TextItem[], signal: AbortSignal): Promise<Float32Array> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
-    const body: Record<string, unknown> = { input: batch.map((item) => item.text), encoding_format: 'float' };
+    const body: Record<string, unknown> = { input: batch.map((item) => item.text) };
     if (this.options.model) body.model = this.options.model;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let response: Response;
@@ -250,7 +250,7 @@ export class OpenAiSource implements EmbeddingSource {
       if (filled[index]) fail(`index ${index} appears twice`);
       filled[index] = 1;
       const embedding = entry.embedding;
-      if (!Array.isArray(embedding)) return fail(`the embedding at index ${index} is not an array (encoding_format float was requested)`);
+      if (!Array.isArray(embedding)) return fail(`the embedding at index ${index} is not an array of numbers`);
       if (dim === -1) {
         if (embedding.length === 0) fail(`the embedding at index ${index} is empty`);
         dim = embedding.length;

@@ -81,7 +81,6 @@ export async function createSource(spec: string, options: CreateSourceOptions): 
         env,
         ...(settings.dimension !== undefined ? { dimension: settings.dimension } : {}),
         ...(settings.version !== undefined ? { version: settings.version } : {}),
-        ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
       });
     default:
       throw new ConfigurationError(`${role}: unknown embedding source scheme '${scheme}:'; ${valid}`);

@@ -36,6 +36,9 @@ function locate(file: string, lines: Int32Array | undefined, row: number): Sourc
   return line !== undefined && line > 0 ? { file, line } : { file };
 }
 
+/** Id indexes of tables already checked, so repeated lookups in one file index it once. */
+const idIndexes = new WeakMap<VectorTable, Map<string, number>>();
+
 /**
  * Rows of the table for the requested items, in the items' order. With ids, a requested id
  * missing from the file is an error naming it; without ids, the file must have exactly one
@@ -48,14 +51,19 @@ export function selectRows(table: VectorTable, items: readonly TextItem[]): Matr
   const out = new Float32Array(items.length * dim);
   let rowOf: (i: number) => number;
   if (ids) {
-    const index = indexIds(ids, file, 'row', lines);
+    let index = idIndexes.get(table);
+    if (!index) {
+      index = indexIds(ids, file, 'row', lines);
+      idIndexes.set(table, index);
+    }
     const missing = items.filter((item) => !index.has(item.id)).map((item) => item.id);
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
       const more = missing.length > 5 ? ` and ${missing.length - 5} more` : '';
       throw new ConfigurationError(`no vector for id ${shown}${more} (${missing.length} of ${items.length} requested ids are missing)`, { file });
     }
-    rowOf = (i) => index.get((items[i] as TextItem).id) as number;
+    const found = index;
+    rowOf = (i) => found.get((items[i] as TextItem).id) as number;
   } else {
     if (matrix.rows !== items.length) {
       throw new ConfigurationError(
@@ -120,8 +128,12 @@ export function decodeBfloat16(bytes: Uint8Array, offset: number, count: number)
   return new Float32Array(words.buffer);
 }
 
-/** Copies little-endian float32 values (any alignment) into a new array. */
+/**
+ * Little-endian float32 values at `offset`: a view on the same memory when the host is
+ * little-endian and the offset is 4-byte aligned (NumPy pads headers so it is), else a copy.
+ */
 export function decodeFloat32(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  if (littleEndianHost && (bytes.byteOffset + offset) % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset + offset, count);
   const copy = bytes.slice(offset, offset + count * 4);
   if (littleEndianHost) return new Float32Array(copy.buffer, copy.byteOffset, count);
   const view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength);

@@ -130,3 +130,12 @@ export class ProgressReporter {
 export function createProgress(options: ProgressOptions): ProgressReporter {
   return new ProgressReporter(options);
 }
+
+/**
+ * The usual reporter for a run: a bar on `stream` when it is a terminal (the CLI), otherwise
+ * plain lines through `line` every `intervalMs` (GitHub Actions, where stderr is not a TTY;
+ * pass the Logger's `info` so lines land in the step's log group).
+ */
+export function progressFor(label: string, line: (text: string) => void, stream: ProgressStream = process.stderr, intervalMs = 10_000): ProgressReporter {
+  return new ProgressReporter({ label, line, stream, intervalMs });
+}

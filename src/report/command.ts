@@ -79,7 +79,8 @@ async function userFacingApiErrors<T>(context: { action: string; permission: str
     return await call();
   } catch (error) {
     if (httpStatus(error) === undefined) throw error;
-    throw new ConfigurationError(errorMessage(describeApiError(error, context)));
+    // An HTTP failure comes back as a GitHubApiError, a ConfigurationError naming the fix.
+    throw describeApiError(error, context);
   }
 }
 

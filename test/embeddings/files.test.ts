@@ -1,4 +1,5 @@
-import { copyFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource, readVectorFile } from '../../src/embeddings/file-source.js';
@@ -73,7 +74,6 @@ describe('.npy', () => {
     const half = await readVectorFile(`${fixtures}numpy-f16.npy`, 'numpy-f16.npy');
     expect(rowsOf(half.matrix)).toEqual([[0.5, -2, 65504], [2 ** -14, 2 ** -24, -0]]);
     // Our own encoder writes the same bytes NumPy does for the same float32 array.
-    const { readFile } = await import('node:fs/promises');
     const numpyBytes = new Uint8Array(await readFile(`${fixtures}numpy-f32.npy`));
     expect(encodeNpy({ data: Float32Array.from(a.flat()), rows: 3, dim: 4 })).toEqual(numpyBytes);
   });
@@ -269,5 +269,29 @@ describe('file sources', () => {
     const bytes = encodeNpy({ data: Float32Array.of(1), rows: 1, dim: 1 });
     bytes[6] = 9;
     expect(() => parseNpy(bytes, 'v9.npy')).toThrow(/format version 9\.0 is not supported/);
+  });
+});
+
+function hasNumpy(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('NumPy fixtures', () => {
+  // The committed fixtures are what make-fixtures.py writes; where NumPy is installed, prove it.
+  it.skipIf(!hasNumpy())('are reproduced byte for byte by make-fixtures.py', async () => {
+    const out = await tempDir('mg-numpy-');
+    try {
+      execFileSync('python3', [`${fixtures}make-fixtures.py`], { cwd: out.dir, stdio: 'pipe' });
+      const written = (await readdir(out.dir)).sort();
+      expect(written).toEqual((await readdir(fixtures)).filter((f) => /\.(npy|safetensors)$/.test(f)).sort());
+      for (const name of written) expect(await readFile(`${out.dir}/${name}`), name).toEqual(await readFile(`${fixtures}${name}`));
+    } finally {
+      await out.cleanup();
+    }
   });
 });

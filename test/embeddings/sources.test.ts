@@ -11,6 +11,7 @@ import {
   withCache,
   type CreateSourceOptions,
 } from '../../src/embeddings/sources.js';
+import { loadConfig } from '../../src/config/load.js';
 import type { EmbeddingsConfig } from '../../src/config/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger, silentLogger } from '../../src/io/log.js';
@@ -124,5 +125,20 @@ describe('cache location', () => {
     expect(cacheDirectory('/w', { cacheDir: '/abs' })).toBe('/abs');
     expect(createCacheStore('/w', { cache: false })).toBeUndefined();
     expect(createCacheStore('/w', {})?.dir).toBe('/w/.model-gates/cache');
+  });
+});
+
+describe('embeddings config section', () => {
+  it('validates against the published schema, with located errors', async () => {
+    await folder.file(
+      'model-gates.yml',
+      ['version: 1', 'embeddings:', '  cacheDir: .cache/emb', '  defaults: { batchSize: 32 }', '  production:', '    model: prod', '    apiKeyEnv: PROD_KEY', ''].join('\n'),
+    );
+    const { config } = await loadConfig(undefined, folder.dir);
+    expect(config.embeddings).toEqual({ cacheDir: '.cache/emb', defaults: { batchSize: 32 }, production: { model: 'prod', apiKeyEnv: 'PROD_KEY' } });
+    await folder.file('bad.yml', ['embeddings:', '  candidate:', '    concurency: 2', '    batchSize: 0', ''].join('\n'));
+    const message = await configurationError(loadConfig('bad.yml', folder.dir));
+    expect(message).toMatch(/bad\.yml:3:\d+: 'embeddings\.candidate' has unknown property 'concurency'/);
+    expect(message).toMatch(/bad\.yml:4:\d+: 'embeddings\.candidate\.batchSize' must be >= 1/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatDuration } from '../../src/io/progress.js';
+import { createProgress, formatDuration, progressFor } from '../../src/io/progress.js';
 
 function clock(start = 0) {
   let t = start;
@@ -67,5 +67,21 @@ describe('formatDuration', () => {
     expect(formatDuration(185)).toBe('3m 05s');
     expect(formatDuration(7620)).toBe('2h 07m');
     expect(formatDuration(Infinity)).toBe('?');
+  });
+});
+
+describe('progressFor', () => {
+  it('writes lines when the stream is not a terminal, a bar when it is', () => {
+    const lines: string[] = [];
+    const written: string[] = [];
+    const plain = progressFor('p', (l) => lines.push(l), { isTTY: false, write: (s: string) => written.push(s) });
+    plain.onProgress(1, 1);
+    expect(lines).toHaveLength(1);
+    expect(written).toEqual([]);
+    const bar = progressFor('p', (l) => lines.push(l), { isTTY: true, columns: 80, write: (s: string) => written.push(s) });
+    bar.onProgress(1, 1);
+    bar.finish();
+    expect(lines).toHaveLength(1);
+    expect(written).toHaveLength(2);
   });
 });
