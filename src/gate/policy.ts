@@ -39,7 +39,8 @@ export function gatedResults(results: readonly Result[]): Result[] {
   return results.filter((r) => !DOWNSTREAM_KINDS.has(r.kind));
 }
 
-interface People {
+/** Users and teams of a rule, lower-cased. */
+export interface People {
   users: Set<string>;
   teams: Set<string>;
 }
@@ -80,8 +81,8 @@ function marginalPeople(policy: GateConfig, results: readonly Result[]): People 
 
 /**
  * The (login, team) pairs whose membership the caller must read before evaluating: every
- * team the policy names, for every login whose review, label or environment approval could
- * count. Logins that are listed by name need no look-up. Sorted, without duplicates.
+ * team the policy names, for every login whose standing review, override label or
+ * environment approval could count (never the author). Sorted, without duplicates.
  */
 export function membershipQueries(input: Omit<GateInput, 'teamsOf'>): { login: string; team: string }[] {
   const teams = new Set<string>();
@@ -99,10 +100,13 @@ export function membershipQueries(input: Omit<GateInput, 'teamsOf'>): { login: s
   const logins = new Set<string>();
   const pr = input.pullRequest;
   if (pr) {
-    for (const review of pr.reviews) logins.add(review.login.toLowerCase());
-    const label = policy.override?.label.toLowerCase();
-    for (const event of pr.labelEvents) if (event.label.toLowerCase() === label) logins.add(event.actor.toLowerCase());
+    // Only standing approvals and change requests can count or block.
+    for (const [login, review] of latestReviews(pr.reviews)) if (review.state !== 'DISMISSED') logins.add(login);
     logins.delete(pr.author.toLowerCase());
+    // Only the latest application of the override label matters.
+    const label = policy.override?.label.toLowerCase();
+    const latest = pr.labelEvents.filter((e) => e.label.toLowerCase() === label).at(-1);
+    if (latest?.event === 'labeled') logins.add(latest.actor.toLowerCase());
   }
   for (const approval of input.environmentApprovals ?? []) logins.add(approval.login.toLowerCase());
   const queries: { login: string; team: string }[] = [];

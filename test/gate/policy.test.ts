@@ -320,12 +320,18 @@ describe('override', () => {
 });
 
 describe('membershipQueries', () => {
-  it('lists reviewers, label actors and environment approvers against every team, never the author', () => {
+  it('lists standing reviewers, the latest label actor and environment approvers against every team, never the author', () => {
     const policy: GateConfig = { approvals: { count: 1, from: { teams: ['acme/ml'] } }, override: { label: 'x', authorised: { teams: ['acme/leads'] } } };
     const queries = membershipQueries({
       policy,
       results: [],
-      pullRequest: pr({ reviews: [review('bob', 'APPROVED'), review('author', 'COMMENTED')], labelEvents: [{ event: 'labeled', label: 'X', actor: 'lead', createdAt: '' }] }),
+      pullRequest: pr({
+        reviews: [review('bob', 'APPROVED'), review('author', 'APPROVED'), review('chatty', 'COMMENTED'), review('gone', 'APPROVED'), review('gone', 'DISMISSED')],
+        labelEvents: [
+          { event: 'labeled', label: 'x', actor: 'earlier', createdAt: '' },
+          { event: 'labeled', label: 'X', actor: 'lead', createdAt: '' },
+        ],
+      }),
       environmentApprovals: null,
     });
     expect(queries).toEqual([
