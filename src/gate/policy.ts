@@ -491,6 +491,11 @@ function environmentConditions(policy: GateConfig, approvals: EnvironmentApprova
   return out;
 }
 
+/** Reasons are one line each: text from results (summaries) may hold line breaks. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
 /**
  * Decides whether the commit may be promoted. Pure: everything it needs is in `input`.
  *
@@ -578,8 +583,8 @@ export function evaluateGate(input: GateInput): GateDecision {
   const reasons = conditions
     .filter((c) => c.status in order)
     .sort((a, b) => order[a.status]! - order[b.status]!)
-    .map((c) => c.sentence);
-  if (override?.applied) reasons.push(`Override by ${override.appliedBy}: ${override.reason}`);
+    .map((c) => oneLine(c.sentence));
+  if (override?.applied) reasons.push(oneLine(`Override by ${override.appliedBy}: ${override.reason}`));
   return {
     decision,
     reasons,

@@ -15,6 +15,8 @@ import { storedZip } from '../support/zip.js';
 const TOKEN = 'gate-token';
 const NO_STATUS_TOKEN = 'gate-token-without-statuses';
 const NO_MEMBERS_TOKEN = 'gate-token-like-github-token';
+const NO_ACTIONS_TOKEN = 'gate-token-without-actions';
+const NO_PULLS_TOKEN = 'gate-token-without-pull-requests';
 const ORG = 'acme';
 
 let server: GitHubServer;
@@ -26,6 +28,8 @@ beforeAll(async () => {
   server.addToken(TOKEN, { login: 'gate-app[bot]', permissions: read });
   server.addToken(NO_STATUS_TOKEN, { login: 'gate-app[bot]', permissions: { 'pull-requests': 'read', actions: 'read', members: 'read' } });
   server.addToken(NO_MEMBERS_TOKEN, { login: 'github-actions[bot]', permissions: { 'pull-requests': 'read', statuses: 'write', actions: 'read' } });
+  server.addToken(NO_ACTIONS_TOKEN, { login: 'gate-app[bot]', permissions: { 'pull-requests': 'read', statuses: 'write', members: 'read' } });
+  server.addToken(NO_PULLS_TOKEN, { login: 'gate-app[bot]', permissions: { statuses: 'write', actions: 'read', members: 'read' } });
   server.state.addTeamMember(ORG, 'ml-reviewers', 'dave');
   server.state.addTeamMember(ORG, 'search-ml', 'olga');
   server.state.addTeamMember(ORG, 'ml-reviewers', 'pat', { state: 'pending' });
@@ -263,6 +267,14 @@ describe('gate bundle under Node 24', () => {
     expect(noMembers.outputs.decision).toBe('fail');
     expect(noMembers.outputs.reasons).toMatch(/`members: read`.*read:org/);
     expect(latestStatus(s)?.state).toBe('failure');
+
+    const noPulls = await runGate(s, { token: NO_PULLS_TOKEN });
+    expect(noPulls.outputs.decision).toBe('fail');
+    expect(noPulls.outputs.reasons).toMatch(/Could not read pull request #\d+: the token lacks `pull-requests: read`/);
+
+    const noActions = await runGate({ ...s, workspace: await mkdtemp(join(tmpdir(), 'mg-gate-review-')) }, { token: NO_ACTIONS_TOKEN, eventName: 'pull_request_review' });
+    expect(noActions.outputs.decision).toBe('fail');
+    expect(noActions.outputs.reasons).toMatch(/the token lacks `actions: read`/);
   });
 
   it('on pull_request_review, reads the results from the latest completed run of the head commit', async () => {

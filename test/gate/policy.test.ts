@@ -63,6 +63,11 @@ describe('results and required checks', () => {
     expect(withGate.decision).toBe('pass');
   });
 
+  it('keeps every reason on one line', () => {
+    const d = evaluateGate(input({}, { results: [result({ id: 'r', verdict: 'fail', summary: 'first line\nsecond line\r\nthird' })] }));
+    expect(d.reasons).toEqual(["'r' (embedding-regression) failed: first line second line third"]);
+  });
+
   it('fails when results are about different versions', () => {
     const d = evaluateGate(input({}, { results: [result({ id: 'a' }), result({ id: 'b', candidateVersion: '3.0.0' })] }));
     expect(status(d, 'subject')).toBe('failed');
