@@ -143,6 +143,9 @@ function gateResultBody(checkId: string, facts: Facts, evaluationFailed: boolean
   };
 }
 
+/** A result id, as result.schema.json allows it. */
+const CHECK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 const STATUS_STATE = { pass: 'success', fail: 'failure', pending: 'pending' } as const;
 
 function statusDescription(decision: GateDecision): string {
@@ -190,6 +193,9 @@ export function createGateCommand(services: GateServices) {
     },
     async run(inputs, environment) {
       const startedAt = new Date();
+      if (!CHECK_ID.test(inputs.checkId)) {
+        throw new ConfigurationError(`input 'check-id': '${inputs.checkId}' must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+      }
       const workspace = environment.context.workspace;
       const repository = repositoryOf(environment);
       const token = inputs.githubToken;

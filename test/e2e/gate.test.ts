@@ -305,5 +305,8 @@ describe('gate bundle under Node 24', () => {
     expect(run.outputs.decision).toBe('pending');
     expect(run.outputs.reasons).toBe('Approvals not evaluated (no pull request and no github-token); 1 required.');
     expect(run.exitCode).toBe(1);
+    const badId = await runActionBundle('gate', { workspace: s.workspace, inputs: { 'check-id': '../gate' } });
+    expect(badId.exitCode).toBe(1);
+    expect(badId.annotations[0]?.message).toContain("input 'check-id': '../gate' must be");
   });
 });
