@@ -44,6 +44,14 @@ const steps = [
     args: ['report', '--results-dir', results, '--mode', 'none', '--output', report],
     expect: 0,
   },
+  {
+    // Offline there is no pull request and no token: the results, required checks and
+    // thresholds are evaluated, approvals are reported as "not evaluated". The failing
+    // regression fails the gate: it exits 1 and writes its result.
+    title: 'gate: the promotion decision offline; the regression fails it (expected to fail)',
+    args: ['gate', '--results-dir', results, '--set-status', 'false'],
+    expect: 1,
+  },
 ];
 
 let failed = false;

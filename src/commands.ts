@@ -3,11 +3,15 @@ import type { Command } from './command.js';
 import { contractCommand } from './contract/command.js';
 import { createGitHubClient } from './github/client.js';
 import { embeddingRegressionCommand } from './regression/command.js';
+import { createGateCommand } from './gate/command.js';
 import { createReportCommand } from './report/command.js';
 import { mergeCommand } from './results/merge-command.js';
 
 /** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
 const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
+
+/** The gate on the command line: GitHub through the API when a token is given. */
+const gateCommand = createGateCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
 
 /** Every command of the suite: each is a GitHub Action and a `model-gates` CLI command. */
 export const commands: readonly Command[] = [
@@ -16,4 +20,5 @@ export const commands: readonly Command[] = [
   reportCommand as Command,
   canaryAnalysisCommand as Command,
   mergeCommand as Command,
+  gateCommand as unknown as Command,
 ];

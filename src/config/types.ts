@@ -106,4 +106,37 @@ export interface Config {
   canary?: CanaryConfig;
   regression?: RegressionConfig;
   embeddings?: EmbeddingsConfig;
+  gate?: GateConfig;
+}
+
+/** Users (logins) and teams (`org/team-slug`) a gate rule accepts. */
+export interface PeopleConfig {
+  users?: string[];
+  teams?: string[];
+}
+
+export type ComparisonOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+/** One rule over a result metric: `metric op value`. */
+export interface ThresholdConfig {
+  metric: string;
+  op: ComparisonOp;
+  value: number;
+  /** A missing or null metric skips the rule instead of failing it (default false). */
+  optional?: boolean;
+  /** Id or kind of the result holding the metric; needed when several results have it. */
+  result?: string;
+}
+
+/** The `gate` section: the promotion policy (schemas/config.schema.json documents each key). */
+export interface GateConfig {
+  requiredChecks?: { kinds?: ('contract' | 'embedding-regression' | 'canary-analysis')[]; ids?: string[] };
+  thresholds?: ThresholdConfig[];
+  approvals?: { count: number; from: PeopleConfig };
+  /** `owners`: the owners the contract result records (`details.owners`). */
+  marginal?: { count: number; from: 'owners' | PeopleConfig };
+  environment?: { name?: string; required?: boolean; allowed?: PeopleConfig };
+  override?: { label: string; authorised: PeopleConfig };
+  /** Default `model-gates/gate`. */
+  statusContext?: string;
 }

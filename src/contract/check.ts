@@ -263,6 +263,10 @@ export async function checkContract(options: ContractCheckOptions): Promise<Cont
   let productionVersion: string | null = null;
   let productionDigest: string | null = null;
   let productionSource = options.production;
+  // The owners whose approval a marginal verdict can need (gate's `marginal.from: owners`):
+  // production's, so that a pull request cannot name its own approvers; the candidate's
+  // only for a first release.
+  let owners: string[] | undefined;
 
   if (candidate.contract && candidate.source) {
     const contract = candidate.contract;
@@ -275,6 +279,7 @@ export async function checkContract(options: ContractCheckOptions): Promise<Cont
       ...(options.contentsApi ? { contentsApi: options.contentsApi } : {}),
     });
     if (production.kind === 'none') {
+      owners = contract.owners;
       findings.push({ rule: 'production/none', severity: 'notice', message: `${production.reason}; the version ${contract.version} is checked on its own` });
     } else {
       productionSource = production.source;
@@ -284,6 +289,7 @@ export async function checkContract(options: ContractCheckOptions): Promise<Cont
       findings.push(...loaded.findings);
       if (loaded.contract && loaded.source) {
         productionVersion = loaded.contract.version;
+        owners = loaded.contract.owners;
         const compatibility = checkCompatibility(loaded.contract, loaded.source, contract, source);
         findings.push(...compatibility.findings);
         changes = compatibility.changes;
@@ -364,7 +370,12 @@ export async function checkContract(options: ContractCheckOptions): Promise<Cont
       metrics,
       checks,
       findings: findings.map(clip),
-      details: { changes: changes.map(({ kind, path, message }) => ({ kind, path, message })), requiredBump, reindexRequired },
+      details: {
+        changes: changes.map(({ kind, path, message }) => ({ kind, path, message })),
+        requiredBump,
+        reindexRequired,
+        ...(owners ? { owners } : {}),
+      },
     },
     requiredBump,
     reindexRequired,

@@ -355,3 +355,12 @@ describe('checkContract: result file content', () => {
     expect(raw).toContain('search-v2');
   });
 });
+
+describe('checkContract: owners for the gate', () => {
+  it("records production's owners, never the candidate's, and the candidate's only on a first release", async () => {
+    const workspace = await exampleWorkspace();
+    await edit(workspace, CANDIDATE, ['owners: [alice, acme/search-ml]', 'owners: [mallory]']);
+    expect((await check(workspace)).result.details?.owners).toEqual(['alice', 'acme/search-ml']);
+    expect((await check(workspace, { production: 'none' })).result.details?.owners).toEqual(['mallory']);
+  });
+});
