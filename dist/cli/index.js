@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9365);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3912);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9365:
+/***/ 3912:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36916,7 +36916,7 @@ var ajv = __nccwpck_require__(2463);
 var dist = __nccwpck_require__(2815);
 var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
 ;// CONCATENATED MODULE: ./schemas/config.schema.json
-const config_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\\"{{group}}\\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"tolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median.","type":"number","minimum":0,"default":0.05},"absoluteTolerance":{"description":"Tolerated shift in the metric\'s own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey\'s fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite\'s settings and each check\'s own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check\'s metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"defaults":{"description":"Settings shared by both roles; a role\'s own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model\'s source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model\'s source.","$ref":"#/definitions/embeddingSource"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint\'s API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}}}}');
+const config_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\\"{{group}}\\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"tolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median.","type":"number","minimum":0,"default":0.05},"absoluteTolerance":{"description":"Tolerated shift in the metric\'s own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey\'s fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite\'s settings and each check\'s own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check\'s metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"defaults":{"description":"Settings shared by both roles; a role\'s own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model\'s source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model\'s source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results\' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result\'s metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint\'s API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\\\[bot\\\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}}');
 ;// CONCATENATED MODULE: ./schemas/contract.schema.json
 const contract_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\\\d*)\\\\.(0|[1-9]\\\\d*)\\\\.(0|[1-9]\\\\d*)(-[0-9A-Za-z.-]+)?(\\\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}}');
 ;// CONCATENATED MODULE: ./schemas/result.schema.json
@@ -45420,6 +45420,10 @@ async function checkContract(options) {
     let productionVersion = null;
     let productionDigest = null;
     let productionSource = options.production;
+    // The owners whose approval a marginal verdict can need (gate's `marginal.from: owners`):
+    // production's, so that a pull request cannot name its own approvers; the candidate's
+    // only for a first release.
+    let owners;
     if (candidate.contract && candidate.source) {
         const contract = candidate.contract;
         const source = candidate.source;
@@ -45431,6 +45435,7 @@ async function checkContract(options) {
             ...(options.contentsApi ? { contentsApi: options.contentsApi } : {}),
         });
         if (production.kind === 'none') {
+            owners = contract.owners;
             findings.push({ rule: 'production/none', severity: 'notice', message: `${production.reason}; the version ${contract.version} is checked on its own` });
         }
         else {
@@ -45442,6 +45447,7 @@ async function checkContract(options) {
             findings.push(...loaded.findings);
             if (loaded.contract && loaded.source) {
                 productionVersion = loaded.contract.version;
+                owners = loaded.contract.owners;
                 const compatibility = checkCompatibility(loaded.contract, loaded.source, contract, source);
                 findings.push(...compatibility.findings);
                 changes = compatibility.changes;
@@ -45521,7 +45527,12 @@ async function checkContract(options) {
             metrics,
             checks,
             findings: findings.map(check_clip),
-            details: { changes: changes.map(({ kind, path, message }) => ({ kind, path, message })), requiredBump, reindexRequired },
+            details: {
+                changes: changes.map(({ kind, path, message }) => ({ kind, path, message })),
+                requiredBump,
+                reindexRequired,
+                ...(owners ? { owners } : {}),
+            },
         },
         requiredBump,
         reindexRequired,
@@ -56381,141 +56392,6 @@ const embeddingRegressionCommand = defineCommand({
     },
 });
 
-;// CONCATENATED MODULE: ./src/github/sticky-comment.ts
-const PER_PAGE = 100;
-/** The HTTP status of an Octokit request error, if it is one. */
-function httpStatus(error) {
-    if (typeof error !== 'object' || error === null || !('status' in error))
-        return undefined;
-    return typeof error.status === 'number' ? error.status : undefined;
-}
-/** Whether a `Link` header names a next page. */
-function hasNextPage(link) {
-    return link !== undefined && /<[^>]*>;\s*rel="next"/.test(link);
-}
-/**
- * Every comment of an issue, following the pages GitHub gives (100 per page, the most it
- * allows), in the order GitHub lists them (creation order).
- */
-async function listIssueComments(client, repository, issueNumber) {
-    const comments = [];
-    for (let page = 1;; page++) {
-        const response = await client.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-            ...repository,
-            issue_number: issueNumber,
-            per_page: PER_PAGE,
-            page,
-        });
-        comments.push(...response.data);
-        if (!hasNextPage(response.headers.link) || response.data.length === 0)
-            return comments;
-    }
-}
-/**
- * Our report comments: written by `author` and starting with the marker. A comment by
- * anyone else is never ours, whatever it contains; neither is one that merely quotes the
- * marker further down.
- */
-function ours(comments, marker, author) {
-    const login = author.toLowerCase();
-    return comments.filter((c) => c.user?.login.toLowerCase() === login && (c.body ?? '').startsWith(marker)).sort((a, b) => a.id - b.id);
-}
-async function deleteComment(client, repository, id) {
-    try {
-        await client.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repository, comment_id: id });
-        return true;
-    }
-    catch (error) {
-        // Another run removed it first: the outcome is the same.
-        if (httpStatus(error) === 404)
-            return false;
-        throw error;
-    }
-}
-/** Keeps the oldest of our report comments (the lowest id), deletes the others. */
-async function keepOldest(client, options, mine) {
-    const [keeper, ...duplicates] = mine;
-    const deleted = [];
-    for (const duplicate of duplicates) {
-        if (await deleteComment(client, options.repository, duplicate.id))
-            deleted.push(duplicate.id);
-    }
-    if (deleted.length > 0)
-        options.debug?.(`removed duplicate report comments: ${deleted.join(', ')}`);
-    return { keeper, deleted };
-}
-async function updateIfChanged(client, options, comment) {
-    if (comment.body === options.body)
-        return { url: comment.html_url, changed: false };
-    const response = await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-        ...options.repository,
-        comment_id: comment.id,
-        body: options.body,
-    });
-    return { url: response.data.html_url, changed: true };
-}
-/**
- * Creates or updates the one report comment of a pull request for a marker.
- *
- * Find: list every comment (paginated) and take ours (by `author`, starting with the
- * marker). Found: keep the lowest id, update it only when the body differs, delete the
- * other copies. None: create one, list again, and keep the lowest id among ours. Comment ids
- * grow with creation time, so every concurrent run agrees on the same survivor: twenty runs
- * started at once leave exactly one comment. Comments by other users are never touched.
- *
- * API calls: one list (plus pages), then one PATCH when the body changed, or one POST and
- * one more list when there was no comment, plus one DELETE per duplicate.
- */
-async function upsertStickyComment(client, options) {
-    if (!options.body.startsWith(options.marker))
-        throw new Error('internal error: the report body must start with its marker');
-    const existing = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
-    if (existing.length > 0) {
-        const { keeper, deleted } = await keepOldest(client, options, existing);
-        const { url, changed } = await updateIfChanged(client, options, keeper);
-        return { id: keeper.id, url, action: changed ? 'updated' : 'unchanged', deleted };
-    }
-    const created = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        ...options.repository,
-        issue_number: options.issueNumber,
-        body: options.body,
-    });
-    const mine = created.data.id;
-    const after = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
-    // Our own comment is in the list unless GitHub's list lags behind; then it is the keeper.
-    const all = after.some((c) => c.id === mine) ? after : [...after, created.data].sort((a, b) => a.id - b.id);
-    const { keeper, deleted } = await keepOldest(client, options, all);
-    if (keeper.id === mine)
-        return { id: mine, url: created.data.html_url, action: 'created', deleted };
-    // A concurrent run created an older copy: it stays, carrying this run's body.
-    const { url } = await updateIfChanged(client, options, keeper);
-    return { id: keeper.id, url, action: 'updated', deleted };
-}
-
-;// CONCATENATED MODULE: ./src/github/identity.ts
-
-/** The login GitHub gives comments made with a workflow's `GITHUB_TOKEN`. */
-const ACTIONS_BOT = 'github-actions[bot]';
-/**
- * The login that the token acts as, so that only our own comments are ever edited or
- * deleted. A personal token answers `GET /user`; a workflow's `GITHUB_TOKEN` (and a GitHub
- * App installation token) gets 403 there, and its comments are by `github-actions[bot]`.
- * An explicit login (`comment-author`, for App tokens: `<app-slug>[bot]`) wins without a call.
- */
-async function tokenIdentity(client, override) {
-    if (override)
-        return override;
-    try {
-        const { data } = await client.request('GET /user');
-        return data.login;
-    }
-    catch (error) {
-        if (httpStatus(error) === 403)
-            return ACTIONS_BOT;
-        throw error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/io/zip.ts
 
 const DEFAULT_LIMITS = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024 };
@@ -56681,6 +56557,104 @@ async function downloadRunResults(client, repository, runId, pattern) {
     return { results, artifacts: wanted.map((a) => a.name) };
 }
 
+;// CONCATENATED MODULE: ./src/github/gate-reads.ts
+
+
+const PER_PAGE = 100;
+/** The pull request's author and current head commit (`pull-requests: read`). */
+async function readPullRequest(octokit, repository, number) {
+    const { data } = await withApiError({ action: `read pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.rest.pulls.get({ ...repository, pull_number: number }));
+    return { author: data.user.login, headSha: data.head.sha };
+}
+/** Every review of a pull request, all pages, oldest first (`pull-requests: read`). */
+async function listReviews(octokit, repository, number) {
+    const reviews = await withApiError({ action: `list the reviews of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.pulls.listReviews, { ...repository, pull_number: number, per_page: PER_PAGE }));
+    return reviews
+        .filter((r) => r.user)
+        .map((r) => ({ login: r.user.login, state: r.state, commitId: r.commit_id ?? null, submittedAt: r.submitted_at ?? null, body: r.body ?? '' }));
+}
+/** The `labeled`/`unlabeled` events of an issue or pull request, all pages, oldest first. */
+async function listLabelEvents(octokit, repository, number) {
+    const events = await withApiError({ action: `list the events of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.issues.listEvents, { ...repository, issue_number: number, per_page: PER_PAGE }));
+    const out = [];
+    for (const event of events) {
+        if ((event.event !== 'labeled' && event.event !== 'unlabeled') || !event.actor)
+            continue;
+        const label = event.label?.name;
+        if (typeof label !== 'string')
+            continue;
+        out.push({ event: event.event, label, actor: event.actor.login, createdAt: event.created_at });
+    }
+    return out;
+}
+/** The comments of a pull request's conversation, all pages, oldest first. */
+async function listComments(octokit, repository, number) {
+    const comments = await withApiError({ action: `list the comments of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.issues.listComments, { ...repository, issue_number: number, per_page: PER_PAGE }));
+    return comments.filter((c) => c.user).map((c) => ({ login: c.user.login, body: c.body ?? '', createdAt: c.created_at }));
+}
+/**
+ * Whether `login` is an active member of the team `org/slug`. GitHub answers 404 for a
+ * non-member (and for a team the token cannot see); any other failure is thrown, naming
+ * the permission: a workflow's GITHUB_TOKEN can never read team membership, so team rules
+ * need a token with `read:org` (or a GitHub App with `members: read`).
+ */
+async function isActiveTeamMember(octokit, team, login) {
+    const [org, slug] = team.split('/');
+    try {
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login });
+        return data.state === 'active';
+    }
+    catch (error) {
+        if (error.status === 404)
+            return false;
+        const described = describeApiError(error, { action: `read whether ${login} is a member of team ${team}`, permission: 'members: read' });
+        if (described instanceof GitHubApiError && (described.permission || described.status === 403)) {
+            throw new GitHubApiError(`${described.message} Team rules need a token that can read the organisation's teams: a personal or app token with read:org (members: read); the workflow's GITHUB_TOKEN cannot.`, { status: described.status, permission: 'members: read', cause: error });
+        }
+        throw described;
+    }
+}
+/** Approvals and rejections of a run's environment protection rules (`actions: read`). */
+async function listRunApprovals(octokit, repository, runId) {
+    const { data } = await withApiError({ action: `read the environment approvals of run ${runId}`, permission: 'actions: read' }, () => octokit.rest.actions.getReviewsForRun({ ...repository, run_id: runId }));
+    return data.map((a) => ({
+        login: a.user.login,
+        state: a.state,
+        environments: a.environments.map((e) => e.name ?? '').filter(Boolean),
+        comment: a.comment,
+    }));
+}
+/** Sets a commit status (`statuses: write`); the description is cut to GitHub's 140 characters. */
+async function setCommitStatus(octokit, repository, status) {
+    const description = status.description.length > 140 ? `${status.description.slice(0, 139)}…` : status.description;
+    await withApiError({ action: `set the commit status '${status.context}' on ${status.sha.slice(0, 7)}`, permission: 'statuses: write' }, () => octokit.rest.repos.createCommitStatus({
+        ...repository,
+        sha: status.sha,
+        state: status.state,
+        context: status.context,
+        description,
+        ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+    }));
+}
+/**
+ * The newest completed workflow run of `headSha` that has an unexpired artifact matching
+ * `pattern`, skipping `excludeRunId` (the gate's own run). Looks at the newest 100
+ * completed runs of the commit (`actions: read`). Null when none has such an artifact.
+ */
+async function latestRunWithArtifacts(octokit, repository, headSha, pattern, excludeRunId) {
+    const permission = 'actions: read';
+    const { data } = await withApiError({ action: `list the completed runs of ${headSha.slice(0, 7)}`, permission }, () => octokit.rest.actions.listWorkflowRunsForRepo({ ...repository, head_sha: headSha, status: 'completed', per_page: PER_PAGE }));
+    const runs = data.workflow_runs
+        .filter((run) => run.id !== excludeRunId && run.head_sha === headSha)
+        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
+    for (const run of runs) {
+        const artifacts = await withApiError({ action: `list the artifacts of run ${run.id}`, permission }, () => octokit.paginate(octokit.rest.actions.listWorkflowRunArtifacts, { ...repository, run_id: run.id, per_page: PER_PAGE }));
+        if (artifacts.some((a) => !a.expired && matchesPattern(a.name, pattern)))
+            return run.id;
+    }
+    return null;
+}
+
 ;// CONCATENATED MODULE: ./src/results/merge.ts
 
 
@@ -56817,6 +56791,1093 @@ function mergeResults(results) {
  */
 async function readMergedResults(dir) {
     return mergeResults(await readResults(dir));
+}
+
+;// CONCATENATED MODULE: ./src/gate/policy.ts
+/** Kinds of results that are the gate's own output or come after it: never inputs. */
+const DOWNSTREAM_KINDS = new Set(['gate', 'promote']);
+/** The results the gate judges: everything but earlier gate and promote results. */
+function gatedResults(results) {
+    return results.filter((r) => !DOWNSTREAM_KINDS.has(r.kind));
+}
+function people(config) {
+    return {
+        users: new Set((config?.users ?? []).map((u) => u.toLowerCase())),
+        teams: new Set((config?.teams ?? []).map((t) => t.toLowerCase())),
+    };
+}
+/**
+ * The model's owners as the contract result records them (`details.owners`: `alice`,
+ * `@alice` or `org/team`). Returns null when no contract result records any; throws a
+ * message when two contract results disagree (the policy cannot say whose approval counts).
+ */
+function ownersFromResults(results) {
+    const lists = [];
+    for (const result of results) {
+        if (result.kind !== 'contract')
+            continue;
+        const owners = result.details?.owners;
+        if (Array.isArray(owners) && owners.every((o) => typeof o === 'string'))
+            lists.push(owners);
+    }
+    if (lists.length === 0)
+        return null;
+    const normalised = lists.map((list) => [...new Set(list.map((o) => o.replace(/^@/, '').toLowerCase()))].sort().join(','));
+    if (new Set(normalised).size > 1)
+        throw new Error(`the contract results record different owners (${normalised.map((n) => `[${n}]`).join(' and ')})`);
+    const owners = { users: new Set(), teams: new Set() };
+    for (const owner of normalised[0].split(',').filter(Boolean))
+        (owner.includes('/') ? owners.teams : owners.users).add(owner);
+    return owners;
+}
+function marginalPeople(policy, results) {
+    const from = policy.marginal?.from;
+    if (from === undefined)
+        return null;
+    if (from === 'owners')
+        return ownersFromResults(results);
+    return people(from);
+}
+/**
+ * The (login, team) pairs whose membership the caller must read before evaluating: every
+ * team the policy names, for every login whose standing review, override label or
+ * environment approval could count (never the author). Sorted, without duplicates.
+ */
+function membershipQueries(input) {
+    const teams = new Set();
+    const add = (p) => p?.teams.forEach((t) => teams.add(t));
+    const { policy } = input;
+    if (policy.approvals)
+        add(people(policy.approvals.from));
+    try {
+        add(marginalPeople(policy, gatedResults(input.results)));
+    }
+    catch {
+        // Disagreeing owners fail the marginal condition; there is nothing to look up.
+    }
+    if (policy.environment?.allowed)
+        add(people(policy.environment.allowed));
+    if (policy.override)
+        add(people(policy.override.authorised));
+    if (teams.size === 0)
+        return [];
+    const logins = new Set();
+    const pr = input.pullRequest;
+    if (pr) {
+        // Only standing approvals and change requests can count or block.
+        for (const [login, review] of latestReviews(pr.reviews))
+            if (review.state !== 'DISMISSED')
+                logins.add(login);
+        logins.delete(pr.author.toLowerCase());
+        // Only the latest application of the override label matters.
+        const label = policy.override?.label.toLowerCase();
+        const latest = pr.labelEvents.filter((e) => e.label.toLowerCase() === label).at(-1);
+        if (latest?.event === 'labeled')
+            logins.add(latest.actor.toLowerCase());
+    }
+    for (const approval of input.environmentApprovals ?? [])
+        logins.add(approval.login.toLowerCase());
+    const queries = [];
+    for (const login of [...logins].sort())
+        for (const team of [...teams].sort())
+            queries.push({ login, team });
+    return queries;
+}
+function belongs(login, who, teamsOf) {
+    const key = login.toLowerCase();
+    if (who.users.has(key))
+        return true;
+    return (teamsOf[key] ?? []).some((team) => who.teams.has(team.toLowerCase()));
+}
+function describePeople(who) {
+    const names = [...who.users, ...[...who.teams].map((t) => `team ${t}`)];
+    return names.length === 0 ? 'nobody' : names.join(', ');
+}
+function list(names) {
+    if (names.length <= 1)
+        return names.join('');
+    return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+const DECISIVE = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
+/**
+ * Each reviewer's standing review: the latest APPROVED, CHANGES_REQUESTED or DISMISSED one
+ * (comments and pending reviews change nothing), in submission order. Keys are lower-case.
+ */
+function latestReviews(reviews) {
+    const ordered = reviews
+        .map((review, index) => ({ review, index }))
+        .sort((a, b) => (a.review.submittedAt ?? '').localeCompare(b.review.submittedAt ?? '') || a.index - b.index);
+    const latest = new Map();
+    for (const { review } of ordered)
+        if (DECISIVE.has(review.state))
+            latest.set(review.login.toLowerCase(), review);
+    return latest;
+}
+/**
+ * Tallies the approvals of one requirement. Counted: the standing review is APPROVED on the
+ * head commit, by someone in `who`, who is not the author. An approval on an older commit
+ * is stale; an eligible reviewer's standing CHANGES_REQUESTED blocks.
+ */
+function tallyApprovals(pr, who, required, teamsOf) {
+    const tally = { required, counted: [], stale: [], changesRequested: [], ignored: [] };
+    const author = pr.author.toLowerCase();
+    for (const review of latestReviews(pr.reviews).values()) {
+        const login = review.login;
+        if (review.state === 'DISMISSED')
+            continue;
+        if (login.toLowerCase() === author) {
+            if (review.state === 'APPROVED')
+                tally.ignored.push({ login, why: 'is the author of the pull request' });
+            continue;
+        }
+        if (!belongs(login, who, teamsOf)) {
+            if (review.state === 'APPROVED')
+                tally.ignored.push({ login, why: 'is not among the approvers the policy names' });
+            continue;
+        }
+        if (review.state === 'CHANGES_REQUESTED')
+            tally.changesRequested.push(login);
+        else if (review.commitId === pr.headSha)
+            tally.counted.push(login);
+        else
+            tally.stale.push(login);
+    }
+    return tally;
+}
+function approvalCondition(id, what, tally, who, headSha) {
+    const have = tally.counted.length;
+    if (have >= tally.required) {
+        return { id, status: 'met', sentence: `${what}: ${have} of ${tally.required} on the head commit (${list(tally.counted)}).`, waivable: true };
+    }
+    const notes = [];
+    if (tally.stale.length > 0)
+        notes.push(`the approval of ${list(tally.stale)} was made before the latest push and is stale`);
+    for (const { login, why } of tally.ignored)
+        notes.push(`the approval of ${login} does not count: ${login} ${why}`);
+    const counted = have > 0 ? ` (${list(tally.counted)})` : '';
+    return {
+        id,
+        status: 'pending',
+        sentence: `${what}: ${have} of ${tally.required} required on head commit ${headSha.slice(0, 7)}${counted}, from ${describePeople(who)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}.`,
+        waivable: true,
+    };
+}
+function policy_compare(observed, op, value) {
+    switch (op) {
+        case '<':
+            return observed < value;
+        case '<=':
+            return observed <= value;
+        case '>':
+            return observed > value;
+        case '>=':
+            return observed >= value;
+        case '==':
+            return observed === value;
+        case '!=':
+            return observed !== value;
+    }
+}
+function thresholdCondition(rule, index, results) {
+    const id = `threshold:${index + 1}`;
+    const text = `${rule.metric} ${rule.op} ${rule.value}`;
+    const optional = rule.optional === true;
+    let candidates = results;
+    if (rule.result !== undefined) {
+        const byId = results.filter((r) => r.id === rule.result);
+        candidates = byId.length > 0 ? byId : results.filter((r) => r.kind === rule.result);
+        if (candidates.length === 0) {
+            return optional
+                ? { id, status: 'skipped', sentence: `Threshold ${text} skipped: there is no result '${rule.result}' (optional rule).`, waivable: false }
+                : { id, status: 'failed', sentence: `Threshold ${text} cannot be checked: there is no result with the id or kind '${rule.result}'.`, waivable: false };
+        }
+    }
+    const holders = candidates.filter((r) => Object.hasOwn(r.metrics, rule.metric));
+    if (holders.length > 1) {
+        return {
+            id,
+            status: 'failed',
+            sentence: `Threshold ${text} is ambiguous: results ${list(holders.map((r) => `'${r.id}'`))} all have the metric; name one with 'result'.`,
+            waivable: false,
+        };
+    }
+    const observed = holders[0]?.metrics[rule.metric];
+    if (observed === undefined || observed === null) {
+        const why = holders.length === 0 ? 'no result has the metric' : `result '${holders[0].id}' reports it as null`;
+        return optional
+            ? { id, status: 'skipped', sentence: `Threshold ${text} skipped: ${why} (optional rule).`, waivable: false, observed: null }
+            : { id, status: 'failed', sentence: `Threshold ${text} cannot be checked: ${why}.`, waivable: false, observed: null };
+    }
+    const holds = policy_compare(observed, rule.op, rule.value);
+    const shown = Number(observed.toPrecision(6));
+    return {
+        id,
+        status: holds ? 'met' : 'failed',
+        sentence: holds
+            ? `Threshold ${text} holds: ${rule.metric} is ${shown} in '${holders[0].id}'.`
+            : `Threshold ${text} is not met: ${rule.metric} is ${shown} in '${holders[0].id}'.`,
+        waivable: true,
+        observed,
+    };
+}
+/** Whether some number satisfies every rule of `rules` (all over the same metric). */
+function satisfiable(rules) {
+    let low = -Infinity;
+    let lowStrict = false;
+    let high = Infinity;
+    let highStrict = false;
+    let equal;
+    const excluded = new Set();
+    for (const { op, value } of rules) {
+        if (op === '>' && value >= low)
+            [low, lowStrict] = [value, true];
+        else if (op === '>=' && value > low)
+            [low, lowStrict] = [value, false];
+        else if (op === '<' && value <= high)
+            [high, highStrict] = [value, true];
+        else if (op === '<=' && value < high)
+            [high, highStrict] = [value, false];
+        else if (op === '==') {
+            if (equal !== undefined && equal !== value)
+                return false;
+            equal = value;
+        }
+        else if (op === '!=')
+            excluded.add(value);
+    }
+    const inside = (x) => (lowStrict ? x > low : x >= low) && (highStrict ? x < high : x <= high) && !excluded.has(x);
+    if (equal !== undefined)
+        return inside(equal);
+    return low < high || (low === high && inside(low));
+}
+/** Thresholds on the same metric (and result) that no value can satisfy together. */
+function contradictoryThresholds(rules) {
+    const groups = new Map();
+    for (const rule of rules) {
+        const key = `${rule.metric}\u0000${rule.result ?? ''}`;
+        groups.set(key, [...(groups.get(key) ?? []), rule]);
+    }
+    const out = [];
+    for (const group of groups.values()) {
+        if (group.length < 2 || satisfiable(group))
+            continue;
+        const metric = group[0].metric;
+        out.push({
+            id: `policy:thresholds:${metric}`,
+            status: 'failed',
+            sentence: `The policy's thresholds on ${metric} contradict each other: no value satisfies ${list(group.map((r) => `${r.op} ${r.value}`))}.`,
+            waivable: false,
+        });
+    }
+    return out;
+}
+/**
+ * Contradictions in the policy that no data could resolve: fewer named approvers than the
+ * count, an approver list or override list that names nobody, thresholds on one metric that
+ * no value satisfies together. Each is a failed condition.
+ */
+function policyConditions(policy) {
+    const out = [];
+    const check = (id, config, what) => {
+        if (!config)
+            return;
+        const who = people(config.from);
+        if (who.users.size === 0 && who.teams.size === 0) {
+            out.push({ id, status: 'failed', sentence: `The policy's ${what} names no users and no teams, so no approval can ever count.`, waivable: false });
+        }
+        else if (who.teams.size === 0 && who.users.size < config.count) {
+            out.push({
+                id,
+                status: 'failed',
+                sentence: `The policy's ${what} requires ${config.count} approvals but names only ${who.users.size} user(s) and no team.`,
+                waivable: false,
+            });
+        }
+    };
+    check('policy:approvals', policy.approvals, 'approvals');
+    if (policy.marginal && policy.marginal.from !== 'owners')
+        check('policy:marginal', { count: policy.marginal.count, from: policy.marginal.from }, 'marginal approvals');
+    if (policy.override) {
+        const who = people(policy.override.authorised);
+        if (who.users.size === 0 && who.teams.size === 0) {
+            out.push({ id: 'policy:override', status: 'failed', sentence: `The policy's override names no authorised users or teams.`, waivable: false });
+        }
+    }
+    out.push(...contradictoryThresholds(policy.thresholds ?? []));
+    const allowed = policy.environment?.allowed;
+    if (allowed && people(allowed).users.size === 0 && people(allowed).teams.size === 0) {
+        out.push({ id: 'policy:environment', status: 'failed', sentence: `The policy's environment.allowed names nobody, so no environment approval can count.`, waivable: false });
+    }
+    return out;
+}
+function subjectCondition(results) {
+    const keys = new Set(results.map((r) => `${r.subject.model}@${r.subject.candidateVersion}`));
+    if (keys.size <= 1)
+        return null;
+    return {
+        id: 'subject',
+        status: 'failed',
+        sentence: `The results are about different models or versions (${list([...keys].sort())}); the gate decides for one.`,
+        waivable: false,
+    };
+}
+function resultConditions(policy, results) {
+    const out = [];
+    if (results.length === 0) {
+        out.push({ id: 'results', status: 'failed', sentence: 'No check results were found; the gate cannot pass without them.', waivable: false });
+    }
+    for (const kind of policy.requiredChecks?.kinds ?? []) {
+        const present = results.some((r) => r.kind === kind);
+        out.push(present
+            ? { id: `required-kind:${kind}`, status: 'met', sentence: `A ${kind} result is present.`, waivable: false }
+            : { id: `required-kind:${kind}`, status: 'failed', sentence: `The required ${kind} result is missing.`, waivable: false });
+    }
+    for (const id of policy.requiredChecks?.ids ?? []) {
+        const present = results.some((r) => r.id === id);
+        out.push(present
+            ? { id: `required-id:${id}`, status: 'met', sentence: `The result '${id}' is present.`, waivable: false }
+            : { id: `required-id:${id}`, status: 'failed', sentence: `The required result '${id}' is missing.`, waivable: false });
+    }
+    for (const result of results) {
+        const id = `result:${result.id}`;
+        const name = `'${result.id}' (${result.kind})`;
+        switch (result.verdict) {
+            case 'pass':
+                out.push({ id, status: 'met', sentence: `${name} passed.`, waivable: true });
+                break;
+            case 'marginal':
+                out.push(policy.marginal
+                    ? { id, status: 'met', sentence: `${name} is marginal; it needs the marginal approvals.`, waivable: true }
+                    : { id, status: 'failed', sentence: `${name} is marginal and the policy has no marginal approvals, so it cannot be promoted: ${result.summary}`, waivable: true });
+                break;
+            case 'fail':
+                out.push({ id, status: 'failed', sentence: `${name} failed: ${result.summary}`, waivable: true });
+                break;
+            case 'error':
+                out.push({ id, status: 'failed', sentence: `${name} could not be evaluated: ${result.summary}`, waivable: false });
+                break;
+        }
+    }
+    const subject = subjectCondition(results);
+    if (subject)
+        out.push(subject);
+    return out;
+}
+const OVERRIDE_COMMAND = /^[ \t]*\/override[ \t]+(\S[^\r\n]*)$/gm;
+/**
+ * The reason an override gives: the text after `/override ` on a line of its own, in the
+ * latest review or comment of `login` that has one (at most 500 characters). Null when none.
+ */
+function overrideReason(pr, login) {
+    const key = login.toLowerCase();
+    const texts = [
+        ...pr.reviews.filter((r) => r.login.toLowerCase() === key).map((r) => ({ at: r.submittedAt ?? '', body: r.body })),
+        ...pr.comments.filter((c) => c.login.toLowerCase() === key).map((c) => ({ at: c.createdAt, body: c.body })),
+    ].sort((a, b) => a.at.localeCompare(b.at));
+    let reason = null;
+    for (const { body } of texts) {
+        for (const match of body.matchAll(OVERRIDE_COMMAND))
+            reason = match[1].trim().slice(0, 500);
+    }
+    return reason;
+}
+function evaluateOverride(policy, pr, teamsOf) {
+    const config = policy.override;
+    if (!config)
+        return { record: null, condition: null };
+    const label = config.label.toLowerCase();
+    const events = pr.labelEvents.filter((e) => e.label.toLowerCase() === label);
+    const latest = events.at(-1);
+    if (!latest || latest.event !== 'labeled')
+        return { record: null, condition: null };
+    const latestLabeled = latest;
+    const authorised = belongs(latestLabeled.actor, people(config.authorised), teamsOf);
+    const reason = authorised ? overrideReason(pr, latestLabeled.actor) : null;
+    const record = {
+        label: config.label,
+        appliedBy: latestLabeled.actor,
+        appliedAt: latestLabeled.createdAt,
+        authorised,
+        reason,
+        applied: authorised && reason !== null,
+    };
+    if (!authorised) {
+        return {
+            record,
+            condition: {
+                id: 'override',
+                status: 'notice',
+                sentence: `The override label '${config.label}' was applied by ${latestLabeled.actor}, who is not authorised to override; it is ignored.`,
+                waivable: false,
+            },
+        };
+    }
+    if (reason === null) {
+        return {
+            record,
+            condition: {
+                id: 'override',
+                status: 'notice',
+                sentence: `The override label '${config.label}' applied by ${latestLabeled.actor} gives no reason; it counts once ${latestLabeled.actor} writes '/override <reason>' in a review or comment.`,
+                waivable: false,
+            },
+        };
+    }
+    return { record, condition: { id: 'override', status: 'met', sentence: `Override by ${latestLabeled.actor}: ${reason}`, waivable: false } };
+}
+function environmentConditions(policy, approvals, teamsOf, because) {
+    const config = policy.environment;
+    if (!config)
+        return [];
+    if (approvals === null) {
+        return config.required
+            ? [{ id: 'environment', status: 'pending', sentence: `Environment approval not evaluated (${because}).`, waivable: false }]
+            : [];
+    }
+    const relevant = approvals.filter((a) => config.name === undefined || a.environments.includes(config.name));
+    const where = config.name ? ` for environment '${config.name}'` : '';
+    const out = [];
+    const rejected = relevant.filter((a) => a.state === 'rejected').map((a) => a.login);
+    if (rejected.length > 0)
+        out.push({ id: 'environment:rejected', status: 'failed', sentence: `The run was rejected${where} by ${list(rejected)}.`, waivable: false });
+    const approvers = relevant.filter((a) => a.state === 'approved').map((a) => a.login);
+    if (config.allowed) {
+        const allowed = people(config.allowed);
+        const outsiders = approvers.filter((login) => !belongs(login, allowed, teamsOf));
+        if (outsiders.length > 0) {
+            out.push({
+                id: 'environment:allowed',
+                status: 'failed',
+                sentence: `The run was approved${where} by ${list(outsiders)}, who ${outsiders.length === 1 ? 'is' : 'are'} not among the allowed approvers (${describePeople(allowed)}).`,
+                waivable: false,
+            });
+        }
+    }
+    if (config.required) {
+        out.push(approvers.length > 0
+            ? { id: 'environment', status: 'met', sentence: `The run was approved${where} by ${list(approvers)}.`, waivable: false }
+            : {
+                id: 'environment',
+                status: 'failed',
+                sentence: `The run has no environment approval${where}; bind the gate's job to an environment with required reviewers.`,
+                waivable: false,
+            });
+    }
+    return out;
+}
+/** Reasons are one line each: text from results (summaries) may hold line breaks. */
+function oneLine(text) {
+    return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+/**
+ * Decides whether the commit may be promoted. Pure: everything it needs is in `input`.
+ *
+ * - Every result present must pass; a marginal one needs the marginal approvals; a result
+ *   kind or id the policy requires must be present; every threshold must hold.
+ * - Approvals (and marginal approvals) count per `tallyApprovals`; missing approvals and
+ *   outstanding changes requested make the decision `pending`.
+ * - An authorised override with a reason waives failed verdicts, thresholds and review
+ *   approvals; never missing or unreadable data, policy contradictions or environment rules.
+ *
+ * The decision is `fail` when any condition failed, else `pending` when any waits for
+ * people, else `pass`.
+ */
+function evaluateGate(input) {
+    const { policy } = input;
+    const results = gatedResults(input.results);
+    const conditions = [...policyConditions(policy), ...resultConditions(policy, results)];
+    (policy.thresholds ?? []).forEach((rule, index) => conditions.push(thresholdCondition(rule, index, results)));
+    const pr = input.pullRequest;
+    const noPr = input.noPullRequestBecause ?? 'no pull request';
+    let approvals = null;
+    let marginalApprovals = null;
+    const blocking = new Set();
+    if (policy.approvals) {
+        const who = people(policy.approvals.from);
+        if (pr) {
+            approvals = tallyApprovals(pr, who, policy.approvals.count, input.teamsOf);
+            approvals.changesRequested.forEach((l) => blocking.add(l));
+            conditions.push(approvalCondition('approvals', 'Approvals', approvals, who, pr.headSha));
+        }
+        else {
+            conditions.push({ id: 'approvals', status: 'pending', sentence: `Approvals not evaluated (${noPr}); ${policy.approvals.count} required.`, waivable: false });
+        }
+    }
+    if (policy.marginal && results.some((r) => r.verdict === 'marginal')) {
+        let who = null;
+        let problem = null;
+        try {
+            who = marginalPeople(policy, results);
+            if (!who)
+                problem = "the policy asks for the owners' approval but no contract result records owners";
+        }
+        catch (error) {
+            problem = error instanceof Error ? error.message : String(error);
+        }
+        if (problem !== null || !who) {
+            conditions.push({ id: 'marginal', status: 'failed', sentence: `Marginal approvals cannot be evaluated: ${problem}.`, waivable: false });
+        }
+        else if (pr) {
+            marginalApprovals = tallyApprovals(pr, who, policy.marginal.count, input.teamsOf);
+            marginalApprovals.changesRequested.forEach((l) => blocking.add(l));
+            const what = policy.marginal.from === 'owners' ? "Marginal verdict: the owners' approvals" : 'Marginal verdict: approvals';
+            conditions.push(approvalCondition('marginal', what, marginalApprovals, who, pr.headSha));
+        }
+        else {
+            conditions.push({ id: 'marginal', status: 'pending', sentence: `Marginal approvals not evaluated (${noPr}); ${policy.marginal.count} required.`, waivable: false });
+        }
+    }
+    if (blocking.size > 0) {
+        const names = [...blocking];
+        conditions.push({
+            id: 'changes-requested',
+            status: 'pending',
+            sentence: `Changes requested by ${list(names)} ${names.length === 1 ? 'is' : 'are'} outstanding; a new approval from ${names.length === 1 ? 'that reviewer' : 'those reviewers'} or a dismissal is needed.`,
+            waivable: true,
+        });
+    }
+    conditions.push(...environmentConditions(policy, input.environmentApprovals, input.teamsOf, input.noEnvironmentBecause ?? 'no workflow run'));
+    let override = null;
+    if (policy.override) {
+        if (pr) {
+            const evaluated = evaluateOverride(policy, pr, input.teamsOf);
+            override = evaluated.record;
+            if (evaluated.condition)
+                conditions.push(evaluated.condition);
+        }
+    }
+    if (override?.applied) {
+        for (const condition of conditions) {
+            if (condition.waivable && (condition.status === 'failed' || condition.status === 'pending')) {
+                condition.status = 'waived';
+                condition.sentence = `Waived by the override of ${override.appliedBy}: ${condition.sentence}`;
+            }
+        }
+    }
+    const decision = conditions.some((c) => c.status === 'failed') ? 'fail' : conditions.some((c) => c.status === 'pending') ? 'pending' : 'pass';
+    const order = { failed: 0, pending: 1, waived: 2, notice: 3 };
+    const reasons = conditions
+        .filter((c) => c.status in order)
+        .sort((a, b) => order[a.status] - order[b.status])
+        .map((c) => oneLine(c.sentence));
+    if (override?.applied)
+        reasons.push(oneLine(`Override by ${override.appliedBy}: ${override.reason}`));
+    return {
+        decision,
+        reasons,
+        conditions,
+        approvals,
+        marginalApprovals,
+        environmentApprovers: input.environmentApprovals,
+        override,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/summary.ts
+
+const gate_summary_ICON = {
+    met: '✅ met',
+    failed: '❌ failed',
+    pending: '⏳ pending',
+    waived: '⚠️ waived',
+    skipped: '➖ skipped',
+    notice: 'ℹ️ notice',
+};
+function tallyLine(title, tally) {
+    if (!tally)
+        return null;
+    const parts = [`${tally.counted.length} of ${tally.required} on the head commit`];
+    if (tally.counted.length > 0)
+        parts.push(`counted: ${tally.counted.map(escapeMarkdown).join(', ')}`);
+    if (tally.stale.length > 0)
+        parts.push(`stale: ${tally.stale.map(escapeMarkdown).join(', ')}`);
+    if (tally.changesRequested.length > 0)
+        parts.push(`changes requested: ${tally.changesRequested.map(escapeMarkdown).join(', ')}`);
+    if (tally.ignored.length > 0)
+        parts.push(`not counted: ${tally.ignored.map((i) => escapeMarkdown(i.login)).join(', ')}`);
+    return `- **${title}**: ${parts.join('; ')}`;
+}
+/**
+ * The job summary of a gate decision: the decision, every condition with its status, the
+ * approvals and the override. Logins, labels, reasons and result summaries come from the
+ * pull request and its artifacts, so all of it is escaped.
+ */
+function renderGateSummary(decision, context) {
+    const head = {
+        pass: '✅ The gate passed',
+        fail: '❌ The gate failed',
+        pending: '⏳ The gate is pending (waiting for approvals)',
+    }[decision.decision];
+    const lines = [`## model-gates gate: ${decision.decision}`, '', `${head}${context.headSha ? ` for commit \`${context.headSha.slice(0, 12)}\`` : ''}${context.pullRequest ? ` of pull request #${context.pullRequest}` : ''}.`, ''];
+    if (decision.reasons.length > 0) {
+        lines.push('### Reasons', '', ...decision.reasons.map((r) => `- ${escapeMarkdown(r)}`), '');
+    }
+    lines.push('### Conditions', '', table(['Condition', 'Status', 'Detail'], decision.conditions.map((c) => [escapeMarkdown(c.id), gate_summary_ICON[c.status], escapeMarkdown(c.sentence)])), '');
+    const people = [
+        tallyLine('Approvals', decision.approvals),
+        tallyLine('Marginal approvals', decision.marginalApprovals),
+        decision.environmentApprovers
+            ? `- **Environment approvals**: ${decision.environmentApprovers.length === 0 ? 'none' : decision.environmentApprovers.map((a) => `${escapeMarkdown(a.login)} (${a.state}${a.environments.length > 0 ? `, ${escapeMarkdown(a.environments.join(', '))}` : ''})`).join('; ')}`
+            : null,
+        decision.override
+            ? `- **Override** label ${escapeMarkdown(decision.override.label)} applied by ${escapeMarkdown(decision.override.appliedBy)}: ${decision.override.applied ? `applied, reason: ${escapeMarkdown(decision.override.reason ?? '')}` : decision.override.authorised ? 'not applied (no reason given)' : 'ignored (not authorised)'}`
+            : null,
+    ].filter((line) => line !== null);
+    if (people.length > 0)
+        lines.push('### Approvals', '', ...people, '');
+    lines.push(`Commit status context: \`${context.statusContext.replace(/`/g, "'")}\`.`, '');
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/gate/command.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Default context of the commit status the gate sets. */
+const DEFAULT_STATUS_CONTEXT = 'model-gates/gate';
+function repositoryOf(environment) {
+    const [owner, repo, ...rest] = (environment.context.repository ?? '').split('/');
+    return owner && repo && rest.length === 0 ? { owner, repo } : null;
+}
+async function isDirectory(path) {
+    try {
+        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+function describeError(error) {
+    if (error instanceof ConfigurationError)
+        return error.problems.map(formatProblem).join('; ');
+    return errorMessage(error);
+}
+/** A decision that could not be evaluated: fail, with the cause as the only reason. */
+function failedEvaluation(cause) {
+    const sentence = `The gate could not be evaluated: ${cause}`;
+    return {
+        decision: 'fail',
+        reasons: [sentence],
+        conditions: [{ id: 'evaluation', status: 'failed', sentence, waivable: false }],
+        approvals: null,
+        marginalApprovals: null,
+        environmentApprovers: null,
+        override: null,
+    };
+}
+function subjectOf(results) {
+    const first = results[0];
+    if (!first)
+        return { model: 'unknown', candidateVersion: 'unknown', productionVersion: null };
+    const production = results.map((r) => r.subject.productionVersion).find((v) => v !== undefined && v !== null) ?? null;
+    return { model: first.subject.model, candidateVersion: first.subject.candidateVersion, productionVersion: production };
+}
+const ROW_VERDICT = { met: 'pass', failed: 'fail' };
+const command_clip = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** The gate's own result (`kind: 'gate'`), which `promote` requires for the same commit and version. */
+function gateResultBody(checkId, facts, evaluationFailed) {
+    const { decision } = facts;
+    const rows = decision.conditions.map((c) => {
+        const row = { metric: command_clip(c.id, 200), note: command_clip(`${c.status}: ${c.sentence}`, 1000) };
+        if (c.status === 'met' || c.status === 'failed')
+            row.verdict = ROW_VERDICT[c.status];
+        if (typeof c.observed === 'number')
+            row.candidate = c.observed;
+        return row;
+    });
+    const verdict = decision.decision === 'pass' ? 'pass' : evaluationFailed ? 'error' : 'fail';
+    const check = { id: 'conditions', title: 'Gate conditions', verdict, rows };
+    const findings = decision.conditions
+        .filter((c) => c.status !== 'met' && c.status !== 'skipped')
+        .map((c) => ({ rule: `gate/${c.id}`.slice(0, 128), severity: c.status === 'failed' ? 'error' : c.status === 'pending' ? 'warning' : 'notice', message: command_clip(c.sentence, 4000) }));
+    const count = (status) => decision.conditions.filter((c) => c.status === status).length;
+    const summary = decision.decision === 'pass'
+        ? `The gate passed: ${count('met')} condition(s) met${count('waived') > 0 ? `, ${count('waived')} waived by override` : ''}.`
+        : `The gate is ${decision.decision}: ${decision.reasons[0] ?? ''}`;
+    return {
+        id: checkId,
+        kind: 'gate',
+        subject: facts.subject,
+        verdict,
+        summary: command_clip(summary, 2000),
+        metrics: {
+            'gate.failed': count('failed'),
+            'gate.pending': count('pending'),
+            'gate.waived': count('waived'),
+            'gate.approvals': decision.approvals?.counted.length ?? null,
+        },
+        checks: [check],
+        findings,
+        details: {
+            decision: decision.decision,
+            reasons: decision.reasons,
+            commit: facts.headSha,
+            pullRequest: facts.pullRequest,
+            statusContext: facts.statusContext,
+            conditions: decision.conditions,
+            approvals: decision.approvals,
+            marginalApprovals: decision.marginalApprovals,
+            environmentApprovers: decision.environmentApprovers,
+            override: decision.override,
+            resultsFrom: facts.source ? { runId: facts.source.runId, artifacts: facts.source.artifacts, ids: facts.source.results.map((r) => r.id) } : null,
+        },
+    };
+}
+/** A result id, as result.schema.json allows it. */
+const CHECK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const STATUS_STATE = { pass: 'success', fail: 'failure', pending: 'pending' };
+function statusDescription(decision) {
+    if (decision.decision === 'pass')
+        return decision.override?.applied ? `Passed by override of ${decision.override.appliedBy}` : 'All gate conditions met';
+    const first = decision.reasons[0] ?? '';
+    const more = decision.reasons.length > 1 ? ` (+${decision.reasons.length - 1} more)` : '';
+    return command_clip(`${decision.decision === 'fail' ? 'Failed' : 'Pending'}: ${first}`, 140 - more.length) + more;
+}
+/**
+ * Builds the gate command around its services. It never throws for a reason that concerns
+ * the decision: a bad config, unreadable results or an API error become a `fail` decision
+ * with the cause, a result file, a commit status and a job summary.
+ */
+function createGateCommand(services) {
+    return defineCommand({
+        name: 'gate',
+        description: 'Decide whether the commit may be promoted: check results, thresholds and the right approvals, failing closed',
+        inputs: {
+            'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory holding the check results (*.json, shards included). The gate result is written there too.' },
+            'github-token': {
+                kind: 'string',
+                actionDefault: '${{ github.token }}',
+                description: 'Token for the GitHub API (pull-requests: read, statuses: write, actions: read). Team rules need a token with read:org. Empty on the CLI: approvals are not evaluated.',
+            },
+            config: { kind: 'string', description: 'Project config file with the gate section. Defaults to model-gates.yml when it exists.' },
+            'pull-request': { kind: 'number', integer: true, min: 1, description: "Pull request number; defaults to the event's pull request." },
+            sha: { kind: 'string', description: "Commit to decide for; defaults to the pull request's head. It must be the head: approvals count only on the head commit." },
+            'status-context': { kind: 'string', description: "Context of the commit status (default: the config's gate.statusContext, else model-gates/gate)." },
+            'set-status': { kind: 'boolean', default: true, description: 'Set the commit status on the head commit (statuses: write).' },
+            'fail-on-pending': { kind: 'boolean', default: true, description: 'Exit 1 when the decision is pending (only approvals missing). false: exit 0, the commit status stays pending.' },
+            'run-id': {
+                kind: 'number',
+                integer: true,
+                min: 1,
+                description: 'Read the results from the artifacts of this workflow run. On pull_request_review, defaults to the latest completed run of the head commit that has such artifacts.',
+            },
+            'artifact-name': { kind: 'string', default: 'model-gates-results*', description: 'Names of the artifacts holding results, for run-id (* matches anything).' },
+            'check-id': { kind: 'string', default: 'gate', description: 'Id of the gate result; it is written to <results-dir>/<check-id>.json.' },
+        },
+        outputs: {
+            decision: 'pass, fail or pending (pending: only approvals are missing).',
+            reasons: 'Every unmet condition, one plain sentence per line (also in the result as JSON).',
+            'result-file': 'Path of the gate result JSON.',
+        },
+        async run(inputs, environment) {
+            const startedAt = new Date();
+            if (!CHECK_ID.test(inputs.checkId)) {
+                throw new ConfigurationError(`input 'check-id': '${inputs.checkId}' must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+            }
+            const workspace = environment.context.workspace;
+            const repository = repositoryOf(environment);
+            const token = inputs.githubToken;
+            if (token)
+                environment.setSecret(token);
+            let client = null;
+            const github = () => {
+                if (!token)
+                    throw new ConfigurationError("input 'github-token' is empty: the gate needs a token to read the pull request");
+                if (!repository)
+                    throw new ConfigurationError('GITHUB_REPOSITORY (owner/name) is not set: the gate needs the repository to read the pull request');
+                client ??= services.github(token, environment);
+                return client;
+            };
+            const facts = {
+                policy: {},
+                statusContext: inputs.statusContext ?? DEFAULT_STATUS_CONTEXT,
+                headSha: inputs.sha ?? environment.context.commit,
+                pullRequest: inputs.pullRequest ?? environment.context.pullRequest,
+                decision: failedEvaluation('not evaluated'),
+                subject: subjectOf([]),
+                source: null,
+            };
+            let evaluationFailed = false;
+            try {
+                const { config } = await loadConfig(inputs.config, workspace);
+                facts.policy = config.gate ?? {};
+                facts.statusContext = inputs.statusContext ?? facts.policy.statusContext ?? DEFAULT_STATUS_CONTEXT;
+                facts.decision = await decide(inputs, environment, facts, github, token !== undefined && repository !== null);
+            }
+            catch (error) {
+                evaluationFailed = true;
+                facts.decision = failedEvaluation(describeError(error));
+            }
+            let decision = facts.decision;
+            const canWrite = inputs.setStatus && token !== undefined && repository !== null && facts.headSha !== null;
+            if (canWrite) {
+                try {
+                    await setCommitStatus(github(), repository, {
+                        sha: facts.headSha,
+                        state: STATUS_STATE[decision.decision],
+                        context: facts.statusContext,
+                        description: statusDescription(decision),
+                        targetUrl: environment.context.runUrl,
+                    });
+                }
+                catch (error) {
+                    const sentence = `The commit status could not be set: ${describeError(error)}`;
+                    decision = { ...decision, decision: 'fail', reasons: [...decision.reasons, sentence], conditions: [...decision.conditions, { id: 'status', status: 'failed', sentence, waivable: false }] };
+                    facts.decision = decision;
+                }
+            }
+            else if (inputs.setStatus) {
+                environment.log.info('No commit status set: it needs a github-token, the repository and the commit.');
+            }
+            const result = withProvenance(gateResultBody(inputs.checkId, facts, evaluationFailed), { ...environment.context, commit: facts.headSha }, { inputs: { ...inputs, githubToken: token ? '***' : '' }, policy: facts.policy }, startedAt);
+            const file = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
+            for (const reason of decision.reasons)
+                environment.log.info(neutraliseCommands(reason));
+            environment.log.info(`gate: ${decision.decision}`);
+            const outcome = {
+                outputs: { decision: decision.decision, reasons: decision.reasons.join('\n'), 'result-file': file },
+                summary: renderGateSummary(decision, { headSha: facts.headSha, pullRequest: facts.pullRequest, statusContext: facts.statusContext }),
+            };
+            const failing = decision.decision === 'fail' || (decision.decision === 'pending' && inputs.failOnPending);
+            return failing ? { ...outcome, failure: `decision ${decision.decision}: ${command_clip(decision.reasons[0] ?? '', 500)}` } : outcome;
+        },
+    });
+}
+/** Reads everything the policy needs and evaluates it. Throws on anything it cannot read. */
+async function decide(inputs, environment, facts, github, online) {
+    const { policy } = facts;
+    const repository = repositoryOf(environment);
+    let pullRequest = null;
+    let noPullRequestBecause = 'no pull request';
+    if (facts.pullRequest !== null) {
+        const octokit = github();
+        const number = facts.pullRequest;
+        const { author, headSha } = await readPullRequest(octokit, repository, number);
+        if (inputs.sha !== undefined && inputs.sha !== headSha) {
+            throw new ConfigurationError(`input 'sha' is ${inputs.sha}, but the head of pull request #${number} is ${headSha}; approvals count only on the head commit`);
+        }
+        facts.headSha = headSha;
+        const needsEvents = policy.override !== undefined;
+        pullRequest = {
+            number,
+            author,
+            headSha,
+            reviews: await listReviews(octokit, repository, number),
+            labelEvents: needsEvents ? await listLabelEvents(octokit, repository, number) : [],
+            comments: needsEvents ? await listComments(octokit, repository, number) : [],
+        };
+    }
+    else if (!online) {
+        noPullRequestBecause = 'no pull request and no github-token';
+    }
+    facts.source = await gatherResults(inputs, environment, facts.headSha, online ? github : null);
+    const results = mergeResults(facts.source.results);
+    facts.subject = subjectOf(gatedResults(results));
+    environment.log.info(`gate: ${results.length} result(s): ${results.map((r) => `${r.id} (${r.kind}) ${r.verdict}`).join(', ') || 'none'}`);
+    let environmentApprovals = null;
+    let noEnvironmentBecause = 'no workflow run';
+    const ownRun = Number(environment.env.GITHUB_RUN_ID);
+    if (policy.environment && online && environment.runner === 'actions' && Number.isInteger(ownRun) && ownRun > 0) {
+        environmentApprovals = await listRunApprovals(github(), repository, ownRun);
+    }
+    else if (policy.environment && environment.runner === 'actions' && !online) {
+        noEnvironmentBecause = 'no github-token';
+    }
+    const input = { policy, results, pullRequest, noPullRequestBecause, environmentApprovals, noEnvironmentBecause };
+    const teamsOf = {};
+    for (const { login, team } of membershipQueries(input)) {
+        if (await isActiveTeamMember(github(), team, login))
+            (teamsOf[login] ??= []).push(team);
+    }
+    return evaluateGate({ ...input, teamsOf });
+}
+/**
+ * The results to judge: the results directory, plus, with `run-id` (or on a
+ * `pull_request_review` event, the latest completed run of the head commit with result
+ * artifacts), the results in that run's artifacts.
+ */
+async function gatherResults(inputs, environment, headSha, github) {
+    const dir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
+    const onReview = environment.env.GITHUB_EVENT_NAME === 'pull_request_review';
+    const fetch = inputs.runId !== undefined || onReview;
+    const local = !fetch || (await isDirectory(dir)) ? await store_readResults(dir) : [];
+    if (!fetch)
+        return { results: local, runId: null, artifacts: [] };
+    if (!github)
+        throw new ConfigurationError("reading another run's artifacts needs the 'github-token' input and GITHUB_REPOSITORY");
+    const repository = repositoryOf(environment);
+    const octokit = github();
+    let runId = inputs.runId ?? null;
+    if (runId === null) {
+        if (!headSha)
+            throw new ConfigurationError('the head commit is unknown, so the run holding its results cannot be found; set sha or run-id');
+        const own = Number(environment.env.GITHUB_RUN_ID);
+        runId = await latestRunWithArtifacts(octokit, repository, headSha, inputs.artifactName, Number.isInteger(own) ? own : undefined);
+        if (runId === null) {
+            throw new ConfigurationError(`no completed workflow run of ${headSha.slice(0, 7)} has an artifact named '${inputs.artifactName}'; run the checks first, or set run-id`);
+        }
+        environment.log.info(`gate: reading results from run ${runId}, the latest completed run of ${headSha.slice(0, 7)} with results`);
+    }
+    const fixedRunId = runId;
+    const downloaded = await withApiError({ action: `download the result artifacts of run ${fixedRunId}`, permission: 'actions: read' }, async () => {
+        try {
+            return await downloadRunResults(octokit, repository, fixedRunId, inputs.artifactName);
+        }
+        catch (error) {
+            if (error instanceof ConfigurationError)
+                throw new Error(describeError(error), { cause: error });
+            throw error;
+        }
+    });
+    if (downloaded.artifacts.length === 0)
+        throw new ConfigurationError(`run ${fixedRunId} has no artifact named '${inputs.artifactName}'`);
+    return { results: [...local, ...downloaded.results], runId: fixedRunId, artifacts: downloaded.artifacts };
+}
+
+;// CONCATENATED MODULE: ./src/github/sticky-comment.ts
+const sticky_comment_PER_PAGE = 100;
+/** The HTTP status of an Octokit request error, if it is one. */
+function httpStatus(error) {
+    if (typeof error !== 'object' || error === null || !('status' in error))
+        return undefined;
+    return typeof error.status === 'number' ? error.status : undefined;
+}
+/** Whether a `Link` header names a next page. */
+function hasNextPage(link) {
+    return link !== undefined && /<[^>]*>;\s*rel="next"/.test(link);
+}
+/**
+ * Every comment of an issue, following the pages GitHub gives (100 per page, the most it
+ * allows), in the order GitHub lists them (creation order).
+ */
+async function listIssueComments(client, repository, issueNumber) {
+    const comments = [];
+    for (let page = 1;; page++) {
+        const response = await client.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+            ...repository,
+            issue_number: issueNumber,
+            per_page: sticky_comment_PER_PAGE,
+            page,
+        });
+        comments.push(...response.data);
+        if (!hasNextPage(response.headers.link) || response.data.length === 0)
+            return comments;
+    }
+}
+/**
+ * Our report comments: written by `author` and starting with the marker. A comment by
+ * anyone else is never ours, whatever it contains; neither is one that merely quotes the
+ * marker further down.
+ */
+function ours(comments, marker, author) {
+    const login = author.toLowerCase();
+    return comments.filter((c) => c.user?.login.toLowerCase() === login && (c.body ?? '').startsWith(marker)).sort((a, b) => a.id - b.id);
+}
+async function deleteComment(client, repository, id) {
+    try {
+        await client.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repository, comment_id: id });
+        return true;
+    }
+    catch (error) {
+        // Another run removed it first: the outcome is the same.
+        if (httpStatus(error) === 404)
+            return false;
+        throw error;
+    }
+}
+/** Keeps the oldest of our report comments (the lowest id), deletes the others. */
+async function keepOldest(client, options, mine) {
+    const [keeper, ...duplicates] = mine;
+    const deleted = [];
+    for (const duplicate of duplicates) {
+        if (await deleteComment(client, options.repository, duplicate.id))
+            deleted.push(duplicate.id);
+    }
+    if (deleted.length > 0)
+        options.debug?.(`removed duplicate report comments: ${deleted.join(', ')}`);
+    return { keeper, deleted };
+}
+async function updateIfChanged(client, options, comment) {
+    if (comment.body === options.body)
+        return { url: comment.html_url, changed: false };
+    const response = await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        ...options.repository,
+        comment_id: comment.id,
+        body: options.body,
+    });
+    return { url: response.data.html_url, changed: true };
+}
+/**
+ * Creates or updates the one report comment of a pull request for a marker.
+ *
+ * Find: list every comment (paginated) and take ours (by `author`, starting with the
+ * marker). Found: keep the lowest id, update it only when the body differs, delete the
+ * other copies. None: create one, list again, and keep the lowest id among ours. Comment ids
+ * grow with creation time, so every concurrent run agrees on the same survivor: twenty runs
+ * started at once leave exactly one comment. Comments by other users are never touched.
+ *
+ * API calls: one list (plus pages), then one PATCH when the body changed, or one POST and
+ * one more list when there was no comment, plus one DELETE per duplicate.
+ */
+async function upsertStickyComment(client, options) {
+    if (!options.body.startsWith(options.marker))
+        throw new Error('internal error: the report body must start with its marker');
+    const existing = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
+    if (existing.length > 0) {
+        const { keeper, deleted } = await keepOldest(client, options, existing);
+        const { url, changed } = await updateIfChanged(client, options, keeper);
+        return { id: keeper.id, url, action: changed ? 'updated' : 'unchanged', deleted };
+    }
+    const created = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...options.repository,
+        issue_number: options.issueNumber,
+        body: options.body,
+    });
+    const mine = created.data.id;
+    const after = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
+    // Our own comment is in the list unless GitHub's list lags behind; then it is the keeper.
+    const all = after.some((c) => c.id === mine) ? after : [...after, created.data].sort((a, b) => a.id - b.id);
+    const { keeper, deleted } = await keepOldest(client, options, all);
+    if (keeper.id === mine)
+        return { id: mine, url: created.data.html_url, action: 'created', deleted };
+    // A concurrent run created an older copy: it stays, carrying this run's body.
+    const { url } = await updateIfChanged(client, options, keeper);
+    return { id: keeper.id, url, action: 'updated', deleted };
+}
+
+;// CONCATENATED MODULE: ./src/github/identity.ts
+
+/** The login GitHub gives comments made with a workflow's `GITHUB_TOKEN`. */
+const ACTIONS_BOT = 'github-actions[bot]';
+/**
+ * The login that the token acts as, so that only our own comments are ever edited or
+ * deleted. A personal token answers `GET /user`; a workflow's `GITHUB_TOKEN` (and a GitHub
+ * App installation token) gets 403 there, and its comments are by `github-actions[bot]`.
+ * An explicit login (`comment-author`, for App tokens: `<app-slug>[bot]`) wins without a call.
+ */
+async function tokenIdentity(client, override) {
+    if (override)
+        return override;
+    try {
+        const { data } = await client.request('GET /user');
+        return data.login;
+    }
+    catch (error) {
+        if (httpStatus(error) === 403)
+            return ACTIONS_BOT;
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/budget.ts
@@ -57222,14 +58283,14 @@ function renderFull(results, context) {
 
 
 
-function repositoryOf(environment) {
+function command_repositoryOf(environment) {
     const full = environment.context.repository;
     const [owner, repo, ...rest] = (full ?? '').split('/');
     if (!owner || !repo || rest.length > 0)
         throw new ConfigurationError('GITHUB_REPOSITORY (owner/name) is not set: the report needs the repository to post to');
     return { owner, repo };
 }
-async function isDirectory(path) {
+async function command_isDirectory(path) {
     try {
         return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
     }
@@ -57242,12 +58303,12 @@ async function isDirectory(path) {
  * that run. Then the commit is the run's head commit and the pull request is the one the
  * API associates with it, never anything read from the artifacts.
  */
-async function gatherResults(inputs, environment, client) {
+async function command_gatherResults(inputs, environment, client) {
     const dir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
-    const local = inputs.runId === undefined || (await isDirectory(dir)) ? await store_readResults(dir) : [];
+    const local = inputs.runId === undefined || (await command_isDirectory(dir)) ? await store_readResults(dir) : [];
     if (inputs.runId === undefined)
         return { results: local, commit: environment.context.commit, pullRequest: environment.context.pullRequest };
-    const repository = repositoryOf(environment);
+    const repository = command_repositoryOf(environment);
     const runId = inputs.runId;
     const { run, downloaded } = await userFacingApiErrors({ action: `read workflow run ${runId}, its pull request and its artifacts`, permission: 'actions: read' }, async () => ({
         run: await triggeringRun(client(), repository, runId),
@@ -57350,7 +58411,7 @@ function createReportCommand(services) {
                 return client;
             };
             const runId = inputs.runId ?? (await workflowRunId(environment));
-            const sources = await gatherResults({ resultsDir: inputs.resultsDir, runId, downloadPattern: inputs.downloadPattern }, environment, github);
+            const sources = await command_gatherResults({ resultsDir: inputs.resultsDir, runId, downloadPattern: inputs.downloadPattern }, environment, github);
             if (sources.results.length === 0)
                 throw new ConfigurationError(`no result files found${runId ? ` in run ${runId}` : ''}`, { file: inputs.resultsDir });
             const results = mergeResults(sources.results);
@@ -57388,7 +58449,7 @@ function createReportCommand(services) {
                     const client = github();
                     const author = await tokenIdentity(client, inputs.commentAuthor);
                     const posted = await upsertStickyComment(client, {
-                        repository: repositoryOf(environment),
+                        repository: command_repositoryOf(environment),
                         issueNumber: pullRequest,
                         marker: reportMarker(inputs.header),
                         body: comment.markdown,
@@ -57459,8 +58520,11 @@ const mergeCommand = defineCommand({
 
 
 
+
 /** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
 const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
+/** The gate on the command line: GitHub through the API when a token is given. */
+const gateCommand = createGateCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
 /** Every command of the suite: each is a GitHub Action and a `model-gates` CLI command. */
 const commands = [
     contractCommand,
@@ -57468,6 +58532,7 @@ const commands = [
     reportCommand,
     canaryAnalysisCommand,
     mergeCommand,
+    gateCommand,
 ];
 
 ;// CONCATENATED MODULE: ./src/inputs/spec.ts
