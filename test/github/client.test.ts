@@ -169,3 +169,30 @@ describe('where the client points', () => {
     expect(octokit.request.endpoint.DEFAULTS.baseUrl).toBe('https://api.github.com');
   });
 });
+
+describe('twenty clients at once', () => {
+  it('see one consistent store: every comment created once, each deleted exactly once', async () => {
+    server.state.addPullRequest(REPO, { number: 20, head: { sha: fakeSha('twenty') } });
+    const clients = Array.from({ length: 20 }, () => client({ token: 'writer' }));
+    const created = await Promise.all(clients.map((octokit, i) => octokit.rest.issues.createComment({ owner, repo, issue_number: 20, body: `run ${i}` })));
+    const listings = await Promise.all(clients.map((octokit) => octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: 20, per_page: 7 })));
+    const ids = created.map((c) => c.data.id).sort((a, b) => a - b);
+    for (const listing of listings) expect(listing.map((c) => c.id)).toEqual(ids);
+    // Client i removes three of the newer comments, starting at the i-th: each is targeted
+    // about three times, and the races end in 404s, never in a comment deleted twice or
+    // one left behind.
+    const outcomes = await Promise.all(
+      clients.flatMap((octokit, i) =>
+        [0, 1, 2].map((k) =>
+          octokit.rest.issues.deleteComment({ owner, repo, comment_id: ids[1 + ((i + k) % 19)]! }).then(
+            (r) => r.status,
+            (e: { status: number }) => e.status,
+          ),
+        ),
+      ),
+    );
+    expect(outcomes.filter((s) => s === 204)).toHaveLength(19);
+    expect(outcomes.filter((s) => s === 404)).toHaveLength(60 - 19);
+    expect(server.state.issueComments(REPO, 20).map((c) => c.id)).toEqual([ids[0]]);
+  });
+});
