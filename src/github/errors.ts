@@ -35,6 +35,20 @@ function responseMessage(error: RequestError): string {
   return '';
 }
 
+/** The details of a 422 "Validation Failed" (`errors[].message`, or `field code`). */
+function validationDetails(error: RequestError): string[] {
+  const data = error.response?.data as { errors?: unknown } | undefined;
+  if (!data || typeof data !== 'object' || !Array.isArray(data.errors)) return [];
+  return data.errors
+    .map((entry: unknown) => {
+      if (typeof entry === 'string') return entry;
+      const item = entry as { message?: unknown; field?: unknown; code?: unknown };
+      if (typeof item.message === 'string') return item.message;
+      return [item.field, item.code].filter((part) => typeof part === 'string').join(' ');
+    })
+    .filter((text: string) => text !== '');
+}
+
 function isRequestError(error: unknown): error is RequestError {
   if (!(error instanceof Error) || error.name !== 'HttpError') return false;
   const candidate = error as Partial<RequestError>;
@@ -81,7 +95,8 @@ export function describeApiError(error: unknown, context: ApiErrorContext): GitH
   } else if (status >= 500) {
     text = `GitHub answered ${status} to ${where}, also after retries; GitHub may be unavailable (https://www.githubstatus.com), re-run later`;
   } else {
-    text = `GitHub answered ${status}${message ? ` "${message}"` : ''} to ${where}`;
+    const details = status === 422 ? validationDetails(error) : [];
+    text = `GitHub answered ${status}${message ? ` "${message}"` : ''} to ${where}${details.length > 0 ? `: ${details.join('; ')}` : ''}`;
   }
   return new GitHubApiError(`Could not ${context.action}: ${text}.`, { status, cause: error });
 }

@@ -139,6 +139,15 @@ describe('errors a user can act on', () => {
     );
   });
 
+  it('gives the reasons of a 422', async () => {
+    const error = await withApiError({ action: 'post the report on #3' }, () =>
+      client({ token: 'writer' }).rest.issues.createComment({ owner, repo, issue_number: 3, body: 'x'.repeat(65_537) }),
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `Could not post the report on #3: GitHub answered 422 "Validation Failed" to POST /repos/${REPO}/issues/3/comments: body is too long (maximum is 65536 characters).`,
+    );
+  });
+
   it('wraps an error that is not an HTTP answer, keeping it as the cause', () => {
     const cause = new TypeError('fetch failed');
     const error = describeApiError(cause, { action: 'read pull request #3' });

@@ -122,11 +122,19 @@ describe('validation against the OpenAPI description', () => {
     const notJson = await call('POST', `/repos/${REPO}/issues/1/comments`, { body: '{"body": ' });
     expect(notJson.status).toBe(400);
     expect(server.violations.splice(0).map((v) => v.problems)).toEqual([
-      ["body must have required property 'body'"],
+      ["body must have required property 'body'", "body has unknown property 'text'"],
       ['body/body must be string'],
       ['body is not JSON'],
     ]);
     expect(server.state.issueComments(REPO, 1)).toHaveLength(250);
+  });
+
+  it('records an undocumented body property, which GitHub would silently ignore', async () => {
+    server.state.setRef(REPO, 'main', fakeSha('main'));
+    const answer = await call('POST', `/repos/${REPO}/deployments`, { body: { ref: 'main', enviroment: 'staging' } });
+    expect(answer.status).toBe(500);
+    expect(server.violations.splice(0)[0]?.problems).toEqual(["body has unknown property 'enviroment'"]);
+    expect(server.state.deployments).toEqual([]);
   });
 
   it('records a response that breaks the description, seeded on purpose', async () => {

@@ -182,8 +182,8 @@ function describeErrors(errors: ErrorObject[] | null | undefined, what: string):
 
 /**
  * Problems of a request against the operation's description: path parameters, query
- * parameters (unknown ones included: the suite must send only what GitHub documents) and
- * the JSON body. Returns parameters coerced to their declared types.
+ * parameters and the JSON body, where unknown query parameters and unknown top-level body
+ * properties count too (GitHub ignores them; the suite must send only what it documents). Returns parameters coerced to their declared types.
  */
 export function checkRequest(
   operation: Operation,
@@ -208,6 +208,14 @@ export function checkRequest(
     const pointer = ['paths', operation.template, operation.method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema'];
     const validate = bodyValidator(`${operation.id} request`, pointer);
     if (!validate(body)) problems.push(...describeErrors(validate.errors, 'body'));
+    // GitHub ignores body fields it does not know; for the suite that is a typo
+    // (`enviroment`) that would silently change behaviour, so it counts as a violation.
+    const declared = (requestBody.content['application/json'].schema as { properties?: Record<string, unknown> }).properties;
+    if (declared && body !== null && typeof body === 'object' && !Array.isArray(body)) {
+      for (const key of Object.keys(body)) {
+        if (!(key in declared)) problems.push(`body has unknown property '${key}'`);
+      }
+    }
   }
   return { problems, query: queryCopy };
 }
