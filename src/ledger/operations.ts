@@ -164,15 +164,14 @@ async function alreadyRolledBack(ledger: Ledger, history: readonly LedgerEntry[]
 }
 
 /** The current deployment and the one before it, from a history given newest first. */
-export function statusOf(history: readonly LedgerEntry[]): LedgerOutcome {
+export function statusOf(history: readonly LedgerEntry[], model: string, environment: string): LedgerOutcome {
   const current = currentOf(history);
   const previous = current ? history.find((e) => e.id < current.id && isDeployedFull(e) && e.version !== current.version) : undefined;
-  const model = history[0]?.model;
   return {
     entry: current,
     currentVersion: current?.version ?? null,
     previousVersion: previous?.version ?? null,
-    message: current ? `${current.model} in ${current.environment}: ${current.version} since ${current.time} (#${current.id}).` : `${model ?? 'The model'} has no successful full deployment yet.`,
+    message: current ? `${current.model} in ${current.environment}: ${current.version} since ${current.time} (#${current.id}).` : `${model} has no successful full deployment in ${environment} yet.`,
     unchanged: true,
   };
 }

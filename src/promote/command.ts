@@ -11,19 +11,17 @@ import { LEDGER_RECORD_SCHEMA, LedgerConflictError, stagePercent, type GateEvide
 import { readResults } from '../results/store.js';
 import type { Result } from '../results/types.js';
 
-const ledgerInputs = {
-  model: { kind: 'string', required: true, description: 'Model name, as in its contract (`name`).' },
-  environment: { kind: 'string', default: 'production', description: 'Deployment environment the ledger keeps the history of.' },
-  ledger: {
-    kind: 'string',
-    description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
-  },
-  'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' },
-  config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+const modelInput = { kind: 'string', required: true, description: 'Model name, as in its contract (`name`).' } as const;
+const environmentInput = { kind: 'string', default: 'production', description: 'Deployment environment the ledger keeps the history of.' } as const;
+const ledgerInput = {
+  kind: 'string',
+  description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
 } as const;
+const tokenInput = { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' } as const;
+const configInput = { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' } as const;
 
 const outputs = {
-  'deployment-id': 'Id of the record written (promote, rollback) or of the current deployment (status): a GitHub deployment id, or the line id in the file ledger.',
+  'deployment-id': 'Id of the record written (promote, rollback) or of the current deployment (status): a GitHub deployment id, or the record id in the file ledger.',
   'model-uri': "The artifact URI of the recorded version, for the traffic-shifting step.",
   'traffic-percent': 'Share of traffic the recorded stage gets: the canary percent, or 100 for full and rollback.',
   'current-version': 'The current production version (latest successful full deployment) after the operation.',
@@ -48,7 +46,7 @@ function outputsOf(outcome: LedgerOutcome): Record<string, string> {
 
 async function status(ledger: Ledger, model: string, environment: string, env: Environment) {
   const history = await ledger.history(model, environment, 50);
-  const outcome = statusOf(history);
+  const outcome = statusOf(history, model, environment);
   env.log.info(outcome.message);
   for (const line of historyLines(history)) env.log.info(line);
   return { outputs: outputsOf(outcome), summary: renderHistory(`${model} in ${environment} (${ledger.label})`, history, outcome.message) };
@@ -126,9 +124,11 @@ export const promoteCommand = defineCommand({
   description: 'Record a promotion stage, a rollback or the deployment history of a model in the ledger',
   inputs: {
     operation: { kind: 'enum', values: ['promote', 'rollback', 'status'], default: 'promote', description: 'promote records a stage; rollback returns to the last good full deployment; status prints the history.' },
-    ...ledgerInputs,
+    model: modelInput,
     version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
+    environment: environmentInput,
     stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
+    ledger: ledgerInput,
     'expected-current': {
       kind: 'string',
       description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
@@ -137,6 +137,8 @@ export const promoteCommand = defineCommand({
     contract: { kind: 'string', description: "Path of the model's contract: its artifact URI and digest go into the record, and production: ledger reads it back at this commit." },
     'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
     reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger.' },
+    'github-token': tokenInput,
+    config: configInput,
   },
   outputs,
   async run(inputs, environment) {
@@ -216,7 +218,7 @@ export const promoteCommand = defineCommand({
 export const historyCommand = defineCommand({
   name: 'history',
   description: 'Print the deployment history of a model from the ledger, newest first (promote --operation status)',
-  inputs: ledgerInputs,
+  inputs: { model: modelInput, environment: environmentInput, ledger: ledgerInput, 'github-token': tokenInput, config: configInput },
   outputs,
   async run(inputs, environment) {
     await loadConfig(inputs.config, environment.context.workspace);
