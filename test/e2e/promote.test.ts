@@ -24,6 +24,8 @@ let repositories = 0;
 /** One ledger backend under test: how runs reach it, and its records as the backend stores them. */
 interface Backend {
   name: 'github' | 'file';
+  /** The GitHub repository (github backend). */
+  repository?: string;
   workspace: string;
   env: Record<string, string>;
   inputs: Record<string, string>;
@@ -37,6 +39,7 @@ async function githubBackend(): Promise<Backend> {
   const workspace = await mkdtemp(join(tmpdir(), 'mg-promote-'));
   return {
     name: 'github',
+    repository,
     workspace,
     env: { ...server.env(), GITHUB_REPOSITORY: repository, GITHUB_ACTOR: 'alice' },
     inputs: { 'github-token': TOKEN },
@@ -124,7 +127,7 @@ function ok(run: ActionRun): ActionRun {
   return run;
 }
 
-describe.each([
+describe.concurrent.each([
   ['github', githubBackend],
   ['file', fileBackend],
 ] as const)('promote bundle under Node 24, %s ledger', (_name, makeBackend) => {
@@ -248,7 +251,7 @@ describe.each([
     if (backend.name === 'github') {
       // Both runs pass the early check before either deployment exists, so the decision is
       // made by the re-read after creating: the protocol's hard case.
-      server.injectFault({ operation: 'repos/create-deployment', kind: 'delay', ms: 400, times: 2 });
+      server.injectFault({ method: 'POST', path: `/repos/${backend.repository}/deployments`, kind: 'delay', ms: 400, times: 2 });
     }
     const runs = await Promise.all([promote(backend, { version: '2.0.0', productionVersion: '1.0.0' }), promote(backend, { version: '3.0.0', productionVersion: '1.0.0' })]);
     const winners = runs.filter((r) => r.exitCode === 0);
@@ -275,6 +278,23 @@ describe('promote bundle, inputs', () => {
     const ledger = await promote(backend, { version: '1.0.0', productionVersion: null, extra: { ledger: 'postgres' } });
     expect(ledger.exitCode).toBe(1);
     expect(ledger.annotations[0]?.message).toContain("'postgres' is not a ledger; use github or file:<path>");
+  });
+
+  it('records the artifact and contract of the contract input, and refuses a contract of another version', async () => {
+    const backend = await fileBackend();
+    await mkdir(join(backend.workspace, 'models'), { recursive: true });
+    await writeFile(join(backend.workspace, 'models', 'contract.yml'), await readFile(join(repoRoot, 'examples', 'models', 'search-embedder', 'contract.yml')));
+    const wrong = await promote(backend, { version: '2.0.1', productionVersion: null, extra: { contract: 'models/contract.yml', 'artifact-uri': '' } });
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.annotations[0]).toMatchObject({ file: 'models/contract.yml', message: 'the contract is search-embedder 2.0.0, but the inputs promote search-embedder 2.0.1' });
+    const run = ok(await promote(backend, { version: '2.0.0', productionVersion: null, extra: { contract: 'models/contract.yml', 'artifact-uri': '' } }));
+    expect(run.outputs['model-uri']).toBe('s3://acme-models/search-embedder/2.0.0/model.safetensors');
+    const [line] = (await readFile(join(backend.workspace, 'ledger', 'ledger.jsonl'), 'utf8')).split('\n');
+    expect(JSON.parse(line as string).record).toMatchObject({
+      artifact: { uri: 's3://acme-models/search-embedder/2.0.0/model.safetensors', digest: 'sha256:9a8b7c6d5e4f30211f2e3d4c5b6a79880f1e2d3c4b5a69788796a5b4c3d2e1f0' },
+      contract: { path: 'models/contract.yml', commit: fakeSha('2.0.0') },
+      gate: { decision: 'pass', resultId: 'gate', approvals: ['carol'], commit: fakeSha('2.0.0') },
+    });
   });
 
   it('names the missing permission when the token cannot write deployments', async () => {
