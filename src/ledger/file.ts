@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { mkdir, open, readFile, rename, rm, link } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isNodeError } from '../io/errors.js';
 import { silentLogger, type Logger } from '../io/log.js';
@@ -22,6 +22,9 @@ import {
 type FileLine =
   | { type: 'record'; id: number; record: LedgerRecord }
   | { type: 'status'; id: number; status: LedgerStatus; description: string; time: string };
+
+/** An empty lock file older than this was left by a writer that died before writing its pid. */
+const EMPTY_LOCK_STALE_MS = 10_000;
 
 const STATUSES: readonly LedgerStatus[] = ['in_progress', 'success', 'failure', 'inactive'];
 
@@ -230,8 +233,13 @@ export class FileLedger implements Ledger {
     }
     const [pidText, host] = text.split(' ');
     const pid = Number(pidText);
-    // An empty lock file is one whose writer is between create and write: not stale.
-    if (!Number.isInteger(pid) || pid <= 0 || host !== hostname() || isAlive(pid)) return false;
+    if (text === '') {
+      // Its writer is between creating and filling it, or died right there: stale only when old.
+      const age = Date.now() - (await stat(lockPath).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age < EMPTY_LOCK_STALE_MS) return false;
+    } else if (!Number.isInteger(pid) || pid <= 0 || host !== hostname() || isAlive(pid)) {
+      return false;
+    }
     const aside = `${lockPath}.stale.${process.pid}`;
     try {
       await rename(lockPath, aside);
@@ -247,7 +255,7 @@ export class FileLedger implements Ledger {
       return false;
     }
     await rm(aside, { force: true });
-    this.log.warning(`${this.path}: removed a stale lock left by process ${pid}, which is no longer running`);
+    this.log.warning(`${this.path}: removed a stale lock left by ${text === '' ? 'a writer that died while taking it' : `process ${pid}, which is no longer running`}`);
     return true;
   }
 }

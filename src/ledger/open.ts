@@ -1,7 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Environment } from '../command.js';
-import { createGitHubClient } from '../github/client.js';
-import { GitHubDeploymentsLedger } from '../github/deployments-ledger.js';
 import { ConfigurationError } from '../io/errors.js';
 import { FileLedger } from './file.js';
 import type { Ledger } from './types.js';
@@ -32,6 +30,10 @@ export async function openLedger(spec: string, options: OpenLedgerOptions): Prom
   if (!options.token) throw new ConfigurationError("input 'github-token' is required for ledger: github (the default is ${{ github.token }})");
   environment.setSecret(options.token);
   const [owner, repo] = repository.split('/') as [string, string];
+  // Loaded on demand: the file ledger and the CLI never pay for Octokit's start-up. The
+  // bundler keeps "eager" imports in the one bundle file and runs them only when reached.
+  const { createGitHubClient } = await import(/* webpackMode: "eager" */ '../github/client.js');
+  const { GitHubDeploymentsLedger } = await import(/* webpackMode: "eager" */ '../github/deployments-ledger.js');
   const octokit = createGitHubClient({ token: options.token, log: environment.log });
   return new GitHubDeploymentsLedger(octokit, { owner, repo, log: environment.log, logUrl: environment.context.runUrl });
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +67,13 @@ describe('FileLedger', () => {
     await writeFile(`${path}.lock`, `${process.pid} ${hostname()} now\n`);
     const ledger = new FileLedger(path, { lockTimeoutMs: 100 });
     await expect(ledger.claim(writerRecord(1, 4), null)).rejects.toThrow(/is held by another writer for over 100 ms/);
+    // An empty lock is a writer between creating and filling it: waited for while recent,
+    // stale once old (its writer died before writing its pid).
+    await writeFile(`${path}.lock`, '');
+    await expect(ledger.claim(writerRecord(1, 4), null)).rejects.toThrow(/is held by another writer/);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${path}.lock`, old, old);
+    expect((await ledger.claim(writerRecord(1, 4), null)).id).toBe(1);
   });
 
   it('rejects a complete line that is not a ledger line, naming the line', async () => {
