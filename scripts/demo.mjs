@@ -10,6 +10,7 @@ const examples = join(root, 'examples');
 const out = join(root, 'demo-output');
 const results = join(out, 'results');
 const summary = join(out, 'summary.md');
+const report = join(out, 'report.md');
 const ledger = `file:${join(out, 'ledger.jsonl')}`;
 const gateFile = join(results, 'gate.json');
 /** Whether an earlier step left a passing gate result: only then can the demo promote. */
@@ -27,6 +28,24 @@ const steps = [
       '--production', 'production/search-embedder/contract.yml',
       '--results-dir', results,
     ],
+    expect: 0,
+  },
+  {
+    title: 'embedding-regression: the candidate improves overall, but its French segment regresses (expected to fail)',
+    args: [
+      'embedding-regression',
+      '--suite', 'suites/search/suite.yml',
+      '--production', 'file:suites/search/embeddings/production.jsonl',
+      '--candidate', 'file:suites/search/embeddings/candidate.jsonl',
+      '--contract', 'models/search-embedder/contract.yml',
+      '--results-dir', results,
+    ],
+    expect: 1,
+  },
+  {
+    // The report exits 0 whatever the verdict once the report is written: failing is the gate's job.
+    title: 'the comment Markdown a pull request would get, written to disk',
+    args: ['report', '--results-dir', results, '--mode', 'none', '--output', report],
     expect: 0,
   },
   {
@@ -57,7 +76,9 @@ for (const step of steps) {
   if (run.status !== step.expect) {
     console.error(`✖ expected exit ${step.expect}, got ${run.status}`);
     failed = true;
+  } else if (step.expect !== 0) {
+    console.log(`✔ exited ${run.status} as expected`);
   }
 }
-console.log(`\nResults: ${relative(root, results)}/\nSummary: ${relative(root, summary)}`);
+console.log(`\nResults: ${relative(root, results)}/\nSummary: ${relative(root, summary)}\nReport:  ${relative(root, report)}`);
 process.exitCode = failed ? 1 : 0;

@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const DEFAULT_VERSION = '23.0.2';
 
@@ -204,7 +204,8 @@ function slimComponent(kind, component, counters) {
   }
 }
 
-function extract(description, source) {
+/** The subset of `description` for OPERATIONS, and how many `nullable`s were rewritten. */
+export function extract(description, source) {
   const counters = { typed: 0, untyped: 0 };
   const paths = {};
   const missing = [];
@@ -255,15 +256,19 @@ function extract(description, source) {
   };
 }
 
-const options = parseArguments(process.argv.slice(2));
-const { description, source } = loadDescription(options);
-const { subset, counters } = extract(description, source);
-const text = `${JSON.stringify(subset, null, 1)}\n`;
-writeFileSync(outputPath, text);
-const componentCounts = Object.entries(subset.components)
-  .map(([kind, entries]) => `${Object.keys(entries).length} ${kind}`)
-  .join(', ');
-process.stderr.write(
-  `wrote ${outputPath.slice(root.length + 1)}: ${OPERATIONS.length} operations, ${componentCounts}; ` +
-    `nullable rewritten: ${counters.typed} typed, ${counters.untyped} without a type; ${(text.length / 1024).toFixed(0)} KiB\n`,
-);
+function main() {
+  const options = parseArguments(process.argv.slice(2));
+  const { description, source } = loadDescription(options);
+  const { subset, counters } = extract(description, source);
+  const text = `${JSON.stringify(subset, null, 1)}\n`;
+  writeFileSync(outputPath, text);
+  const componentCounts = Object.entries(subset.components)
+    .map(([kind, entries]) => `${Object.keys(entries).length} ${kind}`)
+    .join(', ');
+  process.stderr.write(
+    `wrote ${outputPath.slice(root.length + 1)}: ${OPERATIONS.length} operations, ${componentCounts}; ` +
+      `nullable rewritten: ${counters.typed} typed, ${counters.untyped} without a type; ${(text.length / 1024).toFixed(0)} KiB\n`,
+  );
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -51,6 +51,8 @@ export function parseFlags(command: Command, argv: readonly string[]): Map<strin
     else {
       const next = argv[i + 1];
       if (next === undefined) throw new ConfigurationError(`--${name} needs a value`);
+      // Never swallow the next flag as a value: `--contract --production x` is a mistake.
+      if (next.startsWith('--')) throw new ConfigurationError(`--${name} needs a value (write --${name}=${next} for a value that starts with --)`);
       value = next;
       i++;
     }
@@ -91,9 +93,14 @@ function commandHelp(command: Command): string {
 /** Runs the CLI and returns the exit code: 0 success, 1 any failure. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  if (name === undefined) {
+    // No command is a usage error: the usage goes to stderr, as errors do.
+    stderr(usage());
+    return 1;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${usage()}\n`);
-    return name === undefined ? 1 : 0;
+    return 0;
   }
   if (name === '--version' || name === 'version') {
     process.stdout.write(`${TOOL_VERSION}\n`);

@@ -1,9 +1,25 @@
+import { canaryAnalysisCommand } from './canary/command.js';
 import type { Command } from './command.js';
 import { contractCommand } from './contract/command.js';
+import { createGitHubClient } from './github/client.js';
 import { historyCommand, promoteCommand } from './promote/command.js';
+import { embeddingRegressionCommand } from './regression/command.js';
+import { createReportCommand } from './report/command.js';
+import { mergeCommand } from './results/merge-command.js';
+
+/** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
+const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
 
 /**
  * Every command of the suite: each is a `model-gates` CLI command, and a GitHub Action when
  * `src/actions/<name>.ts` exists (`history` is CLI only: `promote --operation status`).
  */
-export const commands: readonly Command[] = [contractCommand as Command, promoteCommand as Command, historyCommand as Command];
+export const commands: readonly Command[] = [
+  contractCommand as Command,
+  embeddingRegressionCommand as Command,
+  reportCommand as Command,
+  canaryAnalysisCommand as Command,
+  mergeCommand as Command,
+  promoteCommand as Command,
+  historyCommand as Command,
+];

@@ -6140,7 +6140,7 @@ function escapeJsonPtr(str) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9847);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(372);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -6149,7 +6149,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9847:
+/***/ 372:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -6176,7 +6176,7 @@ var ajv = __nccwpck_require__(2463);
 var dist = __nccwpck_require__(2815);
 var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
 ;// CONCATENATED MODULE: ./schemas/config.schema.json
-const config_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}}}}');
+const config_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\\"{{group}}\\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"tolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median.","type":"number","minimum":0,"default":0.05},"absoluteTolerance":{"description":"Tolerated shift in the metric\'s own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey\'s fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"defaults":{"description":"Settings shared by both roles; a role\'s own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model\'s source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model\'s source.","$ref":"#/definitions/embeddingSource"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint\'s API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}}}}');
 ;// CONCATENATED MODULE: ./schemas/contract.schema.json
 const contract_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\\\d*)\\\\.(0|[1-9]\\\\d*)\\\\.(0|[1-9]\\\\d*)(-[0-9A-Za-z.-]+)?(\\\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}}');
 ;// CONCATENATED MODULE: ./schemas/result.schema.json
@@ -6547,6 +6547,8 @@ async function readResult(path) {
     catch (error) {
         if (isNodeError(error, 'ENOENT'))
             throw new ConfigurationError('result file not found', { file: path });
+        if (isNodeError(error, 'EISDIR'))
+            throw new ConfigurationError('result file is a directory, expected a file', { file: path });
         throw error;
     }
     let data;
@@ -6574,6 +6576,8 @@ async function readResults(dir) {
     catch (error) {
         if (isNodeError(error, 'ENOENT'))
             throw new ConfigurationError('results directory not found', { file: dir });
+        if (isNodeError(error, 'ENOTDIR'))
+            throw new ConfigurationError('results directory is a file, expected a directory', { file: dir });
         throw error;
     }
     const results = [];
@@ -6594,71 +6598,919 @@ async function readResults(dir) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./src/contract/check.ts
-
-
-
-
-
-
-async function loadContract(file, text) {
-    let source;
-    try {
-        source = parseYaml(text, file);
-    }
-    catch (error) {
-        if (error instanceof errors_ConfigurationError) {
-            return { file, text, findings: error.problems.map((p) => ({ rule: 'yaml', severity: 'error', message: p.message, ...(p.location ? { location: p.location } : {}) })) };
+;// CONCATENATED MODULE: ./src/stats/normal.ts
+/**
+ * The standard normal distribution, to double precision, with no dependency. Used by the
+ * normal approximation of rank tests and by their confidence intervals.
+ */
+const SQRT_PI = Math.sqrt(Math.PI);
+/**
+ * Complementary error function erfc(x) = 1 − erf(x), relative error below 1e-13 over the
+ * whole real line. For |x| < 2.5 it sums the everywhere-positive series
+ * erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)); beyond, it evaluates the
+ * continued fraction of erfc, which converges fast there. erfc(−x) = 2 − erfc(x).
+ */
+function erfc(x) {
+    if (Number.isNaN(x))
+        return Number.NaN;
+    if (x < 0)
+        return 2 - erfc(-x);
+    if (x < 2.5) {
+        const x2 = x * x;
+        let term = x;
+        let sum = x;
+        for (let n = 1; n < 200; n++) {
+            term *= (2 * x2) / (2 * n + 1);
+            sum += term;
+            if (term < sum * 1e-17)
+                break;
         }
-        throw error;
+        return 1 - ((2 / SQRT_PI) * Math.exp(-x2) * sum);
     }
-    const problems = schema_schemaProblems('contract', source.data, source);
-    if (problems.length > 0) {
-        return { file, text, findings: problems.map((p) => ({ rule: 'schema', severity: 'error', message: p.message, ...(p.location ? { location: p.location } : {}) })) };
+    if (x > 27)
+        return 0;
+    // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …))))), evaluated
+    // by the modified Lentz method.
+    const tiny = 1e-300;
+    let f = x;
+    let c = x;
+    let d = 0;
+    for (let k = 1; k < 500; k++) {
+        const a = k / 2;
+        d = x + a * d;
+        d = d === 0 ? 1 / tiny : 1 / d;
+        c = x + a / c;
+        if (c === 0)
+            c = tiny;
+        const delta = c * d;
+        f *= delta;
+        if (Math.abs(delta - 1) < 1e-16)
+            break;
     }
-    return { file, text, contract: source.data, findings: [] };
+    return Math.exp(-x * x) / SQRT_PI / f;
 }
-async function readText(file, what) {
+/** P(Z > z) for a standard normal Z: the upper tail, accurate far into it (no 1 − cdf loss). */
+function normalSurvival(z) {
+    return 0.5 * erfc(z / Math.SQRT2);
+}
+/** P(Z ≤ z) for a standard normal Z. */
+function normalCdf(z) {
+    return 0.5 * erfc(-z / Math.SQRT2);
+}
+/**
+ * The standard normal quantile: z with P(Z ≤ z) = p, for 0 < p < 1 (±Infinity at 0 and 1,
+ * NaN outside). A rational first guess refined by Newton steps on normalCdf, so it is as
+ * accurate as normalCdf itself (about 1e-13 relative).
+ */
+function normalQuantile(p) {
+    if (!(p >= 0 && p <= 1))
+        return Number.NaN;
+    if (p === 0)
+        return Number.NEGATIVE_INFINITY;
+    if (p === 1)
+        return Number.POSITIVE_INFINITY;
+    if (p > 0.5)
+        return -normalQuantile(1 - p);
+    // Lower half: start from the tail approximation z ≈ −(t − (2.30753 + 0.27061 t)/(1 + 0.99229 t + 0.04481 t²)),
+    // t = √(−2 ln p) (Abramowitz & Stegun 26.2.22, error < 3e-3), then polish.
+    const t = Math.sqrt(-2 * Math.log(p));
+    let z = -(t - (2.30753 + 0.27061 * t) / (1 + 0.99229 * t + 0.04481 * t * t));
+    for (let i = 0; i < 50; i++) {
+        const density = Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+        const step = (normalCdf(z) - p) / density;
+        z -= step;
+        if (Math.abs(step) < 1e-14 * Math.max(1, Math.abs(z)))
+            break;
+    }
+    return z;
+}
+
+;// CONCATENATED MODULE: ./src/stats/hodges-lehmann.ts
+
+/** Largest n₁·n₂ the pairwise differences are materialised for (8 bytes each: 400 MB). */
+const MAX_PAIRS = 50_000_000;
+/**
+ * Hodges-Lehmann estimate of the shift of y relative to x (positive: y is larger), with a
+ * confidence interval at `level` (default 0.95; 0 < level < 1).
+ *
+ * The interval uses k = ⌊n₁n₂/2 − z₍₁₊level₎/₂ · √(n₁n₂(n₁+n₂+1)/12)⌋ (no tie correction),
+ * and is [D₍ₖ₎, D₍n₁n₂+1−ₖ₎] over the sorted differences D (1-based).
+ *
+ * Memory: 8·n₁·n₂ bytes.
+ * @throws RangeError when a sample is empty, holds a non-finite value, or n₁·n₂ > MAX_PAIRS.
+ */
+function hodgesLehmannShift(x, y, level = 0.95) {
+    const n1 = x.length;
+    const n2 = y.length;
+    if (n1 === 0 || n2 === 0)
+        throw new RangeError('hodgesLehmannShift: both samples need at least one value');
+    if (n1 * n2 > MAX_PAIRS)
+        throw new RangeError(`hodgesLehmannShift: ${n1}×${n2} pairs exceed the limit of ${MAX_PAIRS}`);
+    if (!(level > 0 && level < 1))
+        throw new RangeError(`hodgesLehmannShift: level ${level} is not in (0, 1)`);
+    const differences = new Float64Array(n1 * n2);
+    let k = 0;
+    for (let i = 0; i < n1; i++) {
+        const xi = x[i];
+        if (!Number.isFinite(xi))
+            throw new RangeError(`hodgesLehmannShift: x[${i}] is not finite`);
+        for (let j = 0; j < n2; j++)
+            differences[k++] = y[j] - xi;
+    }
+    for (let j = 0; j < n2; j++)
+        if (!Number.isFinite(y[j]))
+            throw new RangeError(`hodgesLehmannShift: y[${j}] is not finite`);
+    const count = differences.length;
+    const middle = count >> 1;
+    const shift = count % 2 === 1 ? selectKth(differences, middle) : (selectKth(differences, middle - 1) + selectKth(differences, middle)) / 2;
+    const z = normalQuantile((1 + level) / 2);
+    const rank = Math.floor(count / 2 - z * Math.sqrt((count * (n1 + n2 + 1)) / 12));
+    const interval = rank >= 1 ? { low: selectKth(differences, rank - 1), high: selectKth(differences, count - rank), level } : null;
+    return { shift, interval };
+}
+/**
+ * The k-th smallest value (0-based) of `values`, which is reordered in place (Hoare's
+ * selection with a median-of-three pivot): expected O(n) time, no allocation.
+ * @throws RangeError when k is outside [0, n).
+ */
+function selectKth(values, k) {
+    if (!(k >= 0 && k < values.length))
+        throw new RangeError(`selectKth: k = ${k} is outside [0, ${values.length})`);
+    let left = 0;
+    let right = values.length - 1;
+    while (left < right) {
+        const mid = (left + right) >> 1;
+        const a = values[left];
+        const b = values[mid];
+        const c = values[right];
+        const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+        let i = left;
+        let j = right;
+        while (i <= j) {
+            while (values[i] < pivot)
+                i++;
+            while (values[j] > pivot)
+                j--;
+            if (i <= j) {
+                const t = values[i];
+                values[i] = values[j];
+                values[j] = t;
+                i++;
+                j--;
+            }
+        }
+        if (k <= j)
+            right = j;
+        else if (k >= i)
+            left = i;
+        else
+            return values[k];
+    }
+    return values[k];
+}
+
+;// CONCATENATED MODULE: ./src/stats/mann-whitney.ts
+
+/** Largest smaller sample for which `auto` computes the exact distribution. */
+const EXACT_MAX_SMALLER = 20;
+/** Largest larger sample for which `auto` computes the exact distribution. */
+const EXACT_MAX_LARGER = 50;
+function rankFirstSample(x, y) {
+    const n1 = x.length;
+    const n = n1 + y.length;
+    const values = new Float64Array(n);
+    for (let i = 0; i < n1; i++)
+        values[i] = x[i];
+    for (let j = 0; j < y.length; j++)
+        values[n1 + j] = y[j];
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++)
+        order[i] = i;
+    order.sort((a, b) => values[a] - values[b]);
+    let rankSum = 0;
+    let tieSum = 0;
+    for (let start = 0; start < n;) {
+        let end = start + 1;
+        while (end < n && values[order[end]] === values[order[start]])
+            end++;
+        const t = end - start;
+        const midRank = (start + 1 + end) / 2;
+        for (let k = start; k < end; k++)
+            if (order[k] < n1)
+                rankSum += midRank;
+        if (t > 1)
+            tieSum += t * t * t - t;
+        start = end;
+    }
+    return { rankSum, tieSum };
+}
+/**
+ * Exact null distribution of U for samples of sizes m and n without ties: entry u is
+ * P(U = u), u = 0 … mn. Built by the recurrence on the largest pooled value (it belongs
+ * to the first sample with probability i/(i+j) and then beats all j values of the second):
+ * Pᵢ,ⱼ(u) = i/(i+j)·Pᵢ₋₁,ⱼ(u − j) + j/(i+j)·Pᵢ,ⱼ₋₁(u). Probabilities, not counts, so
+ * nothing overflows. Time O(m·n·mn), memory O(n·mn).
+ */
+function exactUDistribution(m, n) {
+    // previous[j] holds P_{i-1,j}; current[j] holds P_{i,j}.
+    let previous = [];
+    for (let j = 0; j <= n; j++)
+        previous.push(Float64Array.of(1));
+    for (let i = 1; i <= m; i++) {
+        const current = [Float64Array.of(1)];
+        for (let j = 1; j <= n; j++) {
+            const dist = new Float64Array(i * j + 1);
+            const fromFirst = previous[j]; // P_{i-1,j}, length (i-1)j+1
+            const fromSecond = current[j - 1]; // P_{i,j-1}, length i(j-1)+1
+            const a = i / (i + j);
+            const b = j / (i + j);
+            for (let u = 0; u < fromFirst.length; u++)
+                dist[u + j] = a * fromFirst[u];
+            for (let u = 0; u < fromSecond.length; u++)
+                dist[u] = dist[u] + b * fromSecond[u];
+            current.push(dist);
+        }
+        previous = current;
+    }
+    return previous[n];
+}
+/**
+ * Two-sample Mann-Whitney U test (Wilcoxon rank-sum) of x against y.
+ *
+ * `greater` asks whether x tends to be larger than y. U counts pairs with xᵢ > yⱼ (ties ½),
+ * so it matches `scipy.stats.mannwhitneyu(x, y)`'s statistic.
+ *
+ * - exact: the null distribution of U (no tie correction, so `auto` only picks it without
+ *   ties); two-sided p = 2·min(P(U ≥ u), P(U ≤ u)), capped at 1.
+ * - normal: mean n₁n₂/2, variance n₁n₂/12 · ((n+1) − Σ(t³−t)/(n(n−1))) (tie correction),
+ *   continuity correction ½ towards the mean. With every value tied the variance is 0 and
+ *   the p-value is 1.
+ *
+ * Non-finite values are a RangeError: drop NaN before calling.
+ * @throws RangeError when a sample is empty or holds a non-finite value.
+ */
+function mannWhitneyU(x, y, options = {}) {
+    const n1 = x.length;
+    const n2 = y.length;
+    if (n1 === 0 || n2 === 0)
+        throw new RangeError('mannWhitneyU: both samples need at least one value');
+    for (let i = 0; i < n1; i++)
+        if (!Number.isFinite(x[i]))
+            throw new RangeError(`mannWhitneyU: x[${i}] is not finite`);
+    for (let j = 0; j < n2; j++)
+        if (!Number.isFinite(y[j]))
+            throw new RangeError(`mannWhitneyU: y[${j}] is not finite`);
+    const alternative = options.alternative ?? 'two-sided';
+    const { rankSum, tieSum } = rankFirstSample(x, y);
+    const u = rankSum - (n1 * (n1 + 1)) / 2;
+    const uOther = n1 * n2 - u;
+    const method = options.method === 'exact' || options.method === 'normal'
+        ? options.method
+        : tieSum === 0 && Math.min(n1, n2) <= EXACT_MAX_SMALLER && Math.max(n1, n2) <= EXACT_MAX_LARGER
+            ? 'exact'
+            : 'normal';
+    const base = { u, uOther, n1, n2, method, tieSum };
+    if (method === 'exact') {
+        const dist = exactUDistribution(n1, n2);
+        // U is an integer without ties; with ties (forced exact) round towards the tail.
+        const upper = tailFrom(dist, Math.ceil(u)); // P(U ≥ u)
+        const lower = tailTo(dist, Math.floor(u)); // P(U ≤ u)
+        const pValue = alternative === 'greater' ? upper : alternative === 'less' ? lower : Math.min(1, 2 * Math.min(upper, lower));
+        return { ...base, pValue, pGreater: upper, pLess: lower, z: null };
+    }
+    const n = n1 + n2;
+    const mean = (n1 * n2) / 2;
+    const variance = ((n1 * n2) / 12) * (n + 1 - tieSum / (n * (n - 1)));
+    if (!(variance > 0))
+        return { ...base, pValue: 1, pGreater: 1, pLess: 1, z: 0 };
+    const sd = Math.sqrt(variance);
+    const correction = options.continuity === false ? 0 : 0.5;
+    const zGreater = (u - mean - correction) / sd;
+    const zLess = (uOther - mean - correction) / sd;
+    const pGreater = Math.min(1, normalSurvival(zGreater));
+    const pLess = Math.min(1, normalSurvival(zLess));
+    // Two-sided: the larger U against the upper tail, doubled.
+    const z = alternative === 'greater' ? zGreater : alternative === 'less' ? zLess : Math.max(zGreater, zLess);
+    const pValue = alternative === 'greater' ? pGreater : alternative === 'less' ? pLess : Math.min(1, 2 * normalSurvival(z));
+    return { ...base, pValue, pGreater, pLess, z };
+}
+function tailFrom(dist, from) {
+    let sum = 0;
+    for (let u = Math.max(0, from); u < dist.length; u++)
+        sum += dist[u];
+    return Math.min(1, sum);
+}
+function tailTo(dist, to) {
+    let sum = 0;
+    for (let u = 0; u <= Math.min(to, dist.length - 1); u++)
+        sum += dist[u];
+    return Math.min(1, sum);
+}
+
+;// CONCATENATED MODULE: ./src/stats/tukey-fences.ts
+/**
+ * Quantile of sorted values by linear interpolation between order statistics (Hyndman &
+ * Fan type 7, the default of R and NumPy): position h = (n − 1)·p, 0-based.
+ * @param sorted ascending, non-empty, finite.
+ * @param p in [0, 1].
+ * @throws RangeError on an empty array or p outside [0, 1].
+ */
+function quantileSorted(sorted, p) {
+    const n = sorted.length;
+    if (n === 0)
+        throw new RangeError('quantileSorted: empty sample');
+    if (!(p >= 0 && p <= 1))
+        throw new RangeError(`quantileSorted: p ${p} is not in [0, 1]`);
+    const h = (n - 1) * p;
+    const low = Math.floor(h);
+    const high = Math.min(n - 1, low + 1);
+    const a = sorted[low];
+    return a + (h - low) * (sorted[high] - a);
+}
+/** Median of a non-empty sample (type 7: the mean of the middle two for an even size). */
+function median(values) {
+    return quantileSorted(Float64Array.from(values).sort(), 0.5);
+}
+/**
+ * Tukey's fences: values outside [Q1 − k·IQR, Q3 + k·IQR] are outliers (quartiles of type 7).
+ * Returns the values kept, in their original order, and how many were removed. Samples
+ * of fewer than 4 values are returned unchanged (their quartiles say nothing).
+ * @param factor k ≥ 0; 1.5 is Tukey's "outlier", 3 his "far out".
+ */
+function removeOutliers(values, factor) {
+    const all = Float64Array.from(values);
+    if (all.length < 4)
+        return { kept: all, removed: 0 };
+    const sorted = Float64Array.from(all).sort();
+    const q1 = quantileSorted(sorted, 0.25);
+    const q3 = quantileSorted(sorted, 0.75);
+    const spread = q3 - q1;
+    const low = q1 - factor * spread;
+    const high = q3 + factor * spread;
+    const kept = all.filter((v) => v >= low && v <= high);
+    return { kept, removed: all.length - kept.length };
+}
+
+;// CONCATENATED MODULE: ./src/canary/judge.ts
+
+
+
+const DEFAULTS = { tolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 };
+function finiteValues(values) {
+    const out = new Float64Array(values.length);
+    let n = 0;
+    for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (Number.isFinite(v))
+            out[n++] = v;
+    }
+    return { values: out.subarray(0, n), dropped: values.length - n };
+}
+function formatNumber(value) {
+    return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
+function formatP(p) {
+    return p < 1e-4 ? p.toExponential(1) : p.toPrecision(2);
+}
+/**
+ * Judges one metric. Each side is tested one-sided at `alpha` for a metric with a
+ * direction, at alpha/2 for `either`, so a canary no different from the baseline fails
+ * with probability at most alpha. A side is classified high/low only when the test is
+ * significant *and* the Hodges-Lehmann shift exceeds the tolerance: a credible and
+ * practically large change.
+ *
+ * @param alpha significance level of the metric, in (0, 1).
+ */
+function judgeMetric(metric, samples, alpha, confidence) {
+    const tolerance = metric.tolerance ?? DEFAULTS.tolerance;
+    const absoluteTolerance = metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance;
+    const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
+    const sideAlpha = metric.direction === 'either' ? alpha / 2 : alpha;
+    let { values: baseline, dropped } = finiteValues(samples.baseline);
+    const canaryFinite = finiteValues(samples.canary);
+    let canary = canaryFinite.values;
+    dropped += canaryFinite.dropped;
+    let outliersRemoved = 0;
+    if (metric.outliers === 'remove') {
+        const factor = metric.outlierFactor ?? DEFAULTS.outlierFactor;
+        const b = removeOutliers(baseline, factor);
+        const c = removeOutliers(canary, factor);
+        baseline = b.kept;
+        canary = c.kept;
+        outliersRemoved = b.removed + c.removed;
+    }
+    const common = {
+        name: metric.name,
+        direction: metric.direction,
+        critical: metric.critical ?? false,
+        weight: metric.weight ?? DEFAULTS.weight,
+        baselineCount: baseline.length,
+        canaryCount: canary.length,
+        dropped,
+        outliersRemoved,
+        alpha: sideAlpha,
+    };
+    if (baseline.length < minSamples || canary.length < minSamples) {
+        const short = [baseline.length < minSamples ? `baseline has ${baseline.length}` : '', canary.length < minSamples ? `canary has ${canary.length}` : '']
+            .filter(Boolean)
+            .join(', ');
+        return {
+            ...common,
+            classification: 'no-data',
+            failed: true,
+            baselineMedian: baseline.length > 0 ? median(baseline) : null,
+            canaryMedian: canary.length > 0 ? median(canary) : null,
+            shift: null,
+            relativeShift: null,
+            interval: null,
+            allowedShift: null,
+            pHigher: null,
+            pLower: null,
+            method: null,
+            reason: `no data: ${short} sample(s), at least ${minSamples} needed`,
+        };
+    }
+    const baselineMedian = median(baseline);
+    const canaryMedian = median(canary);
+    const test = mannWhitneyU(canary, baseline);
+    const higher = { pValue: test.pGreater };
+    const lower = { pValue: test.pLess };
+    const { shift, interval } = hodgesLehmannShift(baseline, canary, confidence);
+    const allowedShift = Math.max(tolerance * Math.abs(baselineMedian), absoluteTolerance);
+    const relativeShift = baselineMedian !== 0 ? shift / Math.abs(baselineMedian) : null;
+    let classification = 'pass';
+    if (higher.pValue < sideAlpha && shift > allowedShift)
+        classification = 'high';
+    else if (lower.pValue < sideAlpha && -shift > allowedShift)
+        classification = 'low';
+    const bad = (classification === 'high' && metric.direction !== 'decrease') || (classification === 'low' && metric.direction !== 'increase');
+    const moved = relativeShift !== null ? `${relativeShift >= 0 ? '+' : ''}${(relativeShift * 100).toFixed(1)}%` : `${shift >= 0 ? '+' : ''}${formatNumber(shift)}`;
+    const p = classification === 'low' || (classification === 'pass' && shift < 0) ? lower.pValue : higher.pValue;
+    let reason;
+    if (classification === 'pass') {
+        reason =
+            p < sideAlpha
+                ? `within tolerance: shift ${moved} is significant (p = ${formatP(p)}) but not beyond ±${formatNumber(allowedShift)}`
+                : `no credible change: shift ${moved}, p = ${formatP(p)} ≥ ${formatP(sideAlpha)}`;
+    }
+    else {
+        reason = `canary ${classification === 'high' ? 'higher' : 'lower'}: shift ${moved} beyond ±${formatNumber(allowedShift)}, p = ${formatP(p)} < ${formatP(sideAlpha)}${bad ? '' : ' (an improvement)'}`;
+    }
+    return {
+        ...common,
+        classification,
+        failed: bad,
+        baselineMedian,
+        canaryMedian,
+        shift,
+        relativeShift,
+        interval,
+        allowedShift,
+        pHigher: higher.pValue,
+        pLower: lower.pValue,
+        method: test.method,
+        reason,
+    };
+}
+/**
+ * Judges a canary against its baseline over every configured metric.
+ *
+ * - Each metric gets alpha = (1 − confidence)/m for m metrics (Bonferroni), so on a canary
+ *   no different from the baseline the chance that any metric fails is at most 1 − confidence.
+ * - Score: 100 · Σ weight of passing metrics / Σ weight of all (no-data does not pass).
+ * - Verdict: fail when half the metrics or more have no data, or when a critical metric
+ *   fails or has no data; otherwise pass at score ≥ passScore, marginal at ≥ marginalScore,
+ *   fail below.
+ *
+ * @param samples by metric name; a metric without an entry has no data.
+ * @throws RangeError on an empty metric list or options out of range (the config schema
+ *   prevents both).
+ */
+function judgeCanary(metrics, samples, options = {}) {
+    const confidence = options.confidence ?? 0.95;
+    const passScore = options.passScore ?? 95;
+    const marginalScore = options.marginalScore ?? 75;
+    if (metrics.length === 0)
+        throw new RangeError('judgeCanary: no metrics to judge');
+    if (!(confidence > 0.5 && confidence < 1))
+        throw new RangeError(`judgeCanary: confidence ${confidence} is not in (0.5, 1)`);
+    const alpha = (1 - confidence) / metrics.length;
+    const empty = { baseline: [], canary: [] };
+    const judged = metrics.map((metric) => judgeMetric(metric, samples.get(metric.name) ?? empty, alpha, confidence));
+    const totalWeight = judged.reduce((sum, m) => sum + m.weight, 0);
+    const passingWeight = judged.reduce((sum, m) => sum + (m.failed ? 0 : m.weight), 0);
+    const score = Math.round((1000 * passingWeight) / totalWeight) / 10;
+    const noData = judged.filter((m) => m.classification === 'no-data');
+    const criticalFailures = judged.filter((m) => m.critical && m.failed);
+    let verdict;
+    let reason;
+    if (noData.length * 2 >= judged.length) {
+        verdict = 'fail';
+        reason = `no data for ${noData.length} of ${judged.length} metrics (${noData.map((m) => m.name).join(', ')})`;
+    }
+    else if (criticalFailures.length > 0) {
+        verdict = 'fail';
+        reason = `critical metric${criticalFailures.length > 1 ? 's' : ''} ${criticalFailures.map((m) => `${m.name} (${m.classification})`).join(', ')} failed`;
+    }
+    else {
+        verdict = score >= passScore ? 'pass' : score >= marginalScore ? 'marginal' : 'fail';
+        const failing = judged.filter((m) => m.failed);
+        const passing = judged.length - failing.length;
+        reason = `${passing} of ${judged.length} metrics pass (pass at score ≥ ${passScore}, marginal at ≥ ${marginalScore})${failing.length > 0 ? `; failing: ${failing.map((m) => `${m.name} (${m.classification})`).join(', ')}` : ''}`;
+    }
+    return { verdict, score, reason, metrics: judged, confidence, passScore, marginalScore };
+}
+
+;// CONCATENATED MODULE: ./src/canary/metrics-file.ts
+
+
+
+
+function add(table, metric, group, value) {
+    let groups = table.get(metric);
+    if (!groups)
+        table.set(metric, (groups = new Map()));
+    let values = groups.get(group);
+    if (!values)
+        groups.set(group, (values = []));
+    values.push(value);
+}
+/** A sample value: a decimal number, or NaN/Inf, which the judge drops and counts. */
+function parseValue(text) {
+    const trimmed = text.trim();
+    if (/^(NaN|[+-]?Inf(inity)?)$/i.test(trimmed))
+        return trimmed.toLowerCase() === 'nan' ? Number.NaN : trimmed.startsWith('-') ? -Infinity : Infinity;
+    return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(trimmed) ? Number(trimmed) : undefined;
+}
+/** Splits one CSV line (RFC 4180 quoting: `"a,b"`, `""` for a quote). Returns undefined on an unclosed quote. */
+function splitCsvLine(line) {
+    const cells = [];
+    let cell = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+        const c = line[i];
+        if (quoted) {
+            if (c === '"' && line[i + 1] === '"') {
+                cell += '"';
+                i++;
+            }
+            else if (c === '"')
+                quoted = false;
+            else
+                cell += c;
+        }
+        else if (c === '"' && cell.trim() === '') {
+            quoted = true;
+            cell = '';
+        }
+        else if (c === ',') {
+            cells.push(cell.trim());
+            cell = '';
+        }
+        else
+            cell += c;
+    }
+    if (quoted)
+        return undefined;
+    cells.push(cell.trim());
+    return cells;
+}
+/**
+ * Parses a CSV metrics file: a header naming the columns `metric`, `group` and `value`
+ * (in any order; other columns such as a timestamp are ignored), then one sample per row.
+ * Blank lines and lines starting with `#` are skipped. Every bad row is reported with its
+ * line, all at once.
+ */
+function parseMetricsCsv(text, file) {
+    const lines = text.split(/\r?\n/);
+    const table = new Map();
+    const problems = [];
+    let columns;
+    let width = 0;
+    for (let index = 0; index < lines.length; index++) {
+        const line = lines[index];
+        const location = { file, line: index + 1 };
+        if (line.trim() === '' || line.trimStart().startsWith('#'))
+            continue;
+        const cells = splitCsvLine(line);
+        if (!cells) {
+            problems.push({ message: 'unclosed quote', location });
+            continue;
+        }
+        if (!columns) {
+            const names = cells.map((c) => c.toLowerCase());
+            const missing = ['metric', 'group', 'value'].filter((name) => !names.includes(name));
+            if (missing.length > 0)
+                throw new errors_ConfigurationError(`the CSV header must name the columns metric, group and value; missing: ${missing.join(', ')}`, location);
+            columns = { metric: names.indexOf('metric'), group: names.indexOf('group'), value: names.indexOf('value') };
+            width = cells.length;
+            continue;
+        }
+        if (cells.length !== width) {
+            problems.push({ message: `expected ${width} columns like the header, found ${cells.length}`, location });
+            continue;
+        }
+        const metric = cells[columns.metric];
+        const group = cells[columns.group];
+        const rawValue = cells[columns.value];
+        const value = parseValue(rawValue);
+        if (metric === '')
+            problems.push({ message: 'empty metric name', location });
+        else if (group === '')
+            problems.push({ message: 'empty group', location });
+        else if (value === undefined)
+            problems.push({ message: `value '${rawValue}' is not a number`, location });
+        else
+            add(table, metric, group, value);
+    }
+    if (!columns)
+        throw new errors_ConfigurationError('the CSV metrics file is empty; expected a header metric,group,value and one row per sample', { file });
+    if (problems.length > 0)
+        throw new errors_ConfigurationError(problems);
+    return table;
+}
+/**
+ * Parses a JSON metrics file: `{"metrics": {"<metric>": {"<group>": [numbers…]}}}`. Values
+ * may also be the strings "NaN", "+Inf", "-Inf". Every problem is reported with its line.
+ */
+function parseMetricsJson(text, file) {
+    // JSON is YAML: the YAML parser gives every value its line.
+    const document = parseYaml(text, file);
+    const data = document.data;
+    const root = data && typeof data === 'object' && !Array.isArray(data) ? data.metrics : undefined;
+    if (!root || typeof root !== 'object' || Array.isArray(root)) {
+        throw new errors_ConfigurationError('expected an object {"metrics": {"<metric>": {"<group>": [numbers…]}}}', document.locate(['metrics']));
+    }
+    const table = new Map();
+    const problems = [];
+    for (const [metric, groups] of Object.entries(root)) {
+        if (!groups || typeof groups !== 'object' || Array.isArray(groups)) {
+            problems.push({ message: `metrics.${metric}: expected an object of groups, each a list of numbers`, location: document.locate(['metrics', metric]) });
+            continue;
+        }
+        for (const [group, values] of Object.entries(groups)) {
+            if (!Array.isArray(values)) {
+                problems.push({ message: `metrics.${metric}.${group}: expected a list of numbers`, location: document.locate(['metrics', metric, group]) });
+                continue;
+            }
+            if (values.length === 0) {
+                let groupMap = table.get(metric);
+                if (!groupMap)
+                    table.set(metric, (groupMap = new Map()));
+                groupMap.set(group, []);
+            }
+            values.forEach((raw, index) => {
+                const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^(NaN|[+-]Inf)$/.test(raw) ? parseValue(raw) : undefined;
+                if (value === undefined) {
+                    problems.push({ message: `metrics.${metric}.${group}[${index}]: ${JSON.stringify(raw)} is not a number`, location: document.locate(['metrics', metric, group, index]) });
+                }
+                else
+                    add(table, metric, group, value);
+            });
+        }
+    }
+    if (problems.length > 0)
+        throw new errors_ConfigurationError(problems);
+    return table;
+}
+/** Reads a metrics file, CSV or JSON by its extension. */
+async function readMetricsFile(path, displayName = path) {
+    let text;
     try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
     }
     catch (error) {
         if (errors_isNodeError(error, 'ENOENT'))
-            throw new errors_ConfigurationError(`${what} not found`, { file });
+            throw new errors_ConfigurationError('metrics file not found', { file: displayName });
+        if (errors_isNodeError(error, 'EISDIR'))
+            throw new errors_ConfigurationError('metrics file is a directory, expected a .csv or .json file', { file: displayName });
         throw error;
     }
+    const extension = (0,external_node_path_namespaceObject.extname)(path).toLowerCase();
+    if (extension === '.csv')
+        return parseMetricsCsv(text, displayName);
+    if (extension === '.json')
+        return parseMetricsJson(text, displayName);
+    throw new errors_ConfigurationError(`metrics file must end in .csv or .json, not '${extension || '(none)'}'`, { file: displayName });
 }
-/** Checks a candidate contract: schema validity first; compatibility with production next. */
-async function checkContract(options) {
-    const workspace = options.environment.context.workspace;
-    const candidateFile = options.contractPath;
-    const candidateText = await readText((0,external_node_path_namespaceObject.resolve)(workspace, candidateFile), 'contract file');
-    const candidate = await loadContract(candidateFile, candidateText);
-    const findings = [...candidate.findings];
-    for (const finding of findings)
-        options.environment.log.error(finding.message, finding.location);
-    const verdict = findings.some((f) => f.severity === 'error') ? 'fail' : 'pass';
-    return {
-        result: {
-            id: options.checkId,
-            kind: 'contract',
-            subject: {
-                model: candidate.contract?.name ?? 'unknown',
-                candidateVersion: candidate.contract?.version ?? 'unknown',
-                productionVersion: null,
-                productionSource: options.production,
-            },
-            verdict,
-            summary: verdict === 'pass' ? 'The contract is valid.' : `The contract has ${findings.length} problem(s).`,
-            metrics: { 'findings.errors': findings.filter((f) => f.severity === 'error').length },
-            checks: [],
-            findings,
-        },
-        requiredBump: 'none',
-        reindexRequired: false,
-        contractDigest: sha256(candidateText),
-        productionDigest: null,
+/** Samples from a metrics file already read; group labels are the baseline and canary inputs. */
+class MetricsFileSource {
+    table;
+    labels;
+    description;
+    constructor(table, labels, file) {
+        this.table = table;
+        this.labels = labels;
+        this.description = `metrics file ${file}`;
+    }
+    samples(metric, group) {
+        return Promise.resolve(Float64Array.from(this.table.get(metric.name)?.get(this.labels[group]) ?? []));
+    }
+    /** Metric names in the file that no configured metric reads: likely typos. */
+    unusedMetrics(metrics) {
+        const names = new Set(metrics.map((m) => m.name));
+        return [...this.table.keys()].filter((name) => !names.has(name));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/canary/source.ts
+
+const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+/**
+ * Parses a Prometheus-style duration (`90s`, `30m`, `1h30m`, `500ms`) into seconds.
+ * @param what how to name the value in an error, e.g. `input 'window'`.
+ * @throws ConfigurationError on anything else, or on a zero duration.
+ */
+function parseDuration(text, what) {
+    const trimmed = text.trim();
+    if (!/^(\d+(ms|s|m|h|d|w))+$/.test(trimmed)) {
+        throw new errors_ConfigurationError(`${what}: '${text}' is not a duration; use a number and a unit (ms, s, m, h, d, w), e.g. 30s, 15m or 1h30m`);
+    }
+    let seconds = 0;
+    for (const [, amount, unit] of trimmed.matchAll(/(\d+)(ms|s|m|h|d|w)/g))
+        seconds += Number(amount) * UNIT_SECONDS[unit];
+    if (seconds <= 0)
+        throw new errors_ConfigurationError(`${what}: '${text}' must be longer than zero`);
+    return seconds;
+}
+/**
+ * Parses a point in time: RFC 3339 (`2026-11-22T04:00:00Z`) or Unix seconds (`1795000000.5`).
+ * @returns Unix seconds.
+ */
+function parseTime(text, what) {
+    const trimmed = text.trim();
+    if (/^\d+(\.\d+)?$/.test(trimmed))
+        return Number(trimmed);
+    if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(trimmed)) {
+        const ms = Date.parse(trimmed);
+        if (Number.isFinite(ms))
+            return ms / 1000;
+    }
+    throw new errors_ConfigurationError(`${what}: '${text}' is not a time; use RFC 3339 (2026-11-22T04:00:00Z) or Unix seconds`);
+}
+/** Prometheus refuses range queries of more than 11,000 points per series. */
+const MAX_POINTS = 11_000;
+/**
+ * The analysis window from the inputs: `start` and `end` (end defaults to now), or a
+ * `window` length ending at `end` (default 30m when neither start nor window is given).
+ * @param now Unix seconds.
+ */
+function resolveWindow(inputs, now) {
+    if (inputs.start && inputs.window)
+        throw new errors_ConfigurationError("give either input 'start' or input 'window', not both");
+    const end = inputs.end ? parseTime(inputs.end, "input 'end'") : now;
+    const start = inputs.start ? parseTime(inputs.start, "input 'start'") : end - parseDuration(inputs.window ?? '30m', "input 'window'");
+    const step = parseDuration(inputs.step, "input 'step'");
+    if (!(start < end))
+        throw new errors_ConfigurationError(`the analysis window is empty: start ${new Date(start * 1000).toISOString()} is not before end ${new Date(end * 1000).toISOString()}`);
+    if ((end - start) / step > MAX_POINTS) {
+        throw new errors_ConfigurationError(`the window holds ${Math.floor((end - start) / step)} steps of ${inputs.step}; Prometheus allows ${MAX_POINTS}: use a larger step`);
+    }
+    return { start, end, step };
+}
+/** Escapes a label value for a PromQL double-quoted string. */
+function promqlString(value) {
+    return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+/** The placeholder a query template holds for the group's label value. */
+const GROUP_PLACEHOLDER = '{{group}}';
+/**
+ * Fills a query template: every `{{group}}` becomes the label value, escaped for a PromQL
+ * double-quoted string (write it inside quotes: `version="{{group}}"`).
+ * @throws ConfigurationError when the template has no placeholder: baseline and canary
+ *   would then read the same series.
+ */
+function renderQuery(metric, label) {
+    const template = metric.query;
+    if (!template)
+        throw new errors_ConfigurationError(`canary metric '${metric.name}' has no query; the prometheus source needs one`);
+    if (!template.includes(GROUP_PLACEHOLDER)) {
+        throw new errors_ConfigurationError(`the query of canary metric '${metric.name}' has no ${GROUP_PLACEHOLDER} placeholder, so baseline and canary would read the same series`);
+    }
+    return template.split(GROUP_PLACEHOLDER).join(promqlString(label));
+}
+
+;// CONCATENATED MODULE: ./src/canary/prometheus.ts
+
+
+/** Credentials from environment variables, as the `Authorization` header they make. */
+function authorizationHeader(config, env, setSecret) {
+    const read = (name) => {
+        const value = env[name];
+        if (!value)
+            throw new errors_ConfigurationError(`environment variable ${name}, named in canary.prometheus, is not set or empty`);
+        return value;
     };
+    if (config.bearerTokenEnv && config.usernameEnv)
+        throw new errors_ConfigurationError('canary.prometheus: give bearerTokenEnv or usernameEnv/passwordEnv, not both');
+    if (config.bearerTokenEnv) {
+        const token = read(config.bearerTokenEnv);
+        setSecret(token);
+        return `Bearer ${token}`;
+    }
+    if (config.usernameEnv && config.passwordEnv) {
+        const password = read(config.passwordEnv);
+        setSecret(password);
+        const encoded = Buffer.from(`${read(config.usernameEnv)}:${password}`).toString('base64');
+        setSecret(encoded);
+        return `Basic ${encoded}`;
+    }
+    return undefined;
+}
+/**
+ * Reads samples with Prometheus's `query_range` API (POST, form-encoded), one query per
+ * metric and group over the analysis window. Every series of the answer is pooled; NaN
+ * and ±Inf values are kept for the judge to drop and count. An empty answer is no data.
+ * Errors from Prometheus (bad PromQL, refused credentials, unreachable server) are
+ * configuration errors naming the metric and the URL.
+ */
+class PrometheusSource {
+    options;
+    description;
+    endpoint;
+    constructor(options) {
+        this.options = options;
+        let base;
+        try {
+            base = new URL(options.url);
+        }
+        catch {
+            throw new errors_ConfigurationError(`prometheus URL '${options.url}' is not a URL`);
+        }
+        if (base.protocol !== 'http:' && base.protocol !== 'https:')
+            throw new errors_ConfigurationError(`prometheus URL '${options.url}' must be http or https`);
+        if (base.username || base.password)
+            throw new errors_ConfigurationError('put Prometheus credentials in environment variables (canary.prometheus.usernameEnv/passwordEnv), not in the URL');
+        this.endpoint = `${base.origin}${base.pathname.replace(/\/+$/, '')}/api/v1/query_range`;
+        this.description = `prometheus ${base.origin}${base.pathname.replace(/\/+$/, '')}`;
+    }
+    async samples(metric, group) {
+        const query = renderQuery(metric, this.options.labels[group]);
+        const { window, log } = this.options;
+        const body = new URLSearchParams({ query, start: String(window.start), end: String(window.end), step: String(window.step) });
+        const where = `canary metric '${metric.name}' (${group})`;
+        log.debug(`${where}: ${query}`);
+        let response;
+        try {
+            response = await (this.options.fetch ?? fetch)(this.endpoint, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...this.options.headers },
+                body,
+                signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+            });
+        }
+        catch (error) {
+            const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+            throw new errors_ConfigurationError(`${where}: cannot query Prometheus at ${this.endpoint}: ${errorMessage(error)}${cause}`);
+        }
+        const text = await response.text();
+        let parsed;
+        try {
+            parsed = JSON.parse(text);
+        }
+        catch {
+            parsed = undefined;
+        }
+        if (response.status === 401 || response.status === 403) {
+            throw new errors_ConfigurationError(`${where}: Prometheus at ${this.endpoint} refused the request (HTTP ${response.status}); check the credentials in canary.prometheus`);
+        }
+        if (!response.ok || parsed?.status !== 'success') {
+            const detail = typeof parsed?.error === 'string' ? `${String(parsed.errorType ?? 'error')}: ${parsed.error}` : text.slice(0, 300);
+            throw new errors_ConfigurationError(`${where}: Prometheus answered HTTP ${response.status} to query ${query}: ${detail}`);
+        }
+        if (Array.isArray(parsed.warnings))
+            for (const warning of parsed.warnings)
+                log.warning(`${where}: Prometheus warns: ${String(warning)}`);
+        const data = parsed.data;
+        if (data?.resultType !== 'matrix' || !Array.isArray(data.result)) {
+            throw new errors_ConfigurationError(`${where}: expected a range vector (matrix) from query ${query}, got ${String(data?.resultType)}`);
+        }
+        const series = data.result;
+        if (series.length > 1)
+            log.warning(`${where}: the query returned ${series.length} series; their samples are pooled. Aggregate in the query (sum, avg, histogram_quantile) to get one.`);
+        let count = 0;
+        for (const s of series)
+            count += Array.isArray(s.values) ? s.values.length : 0;
+        const values = new Float64Array(count);
+        let k = 0;
+        for (const s of series) {
+            if (!Array.isArray(s.values))
+                continue;
+            for (const point of s.values) {
+                const raw = Array.isArray(point) ? point[1] : undefined;
+                values[k++] = typeof raw === 'string' ? parseSampleValue(raw) : Number.NaN;
+            }
+        }
+        return values;
+    }
+}
+/** Prometheus encodes sample values as strings: decimal, `NaN`, `+Inf`, `-Inf`. */
+function parseSampleValue(raw) {
+    if (raw === '+Inf' || raw === 'Inf')
+        return Number.POSITIVE_INFINITY;
+    if (raw === '-Inf')
+        return Number.NEGATIVE_INFINITY;
+    return Number(raw);
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -6708,20 +7560,1645 @@ function details(summary, body) {
     return `<details><summary>${escapeMarkdown(summary)}</summary>\n\n${body}\n\n</details>`;
 }
 
+;// CONCATENATED MODULE: ./src/canary/summary.ts
+
+const ICON = { pass: '✅', marginal: '🟡', fail: '❌' };
+const CLASS_ICON = { pass: 'pass', high: '▲ high', low: '▼ low', 'no-data': '∅ no data' };
+function number(value) {
+    if (value === null)
+        return '–';
+    return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
+function shiftCell(metric) {
+    if (metric.shift === null)
+        return '–';
+    const relative = metric.relativeShift !== null ? ` (${metric.relativeShift >= 0 ? '+' : ''}${(metric.relativeShift * 100).toFixed(1)}%)` : '';
+    return `${metric.shift >= 0 ? '+' : ''}${number(metric.shift)}${relative}`;
+}
+/** Markdown summary of a canary analysis for the job summary. */
+function renderCanarySummary(judgement, subject) {
+    const rows = judgement.metrics.map((m) => [
+        `${code(m.name)}${m.critical ? ' (critical)' : ''}`,
+        escapeMarkdown(m.direction),
+        escapeMarkdown(CLASS_ICON[m.classification] ?? m.classification),
+        `${m.baselineCount} / ${m.canaryCount}`,
+        number(m.baselineMedian),
+        number(m.canaryMedian),
+        escapeMarkdown(shiftCell(m)),
+        m.failed ? '❌' : '✅',
+    ]);
+    return [
+        `### ${ICON[judgement.verdict] ?? ''} Canary analysis ${code(subject.model)} ${code(subject.version)}: ${judgement.verdict}, score ${judgement.score}`,
+        '',
+        `${escapeMarkdown(judgement.reason)}. Source: ${escapeMarkdown(subject.source)}; confidence ${judgement.confidence}.`,
+        '',
+        table(['Metric', 'Bad when', 'Class', 'Samples (baseline / canary)', 'Baseline median', 'Canary median', 'Shift (Hodges-Lehmann)', ''], rows, [
+            'left',
+            'left',
+            'left',
+            'right',
+            'right',
+            'right',
+            'right',
+            'center',
+        ]),
+        '',
+        ...judgement.metrics.map((m) => `- ${code(m.name)}: ${escapeMarkdown(m.reason)}`),
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/canary/command.ts
+
+
+
+
+
+
+
+
+
+
+
+const canaryAnalysisCommand = defineCommand({
+    name: 'canary-analysis',
+    description: 'Judge live canary metrics against the baseline (Prometheus or a metrics file) with a statistical judge',
+    inputs: {
+        source: { kind: 'enum', values: ['prometheus', 'file'], default: 'prometheus', description: 'Where the metrics come from: prometheus (query_range) or file (metrics-file).' },
+        'prometheus-url': { kind: 'string', description: 'Prometheus base URL; overrides canary.prometheus.url of the config.' },
+        'metrics-file': { kind: 'string', description: 'CSV (metric,group,value) or JSON ({"metrics": {name: {group: [values]}}}) samples, for source: file.' },
+        baseline: { kind: 'string', default: 'baseline', description: 'Label value of the baseline: replaces {{group}} in the query templates, or the group in the metrics file.' },
+        canary: { kind: 'string', default: 'canary', description: 'Label value of the canary: replaces {{group}} in the query templates, or the group in the metrics file.' },
+        start: { kind: 'string', description: 'Start of the analysis window: RFC 3339 or Unix seconds. Give start or window, not both.' },
+        end: { kind: 'string', description: 'End of the analysis window: RFC 3339 or Unix seconds. Defaults to now.' },
+        window: { kind: 'string', description: 'Length of the analysis window ending at end, e.g. 30m or 1h. Defaults to 30m when start is not given.' },
+        step: { kind: 'string', default: '1m', description: 'Resolution of the range queries: one sample per step and group, e.g. 30s.' },
+        model: { kind: 'string', required: true, description: 'Name of the model under canary.' },
+        version: { kind: 'string', required: true, description: 'Version of the model the canary serves.' },
+        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+        'check-id': { kind: 'string', default: 'canary-analysis', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
+        config: { kind: 'string', description: 'Project config file (its canary section defines the metrics). Defaults to model-gates.yml when it exists.' },
+    },
+    outputs: {
+        verdict: 'pass, marginal or fail.',
+        score: 'Weighted share of passing metrics, 0-100.',
+        'result-file': 'Path of the result JSON.',
+    },
+    async run(inputs, environment) {
+        const startedAt = new Date();
+        const workspace = environment.context.workspace;
+        const { config, source: configSource } = await loadConfig(inputs.config, workspace);
+        const canary = config.canary;
+        if (!canary) {
+            throw new errors_ConfigurationError(`no canary section in the config${configSource ? '' : ' (no config file found: give input config or add model-gates.yml)'}; it lists the metrics to judge`, configSource ? { file: configSource.file, line: 1 } : undefined);
+        }
+        checkMetrics(canary, inputs.source, configSource);
+        const labels = { baseline: inputs.baseline, canary: inputs.canary };
+        if (labels.baseline === labels.canary)
+            throw new errors_ConfigurationError(`inputs 'baseline' and 'canary' are both '${labels.baseline}'; they must name different groups`);
+        let metricsSource;
+        let window;
+        if (inputs.source === 'file') {
+            if (!inputs.metricsFile)
+                throw new errors_ConfigurationError("input 'metrics-file' is required with source: file");
+            const table = await readMetricsFile((0,external_node_path_namespaceObject.resolve)(workspace, inputs.metricsFile), inputs.metricsFile);
+            const fileSource = new MetricsFileSource(table, labels, inputs.metricsFile);
+            const unused = fileSource.unusedMetrics(canary.metrics);
+            if (unused.length > 0)
+                environment.log.warning(`metrics in ${inputs.metricsFile} that no canary metric reads: ${unused.join(', ')}`);
+            metricsSource = fileSource;
+        }
+        else {
+            const url = inputs.prometheusUrl ?? canary.prometheus?.url;
+            if (!url)
+                throw new errors_ConfigurationError("no Prometheus URL: give input 'prometheus-url' or canary.prometheus.url in the config");
+            window = resolveWindow(inputs, Date.now() / 1000);
+            const authorization = authorizationHeader(canary.prometheus ?? {}, environment.env, (value) => environment.setSecret(value));
+            metricsSource = new PrometheusSource({
+                url,
+                window,
+                labels,
+                ...(authorization ? { headers: { authorization } } : {}),
+                ...(canary.prometheus?.timeoutMs ? { timeoutMs: canary.prometheus.timeoutMs } : {}),
+                log: environment.log,
+            });
+        }
+        const samples = await collectSamples(canary.metrics, metricsSource, environment);
+        const judgement = judgeCanary(canary.metrics, samples, {
+            ...(canary.confidence !== undefined ? { confidence: canary.confidence } : {}),
+            ...(canary.thresholds?.pass !== undefined ? { passScore: canary.thresholds.pass } : {}),
+            ...(canary.thresholds?.marginal !== undefined ? { marginalScore: canary.thresholds.marginal } : {}),
+        });
+        for (const metric of judgement.metrics) {
+            const line = `${metric.name}: ${metric.classification} — ${metric.reason}`;
+            if (metric.failed)
+                environment.log.warning(line);
+            else
+                environment.log.info(line);
+        }
+        environment.log.info(`canary analysis: ${judgement.verdict}, score ${judgement.score}: ${judgement.reason}`);
+        const body = canaryResult(judgement, {
+            checkId: inputs.checkId,
+            model: inputs.model,
+            version: inputs.version,
+            source: metricsSource.description,
+            labels,
+            window,
+        });
+        const result = withProvenance(body, environment.context, { inputs, config: canary, samples: digestableSamples(samples) }, startedAt);
+        const file = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
+        return {
+            outputs: { verdict: judgement.verdict, score: String(judgement.score), 'result-file': file },
+            summary: renderCanarySummary(judgement, { model: inputs.model, version: inputs.version, source: metricsSource.description }),
+            ...(judgement.verdict === 'fail' ? { failure: `canary analysis failed: ${judgement.reason}` } : {}),
+        };
+    },
+});
+/** Checks what the schema cannot: unique names, thresholds in order, query templates for Prometheus. */
+function checkMetrics(canary, source, document) {
+    const problems = [];
+    const at = (path) => document?.locate(['canary', ...path]);
+    const withLocation = (message, path) => {
+        const location = at(path);
+        return location ? { message, location } : { message };
+    };
+    const seen = new Set();
+    canary.metrics.forEach((metric, index) => {
+        if (seen.has(metric.name))
+            problems.push(withLocation(`canary metric '${metric.name}' is defined twice`, ['metrics', index, 'name']));
+        seen.add(metric.name);
+        if (source === 'prometheus') {
+            if (!metric.query)
+                problems.push(withLocation(`canary metric '${metric.name}' has no query; the prometheus source needs one`, ['metrics', index]));
+            else if (!metric.query.includes(GROUP_PLACEHOLDER)) {
+                problems.push(withLocation(`the query of canary metric '${metric.name}' has no ${GROUP_PLACEHOLDER} placeholder, so baseline and canary would read the same series`, ['metrics', index, 'query']));
+            }
+        }
+    });
+    const pass = canary.thresholds?.pass ?? 95;
+    const marginal = canary.thresholds?.marginal ?? 75;
+    if (marginal > pass)
+        problems.push(withLocation(`canary.thresholds.marginal (${marginal}) is above canary.thresholds.pass (${pass})`, ['thresholds', 'marginal']));
+    if (problems.length > 0)
+        throw new errors_ConfigurationError(problems);
+}
+async function collectSamples(metrics, source, environment) {
+    return environment.log.group(`reading ${metrics.length} metric(s) from ${source.description}`, async () => {
+        const entries = await Promise.all(metrics.map(async (metric) => {
+            const [baseline, canary] = await Promise.all([source.samples(metric, 'baseline'), source.samples(metric, 'canary')]);
+            environment.log.info(`${metric.name}: ${baseline.length} baseline and ${canary.length} canary sample(s)`);
+            return [metric.name, { baseline, canary }];
+        }));
+        return new Map(entries);
+    });
+}
+function digestableSamples(samples) {
+    const out = {};
+    for (const [name, s] of samples)
+        out[name] = { baseline: Array.from(s.baseline), canary: Array.from(s.canary) };
+    return out;
+}
+function finite(value) {
+    return value !== null && Number.isFinite(value) ? value : null;
+}
+function metricRow(metric) {
+    const row = {
+        metric: metric.name,
+        production: finite(metric.baselineMedian),
+        candidate: finite(metric.canaryMedian),
+        change: finite(metric.shift),
+        verdict: metric.classification === 'no-data' ? 'error' : metric.failed ? 'fail' : 'pass',
+        note: `${metric.classification}: ${metric.reason}`.slice(0, 1000),
+    };
+    if (metric.interval)
+        row.interval = metric.interval;
+    if (metric.direction !== 'either')
+        row.higherIsBetter = metric.direction === 'decrease';
+    return row;
+}
+/** The `model-gates/result@1` body of a canary analysis (provenance is stamped on later). */
+function canaryResult(judgement, context) {
+    const metrics = {
+        'canary.score': judgement.score,
+        'canary.failed': judgement.metrics.filter((m) => m.failed && m.classification !== 'no-data').length,
+        'canary.no-data': judgement.metrics.filter((m) => m.classification === 'no-data').length,
+    };
+    for (const m of judgement.metrics) {
+        metrics[`canary.${m.name}.shift`] = finite(m.shift);
+        metrics[`canary.${m.name}.relative-shift`] = finite(m.relativeShift);
+        metrics[`canary.${m.name}.p-higher`] = m.pHigher;
+        metrics[`canary.${m.name}.p-lower`] = m.pLower;
+    }
+    const findings = judgement.metrics
+        .filter((m) => m.failed)
+        .map((m) => ({
+        rule: m.classification === 'no-data' ? 'canary-no-data' : 'canary-regression',
+        severity: m.critical || m.classification !== 'no-data' ? 'error' : 'warning',
+        message: `${m.name}: ${m.reason}`,
+    }));
+    return {
+        id: context.checkId,
+        kind: 'canary-analysis',
+        subject: { model: context.model, candidateVersion: context.version, productionSource: `canary baseline (${context.labels.baseline})` },
+        verdict: judgement.verdict,
+        summary: `Canary ${judgement.verdict} with score ${judgement.score}: ${judgement.reason}.`.slice(0, 2000),
+        metrics,
+        checks: [
+            {
+                id: 'canary-metrics',
+                title: 'Canary metrics against the baseline',
+                verdict: judgement.verdict,
+                summary: judgement.reason.slice(0, 2000),
+                rows: judgement.metrics.map(metricRow),
+            },
+        ],
+        findings,
+        details: {
+            source: context.source,
+            labels: context.labels,
+            ...(context.window
+                ? { window: { start: new Date(context.window.start * 1000).toISOString(), end: new Date(context.window.end * 1000).toISOString(), stepSeconds: context.window.step } }
+                : {}),
+            confidence: judgement.confidence,
+            thresholds: { pass: judgement.passScore, marginal: judgement.marginalScore },
+            metrics: judgement.metrics.map((m) => ({ ...m, shift: finite(m.shift), relativeShift: finite(m.relativeShift) })),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/contract/schema-diff.ts
+
+const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', 'deprecated', 'readOnly', 'writeOnly', '$schema', '$id']);
+const LOWER_BOUNDS = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties'];
+const UPPER_BOUNDS = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties'];
+/** Keywords this diff understands; any other keyword that differs is reported as possibly breaking. */
+const UNDERSTOOD = new Set([
+    ...ANNOTATIONS,
+    ...LOWER_BOUNDS,
+    ...UPPER_BOUNDS,
+    'type',
+    'enum',
+    'const',
+    'properties',
+    'required',
+    'items',
+    'additionalProperties',
+    'pattern',
+    'format',
+    'uniqueItems',
+]);
+function isSchema(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+function same(a, b) {
+    return canonicalJson(a) === canonicalJson(b);
+}
+function show(value) {
+    const text = value === undefined ? 'absent' : JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+function label(path) {
+    return path.map(String).join('.');
+}
+/** Types a `type` keyword allows; `integer` is kept apart from `number` but counted inside it. */
+function typeSet(schema) {
+    const type = schema.type;
+    if (type === undefined)
+        return undefined;
+    return new Set((Array.isArray(type) ? type : [type]).map(String));
+}
+function typeAccepts(set, type) {
+    return set.has(type) || (type === 'integer' && set.has('number'));
+}
+/** Compares two optional sets where an absent set means "anything". */
+function compareSets(production, candidate, contains) {
+    if (production === undefined && candidate === undefined)
+        return 'same';
+    if (candidate === undefined)
+        return 'wider';
+    if (production === undefined)
+        return 'narrower';
+    const candidateCoversProduction = production.every((item) => contains(candidate, item));
+    const productionCoversCandidate = candidate.every((item) => contains(production, item));
+    if (candidateCoversProduction && productionCoversCandidate)
+        return 'same';
+    if (candidateCoversProduction)
+        return 'wider';
+    if (productionCoversCandidate)
+        return 'narrower';
+    return 'other';
+}
+function allowedValues(schema) {
+    if ('const' in schema)
+        return [schema.const];
+    return Array.isArray(schema.enum) ? schema.enum : undefined;
+}
+/**
+ * Compares two JSON Schemas of a model's input or output, keyword by keyword, for the
+ * constructs contracts use: type, properties, required, items, enum/const, minimum/maximum
+ * (and their exclusive forms), min/maxLength, min/maxItems, min/maxProperties, pattern,
+ * format, uniqueItems and additionalProperties. Annotations (title, description, examples…)
+ * are metadata. Any other keyword that differs (anyOf, $ref, not…) cannot be compared and
+ * is reported as a possibly breaking change: the diff fails closed, it never ignores one.
+ *
+ * @param path where the two schemas sit in the contract, e.g. `['io', 'input']`.
+ * @returns every change found, in document order; empty when the schemas are equivalent.
+ */
+function diffSchemas(production, candidate, polarity, path) {
+    const changes = [];
+    compare(production, candidate, polarity, path, changes);
+    return changes;
+}
+/** Classifies a movement of the accepted set for the given side of the model. */
+function classify(movement, polarity) {
+    if (movement === 'other')
+        return 'breaking';
+    if (polarity === 'input')
+        return movement === 'wider' ? 'additive' : 'breaking';
+    return movement === 'narrower' ? 'additive' : 'breaking';
+}
+function describeMovement(movement, polarity) {
+    if (movement === 'other')
+        return 'changed in a way that cannot be shown compatible (possibly breaking)';
+    return `${movement === 'wider' ? 'widened' : 'narrowed'} ${polarity}`;
+}
+function compare(production, candidate, polarity, path, changes) {
+    if (same(production, candidate))
+        return;
+    // Boolean schemas: true accepts everything, false nothing.
+    if (typeof production === 'boolean' || typeof candidate === 'boolean' || !isSchema(production) || !isSchema(candidate)) {
+        const movement = booleanMovement(production, candidate);
+        if (movement === 'same')
+            return;
+        changes.push({ kind: classify(movement, polarity), path, message: `${polarity} schema at '${label(path)}' ${describeMovement(movement, polarity)}: ${show(production)} → ${show(candidate)}` });
+        return;
+    }
+    const keys = new Set([...Object.keys(production), ...Object.keys(candidate)]);
+    for (const key of keys) {
+        const before = production[key];
+        const after = candidate[key];
+        if (same(before, after))
+            continue;
+        const at = [...path, key];
+        if (ANNOTATIONS.has(key)) {
+            changes.push({ kind: 'metadata', path: at, message: `'${label(at)}' changed: ${show(before)} → ${show(after)}`, ...(after === undefined ? { removed: true } : {}) });
+        }
+        else if (!UNDERSTOOD.has(key)) {
+            changes.push({
+                kind: 'breaking',
+                path: at,
+                message: `'${label(at)}' changed (${show(before)} → ${show(after)}); keyword '${key}' cannot be compared, so the change is treated as possibly breaking`,
+                ...(after === undefined ? { removed: true } : {}),
+            });
+        }
+    }
+    compareType(production, candidate, polarity, path, changes);
+    compareValues(production, candidate, polarity, path, changes);
+    for (const key of LOWER_BOUNDS)
+        compareBound(key, 'lower', production, candidate, polarity, path, changes);
+    for (const key of UPPER_BOUNDS)
+        compareBound(key, 'upper', production, candidate, polarity, path, changes);
+    compareOptionalConstraint('pattern', production, candidate, polarity, path, changes);
+    compareOptionalConstraint('format', production, candidate, polarity, path, changes);
+    compareUniqueItems(production, candidate, polarity, path, changes);
+    compareProperties(production, candidate, polarity, path, changes);
+    compareAdditional(production, candidate, polarity, path, changes);
+    compareItems(production, candidate, polarity, path, changes);
+}
+function booleanMovement(production, candidate) {
+    const accepts = (s) => (s === true || (isSchema(s) && Object.keys(s).length === 0) ? 'all' : s === false ? 'none' : 'some');
+    const [before, after] = [accepts(production), accepts(candidate)];
+    if (!isSchema(production) && typeof production !== 'boolean')
+        return 'other';
+    if (!isSchema(candidate) && typeof candidate !== 'boolean')
+        return 'other';
+    if (before === after && before !== 'some')
+        return 'same';
+    if (after === 'all' || before === 'none')
+        return 'wider';
+    if (after === 'none' || before === 'all')
+        return 'narrower';
+    return 'other';
+}
+function compareType(production, candidate, polarity, path, changes) {
+    const before = typeSet(production);
+    const after = typeSet(candidate);
+    const movement = compareSets(before && [...before], after && [...after], (set, item) => typeAccepts(new Set(set), item));
+    if (movement === 'same')
+        return;
+    const at = [...path, 'type'];
+    const what = movement === 'other' ? 'retyped' : describeMovement(movement, polarity);
+    changes.push({ kind: classify(movement, polarity), path: at, message: `'${label(path)}' ${what}: type ${show(production.type)} → ${show(candidate.type)}` });
+}
+function compareValues(production, candidate, polarity, path, changes) {
+    const before = allowedValues(production);
+    const after = allowedValues(candidate);
+    const movement = compareSets(before, after, (set, item) => set.some((v) => same(v, item)));
+    if (movement === 'same')
+        return;
+    const key = 'const' in candidate ? 'const' : 'enum' in candidate ? 'enum' : 'const' in production ? 'const' : 'enum';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: [...path, key],
+        message: `'${label(path)}' allowed values ${describeMovement(movement, polarity)}: ${show(before)} → ${show(after)}`,
+    });
+}
+function compareBound(key, side, production, candidate, polarity, path, changes) {
+    const before = production[key];
+    const after = candidate[key];
+    if (same(before, after))
+        return;
+    const at = [...path, key];
+    if ((before !== undefined && typeof before !== 'number') || (after !== undefined && typeof after !== 'number')) {
+        changes.push({ kind: 'breaking', path: at, message: `'${label(at)}' is not a number (${show(before)} → ${show(after)}); treated as possibly breaking` });
+        return;
+    }
+    // An absent bound is unbounded.
+    const unbounded = side === 'lower' ? -Infinity : Infinity;
+    const b = before ?? unbounded;
+    const a = after ?? unbounded;
+    const movement = side === 'lower' ? (a < b ? 'wider' : 'narrower') : a > b ? 'wider' : 'narrower';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: at,
+        message: `'${label(path)}' ${describeMovement(movement, polarity)}: ${key} ${show(before)} → ${show(after)}`,
+        ...(after === undefined ? { removed: true } : {}),
+    });
+}
+/** pattern and format: adding one narrows, removing one widens, changing one cannot be compared. */
+function compareOptionalConstraint(key, production, candidate, polarity, path, changes) {
+    const before = production[key];
+    const after = candidate[key];
+    if (same(before, after))
+        return;
+    const movement = before === undefined ? 'narrower' : after === undefined ? 'wider' : 'other';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: [...path, key],
+        message: `'${label(path)}' ${describeMovement(movement, polarity)}: ${key} ${show(before)} → ${show(after)}`,
+        ...(after === undefined ? { removed: true } : {}),
+    });
+}
+function compareUniqueItems(production, candidate, polarity, path, changes) {
+    const before = production.uniqueItems === true;
+    const after = candidate.uniqueItems === true;
+    if (before === after)
+        return;
+    const movement = after ? 'narrower' : 'wider';
+    changes.push({ kind: classify(movement, polarity), path: [...path, 'uniqueItems'], message: `'${label(path)}' ${describeMovement(movement, polarity)}: uniqueItems ${before} → ${after}` });
+}
+function stringList(value) {
+    return Array.isArray(value) ? value.map(String) : [];
+}
+function compareProperties(production, candidate, polarity, path, changes) {
+    const before = isSchema(production.properties) ? production.properties : {};
+    const after = isSchema(candidate.properties) ? candidate.properties : {};
+    const requiredBefore = new Set(stringList(production.required));
+    const requiredAfter = new Set(stringList(candidate.required));
+    const field = polarity === 'input' ? 'input field' : 'output field';
+    for (const name of Object.keys(before)) {
+        const at = [...path, 'properties', name];
+        if (!(name in after)) {
+            changes.push({ kind: 'breaking', path: at, removed: true, message: `${field} '${name}' was removed (${label(at)})` });
+        }
+        else {
+            compare(before[name], after[name], polarity, at, changes);
+        }
+    }
+    for (const name of Object.keys(after)) {
+        if (name in before)
+            continue;
+        const at = [...path, 'properties', name];
+        const required = requiredAfter.has(name);
+        if (polarity === 'input') {
+            changes.push(required
+                ? { kind: 'breaking', path: at, message: `new required input field '${name}' (${label(at)}): requests without it are now rejected` }
+                : { kind: 'additive', path: at, message: `new optional input field '${name}' (${label(at)})` });
+        }
+        else {
+            changes.push({ kind: 'additive', path: at, message: `new output field '${name}' (${label(at)})` });
+        }
+    }
+    // Required-ness of fields present on both sides (new and removed fields are reported above).
+    for (const name of new Set([...requiredBefore, ...requiredAfter])) {
+        if (requiredBefore.has(name) === requiredAfter.has(name))
+            continue;
+        if (name in after && !(name in before))
+            continue; // reported as a new field
+        if (name in before && !(name in after))
+            continue; // reported as a removed field
+        const nowRequired = requiredAfter.has(name);
+        const movement = nowRequired ? 'narrower' : 'wider';
+        const kind = classify(movement, polarity);
+        const message = polarity === 'input'
+            ? nowRequired
+                ? `input field '${name}' is now required (${label(path)}.required): requests without it are now rejected`
+                : `input field '${name}' is no longer required (${label(path)}.required)`
+            : nowRequired
+                ? `output field '${name}' is now always present (${label(path)}.required)`
+                : `output field '${name}' is no longer guaranteed (${label(path)}.required): consumers relying on it break`;
+        changes.push({ kind, path: [...path, 'required'], message });
+    }
+}
+function compareAdditional(production, candidate, polarity, path, changes) {
+    const before = production.additionalProperties ?? true;
+    const after = candidate.additionalProperties ?? true;
+    if (same(before, after))
+        return;
+    compare(before, after, polarity, [...path, 'additionalProperties'], changes);
+}
+function compareItems(production, candidate, polarity, path, changes) {
+    const before = production.items;
+    const after = candidate.items;
+    if (same(before, after))
+        return;
+    const at = [...path, 'items'];
+    if (Array.isArray(before) || Array.isArray(after)) {
+        changes.push({ kind: 'breaking', path: at, message: `'${label(at)}' changed and tuple items cannot be compared; treated as possibly breaking` });
+        return;
+    }
+    compare(before ?? true, after ?? true, polarity, at, changes);
+}
+
+;// CONCATENATED MODULE: ./src/contract/compatibility.ts
+
+
+function compatibility_same(a, b) {
+    return canonicalJson(a) === canonicalJson(b);
+}
+function compatibility_show(value) {
+    const text = value === undefined ? 'absent' : JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+const SPACE_FIELDS = ['dimension', 'dtype', 'normalized', 'metric'];
+/**
+ * Compares the embedding spaces of two contracts. Any change of dimension, dtype,
+ * normalisation, metric or space id, or a new artifact digest under the same space id,
+ * is index-breaking. A changed dimension or dtype also breaks every consumer reading the
+ * vectors, so it is reported as breaking too.
+ */
+function diffEmbedding(production, candidate) {
+    const before = production.embedding;
+    const after = candidate.embedding;
+    const changes = [];
+    if (!before && !after)
+        return { changes, reindexRequired: false };
+    if (before && !after) {
+        changes.push({ kind: 'breaking', path: ['embedding'], removed: true, message: 'the embedding description was removed: the model no longer declares a vector space' });
+        return { changes, reindexRequired: false };
+    }
+    if (!before && after) {
+        changes.push({ kind: 'additive', path: ['embedding'], message: `the model now declares an embedding space '${after.space}'` });
+        return { changes, reindexRequired: false };
+    }
+    const b = before;
+    const a = after;
+    const changed = [];
+    for (const field of SPACE_FIELDS) {
+        if (a[field] === b[field])
+            continue;
+        changed.push(`${field} ${compatibility_show(b[field])} → ${compatibility_show(a[field])}`);
+        changes.push({ kind: 'index-breaking', path: ['embedding', field], message: `embedding ${field} changed: ${compatibility_show(b[field])} → ${compatibility_show(a[field])}; vectors of the two versions cannot share an index` });
+        if (field === 'dimension' || field === 'dtype') {
+            changes.push({ kind: 'breaking', path: ['embedding', field], message: `output vectors change ${field} (${compatibility_show(b[field])} → ${compatibility_show(a[field])}): consumers reading them break` });
+        }
+    }
+    const digestChanged = production.artifact.digest !== candidate.artifact.digest;
+    if (a.space !== b.space) {
+        changes.push({ kind: 'index-breaking', path: ['embedding', 'space'], message: `new embedding space '${a.space}' (was '${b.space}'): every index of this model's vectors must be rebuilt` });
+        return { changes, reindexRequired: true };
+    }
+    if (digestChanged) {
+        changed.push('a new artifact digest');
+        changes.push({
+            kind: 'index-breaking',
+            path: ['artifact', 'digest'],
+            message: `new artifact digest under the same space id '${a.space}': the new weights write different vectors, which must not share an index with the old ones`,
+        });
+    }
+    if (changed.length === 0)
+        return { changes, reindexRequired: false };
+    return { changes, reindexRequired: true, sameSpaceId: changed.join(', ') };
+}
+function metadataChange(path, before, after) {
+    return { kind: 'metadata', path, message: `'${path.join('.')}' changed: ${compatibility_show(before)} → ${compatibility_show(after)}`, ...(after === undefined ? { removed: true } : {}) };
+}
+/** Limits that bound what a caller may send: lowering them narrows the input. */
+const INPUT_LIMITS = ['maxInputTokens', 'batchSize'];
+function diffLimits(production, candidate) {
+    const before = production.limits ?? {};
+    const after = candidate.limits ?? {};
+    const changes = [];
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        const b = before[key];
+        const a = after[key];
+        if (a === b)
+            continue;
+        const path = ['limits', key];
+        if (INPUT_LIMITS.includes(key)) {
+            // An absent limit is unlimited.
+            const narrowed = (a ?? Infinity) < (b ?? Infinity);
+            changes.push({
+                kind: narrowed ? 'breaking' : 'additive',
+                path,
+                message: `${narrowed ? 'narrowed' : 'widened'} input: limits.${key} ${compatibility_show(b)} → ${compatibility_show(a)}${narrowed ? ': requests that fit before can be rejected now' : ''}`,
+                ...(a === undefined ? { removed: true } : {}),
+            });
+        }
+        else {
+            changes.push(metadataChange(path, b, a));
+        }
+    }
+    return changes;
+}
+/**
+ * Every difference between the production and the candidate contract, classified:
+ * input and output schemas by {@link diffSchemas}, the embedding space by
+ * {@link diffEmbedding}, limits, and everything else (description, artifact, lineage,
+ * owners, examples) as metadata. A changed task or name is breaking.
+ */
+function diffContracts(production, candidate) {
+    const changes = [];
+    if (production.name !== candidate.name) {
+        changes.push({ kind: 'breaking', path: ['name'], message: `model name changed: '${production.name}' → '${candidate.name}'` });
+    }
+    if (production.task !== candidate.task) {
+        changes.push({ kind: 'breaking', path: ['task'], message: `task changed: ${production.task} → ${candidate.task}` });
+    }
+    changes.push(...diffSchemas(production.io.input, candidate.io.input, 'input', ['io', 'input']));
+    changes.push(...diffSchemas(production.io.output, candidate.io.output, 'output', ['io', 'output']));
+    const embedding = diffEmbedding(production, candidate);
+    changes.push(...embedding.changes);
+    changes.push(...diffLimits(production, candidate));
+    const artifactBefore = production.artifact;
+    const artifactAfter = candidate.artifact;
+    for (const key of ['uri', 'format', 'digest']) {
+        if (artifactBefore[key] === artifactAfter[key])
+            continue;
+        // A new digest of an embedding model is index-breaking, reported with the space.
+        if (key === 'digest' && production.embedding && candidate.embedding)
+            continue;
+        changes.push(metadataChange(['artifact', key], artifactBefore[key], artifactAfter[key]));
+    }
+    for (const key of ['description', 'owners']) {
+        if (!compatibility_same(production[key], candidate[key]))
+            changes.push(metadataChange([key], production[key], candidate[key]));
+    }
+    // Lineage field by field: each is its own line in the contract.
+    const lineageBefore = production.lineage ?? {};
+    const lineageAfter = candidate.lineage ?? {};
+    for (const key of new Set([...Object.keys(lineageBefore), ...Object.keys(lineageAfter)])) {
+        if (!compatibility_same(lineageBefore[key], lineageAfter[key]))
+            changes.push(metadataChange(['lineage', key], lineageBefore[key], lineageAfter[key]));
+    }
+    if (!compatibility_same(production.examples, candidate.examples)) {
+        const [before, after] = [production.examples?.length ?? 0, candidate.examples?.length ?? 0];
+        changes.push({ kind: 'metadata', path: ['examples'], message: `examples changed (${before} → ${after} example(s))` });
+    }
+    return { ...embedding, changes };
+}
+/** The smallest version bump a list of changes needs: breaking → major, additive → minor, metadata → patch. */
+function requiredBumpOf(changes) {
+    if (changes.some((c) => c.kind === 'breaking' || c.kind === 'index-breaking'))
+        return 'major';
+    if (changes.some((c) => c.kind === 'additive'))
+        return 'minor';
+    if (changes.length > 0)
+        return 'patch';
+    return 'none';
+}
+
+;// CONCATENATED MODULE: ./src/contract/endpoint.ts
+
+/** The full URL of the embeddings route for a configured base URL. */
+function embeddingsUrl(base) {
+    let url;
+    try {
+        url = new URL(base);
+    }
+    catch {
+        return base; // fetch reports it
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    if (!path.endsWith('/embeddings'))
+        url.pathname = path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
+    else
+        url.pathname = path;
+    return url.toString();
+}
+/** The URL as shown in messages: without credentials or query string, which may hold keys. */
+function displayUrl(url) {
+    try {
+        const parsed = new URL(url);
+        parsed.username = '';
+        parsed.password = '';
+        parsed.search = '';
+        parsed.hash = '';
+        return parsed.toString();
+    }
+    catch {
+        return '(invalid URL)';
+    }
+}
+/**
+ * Sends one `POST /v1/embeddings` request and returns the raw vectors (not yet checked) and
+ * its latency in milliseconds (request sent to body read). HTTP errors, timeouts, refused
+ * connections and malformed bodies come back as `ok: false` with a message that never
+ * contains the API key; this function does not throw for them.
+ */
+async function requestEmbeddings(target, texts) {
+    const headers = { 'content-type': 'application/json', accept: 'application/json' };
+    let url = embeddingsUrl(target.url);
+    const shown = displayUrl(url);
+    // fetch refuses credentials inside the URL; they become Basic authentication instead.
+    try {
+        const parsed = new URL(url);
+        if (parsed.username || parsed.password) {
+            headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+            parsed.username = '';
+            parsed.password = '';
+            url = parsed.toString();
+        }
+    }
+    catch {
+        // an invalid URL: fetch says so below
+    }
+    if (target.apiKey)
+        headers.authorization = `Bearer ${target.apiKey}`;
+    const secrets = secretParts(target.url, target.apiKey);
+    const scrub = (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(url).join(shown));
+    const body = JSON.stringify({ input: texts, ...(target.model ? { model: target.model } : {}) });
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    let response;
+    let text;
+    try {
+        response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.timeoutMs) });
+        text = await response.text();
+    }
+    catch (error) {
+        // Error texts may quote the URL: show only its safe form.
+        return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed() };
+    }
+    const latencyMs = elapsed();
+    if (!response.ok) {
+        return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs };
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return { ok: false, error: `${shown} answered HTTP ${response.status} with a body that is not JSON`, latencyMs };
+    }
+    const data = parsed?.data;
+    if (!Array.isArray(data) || data.length !== texts.length) {
+        return { ok: false, error: `${shown} answered without one 'data' entry per input (expected ${texts.length})`, latencyMs };
+    }
+    // Entries carry their index; servers may answer out of order.
+    const vectors = new Array(texts.length);
+    for (const [position, entry] of data.entries()) {
+        const index = typeof entry?.index === 'number' ? entry.index : position;
+        if (!Number.isInteger(index) || index < 0 || index >= texts.length || index in vectors) {
+            return { ok: false, error: `${shown} answered with a 'data' entry of index ${index}, expected each of 0…${texts.length - 1} once`, latencyMs };
+        }
+        vectors[index] = entry?.embedding;
+    }
+    return { ok: true, vectors, latencyMs };
+}
+/** Parts of the configured URL and key that must never appear in a message. */
+function secretParts(url, apiKey) {
+    const parts = [];
+    if (apiKey)
+        parts.push(apiKey);
+    try {
+        const parsed = new URL(url);
+        if (parsed.password)
+            parts.push(parsed.password, decodeURIComponent(parsed.password));
+        if (parsed.search.length > 1)
+            parts.push(parsed.search.slice(1));
+        for (const value of parsed.searchParams.values())
+            if (value.length >= 4)
+                parts.push(value);
+    }
+    catch {
+        // not a URL: nothing to hide
+    }
+    return parts.filter((p) => p.length > 0);
+}
+function serverMessage(body) {
+    try {
+        const message = JSON.parse(body)?.error?.message;
+        if (typeof message === 'string')
+            return `: ${message.slice(0, 300)}`;
+    }
+    catch {
+        // not JSON: say nothing more
+    }
+    return '';
+}
+function describeFetchError(error, url, timeoutMs) {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        return `${url} did not answer within ${timeoutMs} ms (timeoutMs)`;
+    const cause = error instanceof Error ? error.cause : undefined;
+    const code = cause instanceof Error ? cause.code : undefined;
+    if (code === 'ECONNREFUSED')
+        return `${url} refused the connection (is the endpoint running?)`;
+    if (code === 'ENOTFOUND')
+        return `${url}: host not found`;
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
+        return `${url} closed the connection before answering`;
+    return `${url} could not be reached: ${cause instanceof Error ? errorMessage(cause) : errorMessage(error)}`;
+}
+/**
+ * The p-th percentile by the nearest-rank method: the smallest value such that at least
+ * p% of the values are less than or equal to it (`sorted[ceil(p/100 × n) − 1]`).
+ * @param values any order; not modified. Must not be empty.
+ * @param p in (0, 100].
+ */
+function percentile(values, p) {
+    if (values.length === 0)
+        throw new Error('percentile of no values');
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+    return sorted[rank - 1];
+}
+/** Problems with one returned vector: length, finiteness, unit norm when normalised. */
+function vectorProblems(vector, dimension, normalized, tolerance) {
+    if (!Array.isArray(vector))
+        return ['the embedding is not an array of numbers'];
+    const problems = [];
+    if (vector.length !== dimension)
+        problems.push(`dimension ${vector.length}, the contract says ${dimension}`);
+    let sumSquares = 0;
+    let bad = 0;
+    for (const value of vector) {
+        if (typeof value !== 'number' || !Number.isFinite(value))
+            bad++;
+        else
+            sumSquares += value * value;
+    }
+    if (bad > 0)
+        problems.push(`${bad} value(s) are not finite numbers`);
+    else if (normalized) {
+        const norm = Math.sqrt(sumSquares);
+        if (Math.abs(norm - 1) > tolerance)
+            problems.push(`L2 norm ${norm.toPrecision(6)}, expected 1 ± ${tolerance} (the contract says normalized: true)`);
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/contract/user-schema.ts
+
+
+
+
+/**
+ * A separate Ajv for the schemas users write in contracts (`io.input`, `io.output`): kept
+ * apart from the one holding our published schemas so that a user's `$id` can never clash
+ * with ours, lenient about unknown keywords (users annotate schemas freely), and collecting
+ * every error rather than the first.
+ */
+let user_schema_ajv;
+function userAjv() {
+    if (!user_schema_ajv) {
+        user_schema_ajv = new ajv.Ajv({ allErrors: true, strict: false, allowUnionTypes: true, addUsedSchema: false });
+        dist_default()["default"](user_schema_ajv);
+    }
+    return user_schema_ajv;
+}
+/** Compiles a user's schema; the error message says why it cannot be used. */
+function compileUserSchema(schema) {
+    try {
+        return { validate: userAjv().compile(schema) };
+    }
+    catch (error) {
+        return { error: errorMessage(error) };
+    }
+}
+function user_schema_describe(error) {
+    const path = pointerToPath(error.instancePath);
+    const where = path.length === 0 ? 'the value' : `'${path.join('.')}'`;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'required':
+            return { path, message: `${where} is missing required property '${String(params.missingProperty)}'` };
+        case 'additionalProperties':
+            return { path: [...path, String(params.additionalProperty)], message: `${where} has property '${String(params.additionalProperty)}', which the schema does not allow` };
+        case 'enum':
+            return { path, message: `${where} must be one of: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+        default:
+            return { path, message: `${where} ${error.message ?? 'is invalid'}` };
+    }
+}
+/** Validates a value and returns every error (empty when valid). */
+function userSchemaErrors(validate, value) {
+    if (validate(value))
+        return [];
+    return (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(user_schema_describe);
+}
+
+;// CONCATENATED MODULE: ./src/contract/contract-tests.ts
+
+
+/** Requests sent to measure latency when the config does not say. */
+const DEFAULT_REQUESTS = 20;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Checks that the contract's own schemas compile and that every example input validates
+ * against `io.input`. Every error is reported, each at the line of the offending value
+ * inside the example.
+ */
+function checkExamples(contract, source) {
+    const findings = [];
+    const compiled = {};
+    for (const side of ['input', 'output']) {
+        const result = compileUserSchema(contract.io[side]);
+        compiled[side] = result;
+        if ('error' in result) {
+            findings.push({ rule: 'examples/schema', severity: 'error', message: `io.${side} is not a usable JSON Schema: ${result.error}`, location: source.locate(['io', side]) });
+        }
+    }
+    const input = compiled.input;
+    if (!input || 'error' in input)
+        return findings;
+    for (const [index, example] of (contract.examples ?? []).entries()) {
+        const name = example.name ? `example '${example.name}'` : `example ${index + 1}`;
+        for (const error of userSchemaErrors(input.validate, example.input)) {
+            findings.push({
+                rule: 'examples/input',
+                severity: 'error',
+                message: `${name} does not match io.input: ${error.message}`,
+                location: source.locate(['examples', index, 'input', ...error.path]),
+            });
+        }
+    }
+    return findings;
+}
+/** The text an example sends to an embeddings endpoint: the input itself, or its `text` field. */
+function exampleText(input) {
+    if (typeof input === 'string')
+        return input;
+    const text = input?.text;
+    return typeof text === 'string' ? text : undefined;
+}
+/**
+ * Contract tests against the candidate's OpenAI-compatible endpoint. Sends one warm-up
+ * request (checked, not timed), then `requests` single-text requests, one after another,
+ * cycling through the examples; checks every
+ * returned vector (the contract's dimension, finite values, unit norm within tolerance
+ * when normalised, the output schema) and the p95 latency (nearest rank, milliseconds)
+ * against `limits.p95LatencyMs`. The first failing request (HTTP error, timeout, refused
+ * connection) ends the test with an error finding; the latency is then not judged.
+ */
+async function runEndpointTests(options) {
+    const { contract, source, endpoint } = options;
+    const findings = [];
+    const rows = [];
+    const metrics = { 'endpoint.requests': 0, 'endpoint.p95LatencyMs': null };
+    const embedding = contract.embedding;
+    const fail = (rule, message, location) => {
+        findings.push({ rule, severity: 'error', message, ...(location ? { location } : {}) });
+    };
+    if (!embedding) {
+        findings.push({ rule: 'endpoint/skipped', severity: 'warning', message: 'contract.endpoint is configured, but endpoint tests need an embedding model (this contract has no embedding section)', location: source.locate(['task']) });
+        return { findings, rows, metrics };
+    }
+    const texts = (contract.examples ?? []).map((e) => exampleText(e.input));
+    const missing = texts.findIndex((t) => t === undefined);
+    if (texts.length === 0) {
+        fail('endpoint/examples', 'contract.endpoint is configured, but the contract has no examples to send', source.locate(['examples']));
+        return { findings, rows, metrics };
+    }
+    if (missing >= 0) {
+        fail('endpoint/examples', `example ${missing + 1} has neither a string input nor a string 'text' field, so it cannot be sent to an embeddings endpoint`, source.locate(['examples', missing, 'input']));
+        return { findings, rows, metrics };
+    }
+    const output = compileUserSchema(contract.io.output);
+    const requests = endpoint.requests ?? DEFAULT_REQUESTS;
+    const target = { url: endpoint.url, timeoutMs: endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(endpoint.model ? { model: endpoint.model } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
+    const tolerance = embedding.dtype === 'float32' ? 1e-3 : 1e-2;
+    // One finding per rule: the first response that showed it, and how many more did.
+    const problems = new Map();
+    const note = (rule, message, location, example) => {
+        const seen = problems.get(rule);
+        if (seen)
+            seen.count++;
+        else
+            problems.set(rule, { message, location, count: 1, example });
+    };
+    const latencies = [];
+    options.info(`contract tests: 1 warm-up and ${requests} timed request(s) to the candidate endpoint`);
+    // Request 0 warms up the connection (and the server's caches); it is checked but not timed.
+    for (let i = 0; i <= requests; i++) {
+        const example = (i === 0 ? 0 : i - 1) % texts.length;
+        const response = await requestEmbeddings(target, [texts[example]]);
+        if (!response.ok) {
+            const which = i === 0 ? 'the warm-up request' : `request ${i} of ${requests}`;
+            fail('endpoint/request', `the candidate endpoint failed on ${which}: ${response.error}`, options.configLocation);
+            break;
+        }
+        if (i > 0)
+            latencies.push(response.latencyMs);
+        metrics['endpoint.requests'] = latencies.length;
+        const vector = response.vectors[0];
+        for (const problem of vectorProblems(vector, embedding.dimension, embedding.normalized, tolerance)) {
+            const rule = problem.startsWith('dimension') ? 'endpoint/dimension' : problem.startsWith('L2 norm') ? 'endpoint/norm' : 'endpoint/finite';
+            const field = rule === 'endpoint/dimension' ? 'dimension' : rule === 'endpoint/norm' ? 'normalized' : 'dtype';
+            note(rule, problem, source.locate(['embedding', field]), example);
+        }
+        if ('validate' in output && Array.isArray(vector)) {
+            const value = contract.io.output.type === 'array' ? vector : { embedding: vector };
+            for (const error of userSchemaErrors(output.validate, value))
+                note('endpoint/output-schema', `the response does not match io.output: ${error.message}`, source.locate(['io', 'output']), example);
+        }
+    }
+    for (const [rule, problem] of problems) {
+        const more = problem.count > 1 ? ` (and ${problem.count - 1} more response(s))` : '';
+        fail(rule, `endpoint response for example ${problem.example + 1}${more}: ${problem.message}`, problem.location);
+    }
+    const budget = contract.limits?.p95LatencyMs;
+    const measured = latencies.length === requests ? percentile(latencies, 95) : null;
+    metrics['endpoint.p95LatencyMs'] = measured === null ? null : round(measured);
+    const row = { metric: 'p95 latency (ms)', candidate: measured === null ? null : round(measured), higherIsBetter: false };
+    if (measured === null)
+        row.note = 'not measured: the endpoint failed';
+    else if (budget === undefined)
+        row.note = `over ${requests} request(s); no budget in limits.p95LatencyMs`;
+    else {
+        row.note = `over ${requests} request(s); budget ${budget} ms`;
+        row.verdict = measured <= budget ? 'pass' : 'fail';
+        if (measured > budget) {
+            fail('endpoint/latency', `p95 latency ${round(measured)} ms over ${requests} request(s) exceeds the budget limits.p95LatencyMs = ${budget} ms`, source.locate(['limits', 'p95LatencyMs']));
+        }
+    }
+    rows.push(row, { metric: 'timed requests answered', candidate: latencies.length, note: `of ${requests}, after 1 warm-up request` });
+    return { findings, rows, metrics };
+}
+function round(ms) {
+    return Math.round(ms * 10) / 10;
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: ./src/contract/production.ts
+
+
+
+
+
+const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_namespaceObject.execFile);
+/** Reads files at a commit from the local clone with `git cat-file` and `git show`. */
+class GitContentsReader {
+    cwd;
+    constructor(cwd) {
+        this.cwd = cwd;
+    }
+    async has(ref) {
+        try {
+            await run('git', ['cat-file', '-e', `${ref}^{commit}`], { cwd: this.cwd });
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    async read(ref, path) {
+        try {
+            await run('git', ['cat-file', '-e', `${ref}:${path}`], { cwd: this.cwd });
+        }
+        catch {
+            return null;
+        }
+        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+        return stdout;
+    }
+    /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
+    async prefix() {
+        try {
+            const { stdout } = await run('git', ['rev-parse', '--show-prefix'], { cwd: this.cwd });
+            return stdout.trim();
+        }
+        catch {
+            return '';
+        }
+    }
+}
+/**
+ * Finds the production contract, in this order:
+ * `none` → first release (nothing to compare); `ledger` → not supported yet;
+ * `git:base` → the pull request's base commit; `git:<ref>` → that commit; anything else →
+ * a path relative to the workspace. At a commit, the candidate's own path is read, from
+ * the local clone when it has the commit and through the contents API otherwise. A file
+ * absent at that commit is a new model (first release).
+ *
+ * @throws ConfigurationError for a missing path, `git:base` outside a pull request, a
+ *   commit neither git nor the API can reach, or `ledger`.
+ */
+async function resolveProduction(options) {
+    const spec = options.production.trim();
+    const workspace = options.context.workspace;
+    if (spec === 'none')
+        return { kind: 'none', reason: 'production: none (first release): no compatibility checks' };
+    if (spec === 'ledger') {
+        throw new errors_ConfigurationError("production: ledger is not yet supported (it comes with the promote action); pass git:base, git:<ref>, a path or none");
+    }
+    if (spec.startsWith('git:')) {
+        let ref = spec.slice(4);
+        if (ref === '')
+            throw new errors_ConfigurationError(`production: '${spec}' names no ref; use git:base, git:<sha>, git:<branch> or a path`);
+        // A ref is handed to git as an argument: never let it read as an option.
+        if (ref.startsWith('-') || !/^[\w./~^@{}+-]+$/.test(ref))
+            throw new errors_ConfigurationError(`production: '${ref}' is not a git ref (a commit, branch or tag)`);
+        if (ref === 'base') {
+            if (!options.context.baseCommit) {
+                throw new errors_ConfigurationError('production: git:base needs the base commit of a pull request, and this run has none (not a pull_request event?); pass production: git:<ref> or a path to the production contract');
+            }
+            ref = options.context.baseCommit;
+        }
+        const git = options.git ?? new GitContentsReader(workspace);
+        const absolute = (0,external_node_path_namespaceObject.isAbsolute)(options.candidatePath) ? options.candidatePath : (0,external_node_path_namespaceObject.resolve)(workspace, options.candidatePath);
+        const inWorkspace = (0,external_node_path_namespaceObject.relative)(workspace, absolute).split('\\').join('/');
+        const path = external_node_path_namespaceObject.posix.normalize(`${(await git.prefix?.()) ?? ''}${inWorkspace}`);
+        if (path.startsWith('../') || (0,external_node_path_namespaceObject.isAbsolute)(inWorkspace))
+            throw new errors_ConfigurationError(`production: ${spec} needs the contract inside the repository, and '${options.candidatePath}' is outside it`);
+        let text;
+        if (await git.has(ref)) {
+            text = await git.read(ref, path);
+        }
+        else if (options.contentsApi) {
+            text = await options.contentsApi.read(ref, path);
+        }
+        else {
+            throw new errors_ConfigurationError(`production: commit '${ref}' is not in the local clone (a shallow checkout?) and the contents API is not available; fetch it (actions/checkout with fetch-depth: 0) or pass production as a path`);
+        }
+        if (text === null)
+            return { kind: 'none', reason: `'${path}' does not exist at ${ref}: a new model, checked as a first release` };
+        return { kind: 'file', text, file: `${path}@${ref.slice(0, 12)}`, source: `git:${ref}` };
+    }
+    const file = (0,external_node_path_namespaceObject.resolve)(workspace, spec);
+    try {
+        return { kind: 'file', text: await (0,promises_namespaceObject.readFile)(file, 'utf8'), file: spec, source: spec };
+    }
+    catch (error) {
+        if (errors_isNodeError(error, 'ENOENT'))
+            throw new errors_ConfigurationError(`production contract '${spec}' not found`, { file: spec });
+        if (errors_isNodeError(error, 'EISDIR'))
+            throw new errors_ConfigurationError(`production contract '${spec}' is a directory, expected a file`, { file: spec });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/contract/semver.ts
+/** Bumps from the smallest to the largest. */
+const BUMP_ORDER = ['none', 'patch', 'minor', 'major'];
+/** Parses `MAJOR.MINOR.PATCH[-pre][+build]`; returns undefined for anything else. Build metadata is ignored. */
+function parseSemVer(text) {
+    const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(text);
+    if (!match)
+        return undefined;
+    return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease: match[4] ? match[4].split('.') : [] };
+}
+function compareIdentifiers(a, b) {
+    const numeric = /^\d+$/;
+    if (numeric.test(a) && numeric.test(b))
+        return Number(a) - Number(b);
+    if (numeric.test(a))
+        return -1;
+    if (numeric.test(b))
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Semantic-version precedence: negative when a < b, 0 when equal, positive when a > b. */
+function compareSemVer(a, b) {
+    const core = a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+    if (core !== 0)
+        return core;
+    // A pre-release sorts before its release: 2.0.0-rc.1 < 2.0.0.
+    if (a.prerelease.length === 0 || b.prerelease.length === 0)
+        return b.prerelease.length - a.prerelease.length;
+    for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i++) {
+        const x = a.prerelease[i];
+        const y = b.prerelease[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const order = compareIdentifiers(x, y);
+        if (order !== 0)
+            return order;
+    }
+    return 0;
+}
+/**
+ * The bump from `from` to `to`, measured on MAJOR.MINOR.PATCH: `major` when MAJOR grew,
+ * `minor` when MINOR grew, `patch` when PATCH grew or only the pre-release moved on,
+ * `none` when `to` is not greater. Below 1.0.0 a MINOR increase counts as `major` and a
+ * PATCH increase as `minor`, the usual reading of 0.y.z (anything may change).
+ */
+function bumpBetween(from, to) {
+    if (compareSemVer(to, from) <= 0)
+        return 'none';
+    let bump;
+    if (to.major > from.major)
+        bump = 'major';
+    else if (to.minor > from.minor)
+        bump = 'minor';
+    else if (to.patch > from.patch)
+        bump = 'patch';
+    else
+        bump = 'patch'; // same core, later pre-release or the release of a pre-release
+    if (to.major === 0 && from.major === 0)
+        bump = bump === 'minor' ? 'major' : bump === 'patch' && to.patch > from.patch ? 'minor' : bump;
+    return bump;
+}
+/** The larger of two bumps. */
+function maxBump(a, b) {
+    return BUMP_ORDER.indexOf(a) >= BUMP_ORDER.indexOf(b) ? a : b;
+}
+/** True when `actual` is at least `required`. */
+function bumpCovers(actual, required) {
+    return BUMP_ORDER.indexOf(actual) >= BUMP_ORDER.indexOf(required);
+}
+
+;// CONCATENATED MODULE: ./src/contract/check.ts
+
+
+
+
+
+
+
+
+
+
+function located(location) {
+    return location ? { location } : {};
+}
+/** Parses and validates a contract; every YAML and schema problem becomes a finding. */
+function loadContract(file, text, rulePrefix = '') {
+    let source;
+    try {
+        source = parseYaml(text, file);
+    }
+    catch (error) {
+        if (error instanceof errors_ConfigurationError) {
+            return { findings: error.problems.map((p) => ({ rule: `${rulePrefix}yaml`, severity: 'error', message: p.message, ...located(p.location) })) };
+        }
+        throw error;
+    }
+    const problems = schema_schemaProblems('contract', source.data, source);
+    if (problems.length > 0) {
+        return { source, findings: problems.map((p) => ({ rule: `${rulePrefix}schema`, severity: 'error', message: p.message, ...located(p.location) })) };
+    }
+    return { source, contract: source.data, findings: [] };
+}
+async function readText(file, label, what) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (errors_isNodeError(error, 'ENOENT'))
+            throw new errors_ConfigurationError(`${what} '${label}' not found`, { file: label });
+        if (errors_isNodeError(error, 'EISDIR'))
+            throw new errors_ConfigurationError(`${what} '${label}' is a directory, expected a file`, { file: label });
+        throw error;
+    }
+}
+const KIND_BUMP = { breaking: 'major', 'index-breaking': 'major', additive: 'minor', metadata: 'patch' };
+const KIND_WORDS = { breaking: 'breaking change', 'index-breaking': 'index-breaking change', additive: 'additive change', metadata: 'metadata change' };
+/**
+ * Classifies every change between production and candidate and judges the version: a
+ * version that does not increase fails (unless nothing changed at all), and each change
+ * whose kind needs a larger bump than the one made is an error at its line.
+ */
+function checkCompatibility(production, productionSource, candidate, candidateSource) {
+    const diff = diffContracts(production, candidate);
+    const requiredBump = requiredBumpOf(diff.changes);
+    const findings = [];
+    const changes = diff.changes.map((change) => {
+        let message = change.message;
+        if (change.removed)
+            message += ` (it was at ${formatLocation(productionSource.locate(change.path))} in production)`;
+        return { kind: change.kind, path: change.path.map(String).join('.'), message, location: candidateSource.locate(change.path) };
+    });
+    const from = parseSemVer(production.version);
+    const to = parseSemVer(candidate.version);
+    // The contract schema only admits semantic versions; a parse failure is a bug.
+    if (!from || !to)
+        throw new Error(`internal error: '${production.version}' or '${candidate.version}' is not a semantic version`);
+    const actualBump = bumpBetween(from, to);
+    const versionLocation = candidateSource.locate(['version']);
+    const order = compareSemVer(to, from);
+    const increases = order > 0;
+    if (order < 0) {
+        findings.push({
+            rule: 'version/increase',
+            severity: 'error',
+            message: `version ${candidate.version} is lower than production ${production.version}; a new version must increase${changes.length > 0 ? ` (the changes need at least a ${requiredBump} bump)` : ''}`,
+            location: versionLocation,
+        });
+    }
+    else if (!increases && changes.length > 0) {
+        findings.push({
+            rule: 'version/increase',
+            severity: 'error',
+            message: `version ${candidate.version} does not increase on production ${production.version}, but the contract changed (${changes.length} change(s)); it needs at least a ${requiredBump} bump`,
+            location: versionLocation,
+        });
+    }
+    else if (!increases) {
+        findings.push({ rule: 'version/unchanged', severity: 'notice', message: `the contract is unchanged from production (${production.version})`, location: versionLocation });
+    }
+    else {
+        for (const change of changes) {
+            const needed = KIND_BUMP[change.kind];
+            if (bumpCovers(actualBump, needed))
+                continue;
+            findings.push({
+                rule: `compatibility/${change.kind}`,
+                severity: 'error',
+                message: `${KIND_WORDS[change.kind]} needs a ${needed} version bump, but ${production.version} → ${candidate.version} is a ${actualBump} bump: ${change.message}`,
+                ...located(change.location),
+            });
+        }
+    }
+    const spaceLocation = candidateSource.locate(['embedding', 'space']);
+    if (diff.sameSpaceId !== undefined) {
+        findings.push({
+            rule: 'space/same-id',
+            severity: 'error',
+            message: `the embedding space changed (${diff.sameSpaceId}) but the space id is still '${candidate.embedding?.space}': declare a new space id so that vectors of the two versions never share an index`,
+            location: spaceLocation,
+        });
+    }
+    if (diff.reindexRequired) {
+        findings.push({
+            rule: 'space/reindex',
+            severity: 'warning',
+            message: `re-index required: vectors of ${candidate.version} (space '${candidate.embedding?.space}') must not be mixed with vectors of ${production.version} (space '${production.embedding?.space}'); rebuild every index before switching traffic`,
+            location: spaceLocation,
+        });
+    }
+    const count = (kind) => changes.filter((c) => c.kind === kind).length;
+    const versionOk = !findings.some((f) => f.rule === 'version/increase' || f.rule?.startsWith('compatibility/'));
+    const rows = [
+        { metric: 'version', note: `${production.version} → ${candidate.version} (${increases ? `${actualBump} bump` : 'not increased'})`, verdict: versionOk ? 'pass' : 'fail' },
+        { metric: 'required bump', note: requiredBump },
+        { metric: 'breaking changes', candidate: count('breaking') },
+        { metric: 'index-breaking changes', candidate: count('index-breaking') },
+        { metric: 'additive changes', candidate: count('additive') },
+        { metric: 'metadata changes', candidate: count('metadata') },
+    ];
+    if (production.embedding || candidate.embedding) {
+        rows.push({
+            metric: 'embedding space',
+            note: clipText(`${production.embedding?.space ?? 'none'} → ${candidate.embedding?.space ?? 'none'}${diff.reindexRequired ? ' (re-index required)' : ''}`, 1000),
+            verdict: diff.sameSpaceId !== undefined ? 'fail' : 'pass',
+        });
+    }
+    return { findings, changes, requiredBump, reindexRequired: diff.reindexRequired, rows };
+}
+/** Lineage fields the config requires; an empty string, list or object counts as missing. */
+function checkLineage(contract, source, required) {
+    const findings = [];
+    const lineage = (contract.lineage ?? {});
+    for (const field of required) {
+        const value = lineage[field];
+        const empty = value === undefined || value === null || value === '' || (typeof value === 'object' && Object.keys(value).length === 0);
+        if (empty) {
+            findings.push({
+                rule: 'lineage/required',
+                severity: 'error',
+                message: `lineage.${field} is required by the project config (contract.lineage.required) and is ${value === undefined ? 'missing' : 'empty'}`,
+                location: source.locate(['lineage', field]),
+            });
+        }
+    }
+    return findings;
+}
+/**
+ * Contract tests against the configured endpoint: reads the API key from the variable
+ * `apiKeyEnv` names (registering it, and any password in the URL, as a secret), then runs
+ * {@link runEndpointTests} in a log group. A named but unset variable is an error finding.
+ */
+async function checkEndpoint(endpoint, contract, source, options) {
+    const { environment } = options;
+    const configLocation = options.configSource?.locate(['contract', 'endpoint']);
+    const password = URL.canParse(endpoint.url) ? new URL(endpoint.url).password : '';
+    if (password)
+        environment.setSecret(decodeURIComponent(password));
+    const apiKey = endpoint.apiKeyEnv ? environment.env[endpoint.apiKeyEnv] || undefined : undefined;
+    if (apiKey)
+        environment.setSecret(apiKey);
+    if (endpoint.apiKeyEnv && !apiKey) {
+        const message = `the environment variable ${endpoint.apiKeyEnv} (contract.endpoint.apiKeyEnv) is not set or empty`;
+        return { findings: [{ rule: 'endpoint/api-key', severity: 'error', message, ...located(configLocation) }], metrics: {} };
+    }
+    const tested = await environment.log.group('Contract tests against the candidate endpoint', () => runEndpointTests({ contract, source, endpoint, ...(apiKey ? { apiKey } : {}), ...(configLocation ? { configLocation } : {}), info: (m) => environment.log.info(m) }));
+    return {
+        findings: tested.findings,
+        metrics: tested.metrics,
+        check: { id: 'endpoint', title: 'Contract tests against the candidate endpoint', verdict: sectionVerdict(tested.findings), rows: tested.rows },
+    };
+}
+function sectionVerdict(findings) {
+    return findings.some((f) => f.severity === 'error') ? 'fail' : 'pass';
+}
+/**
+ * Checks a candidate contract: schema validity; compatibility with production (version
+ * bump, classified changes, embedding space); example inputs against the input schema;
+ * the lineage policy; and, with `config.endpoint`, contract tests against the candidate's
+ * embeddings endpoint. Every error finding is also logged as an error at its location.
+ *
+ * @throws ConfigurationError when the candidate file or the production contract cannot be
+ *   found, or the production input cannot be resolved.
+ */
+async function checkContract(options) {
+    const { environment } = options;
+    const workspace = environment.context.workspace;
+    const candidateFile = options.contractPath;
+    const candidateText = await readText((0,external_node_path_namespaceObject.resolve)(workspace, candidateFile), candidateFile, 'contract file');
+    const candidate = loadContract(candidateFile, candidateText);
+    const findings = [...candidate.findings];
+    const checks = [];
+    const metrics = {};
+    let changes = [];
+    let requiredBump = 'none';
+    let reindexRequired = false;
+    let productionVersion = null;
+    let productionDigest = null;
+    let productionSource = options.production;
+    if (candidate.contract && candidate.source) {
+        const contract = candidate.contract;
+        const source = candidate.source;
+        const production = await resolveProduction({
+            production: options.production,
+            candidatePath: candidateFile,
+            context: environment.context,
+            ...(options.git ? { git: options.git } : {}),
+            ...(options.contentsApi ? { contentsApi: options.contentsApi } : {}),
+        });
+        if (production.kind === 'none') {
+            findings.push({ rule: 'production/none', severity: 'notice', message: `${production.reason}; the version ${contract.version} is checked on its own` });
+        }
+        else {
+            productionSource = production.source;
+            productionDigest = sha256(production.text);
+            const loaded = loadContract(production.file, production.text, 'production/');
+            for (const finding of loaded.findings)
+                finding.message = `production contract: ${finding.message}`;
+            findings.push(...loaded.findings);
+            if (loaded.contract && loaded.source) {
+                productionVersion = loaded.contract.version;
+                const compatibility = checkCompatibility(loaded.contract, loaded.source, contract, source);
+                findings.push(...compatibility.findings);
+                changes = compatibility.changes;
+                requiredBump = compatibility.requiredBump;
+                reindexRequired = compatibility.reindexRequired;
+                checks.push({
+                    id: 'compatibility',
+                    title: 'Compatibility with production',
+                    verdict: sectionVerdict(compatibility.findings),
+                    summary: `${changes.length} change(s); required bump: ${requiredBump}${reindexRequired ? '; re-index required' : ''}.`,
+                    rows: compatibility.rows,
+                });
+            }
+        }
+        for (const kind of ['breaking', 'index-breaking', 'additive', 'metadata']) {
+            metrics[`contract.${kind === 'index-breaking' ? 'indexBreaking' : kind}`] = changes.filter((c) => c.kind === kind).length;
+        }
+        metrics['contract.reindexRequired'] = reindexRequired ? 1 : 0;
+        const exampleFindings = checkExamples(contract, source);
+        findings.push(...exampleFindings);
+        const examples = contract.examples?.length ?? 0;
+        checks.push({
+            id: 'examples',
+            title: 'Example inputs',
+            verdict: sectionVerdict(exampleFindings),
+            rows: [{ metric: 'examples', candidate: examples, note: exampleFindings.length === 0 ? 'all match io.input' : `${exampleFindings.length} problem(s)` }],
+        });
+        metrics['contract.examples'] = examples;
+        const required = options.config.lineage?.required ?? [];
+        const lineageFindings = checkLineage(contract, source, required);
+        findings.push(...lineageFindings);
+        if (required.length > 0) {
+            checks.push({
+                id: 'lineage',
+                title: 'Lineage policy',
+                verdict: sectionVerdict(lineageFindings),
+                rows: [{ metric: 'required fields present', candidate: required.length - lineageFindings.length, note: `of ${required.length}: ${required.join(', ')}` }],
+            });
+        }
+        if (options.config.endpoint) {
+            const tested = await checkEndpoint(options.config.endpoint, contract, source, options);
+            findings.push(...tested.findings);
+            Object.assign(metrics, tested.metrics);
+            if (tested.check)
+                checks.push(tested.check);
+        }
+    }
+    for (const finding of findings) {
+        if (finding.severity === 'error')
+            environment.log.error(finding.message, finding.location);
+        else if (finding.severity === 'warning')
+            environment.log.warning(finding.message, finding.location);
+        else
+            environment.log.info(finding.location ? `${formatLocation(finding.location)}: ${finding.message}` : finding.message);
+    }
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    metrics['findings.errors'] = errors;
+    const verdict = errors > 0 ? 'fail' : 'pass';
+    const name = candidate.contract?.name ?? 'unknown';
+    const summary = verdict === 'fail'
+        ? `The contract has ${errors} problem(s) to fix.`
+        : productionVersion === null
+            ? 'The contract is valid (no production version to compare with).'
+            : `The contract is valid and compatible: ${changes.length} change(s), required bump ${requiredBump}${reindexRequired ? ', re-index required' : ''}.`;
+    return {
+        result: {
+            id: options.checkId,
+            kind: 'contract',
+            subject: {
+                model: name,
+                candidateVersion: clipText(candidate.contract?.version ?? 'unknown', 128),
+                productionVersion: productionVersion === null ? null : clipText(productionVersion, 128),
+                productionSource: clipText(productionSource, 512),
+            },
+            verdict,
+            summary,
+            metrics,
+            checks,
+            findings: findings.map(clip),
+            details: { changes: changes.map(({ kind, path, message }) => ({ kind, path, message })), requiredBump, reindexRequired },
+        },
+        requiredBump,
+        reindexRequired,
+        contractDigest: sha256(candidateText),
+        productionDigest,
+    };
+}
+function clipText(text, max) {
+    return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+/** Keeps a finding within the result schema's limits (untrusted text can be long). */
+function clip(finding) {
+    const message = clipText(finding.message, 4000);
+    const location = finding.location && finding.location.file.length > 1024 ? { ...finding.location, file: clipText(finding.location.file, 1024) } : finding.location;
+    return { ...finding, message, ...(location ? { location } : {}) };
+}
+
 ;// CONCATENATED MODULE: ./src/contract/summary.ts
 
-const ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
-/** Markdown summary of a contract result, for the job summary and the demo. */
+const summary_ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
+const SEVERITY = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' };
+const KIND_ORDER = ['breaking', 'index-breaking', 'additive', 'metadata'];
+function changesOf(result) {
+    const changes = result.details?.changes;
+    if (!Array.isArray(changes))
+        return [];
+    return changes
+        .filter((c) => typeof c === 'object' && c !== null && typeof c.kind === 'string' && typeof c.path === 'string' && typeof c.message === 'string')
+        .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+}
+function cell(value) {
+    return value === undefined || value === null ? '' : escapeMarkdown(String(value));
+}
+function rowCells(row) {
+    return [escapeMarkdown(row.metric), cell(row.production), cell(row.candidate), row.verdict ? `${summary_ICON[row.verdict] ?? ''} ${row.verdict}` : '', escapeMarkdown(row.note ?? '')];
+}
+/**
+ * Markdown summary of a contract result, for the job summary and the demo. Everything that
+ * came from the contract files (names, versions, space ids, paths, messages) is escaped.
+ */
 function renderContractSummary(result) {
     const subject = result.subject;
     const lines = [
-        `### ${ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
+        `### ${summary_ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
         '',
-        `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}. ${escapeMarkdown(result.summary)}`,
+        `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}${subject.productionSource ? ` (production from ${code(subject.productionSource)})` : ''}. ${escapeMarkdown(result.summary)}`,
     ];
+    const required = result.details?.requiredBump;
+    if (typeof required === 'string') {
+        lines.push('', `Required version bump: **${escapeMarkdown(required)}**. Re-index required: **${result.details?.reindexRequired === true ? 'yes' : 'no'}**.`);
+    }
+    for (const check of result.checks) {
+        lines.push('', `#### ${summary_ICON[check.verdict] ?? ''} ${escapeMarkdown(check.title)}`);
+        if (check.summary)
+            lines.push('', escapeMarkdown(check.summary));
+        if (check.rows.length > 0)
+            lines.push('', table(['Metric', 'Production', 'Candidate', 'Verdict', 'Note'], check.rows.map(rowCells)));
+    }
+    const changes = changesOf(result);
+    if (changes.length > 0) {
+        lines.push('', '#### Changes', '', table(['Kind', 'Where', 'Change'], changes.map((c) => [escapeMarkdown(c.kind), code(c.path), escapeMarkdown(c.message)])));
+    }
     if (result.findings.length > 0) {
-        lines.push('', table(['Severity', 'Where', 'Finding'], result.findings.map((f) => [
-            f.severity,
+        lines.push('', '#### Findings', '', table(['Severity', 'Rule', 'Where', 'Finding'], result.findings.map((f) => [
+            SEVERITY[f.severity],
+            f.rule ? code(f.rule) : '',
             f.location ? code(`${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`) : '',
             escapeMarkdown(f.message),
         ])));
@@ -6760,13 +9237,14 @@ const contractCommand = defineCommand({
     async run(inputs, environment) {
         const startedAt = new Date();
         const workspace = environment.context.workspace;
-        const { config } = await loadConfig(inputs.config, workspace);
+        const { config, source: configSource } = await loadConfig(inputs.config, workspace);
         const outcome = await checkContract({
             contractPath: inputs.contract,
             production: inputs.production,
             checkId: inputs.checkId,
             config: config.contract ?? {},
             environment,
+            ...(configSource ? { configSource } : {}),
         });
         const result = withProvenance(outcome.result, environment.context, { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest }, startedAt);
         const file = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
@@ -6785,8 +9263,9 @@ const contractCommand = defineCommand({
 
 ;// CONCATENATED MODULE: ./src/commands.ts
 
+
 /** Every command of the suite: each is a GitHub Action and a `model-gates` CLI command. */
-const commands = [contractCommand];
+const commands = [contractCommand, canaryAnalysisCommand];
 
 ;// CONCATENATED MODULE: ./src/inputs/spec.ts
 
@@ -6856,17 +9335,13 @@ function parseInputs(spec, read, origin = 'action') {
     return out;
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: external "node:util"
-const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: ./src/results/context.ts
 
 
-const run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_namespaceObject.execFile);
+const context_run = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_namespaceObject.execFile);
 async function gitHead(cwd) {
     try {
-        const { stdout } = await run('git', ['rev-parse', 'HEAD'], { cwd });
+        const { stdout } = await context_run('git', ['rev-parse', 'HEAD'], { cwd });
         const sha = stdout.trim();
         return /^[0-9a-f]{40,64}$/.test(sha) ? sha : null;
     }
@@ -6907,7 +9382,7 @@ async function runContextFromEnv(env, event) {
 const stderr = (line) => {
     process.stderr.write(`${line}\n`);
 };
-function located(kind, message, location) {
+function cli_located(kind, message, location) {
     return location ? `${formatLocation(location)}: ${kind}: ${message}` : `${kind}: ${message}`;
 }
 function cliLogger(verbose) {
@@ -6917,8 +9392,8 @@ function cliLogger(verbose) {
             if (verbose)
                 stderr(`debug: ${message}`);
         },
-        warning: (message, location) => stderr(located('warning', message, location)),
-        error: (message, location) => stderr(located('error', message, location)),
+        warning: (message, location) => stderr(cli_located('warning', message, location)),
+        error: (message, location) => stderr(cli_located('error', message, location)),
         group: async (title, fn) => {
             stderr(`── ${title}`);
             return fn();
@@ -6952,6 +9427,9 @@ function parseFlags(command, argv) {
             const next = argv[i + 1];
             if (next === undefined)
                 throw new errors_ConfigurationError(`--${name} needs a value`);
+            // Never swallow the next flag as a value: `--contract --production x` is a mistake.
+            if (next.startsWith('--'))
+                throw new errors_ConfigurationError(`--${name} needs a value (write --${name}=${next} for a value that starts with --)`);
             value = next;
             i++;
         }
@@ -6994,9 +9472,14 @@ function commandHelp(command) {
 /** Runs the CLI and returns the exit code: 0 success, 1 any failure. */
 async function main(argv) {
     const [name, ...rest] = argv;
-    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    if (name === undefined) {
+        // No command is a usage error: the usage goes to stderr, as errors do.
+        stderr(usage());
+        return 1;
+    }
+    if (name === 'help' || name === '--help' || name === '-h') {
         process.stdout.write(`${usage()}\n`);
-        return name === undefined ? 1 : 0;
+        return 0;
     }
     if (name === '--version' || name === 'version') {
         process.stdout.write(`${TOOL_VERSION}\n`);

@@ -34508,8 +34508,8 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _contract_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5168);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9558);
+/* harmony import */ var _contract_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7081);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8761);
 
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)(_contract_command_js__WEBPACK_IMPORTED_MODULE_0__/* .contractCommand */ .y);
@@ -34519,7 +34519,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9558:
+/***/ 8761:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37584,14 +37584,14 @@ class MemoryLogger {
     }
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/results/context.ts
 
 
-const run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
 async function gitHead(cwd) {
     try {
         const { stdout } = await run('git', ['rev-parse', 'HEAD'], { cwd });
@@ -37710,7 +37710,7 @@ async function runAction(command) {
 
 /***/ }),
 
-/***/ 5168:
+/***/ 7081:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37735,13 +37735,13 @@ var ajv = __nccwpck_require__(2463);
 var dist = __nccwpck_require__(2815);
 var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
 ;// CONCATENATED MODULE: ./schemas/config.schema.json
-const config_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}}}}');
+const config_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\\"{{group}}\\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"tolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median.","type":"number","minimum":0,"default":0.05},"absoluteTolerance":{"description":"Tolerated shift in the metric\'s own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey\'s fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"defaults":{"description":"Settings shared by both roles; a role\'s own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model\'s source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model\'s source.","$ref":"#/definitions/embeddingSource"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint\'s API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}}}}');
 ;// CONCATENATED MODULE: ./schemas/contract.schema.json
 const contract_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\\\d*)\\\\.(0|[1-9]\\\\d*)\\\\.(0|[1-9]\\\\d*)(-[0-9A-Za-z.-]+)?(\\\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}}');
 ;// CONCATENATED MODULE: ./schemas/result.schema.json
 const result_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","gate","promote"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}}');
 // EXTERNAL MODULE: ./src/io/errors.ts
-var errors = __nccwpck_require__(7333);
+var io_errors = __nccwpck_require__(7333);
 ;// CONCATENATED MODULE: ./src/io/schema.ts
 
 
@@ -37826,7 +37826,7 @@ function schema_schemaProblems(name, data, source) {
 function assertSchema(name, data, source) {
     const problems = schema_schemaProblems(name, data, source);
     if (problems.length > 0)
-        throw new errors/* ConfigurationError */.j1(problems);
+        throw new io_errors/* ConfigurationError */.j1(problems);
     return data;
 }
 
@@ -37845,13 +37845,13 @@ function parseYaml(text, file) {
         return { message: error.message.split('\n')[0] ?? error.message, location: { file, line: pos.line, column: pos.col } };
     });
     if (problems.length > 0)
-        throw new errors/* ConfigurationError */.j1(problems);
+        throw new io_errors/* ConfigurationError */.j1(problems);
     let data;
     try {
         data = doc.toJS({ maxAliasCount: 100 });
     }
     catch (error) {
-        throw new errors/* ConfigurationError */.j1(`cannot read YAML: ${error instanceof Error ? error.message : String(error)}`, { file });
+        throw new io_errors/* ConfigurationError */.j1(`cannot read YAML: ${error instanceof Error ? error.message : String(error)}`, { file });
     }
     return { file, data, locate: (path) => locateIn(doc, lineCounter, file, path) };
 }
@@ -37862,10 +37862,10 @@ async function readYamlFile(file, what = 'file') {
         text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch (error) {
-        if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
-            throw new errors/* ConfigurationError */.j1(`${what} not found`, { file });
-        if ((0,errors/* isNodeError */.fX)(error, 'EISDIR'))
-            throw new errors/* ConfigurationError */.j1(`${what} is a directory, expected a file`, { file });
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new io_errors/* ConfigurationError */.j1(`${what} not found`, { file });
+        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
+            throw new io_errors/* ConfigurationError */.j1(`${what} is a directory, expected a file`, { file });
         throw error;
     }
     return parseYaml(text, file);
@@ -38066,6 +38066,8 @@ async function readResult(path) {
     catch (error) {
         if (isNodeError(error, 'ENOENT'))
             throw new ConfigurationError('result file not found', { file: path });
+        if (isNodeError(error, 'EISDIR'))
+            throw new ConfigurationError('result file is a directory, expected a file', { file: path });
         throw error;
     }
     let data;
@@ -38093,6 +38095,8 @@ async function readResults(dir) {
     catch (error) {
         if (isNodeError(error, 'ENOENT'))
             throw new ConfigurationError('results directory not found', { file: dir });
+        if (isNodeError(error, 'ENOTDIR'))
+            throw new ConfigurationError('results directory is a file, expected a directory', { file: dir });
         throw error;
     }
     const results = [];
@@ -38113,6 +38117,1003 @@ async function readResults(dir) {
     return results;
 }
 
+;// CONCATENATED MODULE: ./src/contract/schema-diff.ts
+
+const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', 'deprecated', 'readOnly', 'writeOnly', '$schema', '$id']);
+const LOWER_BOUNDS = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties'];
+const UPPER_BOUNDS = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties'];
+/** Keywords this diff understands; any other keyword that differs is reported as possibly breaking. */
+const UNDERSTOOD = new Set([
+    ...ANNOTATIONS,
+    ...LOWER_BOUNDS,
+    ...UPPER_BOUNDS,
+    'type',
+    'enum',
+    'const',
+    'properties',
+    'required',
+    'items',
+    'additionalProperties',
+    'pattern',
+    'format',
+    'uniqueItems',
+]);
+function isSchema(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+function same(a, b) {
+    return canonicalJson(a) === canonicalJson(b);
+}
+function show(value) {
+    const text = value === undefined ? 'absent' : JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+function label(path) {
+    return path.map(String).join('.');
+}
+/** Types a `type` keyword allows; `integer` is kept apart from `number` but counted inside it. */
+function typeSet(schema) {
+    const type = schema.type;
+    if (type === undefined)
+        return undefined;
+    return new Set((Array.isArray(type) ? type : [type]).map(String));
+}
+function typeAccepts(set, type) {
+    return set.has(type) || (type === 'integer' && set.has('number'));
+}
+/** Compares two optional sets where an absent set means "anything". */
+function compareSets(production, candidate, contains) {
+    if (production === undefined && candidate === undefined)
+        return 'same';
+    if (candidate === undefined)
+        return 'wider';
+    if (production === undefined)
+        return 'narrower';
+    const candidateCoversProduction = production.every((item) => contains(candidate, item));
+    const productionCoversCandidate = candidate.every((item) => contains(production, item));
+    if (candidateCoversProduction && productionCoversCandidate)
+        return 'same';
+    if (candidateCoversProduction)
+        return 'wider';
+    if (productionCoversCandidate)
+        return 'narrower';
+    return 'other';
+}
+function allowedValues(schema) {
+    if ('const' in schema)
+        return [schema.const];
+    return Array.isArray(schema.enum) ? schema.enum : undefined;
+}
+/**
+ * Compares two JSON Schemas of a model's input or output, keyword by keyword, for the
+ * constructs contracts use: type, properties, required, items, enum/const, minimum/maximum
+ * (and their exclusive forms), min/maxLength, min/maxItems, min/maxProperties, pattern,
+ * format, uniqueItems and additionalProperties. Annotations (title, description, examples…)
+ * are metadata. Any other keyword that differs (anyOf, $ref, not…) cannot be compared and
+ * is reported as a possibly breaking change: the diff fails closed, it never ignores one.
+ *
+ * @param path where the two schemas sit in the contract, e.g. `['io', 'input']`.
+ * @returns every change found, in document order; empty when the schemas are equivalent.
+ */
+function diffSchemas(production, candidate, polarity, path) {
+    const changes = [];
+    compare(production, candidate, polarity, path, changes);
+    return changes;
+}
+/** Classifies a movement of the accepted set for the given side of the model. */
+function classify(movement, polarity) {
+    if (movement === 'other')
+        return 'breaking';
+    if (polarity === 'input')
+        return movement === 'wider' ? 'additive' : 'breaking';
+    return movement === 'narrower' ? 'additive' : 'breaking';
+}
+function describeMovement(movement, polarity) {
+    if (movement === 'other')
+        return 'changed in a way that cannot be shown compatible (possibly breaking)';
+    return `${movement === 'wider' ? 'widened' : 'narrowed'} ${polarity}`;
+}
+function compare(production, candidate, polarity, path, changes) {
+    if (same(production, candidate))
+        return;
+    // Boolean schemas: true accepts everything, false nothing.
+    if (typeof production === 'boolean' || typeof candidate === 'boolean' || !isSchema(production) || !isSchema(candidate)) {
+        const movement = booleanMovement(production, candidate);
+        if (movement === 'same')
+            return;
+        changes.push({ kind: classify(movement, polarity), path, message: `${polarity} schema at '${label(path)}' ${describeMovement(movement, polarity)}: ${show(production)} → ${show(candidate)}` });
+        return;
+    }
+    const keys = new Set([...Object.keys(production), ...Object.keys(candidate)]);
+    for (const key of keys) {
+        const before = production[key];
+        const after = candidate[key];
+        if (same(before, after))
+            continue;
+        const at = [...path, key];
+        if (ANNOTATIONS.has(key)) {
+            changes.push({ kind: 'metadata', path: at, message: `'${label(at)}' changed: ${show(before)} → ${show(after)}`, ...(after === undefined ? { removed: true } : {}) });
+        }
+        else if (!UNDERSTOOD.has(key)) {
+            changes.push({
+                kind: 'breaking',
+                path: at,
+                message: `'${label(at)}' changed (${show(before)} → ${show(after)}); keyword '${key}' cannot be compared, so the change is treated as possibly breaking`,
+                ...(after === undefined ? { removed: true } : {}),
+            });
+        }
+    }
+    compareType(production, candidate, polarity, path, changes);
+    compareValues(production, candidate, polarity, path, changes);
+    for (const key of LOWER_BOUNDS)
+        compareBound(key, 'lower', production, candidate, polarity, path, changes);
+    for (const key of UPPER_BOUNDS)
+        compareBound(key, 'upper', production, candidate, polarity, path, changes);
+    compareOptionalConstraint('pattern', production, candidate, polarity, path, changes);
+    compareOptionalConstraint('format', production, candidate, polarity, path, changes);
+    compareUniqueItems(production, candidate, polarity, path, changes);
+    compareProperties(production, candidate, polarity, path, changes);
+    compareAdditional(production, candidate, polarity, path, changes);
+    compareItems(production, candidate, polarity, path, changes);
+}
+function booleanMovement(production, candidate) {
+    const accepts = (s) => (s === true || (isSchema(s) && Object.keys(s).length === 0) ? 'all' : s === false ? 'none' : 'some');
+    const [before, after] = [accepts(production), accepts(candidate)];
+    if (!isSchema(production) && typeof production !== 'boolean')
+        return 'other';
+    if (!isSchema(candidate) && typeof candidate !== 'boolean')
+        return 'other';
+    if (before === after && before !== 'some')
+        return 'same';
+    if (after === 'all' || before === 'none')
+        return 'wider';
+    if (after === 'none' || before === 'all')
+        return 'narrower';
+    return 'other';
+}
+function compareType(production, candidate, polarity, path, changes) {
+    const before = typeSet(production);
+    const after = typeSet(candidate);
+    const movement = compareSets(before && [...before], after && [...after], (set, item) => typeAccepts(new Set(set), item));
+    if (movement === 'same')
+        return;
+    const at = [...path, 'type'];
+    const what = movement === 'other' ? 'retyped' : describeMovement(movement, polarity);
+    changes.push({ kind: classify(movement, polarity), path: at, message: `'${label(path)}' ${what}: type ${show(production.type)} → ${show(candidate.type)}` });
+}
+function compareValues(production, candidate, polarity, path, changes) {
+    const before = allowedValues(production);
+    const after = allowedValues(candidate);
+    const movement = compareSets(before, after, (set, item) => set.some((v) => same(v, item)));
+    if (movement === 'same')
+        return;
+    const key = 'const' in candidate ? 'const' : 'enum' in candidate ? 'enum' : 'const' in production ? 'const' : 'enum';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: [...path, key],
+        message: `'${label(path)}' allowed values ${describeMovement(movement, polarity)}: ${show(before)} → ${show(after)}`,
+    });
+}
+function compareBound(key, side, production, candidate, polarity, path, changes) {
+    const before = production[key];
+    const after = candidate[key];
+    if (same(before, after))
+        return;
+    const at = [...path, key];
+    if ((before !== undefined && typeof before !== 'number') || (after !== undefined && typeof after !== 'number')) {
+        changes.push({ kind: 'breaking', path: at, message: `'${label(at)}' is not a number (${show(before)} → ${show(after)}); treated as possibly breaking` });
+        return;
+    }
+    // An absent bound is unbounded.
+    const unbounded = side === 'lower' ? -Infinity : Infinity;
+    const b = before ?? unbounded;
+    const a = after ?? unbounded;
+    const movement = side === 'lower' ? (a < b ? 'wider' : 'narrower') : a > b ? 'wider' : 'narrower';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: at,
+        message: `'${label(path)}' ${describeMovement(movement, polarity)}: ${key} ${show(before)} → ${show(after)}`,
+        ...(after === undefined ? { removed: true } : {}),
+    });
+}
+/** pattern and format: adding one narrows, removing one widens, changing one cannot be compared. */
+function compareOptionalConstraint(key, production, candidate, polarity, path, changes) {
+    const before = production[key];
+    const after = candidate[key];
+    if (same(before, after))
+        return;
+    const movement = before === undefined ? 'narrower' : after === undefined ? 'wider' : 'other';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: [...path, key],
+        message: `'${label(path)}' ${describeMovement(movement, polarity)}: ${key} ${show(before)} → ${show(after)}`,
+        ...(after === undefined ? { removed: true } : {}),
+    });
+}
+function compareUniqueItems(production, candidate, polarity, path, changes) {
+    const before = production.uniqueItems === true;
+    const after = candidate.uniqueItems === true;
+    if (before === after)
+        return;
+    const movement = after ? 'narrower' : 'wider';
+    changes.push({ kind: classify(movement, polarity), path: [...path, 'uniqueItems'], message: `'${label(path)}' ${describeMovement(movement, polarity)}: uniqueItems ${before} → ${after}` });
+}
+function stringList(value) {
+    return Array.isArray(value) ? value.map(String) : [];
+}
+function compareProperties(production, candidate, polarity, path, changes) {
+    const before = isSchema(production.properties) ? production.properties : {};
+    const after = isSchema(candidate.properties) ? candidate.properties : {};
+    const requiredBefore = new Set(stringList(production.required));
+    const requiredAfter = new Set(stringList(candidate.required));
+    const field = polarity === 'input' ? 'input field' : 'output field';
+    for (const name of Object.keys(before)) {
+        const at = [...path, 'properties', name];
+        if (!(name in after)) {
+            changes.push({ kind: 'breaking', path: at, removed: true, message: `${field} '${name}' was removed (${label(at)})` });
+        }
+        else {
+            compare(before[name], after[name], polarity, at, changes);
+        }
+    }
+    for (const name of Object.keys(after)) {
+        if (name in before)
+            continue;
+        const at = [...path, 'properties', name];
+        const required = requiredAfter.has(name);
+        if (polarity === 'input') {
+            changes.push(required
+                ? { kind: 'breaking', path: at, message: `new required input field '${name}' (${label(at)}): requests without it are now rejected` }
+                : { kind: 'additive', path: at, message: `new optional input field '${name}' (${label(at)})` });
+        }
+        else {
+            changes.push({ kind: 'additive', path: at, message: `new output field '${name}' (${label(at)})` });
+        }
+    }
+    // Required-ness of fields present on both sides (new and removed fields are reported above).
+    for (const name of new Set([...requiredBefore, ...requiredAfter])) {
+        if (requiredBefore.has(name) === requiredAfter.has(name))
+            continue;
+        if (name in after && !(name in before))
+            continue; // reported as a new field
+        if (name in before && !(name in after))
+            continue; // reported as a removed field
+        const nowRequired = requiredAfter.has(name);
+        const movement = nowRequired ? 'narrower' : 'wider';
+        const kind = classify(movement, polarity);
+        const message = polarity === 'input'
+            ? nowRequired
+                ? `input field '${name}' is now required (${label(path)}.required): requests without it are now rejected`
+                : `input field '${name}' is no longer required (${label(path)}.required)`
+            : nowRequired
+                ? `output field '${name}' is now always present (${label(path)}.required)`
+                : `output field '${name}' is no longer guaranteed (${label(path)}.required): consumers relying on it break`;
+        changes.push({ kind, path: [...path, 'required'], message });
+    }
+}
+function compareAdditional(production, candidate, polarity, path, changes) {
+    const before = production.additionalProperties ?? true;
+    const after = candidate.additionalProperties ?? true;
+    if (same(before, after))
+        return;
+    compare(before, after, polarity, [...path, 'additionalProperties'], changes);
+}
+function compareItems(production, candidate, polarity, path, changes) {
+    const before = production.items;
+    const after = candidate.items;
+    if (same(before, after))
+        return;
+    const at = [...path, 'items'];
+    if (Array.isArray(before) || Array.isArray(after)) {
+        changes.push({ kind: 'breaking', path: at, message: `'${label(at)}' changed and tuple items cannot be compared; treated as possibly breaking` });
+        return;
+    }
+    compare(before ?? true, after ?? true, polarity, at, changes);
+}
+
+;// CONCATENATED MODULE: ./src/contract/compatibility.ts
+
+
+function compatibility_same(a, b) {
+    return canonicalJson(a) === canonicalJson(b);
+}
+function compatibility_show(value) {
+    const text = value === undefined ? 'absent' : JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+const SPACE_FIELDS = ['dimension', 'dtype', 'normalized', 'metric'];
+/**
+ * Compares the embedding spaces of two contracts. Any change of dimension, dtype,
+ * normalisation, metric or space id, or a new artifact digest under the same space id,
+ * is index-breaking. A changed dimension or dtype also breaks every consumer reading the
+ * vectors, so it is reported as breaking too.
+ */
+function diffEmbedding(production, candidate) {
+    const before = production.embedding;
+    const after = candidate.embedding;
+    const changes = [];
+    if (!before && !after)
+        return { changes, reindexRequired: false };
+    if (before && !after) {
+        changes.push({ kind: 'breaking', path: ['embedding'], removed: true, message: 'the embedding description was removed: the model no longer declares a vector space' });
+        return { changes, reindexRequired: false };
+    }
+    if (!before && after) {
+        changes.push({ kind: 'additive', path: ['embedding'], message: `the model now declares an embedding space '${after.space}'` });
+        return { changes, reindexRequired: false };
+    }
+    const b = before;
+    const a = after;
+    const changed = [];
+    for (const field of SPACE_FIELDS) {
+        if (a[field] === b[field])
+            continue;
+        changed.push(`${field} ${compatibility_show(b[field])} → ${compatibility_show(a[field])}`);
+        changes.push({ kind: 'index-breaking', path: ['embedding', field], message: `embedding ${field} changed: ${compatibility_show(b[field])} → ${compatibility_show(a[field])}; vectors of the two versions cannot share an index` });
+        if (field === 'dimension' || field === 'dtype') {
+            changes.push({ kind: 'breaking', path: ['embedding', field], message: `output vectors change ${field} (${compatibility_show(b[field])} → ${compatibility_show(a[field])}): consumers reading them break` });
+        }
+    }
+    const digestChanged = production.artifact.digest !== candidate.artifact.digest;
+    if (a.space !== b.space) {
+        changes.push({ kind: 'index-breaking', path: ['embedding', 'space'], message: `new embedding space '${a.space}' (was '${b.space}'): every index of this model's vectors must be rebuilt` });
+        return { changes, reindexRequired: true };
+    }
+    if (digestChanged) {
+        changed.push('a new artifact digest');
+        changes.push({
+            kind: 'index-breaking',
+            path: ['artifact', 'digest'],
+            message: `new artifact digest under the same space id '${a.space}': the new weights write different vectors, which must not share an index with the old ones`,
+        });
+    }
+    if (changed.length === 0)
+        return { changes, reindexRequired: false };
+    return { changes, reindexRequired: true, sameSpaceId: changed.join(', ') };
+}
+function metadataChange(path, before, after) {
+    return { kind: 'metadata', path, message: `'${path.join('.')}' changed: ${compatibility_show(before)} → ${compatibility_show(after)}`, ...(after === undefined ? { removed: true } : {}) };
+}
+/** Limits that bound what a caller may send: lowering them narrows the input. */
+const INPUT_LIMITS = ['maxInputTokens', 'batchSize'];
+function diffLimits(production, candidate) {
+    const before = production.limits ?? {};
+    const after = candidate.limits ?? {};
+    const changes = [];
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        const b = before[key];
+        const a = after[key];
+        if (a === b)
+            continue;
+        const path = ['limits', key];
+        if (INPUT_LIMITS.includes(key)) {
+            // An absent limit is unlimited.
+            const narrowed = (a ?? Infinity) < (b ?? Infinity);
+            changes.push({
+                kind: narrowed ? 'breaking' : 'additive',
+                path,
+                message: `${narrowed ? 'narrowed' : 'widened'} input: limits.${key} ${compatibility_show(b)} → ${compatibility_show(a)}${narrowed ? ': requests that fit before can be rejected now' : ''}`,
+                ...(a === undefined ? { removed: true } : {}),
+            });
+        }
+        else {
+            changes.push(metadataChange(path, b, a));
+        }
+    }
+    return changes;
+}
+/**
+ * Every difference between the production and the candidate contract, classified:
+ * input and output schemas by {@link diffSchemas}, the embedding space by
+ * {@link diffEmbedding}, limits, and everything else (description, artifact, lineage,
+ * owners, examples) as metadata. A changed task or name is breaking.
+ */
+function diffContracts(production, candidate) {
+    const changes = [];
+    if (production.name !== candidate.name) {
+        changes.push({ kind: 'breaking', path: ['name'], message: `model name changed: '${production.name}' → '${candidate.name}'` });
+    }
+    if (production.task !== candidate.task) {
+        changes.push({ kind: 'breaking', path: ['task'], message: `task changed: ${production.task} → ${candidate.task}` });
+    }
+    changes.push(...diffSchemas(production.io.input, candidate.io.input, 'input', ['io', 'input']));
+    changes.push(...diffSchemas(production.io.output, candidate.io.output, 'output', ['io', 'output']));
+    const embedding = diffEmbedding(production, candidate);
+    changes.push(...embedding.changes);
+    changes.push(...diffLimits(production, candidate));
+    const artifactBefore = production.artifact;
+    const artifactAfter = candidate.artifact;
+    for (const key of ['uri', 'format', 'digest']) {
+        if (artifactBefore[key] === artifactAfter[key])
+            continue;
+        // A new digest of an embedding model is index-breaking, reported with the space.
+        if (key === 'digest' && production.embedding && candidate.embedding)
+            continue;
+        changes.push(metadataChange(['artifact', key], artifactBefore[key], artifactAfter[key]));
+    }
+    for (const key of ['description', 'owners']) {
+        if (!compatibility_same(production[key], candidate[key]))
+            changes.push(metadataChange([key], production[key], candidate[key]));
+    }
+    // Lineage field by field: each is its own line in the contract.
+    const lineageBefore = production.lineage ?? {};
+    const lineageAfter = candidate.lineage ?? {};
+    for (const key of new Set([...Object.keys(lineageBefore), ...Object.keys(lineageAfter)])) {
+        if (!compatibility_same(lineageBefore[key], lineageAfter[key]))
+            changes.push(metadataChange(['lineage', key], lineageBefore[key], lineageAfter[key]));
+    }
+    if (!compatibility_same(production.examples, candidate.examples)) {
+        const [before, after] = [production.examples?.length ?? 0, candidate.examples?.length ?? 0];
+        changes.push({ kind: 'metadata', path: ['examples'], message: `examples changed (${before} → ${after} example(s))` });
+    }
+    return { ...embedding, changes };
+}
+/** The smallest version bump a list of changes needs: breaking → major, additive → minor, metadata → patch. */
+function requiredBumpOf(changes) {
+    if (changes.some((c) => c.kind === 'breaking' || c.kind === 'index-breaking'))
+        return 'major';
+    if (changes.some((c) => c.kind === 'additive'))
+        return 'minor';
+    if (changes.length > 0)
+        return 'patch';
+    return 'none';
+}
+
+;// CONCATENATED MODULE: ./src/contract/endpoint.ts
+
+/** The full URL of the embeddings route for a configured base URL. */
+function embeddingsUrl(base) {
+    let url;
+    try {
+        url = new URL(base);
+    }
+    catch {
+        return base; // fetch reports it
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    if (!path.endsWith('/embeddings'))
+        url.pathname = path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
+    else
+        url.pathname = path;
+    return url.toString();
+}
+/** The URL as shown in messages: without credentials or query string, which may hold keys. */
+function displayUrl(url) {
+    try {
+        const parsed = new URL(url);
+        parsed.username = '';
+        parsed.password = '';
+        parsed.search = '';
+        parsed.hash = '';
+        return parsed.toString();
+    }
+    catch {
+        return '(invalid URL)';
+    }
+}
+/**
+ * Sends one `POST /v1/embeddings` request and returns the raw vectors (not yet checked) and
+ * its latency in milliseconds (request sent to body read). HTTP errors, timeouts, refused
+ * connections and malformed bodies come back as `ok: false` with a message that never
+ * contains the API key; this function does not throw for them.
+ */
+async function requestEmbeddings(target, texts) {
+    const headers = { 'content-type': 'application/json', accept: 'application/json' };
+    let url = embeddingsUrl(target.url);
+    const shown = displayUrl(url);
+    // fetch refuses credentials inside the URL; they become Basic authentication instead.
+    try {
+        const parsed = new URL(url);
+        if (parsed.username || parsed.password) {
+            headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+            parsed.username = '';
+            parsed.password = '';
+            url = parsed.toString();
+        }
+    }
+    catch {
+        // an invalid URL: fetch says so below
+    }
+    if (target.apiKey)
+        headers.authorization = `Bearer ${target.apiKey}`;
+    const secrets = secretParts(target.url, target.apiKey);
+    const scrub = (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(url).join(shown));
+    const body = JSON.stringify({ input: texts, ...(target.model ? { model: target.model } : {}) });
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    let response;
+    let text;
+    try {
+        response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.timeoutMs) });
+        text = await response.text();
+    }
+    catch (error) {
+        // Error texts may quote the URL: show only its safe form.
+        return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed() };
+    }
+    const latencyMs = elapsed();
+    if (!response.ok) {
+        return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs };
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return { ok: false, error: `${shown} answered HTTP ${response.status} with a body that is not JSON`, latencyMs };
+    }
+    const data = parsed?.data;
+    if (!Array.isArray(data) || data.length !== texts.length) {
+        return { ok: false, error: `${shown} answered without one 'data' entry per input (expected ${texts.length})`, latencyMs };
+    }
+    // Entries carry their index; servers may answer out of order.
+    const vectors = new Array(texts.length);
+    for (const [position, entry] of data.entries()) {
+        const index = typeof entry?.index === 'number' ? entry.index : position;
+        if (!Number.isInteger(index) || index < 0 || index >= texts.length || index in vectors) {
+            return { ok: false, error: `${shown} answered with a 'data' entry of index ${index}, expected each of 0…${texts.length - 1} once`, latencyMs };
+        }
+        vectors[index] = entry?.embedding;
+    }
+    return { ok: true, vectors, latencyMs };
+}
+/** Parts of the configured URL and key that must never appear in a message. */
+function secretParts(url, apiKey) {
+    const parts = [];
+    if (apiKey)
+        parts.push(apiKey);
+    try {
+        const parsed = new URL(url);
+        if (parsed.password)
+            parts.push(parsed.password, decodeURIComponent(parsed.password));
+        if (parsed.search.length > 1)
+            parts.push(parsed.search.slice(1));
+        for (const value of parsed.searchParams.values())
+            if (value.length >= 4)
+                parts.push(value);
+    }
+    catch {
+        // not a URL: nothing to hide
+    }
+    return parts.filter((p) => p.length > 0);
+}
+function serverMessage(body) {
+    try {
+        const message = JSON.parse(body)?.error?.message;
+        if (typeof message === 'string')
+            return `: ${message.slice(0, 300)}`;
+    }
+    catch {
+        // not JSON: say nothing more
+    }
+    return '';
+}
+function describeFetchError(error, url, timeoutMs) {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        return `${url} did not answer within ${timeoutMs} ms (timeoutMs)`;
+    const cause = error instanceof Error ? error.cause : undefined;
+    const code = cause instanceof Error ? cause.code : undefined;
+    if (code === 'ECONNREFUSED')
+        return `${url} refused the connection (is the endpoint running?)`;
+    if (code === 'ENOTFOUND')
+        return `${url}: host not found`;
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
+        return `${url} closed the connection before answering`;
+    return `${url} could not be reached: ${cause instanceof Error ? (0,io_errors/* errorMessage */.gJ)(cause) : (0,io_errors/* errorMessage */.gJ)(error)}`;
+}
+/**
+ * The p-th percentile by the nearest-rank method: the smallest value such that at least
+ * p% of the values are less than or equal to it (`sorted[ceil(p/100 × n) − 1]`).
+ * @param values any order; not modified. Must not be empty.
+ * @param p in (0, 100].
+ */
+function percentile(values, p) {
+    if (values.length === 0)
+        throw new Error('percentile of no values');
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+    return sorted[rank - 1];
+}
+/** Problems with one returned vector: length, finiteness, unit norm when normalised. */
+function vectorProblems(vector, dimension, normalized, tolerance) {
+    if (!Array.isArray(vector))
+        return ['the embedding is not an array of numbers'];
+    const problems = [];
+    if (vector.length !== dimension)
+        problems.push(`dimension ${vector.length}, the contract says ${dimension}`);
+    let sumSquares = 0;
+    let bad = 0;
+    for (const value of vector) {
+        if (typeof value !== 'number' || !Number.isFinite(value))
+            bad++;
+        else
+            sumSquares += value * value;
+    }
+    if (bad > 0)
+        problems.push(`${bad} value(s) are not finite numbers`);
+    else if (normalized) {
+        const norm = Math.sqrt(sumSquares);
+        if (Math.abs(norm - 1) > tolerance)
+            problems.push(`L2 norm ${norm.toPrecision(6)}, expected 1 ± ${tolerance} (the contract says normalized: true)`);
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/contract/user-schema.ts
+
+
+
+
+/**
+ * A separate Ajv for the schemas users write in contracts (`io.input`, `io.output`): kept
+ * apart from the one holding our published schemas so that a user's `$id` can never clash
+ * with ours, lenient about unknown keywords (users annotate schemas freely), and collecting
+ * every error rather than the first.
+ */
+let user_schema_ajv;
+function userAjv() {
+    if (!user_schema_ajv) {
+        user_schema_ajv = new ajv.Ajv({ allErrors: true, strict: false, allowUnionTypes: true, addUsedSchema: false });
+        dist_default()["default"](user_schema_ajv);
+    }
+    return user_schema_ajv;
+}
+/** Compiles a user's schema; the error message says why it cannot be used. */
+function compileUserSchema(schema) {
+    try {
+        return { validate: userAjv().compile(schema) };
+    }
+    catch (error) {
+        return { error: (0,io_errors/* errorMessage */.gJ)(error) };
+    }
+}
+function user_schema_describe(error) {
+    const path = pointerToPath(error.instancePath);
+    const where = path.length === 0 ? 'the value' : `'${path.join('.')}'`;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'required':
+            return { path, message: `${where} is missing required property '${String(params.missingProperty)}'` };
+        case 'additionalProperties':
+            return { path: [...path, String(params.additionalProperty)], message: `${where} has property '${String(params.additionalProperty)}', which the schema does not allow` };
+        case 'enum':
+            return { path, message: `${where} must be one of: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+        default:
+            return { path, message: `${where} ${error.message ?? 'is invalid'}` };
+    }
+}
+/** Validates a value and returns every error (empty when valid). */
+function userSchemaErrors(validate, value) {
+    if (validate(value))
+        return [];
+    return (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(user_schema_describe);
+}
+
+;// CONCATENATED MODULE: ./src/contract/contract-tests.ts
+
+
+/** Requests sent to measure latency when the config does not say. */
+const DEFAULT_REQUESTS = 20;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Checks that the contract's own schemas compile and that every example input validates
+ * against `io.input`. Every error is reported, each at the line of the offending value
+ * inside the example.
+ */
+function checkExamples(contract, source) {
+    const findings = [];
+    const compiled = {};
+    for (const side of ['input', 'output']) {
+        const result = compileUserSchema(contract.io[side]);
+        compiled[side] = result;
+        if ('error' in result) {
+            findings.push({ rule: 'examples/schema', severity: 'error', message: `io.${side} is not a usable JSON Schema: ${result.error}`, location: source.locate(['io', side]) });
+        }
+    }
+    const input = compiled.input;
+    if (!input || 'error' in input)
+        return findings;
+    for (const [index, example] of (contract.examples ?? []).entries()) {
+        const name = example.name ? `example '${example.name}'` : `example ${index + 1}`;
+        for (const error of userSchemaErrors(input.validate, example.input)) {
+            findings.push({
+                rule: 'examples/input',
+                severity: 'error',
+                message: `${name} does not match io.input: ${error.message}`,
+                location: source.locate(['examples', index, 'input', ...error.path]),
+            });
+        }
+    }
+    return findings;
+}
+/** The text an example sends to an embeddings endpoint: the input itself, or its `text` field. */
+function exampleText(input) {
+    if (typeof input === 'string')
+        return input;
+    const text = input?.text;
+    return typeof text === 'string' ? text : undefined;
+}
+/**
+ * Contract tests against the candidate's OpenAI-compatible endpoint. Sends one warm-up
+ * request (checked, not timed), then `requests` single-text requests, one after another,
+ * cycling through the examples; checks every
+ * returned vector (the contract's dimension, finite values, unit norm within tolerance
+ * when normalised, the output schema) and the p95 latency (nearest rank, milliseconds)
+ * against `limits.p95LatencyMs`. The first failing request (HTTP error, timeout, refused
+ * connection) ends the test with an error finding; the latency is then not judged.
+ */
+async function runEndpointTests(options) {
+    const { contract, source, endpoint } = options;
+    const findings = [];
+    const rows = [];
+    const metrics = { 'endpoint.requests': 0, 'endpoint.p95LatencyMs': null };
+    const embedding = contract.embedding;
+    const fail = (rule, message, location) => {
+        findings.push({ rule, severity: 'error', message, ...(location ? { location } : {}) });
+    };
+    if (!embedding) {
+        findings.push({ rule: 'endpoint/skipped', severity: 'warning', message: 'contract.endpoint is configured, but endpoint tests need an embedding model (this contract has no embedding section)', location: source.locate(['task']) });
+        return { findings, rows, metrics };
+    }
+    const texts = (contract.examples ?? []).map((e) => exampleText(e.input));
+    const missing = texts.findIndex((t) => t === undefined);
+    if (texts.length === 0) {
+        fail('endpoint/examples', 'contract.endpoint is configured, but the contract has no examples to send', source.locate(['examples']));
+        return { findings, rows, metrics };
+    }
+    if (missing >= 0) {
+        fail('endpoint/examples', `example ${missing + 1} has neither a string input nor a string 'text' field, so it cannot be sent to an embeddings endpoint`, source.locate(['examples', missing, 'input']));
+        return { findings, rows, metrics };
+    }
+    const output = compileUserSchema(contract.io.output);
+    const requests = endpoint.requests ?? DEFAULT_REQUESTS;
+    const target = { url: endpoint.url, timeoutMs: endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(endpoint.model ? { model: endpoint.model } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
+    const tolerance = embedding.dtype === 'float32' ? 1e-3 : 1e-2;
+    // One finding per rule: the first response that showed it, and how many more did.
+    const problems = new Map();
+    const note = (rule, message, location, example) => {
+        const seen = problems.get(rule);
+        if (seen)
+            seen.count++;
+        else
+            problems.set(rule, { message, location, count: 1, example });
+    };
+    const latencies = [];
+    options.info(`contract tests: 1 warm-up and ${requests} timed request(s) to the candidate endpoint`);
+    // Request 0 warms up the connection (and the server's caches); it is checked but not timed.
+    for (let i = 0; i <= requests; i++) {
+        const example = (i === 0 ? 0 : i - 1) % texts.length;
+        const response = await requestEmbeddings(target, [texts[example]]);
+        if (!response.ok) {
+            const which = i === 0 ? 'the warm-up request' : `request ${i} of ${requests}`;
+            fail('endpoint/request', `the candidate endpoint failed on ${which}: ${response.error}`, options.configLocation);
+            break;
+        }
+        if (i > 0)
+            latencies.push(response.latencyMs);
+        metrics['endpoint.requests'] = latencies.length;
+        const vector = response.vectors[0];
+        for (const problem of vectorProblems(vector, embedding.dimension, embedding.normalized, tolerance)) {
+            const rule = problem.startsWith('dimension') ? 'endpoint/dimension' : problem.startsWith('L2 norm') ? 'endpoint/norm' : 'endpoint/finite';
+            const field = rule === 'endpoint/dimension' ? 'dimension' : rule === 'endpoint/norm' ? 'normalized' : 'dtype';
+            note(rule, problem, source.locate(['embedding', field]), example);
+        }
+        if ('validate' in output && Array.isArray(vector)) {
+            const value = contract.io.output.type === 'array' ? vector : { embedding: vector };
+            for (const error of userSchemaErrors(output.validate, value))
+                note('endpoint/output-schema', `the response does not match io.output: ${error.message}`, source.locate(['io', 'output']), example);
+        }
+    }
+    for (const [rule, problem] of problems) {
+        const more = problem.count > 1 ? ` (and ${problem.count - 1} more response(s))` : '';
+        fail(rule, `endpoint response for example ${problem.example + 1}${more}: ${problem.message}`, problem.location);
+    }
+    const budget = contract.limits?.p95LatencyMs;
+    const measured = latencies.length === requests ? percentile(latencies, 95) : null;
+    metrics['endpoint.p95LatencyMs'] = measured === null ? null : round(measured);
+    const row = { metric: 'p95 latency (ms)', candidate: measured === null ? null : round(measured), higherIsBetter: false };
+    if (measured === null)
+        row.note = 'not measured: the endpoint failed';
+    else if (budget === undefined)
+        row.note = `over ${requests} request(s); no budget in limits.p95LatencyMs`;
+    else {
+        row.note = `over ${requests} request(s); budget ${budget} ms`;
+        row.verdict = measured <= budget ? 'pass' : 'fail';
+        if (measured > budget) {
+            fail('endpoint/latency', `p95 latency ${round(measured)} ms over ${requests} request(s) exceeds the budget limits.p95LatencyMs = ${budget} ms`, source.locate(['limits', 'p95LatencyMs']));
+        }
+    }
+    rows.push(row, { metric: 'timed requests answered', candidate: latencies.length, note: `of ${requests}, after 1 warm-up request` });
+    return { findings, rows, metrics };
+}
+function round(ms) {
+    return Math.round(ms * 10) / 10;
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/contract/production.ts
+
+
+
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+/** Reads files at a commit from the local clone with `git cat-file` and `git show`. */
+class GitContentsReader {
+    cwd;
+    constructor(cwd) {
+        this.cwd = cwd;
+    }
+    async has(ref) {
+        try {
+            await run('git', ['cat-file', '-e', `${ref}^{commit}`], { cwd: this.cwd });
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    async read(ref, path) {
+        try {
+            await run('git', ['cat-file', '-e', `${ref}:${path}`], { cwd: this.cwd });
+        }
+        catch {
+            return null;
+        }
+        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+        return stdout;
+    }
+    /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
+    async prefix() {
+        try {
+            const { stdout } = await run('git', ['rev-parse', '--show-prefix'], { cwd: this.cwd });
+            return stdout.trim();
+        }
+        catch {
+            return '';
+        }
+    }
+}
+/**
+ * Finds the production contract, in this order:
+ * `none` → first release (nothing to compare); `ledger` → not supported yet;
+ * `git:base` → the pull request's base commit; `git:<ref>` → that commit; anything else →
+ * a path relative to the workspace. At a commit, the candidate's own path is read, from
+ * the local clone when it has the commit and through the contents API otherwise. A file
+ * absent at that commit is a new model (first release).
+ *
+ * @throws ConfigurationError for a missing path, `git:base` outside a pull request, a
+ *   commit neither git nor the API can reach, or `ledger`.
+ */
+async function resolveProduction(options) {
+    const spec = options.production.trim();
+    const workspace = options.context.workspace;
+    if (spec === 'none')
+        return { kind: 'none', reason: 'production: none (first release): no compatibility checks' };
+    if (spec === 'ledger') {
+        throw new io_errors/* ConfigurationError */.j1("production: ledger is not yet supported (it comes with the promote action); pass git:base, git:<ref>, a path or none");
+    }
+    if (spec.startsWith('git:')) {
+        let ref = spec.slice(4);
+        if (ref === '')
+            throw new io_errors/* ConfigurationError */.j1(`production: '${spec}' names no ref; use git:base, git:<sha>, git:<branch> or a path`);
+        // A ref is handed to git as an argument: never let it read as an option.
+        if (ref.startsWith('-') || !/^[\w./~^@{}+-]+$/.test(ref))
+            throw new io_errors/* ConfigurationError */.j1(`production: '${ref}' is not a git ref (a commit, branch or tag)`);
+        if (ref === 'base') {
+            if (!options.context.baseCommit) {
+                throw new io_errors/* ConfigurationError */.j1('production: git:base needs the base commit of a pull request, and this run has none (not a pull_request event?); pass production: git:<ref> or a path to the production contract');
+            }
+            ref = options.context.baseCommit;
+        }
+        const git = options.git ?? new GitContentsReader(workspace);
+        const absolute = (0,external_node_path_.isAbsolute)(options.candidatePath) ? options.candidatePath : (0,external_node_path_.resolve)(workspace, options.candidatePath);
+        const inWorkspace = (0,external_node_path_.relative)(workspace, absolute).split('\\').join('/');
+        const path = external_node_path_.posix.normalize(`${(await git.prefix?.()) ?? ''}${inWorkspace}`);
+        if (path.startsWith('../') || (0,external_node_path_.isAbsolute)(inWorkspace))
+            throw new io_errors/* ConfigurationError */.j1(`production: ${spec} needs the contract inside the repository, and '${options.candidatePath}' is outside it`);
+        let text;
+        if (await git.has(ref)) {
+            text = await git.read(ref, path);
+        }
+        else if (options.contentsApi) {
+            text = await options.contentsApi.read(ref, path);
+        }
+        else {
+            throw new io_errors/* ConfigurationError */.j1(`production: commit '${ref}' is not in the local clone (a shallow checkout?) and the contents API is not available; fetch it (actions/checkout with fetch-depth: 0) or pass production as a path`);
+        }
+        if (text === null)
+            return { kind: 'none', reason: `'${path}' does not exist at ${ref}: a new model, checked as a first release` };
+        return { kind: 'file', text, file: `${path}@${ref.slice(0, 12)}`, source: `git:${ref}` };
+    }
+    const file = (0,external_node_path_.resolve)(workspace, spec);
+    try {
+        return { kind: 'file', text: await (0,promises_.readFile)(file, 'utf8'), file: spec, source: spec };
+    }
+    catch (error) {
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new io_errors/* ConfigurationError */.j1(`production contract '${spec}' not found`, { file: spec });
+        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
+            throw new io_errors/* ConfigurationError */.j1(`production contract '${spec}' is a directory, expected a file`, { file: spec });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/contract/semver.ts
+/** Bumps from the smallest to the largest. */
+const BUMP_ORDER = ['none', 'patch', 'minor', 'major'];
+/** Parses `MAJOR.MINOR.PATCH[-pre][+build]`; returns undefined for anything else. Build metadata is ignored. */
+function parseSemVer(text) {
+    const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(text);
+    if (!match)
+        return undefined;
+    return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease: match[4] ? match[4].split('.') : [] };
+}
+function compareIdentifiers(a, b) {
+    const numeric = /^\d+$/;
+    if (numeric.test(a) && numeric.test(b))
+        return Number(a) - Number(b);
+    if (numeric.test(a))
+        return -1;
+    if (numeric.test(b))
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Semantic-version precedence: negative when a < b, 0 when equal, positive when a > b. */
+function compareSemVer(a, b) {
+    const core = a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+    if (core !== 0)
+        return core;
+    // A pre-release sorts before its release: 2.0.0-rc.1 < 2.0.0.
+    if (a.prerelease.length === 0 || b.prerelease.length === 0)
+        return b.prerelease.length - a.prerelease.length;
+    for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i++) {
+        const x = a.prerelease[i];
+        const y = b.prerelease[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const order = compareIdentifiers(x, y);
+        if (order !== 0)
+            return order;
+    }
+    return 0;
+}
+/**
+ * The bump from `from` to `to`, measured on MAJOR.MINOR.PATCH: `major` when MAJOR grew,
+ * `minor` when MINOR grew, `patch` when PATCH grew or only the pre-release moved on,
+ * `none` when `to` is not greater. Below 1.0.0 a MINOR increase counts as `major` and a
+ * PATCH increase as `minor`, the usual reading of 0.y.z (anything may change).
+ */
+function bumpBetween(from, to) {
+    if (compareSemVer(to, from) <= 0)
+        return 'none';
+    let bump;
+    if (to.major > from.major)
+        bump = 'major';
+    else if (to.minor > from.minor)
+        bump = 'minor';
+    else if (to.patch > from.patch)
+        bump = 'patch';
+    else
+        bump = 'patch'; // same core, later pre-release or the release of a pre-release
+    if (to.major === 0 && from.major === 0)
+        bump = bump === 'minor' ? 'major' : bump === 'patch' && to.patch > from.patch ? 'minor' : bump;
+    return bump;
+}
+/** The larger of two bumps. */
+function maxBump(a, b) {
+    return BUMP_ORDER.indexOf(a) >= BUMP_ORDER.indexOf(b) ? a : b;
+}
+/** True when `actual` is at least `required`. */
+function bumpCovers(actual, required) {
+    return BUMP_ORDER.indexOf(actual) >= BUMP_ORDER.indexOf(required);
+}
+
 ;// CONCATENATED MODULE: ./src/contract/check.ts
 
 
@@ -38120,64 +39121,324 @@ async function readResults(dir) {
 
 
 
-async function loadContract(file, text) {
+
+
+
+
+function located(location) {
+    return location ? { location } : {};
+}
+/** Parses and validates a contract; every YAML and schema problem becomes a finding. */
+function loadContract(file, text, rulePrefix = '') {
     let source;
     try {
         source = parseYaml(text, file);
     }
     catch (error) {
-        if (error instanceof errors/* ConfigurationError */.j1) {
-            return { file, text, findings: error.problems.map((p) => ({ rule: 'yaml', severity: 'error', message: p.message, ...(p.location ? { location: p.location } : {}) })) };
+        if (error instanceof io_errors/* ConfigurationError */.j1) {
+            return { findings: error.problems.map((p) => ({ rule: `${rulePrefix}yaml`, severity: 'error', message: p.message, ...located(p.location) })) };
         }
         throw error;
     }
     const problems = schema_schemaProblems('contract', source.data, source);
     if (problems.length > 0) {
-        return { file, text, findings: problems.map((p) => ({ rule: 'schema', severity: 'error', message: p.message, ...(p.location ? { location: p.location } : {}) })) };
+        return { source, findings: problems.map((p) => ({ rule: `${rulePrefix}schema`, severity: 'error', message: p.message, ...located(p.location) })) };
     }
-    return { file, text, contract: source.data, findings: [] };
+    return { source, contract: source.data, findings: [] };
 }
-async function readText(file, what) {
+async function readText(file, label, what) {
     try {
         return await (0,promises_.readFile)(file, 'utf8');
     }
     catch (error) {
-        if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
-            throw new errors/* ConfigurationError */.j1(`${what} not found`, { file });
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new io_errors/* ConfigurationError */.j1(`${what} '${label}' not found`, { file: label });
+        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
+            throw new io_errors/* ConfigurationError */.j1(`${what} '${label}' is a directory, expected a file`, { file: label });
         throw error;
     }
 }
-/** Checks a candidate contract: schema validity first; compatibility with production next. */
+const KIND_BUMP = { breaking: 'major', 'index-breaking': 'major', additive: 'minor', metadata: 'patch' };
+const KIND_WORDS = { breaking: 'breaking change', 'index-breaking': 'index-breaking change', additive: 'additive change', metadata: 'metadata change' };
+/**
+ * Classifies every change between production and candidate and judges the version: a
+ * version that does not increase fails (unless nothing changed at all), and each change
+ * whose kind needs a larger bump than the one made is an error at its line.
+ */
+function checkCompatibility(production, productionSource, candidate, candidateSource) {
+    const diff = diffContracts(production, candidate);
+    const requiredBump = requiredBumpOf(diff.changes);
+    const findings = [];
+    const changes = diff.changes.map((change) => {
+        let message = change.message;
+        if (change.removed)
+            message += ` (it was at ${(0,io_errors/* formatLocation */.j$)(productionSource.locate(change.path))} in production)`;
+        return { kind: change.kind, path: change.path.map(String).join('.'), message, location: candidateSource.locate(change.path) };
+    });
+    const from = parseSemVer(production.version);
+    const to = parseSemVer(candidate.version);
+    // The contract schema only admits semantic versions; a parse failure is a bug.
+    if (!from || !to)
+        throw new Error(`internal error: '${production.version}' or '${candidate.version}' is not a semantic version`);
+    const actualBump = bumpBetween(from, to);
+    const versionLocation = candidateSource.locate(['version']);
+    const order = compareSemVer(to, from);
+    const increases = order > 0;
+    if (order < 0) {
+        findings.push({
+            rule: 'version/increase',
+            severity: 'error',
+            message: `version ${candidate.version} is lower than production ${production.version}; a new version must increase${changes.length > 0 ? ` (the changes need at least a ${requiredBump} bump)` : ''}`,
+            location: versionLocation,
+        });
+    }
+    else if (!increases && changes.length > 0) {
+        findings.push({
+            rule: 'version/increase',
+            severity: 'error',
+            message: `version ${candidate.version} does not increase on production ${production.version}, but the contract changed (${changes.length} change(s)); it needs at least a ${requiredBump} bump`,
+            location: versionLocation,
+        });
+    }
+    else if (!increases) {
+        findings.push({ rule: 'version/unchanged', severity: 'notice', message: `the contract is unchanged from production (${production.version})`, location: versionLocation });
+    }
+    else {
+        for (const change of changes) {
+            const needed = KIND_BUMP[change.kind];
+            if (bumpCovers(actualBump, needed))
+                continue;
+            findings.push({
+                rule: `compatibility/${change.kind}`,
+                severity: 'error',
+                message: `${KIND_WORDS[change.kind]} needs a ${needed} version bump, but ${production.version} → ${candidate.version} is a ${actualBump} bump: ${change.message}`,
+                ...located(change.location),
+            });
+        }
+    }
+    const spaceLocation = candidateSource.locate(['embedding', 'space']);
+    if (diff.sameSpaceId !== undefined) {
+        findings.push({
+            rule: 'space/same-id',
+            severity: 'error',
+            message: `the embedding space changed (${diff.sameSpaceId}) but the space id is still '${candidate.embedding?.space}': declare a new space id so that vectors of the two versions never share an index`,
+            location: spaceLocation,
+        });
+    }
+    if (diff.reindexRequired) {
+        findings.push({
+            rule: 'space/reindex',
+            severity: 'warning',
+            message: `re-index required: vectors of ${candidate.version} (space '${candidate.embedding?.space}') must not be mixed with vectors of ${production.version} (space '${production.embedding?.space}'); rebuild every index before switching traffic`,
+            location: spaceLocation,
+        });
+    }
+    const count = (kind) => changes.filter((c) => c.kind === kind).length;
+    const versionOk = !findings.some((f) => f.rule === 'version/increase' || f.rule?.startsWith('compatibility/'));
+    const rows = [
+        { metric: 'version', note: `${production.version} → ${candidate.version} (${increases ? `${actualBump} bump` : 'not increased'})`, verdict: versionOk ? 'pass' : 'fail' },
+        { metric: 'required bump', note: requiredBump },
+        { metric: 'breaking changes', candidate: count('breaking') },
+        { metric: 'index-breaking changes', candidate: count('index-breaking') },
+        { metric: 'additive changes', candidate: count('additive') },
+        { metric: 'metadata changes', candidate: count('metadata') },
+    ];
+    if (production.embedding || candidate.embedding) {
+        rows.push({
+            metric: 'embedding space',
+            note: clipText(`${production.embedding?.space ?? 'none'} → ${candidate.embedding?.space ?? 'none'}${diff.reindexRequired ? ' (re-index required)' : ''}`, 1000),
+            verdict: diff.sameSpaceId !== undefined ? 'fail' : 'pass',
+        });
+    }
+    return { findings, changes, requiredBump, reindexRequired: diff.reindexRequired, rows };
+}
+/** Lineage fields the config requires; an empty string, list or object counts as missing. */
+function checkLineage(contract, source, required) {
+    const findings = [];
+    const lineage = (contract.lineage ?? {});
+    for (const field of required) {
+        const value = lineage[field];
+        const empty = value === undefined || value === null || value === '' || (typeof value === 'object' && Object.keys(value).length === 0);
+        if (empty) {
+            findings.push({
+                rule: 'lineage/required',
+                severity: 'error',
+                message: `lineage.${field} is required by the project config (contract.lineage.required) and is ${value === undefined ? 'missing' : 'empty'}`,
+                location: source.locate(['lineage', field]),
+            });
+        }
+    }
+    return findings;
+}
+/**
+ * Contract tests against the configured endpoint: reads the API key from the variable
+ * `apiKeyEnv` names (registering it, and any password in the URL, as a secret), then runs
+ * {@link runEndpointTests} in a log group. A named but unset variable is an error finding.
+ */
+async function checkEndpoint(endpoint, contract, source, options) {
+    const { environment } = options;
+    const configLocation = options.configSource?.locate(['contract', 'endpoint']);
+    const password = URL.canParse(endpoint.url) ? new URL(endpoint.url).password : '';
+    if (password)
+        environment.setSecret(decodeURIComponent(password));
+    const apiKey = endpoint.apiKeyEnv ? environment.env[endpoint.apiKeyEnv] || undefined : undefined;
+    if (apiKey)
+        environment.setSecret(apiKey);
+    if (endpoint.apiKeyEnv && !apiKey) {
+        const message = `the environment variable ${endpoint.apiKeyEnv} (contract.endpoint.apiKeyEnv) is not set or empty`;
+        return { findings: [{ rule: 'endpoint/api-key', severity: 'error', message, ...located(configLocation) }], metrics: {} };
+    }
+    const tested = await environment.log.group('Contract tests against the candidate endpoint', () => runEndpointTests({ contract, source, endpoint, ...(apiKey ? { apiKey } : {}), ...(configLocation ? { configLocation } : {}), info: (m) => environment.log.info(m) }));
+    return {
+        findings: tested.findings,
+        metrics: tested.metrics,
+        check: { id: 'endpoint', title: 'Contract tests against the candidate endpoint', verdict: sectionVerdict(tested.findings), rows: tested.rows },
+    };
+}
+function sectionVerdict(findings) {
+    return findings.some((f) => f.severity === 'error') ? 'fail' : 'pass';
+}
+/**
+ * Checks a candidate contract: schema validity; compatibility with production (version
+ * bump, classified changes, embedding space); example inputs against the input schema;
+ * the lineage policy; and, with `config.endpoint`, contract tests against the candidate's
+ * embeddings endpoint. Every error finding is also logged as an error at its location.
+ *
+ * @throws ConfigurationError when the candidate file or the production contract cannot be
+ *   found, or the production input cannot be resolved.
+ */
 async function checkContract(options) {
-    const workspace = options.environment.context.workspace;
+    const { environment } = options;
+    const workspace = environment.context.workspace;
     const candidateFile = options.contractPath;
-    const candidateText = await readText((0,external_node_path_.resolve)(workspace, candidateFile), 'contract file');
-    const candidate = await loadContract(candidateFile, candidateText);
+    const candidateText = await readText((0,external_node_path_.resolve)(workspace, candidateFile), candidateFile, 'contract file');
+    const candidate = loadContract(candidateFile, candidateText);
     const findings = [...candidate.findings];
-    for (const finding of findings)
-        options.environment.log.error(finding.message, finding.location);
-    const verdict = findings.some((f) => f.severity === 'error') ? 'fail' : 'pass';
+    const checks = [];
+    const metrics = {};
+    let changes = [];
+    let requiredBump = 'none';
+    let reindexRequired = false;
+    let productionVersion = null;
+    let productionDigest = null;
+    let productionSource = options.production;
+    if (candidate.contract && candidate.source) {
+        const contract = candidate.contract;
+        const source = candidate.source;
+        const production = await resolveProduction({
+            production: options.production,
+            candidatePath: candidateFile,
+            context: environment.context,
+            ...(options.git ? { git: options.git } : {}),
+            ...(options.contentsApi ? { contentsApi: options.contentsApi } : {}),
+        });
+        if (production.kind === 'none') {
+            findings.push({ rule: 'production/none', severity: 'notice', message: `${production.reason}; the version ${contract.version} is checked on its own` });
+        }
+        else {
+            productionSource = production.source;
+            productionDigest = sha256(production.text);
+            const loaded = loadContract(production.file, production.text, 'production/');
+            for (const finding of loaded.findings)
+                finding.message = `production contract: ${finding.message}`;
+            findings.push(...loaded.findings);
+            if (loaded.contract && loaded.source) {
+                productionVersion = loaded.contract.version;
+                const compatibility = checkCompatibility(loaded.contract, loaded.source, contract, source);
+                findings.push(...compatibility.findings);
+                changes = compatibility.changes;
+                requiredBump = compatibility.requiredBump;
+                reindexRequired = compatibility.reindexRequired;
+                checks.push({
+                    id: 'compatibility',
+                    title: 'Compatibility with production',
+                    verdict: sectionVerdict(compatibility.findings),
+                    summary: `${changes.length} change(s); required bump: ${requiredBump}${reindexRequired ? '; re-index required' : ''}.`,
+                    rows: compatibility.rows,
+                });
+            }
+        }
+        for (const kind of ['breaking', 'index-breaking', 'additive', 'metadata']) {
+            metrics[`contract.${kind === 'index-breaking' ? 'indexBreaking' : kind}`] = changes.filter((c) => c.kind === kind).length;
+        }
+        metrics['contract.reindexRequired'] = reindexRequired ? 1 : 0;
+        const exampleFindings = checkExamples(contract, source);
+        findings.push(...exampleFindings);
+        const examples = contract.examples?.length ?? 0;
+        checks.push({
+            id: 'examples',
+            title: 'Example inputs',
+            verdict: sectionVerdict(exampleFindings),
+            rows: [{ metric: 'examples', candidate: examples, note: exampleFindings.length === 0 ? 'all match io.input' : `${exampleFindings.length} problem(s)` }],
+        });
+        metrics['contract.examples'] = examples;
+        const required = options.config.lineage?.required ?? [];
+        const lineageFindings = checkLineage(contract, source, required);
+        findings.push(...lineageFindings);
+        if (required.length > 0) {
+            checks.push({
+                id: 'lineage',
+                title: 'Lineage policy',
+                verdict: sectionVerdict(lineageFindings),
+                rows: [{ metric: 'required fields present', candidate: required.length - lineageFindings.length, note: `of ${required.length}: ${required.join(', ')}` }],
+            });
+        }
+        if (options.config.endpoint) {
+            const tested = await checkEndpoint(options.config.endpoint, contract, source, options);
+            findings.push(...tested.findings);
+            Object.assign(metrics, tested.metrics);
+            if (tested.check)
+                checks.push(tested.check);
+        }
+    }
+    for (const finding of findings) {
+        if (finding.severity === 'error')
+            environment.log.error(finding.message, finding.location);
+        else if (finding.severity === 'warning')
+            environment.log.warning(finding.message, finding.location);
+        else
+            environment.log.info(finding.location ? `${(0,io_errors/* formatLocation */.j$)(finding.location)}: ${finding.message}` : finding.message);
+    }
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    metrics['findings.errors'] = errors;
+    const verdict = errors > 0 ? 'fail' : 'pass';
+    const name = candidate.contract?.name ?? 'unknown';
+    const summary = verdict === 'fail'
+        ? `The contract has ${errors} problem(s) to fix.`
+        : productionVersion === null
+            ? 'The contract is valid (no production version to compare with).'
+            : `The contract is valid and compatible: ${changes.length} change(s), required bump ${requiredBump}${reindexRequired ? ', re-index required' : ''}.`;
     return {
         result: {
             id: options.checkId,
             kind: 'contract',
             subject: {
-                model: candidate.contract?.name ?? 'unknown',
-                candidateVersion: candidate.contract?.version ?? 'unknown',
-                productionVersion: null,
-                productionSource: options.production,
+                model: name,
+                candidateVersion: clipText(candidate.contract?.version ?? 'unknown', 128),
+                productionVersion: productionVersion === null ? null : clipText(productionVersion, 128),
+                productionSource: clipText(productionSource, 512),
             },
             verdict,
-            summary: verdict === 'pass' ? 'The contract is valid.' : `The contract has ${findings.length} problem(s).`,
-            metrics: { 'findings.errors': findings.filter((f) => f.severity === 'error').length },
-            checks: [],
-            findings,
+            summary,
+            metrics,
+            checks,
+            findings: findings.map(clip),
+            details: { changes: changes.map(({ kind, path, message }) => ({ kind, path, message })), requiredBump, reindexRequired },
         },
-        requiredBump: 'none',
-        reindexRequired: false,
+        requiredBump,
+        reindexRequired,
         contractDigest: sha256(candidateText),
-        productionDigest: null,
+        productionDigest,
     };
+}
+function clipText(text, max) {
+    return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+/** Keeps a finding within the result schema's limits (untrusted text can be long). */
+function clip(finding) {
+    const message = clipText(finding.message, 4000);
+    const location = finding.location && finding.location.file.length > 1024 ? { ...finding.location, file: clipText(finding.location.file, 1024) } : finding.location;
+    return { ...finding, message, ...(location ? { location } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -38230,17 +39491,52 @@ function details(summary, body) {
 ;// CONCATENATED MODULE: ./src/contract/summary.ts
 
 const ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
-/** Markdown summary of a contract result, for the job summary and the demo. */
+const SEVERITY = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' };
+const KIND_ORDER = ['breaking', 'index-breaking', 'additive', 'metadata'];
+function changesOf(result) {
+    const changes = result.details?.changes;
+    if (!Array.isArray(changes))
+        return [];
+    return changes
+        .filter((c) => typeof c === 'object' && c !== null && typeof c.kind === 'string' && typeof c.path === 'string' && typeof c.message === 'string')
+        .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+}
+function cell(value) {
+    return value === undefined || value === null ? '' : escapeMarkdown(String(value));
+}
+function rowCells(row) {
+    return [escapeMarkdown(row.metric), cell(row.production), cell(row.candidate), row.verdict ? `${ICON[row.verdict] ?? ''} ${row.verdict}` : '', escapeMarkdown(row.note ?? '')];
+}
+/**
+ * Markdown summary of a contract result, for the job summary and the demo. Everything that
+ * came from the contract files (names, versions, space ids, paths, messages) is escaped.
+ */
 function renderContractSummary(result) {
     const subject = result.subject;
     const lines = [
         `### ${ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
         '',
-        `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}. ${escapeMarkdown(result.summary)}`,
+        `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}${subject.productionSource ? ` (production from ${code(subject.productionSource)})` : ''}. ${escapeMarkdown(result.summary)}`,
     ];
+    const required = result.details?.requiredBump;
+    if (typeof required === 'string') {
+        lines.push('', `Required version bump: **${escapeMarkdown(required)}**. Re-index required: **${result.details?.reindexRequired === true ? 'yes' : 'no'}**.`);
+    }
+    for (const check of result.checks) {
+        lines.push('', `#### ${ICON[check.verdict] ?? ''} ${escapeMarkdown(check.title)}`);
+        if (check.summary)
+            lines.push('', escapeMarkdown(check.summary));
+        if (check.rows.length > 0)
+            lines.push('', table(['Metric', 'Production', 'Candidate', 'Verdict', 'Note'], check.rows.map(rowCells)));
+    }
+    const changes = changesOf(result);
+    if (changes.length > 0) {
+        lines.push('', '#### Changes', '', table(['Kind', 'Where', 'Change'], changes.map((c) => [escapeMarkdown(c.kind), code(c.path), escapeMarkdown(c.message)])));
+    }
     if (result.findings.length > 0) {
-        lines.push('', table(['Severity', 'Where', 'Finding'], result.findings.map((f) => [
-            f.severity,
+        lines.push('', '#### Findings', '', table(['Severity', 'Rule', 'Where', 'Finding'], result.findings.map((f) => [
+            SEVERITY[f.severity],
+            f.rule ? code(f.rule) : '',
             f.location ? code(`${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`) : '',
             escapeMarkdown(f.message),
         ])));
@@ -38279,13 +39575,14 @@ const contractCommand = defineCommand({
     async run(inputs, environment) {
         const startedAt = new Date();
         const workspace = environment.context.workspace;
-        const { config } = await loadConfig(inputs.config, workspace);
+        const { config, source: configSource } = await loadConfig(inputs.config, workspace);
         const outcome = await checkContract({
             contractPath: inputs.contract,
             production: inputs.production,
             checkId: inputs.checkId,
             config: config.contract ?? {},
             environment,
+            ...(configSource ? { configSource } : {}),
         });
         const result = withProvenance(outcome.result, environment.context, { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest }, startedAt);
         const file = await writeResult((0,external_node_path_.resolve)(workspace, inputs.resultsDir), result);
@@ -38311,9 +39608,10 @@ const contractCommand = defineCommand({
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   fX: () => (/* binding */ isNodeError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   j$: () => (/* binding */ formatLocation),
 /* harmony export */   j1: () => (/* binding */ ConfigurationError)
 /* harmony export */ });
-/* unused harmony exports formatLocation, formatProblem */
+/* unused harmony export formatProblem */
 /**
  * A mistake in the user's configuration, inputs or data: the fix is theirs.
  * Carries every problem found, not only the first, each with its file and line when known.
@@ -38418,6 +39716,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 

@@ -45,6 +45,11 @@ export async function runAction(command: Command): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const log = actionsLogger(workspace);
   try {
+    // Mask every token input before anything can print it.
+    for (const name of Object.keys(command.inputs)) {
+      const value = name.endsWith('token') ? core.getInput(name) : '';
+      if (value) core.setSecret(value);
+    }
     const inputs = parseInputs(command.inputs, (name) => core.getInput(name), 'action');
     core.debug(`inputs: ${JSON.stringify(inputs)}`);
     const event = await readEvent(process.env.GITHUB_EVENT_PATH);

@@ -15,7 +15,95 @@ export interface ContractConfig {
   endpoint?: EndpointConfig;
 }
 
+/** Which change of a canary metric is bad. */
+export type CanaryDirection = 'increase' | 'decrease' | 'either';
+
+/** One metric the canary judge compares between baseline and canary. */
+export interface CanaryMetricConfig {
+  /** Unique name; used in results as `canary.<name>.*`. */
+  name: string;
+  /** PromQL template; `{{group}}` becomes the baseline or canary label value. Required for the prometheus source. */
+  query?: string;
+  direction: CanaryDirection;
+  /** Tolerated shift as a fraction of the baseline median (default 0.05). */
+  tolerance?: number;
+  /** Tolerated shift in the metric's own unit (default 0); the larger of the two applies. */
+  absoluteTolerance?: number;
+  /** A failing critical metric fails the whole analysis (default false). */
+  critical?: boolean;
+  /** Weight in the score (default 1). */
+  weight?: number;
+  /** Fewer samples than this in either group is no-data (default 10). */
+  minSamples?: number;
+  /** Drop values beyond Tukey's fences before judging (default keep). */
+  outliers?: 'keep' | 'remove';
+  /** k of the fences [Q1 − k·IQR, Q3 + k·IQR] (default 3). */
+  outlierFactor?: number;
+}
+
+export interface CanaryPrometheusConfig {
+  url?: string;
+  bearerTokenEnv?: string;
+  usernameEnv?: string;
+  passwordEnv?: string;
+  timeoutMs?: number;
+}
+
+export interface CanaryConfig {
+  prometheus?: CanaryPrometheusConfig;
+  /** Confidence of the whole analysis (default 0.95): the false-fail rate is at most 1 − confidence. */
+  confidence?: number;
+  /** Score thresholds, 0–100 (defaults: pass 95, marginal 75). */
+  thresholds?: { pass?: number; marginal?: number };
+  metrics: CanaryMetricConfig[];
+}
+
+/** Project defaults for embedding-regression (documented in schemas/config.schema.json). */
+export interface RegressionConfig {
+  confidence?: number;
+  resamples?: number;
+  seed?: number;
+  minSegmentSize?: number;
+  worstItems?: number;
+  tolerance?: { pairs?: number; triplets?: number; retrieval?: number };
+  minOverlap?: number;
+}
+
+/** Settings for one model's embedding source (`embeddings.defaults`, `.production`, `.candidate`). */
+export interface EmbeddingSourceConfig {
+  /** Model name sent to an `openai:` endpoint. */
+  model?: string;
+  /** Environment variable holding the endpoint's API key. */
+  apiKeyEnv?: string;
+  /** Texts per request (`openai:`); default 64. */
+  batchSize?: number;
+  /** Requests in flight at once (`openai:`); default 4. */
+  concurrency?: number;
+  /** Retries of a request after a 429, a 5xx, a timeout or a network error; default 5. */
+  retries?: number;
+  /** Milliseconds before one `openai:` request is abandoned and retried; default 60000. */
+  timeoutMs?: number;
+  /** Every vector must have this dimension. */
+  dimension?: number;
+  /** Model version or digest: the embedding cache's key (see docs/embedding-sources.md). */
+  version?: string;
+}
+
+export interface EmbeddingsConfig {
+  /** Folder of the embedding cache, relative to the workspace; default `.model-gates/cache`. */
+  cacheDir?: string;
+  /** Set false to turn the embedding cache off. */
+  cache?: boolean;
+  /** Settings shared by both roles; a role's own section overrides them key by key. */
+  defaults?: EmbeddingSourceConfig;
+  production?: EmbeddingSourceConfig;
+  candidate?: EmbeddingSourceConfig;
+}
+
 export interface Config {
   version?: 1;
   contract?: ContractConfig;
+  canary?: CanaryConfig;
+  regression?: RegressionConfig;
+  embeddings?: EmbeddingsConfig;
 }

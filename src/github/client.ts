@@ -86,10 +86,12 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       try {
         return await request(requestOptions);
       } catch (error) {
-        const status = (error as { status?: unknown }).status;
+        const { status, response, message } = error as { status?: unknown; response?: unknown; message?: unknown };
         const attempt = requestOptions.request?.retryCount ?? 0;
         if (typeof status === 'number' && status >= 500 && attempt < retries) {
-          log.info(`GitHub answered ${status} to ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
+          // Octokit reports a request that got no answer at all as a 500 without a response.
+          const what = response === undefined ? `No answer (${String(message)}) for` : `GitHub answered ${status} to`;
+          log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
         }
         throw error;
       }

@@ -42,3 +42,15 @@ export async function readRepositoryFile(octokit: GitHubClient, file: Repository
     throw describeApiError(error, { action: `read ${where}`, permission: 'contents: read' });
   }
 }
+
+/**
+ * The contents API as a reader of files at a commit, for `owner/name`. It always "has" a ref:
+ * a ref GitHub does not know reads as an absent file.
+ */
+export function contentsApiReader(octokit: GitHubClient, repository: string): { has(ref: string): Promise<boolean>; read(ref: string, path: string): Promise<string | null> } {
+  const [owner = '', repo = ''] = repository.split('/');
+  return {
+    has: async () => true,
+    read: (ref, path) => readRepositoryFile(octokit, { owner, repo, path, ref }),
+  };
+}

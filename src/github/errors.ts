@@ -1,3 +1,5 @@
+import { ConfigurationError } from '../io/errors.js';
+
 /** The parts of Octokit's RequestError (`name: 'HttpError'`) this module reads. */
 interface RequestError extends Error {
   status: number;
@@ -8,14 +10,16 @@ interface RequestError extends Error {
 /**
  * A GitHub API call that failed, with a message that says what to do about it. `status`
  * is the HTTP status (0 when no answer came back); `permission` is set when the token lacked
- * the permission the call needs.
+ * the permission the call needs. It is a ConfigurationError, not a bug in model-gates: the
+ * fix is the user's (the workflow's `permissions:`, the token) or a re-run once GitHub answers.
  */
-export class GitHubApiError extends Error {
+export class GitHubApiError extends ConfigurationError {
   readonly status: number;
   readonly permission: string | undefined;
 
   constructor(message: string, options: { status: number; permission?: string; cause?: unknown }) {
-    super(message, { cause: options.cause });
+    super(message);
+    this.cause = options.cause;
     this.name = 'GitHubApiError';
     this.status = options.status;
     this.permission = options.permission;
@@ -58,21 +62,26 @@ function isRequestError(error: unknown): error is RequestError {
 /**
  * Turns what an Octokit call threw into a `GitHubApiError` whose message names the cause and
  * the fix: a missing permission (GitHub's 403 "Resource not accessible by integration"),
- * a rate limit, a bad token, something not found, or GitHub being unavailable. The token
- * never appears in the message. Anything that is not an HTTP error is returned unchanged
- * inside the new error's `cause`.
+ * a rate limit, a bad token, something not found, GitHub unreachable or unavailable. The
+ * token never appears in the message. Anything that is not an HTTP error (a bug in the
+ * caller, say) is returned unchanged, so it is still reported as a bug.
  */
-export function describeApiError(error: unknown, context: ApiErrorContext): GitHubApiError {
-  if (!isRequestError(error)) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return new GitHubApiError(`Could not ${context.action}: ${detail}`, { status: 0, cause: error });
+export function describeApiError(error: unknown, context: ApiErrorContext): unknown {
+  if (!isRequestError(error)) return error;
+  if (error.response === undefined) {
+    // Octokit's error for a request that got no answer at all (refused, DNS, TLS, reset).
+    return new GitHubApiError(
+      `Could not ${context.action}: no answer from ${new URL(error.request.url).origin} (${error.message}); check GITHUB_API_URL and the network.`,
+      { status: 0, cause: error },
+    );
   }
   const status = error.status;
   const message = responseMessage(error);
   const headers = error.response?.headers ?? {};
   const where = `${error.request.method} ${new URL(error.request.url).pathname}`;
   const permissionHint = context.permission
-    ? `the token lacks \`${context.permission}\`; add it under \`permissions:\` in the workflow (or grant it to the token)`
+    ? `the token lacks \`${context.permission}\`; add it under \`permissions:\` in the workflow (or grant it to the token)` +
+      (context.permission.endsWith(': write') ? '. On a pull request from a fork, GITHUB_TOKEN is read-only whatever the workflow asks' : '')
     : 'the token lacks a permission this call needs; add it under `permissions:` in the workflow';
 
   let text: string;
@@ -102,8 +111,8 @@ export function describeApiError(error: unknown, context: ApiErrorContext): GitH
 }
 
 /**
- * Runs one API call and rethrows any failure as a `GitHubApiError` described by
- * `describeApiError`.
+ * Runs one API call and rethrows an HTTP failure as a `GitHubApiError` described by
+ * `describeApiError`; any other error is rethrown as it is.
  */
 export async function withApiError<T>(context: ApiErrorContext, call: () => Promise<T>): Promise<T> {
   try {

@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import contractSchema from '../../schemas/contract.schema.json' with { type: 'json' };
 import resultSchema from '../../schemas/result.schema.json' with { type: 'json' };
+import suiteSchema from '../../schemas/suite.schema.json' with { type: 'json' };
 import { ConfigurationError, type Problem, type SourceLocation } from './errors.js';
 import type { PathSegment, SourceDocument } from './yaml.js';
 
@@ -11,6 +12,7 @@ const schemas = {
   config: configSchema,
   contract: contractSchema,
   result: resultSchema,
+  suite: suiteSchema,
 } as const;
 
 export type SchemaName = keyof typeof schemas;

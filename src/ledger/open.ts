@@ -4,6 +4,11 @@ import { ConfigurationError } from '../io/errors.js';
 import { FileLedger } from './file.js';
 import type { Ledger } from './types.js';
 
+/** The `ledger` input's default: GitHub Deployments in Actions, a file on the CLI. */
+export function defaultLedger(runner: Environment['runner']): string {
+  return runner === 'actions' ? 'github' : 'file:.model-gates/ledger.jsonl';
+}
+
 export interface OpenLedgerOptions {
   /** Token for the github ledger. */
   token: string | undefined;

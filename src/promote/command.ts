@@ -6,7 +6,7 @@ import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
 import { code, escapeMarkdown } from '../report/markdown.js';
 import { historyLines, promote, renderHistory, rollback, statusOf, type LedgerOutcome } from '../ledger/operations.js';
-import { openLedger } from '../ledger/open.js';
+import { defaultLedger, openLedger } from '../ledger/open.js';
 import { LEDGER_RECORD_SCHEMA, LedgerConflictError, stagePercent, type GateEvidence, type Ledger, type LedgerRecord } from '../ledger/types.js';
 import { readResults } from '../results/store.js';
 import type { Result } from '../results/types.js';
@@ -30,7 +30,7 @@ const outputs = {
 
 /** The ledger the `ledger` input names, with the runner's default. */
 function ledgerFor(inputs: { ledger: string | undefined; githubToken: string | undefined }, environment: Environment): Promise<Ledger> {
-  const spec = inputs.ledger ?? (environment.runner === 'actions' ? 'github' : 'file:.model-gates/ledger.jsonl');
+  const spec = inputs.ledger ?? defaultLedger(environment.runner);
   return openLedger(spec, { token: inputs.githubToken, environment });
 }
 

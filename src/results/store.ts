@@ -32,6 +32,7 @@ export async function readResult(path: string): Promise<Result> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError('result file not found', { file: path });
+    if (isNodeError(error, 'EISDIR')) throw new ConfigurationError('result file is a directory, expected a file', { file: path });
     throw error;
   }
   let data: unknown;
@@ -56,6 +57,7 @@ export async function readResults(dir: string): Promise<Result[]> {
     names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError('results directory not found', { file: dir });
+    if (isNodeError(error, 'ENOTDIR')) throw new ConfigurationError('results directory is a file, expected a directory', { file: dir });
     throw error;
   }
   const results: Result[] = [];

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { GitHubApiError, describeApiError, withApiError } from '../../src/github/errors.js';
+import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 
@@ -90,6 +91,12 @@ describe('rate limits', () => {
     expect(server.state.issueComments(REPO, 3).map((c) => c.body)).toEqual(['report']);
   });
 
+  it('treats a 429 secondary rate limit the same way, retried once only', async () => {
+    server.injectFault({ operation: 'pulls/get', kind: 'secondary-rate-limit', status: 429, retryAfter: 1 });
+    expect((await client().rest.pulls.get({ owner, repo, pull_number: 3 })).status).toBe(200);
+    expect(server.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
   it('fails after a bounded number of secondary rate limits', async () => {
     server.injectFault({ operation: 'issues/list-comments', kind: 'secondary-rate-limit', retryAfter: 1, times: 10 });
     const error = await withApiError({ action: 'list the comments of #3' }, () => client().rest.issues.listComments({ owner, repo, issue_number: 3 })).catch((e: unknown) => e);
@@ -118,9 +125,12 @@ describe('errors a user can act on', () => {
       client().rest.issues.createComment({ owner, repo, issue_number: 3, body: 'report' }),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubApiError);
+    // The user's fix, not a bug: actions report it as an annotation, not an internal error.
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as GitHubApiError).permission).toBe('pull-requests: write');
     expect((error as Error).message).toBe(
-      'Could not post the report on #3: the token lacks `pull-requests: write`; add it under `permissions:` in the workflow (or grant it to the token) ' +
+      'Could not post the report on #3: the token lacks `pull-requests: write`; add it under `permissions:` in the workflow (or grant it to the token). ' +
+        'On a pull request from a fork, GITHUB_TOKEN is read-only whatever the workflow asks ' +
         `(GitHub answered 403 "Resource not accessible by integration" to POST /repos/${REPO}/issues/3/comments).`,
     );
     expect((error as Error).message).not.toContain(TOKEN);
@@ -148,10 +158,21 @@ describe('errors a user can act on', () => {
     );
   });
 
-  it('wraps an error that is not an HTTP answer, keeping it as the cause', () => {
-    const cause = new TypeError('fetch failed');
-    const error = describeApiError(cause, { action: 'read pull request #3' });
-    expect([error.message, error.status, error.cause]).toEqual(['Could not read pull request #3: fetch failed', 0, cause]);
+  it('says when GitHub cannot be reached at all', async () => {
+    const closed = await startGitHubServer();
+    const url = closed.url;
+    await closed.close();
+    const octokit = createGitHubClient({ token: TOKEN, baseUrl: url, log, timeUnitMs: UNIT, retries: 1 });
+    const error = await withApiError({ action: 'read pull request #3' }, () => octokit.rest.pulls.get({ owner, repo, pull_number: 3 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitHubApiError);
+    expect((error as Error).message).toBe(`Could not read pull request #3: no answer from ${url} (connect ECONNREFUSED ${url.slice('http://'.length)}); check GITHUB_API_URL and the network.`);
+    expect(log.lines.map((l) => l.message)).toEqual([`No answer (connect ECONNREFUSED ${url.slice('http://'.length)}) for GET /repos/${REPO}/pulls/3; retrying (1 of 1).`]);
+  });
+
+  it('leaves an error that is not an HTTP answer alone: a bug stays a bug', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'id')");
+    expect(describeApiError(bug, { action: 'read pull request #3' })).toBe(bug);
+    await expect(withApiError({ action: 'read pull request #3' }, () => Promise.reject(bug))).rejects.toBe(bug);
   });
 });
 
@@ -161,6 +182,25 @@ describe('where the client points', () => {
     const octokit = createGitHubClient({ token: TOKEN, log, timeUnitMs: UNIT });
     expect((await octokit.rest.pulls.get({ owner, repo, pull_number: 3 })).data.number).toBe(3);
     expect(server.count('pulls/get', 200)).toBe(1);
+  });
+
+  it('works under /api/v3, as on GitHub Enterprise Server, pagination included', async () => {
+    const ghes = await startGitHubServer({ pathPrefix: '/api/v3' });
+    try {
+      ghes.addToken(TOKEN, { login: 'github-actions[bot]', permissions: { 'pull-requests': 'read' } });
+      ghes.state.addPullRequest(REPO, { number: 1, head: { sha: fakeSha('ghes') } });
+      for (let i = 0; i < 5; i++) ghes.state.addIssueComment(REPO, 1, { author: 'alice', body: `c${i}` });
+      vi.stubEnv('GITHUB_API_URL', ghes.url);
+      expect(ghes.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+      const octokit = createGitHubClient({ token: TOKEN, log, timeUnitMs: UNIT });
+      const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: 1, per_page: 2 });
+      expect(comments.map((c) => c.body)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+      expect(comments[0]!.url.startsWith(`${ghes.url}/repos/`)).toBe(true);
+      expect(ghes.requests.map((r) => r.path)).toEqual(Array(3).fill(`/api/v3/repos/${REPO}/issues/1/comments`));
+      ghes.assertNoViolations();
+    } finally {
+      await ghes.close();
+    }
   });
 
   it('reads the time unit from MODEL_GATES_GITHUB_TIME_UNIT_MS and rejects a bad one', async () => {

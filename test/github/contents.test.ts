@@ -1,18 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createGitHubClient, type GitHubClient } from '../../src/github/client.js';
 import { readRepositoryFile } from '../../src/github/contents.js';
 import { MemoryLogger } from '../../src/io/log.js';
-import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
+import { fakeSha } from '../support/github-server/index.js';
+import { useGitHubServer } from '../support/github-server/vitest.js';
 
 const REPO = 'acme/models';
 const [owner, repo] = REPO.split('/') as [string, string];
 const BASE = fakeSha('base');
 
-let server: GitHubServer;
-let octokit: GitHubClient;
-
-beforeAll(async () => {
-  server = await startGitHubServer();
+const github = useGitHubServer({}, (server) => {
   server.addToken('reader', { login: 'github-actions[bot]', permissions: { contents: 'read' } });
   server.addToken('none', { login: 'github-actions[bot]', permissions: {} });
   server.state.addRepository(REPO, { defaultBranchSha: fakeSha('main') });
@@ -20,12 +17,11 @@ beforeAll(async () => {
   server.state.setFile(REPO, 'main', 'models/search/contract.yml', 'name: search\nversion: 1.3.0\n');
   // Over 1 MiB: the JSON answer has no content, so the raw media type is needed.
   server.state.setFile(REPO, BASE, 'data/large.txt', 'line\n'.repeat(300_000));
-  octokit = createGitHubClient({ token: 'reader', baseUrl: server.url, log: new MemoryLogger(), timeUnitMs: 1 });
 });
+let octokit: GitHubClient;
 
-afterEach(() => server.assertNoViolations());
-afterAll(async () => {
-  await server.close();
+beforeAll(() => {
+  octokit = createGitHubClient({ token: 'reader', baseUrl: github().url, log: new MemoryLogger(), timeUnitMs: 1 });
 });
 
 describe('readRepositoryFile', () => {
@@ -43,10 +39,10 @@ describe('readRepositoryFile', () => {
   });
 
   it('reads a file over 1 MiB through the raw media type', async () => {
-    server.requests.length = 0;
+    github().requests.length = 0;
     const text = await readRepositoryFile(octokit, { owner, repo, path: 'data/large.txt', ref: BASE });
     expect(text?.length).toBe(1_500_000);
-    expect(server.count('repos/get-content', 200)).toBe(2);
+    expect(github().count('repos/get-content', 200)).toBe(2);
   });
 
   it('refuses a directory', async () => {
@@ -56,7 +52,7 @@ describe('readRepositoryFile', () => {
   });
 
   it('names the permission when the token lacks contents: read', async () => {
-    const denied = createGitHubClient({ token: 'none', baseUrl: server.url, log: new MemoryLogger(), timeUnitMs: 1 });
+    const denied = createGitHubClient({ token: 'none', baseUrl: github().url, log: new MemoryLogger(), timeUnitMs: 1 });
     await expect(readRepositoryFile(denied, { owner, repo, path: 'models/search/contract.yml', ref: BASE })).rejects.toThrow(
       /^Could not read acme\/models\/models\/search\/contract\.yml@[0-9a-f]{40}: the token lacks `contents: read`/,
     );

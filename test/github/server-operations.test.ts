@@ -80,6 +80,7 @@ describe('every operation of the subset answers as GitHub describes it', () => {
     track('issues/create-comment');
     const created = (await octokit.rest.issues.createComment({ owner, repo, issue_number: 7, body: 'report' })).data;
     expect(created.user?.login).toBe('maintainer');
+    expect(created.html_url).toBe(`https://github.com/${REPO}/pull/7#issuecomment-${created.id}`);
     track('issues/update-comment');
     expect((await octokit.rest.issues.updateComment({ owner, repo, comment_id: created.id, body: 'report v2' })).data.body).toBe('report v2');
     track('issues/list-comments');

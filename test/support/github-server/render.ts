@@ -311,8 +311,9 @@ export function pullRequest(urls: Urls, repo: RepositoryRecord, record: IssueRec
   };
 }
 
-export function issueComment(urls: Urls, repo: RepositoryRecord, record: CommentRecord): Record<string, unknown> {
-  const issueKind = 'issues';
+/** A comment; `onPull` says whether its issue is a pull request (its `html_url` differs). */
+export function issueComment(urls: Urls, repo: RepositoryRecord, record: CommentRecord, onPull: boolean): Record<string, unknown> {
+  const issueKind = onPull ? 'pull' : 'issues';
   return {
     id: record.id,
     node_id: nodeId('IssueComment', record.id),

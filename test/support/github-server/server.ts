@@ -47,6 +47,7 @@ export const OPERATION_PERMISSIONS: Record<string, `${PermissionScope}: ${Permis
   'issues/delete-comment': ['issues: write', 'pull-requests: write'],
   'issues/list-events': ['issues: read', 'pull-requests: read'],
   'issues/list-labels-on-issue': ['issues: read', 'pull-requests: read'],
+  // An organisation permission: no GITHUB_TOKEN has it, only app and personal tokens.
   'teams/get-membership-for-user-in-org': ['members: read'],
   'repos/create-commit-status': ['statuses: write'],
   'repos/list-commit-statuses-for-ref': ['statuses: read'],
@@ -68,7 +69,7 @@ export interface FaultMatch {
   method?: string;
   /** GitHub's operation id, such as `issues/create-comment`. */
   operation?: string;
-  /** The request path (without query), exactly or by pattern. */
+  /** The operation's path (no query, no `pathPrefix`), exactly or by pattern. */
   path?: string | RegExp;
 }
 
@@ -118,6 +119,11 @@ export interface GitHubServerOptions extends GitHubStateOptions {
   tokens?: Record<string, TokenOptions>;
   /** Host of `html_url`s (default https://github.com). */
   webUrl?: string;
+  /**
+   * A path the API lives under, as `/api/v3` on GitHub Enterprise Server; `url` includes
+   * it. Default: none, as on api.github.com.
+   */
+  pathPrefix?: string;
 }
 
 export const SECONDARY_RATE_LIMIT_MESSAGE =
@@ -172,6 +178,7 @@ export class GitHubServer {
   private readonly faults: Fault[] = [];
   private readonly downloads = new Map<string, { bytes: Uint8Array; contentType: string }>();
   private readonly webUrl: string;
+  private readonly pathPrefix: string;
   private readonly server = createServer((request, response) => {
     this.serve(request, response).catch((error: unknown) => {
       this.violations.push({ kind: 'response', method: request.method ?? '?', path: request.url ?? '?', problems: [`server crashed: ${String(error)}`] });
@@ -184,12 +191,14 @@ export class GitHubServer {
   constructor(options: GitHubServerOptions = {}) {
     this.state = new GitHubState(options);
     this.webUrl = options.webUrl ?? 'https://github.com';
+    this.pathPrefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
+    if (this.pathPrefix !== '' && !this.pathPrefix.startsWith('/')) throw new Error(`pathPrefix must start with '/', got '${options.pathPrefix}'`);
     for (const [token, identity] of Object.entries(options.tokens ?? {})) this.addToken(token, identity);
   }
 
-  /** `http://127.0.0.1:<port>`: the value for `GITHUB_API_URL` or the client's `baseUrl`. */
+  /** `http://127.0.0.1:<port>` (and the path prefix): the value for `GITHUB_API_URL` or the client's `baseUrl`. */
   get url(): string {
-    return this.baseUrl;
+    return `${this.baseUrl}${this.pathPrefix}`;
   }
 
   /**
@@ -197,7 +206,7 @@ export class GitHubServer {
    * unit of 1 ms so retries and write spacing do not slow the test down.
    */
   env(): { GITHUB_API_URL: string; MODEL_GATES_GITHUB_TIME_UNIT_MS: string } {
-    return { GITHUB_API_URL: this.baseUrl, MODEL_GATES_GITHUB_TIME_UNIT_MS: '1' };
+    return { GITHUB_API_URL: this.url, MODEL_GATES_GITHUB_TIME_UNIT_MS: '1' };
   }
 
   async listen(): Promise<void> {
@@ -272,6 +281,8 @@ export class GitHubServer {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = new URL(request.url ?? '/', this.baseUrl);
     const path = url.pathname;
+    // The operation's path: without the prefix (a path outside it matches no operation).
+    const apiPath = this.pathPrefix === '' ? path : path.startsWith(`${this.pathPrefix}/`) ? path.slice(this.pathPrefix.length) : '';
     const rawBody = await readBody(request);
 
     if (method === 'GET' && path.startsWith('/_downloads/')) {
@@ -286,13 +297,10 @@ export class GitHubServer {
       return;
     }
 
-    const matched = matchOperation(method, path);
+    const matched = matchOperation(method, apiPath);
     const operation = matched?.operation;
     const log: RequestLogEntry = { method, path, status: 0 };
     if (operation) log.operation = operation.id;
-
-    const fault = this.takeFault(method, path, operation);
-    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
 
     const send = (reply: Reply, validate: boolean) => {
       let body: string | Uint8Array | undefined;
@@ -349,12 +357,6 @@ export class GitHubServer {
     }
     log.login = identity.login;
 
-    if (fault && fault.kind !== 'delay') {
-      log.fault = fault.kind;
-      send(this.faultReply(fault, operation, error), fault.kind !== 'server-error');
-      return;
-    }
-
     // The request against the description.
     let body: unknown;
     if (rawBody.length > 0) {
@@ -370,6 +372,15 @@ export class GitHubServer {
     if (checked.problems.length > 0) {
       this.violations.push({ kind: 'request', method, path, operation: operation.id, problems: checked.problems });
       send({ status: 500, body: { message: `test server: the request to ${operation.id} does not match GitHub's OpenAPI description: ${checked.problems.join('; ')}` } }, false);
+      return;
+    }
+
+    // Faults come after the request is checked, so a malformed request is always caught.
+    const fault = this.takeFault(method, apiPath, operation);
+    if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault && fault.kind !== 'delay') {
+      log.fault = fault.kind;
+      send(this.faultReply(fault, operation, error), fault.kind !== 'server-error');
       return;
     }
 
@@ -411,7 +422,7 @@ export class GitHubServer {
   }
 
   private urls(): Urls {
-    return { api: this.baseUrl, web: this.webUrl };
+    return { api: this.url, web: this.webUrl };
   }
 
   private faultReply(fault: FaultOptions, operation: Operation, error: (status: number, message: string, extra?: Record<string, unknown>, headers?: Record<string, string>) => Reply): Reply {

@@ -194,8 +194,8 @@ export interface TeamMembershipRecord {
 export interface GitHubStateOptions {
   /**
    * The clock that stamps every record, in milliseconds since the epoch. Defaults to the
-   * real time. Records never share a timestamp: each is at least one second after the
-   * previous one, like GitHub's second-resolution timestamps in order of creation.
+   * real time. Timestamps have GitHub's one-second resolution and never go backwards, so
+   * records made within a second share one; ids tell them apart.
    */
   now?: () => number;
 }
@@ -245,9 +245,9 @@ export class GitHubState {
     return this.nextId++;
   }
 
-  /** An ISO timestamp (second resolution) strictly later than the previous one. */
+  /** The clock's time as an ISO timestamp (second resolution), never before the previous one. */
   timestamp(): string {
-    const seconds = Math.max(Math.floor(this.now() / 1000), this.lastStamp + 1);
+    const seconds = Math.max(Math.floor(this.now() / 1000), this.lastStamp);
     this.lastStamp = seconds;
     return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }

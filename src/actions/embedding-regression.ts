@@ -1,0 +1,4 @@
+import { embeddingRegressionCommand } from '../regression/command.js';
+import { runAction } from './run.js';
+
+await runAction(embeddingRegressionCommand);

@@ -1,0 +1,185 @@
+import type { WorstItem } from '../../results/types.js';
+import { compareDifferences, mean, segmentRows } from '../compare.js';
+import { inShard, type Shard } from '../shard.js';
+import type { Suite } from '../suite.js';
+import { dotRows, type Spaces } from '../vectors.js';
+import { clip, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
+
+export interface PairParams {
+  relatedFloor: number;
+  unrelatedCeiling: number;
+}
+
+/**
+ * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
+ * `production`, `candidate` (cosines).
+ */
+export function measurePairs(suite: Suite, spaces: Spaces, shard: Shard | undefined): ItemTable {
+  const table = emptyTable(['related', 'production', 'candidate']);
+  (suite.pairs ?? []).forEach((pair, index) => {
+    if (!inShard(shard, 'pair', pair.id)) return;
+    table.index.push(index);
+    table.id.push(pair.id);
+    table.segment.push(pair.segment);
+    table.values.related!.push(pair.label === 'related' ? 1 : 0);
+    table.values.production!.push(dotRows(spaces.production, pair.a, pair.b));
+    table.values.candidate!.push(dotRows(spaces.candidate, pair.a, pair.b));
+  });
+  return table;
+}
+
+/** Number of values in a sorted array below x, and equal to x. */
+function rankIn(sorted: Float64Array, x: number): { below: number; equal: number } {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && sorted[end] === x) end++;
+  return { below: lo, equal: end - lo };
+}
+
+/**
+ * Placement values (DeLong, DeLong & Clarke-Pearson 1988): for a related pair, the share
+ * of unrelated pairs scored below it; for an unrelated pair, the share of related pairs
+ * scored above it; ties count one half. The mean placement of the related pairs and that
+ * of the unrelated pairs both equal the AUC, so the mean over all pairs is the AUC too,
+ * and a per-pair change of placement is a per-item share of the AUC change.
+ */
+export function placements(scores: Float64Array, related: Float64Array): Float64Array {
+  const pos: number[] = [];
+  const neg: number[] = [];
+  scores.forEach((s, i) => (related[i] === 1 ? pos : neg).push(s));
+  const sortedPos = Float64Array.from(pos).sort();
+  const sortedNeg = Float64Array.from(neg).sort();
+  return scores.map((s, i) => {
+    if (related[i] === 1) {
+      const { below, equal } = rankIn(sortedNeg, s);
+      return (below + equal / 2) / sortedNeg.length;
+    }
+    const { below, equal } = rankIn(sortedPos, s);
+    return (sortedPos.length - below - equal + equal / 2) / sortedPos.length;
+  });
+}
+
+function share(values: Float64Array, related: Float64Array, label: number, test: (x: number) => boolean): number | null {
+  let n = 0;
+  let hits = 0;
+  values.forEach((v, i) => {
+    if (related[i] !== label) return;
+    n++;
+    if (test(v)) hits++;
+  });
+  return n === 0 ? null : hits / n;
+}
+
+function subset(values: Float64Array, related: Float64Array, label: number): Float64Array {
+  return values.filter((_, i) => related[i] === label);
+}
+
+/** How much worse a pair got: related pairs moving apart and unrelated pairs moving together are negative. */
+function worstKey(item: WorstItem): number {
+  const change = item.change ?? 0;
+  return item.label === 'unrelated' ? -change : change;
+}
+
+/** The pairs' worst items: built from the table and the suite's texts. */
+export function worstPairs(suite: Suite, table: ItemTable, count: number): WorstItem[] {
+  const related = column(table, 'related');
+  const p = column(table, 'production');
+  const c = column(table, 'candidate');
+  const keys = p.map((_, i) => (related[i] === 1 ? 1 : -1) * ((c[i] as number) - (p[i] as number)));
+  return lowestIndices(keys, table.id, count).map((i) => {
+    const pair = suite.pairs![table.index[i] as number]!;
+    return {
+      id: pair.id,
+      texts: [clip(suite.texts[pair.a]!.text), clip(suite.texts[pair.b]!.text)],
+      segment: pair.segment,
+      label: pair.label,
+      production: p[i] as number,
+      candidate: c[i] as number,
+      change: (c[i] as number) - (p[i] as number),
+    };
+  });
+}
+
+/**
+ * Summarises the pairs check from its per-pair cosines (the whole suite's, in suite order).
+ * The deciding metric is the AUC of related vs unrelated pairs, judged through per-pair
+ * changes of placement value; with only one label present it falls back to the mean
+ * cosine change, oriented so that higher is better.
+ */
+export function summarisePairs(record: CheckRecord): CheckOutput {
+  const { items, settings } = record;
+  const params = record.params as unknown as PairParams;
+  const tolerance = settings.tolerance as number;
+  const related = column(items, 'related');
+  const p = column(items, 'production');
+  const c = column(items, 'candidate');
+  const nRelated = related.reduce((n, r) => n + r, 0);
+  const bothLabels = nRelated > 0 && nRelated < related.length;
+  let diffs: Float64Array;
+  let itemsBefore: Float64Array = p;
+  let itemsAfter: Float64Array = c;
+  let production: number | null;
+  let candidate: number | null;
+  let metric: string;
+  if (bothLabels) {
+    const before = placements(p, related);
+    const after = placements(c, related);
+    diffs = after.map((a, i) => a - (before[i] as number));
+    itemsBefore = before;
+    itemsAfter = after;
+    production = mean(before);
+    candidate = mean(after);
+    metric = 'AUC related vs unrelated';
+  } else {
+    const sign = nRelated > 0 ? 1 : -1;
+    diffs = c.map((x, i) => sign * (x - (p[i] as number)));
+    production = null;
+    candidate = null;
+    metric = nRelated > 0 ? 'related cosine (mean change)' : 'unrelated cosine (mean change, lower is better)';
+  }
+  const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'pairs');
+  const deciding = decidingRow(metric, production, candidate, outcome);
+  if (!bothLabels) deciding.note = 'only one label present: judged on the cosine change, not the AUC';
+  const relatedRow = infoRow('related cosine (mean)', mean(subset(p, related, 1)), mean(subset(c, related, 1)));
+  const unrelatedRow = infoRow('unrelated cosine (mean)', mean(subset(p, related, 0)), mean(subset(c, related, 0)));
+  const aboveFloor = infoRow(
+    `related pairs with cosine ≥ ${params.relatedFloor}`,
+    share(p, related, 1, (x) => x >= params.relatedFloor),
+    share(c, related, 1, (x) => x >= params.relatedFloor),
+    true,
+  );
+  const belowCeiling = infoRow(
+    `unrelated pairs with cosine ≤ ${params.unrelatedCeiling}`,
+    share(p, related, 0, (x) => x <= params.unrelatedCeiling),
+    share(c, related, 0, (x) => x <= params.unrelatedCeiling),
+    true,
+  );
+  const rows = [deciding, relatedRow, unrelatedRow, aboveFloor, belowCeiling];
+  const metrics = {
+    ...rowMetrics(bothLabels ? 'pairs.auc' : 'pairs.cosine', deciding),
+    ...rowMetrics('pairs.related_cosine', relatedRow),
+    ...rowMetrics('pairs.unrelated_cosine', unrelatedRow),
+    ...rowMetrics('pairs.related_above_floor', aboveFloor),
+    ...rowMetrics('pairs.unrelated_below_ceiling', belowCeiling),
+    'pairs.count': items.id.length,
+    ...segmentMetrics('pairs', outcome),
+  };
+  return {
+    section: {
+      id: 'pairs',
+      title: `Pairs (${items.id.length})`,
+      verdict: outcome.verdict,
+      summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
+      rows,
+      segments: segmentRows(outcome, bothLabels ? 'AUC (mean placement)' : 'cosine', items.segment, itemsBefore, itemsAfter),
+      worst: pickWorst(record.worst, settings.worstItems, worstKey),
+    },
+    metrics,
+  };
+}

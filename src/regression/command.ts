@@ -1,0 +1,127 @@
+import { resolve } from 'node:path';
+import { defineCommand, type Environment } from '../command.js';
+import { loadConfig } from '../config/load.js';
+import type { Contract } from '../contract/types.js';
+import { createCacheStore, createSource, withCache } from '../embeddings/sources.js';
+import type { EmbeddingSource } from '../embeddings/types.js';
+import { createProgress } from '../io/progress.js';
+import { digestOf } from '../io/digest.js';
+import { ConfigurationError } from '../io/errors.js';
+import { assertSchema } from '../io/schema.js';
+import { readYamlFile } from '../io/yaml.js';
+import { createNeighbourSearch } from '../knn/index.js';
+import { withProvenance } from '../results/provenance.js';
+import { writeResult } from '../results/store.js';
+import type { Result } from '../results/types.js';
+import { finalDetails, runRegression } from './engine.js';
+import { parseShard } from './shard.js';
+import { checkLines, renderRegressionSummary } from './summary.js';
+import { loadSuite } from './suite.js';
+
+/** Progress of a phase: periodic lines in CI logs, a redrawn bar on a terminal (the CLI's stderr). */
+function progressReporters(environment: Environment): (phase: string) => { onProgress(done: number, total: number): void; finish(): void } {
+  const terminal = environment.runner === 'cli' && process.stderr.isTTY ? { stream: process.stderr } : {};
+  return (phase) => createProgress({ label: phase, line: (text) => environment.log.info(text), ...terminal });
+}
+
+/** Ctrl-C on the CLI aborts the run between steps; nothing is written, the result file is untouched. */
+function interruptSignal(environment: Environment): { signal?: AbortSignal; dispose(): void } {
+  if (environment.runner !== 'cli') return { dispose() {} };
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort(new ConfigurationError('interrupted (Ctrl-C): stopped cleanly, no result written'));
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+export const embeddingRegressionCommand = defineCommand({
+  name: 'embedding-regression',
+  description: 'Run an embedding regression suite: the candidate model against production, with statistical verdicts',
+  inputs: {
+    suite: { kind: 'string', required: true, description: 'Path of the suite file (YAML, schemas/suite.schema.json).' },
+    production: { kind: 'string', required: true, description: 'Production embeddings: file:<path> (.npy, .safetensors, .jsonl, .parquet), openai:<url> or command:<program>.' },
+    candidate: { kind: 'string', required: true, description: 'Candidate embeddings, in the same forms as production.' },
+    contract: { kind: 'string', description: "Candidate contract file: its embedding dimension is checked and its name and version label the result." },
+    shard: { kind: 'string', description: 'Run one shard of the work, i/n (e.g. 2/8); merge the partial results with `model-gates merge` or in report/gate.' },
+    'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+    'check-id': { kind: 'string', description: "Id of this check; the result is <results-dir>/<check-id>.json. Default: the suite's name." },
+    config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+    seed: { kind: 'number', integer: true, min: 0, max: 4294967295, description: "Bootstrap seed for every check, overriding the suite's and the config's." },
+  },
+  outputs: {
+    verdict: 'pass, marginal, fail or error.',
+    'result-file': 'Path of the result JSON.',
+    summary: 'One line per check: its id, verdict and the deciding change with its interval.',
+  },
+  async run(inputs, environment) {
+    const startedAt = new Date();
+    const workspace = environment.context.workspace;
+    const { config } = await loadConfig(inputs.config, workspace);
+    const shard = parseShard(inputs.shard);
+    const suite = await loadSuite(resolve(workspace, inputs.suite));
+    let contract: Contract | undefined;
+    if (inputs.contract) {
+      const doc = await readYamlFile(resolve(workspace, inputs.contract), 'contract file');
+      contract = assertSchema<Contract>('contract', doc.data, doc);
+    }
+    const checkId = inputs.checkId ?? suite.definition.name;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(checkId)) throw new ConfigurationError(`check-id '${checkId}' may only hold letters, digits, '.', '_' and '-'`);
+    const sourceContext = { workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
+    const store = createCacheStore(workspace, config.embeddings);
+    const cached = (source: EmbeddingSource): EmbeddingSource => (store ? withCache(source, store) : source);
+    const production = cached(await createSource(inputs.production, { ...sourceContext, role: 'production' }));
+    const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
+    const search = await createNeighbourSearch();
+    const interrupt = interruptSignal(environment);
+    let outcome: Awaited<ReturnType<typeof runRegression>>;
+    try {
+      outcome = await runRegression({
+        suite,
+        production,
+        candidate,
+        contractDimension: contract?.embedding?.dimension ?? null,
+        config: config.regression ?? {},
+        ...(inputs.seed !== undefined ? { seed: inputs.seed } : {}),
+        ...(shard ? { shard } : {}),
+        search,
+        log: environment.log,
+        ...(interrupt.signal ? { signal: interrupt.signal } : {}),
+        progress: progressReporters(environment),
+      });
+    } catch (error) {
+      // Whatever a step threw while being cancelled, the user's Ctrl-C is the reason to report.
+      throw interrupt.signal?.aborted ? interrupt.signal.reason : error;
+    } finally {
+      interrupt.dispose();
+      await search.close();
+    }
+    const { details, assembled } = outcome;
+    const shardNote = shard ? ` (partial: shard ${shard.index} of ${shard.count}; merge all shards for the verdict)` : '';
+    const body = {
+      id: checkId,
+      kind: 'embedding-regression' as const,
+      subject: {
+        model: contract?.name ?? suite.definition.name,
+        candidateVersion: (contract?.version ?? candidate.description).slice(0, 128),
+        productionVersion: null,
+        productionSource: production.description.slice(0, 512),
+      },
+      verdict: assembled.verdict,
+      summary: `${assembled.summary}${shardNote}`,
+      metrics: assembled.metrics,
+      checks: assembled.checks,
+      findings: assembled.findings,
+      details: shard ? (details as unknown as Record<string, unknown>) : finalDetails(details),
+      ...(shard ? { shard } : {}),
+    };
+    const result: Result = withProvenance(body, environment.context, null, startedAt);
+    // Shards of one run share the run key; the merged result carries it, as the unsharded run does.
+    result.provenance.inputsDigest = shard ? digestOf({ runKey: details.runKey, shard }) : details.runKey;
+    const file = await writeResult(resolve(workspace, inputs.resultsDir), result);
+    return {
+      outputs: { verdict: result.verdict, 'result-file': file, summary: checkLines(result) },
+      summary: renderRegressionSummary(result),
+      // A shard's verdict is partial: only the merged result may fail the workflow.
+      ...(!shard && (result.verdict === 'fail' || result.verdict === 'error') ? { failure: result.summary } : {}),
+    };
+  },
+});

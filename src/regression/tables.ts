@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { ConfigurationError, isNodeError } from '../io/errors.js';
+
+/** One record of a data file, with the 1-based line it starts on (for error messages). */
+export interface TableRow {
+  line: number;
+  fields: Record<string, string | number | undefined>;
+}
+
+export type TableFormat = 'jsonl' | 'csv' | 'tsv' | 'trec';
+
+/** The format a data file is read as, from its extension. */
+export function formatOf(file: string): TableFormat {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  if (ext === '.tsv' || ext === '.tab') return 'tsv';
+  if (ext === '.qrels' || ext === '.trec' || ext === '.txt') return 'trec';
+  throw new ConfigurationError(`unsupported data file extension '${ext}': use .jsonl, .csv, .tsv, or .qrels/.trec/.txt for TREC qrels`, { file });
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if (isNodeError(error, 'ENOENT')) throw new ConfigurationError('data file not found', { file });
+    if (isNodeError(error, 'EISDIR')) throw new ConfigurationError('data file is a directory, expected a file', { file });
+    throw error;
+  }
+}
+
+function parseJsonl(text: string, file: string): TableRow[] {
+  const rows: TableRow[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = (lines[i] as string).trim();
+    if (raw === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      throw new ConfigurationError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file, line: i + 1 });
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new ConfigurationError('expected a JSON object on each line', { file, line: i + 1 });
+    }
+    const fields: TableRow['fields'] = {};
+    for (const [key, v] of Object.entries(value)) {
+      if (typeof v === 'string' || typeof v === 'number') fields[key] = v;
+      else if (v !== null && v !== undefined) throw new ConfigurationError(`field '${key}' must be a string or a number`, { file, line: i + 1 });
+    }
+    rows.push({ line: i + 1, fields });
+  }
+  return rows;
+}
+
+/**
+ * Splits delimited text into records (RFC 4180: quoted fields may hold the delimiter,
+ * newlines and doubled quotes). Each record keeps the line it starts on.
+ */
+function splitDelimited(text: string, delimiter: string, file: string): { line: number; cells: string[] }[] {
+  const records: { line: number; cells: string[] }[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let line = 1;
+  let start = 1;
+  let atCellStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (ch === '\n') line++;
+        cell += ch;
+      }
+      continue;
+    }
+    if (ch === '"' && atCellStart) {
+      quoted = true;
+      atCellStart = false;
+    } else if (ch === delimiter) {
+      cells.push(cell);
+      cell = '';
+      atCellStart = true;
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      cells.push(cell);
+      if (cells.length > 1 || cells[0] !== '') records.push({ line: start, cells });
+      cells = [];
+      cell = '';
+      atCellStart = true;
+      line++;
+      start = line;
+    } else {
+      cell += ch;
+      atCellStart = false;
+    }
+  }
+  if (quoted) throw new ConfigurationError('unterminated quoted field', { file, line: start });
+  cells.push(cell);
+  if (cells.length > 1 || cells[0] !== '') records.push({ line: start, cells });
+  return records;
+}
+
+function parseDelimited(text: string, delimiter: string, file: string): TableRow[] {
+  const records = splitDelimited(text.replace(/^\uFEFF/, ''), delimiter, file);
+  const header = records.shift();
+  if (!header) return [];
+  const names = header.cells.map((c) => c.trim());
+  return records.map(({ line, cells }) => {
+    if (cells.length !== names.length) {
+      throw new ConfigurationError(`expected ${names.length} fields (${names.join(', ')}), found ${cells.length}`, { file, line });
+    }
+    const fields: TableRow['fields'] = {};
+    names.forEach((name, i) => {
+      const value = cells[i] as string;
+      if (value !== '') fields[name] = value;
+    });
+    return { line, fields };
+  });
+}
+
+/** TREC qrels: `query-id iteration doc-id relevance`, whitespace separated; `#` starts a comment. */
+function parseTrec(text: string, file: string): TableRow[] {
+  const rows: TableRow[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = (lines[i] as string).trim();
+    if (raw === '' || raw.startsWith('#')) continue;
+    const parts = raw.split(/\s+/);
+    if (parts.length !== 4) throw new ConfigurationError(`expected 4 fields 'query-id 0 doc-id relevance', found ${parts.length}`, { file, line: i + 1 });
+    rows.push({ line: i + 1, fields: { query: parts[0], doc: parts[2], relevance: parts[3] } });
+  }
+  return rows;
+}
+
+/**
+ * Reads a data file into records: JSONL (one object per line), CSV/TSV (header row) or
+ * TREC qrels. Empty lines are skipped. Syntax errors name the file and line.
+ */
+export async function readTable(file: string): Promise<TableRow[]> {
+  const format = formatOf(file);
+  const text = await readText(file);
+  switch (format) {
+    case 'jsonl':
+      return parseJsonl(text, file);
+    case 'csv':
+      return parseDelimited(text, ',', file);
+    case 'tsv':
+      return parseDelimited(text, '\t', file);
+    case 'trec':
+      return parseTrec(text, file);
+  }
+}
+
+/** A required non-empty string field (numbers are accepted and turned into text, e.g. numeric ids). */
+export function stringField(row: TableRow, names: readonly string[], file: string): string {
+  for (const name of names) {
+    const value = row.fields[name];
+    if (value === undefined) continue;
+    const text = String(value).trim();
+    if (text !== '') return text;
+  }
+  throw new ConfigurationError(`missing field '${names[0]}'${names.length > 1 ? ` (or ${names.slice(1).join(', ')})` : ''}`, { file, line: row.line });
+}
+
+/** An optional string field; undefined when absent or empty. */
+export function optionalField(row: TableRow, name: string): string | undefined {
+  const value = row.fields[name];
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  return text === '' ? undefined : text;
+}

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runActionBundle } from '../support/action-runner.js';
+import { exampleWorkspace } from '../regression/helpers.js';
+
+// Needs the bundle: npx ncc build src/actions/embedding-regression.ts -o dist/embedding-regression
+describe('embedding-regression bundle under Node 24', () => {
+  it('fails the bundled example on its regressed French segment and writes a valid result', async () => {
+    const workspace = await exampleWorkspace();
+    const run = await runActionBundle('embedding-regression', {
+      workspace,
+      inputs: {
+        suite: 'suites/search/suite.yml',
+        production: 'file:suites/search/embeddings/production.jsonl',
+        candidate: 'file:suites/search/embeddings/candidate.jsonl',
+        contract: 'models/search-embedder/contract.yml',
+        'results-dir': 'results',
+      },
+    });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(1);
+    expect(run.outputs.verdict).toBe('fail');
+    expect(run.outputs.summary).toMatch(/^pairs: fail: .*regressed segment: fr$/m);
+    expect(run.outputs.summary).toMatch(/^retrieval: fail: .*regressed segment: fr$/m);
+    expect(run.stdout).toContain('::group::Embedding 438 texts with production');
+    const result = JSON.parse(await readFile(join(workspace, 'results', 'search-regression.json'), 'utf8'));
+    expect(result.kind).toBe('embedding-regression');
+    expect(result.subject).toMatchObject({ model: 'search-embedder', candidateVersion: '2.0.0' });
+    // The candidate improves overall, yet the fr segment fails.
+    expect(result.metrics['pairs.auc.change']).toBeGreaterThan(0);
+    expect(result.metrics['retrieval.ndcg.change']).toBeGreaterThan(0);
+    const fr = result.checks.find((c: { id: string }) => c.id === 'retrieval').segments.find((s: { segment: string }) => s.segment === 'fr');
+    expect(fr).toMatchObject({ gated: true, verdict: 'fail' });
+    expect(result.checks.find((c: { id: string }) => c.id === 'pairs').worst.length).toBe(5);
+    expect(run.summary).toContain('Embedding regression');
+  });
+
+  it('annotates a suite error at its file and line', async () => {
+    const workspace = await exampleWorkspace();
+    const run = await runActionBundle('embedding-regression', {
+      workspace,
+      inputs: { suite: 'suites/search/missing.yml', production: 'file:x.npy', candidate: 'file:y.npy' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations[0]).toMatchObject({ level: 'error', file: 'suites/search/missing.yml', message: 'suite file not found' });
+  });
+});

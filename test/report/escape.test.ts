@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { neutraliseCommands } from '../../src/io/log.js';
+import { renderComment, renderSummary } from '../../src/report/render.js';
+import type { Result } from '../../src/results/types.js';
+import { context, result } from './fixtures.js';
+
+/** Strings a fork's pull request could put into suite names, texts, ids, segments and messages. */
+const HOSTILE = [
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '</details></summary><details open>',
+  '<a href="https://evil.example">x</a>',
+  '@org/team please approve',
+  'cc @octocat',
+  '[click me](javascript:alert(1))',
+  '[docs](https://evil.example/phish)',
+  'https://evil.example/raw and www.evil.example',
+  '![pixel](https://evil.example/pixel.png)',
+  '```\n# injected heading\n```',
+  '~~~\ninjected\n~~~',
+  '````mermaid\nflowchart LR\n````',
+  'a | b | c',
+  'escaped \\| pipe \\\\| double',
+  '<!-- model-gates:report:default -->',
+  '<!-- model-gates:report:other -->',
+  'right-to-left \u202Egnp.exe\u202C and \u2066isolate\u2069',
+  '::error::pwned',
+  'line\n::add-mask::secret',
+  '%%{init: {"theme":"dark"}}%%',
+  '"] \nbar [1, 2',
+  '&lt;script&gt; &#64;octocat',
+  '`code` ``double``',
+  '# heading\n- list\n> quote',
+];
+
+function hostileResult(text: string): Result {
+  const segment = { segment: text.slice(0, 256), size: 50, metric: text.slice(0, 100), production: 0.9, candidate: 0.8, change: -0.1, interval: { low: -0.2, high: -0.05, level: 0.95 }, verdict: 'fail' as const };
+  return result({
+    id: 'hostile',
+    verdict: 'fail',
+    subject: { model: text.slice(0, 256), candidateVersion: text.slice(0, 128), productionVersion: text.slice(0, 128) },
+    summary: text,
+    checks: [
+      {
+        id: text.slice(0, 128),
+        title: text.slice(0, 256),
+        verdict: 'fail',
+        summary: text,
+        rows: [{ metric: text.slice(0, 200), production: 1, candidate: 0.5, change: -0.5, verdict: 'fail', note: text }],
+        segments: [segment, { ...segment, segment: `${text.slice(0, 200)} 2`, change: -0.05 }],
+        worst: [{ id: text.slice(0, 512), texts: [text, text], segment: text.slice(0, 256), label: text.slice(0, 64), change: -0.5 }],
+      },
+    ],
+    findings: [{ rule: text.slice(0, 128), severity: 'error', message: text, location: { file: text.slice(0, 1024), line: 3 } }],
+  });
+}
+
+/** Removes inline code spans: their content renders literally and never pings or links. */
+function withoutCodeSpans(markdown: string): string {
+  return markdown.replace(/(`+)(?!`)([\s\S]*?[^`])\1(?!`)/g, '');
+}
+
+function checkInert(markdown: string): void {
+  // The marker appears once, as the very first line.
+  expect(markdown.startsWith('<!-- model-gates:report:default -->\n')).toBe(true);
+  expect(markdown.split('<!--').length - 1).toBe(1);
+  const prose = withoutCodeSpans(markdown.slice(markdown.indexOf('\n')));
+  // No raw HTML beyond the tags the report itself uses (code spans render `<` literally).
+  const tags = [...prose.matchAll(/<\/?([A-Za-z][\w-]*)/g)].map((m) => m[1]);
+  expect(new Set(tags)).toEqual(new Set(['details', 'summary', 'sub'].filter((t) => tags.includes(t))));
+  // No mention: an @ is always followed by a zero-width joiner outside code spans.
+  expect(prose).not.toMatch(/@[A-Za-z0-9]/);
+  // No images, and every link points where model-gates put it.
+  expect(prose).not.toMatch(/!\[/);
+  for (const match of prose.matchAll(/(?<!\\)\]\(([^)]*)\)/g)) expect(match[1]).toMatch(/^https:\/\/github\.com\/acme\/search\//);
+  expect(prose).not.toMatch(/https?:\/\/(?!github\.com\/acme\/search\/)/);
+  expect(prose).not.toMatch(/www\\?\./i);
+  // No bidirectional override characters.
+  expect(markdown).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  // Every table row has as many cell boundaries as its header.
+  const lines = markdown.split('\n');
+  let columns = 0;
+  for (const line of lines) {
+    if (!line.startsWith('|')) {
+      columns = 0;
+      continue;
+    }
+    const pipes = withoutCodeSpans(line.replace(/\\\\/g, '')).match(/(?<!\\)\|/g)?.length ?? 0;
+    if (columns === 0) columns = pipes;
+    else expect(pipes, line).toBe(columns);
+  }
+  // Fences: only the report's own Mermaid fences, each opened and closed, holding chart syntax only.
+  const fences = lines.filter((l) => /^\s*(```|~~~)/.test(l));
+  expect(fences.length % 2).toBe(0);
+  for (let i = 0; i < fences.length; i += 2) expect([fences[i], fences[i + 1]]).toEqual(['```mermaid', '```']);
+  const charts = markdown.match(/```mermaid\n([\s\S]*?)\n```/g) ?? [];
+  for (const chart of charts) {
+    const body = chart.split('\n').slice(1, -1);
+    expect(body[0]).toBe('xychart-beta');
+    for (const line of body.slice(1)) expect(line).toMatch(/^ {4}(title "[\p{L}\p{N} ._/()@,+=…-]*"|x-axis \[("[\p{L}\p{N} ._/()@,+=…-]*"(, )?)+\]|y-axis "Change" \S+ --> \S+|bar \[[-\d., ]+\])$/u);
+  }
+}
+
+describe('hostile input stays inert', () => {
+  for (const text of HOSTILE) {
+    it(`in every field: ${JSON.stringify(text).slice(0, 60)}`, () => {
+      const results = [hostileResult(text)];
+      checkInert(renderComment(results, context()).markdown);
+      checkInert(renderSummary(results, context()).markdown);
+    });
+  }
+
+  it('keeps the hostile text readable', () => {
+    const body = renderComment([hostileResult('@org/team <b>bold</b> a|b')], context()).markdown;
+    expect(body).toContain('@\u200dorg/team &lt;b&gt;bold&lt;/b&gt; a\\|b');
+  });
+
+  it('neutralises workflow commands at the start of any log line', () => {
+    for (const text of HOSTILE) {
+      for (const line of neutraliseCommands(text).split('\n')) expect(line.trimStart().startsWith('::')).toBe(false);
+    }
+  });
+});
