@@ -297,6 +297,14 @@ describe('promote bundle, inputs', () => {
     });
   });
 
+  it('takes expected-current none as nothing deployed, over the gate result', async () => {
+    const backend = await fileBackend();
+    const stale = await promote(backend, { version: '1.0.0', productionVersion: '0.9.0' });
+    expect(stale.exitCode).toBe(1);
+    expect(stale.stdout).toContain('expected 0.9.0, found nothing deployed');
+    ok(await promote(backend, { version: '1.0.0', productionVersion: '0.9.0', extra: { 'expected-current': 'none' } }));
+  });
+
   it('names the missing permission when the token cannot write deployments', async () => {
     server.addToken('read-only', { login: 'github-actions[bot]', permissions: { deployments: 'read' } });
     const backend = await githubBackend();

@@ -102,4 +102,15 @@ describe('GitHub Deployments ledger on a non-production environment', () => {
     ]);
     expect(after[1]?.statusDescription).toBe(`rolled back to 1.0.0 by #${after[0]?.id}: bad recall`);
   });
+  it('lets exactly one of two racing claims of the same version win, both past the early check', async () => {
+    const octokit = createGitHubClient({ token: 't', baseUrl: server.url, log: new MemoryLogger(), timeUnitMs: 1 });
+    const ledger = new GitHubDeploymentsLedger(octokit, { owner: 'acme', repo: 'models' });
+    const record = { ...writerRecord(0, 1), model: 'twins', environment: 'production', version: '1.0.0', contract: { path: null, commit: fakeSha('twins') } };
+    server.injectFault({ method: 'POST', path: '/repos/acme/models/deployments', kind: 'delay', ms: 300, times: 2 });
+    const outcomes = await Promise.allSettled([promote(ledger, record, null), promote(ledger, record, null)]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const history = await ledger.history('twins', 'production');
+    expect(history.map((e) => e.status)).toEqual(['failure', 'success']);
+    expect(history[0]?.statusDescription).toMatch(/^refused: another rollout is in flight: 1\.0\.0 full/);
+  });
 });
