@@ -31,7 +31,7 @@ const steps = [
     expect: 0,
   },
   {
-    title: 'embedding-regression: the candidate improves overall, but its French segment regresses (expected to fail)',
+    title: 'the candidate improves English and the overall AUC and nDCG, but its French segment regresses (expected to fail)',
     args: [
       'embedding-regression',
       '--suite', 'suites/search/suite.yml',

@@ -13,7 +13,7 @@ const out = join(root, 'examples', 'suites', 'search');
 const DIM = 64;
 // Noise and drift weights: production noise, candidate English noise, candidate French
 // drift towards the shared French direction, candidate French noise.
-const [PN, CE, FD, FN] = [1.6, 0.85, 0.8, 1.8];
+const [PN, CE, FD, FN] = [1.6, 0.6, 0.85, 1.8];
 
 /** mulberry32: a small seeded generator, enough for example data. */
 function generator(seed) {
@@ -125,7 +125,7 @@ topics.forEach((names, t) => {
 const pairs = [];
 const byKey = (lang, topic) => texts.filter((x) => x.segment === lang && x.topic === topic && !x.id.startsWith('q-'));
 const pick = (list) => list[Math.floor(random() * list.length)];
-for (const [lang, perTopic] of [['en', 5], ['fr', 3], ['de', 1]]) {
+for (const [lang, perTopic] of [['en', 16], ['fr', 7], ['de', 1]]) {
   for (let t = 0; t < topics.length; t++) {
     const own = byKey(lang, t);
     if (own.length === 0) continue;
@@ -158,12 +158,28 @@ for (const q of queries) {
   }
 }
 
+// Triplets: anchor and positive share a topic and language, the negative is another topic.
+const triplets = [];
+for (const lang of ['en', 'fr']) {
+  for (let t = 0; t < topics.length; t++) {
+    const own = byKey(lang, t);
+    for (let n = 0; n < 2; n++) {
+      const anchor = pick(own);
+      let positive = pick(own);
+      while (positive === anchor) positive = pick(own);
+      const other = pick(topics.map((_, i) => i).filter((i) => i !== t));
+      triplets.push({ id: `t-${lang}-${t}-${n}`, anchor: anchor.id, positive: positive.id, negative: pick(byKey(lang, other)).id });
+    }
+  }
+}
+
 const round = (v) => v.map((x) => Number(x.toFixed(5)));
 const csvCell = (s) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 mkdirSync(join(out, 'embeddings'), { recursive: true });
 writeFileSync(join(out, 'texts.jsonl'), texts.map(({ id, text, segment }) => JSON.stringify({ id, text, segment })).join('\n') + '\n');
 writeFileSync(join(out, 'pairs.csv'), ['a,b,label,segment', ...uniquePairs.map((p) => p.map(csvCell).join(','))].join('\n') + '\n');
 writeFileSync(join(out, 'qrels.txt'), qrels.join('\n') + '\n');
+writeFileSync(join(out, 'triplets.jsonl'), triplets.map((t) => JSON.stringify(t)).join('\n') + '\n');
 writeFileSync(join(out, 'embeddings', 'production.jsonl'), texts.map((x, i) => JSON.stringify({ id: x.id, embedding: round(production[i]) })).join('\n') + '\n');
 writeFileSync(join(out, 'embeddings', 'candidate.jsonl'), texts.map((x, i) => JSON.stringify({ id: x.id, embedding: round(candidate[i]) })).join('\n') + '\n');
-console.log(`${texts.length} texts, ${uniquePairs.length} pairs, ${queries.length} queries, ${qrels.length} judgements in ${out}`);
+console.log(`${texts.length} texts, ${uniquePairs.length} pairs, ${triplets.length} triplets, ${queries.length} queries, ${qrels.length} judgements in ${out}`);

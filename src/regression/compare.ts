@@ -28,6 +28,11 @@ export interface ComparisonOutcome {
   segments: SegmentJudgement[];
   /** fail when the overall change or any gated segment fails; otherwise the overall verdict. */
   verdict: Verdict;
+  /**
+   * Set when the resamples are too few for any gated segment to fail after Holm's
+   * correction: the least number that would allow it. The verdict is then at best marginal.
+   */
+  resamplesNeeded?: number;
 }
 
 /**
@@ -77,8 +82,18 @@ export function judge(diffs: Float64Array, tolerance: number, settings: Pick<Che
  * @param diffs per-item differences, in the suite's canonical item order (the bootstrap depends on order).
  * @param segments per-item segment label or null, same length as diffs.
  * @param check names the check; with the seed it determines every bootstrap stream.
+ * @param segmentDiffs the per-item differences of one segment, given its item indices;
+ *   by default the segment's entries of `diffs` (checks whose per-item values depend on
+ *   the set they are judged in, like the AUC's pseudo-values, compute them per segment).
  */
-export function compareDifferences(diffs: Float64Array, segments: readonly (string | null)[], tolerance: number, settings: CheckSettings, check: string): ComparisonOutcome {
+export function compareDifferences(
+  diffs: Float64Array,
+  segments: readonly (string | null)[],
+  tolerance: number,
+  settings: CheckSettings,
+  check: string,
+  segmentDiffs: (indices: readonly number[]) => Float64Array = (indices) => Float64Array.from(indices, (i) => diffs[i] as number),
+): ComparisonOutcome {
   const overall = judge(diffs, tolerance, settings, intervalSeed(settings.seed, check, null));
   const members = new Map<string, number[]>();
   segments.forEach((segment, i) => {
@@ -90,7 +105,7 @@ export function compareDifferences(diffs: Float64Array, segments: readonly (stri
   const names = [...members.keys()].sort();
   const judged = names.map((segment) => {
     const indices = members.get(segment) as number[];
-    const values = Float64Array.from(indices, (i) => diffs[i] as number);
+    const values = segmentDiffs(indices);
     const judgement = judge(values, tolerance, settings, intervalSeed(settings.seed, check, segment));
     return { ...judgement, segment, gated: indices.length >= settings.minSegmentSize, adjustedPValue: null as number | null };
   });
@@ -104,6 +119,12 @@ export function compareDifferences(diffs: Float64Array, segments: readonly (stri
     else if (s.verdict === 'fail') s.verdict = 'marginal';
   });
   const failed = overall.verdict === 'fail' || gated.some((s) => s.verdict === 'fail');
+  // The smallest bootstrap p-value is 1/(B+1); Holm multiplies the smallest by m. When even
+  // that cannot reach alpha, no segment could ever fail: say so rather than pass silently.
+  if (gated.length > 0 && gated.length / (settings.resamples + 1) >= alpha) {
+    const resamplesNeeded = Math.ceil((2 * gated.length) / alpha);
+    return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict === 'pass' ? 'marginal' : overall.verdict, resamplesNeeded };
+  }
   return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
 }
 

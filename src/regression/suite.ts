@@ -76,6 +76,18 @@ export interface Suite {
 
 type TextIndex = Map<string, number>;
 
+const MAX_ID = 512;
+const MAX_SEGMENT = 256;
+
+/** The optional `segment` field, within the result's length limit. */
+function segmentField(row: TableRow, file: string): string | null {
+  const segment = optionalField(row, 'segment');
+  if (segment !== undefined && segment.length > MAX_SEGMENT) {
+    throw new ConfigurationError(`segment label is ${segment.length} characters long; the limit is ${MAX_SEGMENT}`, { file, line: row.line });
+  }
+  return segment ?? null;
+}
+
 function lookup(index: TextIndex, id: string, what: string, location: SourceLocation): number {
   const found = index.get(id);
   if (found === undefined) throw new ConfigurationError(`${what} '${id}' is not a text id of the suite`, location);
@@ -94,7 +106,8 @@ async function readTexts(files: string[], doc: SourceDocument): Promise<SuiteTex
       firstSeen.set(id, location);
       const text = row.fields.text;
       if (typeof text !== 'string' && typeof text !== 'number') throw new ConfigurationError(`text '${id}' has no 'text' field`, location);
-      texts.push({ id, text: String(text), segment: optionalField(row, 'segment') ?? null });
+      if (id.length > MAX_ID) throw new ConfigurationError(`text id is ${id.length} characters long; the limit is ${MAX_ID}`, location);
+      texts.push({ id, text: String(text), segment: segmentField(row, file) });
     }
   }
   if (texts.length === 0) throw new ConfigurationError('the suite has no texts', doc.locate(['texts']));
@@ -121,7 +134,7 @@ async function readPairs(file: string, texts: SuiteText[], index: TextIndex): Pr
     const id = optionalField(row, 'id') ?? `${aId}|${bId}`;
     uniqueId(seen, id, 'pair', file, row.line);
     const shared = texts[a]?.segment === texts[b]?.segment ? (texts[a]?.segment ?? null) : null;
-    pairs.push({ id, a, b, label, segment: optionalField(row, 'segment') ?? shared });
+    pairs.push({ id, a, b, label, segment: segmentField(row, file) ?? shared });
   }
   if (pairs.length === 0) throw new ConfigurationError('the pairs file has no pairs', { file });
   return pairs;
@@ -136,7 +149,7 @@ async function readTriplets(file: string, texts: SuiteText[], index: TextIndex):
     const [anchor, positive, negative] = ids.map((id) => lookup(index, id, 'triplet text', location)) as [number, number, number];
     const id = optionalField(row, 'id') ?? ids.join('|');
     uniqueId(seen, id, 'triplet', file, row.line);
-    triplets.push({ id, anchor, positive, negative, segment: optionalField(row, 'segment') ?? texts[anchor]?.segment ?? null });
+    triplets.push({ id, anchor, positive, negative, segment: segmentField(row, file) ?? texts[anchor]?.segment ?? null });
   }
   if (triplets.length === 0) throw new ConfigurationError('the triplets file has no triplets', { file });
   return triplets;

@@ -80,11 +80,16 @@ function verdictCell(verdict: Verdict | undefined): string {
 }
 
 function subjectLine(results: readonly Result[]): string {
+  // Results of one model version agree on model and candidate; a check that does not know the
+  // production version (null) takes it from one that does.
   const subjects = new Map<string, Result['subject']>();
-  for (const r of results) subjects.set(JSON.stringify([r.subject.model, r.subject.productionVersion ?? null, r.subject.candidateVersion]), r.subject);
+  for (const r of results) subjects.set(JSON.stringify([r.subject.model, r.subject.candidateVersion]), r.subject);
   if (subjects.size !== 1) return `${subjects.size} models`;
   const [subject] = [...subjects.values()] as [Result['subject']];
-  const production = subject.productionVersion ? code(clip(subject.productionVersion, 64)) : '_no production version_';
+  const productions = new Set(results.map((r) => r.subject.productionVersion).filter((v): v is string => Boolean(v)));
+  if (productions.size > 1) return `${code(clip(subject.model, 100))} against ${productions.size} production versions → ${code(clip(subject.candidateVersion, 64))}`;
+  const [productionVersion] = [...productions];
+  const production = productionVersion ? code(clip(productionVersion, 64)) : '_no production version_';
   return `${code(clip(subject.model, 100))} ${production} → ${code(clip(subject.candidateVersion, 64))}`;
 }
 

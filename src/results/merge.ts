@@ -3,6 +3,7 @@ import { concatTables, sortTable, type CheckRecord } from '../regression/checks/
 import { assemble, CHECK_ORDER, DETAILS_FORMAT, finalDetails, type RegressionDetails } from '../regression/engine.js';
 import type { CheckName } from '../regression/settings.js';
 import { canonicalJson } from '../io/digest.js';
+import { readResults } from './store.js';
 import type { Result } from './types.js';
 
 function shardLabel(result: Result): string {
@@ -119,4 +120,12 @@ export function mergeResults(results: readonly Result[]): Result[] {
     }
   }
   return out;
+}
+
+/**
+ * Reads every result of a directory (see `readResults`) and merges the shards among them
+ * (see `mergeResults`): what `report` and `gate` read. Errors name the file or the shard set.
+ */
+export async function readMergedResults(dir: string): Promise<Result[]> {
+  return mergeResults(await readResults(dir));
 }

@@ -20,8 +20,9 @@ describe('embedding-regression bundle under Node 24', () => {
     });
     expect(run.exitCode, run.stdout + run.stderr).toBe(1);
     expect(run.outputs.verdict).toBe('fail');
-    expect(run.outputs.summary).toMatch(/^pairs: fail: .*regressed segment: fr$/m);
+    expect(run.outputs.summary).toMatch(/^pairs: pass: AUC change \+/m);
     expect(run.outputs.summary).toMatch(/^retrieval: fail: .*regressed segment: fr$/m);
+    expect(run.outputs.summary).toMatch(/^triplets: fail: .*regressed segment: fr$/m);
     expect(run.stdout).toContain('::group::Embedding 438 texts with production');
     const result = JSON.parse(await readFile(join(workspace, 'results', 'search-regression.json'), 'utf8'));
     expect(result.kind).toBe('embedding-regression');
@@ -31,7 +32,9 @@ describe('embedding-regression bundle under Node 24', () => {
     expect(result.metrics['retrieval.ndcg.change']).toBeGreaterThan(0);
     const fr = result.checks.find((c: { id: string }) => c.id === 'retrieval').segments.find((s: { segment: string }) => s.segment === 'fr');
     expect(fr).toMatchObject({ gated: true, verdict: 'fail' });
-    expect(result.checks.find((c: { id: string }) => c.id === 'pairs').worst.length).toBe(5);
+    const pairs = result.checks.find((c: { id: string }) => c.id === 'pairs');
+    expect(pairs.worst.length).toBe(5);
+    expect(pairs.segments.find((s: { segment: string }) => s.segment === 'fr').change).toBeLessThan(-0.02);
     expect(run.summary).toContain('Embedding regression');
   });
 

@@ -1,10 +1,11 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { embeddingRegressionCommand } from '../../src/regression/command.js';
 import { shardOf, stableHash } from '../../src/regression/shard.js';
-import { mergeResults } from '../../src/results/merge.js';
+import { mergeResults, readMergedResults } from '../../src/results/merge.js';
 import { readResults } from '../../src/results/store.js';
 import type { Result } from '../../src/results/types.js';
 import { exampleInputs, exampleWorkspace, testEnvironment } from './helpers.js';
@@ -39,6 +40,11 @@ describe('sharded runs merge into exactly the unsharded result', () => {
   it('merges to the same verdict, metrics, intervals, segments and worst items, byte for byte', () => {
     const [merged] = mergeResults(shards);
     expect(merged!.shard).toBeUndefined();
+    expect(comparable(merged!)).toBe(comparable(unsharded));
+  });
+
+  it('reads and merges a results directory in one call', async () => {
+    const [merged] = await readMergedResults(join(workspace, 'shards'));
     expect(comparable(merged!)).toBe(comparable(unsharded));
   });
 
@@ -93,5 +99,29 @@ describe('sharded runs merge into exactly the unsharded result', () => {
     const files = await readResults(join(workspace, 'shards'));
     expect(files).toHaveLength(1);
     expect(comparable(files[0]!)).toBe(comparable(unsharded));
+  });
+});
+
+describe('sharding a suite smaller than the shard count', () => {
+  it('leaves some shards empty and still merges to the unsharded result', async () => {
+    const workspace = await mkdtemp(join(tmpdir(), 'mg-tiny-'));
+    const vectors: Record<string, number[]> = { a: [1, 0, 0], b: [0.9, 0.1, 0], c: [0, 1, 0], d: [0, 0.9, 0.2], q: [1, 0.1, 0], r: [0, 1, 0.1] };
+    const shifted: Record<string, number[]> = { a: [1, 0, 0.1], b: [0.7, 0.3, 0], c: [0.1, 1, 0], d: [0, 0.8, 0.5], q: [1, 0, 0.2], r: [0.2, 1, 0] };
+    const jsonl = (v: Record<string, number[]>): string => Object.entries(v).map(([id, embedding]) => JSON.stringify({ id, embedding })).join('\n');
+    await writeFile(join(workspace, 'texts.jsonl'), Object.keys(vectors).map((id) => JSON.stringify({ id, text: `text ${id}`, segment: id < 'c' ? 'x' : 'y' })).join('\n'));
+    await writeFile(join(workspace, 'pairs.jsonl'), ['{"a":"a","b":"b","label":"related"}', '{"a":"c","b":"d","label":"related"}', '{"a":"a","b":"c","label":"unrelated"}', '{"a":"b","b":"d","label":"unrelated"}'].join('\n'));
+    await writeFile(join(workspace, 'qrels.txt'), 'q 0 a 1\nr 0 c 1\n');
+    await writeFile(join(workspace, 'suite.yml'), 'name: tiny\ntexts: texts.jsonl\nsettings: { resamples: 200 }\nchecks:\n  pairs: { file: pairs.jsonl }\n  retrieval: { qrels: qrels.txt, k: 2 }\n  neighbours: { sample: 3, k: 2 }\n');
+    await writeFile(join(workspace, 'p.jsonl'), jsonl(vectors));
+    await writeFile(join(workspace, 'c.jsonl'), jsonl(shifted));
+    const environment = testEnvironment(workspace);
+    const inputs = { ...exampleInputs, suite: 'suite.yml', production: 'file:p.jsonl', candidate: 'file:c.jsonl', contract: undefined };
+    const whole = await embeddingRegressionCommand.run({ ...inputs, resultsDir: 'whole' }, environment);
+    const unsharded = JSON.parse(await readFile(whole.outputs['result-file']!, 'utf8')) as Result;
+    for (let i = 1; i <= 8; i++) await embeddingRegressionCommand.run({ ...inputs, shard: `${i}/8`, resultsDir: 'shards' }, environment);
+    const shards = await readResults(join(workspace, 'shards'));
+    expect(shards.some((s) => s.metrics['pairs.count'] === 0)).toBe(true);
+    const [merged] = mergeResults(shards);
+    expect(comparable(merged!)).toBe(comparable(unsharded));
   });
 });

@@ -86,3 +86,15 @@ describe('segments', () => {
     expect(s1.verdict).toBe('marginal');
   });
 });
+
+describe('too few resamples for the number of segments', () => {
+  it('is at best marginal and says how many resamples are needed', () => {
+    // 10 gated segments, B = 199: the smallest Holm-adjusted p-value is 10/200 = 0.05 ≥ 0.025.
+    const segs = Array.from({ length: 400 }, (_, i) => `s${i % 10}`);
+    const diffs = Float64Array.from(segs, () => 0.01);
+    const outcome = compareDifferences(diffs, segs, 0.02, { ...settings, resamples: 199 }, 'few');
+    expect(outcome.overall.verdict).toBe('pass');
+    expect(outcome.verdict).toBe('marginal');
+    expect(outcome.resamplesNeeded).toBe(800);
+  });
+});

@@ -83,6 +83,13 @@ export function lowestIndices(keys: Float64Array, ids: readonly string[], count:
     .slice(0, count);
 }
 
+/** Longest item id kept in a result's worst items (the schema allows 512). */
+const MAX_ID = 512;
+/** An item id cut to the result's limit. */
+export function clipId(id: string): string {
+  return id.length > MAX_ID ? `${id.slice(0, MAX_ID - 1)}…` : id;
+}
+
 const MAX_TEXT = 500;
 /** Texts in worst items are cut to a readable length (the result keeps a bounded size). */
 export function clip(text: string): string {
@@ -140,6 +147,14 @@ export function describeOutcome(metric: string, outcome: ComparisonOutcome, tole
   const fmt = (x: number): string => (x >= 0 ? `+${x.toFixed(digits)}` : x.toFixed(digits));
   const failing = outcome.segments.filter((s) => s.gated && s.verdict === 'fail').map((s) => s.segment);
   const parts = [`${metric} change ${fmt(estimate)} (${Math.round(interval.level * 100)}% CI ${fmt(interval.low)} to ${fmt(interval.high)}; tolerance −${tolerance})`];
-  if (failing.length > 0) parts.push(`regressed segment${failing.length > 1 ? 's' : ''}: ${failing.join(', ')}`);
+  if (failing.length > 0) {
+    // Bounded: the summary has a size limit, segment names come from the suite.
+    const shown = failing.slice(0, 5).map((s) => (s.length > 60 ? `${s.slice(0, 59)}…` : s));
+    const more = failing.length > shown.length ? ` and ${failing.length - shown.length} more` : '';
+    parts.push(`regressed segment${failing.length > 1 ? 's' : ''}: ${shown.join(', ')}${more}`);
+  }
+  if (outcome.resamplesNeeded !== undefined) {
+    parts.push(`too few resamples for ${outcome.segments.filter((s) => s.gated).length} gated segments: none could fail; set resamples to at least ${outcome.resamplesNeeded}`);
+  }
   return parts.join('; ');
 }

@@ -3,7 +3,7 @@ import { compareDifferences, mean, segmentRows } from '../compare.js';
 import { inShard, type Shard } from '../shard.js';
 import type { Suite } from '../suite.js';
 import { dotRows, type Spaces } from '../vectors.js';
-import { clip, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
+import { clip, clipId, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
 
 export interface PairParams {
   relatedFloor: number;
@@ -95,7 +95,7 @@ export function worstPairs(suite: Suite, table: ItemTable, count: number): Worst
   return lowestIndices(keys, table.id, count).map((i) => {
     const pair = suite.pairs![table.index[i] as number]!;
     return {
-      id: pair.id,
+      id: clipId(pair.id),
       texts: [clip(suite.texts[pair.a]!.text), clip(suite.texts[pair.b]!.text)],
       segment: pair.segment,
       label: pair.label,
@@ -107,10 +107,46 @@ export function worstPairs(suite: Suite, table: ItemTable, count: number): Worst
 }
 
 /**
+ * DeLong pseudo-values of a set of pairs, from their placements: with R and U the mean
+ * placement of the set's related and unrelated pairs (m and n of them, N in all) and
+ * θ = (R + U) / 2 (the AUC when the set is every pair, where R = U), a related pair gets
+ * θ + (N/m)(V − R) and an unrelated one θ + (N/n)(V − U). Their mean is exactly θ, and the
+ * variance of their mean is S10/m + S01/n, DeLong's variance of the AUC (DeLong, DeLong &
+ * Clarke-Pearson 1988): resampling pseudo-values, not raw placements, gives the AUC's
+ * interval its proper width (raw placements hold each pair's share twice and would make it
+ * half as wide). With one label only, θ is that label's mean and the pseudo-values are the
+ * placements.
+ */
+export function pseudoValues(v: Float64Array, related: Float64Array, members: readonly number[]): { values: Float64Array; estimate: number } {
+  let m = 0;
+  let n = 0;
+  let sumR = 0;
+  let sumU = 0;
+  for (const i of members) {
+    if (related[i] === 1) {
+      m++;
+      sumR += v[i] as number;
+    } else {
+      n++;
+      sumU += v[i] as number;
+    }
+  }
+  const r = m > 0 ? sumR / m : 0;
+  const u = n > 0 ? sumU / n : 0;
+  const estimate = m > 0 && n > 0 ? (r + u) / 2 : m > 0 ? r : u;
+  const total = members.length;
+  const values = Float64Array.from(members, (i) =>
+    related[i] === 1 ? estimate + (total / m) * ((v[i] as number) - r) : estimate + (total / n) * ((v[i] as number) - u),
+  );
+  return { values, estimate };
+}
+
+/**
  * Summarises the pairs check from its per-pair cosines (the whole suite's, in suite order).
- * The deciding metric is the AUC of related vs unrelated pairs, judged through per-pair
- * changes of placement value; with only one label present it falls back to the mean
- * cosine change, oriented so that higher is better.
+ * The deciding metric is the AUC of related vs unrelated pairs, judged through paired
+ * per-pair changes of DeLong pseudo-values (each pair placed against all pairs of the other
+ * label); with only one label present it falls back to the mean cosine change, oriented so
+ * that higher is better.
  */
 export function summarisePairs(record: CheckRecord): CheckOutput {
   const { items, settings } = record;
@@ -122,28 +158,38 @@ export function summarisePairs(record: CheckRecord): CheckOutput {
   const nRelated = related.reduce((n, r) => n + r, 0);
   const bothLabels = nRelated > 0 && nRelated < related.length;
   let diffs: Float64Array;
-  let itemsBefore: Float64Array = p;
-  let itemsAfter: Float64Array = c;
   let production: number | null;
   let candidate: number | null;
   let metric: string;
+  let segmentDiffs: ((indices: readonly number[]) => Float64Array) | undefined;
+  let segmentMeans: (indices: readonly number[]) => [number | null, number | null];
   if (bothLabels) {
     const before = placements(p, related);
     const after = placements(c, related);
-    diffs = after.map((a, i) => a - (before[i] as number));
-    itemsBefore = before;
-    itemsAfter = after;
-    production = mean(before);
-    candidate = mean(after);
+    const judged = (indices: readonly number[]): { diffs: Float64Array; production: number; candidate: number } => {
+      const x = pseudoValues(before, related, indices);
+      const y = pseudoValues(after, related, indices);
+      return { diffs: y.values.map((value, i) => value - (x.values[i] as number)), production: x.estimate, candidate: y.estimate };
+    };
+    const all = judged(Array.from(items.id, (_, i) => i));
+    diffs = all.diffs;
+    production = all.production;
+    candidate = all.candidate;
+    segmentDiffs = (indices) => judged(indices).diffs;
+    segmentMeans = (indices) => {
+      const j = judged(indices);
+      return [j.production, j.candidate];
+    };
     metric = 'AUC related vs unrelated';
   } else {
     const sign = nRelated > 0 ? 1 : -1;
     diffs = c.map((x, i) => sign * (x - (p[i] as number)));
     production = null;
     candidate = null;
+    segmentMeans = (indices) => [mean(indices.map((i) => p[i] as number)), mean(indices.map((i) => c[i] as number))];
     metric = nRelated > 0 ? 'related cosine (mean change)' : 'unrelated cosine (mean change, lower is better)';
   }
-  const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'pairs');
+  const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'pairs', segmentDiffs);
   const deciding = decidingRow(metric, production, candidate, outcome);
   if (!bothLabels) deciding.note = 'only one label present: judged on the cosine change, not the AUC';
   const relatedRow = infoRow('related cosine (mean)', mean(subset(p, related, 1)), mean(subset(c, related, 1)));
@@ -177,7 +223,11 @@ export function summarisePairs(record: CheckRecord): CheckOutput {
       verdict: outcome.verdict,
       summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
       rows,
-      segments: segmentRows(outcome, bothLabels ? 'AUC (mean placement)' : 'cosine', items.segment, itemsBefore, itemsAfter),
+      segments: segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
+        const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
+        const [before, after] = segmentMeans(indices);
+        return { ...row, production: before, candidate: after };
+      }),
       worst: pickWorst(record.worst, settings.worstItems, worstKey),
     },
     metrics,

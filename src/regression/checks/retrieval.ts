@@ -44,13 +44,16 @@ export async function searchBoth(
   let effectiveK = Math.min(k, corpusRows.length);
   let done = doneBefore;
   for (const model of ['production', 'candidate'] as const) {
-    const corpus = selectRows(spaces[model], corpusRows);
+    // The spaces are already unit length: rank by inner product, and search the matrix
+    // itself when the corpus is every text in order (no copy of a large corpus).
+    const whole = corpusRows.length === spaces[model].rows && corpusRows.every((row, i) => row === i);
+    const corpus = whole ? spaces[model] : selectRows(spaces[model], corpusRows);
     const parts: Int32Array[] = [];
     for (let start = 0; start < queryRows.length; start += BLOCK) {
       context.signal?.throwIfAborted();
       const block = queryRows.slice(start, start + BLOCK);
       const selfIndices = Int32Array.from(block, (row) => corpusPosition.get(row) ?? -1);
-      const result = await context.search.topK({ queries: selectRows(spaces[model], block), corpus, k, similarity: 'cosine', selfIndices });
+      const result = await context.search.topK({ queries: selectRows(spaces[model], block), corpus, k, similarity: 'dot', selfIndices });
       effectiveK = result.k;
       parts.push(result.indices);
       done += block.length;

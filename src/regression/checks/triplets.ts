@@ -3,7 +3,7 @@ import { compareDifferences, mean, segmentRows } from '../compare.js';
 import { inShard, type Shard } from '../shard.js';
 import type { Suite } from '../suite.js';
 import { dotRows, type Spaces } from '../vectors.js';
-import { clip, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
+import { clip, clipId, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
 
 /**
  * Margin of every triplet of this shard under both models: cos(anchor, positive) −
@@ -35,7 +35,7 @@ export function worstTriplets(suite: Suite, table: ItemTable, count: number): Wo
   return lowestIndices(keys, table.id, count).map((i) => {
     const t = suite.triplets![table.index[i] as number]!;
     return {
-      id: t.id,
+      id: clipId(t.id),
       texts: [t.anchor, t.positive, t.negative].map((row) => clip(suite.texts[row]!.text)),
       segment: t.segment,
       production: p[i] as number,

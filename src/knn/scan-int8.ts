@@ -1,0 +1,217 @@
+import { Candidates, finishQuery, type ScanJob, type ScanResult } from './scan.js';
+
+/** The exports of src/knn/wasm/int8.wat (see that file for the data layout). */
+export interface Int8Kernel {
+  memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  quantise(src: number, rows: number, dim: number, dim16: number, panel: number, levels: number, offset: number, dst: number, scales: number, err2: number, sums: number): void;
+  scan8(queries: number, nq: number, corpus: number, nc: number, dim16: number, qstats: number, scale: number, u: number, v: number, hits: number): number;
+  dots(query: number, rows: number, n: number, dim: number, out: number): void;
+}
+
+const QUERY_PANEL = 2;
+const CORPUS_PANEL = 6;
+const SCAN_QUERIES = 64;
+/** Bytes of statistics per query pair: 3 layouts × 5 vectors × 16 bytes. */
+const PAIR_STATS = 240;
+/** Relative slack on every bound computed in floating point (far above their rounding). */
+const SLACK = 1 + 2 ** -16;
+
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+const float32Bits = new Float32Array(1);
+const float32BitsAsInt = new Int32Array(float32Bits.buffer);
+
+/** The largest float32 that is ≤ x (x finite). */
+function float32AtMost(x: number): number {
+  const f = Math.fround(x);
+  if (f <= x) return f;
+  float32Bits[0] = f;
+  const bits = float32BitsAsInt[0] as number;
+  if (f > 0) float32BitsAsInt[0] = bits - 1;
+  else if (f === 0) float32BitsAsInt[0] = 0x80000001 | 0;
+  else float32BitsAsInt[0] = bits + 1;
+  return float32Bits[0] as number;
+}
+
+/**
+ * An upper bound of a row's quantisation error norm ‖x − s·v‖ from the kernel's squared
+ * sum `err2`, part of which it computed in float32: each error value is then off by at
+ * most 2u·|x| and the sum of squares by a factor (1 ± (dim + 16)u) (u = 2⁻²⁴).
+ */
+function errorNorm(err2: number, norm: number, dim: number): number {
+  const u = 2 ** -24;
+  return (Math.sqrt(err2 / (1 - (dim + 16) * u)) + 2 * u * norm) * SLACK;
+}
+
+/**
+ * Exact top-k for one job with the int8 prefilter. Each query is quantised to 8 bits and
+ * each corpus row to 7 bits (x = s·v + e); the kernel's integer dot product is exact, so
+ *   |reference − s_q·s_c·σ_c·(v_q·v_c)| ≤ σ_c·(‖e_q‖·‖c‖ + ‖q‖·‖e_c‖ + ‖e_q‖·‖e_c‖) + γ·‖q‖·‖c‖·σ_c
+ * (σ_c the row's cosine scale, γ = (dim + 16)·2⁻²⁴ the reference's own rounding, as in the
+ * float32 kernel). Every pair thus gets an interval [A − b, A + b] holding its reference
+ * score. A query keeps the pairs whose upper end reaches the k-th largest lower end seen
+ * so far; those are rescored exactly, so the result equals `topKJs` bit for bit.
+ */
+export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
+  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, queryStart, queryEnd, corpusStart, corpusEnd } = job;
+  const corpusNorms = job.corpusNorms as Float64Array;
+  const queryNorms = job.queryNorms as Float64Array;
+  const nq = queryEnd - queryStart;
+  const counts = new Int32Array(nq);
+  const indices = new Int32Array(nq * k);
+  const scores = new Float32Array(nq * k);
+  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores };
+
+  const gamma = (dim + 16) * 2 ** -24;
+  const dim16 = roundUp(dim, 16);
+  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((192 << 10) / dim16)), CORPUS_PANEL);
+  // About 2 MB of float32 queries per chunk (their staging copy dominates the memory).
+  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / (dim * 4)));
+  const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);
+  const stagingRows = Math.max(queryChunk, blockRows);
+
+  // Wasm memory, 16-byte aligned regions.
+  let end = 0;
+  const take = (bytes: number) => {
+    const at = end;
+    end += roundUp(bytes, 16);
+    return at;
+  };
+  const staging = take(stagingRows * dim * 4);
+  const queryPanels = take(queryChunk * dim16);
+  const corpusPanels = take(blockRows * dim16);
+  const rowScales = take(stagingRows * 4);
+  const rowErr2 = take(stagingRows * 8);
+  const rowSums = take(stagingRows * 4);
+  const qstats = take((queryChunk / 2) * PAIR_STATS);
+  const scalePtr = take(blockRows * 4);
+  const uPtr = take(blockRows * 4);
+  const vPtr = take(blockRows * 4);
+  const hitsPtr = take(SCAN_QUERIES * blockRows * 16);
+  const refineQuery = take(dim * 4);
+  const refineOut = take(stagingRows * 4);
+  const pages = Math.ceil(end / 65536) - kernel.memory.buffer.byteLength / 65536;
+  if (pages > 0) kernel.memory.grow(pages);
+  const memory = kernel.memory.buffer;
+  const stagingView = new Float32Array(memory, staging, stagingRows * dim);
+  const scalesView = new Float32Array(memory, rowScales, stagingRows);
+  const err2View = new Float64Array(memory, rowErr2, stagingRows);
+  const sumsView = new Int32Array(memory, rowSums, stagingRows);
+  const statsF = new Float32Array(memory, qstats, (queryChunk / 2) * (PAIR_STATS / 4));
+  const statsI = new Int32Array(memory, qstats, (queryChunk / 2) * (PAIR_STATS / 4));
+  const scaleView = new Float32Array(memory, scalePtr, blockRows);
+  const uView = new Float32Array(memory, uPtr, blockRows);
+  const vView = new Float32Array(memory, vPtr, blockRows);
+  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
+  const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
+  const refineQueryView = new Float32Array(memory, refineQuery, dim);
+  const refineOutView = new Float32Array(memory, refineOut, stagingRows);
+
+  /**
+   * Narrows a query's int8 candidates with float32 dot products (bounded like the float32
+   * kernel's: half the query's margin either side), so that few need the exact rescoring.
+   */
+  const refine = (query: number, list: Candidates): Candidates => {
+    if (list.size <= k + 8 || (margins[query] as number) === 0) return list;
+    const half = (margins[query] as number) / 2;
+    refineQueryView.set(queries.subarray(query * dim, (query + 1) * dim));
+    const refined = new Candidates(k);
+    for (let first = 0; first < list.size; first += stagingRows) {
+      const n = Math.min(stagingRows, list.size - first);
+      for (let i = 0; i < n; i++) {
+        const row = list.rows[first + i] as number;
+        stagingView.set(corpus.subarray(row * dim, (row + 1) * dim), i * dim);
+      }
+      kernel.dots(refineQuery, staging, n, dim, refineOut);
+      for (let i = 0; i < n; i++) {
+        const row = list.rows[first + i] as number;
+        const a = (refineOutView[i] as number) * (corpusScale ? (corpusScale[row] as number) : 1);
+        refined.push(row, a + half, a - half);
+      }
+    }
+    return refined;
+  };
+
+  /**
+   * Writes statistic `which` (0: 64·Σv, 1: s, 2: ‖e‖, 3: ‖q‖, 4: threshold) of local query
+   * q into every lane that holds it: layout q%2 (all four lanes) and layout 2 (two lanes).
+   */
+  const setStat = (q: number, which: number, value: number, asInt: boolean) => {
+    const pair = (q >> 1) * (PAIR_STATS / 4);
+    const odd = q & 1;
+    const view = asInt ? statsI : statsF;
+    const own = pair + odd * 20 + which * 4;
+    view[own] = value;
+    view[own + 1] = value;
+    view[own + 2] = value;
+    view[own + 3] = value;
+    const shared = pair + 40 + which * 4 + odd * 2;
+    view[shared] = value;
+    view[shared + 1] = value;
+  };
+
+  const touched = new Uint8Array(queryChunk);
+
+  for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
+    const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
+    const chunkRows = chunkEnd - chunkStart;
+    const paddedRows = roundUp(chunkRows, QUERY_PANEL);
+    stagingView.set(queries.subarray(chunkStart * dim, chunkEnd * dim));
+    kernel.quantise(staging, chunkRows, dim, dim16, QUERY_PANEL, 127, 0, queryPanels, rowScales, rowErr2, rowSums);
+    const candidates: Candidates[] = [];
+    for (let i = 0; i < paddedRows; i++) {
+      const real = i < chunkRows;
+      if (real) candidates.push(new Candidates(k));
+      setStat(i, 0, real ? 64 * (sumsView[i] as number) : 0, true);
+      setStat(i, 1, real ? (scalesView[i] as number) : 0, false);
+      setStat(i, 2, real ? errorNorm(err2View[i] as number, queryNorms[chunkStart + i] as number, dim) : 0, false);
+      setStat(i, 3, real ? (queryNorms[chunkStart + i] as number) * SLACK : 0, false);
+      // A zero query scores exactly 0 everywhere: handled without the kernel.
+      setStat(i, 4, real && (margins[chunkStart + i] as number) !== 0 ? -Infinity : Infinity, false);
+    }
+
+    for (let blockStart = corpusStart; blockStart < corpusEnd; blockStart += blockRows) {
+      const blockEnd = Math.min(corpusEnd, blockStart + blockRows);
+      const rows = blockEnd - blockStart;
+      stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
+      kernel.quantise(staging, rows, dim, dim16, CORPUS_PANEL, 63, 64, corpusPanels, rowScales, rowErr2, rowSums);
+      for (let r = 0; r < rows; r++) {
+        const sigma = corpusScale ? (corpusScale[blockStart + r] as number) : 1;
+        const norm = corpusNorms[blockStart + r] as number;
+        const err = errorNorm(err2View[r] as number, norm, dim);
+        scaleView[r] = (scalesView[r] as number) * sigma;
+        uView[r] = sigma * (norm + err) * SLACK;
+        vView[r] = (sigma * (err + gamma * norm) + 2 ** -100) * SLACK;
+      }
+      for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {
+        const count = Math.min(SCAN_QUERIES, paddedRows - first);
+        const hits = kernel.scan8(queryPanels + first * dim16, count, corpusPanels, rows, dim16, qstats + (first / 2) * PAIR_STATS, scalePtr, uPtr, vPtr, hitsPtr);
+        for (let h = 0; h < hits; h++) {
+          const q = first + (hitInts[4 * h] as number);
+          const row = blockStart + (hitInts[4 * h + 1] as number);
+          if (selfIndices && selfIndices[chunkStart + q] === row) continue;
+          const a = hitFloats[4 * h + 2] as number;
+          const b = hitFloats[4 * h + 3] as number;
+          (candidates[q] as Candidates).push(row, a + b, a - b);
+          touched[q] = 1;
+        }
+      }
+      for (let q = 0; q < chunkRows; q++) {
+        if (touched[q] === 0) continue;
+        touched[q] = 0;
+        const list = candidates[q] as Candidates;
+        const floor = list.kth;
+        if (floor === -Infinity) continue;
+        setStat(q, 4, float32AtMost(floor), false);
+        if (list.size > 2 * k + 16) list.keepAtLeast(floor);
+      }
+    }
+
+    for (let q = 0; q < chunkRows; q++) {
+      const list = candidates[q] as Candidates;
+      list.keepAtLeast(list.kth);
+      finishQuery(job, chunkStart + q, refine(chunkStart + q, list), counts, indices, scores);
+    }
+  }
+  return { counts, indices, scores };
+}

@@ -1,0 +1,330 @@
+import { CORPUS_PANEL, QUERY_PANEL, type Kernel } from './kernel.js';
+import { scanInt8, type Int8Kernel } from './scan-int8.js';
+
+/**
+ * One unit of work: queries [queryStart, queryEnd) against corpus rows [corpusStart,
+ * corpusEnd). The arrays may live in SharedArrayBuffers seen by several threads; a scan
+ * only reads them.
+ */
+export interface ScanJob {
+  /** Query rows, `dim` floats each: the exact values the reference ranks with (normalised for cosine). */
+  queries: Float32Array;
+  /** Corpus rows as given, `dim` floats each. */
+  corpus: Float32Array;
+  /** Cosine: each corpus row's scale 1/‖row‖ (0 for a zero row), as `normaliseRows` computes it; null for inner product. */
+  corpusScale: Float64Array | null;
+  dim: number;
+  k: number;
+  /** `selfIndices[q]`: the corpus row query q may not return; null when none. */
+  selfIndices: Int32Array | null;
+  /**
+   * Per query: a bound on |kernel score − reference score| times two. Candidates within
+   * this distance below the current k-th best kernel score are kept and rescored exactly.
+   * 0 marks a zero query, whose scores are all exactly 0.
+   */
+  margins: Float64Array;
+  queryStart: number;
+  queryEnd: number;
+  corpusStart: number;
+  corpusEnd: number;
+  /** Corpus rows per streamed block (rounded to the kernel's panel); defaults to about 384 KB of rows (stays in L2). */
+  blockRows?: number;
+  /** Queries held in wasm memory at once (rounded to the kernel's panel). */
+  queryChunk?: number;
+  /** Per corpus row ‖row‖ (the int8 kernel's bounds need it). */
+  corpusNorms?: Float64Array;
+  /** Per query ‖query‖ (as ranked: normalised for cosine). */
+  queryNorms?: Float64Array;
+}
+
+/** Per query of the job, up to k neighbours best first: query i's row is `[i*k, i*k + counts[i])`. */
+export interface ScanResult {
+  counts: Int32Array;
+  indices: Int32Array;
+  scores: Float32Array;
+}
+
+const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
+
+/** Queries per kernel call (a multiple of the query panel): bounds the hit buffer. */
+const SCAN_QUERIES = 64;
+
+const float32Bits = new Float32Array(1);
+const float32BitsAsInt = new Int32Array(float32Bits.buffer);
+
+/** The largest float32 that is ≤ x (x finite). */
+function float32AtMost(x: number): number {
+  const f = Math.fround(x);
+  if (f <= x) return f;
+  // Step one unit in the last place towards -infinity.
+  float32Bits[0] = f;
+  const bits = float32BitsAsInt[0] as number;
+  if (f > 0) float32BitsAsInt[0] = bits - 1;
+  else if (f === 0) float32BitsAsInt[0] = 0x80000001 | 0;
+  else float32BitsAsInt[0] = bits + 1;
+  return float32Bits[0] as number;
+}
+
+/**
+ * The candidates of one query: every corpus row that may still reach the top k, with an
+ * upper bound of its reference score, plus a min-heap of the k largest lower bounds so far
+ * (its root, `kth`, is a lower bound of the k-th best reference score).
+ */
+export class Candidates {
+  rows = new Int32Array(16);
+  scores = new Float32Array(16);
+  size = 0;
+  private readonly best: Float32Array;
+  private bestSize = 0;
+
+  constructor(private readonly k: number) {
+    this.best = new Float32Array(k);
+  }
+
+  /** The k-th largest lower bound so far, or -Infinity before k candidates. */
+  get kth(): number {
+    return this.bestSize < this.k ? -Infinity : (this.best[0] as number);
+  }
+
+  push(row: number, upper: number, lower: number): void {
+    if (this.size === this.rows.length) {
+      const rows = new Int32Array(this.size * 2);
+      rows.set(this.rows);
+      this.rows = rows;
+      const scores = new Float32Array(this.size * 2);
+      scores.set(this.scores);
+      this.scores = scores;
+    }
+    this.rows[this.size] = row;
+    this.scores[this.size] = upper;
+    this.size++;
+    this.offerBest(lower);
+  }
+
+  private offerBest(score: number): void {
+    const heap = this.best;
+    let i: number;
+    if (this.bestSize < this.k) {
+      // Sift up.
+      i = this.bestSize++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if ((heap[parent] as number) <= score) break;
+        heap[i] = heap[parent] as number;
+        i = parent;
+      }
+    } else {
+      if (score <= (heap[0] as number)) return;
+      // Replace the root, sift down.
+      i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= this.k) break;
+        const right = left + 1;
+        const child = right < this.k && (heap[right] as number) < (heap[left] as number) ? right : left;
+        if ((heap[child] as number) >= score) break;
+        heap[i] = heap[child] as number;
+        i = child;
+      }
+    }
+    heap[i] = score;
+  }
+
+  /** Drops every candidate whose upper bound is below `floor`. */
+  keepAtLeast(floor: number): void {
+    let kept = 0;
+    for (let i = 0; i < this.size; i++) {
+      const score = this.scores[i] as number;
+      if (score >= floor) {
+        this.rows[kept] = this.rows[i] as number;
+        this.scores[kept] = score;
+        kept++;
+      }
+    }
+    this.size = kept;
+  }
+}
+
+/**
+ * Exact top-k for one job with the wasm kernel. Streams the corpus in blocks through the
+ * kernel, which reports only the scores that can still reach a query's top k (at least the
+ * current k-th best minus the query's margin); the survivors are rescored exactly the way
+ * `topKJs` scores (float64 sum in index order over the normalised float32 values, rounded
+ * to float32) and ranked by (score, lower index). The result therefore equals `topKJs`
+ * bit for bit, whatever the kernel's rounding, block size or thread split.
+ */
+export function scan(kernel: Kernel, job: ScanJob): ScanResult {
+  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, queryStart, queryEnd, corpusStart, corpusEnd } = job;
+  const nq = queryEnd - queryStart;
+  const counts = new Int32Array(nq);
+  const indices = new Int32Array(nq * k);
+  const scores = new Float32Array(nq * k);
+  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores };
+
+  const dim4 = roundUp(dim, 4);
+  const rowBytes = dim4 * 4;
+  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((384 << 10) / rowBytes)), CORPUS_PANEL);
+  // Equal chunks of at most about 2 MB of queries: each chunk streams the whole corpus once.
+  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / rowBytes));
+  const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);
+
+  // Wasm memory: raw rows being packed, query panels, corpus panels, block scales, query thresholds, hits.
+  const staging = 0;
+  const queryPanels = staging + Math.max(queryChunk, blockRows) * dim * 4;
+  const corpusPanels = queryPanels + queryChunk * rowBytes;
+  const scalePtr = corpusPanels + blockRows * rowBytes;
+  const thrPtr = scalePtr + blockRows * 4;
+  const hitsPtr = thrPtr + queryChunk * 4;
+  // The kernel runs on SCAN_QUERIES queries at a time, so the hits of one call are bounded.
+  const needed = hitsPtr + SCAN_QUERIES * blockRows * 12;
+  const pages = Math.ceil(needed / 65536) - kernel.memory.buffer.byteLength / 65536;
+  if (pages > 0) kernel.memory.grow(pages);
+  const memory = kernel.memory.buffer;
+  const stagingView = new Float32Array(memory, staging, Math.max(queryChunk, blockRows) * dim);
+  const scaleView = new Float32Array(memory, scalePtr, blockRows);
+  const thrView = new Float32Array(memory, thrPtr, queryChunk);
+  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);
+  const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);
+
+  const touched = new Uint8Array(queryChunk);
+
+  for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
+    const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
+    const chunkRows = chunkEnd - chunkStart;
+    stagingView.set(queries.subarray(chunkStart * dim, chunkEnd * dim));
+    kernel.pack(staging, chunkRows, dim, dim4, QUERY_PANEL, queryPanels);
+    const paddedRows = roundUp(chunkRows, QUERY_PANEL);
+    const candidates: Candidates[] = [];
+    for (let i = 0; i < chunkRows; i++) {
+      candidates.push(new Candidates(k));
+      // A zero query scores exactly 0 everywhere: handled below without the kernel.
+      thrView[i] = (margins[chunkStart + i] as number) === 0 ? Infinity : -Infinity;
+    }
+    for (let i = chunkRows; i < paddedRows; i++) thrView[i] = Infinity;
+
+    for (let blockStart = corpusStart; blockStart < corpusEnd; blockStart += blockRows) {
+      const blockEnd = Math.min(corpusEnd, blockStart + blockRows);
+      const rows = blockEnd - blockStart;
+      stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
+      kernel.pack(staging, rows, dim, dim4, CORPUS_PANEL, corpusPanels);
+      for (let r = 0; r < rows; r++) scaleView[r] = corpusScale ? (corpusScale[blockStart + r] as number) : 1;
+      for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {
+        const count = Math.min(SCAN_QUERIES, paddedRows - first);
+        const hits = kernel.scan(queryPanels + first * rowBytes, count, corpusPanels, rows, dim4, scalePtr, thrPtr + first * 4, hitsPtr);
+        for (let h = 0; h < hits; h++) {
+          const q = first + (hitInts[3 * h] as number);
+          const row = blockStart + (hitInts[3 * h + 1] as number);
+          if (selfIndices && selfIndices[chunkStart + q] === row) continue;
+          const score = hitFloats[3 * h + 2] as number;
+          (candidates[q] as Candidates).push(row, score, score - (margins[chunkStart + q] as number));
+          touched[q] = 1;
+        }
+      }
+      // Raise the bar of every query that gained candidates; now and then drop the
+      // candidates that can no longer reach its top k.
+      for (let q = 0; q < chunkRows; q++) {
+        if (touched[q] === 0) continue;
+        touched[q] = 0;
+        const list = candidates[q] as Candidates;
+        const floor = list.kth;
+        if (floor === -Infinity) continue;
+        thrView[q] = float32AtMost(floor);
+        if (list.size > 2 * k + 16) list.keepAtLeast(floor);
+      }
+    }
+
+    for (let q = 0; q < chunkRows; q++) finishQuery(job, chunkStart + q, candidates[q] as Candidates, counts, indices, scores);
+  }
+  return { counts, indices, scores };
+}
+
+/**
+ * Writes query `query`'s top k into the job's result: its candidates rescored exactly and
+ * ranked by (score, lower row); for a zero query (margin 0), the lowest rows with score 0.
+ */
+export function finishQuery(job: ScanJob, query: number, list: Candidates, counts: Int32Array, indices: Int32Array, scores: Float32Array): void {
+  const { k, queries, corpus, corpusScale, selfIndices, dim, queryStart, corpusStart, corpusEnd } = job;
+  const self = selfIndices ? (selfIndices[query] as number) : -1;
+  const out = (query - queryStart) * k;
+  if ((job.margins[query] as number) === 0) {
+    // Every score is exactly 0: the lowest rows win.
+    let n = 0;
+    for (let row = corpusStart; row < corpusEnd && n < k; row++) {
+      if (row === self) continue;
+      indices[out + n] = row;
+      scores[out + n] = 0;
+      n++;
+    }
+    counts[query - queryStart] = n;
+    return;
+  }
+  list.keepAtLeast(list.kth);
+  const exact = new Float32Array(list.size);
+  const order = new Int32Array(list.size);
+  for (let i = 0; i < list.size; i++) {
+    exact[i] = exactScore(queries, query, corpus, corpusScale, list.rows[i] as number, dim);
+    order[i] = i;
+  }
+  order.sort((a, b) => (exact[b] as number) - (exact[a] as number) || (list.rows[a] as number) - (list.rows[b] as number));
+  const n = Math.min(k, list.size);
+  for (let i = 0; i < n; i++) {
+    const pick = order[i] as number;
+    indices[out + i] = list.rows[pick] as number;
+    scores[out + i] = exact[pick] as number;
+  }
+  counts[query - queryStart] = n;
+}
+
+/**
+ * The reference score of one (query, corpus row) pair, computed exactly as `topKJs` does:
+ * the float64 sum, in index order, of products of float32 values (the corpus row scaled to
+ * unit norm and rounded to float32 first for cosine), rounded to float32.
+ */
+export function exactScore(queries: Float32Array, query: number, corpus: Float32Array, corpusScale: Float64Array | null, row: number, dim: number): number {
+  const qBase = query * dim;
+  const cBase = row * dim;
+  let dot = 0;
+  if (corpusScale) {
+    const scale = corpusScale[row] as number;
+    for (let j = 0; j < dim; j++) dot += (queries[qBase + j] as number) * Math.fround((corpus[cBase + j] as number) * scale);
+  } else {
+    for (let j = 0; j < dim; j++) dot += (queries[qBase + j] as number) * (corpus[cBase + j] as number);
+  }
+  return Math.fround(dot);
+}
+
+/** Work a thread does: a scan, or the norms of rows [start, end) written into `out`. */
+export type Task =
+  | { kind: 'scan'; job: ScanJob }
+  | { kind: 'norms'; data: Float32Array; dim: number; start: number; end: number; out: Float64Array; what: string };
+
+/** What a task returns: the scan's result, or nothing (norms land in the shared array). */
+export type TaskResult = ScanResult | null;
+
+/** The instantiated kernel a thread scans with: the float32 kernel or the int8 prefilter. */
+export type AnyKernel = { kind: 'f32'; kernel: Kernel } | { kind: 'int8'; kernel: Int8Kernel };
+
+/** Runs one task with the given kernel. */
+export function runTask(kernel: AnyKernel, task: Task): TaskResult {
+  if (task.kind === 'scan') return kernel.kind === 'int8' ? scanInt8(kernel.kernel, task.job) : scan(kernel.kernel, task.job);
+  rowNorms(task.data, task.dim, task.start, task.end, task.out, task.what);
+  return null;
+}
+
+/**
+ * Writes sqrt of the float64 sum of squares, in index order (exactly the norm
+ * `normaliseRows` divides by), of rows [start, end) into `out`. Throws on a non-finite
+ * value, naming the row.
+ */
+export function rowNorms(data: Float32Array, dim: number, start: number, end: number, out: Float64Array, what: string): void {
+  for (let r = start; r < end; r++) {
+    const base = r * dim;
+    let sum = 0;
+    for (let j = 0; j < dim; j++) {
+      const v = data[base + j] as number;
+      sum += v * v;
+    }
+    if (!Number.isFinite(sum)) throw new Error(`${what} row ${r} has a non-finite value (or its squared norm overflows)`);
+    out[r] = Math.sqrt(sum);
+  }
+}

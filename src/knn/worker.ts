@@ -1,0 +1,19 @@
+// Entry of a neighbour-search worker thread. scripts/build-wasm.mjs bundles this file into
+// the string the engine starts with `new Worker(source, { eval: true })`, so it must not
+// import anything that itself embeds that string.
+import { parentPort, workerData } from 'node:worker_threads';
+import { instantiateModule, type WasmModule } from './kernel.js';
+import { runTask, type AnyKernel, type Task } from './scan.js';
+
+const { module, kind } = workerData as { module: WasmModule; kind: AnyKernel['kind'] };
+const kernel = { kind, kernel: instantiateModule(module) } as AnyKernel;
+
+parentPort?.on('message', (message: { task: Task }) => {
+  try {
+    const result = runTask(kernel, message.task);
+    const transfer = result ? [result.counts.buffer as ArrayBuffer, result.indices.buffer as ArrayBuffer, result.scores.buffer as ArrayBuffer] : [];
+    parentPort?.postMessage({ result }, transfer);
+  } catch (error) {
+    parentPort?.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import type { EmbeddingSource } from '../../src/embeddings/types.js';
+import { MemoryLogger } from '../../src/io/log.js';
+import { jsNeighbourSearch } from '../../src/knn/exact-js.js';
+import type { Matrix } from '../../src/knn/types.js';
+import { healthFigures, summariseHealth } from '../../src/regression/checks/health.js';
+import { runRegression } from '../../src/regression/engine.js';
+import { resolveSettings } from '../../src/regression/settings.js';
+import type { Suite } from '../../src/regression/suite.js';
+import { createRng } from '../../src/stats/random.js';
+
+function matrix(rows: number[][]): Matrix {
+  return { data: Float32Array.from(rows.flat()), rows: rows.length, dim: rows[0]!.length };
+}
+
+function random(rows: number, dim: number, seed: number, rank = dim): Matrix {
+  const rng = createRng(seed);
+  const data = new Float32Array(rows * dim);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < rank; j++) data[r * dim + j] = rng() - 0.5;
+  return { data, rows, dim };
+}
+
+describe('health figures', () => {
+  it('counts NaN/Inf, zero and duplicate vectors and summarises the norms', () => {
+    // Norms by hand: (3,4) → 5, (0,0) → 0, (3,4) → 5; the NaN row has none.
+    const f = healthFigures(matrix([[3, 4], [0, 0], [3, 4], [Number.NaN, 1]]), 1);
+    expect(f).toMatchObject({ rows: 4, dimension: 2, nonFinite: 1, zeroRows: 1, duplicateRows: 1, normMin: 0, normMax: 5 });
+    expect(f.normMean).toBeCloseTo(10 / 3, 12);
+    expect(f.anisotropy).toBeNull();
+  });
+
+  it('fails a candidate whose dimension differs from the contract, or with NaN or zero vectors', () => {
+    const production = healthFigures(random(50, 4, 1), 1);
+    const candidate = healthFigures(matrix([[1, 0, 0], [0, 0, 0], [Number.POSITIVE_INFINITY, 0, 1]]), 1);
+    const out = summariseHealth({ production, candidate, contractDimension: 4, rankDropRatio: 0.5 });
+    expect(out.section.verdict).toBe('fail');
+    expect(out.findings.map((f) => f.rule)).toEqual(['health.dimension', 'health.non-finite', 'health.zero-vectors']);
+    expect(out.metrics['health.candidate.dimension']).toBe(3);
+  });
+
+  it('is marginal on dimensional collapse: effective rank below half of production’s', () => {
+    const production = healthFigures(random(300, 16, 2), 1);
+    const candidate = healthFigures(random(300, 16, 3, 2), 1);
+    expect(production.effectiveRank!).toBeGreaterThan(12);
+    expect(candidate.effectiveRank!).toBeLessThan(2.5);
+    const out = summariseHealth({ production, candidate, contractDimension: 16, rankDropRatio: 0.5 });
+    expect(out.section.verdict).toBe('marginal');
+    expect(out.findings.map((f) => f.rule)).toEqual(['health.rank-collapse']);
+  });
+});
+
+describe('the engine with unusable vectors', () => {
+  it('reports health as failing and the other checks as errors, without computing them', async () => {
+    const suite: Suite = {
+      file: 'suite.yml',
+      definition: { name: 'tiny', texts: 't', checks: { pairs: { file: 'p' } } },
+      texts: ['a', 'b', 'c'].map((id) => ({ id, text: id, segment: null })),
+      pairs: [
+        { id: 'a|b', a: 0, b: 1, label: 'related', segment: null },
+        { id: 'a|c', a: 0, b: 2, label: 'unrelated', segment: null },
+      ],
+    };
+    const source = (m: Matrix): EmbeddingSource => ({ description: 'memory', cacheKey: null, embed: async () => m });
+    const { assembled } = await runRegression({
+      suite,
+      production: source(matrix([[1, 0], [0.9, 0.1], [0, 1]])),
+      candidate: source(matrix([[1, 0], [Number.NaN, 0.1], [0, 1]])),
+      contractDimension: 2,
+      config: {},
+      search: jsNeighbourSearch(),
+      log: new MemoryLogger(),
+    });
+    expect(assembled.verdict).toBe('error');
+    expect(assembled.checks.map((c) => [c.id, c.verdict])).toEqual([['pairs', 'error'], ['health', 'fail']]);
+    expect(assembled.checks[0]!.summary).toMatch(/NaN/);
+  });
+});
+
+describe('settings', () => {
+  it('take built-in defaults, then the config, the suite, the check, then the seed input', () => {
+    const config = { confidence: 0.9, seed: 5, resamples: 400, tolerance: { pairs: 0.05 } };
+    const suite = { name: 's', texts: 't', settings: { seed: 6, resamples: 500 }, checks: { pairs: { file: 'p', resamples: 300 } } };
+    expect(resolveSettings('pairs', config, suite)).toEqual({ tolerance: 0.05, confidence: 0.9, resamples: 300, seed: 6, minSegmentSize: 30, worstItems: 5 });
+    expect(resolveSettings('pairs', config, suite, 9).seed).toBe(9);
+    expect(resolveSettings('triplets', {}, { name: 's', texts: 't', checks: {} })).toEqual({ tolerance: 0.02, confidence: 0.95, resamples: 2000, seed: 1, minSegmentSize: 30, worstItems: 5 });
+    expect(resolveSettings('neighbours', { minOverlap: 0.4 }, { name: 's', texts: 't', checks: { neighbours: { minOverlap: 0.6 } } }).tolerance).toBe(0.6);
+    expect(resolveSettings('neighbours', {}, { name: 's', texts: 't', checks: {} }).tolerance).toBeNull();
+  });
+});
