@@ -1,7 +1,7 @@
 // Runs the whole pipeline on the bundled example with the committed CLI bundle, as a user
 // would on a laptop: no network, no GitHub. Everything is written under demo-output/.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +11,10 @@ const out = join(root, 'demo-output');
 const results = join(out, 'results');
 const summary = join(out, 'summary.md');
 const report = join(out, 'report.md');
+const ledger = `file:${join(out, 'ledger.jsonl')}`;
+const gateFile = join(results, 'gate.json');
+/** Whether an earlier step left a passing gate result: only then can the demo promote. */
+const gatePassed = () => existsSync(gateFile) && JSON.parse(readFileSync(gateFile, 'utf8')).details?.decision === 'pass';
 rmSync(out, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
 
@@ -52,10 +56,25 @@ const steps = [
     args: ['gate', '--results-dir', results, '--set-status', 'false'],
     expect: 1,
   },
+  {
+    title: 'promote: record the gated version as a 5 % canary in the file ledger',
+    when: gatePassed,
+    args: ['promote', '--model', 'search-embedder', '--version', '2.0.0', '--stage', 'canary-5', '--contract', 'models/search-embedder/contract.yml', '--results-dir', results, '--ledger', ledger],
+    expect: 0,
+  },
+  {
+    title: 'history: what the ledger says is deployed, newest first',
+    args: ['history', '--model', 'search-embedder', '--ledger', ledger],
+    expect: 0,
+  },
 ];
 
 let failed = false;
 for (const step of steps) {
+  if (step.when && !step.when()) {
+    console.log(`\n▷ skipped: ${step.title} (no passing gate result in ${relative(root, results)})`);
+    continue;
+  }
   console.log(`\n▶ model-gates ${step.args[0]}: ${step.title}`);
   const run = spawnSync(process.execPath, [cli, ...step.args], {
     cwd: examples,

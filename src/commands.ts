@@ -2,6 +2,7 @@ import { canaryAnalysisCommand } from './canary/command.js';
 import type { Command } from './command.js';
 import { contractCommand } from './contract/command.js';
 import { createGitHubClient } from './github/client.js';
+import { historyCommand, promoteCommand } from './promote/command.js';
 import { embeddingRegressionCommand } from './regression/command.js';
 import { createGateCommand } from './gate/command.js';
 import { createReportCommand } from './report/command.js';
@@ -13,12 +14,17 @@ const reportCommand = createReportCommand({ github: (token, environment) => crea
 /** The gate on the command line: GitHub through the API when a token is given. */
 const gateCommand = createGateCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
 
-/** Every command of the suite: each is a GitHub Action and a `model-gates` CLI command. */
+/**
+ * Every command of the suite: each is a `model-gates` CLI command, and a GitHub Action when
+ * `src/actions/<name>.ts` exists (`history` is CLI only: `promote --operation status`).
+ */
 export const commands: readonly Command[] = [
   contractCommand as Command,
   embeddingRegressionCommand as Command,
   reportCommand as Command,
+  gateCommand as unknown as Command,
+  promoteCommand as Command,
   canaryAnalysisCommand as Command,
   mergeCommand as Command,
-  gateCommand as unknown as Command,
+  historyCommand as Command,
 ];

@@ -6,6 +6,7 @@ import { ConfigurationError, formatLocation, isNodeError, type SourceLocation } 
 import { sha256 } from '../io/digest.js';
 import { schemaProblems } from '../io/schema.js';
 import { parseYaml, type SourceDocument } from '../io/yaml.js';
+import type { Ledger } from '../ledger/types.js';
 import type { ResultBody } from '../results/provenance.js';
 import type { CheckSection, Finding, Row, Verdict } from '../results/types.js';
 import { diffContracts, requiredBumpOf } from './compatibility.js';
@@ -19,7 +20,7 @@ export type { Bump } from './semver.js';
 
 export interface ContractCheckOptions {
   contractPath: string;
-  /** Path, `git:<ref>`, `git:base`, `none` or `ledger` (reserved). */
+  /** Path, `git:<ref>`, `git:base`, `none` or `ledger`. */
   production: string;
   checkId: string;
   config: ContractConfig;
@@ -30,6 +31,8 @@ export interface ContractCheckOptions {
   git?: ContentsReader;
   /** GitHub's contents API, for base commits a shallow clone lacks. */
   contentsApi?: ContentsReader;
+  /** For `production: ledger`: the ledger and environment; the model is the candidate's name. */
+  ledger?: { open(): Promise<Ledger>; environment: string };
 }
 
 /** One classified change as written to the result's details. */
@@ -277,6 +280,7 @@ export async function checkContract(options: ContractCheckOptions): Promise<Cont
       context: environment.context,
       ...(options.git ? { git: options.git } : {}),
       ...(options.contentsApi ? { contentsApi: options.contentsApi } : {}),
+      ...(options.ledger ? { ledger: { ...options.ledger, model: contract.name } } : {}),
     });
     if (production.kind === 'none') {
       owners = contract.owners;

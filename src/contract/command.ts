@@ -3,6 +3,7 @@ import { defineCommand } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import { contentsApiReader } from '../github/contents.js';
 import { createGitHubClient } from '../github/client.js';
+import { defaultLedger, openLedger } from '../ledger/open.js';
 import { withProvenance } from '../results/provenance.js';
 import { writeResult } from '../results/store.js';
 import { checkContract } from './check.js';
@@ -17,15 +18,20 @@ export const contractCommand = defineCommand({
       kind: 'string',
       default: 'git:base',
       description:
-        "The production contract: a path; git:<ref> to read the candidate's path at a commit (git:base is the pull request's base commit); or none for a first release.",
+        "The production contract: a path; git:<ref> to read the candidate's path at a commit (git:base is the pull request's base commit); ledger for the contract of the current deployment (latest successful full deployment) in the ledger; or none for a first release.",
     },
+    ledger: {
+      kind: 'string',
+      description: 'With production: ledger, where the ledger lives: github (GitHub Deployments; needs deployments: read) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
+    },
+    environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
     'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
     'check-id': { kind: 'string', default: 'contract', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
     config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
     'github-token': {
       kind: 'string',
       actionDefault: '${{ github.token }}',
-      description: 'Token for the contents API, used when the production commit is not in the local clone (a shallow checkout). Needs contents: read.',
+      description: 'Token for the contents API, used when the production commit is not in the local clone (a shallow checkout; needs contents: read), and for production: ledger with the github ledger (needs deployments: read).',
     },
   },
   outputs: {
@@ -45,6 +51,7 @@ export const contractCommand = defineCommand({
       config: config.contract ?? {},
       environment,
       ...(configSource ? { configSource } : {}),
+      ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment }), environment: inputs.environment },
       ...(inputs.githubToken && environment.context.repository
         ? { contentsApi: contentsApiReader(createGitHubClient({ token: inputs.githubToken, log: environment.log }), environment.context.repository) }
         : {}),

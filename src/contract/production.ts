@@ -4,6 +4,8 @@ import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RunContext } from '../results/context.js';
 import { ConfigurationError, isNodeError } from '../io/errors.js';
+import { resolveLedgerProduction } from '../ledger/production.js';
+import type { Ledger } from '../ledger/types.js';
 
 const run = promisify(execFile);
 
@@ -67,25 +69,48 @@ export interface ResolveProductionOptions {
   git?: ContentsReader & { prefix?(): Promise<string> };
   /** GitHub's contents API, for commits a shallow clone does not have. */
   contentsApi?: ContentsReader;
+  /** For `production: ledger`: the ledger (opened on demand), and whose deployment to look up. */
+  ledger?: ProductionLedger;
+}
+
+/** Where `production: ledger` looks: the current deployment of `model` to `environment`. */
+export interface ProductionLedger {
+  open(): Promise<Ledger>;
+  model: string;
+  environment: string;
 }
 
 /**
  * Finds the production contract, in this order:
- * `none` → first release (nothing to compare); `ledger` → not supported yet;
+ * `none` → first release (nothing to compare); `ledger` → the contract of the current
+ * deployment (latest successful full deployment) at the commit its ledger record keeps;
  * `git:base` → the pull request's base commit; `git:<ref>` → that commit; anything else →
  * a path relative to the workspace. At a commit, the candidate's own path is read, from
  * the local clone when it has the commit and through the contents API otherwise. A file
  * absent at that commit is a new model (first release).
  *
  * @throws ConfigurationError for a missing path, `git:base` outside a pull request, a
- *   commit neither git nor the API can reach, or `ledger`.
+ *   commit neither git nor the API can reach, or `ledger` without a ledger or with a record
+ *   that names no contract.
  */
 export async function resolveProduction(options: ResolveProductionOptions): Promise<ProductionSource> {
   const spec = options.production.trim();
   const workspace = options.context.workspace;
   if (spec === 'none') return { kind: 'none', reason: 'production: none (first release): no compatibility checks' };
   if (spec === 'ledger') {
-    throw new ConfigurationError("production: ledger is not yet supported (it comes with the promote action); pass git:base, git:<ref>, a path or none");
+    if (!options.ledger) throw new ConfigurationError('production: ledger needs the ledger input (github or file:<path>)');
+    const git = options.git ?? new GitContentsReader(workspace);
+    const prefix = (await git.prefix?.()) ?? '';
+    const readAt = async (commit: string, recorded: string): Promise<string | null> => {
+      const path = posix.normalize(`${prefix}${recorded}`);
+      if (await git.has(commit)) return git.read(commit, path);
+      if (options.contentsApi) return options.contentsApi.read(commit, path);
+      throw new ConfigurationError(
+        `production: ledger names commit '${commit}', which is not in the local clone (a shallow checkout?), and the contents API is not available; fetch it (actions/checkout with fetch-depth: 0) or pass a github-token`,
+      );
+    };
+    const found = await resolveLedgerProduction(await options.ledger.open(), options.ledger.model, options.ledger.environment, readAt);
+    return found.kind === 'none' ? found : { kind: 'file', text: found.text, file: found.file, source: found.source };
   }
   if (spec.startsWith('git:')) {
     let ref = spec.slice(4);

@@ -300,9 +300,9 @@ describe('checkContract: production resolution', () => {
     await expect(check(workspace, { production: 'git:base' })).rejects.toThrow(/pass production: git:<ref> or a path/);
   });
 
-  it('production: ledger is not supported yet', async () => {
+  it('production: ledger without a ledger says which input is missing', async () => {
     const workspace = await exampleWorkspace();
-    await expect(check(workspace, { production: 'ledger' })).rejects.toThrow(/ledger is not yet supported/);
+    await expect(check(workspace, { production: 'ledger' })).rejects.toThrow(/production: ledger needs the ledger input/);
   });
 });
 

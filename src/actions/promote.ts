@@ -1,0 +1,4 @@
+import { promoteCommand } from '../promote/command.js';
+import { runAction } from './run.js';
+
+await runAction(promoteCommand);
