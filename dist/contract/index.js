@@ -36879,8 +36879,8 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _contract_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1733);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2239);
+/* harmony import */ var _contract_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6979);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3637);
 
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_1__/* .runAction */ .C)(_contract_command_js__WEBPACK_IMPORTED_MODULE_0__/* .contractCommand */ .y);
@@ -36890,7 +36890,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2239:
+/***/ 3637:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39918,43 +39918,8 @@ function parseInputs(spec, read, origin = 'action') {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/io/log.ts
-/**
- * Makes text safe to print in an Actions log. The runner treats any line whose trimmed
- * start is `::` as a workflow command (`::error::`, `::add-mask::`, `::stop-commands::`);
- * a zero-width space between the colons keeps the text readable but inert.
- */
-function neutraliseCommands(text) {
-    return text.replace(/^(\s*):(?=:)/gm, '$1:\u200b');
-}
-/** A logger that drops everything; for library callers that want silence. */
-const silentLogger = {
-    info() { },
-    debug() { },
-    warning() { },
-    error() { },
-    group: (_title, fn) => fn(),
-};
-/** A logger that records every call, for tests and for replaying into another logger. */
-class MemoryLogger {
-    lines = [];
-    info(message) {
-        this.lines.push({ level: 'info', message });
-    }
-    debug(message) {
-        this.lines.push({ level: 'debug', message });
-    }
-    warning(message, location) {
-        this.lines.push(location ? { level: 'warning', message, location } : { level: 'warning', message });
-    }
-    error(message, location) {
-        this.lines.push(location ? { level: 'error', message, location } : { level: 'error', message });
-    }
-    group(_title, fn) {
-        return fn();
-    }
-}
-
+// EXTERNAL MODULE: ./src/io/log.ts
+var log = __nccwpck_require__(9334);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: external "node:util"
@@ -40018,11 +39983,11 @@ function annotationProperties(location, workspace) {
 }
 function actionsLogger(workspace) {
     return {
-        info: (message) => info(neutraliseCommands(message)),
+        info: (message) => info((0,log/* neutraliseCommands */.$B)(message)),
         debug: (message) => core_debug(message),
         warning: (message, location) => warning(message, annotationProperties(location, workspace)),
         error: (message, location) => core_error(message, annotationProperties(location, workspace)),
-        group: (title, fn) => group(neutraliseCommands(title), fn),
+        group: (title, fn) => group((0,log/* neutraliseCommands */.$B)(title), fn),
     };
 }
 async function readEvent(path) {
@@ -40087,7 +40052,7 @@ async function runAction(command) {
 
 /***/ }),
 
-/***/ 1733:
+/***/ 6979:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40314,119 +40279,8 @@ async function loadConfig(path, workspace) {
     return { config: assertSchema('config', data, source), source };
 }
 
-;// CONCATENATED MODULE: ./src/github/errors.ts
-
-/**
- * A GitHub API call that failed, with a message that says what to do about it. `status`
- * is the HTTP status (0 when no answer came back); `permission` is set when the token lacked
- * the permission the call needs. It is a ConfigurationError, not a bug in model-gates: the
- * fix is the user's (the workflow's `permissions:`, the token) or a re-run once GitHub answers.
- */
-class GitHubApiError extends io_errors/* ConfigurationError */.j1 {
-    status;
-    permission;
-    constructor(message, options) {
-        super(message);
-        this.cause = options.cause;
-        this.name = 'GitHubApiError';
-        this.status = options.status;
-        this.permission = options.permission;
-    }
-}
-function responseMessage(error) {
-    const data = error.response?.data;
-    if (data && typeof data === 'object' && typeof data.message === 'string')
-        return data.message;
-    return '';
-}
-/** The details of a 422 "Validation Failed" (`errors[].message`, or `field code`). */
-function validationDetails(error) {
-    const data = error.response?.data;
-    if (!data || typeof data !== 'object' || !Array.isArray(data.errors))
-        return [];
-    return data.errors
-        .map((entry) => {
-        if (typeof entry === 'string')
-            return entry;
-        const item = entry;
-        if (typeof item.message === 'string')
-            return item.message;
-        return [item.field, item.code].filter((part) => typeof part === 'string').join(' ');
-    })
-        .filter((text) => text !== '');
-}
-function isRequestError(error) {
-    if (!(error instanceof Error) || error.name !== 'HttpError')
-        return false;
-    const candidate = error;
-    return typeof candidate.status === 'number' && typeof candidate.request?.url === 'string';
-}
-/**
- * Turns what an Octokit call threw into a `GitHubApiError` whose message names the cause and
- * the fix: a missing permission (GitHub's 403 "Resource not accessible by integration"),
- * a rate limit, a bad token, something not found, GitHub unreachable or unavailable. The
- * token never appears in the message. Anything that is not an HTTP error (a bug in the
- * caller, say) is returned unchanged, so it is still reported as a bug.
- */
-function describeApiError(error, context) {
-    if (!isRequestError(error))
-        return error;
-    if (error.response === undefined) {
-        // Octokit's error for a request that got no answer at all (refused, DNS, TLS, reset).
-        return new GitHubApiError(`Could not ${context.action}: no answer from ${new URL(error.request.url).origin} (${error.message}); check GITHUB_API_URL and the network.`, { status: 0, cause: error });
-    }
-    const status = error.status;
-    const message = responseMessage(error);
-    const headers = error.response?.headers ?? {};
-    const where = `${error.request.method} ${new URL(error.request.url).pathname}`;
-    const permissionHint = context.permission
-        ? `the token lacks \`${context.permission}\`; add it under \`permissions:\` in the workflow (or grant it to the token)` +
-            (context.permission.endsWith(': write') ? '. On a pull request from a fork, GITHUB_TOKEN is read-only whatever the workflow asks' : '')
-        : 'the token lacks a permission this call needs; add it under `permissions:` in the workflow';
-    let text;
-    if (status === 403 && /resource not accessible by (integration|personal access token)/i.test(message)) {
-        return new GitHubApiError(`Could not ${context.action}: ${permissionHint} (GitHub answered 403 "${message}" to ${where}).`, {
-            status,
-            cause: error,
-            ...(context.permission ? { permission: context.permission } : {}),
-        });
-    }
-    else if ((status === 403 || status === 429) && /secondary rate limit/i.test(message)) {
-        text = `GitHub's secondary rate limit stopped the call (${where}) and retrying did not get through; wait a few minutes and re-run`;
-    }
-    else if ((status === 403 || status === 429) && String(headers['x-ratelimit-remaining']) === '0') {
-        const reset = Number(headers['x-ratelimit-reset']);
-        const when = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
-        text = `the token's API rate limit is used up${when} (${where})`;
-    }
-    else if (status === 401) {
-        text = `GitHub rejected the token (401 ${message || 'Bad credentials'}); check the \`github-token\` input`;
-    }
-    else if (status === 404) {
-        text = `GitHub answered 404 Not Found to ${where}: it does not exist, or the token cannot see it${context.permission ? ` (it needs \`${context.permission}\`)` : ''}`;
-    }
-    else if (status >= 500) {
-        text = `GitHub answered ${status} to ${where}, also after retries; GitHub may be unavailable (https://www.githubstatus.com), re-run later`;
-    }
-    else {
-        const details = status === 422 ? validationDetails(error) : [];
-        text = `GitHub answered ${status}${message ? ` "${message}"` : ''} to ${where}${details.length > 0 ? `: ${details.join('; ')}` : ''}`;
-    }
-    return new GitHubApiError(`Could not ${context.action}: ${text}.`, { status, cause: error });
-}
-/**
- * Runs one API call and rethrows an HTTP failure as a `GitHubApiError` described by
- * `describeApiError`; any other error is rethrown as it is.
- */
-async function withApiError(context, call) {
-    try {
-        return await call();
-    }
-    catch (error) {
-        throw describeApiError(error, context);
-    }
-}
-
+// EXTERNAL MODULE: ./src/github/errors.ts
+var errors = __nccwpck_require__(3116);
 ;// CONCATENATED MODULE: ./src/github/contents.ts
 
 /**
@@ -40446,7 +40300,7 @@ async function readRepositoryFile(octokit, file) {
     catch (error) {
         if (error.status === 404)
             return null;
-        throw describeApiError(error, { action: `read ${where}`, permission: 'contents: read' });
+        throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
     }
     if (Array.isArray(data) || data.type !== 'file') {
         const kind = Array.isArray(data) ? 'directory' : String(data.type);
@@ -40461,7 +40315,7 @@ async function readRepositoryFile(octokit, file) {
         return typeof raw.data === 'string' ? raw.data : Buffer.from(raw.data).toString('utf8');
     }
     catch (error) {
-        throw describeApiError(error, { action: `read ${where}`, permission: 'contents: read' });
+        throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
     }
 }
 /**
@@ -40475,6 +40329,2090 @@ function contentsApiReader(octokit, repository) {
         read: (ref, path) => readRepositoryFile(octokit, { owner, repo, path, ref }),
     };
 }
+
+// EXTERNAL MODULE: ./src/github/client.ts + 25 modules
+var client = __nccwpck_require__(2842);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: ./src/io/log.ts
+var log = __nccwpck_require__(9334);
+// EXTERNAL MODULE: ./src/ledger/types.ts
+var types = __nccwpck_require__(4436);
+;// CONCATENATED MODULE: ./src/ledger/file.ts
+
+
+
+
+
+
+/** An empty lock file older than this was left by a writer that died before writing its pid. */
+const EMPTY_LOCK_STALE_MS = 10_000;
+const STATUSES = ['in_progress', 'success', 'failure', 'inactive'];
+function parseLine(text) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    if (data === null || typeof data !== 'object')
+        return undefined;
+    const line = data;
+    if (typeof line.id !== 'number' || !Number.isInteger(line.id))
+        return undefined;
+    if (line.type === 'record') {
+        const record = line.record;
+        if (!record || record.schema !== types/* LEDGER_RECORD_SCHEMA */.QC || typeof record.model !== 'string' || typeof record.version !== 'string')
+            return undefined;
+        return line;
+    }
+    if (line.type === 'status' && STATUSES.includes(line.status))
+        return line;
+    return undefined;
+}
+/**
+ * Parses the ledger file's bytes. Only lines ending in a newline count: a writer killed
+ * mid-append leaves a torn last line, which is ignored (and cut off by the next writer).
+ * A complete line that does not parse means the file was edited or damaged: an error naming
+ * the line, never a silent skip.
+ */
+function parseLedgerFile(bytes, file) {
+    const lastNewline = bytes.lastIndexOf(0x0a);
+    const completeBytes = lastNewline + 1;
+    const text = bytes.subarray(0, completeBytes).toString('utf8');
+    const lines = [];
+    const rows = text === '' ? [] : text.slice(0, -1).split('\n');
+    rows.forEach((row, index) => {
+        if (row.trim() === '')
+            return;
+        const line = parseLine(row);
+        if (!line)
+            throw new Error(`${file}:${index + 1}: not a ledger line; the ledger file was edited or damaged (restore it from a copy)`);
+        lines.push(line);
+    });
+    return { lines, completeBytes, tornBytes: bytes.length - completeBytes };
+}
+function entriesOf(lines) {
+    const byId = new Map();
+    for (const line of lines) {
+        if (line.type === 'record') {
+            byId.set(line.id, { ...line.record, id: line.id, status: 'in_progress', statusDescription: '' });
+        }
+        else {
+            const entry = byId.get(line.id);
+            if (entry) {
+                entry.status = line.status;
+                entry.statusDescription = line.description;
+            }
+        }
+    }
+    return [...byId.values()].sort((a, b) => b.id - a.id);
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return !(0,io_errors/* isNodeError */.fX)(error, 'ESRCH');
+    }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The ledger as an append-only JSONL file (the default on the CLI and in the demo).
+ *
+ * Writers take an exclusive lock file `<path>.lock` (created with O_EXCL, holding the
+ * writer's pid and host). A lock whose pid no longer runs on this host is stale: it is
+ * moved aside atomically (only one waiter can move a given file) and removed. Each append
+ * is one `write` of whole lines followed by `fsync`; a torn last line left by a killed writer
+ * is ignored by readers and cut off by the next writer, under the lock, so earlier lines are
+ * never touched. Readers take no lock.
+ */
+class FileLedger {
+    path;
+    label;
+    log;
+    lockTimeoutMs;
+    constructor(path, options = {}) {
+        this.path = path;
+        this.label = `file:${path}`;
+        this.log = options.log ?? log/* silentLogger */.qq;
+        this.lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+    }
+    async read() {
+        try {
+            return parseLedgerFile(await (0,promises_.readFile)(this.path), this.path);
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                return { lines: [], completeBytes: 0, tornBytes: 0 };
+            throw error;
+        }
+    }
+    async history(model, environment, limit = Number.POSITIVE_INFINITY) {
+        const entries = entriesOf((await this.read()).lines).filter((e) => e.model === model && e.environment === environment);
+        return entries.slice(0, limit);
+    }
+    async current(model, environment) {
+        return (0,types/* currentOf */.$c)(await this.history(model, environment));
+    }
+    async claim(record, expectedCurrent, ignore) {
+        return this.locked(async (parsed) => {
+            const all = entriesOf(parsed.lines);
+            const history = all.filter((e) => e.model === record.model && e.environment === record.environment);
+            const conflict = (0,types/* findConflict */.Af)(history, { version: record.version }, expectedCurrent, ignore);
+            if (conflict)
+                throw new types/* LedgerConflictError */.od(conflict);
+            const id = (all[0]?.id ?? 0) + 1;
+            return { lines: [{ type: 'record', id, record }], result: { ...record, id, status: 'in_progress', statusDescription: '' } };
+        });
+    }
+    async setStatus(id, status, description) {
+        await this.locked(async (parsed) => {
+            if (!parsed.lines.some((line) => line.type === 'record' && line.id === id))
+                throw new Error(`${this.path}: no ledger record #${id}`);
+            return { lines: [{ type: 'status', id, status, description: (0,types/* statusDescription */.$U)(description), time: new Date().toISOString() }], result: undefined };
+        });
+    }
+    /**
+     * Runs `decide` under the lock with the file as it is now, then appends the lines it
+     * returns in one write and fsyncs before releasing the lock.
+     */
+    async locked(decide) {
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(this.path), { recursive: true });
+        const release = await this.acquire();
+        try {
+            const parsed = await this.read();
+            const { lines, result } = await decide(parsed);
+            const handle = await (0,promises_.open)(this.path, 'a+');
+            try {
+                if (parsed.tornBytes > 0) {
+                    this.log.warning(`${this.path}: dropped a torn last line (${parsed.tornBytes} bytes) left by a writer that was killed mid-append`);
+                    await handle.truncate(parsed.completeBytes);
+                }
+                await handle.write(lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+                await handle.sync();
+            }
+            finally {
+                await handle.close();
+            }
+            return result;
+        }
+        finally {
+            await release();
+        }
+    }
+    async acquire() {
+        const lockPath = `${this.path}.lock`;
+        const owner = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()} ${new Date().toISOString()}\n`;
+        const deadline = Date.now() + this.lockTimeoutMs;
+        for (let attempt = 0;; attempt++) {
+            try {
+                const handle = await (0,promises_.open)(lockPath, 'wx');
+                try {
+                    await handle.write(owner);
+                    await handle.sync();
+                }
+                finally {
+                    await handle.close();
+                }
+                return async () => {
+                    await (0,promises_.rm)(lockPath, { force: true });
+                };
+            }
+            catch (error) {
+                if (!(0,io_errors/* isNodeError */.fX)(error, 'EEXIST'))
+                    throw error;
+            }
+            if (await this.breakStaleLock(lockPath))
+                continue;
+            if (Date.now() > deadline) {
+                throw new types/* LedgerConflictError */.od(`${lockPath} is held by another writer for over ${this.lockTimeoutMs} ms; if no model-gates process is running, delete the lock file`);
+            }
+            await sleep(Math.min(5 + attempt * 5, 100));
+        }
+    }
+    /** Removes the lock when its pid is dead on this host; true when it did (or the lock vanished). */
+    async breakStaleLock(lockPath) {
+        let text;
+        try {
+            text = await (0,promises_.readFile)(lockPath, 'utf8');
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                return true;
+            throw error;
+        }
+        const [pidText, host] = text.split(' ');
+        const pid = Number(pidText);
+        if (text === '') {
+            // Its writer is between creating and filling it, or died right there: stale only when old.
+            const age = Date.now() - (await (0,promises_.stat)(lockPath).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+            if (age < EMPTY_LOCK_STALE_MS)
+                return false;
+        }
+        else if (!Number.isInteger(pid) || pid <= 0 || host !== (0,external_node_os_namespaceObject.hostname)() || isAlive(pid)) {
+            return false;
+        }
+        const aside = `${lockPath}.stale.${process.pid}`;
+        try {
+            await (0,promises_.rename)(lockPath, aside);
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                return true;
+            throw error;
+        }
+        const moved = await (0,promises_.readFile)(aside, 'utf8');
+        if (moved !== text) {
+            // Between reading and moving, the stale lock was replaced by a live writer's: put it back.
+            await (0,promises_.link)(aside, lockPath).catch(() => undefined);
+            await (0,promises_.rm)(aside, { force: true });
+            return false;
+        }
+        await (0,promises_.rm)(aside, { force: true });
+        this.log.warning(`${this.path}: removed a stale lock left by ${text === '' ? 'a writer that died while taking it' : `process ${pid}, which is no longer running`}`);
+        return true;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ledger/open.ts
+
+
+
+/** The `ledger` input's default: GitHub Deployments in Actions, a file on the CLI. */
+function defaultLedger(runner) {
+    return runner === 'actions' ? 'github' : 'file:.model-gates/ledger.jsonl';
+}
+/**
+ * Opens the ledger a `ledger` input names: `github` (GitHub Deployments of the run's
+ * repository, with `token`) or `file:<path>` (relative paths resolve against the workspace).
+ * @throws ConfigurationError for any other value, or github without a token or repository.
+ */
+async function openLedger(spec, options) {
+    const { environment } = options;
+    if (spec.startsWith('file:')) {
+        const path = spec.slice('file:'.length);
+        if (path === '')
+            throw new io_errors/* ConfigurationError */.j1("input 'ledger': file: needs a path, e.g. file:.model-gates/ledger.jsonl");
+        return new FileLedger((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(environment.context.workspace, path), { log: environment.log });
+    }
+    if (spec !== 'github')
+        throw new io_errors/* ConfigurationError */.j1(`input 'ledger': '${spec}' is not a ledger; use github or file:<path>`);
+    const repository = environment.context.repository;
+    if (!repository || !repository.includes('/')) {
+        throw new io_errors/* ConfigurationError */.j1("input 'ledger': github needs the repository (GITHUB_REPOSITORY); outside Actions use ledger: file:<path>");
+    }
+    if (!options.token)
+        throw new io_errors/* ConfigurationError */.j1("input 'github-token' is required for ledger: github (the default is ${{ github.token }})");
+    environment.setSecret(options.token);
+    const [owner, repo] = repository.split('/');
+    // Loaded on demand: the file ledger and the CLI never pay for Octokit's start-up. The
+    // bundler keeps "eager" imports in the one bundle file and runs them only when reached.
+    const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2842));
+    const { GitHubDeploymentsLedger } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6569));
+    const octokit = createGitHubClient({ token: options.token, log: environment.log });
+    return new GitHubDeploymentsLedger(octokit, { owner, repo, log: environment.log, logUrl: environment.context.runUrl });
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/io/digest.ts
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+function canonicalJson(value) {
+    return JSON.stringify(sortKeys(value));
+}
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.map(sortKeys);
+    if (value !== null && typeof value === 'object') {
+        const out = {};
+        for (const key of Object.keys(value).sort()) {
+            const v = value[key];
+            if (v !== undefined)
+                out[key] = sortKeys(v);
+        }
+        return out;
+    }
+    return value;
+}
+/** `sha256:<hex>` of bytes or text. */
+function sha256(data) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
+}
+/** Digest of a value's canonical JSON: the same inputs always give the same digest. */
+function digestOf(value) {
+    return sha256(canonicalJson(value));
+}
+
+// EXTERNAL MODULE: ./src/version.ts + 1 modules
+var version = __nccwpck_require__(1013);
+;// CONCATENATED MODULE: ./src/results/types.ts
+/** Types of `schemas/result.schema.json` (`model-gates/result@1`). Keep the two in step. */
+const RESULT_SCHEMA = 'model-gates/result@1';
+
+;// CONCATENATED MODULE: ./src/results/provenance.ts
+
+
+
+/**
+ * Completes a check's result with its provenance: tool version, commit, run link, the
+ * digest of everything that determined the verdict, and start/finish times.
+ */
+function withProvenance(body, context, digestInputs, startedAt, finishedAt = new Date()) {
+    return {
+        schema: RESULT_SCHEMA,
+        ...body,
+        provenance: {
+            tool: 'model-gates',
+            version: version/* TOOL_VERSION */.w,
+            commit: context.commit,
+            ref: context.ref,
+            repository: context.repository,
+            runUrl: context.runUrl,
+            inputsDigest: digestOf(digestInputs),
+            startedAt: startedAt.toISOString(),
+            finishedAt: finishedAt.toISOString(),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/io/atomic.ts
+
+
+
+/**
+ * Writes a file so that readers see either the old content or the whole new content,
+ * never a partial file: write to a temporary sibling, fsync, then rename over the target.
+ * A process killed mid-write leaves at most a `*.tmp` file behind, never a truncated target.
+ */
+async function writeFileAtomic(path, data) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    const temporary = `${path}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`;
+    const handle = await (0,promises_.open)(temporary, 'w');
+    try {
+        await handle.writeFile(data);
+        await handle.sync();
+    }
+    catch (error) {
+        await handle.close();
+        await (0,promises_.rm)(temporary, { force: true });
+        throw error;
+    }
+    await handle.close();
+    try {
+        await (0,promises_.rename)(temporary, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(temporary, { force: true });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/results/store.ts
+
+
+
+
+
+/** File name of a result inside a results directory. */
+function resultFileName(result) {
+    return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
+}
+/**
+ * Validates a result against the published schema and writes it atomically to
+ * `<dir>/<id>.json`. An invalid result is a bug in model-gates, not a user error.
+ * @returns the path written.
+ */
+async function writeResult(dir, result) {
+    const problems = schema_schemaProblems('result', result);
+    if (problems.length > 0) {
+        throw new Error(`internal error: result '${result.id}' does not match result.schema.json:\n${problems.map((p) => p.message).join('\n')}`);
+    }
+    const path = (0,external_node_path_.join)(dir, resultFileName(result));
+    await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+    return path;
+}
+/** Reads and validates one result file. Anything invalid is a ConfigurationError naming the file. */
+async function readResult(path) {
+    let text;
+    try {
+        text = await readFile(path, 'utf8');
+    }
+    catch (error) {
+        if (isNodeError(error, 'ENOENT'))
+            throw new ConfigurationError('result file not found', { file: path });
+        if (isNodeError(error, 'EISDIR'))
+            throw new ConfigurationError('result file is a directory, expected a file', { file: path });
+        throw error;
+    }
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new ConfigurationError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file: path });
+    }
+    const problems = schemaProblems('result', data, { file: path });
+    if (problems.length > 0)
+        throw new ConfigurationError(problems);
+    return data;
+}
+/**
+ * Reads every `*.json` result in a directory (not recursive), sorted by file name so
+ * that the order never depends on the file system. Every file is validated; all
+ * problems are reported together.
+ */
+async function readResults(dir) {
+    let names;
+    try {
+        names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
+    }
+    catch (error) {
+        if (isNodeError(error, 'ENOENT'))
+            throw new ConfigurationError('results directory not found', { file: dir });
+        if (isNodeError(error, 'ENOTDIR'))
+            throw new ConfigurationError('results directory is a file, expected a directory', { file: dir });
+        throw error;
+    }
+    const results = [];
+    const problems = [];
+    for (const name of names) {
+        try {
+            results.push(await readResult(join(dir, name)));
+        }
+        catch (error) {
+            if (error instanceof ConfigurationError)
+                problems.push(...error.problems);
+            else
+                throw error;
+        }
+    }
+    if (problems.length > 0)
+        throw new ConfigurationError(problems);
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/contract/schema-diff.ts
+
+const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', 'deprecated', 'readOnly', 'writeOnly', '$schema', '$id']);
+const LOWER_BOUNDS = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties'];
+const UPPER_BOUNDS = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties'];
+/** Keywords this diff understands; any other keyword that differs is reported as possibly breaking. */
+const UNDERSTOOD = new Set([
+    ...ANNOTATIONS,
+    ...LOWER_BOUNDS,
+    ...UPPER_BOUNDS,
+    'type',
+    'enum',
+    'const',
+    'properties',
+    'required',
+    'items',
+    'additionalProperties',
+    'pattern',
+    'format',
+    'uniqueItems',
+]);
+function isSchema(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+function same(a, b) {
+    return canonicalJson(a) === canonicalJson(b);
+}
+function show(value) {
+    const text = value === undefined ? 'absent' : JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+function label(path) {
+    return path.map(String).join('.');
+}
+/** Types a `type` keyword allows; `integer` is kept apart from `number` but counted inside it. */
+function typeSet(schema) {
+    const type = schema.type;
+    if (type === undefined)
+        return undefined;
+    return new Set((Array.isArray(type) ? type : [type]).map(String));
+}
+function typeAccepts(set, type) {
+    return set.has(type) || (type === 'integer' && set.has('number'));
+}
+/** Compares two optional sets where an absent set means "anything". */
+function compareSets(production, candidate, contains) {
+    if (production === undefined && candidate === undefined)
+        return 'same';
+    if (candidate === undefined)
+        return 'wider';
+    if (production === undefined)
+        return 'narrower';
+    const candidateCoversProduction = production.every((item) => contains(candidate, item));
+    const productionCoversCandidate = candidate.every((item) => contains(production, item));
+    if (candidateCoversProduction && productionCoversCandidate)
+        return 'same';
+    if (candidateCoversProduction)
+        return 'wider';
+    if (productionCoversCandidate)
+        return 'narrower';
+    return 'other';
+}
+function allowedValues(schema) {
+    if ('const' in schema)
+        return [schema.const];
+    return Array.isArray(schema.enum) ? schema.enum : undefined;
+}
+/**
+ * Compares two JSON Schemas of a model's input or output, keyword by keyword, for the
+ * constructs contracts use: type, properties, required, items, enum/const, minimum/maximum
+ * (and their exclusive forms), min/maxLength, min/maxItems, min/maxProperties, pattern,
+ * format, uniqueItems and additionalProperties. Annotations (title, description, examples…)
+ * are metadata. Any other keyword that differs (anyOf, $ref, not…) cannot be compared and
+ * is reported as a possibly breaking change: the diff fails closed, it never ignores one.
+ *
+ * @param path where the two schemas sit in the contract, e.g. `['io', 'input']`.
+ * @returns every change found, in document order; empty when the schemas are equivalent.
+ */
+function diffSchemas(production, candidate, polarity, path) {
+    const changes = [];
+    compare(production, candidate, polarity, path, changes);
+    return changes;
+}
+/** Classifies a movement of the accepted set for the given side of the model. */
+function classify(movement, polarity) {
+    if (movement === 'other')
+        return 'breaking';
+    if (polarity === 'input')
+        return movement === 'wider' ? 'additive' : 'breaking';
+    return movement === 'narrower' ? 'additive' : 'breaking';
+}
+function describeMovement(movement, polarity) {
+    if (movement === 'other')
+        return 'changed in a way that cannot be shown compatible (possibly breaking)';
+    return `${movement === 'wider' ? 'widened' : 'narrowed'} ${polarity}`;
+}
+function compare(production, candidate, polarity, path, changes) {
+    if (same(production, candidate))
+        return;
+    // Boolean schemas: true accepts everything, false nothing.
+    if (typeof production === 'boolean' || typeof candidate === 'boolean' || !isSchema(production) || !isSchema(candidate)) {
+        const movement = booleanMovement(production, candidate);
+        if (movement === 'same')
+            return;
+        changes.push({ kind: classify(movement, polarity), path, message: `${polarity} schema at '${label(path)}' ${describeMovement(movement, polarity)}: ${show(production)} → ${show(candidate)}` });
+        return;
+    }
+    const keys = new Set([...Object.keys(production), ...Object.keys(candidate)]);
+    for (const key of keys) {
+        const before = production[key];
+        const after = candidate[key];
+        if (same(before, after))
+            continue;
+        const at = [...path, key];
+        if (ANNOTATIONS.has(key)) {
+            changes.push({ kind: 'metadata', path: at, message: `'${label(at)}' changed: ${show(before)} → ${show(after)}`, ...(after === undefined ? { removed: true } : {}) });
+        }
+        else if (!UNDERSTOOD.has(key)) {
+            changes.push({
+                kind: 'breaking',
+                path: at,
+                message: `'${label(at)}' changed (${show(before)} → ${show(after)}); keyword '${key}' cannot be compared, so the change is treated as possibly breaking`,
+                ...(after === undefined ? { removed: true } : {}),
+            });
+        }
+    }
+    compareType(production, candidate, polarity, path, changes);
+    compareValues(production, candidate, polarity, path, changes);
+    for (const key of LOWER_BOUNDS)
+        compareBound(key, 'lower', production, candidate, polarity, path, changes);
+    for (const key of UPPER_BOUNDS)
+        compareBound(key, 'upper', production, candidate, polarity, path, changes);
+    compareOptionalConstraint('pattern', production, candidate, polarity, path, changes);
+    compareOptionalConstraint('format', production, candidate, polarity, path, changes);
+    compareUniqueItems(production, candidate, polarity, path, changes);
+    compareProperties(production, candidate, polarity, path, changes);
+    compareAdditional(production, candidate, polarity, path, changes);
+    compareItems(production, candidate, polarity, path, changes);
+}
+function booleanMovement(production, candidate) {
+    const accepts = (s) => (s === true || (isSchema(s) && Object.keys(s).length === 0) ? 'all' : s === false ? 'none' : 'some');
+    const [before, after] = [accepts(production), accepts(candidate)];
+    if (!isSchema(production) && typeof production !== 'boolean')
+        return 'other';
+    if (!isSchema(candidate) && typeof candidate !== 'boolean')
+        return 'other';
+    if (before === after && before !== 'some')
+        return 'same';
+    if (after === 'all' || before === 'none')
+        return 'wider';
+    if (after === 'none' || before === 'all')
+        return 'narrower';
+    return 'other';
+}
+function compareType(production, candidate, polarity, path, changes) {
+    const before = typeSet(production);
+    const after = typeSet(candidate);
+    const movement = compareSets(before && [...before], after && [...after], (set, item) => typeAccepts(new Set(set), item));
+    if (movement === 'same')
+        return;
+    const at = [...path, 'type'];
+    const what = movement === 'other' ? 'retyped' : describeMovement(movement, polarity);
+    changes.push({ kind: classify(movement, polarity), path: at, message: `'${label(path)}' ${what}: type ${show(production.type)} → ${show(candidate.type)}` });
+}
+function compareValues(production, candidate, polarity, path, changes) {
+    const before = allowedValues(production);
+    const after = allowedValues(candidate);
+    const movement = compareSets(before, after, (set, item) => set.some((v) => same(v, item)));
+    if (movement === 'same')
+        return;
+    const key = 'const' in candidate ? 'const' : 'enum' in candidate ? 'enum' : 'const' in production ? 'const' : 'enum';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: [...path, key],
+        message: `'${label(path)}' allowed values ${describeMovement(movement, polarity)}: ${show(before)} → ${show(after)}`,
+    });
+}
+function compareBound(key, side, production, candidate, polarity, path, changes) {
+    const before = production[key];
+    const after = candidate[key];
+    if (same(before, after))
+        return;
+    const at = [...path, key];
+    if ((before !== undefined && typeof before !== 'number') || (after !== undefined && typeof after !== 'number')) {
+        changes.push({ kind: 'breaking', path: at, message: `'${label(at)}' is not a number (${show(before)} → ${show(after)}); treated as possibly breaking` });
+        return;
+    }
+    // An absent bound is unbounded.
+    const unbounded = side === 'lower' ? -Infinity : Infinity;
+    const b = before ?? unbounded;
+    const a = after ?? unbounded;
+    const movement = side === 'lower' ? (a < b ? 'wider' : 'narrower') : a > b ? 'wider' : 'narrower';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: at,
+        message: `'${label(path)}' ${describeMovement(movement, polarity)}: ${key} ${show(before)} → ${show(after)}`,
+        ...(after === undefined ? { removed: true } : {}),
+    });
+}
+/** pattern and format: adding one narrows, removing one widens, changing one cannot be compared. */
+function compareOptionalConstraint(key, production, candidate, polarity, path, changes) {
+    const before = production[key];
+    const after = candidate[key];
+    if (same(before, after))
+        return;
+    const movement = before === undefined ? 'narrower' : after === undefined ? 'wider' : 'other';
+    changes.push({
+        kind: classify(movement, polarity),
+        path: [...path, key],
+        message: `'${label(path)}' ${describeMovement(movement, polarity)}: ${key} ${show(before)} → ${show(after)}`,
+        ...(after === undefined ? { removed: true } : {}),
+    });
+}
+function compareUniqueItems(production, candidate, polarity, path, changes) {
+    const before = production.uniqueItems === true;
+    const after = candidate.uniqueItems === true;
+    if (before === after)
+        return;
+    const movement = after ? 'narrower' : 'wider';
+    changes.push({ kind: classify(movement, polarity), path: [...path, 'uniqueItems'], message: `'${label(path)}' ${describeMovement(movement, polarity)}: uniqueItems ${before} → ${after}` });
+}
+function stringList(value) {
+    return Array.isArray(value) ? value.map(String) : [];
+}
+function compareProperties(production, candidate, polarity, path, changes) {
+    const before = isSchema(production.properties) ? production.properties : {};
+    const after = isSchema(candidate.properties) ? candidate.properties : {};
+    const requiredBefore = new Set(stringList(production.required));
+    const requiredAfter = new Set(stringList(candidate.required));
+    const field = polarity === 'input' ? 'input field' : 'output field';
+    for (const name of Object.keys(before)) {
+        const at = [...path, 'properties', name];
+        if (!(name in after)) {
+            changes.push({ kind: 'breaking', path: at, removed: true, message: `${field} '${name}' was removed (${label(at)})` });
+        }
+        else {
+            compare(before[name], after[name], polarity, at, changes);
+        }
+    }
+    for (const name of Object.keys(after)) {
+        if (name in before)
+            continue;
+        const at = [...path, 'properties', name];
+        const required = requiredAfter.has(name);
+        if (polarity === 'input') {
+            changes.push(required
+                ? { kind: 'breaking', path: at, message: `new required input field '${name}' (${label(at)}): requests without it are now rejected` }
+                : { kind: 'additive', path: at, message: `new optional input field '${name}' (${label(at)})` });
+        }
+        else {
+            changes.push({ kind: 'additive', path: at, message: `new output field '${name}' (${label(at)})` });
+        }
+    }
+    // Required-ness of fields present on both sides (new and removed fields are reported above).
+    for (const name of new Set([...requiredBefore, ...requiredAfter])) {
+        if (requiredBefore.has(name) === requiredAfter.has(name))
+            continue;
+        if (name in after && !(name in before))
+            continue; // reported as a new field
+        if (name in before && !(name in after))
+            continue; // reported as a removed field
+        const nowRequired = requiredAfter.has(name);
+        const movement = nowRequired ? 'narrower' : 'wider';
+        const kind = classify(movement, polarity);
+        const message = polarity === 'input'
+            ? nowRequired
+                ? `input field '${name}' is now required (${label(path)}.required): requests without it are now rejected`
+                : `input field '${name}' is no longer required (${label(path)}.required)`
+            : nowRequired
+                ? `output field '${name}' is now always present (${label(path)}.required)`
+                : `output field '${name}' is no longer guaranteed (${label(path)}.required): consumers relying on it break`;
+        changes.push({ kind, path: [...path, 'required'], message });
+    }
+}
+function compareAdditional(production, candidate, polarity, path, changes) {
+    const before = production.additionalProperties ?? true;
+    const after = candidate.additionalProperties ?? true;
+    if (same(before, after))
+        return;
+    compare(before, after, polarity, [...path, 'additionalProperties'], changes);
+}
+function compareItems(production, candidate, polarity, path, changes) {
+    const before = production.items;
+    const after = candidate.items;
+    if (same(before, after))
+        return;
+    const at = [...path, 'items'];
+    if (Array.isArray(before) || Array.isArray(after)) {
+        changes.push({ kind: 'breaking', path: at, message: `'${label(at)}' changed and tuple items cannot be compared; treated as possibly breaking` });
+        return;
+    }
+    compare(before ?? true, after ?? true, polarity, at, changes);
+}
+
+;// CONCATENATED MODULE: ./src/contract/compatibility.ts
+
+
+function compatibility_same(a, b) {
+    return canonicalJson(a) === canonicalJson(b);
+}
+function compatibility_show(value) {
+    const text = value === undefined ? 'absent' : JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+const SPACE_FIELDS = ['dimension', 'dtype', 'normalized', 'metric'];
+/**
+ * Compares the embedding spaces of two contracts. Any change of dimension, dtype,
+ * normalisation, metric or space id, or a new artifact digest under the same space id,
+ * is index-breaking. A changed dimension or dtype also breaks every consumer reading the
+ * vectors, so it is reported as breaking too.
+ */
+function diffEmbedding(production, candidate) {
+    const before = production.embedding;
+    const after = candidate.embedding;
+    const changes = [];
+    if (!before && !after)
+        return { changes, reindexRequired: false };
+    if (before && !after) {
+        changes.push({ kind: 'breaking', path: ['embedding'], removed: true, message: 'the embedding description was removed: the model no longer declares a vector space' });
+        return { changes, reindexRequired: false };
+    }
+    if (!before && after) {
+        changes.push({ kind: 'additive', path: ['embedding'], message: `the model now declares an embedding space '${after.space}'` });
+        return { changes, reindexRequired: false };
+    }
+    const b = before;
+    const a = after;
+    const changed = [];
+    for (const field of SPACE_FIELDS) {
+        if (a[field] === b[field])
+            continue;
+        changed.push(`${field} ${compatibility_show(b[field])} → ${compatibility_show(a[field])}`);
+        changes.push({ kind: 'index-breaking', path: ['embedding', field], message: `embedding ${field} changed: ${compatibility_show(b[field])} → ${compatibility_show(a[field])}; vectors of the two versions cannot share an index` });
+        if (field === 'dimension' || field === 'dtype') {
+            changes.push({ kind: 'breaking', path: ['embedding', field], message: `output vectors change ${field} (${compatibility_show(b[field])} → ${compatibility_show(a[field])}): consumers reading them break` });
+        }
+    }
+    const digestChanged = production.artifact.digest !== candidate.artifact.digest;
+    if (a.space !== b.space) {
+        changes.push({ kind: 'index-breaking', path: ['embedding', 'space'], message: `new embedding space '${a.space}' (was '${b.space}'): every index of this model's vectors must be rebuilt` });
+        return { changes, reindexRequired: true };
+    }
+    if (digestChanged) {
+        changed.push('a new artifact digest');
+        changes.push({
+            kind: 'index-breaking',
+            path: ['artifact', 'digest'],
+            message: `new artifact digest under the same space id '${a.space}': the new weights write different vectors, which must not share an index with the old ones`,
+        });
+    }
+    if (changed.length === 0)
+        return { changes, reindexRequired: false };
+    return { changes, reindexRequired: true, sameSpaceId: changed.join(', ') };
+}
+function metadataChange(path, before, after) {
+    return { kind: 'metadata', path, message: `'${path.join('.')}' changed: ${compatibility_show(before)} → ${compatibility_show(after)}`, ...(after === undefined ? { removed: true } : {}) };
+}
+/** Limits that bound what a caller may send: lowering them narrows the input. */
+const INPUT_LIMITS = ['maxInputTokens', 'batchSize'];
+function diffLimits(production, candidate) {
+    const before = production.limits ?? {};
+    const after = candidate.limits ?? {};
+    const changes = [];
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+        const b = before[key];
+        const a = after[key];
+        if (a === b)
+            continue;
+        const path = ['limits', key];
+        if (INPUT_LIMITS.includes(key)) {
+            // An absent limit is unlimited.
+            const narrowed = (a ?? Infinity) < (b ?? Infinity);
+            changes.push({
+                kind: narrowed ? 'breaking' : 'additive',
+                path,
+                message: `${narrowed ? 'narrowed' : 'widened'} input: limits.${key} ${compatibility_show(b)} → ${compatibility_show(a)}${narrowed ? ': requests that fit before can be rejected now' : ''}`,
+                ...(a === undefined ? { removed: true } : {}),
+            });
+        }
+        else {
+            changes.push(metadataChange(path, b, a));
+        }
+    }
+    return changes;
+}
+/**
+ * Every difference between the production and the candidate contract, classified:
+ * input and output schemas by {@link diffSchemas}, the embedding space by
+ * {@link diffEmbedding}, limits, and everything else (description, artifact, lineage,
+ * owners, examples) as metadata. A changed task or name is breaking.
+ */
+function diffContracts(production, candidate) {
+    const changes = [];
+    if (production.name !== candidate.name) {
+        changes.push({ kind: 'breaking', path: ['name'], message: `model name changed: '${production.name}' → '${candidate.name}'` });
+    }
+    if (production.task !== candidate.task) {
+        changes.push({ kind: 'breaking', path: ['task'], message: `task changed: ${production.task} → ${candidate.task}` });
+    }
+    changes.push(...diffSchemas(production.io.input, candidate.io.input, 'input', ['io', 'input']));
+    changes.push(...diffSchemas(production.io.output, candidate.io.output, 'output', ['io', 'output']));
+    const embedding = diffEmbedding(production, candidate);
+    changes.push(...embedding.changes);
+    changes.push(...diffLimits(production, candidate));
+    const artifactBefore = production.artifact;
+    const artifactAfter = candidate.artifact;
+    for (const key of ['uri', 'format', 'digest']) {
+        if (artifactBefore[key] === artifactAfter[key])
+            continue;
+        // A new digest of an embedding model is index-breaking, reported with the space.
+        if (key === 'digest' && production.embedding && candidate.embedding)
+            continue;
+        changes.push(metadataChange(['artifact', key], artifactBefore[key], artifactAfter[key]));
+    }
+    for (const key of ['description', 'owners']) {
+        if (!compatibility_same(production[key], candidate[key]))
+            changes.push(metadataChange([key], production[key], candidate[key]));
+    }
+    // Lineage field by field: each is its own line in the contract.
+    const lineageBefore = production.lineage ?? {};
+    const lineageAfter = candidate.lineage ?? {};
+    for (const key of new Set([...Object.keys(lineageBefore), ...Object.keys(lineageAfter)])) {
+        if (!compatibility_same(lineageBefore[key], lineageAfter[key]))
+            changes.push(metadataChange(['lineage', key], lineageBefore[key], lineageAfter[key]));
+    }
+    if (!compatibility_same(production.examples, candidate.examples)) {
+        const [before, after] = [production.examples?.length ?? 0, candidate.examples?.length ?? 0];
+        changes.push({ kind: 'metadata', path: ['examples'], message: `examples changed (${before} → ${after} example(s))` });
+    }
+    return { ...embedding, changes };
+}
+/** The smallest version bump a list of changes needs: breaking → major, additive → minor, metadata → patch. */
+function requiredBumpOf(changes) {
+    if (changes.some((c) => c.kind === 'breaking' || c.kind === 'index-breaking'))
+        return 'major';
+    if (changes.some((c) => c.kind === 'additive'))
+        return 'minor';
+    if (changes.length > 0)
+        return 'patch';
+    return 'none';
+}
+
+;// CONCATENATED MODULE: ./src/contract/endpoint.ts
+
+/** The full URL of the embeddings route for a configured base URL. */
+function embeddingsUrl(base) {
+    let url;
+    try {
+        url = new URL(base);
+    }
+    catch {
+        return base; // fetch reports it
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    if (!path.endsWith('/embeddings'))
+        url.pathname = path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
+    else
+        url.pathname = path;
+    return url.toString();
+}
+/** The URL as shown in messages: without credentials or query string, which may hold keys. */
+function displayUrl(url) {
+    try {
+        const parsed = new URL(url);
+        parsed.username = '';
+        parsed.password = '';
+        parsed.search = '';
+        parsed.hash = '';
+        return parsed.toString();
+    }
+    catch {
+        return '(invalid URL)';
+    }
+}
+/**
+ * Sends one `POST /v1/embeddings` request and returns the raw vectors (not yet checked) and
+ * its latency in milliseconds (request sent to body read). HTTP errors, timeouts, refused
+ * connections and malformed bodies come back as `ok: false` with a message that never
+ * contains the API key; this function does not throw for them.
+ */
+async function requestEmbeddings(target, texts) {
+    const headers = { 'content-type': 'application/json', accept: 'application/json' };
+    let url = embeddingsUrl(target.url);
+    const shown = displayUrl(url);
+    // fetch refuses credentials inside the URL; they become Basic authentication instead.
+    try {
+        const parsed = new URL(url);
+        if (parsed.username || parsed.password) {
+            headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
+            parsed.username = '';
+            parsed.password = '';
+            url = parsed.toString();
+        }
+    }
+    catch {
+        // an invalid URL: fetch says so below
+    }
+    if (target.apiKey)
+        headers.authorization = `Bearer ${target.apiKey}`;
+    const secrets = secretParts(target.url, target.apiKey);
+    const scrub = (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(url).join(shown));
+    const body = JSON.stringify({ input: texts, ...(target.model ? { model: target.model } : {}) });
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    let response;
+    let text;
+    try {
+        response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.timeoutMs) });
+        text = await response.text();
+    }
+    catch (error) {
+        // Error texts may quote the URL: show only its safe form.
+        return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed() };
+    }
+    const latencyMs = elapsed();
+    if (!response.ok) {
+        return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs };
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return { ok: false, error: `${shown} answered HTTP ${response.status} with a body that is not JSON`, latencyMs };
+    }
+    const data = parsed?.data;
+    if (!Array.isArray(data) || data.length !== texts.length) {
+        return { ok: false, error: `${shown} answered without one 'data' entry per input (expected ${texts.length})`, latencyMs };
+    }
+    // Entries carry their index; servers may answer out of order.
+    const vectors = new Array(texts.length);
+    for (const [position, entry] of data.entries()) {
+        const index = typeof entry?.index === 'number' ? entry.index : position;
+        if (!Number.isInteger(index) || index < 0 || index >= texts.length || index in vectors) {
+            return { ok: false, error: `${shown} answered with a 'data' entry of index ${index}, expected each of 0…${texts.length - 1} once`, latencyMs };
+        }
+        vectors[index] = entry?.embedding;
+    }
+    return { ok: true, vectors, latencyMs };
+}
+/** Parts of the configured URL and key that must never appear in a message. */
+function secretParts(url, apiKey) {
+    const parts = [];
+    if (apiKey)
+        parts.push(apiKey);
+    try {
+        const parsed = new URL(url);
+        if (parsed.password)
+            parts.push(parsed.password, decodeURIComponent(parsed.password));
+        if (parsed.search.length > 1)
+            parts.push(parsed.search.slice(1));
+        for (const value of parsed.searchParams.values())
+            if (value.length >= 4)
+                parts.push(value);
+    }
+    catch {
+        // not a URL: nothing to hide
+    }
+    return parts.filter((p) => p.length > 0);
+}
+function serverMessage(body) {
+    try {
+        const message = JSON.parse(body)?.error?.message;
+        if (typeof message === 'string')
+            return `: ${message.slice(0, 300)}`;
+    }
+    catch {
+        // not JSON: say nothing more
+    }
+    return '';
+}
+function describeFetchError(error, url, timeoutMs) {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+        return `${url} did not answer within ${timeoutMs} ms (timeoutMs)`;
+    const cause = error instanceof Error ? error.cause : undefined;
+    const code = cause instanceof Error ? cause.code : undefined;
+    if (code === 'ECONNREFUSED')
+        return `${url} refused the connection (is the endpoint running?)`;
+    if (code === 'ENOTFOUND')
+        return `${url}: host not found`;
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
+        return `${url} closed the connection before answering`;
+    return `${url} could not be reached: ${cause instanceof Error ? (0,io_errors/* errorMessage */.gJ)(cause) : (0,io_errors/* errorMessage */.gJ)(error)}`;
+}
+/**
+ * The p-th percentile by the nearest-rank method: the smallest value such that at least
+ * p% of the values are less than or equal to it (`sorted[ceil(p/100 × n) − 1]`).
+ * @param values any order; not modified. Must not be empty.
+ * @param p in (0, 100].
+ */
+function percentile(values, p) {
+    if (values.length === 0)
+        throw new Error('percentile of no values');
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+    return sorted[rank - 1];
+}
+/** Problems with one returned vector: length, finiteness, unit norm when normalised. */
+function vectorProblems(vector, dimension, normalized, tolerance) {
+    if (!Array.isArray(vector))
+        return ['the embedding is not an array of numbers'];
+    const problems = [];
+    if (vector.length !== dimension)
+        problems.push(`dimension ${vector.length}, the contract says ${dimension}`);
+    let sumSquares = 0;
+    let bad = 0;
+    for (const value of vector) {
+        if (typeof value !== 'number' || !Number.isFinite(value))
+            bad++;
+        else
+            sumSquares += value * value;
+    }
+    if (bad > 0)
+        problems.push(`${bad} value(s) are not finite numbers`);
+    else if (normalized) {
+        const norm = Math.sqrt(sumSquares);
+        if (Math.abs(norm - 1) > tolerance)
+            problems.push(`L2 norm ${norm.toPrecision(6)}, expected 1 ± ${tolerance} (the contract says normalized: true)`);
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/contract/user-schema.ts
+
+
+
+
+/**
+ * A separate Ajv for the schemas users write in contracts (`io.input`, `io.output`): kept
+ * apart from the one holding our published schemas so that a user's `$id` can never clash
+ * with ours, lenient about unknown keywords (users annotate schemas freely), and collecting
+ * every error rather than the first.
+ */
+let user_schema_ajv;
+function userAjv() {
+    if (!user_schema_ajv) {
+        user_schema_ajv = new ajv.Ajv({ allErrors: true, strict: false, allowUnionTypes: true, addUsedSchema: false });
+        dist_default()["default"](user_schema_ajv);
+    }
+    return user_schema_ajv;
+}
+/** Compiles a user's schema; the error message says why it cannot be used. */
+function compileUserSchema(schema) {
+    try {
+        return { validate: userAjv().compile(schema) };
+    }
+    catch (error) {
+        return { error: (0,io_errors/* errorMessage */.gJ)(error) };
+    }
+}
+function user_schema_describe(error) {
+    const path = pointerToPath(error.instancePath);
+    const where = path.length === 0 ? 'the value' : `'${path.join('.')}'`;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'required':
+            return { path, message: `${where} is missing required property '${String(params.missingProperty)}'` };
+        case 'additionalProperties':
+            return { path: [...path, String(params.additionalProperty)], message: `${where} has property '${String(params.additionalProperty)}', which the schema does not allow` };
+        case 'enum':
+            return { path, message: `${where} must be one of: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+        default:
+            return { path, message: `${where} ${error.message ?? 'is invalid'}` };
+    }
+}
+/** Validates a value and returns every error (empty when valid). */
+function userSchemaErrors(validate, value) {
+    if (validate(value))
+        return [];
+    return (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(user_schema_describe);
+}
+
+;// CONCATENATED MODULE: ./src/contract/contract-tests.ts
+
+
+/** Requests sent to measure latency when the config does not say. */
+const DEFAULT_REQUESTS = 20;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * Checks that the contract's own schemas compile and that every example input validates
+ * against `io.input`. Every error is reported, each at the line of the offending value
+ * inside the example.
+ */
+function checkExamples(contract, source) {
+    const findings = [];
+    const compiled = {};
+    for (const side of ['input', 'output']) {
+        const result = compileUserSchema(contract.io[side]);
+        compiled[side] = result;
+        if ('error' in result) {
+            findings.push({ rule: 'examples/schema', severity: 'error', message: `io.${side} is not a usable JSON Schema: ${result.error}`, location: source.locate(['io', side]) });
+        }
+    }
+    const input = compiled.input;
+    if (!input || 'error' in input)
+        return findings;
+    for (const [index, example] of (contract.examples ?? []).entries()) {
+        const name = example.name ? `example '${example.name}'` : `example ${index + 1}`;
+        for (const error of userSchemaErrors(input.validate, example.input)) {
+            findings.push({
+                rule: 'examples/input',
+                severity: 'error',
+                message: `${name} does not match io.input: ${error.message}`,
+                location: source.locate(['examples', index, 'input', ...error.path]),
+            });
+        }
+    }
+    return findings;
+}
+/** The text an example sends to an embeddings endpoint: the input itself, or its `text` field. */
+function exampleText(input) {
+    if (typeof input === 'string')
+        return input;
+    const text = input?.text;
+    return typeof text === 'string' ? text : undefined;
+}
+/**
+ * Contract tests against the candidate's OpenAI-compatible endpoint. Sends one warm-up
+ * request (checked, not timed), then `requests` single-text requests, one after another,
+ * cycling through the examples; checks every
+ * returned vector (the contract's dimension, finite values, unit norm within tolerance
+ * when normalised, the output schema) and the p95 latency (nearest rank, milliseconds)
+ * against `limits.p95LatencyMs`. The first failing request (HTTP error, timeout, refused
+ * connection) ends the test with an error finding; the latency is then not judged.
+ */
+async function runEndpointTests(options) {
+    const { contract, source, endpoint } = options;
+    const findings = [];
+    const rows = [];
+    const metrics = { 'endpoint.requests': 0, 'endpoint.p95LatencyMs': null };
+    const embedding = contract.embedding;
+    const fail = (rule, message, location) => {
+        findings.push({ rule, severity: 'error', message, ...(location ? { location } : {}) });
+    };
+    if (!embedding) {
+        findings.push({ rule: 'endpoint/skipped', severity: 'warning', message: 'contract.endpoint is configured, but endpoint tests need an embedding model (this contract has no embedding section)', location: source.locate(['task']) });
+        return { findings, rows, metrics };
+    }
+    const texts = (contract.examples ?? []).map((e) => exampleText(e.input));
+    const missing = texts.findIndex((t) => t === undefined);
+    if (texts.length === 0) {
+        fail('endpoint/examples', 'contract.endpoint is configured, but the contract has no examples to send', source.locate(['examples']));
+        return { findings, rows, metrics };
+    }
+    if (missing >= 0) {
+        fail('endpoint/examples', `example ${missing + 1} has neither a string input nor a string 'text' field, so it cannot be sent to an embeddings endpoint`, source.locate(['examples', missing, 'input']));
+        return { findings, rows, metrics };
+    }
+    const output = compileUserSchema(contract.io.output);
+    const requests = endpoint.requests ?? DEFAULT_REQUESTS;
+    const target = { url: endpoint.url, timeoutMs: endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(endpoint.model ? { model: endpoint.model } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
+    const tolerance = embedding.dtype === 'float32' ? 1e-3 : 1e-2;
+    // One finding per rule: the first response that showed it, and how many more did.
+    const problems = new Map();
+    const note = (rule, message, location, example) => {
+        const seen = problems.get(rule);
+        if (seen)
+            seen.count++;
+        else
+            problems.set(rule, { message, location, count: 1, example });
+    };
+    const latencies = [];
+    options.info(`contract tests: 1 warm-up and ${requests} timed request(s) to the candidate endpoint`);
+    // Request 0 warms up the connection (and the server's caches); it is checked but not timed.
+    for (let i = 0; i <= requests; i++) {
+        const example = (i === 0 ? 0 : i - 1) % texts.length;
+        const response = await requestEmbeddings(target, [texts[example]]);
+        if (!response.ok) {
+            const which = i === 0 ? 'the warm-up request' : `request ${i} of ${requests}`;
+            fail('endpoint/request', `the candidate endpoint failed on ${which}: ${response.error}`, options.configLocation);
+            break;
+        }
+        if (i > 0)
+            latencies.push(response.latencyMs);
+        metrics['endpoint.requests'] = latencies.length;
+        const vector = response.vectors[0];
+        for (const problem of vectorProblems(vector, embedding.dimension, embedding.normalized, tolerance)) {
+            const rule = problem.startsWith('dimension') ? 'endpoint/dimension' : problem.startsWith('L2 norm') ? 'endpoint/norm' : 'endpoint/finite';
+            const field = rule === 'endpoint/dimension' ? 'dimension' : rule === 'endpoint/norm' ? 'normalized' : 'dtype';
+            note(rule, problem, source.locate(['embedding', field]), example);
+        }
+        if ('validate' in output && Array.isArray(vector)) {
+            const value = contract.io.output.type === 'array' ? vector : { embedding: vector };
+            for (const error of userSchemaErrors(output.validate, value))
+                note('endpoint/output-schema', `the response does not match io.output: ${error.message}`, source.locate(['io', 'output']), example);
+        }
+    }
+    for (const [rule, problem] of problems) {
+        const more = problem.count > 1 ? ` (and ${problem.count - 1} more response(s))` : '';
+        fail(rule, `endpoint response for example ${problem.example + 1}${more}: ${problem.message}`, problem.location);
+    }
+    const budget = contract.limits?.p95LatencyMs;
+    const measured = latencies.length === requests ? percentile(latencies, 95) : null;
+    metrics['endpoint.p95LatencyMs'] = measured === null ? null : round(measured);
+    const row = { metric: 'p95 latency (ms)', candidate: measured === null ? null : round(measured), higherIsBetter: false };
+    if (measured === null)
+        row.note = 'not measured: the endpoint failed';
+    else if (budget === undefined)
+        row.note = `over ${requests} request(s); no budget in limits.p95LatencyMs`;
+    else {
+        row.note = `over ${requests} request(s); budget ${budget} ms`;
+        row.verdict = measured <= budget ? 'pass' : 'fail';
+        if (measured > budget) {
+            fail('endpoint/latency', `p95 latency ${round(measured)} ms over ${requests} request(s) exceeds the budget limits.p95LatencyMs = ${budget} ms`, source.locate(['limits', 'p95LatencyMs']));
+        }
+    }
+    rows.push(row, { metric: 'timed requests answered', candidate: latencies.length, note: `of ${requests}, after 1 warm-up request` });
+    return { findings, rows, metrics };
+}
+function round(ms) {
+    return Math.round(ms * 10) / 10;
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/ledger/production.ts
+
+/**
+ * Resolves `production: ledger`: the contract of the current deployment (the latest
+ * successful `full` deployment of `model` to `environment`), read at the commit the record
+ * keeps. No deployment yet is a first release (`none`).
+ *
+ * @throws ConfigurationError when the current record has no contract path or commit (it was
+ *   promoted without the `contract` input), or the file is absent at that commit.
+ */
+async function resolveLedgerProduction(ledger, model, environment, readAt) {
+    const current = await ledger.current(model, environment);
+    if (!current)
+        return { kind: 'none', reason: `the ledger (${ledger.label}) has no successful full deployment of ${model} to ${environment}: checked as a first release` };
+    const { path, commit } = current.contract;
+    if (!path || !commit) {
+        throw new io_errors/* ConfigurationError */.j1(`production: ledger found ${model} ${current.version} (#${current.id}) in ${environment}, but the record has no contract ${!path ? 'path' : 'commit'} (promote it with the contract input); pass production as git:<ref> or a path instead`);
+    }
+    const text = await readAt(commit, path);
+    if (text === null)
+        throw new io_errors/* ConfigurationError */.j1(`production: ledger names ${path} at ${commit} (#${current.id}, ${current.version}), and that file does not exist there`);
+    return { kind: 'file', text, file: `${path}@${commit.slice(0, 12)}`, source: `ledger:${environment}#${current.id}`, entry: current };
+}
+
+;// CONCATENATED MODULE: ./src/contract/production.ts
+
+
+
+
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+/** Reads files at a commit from the local clone with `git cat-file` and `git show`. */
+class GitContentsReader {
+    cwd;
+    constructor(cwd) {
+        this.cwd = cwd;
+    }
+    async has(ref) {
+        try {
+            await run('git', ['cat-file', '-e', `${ref}^{commit}`], { cwd: this.cwd });
+            return true;
+        }
+        catch {
+            return false;
+        }
+    }
+    async read(ref, path) {
+        try {
+            await run('git', ['cat-file', '-e', `${ref}:${path}`], { cwd: this.cwd });
+        }
+        catch {
+            return null;
+        }
+        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+        return stdout;
+    }
+    /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
+    async prefix() {
+        try {
+            const { stdout } = await run('git', ['rev-parse', '--show-prefix'], { cwd: this.cwd });
+            return stdout.trim();
+        }
+        catch {
+            return '';
+        }
+    }
+}
+/**
+ * Finds the production contract, in this order:
+ * `none` → first release (nothing to compare); `ledger` → the contract of the current
+ * deployment (latest successful full deployment) at the commit its ledger record keeps;
+ * `git:base` → the pull request's base commit; `git:<ref>` → that commit; anything else →
+ * a path relative to the workspace. At a commit, the candidate's own path is read, from
+ * the local clone when it has the commit and through the contents API otherwise. A file
+ * absent at that commit is a new model (first release).
+ *
+ * @throws ConfigurationError for a missing path, `git:base` outside a pull request, a
+ *   commit neither git nor the API can reach, or `ledger` without a ledger or with a record
+ *   that names no contract.
+ */
+async function resolveProduction(options) {
+    const spec = options.production.trim();
+    const workspace = options.context.workspace;
+    if (spec === 'none')
+        return { kind: 'none', reason: 'production: none (first release): no compatibility checks' };
+    if (spec === 'ledger') {
+        if (!options.ledger)
+            throw new io_errors/* ConfigurationError */.j1('production: ledger needs the ledger input (github or file:<path>)');
+        const git = options.git ?? new GitContentsReader(workspace);
+        const prefix = (await git.prefix?.()) ?? '';
+        const readAt = async (commit, recorded) => {
+            const path = external_node_path_.posix.normalize(`${prefix}${recorded}`);
+            if (await git.has(commit))
+                return git.read(commit, path);
+            if (options.contentsApi)
+                return options.contentsApi.read(commit, path);
+            throw new io_errors/* ConfigurationError */.j1(`production: ledger names commit '${commit}', which is not in the local clone (a shallow checkout?), and the contents API is not available; fetch it (actions/checkout with fetch-depth: 0) or pass a github-token`);
+        };
+        const found = await resolveLedgerProduction(await options.ledger.open(), options.ledger.model, options.ledger.environment, readAt);
+        return found.kind === 'none' ? found : { kind: 'file', text: found.text, file: found.file, source: found.source };
+    }
+    if (spec.startsWith('git:')) {
+        let ref = spec.slice(4);
+        if (ref === '')
+            throw new io_errors/* ConfigurationError */.j1(`production: '${spec}' names no ref; use git:base, git:<sha>, git:<branch> or a path`);
+        // A ref is handed to git as an argument: never let it read as an option.
+        if (ref.startsWith('-') || !/^[\w./~^@{}+-]+$/.test(ref))
+            throw new io_errors/* ConfigurationError */.j1(`production: '${ref}' is not a git ref (a commit, branch or tag)`);
+        if (ref === 'base') {
+            if (!options.context.baseCommit) {
+                throw new io_errors/* ConfigurationError */.j1('production: git:base needs the base commit of a pull request, and this run has none (not a pull_request event?); pass production: git:<ref> or a path to the production contract');
+            }
+            ref = options.context.baseCommit;
+        }
+        const git = options.git ?? new GitContentsReader(workspace);
+        const absolute = (0,external_node_path_.isAbsolute)(options.candidatePath) ? options.candidatePath : (0,external_node_path_.resolve)(workspace, options.candidatePath);
+        const inWorkspace = (0,external_node_path_.relative)(workspace, absolute).split('\\').join('/');
+        const path = external_node_path_.posix.normalize(`${(await git.prefix?.()) ?? ''}${inWorkspace}`);
+        if (path.startsWith('../') || (0,external_node_path_.isAbsolute)(inWorkspace))
+            throw new io_errors/* ConfigurationError */.j1(`production: ${spec} needs the contract inside the repository, and '${options.candidatePath}' is outside it`);
+        let text;
+        if (await git.has(ref)) {
+            text = await git.read(ref, path);
+        }
+        else if (options.contentsApi) {
+            text = await options.contentsApi.read(ref, path);
+        }
+        else {
+            throw new io_errors/* ConfigurationError */.j1(`production: commit '${ref}' is not in the local clone (a shallow checkout?) and the contents API is not available; fetch it (actions/checkout with fetch-depth: 0) or pass production as a path`);
+        }
+        if (text === null)
+            return { kind: 'none', reason: `'${path}' does not exist at ${ref}: a new model, checked as a first release` };
+        return { kind: 'file', text, file: `${path}@${ref.slice(0, 12)}`, source: `git:${ref}` };
+    }
+    const file = (0,external_node_path_.resolve)(workspace, spec);
+    try {
+        return { kind: 'file', text: await (0,promises_.readFile)(file, 'utf8'), file: spec, source: spec };
+    }
+    catch (error) {
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new io_errors/* ConfigurationError */.j1(`production contract '${spec}' not found`, { file: spec });
+        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
+            throw new io_errors/* ConfigurationError */.j1(`production contract '${spec}' is a directory, expected a file`, { file: spec });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/contract/semver.ts
+/** Bumps from the smallest to the largest. */
+const BUMP_ORDER = ['none', 'patch', 'minor', 'major'];
+/** Parses `MAJOR.MINOR.PATCH[-pre][+build]`; returns undefined for anything else. Build metadata is ignored. */
+function parseSemVer(text) {
+    const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(text);
+    if (!match)
+        return undefined;
+    return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease: match[4] ? match[4].split('.') : [] };
+}
+function compareIdentifiers(a, b) {
+    const numeric = /^\d+$/;
+    if (numeric.test(a) && numeric.test(b))
+        return Number(a) - Number(b);
+    if (numeric.test(a))
+        return -1;
+    if (numeric.test(b))
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** Semantic-version precedence: negative when a < b, 0 when equal, positive when a > b. */
+function compareSemVer(a, b) {
+    const core = a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+    if (core !== 0)
+        return core;
+    // A pre-release sorts before its release: 2.0.0-rc.1 < 2.0.0.
+    if (a.prerelease.length === 0 || b.prerelease.length === 0)
+        return b.prerelease.length - a.prerelease.length;
+    for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i++) {
+        const x = a.prerelease[i];
+        const y = b.prerelease[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const order = compareIdentifiers(x, y);
+        if (order !== 0)
+            return order;
+    }
+    return 0;
+}
+/**
+ * The bump from `from` to `to`, measured on MAJOR.MINOR.PATCH: `major` when MAJOR grew,
+ * `minor` when MINOR grew, `patch` when PATCH grew or only the pre-release moved on,
+ * `none` when `to` is not greater. Below 1.0.0 a MINOR increase counts as `major` and a
+ * PATCH increase as `minor`, the usual reading of 0.y.z (anything may change).
+ */
+function bumpBetween(from, to) {
+    if (compareSemVer(to, from) <= 0)
+        return 'none';
+    let bump;
+    if (to.major > from.major)
+        bump = 'major';
+    else if (to.minor > from.minor)
+        bump = 'minor';
+    else if (to.patch > from.patch)
+        bump = 'patch';
+    else
+        bump = 'patch'; // same core, later pre-release or the release of a pre-release
+    if (to.major === 0 && from.major === 0)
+        bump = bump === 'minor' ? 'major' : bump === 'patch' && to.patch > from.patch ? 'minor' : bump;
+    return bump;
+}
+/** The larger of two bumps. */
+function maxBump(a, b) {
+    return BUMP_ORDER.indexOf(a) >= BUMP_ORDER.indexOf(b) ? a : b;
+}
+/** True when `actual` is at least `required`. */
+function bumpCovers(actual, required) {
+    return BUMP_ORDER.indexOf(actual) >= BUMP_ORDER.indexOf(required);
+}
+
+;// CONCATENATED MODULE: ./src/contract/check.ts
+
+
+
+
+
+
+
+
+
+
+function located(location) {
+    return location ? { location } : {};
+}
+/** Parses and validates a contract; every YAML and schema problem becomes a finding. */
+function loadContract(file, text, rulePrefix = '') {
+    let source;
+    try {
+        source = parseYaml(text, file);
+    }
+    catch (error) {
+        if (error instanceof io_errors/* ConfigurationError */.j1) {
+            return { findings: error.problems.map((p) => ({ rule: `${rulePrefix}yaml`, severity: 'error', message: p.message, ...located(p.location) })) };
+        }
+        throw error;
+    }
+    const problems = schema_schemaProblems('contract', source.data, source);
+    if (problems.length > 0) {
+        return { source, findings: problems.map((p) => ({ rule: `${rulePrefix}schema`, severity: 'error', message: p.message, ...located(p.location) })) };
+    }
+    return { source, contract: source.data, findings: [] };
+}
+async function readText(file, label, what) {
+    try {
+        return await (0,promises_.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new io_errors/* ConfigurationError */.j1(`${what} '${label}' not found`, { file: label });
+        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
+            throw new io_errors/* ConfigurationError */.j1(`${what} '${label}' is a directory, expected a file`, { file: label });
+        throw error;
+    }
+}
+const KIND_BUMP = { breaking: 'major', 'index-breaking': 'major', additive: 'minor', metadata: 'patch' };
+const KIND_WORDS = { breaking: 'breaking change', 'index-breaking': 'index-breaking change', additive: 'additive change', metadata: 'metadata change' };
+/**
+ * Classifies every change between production and candidate and judges the version: a
+ * version that does not increase fails (unless nothing changed at all), and each change
+ * whose kind needs a larger bump than the one made is an error at its line.
+ */
+function checkCompatibility(production, productionSource, candidate, candidateSource) {
+    const diff = diffContracts(production, candidate);
+    const requiredBump = requiredBumpOf(diff.changes);
+    const findings = [];
+    const changes = diff.changes.map((change) => {
+        let message = change.message;
+        if (change.removed)
+            message += ` (it was at ${(0,io_errors/* formatLocation */.j$)(productionSource.locate(change.path))} in production)`;
+        return { kind: change.kind, path: change.path.map(String).join('.'), message, location: candidateSource.locate(change.path) };
+    });
+    const from = parseSemVer(production.version);
+    const to = parseSemVer(candidate.version);
+    // The contract schema only admits semantic versions; a parse failure is a bug.
+    if (!from || !to)
+        throw new Error(`internal error: '${production.version}' or '${candidate.version}' is not a semantic version`);
+    const actualBump = bumpBetween(from, to);
+    const versionLocation = candidateSource.locate(['version']);
+    const order = compareSemVer(to, from);
+    const increases = order > 0;
+    if (order < 0) {
+        findings.push({
+            rule: 'version/increase',
+            severity: 'error',
+            message: `version ${candidate.version} is lower than production ${production.version}; a new version must increase${changes.length > 0 ? ` (the changes need at least a ${requiredBump} bump)` : ''}`,
+            location: versionLocation,
+        });
+    }
+    else if (!increases && changes.length > 0) {
+        findings.push({
+            rule: 'version/increase',
+            severity: 'error',
+            message: `version ${candidate.version} does not increase on production ${production.version}, but the contract changed (${changes.length} change(s)); it needs at least a ${requiredBump} bump`,
+            location: versionLocation,
+        });
+    }
+    else if (!increases) {
+        findings.push({ rule: 'version/unchanged', severity: 'notice', message: `the contract is unchanged from production (${production.version})`, location: versionLocation });
+    }
+    else {
+        for (const change of changes) {
+            const needed = KIND_BUMP[change.kind];
+            if (bumpCovers(actualBump, needed))
+                continue;
+            findings.push({
+                rule: `compatibility/${change.kind}`,
+                severity: 'error',
+                message: `${KIND_WORDS[change.kind]} needs a ${needed} version bump, but ${production.version} → ${candidate.version} is a ${actualBump} bump: ${change.message}`,
+                ...located(change.location),
+            });
+        }
+    }
+    const spaceLocation = candidateSource.locate(['embedding', 'space']);
+    if (diff.sameSpaceId !== undefined) {
+        findings.push({
+            rule: 'space/same-id',
+            severity: 'error',
+            message: `the embedding space changed (${diff.sameSpaceId}) but the space id is still '${candidate.embedding?.space}': declare a new space id so that vectors of the two versions never share an index`,
+            location: spaceLocation,
+        });
+    }
+    if (diff.reindexRequired) {
+        findings.push({
+            rule: 'space/reindex',
+            severity: 'warning',
+            message: `re-index required: vectors of ${candidate.version} (space '${candidate.embedding?.space}') must not be mixed with vectors of ${production.version} (space '${production.embedding?.space}'); rebuild every index before switching traffic`,
+            location: spaceLocation,
+        });
+    }
+    const count = (kind) => changes.filter((c) => c.kind === kind).length;
+    const versionOk = !findings.some((f) => f.rule === 'version/increase' || f.rule?.startsWith('compatibility/'));
+    const rows = [
+        { metric: 'version', note: `${production.version} → ${candidate.version} (${increases ? `${actualBump} bump` : 'not increased'})`, verdict: versionOk ? 'pass' : 'fail' },
+        { metric: 'required bump', note: requiredBump },
+        { metric: 'breaking changes', candidate: count('breaking') },
+        { metric: 'index-breaking changes', candidate: count('index-breaking') },
+        { metric: 'additive changes', candidate: count('additive') },
+        { metric: 'metadata changes', candidate: count('metadata') },
+    ];
+    if (production.embedding || candidate.embedding) {
+        rows.push({
+            metric: 'embedding space',
+            note: clipText(`${production.embedding?.space ?? 'none'} → ${candidate.embedding?.space ?? 'none'}${diff.reindexRequired ? ' (re-index required)' : ''}`, 1000),
+            verdict: diff.sameSpaceId !== undefined ? 'fail' : 'pass',
+        });
+    }
+    return { findings, changes, requiredBump, reindexRequired: diff.reindexRequired, rows };
+}
+/** Lineage fields the config requires; an empty string, list or object counts as missing. */
+function checkLineage(contract, source, required) {
+    const findings = [];
+    const lineage = (contract.lineage ?? {});
+    for (const field of required) {
+        const value = lineage[field];
+        const empty = value === undefined || value === null || value === '' || (typeof value === 'object' && Object.keys(value).length === 0);
+        if (empty) {
+            findings.push({
+                rule: 'lineage/required',
+                severity: 'error',
+                message: `lineage.${field} is required by the project config (contract.lineage.required) and is ${value === undefined ? 'missing' : 'empty'}`,
+                location: source.locate(['lineage', field]),
+            });
+        }
+    }
+    return findings;
+}
+/**
+ * Contract tests against the configured endpoint: reads the API key from the variable
+ * `apiKeyEnv` names (registering it, and any password in the URL, as a secret), then runs
+ * {@link runEndpointTests} in a log group. A named but unset variable is an error finding.
+ */
+async function checkEndpoint(endpoint, contract, source, options) {
+    const { environment } = options;
+    const configLocation = options.configSource?.locate(['contract', 'endpoint']);
+    const password = URL.canParse(endpoint.url) ? new URL(endpoint.url).password : '';
+    if (password)
+        environment.setSecret(decodeURIComponent(password));
+    const apiKey = endpoint.apiKeyEnv ? environment.env[endpoint.apiKeyEnv] || undefined : undefined;
+    if (apiKey)
+        environment.setSecret(apiKey);
+    if (endpoint.apiKeyEnv && !apiKey) {
+        const message = `the environment variable ${endpoint.apiKeyEnv} (contract.endpoint.apiKeyEnv) is not set or empty`;
+        return { findings: [{ rule: 'endpoint/api-key', severity: 'error', message, ...located(configLocation) }], metrics: {} };
+    }
+    const tested = await environment.log.group('Contract tests against the candidate endpoint', () => runEndpointTests({ contract, source, endpoint, ...(apiKey ? { apiKey } : {}), ...(configLocation ? { configLocation } : {}), info: (m) => environment.log.info(m) }));
+    return {
+        findings: tested.findings,
+        metrics: tested.metrics,
+        check: { id: 'endpoint', title: 'Contract tests against the candidate endpoint', verdict: sectionVerdict(tested.findings), rows: tested.rows },
+    };
+}
+function sectionVerdict(findings) {
+    return findings.some((f) => f.severity === 'error') ? 'fail' : 'pass';
+}
+/**
+ * Checks a candidate contract: schema validity; compatibility with production (version
+ * bump, classified changes, embedding space); example inputs against the input schema;
+ * the lineage policy; and, with `config.endpoint`, contract tests against the candidate's
+ * embeddings endpoint. Every error finding is also logged as an error at its location.
+ *
+ * @throws ConfigurationError when the candidate file or the production contract cannot be
+ *   found, or the production input cannot be resolved.
+ */
+async function checkContract(options) {
+    const { environment } = options;
+    const workspace = environment.context.workspace;
+    const candidateFile = options.contractPath;
+    const candidateText = await readText((0,external_node_path_.resolve)(workspace, candidateFile), candidateFile, 'contract file');
+    const candidate = loadContract(candidateFile, candidateText);
+    const findings = [...candidate.findings];
+    const checks = [];
+    const metrics = {};
+    let changes = [];
+    let requiredBump = 'none';
+    let reindexRequired = false;
+    let productionVersion = null;
+    let productionDigest = null;
+    let productionSource = options.production;
+    // The owners whose approval a marginal verdict can need (gate's `marginal.from: owners`):
+    // production's, so that a pull request cannot name its own approvers; the candidate's
+    // only for a first release.
+    let owners;
+    if (candidate.contract && candidate.source) {
+        const contract = candidate.contract;
+        const source = candidate.source;
+        const production = await resolveProduction({
+            production: options.production,
+            candidatePath: candidateFile,
+            context: environment.context,
+            ...(options.git ? { git: options.git } : {}),
+            ...(options.contentsApi ? { contentsApi: options.contentsApi } : {}),
+            ...(options.ledger ? { ledger: { ...options.ledger, model: contract.name } } : {}),
+        });
+        if (production.kind === 'none') {
+            owners = contract.owners;
+            findings.push({ rule: 'production/none', severity: 'notice', message: `${production.reason}; the version ${contract.version} is checked on its own` });
+        }
+        else {
+            productionSource = production.source;
+            productionDigest = sha256(production.text);
+            const loaded = loadContract(production.file, production.text, 'production/');
+            for (const finding of loaded.findings)
+                finding.message = `production contract: ${finding.message}`;
+            findings.push(...loaded.findings);
+            if (loaded.contract && loaded.source) {
+                productionVersion = loaded.contract.version;
+                owners = loaded.contract.owners;
+                const compatibility = checkCompatibility(loaded.contract, loaded.source, contract, source);
+                findings.push(...compatibility.findings);
+                changes = compatibility.changes;
+                requiredBump = compatibility.requiredBump;
+                reindexRequired = compatibility.reindexRequired;
+                checks.push({
+                    id: 'compatibility',
+                    title: 'Compatibility with production',
+                    verdict: sectionVerdict(compatibility.findings),
+                    summary: `${changes.length} change(s); required bump: ${requiredBump}${reindexRequired ? '; re-index required' : ''}.`,
+                    rows: compatibility.rows,
+                });
+            }
+        }
+        for (const kind of ['breaking', 'index-breaking', 'additive', 'metadata']) {
+            metrics[`contract.${kind === 'index-breaking' ? 'indexBreaking' : kind}`] = changes.filter((c) => c.kind === kind).length;
+        }
+        metrics['contract.reindexRequired'] = reindexRequired ? 1 : 0;
+        const exampleFindings = checkExamples(contract, source);
+        findings.push(...exampleFindings);
+        const examples = contract.examples?.length ?? 0;
+        checks.push({
+            id: 'examples',
+            title: 'Example inputs',
+            verdict: sectionVerdict(exampleFindings),
+            rows: [{ metric: 'examples', candidate: examples, note: exampleFindings.length === 0 ? 'all match io.input' : `${exampleFindings.length} problem(s)` }],
+        });
+        metrics['contract.examples'] = examples;
+        const required = options.config.lineage?.required ?? [];
+        const lineageFindings = checkLineage(contract, source, required);
+        findings.push(...lineageFindings);
+        if (required.length > 0) {
+            checks.push({
+                id: 'lineage',
+                title: 'Lineage policy',
+                verdict: sectionVerdict(lineageFindings),
+                rows: [{ metric: 'required fields present', candidate: required.length - lineageFindings.length, note: `of ${required.length}: ${required.join(', ')}` }],
+            });
+        }
+        if (options.config.endpoint) {
+            const tested = await checkEndpoint(options.config.endpoint, contract, source, options);
+            findings.push(...tested.findings);
+            Object.assign(metrics, tested.metrics);
+            if (tested.check)
+                checks.push(tested.check);
+        }
+    }
+    for (const finding of findings) {
+        if (finding.severity === 'error')
+            environment.log.error(finding.message, finding.location);
+        else if (finding.severity === 'warning')
+            environment.log.warning(finding.message, finding.location);
+        else
+            environment.log.info(finding.location ? `${(0,io_errors/* formatLocation */.j$)(finding.location)}: ${finding.message}` : finding.message);
+    }
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    metrics['findings.errors'] = errors;
+    const verdict = errors > 0 ? 'fail' : 'pass';
+    const name = candidate.contract?.name ?? 'unknown';
+    const summary = verdict === 'fail'
+        ? `The contract has ${errors} problem(s) to fix.`
+        : productionVersion === null
+            ? 'The contract is valid (no production version to compare with).'
+            : `The contract is valid and compatible: ${changes.length} change(s), required bump ${requiredBump}${reindexRequired ? ', re-index required' : ''}.`;
+    return {
+        result: {
+            id: options.checkId,
+            kind: 'contract',
+            subject: {
+                model: name,
+                candidateVersion: clipText(candidate.contract?.version ?? 'unknown', 128),
+                productionVersion: productionVersion === null ? null : clipText(productionVersion, 128),
+                productionSource: clipText(productionSource, 512),
+            },
+            verdict,
+            summary,
+            metrics,
+            checks,
+            findings: findings.map(clip),
+            details: {
+                changes: changes.map(({ kind, path, message }) => ({ kind, path, message })),
+                requiredBump,
+                reindexRequired,
+                ...(owners ? { owners } : {}),
+            },
+        },
+        requiredBump,
+        reindexRequired,
+        contractDigest: sha256(candidateText),
+        productionDigest,
+    };
+}
+function clipText(text, max) {
+    return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+/** Keeps a finding within the result schema's limits (untrusted text can be long). */
+function clip(finding) {
+    const message = clipText(finding.message, 4000);
+    const location = finding.location && finding.location.file.length > 1024 ? { ...finding.location, file: clipText(finding.location.file, 1024) } : finding.location;
+    return { ...finding, message, ...(location ? { location } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+/**
+ * Markdown building blocks that keep untrusted text inert: it renders as the same
+ * characters, but can never become HTML, a link, an image, a mention, a table cell
+ * boundary or the end of a code fence.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/**
+ * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation
+ * is backslash-escaped, `<` `>` `&` become entities (no raw HTML), `@` gets a zero-width
+ * joiner so it shows but never pings, line breaks become spaces (a cell stays one cell),
+ * and bidirectional override characters are shown as their code points.
+ */
+function escapeMarkdown(text) {
+    return text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&')
+        .replace(/@/g, '@\u200d')
+        .replace(/:\/\//g, ':\u200b//')
+        .replace(/\bwww\\\./gi, (w) => `${w.slice(0, 3)}\u200b\\.`);
+}
+/** Inline code span holding untrusted text, rendered literally. */
+function code(text) {
+    // `<!--` stays visible but can never spell a report marker in the raw comment body.
+    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(/<!--/g, '<\u200b!--');
+    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
+    // Table pipes inside code spans still split GFM cells: escape them.
+    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+/** A GFM table. Cells must already be escaped. */
+function table(header, rows, align) {
+    const rule = header.map((_, i) => {
+        const a = align?.[i];
+        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
+    });
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(header), line(rule), ...rows.map(line)].join('\n');
+}
+/**
+ * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
+ * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
+ * nothing can become a link or an image even where a renderer does parse Markdown; no
+ * pings, no autolinks, no bidi overrides.
+ */
+function escapeHtml(text) {
+    return text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`)
+        .replace(/@/g, '@\u200d')
+        .replace(/:\/\//g, ':\u200b//')
+        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u200b.`);
+}
+/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
+function details(summary, body) {
+    return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+/**
+ * Clips untrusted text to at most `max` code points (never splitting a surrogate pair),
+ * ending with `…` when anything was cut. Clip before escaping, so escapes stay whole.
+ */
+function markdown_clip(text, max) {
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/**
+ * A Markdown link whose URL model-gates built itself (from the run's own repository,
+ * commit and server URL). Only `https:` and `http:` URLs are accepted: anything else
+ * renders as plain escaped text. The link text is escaped.
+ */
+function markdown_link(text, url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return escapeMarkdown(text);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return escapeMarkdown(text);
+    return `[${escapeMarkdown(text)}](${parsed.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
+}
+/**
+ * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
+ * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
+ * survive, so a label can neither end the chart's code fence nor inject chart syntax.
+ */
+function mermaidLabel(text, max = 24) {
+    const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
+    return markdown_clip(safe === '' ? '_' : safe, max);
+}
+
+;// CONCATENATED MODULE: ./src/contract/summary.ts
+
+const ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
+const SEVERITY = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' };
+const KIND_ORDER = ['breaking', 'index-breaking', 'additive', 'metadata'];
+function changesOf(result) {
+    const changes = result.details?.changes;
+    if (!Array.isArray(changes))
+        return [];
+    return changes
+        .filter((c) => typeof c === 'object' && c !== null && typeof c.kind === 'string' && typeof c.path === 'string' && typeof c.message === 'string')
+        .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+}
+function cell(value) {
+    return value === undefined || value === null ? '' : escapeMarkdown(String(value));
+}
+function rowCells(row) {
+    return [escapeMarkdown(row.metric), cell(row.production), cell(row.candidate), row.verdict ? `${ICON[row.verdict] ?? ''} ${row.verdict}` : '', escapeMarkdown(row.note ?? '')];
+}
+/**
+ * Markdown summary of a contract result, for the job summary and the demo. Everything that
+ * came from the contract files (names, versions, space ids, paths, messages) is escaped.
+ */
+function renderContractSummary(result) {
+    const subject = result.subject;
+    const lines = [
+        `### ${ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
+        '',
+        `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}${subject.productionSource ? ` (production from ${code(subject.productionSource)})` : ''}. ${escapeMarkdown(result.summary)}`,
+    ];
+    const required = result.details?.requiredBump;
+    if (typeof required === 'string') {
+        lines.push('', `Required version bump: **${escapeMarkdown(required)}**. Re-index required: **${result.details?.reindexRequired === true ? 'yes' : 'no'}**.`);
+    }
+    for (const check of result.checks) {
+        lines.push('', `#### ${ICON[check.verdict] ?? ''} ${escapeMarkdown(check.title)}`);
+        if (check.summary)
+            lines.push('', escapeMarkdown(check.summary));
+        if (check.rows.length > 0)
+            lines.push('', table(['Metric', 'Production', 'Candidate', 'Verdict', 'Note'], check.rows.map(rowCells)));
+    }
+    const changes = changesOf(result);
+    if (changes.length > 0) {
+        lines.push('', '#### Changes', '', table(['Kind', 'Where', 'Change'], changes.map((c) => [escapeMarkdown(c.kind), code(c.path), escapeMarkdown(c.message)])));
+    }
+    if (result.findings.length > 0) {
+        lines.push('', '#### Findings', '', table(['Severity', 'Rule', 'Where', 'Finding'], result.findings.map((f) => [
+            SEVERITY[f.severity],
+            f.rule ? code(f.rule) : '',
+            f.location ? code(`${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`) : '',
+            escapeMarkdown(f.message),
+        ])));
+    }
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/contract/command.ts
+
+
+
+
+
+
+
+
+
+
+const contractCommand = defineCommand({
+    name: 'contract',
+    description: "Validate a model contract and its compatibility with the production version",
+    inputs: {
+        contract: { kind: 'string', required: true, description: 'Path of the candidate contract file (YAML).' },
+        production: {
+            kind: 'string',
+            default: 'git:base',
+            description: "The production contract: a path; git:<ref> to read the candidate's path at a commit (git:base is the pull request's base commit); ledger for the contract of the current deployment (latest successful full deployment) in the ledger; or none for a first release.",
+        },
+        ledger: {
+            kind: 'string',
+            description: 'With production: ledger, where the ledger lives: github (GitHub Deployments; needs deployments: read) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
+        },
+        environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
+        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+        'check-id': { kind: 'string', default: 'contract', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
+        config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+        'github-token': {
+            kind: 'string',
+            actionDefault: '${{ github.token }}',
+            description: 'Token for the contents API, used when the production commit is not in the local clone (a shallow checkout; needs contents: read), and for production: ledger with the github ledger (needs deployments: read).',
+        },
+    },
+    outputs: {
+        verdict: 'pass, marginal, fail or error.',
+        'required-bump': 'The smallest version bump the changes need: major, minor, patch or none.',
+        'reindex-required': 'true when the embedding space changed and vectors must be re-indexed.',
+        'result-file': 'Path of the result JSON.',
+    },
+    async run(inputs, environment) {
+        const startedAt = new Date();
+        const workspace = environment.context.workspace;
+        const { config, source: configSource } = await loadConfig(inputs.config, workspace);
+        const outcome = await checkContract({
+            contractPath: inputs.contract,
+            production: inputs.production,
+            checkId: inputs.checkId,
+            config: config.contract ?? {},
+            environment,
+            ...(configSource ? { configSource } : {}),
+            ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment }), environment: inputs.environment },
+            ...(inputs.githubToken && environment.context.repository
+                ? { contentsApi: contentsApiReader((0,client.createGitHubClient)({ token: inputs.githubToken, log: environment.log }), environment.context.repository) }
+                : {}),
+        });
+        const result = withProvenance(outcome.result, environment.context, { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest }, startedAt);
+        const file = await writeResult((0,external_node_path_.resolve)(workspace, inputs.resultsDir), result);
+        return {
+            outputs: {
+                verdict: result.verdict,
+                'required-bump': outcome.requiredBump,
+                'reindex-required': String(outcome.reindexRequired),
+                'result-file': file,
+            },
+            summary: renderContractSummary(result),
+            ...(result.verdict === 'fail' || result.verdict === 'error' ? { failure: result.summary } : {}),
+        };
+    },
+});
+
+
+/***/ }),
+
+/***/ 2842:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  createGitHubClient: () => (/* binding */ createGitHubClient)
+});
 
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
@@ -45488,11 +47426,11 @@ var light_default = /*#__PURE__*/__nccwpck_require__.n(light);
 var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
 
 // pkg/dist-src/error-request.js
-function dist_bundle_isRequestError(error) {
+function isRequestError(error) {
   return error.request !== void 0;
 }
 async function errorRequest(state, octokit, error, options) {
-  if (!dist_bundle_isRequestError(error) || !error?.request.request) {
+  if (!isRequestError(error) || !error?.request.request) {
     throw error;
   }
   if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
@@ -45808,13 +47746,8 @@ throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
 
-;// CONCATENATED MODULE: ./package.json
-const package_namespaceObject = {"rE":"0.1.0"};
-;// CONCATENATED MODULE: ./src/version.ts
-
-/** The version of model-gates, as published. */
-const TOOL_VERSION = package_namespaceObject.rE;
-
+// EXTERNAL MODULE: ./src/version.ts + 1 modules
+var version = __nccwpck_require__(1013);
 ;// CONCATENATED MODULE: ./src/github/client.ts
 
 
@@ -45877,7 +47810,7 @@ function createGitHubClient(options) {
     const limiter = (minTime) => new (light_default()).Group({ maxConcurrent: 1, minTime });
     return getOctokit(options.token, {
         baseUrl,
-        userAgent: `model-gates/${TOOL_VERSION}`,
+        userAgent: `model-gates/${version/* TOOL_VERSION */.w}`,
         retry: {
             retries,
             retryAfterBaseValue: unit,
@@ -45910,1741 +47843,301 @@ function createGitHubClient(options) {
     }, attemptLog, retry, throttling);
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/io/digest.ts
 
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-function canonicalJson(value) {
-    return JSON.stringify(sortKeys(value));
-}
-function sortKeys(value) {
-    if (Array.isArray(value))
-        return value.map(sortKeys);
-    if (value !== null && typeof value === 'object') {
-        const out = {};
-        for (const key of Object.keys(value).sort()) {
-            const v = value[key];
-            if (v !== undefined)
-                out[key] = sortKeys(v);
-        }
-        return out;
-    }
-    return value;
-}
-/** `sha256:<hex>` of bytes or text. */
-function sha256(data) {
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
-}
-/** Digest of a value's canonical JSON: the same inputs always give the same digest. */
-function digestOf(value) {
-    return sha256(canonicalJson(value));
-}
+/***/ }),
 
-;// CONCATENATED MODULE: ./src/results/types.ts
-/** Types of `schemas/result.schema.json` (`model-gates/result@1`). Keep the two in step. */
-const RESULT_SCHEMA = 'model-gates/result@1';
+/***/ 6569:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-;// CONCATENATED MODULE: ./src/results/provenance.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GitHubDeploymentsLedger: () => (/* binding */ GitHubDeploymentsLedger)
+/* harmony export */ });
+/* unused harmony export DEPLOYMENT_TASK */
+/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
+/* harmony import */ var _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4436);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3116);
 
 
 
-/**
- * Completes a check's result with its provenance: tool version, commit, run link, the
- * digest of everything that determined the verdict, and start/finish times.
- */
-function withProvenance(body, context, digestInputs, startedAt, finishedAt = new Date()) {
-    return {
-        schema: RESULT_SCHEMA,
-        ...body,
-        provenance: {
-            tool: 'model-gates',
-            version: TOOL_VERSION,
-            commit: context.commit,
-            ref: context.ref,
-            repository: context.repository,
-            runUrl: context.runUrl,
-            inputsDigest: digestOf(digestInputs),
-            startedAt: startedAt.toISOString(),
-            finishedAt: finishedAt.toISOString(),
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/io/atomic.ts
-
-
-
-/**
- * Writes a file so that readers see either the old content or the whole new content,
- * never a partial file: write to a temporary sibling, fsync, then rename over the target.
- * A process killed mid-write leaves at most a `*.tmp` file behind, never a truncated target.
- */
-async function writeFileAtomic(path, data) {
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    const temporary = `${path}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`;
-    const handle = await (0,promises_.open)(temporary, 'w');
-    try {
-        await handle.writeFile(data);
-        await handle.sync();
-    }
-    catch (error) {
-        await handle.close();
-        await (0,promises_.rm)(temporary, { force: true });
-        throw error;
-    }
-    await handle.close();
-    try {
-        await (0,promises_.rename)(temporary, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(temporary, { force: true });
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/results/store.ts
-
-
-
-
-
-/** File name of a result inside a results directory. */
-function resultFileName(result) {
-    return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
-}
-/**
- * Validates a result against the published schema and writes it atomically to
- * `<dir>/<id>.json`. An invalid result is a bug in model-gates, not a user error.
- * @returns the path written.
- */
-async function writeResult(dir, result) {
-    const problems = schema_schemaProblems('result', result);
-    if (problems.length > 0) {
-        throw new Error(`internal error: result '${result.id}' does not match result.schema.json:\n${problems.map((p) => p.message).join('\n')}`);
-    }
-    const path = (0,external_node_path_.join)(dir, resultFileName(result));
-    await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
-    return path;
-}
-/** Reads and validates one result file. Anything invalid is a ConfigurationError naming the file. */
-async function readResult(path) {
-    let text;
-    try {
-        text = await readFile(path, 'utf8');
-    }
-    catch (error) {
-        if (isNodeError(error, 'ENOENT'))
-            throw new ConfigurationError('result file not found', { file: path });
-        if (isNodeError(error, 'EISDIR'))
-            throw new ConfigurationError('result file is a directory, expected a file', { file: path });
-        throw error;
-    }
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch (error) {
-        throw new ConfigurationError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file: path });
-    }
-    const problems = schemaProblems('result', data, { file: path });
-    if (problems.length > 0)
-        throw new ConfigurationError(problems);
-    return data;
-}
-/**
- * Reads every `*.json` result in a directory (not recursive), sorted by file name so
- * that the order never depends on the file system. Every file is validated; all
- * problems are reported together.
- */
-async function readResults(dir) {
-    let names;
-    try {
-        names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
-    }
-    catch (error) {
-        if (isNodeError(error, 'ENOENT'))
-            throw new ConfigurationError('results directory not found', { file: dir });
-        if (isNodeError(error, 'ENOTDIR'))
-            throw new ConfigurationError('results directory is a file, expected a directory', { file: dir });
-        throw error;
-    }
-    const results = [];
-    const problems = [];
-    for (const name of names) {
+/** The deployment `task` of every ledger record; other deployments are not ours. */
+const DEPLOYMENT_TASK = 'deploy:model';
+const PERMISSION = 'deployments: write';
+const READ_PERMISSION = 'deployments: read';
+function recordOf(payload) {
+    let data = payload;
+    if (typeof data === 'string') {
         try {
-            results.push(await readResult(join(dir, name)));
+            data = JSON.parse(data);
         }
-        catch (error) {
-            if (error instanceof ConfigurationError)
-                problems.push(...error.problems);
-            else
-                throw error;
+        catch {
+            return undefined;
         }
     }
-    if (problems.length > 0)
-        throw new ConfigurationError(problems);
-    return results;
-}
-
-;// CONCATENATED MODULE: ./src/contract/schema-diff.ts
-
-const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', 'deprecated', 'readOnly', 'writeOnly', '$schema', '$id']);
-const LOWER_BOUNDS = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties'];
-const UPPER_BOUNDS = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties'];
-/** Keywords this diff understands; any other keyword that differs is reported as possibly breaking. */
-const UNDERSTOOD = new Set([
-    ...ANNOTATIONS,
-    ...LOWER_BOUNDS,
-    ...UPPER_BOUNDS,
-    'type',
-    'enum',
-    'const',
-    'properties',
-    'required',
-    'items',
-    'additionalProperties',
-    'pattern',
-    'format',
-    'uniqueItems',
-]);
-function isSchema(value) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-function same(a, b) {
-    return canonicalJson(a) === canonicalJson(b);
-}
-function show(value) {
-    const text = value === undefined ? 'absent' : JSON.stringify(value);
-    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-function label(path) {
-    return path.map(String).join('.');
-}
-/** Types a `type` keyword allows; `integer` is kept apart from `number` but counted inside it. */
-function typeSet(schema) {
-    const type = schema.type;
-    if (type === undefined)
+    if (data === null || typeof data !== 'object')
         return undefined;
-    return new Set((Array.isArray(type) ? type : [type]).map(String));
+    const record = data;
+    if (record.schema !== _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LEDGER_RECORD_SCHEMA */ .QC || typeof record.model !== 'string' || typeof record.version !== 'string' || typeof record.stage !== 'string')
+        return undefined;
+    return record;
 }
-function typeAccepts(set, type) {
-    return set.has(type) || (type === 'integer' && set.has('number'));
-}
-/** Compares two optional sets where an absent set means "anything". */
-function compareSets(production, candidate, contains) {
-    if (production === undefined && candidate === undefined)
-        return 'same';
-    if (candidate === undefined)
-        return 'wider';
-    if (production === undefined)
-        return 'narrower';
-    const candidateCoversProduction = production.every((item) => contains(candidate, item));
-    const productionCoversCandidate = candidate.every((item) => contains(production, item));
-    if (candidateCoversProduction && productionCoversCandidate)
-        return 'same';
-    if (candidateCoversProduction)
-        return 'wider';
-    if (productionCoversCandidate)
-        return 'narrower';
-    return 'other';
-}
-function allowedValues(schema) {
-    if ('const' in schema)
-        return [schema.const];
-    return Array.isArray(schema.enum) ? schema.enum : undefined;
+/** GitHub's statuses mapped onto the ledger's: `queued`/`pending` count as in progress, `error` as failure. */
+function ledgerStatus(state) {
+    switch (state) {
+        case 'success':
+        case 'inactive':
+        case 'failure':
+            return state;
+        case 'error':
+            return 'failure';
+        default:
+            return 'in_progress';
+    }
 }
 /**
- * Compares two JSON Schemas of a model's input or output, keyword by keyword, for the
- * constructs contracts use: type, properties, required, items, enum/const, minimum/maximum
- * (and their exclusive forms), min/maxLength, min/maxItems, min/maxProperties, pattern,
- * format, uniqueItems and additionalProperties. Annotations (title, description, examples…)
- * are metadata. Any other keyword that differs (anyOf, $ref, not…) cannot be compared and
- * is reported as a possibly breaking change: the diff fails closed, it never ignores one.
+ * The ledger as GitHub Deployments, the default in Actions: users see it in the repository's
+ * Environments/Deployments pages. A record is one deployment: `task: deploy:model`,
+ * `environment` the ledger environment, `ref` the commit, the record as its `payload`; its
+ * status is the deployment's latest status. Needs `deployments: write`.
  *
- * @param path where the two schemas sit in the contract, e.g. `['io', 'input']`.
- * @returns every change found, in document order; empty when the schemas are equivalent.
+ * Race protocol (compare-and-swap without a lock): create the deployment first (status
+ * `in_progress`), then list the environment's deployments and apply `findConflict` to the
+ * records with smaller ids. Ids grow with creation, so of several racing claims the oldest
+ * sees no competitor and wins; every younger one sees it (in progress or done) and marks
+ * itself `failure`. A run that dies before deciding leaves an `in_progress` record, which
+ * blocks later promotions until a rollback clears it.
  */
-function diffSchemas(production, candidate, polarity, path) {
-    const changes = [];
-    compare(production, candidate, polarity, path, changes);
-    return changes;
-}
-/** Classifies a movement of the accepted set for the given side of the model. */
-function classify(movement, polarity) {
-    if (movement === 'other')
-        return 'breaking';
-    if (polarity === 'input')
-        return movement === 'wider' ? 'additive' : 'breaking';
-    return movement === 'narrower' ? 'additive' : 'breaking';
-}
-function describeMovement(movement, polarity) {
-    if (movement === 'other')
-        return 'changed in a way that cannot be shown compatible (possibly breaking)';
-    return `${movement === 'wider' ? 'widened' : 'narrowed'} ${polarity}`;
-}
-function compare(production, candidate, polarity, path, changes) {
-    if (same(production, candidate))
-        return;
-    // Boolean schemas: true accepts everything, false nothing.
-    if (typeof production === 'boolean' || typeof candidate === 'boolean' || !isSchema(production) || !isSchema(candidate)) {
-        const movement = booleanMovement(production, candidate);
-        if (movement === 'same')
-            return;
-        changes.push({ kind: classify(movement, polarity), path, message: `${polarity} schema at '${label(path)}' ${describeMovement(movement, polarity)}: ${show(production)} → ${show(candidate)}` });
-        return;
+class GitHubDeploymentsLedger {
+    octokit;
+    options;
+    label;
+    log;
+    constructor(octokit, options) {
+        this.octokit = octokit;
+        this.options = options;
+        this.label = `github:${options.owner}/${options.repo}`;
+        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_0__/* .silentLogger */ .qq;
     }
-    const keys = new Set([...Object.keys(production), ...Object.keys(candidate)]);
-    for (const key of keys) {
-        const before = production[key];
-        const after = candidate[key];
-        if (same(before, after))
-            continue;
-        const at = [...path, key];
-        if (ANNOTATIONS.has(key)) {
-            changes.push({ kind: 'metadata', path: at, message: `'${label(at)}' changed: ${show(before)} → ${show(after)}`, ...(after === undefined ? { removed: true } : {}) });
-        }
-        else if (!UNDERSTOOD.has(key)) {
-            changes.push({
-                kind: 'breaking',
-                path: at,
-                message: `'${label(at)}' changed (${show(before)} → ${show(after)}); keyword '${key}' cannot be compared, so the change is treated as possibly breaking`,
-                ...(after === undefined ? { removed: true } : {}),
-            });
+    /** Ledger entries of one model and environment, newest first, fetching each one's latest status lazily. */
+    async *scan(model, environment) {
+        const { owner, repo } = this.options;
+        const pages = this.octokit.paginate.iterator(this.octokit.rest.repos.listDeployments, { owner, repo, environment, task: DEPLOYMENT_TASK, per_page: 100 });
+        const iterator = pages[Symbol.asyncIterator]();
+        for (;;) {
+            const page = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `list the deployments of ${owner}/${repo} to ${environment}`, permission: READ_PERMISSION }, () => iterator.next());
+            if (page.done)
+                return;
+            for (const deployment of page.value.data) {
+                const record = recordOf(deployment.payload);
+                if (!record || record.model !== model || record.environment !== environment)
+                    continue;
+                const { data: statuses } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `read the statuses of deployment ${deployment.id}`, permission: READ_PERMISSION }, () => this.octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 }));
+                const latest = statuses[0];
+                yield { ...record, id: deployment.id, status: ledgerStatus(latest?.state), statusDescription: latest?.description ?? '' };
+            }
         }
     }
-    compareType(production, candidate, polarity, path, changes);
-    compareValues(production, candidate, polarity, path, changes);
-    for (const key of LOWER_BOUNDS)
-        compareBound(key, 'lower', production, candidate, polarity, path, changes);
-    for (const key of UPPER_BOUNDS)
-        compareBound(key, 'upper', production, candidate, polarity, path, changes);
-    compareOptionalConstraint('pattern', production, candidate, polarity, path, changes);
-    compareOptionalConstraint('format', production, candidate, polarity, path, changes);
-    compareUniqueItems(production, candidate, polarity, path, changes);
-    compareProperties(production, candidate, polarity, path, changes);
-    compareAdditional(production, candidate, polarity, path, changes);
-    compareItems(production, candidate, polarity, path, changes);
-}
-function booleanMovement(production, candidate) {
-    const accepts = (s) => (s === true || (isSchema(s) && Object.keys(s).length === 0) ? 'all' : s === false ? 'none' : 'some');
-    const [before, after] = [accepts(production), accepts(candidate)];
-    if (!isSchema(production) && typeof production !== 'boolean')
-        return 'other';
-    if (!isSchema(candidate) && typeof candidate !== 'boolean')
-        return 'other';
-    if (before === after && before !== 'some')
-        return 'same';
-    if (after === 'all' || before === 'none')
-        return 'wider';
-    if (after === 'none' || before === 'all')
-        return 'narrower';
-    return 'other';
-}
-function compareType(production, candidate, polarity, path, changes) {
-    const before = typeSet(production);
-    const after = typeSet(candidate);
-    const movement = compareSets(before && [...before], after && [...after], (set, item) => typeAccepts(new Set(set), item));
-    if (movement === 'same')
-        return;
-    const at = [...path, 'type'];
-    const what = movement === 'other' ? 'retyped' : describeMovement(movement, polarity);
-    changes.push({ kind: classify(movement, polarity), path: at, message: `'${label(path)}' ${what}: type ${show(production.type)} → ${show(candidate.type)}` });
-}
-function compareValues(production, candidate, polarity, path, changes) {
-    const before = allowedValues(production);
-    const after = allowedValues(candidate);
-    const movement = compareSets(before, after, (set, item) => set.some((v) => same(v, item)));
-    if (movement === 'same')
-        return;
-    const key = 'const' in candidate ? 'const' : 'enum' in candidate ? 'enum' : 'const' in production ? 'const' : 'enum';
-    changes.push({
-        kind: classify(movement, polarity),
-        path: [...path, key],
-        message: `'${label(path)}' allowed values ${describeMovement(movement, polarity)}: ${show(before)} → ${show(after)}`,
-    });
-}
-function compareBound(key, side, production, candidate, polarity, path, changes) {
-    const before = production[key];
-    const after = candidate[key];
-    if (same(before, after))
-        return;
-    const at = [...path, key];
-    if ((before !== undefined && typeof before !== 'number') || (after !== undefined && typeof after !== 'number')) {
-        changes.push({ kind: 'breaking', path: at, message: `'${label(at)}' is not a number (${show(before)} → ${show(after)}); treated as possibly breaking` });
-        return;
-    }
-    // An absent bound is unbounded.
-    const unbounded = side === 'lower' ? -Infinity : Infinity;
-    const b = before ?? unbounded;
-    const a = after ?? unbounded;
-    const movement = side === 'lower' ? (a < b ? 'wider' : 'narrower') : a > b ? 'wider' : 'narrower';
-    changes.push({
-        kind: classify(movement, polarity),
-        path: at,
-        message: `'${label(path)}' ${describeMovement(movement, polarity)}: ${key} ${show(before)} → ${show(after)}`,
-        ...(after === undefined ? { removed: true } : {}),
-    });
-}
-/** pattern and format: adding one narrows, removing one widens, changing one cannot be compared. */
-function compareOptionalConstraint(key, production, candidate, polarity, path, changes) {
-    const before = production[key];
-    const after = candidate[key];
-    if (same(before, after))
-        return;
-    const movement = before === undefined ? 'narrower' : after === undefined ? 'wider' : 'other';
-    changes.push({
-        kind: classify(movement, polarity),
-        path: [...path, key],
-        message: `'${label(path)}' ${describeMovement(movement, polarity)}: ${key} ${show(before)} → ${show(after)}`,
-        ...(after === undefined ? { removed: true } : {}),
-    });
-}
-function compareUniqueItems(production, candidate, polarity, path, changes) {
-    const before = production.uniqueItems === true;
-    const after = candidate.uniqueItems === true;
-    if (before === after)
-        return;
-    const movement = after ? 'narrower' : 'wider';
-    changes.push({ kind: classify(movement, polarity), path: [...path, 'uniqueItems'], message: `'${label(path)}' ${describeMovement(movement, polarity)}: uniqueItems ${before} → ${after}` });
-}
-function stringList(value) {
-    return Array.isArray(value) ? value.map(String) : [];
-}
-function compareProperties(production, candidate, polarity, path, changes) {
-    const before = isSchema(production.properties) ? production.properties : {};
-    const after = isSchema(candidate.properties) ? candidate.properties : {};
-    const requiredBefore = new Set(stringList(production.required));
-    const requiredAfter = new Set(stringList(candidate.required));
-    const field = polarity === 'input' ? 'input field' : 'output field';
-    for (const name of Object.keys(before)) {
-        const at = [...path, 'properties', name];
-        if (!(name in after)) {
-            changes.push({ kind: 'breaking', path: at, removed: true, message: `${field} '${name}' was removed (${label(at)})` });
+    async history(model, environment, limit = Number.POSITIVE_INFINITY) {
+        const entries = [];
+        if (limit <= 0)
+            return entries;
+        for await (const entry of this.scan(model, environment)) {
+            entries.push(entry);
+            if (entries.length >= limit)
+                break;
         }
-        else {
-            compare(before[name], after[name], polarity, at, changes);
+        return entries;
+    }
+    async current(model, environment) {
+        for await (const entry of this.scan(model, environment))
+            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .isDeployedFull */ .av)(entry))
+                return entry;
+        return null;
+    }
+    /**
+     * Entries newer than the current deployment, then the current one: all `findConflict` reads.
+     * With `below`, only entries with smaller ids count (a claim judges the ones before it).
+     */
+    async recent(model, environment, below = Number.POSITIVE_INFINITY) {
+        const entries = [];
+        for await (const entry of this.scan(model, environment)) {
+            if (entry.id >= below)
+                continue;
+            entries.push(entry);
+            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .currentOf */ .$c)([entry]))
+                break;
         }
+        return entries;
     }
-    for (const name of Object.keys(after)) {
-        if (name in before)
-            continue;
-        const at = [...path, 'properties', name];
-        const required = requiredAfter.has(name);
-        if (polarity === 'input') {
-            changes.push(required
-                ? { kind: 'breaking', path: at, message: `new required input field '${name}' (${label(at)}): requests without it are now rejected` }
-                : { kind: 'additive', path: at, message: `new optional input field '${name}' (${label(at)})` });
+    async claim(record, expectedCurrent, ignore) {
+        const { owner, repo } = this.options;
+        // Refuse early, before anything shows in GitHub's UI, when production already moved on.
+        const early = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .findConflict */ .Af)(await this.recent(record.model, record.environment), { version: record.version }, expectedCurrent, ignore);
+        if (early)
+            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LedgerConflictError */ .od(early);
+        const commit = record.contract.commit;
+        if (!commit)
+            throw new Error('a GitHub deployment needs the commit (GITHUB_SHA) as its ref');
+        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `create a deployment of ${record.model} ${record.version} to ${record.environment}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeployment({
+            owner,
+            repo,
+            ref: commit,
+            task: DEPLOYMENT_TASK,
+            environment: record.environment,
+            payload: record,
+            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .statusDescription */ .$U)(`${record.operation} ${record.model} ${record.version} (${record.stage})`),
+            auto_merge: false,
+            required_contexts: [],
+            production_environment: record.environment === 'production',
+            transient_environment: false,
+        }));
+        const deployment = data;
+        if (typeof deployment.id !== 'number')
+            throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
+        await this.setStatus(deployment.id, 'in_progress', `${record.stage}: checking that production is still ${expectedCurrent ?? 'empty'}`);
+        const conflict = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .findConflict */ .Af)(await this.recent(record.model, record.environment, deployment.id), { version: record.version, id: deployment.id }, expectedCurrent, ignore);
+        if (conflict) {
+            await this.setStatus(deployment.id, 'failure', `refused: ${conflict}`);
+            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LedgerConflictError */ .od(`${conflict} (deployment ${deployment.id} marked failure)`);
         }
-        else {
-            changes.push({ kind: 'additive', path: at, message: `new output field '${name}' (${label(at)})` });
-        }
+        return { ...record, id: deployment.id, status: 'in_progress', statusDescription: '' };
     }
-    // Required-ness of fields present on both sides (new and removed fields are reported above).
-    for (const name of new Set([...requiredBefore, ...requiredAfter])) {
-        if (requiredBefore.has(name) === requiredAfter.has(name))
-            continue;
-        if (name in after && !(name in before))
-            continue; // reported as a new field
-        if (name in before && !(name in after))
-            continue; // reported as a removed field
-        const nowRequired = requiredAfter.has(name);
-        const movement = nowRequired ? 'narrower' : 'wider';
-        const kind = classify(movement, polarity);
-        const message = polarity === 'input'
-            ? nowRequired
-                ? `input field '${name}' is now required (${label(path)}.required): requests without it are now rejected`
-                : `input field '${name}' is no longer required (${label(path)}.required)`
-            : nowRequired
-                ? `output field '${name}' is now always present (${label(path)}.required)`
-                : `output field '${name}' is no longer guaranteed (${label(path)}.required): consumers relying on it break`;
-        changes.push({ kind, path: [...path, 'required'], message });
+    async setStatus(id, status, description) {
+        const { owner, repo } = this.options;
+        await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `set the status of deployment ${id} to ${status}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeploymentStatus({
+            owner,
+            repo,
+            deployment_id: id,
+            state: status,
+            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .statusDescription */ .$U)(description),
+            ...(this.options.logUrl ? { log_url: this.options.logUrl } : {}),
+        }));
+        this.log.debug(`deployment ${id}: ${status}`);
     }
-}
-function compareAdditional(production, candidate, polarity, path, changes) {
-    const before = production.additionalProperties ?? true;
-    const after = candidate.additionalProperties ?? true;
-    if (same(before, after))
-        return;
-    compare(before, after, polarity, [...path, 'additionalProperties'], changes);
-}
-function compareItems(production, candidate, polarity, path, changes) {
-    const before = production.items;
-    const after = candidate.items;
-    if (same(before, after))
-        return;
-    const at = [...path, 'items'];
-    if (Array.isArray(before) || Array.isArray(after)) {
-        changes.push({ kind: 'breaking', path: at, message: `'${label(at)}' changed and tuple items cannot be compared; treated as possibly breaking` });
-        return;
-    }
-    compare(before ?? true, after ?? true, polarity, at, changes);
 }
 
-;// CONCATENATED MODULE: ./src/contract/compatibility.ts
 
+/***/ }),
 
-function compatibility_same(a, b) {
-    return canonicalJson(a) === canonicalJson(b);
-}
-function compatibility_show(value) {
-    const text = value === undefined ? 'absent' : JSON.stringify(value);
-    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-const SPACE_FIELDS = ['dimension', 'dtype', 'normalized', 'metric'];
+/***/ 3116:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Xy: () => (/* binding */ withApiError),
+/* harmony export */   gg: () => (/* binding */ describeApiError)
+/* harmony export */ });
+/* unused harmony export GitHubApiError */
+/* harmony import */ var _io_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7333);
+
 /**
- * Compares the embedding spaces of two contracts. Any change of dimension, dtype,
- * normalisation, metric or space id, or a new artifact digest under the same space id,
- * is index-breaking. A changed dimension or dtype also breaks every consumer reading the
- * vectors, so it is reported as breaking too.
+ * A GitHub API call that failed, with a message that says what to do about it. `status`
+ * is the HTTP status (0 when no answer came back); `permission` is set when the token lacked
+ * the permission the call needs. It is a ConfigurationError, not a bug in model-gates: the
+ * fix is the user's (the workflow's `permissions:`, the token) or a re-run once GitHub answers.
  */
-function diffEmbedding(production, candidate) {
-    const before = production.embedding;
-    const after = candidate.embedding;
-    const changes = [];
-    if (!before && !after)
-        return { changes, reindexRequired: false };
-    if (before && !after) {
-        changes.push({ kind: 'breaking', path: ['embedding'], removed: true, message: 'the embedding description was removed: the model no longer declares a vector space' });
-        return { changes, reindexRequired: false };
-    }
-    if (!before && after) {
-        changes.push({ kind: 'additive', path: ['embedding'], message: `the model now declares an embedding space '${after.space}'` });
-        return { changes, reindexRequired: false };
-    }
-    const b = before;
-    const a = after;
-    const changed = [];
-    for (const field of SPACE_FIELDS) {
-        if (a[field] === b[field])
-            continue;
-        changed.push(`${field} ${compatibility_show(b[field])} → ${compatibility_show(a[field])}`);
-        changes.push({ kind: 'index-breaking', path: ['embedding', field], message: `embedding ${field} changed: ${compatibility_show(b[field])} → ${compatibility_show(a[field])}; vectors of the two versions cannot share an index` });
-        if (field === 'dimension' || field === 'dtype') {
-            changes.push({ kind: 'breaking', path: ['embedding', field], message: `output vectors change ${field} (${compatibility_show(b[field])} → ${compatibility_show(a[field])}): consumers reading them break` });
-        }
-    }
-    const digestChanged = production.artifact.digest !== candidate.artifact.digest;
-    if (a.space !== b.space) {
-        changes.push({ kind: 'index-breaking', path: ['embedding', 'space'], message: `new embedding space '${a.space}' (was '${b.space}'): every index of this model's vectors must be rebuilt` });
-        return { changes, reindexRequired: true };
-    }
-    if (digestChanged) {
-        changed.push('a new artifact digest');
-        changes.push({
-            kind: 'index-breaking',
-            path: ['artifact', 'digest'],
-            message: `new artifact digest under the same space id '${a.space}': the new weights write different vectors, which must not share an index with the old ones`,
-        });
-    }
-    if (changed.length === 0)
-        return { changes, reindexRequired: false };
-    return { changes, reindexRequired: true, sameSpaceId: changed.join(', ') };
-}
-function metadataChange(path, before, after) {
-    return { kind: 'metadata', path, message: `'${path.join('.')}' changed: ${compatibility_show(before)} → ${compatibility_show(after)}`, ...(after === undefined ? { removed: true } : {}) };
-}
-/** Limits that bound what a caller may send: lowering them narrows the input. */
-const INPUT_LIMITS = ['maxInputTokens', 'batchSize'];
-function diffLimits(production, candidate) {
-    const before = production.limits ?? {};
-    const after = candidate.limits ?? {};
-    const changes = [];
-    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-        const b = before[key];
-        const a = after[key];
-        if (a === b)
-            continue;
-        const path = ['limits', key];
-        if (INPUT_LIMITS.includes(key)) {
-            // An absent limit is unlimited.
-            const narrowed = (a ?? Infinity) < (b ?? Infinity);
-            changes.push({
-                kind: narrowed ? 'breaking' : 'additive',
-                path,
-                message: `${narrowed ? 'narrowed' : 'widened'} input: limits.${key} ${compatibility_show(b)} → ${compatibility_show(a)}${narrowed ? ': requests that fit before can be rejected now' : ''}`,
-                ...(a === undefined ? { removed: true } : {}),
-            });
-        }
-        else {
-            changes.push(metadataChange(path, b, a));
-        }
-    }
-    return changes;
-}
-/**
- * Every difference between the production and the candidate contract, classified:
- * input and output schemas by {@link diffSchemas}, the embedding space by
- * {@link diffEmbedding}, limits, and everything else (description, artifact, lineage,
- * owners, examples) as metadata. A changed task or name is breaking.
- */
-function diffContracts(production, candidate) {
-    const changes = [];
-    if (production.name !== candidate.name) {
-        changes.push({ kind: 'breaking', path: ['name'], message: `model name changed: '${production.name}' → '${candidate.name}'` });
-    }
-    if (production.task !== candidate.task) {
-        changes.push({ kind: 'breaking', path: ['task'], message: `task changed: ${production.task} → ${candidate.task}` });
-    }
-    changes.push(...diffSchemas(production.io.input, candidate.io.input, 'input', ['io', 'input']));
-    changes.push(...diffSchemas(production.io.output, candidate.io.output, 'output', ['io', 'output']));
-    const embedding = diffEmbedding(production, candidate);
-    changes.push(...embedding.changes);
-    changes.push(...diffLimits(production, candidate));
-    const artifactBefore = production.artifact;
-    const artifactAfter = candidate.artifact;
-    for (const key of ['uri', 'format', 'digest']) {
-        if (artifactBefore[key] === artifactAfter[key])
-            continue;
-        // A new digest of an embedding model is index-breaking, reported with the space.
-        if (key === 'digest' && production.embedding && candidate.embedding)
-            continue;
-        changes.push(metadataChange(['artifact', key], artifactBefore[key], artifactAfter[key]));
-    }
-    for (const key of ['description', 'owners']) {
-        if (!compatibility_same(production[key], candidate[key]))
-            changes.push(metadataChange([key], production[key], candidate[key]));
-    }
-    // Lineage field by field: each is its own line in the contract.
-    const lineageBefore = production.lineage ?? {};
-    const lineageAfter = candidate.lineage ?? {};
-    for (const key of new Set([...Object.keys(lineageBefore), ...Object.keys(lineageAfter)])) {
-        if (!compatibility_same(lineageBefore[key], lineageAfter[key]))
-            changes.push(metadataChange(['lineage', key], lineageBefore[key], lineageAfter[key]));
-    }
-    if (!compatibility_same(production.examples, candidate.examples)) {
-        const [before, after] = [production.examples?.length ?? 0, candidate.examples?.length ?? 0];
-        changes.push({ kind: 'metadata', path: ['examples'], message: `examples changed (${before} → ${after} example(s))` });
-    }
-    return { ...embedding, changes };
-}
-/** The smallest version bump a list of changes needs: breaking → major, additive → minor, metadata → patch. */
-function requiredBumpOf(changes) {
-    if (changes.some((c) => c.kind === 'breaking' || c.kind === 'index-breaking'))
-        return 'major';
-    if (changes.some((c) => c.kind === 'additive'))
-        return 'minor';
-    if (changes.length > 0)
-        return 'patch';
-    return 'none';
-}
-
-;// CONCATENATED MODULE: ./src/contract/endpoint.ts
-
-/** The full URL of the embeddings route for a configured base URL. */
-function embeddingsUrl(base) {
-    let url;
-    try {
-        url = new URL(base);
-    }
-    catch {
-        return base; // fetch reports it
-    }
-    const path = url.pathname.replace(/\/+$/, '');
-    if (!path.endsWith('/embeddings'))
-        url.pathname = path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
-    else
-        url.pathname = path;
-    return url.toString();
-}
-/** The URL as shown in messages: without credentials or query string, which may hold keys. */
-function displayUrl(url) {
-    try {
-        const parsed = new URL(url);
-        parsed.username = '';
-        parsed.password = '';
-        parsed.search = '';
-        parsed.hash = '';
-        return parsed.toString();
-    }
-    catch {
-        return '(invalid URL)';
+class GitHubApiError extends _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1 {
+    status;
+    permission;
+    constructor(message, options) {
+        super(message);
+        this.cause = options.cause;
+        this.name = 'GitHubApiError';
+        this.status = options.status;
+        this.permission = options.permission;
     }
 }
-/**
- * Sends one `POST /v1/embeddings` request and returns the raw vectors (not yet checked) and
- * its latency in milliseconds (request sent to body read). HTTP errors, timeouts, refused
- * connections and malformed bodies come back as `ok: false` with a message that never
- * contains the API key; this function does not throw for them.
- */
-async function requestEmbeddings(target, texts) {
-    const headers = { 'content-type': 'application/json', accept: 'application/json' };
-    let url = embeddingsUrl(target.url);
-    const shown = displayUrl(url);
-    // fetch refuses credentials inside the URL; they become Basic authentication instead.
-    try {
-        const parsed = new URL(url);
-        if (parsed.username || parsed.password) {
-            headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`).toString('base64')}`;
-            parsed.username = '';
-            parsed.password = '';
-            url = parsed.toString();
-        }
-    }
-    catch {
-        // an invalid URL: fetch says so below
-    }
-    if (target.apiKey)
-        headers.authorization = `Bearer ${target.apiKey}`;
-    const secrets = secretParts(target.url, target.apiKey);
-    const scrub = (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(url).join(shown));
-    const body = JSON.stringify({ input: texts, ...(target.model ? { model: target.model } : {}) });
-    const started = performance.now();
-    const elapsed = () => performance.now() - started;
-    let response;
-    let text;
-    try {
-        response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.timeoutMs) });
-        text = await response.text();
-    }
-    catch (error) {
-        // Error texts may quote the URL: show only its safe form.
-        return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed() };
-    }
-    const latencyMs = elapsed();
-    if (!response.ok) {
-        return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs };
-    }
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        return { ok: false, error: `${shown} answered HTTP ${response.status} with a body that is not JSON`, latencyMs };
-    }
-    const data = parsed?.data;
-    if (!Array.isArray(data) || data.length !== texts.length) {
-        return { ok: false, error: `${shown} answered without one 'data' entry per input (expected ${texts.length})`, latencyMs };
-    }
-    // Entries carry their index; servers may answer out of order.
-    const vectors = new Array(texts.length);
-    for (const [position, entry] of data.entries()) {
-        const index = typeof entry?.index === 'number' ? entry.index : position;
-        if (!Number.isInteger(index) || index < 0 || index >= texts.length || index in vectors) {
-            return { ok: false, error: `${shown} answered with a 'data' entry of index ${index}, expected each of 0…${texts.length - 1} once`, latencyMs };
-        }
-        vectors[index] = entry?.embedding;
-    }
-    return { ok: true, vectors, latencyMs };
-}
-/** Parts of the configured URL and key that must never appear in a message. */
-function secretParts(url, apiKey) {
-    const parts = [];
-    if (apiKey)
-        parts.push(apiKey);
-    try {
-        const parsed = new URL(url);
-        if (parsed.password)
-            parts.push(parsed.password, decodeURIComponent(parsed.password));
-        if (parsed.search.length > 1)
-            parts.push(parsed.search.slice(1));
-        for (const value of parsed.searchParams.values())
-            if (value.length >= 4)
-                parts.push(value);
-    }
-    catch {
-        // not a URL: nothing to hide
-    }
-    return parts.filter((p) => p.length > 0);
-}
-function serverMessage(body) {
-    try {
-        const message = JSON.parse(body)?.error?.message;
-        if (typeof message === 'string')
-            return `: ${message.slice(0, 300)}`;
-    }
-    catch {
-        // not JSON: say nothing more
-    }
+function responseMessage(error) {
+    const data = error.response?.data;
+    if (data && typeof data === 'object' && typeof data.message === 'string')
+        return data.message;
     return '';
 }
-function describeFetchError(error, url, timeoutMs) {
-    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
-        return `${url} did not answer within ${timeoutMs} ms (timeoutMs)`;
-    const cause = error instanceof Error ? error.cause : undefined;
-    const code = cause instanceof Error ? cause.code : undefined;
-    if (code === 'ECONNREFUSED')
-        return `${url} refused the connection (is the endpoint running?)`;
-    if (code === 'ENOTFOUND')
-        return `${url}: host not found`;
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
-        return `${url} closed the connection before answering`;
-    return `${url} could not be reached: ${cause instanceof Error ? (0,io_errors/* errorMessage */.gJ)(cause) : (0,io_errors/* errorMessage */.gJ)(error)}`;
-}
-/**
- * The p-th percentile by the nearest-rank method: the smallest value such that at least
- * p% of the values are less than or equal to it (`sorted[ceil(p/100 × n) − 1]`).
- * @param values any order; not modified. Must not be empty.
- * @param p in (0, 100].
- */
-function percentile(values, p) {
-    if (values.length === 0)
-        throw new Error('percentile of no values');
-    const sorted = [...values].sort((a, b) => a - b);
-    const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-    return sorted[rank - 1];
-}
-/** Problems with one returned vector: length, finiteness, unit norm when normalised. */
-function vectorProblems(vector, dimension, normalized, tolerance) {
-    if (!Array.isArray(vector))
-        return ['the embedding is not an array of numbers'];
-    const problems = [];
-    if (vector.length !== dimension)
-        problems.push(`dimension ${vector.length}, the contract says ${dimension}`);
-    let sumSquares = 0;
-    let bad = 0;
-    for (const value of vector) {
-        if (typeof value !== 'number' || !Number.isFinite(value))
-            bad++;
-        else
-            sumSquares += value * value;
-    }
-    if (bad > 0)
-        problems.push(`${bad} value(s) are not finite numbers`);
-    else if (normalized) {
-        const norm = Math.sqrt(sumSquares);
-        if (Math.abs(norm - 1) > tolerance)
-            problems.push(`L2 norm ${norm.toPrecision(6)}, expected 1 ± ${tolerance} (the contract says normalized: true)`);
-    }
-    return problems;
-}
-
-;// CONCATENATED MODULE: ./src/contract/user-schema.ts
-
-
-
-
-/**
- * A separate Ajv for the schemas users write in contracts (`io.input`, `io.output`): kept
- * apart from the one holding our published schemas so that a user's `$id` can never clash
- * with ours, lenient about unknown keywords (users annotate schemas freely), and collecting
- * every error rather than the first.
- */
-let user_schema_ajv;
-function userAjv() {
-    if (!user_schema_ajv) {
-        user_schema_ajv = new ajv.Ajv({ allErrors: true, strict: false, allowUnionTypes: true, addUsedSchema: false });
-        dist_default()["default"](user_schema_ajv);
-    }
-    return user_schema_ajv;
-}
-/** Compiles a user's schema; the error message says why it cannot be used. */
-function compileUserSchema(schema) {
-    try {
-        return { validate: userAjv().compile(schema) };
-    }
-    catch (error) {
-        return { error: (0,io_errors/* errorMessage */.gJ)(error) };
-    }
-}
-function user_schema_describe(error) {
-    const path = pointerToPath(error.instancePath);
-    const where = path.length === 0 ? 'the value' : `'${path.join('.')}'`;
-    const params = error.params;
-    switch (error.keyword) {
-        case 'required':
-            return { path, message: `${where} is missing required property '${String(params.missingProperty)}'` };
-        case 'additionalProperties':
-            return { path: [...path, String(params.additionalProperty)], message: `${where} has property '${String(params.additionalProperty)}', which the schema does not allow` };
-        case 'enum':
-            return { path, message: `${where} must be one of: ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
-        default:
-            return { path, message: `${where} ${error.message ?? 'is invalid'}` };
-    }
-}
-/** Validates a value and returns every error (empty when valid). */
-function userSchemaErrors(validate, value) {
-    if (validate(value))
+/** The details of a 422 "Validation Failed" (`errors[].message`, or `field code`). */
+function validationDetails(error) {
+    const data = error.response?.data;
+    if (!data || typeof data !== 'object' || !Array.isArray(data.errors))
         return [];
-    return (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(user_schema_describe);
+    return data.errors
+        .map((entry) => {
+        if (typeof entry === 'string')
+            return entry;
+        const item = entry;
+        if (typeof item.message === 'string')
+            return item.message;
+        return [item.field, item.code].filter((part) => typeof part === 'string').join(' ');
+    })
+        .filter((text) => text !== '');
 }
-
-;// CONCATENATED MODULE: ./src/contract/contract-tests.ts
-
-
-/** Requests sent to measure latency when the config does not say. */
-const DEFAULT_REQUESTS = 20;
-const DEFAULT_TIMEOUT_MS = 30_000;
-/**
- * Checks that the contract's own schemas compile and that every example input validates
- * against `io.input`. Every error is reported, each at the line of the offending value
- * inside the example.
- */
-function checkExamples(contract, source) {
-    const findings = [];
-    const compiled = {};
-    for (const side of ['input', 'output']) {
-        const result = compileUserSchema(contract.io[side]);
-        compiled[side] = result;
-        if ('error' in result) {
-            findings.push({ rule: 'examples/schema', severity: 'error', message: `io.${side} is not a usable JSON Schema: ${result.error}`, location: source.locate(['io', side]) });
-        }
-    }
-    const input = compiled.input;
-    if (!input || 'error' in input)
-        return findings;
-    for (const [index, example] of (contract.examples ?? []).entries()) {
-        const name = example.name ? `example '${example.name}'` : `example ${index + 1}`;
-        for (const error of userSchemaErrors(input.validate, example.input)) {
-            findings.push({
-                rule: 'examples/input',
-                severity: 'error',
-                message: `${name} does not match io.input: ${error.message}`,
-                location: source.locate(['examples', index, 'input', ...error.path]),
-            });
-        }
-    }
-    return findings;
-}
-/** The text an example sends to an embeddings endpoint: the input itself, or its `text` field. */
-function exampleText(input) {
-    if (typeof input === 'string')
-        return input;
-    const text = input?.text;
-    return typeof text === 'string' ? text : undefined;
+function isRequestError(error) {
+    if (!(error instanceof Error) || error.name !== 'HttpError')
+        return false;
+    const candidate = error;
+    return typeof candidate.status === 'number' && typeof candidate.request?.url === 'string';
 }
 /**
- * Contract tests against the candidate's OpenAI-compatible endpoint. Sends one warm-up
- * request (checked, not timed), then `requests` single-text requests, one after another,
- * cycling through the examples; checks every
- * returned vector (the contract's dimension, finite values, unit norm within tolerance
- * when normalised, the output schema) and the p95 latency (nearest rank, milliseconds)
- * against `limits.p95LatencyMs`. The first failing request (HTTP error, timeout, refused
- * connection) ends the test with an error finding; the latency is then not judged.
+ * Turns what an Octokit call threw into a `GitHubApiError` whose message names the cause and
+ * the fix: a missing permission (GitHub's 403 "Resource not accessible by integration"),
+ * a rate limit, a bad token, something not found, GitHub unreachable or unavailable. The
+ * token never appears in the message. Anything that is not an HTTP error (a bug in the
+ * caller, say) is returned unchanged, so it is still reported as a bug.
  */
-async function runEndpointTests(options) {
-    const { contract, source, endpoint } = options;
-    const findings = [];
-    const rows = [];
-    const metrics = { 'endpoint.requests': 0, 'endpoint.p95LatencyMs': null };
-    const embedding = contract.embedding;
-    const fail = (rule, message, location) => {
-        findings.push({ rule, severity: 'error', message, ...(location ? { location } : {}) });
-    };
-    if (!embedding) {
-        findings.push({ rule: 'endpoint/skipped', severity: 'warning', message: 'contract.endpoint is configured, but endpoint tests need an embedding model (this contract has no embedding section)', location: source.locate(['task']) });
-        return { findings, rows, metrics };
+function describeApiError(error, context) {
+    if (!isRequestError(error))
+        return error;
+    if (error.response === undefined) {
+        // Octokit's error for a request that got no answer at all (refused, DNS, TLS, reset).
+        return new GitHubApiError(`Could not ${context.action}: no answer from ${new URL(error.request.url).origin} (${error.message}); check GITHUB_API_URL and the network.`, { status: 0, cause: error });
     }
-    const texts = (contract.examples ?? []).map((e) => exampleText(e.input));
-    const missing = texts.findIndex((t) => t === undefined);
-    if (texts.length === 0) {
-        fail('endpoint/examples', 'contract.endpoint is configured, but the contract has no examples to send', source.locate(['examples']));
-        return { findings, rows, metrics };
-    }
-    if (missing >= 0) {
-        fail('endpoint/examples', `example ${missing + 1} has neither a string input nor a string 'text' field, so it cannot be sent to an embeddings endpoint`, source.locate(['examples', missing, 'input']));
-        return { findings, rows, metrics };
-    }
-    const output = compileUserSchema(contract.io.output);
-    const requests = endpoint.requests ?? DEFAULT_REQUESTS;
-    const target = { url: endpoint.url, timeoutMs: endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(endpoint.model ? { model: endpoint.model } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
-    const tolerance = embedding.dtype === 'float32' ? 1e-3 : 1e-2;
-    // One finding per rule: the first response that showed it, and how many more did.
-    const problems = new Map();
-    const note = (rule, message, location, example) => {
-        const seen = problems.get(rule);
-        if (seen)
-            seen.count++;
-        else
-            problems.set(rule, { message, location, count: 1, example });
-    };
-    const latencies = [];
-    options.info(`contract tests: 1 warm-up and ${requests} timed request(s) to the candidate endpoint`);
-    // Request 0 warms up the connection (and the server's caches); it is checked but not timed.
-    for (let i = 0; i <= requests; i++) {
-        const example = (i === 0 ? 0 : i - 1) % texts.length;
-        const response = await requestEmbeddings(target, [texts[example]]);
-        if (!response.ok) {
-            const which = i === 0 ? 'the warm-up request' : `request ${i} of ${requests}`;
-            fail('endpoint/request', `the candidate endpoint failed on ${which}: ${response.error}`, options.configLocation);
-            break;
-        }
-        if (i > 0)
-            latencies.push(response.latencyMs);
-        metrics['endpoint.requests'] = latencies.length;
-        const vector = response.vectors[0];
-        for (const problem of vectorProblems(vector, embedding.dimension, embedding.normalized, tolerance)) {
-            const rule = problem.startsWith('dimension') ? 'endpoint/dimension' : problem.startsWith('L2 norm') ? 'endpoint/norm' : 'endpoint/finite';
-            const field = rule === 'endpoint/dimension' ? 'dimension' : rule === 'endpoint/norm' ? 'normalized' : 'dtype';
-            note(rule, problem, source.locate(['embedding', field]), example);
-        }
-        if ('validate' in output && Array.isArray(vector)) {
-            const value = contract.io.output.type === 'array' ? vector : { embedding: vector };
-            for (const error of userSchemaErrors(output.validate, value))
-                note('endpoint/output-schema', `the response does not match io.output: ${error.message}`, source.locate(['io', 'output']), example);
-        }
-    }
-    for (const [rule, problem] of problems) {
-        const more = problem.count > 1 ? ` (and ${problem.count - 1} more response(s))` : '';
-        fail(rule, `endpoint response for example ${problem.example + 1}${more}: ${problem.message}`, problem.location);
-    }
-    const budget = contract.limits?.p95LatencyMs;
-    const measured = latencies.length === requests ? percentile(latencies, 95) : null;
-    metrics['endpoint.p95LatencyMs'] = measured === null ? null : round(measured);
-    const row = { metric: 'p95 latency (ms)', candidate: measured === null ? null : round(measured), higherIsBetter: false };
-    if (measured === null)
-        row.note = 'not measured: the endpoint failed';
-    else if (budget === undefined)
-        row.note = `over ${requests} request(s); no budget in limits.p95LatencyMs`;
-    else {
-        row.note = `over ${requests} request(s); budget ${budget} ms`;
-        row.verdict = measured <= budget ? 'pass' : 'fail';
-        if (measured > budget) {
-            fail('endpoint/latency', `p95 latency ${round(measured)} ms over ${requests} request(s) exceeds the budget limits.p95LatencyMs = ${budget} ms`, source.locate(['limits', 'p95LatencyMs']));
-        }
-    }
-    rows.push(row, { metric: 'timed requests answered', candidate: latencies.length, note: `of ${requests}, after 1 warm-up request` });
-    return { findings, rows, metrics };
-}
-function round(ms) {
-    return Math.round(ms * 10) / 10;
-}
-
-// EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __nccwpck_require__(1421);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/contract/production.ts
-
-
-
-
-
-const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
-/** Reads files at a commit from the local clone with `git cat-file` and `git show`. */
-class GitContentsReader {
-    cwd;
-    constructor(cwd) {
-        this.cwd = cwd;
-    }
-    async has(ref) {
-        try {
-            await run('git', ['cat-file', '-e', `${ref}^{commit}`], { cwd: this.cwd });
-            return true;
-        }
-        catch {
-            return false;
-        }
-    }
-    async read(ref, path) {
-        try {
-            await run('git', ['cat-file', '-e', `${ref}:${path}`], { cwd: this.cwd });
-        }
-        catch {
-            return null;
-        }
-        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
-        return stdout;
-    }
-    /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
-    async prefix() {
-        try {
-            const { stdout } = await run('git', ['rev-parse', '--show-prefix'], { cwd: this.cwd });
-            return stdout.trim();
-        }
-        catch {
-            return '';
-        }
-    }
-}
-/**
- * Finds the production contract, in this order:
- * `none` → first release (nothing to compare); `ledger` → not supported yet;
- * `git:base` → the pull request's base commit; `git:<ref>` → that commit; anything else →
- * a path relative to the workspace. At a commit, the candidate's own path is read, from
- * the local clone when it has the commit and through the contents API otherwise. A file
- * absent at that commit is a new model (first release).
- *
- * @throws ConfigurationError for a missing path, `git:base` outside a pull request, a
- *   commit neither git nor the API can reach, or `ledger`.
- */
-async function resolveProduction(options) {
-    const spec = options.production.trim();
-    const workspace = options.context.workspace;
-    if (spec === 'none')
-        return { kind: 'none', reason: 'production: none (first release): no compatibility checks' };
-    if (spec === 'ledger') {
-        throw new io_errors/* ConfigurationError */.j1("production: ledger is not yet supported (it comes with the promote action); pass git:base, git:<ref>, a path or none");
-    }
-    if (spec.startsWith('git:')) {
-        let ref = spec.slice(4);
-        if (ref === '')
-            throw new io_errors/* ConfigurationError */.j1(`production: '${spec}' names no ref; use git:base, git:<sha>, git:<branch> or a path`);
-        // A ref is handed to git as an argument: never let it read as an option.
-        if (ref.startsWith('-') || !/^[\w./~^@{}+-]+$/.test(ref))
-            throw new io_errors/* ConfigurationError */.j1(`production: '${ref}' is not a git ref (a commit, branch or tag)`);
-        if (ref === 'base') {
-            if (!options.context.baseCommit) {
-                throw new io_errors/* ConfigurationError */.j1('production: git:base needs the base commit of a pull request, and this run has none (not a pull_request event?); pass production: git:<ref> or a path to the production contract');
-            }
-            ref = options.context.baseCommit;
-        }
-        const git = options.git ?? new GitContentsReader(workspace);
-        const absolute = (0,external_node_path_.isAbsolute)(options.candidatePath) ? options.candidatePath : (0,external_node_path_.resolve)(workspace, options.candidatePath);
-        const inWorkspace = (0,external_node_path_.relative)(workspace, absolute).split('\\').join('/');
-        const path = external_node_path_.posix.normalize(`${(await git.prefix?.()) ?? ''}${inWorkspace}`);
-        if (path.startsWith('../') || (0,external_node_path_.isAbsolute)(inWorkspace))
-            throw new io_errors/* ConfigurationError */.j1(`production: ${spec} needs the contract inside the repository, and '${options.candidatePath}' is outside it`);
-        let text;
-        if (await git.has(ref)) {
-            text = await git.read(ref, path);
-        }
-        else if (options.contentsApi) {
-            text = await options.contentsApi.read(ref, path);
-        }
-        else {
-            throw new io_errors/* ConfigurationError */.j1(`production: commit '${ref}' is not in the local clone (a shallow checkout?) and the contents API is not available; fetch it (actions/checkout with fetch-depth: 0) or pass production as a path`);
-        }
-        if (text === null)
-            return { kind: 'none', reason: `'${path}' does not exist at ${ref}: a new model, checked as a first release` };
-        return { kind: 'file', text, file: `${path}@${ref.slice(0, 12)}`, source: `git:${ref}` };
-    }
-    const file = (0,external_node_path_.resolve)(workspace, spec);
-    try {
-        return { kind: 'file', text: await (0,promises_.readFile)(file, 'utf8'), file: spec, source: spec };
-    }
-    catch (error) {
-        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
-            throw new io_errors/* ConfigurationError */.j1(`production contract '${spec}' not found`, { file: spec });
-        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
-            throw new io_errors/* ConfigurationError */.j1(`production contract '${spec}' is a directory, expected a file`, { file: spec });
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/contract/semver.ts
-/** Bumps from the smallest to the largest. */
-const BUMP_ORDER = ['none', 'patch', 'minor', 'major'];
-/** Parses `MAJOR.MINOR.PATCH[-pre][+build]`; returns undefined for anything else. Build metadata is ignored. */
-function parseSemVer(text) {
-    const match = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(text);
-    if (!match)
-        return undefined;
-    return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease: match[4] ? match[4].split('.') : [] };
-}
-function compareIdentifiers(a, b) {
-    const numeric = /^\d+$/;
-    if (numeric.test(a) && numeric.test(b))
-        return Number(a) - Number(b);
-    if (numeric.test(a))
-        return -1;
-    if (numeric.test(b))
-        return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/** Semantic-version precedence: negative when a < b, 0 when equal, positive when a > b. */
-function compareSemVer(a, b) {
-    const core = a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-    if (core !== 0)
-        return core;
-    // A pre-release sorts before its release: 2.0.0-rc.1 < 2.0.0.
-    if (a.prerelease.length === 0 || b.prerelease.length === 0)
-        return b.prerelease.length - a.prerelease.length;
-    for (let i = 0; i < Math.max(a.prerelease.length, b.prerelease.length); i++) {
-        const x = a.prerelease[i];
-        const y = b.prerelease[i];
-        if (x === undefined)
-            return -1;
-        if (y === undefined)
-            return 1;
-        const order = compareIdentifiers(x, y);
-        if (order !== 0)
-            return order;
-    }
-    return 0;
-}
-/**
- * The bump from `from` to `to`, measured on MAJOR.MINOR.PATCH: `major` when MAJOR grew,
- * `minor` when MINOR grew, `patch` when PATCH grew or only the pre-release moved on,
- * `none` when `to` is not greater. Below 1.0.0 a MINOR increase counts as `major` and a
- * PATCH increase as `minor`, the usual reading of 0.y.z (anything may change).
- */
-function bumpBetween(from, to) {
-    if (compareSemVer(to, from) <= 0)
-        return 'none';
-    let bump;
-    if (to.major > from.major)
-        bump = 'major';
-    else if (to.minor > from.minor)
-        bump = 'minor';
-    else if (to.patch > from.patch)
-        bump = 'patch';
-    else
-        bump = 'patch'; // same core, later pre-release or the release of a pre-release
-    if (to.major === 0 && from.major === 0)
-        bump = bump === 'minor' ? 'major' : bump === 'patch' && to.patch > from.patch ? 'minor' : bump;
-    return bump;
-}
-/** The larger of two bumps. */
-function maxBump(a, b) {
-    return BUMP_ORDER.indexOf(a) >= BUMP_ORDER.indexOf(b) ? a : b;
-}
-/** True when `actual` is at least `required`. */
-function bumpCovers(actual, required) {
-    return BUMP_ORDER.indexOf(actual) >= BUMP_ORDER.indexOf(required);
-}
-
-;// CONCATENATED MODULE: ./src/contract/check.ts
-
-
-
-
-
-
-
-
-
-
-function located(location) {
-    return location ? { location } : {};
-}
-/** Parses and validates a contract; every YAML and schema problem becomes a finding. */
-function loadContract(file, text, rulePrefix = '') {
-    let source;
-    try {
-        source = parseYaml(text, file);
-    }
-    catch (error) {
-        if (error instanceof io_errors/* ConfigurationError */.j1) {
-            return { findings: error.problems.map((p) => ({ rule: `${rulePrefix}yaml`, severity: 'error', message: p.message, ...located(p.location) })) };
-        }
-        throw error;
-    }
-    const problems = schema_schemaProblems('contract', source.data, source);
-    if (problems.length > 0) {
-        return { source, findings: problems.map((p) => ({ rule: `${rulePrefix}schema`, severity: 'error', message: p.message, ...located(p.location) })) };
-    }
-    return { source, contract: source.data, findings: [] };
-}
-async function readText(file, label, what) {
-    try {
-        return await (0,promises_.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
-            throw new io_errors/* ConfigurationError */.j1(`${what} '${label}' not found`, { file: label });
-        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
-            throw new io_errors/* ConfigurationError */.j1(`${what} '${label}' is a directory, expected a file`, { file: label });
-        throw error;
-    }
-}
-const KIND_BUMP = { breaking: 'major', 'index-breaking': 'major', additive: 'minor', metadata: 'patch' };
-const KIND_WORDS = { breaking: 'breaking change', 'index-breaking': 'index-breaking change', additive: 'additive change', metadata: 'metadata change' };
-/**
- * Classifies every change between production and candidate and judges the version: a
- * version that does not increase fails (unless nothing changed at all), and each change
- * whose kind needs a larger bump than the one made is an error at its line.
- */
-function checkCompatibility(production, productionSource, candidate, candidateSource) {
-    const diff = diffContracts(production, candidate);
-    const requiredBump = requiredBumpOf(diff.changes);
-    const findings = [];
-    const changes = diff.changes.map((change) => {
-        let message = change.message;
-        if (change.removed)
-            message += ` (it was at ${(0,io_errors/* formatLocation */.j$)(productionSource.locate(change.path))} in production)`;
-        return { kind: change.kind, path: change.path.map(String).join('.'), message, location: candidateSource.locate(change.path) };
-    });
-    const from = parseSemVer(production.version);
-    const to = parseSemVer(candidate.version);
-    // The contract schema only admits semantic versions; a parse failure is a bug.
-    if (!from || !to)
-        throw new Error(`internal error: '${production.version}' or '${candidate.version}' is not a semantic version`);
-    const actualBump = bumpBetween(from, to);
-    const versionLocation = candidateSource.locate(['version']);
-    const order = compareSemVer(to, from);
-    const increases = order > 0;
-    if (order < 0) {
-        findings.push({
-            rule: 'version/increase',
-            severity: 'error',
-            message: `version ${candidate.version} is lower than production ${production.version}; a new version must increase${changes.length > 0 ? ` (the changes need at least a ${requiredBump} bump)` : ''}`,
-            location: versionLocation,
+    const status = error.status;
+    const message = responseMessage(error);
+    const headers = error.response?.headers ?? {};
+    const where = `${error.request.method} ${new URL(error.request.url).pathname}`;
+    const permissionHint = context.permission
+        ? `the token lacks \`${context.permission}\`; add it under \`permissions:\` in the workflow (or grant it to the token)` +
+            (context.permission.endsWith(': write') ? '. On a pull request from a fork, GITHUB_TOKEN is read-only whatever the workflow asks' : '')
+        : 'the token lacks a permission this call needs; add it under `permissions:` in the workflow';
+    let text;
+    if (status === 403 && /resource not accessible by (integration|personal access token)/i.test(message)) {
+        return new GitHubApiError(`Could not ${context.action}: ${permissionHint} (GitHub answered 403 "${message}" to ${where}).`, {
+            status,
+            cause: error,
+            ...(context.permission ? { permission: context.permission } : {}),
         });
     }
-    else if (!increases && changes.length > 0) {
-        findings.push({
-            rule: 'version/increase',
-            severity: 'error',
-            message: `version ${candidate.version} does not increase on production ${production.version}, but the contract changed (${changes.length} change(s)); it needs at least a ${requiredBump} bump`,
-            location: versionLocation,
-        });
+    else if ((status === 403 || status === 429) && /secondary rate limit/i.test(message)) {
+        text = `GitHub's secondary rate limit stopped the call (${where}) and retrying did not get through; wait a few minutes and re-run`;
     }
-    else if (!increases) {
-        findings.push({ rule: 'version/unchanged', severity: 'notice', message: `the contract is unchanged from production (${production.version})`, location: versionLocation });
+    else if ((status === 403 || status === 429) && String(headers['x-ratelimit-remaining']) === '0') {
+        const reset = Number(headers['x-ratelimit-reset']);
+        const when = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
+        text = `the token's API rate limit is used up${when} (${where})`;
+    }
+    else if (status === 401) {
+        text = `GitHub rejected the token (401 ${message || 'Bad credentials'}); check the \`github-token\` input`;
+    }
+    else if (status === 404) {
+        text = `GitHub answered 404 Not Found to ${where}: it does not exist, or the token cannot see it${context.permission ? ` (it needs \`${context.permission}\`)` : ''}`;
+    }
+    else if (status >= 500) {
+        text = `GitHub answered ${status} to ${where}, also after retries; GitHub may be unavailable (https://www.githubstatus.com), re-run later`;
     }
     else {
-        for (const change of changes) {
-            const needed = KIND_BUMP[change.kind];
-            if (bumpCovers(actualBump, needed))
-                continue;
-            findings.push({
-                rule: `compatibility/${change.kind}`,
-                severity: 'error',
-                message: `${KIND_WORDS[change.kind]} needs a ${needed} version bump, but ${production.version} → ${candidate.version} is a ${actualBump} bump: ${change.message}`,
-                ...located(change.location),
-            });
-        }
+        const details = status === 422 ? validationDetails(error) : [];
+        text = `GitHub answered ${status}${message ? ` "${message}"` : ''} to ${where}${details.length > 0 ? `: ${details.join('; ')}` : ''}`;
     }
-    const spaceLocation = candidateSource.locate(['embedding', 'space']);
-    if (diff.sameSpaceId !== undefined) {
-        findings.push({
-            rule: 'space/same-id',
-            severity: 'error',
-            message: `the embedding space changed (${diff.sameSpaceId}) but the space id is still '${candidate.embedding?.space}': declare a new space id so that vectors of the two versions never share an index`,
-            location: spaceLocation,
-        });
-    }
-    if (diff.reindexRequired) {
-        findings.push({
-            rule: 'space/reindex',
-            severity: 'warning',
-            message: `re-index required: vectors of ${candidate.version} (space '${candidate.embedding?.space}') must not be mixed with vectors of ${production.version} (space '${production.embedding?.space}'); rebuild every index before switching traffic`,
-            location: spaceLocation,
-        });
-    }
-    const count = (kind) => changes.filter((c) => c.kind === kind).length;
-    const versionOk = !findings.some((f) => f.rule === 'version/increase' || f.rule?.startsWith('compatibility/'));
-    const rows = [
-        { metric: 'version', note: `${production.version} → ${candidate.version} (${increases ? `${actualBump} bump` : 'not increased'})`, verdict: versionOk ? 'pass' : 'fail' },
-        { metric: 'required bump', note: requiredBump },
-        { metric: 'breaking changes', candidate: count('breaking') },
-        { metric: 'index-breaking changes', candidate: count('index-breaking') },
-        { metric: 'additive changes', candidate: count('additive') },
-        { metric: 'metadata changes', candidate: count('metadata') },
-    ];
-    if (production.embedding || candidate.embedding) {
-        rows.push({
-            metric: 'embedding space',
-            note: clipText(`${production.embedding?.space ?? 'none'} → ${candidate.embedding?.space ?? 'none'}${diff.reindexRequired ? ' (re-index required)' : ''}`, 1000),
-            verdict: diff.sameSpaceId !== undefined ? 'fail' : 'pass',
-        });
-    }
-    return { findings, changes, requiredBump, reindexRequired: diff.reindexRequired, rows };
-}
-/** Lineage fields the config requires; an empty string, list or object counts as missing. */
-function checkLineage(contract, source, required) {
-    const findings = [];
-    const lineage = (contract.lineage ?? {});
-    for (const field of required) {
-        const value = lineage[field];
-        const empty = value === undefined || value === null || value === '' || (typeof value === 'object' && Object.keys(value).length === 0);
-        if (empty) {
-            findings.push({
-                rule: 'lineage/required',
-                severity: 'error',
-                message: `lineage.${field} is required by the project config (contract.lineage.required) and is ${value === undefined ? 'missing' : 'empty'}`,
-                location: source.locate(['lineage', field]),
-            });
-        }
-    }
-    return findings;
+    return new GitHubApiError(`Could not ${context.action}: ${text}.`, { status, cause: error });
 }
 /**
- * Contract tests against the configured endpoint: reads the API key from the variable
- * `apiKeyEnv` names (registering it, and any password in the URL, as a secret), then runs
- * {@link runEndpointTests} in a log group. A named but unset variable is an error finding.
+ * Runs one API call and rethrows an HTTP failure as a `GitHubApiError` described by
+ * `describeApiError`; any other error is rethrown as it is.
  */
-async function checkEndpoint(endpoint, contract, source, options) {
-    const { environment } = options;
-    const configLocation = options.configSource?.locate(['contract', 'endpoint']);
-    const password = URL.canParse(endpoint.url) ? new URL(endpoint.url).password : '';
-    if (password)
-        environment.setSecret(decodeURIComponent(password));
-    const apiKey = endpoint.apiKeyEnv ? environment.env[endpoint.apiKeyEnv] || undefined : undefined;
-    if (apiKey)
-        environment.setSecret(apiKey);
-    if (endpoint.apiKeyEnv && !apiKey) {
-        const message = `the environment variable ${endpoint.apiKeyEnv} (contract.endpoint.apiKeyEnv) is not set or empty`;
-        return { findings: [{ rule: 'endpoint/api-key', severity: 'error', message, ...located(configLocation) }], metrics: {} };
-    }
-    const tested = await environment.log.group('Contract tests against the candidate endpoint', () => runEndpointTests({ contract, source, endpoint, ...(apiKey ? { apiKey } : {}), ...(configLocation ? { configLocation } : {}), info: (m) => environment.log.info(m) }));
-    return {
-        findings: tested.findings,
-        metrics: tested.metrics,
-        check: { id: 'endpoint', title: 'Contract tests against the candidate endpoint', verdict: sectionVerdict(tested.findings), rows: tested.rows },
-    };
-}
-function sectionVerdict(findings) {
-    return findings.some((f) => f.severity === 'error') ? 'fail' : 'pass';
-}
-/**
- * Checks a candidate contract: schema validity; compatibility with production (version
- * bump, classified changes, embedding space); example inputs against the input schema;
- * the lineage policy; and, with `config.endpoint`, contract tests against the candidate's
- * embeddings endpoint. Every error finding is also logged as an error at its location.
- *
- * @throws ConfigurationError when the candidate file or the production contract cannot be
- *   found, or the production input cannot be resolved.
- */
-async function checkContract(options) {
-    const { environment } = options;
-    const workspace = environment.context.workspace;
-    const candidateFile = options.contractPath;
-    const candidateText = await readText((0,external_node_path_.resolve)(workspace, candidateFile), candidateFile, 'contract file');
-    const candidate = loadContract(candidateFile, candidateText);
-    const findings = [...candidate.findings];
-    const checks = [];
-    const metrics = {};
-    let changes = [];
-    let requiredBump = 'none';
-    let reindexRequired = false;
-    let productionVersion = null;
-    let productionDigest = null;
-    let productionSource = options.production;
-    // The owners whose approval a marginal verdict can need (gate's `marginal.from: owners`):
-    // production's, so that a pull request cannot name its own approvers; the candidate's
-    // only for a first release.
-    let owners;
-    if (candidate.contract && candidate.source) {
-        const contract = candidate.contract;
-        const source = candidate.source;
-        const production = await resolveProduction({
-            production: options.production,
-            candidatePath: candidateFile,
-            context: environment.context,
-            ...(options.git ? { git: options.git } : {}),
-            ...(options.contentsApi ? { contentsApi: options.contentsApi } : {}),
-        });
-        if (production.kind === 'none') {
-            owners = contract.owners;
-            findings.push({ rule: 'production/none', severity: 'notice', message: `${production.reason}; the version ${contract.version} is checked on its own` });
-        }
-        else {
-            productionSource = production.source;
-            productionDigest = sha256(production.text);
-            const loaded = loadContract(production.file, production.text, 'production/');
-            for (const finding of loaded.findings)
-                finding.message = `production contract: ${finding.message}`;
-            findings.push(...loaded.findings);
-            if (loaded.contract && loaded.source) {
-                productionVersion = loaded.contract.version;
-                owners = loaded.contract.owners;
-                const compatibility = checkCompatibility(loaded.contract, loaded.source, contract, source);
-                findings.push(...compatibility.findings);
-                changes = compatibility.changes;
-                requiredBump = compatibility.requiredBump;
-                reindexRequired = compatibility.reindexRequired;
-                checks.push({
-                    id: 'compatibility',
-                    title: 'Compatibility with production',
-                    verdict: sectionVerdict(compatibility.findings),
-                    summary: `${changes.length} change(s); required bump: ${requiredBump}${reindexRequired ? '; re-index required' : ''}.`,
-                    rows: compatibility.rows,
-                });
-            }
-        }
-        for (const kind of ['breaking', 'index-breaking', 'additive', 'metadata']) {
-            metrics[`contract.${kind === 'index-breaking' ? 'indexBreaking' : kind}`] = changes.filter((c) => c.kind === kind).length;
-        }
-        metrics['contract.reindexRequired'] = reindexRequired ? 1 : 0;
-        const exampleFindings = checkExamples(contract, source);
-        findings.push(...exampleFindings);
-        const examples = contract.examples?.length ?? 0;
-        checks.push({
-            id: 'examples',
-            title: 'Example inputs',
-            verdict: sectionVerdict(exampleFindings),
-            rows: [{ metric: 'examples', candidate: examples, note: exampleFindings.length === 0 ? 'all match io.input' : `${exampleFindings.length} problem(s)` }],
-        });
-        metrics['contract.examples'] = examples;
-        const required = options.config.lineage?.required ?? [];
-        const lineageFindings = checkLineage(contract, source, required);
-        findings.push(...lineageFindings);
-        if (required.length > 0) {
-            checks.push({
-                id: 'lineage',
-                title: 'Lineage policy',
-                verdict: sectionVerdict(lineageFindings),
-                rows: [{ metric: 'required fields present', candidate: required.length - lineageFindings.length, note: `of ${required.length}: ${required.join(', ')}` }],
-            });
-        }
-        if (options.config.endpoint) {
-            const tested = await checkEndpoint(options.config.endpoint, contract, source, options);
-            findings.push(...tested.findings);
-            Object.assign(metrics, tested.metrics);
-            if (tested.check)
-                checks.push(tested.check);
-        }
-    }
-    for (const finding of findings) {
-        if (finding.severity === 'error')
-            environment.log.error(finding.message, finding.location);
-        else if (finding.severity === 'warning')
-            environment.log.warning(finding.message, finding.location);
-        else
-            environment.log.info(finding.location ? `${(0,io_errors/* formatLocation */.j$)(finding.location)}: ${finding.message}` : finding.message);
-    }
-    const errors = findings.filter((f) => f.severity === 'error').length;
-    metrics['findings.errors'] = errors;
-    const verdict = errors > 0 ? 'fail' : 'pass';
-    const name = candidate.contract?.name ?? 'unknown';
-    const summary = verdict === 'fail'
-        ? `The contract has ${errors} problem(s) to fix.`
-        : productionVersion === null
-            ? 'The contract is valid (no production version to compare with).'
-            : `The contract is valid and compatible: ${changes.length} change(s), required bump ${requiredBump}${reindexRequired ? ', re-index required' : ''}.`;
-    return {
-        result: {
-            id: options.checkId,
-            kind: 'contract',
-            subject: {
-                model: name,
-                candidateVersion: clipText(candidate.contract?.version ?? 'unknown', 128),
-                productionVersion: productionVersion === null ? null : clipText(productionVersion, 128),
-                productionSource: clipText(productionSource, 512),
-            },
-            verdict,
-            summary,
-            metrics,
-            checks,
-            findings: findings.map(clip),
-            details: {
-                changes: changes.map(({ kind, path, message }) => ({ kind, path, message })),
-                requiredBump,
-                reindexRequired,
-                ...(owners ? { owners } : {}),
-            },
-        },
-        requiredBump,
-        reindexRequired,
-        contractDigest: sha256(candidateText),
-        productionDigest,
-    };
-}
-function clipText(text, max) {
-    return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
-/** Keeps a finding within the result schema's limits (untrusted text can be long). */
-function clip(finding) {
-    const message = clipText(finding.message, 4000);
-    const location = finding.location && finding.location.file.length > 1024 ? { ...finding.location, file: clipText(finding.location.file, 1024) } : finding.location;
-    return { ...finding, message, ...(location ? { location } : {}) };
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-/**
- * Markdown building blocks that keep untrusted text inert: it renders as the same
- * characters, but can never become HTML, a link, an image, a mention, a table cell
- * boundary or the end of a code fence.
- */
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
-/**
- * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation
- * is backslash-escaped, `<` `>` `&` become entities (no raw HTML), `@` gets a zero-width
- * joiner so it shows but never pings, line breaks become spaces (a cell stays one cell),
- * and bidirectional override characters are shown as their code points.
- */
-function escapeMarkdown(text) {
-    return text
-        .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&')
-        .replace(/@/g, '@\u200d')
-        .replace(/:\/\//g, ':\u200b//')
-        .replace(/\bwww\\\./gi, (w) => `${w.slice(0, 3)}\u200b\\.`);
-}
-/** Inline code span holding untrusted text, rendered literally. */
-function code(text) {
-    // `<!--` stays visible but can never spell a report marker in the raw comment body.
-    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(/<!--/g, '<\u200b!--');
-    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
-    // Table pipes inside code spans still split GFM cells: escape them.
-    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-/** A GFM table. Cells must already be escaped. */
-function table(header, rows, align) {
-    const rule = header.map((_, i) => {
-        const a = align?.[i];
-        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
-    });
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(rule), ...rows.map(line)].join('\n');
-}
-/**
- * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
- * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
- * nothing can become a link or an image even where a renderer does parse Markdown; no
- * pings, no autolinks, no bidi overrides.
- */
-function escapeHtml(text) {
-    return text
-        .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`)
-        .replace(/@/g, '@\u200d')
-        .replace(/:\/\//g, ':\u200b//')
-        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u200b.`);
-}
-/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
-function details(summary, body) {
-    return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
-}
-/**
- * Clips untrusted text to at most `max` code points (never splitting a surrogate pair),
- * ending with `…` when anything was cut. Clip before escaping, so escapes stay whole.
- */
-function markdown_clip(text, max) {
-    const points = Array.from(text);
-    if (points.length <= max)
-        return text;
-    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-/**
- * A Markdown link whose URL model-gates built itself (from the run's own repository,
- * commit and server URL). Only `https:` and `http:` URLs are accepted: anything else
- * renders as plain escaped text. The link text is escaped.
- */
-function markdown_link(text, url) {
-    let parsed;
+async function withApiError(context, call) {
     try {
-        parsed = new URL(url);
+        return await call();
     }
-    catch {
-        return escapeMarkdown(text);
+    catch (error) {
+        throw describeApiError(error, context);
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return escapeMarkdown(text);
-    return `[${escapeMarkdown(text)}](${parsed.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
 }
-/**
- * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
- * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
- * survive, so a label can neither end the chart's code fence nor inject chart syntax.
- */
-function mermaidLabel(text, max = 24) {
-    const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
-    return markdown_clip(safe === '' ? '_' : safe, max);
-}
-
-;// CONCATENATED MODULE: ./src/contract/summary.ts
-
-const ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
-const SEVERITY = { error: '❌ error', warning: '⚠️ warning', notice: 'ℹ️ notice' };
-const KIND_ORDER = ['breaking', 'index-breaking', 'additive', 'metadata'];
-function changesOf(result) {
-    const changes = result.details?.changes;
-    if (!Array.isArray(changes))
-        return [];
-    return changes
-        .filter((c) => typeof c === 'object' && c !== null && typeof c.kind === 'string' && typeof c.path === 'string' && typeof c.message === 'string')
-        .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
-}
-function cell(value) {
-    return value === undefined || value === null ? '' : escapeMarkdown(String(value));
-}
-function rowCells(row) {
-    return [escapeMarkdown(row.metric), cell(row.production), cell(row.candidate), row.verdict ? `${ICON[row.verdict] ?? ''} ${row.verdict}` : '', escapeMarkdown(row.note ?? '')];
-}
-/**
- * Markdown summary of a contract result, for the job summary and the demo. Everything that
- * came from the contract files (names, versions, space ids, paths, messages) is escaped.
- */
-function renderContractSummary(result) {
-    const subject = result.subject;
-    const lines = [
-        `### ${ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
-        '',
-        `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}${subject.productionSource ? ` (production from ${code(subject.productionSource)})` : ''}. ${escapeMarkdown(result.summary)}`,
-    ];
-    const required = result.details?.requiredBump;
-    if (typeof required === 'string') {
-        lines.push('', `Required version bump: **${escapeMarkdown(required)}**. Re-index required: **${result.details?.reindexRequired === true ? 'yes' : 'no'}**.`);
-    }
-    for (const check of result.checks) {
-        lines.push('', `#### ${ICON[check.verdict] ?? ''} ${escapeMarkdown(check.title)}`);
-        if (check.summary)
-            lines.push('', escapeMarkdown(check.summary));
-        if (check.rows.length > 0)
-            lines.push('', table(['Metric', 'Production', 'Candidate', 'Verdict', 'Note'], check.rows.map(rowCells)));
-    }
-    const changes = changesOf(result);
-    if (changes.length > 0) {
-        lines.push('', '#### Changes', '', table(['Kind', 'Where', 'Change'], changes.map((c) => [escapeMarkdown(c.kind), code(c.path), escapeMarkdown(c.message)])));
-    }
-    if (result.findings.length > 0) {
-        lines.push('', '#### Findings', '', table(['Severity', 'Rule', 'Where', 'Finding'], result.findings.map((f) => [
-            SEVERITY[f.severity],
-            f.rule ? code(f.rule) : '',
-            f.location ? code(`${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`) : '',
-            escapeMarkdown(f.message),
-        ])));
-    }
-    return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/contract/command.ts
-
-
-
-
-
-
-
-
-
-const contractCommand = defineCommand({
-    name: 'contract',
-    description: "Validate a model contract and its compatibility with the production version",
-    inputs: {
-        contract: { kind: 'string', required: true, description: 'Path of the candidate contract file (YAML).' },
-        production: {
-            kind: 'string',
-            default: 'git:base',
-            description: "The production contract: a path; git:<ref> to read the candidate's path at a commit (git:base is the pull request's base commit); or none for a first release.",
-        },
-        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
-        'check-id': { kind: 'string', default: 'contract', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
-        config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
-        'github-token': {
-            kind: 'string',
-            actionDefault: '${{ github.token }}',
-            description: 'Token for the contents API, used when the production commit is not in the local clone (a shallow checkout). Needs contents: read.',
-        },
-    },
-    outputs: {
-        verdict: 'pass, marginal, fail or error.',
-        'required-bump': 'The smallest version bump the changes need: major, minor, patch or none.',
-        'reindex-required': 'true when the embedding space changed and vectors must be re-indexed.',
-        'result-file': 'Path of the result JSON.',
-    },
-    async run(inputs, environment) {
-        const startedAt = new Date();
-        const workspace = environment.context.workspace;
-        const { config, source: configSource } = await loadConfig(inputs.config, workspace);
-        const outcome = await checkContract({
-            contractPath: inputs.contract,
-            production: inputs.production,
-            checkId: inputs.checkId,
-            config: config.contract ?? {},
-            environment,
-            ...(configSource ? { configSource } : {}),
-            ...(inputs.githubToken && environment.context.repository
-                ? { contentsApi: contentsApiReader(createGitHubClient({ token: inputs.githubToken, log: environment.log }), environment.context.repository) }
-                : {}),
-        });
-        const result = withProvenance(outcome.result, environment.context, { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest }, startedAt);
-        const file = await writeResult((0,external_node_path_.resolve)(workspace, inputs.resultsDir), result);
-        return {
-            outputs: {
-                verdict: result.verdict,
-                'required-bump': outcome.requiredBump,
-                'reindex-required': String(outcome.reindexRequired),
-                'result-file': file,
-            },
-            summary: renderContractSummary(result),
-            ...(result.verdict === 'fail' || result.verdict === 'error' ? { failure: result.summary } : {}),
-        };
-    },
-});
 
 
 /***/ }),
@@ -47699,6 +48192,153 @@ function errorMessage(error) {
 function isNodeError(error, code) {
     return error instanceof Error && error.code === code;
 }
+
+
+/***/ }),
+
+/***/ 9334:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $B: () => (/* binding */ neutraliseCommands),
+/* harmony export */   qq: () => (/* binding */ silentLogger)
+/* harmony export */ });
+/* unused harmony export MemoryLogger */
+/**
+ * Makes text safe to print in an Actions log. The runner treats any line whose trimmed
+ * start is `::` as a workflow command (`::error::`, `::add-mask::`, `::stop-commands::`);
+ * a zero-width space between the colons keeps the text readable but inert.
+ */
+function neutraliseCommands(text) {
+    return text.replace(/^(\s*):(?=:)/gm, '$1:\u200b');
+}
+/** A logger that drops everything; for library callers that want silence. */
+const silentLogger = {
+    info() { },
+    debug() { },
+    warning() { },
+    error() { },
+    group: (_title, fn) => fn(),
+};
+/** A logger that records every call, for tests and for replaying into another logger. */
+class MemoryLogger {
+    lines = [];
+    info(message) {
+        this.lines.push({ level: 'info', message });
+    }
+    debug(message) {
+        this.lines.push({ level: 'debug', message });
+    }
+    warning(message, location) {
+        this.lines.push(location ? { level: 'warning', message, location } : { level: 'warning', message });
+    }
+    error(message, location) {
+        this.lines.push(location ? { level: 'error', message, location } : { level: 'error', message });
+    }
+    group(_title, fn) {
+        return fn();
+    }
+}
+
+
+/***/ }),
+
+/***/ 4436:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $U: () => (/* binding */ statusDescription),
+/* harmony export */   $c: () => (/* binding */ currentOf),
+/* harmony export */   Af: () => (/* binding */ findConflict),
+/* harmony export */   QC: () => (/* binding */ LEDGER_RECORD_SCHEMA),
+/* harmony export */   av: () => (/* binding */ isDeployedFull),
+/* harmony export */   od: () => (/* binding */ LedgerConflictError)
+/* harmony export */ });
+/* unused harmony exports stagePercent, isLive */
+/** The ledger: which model version is deployed where, with what evidence, in what order. */
+const LEDGER_RECORD_SCHEMA = 'model-gates/ledger-record@1';
+/** A claim refused: production changed, or another rollout is in flight. Not a bug; the run fails clearly. */
+class LedgerConflictError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'LedgerConflictError';
+    }
+}
+/** The traffic percent of a stage: `canary-5` → 5, `full` → 100; undefined when malformed. */
+function stagePercent(stage) {
+    if (stage === 'full')
+        return 100;
+    const match = /^canary-([1-9]\d?)$/.exec(stage);
+    return match ? Number(match[1]) : undefined;
+}
+/** Whether a record counts as deployed or deploying (anything but `failure`). */
+function isLive(entry) {
+    return entry.status !== 'failure';
+}
+/** Whether a record is a completed full deployment: a candidate for "current". */
+function isDeployedFull(entry) {
+    return entry.stage === 'full' && (entry.status === 'success' || entry.status === 'inactive');
+}
+/** The current deployment in a history given newest first: its first deployed `full` record. */
+function currentOf(history) {
+    return history.find(isDeployedFull) ?? null;
+}
+/**
+ * The race rule both backends apply. A claim for `candidate` conflicts when
+ * 1. the current version is not `expectedCurrent` (production changed since the gate), or
+ * 2. a record newer than the current one (and older than the claim, when it already has an
+ *    id) is live and either is another version or is still `in_progress`: another rollout is
+ *    in flight. Finished earlier stages of the same version (`canary-5` before `canary-50`)
+ *    do not conflict.
+ * The file backend evaluates it under its lock before appending; the GitHub backend after
+ * creating its deployment, over the records with smaller ids, so the oldest claim wins.
+ *
+ * @param history newest first; may include the claim itself (it is skipped).
+ * @returns why the claim is refused, or null when it may proceed.
+ */
+function findConflict(history, candidate, expectedCurrent, ignore = new Set()) {
+    const before = candidate.id === undefined ? history : history.filter((e) => e.id < candidate.id);
+    const current = currentOf(before);
+    const currentVersion = current?.version ?? null;
+    if (currentVersion !== expectedCurrent) {
+        const found = current ? `${current.version} (#${current.id}, ${current.time})` : 'nothing deployed';
+        return `production changed since the gate evaluated: expected ${expectedCurrent ?? 'nothing deployed'}, found ${found}`;
+    }
+    for (const entry of before) {
+        if (current && entry.id <= current.id)
+            break;
+        if (ignore.has(entry.id) || !isLive(entry))
+            continue;
+        if (entry.version !== candidate.version || entry.status === 'in_progress') {
+            return `another rollout is in flight: ${entry.version} ${entry.stage} (#${entry.id}, ${entry.status}); finish it or roll it back first`;
+        }
+    }
+    return null;
+}
+/** Cuts text to GitHub's 140-character limit on status descriptions, with an ellipsis. */
+function statusDescription(text) {
+    const oneLine = text.replace(/\s+/g, ' ').trim();
+    return oneLine.length <= 140 ? oneLine : `${oneLine.slice(0, 139)}…`;
+}
+
+
+/***/ }),
+
+/***/ 1013:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  w: () => (/* binding */ TOOL_VERSION)
+});
+
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+;// CONCATENATED MODULE: ./src/version.ts
+
+/** The version of model-gates, as published. */
+const TOOL_VERSION = package_namespaceObject.rE;
 
 
 /***/ }),
@@ -53527,7 +54167,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 4114:
+/***/ 1733:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -53709,7 +54349,7 @@ exports.visit = visit;
 
 
 var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(4114);
+var cstStringify = __nccwpck_require__(1733);
 var cstVisit = __nccwpck_require__(7715);
 
 /** The byte order mark */
