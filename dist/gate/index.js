@@ -42047,7 +42047,7 @@ function summariseTriplets(record) {
 }
 
 ;// CONCATENATED MODULE: ./src/regression/settings.ts
-/** Built-in defaults, documented in schemas/suite.schema.json and docs/embedding-regression.md. */
+/** Built-in defaults, documented in schemas/suite.schema.json and the README (embedding-regression). */
 const settings_DEFAULTS = {
     confidence: 0.95,
     resamples: 2000,

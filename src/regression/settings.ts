@@ -15,7 +15,7 @@ export interface CheckSettings {
 
 export type CheckName = 'pairs' | 'triplets' | 'retrieval' | 'neighbours';
 
-/** Built-in defaults, documented in schemas/suite.schema.json and docs/embedding-regression.md. */
+/** Built-in defaults, documented in schemas/suite.schema.json and the README (embedding-regression). */
 export const DEFAULTS = {
   confidence: 0.95,
   resamples: 2000,

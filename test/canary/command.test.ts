@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { promoteCommand } from '../../src/promote/command.js';
 import { canaryAnalysisCommand } from '../../src/canary/command.js';
 import type { Environment } from '../../src/command.js';
 import { parseInputs } from '../../src/inputs/spec.js';
@@ -113,12 +114,17 @@ describe('the example canary workflow', () => {
     for (const key of Object.keys(steps[analysis]?.with ?? {})) expect(Object.keys(canaryAnalysisCommand.inputs)).toContain(key);
     const promote = steps.map((s, i) => ({ ...s, i })).filter((s) => s.uses === './actions/promote');
     expect(promote.map((s) => [s.with?.operation, s.with?.stage, s.if])).toEqual([
-      ['promote', 'canary', undefined],
+      ['promote', 'canary-10', undefined],
       ['promote', 'full', "steps.analysis.outputs.verdict == 'pass'"],
-      ['rollback', 'canary', "steps.analysis.outputs.verdict != 'pass'"],
+      ['rollback', undefined, "steps.analysis.outputs.verdict != 'pass'"],
     ]);
     expect(promote[0]?.i).toBeLessThan(analysis);
     expect(promote[1]?.i).toBeGreaterThan(analysis);
-    for (const s of promote) expect(Object.keys(s.with ?? {}).sort()).toEqual(['environment', 'ledger', 'model', 'operation', 'stage', 'version']);
+    // Every literal value must parse with promote's own strict input parser.
+    for (const s of promote) {
+      const literal = (name: string) => (s.with?.[name]?.includes('${{') ? 'x' : s.with?.[name]);
+      for (const key of Object.keys(s.with ?? {})) expect(Object.keys(promoteCommand.inputs)).toContain(key);
+      expect(() => parseInputs(promoteCommand.inputs, literal)).not.toThrow();
+    }
   });
 });
