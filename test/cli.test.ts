@@ -33,7 +33,7 @@ describe('parseFlags', () => {
   });
 
   it('rejects unknown flags, listing the valid ones', () => {
-    expect(flagError(['--contrat', 'a.yml'])).toBe("unknown flag --contrat for 'contract'; valid flags: --contract, --production, --results-dir, --check-id, --config, --github-token");
+    expect(flagError(['--contrat', 'a.yml'])).toBe("unknown flag --contrat for 'contract'; valid flags: --contract, --production, --ledger, --environment, --results-dir, --check-id, --config, --github-token");
   });
 
   it('rejects repeated flags, positional arguments and missing values', () => {
