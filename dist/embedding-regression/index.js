@@ -45107,6 +45107,29 @@ function worse(scoreA, indexA, scoreB, indexB) {
     return scoreA < scoreB || (scoreA === scoreB && indexA > indexB);
 }
 /**
+ * Puts (score, index) at the root of the min-heap `[0, size)` and moves it down to its place:
+ * the root always holds the worst entry.
+ */
+function siftDown(heapScore, heapIndex, size, score, index) {
+    let i = 0;
+    for (;;) {
+        const left = 2 * i + 1;
+        if (left >= size)
+            break;
+        const right = left + 1;
+        let child = left;
+        if (right < size && worse(heapScore[right], heapIndex[right], heapScore[left], heapIndex[left]))
+            child = right;
+        if (!worse(heapScore[child], heapIndex[child], score, index))
+            break;
+        heapScore[i] = heapScore[child];
+        heapIndex[i] = heapIndex[child];
+        i = child;
+    }
+    heapScore[i] = score;
+    heapIndex[i] = index;
+}
+/**
  * Exact top-k in plain JavaScript: one pass over the corpus per query with a bounded
  * min-heap of size k (the heap's root is the current k-th best). Memory is O(queries × k).
  * This is the reference every faster engine must match, and the last-resort fallback.
@@ -45153,24 +45176,8 @@ function topKJs(request) {
                 heapIndex[i] = ci;
             }
             else if (k > 0 && worse(heapScore[0], heapIndex[0], score, ci)) {
-                // Replace the root, sift down.
-                let i = 0;
-                for (;;) {
-                    const left = 2 * i + 1;
-                    if (left >= k)
-                        break;
-                    const right = left + 1;
-                    let child = left;
-                    if (right < k && worse(heapScore[right], heapIndex[right], heapScore[left], heapIndex[left]))
-                        child = right;
-                    if (!worse(heapScore[child], heapIndex[child], score, ci))
-                        break;
-                    heapScore[i] = heapScore[child];
-                    heapIndex[i] = heapIndex[child];
-                    i = child;
-                }
-                heapScore[i] = score;
-                heapIndex[i] = ci;
+                // Replace the root.
+                siftDown(heapScore, heapIndex, k, score, ci);
             }
         }
         // Pop the heap from worst to best into the output row.
@@ -45178,25 +45185,8 @@ function topKJs(request) {
         for (let n = size - 1; n >= 0; n--) {
             scores[base + n] = heapScore[0];
             indices[base + n] = heapIndex[0];
-            const lastScore = heapScore[n];
-            const lastIndex = heapIndex[n];
-            let i = 0;
-            for (;;) {
-                const left = 2 * i + 1;
-                if (left >= n)
-                    break;
-                const right = left + 1;
-                let child = left;
-                if (right < n && worse(heapScore[right], heapIndex[right], heapScore[left], heapIndex[left]))
-                    child = right;
-                if (!worse(heapScore[child], heapIndex[child], lastScore, lastIndex))
-                    break;
-                heapScore[i] = heapScore[child];
-                heapIndex[i] = heapIndex[child];
-                i = child;
-            }
-            heapScore[i] = lastScore;
-            heapIndex[i] = lastIndex;
+            // Move the last entry to the root of the heap that is one smaller.
+            siftDown(heapScore, heapIndex, n, heapScore[n], heapIndex[n]);
         }
     }
     return { k, indices, scores };

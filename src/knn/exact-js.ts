@@ -7,6 +7,27 @@ function worse(scoreA: number, indexA: number, scoreB: number, indexB: number): 
 }
 
 /**
+ * Puts (score, index) at the root of the min-heap `[0, size)` and moves it down to its place:
+ * the root always holds the worst entry.
+ */
+function siftDown(heapScore: Float64Array, heapIndex: Int32Array, size: number, score: number, index: number): void {
+  let i = 0;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= size) break;
+    const right = left + 1;
+    let child = left;
+    if (right < size && worse(heapScore[right] as number, heapIndex[right] as number, heapScore[left] as number, heapIndex[left] as number)) child = right;
+    if (!worse(heapScore[child] as number, heapIndex[child] as number, score, index)) break;
+    heapScore[i] = heapScore[child] as number;
+    heapIndex[i] = heapIndex[child] as number;
+    i = child;
+  }
+  heapScore[i] = score;
+  heapIndex[i] = index;
+}
+
+/**
  * Exact top-k in plain JavaScript: one pass over the corpus per query with a bounded
  * min-heap of size k (the heap's root is the current k-th best). Memory is O(queries × k).
  * This is the reference every faster engine must match, and the last-resort fallback.
@@ -49,21 +70,8 @@ export function topKJs(request: TopKRequest): TopKResult {
         heapScore[i] = score;
         heapIndex[i] = ci;
       } else if (k > 0 && worse(heapScore[0] as number, heapIndex[0] as number, score, ci)) {
-        // Replace the root, sift down.
-        let i = 0;
-        for (;;) {
-          const left = 2 * i + 1;
-          if (left >= k) break;
-          const right = left + 1;
-          let child = left;
-          if (right < k && worse(heapScore[right] as number, heapIndex[right] as number, heapScore[left] as number, heapIndex[left] as number)) child = right;
-          if (!worse(heapScore[child] as number, heapIndex[child] as number, score, ci)) break;
-          heapScore[i] = heapScore[child] as number;
-          heapIndex[i] = heapIndex[child] as number;
-          i = child;
-        }
-        heapScore[i] = score;
-        heapIndex[i] = ci;
+        // Replace the root.
+        siftDown(heapScore, heapIndex, k, score, ci);
       }
     }
     // Pop the heap from worst to best into the output row.
@@ -71,22 +79,8 @@ export function topKJs(request: TopKRequest): TopKResult {
     for (let n = size - 1; n >= 0; n--) {
       scores[base + n] = heapScore[0] as number;
       indices[base + n] = heapIndex[0] as number;
-      const lastScore = heapScore[n] as number;
-      const lastIndex = heapIndex[n] as number;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        if (left >= n) break;
-        const right = left + 1;
-        let child = left;
-        if (right < n && worse(heapScore[right] as number, heapIndex[right] as number, heapScore[left] as number, heapIndex[left] as number)) child = right;
-        if (!worse(heapScore[child] as number, heapIndex[child] as number, lastScore, lastIndex)) break;
-        heapScore[i] = heapScore[child] as number;
-        heapIndex[i] = heapIndex[child] as number;
-        i = child;
-      }
-      heapScore[i] = lastScore;
-      heapIndex[i] = lastIndex;
+      // Move the last entry to the root of the heap that is one smaller.
+      siftDown(heapScore, heapIndex, n, heapScore[n] as number, heapIndex[n] as number);
     }
   }
   return { k, indices, scores };
