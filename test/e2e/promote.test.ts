@@ -250,8 +250,9 @@ describe.concurrent.each([
     ok(await promote(backend, { version: '1.0.0', productionVersion: null }));
     if (backend.name === 'github') {
       // Both runs pass the early check before either deployment exists, so the decision is
-      // made by the re-read after creating: the protocol's hard case.
-      server.injectFault({ method: 'POST', path: `/repos/${backend.repository}/deployments`, kind: 'delay', ms: 400, times: 2 });
+      // made by the re-read after creating: the protocol's hard case. The delay is long enough
+      // to cover the two processes starting at different times on a busy machine.
+      server.injectFault({ method: 'POST', path: `/repos/${backend.repository}/deployments`, kind: 'delay', ms: 2500, times: 2 });
     }
     const runs = await Promise.all([promote(backend, { version: '2.0.0', productionVersion: '1.0.0' }), promote(backend, { version: '3.0.0', productionVersion: '1.0.0' })]);
     const winners = runs.filter((r) => r.exitCode === 0);

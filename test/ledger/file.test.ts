@@ -100,18 +100,23 @@ describe('FileLedger', () => {
     let lockLeftBehind = 0;
     let tornTails = 0;
     for (let round = 0; round < 3; round++) {
-      const start = committed.length + 1;
+      // Each writer numbers its records from its own base: a record the previous writer wrote
+      // but was killed before reporting must not collide with the next writer's first claim.
+      const start = (round + 1) * 1000;
+      const before = committed.length;
       const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ledger-writer.ts'), path, String(bytes), String(start)], { stdio: ['ignore', 'pipe', 'inherit'] });
       const exited = new Promise((resolve) => child.on('close', resolve));
       let buffer = '';
       await new Promise<void>((resolve) => {
+        // A writer that dies by itself must fail the assertions below, not hang the test.
+        void exited.then(() => resolve());
         child.stdout.on('data', (chunk: Buffer) => {
           buffer += chunk.toString();
           const lines = buffer.split('\n');
           buffer = lines.pop() ?? '';
           for (const line of lines) committed.push(Number(line.split(' ')[1]));
           // Once it has committed two records, kill it at a random point of the next append.
-          if (committed.length >= start + 1) setTimeout(() => resolve(), Math.random() * 40);
+          if (committed.length >= before + 2) setTimeout(() => resolve(), Math.random() * 40);
         });
       });
       child.kill('SIGKILL');
@@ -135,5 +140,5 @@ describe('FileLedger', () => {
     // The kill landed while the writer held the lock at least once (a stale lock was recovered).
     expect(lockLeftBehind + tornTails).toBeGreaterThan(0);
     expect((await stat(path)).size).toBeGreaterThan(committed.length * bytes);
-  }, 60_000);
+  }, 180_000);
 });
