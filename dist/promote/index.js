@@ -46209,6 +46209,15 @@ async function loadConfig(path, workspace) {
  * boundary or the end of a code fence.
  */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** One line, bidi controls shown as code points, and `& < >` as entities: the start of both escapes below. */
+function oneLineEntities(text) {
+    return text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;');
+}
 /**
  * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation
  * is backslash-escaped, `<` `>` `&` become entities (no raw HTML), `@` gets a zero-width
@@ -46216,12 +46225,7 @@ const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
  * and bidirectional override characters are shown as their code points.
  */
 function escapeMarkdown(text) {
-    return text
-        .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
+    return oneLineEntities(text)
         .replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&')
         .replace(/@/g, '@\u200d')
         .replace(/:\/\//g, ':\u200b//')
@@ -46253,12 +46257,7 @@ function table(header, rows, align) {
  * pings, no autolinks, no bidi overrides.
  */
 function escapeHtml(text) {
-    return text
-        .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
+    return oneLineEntities(text)
         .replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`)
         .replace(/@/g, '@\u200d')
         .replace(/:\/\//g, ':\u200b//')

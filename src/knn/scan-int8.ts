@@ -1,3 +1,4 @@
+import { float32AtMost, roundUp } from './float32.js';
 import { Candidates, finishQuery, type ScanJob, type ScanResult } from './scan.js';
 
 /** The exports of src/knn/wasm/int8.wat (see that file for the data layout). */
@@ -15,23 +16,6 @@ const SCAN_QUERIES = 64;
 const PAIR_STATS = 240;
 /** Relative slack on every bound computed in floating point (far above their rounding). */
 const SLACK = 1 + 2 ** -16;
-
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
-
-const float32Bits = new Float32Array(1);
-const float32BitsAsInt = new Int32Array(float32Bits.buffer);
-
-/** The largest float32 that is ≤ x (x finite). */
-function float32AtMost(x: number): number {
-  const f = Math.fround(x);
-  if (f <= x) return f;
-  float32Bits[0] = f;
-  const bits = float32BitsAsInt[0] as number;
-  if (f > 0) float32BitsAsInt[0] = bits - 1;
-  else if (f === 0) float32BitsAsInt[0] = 0x80000001 | 0;
-  else float32BitsAsInt[0] = bits + 1;
-  return float32Bits[0] as number;
-}
 
 /**
  * An upper bound of a row's quantisation error norm ‖x − s·v‖ from the kernel's squared

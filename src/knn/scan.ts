@@ -1,3 +1,4 @@
+import { float32AtMost, roundUp } from './float32.js';
 import { CORPUS_PANEL, QUERY_PANEL, type Kernel } from './kernel.js';
 import { scanInt8, type Int8Kernel } from './scan-int8.js';
 
@@ -44,26 +45,8 @@ export interface ScanResult {
   scores: Float32Array;
 }
 
-const roundUp = (n: number, m: number) => Math.ceil(n / m) * m;
-
 /** Queries per kernel call (a multiple of the query panel): bounds the hit buffer. */
 const SCAN_QUERIES = 64;
-
-const float32Bits = new Float32Array(1);
-const float32BitsAsInt = new Int32Array(float32Bits.buffer);
-
-/** The largest float32 that is ≤ x (x finite). */
-function float32AtMost(x: number): number {
-  const f = Math.fround(x);
-  if (f <= x) return f;
-  // Step one unit in the last place towards -infinity.
-  float32Bits[0] = f;
-  const bits = float32BitsAsInt[0] as number;
-  if (f > 0) float32BitsAsInt[0] = bits - 1;
-  else if (f === 0) float32BitsAsInt[0] = 0x80000001 | 0;
-  else float32BitsAsInt[0] = bits + 1;
-  return float32Bits[0] as number;
-}
 
 /**
  * The candidates of one query: every corpus row that may still reach the top k, with an
