@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(248);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4034);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 248:
+/***/ 4034:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50919,6 +50919,64 @@ function finalDetails(details) {
     return { ...details, checks };
 }
 
+;// CONCATENATED MODULE: ./src/regression/production.ts
+
+/** The placeholders a `production-source` template may hold, and where each value comes from. */
+const PLACEHOLDERS = {
+    model: (entry) => entry.model,
+    version: (entry) => entry.version,
+    digest: (entry) => entry.artifact.digest,
+    uri: (entry) => entry.artifact.uri,
+};
+/**
+ * What a filled-in value may hold. Values come from the ledger, which anyone who can create
+ * a deployment may write: no spaces or quotes (a `command:` source splits its line on them)
+ * and no shell or control characters.
+ */
+const SAFE_VALUE = /^[\w.:/@+=%~?#,-]+$/;
+/**
+ * Fills `{model}`, `{version}`, `{digest}` and `{uri}` in a `production-source` template from
+ * a ledger record.
+ * @throws ConfigurationError for an unknown placeholder, a value the record lacks, or a
+ *   value with characters a source spec must not get from the ledger.
+ */
+function fillSourceTemplate(template, entry) {
+    return template.replace(/\{([^{}]*)\}/g, (_whole, name) => {
+        const read = PLACEHOLDERS[name];
+        if (!read)
+            throw new io_errors/* ConfigurationError */.j1(`production-source: unknown placeholder {${name}}; use ${Object.keys(PLACEHOLDERS).map((p) => `{${p}}`).join(', ')}`);
+        const value = read(entry);
+        if (value === null || value === '') {
+            throw new io_errors/* ConfigurationError */.j1(`production-source: {${name}} is empty in the ledger record #${entry.id} (${entry.model} ${entry.version}); promote with the model-uri and model-digest inputs, or use {version}`);
+        }
+        if (!SAFE_VALUE.test(value)) {
+            throw new io_errors/* ConfigurationError */.j1(`production-source: {${name}} of ledger record #${entry.id} holds characters a source may not take from the ledger (spaces, quotes, shell characters): ${JSON.stringify(value.slice(0, 80))}`);
+        }
+        return value;
+    });
+}
+/**
+ * The production embeddings: the `production` input itself, or with `production: ledger`
+ * the `production-source` template filled from the current deployment (the latest
+ * successful full deployment of the model to the environment).
+ * @throws ConfigurationError for `ledger` without a template, or with nothing deployed.
+ */
+async function resolveRegressionProduction(options) {
+    const spec = options.production.trim();
+    if (spec !== 'ledger')
+        return { spec, version: options.configuredVersion ?? null, label: spec };
+    const { model, environment } = options.ledger;
+    if (!options.template) {
+        throw new io_errors/* ConfigurationError */.j1('production: ledger needs the production-source input: where the deployed version\'s embeddings come from, e.g. file:embeddings/{version}.npy or openai:https://embeddings.internal/v1');
+    }
+    const ledger = await options.ledger.open();
+    const entry = await ledger.current(model, environment);
+    if (!entry) {
+        throw new io_errors/* ConfigurationError */.j1(`production: ledger found no successful full deployment of ${model} to ${environment} in ${ledger.label}; a first release has no production embeddings to compare with (pass production as a source instead)`);
+    }
+    return { spec: fillSourceTemplate(options.template, entry), version: entry.version, label: `ledger:${environment}#${entry.id}`, entry };
+}
+
 ;// CONCATENATED MODULE: ./src/regression/summary.ts
 
 const regression_summary_ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
@@ -51367,6 +51425,8 @@ async function loadSuite(path) {
 
 
 
+
+
 /** Progress of a phase: periodic lines in CI logs, a redrawn bar on a terminal (the CLI's stderr). */
 function progressReporters(environment) {
     const terminal = environment.runner === 'cli' && process.stderr.isTTY ? { stream: process.stderr } : {};
@@ -51386,13 +51446,27 @@ const embeddingRegressionCommand = defineCommand({
     description: 'Run an embedding regression suite: the candidate model against production, with statistical verdicts',
     inputs: {
         suite: { kind: 'string', required: true, description: 'Path of the suite file (YAML, schemas/suite.schema.json).' },
-        production: { kind: 'string', required: true, description: 'Production embeddings: file:<path> (.npy, .safetensors, .jsonl, .parquet), openai:<url> or command:<program>.' },
+        production: {
+            kind: 'string',
+            required: true,
+            description: 'Production embeddings: file:<path> (.npy, .safetensors, .jsonl, .parquet), openai:<url> or command:<program>; or ledger for the version currently deployed (the latest successful full deployment in the ledger), embedded by production-source.',
+        },
+        'production-source': {
+            kind: 'string',
+            description: 'With production: ledger, the source of the deployed version\'s embeddings, where {version}, {model}, {digest} and {uri} are filled from its ledger record (e.g. file:embeddings/{version}.npy). The record\'s digest (else model@version) keys the embedding cache unless embeddings.production.version is set.',
+        },
         candidate: { kind: 'string', required: true, description: 'Candidate embeddings, in the same forms as production.' },
         contract: { kind: 'string', description: "Candidate contract file: its embedding dimension is checked and its name and version label the result." },
         shard: { kind: 'string', description: 'Run one shard of the work, i/n (e.g. 2/8); merge the partial results with `model-gates merge` or in report/gate.' },
         'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
         'check-id': { kind: 'string', description: "Id of this check; the result is <results-dir>/<check-id>.json. Default: the suite's name." },
         config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+        ledger: {
+            kind: 'string',
+            description: 'With production: ledger, where the ledger lives: github (GitHub Deployments; needs deployments: read) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
+        },
+        environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
+        'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for production: ledger with the github ledger (needs deployments: read).' },
         seed: { kind: 'number', integer: true, min: 0, max: 4294967295, description: "Bootstrap seed for every check, overriding the suite's and the config's." },
     },
     outputs: {
@@ -51414,10 +51488,25 @@ const embeddingRegressionCommand = defineCommand({
         const checkId = inputs.checkId ?? suite.definition.name;
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(checkId))
             throw new io_errors/* ConfigurationError */.j1(`check-id '${checkId}' may only hold letters, digits, '.', '_' and '-'`);
-        const sourceContext = { workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
+        const model = contract?.name ?? suite.definition.name;
+        const configuredVersion = roleConfig(config.embeddings, 'production').version;
+        const productionModel = await resolveRegressionProduction({
+            production: inputs.production,
+            template: inputs.productionSource,
+            configuredVersion,
+            ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment }), model, environment: inputs.environment },
+        });
+        const deployed = productionModel.entry;
+        // The deployed version keys the cache, so a new deployment behind the same endpoint is embedded afresh.
+        const embeddings = deployed && configuredVersion === undefined
+            ? { ...config.embeddings, production: { ...config.embeddings?.production, version: deployed.artifact.digest ?? `${deployed.model}@${deployed.version}` } }
+            : config.embeddings;
+        if (deployed)
+            environment.log.info(`production: ledger: ${model} ${deployed.version} (#${deployed.id}) is current in ${inputs.environment}; its embeddings: ${productionModel.spec}`);
+        const sourceContext = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
         const store = createCacheStore(workspace, config.embeddings);
         const cached = (source) => (store ? withCache(source, store) : source);
-        const production = cached(await createSource(inputs.production, { ...sourceContext, role: 'production' }));
+        const production = cached(await createSource(productionModel.spec, { ...sourceContext, role: 'production' }));
         const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
         const search = await createNeighbourSearch();
         const interrupt = interruptSignal(environment);
@@ -51451,10 +51540,10 @@ const embeddingRegressionCommand = defineCommand({
             id: checkId,
             kind: 'embedding-regression',
             subject: {
-                model: contract?.name ?? suite.definition.name,
+                model,
                 candidateVersion: (contract?.version ?? candidate.description).slice(0, 128),
-                productionVersion: null,
-                productionSource: production.description.slice(0, 512),
+                productionVersion: productionModel.version?.slice(0, 128) ?? null,
+                productionSource: (deployed ? `${productionModel.label} (${production.description})` : production.description).slice(0, 512),
             },
             verdict: assembled.verdict,
             summary: `${assembled.summary}${shardNote}`,

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineCommand, type Environment } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import type { Contract } from '../contract/types.js';
-import { createCacheStore, createSource, withCache } from '../embeddings/sources.js';
+import { createCacheStore, createSource, roleConfig, withCache } from '../embeddings/sources.js';
 import type { EmbeddingSource } from '../embeddings/types.js';
 import { createProgress } from '../io/progress.js';
 import { digestOf } from '../io/digest.js';
@@ -10,10 +10,12 @@ import { ConfigurationError } from '../io/errors.js';
 import { assertSchema } from '../io/schema.js';
 import { readYamlFile } from '../io/yaml.js';
 import { createNeighbourSearch } from '../knn/index.js';
+import { defaultLedger, openLedger } from '../ledger/open.js';
 import { withProvenance } from '../results/provenance.js';
 import { writeResult } from '../results/store.js';
 import type { Result } from '../results/types.js';
 import { finalDetails, runRegression } from './engine.js';
+import { resolveRegressionProduction } from './production.js';
 import { parseShard } from './shard.js';
 import { checkLines, renderRegressionSummary } from './summary.js';
 import { loadSuite } from './suite.js';
@@ -38,13 +40,29 @@ export const embeddingRegressionCommand = defineCommand({
   description: 'Run an embedding regression suite: the candidate model against production, with statistical verdicts',
   inputs: {
     suite: { kind: 'string', required: true, description: 'Path of the suite file (YAML, schemas/suite.schema.json).' },
-    production: { kind: 'string', required: true, description: 'Production embeddings: file:<path> (.npy, .safetensors, .jsonl, .parquet), openai:<url> or command:<program>.' },
+    production: {
+      kind: 'string',
+      required: true,
+      description:
+        'Production embeddings: file:<path> (.npy, .safetensors, .jsonl, .parquet), openai:<url> or command:<program>; or ledger for the version currently deployed (the latest successful full deployment in the ledger), embedded by production-source.',
+    },
+    'production-source': {
+      kind: 'string',
+      description:
+        'With production: ledger, the source of the deployed version\'s embeddings, where {version}, {model}, {digest} and {uri} are filled from its ledger record (e.g. file:embeddings/{version}.npy). The record\'s digest (else model@version) keys the embedding cache unless embeddings.production.version is set.',
+    },
     candidate: { kind: 'string', required: true, description: 'Candidate embeddings, in the same forms as production.' },
     contract: { kind: 'string', description: "Candidate contract file: its embedding dimension is checked and its name and version label the result." },
     shard: { kind: 'string', description: 'Run one shard of the work, i/n (e.g. 2/8); merge the partial results with `model-gates merge` or in report/gate.' },
     'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
     'check-id': { kind: 'string', description: "Id of this check; the result is <results-dir>/<check-id>.json. Default: the suite's name." },
     config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+    ledger: {
+      kind: 'string',
+      description: 'With production: ledger, where the ledger lives: github (GitHub Deployments; needs deployments: read) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
+    },
+    environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
+    'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for production: ledger with the github ledger (needs deployments: read).' },
     seed: { kind: 'number', integer: true, min: 0, max: 4294967295, description: "Bootstrap seed for every check, overriding the suite's and the config's." },
   },
   outputs: {
@@ -65,10 +83,25 @@ export const embeddingRegressionCommand = defineCommand({
     }
     const checkId = inputs.checkId ?? suite.definition.name;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(checkId)) throw new ConfigurationError(`check-id '${checkId}' may only hold letters, digits, '.', '_' and '-'`);
-    const sourceContext = { workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
+    const model = contract?.name ?? suite.definition.name;
+    const configuredVersion = roleConfig(config.embeddings, 'production').version;
+    const productionModel = await resolveRegressionProduction({
+      production: inputs.production,
+      template: inputs.productionSource,
+      configuredVersion,
+      ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment }), model, environment: inputs.environment },
+    });
+    const deployed = productionModel.entry;
+    // The deployed version keys the cache, so a new deployment behind the same endpoint is embedded afresh.
+    const embeddings =
+      deployed && configuredVersion === undefined
+        ? { ...config.embeddings, production: { ...config.embeddings?.production, version: deployed.artifact.digest ?? `${deployed.model}@${deployed.version}` } }
+        : config.embeddings;
+    if (deployed) environment.log.info(`production: ledger: ${model} ${deployed.version} (#${deployed.id}) is current in ${inputs.environment}; its embeddings: ${productionModel.spec}`);
+    const sourceContext = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
     const store = createCacheStore(workspace, config.embeddings);
     const cached = (source: EmbeddingSource): EmbeddingSource => (store ? withCache(source, store) : source);
-    const production = cached(await createSource(inputs.production, { ...sourceContext, role: 'production' }));
+    const production = cached(await createSource(productionModel.spec, { ...sourceContext, role: 'production' }));
     const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
     const search = await createNeighbourSearch();
     const interrupt = interruptSignal(environment);
@@ -100,10 +133,10 @@ export const embeddingRegressionCommand = defineCommand({
       id: checkId,
       kind: 'embedding-regression' as const,
       subject: {
-        model: contract?.name ?? suite.definition.name,
+        model,
         candidateVersion: (contract?.version ?? candidate.description).slice(0, 128),
-        productionVersion: null,
-        productionSource: production.description.slice(0, 512),
+        productionVersion: productionModel.version?.slice(0, 128) ?? null,
+        productionSource: (deployed ? `${productionModel.label} (${production.description})` : production.description).slice(0, 512),
       },
       verdict: assembled.verdict,
       summary: `${assembled.summary}${shardNote}`,

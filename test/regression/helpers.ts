@@ -32,4 +32,8 @@ export const exampleInputs = {
   checkId: undefined as string | undefined,
   config: undefined as string | undefined,
   seed: undefined as number | undefined,
+  productionSource: undefined as string | undefined,
+  ledger: undefined as string | undefined,
+  environment: 'production',
+  githubToken: undefined as string | undefined,
 };
