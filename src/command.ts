@@ -12,6 +12,22 @@ export interface Environment {
   setSecret(value: string): void;
   /** Where the process is running: decides defaults such as the report mode. */
   runner: 'actions' | 'cli';
+  /** Keeps a folder from one run to the next (in Actions: the Actions cache); absent on the CLI. */
+  folderCache?: FolderCache;
+}
+
+/**
+ * A store of folder snapshots under immutable keys, as the Actions cache is. Neither method
+ * throws: a cache that cannot be reached (or is not there at all) costs time, never the run.
+ */
+export interface FolderCache {
+  /**
+   * Restores `dir` from the entry saved under `key`, else the newest entry whose key starts
+   * with one of `prefixes` (tried in order). Returns the key restored, or undefined.
+   */
+  restore(dir: string, key: string, prefixes: string[]): Promise<string | undefined>;
+  /** Saves `dir` under `key`. Returns whether it was saved. */
+  save(dir: string, key: string): Promise<boolean>;
 }
 
 export interface CommandOutcome {

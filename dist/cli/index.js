@@ -40960,12 +40960,19 @@ function float32Bytes(values) {
 
 /** The cache folder, relative to the workspace, unless `embeddings.cacheDir` says otherwise. */
 const DEFAULT_CACHE_DIR = '.model-gates/cache';
-/**
- * The prefix of the `@actions/cache` key for the cache folder. The action saves the folder
- * under `<prefix><run id>-<run attempt>` (cache entries are immutable, so every run saves a
- * new one) and restores with this prefix as its restore key (the newest entry wins).
- */
+/** The start of every Actions cache key the embedding cache folder is saved under. */
 const ACTIONS_CACHE_KEY_PREFIX = 'model-gates-embeddings-v1-';
+/**
+ * The Actions cache keys of a run's embedding cache folder. Entries are immutable, so every
+ * run saves a new one: `<prefix><check id>-<shard i-of-n, or all>-<run id>-<attempt>`. A run
+ * restores the newest entry of the same check and shard, else the newest of the same check
+ * (each shard of a matrix saves its own entry, so they never race for one key).
+ */
+function actionsCacheKeys(checkId, shard, run) {
+    const check = `${ACTIONS_CACHE_KEY_PREFIX}${checkId}-`;
+    const part = `${check}${shard ? `${shard.index}-of-${shard.count}` : 'all'}-`;
+    return { key: `${part}${run.id}-${run.attempt}`, prefixes: [part, check] };
+}
 /** SHA-256 of a text's UTF-8 bytes, as 64 hex digits: the cache's key for one text. */
 function textHash(text) {
     return (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
@@ -41018,6 +41025,8 @@ function decodeSegment(bytes) {
 class LocalCacheStore {
     dir;
     maxSegments;
+    /** Vectors stored by this instance: whether the folder has anything new to save. */
+    stored = 0;
     constructor(dir, maxSegments = 64) {
         this.dir = dir;
         this.maxSegments = maxSegments;
@@ -41082,6 +41091,7 @@ class LocalCacheStore {
         const folder = this.modelDir(key);
         await writeFileAtomic((0,external_node_path_namespaceObject.join)(folder, 'key.txt'), `${key}\n`);
         await writeFileAtomic((0,external_node_path_namespaceObject.join)(folder, segmentName()), encodeSegment(hashes, vectors));
+        this.stored += hashes.length;
         const names = await this.segments(folder);
         if (names.length > this.maxSegments)
             await this.merge(folder, names);
@@ -51467,6 +51477,11 @@ const embeddingRegressionCommand = defineCommand({
         },
         environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
         'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for production: ledger with the github ledger (needs deployments: read).' },
+        'actions-cache': {
+            kind: 'boolean',
+            default: true,
+            description: 'In Actions, restore the embedding cache folder from the Actions cache before embedding, and save it afterwards when vectors were added (keys model-gates-embeddings-v1-<check-id>-…). Needs no permission.',
+        },
         seed: { kind: 'number', integer: true, min: 0, max: 4294967295, description: "Bootstrap seed for every check, overriding the suite's and the config's." },
     },
     outputs: {
@@ -51508,6 +51523,12 @@ const embeddingRegressionCommand = defineCommand({
         const cached = (source) => (store ? withCache(source, store) : source);
         const production = cached(await createSource(productionModel.spec, { ...sourceContext, role: 'production' }));
         const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
+        const folderCache = store && inputs.actionsCache ? environment.folderCache : undefined;
+        const cacheKeys = actionsCacheKeys(checkId, shard, { id: environment.env.GITHUB_RUN_ID || String(startedAt.getTime()), attempt: environment.env.GITHUB_RUN_ATTEMPT || '1' });
+        if (store && folderCache) {
+            const restored = await folderCache.restore(store.dir, cacheKeys.key, cacheKeys.prefixes);
+            environment.log.info(restored ? `embedding cache: restored ${restored} from the Actions cache` : 'embedding cache: nothing to restore from the Actions cache');
+        }
         const search = await createNeighbourSearch();
         const interrupt = interruptSignal(environment);
         let outcome;
@@ -51533,6 +51554,10 @@ const embeddingRegressionCommand = defineCommand({
         finally {
             interrupt.dispose();
             await search.close();
+            // Whatever happened, vectors already paid for are kept for the next run.
+            if (store && folderCache && store.stored > 0 && (await folderCache.save(store.dir, cacheKeys.key))) {
+                environment.log.info(`embedding cache: saved ${store.stored} new vectors to the Actions cache as ${cacheKeys.key}`);
+            }
         }
         const { details, assembled } = outcome;
         const shardNote = shard ? ` (partial: shard ${shard.index} of ${shard.count}; merge all shards for the verdict)` : '';

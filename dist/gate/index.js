@@ -40006,8 +40006,9 @@ async function readEvent(path) {
  * The whole of an action's entry point: parse inputs, run the command, write outputs and the
  * job summary. A ConfigurationError becomes one annotation per problem (file and line on the
  * diff); anything else is reported as a bug in model-gates. Either way the step fails.
+ * `extras` hands the command capabilities only some actions bundle (the Actions cache).
  */
-async function runAction(command) {
+async function runAction(command, extras = {}) {
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     const log = actionsLogger(workspace);
     try {
@@ -40026,6 +40027,7 @@ async function runAction(command) {
             env: process.env,
             setSecret: (value) => core_setSecret(value),
             runner: 'actions',
+            ...extras,
         };
         const outcome = await command.run(inputs, environment);
         for (const [name, value] of Object.entries(outcome.outputs))

@@ -40,8 +40,9 @@ async function readEvent(path: string | undefined): Promise<object | undefined> 
  * The whole of an action's entry point: parse inputs, run the command, write outputs and the
  * job summary. A ConfigurationError becomes one annotation per problem (file and line on the
  * diff); anything else is reported as a bug in model-gates. Either way the step fails.
+ * `extras` hands the command capabilities only some actions bundle (the Actions cache).
  */
-export async function runAction(command: Command): Promise<void> {
+export async function runAction(command: Command, extras: Pick<Environment, 'folderCache'> = {}): Promise<void> {
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
   const log = actionsLogger(workspace);
   try {
@@ -59,6 +60,7 @@ export async function runAction(command: Command): Promise<void> {
       env: process.env,
       setSecret: (value) => core.setSecret(value),
       runner: 'actions',
+      ...extras,
     };
     const outcome = await command.run(inputs, environment);
     for (const [name, value] of Object.entries(outcome.outputs)) core.setOutput(name, value);

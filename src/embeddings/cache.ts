@@ -11,12 +11,20 @@ import type { EmbedOptions, EmbeddingSource, TextItem } from './types.js';
 /** The cache folder, relative to the workspace, unless `embeddings.cacheDir` says otherwise. */
 export const DEFAULT_CACHE_DIR = '.model-gates/cache';
 
-/**
- * The prefix of the `@actions/cache` key for the cache folder. The action saves the folder
- * under `<prefix><run id>-<run attempt>` (cache entries are immutable, so every run saves a
- * new one) and restores with this prefix as its restore key (the newest entry wins).
- */
+/** The start of every Actions cache key the embedding cache folder is saved under. */
 export const ACTIONS_CACHE_KEY_PREFIX = 'model-gates-embeddings-v1-';
+
+/**
+ * The Actions cache keys of a run's embedding cache folder. Entries are immutable, so every
+ * run saves a new one: `<prefix><check id>-<shard i-of-n, or all>-<run id>-<attempt>`. A run
+ * restores the newest entry of the same check and shard, else the newest of the same check
+ * (each shard of a matrix saves its own entry, so they never race for one key).
+ */
+export function actionsCacheKeys(checkId: string, shard: { index: number; count: number } | undefined, run: { id: string; attempt: string }): { key: string; prefixes: string[] } {
+  const check = `${ACTIONS_CACHE_KEY_PREFIX}${checkId}-`;
+  const part = `${check}${shard ? `${shard.index}-of-${shard.count}` : 'all'}-`;
+  return { key: `${part}${run.id}-${run.attempt}`, prefixes: [part, check] };
+}
 
 /** SHA-256 of a text's UTF-8 bytes, as 64 hex digits: the cache's key for one text. */
 export function textHash(text: string): string {
@@ -77,6 +85,9 @@ function decodeSegment(bytes: Uint8Array): { hashes: string[]; matrix: Matrix } 
  * segments, `put` merges them into one.
  */
 export class LocalCacheStore implements EmbeddingCacheStore {
+  /** Vectors stored by this instance: whether the folder has anything new to save. */
+  stored = 0;
+
   constructor(
     readonly dir: string,
     private readonly maxSegments = 64,
@@ -136,6 +147,7 @@ export class LocalCacheStore implements EmbeddingCacheStore {
     const folder = this.modelDir(key);
     await writeFileAtomic(join(folder, 'key.txt'), `${key}\n`);
     await writeFileAtomic(join(folder, segmentName()), encodeSegment(hashes, vectors));
+    this.stored += hashes.length;
     const names = await this.segments(folder);
     if (names.length > this.maxSegments) await this.merge(folder, names);
   }

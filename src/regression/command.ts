@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineCommand, type Environment } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import type { Contract } from '../contract/types.js';
-import { createCacheStore, createSource, roleConfig, withCache } from '../embeddings/sources.js';
+import { actionsCacheKeys, createCacheStore, createSource, roleConfig, withCache } from '../embeddings/sources.js';
 import type { EmbeddingSource } from '../embeddings/types.js';
 import { createProgress } from '../io/progress.js';
 import { digestOf } from '../io/digest.js';
@@ -63,6 +63,12 @@ export const embeddingRegressionCommand = defineCommand({
     },
     environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
     'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for production: ledger with the github ledger (needs deployments: read).' },
+    'actions-cache': {
+      kind: 'boolean',
+      default: true,
+      description:
+        'In Actions, restore the embedding cache folder from the Actions cache before embedding, and save it afterwards when vectors were added (keys model-gates-embeddings-v1-<check-id>-…). Needs no permission.',
+    },
     seed: { kind: 'number', integer: true, min: 0, max: 4294967295, description: "Bootstrap seed for every check, overriding the suite's and the config's." },
   },
   outputs: {
@@ -103,6 +109,12 @@ export const embeddingRegressionCommand = defineCommand({
     const cached = (source: EmbeddingSource): EmbeddingSource => (store ? withCache(source, store) : source);
     const production = cached(await createSource(productionModel.spec, { ...sourceContext, role: 'production' }));
     const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
+    const folderCache = store && inputs.actionsCache ? environment.folderCache : undefined;
+    const cacheKeys = actionsCacheKeys(checkId, shard, { id: environment.env.GITHUB_RUN_ID || String(startedAt.getTime()), attempt: environment.env.GITHUB_RUN_ATTEMPT || '1' });
+    if (store && folderCache) {
+      const restored = await folderCache.restore(store.dir, cacheKeys.key, cacheKeys.prefixes);
+      environment.log.info(restored ? `embedding cache: restored ${restored} from the Actions cache` : 'embedding cache: nothing to restore from the Actions cache');
+    }
     const search = await createNeighbourSearch();
     const interrupt = interruptSignal(environment);
     let outcome: Awaited<ReturnType<typeof runRegression>>;
@@ -126,6 +138,10 @@ export const embeddingRegressionCommand = defineCommand({
     } finally {
       interrupt.dispose();
       await search.close();
+      // Whatever happened, vectors already paid for are kept for the next run.
+      if (store && folderCache && store.stored > 0 && (await folderCache.save(store.dir, cacheKeys.key))) {
+        environment.log.info(`embedding cache: saved ${store.stored} new vectors to the Actions cache as ${cacheKeys.key}`);
+      }
     }
     const { details, assembled } = outcome;
     const shardNote = shard ? ` (partial: shard ${shard.index} of ${shard.count}; merge all shards for the verdict)` : '';

@@ -36,4 +36,5 @@ export const exampleInputs = {
   ledger: undefined as string | undefined,
   environment: 'production',
   githubToken: undefined as string | undefined,
+  actionsCache: true,
 };

@@ -1,0 +1,51 @@
+import { isAbsolute, relative } from 'node:path';
+import * as core from '@actions/core';
+import type { FolderCache } from '../command.js';
+import { errorMessage } from '../io/errors.js';
+
+type CacheModule = typeof import('@actions/cache');
+
+/** Loaded on first use: the cache client (and the Azure SDK under it) costs nothing at start-up. */
+async function loadCache(): Promise<CacheModule> {
+  return import(/* webpackMode: "eager" */ '@actions/cache');
+}
+
+/**
+ * The folder as the cache's path list names it. The service matches entries on a hash of
+ * those paths, so a folder inside the workspace is named relative to it: the same on every
+ * runner, wherever its workspace lives.
+ */
+function cachePath(dir: string): string {
+  const inWorkspace = relative(process.env.GITHUB_WORKSPACE || process.cwd(), dir);
+  return inWorkspace === '' || inWorkspace.startsWith('..') || isAbsolute(inWorkspace) ? dir : inWorkspace;
+}
+
+/**
+ * The Actions cache as a FolderCache, through `@actions/cache` (cache service v2 on
+ * github.com, v1 on GitHub Enterprise Server). Failures become warnings.
+ */
+export const actionsFolderCache: FolderCache = {
+  async restore(dir, key, prefixes) {
+    try {
+      const cache = await loadCache();
+      if (!cache.isFeatureAvailable()) {
+        core.info('embedding cache: the Actions cache service is not available to this step; using the local folder only');
+        return undefined;
+      }
+      return await cache.restoreCache([cachePath(dir)], key, prefixes);
+    } catch (error) {
+      core.warning(`embedding cache: could not restore from the Actions cache: ${errorMessage(error)}`);
+      return undefined;
+    }
+  },
+  async save(dir, key) {
+    try {
+      const cache = await loadCache();
+      if (!cache.isFeatureAvailable()) return false;
+      return (await cache.saveCache([cachePath(dir)], key)) !== -1;
+    } catch (error) {
+      core.warning(`embedding cache: could not save to the Actions cache: ${errorMessage(error)}`);
+      return false;
+    }
+  },
+};
