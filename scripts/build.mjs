@@ -1,6 +1,7 @@
 // Builds every bundle (dist/<action>/index.js and dist/cli/index.js) with ncc, then writes
 // each actions/<name>/action.yml and the README's input/output tables from the command specs,
-// so the code, the metadata and the docs cannot drift apart.
+// so the code, the metadata and the docs cannot drift apart. The schemas' validators are
+// compiled first (scripts/build-validators.mjs).
 //   npm run build          rebuild everything
 //   npm run check-dist     rebuild, then fail if anything differs from what is committed
 import { execFileSync, spawn } from 'node:child_process';
@@ -8,6 +9,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { buildValidators } from './build-validators.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -27,6 +29,8 @@ function ncc(entry, outDir) {
   });
 }
 
+await buildValidators();
+
 // Two at a time: the machine and most runners have few cores, and ncc is CPU-bound.
 const jobs = [...actions.map((name) => [`src/actions/${name}.ts`, `dist/${name}`]), ['src/cli-main.ts', 'dist/cli']];
 await rm(join(root, 'dist'), { recursive: true, force: true });
@@ -36,10 +40,12 @@ await Promise.all(
     for (let job = queue.shift(); job; job = queue.shift()) await ncc(job[0], job[1]);
   }),
 );
-// A bundle is one self-contained file. Anything else means ncc copied an asset it guessed
-// from a path expression, which would ship a stray file and differ between checkouts.
+// A bundle is index.js plus, for code loaded only when needed (a plain dynamic import()),
+// chunks named <id>.index.js that are not even parsed at start-up. Anything else means ncc
+// copied an asset it guessed from a path expression, which would ship a stray file and
+// differ between checkouts.
 for (const [, outDir] of jobs) {
-  const extra = (await readdir(join(root, outDir), { recursive: true })).filter((f) => f !== 'index.js' && f !== 'package.json');
+  const extra = (await readdir(join(root, outDir), { recursive: true })).filter((f) => f !== 'index.js' && f !== 'package.json' && !/^\d+\.index\.js$/.test(f));
   if (extra.length > 0) throw new Error(`${outDir} has unexpected files: ${extra.join(', ')}`);
 }
 // The CLI bundle is the package's bin.
@@ -97,11 +103,11 @@ for (const spec of specs) {
 await writeFile(join(root, 'README.md'), readme);
 
 if (check) {
-  const status = execFileSync('git', ['status', '--porcelain', '--', 'dist', 'actions', 'README.md'], { cwd: root, encoding: 'utf8' });
+  const status = execFileSync('git', ['status', '--porcelain', '--', 'dist', 'actions', 'README.md', 'src/io/generated'], { cwd: root, encoding: 'utf8' });
   if (status.trim() !== '') {
-    console.error('dist/, actions/ or README.md differ from a fresh build. Run `npm run build` and commit the result:');
+    console.error('dist/, actions/, README.md or the generated validators differ from a fresh build. Run `npm run build` and commit the result:');
     console.error(status);
-    console.error(execFileSync('git', ['diff', '--stat', '--', 'dist', 'actions', 'README.md'], { cwd: root, encoding: 'utf8' }));
+    console.error(execFileSync('git', ['diff', '--stat', '--', 'dist', 'actions', 'README.md', 'src/io/generated'], { cwd: root, encoding: 'utf8' }));
     process.exit(1);
   }
   console.log('dist/, action.yml files and README tables are up to date.');

@@ -6,8 +6,9 @@ await runAction(
   createReportCommand({
     github: (token, environment) => createGitHubClient({ token, log: environment.log }),
     uploadArtifact: async (name, files, root) => {
-      // Loaded only when an artifact is uploaded: it is most of the bundle and slows every start.
-      const { DefaultArtifactClient } = await import(/* webpackMode: "eager" */ '@actions/artifact');
+      // Loaded only when an artifact is uploaded, from a chunk of its own: it is most of the
+      // bundle, and parsing it would slow every start.
+      const { DefaultArtifactClient } = await import('@actions/artifact');
       return new DefaultArtifactClient().uploadArtifact(name, files, root);
     },
   }),

@@ -5,9 +5,12 @@ import { errorMessage } from '../io/errors.js';
 
 type CacheModule = typeof import('@actions/cache');
 
-/** Loaded on first use: the cache client (and the Azure SDK under it) costs nothing at start-up. */
+/**
+ * Loaded on first use. The cache client and the Azure SDK under it are most of the bundle:
+ * they sit in a chunk of their own, so a start-up does not even parse them.
+ */
 async function loadCache(): Promise<CacheModule> {
-  return import(/* webpackMode: "eager" */ '@actions/cache');
+  return import('@actions/cache');
 }
 
 /**

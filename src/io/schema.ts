@@ -1,37 +1,16 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
-import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
-import contractSchema from '../../schemas/contract.schema.json' with { type: 'json' };
-import resultSchema from '../../schemas/result.schema.json' with { type: 'json' };
-import suiteSchema from '../../schemas/suite.schema.json' with { type: 'json' };
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ConfigurationError, type Problem, type SourceLocation } from './errors.js';
+import * as validators from './generated/validators.js';
 import type { PathSegment, SourceDocument } from './yaml.js';
 
-/** The published schemas, by short name. Each lives in `schemas/<name>.schema.json`. */
-const schemas = {
-  config: configSchema,
-  contract: contractSchema,
-  result: resultSchema,
-  suite: suiteSchema,
-} as const;
+/**
+ * The published schemas, by short name (`schemas/<name>.schema.json`), as validators
+ * compiled at build time (`scripts/build-validators.mjs`): no action compiles a schema when
+ * it starts.
+ */
+const compiled: Record<SchemaName, ValidateFunction> = validators;
 
-export type SchemaName = keyof typeof schemas;
-
-let ajv: Ajv | undefined;
-const compiled = new Map<SchemaName, ValidateFunction>();
-
-function validator(name: SchemaName): ValidateFunction {
-  let validate = compiled.get(name);
-  if (!validate) {
-    if (!ajv) {
-      ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
-      addFormats.default(ajv);
-    }
-    validate = ajv.compile(schemas[name]);
-    compiled.set(name, validate);
-  }
-  return validate;
-}
+export type SchemaName = 'config' | 'contract' | 'result' | 'suite';
 
 /** Splits an ajv instance path (`/a/0/b`, JSON Pointer) into segments. */
 export function pointerToPath(pointer: string): PathSegment[] {
@@ -67,7 +46,7 @@ function describe(error: ErrorObject): { message: string; path: PathSegment[] } 
  * to the branch errors that explain the failure.
  */
 export function schemaProblems(name: SchemaName, data: unknown, source?: SourceDocument | { file: string }): Problem[] {
-  const validate = validator(name);
+  const validate = compiled[name];
   if (validate(data)) return [];
   const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
   const seen = new Set<string>();
