@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ActionsCacheServer } from '../support/actions-cache-server.js';
+import { ActionsResultsServer } from '../support/actions-results-server.js';
 import { runActionBundle } from '../support/action-runner.js';
 import { EmbeddingServer } from '../support/openai-server.js';
 import { exampleWorkspace } from '../regression/helpers.js';
@@ -13,7 +13,7 @@ const embeddings = new EmbeddingServer({ dimension: 64 });
 beforeAll(() => embeddings.start());
 afterAll(() => embeddings.stop());
 
-async function run(cache: ActionsCacheServer, protocol: 'v1' | 'v2', runId: string, extra: Record<string, string> = {}) {
+async function run(cache: ActionsResultsServer, protocol: 'v1' | 'v2', runId: string, extra: Record<string, string> = {}) {
   const workspace = await exampleWorkspace();
   const before = embeddings.requests.length;
   const result = await runActionBundle('embedding-regression', {
@@ -33,7 +33,7 @@ async function run(cache: ActionsCacheServer, protocol: 'v1' | 'v2', runId: stri
 
 describe.each(['v2', 'v1'] as const)('embedding cache through the Actions cache service (%s)', (protocol) => {
   const base = protocol === 'v2' ? 100 : 200;
-  const cache = new ActionsCacheServer();
+  const cache = new ActionsResultsServer();
   beforeAll(() => cache.start());
   afterEach(() => expect(cache.violations).toEqual([]));
   afterAll(() => cache.close());

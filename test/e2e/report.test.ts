@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/results/types.js';
+import { readZip } from '../../src/io/zip.js';
+import { ActionsResultsServer } from '../support/actions-results-server.js';
 import { runActionBundle, type ActionRun } from '../support/action-runner.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 import { contractResult, pairsCheck, result } from '../report/fixtures.js';
@@ -272,3 +274,26 @@ describe('report in a workflow_run job', () => {
     expect(out.annotations.map((a) => a.message).join('\n')).toContain('the token lacks `actions: read`');
   });
 });
+
+describe('report bundle: the full report as an artifact', () => {
+  const service = new ActionsResultsServer();
+  beforeAll(() => service.start());
+  afterEach(() => expect(service.violations).toEqual([]));
+  afterAll(() => service.close());
+
+  it('uploads report.md and the results through the results service, and links the artifact from the comment', async () => {
+    const pull = openPull();
+    const run = await report({ pull, inputs: { 'artifact-name': 'model-gates-report' }, env: { ...service.env('v2'), GITHUB_RUN_ID: '4242' } });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const [artifact] = service.artifacts;
+    expect(service.artifacts).toHaveLength(1);
+    expect(artifact).toMatchObject({ name: 'model-gates-report', finalised: true });
+    const files = readZip(artifact?.archive as Buffer);
+    expect(files.map((f) => f.name).sort()).toEqual(['report.md', ...defaultResults().map((r) => `results/${r.id}.json`)].sort());
+    const markdown = files.find((f) => f.name === 'report.md')?.data.toString('utf8') ?? '';
+    for (const r of defaultResults()) expect(markdown).toContain(`\`${r.id}\``);
+    const [comment] = reportComments(pull);
+    expect(comment?.body).toContain(`https://github.com/${REPO}/actions/runs/4242/artifacts/${artifact?.id}`);
+  });
+});
+
