@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkContract } from '../../src/contract/check.js';
 import { FileLedger } from '../../src/ledger/file.js';
 import { promote } from '../../src/ledger/operations.js';
-import { LEDGER_RECORD_SCHEMA, type LedgerRecord } from '../../src/ledger/types.js';
+import type { LedgerRecord } from '../../src/ledger/types.js';
+import { fullDeployment } from '../support/ledger-record.js';
 import { repoRoot } from '../support/node24.js';
 import { testEnvironment } from './helpers.js';
 
@@ -20,25 +21,7 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 function deployed(version: string, commit: string): LedgerRecord {
-  return {
-    schema: LEDGER_RECORD_SCHEMA,
-    operation: 'promote',
-    model: 'search-embedder',
-    version,
-    environment: 'production',
-    stage: 'full',
-    trafficPercent: 100,
-    artifact: { uri: null, digest: null },
-    contract: { path: CONTRACT, commit },
-    gate: null,
-    results: null,
-    previousVersion: null,
-    reason: null,
-    rolledBack: [],
-    runUrl: null,
-    actor: null,
-    time: new Date().toISOString(),
-  };
+  return fullDeployment('search-embedder', version, { contract: { path: CONTRACT, commit } });
 }
 
 describe('contract with production: ledger', () => {

@@ -3,35 +3,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file.js';
 import { promote } from '../../src/ledger/operations.js';
-import { LEDGER_RECORD_SCHEMA, type LedgerEntry, type LedgerRecord } from '../../src/ledger/types.js';
+import type { LedgerEntry, LedgerRecord } from '../../src/ledger/types.js';
 import { embeddingRegressionCommand } from '../../src/regression/command.js';
 import { fillSourceTemplate } from '../../src/regression/production.js';
 import type { Result } from '../../src/results/types.js';
+import { fullDeployment } from '../support/ledger-record.js';
 import { EmbeddingServer } from '../support/openai-server.js';
 import { exampleInputs, exampleWorkspace, testEnvironment } from './helpers.js';
 
 const MODEL = 'search-embedder';
 
 function deployment(version: string, digest: string | null): LedgerRecord {
-  return {
-    schema: LEDGER_RECORD_SCHEMA,
-    operation: 'promote',
-    model: MODEL,
-    version,
-    environment: 'production',
-    stage: 'full',
-    trafficPercent: 100,
-    artifact: { uri: `s3://models/${MODEL}/${version}`, digest },
-    contract: { path: null, commit: null },
-    gate: null,
-    results: null,
-    previousVersion: null,
-    reason: null,
-    rolledBack: [],
-    runUrl: null,
-    actor: null,
-    time: new Date().toISOString(),
-  };
+  return fullDeployment(MODEL, version, { artifact: { uri: `s3://models/${MODEL}/${version}`, digest } });
 }
 
 function entry(record: LedgerRecord): LedgerEntry {
