@@ -1,5 +1,5 @@
 import { float32AtMost, roundUp } from './float32.js';
-import { Candidates, finishQuery, type ScanJob, type ScanResult } from './scan.js';
+import { blockStarts, Candidates, finishQuery, type ScanJob, type ScanResult } from './scan.js';
 
 /** The exports of src/knn/wasm/int8.wat (see that file for the data layout). */
 export interface Int8Kernel {
@@ -37,7 +37,7 @@ function errorNorm(err2: number, norm: number, dim: number): number {
  * so far; those are rescored exactly, so the result equals `topKJs` bit for bit.
  */
 export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
-  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, queryStart, queryEnd, corpusStart, corpusEnd } = job;
+  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, bounds, queryStart, queryEnd, corpusStart, corpusEnd } = job;
   const corpusNorms = job.corpusNorms as Float64Array;
   const queryNorms = job.queryNorms as Float64Array;
   const nq = queryEnd - queryStart;
@@ -49,10 +49,12 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const gamma = (dim + 16) * 2 ** -24;
   const dim16 = roundUp(dim, 16);
   const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((192 << 10) / dim16)), CORPUS_PANEL);
-  // About 2 MB of float32 queries per chunk (their staging copy dominates the memory).
-  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / (dim * 4)));
+  // Quantised queries are small (one byte a value): chunks of up to about 8 MB, so that
+  // each corpus block is quantised once for thousands of queries.
+  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((8 << 20) / dim16));
   const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);
-  const stagingRows = Math.max(queryChunk, blockRows);
+  // Float rows pass through staging a block at a time (queries too: blockRows is even).
+  const stagingRows = blockRows;
 
   // Wasm memory, 16-byte aligned regions.
   let end = 0;
@@ -100,6 +102,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
     const half = (margins[query] as number) / 2;
     refineQueryView.set(queries.subarray(query * dim, (query + 1) * dim));
     const refined = new Candidates(k);
+    refined.floor = list.floor;
     for (let first = 0; first < list.size; first += stagingRows) {
       const n = Math.min(stagingRows, list.size - first);
       for (let i = 0; i < n; i++) {
@@ -134,27 +137,39 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
     view[shared + 1] = value;
   };
 
-  const touched = new Uint8Array(queryChunk);
+  // Per query of the chunk, the threshold the kernel holds (float32).
+  const thresholds = new Float64Array(queryChunk);
 
   for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
     const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
     const chunkRows = chunkEnd - chunkStart;
     const paddedRows = roundUp(chunkRows, QUERY_PANEL);
-    stagingView.set(queries.subarray(chunkStart * dim, chunkEnd * dim));
-    kernel.quantise(staging, chunkRows, dim, dim16, QUERY_PANEL, 127, 0, queryPanels, rowScales, rowErr2, rowSums);
     const candidates: Candidates[] = [];
-    for (let i = 0; i < paddedRows; i++) {
-      const real = i < chunkRows;
-      if (real) candidates.push(new Candidates(k));
-      setStat(i, 0, real ? 64 * (sumsView[i] as number) : 0, true);
-      setStat(i, 1, real ? (scalesView[i] as number) : 0, false);
-      setStat(i, 2, real ? errorNorm(err2View[i] as number, queryNorms[chunkStart + i] as number, dim) : 0, false);
-      setStat(i, 3, real ? (queryNorms[chunkStart + i] as number) * SLACK : 0, false);
-      // A zero query scores exactly 0 everywhere: handled without the kernel.
-      setStat(i, 4, real && (margins[chunkStart + i] as number) !== 0 ? -Infinity : Infinity, false);
+    for (let pieceStart = 0; pieceStart < chunkRows; pieceStart += stagingRows) {
+      const pieceRows = Math.min(stagingRows, chunkRows - pieceStart);
+      const from = chunkStart + pieceStart;
+      stagingView.set(queries.subarray(from * dim, (from + pieceRows) * dim));
+      kernel.quantise(staging, pieceRows, dim, dim16, QUERY_PANEL, 127, 0, queryPanels + pieceStart * dim16, rowScales, rowErr2, rowSums);
+      for (let i = 0; i < pieceRows; i++) {
+        const q = pieceStart + i;
+        candidates.push(new Candidates(k));
+        setStat(q, 0, 64 * (sumsView[i] as number), true);
+        setStat(q, 1, scalesView[i] as number, false);
+        setStat(q, 2, errorNorm(err2View[i] as number, queryNorms[from + i] as number, dim), false);
+        setStat(q, 3, (queryNorms[from + i] as number) * SLACK, false);
+        // A zero query scores exactly 0 everywhere: handled without the kernel.
+        thresholds[q] = (margins[from + i] as number) !== 0 ? -Infinity : Infinity;
+        setStat(q, 4, thresholds[q] as number, false);
+      }
+    }
+    if (paddedRows > chunkRows) {
+      // The padding query of an odd chunk (its bytes are zeros) reports nothing.
+      for (let which = 0; which < 4; which++) setStat(chunkRows, which, 0, which === 0);
+      setStat(chunkRows, 4, Infinity, false);
     }
 
-    for (let blockStart = corpusStart; blockStart < corpusEnd; blockStart += blockRows) {
+    const nextBlock = blockStarts(job, (chunkStart - queryStart) / queryChunk, blockRows);
+    for (let blockStart = nextBlock(); blockStart < corpusEnd; blockStart = nextBlock()) {
       const blockEnd = Math.min(corpusEnd, blockStart + blockRows);
       const rows = blockEnd - blockStart;
       stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
@@ -177,17 +192,17 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
           const a = hitFloats[4 * h + 2] as number;
           const b = hitFloats[4 * h + 3] as number;
           (candidates[q] as Candidates).push(row, a + b, a - b);
-          touched[q] = 1;
         }
       }
+      // Raise the bar of every query (from its own candidates and the other slices'); now
+      // and then drop the candidates that can no longer reach its top k.
       for (let q = 0; q < chunkRows; q++) {
-        if (touched[q] === 0) continue;
-        touched[q] = 0;
-        const list = candidates[q] as Candidates;
-        const floor = list.kth;
-        if (floor === -Infinity) continue;
-        setStat(q, 4, float32AtMost(floor), false);
-        if (list.size > 2 * k + 16) list.keepAtLeast(floor);
+        if ((margins[chunkStart + q] as number) === 0) continue;
+        const floor = (candidates[q] as Candidates).settle(bounds, chunkStart + q);
+        if (floor > (thresholds[q] as number)) {
+          thresholds[q] = float32AtMost(floor);
+          setStat(q, 4, thresholds[q] as number, false);
+        }
       }
     }
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { topKJs } from './exact-js.js';
+import { MINUS_INFINITY_KEY } from './float32.js';
 import { int8Kernel, relaxedSimdKernel, simdKernel, workerSource } from './generated/kernel.js';
 import { QUERY_PANEL, instantiateModule, webAssembly, type WasmModule } from './kernel.js';
 import { normaliseRows } from './normalise.js';
@@ -206,21 +207,37 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
       corpusNorms,
       queryNorms,
     };
-    // The work is cut into two slices per thread, taken from one queue, so a thread slowed
-    // by other work does not hold the rest back. Many more corpus rows than queries: slices
-    // of the corpus, each against all queries (every thread packs only its slice), whose
-    // top-k lists merge. Otherwise: slices of the queries, each against the whole corpus.
+    // Many more corpus rows than queries (or few queries): one job per thread, each against
+    // all queries, taking the corpus blocks one at a time from a shared counter (so a thread
+    // slowed by other work takes fewer), their top-k lists merged. The jobs share each
+    // query's best lower bound of its k-th score, so they prune as one scan would. Otherwise:
+    // two slices of the queries per thread, taken from one queue, each against the whole corpus.
     const jobs: ScanJob[] = [];
-    const slices = threads === 1 ? 1 : 2 * threads;
-    if (nq * 16 <= corpus.rows || nq < slices * QUERY_PANEL * 8) {
-      const per = Math.ceil(corpus.rows / slices);
-      for (let start = 0; start < corpus.rows; start += per) jobs.push({ ...base, queryStart: 0, queryEnd: nq, corpusStart: start, corpusEnd: Math.min(corpus.rows, start + per) });
+    if (threads === 1) {
+      jobs.push({ ...base, bounds: null, claims: null, queryStart: 0, queryEnd: nq, corpusStart: 0, corpusEnd: corpus.rows });
+    } else if (nq * 16 <= corpus.rows || nq < 2 * threads * QUERY_PANEL * 8) {
+      const bounds = new Int32Array(new SharedArrayBuffer(nq * 4)).fill(MINUS_INFINITY_KEY);
+      // One counter per query chunk (there are at most nq chunks).
+      const claims = new Int32Array(new SharedArrayBuffer(nq * 4));
+      for (let t = 0; t < threads; t++) jobs.push({ ...base, bounds, claims, queryStart: 0, queryEnd: nq, corpusStart: 0, corpusEnd: corpus.rows });
     } else {
-      const per = Math.ceil(nq / slices / QUERY_PANEL) * QUERY_PANEL;
-      for (let start = 0; start < nq; start += per) jobs.push({ ...base, queryStart: start, queryEnd: Math.min(nq, start + per), corpusStart: 0, corpusEnd: corpus.rows });
+      const per = Math.ceil(nq / (2 * threads) / QUERY_PANEL) * QUERY_PANEL;
+      for (let start = 0; start < nq; start += per) jobs.push({ ...base, bounds: null, claims: null, queryStart: start, queryEnd: Math.min(nq, start + per), corpusStart: 0, corpusEnd: corpus.rows });
     }
     const results = (await run(jobs.map((job) => ({ kind: 'scan', job }) as Task))) as ScanResult[];
-    return assemble(jobs, results, nq, k);
+    const result = assemble(jobs, results, nq, k);
+    // A zero query scores exactly 0 against every row: its top k are the lowest rows (not its own).
+    for (let q = 0; q < nq; q++) {
+      if ((margins[q] as number) !== 0) continue;
+      const own = self ? (self[q] as number) : -1;
+      for (let row = 0, n = 0; n < k; row++) {
+        if (row === own) continue;
+        result.indices[q * k + n] = row;
+        result.scores[q * k + n] = 0;
+        n++;
+      }
+    }
+    return result;
   }
 
   return {

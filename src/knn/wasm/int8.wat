@@ -42,7 +42,20 @@
         (local.set $max (f32.const 0))
         (if (i32.lt_u (local.get $r) (local.get $rows))
           (then
+            ;; four lanes at a time, then the last dim % 4 values one by one
+            (local.set $x0 (v128.const i64x2 0 0))
             (local.set $j (i32.const 0))
+            (block $max4_done
+              (loop $each_max4
+                (br_if $max4_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $dim)))
+                (local.set $x0 (f32x4.max (local.get $x0)
+                  (f32x4.abs (v128.load (i32.add (local.get $in) (i32.shl (local.get $j) (i32.const 2)))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $each_max4)))
+            (local.set $max
+              (f32.max
+                (f32.max (f32x4.extract_lane 0 (local.get $x0)) (f32x4.extract_lane 1 (local.get $x0)))
+                (f32.max (f32x4.extract_lane 2 (local.get $x0)) (f32x4.extract_lane 3 (local.get $x0)))))
             (block $max_done
               (loop $each_max
                 (br_if $max_done (i32.ge_u (local.get $j) (local.get $dim)))
