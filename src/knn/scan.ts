@@ -51,15 +51,34 @@ export interface ScanJob {
   claims: Int32Array | null;
 }
 
+/** Sizes of the first corpus blocks, as fractions of a full block (see `blockOffset`). */
+const RAMP = [1 / 8, 1 / 8, 1 / 4, 1 / 4, 1 / 2, 1 / 2];
+
 /**
- * Returns a function giving the first row of the next corpus block the job scans for its
- * query chunk `chunk`, or a row at or past `corpusEnd` when there is none left: every
- * block in order, or with `claims`, the next block no job has taken yet.
+ * Row offset of corpus block `index` from the start of the job's range. The first blocks
+ * are smaller (1/8, 1/8, 1/4, 1/4, 1/2, 1/2 of `blockRows`, in whole panels): a query's
+ * first block admits every row as a candidate, and the thresholds rise with every block,
+ * so small first blocks keep the candidate lists short. `blockRows` is a multiple of the
+ * corpus panel; so is every offset.
  */
-export function blockStarts(job: ScanJob, chunk: number, blockRows: number): () => number {
-  const { claims, corpusStart } = job;
+export function blockOffset(index: number, blockRows: number): number {
+  let offset = 0;
+  for (let i = 0; i < RAMP.length; i++) {
+    if (i === index) return offset;
+    offset += roundUp(Math.ceil(blockRows * (RAMP[i] as number)), CORPUS_PANEL);
+  }
+  return offset + (index - RAMP.length) * blockRows;
+}
+
+/**
+ * Returns a function giving the index of the next corpus block the job scans for its query
+ * chunk `chunk` (see `blockOffset`; past the range when none is left): every block in
+ * order, or with `claims`, the next block no job has taken yet.
+ */
+export function blockIndices(job: ScanJob, chunk: number): () => number {
+  const { claims } = job;
   let next = 0;
-  return () => corpusStart + blockRows * (claims ? Atomics.add(claims, chunk, 1) : next++);
+  return () => (claims ? Atomics.add(claims, chunk, 1) : next++);
 }
 
 /** Per query of the job, up to k neighbours best first: query i's row is `[i*k, i*k + counts[i])`. */
@@ -243,9 +262,10 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
     }
     for (let i = chunkRows; i < paddedRows; i++) thrView[i] = Infinity;
 
-    const nextBlock = blockStarts(job, (chunkStart - queryStart) / queryChunk, blockRows);
-    for (let blockStart = nextBlock(); blockStart < corpusEnd; blockStart = nextBlock()) {
-      const blockEnd = Math.min(corpusEnd, blockStart + blockRows);
+    const nextBlock = blockIndices(job, (chunkStart - queryStart) / queryChunk);
+    for (let block = nextBlock(); corpusStart + blockOffset(block, blockRows) < corpusEnd; block = nextBlock()) {
+      const blockStart = corpusStart + blockOffset(block, blockRows);
+      const blockEnd = Math.min(corpusEnd, corpusStart + blockOffset(block + 1, blockRows));
       const rows = blockEnd - blockStart;
       stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
       kernel.pack(staging, rows, dim, dim4, CORPUS_PANEL, corpusPanels);
@@ -332,6 +352,21 @@ export type TaskResult = ScanResult | null;
 
 /** The instantiated kernel a thread scans with: the float32 kernel or the int8 prefilter. */
 export type AnyKernel = { kind: 'f32'; kernel: Kernel } | { kind: 'int8'; kernel: Int8Kernel };
+
+/** Tasks a thread ran, by their index in the batch. */
+export type Done = { index: number; result: TaskResult }[];
+
+/**
+ * Runs tasks of the batch until none is left, taking each from the shared counter `claim`
+ * (Atomics), so that several threads running the same batch share it out.
+ */
+export function runClaimed(kernel: AnyKernel, tasks: Task[], claim: Int32Array): Done {
+  const done: Done = [];
+  for (let index = Atomics.add(claim, 0, 1); index < tasks.length; index = Atomics.add(claim, 0, 1)) {
+    done.push({ index, result: runTask(kernel, tasks[index] as Task) });
+  }
+  return done;
+}
 
 /** Runs one task with the given kernel. */
 export function runTask(kernel: AnyKernel, task: Task): TaskResult {
