@@ -6,7 +6,7 @@ export interface Int8Kernel {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   quantise(src: number, rows: number, dim: number, dim16: number, panel: number, levels: number, offset: number, dst: number, scales: number, err2: number, sums: number): void;
   scan8(queries: number, nq: number, corpus: number, nc: number, dim16: number, qstats: number, scale: number, u: number, v: number, hits: number): number;
-  dots(query: number, rows: number, n: number, dim: number, out: number): void;
+  dots(query: number, rows: number, dim: number, picks: number, n: number, out: number): void;
 }
 
 const QUERY_PANEL = 2;
@@ -74,8 +74,9 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const uPtr = take(blockRows * 4);
   const vPtr = take(blockRows * 4);
   const hitsPtr = take(SCAN_QUERIES * blockRows * 16);
-  const refineQuery = take(dim * 4);
-  const refineOut = take(stagingRows * 4);
+  const picksPtr = take(SCAN_QUERIES * blockRows * 4);
+  const queryRow = take(dim * 4);
+  const dotsPtr = take(blockRows * 4);
   const pages = Math.ceil(end / 65536) - kernel.memory.buffer.byteLength / 65536;
   if (pages > 0) kernel.memory.grow(pages);
   const memory = kernel.memory.buffer;
@@ -89,35 +90,9 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const uView = new Float32Array(memory, uPtr, blockRows);
   const vView = new Float32Array(memory, vPtr, blockRows);
   const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
-  const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
-  const refineQueryView = new Float32Array(memory, refineQuery, dim);
-  const refineOutView = new Float32Array(memory, refineOut, stagingRows);
-
-  /**
-   * Narrows a query's int8 candidates with float32 dot products (bounded like the float32
-   * kernel's: half the query's margin either side), so that few need the exact rescoring.
-   */
-  const refine = (query: number, list: Candidates): Candidates => {
-    if (list.size <= k + 8 || (margins[query] as number) === 0) return list;
-    const half = (margins[query] as number) / 2;
-    refineQueryView.set(queries.subarray(query * dim, (query + 1) * dim));
-    const refined = new Candidates(k);
-    refined.floor = list.floor;
-    for (let first = 0; first < list.size; first += stagingRows) {
-      const n = Math.min(stagingRows, list.size - first);
-      for (let i = 0; i < n; i++) {
-        const row = list.rows[first + i] as number;
-        stagingView.set(corpus.subarray(row * dim, (row + 1) * dim), i * dim);
-      }
-      kernel.dots(refineQuery, staging, n, dim, refineOut);
-      for (let i = 0; i < n; i++) {
-        const row = list.rows[first + i] as number;
-        const a = (refineOutView[i] as number) * (corpusScale ? (corpusScale[row] as number) : 1);
-        refined.push(row, a + half, a - half);
-      }
-    }
-    return refined;
-  };
+  const picksView = new Int32Array(memory, picksPtr, SCAN_QUERIES * blockRows);
+  const queryRowView = new Float32Array(memory, queryRow, dim);
+  const dotsView = new Float32Array(memory, dotsPtr, blockRows);
 
   /**
    * Writes statistic `which` (0: 64·Σv, 1: s, 2: ‖e‖, 3: ‖q‖, 4: threshold) of local query
@@ -139,6 +114,8 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
 
   // Per query of the chunk, the threshold the kernel holds (float32).
   const thresholds = new Float64Array(queryChunk);
+  // Hits of one kernel call per query: counts, then where each query's rows start in `picks`.
+  const perQuery = new Int32Array(SCAN_QUERIES + 1);
 
   for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
     const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
@@ -186,13 +163,39 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
       for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {
         const count = Math.min(SCAN_QUERIES, paddedRows - first);
         const hits = kernel.scan8(queryPanels + first * dim16, count, corpusPanels, rows, dim16, qstats + (first / 2) * PAIR_STATS, scalePtr, uPtr, vPtr, hitsPtr);
+        if (hits === 0) continue;
+        // Sort the hits' rows by query (counting sort into `picks`), then score each query's
+        // rows in float32 straight from the staged block, still in cache: a candidate's
+        // bounds are then the float32 kernel's (half the margin either side), far tighter
+        // than the int8 interval, so the lists stay short and the thresholds rise fast.
+        perQuery.fill(0, 0, count + 1);
         for (let h = 0; h < hits; h++) {
-          const q = first + (hitInts[4 * h] as number);
-          const row = blockStart + (hitInts[4 * h + 1] as number);
-          if (selfIndices && selfIndices[chunkStart + q] === row) continue;
-          const a = hitFloats[4 * h + 2] as number;
-          const b = hitFloats[4 * h + 3] as number;
-          (candidates[q] as Candidates).push(row, a + b, a - b);
+          const slot = (hitInts[4 * h] as number) + 1;
+          perQuery[slot] = (perQuery[slot] as number) + 1;
+        }
+        for (let q = 0; q < count; q++) perQuery[q + 1] = (perQuery[q + 1] as number) + (perQuery[q] as number);
+        for (let h = 0; h < hits; h++) {
+          const q = hitInts[4 * h] as number;
+          const at = perQuery[q] as number;
+          picksView[at] = hitInts[4 * h + 1] as number;
+          perQuery[q] = at + 1;
+        }
+        // perQuery[q] is now where query q's rows end (and q - 1's start).
+        for (let q = 0, start = 0; q < count; start = perQuery[q] as number, q++) {
+          const n = (perQuery[q] as number) - start;
+          if (n === 0) continue;
+          const query = chunkStart + first + q;
+          queryRowView.set(queries.subarray(query * dim, (query + 1) * dim));
+          kernel.dots(queryRow, staging, dim, picksPtr + start * 4, n, dotsPtr);
+          const half = (margins[query] as number) / 2;
+          const self = selfIndices ? (selfIndices[query] as number) : -1;
+          const list = candidates[first + q] as Candidates;
+          for (let i = 0; i < n; i++) {
+            const row = blockStart + (picksView[start + i] as number);
+            if (row === self) continue;
+            const a = (dotsView[i] as number) * (corpusScale ? (corpusScale[row] as number) : 1);
+            list.push(row, a + half, a - half);
+          }
         }
       }
       // Raise the bar of every query (from its own candidates and the other slices'); now
@@ -208,9 +211,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
     }
 
     for (let q = 0; q < chunkRows; q++) {
-      const list = candidates[q] as Candidates;
-      list.keepAtLeast(list.kth);
-      finishQuery(job, chunkStart + q, refine(chunkStart + q, list), counts, indices, scores);
+      finishQuery(job, chunkStart + q, candidates[q] as Candidates, counts, indices, scores);
     }
   }
   return { counts, indices, scores };

@@ -160,16 +160,17 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $each_row))))
 
-;; dots(query, rows, n, dim, out): out[i] = Σ_j query[j] · rows[i·dim + j] in float32
-  ;; (relaxed fused multiply-add, any order): the second, tighter filter of the candidates
-  ;; the int8 scan kept, before they are rescored exactly.
-  (func (export "dots") (param $query i32) (param $rows i32) (param $n i32) (param $dim i32) (param $out i32)
+;; dots(query, rows, dim, picks, n, out): out[i] = Σ_j query[j] · row[j] in float32
+  ;; (relaxed fused multiply-add, any order) for the row at rows + picks[i]·dim floats, i < n:
+  ;; the float32 scores of the pairs the int8 scan reports, whose bounds are much tighter.
+  (func (export "dots") (param $query i32) (param $rows i32) (param $dim i32) (param $picks i32) (param $n i32) (param $out i32)
     (local $i i32) (local $j i32) (local $row i32) (local $acc0 v128) (local $acc1 v128) (local $sum f32)
     (local.set $i (i32.const 0))
     (block $rows_done
       (loop $each_row
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $row (i32.add (local.get $rows) (i32.shl (i32.mul (local.get $i) (local.get $dim)) (i32.const 2))))
+        (local.set $row (i32.add (local.get $rows)
+          (i32.shl (i32.mul (i32.load (i32.add (local.get $picks) (i32.shl (local.get $i) (i32.const 2)))) (local.get $dim)) (i32.const 2))))
         (local.set $acc0 (v128.const i64x2 0 0))
         (local.set $acc1 (v128.const i64x2 0 0))
         (local.set $j (i32.const 0))
