@@ -33,8 +33,10 @@ function errorNorm(err2: number, norm: number, dim: number): number {
  *   |reference − s_q·s_c·σ_c·(v_q·v_c)| ≤ σ_c·(‖e_q‖·‖c‖ + ‖q‖·‖e_c‖ + ‖e_q‖·‖e_c‖) + γ·‖q‖·‖c‖·σ_c
  * (σ_c the row's cosine scale, γ = (dim + 16)·2⁻²⁴ the reference's own rounding, as in the
  * float32 kernel). Every pair thus gets an interval [A − b, A + b] holding its reference
- * score. A query keeps the pairs whose upper end reaches the k-th largest lower end seen
- * so far; those are rescored exactly, so the result equals `topKJs` bit for bit.
+ * score. The kernel reports the pairs whose upper end reaches the query's threshold (the
+ * k-th largest lower bound so far); each is scored in float32 from the block still in
+ * cache, which bounds it within half the query's margin, and kept as a candidate. The
+ * candidates are rescored exactly at the end, so the result equals `topKJs` bit for bit.
  */
 export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const { dim, k, queries, corpus, corpusScale, selfIndices, margins, bounds, queryStart, queryEnd, corpusStart, corpusEnd } = job;
@@ -73,7 +75,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const scalePtr = take(blockRows * 4);
   const uPtr = take(blockRows * 4);
   const vPtr = take(blockRows * 4);
-  const hitsPtr = take(SCAN_QUERIES * blockRows * 16);
+  const hitsPtr = take(SCAN_QUERIES * blockRows * 8);
   const picksPtr = take(SCAN_QUERIES * blockRows * 4);
   const queryRow = take(dim * 4);
   const dotsPtr = take(blockRows * 4);
@@ -89,7 +91,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const scaleView = new Float32Array(memory, scalePtr, blockRows);
   const uView = new Float32Array(memory, uPtr, blockRows);
   const vView = new Float32Array(memory, vPtr, blockRows);
-  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
+  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 2);
   const picksView = new Int32Array(memory, picksPtr, SCAN_QUERIES * blockRows);
   const queryRowView = new Float32Array(memory, queryRow, dim);
   const dotsView = new Float32Array(memory, dotsPtr, blockRows);
@@ -170,14 +172,14 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
         // than the int8 interval, so the lists stay short and the thresholds rise fast.
         perQuery.fill(0, 0, count + 1);
         for (let h = 0; h < hits; h++) {
-          const slot = (hitInts[4 * h] as number) + 1;
+          const slot = (hitInts[2 * h] as number) + 1;
           perQuery[slot] = (perQuery[slot] as number) + 1;
         }
         for (let q = 0; q < count; q++) perQuery[q + 1] = (perQuery[q + 1] as number) + (perQuery[q] as number);
         for (let h = 0; h < hits; h++) {
-          const q = hitInts[4 * h] as number;
+          const q = hitInts[2 * h] as number;
           const at = perQuery[q] as number;
-          picksView[at] = hitInts[4 * h + 1] as number;
+          picksView[at] = hitInts[2 * h + 1] as number;
           perQuery[q] = at + 1;
         }
         // perQuery[q] is now where query q's rows end (and q - 1's start).
