@@ -69,6 +69,8 @@ class Crew {
   /** The calling thread's kernel when it scans (a crew of one), else null. */
   private readonly kernel: AnyKernel | null;
   private readonly pending = new Map<Worker, { resolve: (done: Done) => void; reject: (error: Error) => void }>();
+  /** Why a worker stopped, once one has: the crew then refuses work. */
+  private broken: Error | undefined;
 
   constructor(module: WasmModule, kind: AnyKernel['kind'], size: number) {
     this.kernel = size === 1 ? ({ kind, kernel: instantiateModule(module) } as AnyKernel) : null;
@@ -85,6 +87,14 @@ class Crew {
         else entry?.reject(new Error(`neighbour-search worker failed: ${message.error}`));
       });
       worker.on('error', (error) => {
+        this.broken ??= error;
+        this.pending.get(worker)?.reject(error);
+        this.pending.delete(worker);
+      });
+      worker.on('exit', (code) => {
+        // A worker that stops (it failed, or close() ended it) can take no more tasks.
+        const error = new Error(`neighbour-search worker stopped (exit code ${code})`);
+        this.broken ??= error;
         this.pending.get(worker)?.reject(error);
         this.pending.delete(worker);
       });
@@ -94,6 +104,7 @@ class Crew {
 
   /** Runs the tasks on every thread of the crew; resolves with their results in the same order. */
   async runAll(tasks: Task[]): Promise<TaskResult[]> {
+    if (this.broken) throw this.broken;
     const claim = new Int32Array(new SharedArrayBuffer(4));
     const replies = this.workers.map(
       (worker) =>
