@@ -1,12 +1,12 @@
 import { float32AtMost, roundUp } from './float32.js';
-import { Candidates, finishQuery, type ScanJob, type ScanResult } from './scan.js';
+import { blockIndices, blockOffset, Candidates, finishQuery, type ScanJob, type ScanResult } from './scan.js';
 
 /** The exports of src/knn/wasm/int8.wat (see that file for the data layout). */
 export interface Int8Kernel {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   quantise(src: number, rows: number, dim: number, dim16: number, panel: number, levels: number, offset: number, dst: number, scales: number, err2: number, sums: number): void;
   scan8(queries: number, nq: number, corpus: number, nc: number, dim16: number, qstats: number, scale: number, u: number, v: number, hits: number): number;
-  dots(query: number, rows: number, n: number, dim: number, out: number): void;
+  dots(query: number, rows: number, dim: number, picks: number, n: number, out: number): void;
 }
 
 const QUERY_PANEL = 2;
@@ -33,11 +33,13 @@ function errorNorm(err2: number, norm: number, dim: number): number {
  *   |reference − s_q·s_c·σ_c·(v_q·v_c)| ≤ σ_c·(‖e_q‖·‖c‖ + ‖q‖·‖e_c‖ + ‖e_q‖·‖e_c‖) + γ·‖q‖·‖c‖·σ_c
  * (σ_c the row's cosine scale, γ = (dim + 16)·2⁻²⁴ the reference's own rounding, as in the
  * float32 kernel). Every pair thus gets an interval [A − b, A + b] holding its reference
- * score. A query keeps the pairs whose upper end reaches the k-th largest lower end seen
- * so far; those are rescored exactly, so the result equals `topKJs` bit for bit.
+ * score. The kernel reports the pairs whose upper end reaches the query's threshold (the
+ * k-th largest lower bound so far); each is scored in float32 from the block still in
+ * cache, which bounds it within half the query's margin, and kept as a candidate. The
+ * candidates are rescored exactly at the end, so the result equals `topKJs` bit for bit.
  */
 export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
-  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, queryStart, queryEnd, corpusStart, corpusEnd } = job;
+  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, bounds, queryStart, queryEnd, corpusStart, corpusEnd } = job;
   const corpusNorms = job.corpusNorms as Float64Array;
   const queryNorms = job.queryNorms as Float64Array;
   const nq = queryEnd - queryStart;
@@ -49,10 +51,12 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const gamma = (dim + 16) * 2 ** -24;
   const dim16 = roundUp(dim, 16);
   const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((192 << 10) / dim16)), CORPUS_PANEL);
-  // About 2 MB of float32 queries per chunk (their staging copy dominates the memory).
-  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / (dim * 4)));
+  // Quantised queries are small (one byte a value): chunks of up to about 8 MB, so that
+  // each corpus block is quantised once for thousands of queries.
+  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((8 << 20) / dim16));
   const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);
-  const stagingRows = Math.max(queryChunk, blockRows);
+  // Float rows pass through staging a block at a time (queries too: blockRows is even).
+  const stagingRows = blockRows;
 
   // Wasm memory, 16-byte aligned regions.
   let end = 0;
@@ -71,9 +75,10 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const scalePtr = take(blockRows * 4);
   const uPtr = take(blockRows * 4);
   const vPtr = take(blockRows * 4);
-  const hitsPtr = take(SCAN_QUERIES * blockRows * 16);
-  const refineQuery = take(dim * 4);
-  const refineOut = take(stagingRows * 4);
+  const hitsPtr = take(SCAN_QUERIES * blockRows * 8);
+  const picksPtr = take(SCAN_QUERIES * blockRows * 4);
+  const queryRow = take(dim * 4);
+  const dotsPtr = take(blockRows * 4);
   const pages = Math.ceil(end / 65536) - kernel.memory.buffer.byteLength / 65536;
   if (pages > 0) kernel.memory.grow(pages);
   const memory = kernel.memory.buffer;
@@ -86,35 +91,10 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const scaleView = new Float32Array(memory, scalePtr, blockRows);
   const uView = new Float32Array(memory, uPtr, blockRows);
   const vView = new Float32Array(memory, vPtr, blockRows);
-  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
-  const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 4);
-  const refineQueryView = new Float32Array(memory, refineQuery, dim);
-  const refineOutView = new Float32Array(memory, refineOut, stagingRows);
-
-  /**
-   * Narrows a query's int8 candidates with float32 dot products (bounded like the float32
-   * kernel's: half the query's margin either side), so that few need the exact rescoring.
-   */
-  const refine = (query: number, list: Candidates): Candidates => {
-    if (list.size <= k + 8 || (margins[query] as number) === 0) return list;
-    const half = (margins[query] as number) / 2;
-    refineQueryView.set(queries.subarray(query * dim, (query + 1) * dim));
-    const refined = new Candidates(k);
-    for (let first = 0; first < list.size; first += stagingRows) {
-      const n = Math.min(stagingRows, list.size - first);
-      for (let i = 0; i < n; i++) {
-        const row = list.rows[first + i] as number;
-        stagingView.set(corpus.subarray(row * dim, (row + 1) * dim), i * dim);
-      }
-      kernel.dots(refineQuery, staging, n, dim, refineOut);
-      for (let i = 0; i < n; i++) {
-        const row = list.rows[first + i] as number;
-        const a = (refineOutView[i] as number) * (corpusScale ? (corpusScale[row] as number) : 1);
-        refined.push(row, a + half, a - half);
-      }
-    }
-    return refined;
-  };
+  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 2);
+  const picksView = new Int32Array(memory, picksPtr, SCAN_QUERIES * blockRows);
+  const queryRowView = new Float32Array(memory, queryRow, dim);
+  const dotsView = new Float32Array(memory, dotsPtr, blockRows);
 
   /**
    * Writes statistic `which` (0: 64·Σv, 1: s, 2: ‖e‖, 3: ‖q‖, 4: threshold) of local query
@@ -134,28 +114,43 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
     view[shared + 1] = value;
   };
 
-  const touched = new Uint8Array(queryChunk);
+  // Per query of the chunk, the threshold the kernel holds (float32).
+  const thresholds = new Float64Array(queryChunk);
+  // Hits of one kernel call per query: counts, then where each query's rows start in `picks`.
+  const perQuery = new Int32Array(SCAN_QUERIES + 1);
 
   for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
     const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
     const chunkRows = chunkEnd - chunkStart;
     const paddedRows = roundUp(chunkRows, QUERY_PANEL);
-    stagingView.set(queries.subarray(chunkStart * dim, chunkEnd * dim));
-    kernel.quantise(staging, chunkRows, dim, dim16, QUERY_PANEL, 127, 0, queryPanels, rowScales, rowErr2, rowSums);
     const candidates: Candidates[] = [];
-    for (let i = 0; i < paddedRows; i++) {
-      const real = i < chunkRows;
-      if (real) candidates.push(new Candidates(k));
-      setStat(i, 0, real ? 64 * (sumsView[i] as number) : 0, true);
-      setStat(i, 1, real ? (scalesView[i] as number) : 0, false);
-      setStat(i, 2, real ? errorNorm(err2View[i] as number, queryNorms[chunkStart + i] as number, dim) : 0, false);
-      setStat(i, 3, real ? (queryNorms[chunkStart + i] as number) * SLACK : 0, false);
-      // A zero query scores exactly 0 everywhere: handled without the kernel.
-      setStat(i, 4, real && (margins[chunkStart + i] as number) !== 0 ? -Infinity : Infinity, false);
+    for (let pieceStart = 0; pieceStart < chunkRows; pieceStart += stagingRows) {
+      const pieceRows = Math.min(stagingRows, chunkRows - pieceStart);
+      const from = chunkStart + pieceStart;
+      stagingView.set(queries.subarray(from * dim, (from + pieceRows) * dim));
+      kernel.quantise(staging, pieceRows, dim, dim16, QUERY_PANEL, 127, 0, queryPanels + pieceStart * dim16, rowScales, rowErr2, rowSums);
+      for (let i = 0; i < pieceRows; i++) {
+        const q = pieceStart + i;
+        candidates.push(new Candidates(k));
+        setStat(q, 0, 64 * (sumsView[i] as number), true);
+        setStat(q, 1, scalesView[i] as number, false);
+        setStat(q, 2, errorNorm(err2View[i] as number, queryNorms[from + i] as number, dim), false);
+        setStat(q, 3, (queryNorms[from + i] as number) * SLACK, false);
+        // A zero query scores exactly 0 everywhere: handled without the kernel.
+        thresholds[q] = (margins[from + i] as number) !== 0 ? -Infinity : Infinity;
+        setStat(q, 4, thresholds[q] as number, false);
+      }
+    }
+    if (paddedRows > chunkRows) {
+      // The padding query of an odd chunk (its bytes are zeros) reports nothing.
+      for (let which = 0; which < 4; which++) setStat(chunkRows, which, 0, which === 0);
+      setStat(chunkRows, 4, Infinity, false);
     }
 
-    for (let blockStart = corpusStart; blockStart < corpusEnd; blockStart += blockRows) {
-      const blockEnd = Math.min(corpusEnd, blockStart + blockRows);
+    const nextBlock = blockIndices(job, (chunkStart - queryStart) / queryChunk);
+    for (let block = nextBlock(); corpusStart + blockOffset(block, blockRows) < corpusEnd; block = nextBlock()) {
+      const blockStart = corpusStart + blockOffset(block, blockRows);
+      const blockEnd = Math.min(corpusEnd, corpusStart + blockOffset(block + 1, blockRows));
       const rows = blockEnd - blockStart;
       stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
       kernel.quantise(staging, rows, dim, dim16, CORPUS_PANEL, 63, 64, corpusPanels, rowScales, rowErr2, rowSums);
@@ -170,31 +165,55 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
       for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {
         const count = Math.min(SCAN_QUERIES, paddedRows - first);
         const hits = kernel.scan8(queryPanels + first * dim16, count, corpusPanels, rows, dim16, qstats + (first / 2) * PAIR_STATS, scalePtr, uPtr, vPtr, hitsPtr);
+        if (hits === 0) continue;
+        // Sort the hits' rows by query (counting sort into `picks`), then score each query's
+        // rows in float32 straight from the staged block, still in cache: a candidate's
+        // bounds are then the float32 kernel's (half the margin either side), far tighter
+        // than the int8 interval, so the lists stay short and the thresholds rise fast.
+        perQuery.fill(0, 0, count + 1);
         for (let h = 0; h < hits; h++) {
-          const q = first + (hitInts[4 * h] as number);
-          const row = blockStart + (hitInts[4 * h + 1] as number);
-          if (selfIndices && selfIndices[chunkStart + q] === row) continue;
-          const a = hitFloats[4 * h + 2] as number;
-          const b = hitFloats[4 * h + 3] as number;
-          (candidates[q] as Candidates).push(row, a + b, a - b);
-          touched[q] = 1;
+          const slot = (hitInts[2 * h] as number) + 1;
+          perQuery[slot] = (perQuery[slot] as number) + 1;
+        }
+        for (let q = 0; q < count; q++) perQuery[q + 1] = (perQuery[q + 1] as number) + (perQuery[q] as number);
+        for (let h = 0; h < hits; h++) {
+          const q = hitInts[2 * h] as number;
+          const at = perQuery[q] as number;
+          picksView[at] = hitInts[2 * h + 1] as number;
+          perQuery[q] = at + 1;
+        }
+        // perQuery[q] is now where query q's rows end (and q - 1's start).
+        for (let q = 0, start = 0; q < count; start = perQuery[q] as number, q++) {
+          const n = (perQuery[q] as number) - start;
+          if (n === 0) continue;
+          const query = chunkStart + first + q;
+          queryRowView.set(queries.subarray(query * dim, (query + 1) * dim));
+          kernel.dots(queryRow, staging, dim, picksPtr + start * 4, n, dotsPtr);
+          const half = (margins[query] as number) / 2;
+          const self = selfIndices ? (selfIndices[query] as number) : -1;
+          const list = candidates[first + q] as Candidates;
+          for (let i = 0; i < n; i++) {
+            const row = blockStart + (picksView[start + i] as number);
+            if (row === self) continue;
+            const a = (dotsView[i] as number) * (corpusScale ? (corpusScale[row] as number) : 1);
+            list.push(row, a + half, a - half);
+          }
         }
       }
+      // Raise the bar of every query (from its own candidates and the other slices'); now
+      // and then drop the candidates that can no longer reach its top k.
       for (let q = 0; q < chunkRows; q++) {
-        if (touched[q] === 0) continue;
-        touched[q] = 0;
-        const list = candidates[q] as Candidates;
-        const floor = list.kth;
-        if (floor === -Infinity) continue;
-        setStat(q, 4, float32AtMost(floor), false);
-        if (list.size > 2 * k + 16) list.keepAtLeast(floor);
+        if ((margins[chunkStart + q] as number) === 0) continue;
+        const floor = (candidates[q] as Candidates).settle(bounds, chunkStart + q);
+        if (floor > (thresholds[q] as number)) {
+          thresholds[q] = float32AtMost(floor);
+          setStat(q, 4, thresholds[q] as number, false);
+        }
       }
     }
 
     for (let q = 0; q < chunkRows; q++) {
-      const list = candidates[q] as Candidates;
-      list.keepAtLeast(list.kth);
-      finishQuery(job, chunkStart + q, refine(chunkStart + q, list), counts, indices, scores);
+      finishQuery(job, chunkStart + q, candidates[q] as Candidates, counts, indices, scores);
     }
   }
   return { counts, indices, scores };

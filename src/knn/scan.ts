@@ -1,4 +1,4 @@
-import { float32AtMost, roundUp } from './float32.js';
+import { float32AtMost, fromOrderedKey, raiseShared, roundUp } from './float32.js';
 import { CORPUS_PANEL, QUERY_PANEL, type Kernel } from './kernel.js';
 import { scanInt8, type Int8Kernel } from './scan-int8.js';
 
@@ -36,6 +36,49 @@ export interface ScanJob {
   corpusNorms?: Float64Array;
   /** Per query ‖query‖ (as ranked: normalised for cosine). */
   queryNorms?: Float64Array;
+  /**
+   * Per query (indexed like `queries`): the best lower bound of its k-th best score found
+   * so far by any job, as `orderedKey`s, raised with Atomics. Jobs that scan different
+   * slices of the corpus for the same queries share it, so a slice started late prunes
+   * from its first block. Null when each query is scanned by one job only.
+   */
+  bounds: Int32Array | null;
+  /**
+   * Several jobs sharing the same queries and corpus range split its blocks between them
+   * as they go: `claims[c]` counts the blocks already taken for query chunk c (Atomics),
+   * so a thread slowed by other work takes fewer. Null: the job scans every block.
+   */
+  claims: Int32Array | null;
+}
+
+/** Sizes of the first corpus blocks, as fractions of a full block (see `blockOffset`). */
+const RAMP = [1 / 8, 1 / 8, 1 / 4, 1 / 4, 1 / 2, 1 / 2];
+
+/**
+ * Row offset of corpus block `index` from the start of the job's range. The first blocks
+ * are smaller (1/8, 1/8, 1/4, 1/4, 1/2, 1/2 of `blockRows`, in whole panels): a query's
+ * first block admits every row as a candidate, and the thresholds rise with every block,
+ * so small first blocks keep the candidate lists short. `blockRows` is a multiple of the
+ * corpus panel; so is every offset.
+ */
+export function blockOffset(index: number, blockRows: number): number {
+  let offset = 0;
+  for (let i = 0; i < RAMP.length; i++) {
+    if (i === index) return offset;
+    offset += roundUp(Math.ceil(blockRows * (RAMP[i] as number)), CORPUS_PANEL);
+  }
+  return offset + (index - RAMP.length) * blockRows;
+}
+
+/**
+ * Returns a function giving the index of the next corpus block the job scans for its query
+ * chunk `chunk` (see `blockOffset`; past the range when none is left): every block in
+ * order, or with `claims`, the next block no job has taken yet.
+ */
+export function blockIndices(job: ScanJob, chunk: number): () => number {
+  const { claims } = job;
+  let next = 0;
+  return () => (claims ? Atomics.add(claims, chunk, 1) : next++);
 }
 
 /** Per query of the job, up to k neighbours best first: query i's row is `[i*k, i*k + counts[i])`. */
@@ -57,16 +100,52 @@ export class Candidates {
   rows = new Int32Array(16);
   scores = new Float32Array(16);
   size = 0;
+  /**
+   * A lower bound of the k-th best reference score learnt elsewhere: from the scans of
+   * other corpus slices for the same query (their rows are other rows of the same corpus).
+   */
+  floor = -Infinity;
   private readonly best: Float32Array;
   private bestSize = 0;
+  /** The own bound last published to the shared bounds. */
+  private published = -Infinity;
+  /** The size above which `settle` drops candidates again (amortises the pruning). */
+  private pruneAt: number;
 
   constructor(private readonly k: number) {
     this.best = new Float32Array(k);
+    this.pruneAt = 2 * k + 16;
   }
 
-  /** The k-th largest lower bound so far, or -Infinity before k candidates. */
+  /** The k-th largest lower bound so far (or -Infinity before k candidates), or `floor` if higher. */
   get kth(): number {
-    return this.bestSize < this.k ? -Infinity : (this.best[0] as number);
+    const own = this.bestSize < this.k ? -Infinity : (this.best[0] as number);
+    return own > this.floor ? own : this.floor;
+  }
+
+  /**
+   * Called after each block: publishes this list's own bound to `bounds[slot]` (shared by
+   * every slice of the corpus that scans this query), takes the highest bound published
+   * there as `floor`, and drops the candidates below the bound once the list has doubled
+   * since it was last pruned. Returns the bound (`kth`).
+   */
+  settle(bounds: Int32Array | null, slot: number): number {
+    if (bounds) {
+      // The heap holds float32 values, so its root is exactly representable.
+      const own = this.bestSize < this.k ? -Infinity : (this.best[0] as number);
+      if (own > this.published) {
+        raiseShared(bounds, slot, own);
+        this.published = own;
+      }
+      const shared = fromOrderedKey(Atomics.load(bounds, slot));
+      if (shared > this.floor) this.floor = shared;
+    }
+    const kth = this.kth;
+    if (this.size > this.pruneAt) {
+      this.keepAtLeast(kth);
+      this.pruneAt = Math.max(2 * this.k + 16, 2 * this.size);
+    }
+    return kth;
   }
 
   push(row: number, upper: number, lower: number): void {
@@ -137,7 +216,7 @@ export class Candidates {
  * bit for bit, whatever the kernel's rounding, block size or thread split.
  */
 export function scan(kernel: Kernel, job: ScanJob): ScanResult {
-  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, queryStart, queryEnd, corpusStart, corpusEnd } = job;
+  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, bounds, queryStart, queryEnd, corpusStart, corpusEnd } = job;
   const nq = queryEnd - queryStart;
   const counts = new Int32Array(nq);
   const indices = new Int32Array(nq * k);
@@ -169,8 +248,6 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
   const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);
   const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);
 
-  const touched = new Uint8Array(queryChunk);
-
   for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
     const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
     const chunkRows = chunkEnd - chunkStart;
@@ -185,8 +262,10 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
     }
     for (let i = chunkRows; i < paddedRows; i++) thrView[i] = Infinity;
 
-    for (let blockStart = corpusStart; blockStart < corpusEnd; blockStart += blockRows) {
-      const blockEnd = Math.min(corpusEnd, blockStart + blockRows);
+    const nextBlock = blockIndices(job, (chunkStart - queryStart) / queryChunk);
+    for (let block = nextBlock(); corpusStart + blockOffset(block, blockRows) < corpusEnd; block = nextBlock()) {
+      const blockStart = corpusStart + blockOffset(block, blockRows);
+      const blockEnd = Math.min(corpusEnd, corpusStart + blockOffset(block + 1, blockRows));
       const rows = blockEnd - blockStart;
       stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
       kernel.pack(staging, rows, dim, dim4, CORPUS_PANEL, corpusPanels);
@@ -200,19 +279,14 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
           if (selfIndices && selfIndices[chunkStart + q] === row) continue;
           const score = hitFloats[3 * h + 2] as number;
           (candidates[q] as Candidates).push(row, score, score - (margins[chunkStart + q] as number));
-          touched[q] = 1;
         }
       }
-      // Raise the bar of every query that gained candidates; now and then drop the
-      // candidates that can no longer reach its top k.
+      // Raise the bar of every query (from its own candidates and the other slices'); now
+      // and then drop the candidates that can no longer reach its top k.
       for (let q = 0; q < chunkRows; q++) {
-        if (touched[q] === 0) continue;
-        touched[q] = 0;
-        const list = candidates[q] as Candidates;
-        const floor = list.kth;
-        if (floor === -Infinity) continue;
-        thrView[q] = float32AtMost(floor);
-        if (list.size > 2 * k + 16) list.keepAtLeast(floor);
+        if ((margins[chunkStart + q] as number) === 0) continue;
+        const floor = (candidates[q] as Candidates).settle(bounds, chunkStart + q);
+        if (floor > (thrView[q] as number)) thrView[q] = float32AtMost(floor);
       }
     }
 
@@ -222,23 +296,15 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
 }
 
 /**
- * Writes query `query`'s top k into the job's result: its candidates rescored exactly and
- * ranked by (score, lower row); for a zero query (margin 0), the lowest rows with score 0.
+ * Writes query `query`'s top k among its candidates into the job's result: rescored
+ * exactly and ranked by (score, lower row). A zero query (margin 0) gets nothing here: every
+ * score is exactly 0, so the engine gives it the lowest rows without scanning.
  */
 export function finishQuery(job: ScanJob, query: number, list: Candidates, counts: Int32Array, indices: Int32Array, scores: Float32Array): void {
-  const { k, queries, corpus, corpusScale, selfIndices, dim, queryStart, corpusStart, corpusEnd } = job;
-  const self = selfIndices ? (selfIndices[query] as number) : -1;
+  const { k, queries, corpus, corpusScale, dim, queryStart } = job;
   const out = (query - queryStart) * k;
   if ((job.margins[query] as number) === 0) {
-    // Every score is exactly 0: the lowest rows win.
-    let n = 0;
-    for (let row = corpusStart; row < corpusEnd && n < k; row++) {
-      if (row === self) continue;
-      indices[out + n] = row;
-      scores[out + n] = 0;
-      n++;
-    }
-    counts[query - queryStart] = n;
+    counts[query - queryStart] = 0;
     return;
   }
   list.keepAtLeast(list.kth);
@@ -286,6 +352,21 @@ export type TaskResult = ScanResult | null;
 
 /** The instantiated kernel a thread scans with: the float32 kernel or the int8 prefilter. */
 export type AnyKernel = { kind: 'f32'; kernel: Kernel } | { kind: 'int8'; kernel: Int8Kernel };
+
+/** Tasks a thread ran, by their index in the batch. */
+export type Done = { index: number; result: TaskResult }[];
+
+/**
+ * Runs tasks of the batch until none is left, taking each from the shared counter `claim`
+ * (Atomics), so that several threads running the same batch share it out.
+ */
+export function runClaimed(kernel: AnyKernel, tasks: Task[], claim: Int32Array): Done {
+  const done: Done = [];
+  for (let index = Atomics.add(claim, 0, 1); index < tasks.length; index = Atomics.add(claim, 0, 1)) {
+    done.push({ index, result: runTask(kernel, tasks[index] as Task) });
+  }
+  return done;
+}
 
 /** Runs one task with the given kernel. */
 export function runTask(kernel: AnyKernel, task: Task): TaskResult {

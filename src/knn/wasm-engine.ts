@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { topKJs } from './exact-js.js';
+import { MINUS_INFINITY_KEY } from './float32.js';
 import { int8Kernel, relaxedSimdKernel, simdKernel, workerSource } from './generated/kernel.js';
 import { QUERY_PANEL, instantiateModule, webAssembly, type WasmModule } from './kernel.js';
 import { normaliseRows } from './normalise.js';
-import { runTask, type AnyKernel, type ScanJob, type ScanResult, type Task, type TaskResult } from './scan.js';
+import { runClaimed, type AnyKernel, type Done, type ScanJob, type ScanResult, type Task, type TaskResult } from './scan.js';
 import type { NeighbourSearch, TopKRequest, TopKResult } from './types.js';
 
 /**
@@ -49,104 +50,166 @@ function compile(variant: WasmVariant): WasmModule {
   return module;
 }
 
-/** Returns the array's data in a SharedArrayBuffer: the array itself when it already is, else one copy. */
-function shared<T extends Float32Array | Float64Array | Int32Array>(array: T, make: (buffer: SharedArrayBuffer) => T): T {
+/** The array itself when its data is in a SharedArrayBuffer, else `copy` filled with it. */
+function shared<T extends Float32Array | Int32Array>(array: T, copy: () => T): T {
   if (array.buffer instanceof SharedArrayBuffer) return array;
-  const copy = make(new SharedArrayBuffer(array.byteLength));
-  copy.set(array as never);
-  return copy;
+  const out = copy();
+  out.set(array as never);
+  return out;
 }
 
-/** Worker threads running tasks from one queue; the vectors are shared through SharedArrayBuffers, never copied. */
-class WorkerPool {
-  private readonly idle: Worker[] = [];
-  private readonly all: Worker[];
-  private readonly queue: { task: Task; resolve: (r: TaskResult) => void; reject: (e: Error) => void }[] = [];
-  private readonly running = new Map<Worker, { resolve: (r: TaskResult) => void; reject: (e: Error) => void }>();
+/**
+ * The threads of one engine: `size` worker threads, or with a size of 1 the calling thread
+ * alone. A batch of tasks is run by all of them together: each takes the next task nobody
+ * has taken yet from a shared counter until none is left, so a thread slowed by other work
+ * simply takes fewer. The vectors are shared through SharedArrayBuffers, never copied.
+ */
+class Crew {
+  private readonly workers: Worker[];
+  /** The calling thread's kernel when it scans (a crew of one), else null. */
+  private readonly kernel: AnyKernel | null;
+  private readonly pending = new Map<Worker, { resolve: (done: Done) => void; reject: (error: Error) => void }>();
+  /** Why a worker stopped, once one has: the crew then refuses work. */
+  private broken: Error | undefined;
 
   constructor(module: WasmModule, kind: AnyKernel['kind'], size: number) {
-    this.all = Array.from({ length: size }, () => {
+    this.kernel = size === 1 ? ({ kind, kernel: instantiateModule(module) } as AnyKernel) : null;
+    this.workers = Array.from({ length: size === 1 ? 0 : size }, () => {
       // A small young generation: the scan's garbage is short-lived, and every megabyte a
       // worker's heap holds counts against the memory budget (peak RSS ≤ 1.3 × the corpora).
       const worker = new Worker(workerSource, { eval: true, workerData: { module, kind }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       worker.unref();
-      worker.on('message', (message: { result?: TaskResult; error?: string }) => {
-        const entry = this.running.get(worker);
-        this.running.delete(worker);
-        this.idle.push(worker);
-        if (entry) {
-          if (message.error === undefined) entry.resolve(message.result ?? null);
-          else entry.reject(new Error(`neighbour-search worker failed: ${message.error}`));
-        }
-        this.dispatch();
+      worker.on('message', (message: { done?: Done; error?: string }) => {
+        const entry = this.pending.get(worker);
+        this.pending.delete(worker);
+        worker.unref();
+        if (message.error === undefined) entry?.resolve(message.done ?? []);
+        else entry?.reject(new Error(`neighbour-search worker failed: ${message.error}`));
       });
       worker.on('error', (error) => {
-        this.running.get(worker)?.reject(error);
-        this.running.delete(worker);
+        this.broken ??= error;
+        this.pending.get(worker)?.reject(error);
+        this.pending.delete(worker);
+      });
+      worker.on('exit', (code) => {
+        // A worker that stops (it failed, or close() ended it) can take no more tasks.
+        const error = new Error(`neighbour-search worker stopped (exit code ${code})`);
+        this.broken ??= error;
+        this.pending.get(worker)?.reject(error);
+        this.pending.delete(worker);
       });
       return worker;
     });
-    this.idle.push(...this.all);
   }
 
-  /** Runs the tasks on whichever threads are free, in order; resolves with their results in the same order. */
-  runAll(tasks: Task[]): Promise<TaskResult[]> {
-    const done = Promise.all(tasks.map((task) => new Promise<TaskResult>((resolve, reject) => this.queue.push({ task, resolve, reject }))));
-    this.dispatch();
-    return done;
-  }
-
-  private dispatch(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
-      const worker = this.idle.shift() as Worker;
-      const { task, resolve, reject } = this.queue.shift() as (typeof this.queue)[number];
-      this.running.set(worker, { resolve, reject });
-      worker.postMessage({ task });
+  /** Runs the tasks on every thread of the crew; resolves with their results in the same order. */
+  async runAll(tasks: Task[]): Promise<TaskResult[]> {
+    if (this.broken) throw this.broken;
+    const claim = new Int32Array(new SharedArrayBuffer(4));
+    const replies = this.workers.map(
+      (worker) =>
+        new Promise<Done>((resolve, reject) => {
+          this.pending.set(worker, { resolve, reject });
+          // Keep the process alive while a worker has work.
+          worker.ref();
+          worker.postMessage({ tasks, claim });
+        }),
+    );
+    const results: TaskResult[] = new Array<TaskResult>(tasks.length);
+    const taken: boolean[] = new Array<boolean>(tasks.length).fill(false);
+    let failure: unknown;
+    try {
+      for (const { index, result } of this.kernel ? runClaimed(this.kernel, tasks, claim) : []) {
+        results[index] = result;
+        taken[index] = true;
+      }
+    } catch (error) {
+      failure = error;
     }
-    // Keep the process alive only while tasks run.
-    for (const worker of this.all) {
-      if (this.running.has(worker)) worker.ref();
-      else worker.unref();
+    for (const reply of await Promise.allSettled(replies)) {
+      if (reply.status === 'rejected') failure ??= reply.reason;
+      else {
+        for (const { index, result } of reply.value) {
+          results[index] = result;
+          taken[index] = true;
+        }
+      }
     }
+    if (failure !== undefined) throw failure;
+    if (!taken.every(Boolean)) throw new Error('neighbour search lost a task');
+    return results;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all.map((w) => w.terminate()));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * SharedArrayBuffers kept from one request to the next (the engine runs one request at a
+ * time), so that a series of requests does not leave a trail of large garbage buffers.
+ */
+class Scratch {
+  private readonly buffers = new Map<string, SharedArrayBuffer>();
+
+  private buffer(name: string, bytes: number): SharedArrayBuffer {
+    let buffer = this.buffers.get(name);
+    if (!buffer || buffer.byteLength < bytes) {
+      buffer = new SharedArrayBuffer(bytes);
+      this.buffers.set(name, buffer);
+    }
+    return buffer;
+  }
+
+  f32(name: string, length: number): Float32Array {
+    return new Float32Array(this.buffer(name, length * 4), 0, length);
+  }
+
+  f64(name: string, length: number): Float64Array {
+    return new Float64Array(this.buffer(name, length * 8), 0, length);
+  }
+
+  i32(name: string, length: number): Int32Array {
+    return new Int32Array(this.buffer(name, length * 4), 0, length);
   }
 }
 
 /**
  * The WebAssembly engine: exact top-k equal to `topKJs`, with the SIMD kernel streaming the
- * corpus in blocks over `threads` worker threads. The wasm module is compiled on first use.
+ * corpus in blocks over `threads` worker threads (1: the calling thread). The wasm module is
+ * compiled on first use.
  */
 export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch {
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-  let pool: WorkerPool | undefined;
-  let local: AnyKernel | undefined;
+  let crew: Crew | undefined;
+  const scratch = new Scratch();
+  // Requests run one after another: they share the threads and the scratch buffers.
+  let previous: Promise<unknown> = Promise.resolve();
   const kind: AnyKernel['kind'] = options.variant === 'relaxed-int8' ? 'int8' : 'f32';
   let closed = false;
 
   async function run(tasks: Task[]): Promise<TaskResult[]> {
-    if (threads === 1) {
-      local ??= { kind, kernel: instantiateModule(compile(options.variant)) } as AnyKernel;
-      const kernel = local;
-      return tasks.map((task) => runTask(kernel, task));
-    }
-    pool ??= new WorkerPool(compile(options.variant), kind, threads);
-    return pool.runAll(tasks);
+    crew ??= new Crew(compile(options.variant), kind, threads);
+    return crew.runAll(tasks);
   }
 
   /** Norms of every row, computed by all threads (and checked finite). */
-  async function norms(data: Float32Array, rows: number, dim: number, what: string): Promise<Float64Array> {
-    const out = new Float64Array(new SharedArrayBuffer(rows * 8));
-    const per = Math.ceil(rows / threads);
+  async function norms(data: Float32Array, rows: number, dim: number, what: 'corpus' | 'query'): Promise<Float64Array> {
+    const out = scratch.f64(`${what} norms`, rows);
+    const per = Math.ceil(rows / (4 * threads));
     const tasks: Task[] = [];
     for (let start = 0; start < rows; start += per) tasks.push({ kind: 'norms', data, dim, start, end: Math.min(rows, start + per), out, what });
     await run(tasks);
     return out;
   }
 
-  async function topK(request: TopKRequest): Promise<TopKResult> {
+  function topK(request: TopKRequest): Promise<TopKResult> {
+    const result = previous.then(() => search(request));
+    previous = result.catch(() => undefined);
+    return result;
+  }
+
+  async function search(request: TopKRequest): Promise<TopKResult> {
     if (closed) throw new Error('neighbour search is closed');
     const { corpus, similarity, selfIndices } = request;
     if (request.queries.dim !== corpus.dim) throw new Error(`dimension mismatch: queries have ${request.queries.dim}, corpus has ${corpus.dim}`);
@@ -157,15 +220,15 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
 
     const cosine = similarity === 'cosine';
     const queries = cosine
-      ? normaliseRows(request.queries, new Float32Array(new SharedArrayBuffer(nq * dim * 4))).data
-      : shared(request.queries.data.subarray(0, nq * dim), (b) => new Float32Array(b));
-    const corpusData = shared(corpus.data.subarray(0, corpus.rows * dim), (b) => new Float32Array(b));
+      ? normaliseRows(request.queries, scratch.f32('queries', nq * dim)).data
+      : shared(request.queries.data.subarray(0, nq * dim), () => scratch.f32('queries', nq * dim));
+    const corpusData = shared(corpus.data.subarray(0, corpus.rows * dim), () => scratch.f32('corpus', corpus.rows * dim));
     const corpusNorms = await norms(corpusData, corpus.rows, dim, 'corpus');
     const queryNorms = await norms(queries, nq, dim, 'query');
     let corpusScale: Float64Array | null = null;
     let maxNorm = 0;
     if (cosine) {
-      corpusScale = new Float64Array(new SharedArrayBuffer(corpus.rows * 8));
+      corpusScale = scratch.f64('corpus scales', corpus.rows);
       for (let r = 0; r < corpus.rows; r++) {
         const norm = corpusNorms[r] as number;
         // As normaliseRows: scale = 1 / sqrt(sum of squares), 0 for a zero row.
@@ -182,7 +245,7 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
     // any order (with or without fused multiply-add), the float32 scale and the reference's
     // own rounding, with room to spare. The margin is twice that (see scan.ts).
     const gamma = (dim + 16) * 2 ** -24;
-    const margins = new Float64Array(new SharedArrayBuffer(nq * 8));
+    const margins = scratch.f64('margins', nq);
     let maxQueryNorm = 0;
     for (let q = 0; q < nq; q++) {
       const norm = queryNorms[q] as number;
@@ -192,7 +255,7 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
     // Scores near float32 overflow would make the kernel's bound meaningless.
     if (!(maxQueryNorm * maxNorm < 1e37)) return topKJs(request);
 
-    const self = selfIndices ? shared(selfIndices, (b) => new Int32Array(b)) : null;
+    const self = selfIndices ? shared(selfIndices, () => scratch.i32('self', selfIndices.length)) : null;
     const base = {
       queries,
       corpus: corpusData,
@@ -206,21 +269,37 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
       corpusNorms,
       queryNorms,
     };
-    // The work is cut into two slices per thread, taken from one queue, so a thread slowed
-    // by other work does not hold the rest back. Many more corpus rows than queries: slices
-    // of the corpus, each against all queries (every thread packs only its slice), whose
-    // top-k lists merge. Otherwise: slices of the queries, each against the whole corpus.
+    // Many more corpus rows than queries (or few queries): one job per thread, each against
+    // all queries, taking the corpus blocks one at a time from a shared counter (so a thread
+    // slowed by other work takes fewer), their top-k lists merged. The jobs share each
+    // query's best lower bound of its k-th score, so they prune as one scan would. Otherwise:
+    // two slices of the queries per thread, each against the whole corpus.
     const jobs: ScanJob[] = [];
-    const slices = threads === 1 ? 1 : 2 * threads;
-    if (nq * 16 <= corpus.rows || nq < slices * QUERY_PANEL * 8) {
-      const per = Math.ceil(corpus.rows / slices);
-      for (let start = 0; start < corpus.rows; start += per) jobs.push({ ...base, queryStart: 0, queryEnd: nq, corpusStart: start, corpusEnd: Math.min(corpus.rows, start + per) });
+    if (threads === 1) {
+      jobs.push({ ...base, bounds: null, claims: null, queryStart: 0, queryEnd: nq, corpusStart: 0, corpusEnd: corpus.rows });
+    } else if (nq * 16 <= corpus.rows || nq < 2 * threads * QUERY_PANEL * 8) {
+      const bounds = scratch.i32('bounds', nq).fill(MINUS_INFINITY_KEY);
+      // One counter per query chunk (there are at most nq chunks).
+      const claims = scratch.i32('claims', nq).fill(0);
+      for (let t = 0; t < threads; t++) jobs.push({ ...base, bounds, claims, queryStart: 0, queryEnd: nq, corpusStart: 0, corpusEnd: corpus.rows });
     } else {
-      const per = Math.ceil(nq / slices / QUERY_PANEL) * QUERY_PANEL;
-      for (let start = 0; start < nq; start += per) jobs.push({ ...base, queryStart: start, queryEnd: Math.min(nq, start + per), corpusStart: 0, corpusEnd: corpus.rows });
+      const per = Math.ceil(nq / (2 * threads) / QUERY_PANEL) * QUERY_PANEL;
+      for (let start = 0; start < nq; start += per) jobs.push({ ...base, bounds: null, claims: null, queryStart: start, queryEnd: Math.min(nq, start + per), corpusStart: 0, corpusEnd: corpus.rows });
     }
     const results = (await run(jobs.map((job) => ({ kind: 'scan', job }) as Task))) as ScanResult[];
-    return assemble(jobs, results, nq, k);
+    const result = assemble(jobs, results, nq, k);
+    // A zero query scores exactly 0 against every row: its top k are the lowest rows (not its own).
+    for (let q = 0; q < nq; q++) {
+      if ((margins[q] as number) !== 0) continue;
+      const own = self ? (self[q] as number) : -1;
+      for (let row = 0, n = 0; n < k; row++) {
+        if (row === own) continue;
+        result.indices[q * k + n] = row;
+        result.scores[q * k + n] = 0;
+        n++;
+      }
+    }
+    return result;
   }
 
   return {
@@ -228,8 +307,8 @@ export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch
     topK,
     close: async () => {
       closed = true;
-      await pool?.close();
-      pool = undefined;
+      await crew?.close();
+      crew = undefined;
     },
   };
 }

@@ -3,16 +3,16 @@
 // import anything that itself embeds that string.
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiateModule, type WasmModule } from './kernel.js';
-import { runTask, type AnyKernel, type Task } from './scan.js';
+import { runClaimed, type AnyKernel, type Task } from './scan.js';
 
 const { module, kind } = workerData as { module: WasmModule; kind: AnyKernel['kind'] };
 const kernel = { kind, kernel: instantiateModule(module) } as AnyKernel;
 
-parentPort?.on('message', (message: { task: Task }) => {
+parentPort?.on('message', (message: { tasks: Task[]; claim: Int32Array }) => {
   try {
-    const result = runTask(kernel, message.task);
-    const transfer = result ? [result.counts.buffer as ArrayBuffer, result.indices.buffer as ArrayBuffer, result.scores.buffer as ArrayBuffer] : [];
-    parentPort?.postMessage({ result }, transfer);
+    const done = runClaimed(kernel, message.tasks, message.claim);
+    const transfer = done.flatMap(({ result }) => (result ? [result.counts.buffer as ArrayBuffer, result.indices.buffer as ArrayBuffer, result.scores.buffer as ArrayBuffer] : []));
+    parentPort?.postMessage({ done }, transfer);
   } catch (error) {
     parentPort?.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }

@@ -26,6 +26,7 @@ describe('neighbour search in an ncc bundle under Node 24', () => {
       'wasm-relaxed-int8 ×2 blocks of 8': [],
       'wasm-relaxed-simd ×2': [],
       'wasm-relaxed-simd ×2 blocks of 8': [],
+      'wasm-relaxed-int8 ×2 blocks of 8, one query chunk': [],
     });
   }, 180_000);
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createNeighbourSearch } from '../../src/knn/index.js';
 import { topKJs } from '../../src/knn/exact-js.js';
 import type { NeighbourSearch } from '../../src/knn/types.js';
+import { blockOffset } from '../../src/knn/scan.js';
 import { supportsVariant, wasmNeighbourSearch } from '../../src/knn/wasm-engine.js';
 import { repoRoot } from '../support/node24.js';
 import { cases, mismatches, random, randomMatrix } from './random-cases.js';
@@ -30,6 +31,13 @@ describe('wasm engine, plain SIMD', () => {
         expect(await mismatches(engine)).toEqual([]);
       });
     }
+  });
+
+  it('equals topKJs with blocks of growing sizes (the first blocks are smaller) claimed by 2 threads', async () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => blockOffset(i, 18))).toEqual([0, 6, 12, 18, 24, 36, 48, 66]);
+    await withEngine(wasmNeighbourSearch({ variant: 'simd', threads: 2, blockRows: 18 }), async (engine) => {
+      expect(await mismatches(engine)).toEqual([]);
+    });
   });
 
   it('returns identical results with 1 and 4 threads on a larger request (queries split and corpus split)', async () => {

@@ -5,7 +5,8 @@
 ;; `i32x4.relaxed_dot_i8x16_i7x16_add_s`). The integer dot product is exact; with the
 ;; quantisation errors' norms it gives each score an interval [A − b, A + b] that
 ;; certainly holds the reference score (see src/knn/scan-int8.ts). Only pairs whose upper
-;; end reaches the query's threshold are reported, then rescored exactly.
+;; end reaches the query's threshold are reported; they are scored in float32 (`dots`),
+;; and the few that can still reach the top k are rescored exactly.
 ;;
 ;; Layout: panels as in kernel.wat, but of bytes, 16 at a time: query panels of 2 rows,
 ;; corpus panels of 6 rows, `dim16` (dim rounded up to 16) bytes per row.
@@ -42,7 +43,20 @@
         (local.set $max (f32.const 0))
         (if (i32.lt_u (local.get $r) (local.get $rows))
           (then
+            ;; four lanes at a time, then the last dim % 4 values one by one
+            (local.set $x0 (v128.const i64x2 0 0))
             (local.set $j (i32.const 0))
+            (block $max4_done
+              (loop $each_max4
+                (br_if $max4_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $dim)))
+                (local.set $x0 (f32x4.max (local.get $x0)
+                  (f32x4.abs (v128.load (i32.add (local.get $in) (i32.shl (local.get $j) (i32.const 2)))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $each_max4)))
+            (local.set $max
+              (f32.max
+                (f32.max (f32x4.extract_lane 0 (local.get $x0)) (f32x4.extract_lane 1 (local.get $x0)))
+                (f32.max (f32x4.extract_lane 2 (local.get $x0)) (f32x4.extract_lane 3 (local.get $x0)))))
             (block $max_done
               (loop $each_max
                 (br_if $max_done (i32.ge_u (local.get $j) (local.get $dim)))
@@ -147,16 +161,17 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $each_row))))
 
-;; dots(query, rows, n, dim, out): out[i] = Σ_j query[j] · rows[i·dim + j] in float32
-  ;; (relaxed fused multiply-add, any order): the second, tighter filter of the candidates
-  ;; the int8 scan kept, before they are rescored exactly.
-  (func (export "dots") (param $query i32) (param $rows i32) (param $n i32) (param $dim i32) (param $out i32)
+;; dots(query, rows, dim, picks, n, out): out[i] = Σ_j query[j] · row[j] in float32
+  ;; (relaxed fused multiply-add, any order) for the row at rows + picks[i]·dim floats, i < n:
+  ;; the float32 scores of the pairs the int8 scan reports, whose bounds are much tighter.
+  (func (export "dots") (param $query i32) (param $rows i32) (param $dim i32) (param $picks i32) (param $n i32) (param $out i32)
     (local $i i32) (local $j i32) (local $row i32) (local $acc0 v128) (local $acc1 v128) (local $sum f32)
     (local.set $i (i32.const 0))
     (block $rows_done
       (loop $each_row
         (br_if $rows_done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $row (i32.add (local.get $rows) (i32.shl (i32.mul (local.get $i) (local.get $dim)) (i32.const 2))))
+        (local.set $row (i32.add (local.get $rows)
+          (i32.shl (i32.mul (i32.load (i32.add (local.get $picks) (i32.shl (local.get $i) (i32.const 2)))) (local.get $dim)) (i32.const 2))))
         (local.set $acc0 (v128.const i64x2 0 0))
         (local.set $acc1 (v128.const i64x2 0 0))
         (local.set $j (i32.const 0))
@@ -202,15 +217,13 @@
     (i32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $ab) (local.get $cd))
                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $ab) (local.get $cd))))
 
-  ;; emit(hits, q, c, nc, a, b, u, thr) -> hits: appends (q, c, a, b) when c < nc and u >= thr.
-  (func $emit (param $hits i32) (param $q i32) (param $c i32) (param $nc i32) (param $a f32) (param $b f32) (param $u f32) (param $thr f32) (result i32)
+  ;; emit(hits, q, c, nc, u, thr) -> hits: appends (q, c) when c < nc and u >= thr.
+  (func $emit (param $hits i32) (param $q i32) (param $c i32) (param $nc i32) (param $u f32) (param $thr f32) (result i32)
     (if (result i32) (i32.and (i32.lt_u (local.get $c) (local.get $nc)) (f32.ge (local.get $u) (local.get $thr)))
       (then
         (i32.store (local.get $hits) (local.get $q))
         (i32.store offset=4 (local.get $hits) (local.get $c))
-        (f32.store offset=8 (local.get $hits) (local.get $a))
-        (f32.store offset=12 (local.get $hits) (local.get $b))
-        (i32.add (local.get $hits) (i32.const 16)))
+        (i32.add (local.get $hits) (i32.const 8)))
       (else (local.get $hits))))
 
   ;; group(sums, qs, scale, u, v, layout, q, c, nc, hits) -> hits
@@ -241,30 +254,30 @@
             ;; lanes: (q + layout, c), (q + layout, c + 1), (q + layout, c + 2), (q + layout, c + 3)
             (local.set $q (i32.add (local.get $q) (local.get $layout)))
             (local.set $hits (call $emit (local.get $hits) (local.get $q) (local.get $c) (local.get $nc)
-              (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 0 (local.get $b)) (f32x4.extract_lane 0 (local.get $up)) (f32x4.extract_lane 0 (local.get $thr))))
+              (f32x4.extract_lane 0 (local.get $up)) (f32x4.extract_lane 0 (local.get $thr))))
             (local.set $hits (call $emit (local.get $hits) (local.get $q) (i32.add (local.get $c) (i32.const 1)) (local.get $nc)
-              (f32x4.extract_lane 1 (local.get $a)) (f32x4.extract_lane 1 (local.get $b)) (f32x4.extract_lane 1 (local.get $up)) (f32x4.extract_lane 1 (local.get $thr))))
+              (f32x4.extract_lane 1 (local.get $up)) (f32x4.extract_lane 1 (local.get $thr))))
             (local.set $hits (call $emit (local.get $hits) (local.get $q) (i32.add (local.get $c) (i32.const 2)) (local.get $nc)
-              (f32x4.extract_lane 2 (local.get $a)) (f32x4.extract_lane 2 (local.get $b)) (f32x4.extract_lane 2 (local.get $up)) (f32x4.extract_lane 2 (local.get $thr))))
+              (f32x4.extract_lane 2 (local.get $up)) (f32x4.extract_lane 2 (local.get $thr))))
             (local.set $hits (call $emit (local.get $hits) (local.get $q) (i32.add (local.get $c) (i32.const 3)) (local.get $nc)
-              (f32x4.extract_lane 3 (local.get $a)) (f32x4.extract_lane 3 (local.get $b)) (f32x4.extract_lane 3 (local.get $up)) (f32x4.extract_lane 3 (local.get $thr)))))
+              (f32x4.extract_lane 3 (local.get $up)) (f32x4.extract_lane 3 (local.get $thr)))))
           (else
             ;; lanes: (q, c + 4), (q, c + 5), (q + 1, c + 4), (q + 1, c + 5)
             (local.set $hits (call $emit (local.get $hits) (local.get $q) (i32.add (local.get $c) (i32.const 4)) (local.get $nc)
-              (f32x4.extract_lane 0 (local.get $a)) (f32x4.extract_lane 0 (local.get $b)) (f32x4.extract_lane 0 (local.get $up)) (f32x4.extract_lane 0 (local.get $thr))))
+              (f32x4.extract_lane 0 (local.get $up)) (f32x4.extract_lane 0 (local.get $thr))))
             (local.set $hits (call $emit (local.get $hits) (local.get $q) (i32.add (local.get $c) (i32.const 5)) (local.get $nc)
-              (f32x4.extract_lane 1 (local.get $a)) (f32x4.extract_lane 1 (local.get $b)) (f32x4.extract_lane 1 (local.get $up)) (f32x4.extract_lane 1 (local.get $thr))))
+              (f32x4.extract_lane 1 (local.get $up)) (f32x4.extract_lane 1 (local.get $thr))))
             (local.set $hits (call $emit (local.get $hits) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 4)) (local.get $nc)
-              (f32x4.extract_lane 2 (local.get $a)) (f32x4.extract_lane 2 (local.get $b)) (f32x4.extract_lane 2 (local.get $up)) (f32x4.extract_lane 2 (local.get $thr))))
+              (f32x4.extract_lane 2 (local.get $up)) (f32x4.extract_lane 2 (local.get $thr))))
             (local.set $hits (call $emit (local.get $hits) (i32.add (local.get $q) (i32.const 1)) (i32.add (local.get $c) (i32.const 5)) (local.get $nc)
-              (f32x4.extract_lane 3 (local.get $a)) (f32x4.extract_lane 3 (local.get $b)) (f32x4.extract_lane 3 (local.get $up)) (f32x4.extract_lane 3 (local.get $thr))))))))
+              (f32x4.extract_lane 3 (local.get $up)) (f32x4.extract_lane 3 (local.get $thr))))))))
     (local.get $hits))
 
   ;; scan8(queries, nq, corpus, nc, dim16, qstats, scale, u, v, hits) -> number of hits
   ;; `queries`: nq (even) rows in byte panels of 2; `corpus`: nc rows in byte panels of 6.
   ;; `qstats`: per query pair, three layouts × 80 bytes (see $group): layout 0 = both
   ;; statistics of query q, 1 = of query q + 1, 2 = (q, q, q + 1, q + 1). `scale`, `u`,
-  ;; `v`: f32 per corpus row. Writes (q, c, a, b) hits of 16 bytes each at `hits`.
+  ;; `v`: f32 per corpus row. Writes (q, c) hits of 8 bytes each at `hits`.
   (func (export "scan8")
     (param $queries i32) (param $nq i32) (param $corpus i32) (param $nc i32) (param $dim16 i32)
     (param $qstats i32) (param $scale i32) (param $u i32) (param $v i32) (param $hits i32)
@@ -345,5 +358,5 @@
             (br $each_corpus_panel)))
         (local.set $q (i32.add (local.get $q) (i32.const 2)))
         (br $each_query_panel)))
-    (i32.shr_u (i32.sub (local.get $hits) (local.get $start)) (i32.const 4)))
+    (i32.shr_u (i32.sub (local.get $hits) (local.get $start)) (i32.const 3)))
 )
