@@ -94,6 +94,8 @@ export interface EmbeddingsConfig {
   cacheDir?: string;
   /** Set false to turn the embedding cache off. */
   cache?: boolean;
+  /** In Actions, models unused for this many days are dropped before the folder is saved (default 30). */
+  cacheMaxAgeDays?: number;
   /** Settings shared by both roles; a role's own section overrides them key by key. */
   defaults?: EmbeddingSourceConfig;
   production?: EmbeddingSourceConfig;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ConfigurationError, isNodeError } from '../io/errors.js';
@@ -10,6 +10,9 @@ import type { EmbedOptions, EmbeddingSource, TextItem } from './types.js';
 
 /** The cache folder, relative to the workspace, unless `embeddings.cacheDir` says otherwise. */
 export const DEFAULT_CACHE_DIR = '.model-gates/cache';
+
+/** Days a model's vectors stay in the folder kept in the Actions cache without being used. */
+export const DEFAULT_CACHE_MAX_AGE_DAYS = 30;
 
 /** The start of every Actions cache key the embedding cache folder is saved under. */
 export const ACTIONS_CACHE_KEY_PREFIX = 'model-gates-embeddings-v1-';
@@ -77,6 +80,7 @@ function decodeSegment(bytes: Uint8Array): { hashes: string[]; matrix: Matrix } 
  * `@actions/cache` saves and restores). Layout, built for 100k+ texts per model:
  *
  *     <dir>/v1/<sha256(model key), 32 hex>/key.txt     the model key, for people
+ *     <dir>/v1/<…>/used                                when a run last used it (its mtime)
  *     <dir>/v1/<…>/<time>-<random>.seg                 one segment per stored batch
  *
  * A segment holds many vectors (see `encodeSegment`), written atomically (temporary file,
@@ -87,6 +91,8 @@ function decodeSegment(bytes: Uint8Array): { hashes: string[]; matrix: Matrix } 
 export class LocalCacheStore implements EmbeddingCacheStore {
   /** Vectors stored by this instance: whether the folder has anything new to save. */
   stored = 0;
+  /** Model folders this instance read or wrote: `prune` keeps them. */
+  private readonly used = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -120,13 +126,22 @@ export class LocalCacheStore implements EmbeddingCacheStore {
     return segment;
   }
 
+  /** Records that a run used the model's folder, once per instance (the `used` file's mtime). */
+  private async markUsed(folder: string): Promise<void> {
+    if (this.used.has(folder)) return;
+    this.used.add(folder);
+    await writeFileAtomic(join(folder, 'used'), `${new Date().toISOString()}\n`);
+  }
+
   async get(key: string, hashes: readonly string[], log: Logger): Promise<Map<string, Float32Array>> {
     const wanted = new Set(hashes);
     const found = new Map<string, Float32Array>();
     const folder = this.modelDir(key);
+    const names = await this.segments(folder);
+    if (names.length > 0) await this.markUsed(folder);
     let dim = -1;
     // Newest segments first: the latest vector for a text wins.
-    for (const name of (await this.segments(folder)).reverse()) {
+    for (const name of names.reverse()) {
       if (found.size === wanted.size) break;
       const segment = await this.readSegment(join(folder, name), log);
       if (!segment) continue;
@@ -147,9 +162,38 @@ export class LocalCacheStore implements EmbeddingCacheStore {
     const folder = this.modelDir(key);
     await writeFileAtomic(join(folder, 'key.txt'), `${key}\n`);
     await writeFileAtomic(join(folder, segmentName()), encodeSegment(hashes, vectors));
+    await this.markUsed(folder);
     this.stored += hashes.length;
     const names = await this.segments(folder);
     if (names.length > this.maxSegments) await this.merge(folder, names);
+  }
+
+  /**
+   * Removes the folders of models that no run has used for `maxAgeDays` days (by the mtime
+   * of their `used` file, else of `key.txt`), except those this instance used. Returns the
+   * model keys removed. Keeps the folder that travels through the Actions cache from
+   * growing with every model version it has ever seen.
+   */
+  async prune(maxAgeDays: number, now = Date.now()): Promise<string[]> {
+    const root = join(this.dir, 'v1');
+    let folders: string[];
+    try {
+      folders = await readdir(root);
+    } catch (error) {
+      if (isNodeError(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const removed: string[] = [];
+    for (const name of folders.sort()) {
+      const folder = join(root, name);
+      if (this.used.has(folder)) continue;
+      const lastUsed = (await mtimeOf(join(folder, 'used'))) ?? (await mtimeOf(join(folder, 'key.txt')));
+      if (lastUsed !== undefined && now - lastUsed <= maxAgeDays * 86_400_000) continue;
+      const key = await readFile(join(folder, 'key.txt'), 'utf8').catch(() => name);
+      await rm(folder, { recursive: true, force: true });
+      removed.push(key.trim());
+    }
+    return removed;
   }
 
   /** Rewrites many segments as one (newest vector per text), then removes the originals. */
@@ -172,6 +216,15 @@ export class LocalCacheStore implements EmbeddingCacheStore {
     // The merged segment sorts after every segment it replaces, so it counts as the newest.
     await writeFileAtomic(join(folder, segmentName()), encodeSegment(hashes, { data, rows: hashes.length, dim }));
     await Promise.all(names.map((name) => rm(join(folder, name), { force: true })));
+  }
+}
+
+async function mtimeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).mtimeMs;
+  } catch (error) {
+    if (isNodeError(error, 'ENOENT')) return undefined;
+    throw error;
   }
 }
 

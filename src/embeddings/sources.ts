@@ -8,7 +8,7 @@ import { FileSource } from './file-source.js';
 import { OpenAiSource } from './openai.js';
 import type { EmbeddingSource } from './types.js';
 
-export { ACTIONS_CACHE_KEY_PREFIX, actionsCacheKeys, DEFAULT_CACHE_DIR, LocalCacheStore, textHash, withCache, type CacheOptions, type EmbeddingCacheStore } from './cache.js';
+export { ACTIONS_CACHE_KEY_PREFIX, actionsCacheKeys, DEFAULT_CACHE_DIR, DEFAULT_CACHE_MAX_AGE_DAYS, LocalCacheStore, textHash, withCache, type CacheOptions, type EmbeddingCacheStore } from './cache.js';
 export { CommandSource, splitCommandLine, type CommandSourceOptions } from './command.js';
 export { FileSource, FILE_FORMATS, readVectorFile } from './file-source.js';
 export { OpenAiSource, embeddingsEndpoint, retryAfterMs, type OpenAiSourceOptions } from './openai.js';

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { defineCommand, type Environment } from '../command.js';
+import { defineCommand, type Environment, type FolderCache } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import type { Contract } from '../contract/types.js';
-import { actionsCacheKeys, createCacheStore, createSource, roleConfig, withCache } from '../embeddings/sources.js';
+import { actionsCacheKeys, createCacheStore, createSource, DEFAULT_CACHE_MAX_AGE_DAYS, roleConfig, withCache, type LocalCacheStore } from '../embeddings/sources.js';
 import type { EmbeddingSource } from '../embeddings/types.js';
+import type { Logger } from '../io/log.js';
 import { createProgress } from '../io/progress.js';
 import { digestOf } from '../io/digest.js';
 import { ConfigurationError } from '../io/errors.js';
@@ -33,6 +34,13 @@ function interruptSignal(environment: Environment): { signal?: AbortSignal; disp
   const onSigint = (): void => controller.abort(new ConfigurationError('interrupted (Ctrl-C): stopped cleanly, no result written'));
   process.once('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/** Saves the cache folder under `key`, without the models no run has used for `maxAgeDays` days. */
+async function saveToFolderCache(store: LocalCacheStore, folderCache: FolderCache, key: string, maxAgeDays: number, log: Logger): Promise<void> {
+  const dropped = await store.prune(maxAgeDays);
+  if (dropped.length > 0) log.info(`embedding cache: dropped ${dropped.length} model(s) unused for over ${maxAgeDays} days: ${dropped.join(', ')}`);
+  if (await folderCache.save(store.dir, key)) log.info(`embedding cache: saved ${store.stored} new vectors to the Actions cache as ${key}`);
 }
 
 export const embeddingRegressionCommand = defineCommand({
@@ -139,9 +147,7 @@ export const embeddingRegressionCommand = defineCommand({
       interrupt.dispose();
       await search.close();
       // Whatever happened, vectors already paid for are kept for the next run.
-      if (store && folderCache && store.stored > 0 && (await folderCache.save(store.dir, cacheKeys.key))) {
-        environment.log.info(`embedding cache: saved ${store.stored} new vectors to the Actions cache as ${cacheKeys.key}`);
-      }
+      if (store && folderCache && store.stored > 0) await saveToFolderCache(store, folderCache, cacheKeys.key, config.embeddings?.cacheMaxAgeDays ?? DEFAULT_CACHE_MAX_AGE_DAYS, environment.log);
     }
     const { details, assembled } = outcome;
     const shardNote = shard ? ` (partial: shard ${shard.index} of ${shard.count}; merge all shards for the verdict)` : '';

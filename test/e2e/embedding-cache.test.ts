@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ActionsResultsServer } from '../support/actions-results-server.js';
@@ -13,8 +13,9 @@ const embeddings = new EmbeddingServer({ dimension: 64 });
 beforeAll(() => embeddings.start());
 afterAll(() => embeddings.stop());
 
-async function run(cache: ActionsResultsServer, protocol: 'v1' | 'v2', runId: string, extra: Record<string, string> = {}) {
+async function run(cache: ActionsResultsServer, protocol: 'v1' | 'v2', runId: string, extra: Record<string, string> = {}, prepare?: (workspace: string) => Promise<void>) {
   const workspace = await exampleWorkspace();
+  await prepare?.(workspace);
   const before = embeddings.requests.length;
   const result = await runActionBundle('embedding-regression', {
     workspace,
@@ -66,6 +67,20 @@ describe.each(['v2', 'v1'] as const)('embedding cache through the Actions cache 
     expect(again.embeddingCalls).toBe(0);
     const other = await run(cache, protocol, String(base + 5), { shard: '1/3', 'check-id': 'sharded' });
     expect(other.stdout).toContain(`embedding cache: restored ${key} from the Actions cache`);
+  });
+
+  it('drops models unused for over embeddings.cacheMaxAgeDays (30) before saving', async () => {
+    const stale = join('.model-gates', 'cache', 'v1', 'f'.repeat(32));
+    const result = await run(cache, protocol, String(base + 7), { 'check-id': 'pruned' }, async (workspace) => {
+      await mkdir(join(workspace, stale), { recursive: true });
+      await writeFile(join(workspace, stale, 'key.txt'), 'openai:retired-model\n');
+      await writeFile(join(workspace, stale, 'used'), '');
+      const then = new Date(Date.now() - 60 * 86_400_000);
+      await utimes(join(workspace, stale, 'used'), then, then);
+    });
+    expect(result.stdout).toContain('embedding cache: dropped 1 model(s) unused for over 30 days: openai:retired-model');
+    expect(result.stdout).toContain('embedding cache: saved 438 new vectors');
+    await expect(readdir(join(result.workspace, stale))).rejects.toThrow('ENOENT');
   });
 
   it('leaves the Actions cache alone with actions-cache: false', async () => {

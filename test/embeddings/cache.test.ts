@@ -1,4 +1,5 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalCacheStore, textHash, withCache } from '../../src/embeddings/cache.js';
@@ -10,6 +11,8 @@ import { tempDir } from '../support/vector-files.js';
 
 const texts = (from: number, to: number): TextItem[] => Array.from({ length: to - from }, (_, i) => ({ id: `t${from + i}`, text: `text number ${from + i}` }));
 const options = { log: silentLogger };
+/** The folder name of a model key: the first 32 hex digits of its SHA-256 (the documented layout). */
+const modelFolder = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
 let server: EmbeddingServer;
 let folder: Awaited<ReturnType<typeof tempDir>>;
@@ -107,6 +110,31 @@ describe('withCache', () => {
 });
 
 describe('LocalCacheStore', () => {
+  it('prunes models no run has used for the given days, keeping those it used itself', async () => {
+    const day = 86_400_000;
+    const vector = { data: Float32Array.of(1, 2), rows: 1, dim: 2 };
+    const earlier = new LocalCacheStore(folder.dir);
+    for (const key of ['openai:v1', 'openai:v2', 'openai:v3']) await earlier.put(key, [textHash('t')], vector);
+    const now = Date.now();
+    const age = async (key: string, days: number) => {
+      const dir = join(folder.dir, 'v1', (await readdir(join(folder.dir, 'v1'))).find((d) => d === modelFolder(key)) as string);
+      const then = new Date(now - days * day);
+      await utimes(join(dir, 'used'), then, then);
+    };
+    await age('openai:v1', 45);
+    await age('openai:v2', 45);
+    await age('openai:v3', 10);
+    // This run reads v2 (old, but used now) and never touches v1 or v3.
+    const run = new LocalCacheStore(folder.dir);
+    expect((await run.get('openai:v2', [textHash('t')], silentLogger)).size).toBe(1);
+    expect(await run.prune(30, now)).toEqual(['openai:v1']);
+    expect((await readdir(join(folder.dir, 'v1'))).sort()).toEqual([modelFolder('openai:v2'), modelFolder('openai:v3')].sort());
+    expect(await run.prune(5, now)).toEqual(['openai:v3']);
+    // A miss marks nothing: a model the run never found is not kept on its account.
+    expect((await run.get('openai:absent', [textHash('t')], silentLogger)).size).toBe(0);
+    expect(await readdir(join(folder.dir, 'v1'))).toEqual([modelFolder('openai:v2')]);
+  });
+
   it('lays out one segment per stored batch under a folder per model key', async () => {
     const store = new LocalCacheStore(folder.dir);
     const hashes = ['a', 'b', 'c'].map(textHash);
@@ -114,7 +142,7 @@ describe('LocalCacheStore', () => {
     const [model] = await readdir(join(folder.dir, 'v1'));
     expect(model).toMatch(/^[0-9a-f]{32}$/);
     const files = await readdir(join(folder.dir, 'v1', model as string));
-    expect(files.sort()).toEqual([expect.stringMatching(/^\d{14}-[0-9a-f]{12}\.seg$/), 'key.txt']);
+    expect(files.sort()).toEqual([expect.stringMatching(/^\d{14}-[0-9a-f]{12}\.seg$/), 'key.txt', 'used']);
     expect(await readFile(join(folder.dir, 'v1', model as string, 'key.txt'), 'utf8')).toBe('openai:model-x\n');
     // 16-byte header + 3 × 32-byte hashes + 3 × 2 float32.
     const segment = await readFile(join(folder.dir, 'v1', model as string, files.find((f) => f.endsWith('.seg')) as string));
