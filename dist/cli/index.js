@@ -51699,6 +51699,17 @@ function interruptSignal(environment) {
     process.once('SIGINT', onSigint);
     return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
+/**
+ * The embeddings config with the deployed version's digest (else `model@version`) as the
+ * production cache key, so that a new deployment behind the same endpoint is embedded afresh.
+ */
+function keyedByDeployment(embeddings, deployed) {
+    return { ...embeddings, production: { ...embeddings?.production, version: deployed.artifact.digest ?? `${deployed.model}@${deployed.version}` } };
+}
+async function restoreFromFolderCache(store, folderCache, keys, log) {
+    const restored = await folderCache.restore(store.dir, keys.key, keys.prefixes);
+    log.info(restored ? `embedding cache: restored ${restored} from the Actions cache` : 'embedding cache: nothing to restore from the Actions cache');
+}
 /** Saves the cache folder under `key`, without the models no run has used for `maxAgeDays` days. */
 async function saveToFolderCache(store, folderCache, key, maxAgeDays, log) {
     const dropped = await store.prune(maxAgeDays);
@@ -51768,12 +51779,9 @@ const embeddingRegressionCommand = defineCommand({
             ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment }), model, environment: inputs.environment },
         });
         const deployed = productionModel.entry;
-        // The deployed version keys the cache, so a new deployment behind the same endpoint is embedded afresh.
-        const embeddings = deployed && configuredVersion === undefined
-            ? { ...config.embeddings, production: { ...config.embeddings?.production, version: deployed.artifact.digest ?? `${deployed.model}@${deployed.version}` } }
-            : config.embeddings;
         if (deployed)
             environment.log.info(`production: ledger: ${model} ${deployed.version} (#${deployed.id}) is current in ${inputs.environment}; its embeddings: ${productionModel.spec}`);
+        const embeddings = deployed && configuredVersion === undefined ? keyedByDeployment(config.embeddings, deployed) : config.embeddings;
         const sourceContext = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
         const store = createCacheStore(workspace, config.embeddings);
         const cached = (source) => (store ? withCache(source, store) : source);
@@ -51781,10 +51789,8 @@ const embeddingRegressionCommand = defineCommand({
         const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
         const folderCache = store && inputs.actionsCache ? environment.folderCache : undefined;
         const cacheKeys = actionsCacheKeys(checkId, shard, { id: environment.env.GITHUB_RUN_ID || String(startedAt.getTime()), attempt: environment.env.GITHUB_RUN_ATTEMPT || '1' });
-        if (store && folderCache) {
-            const restored = await folderCache.restore(store.dir, cacheKeys.key, cacheKeys.prefixes);
-            environment.log.info(restored ? `embedding cache: restored ${restored} from the Actions cache` : 'embedding cache: nothing to restore from the Actions cache');
-        }
+        if (store && folderCache)
+            await restoreFromFolderCache(store, folderCache, cacheKeys, environment.log);
         const search = await createNeighbourSearch();
         const interrupt = interruptSignal(environment);
         let outcome;

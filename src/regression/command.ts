@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { defineCommand, type Environment, type FolderCache } from '../command.js';
 import { loadConfig } from '../config/load.js';
+import type { EmbeddingsConfig } from '../config/types.js';
 import type { Contract } from '../contract/types.js';
 import { actionsCacheKeys, createCacheStore, createSource, DEFAULT_CACHE_MAX_AGE_DAYS, roleConfig, withCache, type LocalCacheStore } from '../embeddings/sources.js';
 import type { EmbeddingSource } from '../embeddings/types.js';
@@ -12,6 +13,7 @@ import { assertSchema } from '../io/schema.js';
 import { readYamlFile } from '../io/yaml.js';
 import { createNeighbourSearch } from '../knn/index.js';
 import { defaultLedger, openLedger } from '../ledger/open.js';
+import type { LedgerEntry } from '../ledger/types.js';
 import { withProvenance } from '../results/provenance.js';
 import { writeResult } from '../results/store.js';
 import type { Result } from '../results/types.js';
@@ -34,6 +36,19 @@ function interruptSignal(environment: Environment): { signal?: AbortSignal; disp
   const onSigint = (): void => controller.abort(new ConfigurationError('interrupted (Ctrl-C): stopped cleanly, no result written'));
   process.once('SIGINT', onSigint);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+/**
+ * The embeddings config with the deployed version's digest (else `model@version`) as the
+ * production cache key, so that a new deployment behind the same endpoint is embedded afresh.
+ */
+function keyedByDeployment(embeddings: EmbeddingsConfig | undefined, deployed: LedgerEntry): EmbeddingsConfig {
+  return { ...embeddings, production: { ...embeddings?.production, version: deployed.artifact.digest ?? `${deployed.model}@${deployed.version}` } };
+}
+
+async function restoreFromFolderCache(store: LocalCacheStore, folderCache: FolderCache, keys: { key: string; prefixes: string[] }, log: Logger): Promise<void> {
+  const restored = await folderCache.restore(store.dir, keys.key, keys.prefixes);
+  log.info(restored ? `embedding cache: restored ${restored} from the Actions cache` : 'embedding cache: nothing to restore from the Actions cache');
 }
 
 /** Saves the cache folder under `key`, without the models no run has used for `maxAgeDays` days. */
@@ -106,12 +121,8 @@ export const embeddingRegressionCommand = defineCommand({
       ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment }), model, environment: inputs.environment },
     });
     const deployed = productionModel.entry;
-    // The deployed version keys the cache, so a new deployment behind the same endpoint is embedded afresh.
-    const embeddings =
-      deployed && configuredVersion === undefined
-        ? { ...config.embeddings, production: { ...config.embeddings?.production, version: deployed.artifact.digest ?? `${deployed.model}@${deployed.version}` } }
-        : config.embeddings;
     if (deployed) environment.log.info(`production: ledger: ${model} ${deployed.version} (#${deployed.id}) is current in ${inputs.environment}; its embeddings: ${productionModel.spec}`);
+    const embeddings = deployed && configuredVersion === undefined ? keyedByDeployment(config.embeddings, deployed) : config.embeddings;
     const sourceContext = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
     const store = createCacheStore(workspace, config.embeddings);
     const cached = (source: EmbeddingSource): EmbeddingSource => (store ? withCache(source, store) : source);
@@ -119,10 +130,7 @@ export const embeddingRegressionCommand = defineCommand({
     const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
     const folderCache = store && inputs.actionsCache ? environment.folderCache : undefined;
     const cacheKeys = actionsCacheKeys(checkId, shard, { id: environment.env.GITHUB_RUN_ID || String(startedAt.getTime()), attempt: environment.env.GITHUB_RUN_ATTEMPT || '1' });
-    if (store && folderCache) {
-      const restored = await folderCache.restore(store.dir, cacheKeys.key, cacheKeys.prefixes);
-      environment.log.info(restored ? `embedding cache: restored ${restored} from the Actions cache` : 'embedding cache: nothing to restore from the Actions cache');
-    }
+    if (store && folderCache) await restoreFromFolderCache(store, folderCache, cacheKeys, environment.log);
     const search = await createNeighbourSearch();
     const interrupt = interruptSignal(environment);
     let outcome: Awaited<ReturnType<typeof runRegression>>;
