@@ -1,5 +1,5 @@
 import { float32AtMost, roundUp } from './float32.js';
-import { blockIndices, blockOffset, Candidates, finishQuery, type ScanJob, type ScanResult } from './scan.js';
+import { Candidates, corpusBlocks, finishQuery, type ScanJob, type ScanResult } from './scan.js';
 
 /** The exports of src/knn/wasm/int8.wat (see that file for the data layout). */
 export interface Int8Kernel {
@@ -147,10 +147,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
       setStat(chunkRows, 4, Infinity, false);
     }
 
-    const nextBlock = blockIndices(job, (chunkStart - queryStart) / queryChunk);
-    for (let block = nextBlock(); corpusStart + blockOffset(block, blockRows) < corpusEnd; block = nextBlock()) {
-      const blockStart = corpusStart + blockOffset(block, blockRows);
-      const blockEnd = Math.min(corpusEnd, corpusStart + blockOffset(block + 1, blockRows));
+    for (const { start: blockStart, end: blockEnd } of corpusBlocks(job, (chunkStart - queryStart) / queryChunk, blockRows)) {
       const rows = blockEnd - blockStart;
       stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
       kernel.quantise(staging, rows, dim, dim16, CORPUS_PANEL, 63, 64, corpusPanels, rowScales, rowErr2, rowSums);

@@ -71,14 +71,17 @@ export function blockOffset(index: number, blockRows: number): number {
 }
 
 /**
- * Returns a function giving the index of the next corpus block the job scans for its query
- * chunk `chunk` (see `blockOffset`; past the range when none is left): every block in
- * order, or with `claims`, the next block no job has taken yet.
+ * The corpus blocks [start, end) the job scans for its query chunk `chunk` (sizes as in
+ * `blockOffset`): every block in order, or with `claims`, each block no job has taken yet.
  */
-export function blockIndices(job: ScanJob, chunk: number): () => number {
-  const { claims } = job;
-  let next = 0;
-  return () => (claims ? Atomics.add(claims, chunk, 1) : next++);
+export function* corpusBlocks(job: ScanJob, chunk: number, blockRows: number): Generator<{ start: number; end: number }> {
+  const { claims, corpusStart, corpusEnd } = job;
+  for (let next = 0; ; next++) {
+    const block = claims ? Atomics.add(claims, chunk, 1) : next;
+    const start = corpusStart + blockOffset(block, blockRows);
+    if (start >= corpusEnd) return;
+    yield { start, end: Math.min(corpusEnd, corpusStart + blockOffset(block + 1, blockRows)) };
+  }
 }
 
 /** Per query of the job, up to k neighbours best first: query i's row is `[i*k, i*k + counts[i])`. */
@@ -262,10 +265,7 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
     }
     for (let i = chunkRows; i < paddedRows; i++) thrView[i] = Infinity;
 
-    const nextBlock = blockIndices(job, (chunkStart - queryStart) / queryChunk);
-    for (let block = nextBlock(); corpusStart + blockOffset(block, blockRows) < corpusEnd; block = nextBlock()) {
-      const blockStart = corpusStart + blockOffset(block, blockRows);
-      const blockEnd = Math.min(corpusEnd, corpusStart + blockOffset(block + 1, blockRows));
+    for (const { start: blockStart, end: blockEnd } of corpusBlocks(job, (chunkStart - queryStart) / queryChunk, blockRows)) {
       const rows = blockEnd - blockStart;
       stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
       kernel.pack(staging, rows, dim, dim4, CORPUS_PANEL, corpusPanels);

@@ -25,6 +25,17 @@ function deployed(version: string, commit: string): LedgerRecord {
 }
 
 describe('contract with production: ledger', () => {
+  /** The candidate in `root` checked against what the ledger says is current in `environment`. */
+  const checkAgainstLedger = (ledger: FileLedger, environment: string) =>
+    checkContract({
+      contractPath: CONTRACT,
+      production: 'ledger',
+      checkId: 'contract',
+      config: {},
+      environment: testEnvironment(root),
+      ledger: { open: async () => ledger, environment },
+    });
+
   let root: string;
   let v1: string;
   beforeAll(async () => {
@@ -44,14 +55,7 @@ describe('contract with production: ledger', () => {
   it('compares with the contract of the current deployment, read at its recorded commit', async () => {
     const ledger = new FileLedger(join(root, '.model-gates', 'ledger.jsonl'));
     await promote(ledger, deployed('1.4.0', v1), null);
-    const outcome = await checkContract({
-      contractPath: CONTRACT,
-      production: 'ledger',
-      checkId: 'contract',
-      config: {},
-      environment: testEnvironment(root),
-      ledger: { open: async () => ledger, environment: 'production' },
-    });
+    const outcome = await checkAgainstLedger(ledger, 'production');
     expect(outcome.result.subject).toMatchObject({ model: 'search-embedder', candidateVersion: '1.5.0', productionVersion: '1.4.0', productionSource: 'ledger:production#1' });
     expect(outcome.result.verdict).toBe('fail');
     expect(outcome.requiredBump).toBe('major');
@@ -59,14 +63,7 @@ describe('contract with production: ledger', () => {
 
   it('is a first release when nothing is deployed to the environment', async () => {
     const ledger = new FileLedger(join(root, '.model-gates', 'ledger.jsonl'));
-    const outcome = await checkContract({
-      contractPath: CONTRACT,
-      production: 'ledger',
-      checkId: 'contract',
-      config: {},
-      environment: testEnvironment(root),
-      ledger: { open: async () => ledger, environment: 'staging' },
-    });
+    const outcome = await checkAgainstLedger(ledger, 'staging');
     expect(outcome.result.findings).toContainEqual(expect.objectContaining({ rule: 'production/none', message: expect.stringContaining('no successful full deployment of search-embedder to staging') }));
     expect(outcome.result.subject.productionVersion).toBeNull();
   });

@@ -1,17 +1,6 @@
 import { topKJs } from '../../src/knn/exact-js.js';
+import { createRng } from '../../src/stats/random.js';
 import type { Matrix, NeighbourSearch, Similarity, TopKRequest } from '../../src/knn/types.js';
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randomMatrix(rows: number, dim: number, next: () => number): Matrix {
   const data = new Float32Array(rows * dim);
@@ -30,7 +19,7 @@ export interface Case {
  * values), near ties decided by rounding, zero vectors, both similarities.
  */
 export function cases(): Case[] {
-  const next = random(42);
+  const next = createRng(42);
   const out: Case[] = [];
   const shapes: [number, number, number, number][] = [
     // queries, corpus rows, dim, k

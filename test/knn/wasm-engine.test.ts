@@ -6,7 +6,8 @@ import type { NeighbourSearch } from '../../src/knn/types.js';
 import { blockOffset } from '../../src/knn/scan.js';
 import { supportsVariant, wasmNeighbourSearch } from '../../src/knn/wasm-engine.js';
 import { repoRoot } from '../support/node24.js';
-import { cases, mismatches, random, randomMatrix } from './random-cases.js';
+import { createRng } from '../../src/stats/random.js';
+import { cases, mismatches, randomMatrix } from './random-cases.js';
 
 async function withEngine<T>(engine: NeighbourSearch, use: (engine: NeighbourSearch) => Promise<T>): Promise<T> {
   try {
@@ -41,7 +42,7 @@ describe('wasm engine, plain SIMD', () => {
   });
 
   it('returns identical results with 1 and 4 threads on a larger request (queries split and corpus split)', async () => {
-    const next = random(7);
+    const next = createRng(7);
     const corpus = randomMatrix(1500, 50, next);
     for (const queries of [randomMatrix(200, 50, next), randomMatrix(5, 50, next)]) {
       const request = { queries, corpus, k: 10, similarity: 'cosine' as const };
@@ -53,7 +54,7 @@ describe('wasm engine, plain SIMD', () => {
   });
 
   it('agrees with a float64 brute force written out here (ids, and scores within 1e-6 relative)', async () => {
-    const next = random(11);
+    const next = createRng(11);
     const queries = randomMatrix(9, 23, next);
     const corpus = randomMatrix(301, 23, next);
     const k = 7;
@@ -87,7 +88,7 @@ describe('wasm engine, plain SIMD', () => {
   });
 
   it('rejects non-finite values with the row that has them', async () => {
-    const corpus = randomMatrix(10, 8, random(3));
+    const corpus = randomMatrix(10, 8, createRng(3));
     corpus.data[5 * 8 + 2] = NaN;
     await withEngine(wasmNeighbourSearch({ variant: 'simd', threads: 1 }), async (engine) => {
       await expect(engine.topK({ queries: corpus, corpus, k: 2, similarity: 'dot' })).rejects.toThrow(/corpus row 5 has a non-finite value/);
@@ -95,7 +96,7 @@ describe('wasm engine, plain SIMD', () => {
   });
 
   it('rejects mismatched dimensions', async () => {
-    const next = random(4);
+    const next = createRng(4);
     await withEngine(wasmNeighbourSearch({ variant: 'simd', threads: 1 }), async (engine) => {
       await expect(engine.topK({ queries: randomMatrix(2, 3, next), corpus: randomMatrix(4, 5, next), k: 1, similarity: 'dot' })).rejects.toThrow(/dimension mismatch/);
     });
