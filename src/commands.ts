@@ -6,7 +6,7 @@ import { historyCommand, promoteCommand } from './promote/command.js';
 import { embeddingRegressionCommand } from './regression/command.js';
 import { createGateCommand } from './gate/command.js';
 import { createReportCommand } from './report/command.js';
-import { mergeCommand } from './results/merge-command.js';
+import { mergeCommand } from './regression/merge-command.js';
 
 /** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
 const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });

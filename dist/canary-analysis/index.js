@@ -33154,7 +33154,7 @@ function parseSampleValue(raw) {
     return Number(raw);
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
+;// CONCATENATED MODULE: ./src/io/markdown.ts
 /**
  * Markdown building blocks that keep untrusted text inert: it renders as the same
  * characters, but can never become HTML, a link, an image, a mention, a table cell

@@ -36879,7 +36879,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _contract_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7865);
+/* harmony import */ var _contract_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6363);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3637);
 
 
@@ -40054,7 +40054,7 @@ async function runAction(command, extras = {}) {
 
 /***/ }),
 
-/***/ 7865:
+/***/ 6363:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42176,7 +42176,7 @@ function clip(finding) {
     return { ...finding, message, ...(location ? { location } : {}) };
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
+;// CONCATENATED MODULE: ./src/io/markdown.ts
 /**
  * Markdown building blocks that keep untrusted text inert: it renders as the same
  * characters, but can never become HTML, a link, an image, a mention, a table cell

@@ -30989,7 +30989,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _gate_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9556);
+/* harmony import */ var _gate_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7692);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2842);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8299);
 
@@ -34166,7 +34166,7 @@ async function runAction(command, extras = {}) {
 
 /***/ }),
 
-/***/ 9556:
+/***/ 7692:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34773,6 +34773,204 @@ async function latestRunWithArtifacts(octokit, repository, headSha, pattern, exc
 
 // EXTERNAL MODULE: ./src/io/log.ts
 var log = __nccwpck_require__(9334);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/io/digest.ts
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+function canonicalJson(value) {
+    return JSON.stringify(sortKeys(value));
+}
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.map(sortKeys);
+    if (value !== null && typeof value === 'object') {
+        const out = {};
+        for (const key of Object.keys(value).sort()) {
+            const v = value[key];
+            if (v !== undefined)
+                out[key] = sortKeys(v);
+        }
+        return out;
+    }
+    return value;
+}
+/** `sha256:<hex>` of bytes or text. */
+function sha256(data) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
+}
+/** Digest of a value's canonical JSON: the same inputs always give the same digest. */
+function digest_digestOf(value) {
+    return sha256(canonicalJson(value));
+}
+
+;// CONCATENATED MODULE: ./src/results/merge.ts
+
+/**
+ * Combines the partial results of sharded runs: the shards of each check id become one
+ * result, through the merger registered for their kind. Results without `shard` pass
+ * through unchanged, in their order; merged results take the place of their first shard.
+ *
+ * Throws a ConfigurationError for a shard set for an id that also has an unsharded
+ * result, shards of one id with different kinds, and shards of a kind with no merger.
+ * Mergers check the shard set itself (missing, duplicate, from different runs).
+ */
+function mergeShards(results, mergers) {
+    const groups = new Map();
+    const whole = new Set();
+    for (const result of results) {
+        if (!result.shard) {
+            whole.add(result.id);
+            continue;
+        }
+        let group = groups.get(result.id);
+        if (!group)
+            groups.set(result.id, (group = []));
+        group.push(result);
+    }
+    for (const id of groups.keys()) {
+        if (whole.has(id))
+            throw new errors/* ConfigurationError */.j1(`'${id}' has both an unsharded result and shard results: keep one or the other`);
+    }
+    const merged = new Map();
+    for (const [id, shards] of groups) {
+        const kind = shards[0].kind;
+        if (shards.some((s) => s.kind !== kind))
+            throw new errors/* ConfigurationError */.j1(`shards of '${id}' have different kinds`);
+        const merger = Object.hasOwn(mergers, kind) ? mergers[kind] : undefined;
+        if (!merger)
+            throw new errors/* ConfigurationError */.j1(`shards of '${id}' are ${kind} results, which cannot be merged`);
+        merged.set(id, merger(id, shards));
+    }
+    const out = [];
+    const placed = new Set();
+    for (const result of results) {
+        if (!result.shard)
+            out.push(result);
+        else if (!placed.has(result.id)) {
+            placed.add(result.id);
+            out.push(merged.get(result.id));
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/io/atomic.ts
+
+
+
+/**
+ * Writes a file so that readers see either the old content or the whole new content,
+ * never a partial file: write to a temporary sibling, fsync, then rename over the target.
+ * A process killed mid-write leaves at most a `*.tmp` file behind, never a truncated target.
+ */
+async function writeFileAtomic(path, data) {
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    const temporary = `${path}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`;
+    const handle = await (0,promises_.open)(temporary, 'w');
+    try {
+        await handle.writeFile(data);
+        await handle.sync();
+    }
+    catch (error) {
+        await handle.close();
+        await (0,promises_.rm)(temporary, { force: true });
+        throw error;
+    }
+    await handle.close();
+    try {
+        await (0,promises_.rename)(temporary, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(temporary, { force: true });
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/results/store.ts
+
+
+
+
+
+/** File name of a result inside a results directory. */
+function resultFileName(result) {
+    return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
+}
+/**
+ * Validates a result against the published schema and writes it atomically to
+ * `<dir>/<id>.json`. An invalid result is a bug in model-gates, not a user error.
+ * @returns the path written.
+ */
+async function writeResult(dir, result) {
+    const problems = schemaProblems('result', result);
+    if (problems.length > 0) {
+        throw new Error(`internal error: result '${result.id}' does not match result.schema.json:\n${problems.map((p) => p.message).join('\n')}`);
+    }
+    const path = (0,external_node_path_.join)(dir, resultFileName(result));
+    await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+    return path;
+}
+/** Reads and validates one result file. Anything invalid is a ConfigurationError naming the file. */
+async function readResult(path) {
+    let text;
+    try {
+        text = await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new errors/* ConfigurationError */.j1('result file not found', { file: path });
+        if ((0,errors/* isNodeError */.fX)(error, 'EISDIR'))
+            throw new errors/* ConfigurationError */.j1('result file is a directory, expected a file', { file: path });
+        throw error;
+    }
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors/* ConfigurationError */.j1(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file: path });
+    }
+    const problems = schemaProblems('result', data, { file: path });
+    if (problems.length > 0)
+        throw new errors/* ConfigurationError */.j1(problems);
+    return data;
+}
+/**
+ * Reads every `*.json` result in a directory (not recursive), sorted by file name so
+ * that the order never depends on the file system. Every file is validated; all
+ * problems are reported together.
+ */
+async function store_readResults(dir) {
+    let names;
+    try {
+        names = (await (0,promises_.readdir)(dir)).filter((name) => name.endsWith('.json')).sort();
+    }
+    catch (error) {
+        if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new errors/* ConfigurationError */.j1('results directory not found', { file: dir });
+        if ((0,errors/* isNodeError */.fX)(error, 'ENOTDIR'))
+            throw new errors/* ConfigurationError */.j1('results directory is a file, expected a directory', { file: dir });
+        throw error;
+    }
+    const results = [];
+    const problems = [];
+    for (const name of names) {
+        try {
+            results.push(await readResult((0,external_node_path_.join)(dir, name)));
+        }
+        catch (error) {
+            if (error instanceof errors/* ConfigurationError */.j1)
+                problems.push(...error.problems);
+            else
+                throw error;
+        }
+    }
+    if (problems.length > 0)
+        throw new errors/* ConfigurationError */.j1(problems);
+    return results;
+}
+
 ;// CONCATENATED MODULE: ./src/regression/checks/common.ts
 function common_emptyTable(columns) {
     return { index: [], id: [], segment: [], values: Object.fromEntries(columns.map((c) => [c, []])) };
@@ -34893,37 +35091,6 @@ function describeOutcome(metric, outcome, tolerance, digits = 3) {
         parts.push(`too few resamples for ${outcome.segments.filter((s) => s.gated).length} gated segments: none could fail; set resamples to at least ${outcome.resamplesNeeded}`);
     }
     return parts.join('; ');
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/io/digest.ts
-
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-function canonicalJson(value) {
-    return JSON.stringify(sortKeys(value));
-}
-function sortKeys(value) {
-    if (Array.isArray(value))
-        return value.map(sortKeys);
-    if (value !== null && typeof value === 'object') {
-        const out = {};
-        for (const key of Object.keys(value).sort()) {
-            const v = value[key];
-            if (v !== undefined)
-                out[key] = sortKeys(v);
-        }
-        return out;
-    }
-    return value;
-}
-/** `sha256:<hex>` of bytes or text. */
-function sha256(data) {
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
-}
-/** Digest of a value's canonical JSON: the same inputs always give the same digest. */
-function digest_digestOf(value) {
-    return sha256(canonicalJson(value));
 }
 
 ;// CONCATENATED MODULE: ./src/regression/checks/health.ts
@@ -36370,123 +36537,8 @@ function finalDetails(details) {
     return { ...details, checks };
 }
 
-;// CONCATENATED MODULE: ./src/io/atomic.ts
+;// CONCATENATED MODULE: ./src/regression/merge.ts
 
-
-
-/**
- * Writes a file so that readers see either the old content or the whole new content,
- * never a partial file: write to a temporary sibling, fsync, then rename over the target.
- * A process killed mid-write leaves at most a `*.tmp` file behind, never a truncated target.
- */
-async function writeFileAtomic(path, data) {
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    const temporary = `${path}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`;
-    const handle = await (0,promises_.open)(temporary, 'w');
-    try {
-        await handle.writeFile(data);
-        await handle.sync();
-    }
-    catch (error) {
-        await handle.close();
-        await (0,promises_.rm)(temporary, { force: true });
-        throw error;
-    }
-    await handle.close();
-    try {
-        await (0,promises_.rename)(temporary, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(temporary, { force: true });
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/results/store.ts
-
-
-
-
-
-/** File name of a result inside a results directory. */
-function resultFileName(result) {
-    return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
-}
-/**
- * Validates a result against the published schema and writes it atomically to
- * `<dir>/<id>.json`. An invalid result is a bug in model-gates, not a user error.
- * @returns the path written.
- */
-async function writeResult(dir, result) {
-    const problems = schemaProblems('result', result);
-    if (problems.length > 0) {
-        throw new Error(`internal error: result '${result.id}' does not match result.schema.json:\n${problems.map((p) => p.message).join('\n')}`);
-    }
-    const path = (0,external_node_path_.join)(dir, resultFileName(result));
-    await writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
-    return path;
-}
-/** Reads and validates one result file. Anything invalid is a ConfigurationError naming the file. */
-async function readResult(path) {
-    let text;
-    try {
-        text = await (0,promises_.readFile)(path, 'utf8');
-    }
-    catch (error) {
-        if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
-            throw new errors/* ConfigurationError */.j1('result file not found', { file: path });
-        if ((0,errors/* isNodeError */.fX)(error, 'EISDIR'))
-            throw new errors/* ConfigurationError */.j1('result file is a directory, expected a file', { file: path });
-        throw error;
-    }
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors/* ConfigurationError */.j1(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file: path });
-    }
-    const problems = schemaProblems('result', data, { file: path });
-    if (problems.length > 0)
-        throw new errors/* ConfigurationError */.j1(problems);
-    return data;
-}
-/**
- * Reads every `*.json` result in a directory (not recursive), sorted by file name so
- * that the order never depends on the file system. Every file is validated; all
- * problems are reported together.
- */
-async function store_readResults(dir) {
-    let names;
-    try {
-        names = (await (0,promises_.readdir)(dir)).filter((name) => name.endsWith('.json')).sort();
-    }
-    catch (error) {
-        if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
-            throw new errors/* ConfigurationError */.j1('results directory not found', { file: dir });
-        if ((0,errors/* isNodeError */.fX)(error, 'ENOTDIR'))
-            throw new errors/* ConfigurationError */.j1('results directory is a file, expected a directory', { file: dir });
-        throw error;
-    }
-    const results = [];
-    const problems = [];
-    for (const name of names) {
-        try {
-            results.push(await readResult((0,external_node_path_.join)(dir, name)));
-        }
-        catch (error) {
-            if (error instanceof errors/* ConfigurationError */.j1)
-                problems.push(...error.problems);
-            else
-                throw error;
-        }
-    }
-    if (problems.length > 0)
-        throw new errors/* ConfigurationError */.j1(problems);
-    return results;
-}
-
-;// CONCATENATED MODULE: ./src/results/merge.ts
 
 
 
@@ -36569,52 +36621,16 @@ function mergeRegressionShards(id, shards) {
     };
 }
 /**
- * Combines the partial results of sharded runs: the shards of each check id become one
- * result, exactly the one the unsharded run writes (same verdict, metrics, intervals and
- * worst items). Results without `shard` pass through unchanged, in their order; merged
- * results take the place of their first shard.
+ * Combines the partial results of sharded runs (see `mergeShards`): the shards of each
+ * embedding-regression check become exactly the result the unsharded run writes (same
+ * verdict, metrics, intervals and worst items).
  *
  * Throws a ConfigurationError for an incomplete set (a missing shard), a duplicate shard,
  * shards that disagree on the count or come from different runs, a shard set for an id
  * that also has an unsharded result, and shards of a kind that cannot be merged.
  */
 function mergeResults(results) {
-    const groups = new Map();
-    const whole = new Set();
-    for (const result of results) {
-        if (!result.shard) {
-            whole.add(result.id);
-            continue;
-        }
-        let group = groups.get(result.id);
-        if (!group)
-            groups.set(result.id, (group = []));
-        group.push(result);
-    }
-    for (const id of groups.keys()) {
-        if (whole.has(id))
-            throw new errors/* ConfigurationError */.j1(`'${id}' has both an unsharded result and shard results: keep one or the other`);
-    }
-    const merged = new Map();
-    for (const [id, shards] of groups) {
-        const kind = shards[0].kind;
-        if (shards.some((s) => s.kind !== kind))
-            throw new errors/* ConfigurationError */.j1(`shards of '${id}' have different kinds`);
-        if (kind !== 'embedding-regression')
-            throw new errors/* ConfigurationError */.j1(`shards of '${id}' are ${kind} results, which cannot be merged`);
-        merged.set(id, mergeRegressionShards(id, shards));
-    }
-    const out = [];
-    const placed = new Set();
-    for (const result of results) {
-        if (!result.shard)
-            out.push(result);
-        else if (!placed.has(result.id)) {
-            placed.add(result.id);
-            out.push(merged.get(result.id));
-        }
-    }
-    return out;
+    return mergeShards(results, { 'embedding-regression': mergeRegressionShards });
 }
 /**
  * Reads every result of a directory (see `readResults`) and merges the shards among them
@@ -37236,7 +37252,7 @@ function evaluateGate(input) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
+;// CONCATENATED MODULE: ./src/io/markdown.ts
 /**
  * Markdown building blocks that keep untrusted text inert: it renders as the same
  * characters, but can never become HTML, a link, an image, a mention, a table cell

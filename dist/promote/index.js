@@ -30989,7 +30989,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _promote_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(539);
+/* harmony import */ var _promote_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7200);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8299);
 
 
@@ -40085,7 +40085,7 @@ function statusDescription(text) {
 
 /***/ }),
 
-/***/ 539:
+/***/ 7200:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40312,7 +40312,7 @@ async function loadConfig(path, workspace) {
     return { config: assertSchema('config', data, source), source };
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
+;// CONCATENATED MODULE: ./src/io/markdown.ts
 /**
  * Markdown building blocks that keep untrusted text inert: it renders as the same
  * characters, but can never become HTML, a link, an image, a mention, a table cell

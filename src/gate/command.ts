@@ -19,7 +19,7 @@ import {
 import { downloadRunResults } from '../github/run-artifacts.js';
 import { ConfigurationError, errorMessage, formatProblem } from '../io/errors.js';
 import { neutraliseCommands } from '../io/log.js';
-import { mergeResults } from '../results/merge.js';
+import { mergeResults } from '../regression/merge.js';
 import { withProvenance } from '../results/provenance.js';
 import { readResults, writeResult } from '../results/store.js';
 import type { CheckSection, Finding, Result, Row, Subject } from '../results/types.js';

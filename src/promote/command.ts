@@ -4,7 +4,7 @@ import { defineCommand, type Environment } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
-import { code, escapeMarkdown } from '../report/markdown.js';
+import { code, escapeMarkdown } from '../io/markdown.js';
 import { historyLines, promote, renderHistory, rollback, statusOf, type LedgerOutcome } from '../ledger/operations.js';
 import { defaultLedger, openLedger } from '../ledger/open.js';
 import { LEDGER_RECORD_SCHEMA, LedgerConflictError, stagePercent, type GateEvidence, type Ledger, type LedgerRecord } from '../ledger/types.js';

@@ -10,7 +10,7 @@ import { httpStatus, upsertStickyComment, type Repository, type RequestClient } 
 import { writeFileAtomic } from '../io/atomic.js';
 import { ConfigurationError, errorMessage } from '../io/errors.js';
 import { neutraliseCommands } from '../io/log.js';
-import { mergeResults } from '../results/merge.js';
+import { mergeResults } from '../regression/merge.js';
 import { readResults, resultFileName } from '../results/store.js';
 import type { Result } from '../results/types.js';
 import { TOOL_VERSION } from '../version.js';

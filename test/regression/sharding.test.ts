@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { embeddingRegressionCommand } from '../../src/regression/command.js';
 import { shardOf, stableHash } from '../../src/regression/shard.js';
-import { mergeResults, readMergedResults } from '../../src/results/merge.js';
+import { mergeResults, readMergedResults } from '../../src/regression/merge.js';
 import { readResults } from '../../src/results/store.js';
 import type { Result } from '../../src/results/types.js';
 import { exampleInputs, exampleWorkspace, testEnvironment } from './helpers.js';
@@ -93,7 +93,7 @@ describe('sharded runs merge into exactly the unsharded result', () => {
     const outcome = await embeddingRegressionCommand.run({ ...exampleInputs, shard: '1/3', resultsDir: 'single' }, environment);
     expect(outcome.failure).toBeUndefined();
     await rm(join(workspace, 'single'), { recursive: true });
-    const { mergeCommand } = await import('../../src/results/merge-command.js');
+    const { mergeCommand } = await import('../../src/regression/merge-command.js');
     const merged = await mergeCommand.run({ resultsDir: 'shards', outputDir: undefined }, environment);
     expect(merged.outputs).toEqual({ merged: unsharded.id, verdict: 'fail' });
     const files = await readResults(join(workspace, 'shards'));
