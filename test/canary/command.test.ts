@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { promoteCommand } from '../../src/promote/command.js';
+import { createPromoteCommand } from '../../src/promote/command.js';
 import { canaryAnalysisCommand } from '../../src/canary/command.js';
 import type { Environment } from '../../src/command.js';
 import { parseInputs } from '../../src/inputs/spec.js';
@@ -11,6 +11,8 @@ import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { readResult } from '../../src/results/store.js';
 import { repoRoot } from '../support/node24.js';
+
+const promoteCommand = createPromoteCommand({});
 
 async function exampleWorkspace(): Promise<string> {
   const workspace = await mkdtemp(join(tmpdir(), 'mg-canary-cmd-'));

@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
-import { embeddingRegressionCommand } from '../../src/regression/command.js';
+import { createEmbeddingRegressionCommand } from '../../src/regression/command.js';
 import { shardOf, stableHash } from '../../src/regression/shard.js';
 import { mergeResults, readMergedResults } from '../../src/regression/merge.js';
 import { readResults } from '../../src/results/store.js';
 import type { Result } from '../../src/results/types.js';
 import { exampleInputs, exampleWorkspace, testEnvironment } from './helpers.js';
+
+/** The command with file ledgers only, as these tests use. */
+const embeddingRegressionCommand = createEmbeddingRegressionCommand({});
 
 /** Everything but provenance times: what must be identical between sharded and unsharded runs. */
 function comparable(result: Result): string {

@@ -28,7 +28,7 @@ function environment(workspace: string, log = new MemoryLogger()): Environment {
 }
 
 const noGitHub: ReportServices = {
-  github: () => {
+  publisher: () => {
     throw new Error('no GitHub calls expected');
   },
 };
