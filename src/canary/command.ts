@@ -40,7 +40,8 @@ export const canaryAnalysisCommand = defineCommand({
   async run(inputs, environment) {
     const startedAt = new Date();
     const workspace = environment.context.workspace;
-    const { config, source: configSource } = await loadConfig(inputs.config, workspace);
+    const { config, source: configSource, deprecations } = await loadConfig(inputs.config, workspace);
+    for (const problem of deprecations) environment.log.warning(problem.message, problem.location);
     const canary = config.canary;
     if (!canary) {
       throw new ConfigurationError(
