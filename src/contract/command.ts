@@ -1,9 +1,7 @@
-import { resolve } from 'node:path';
 import { defineCommand, repositoryOf, type Environment, type RepositoryRef } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
-import { withProvenance } from '../results/provenance.js';
-import { writeResult } from '../results/store.js';
+import { recordResult } from '../results/record.js';
 import { checkContract } from './check.js';
 import type { ContentsReader } from './production.js';
 import { renderContractSummary } from './summary.js';
@@ -62,13 +60,12 @@ export function createContractCommand(services: ContractServices) {
         ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...services, token: inputs.githubToken, environment }), environment: inputs.environment },
         ...(inputs.githubToken && repository && services.contentsApi ? { contentsApi: services.contentsApi(inputs.githubToken, repository, environment) } : {}),
       });
-      const result = withProvenance(
-        outcome.result,
-        environment.context,
-        { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest },
+      const { result, file, failure } = await recordResult(outcome.result, {
+        context: environment.context,
+        resultsDir: inputs.resultsDir,
+        digest: { of: { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest } },
         startedAt,
-      );
-      const file = await writeResult(resolve(workspace, inputs.resultsDir), result);
+      });
       return {
         outputs: {
           verdict: result.verdict,
@@ -77,7 +74,7 @@ export function createContractCommand(services: ContractServices) {
           'result-file': file,
         },
         summary: renderContractSummary(result),
-        ...(result.verdict === 'fail' || result.verdict === 'error' ? { failure: result.summary } : {}),
+        ...(failure ? { failure } : {}),
       };
     },
   });

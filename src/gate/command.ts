@@ -6,8 +6,8 @@ import { loadConfig } from '../config/load.js';
 import { ConfigurationError, errorMessage, formatProblem } from '../io/errors.js';
 import { neutraliseCommands } from '../io/log.js';
 import { mergeResults } from '../regression/merge.js';
-import { withProvenance } from '../results/provenance.js';
-import { readResults, writeResult } from '../results/store.js';
+import { recordResult } from '../results/record.js';
+import { readResults } from '../results/store.js';
 import type { CheckSection, Finding, Result, Row, Subject } from '../results/types.js';
 import { evaluateGate, gatedResults, membershipQueries, type GateInput } from './policy.js';
 import { renderGateSummary } from './summary.js';
@@ -229,8 +229,12 @@ export function createGateCommand(services: GateServices) {
         environment.log.info('No commit status set: it needs a github-token, the repository and the commit.');
       }
 
-      const result = withProvenance(gateResultBody(inputs.checkId, facts, evaluationFailed), { ...environment.context, commit: facts.headSha }, { inputs: { ...inputs, githubToken: token ? '***' : '' }, policy: facts.policy }, startedAt);
-      const file = await writeResult(resolve(workspace, inputs.resultsDir), result);
+      const { file } = await recordResult(gateResultBody(inputs.checkId, facts, evaluationFailed), {
+        context: { ...environment.context, commit: facts.headSha },
+        resultsDir: inputs.resultsDir,
+        digest: { of: { inputs: { ...inputs, githubToken: token ? '***' : '' }, policy: facts.policy } },
+        startedAt,
+      });
       for (const reason of decision.reasons) environment.log.info(neutraliseCommands(reason));
       environment.log.info(`gate: ${decision.decision}`);
       const outcome = {

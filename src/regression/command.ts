@@ -14,9 +14,7 @@ import { readYamlFile } from '../io/yaml.js';
 import { createNeighbourSearch } from '../knn/index.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
 import type { LedgerEntry } from '../ledger/types.js';
-import { withProvenance } from '../results/provenance.js';
-import { writeResult } from '../results/store.js';
-import type { Result } from '../results/types.js';
+import { recordResult } from '../results/record.js';
 import { finalDetails, runRegression } from './engine.js';
 import { resolveRegressionProduction } from './production.js';
 import { parseShard } from './shard.js';
@@ -178,15 +176,14 @@ export function createEmbeddingRegressionCommand(services: LedgerServices) {
         details: shard ? (details as unknown as Record<string, unknown>) : finalDetails(details),
         ...(shard ? { shard } : {}),
       };
-      const result: Result = withProvenance(body, environment.context, null, startedAt);
       // Shards of one run share the run key; the merged result carries it, as the unsharded run does.
-      result.provenance.inputsDigest = shard ? digestOf({ runKey: details.runKey, shard }) : details.runKey;
-      const file = await writeResult(resolve(workspace, inputs.resultsDir), result);
+      const inputsDigest = shard ? digestOf({ runKey: details.runKey, shard }) : details.runKey;
+      const { result, file, failure } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { digest: inputsDigest }, startedAt });
       return {
         outputs: { verdict: result.verdict, 'result-file': file, summary: checkLines(result) },
         summary: renderRegressionSummary(result),
         // A shard's verdict is partial: only the merged result may fail the workflow.
-        ...(!shard && (result.verdict === 'fail' || result.verdict === 'error') ? { failure: result.summary } : {}),
+        ...(!shard && failure ? { failure } : {}),
       };
     },
   });

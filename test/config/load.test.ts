@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { tempDir } from '../support/temp.js';
 
 describe('loadConfig: deprecated keys', () => {
   let dir: string | undefined;
@@ -12,7 +12,7 @@ describe('loadConfig: deprecated keys', () => {
   });
 
   async function load(yaml: string) {
-    dir = await mkdtemp(join(tmpdir(), 'mg-config-'));
+    dir = await tempDir('mg-config-');
     await writeFile(join(dir, 'model-gates.yml'), yaml);
     return loadConfig(undefined, dir);
   }

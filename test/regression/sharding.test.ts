@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
@@ -9,6 +8,7 @@ import { mergeResults, readMergedResults } from '../../src/regression/merge.js';
 import { readResults } from '../../src/results/store.js';
 import type { Result } from '../../src/results/types.js';
 import { exampleInputs, exampleWorkspace, testEnvironment } from './helpers.js';
+import { tempDir } from '../support/temp.js';
 
 /** The command with file ledgers only, as these tests use. */
 const embeddingRegressionCommand = createEmbeddingRegressionCommand({});
@@ -107,7 +107,7 @@ describe('sharded runs merge into exactly the unsharded result', () => {
 
 describe('sharding a suite smaller than the shard count', () => {
   it('leaves some shards empty and still merges to the unsharded result', async () => {
-    const workspace = await mkdtemp(join(tmpdir(), 'mg-tiny-'));
+    const workspace = await tempDir('mg-tiny-');
     const vectors: Record<string, number[]> = { a: [1, 0, 0], b: [0.9, 0.1, 0], c: [0, 1, 0], d: [0, 0.9, 0.2], q: [1, 0.1, 0], r: [0, 1, 0.1] };
     const shifted: Record<string, number[]> = { a: [1, 0, 0.1], b: [0.7, 0.3, 0], c: [0.1, 1, 0], d: [0, 0.8, 0.5], q: [1, 0, 0.2], r: [0.2, 1, 0] };
     const jsonl = (v: Record<string, number[]>): string => Object.entries(v).map(([id, embedding]) => JSON.stringify({ id, embedding })).join('\n');
