@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6167);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3267);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6167:
+/***/ 3267:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36915,6 +36915,11 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/command.ts
+/** The run's repository (GITHUB_REPOSITORY) split in two, or null when it is not `owner/name`. */
+function repositoryOf(context) {
+    const [owner, repo, ...rest] = (context.repository ?? '').split('/');
+    return owner && repo && rest.length === 0 ? { owner, repo } : null;
+}
 /** Declares a command with its input types inferred from the spec. */
 function defineCommand(command) {
     return command;
@@ -36935,13 +36940,13 @@ var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 
 const exportsOf = (ns) => (ns.default !== null && typeof ns.default === "object" ? ns.default : ns);
 const runtime0 = exportsOf(formats_namespaceObject);
 const runtime1 = exportsOf(ucs2length_namespaceObject);
-const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"tolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median.","type":"number","minimum":0,"default":0.05},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const formats0 = runtime0.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern8 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern9 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern10 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const func2 = Object.prototype.hasOwnProperty;const func3 = runtime1.default;function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((((key0 === "$schema") || (key0 === "version")) || (key0 === "contract")) || (key0 === "canary")) || (key0 === "regression")) || (key0 === "embeddings")) || (key0 === "gate"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
+const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"relativeTolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median (0.05: 5%).","type":"number","minimum":0,"default":0.05},"tolerance":{"description":"Deprecated: the old name of relativeTolerance (a fraction of the baseline median, unlike regression's tolerance, an absolute drop). Still read, with a warning.","type":"number","minimum":0},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const formats0 = runtime0.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern8 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern9 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern10 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const func2 = Object.prototype.hasOwnProperty;const func3 = runtime1.default;function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((((key0 === "$schema") || (key0 === "version")) || (key0 === "contract")) || (key0 === "canary")) || (key0 === "regression")) || (key0 === "embeddings")) || (key0 === "gate"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
     missingProperty: "passwordEnv",
     depsCount: 1,
     deps: "passwordEnv"},message:"must have property passwordEnv when property usernameEnv is present"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}if(data13.passwordEnv !== undefined){if(data13.usernameEnv === undefined){const err28 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "passwordEnv",
     missingProperty: "usernameEnv",
     depsCount: 1,
-    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func3(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.tolerance !== undefined){let data28 = data24.tolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.absoluteTolerance !== undefined){let data29 = data24.absoluteTolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data24.weight !== undefined){let data31 = data24.weight;if((typeof data31 == "number") && (isFinite(data31))){if(data31 <= 0 || isNaN(data31)){const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}else {const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.minSamples !== undefined){let data32 = data24.minSamples;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 < 3 || isNaN(data32)){const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}}if(data24.outliers !== undefined){let data33 = data24.outliers;if(typeof data33 !== "string"){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(!((data33 === "keep") || (data33 === "remove"))){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data24.outlierFactor !== undefined){let data34 = data24.outlierFactor;if((typeof data34 == "number") && (isFinite(data34))){if(data34 <= 0 || isNaN(data34)){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}else {const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}}else {const err74 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}else {const err75 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data.regression !== undefined){let data35 = data.regression;if(data35 && typeof data35 == "object" && !Array.isArray(data35)){for(const key8 in data35){if(!(((((((key8 === "confidence") || (key8 === "resamples")) || (key8 === "seed")) || (key8 === "minSegmentSize")) || (key8 === "worstItems")) || (key8 === "tolerance")) || (key8 === "minOverlap"))){const err77 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data35.confidence !== undefined){let data36 = data35.confidence;if((typeof data36 == "number") && (isFinite(data36))){if(data36 >= 1 || isNaN(data36)){const err78 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}if(data36 <= 0.5 || isNaN(data36)){const err79 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data35.resamples !== undefined){let data37 = data35.resamples;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err81 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 100000 || isNaN(data37)){const err82 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}if(data37 < 100 || isNaN(data37)){const err83 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}}if(data35.seed !== undefined){let data38 = data35.seed;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err84 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 4294967295 || isNaN(data38)){const err85 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}if(data38 < 0 || isNaN(data38)){const err86 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}if(data35.minSegmentSize !== undefined){let data39 = data35.minSegmentSize;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err87 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 < 1 || isNaN(data39)){const err88 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}}if(data35.worstItems !== undefined){let data40 = data35.worstItems;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err89 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 50 || isNaN(data40)){const err90 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if(data40 < 0 || isNaN(data40)){const err91 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}}if(data35.tolerance !== undefined){let data41 = data35.tolerance;if(data41 && typeof data41 == "object" && !Array.isArray(data41)){for(const key9 in data41){if(!(((key9 === "pairs") || (key9 === "triplets")) || (key9 === "retrieval"))){const err92 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}if(data41.pairs !== undefined){let data42 = data41.pairs;if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 1 || isNaN(data42)){const err93 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}if(data42 < 0 || isNaN(data42)){const err94 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}}else {const err95 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}if(data41.triplets !== undefined){let data43 = data41.triplets;if((typeof data43 == "number") && (isFinite(data43))){if(data43 > 1 || isNaN(data43)){const err96 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if(data43 < 0 || isNaN(data43)){const err97 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}else {const err98 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}if(data41.retrieval !== undefined){let data44 = data41.retrieval;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data44 < 0 || isNaN(data44)){const err100 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}else {const err101 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}}else {const err102 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data35.minOverlap !== undefined){let data45 = data35.minOverlap;if((typeof data45 == "number") && (isFinite(data45))){if(data45 > 1 || isNaN(data45)){const err103 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if(data45 < 0 || isNaN(data45)){const err104 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}else {const err105 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}else {const err106 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}if(data.embeddings !== undefined){let data46 = data.embeddings;if(data46 && typeof data46 == "object" && !Array.isArray(data46)){for(const key10 in data46){if(!((((((key10 === "cacheDir") || (key10 === "cache")) || (key10 === "cacheMaxAgeDays")) || (key10 === "defaults")) || (key10 === "production")) || (key10 === "candidate"))){const err107 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}if(data46.cacheDir !== undefined){let data47 = data46.cacheDir;if(typeof data47 === "string"){if(func3(data47) < 1){const err108 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}else {const err109 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}if(data46.cache !== undefined){if(typeof data46.cache !== "boolean"){const err110 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}if(data46.cacheMaxAgeDays !== undefined){let data49 = data46.cacheMaxAgeDays;if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){const err111 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}if((typeof data49 == "number") && (isFinite(data49))){if(data49 < 1 || isNaN(data49)){const err112 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}}if(data46.defaults !== undefined){let data50 = data46.defaults;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key11 in data50){if(!((((((((key11 === "model") || (key11 === "apiKeyEnv")) || (key11 === "batchSize")) || (key11 === "concurrency")) || (key11 === "retries")) || (key11 === "timeoutMs")) || (key11 === "dimension")) || (key11 === "version"))){const err113 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}if(data50.model !== undefined){let data51 = data50.model;if(typeof data51 === "string"){if(func3(data51) < 1){const err114 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data50.apiKeyEnv !== undefined){let data52 = data50.apiKeyEnv;if(typeof data52 === "string"){if(!pattern0.test(data52)){const err116 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}else {const err117 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}if(data50.batchSize !== undefined){let data53 = data50.batchSize;if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){const err118 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}if((typeof data53 == "number") && (isFinite(data53))){if(data53 > 100000 || isNaN(data53)){const err119 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}if(data53 < 1 || isNaN(data53)){const err120 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}}}if(data50.concurrency !== undefined){let data54 = data50.concurrency;if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){const err121 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}if((typeof data54 == "number") && (isFinite(data54))){if(data54 > 256 || isNaN(data54)){const err122 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}if(data54 < 1 || isNaN(data54)){const err123 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}}}if(data50.retries !== undefined){let data55 = data50.retries;if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){const err124 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}if((typeof data55 == "number") && (isFinite(data55))){if(data55 > 100 || isNaN(data55)){const err125 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}if(data55 < 0 || isNaN(data55)){const err126 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}}}if(data50.timeoutMs !== undefined){let data56 = data50.timeoutMs;if(!(((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56))) && (isFinite(data56)))){const err127 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if((typeof data56 == "number") && (isFinite(data56))){if(data56 < 1 || isNaN(data56)){const err128 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}}}if(data50.dimension !== undefined){let data57 = data50.dimension;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err129 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 < 1 || isNaN(data57)){const err130 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}}}if(data50.version !== undefined){let data58 = data50.version;if(typeof data58 === "string"){if(func3(data58) < 1){const err131 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}}else {const err132 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}else {const err133 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}}if(data46.production !== undefined){let data59 = data46.production;if(data59 && typeof data59 == "object" && !Array.isArray(data59)){for(const key12 in data59){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err134 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}}if(data59.model !== undefined){let data60 = data59.model;if(typeof data60 === "string"){if(func3(data60) < 1){const err135 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}else {const err136 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}}if(data59.apiKeyEnv !== undefined){let data61 = data59.apiKeyEnv;if(typeof data61 === "string"){if(!pattern0.test(data61)){const err137 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}else {const err138 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}}if(data59.batchSize !== undefined){let data62 = data59.batchSize;if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){const err139 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}if((typeof data62 == "number") && (isFinite(data62))){if(data62 > 100000 || isNaN(data62)){const err140 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}if(data62 < 1 || isNaN(data62)){const err141 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}}}if(data59.concurrency !== undefined){let data63 = data59.concurrency;if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){const err142 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}if((typeof data63 == "number") && (isFinite(data63))){if(data63 > 256 || isNaN(data63)){const err143 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}if(data63 < 1 || isNaN(data63)){const err144 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}}}if(data59.retries !== undefined){let data64 = data59.retries;if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){const err145 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}if((typeof data64 == "number") && (isFinite(data64))){if(data64 > 100 || isNaN(data64)){const err146 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}if(data64 < 0 || isNaN(data64)){const err147 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}}}if(data59.timeoutMs !== undefined){let data65 = data59.timeoutMs;if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){const err148 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if((typeof data65 == "number") && (isFinite(data65))){if(data65 < 1 || isNaN(data65)){const err149 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}}}if(data59.dimension !== undefined){let data66 = data59.dimension;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err150 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 < 1 || isNaN(data66)){const err151 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}}}if(data59.version !== undefined){let data67 = data59.version;if(typeof data67 === "string"){if(func3(data67) < 1){const err152 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}}else {const err153 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}else {const err154 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}}if(data46.candidate !== undefined){let data68 = data46.candidate;if(data68 && typeof data68 == "object" && !Array.isArray(data68)){for(const key13 in data68){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err155 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}}if(data68.model !== undefined){let data69 = data68.model;if(typeof data69 === "string"){if(func3(data69) < 1){const err156 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}else {const err157 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}}if(data68.apiKeyEnv !== undefined){let data70 = data68.apiKeyEnv;if(typeof data70 === "string"){if(!pattern0.test(data70)){const err158 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}else {const err159 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}}if(data68.batchSize !== undefined){let data71 = data68.batchSize;if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){const err160 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}if((typeof data71 == "number") && (isFinite(data71))){if(data71 > 100000 || isNaN(data71)){const err161 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}if(data71 < 1 || isNaN(data71)){const err162 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}}}if(data68.concurrency !== undefined){let data72 = data68.concurrency;if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){const err163 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}if((typeof data72 == "number") && (isFinite(data72))){if(data72 > 256 || isNaN(data72)){const err164 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}if(data72 < 1 || isNaN(data72)){const err165 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}}}if(data68.retries !== undefined){let data73 = data68.retries;if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){const err166 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}if((typeof data73 == "number") && (isFinite(data73))){if(data73 > 100 || isNaN(data73)){const err167 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}if(data73 < 0 || isNaN(data73)){const err168 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}}}if(data68.timeoutMs !== undefined){let data74 = data68.timeoutMs;if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){const err169 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if((typeof data74 == "number") && (isFinite(data74))){if(data74 < 1 || isNaN(data74)){const err170 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}}}if(data68.dimension !== undefined){let data75 = data68.dimension;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err171 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 < 1 || isNaN(data75)){const err172 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}}}if(data68.version !== undefined){let data76 = data68.version;if(typeof data76 === "string"){if(func3(data76) < 1){const err173 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}}else {const err174 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}else {const err175 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}}}else {const err176 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}}if(data.gate !== undefined){let data77 = data.gate;if(data77 && typeof data77 == "object" && !Array.isArray(data77)){for(const key14 in data77){if(!(((((((key14 === "requiredChecks") || (key14 === "thresholds")) || (key14 === "approvals")) || (key14 === "marginal")) || (key14 === "environment")) || (key14 === "override")) || (key14 === "statusContext"))){const err177 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}if(data77.requiredChecks !== undefined){let data78 = data77.requiredChecks;if(data78 && typeof data78 == "object" && !Array.isArray(data78)){for(const key15 in data78){if(!((key15 === "kinds") || (key15 === "ids"))){const err178 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}}if(data78.kinds !== undefined){let data79 = data78.kinds;if(Array.isArray(data79)){const len2 = data79.length;for(let i3=0; i3<len2; i3++){let data80 = data79[i3];if(typeof data80 !== "string"){const err179 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}if(!(((data80 === "contract") || (data80 === "embedding-regression")) || (data80 === "canary-analysis"))){const err180 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}}let i4 = data79.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data79[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err181 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;break;}indices1[item1] = i4;}}}else {const err182 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}if(data78.ids !== undefined){let data81 = data78.ids;if(Array.isArray(data81)){const len3 = data81.length;for(let i5=0; i5<len3; i5++){let data82 = data81[i5];if(typeof data82 === "string"){if(!pattern8.test(data82)){const err183 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;}}else {const err184 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}let i6 = data81.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data81[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err185 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;break;}indices2[item2] = i6;}}}else {const err186 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}}else {const err187 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;}}if(data77.thresholds !== undefined){let data83 = data77.thresholds;if(Array.isArray(data83)){const len4 = data83.length;for(let i7=0; i7<len4; i7++){let data84 = data83[i7];if(data84 && typeof data84 == "object" && !Array.isArray(data84)){if(data84.metric === undefined){const err188 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}if(data84.op === undefined){const err189 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}if(data84.value === undefined){const err190 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;}for(const key16 in data84){if(!(((((key16 === "metric") || (key16 === "op")) || (key16 === "value")) || (key16 === "optional")) || (key16 === "result"))){const err191 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}}if(data84.metric !== undefined){let data85 = data84.metric;if(typeof data85 === "string"){if(func3(data85) < 1){const err192 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}}else {const err193 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}if(data84.op !== undefined){let data86 = data84.op;if(typeof data86 !== "string"){const err194 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;}if(!((((((data86 === "<") || (data86 === "<=")) || (data86 === ">")) || (data86 === ">=")) || (data86 === "==")) || (data86 === "!="))){const err195 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}if(data84.value !== undefined){let data87 = data84.value;if(!((typeof data87 == "number") && (isFinite(data87)))){const err196 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}}if(data84.optional !== undefined){if(typeof data84.optional !== "boolean"){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}}if(data84.result !== undefined){let data89 = data84.result;if(typeof data89 === "string"){if(func3(data89) < 1){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}}else {const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}}}else {const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}}else {const err201 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}if(data77.approvals !== undefined){let data90 = data77.approvals;if(data90 && typeof data90 == "object" && !Array.isArray(data90)){if(data90.count === undefined){const err202 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}if(data90.from === undefined){const err203 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}for(const key17 in data90){if(!((key17 === "count") || (key17 === "from"))){const err204 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}}if(data90.count !== undefined){let data91 = data90.count;if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){const err205 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}if((typeof data91 == "number") && (isFinite(data91))){if(data91 > 100 || isNaN(data91)){const err206 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}if(data91 < 1 || isNaN(data91)){const err207 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}}}if(data90.from !== undefined){let data92 = data90.from;if(data92 && typeof data92 == "object" && !Array.isArray(data92)){for(const key18 in data92){if(!((key18 === "users") || (key18 === "teams"))){const err208 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}}if(data92.users !== undefined){let data93 = data92.users;if(Array.isArray(data93)){const len5 = data93.length;for(let i8=0; i8<len5; i8++){let data94 = data93[i8];if(typeof data94 === "string"){if(!pattern9.test(data94)){const err209 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}else {const err210 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}let i9 = data93.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data93[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err211 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;break;}indices3[item3] = i9;}}}else {const err212 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}}if(data92.teams !== undefined){let data95 = data92.teams;if(Array.isArray(data95)){const len6 = data95.length;for(let i10=0; i10<len6; i10++){let data96 = data95[i10];if(typeof data96 === "string"){if(!pattern10.test(data96)){const err213 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;}}else {const err214 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}}let i11 = data95.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data95[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err215 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;break;}indices4[item4] = i11;}}}else {const err216 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}}else {const err217 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;}}}else {const err218 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}if(data77.marginal !== undefined){let data97 = data77.marginal;if(data97 && typeof data97 == "object" && !Array.isArray(data97)){if(data97.count === undefined){const err219 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}if(data97.from === undefined){const err220 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;}for(const key19 in data97){if(!((key19 === "count") || (key19 === "from"))){const err221 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}}if(data97.count !== undefined){let data98 = data97.count;if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){const err222 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}if((typeof data98 == "number") && (isFinite(data98))){if(data98 > 100 || isNaN(data98)){const err223 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}if(data98 < 1 || isNaN(data98)){const err224 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;}}}if(data97.from !== undefined){let data99 = data97.from;const _errs223 = errors;let valid44 = false;let passing0 = null;const _errs224 = errors;if("owners" !== data99){const err225 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}var _valid0 = _errs224 === errors;if(_valid0){valid44 = true;passing0 = 0;}const _errs225 = errors;if(data99 && typeof data99 == "object" && !Array.isArray(data99)){for(const key20 in data99){if(!((key20 === "users") || (key20 === "teams"))){const err226 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}if(data99.users !== undefined){let data100 = data99.users;if(Array.isArray(data100)){const len7 = data100.length;for(let i12=0; i12<len7; i12++){let data101 = data100[i12];if(typeof data101 === "string"){if(!pattern9.test(data101)){const err227 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}}else {const err228 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}}let i13 = data100.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data100[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err229 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;break;}indices5[item5] = i13;}}}else {const err230 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}if(data99.teams !== undefined){let data102 = data99.teams;if(Array.isArray(data102)){const len8 = data102.length;for(let i14=0; i14<len8; i14++){let data103 = data102[i14];if(typeof data103 === "string"){if(!pattern10.test(data103)){const err231 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;}}else {const err232 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}}let i15 = data102.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data102[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err233 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;break;}indices6[item6] = i15;}}}else {const err234 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}}}else {const err235 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;}var _valid0 = _errs225 === errors;if(_valid0 && valid44){valid44 = false;passing0 = [passing0, 1];}else {if(_valid0){valid44 = true;passing0 = 1;}}if(!valid44){const err236 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}else {errors = _errs223;if(vErrors !== null){if(_errs223){vErrors.length = _errs223;}else {vErrors = null;}}}}}else {const err237 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}}if(data77.environment !== undefined){let data104 = data77.environment;if(data104 && typeof data104 == "object" && !Array.isArray(data104)){for(const key21 in data104){if(!(((key21 === "name") || (key21 === "required")) || (key21 === "allowed"))){const err238 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;}}if(data104.name !== undefined){let data105 = data104.name;if(typeof data105 === "string"){if(func3(data105) < 1){const err239 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}else {const err240 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}if(data104.required !== undefined){if(typeof data104.required !== "boolean"){const err241 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}if(data104.allowed !== undefined){let data107 = data104.allowed;if(data107 && typeof data107 == "object" && !Array.isArray(data107)){for(const key22 in data107){if(!((key22 === "users") || (key22 === "teams"))){const err242 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;}}if(data107.users !== undefined){let data108 = data107.users;if(Array.isArray(data108)){const len9 = data108.length;for(let i16=0; i16<len9; i16++){let data109 = data108[i16];if(typeof data109 === "string"){if(!pattern9.test(data109)){const err243 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}else {const err244 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}}let i17 = data108.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data108[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err245 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;break;}indices7[item7] = i17;}}}else {const err246 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}if(data107.teams !== undefined){let data110 = data107.teams;if(Array.isArray(data110)){const len10 = data110.length;for(let i18=0; i18<len10; i18++){let data111 = data110[i18];if(typeof data111 === "string"){if(!pattern10.test(data111)){const err247 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;}}else {const err248 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}let i19 = data110.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data110[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err249 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;break;}indices8[item8] = i19;}}}else {const err250 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}}else {const err251 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;}}}else {const err252 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}if(data77.override !== undefined){let data112 = data77.override;if(data112 && typeof data112 == "object" && !Array.isArray(data112)){if(data112.label === undefined){const err253 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}if(data112.authorised === undefined){const err254 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;}for(const key23 in data112){if(!((key23 === "label") || (key23 === "authorised"))){const err255 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}}if(data112.label !== undefined){let data113 = data112.label;if(typeof data113 === "string"){if(func3(data113) > 50){const err256 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}if(func3(data113) < 1){const err257 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}else {const err258 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;}}if(data112.authorised !== undefined){let data114 = data112.authorised;if(data114 && typeof data114 == "object" && !Array.isArray(data114)){for(const key24 in data114){if(!((key24 === "users") || (key24 === "teams"))){const err259 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}if(data114.users !== undefined){let data115 = data114.users;if(Array.isArray(data115)){const len11 = data115.length;for(let i20=0; i20<len11; i20++){let data116 = data115[i20];if(typeof data116 === "string"){if(!pattern9.test(data116)){const err260 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}else {const err261 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}let i21 = data115.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data115[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err262 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;break;}indices9[item9] = i21;}}}else {const err263 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}}if(data114.teams !== undefined){let data117 = data114.teams;if(Array.isArray(data117)){const len12 = data117.length;for(let i22=0; i22<len12; i22++){let data118 = data117[i22];if(typeof data118 === "string"){if(!pattern10.test(data118)){const err264 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;}}else {const err265 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}}let i23 = data117.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data117[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err266 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;break;}indices10[item10] = i23;}}}else {const err267 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}}else {const err268 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;}}}else {const err269 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}if(data77.statusContext !== undefined){let data119 = data77.statusContext;if(typeof data119 === "string"){if(func3(data119) > 255){const err270 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}if(func3(data119) < 1){const err271 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;}}else {const err272 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}}}else {const err273 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}}else {const err274 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern17 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern18 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern19 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern20 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern17.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern18.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func3(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern19.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func3(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){if(typeof data25.trainingData !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err64 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err65 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data25.hyperparameters !== undefined){let data29 = data25.hyperparameters;if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){const err66 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.evaluation !== undefined){let data30 = data25.evaluation;if(!(data30 && typeof data30 == "object" && !Array.isArray(data30))){const err67 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}}else {const err68 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data.owners !== undefined){let data31 = data.owners;if(Array.isArray(data31)){const len0 = data31.length;for(let i0=0; i0<len0; i0++){let data32 = data31[i0];if(typeof data32 === "string"){if(!pattern20.test(data32)){const err69 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}let i1 = data31.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data31[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err71 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;break;}indices0[item0] = i1;}}}else {const err72 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data.examples !== undefined){let data33 = data.examples;if(Array.isArray(data33)){const len1 = data33.length;for(let i2=0; i2<len1; i2++){let data34 = data33[i2];if(data34 && typeof data34 == "object" && !Array.isArray(data34)){if(data34.input === undefined){const err73 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}for(const key6 in data34){if(!((key6 === "name") || (key6 === "input"))){const err74 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data34.name !== undefined){if(typeof data34.name !== "string"){const err75 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","gate","promote"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern22 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func3(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func3(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func3(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func3(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func3(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func3(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func3(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func3(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime0.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern8.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!(((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "gate")) || (data3 === "promote"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func3(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func3(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func3(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func3(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func3(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func3(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func3(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func3(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern22.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern19.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern8.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func3(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func3(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func3(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!((((((((key2 === "file") || (key2 === "tolerance")) || (key2 === "relatedFloor")) || (key2 === "unrelatedCeiling")) || (key2 === "confidence")) || (key2 === "resamples")) || (key2 === "seed")) || (key2 === "minSegmentSize"))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func3(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.confidence !== undefined){let data12 = data7.confidence;if((typeof data12 == "number") && (isFinite(data12))){if(data12 >= 1 || isNaN(data12)){const err30 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data12 <= 0.5 || isNaN(data12)){const err31 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data7.resamples !== undefined){let data13 = data7.resamples;if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){const err33 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 100000 || isNaN(data13)){const err34 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data13 < 100 || isNaN(data13)){const err35 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}}if(data7.seed !== undefined){let data14 = data7.seed;if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){const err36 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if((typeof data14 == "number") && (isFinite(data14))){if(data14 > 4294967295 || isNaN(data14)){const err37 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if(data14 < 0 || isNaN(data14)){const err38 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}if(data7.minSegmentSize !== undefined){let data15 = data7.minSegmentSize;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err39 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 < 1 || isNaN(data15)){const err40 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}}}else {const err41 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}if(data6.triplets !== undefined){let data16 = data6.triplets;if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.file === undefined){const err42 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}for(const key3 in data16){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err43 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data16.file !== undefined){let data17 = data16.file;if(typeof data17 === "string"){if(func3(data17) < 1){const err44 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}else {const err45 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data16.tolerance !== undefined){let data18 = data16.tolerance;if((typeof data18 == "number") && (isFinite(data18))){if(data18 > 1 || isNaN(data18)){const err46 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data18 < 0 || isNaN(data18)){const err47 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data16.confidence !== undefined){let data19 = data16.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err49 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err50 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}else {const err51 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data16.resamples !== undefined){let data20 = data16.resamples;if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){const err52 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 100000 || isNaN(data20)){const err53 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data20 < 100 || isNaN(data20)){const err54 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data16.seed !== undefined){let data21 = data16.seed;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err55 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 4294967295 || isNaN(data21)){const err56 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if(data21 < 0 || isNaN(data21)){const err57 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}}if(data16.minSegmentSize !== undefined){let data22 = data16.minSegmentSize;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err58 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err59 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}}}else {const err60 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data6.retrieval !== undefined){let data23 = data6.retrieval;if(data23 && typeof data23 == "object" && !Array.isArray(data23)){if(data23.qrels === undefined){const err61 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}for(const key4 in data23){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err62 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data23.qrels !== undefined){let data24 = data23.qrels;if(typeof data24 === "string"){if(func3(data24) < 1){const err63 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data23.queries !== undefined){let data25 = data23.queries;if(typeof data25 === "string"){if(func3(data25) < 1){const err65 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data23.corpus !== undefined){let data26 = data23.corpus;if(typeof data26 === "string"){if(func3(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data23.k !== undefined){let data27 = data23.k;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err69 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 > 1000 || isNaN(data27)){const err70 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(data27 < 1 || isNaN(data27)){const err71 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data23.metric !== undefined){let data28 = data23.metric;if(typeof data28 !== "string"){const err72 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!(((data28 === "ndcg") || (data28 === "recall")) || (data28 === "mrr"))){const err73 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data23.tolerance !== undefined){let data29 = data23.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 0 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}else {const err76 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data23.confidence !== undefined){let data30 = data23.confidence;if((typeof data30 == "number") && (isFinite(data30))){if(data30 >= 1 || isNaN(data30)){const err77 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(data30 <= 0.5 || isNaN(data30)){const err78 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data23.resamples !== undefined){let data31 = data23.resamples;if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){const err80 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 100000 || isNaN(data31)){const err81 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data31 < 100 || isNaN(data31)){const err82 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}if(data23.seed !== undefined){let data32 = data23.seed;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err83 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 > 4294967295 || isNaN(data32)){const err84 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if(data32 < 0 || isNaN(data32)){const err85 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}if(data23.minSegmentSize !== undefined){let data33 = data23.minSegmentSize;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err86 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 1 || isNaN(data33)){const err87 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}}else {const err88 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}if(data6.neighbours !== undefined){let data34 = data6.neighbours;if(data34 && typeof data34 == "object" && !Array.isArray(data34)){for(const key5 in data34){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err89 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data34.corpus !== undefined){let data35 = data34.corpus;if(typeof data35 === "string"){if(func3(data35) < 1){const err90 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}}else {const err91 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}if(data34.sample !== undefined){let data36 = data34.sample;if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){const err92 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if((typeof data36 == "number") && (isFinite(data36))){if(data36 < 1 || isNaN(data36)){const err93 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}}if(data34.k !== undefined){let data37 = data34.k;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err94 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 1000 || isNaN(data37)){const err95 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}if(data37 < 1 || isNaN(data37)){const err96 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}}if(data34.minOverlap !== undefined){let data38 = data34.minOverlap;if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}if(data38 < 0 || isNaN(data38)){const err98 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}else {const err99 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}if(data34.confidence !== undefined){let data39 = data34.confidence;if((typeof data39 == "number") && (isFinite(data39))){if(data39 >= 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}if(data39 <= 0.5 || isNaN(data39)){const err101 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}else {const err102 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data34.resamples !== undefined){let data40 = data34.resamples;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err103 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 100000 || isNaN(data40)){const err104 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data40 < 100 || isNaN(data40)){const err105 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}if(data34.seed !== undefined){let data41 = data34.seed;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err106 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 4294967295 || isNaN(data41)){const err107 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if(data41 < 0 || isNaN(data41)){const err108 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}}if(data34.minSegmentSize !== undefined){let data42 = data34.minSegmentSize;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err109 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 < 1 || isNaN(data42)){const err110 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}}else {const err111 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data6.health !== undefined){let data43 = data6.health;if(data43 && typeof data43 == "object" && !Array.isArray(data43)){for(const key6 in data43){if(!(key6 === "rankDropRatio")){const err112 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}if(data43.rankDropRatio !== undefined){let data44 = data43.rankDropRatio;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err113 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if(data44 <= 0 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}}else {const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}}else {const err117 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}}else {const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}validate21.errors = vErrors;return errors === 0;}
+    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func3(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.relativeTolerance !== undefined){let data28 = data24.relativeTolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.tolerance !== undefined){let data29 = data24.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.absoluteTolerance !== undefined){let data30 = data24.absoluteTolerance;if((typeof data30 == "number") && (isFinite(data30))){if(data30 < 0 || isNaN(data30)){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.weight !== undefined){let data32 = data24.weight;if((typeof data32 == "number") && (isFinite(data32))){if(data32 <= 0 || isNaN(data32)){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}else {const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}if(data24.minSamples !== undefined){let data33 = data24.minSamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 3 || isNaN(data33)){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data24.outliers !== undefined){let data34 = data24.outliers;if(typeof data34 !== "string"){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!((data34 === "keep") || (data34 === "remove"))){const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data24.outlierFactor !== undefined){let data35 = data24.outlierFactor;if((typeof data35 == "number") && (isFinite(data35))){if(data35 <= 0 || isNaN(data35)){const err74 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}else {const err75 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}if(data.regression !== undefined){let data36 = data.regression;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){for(const key8 in data36){if(!(((((((key8 === "confidence") || (key8 === "resamples")) || (key8 === "seed")) || (key8 === "minSegmentSize")) || (key8 === "worstItems")) || (key8 === "tolerance")) || (key8 === "minOverlap"))){const err79 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data36.confidence !== undefined){let data37 = data36.confidence;if((typeof data37 == "number") && (isFinite(data37))){if(data37 >= 1 || isNaN(data37)){const err80 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}if(data37 <= 0.5 || isNaN(data37)){const err81 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data36.resamples !== undefined){let data38 = data36.resamples;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err83 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 100000 || isNaN(data38)){const err84 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if(data38 < 100 || isNaN(data38)){const err85 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}if(data36.seed !== undefined){let data39 = data36.seed;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err86 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 > 4294967295 || isNaN(data39)){const err87 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if(data39 < 0 || isNaN(data39)){const err88 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}}if(data36.minSegmentSize !== undefined){let data40 = data36.minSegmentSize;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err89 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 < 1 || isNaN(data40)){const err90 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}}}if(data36.worstItems !== undefined){let data41 = data36.worstItems;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err91 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 50 || isNaN(data41)){const err92 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if(data41 < 0 || isNaN(data41)){const err93 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}}if(data36.tolerance !== undefined){let data42 = data36.tolerance;if(data42 && typeof data42 == "object" && !Array.isArray(data42)){for(const key9 in data42){if(!(((key9 === "pairs") || (key9 === "triplets")) || (key9 === "retrieval"))){const err94 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}}if(data42.pairs !== undefined){let data43 = data42.pairs;if((typeof data43 == "number") && (isFinite(data43))){if(data43 > 1 || isNaN(data43)){const err95 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}if(data43 < 0 || isNaN(data43)){const err96 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}else {const err97 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}if(data42.triplets !== undefined){let data44 = data42.triplets;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err98 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if(data44 < 0 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}else {const err100 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}if(data42.retrieval !== undefined){let data45 = data42.retrieval;if((typeof data45 == "number") && (isFinite(data45))){if(data45 > 1 || isNaN(data45)){const err101 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}if(data45 < 0 || isNaN(data45)){const err102 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}else {const err103 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}}else {const err104 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}if(data36.minOverlap !== undefined){let data46 = data36.minOverlap;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err105 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}if(data46 < 0 || isNaN(data46)){const err106 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}else {const err107 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}}else {const err108 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}if(data.embeddings !== undefined){let data47 = data.embeddings;if(data47 && typeof data47 == "object" && !Array.isArray(data47)){for(const key10 in data47){if(!((((((key10 === "cacheDir") || (key10 === "cache")) || (key10 === "cacheMaxAgeDays")) || (key10 === "defaults")) || (key10 === "production")) || (key10 === "candidate"))){const err109 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}if(data47.cacheDir !== undefined){let data48 = data47.cacheDir;if(typeof data48 === "string"){if(func3(data48) < 1){const err110 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}else {const err111 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data47.cache !== undefined){if(typeof data47.cache !== "boolean"){const err112 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}if(data47.cacheMaxAgeDays !== undefined){let data50 = data47.cacheMaxAgeDays;if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){const err113 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if((typeof data50 == "number") && (isFinite(data50))){if(data50 < 1 || isNaN(data50)){const err114 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}if(data47.defaults !== undefined){let data51 = data47.defaults;if(data51 && typeof data51 == "object" && !Array.isArray(data51)){for(const key11 in data51){if(!((((((((key11 === "model") || (key11 === "apiKeyEnv")) || (key11 === "batchSize")) || (key11 === "concurrency")) || (key11 === "retries")) || (key11 === "timeoutMs")) || (key11 === "dimension")) || (key11 === "version"))){const err115 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data51.model !== undefined){let data52 = data51.model;if(typeof data52 === "string"){if(func3(data52) < 1){const err116 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}else {const err117 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}if(data51.apiKeyEnv !== undefined){let data53 = data51.apiKeyEnv;if(typeof data53 === "string"){if(!pattern0.test(data53)){const err118 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}else {const err119 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}if(data51.batchSize !== undefined){let data54 = data51.batchSize;if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){const err120 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}if((typeof data54 == "number") && (isFinite(data54))){if(data54 > 100000 || isNaN(data54)){const err121 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}if(data54 < 1 || isNaN(data54)){const err122 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}}}if(data51.concurrency !== undefined){let data55 = data51.concurrency;if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){const err123 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}if((typeof data55 == "number") && (isFinite(data55))){if(data55 > 256 || isNaN(data55)){const err124 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}if(data55 < 1 || isNaN(data55)){const err125 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}}}if(data51.retries !== undefined){let data56 = data51.retries;if(!(((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56))) && (isFinite(data56)))){const err126 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}if((typeof data56 == "number") && (isFinite(data56))){if(data56 > 100 || isNaN(data56)){const err127 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if(data56 < 0 || isNaN(data56)){const err128 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}}}if(data51.timeoutMs !== undefined){let data57 = data51.timeoutMs;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err129 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 < 1 || isNaN(data57)){const err130 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}}}if(data51.dimension !== undefined){let data58 = data51.dimension;if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){const err131 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}if((typeof data58 == "number") && (isFinite(data58))){if(data58 < 1 || isNaN(data58)){const err132 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}if(data51.version !== undefined){let data59 = data51.version;if(typeof data59 === "string"){if(func3(data59) < 1){const err133 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}}else {const err134 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}}}else {const err135 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}if(data47.production !== undefined){let data60 = data47.production;if(data60 && typeof data60 == "object" && !Array.isArray(data60)){for(const key12 in data60){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err136 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}}if(data60.model !== undefined){let data61 = data60.model;if(typeof data61 === "string"){if(func3(data61) < 1){const err137 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}else {const err138 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}}if(data60.apiKeyEnv !== undefined){let data62 = data60.apiKeyEnv;if(typeof data62 === "string"){if(!pattern0.test(data62)){const err139 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}}else {const err140 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}}if(data60.batchSize !== undefined){let data63 = data60.batchSize;if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){const err141 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}if((typeof data63 == "number") && (isFinite(data63))){if(data63 > 100000 || isNaN(data63)){const err142 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}if(data63 < 1 || isNaN(data63)){const err143 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}}}if(data60.concurrency !== undefined){let data64 = data60.concurrency;if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){const err144 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}if((typeof data64 == "number") && (isFinite(data64))){if(data64 > 256 || isNaN(data64)){const err145 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}if(data64 < 1 || isNaN(data64)){const err146 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}}}if(data60.retries !== undefined){let data65 = data60.retries;if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){const err147 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}if((typeof data65 == "number") && (isFinite(data65))){if(data65 > 100 || isNaN(data65)){const err148 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if(data65 < 0 || isNaN(data65)){const err149 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}}}if(data60.timeoutMs !== undefined){let data66 = data60.timeoutMs;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err150 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 < 1 || isNaN(data66)){const err151 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}}}if(data60.dimension !== undefined){let data67 = data60.dimension;if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){const err152 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}if((typeof data67 == "number") && (isFinite(data67))){if(data67 < 1 || isNaN(data67)){const err153 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}if(data60.version !== undefined){let data68 = data60.version;if(typeof data68 === "string"){if(func3(data68) < 1){const err154 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}}else {const err155 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}}}else {const err156 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}if(data47.candidate !== undefined){let data69 = data47.candidate;if(data69 && typeof data69 == "object" && !Array.isArray(data69)){for(const key13 in data69){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err157 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}}if(data69.model !== undefined){let data70 = data69.model;if(typeof data70 === "string"){if(func3(data70) < 1){const err158 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}else {const err159 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}}if(data69.apiKeyEnv !== undefined){let data71 = data69.apiKeyEnv;if(typeof data71 === "string"){if(!pattern0.test(data71)){const err160 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}}else {const err161 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}}if(data69.batchSize !== undefined){let data72 = data69.batchSize;if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){const err162 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}if((typeof data72 == "number") && (isFinite(data72))){if(data72 > 100000 || isNaN(data72)){const err163 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}if(data72 < 1 || isNaN(data72)){const err164 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}}}if(data69.concurrency !== undefined){let data73 = data69.concurrency;if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){const err165 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}if((typeof data73 == "number") && (isFinite(data73))){if(data73 > 256 || isNaN(data73)){const err166 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}if(data73 < 1 || isNaN(data73)){const err167 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}}}if(data69.retries !== undefined){let data74 = data69.retries;if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){const err168 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}if((typeof data74 == "number") && (isFinite(data74))){if(data74 > 100 || isNaN(data74)){const err169 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if(data74 < 0 || isNaN(data74)){const err170 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}}}if(data69.timeoutMs !== undefined){let data75 = data69.timeoutMs;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err171 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 < 1 || isNaN(data75)){const err172 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}}}if(data69.dimension !== undefined){let data76 = data69.dimension;if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){const err173 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}if((typeof data76 == "number") && (isFinite(data76))){if(data76 < 1 || isNaN(data76)){const err174 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}if(data69.version !== undefined){let data77 = data69.version;if(typeof data77 === "string"){if(func3(data77) < 1){const err175 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}}else {const err176 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}}}else {const err177 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}}else {const err178 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}}if(data.gate !== undefined){let data78 = data.gate;if(data78 && typeof data78 == "object" && !Array.isArray(data78)){for(const key14 in data78){if(!(((((((key14 === "requiredChecks") || (key14 === "thresholds")) || (key14 === "approvals")) || (key14 === "marginal")) || (key14 === "environment")) || (key14 === "override")) || (key14 === "statusContext"))){const err179 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}}if(data78.requiredChecks !== undefined){let data79 = data78.requiredChecks;if(data79 && typeof data79 == "object" && !Array.isArray(data79)){for(const key15 in data79){if(!((key15 === "kinds") || (key15 === "ids"))){const err180 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}}if(data79.kinds !== undefined){let data80 = data79.kinds;if(Array.isArray(data80)){const len2 = data80.length;for(let i3=0; i3<len2; i3++){let data81 = data80[i3];if(typeof data81 !== "string"){const err181 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;}if(!(((data81 === "contract") || (data81 === "embedding-regression")) || (data81 === "canary-analysis"))){const err182 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}let i4 = data80.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data80[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err183 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;break;}indices1[item1] = i4;}}}else {const err184 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}if(data79.ids !== undefined){let data82 = data79.ids;if(Array.isArray(data82)){const len3 = data82.length;for(let i5=0; i5<len3; i5++){let data83 = data82[i5];if(typeof data83 === "string"){if(!pattern8.test(data83)){const err185 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;}}else {const err186 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}let i6 = data82.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data82[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err187 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;break;}indices2[item2] = i6;}}}else {const err188 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}}}else {const err189 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}}if(data78.thresholds !== undefined){let data84 = data78.thresholds;if(Array.isArray(data84)){const len4 = data84.length;for(let i7=0; i7<len4; i7++){let data85 = data84[i7];if(data85 && typeof data85 == "object" && !Array.isArray(data85)){if(data85.metric === undefined){const err190 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;}if(data85.op === undefined){const err191 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}if(data85.value === undefined){const err192 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}for(const key16 in data85){if(!(((((key16 === "metric") || (key16 === "op")) || (key16 === "value")) || (key16 === "optional")) || (key16 === "result"))){const err193 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}if(data85.metric !== undefined){let data86 = data85.metric;if(typeof data86 === "string"){if(func3(data86) < 1){const err194 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;}}else {const err195 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}if(data85.op !== undefined){let data87 = data85.op;if(typeof data87 !== "string"){const err196 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}if(!((((((data87 === "<") || (data87 === "<=")) || (data87 === ">")) || (data87 === ">=")) || (data87 === "==")) || (data87 === "!="))){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}}if(data85.value !== undefined){let data88 = data85.value;if(!((typeof data88 == "number") && (isFinite(data88)))){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}}if(data85.optional !== undefined){if(typeof data85.optional !== "boolean"){const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}}if(data85.result !== undefined){let data90 = data85.result;if(typeof data90 === "string"){if(func3(data90) < 1){const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}else {const err201 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}}else {const err202 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}}}else {const err203 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}}if(data78.approvals !== undefined){let data91 = data78.approvals;if(data91 && typeof data91 == "object" && !Array.isArray(data91)){if(data91.count === undefined){const err204 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}if(data91.from === undefined){const err205 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}for(const key17 in data91){if(!((key17 === "count") || (key17 === "from"))){const err206 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}}if(data91.count !== undefined){let data92 = data91.count;if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){const err207 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}if((typeof data92 == "number") && (isFinite(data92))){if(data92 > 100 || isNaN(data92)){const err208 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}if(data92 < 1 || isNaN(data92)){const err209 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}}if(data91.from !== undefined){let data93 = data91.from;if(data93 && typeof data93 == "object" && !Array.isArray(data93)){for(const key18 in data93){if(!((key18 === "users") || (key18 === "teams"))){const err210 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}if(data93.users !== undefined){let data94 = data93.users;if(Array.isArray(data94)){const len5 = data94.length;for(let i8=0; i8<len5; i8++){let data95 = data94[i8];if(typeof data95 === "string"){if(!pattern9.test(data95)){const err211 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;}}else {const err212 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}}let i9 = data94.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data94[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err213 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;break;}indices3[item3] = i9;}}}else {const err214 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}}if(data93.teams !== undefined){let data96 = data93.teams;if(Array.isArray(data96)){const len6 = data96.length;for(let i10=0; i10<len6; i10++){let data97 = data96[i10];if(typeof data97 === "string"){if(!pattern10.test(data97)){const err215 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;}}else {const err216 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}let i11 = data96.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data96[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err217 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;break;}indices4[item4] = i11;}}}else {const err218 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}}else {const err219 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}}}else {const err220 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;}}if(data78.marginal !== undefined){let data98 = data78.marginal;if(data98 && typeof data98 == "object" && !Array.isArray(data98)){if(data98.count === undefined){const err221 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}if(data98.from === undefined){const err222 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}for(const key19 in data98){if(!((key19 === "count") || (key19 === "from"))){const err223 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}}if(data98.count !== undefined){let data99 = data98.count;if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){const err224 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;}if((typeof data99 == "number") && (isFinite(data99))){if(data99 > 100 || isNaN(data99)){const err225 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}if(data99 < 1 || isNaN(data99)){const err226 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}}if(data98.from !== undefined){let data100 = data98.from;const _errs225 = errors;let valid44 = false;let passing0 = null;const _errs226 = errors;if("owners" !== data100){const err227 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}var _valid0 = _errs226 === errors;if(_valid0){valid44 = true;passing0 = 0;}const _errs227 = errors;if(data100 && typeof data100 == "object" && !Array.isArray(data100)){for(const key20 in data100){if(!((key20 === "users") || (key20 === "teams"))){const err228 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}}if(data100.users !== undefined){let data101 = data100.users;if(Array.isArray(data101)){const len7 = data101.length;for(let i12=0; i12<len7; i12++){let data102 = data101[i12];if(typeof data102 === "string"){if(!pattern9.test(data102)){const err229 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;}}else {const err230 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}let i13 = data101.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data101[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err231 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;break;}indices5[item5] = i13;}}}else {const err232 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}}if(data100.teams !== undefined){let data103 = data100.teams;if(Array.isArray(data103)){const len8 = data103.length;for(let i14=0; i14<len8; i14++){let data104 = data103[i14];if(typeof data104 === "string"){if(!pattern10.test(data104)){const err233 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;}}else {const err234 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}}let i15 = data103.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data103[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err235 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;break;}indices6[item6] = i15;}}}else {const err236 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}}}else {const err237 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}var _valid0 = _errs227 === errors;if(_valid0 && valid44){valid44 = false;passing0 = [passing0, 1];}else {if(_valid0){valid44 = true;passing0 = 1;}}if(!valid44){const err238 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;}else {errors = _errs225;if(vErrors !== null){if(_errs225){vErrors.length = _errs225;}else {vErrors = null;}}}}}else {const err239 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}if(data78.environment !== undefined){let data105 = data78.environment;if(data105 && typeof data105 == "object" && !Array.isArray(data105)){for(const key21 in data105){if(!(((key21 === "name") || (key21 === "required")) || (key21 === "allowed"))){const err240 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}if(data105.name !== undefined){let data106 = data105.name;if(typeof data106 === "string"){if(func3(data106) < 1){const err241 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}else {const err242 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;}}if(data105.required !== undefined){if(typeof data105.required !== "boolean"){const err243 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}if(data105.allowed !== undefined){let data108 = data105.allowed;if(data108 && typeof data108 == "object" && !Array.isArray(data108)){for(const key22 in data108){if(!((key22 === "users") || (key22 === "teams"))){const err244 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}}if(data108.users !== undefined){let data109 = data108.users;if(Array.isArray(data109)){const len9 = data109.length;for(let i16=0; i16<len9; i16++){let data110 = data109[i16];if(typeof data110 === "string"){if(!pattern9.test(data110)){const err245 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;}}else {const err246 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}let i17 = data109.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data109[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err247 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;break;}indices7[item7] = i17;}}}else {const err248 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}if(data108.teams !== undefined){let data111 = data108.teams;if(Array.isArray(data111)){const len10 = data111.length;for(let i18=0; i18<len10; i18++){let data112 = data111[i18];if(typeof data112 === "string"){if(!pattern10.test(data112)){const err249 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;}}else {const err250 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}let i19 = data111.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data111[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err251 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;break;}indices8[item8] = i19;}}}else {const err252 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}}else {const err253 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}}}else {const err254 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;}}if(data78.override !== undefined){let data113 = data78.override;if(data113 && typeof data113 == "object" && !Array.isArray(data113)){if(data113.label === undefined){const err255 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}if(data113.authorised === undefined){const err256 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}for(const key23 in data113){if(!((key23 === "label") || (key23 === "authorised"))){const err257 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}if(data113.label !== undefined){let data114 = data113.label;if(typeof data114 === "string"){if(func3(data114) > 50){const err258 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;}if(func3(data114) < 1){const err259 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}else {const err260 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}if(data113.authorised !== undefined){let data115 = data113.authorised;if(data115 && typeof data115 == "object" && !Array.isArray(data115)){for(const key24 in data115){if(!((key24 === "users") || (key24 === "teams"))){const err261 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}if(data115.users !== undefined){let data116 = data115.users;if(Array.isArray(data116)){const len11 = data116.length;for(let i20=0; i20<len11; i20++){let data117 = data116[i20];if(typeof data117 === "string"){if(!pattern9.test(data117)){const err262 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;}}else {const err263 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}}let i21 = data116.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data116[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err264 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;break;}indices9[item9] = i21;}}}else {const err265 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}}if(data115.teams !== undefined){let data118 = data115.teams;if(Array.isArray(data118)){const len12 = data118.length;for(let i22=0; i22<len12; i22++){let data119 = data118[i22];if(typeof data119 === "string"){if(!pattern10.test(data119)){const err266 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;}}else {const err267 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}let i23 = data118.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data118[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err268 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;break;}indices10[item10] = i23;}}}else {const err269 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}}else {const err270 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}}}else {const err271 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;}}if(data78.statusContext !== undefined){let data120 = data78.statusContext;if(typeof data120 === "string"){if(func3(data120) > 255){const err272 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}if(func3(data120) < 1){const err273 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}else {const err274 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}}}else {const err275 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err275];}else {vErrors.push(err275);}errors++;}}}else {const err276 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err276];}else {vErrors.push(err276);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern17 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern18 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern19 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern20 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern17.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern18.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func3(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern19.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func3(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){if(typeof data25.trainingData !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err64 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err65 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data25.hyperparameters !== undefined){let data29 = data25.hyperparameters;if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){const err66 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.evaluation !== undefined){let data30 = data25.evaluation;if(!(data30 && typeof data30 == "object" && !Array.isArray(data30))){const err67 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}}else {const err68 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data.owners !== undefined){let data31 = data.owners;if(Array.isArray(data31)){const len0 = data31.length;for(let i0=0; i0<len0; i0++){let data32 = data31[i0];if(typeof data32 === "string"){if(!pattern20.test(data32)){const err69 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}let i1 = data31.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data31[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err71 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;break;}indices0[item0] = i1;}}}else {const err72 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data.examples !== undefined){let data33 = data.examples;if(Array.isArray(data33)){const len1 = data33.length;for(let i2=0; i2<len1; i2++){let data34 = data33[i2];if(data34 && typeof data34 == "object" && !Array.isArray(data34)){if(data34.input === undefined){const err73 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}for(const key6 in data34){if(!((key6 === "name") || (key6 === "input"))){const err74 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data34.name !== undefined){if(typeof data34.name !== "string"){const err75 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","gate","promote"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern22 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func3(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func3(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func3(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func3(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func3(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func3(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func3(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func3(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime0.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern8.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!(((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "gate")) || (data3 === "promote"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func3(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func3(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func3(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func3(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func3(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func3(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func3(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func3(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern22.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern19.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern8.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func3(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func3(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func3(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!((((((((key2 === "file") || (key2 === "tolerance")) || (key2 === "relatedFloor")) || (key2 === "unrelatedCeiling")) || (key2 === "confidence")) || (key2 === "resamples")) || (key2 === "seed")) || (key2 === "minSegmentSize"))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func3(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.confidence !== undefined){let data12 = data7.confidence;if((typeof data12 == "number") && (isFinite(data12))){if(data12 >= 1 || isNaN(data12)){const err30 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data12 <= 0.5 || isNaN(data12)){const err31 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data7.resamples !== undefined){let data13 = data7.resamples;if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){const err33 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 100000 || isNaN(data13)){const err34 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data13 < 100 || isNaN(data13)){const err35 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}}if(data7.seed !== undefined){let data14 = data7.seed;if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){const err36 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if((typeof data14 == "number") && (isFinite(data14))){if(data14 > 4294967295 || isNaN(data14)){const err37 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if(data14 < 0 || isNaN(data14)){const err38 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}if(data7.minSegmentSize !== undefined){let data15 = data7.minSegmentSize;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err39 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 < 1 || isNaN(data15)){const err40 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}}}else {const err41 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}if(data6.triplets !== undefined){let data16 = data6.triplets;if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.file === undefined){const err42 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}for(const key3 in data16){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err43 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data16.file !== undefined){let data17 = data16.file;if(typeof data17 === "string"){if(func3(data17) < 1){const err44 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}else {const err45 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data16.tolerance !== undefined){let data18 = data16.tolerance;if((typeof data18 == "number") && (isFinite(data18))){if(data18 > 1 || isNaN(data18)){const err46 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data18 < 0 || isNaN(data18)){const err47 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data16.confidence !== undefined){let data19 = data16.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err49 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err50 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}else {const err51 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data16.resamples !== undefined){let data20 = data16.resamples;if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){const err52 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 100000 || isNaN(data20)){const err53 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data20 < 100 || isNaN(data20)){const err54 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data16.seed !== undefined){let data21 = data16.seed;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err55 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 4294967295 || isNaN(data21)){const err56 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if(data21 < 0 || isNaN(data21)){const err57 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}}if(data16.minSegmentSize !== undefined){let data22 = data16.minSegmentSize;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err58 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err59 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}}}else {const err60 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data6.retrieval !== undefined){let data23 = data6.retrieval;if(data23 && typeof data23 == "object" && !Array.isArray(data23)){if(data23.qrels === undefined){const err61 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}for(const key4 in data23){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err62 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data23.qrels !== undefined){let data24 = data23.qrels;if(typeof data24 === "string"){if(func3(data24) < 1){const err63 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data23.queries !== undefined){let data25 = data23.queries;if(typeof data25 === "string"){if(func3(data25) < 1){const err65 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data23.corpus !== undefined){let data26 = data23.corpus;if(typeof data26 === "string"){if(func3(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data23.k !== undefined){let data27 = data23.k;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err69 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 > 1000 || isNaN(data27)){const err70 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(data27 < 1 || isNaN(data27)){const err71 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data23.metric !== undefined){let data28 = data23.metric;if(typeof data28 !== "string"){const err72 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!(((data28 === "ndcg") || (data28 === "recall")) || (data28 === "mrr"))){const err73 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data23.tolerance !== undefined){let data29 = data23.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 0 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}else {const err76 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data23.confidence !== undefined){let data30 = data23.confidence;if((typeof data30 == "number") && (isFinite(data30))){if(data30 >= 1 || isNaN(data30)){const err77 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(data30 <= 0.5 || isNaN(data30)){const err78 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data23.resamples !== undefined){let data31 = data23.resamples;if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){const err80 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 100000 || isNaN(data31)){const err81 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data31 < 100 || isNaN(data31)){const err82 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}if(data23.seed !== undefined){let data32 = data23.seed;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err83 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 > 4294967295 || isNaN(data32)){const err84 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if(data32 < 0 || isNaN(data32)){const err85 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}if(data23.minSegmentSize !== undefined){let data33 = data23.minSegmentSize;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err86 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 1 || isNaN(data33)){const err87 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}}else {const err88 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}if(data6.neighbours !== undefined){let data34 = data6.neighbours;if(data34 && typeof data34 == "object" && !Array.isArray(data34)){for(const key5 in data34){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err89 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data34.corpus !== undefined){let data35 = data34.corpus;if(typeof data35 === "string"){if(func3(data35) < 1){const err90 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}}else {const err91 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}if(data34.sample !== undefined){let data36 = data34.sample;if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){const err92 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if((typeof data36 == "number") && (isFinite(data36))){if(data36 < 1 || isNaN(data36)){const err93 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}}if(data34.k !== undefined){let data37 = data34.k;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err94 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 1000 || isNaN(data37)){const err95 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}if(data37 < 1 || isNaN(data37)){const err96 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}}if(data34.minOverlap !== undefined){let data38 = data34.minOverlap;if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}if(data38 < 0 || isNaN(data38)){const err98 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}else {const err99 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}if(data34.confidence !== undefined){let data39 = data34.confidence;if((typeof data39 == "number") && (isFinite(data39))){if(data39 >= 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}if(data39 <= 0.5 || isNaN(data39)){const err101 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}else {const err102 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data34.resamples !== undefined){let data40 = data34.resamples;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err103 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 100000 || isNaN(data40)){const err104 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data40 < 100 || isNaN(data40)){const err105 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}if(data34.seed !== undefined){let data41 = data34.seed;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err106 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 4294967295 || isNaN(data41)){const err107 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if(data41 < 0 || isNaN(data41)){const err108 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}}if(data34.minSegmentSize !== undefined){let data42 = data34.minSegmentSize;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err109 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 < 1 || isNaN(data42)){const err110 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}}else {const err111 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data6.health !== undefined){let data43 = data6.health;if(data43 && typeof data43 == "object" && !Array.isArray(data43)){for(const key6 in data43){if(!(key6 === "rankDropRatio")){const err112 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}if(data43.rankDropRatio !== undefined){let data44 = data43.rankDropRatio;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err113 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if(data44 <= 0 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}}else {const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}}else {const err117 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}}else {const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}validate21.errors = vErrors;return errors === 0;}
 
 ;// CONCATENATED MODULE: ./src/io/schema.ts
 
@@ -37094,6 +37099,28 @@ function locateIn(doc, lineCounter, file, path) {
 /** The config file used when the `config` input is empty and the file exists. */
 const DEFAULT_CONFIG_FILE = 'model-gates.yml';
 /**
+ * Renames deprecated keys to their current names in place and says where each one was.
+ * `canary.metrics[].tolerance` is `relativeTolerance` now: a fraction of the baseline
+ * median, which a reader could confuse with regression's `tolerance`, an absolute drop.
+ */
+function upgradeDeprecatedKeys(config, source) {
+    const problems = [];
+    for (const [i, metric] of (config.canary?.metrics ?? []).entries()) {
+        if (metric.tolerance === undefined)
+            continue;
+        const location = source.locate(['canary', 'metrics', i, 'tolerance']);
+        if (metric.relativeTolerance === undefined) {
+            metric.relativeTolerance = metric.tolerance;
+            problems.push({ message: `canary metric '${metric.name}': 'tolerance' is deprecated; rename it to 'relativeTolerance' (a fraction of the baseline median)`, location });
+        }
+        else {
+            problems.push({ message: `canary metric '${metric.name}': 'tolerance' is deprecated and ignored, since 'relativeTolerance' is set; remove it`, location });
+        }
+        delete metric.tolerance;
+    }
+    return problems;
+}
+/**
  * Loads the project's config file. An explicit path must exist; with none given,
  * `model-gates.yml` in the workspace is read when present, and an empty config is used
  * otherwise. The whole file is validated against `schemas/config.schema.json`.
@@ -37108,12 +37135,13 @@ async function loadConfig(path, workspace) {
             file = fallback;
         }
         catch {
-            return { config: {} };
+            return { config: {}, deprecations: [] };
         }
     }
     const source = await readYamlFile((0,external_node_path_namespaceObject.resolve)(workspace, file), 'config file');
     const data = source.data ?? {};
-    return { config: assertSchema('config', data, source), source };
+    const config = assertSchema('config', data, source);
+    return { config, source, deprecations: upgradeDeprecatedKeys(config, source) };
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -37293,6 +37321,22 @@ async function store_readResults(dir) {
     if (problems.length > 0)
         throw new io_errors/* ConfigurationError */.j1(problems);
     return results;
+}
+
+;// CONCATENATED MODULE: ./src/results/record.ts
+
+
+
+/**
+ * The last step of every check: stamps provenance on the body, writes the result atomically
+ * to `<results-dir>/<file name>` and says whether the step must fail.
+ */
+async function recordResult(body, options) {
+    const result = withProvenance(body, options.context, 'of' in options.digest ? options.digest.of : null, options.startedAt);
+    if ('digest' in options.digest)
+        result.provenance.inputsDigest = options.digest.digest;
+    const file = await writeResult((0,external_node_path_namespaceObject.resolve)(options.context.workspace, options.resultsDir), result);
+    return { result, file, failure: result.verdict === 'fail' || result.verdict === 'error' ? result.summary : undefined };
 }
 
 ;// CONCATENATED MODULE: ./src/stats/normal.ts
@@ -37652,7 +37696,7 @@ function removeOutliers(values, factor) {
 
 
 
-const DEFAULTS = { tolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 };
+const DEFAULTS = { relativeTolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 };
 function finiteValues(values) {
     const out = new Float64Array(values.length);
     let n = 0;
@@ -37679,7 +37723,7 @@ function formatP(p) {
  * @param alpha significance level of the metric, in (0, 1).
  */
 function judgeMetric(metric, samples, alpha, confidence) {
-    const tolerance = metric.tolerance ?? DEFAULTS.tolerance;
+    const tolerance = metric.relativeTolerance ?? DEFAULTS.relativeTolerance;
     const absoluteTolerance = metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance;
     const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
     const sideAlpha = metric.direction === 'either' ? alpha / 2 : alpha;
@@ -38371,7 +38415,6 @@ function renderCanarySummary(judgement, subject) {
 
 
 
-
 const canaryAnalysisCommand = defineCommand({
     name: 'canary-analysis',
     description: 'Judge live canary metrics against the baseline (Prometheus or a metrics file) with a statistical judge',
@@ -38399,7 +38442,9 @@ const canaryAnalysisCommand = defineCommand({
     async run(inputs, environment) {
         const startedAt = new Date();
         const workspace = environment.context.workspace;
-        const { config, source: configSource } = await loadConfig(inputs.config, workspace);
+        const { config, source: configSource, deprecations } = await loadConfig(inputs.config, workspace);
+        for (const problem of deprecations)
+            environment.log.warning(problem.message, problem.location);
         const canary = config.canary;
         if (!canary) {
             throw new io_errors/* ConfigurationError */.j1(`no canary section in the config${configSource ? '' : ' (no config file found: give input config or add model-gates.yml)'}; it lists the metrics to judge`, configSource ? { file: configSource.file, line: 1 } : undefined);
@@ -38457,8 +38502,7 @@ const canaryAnalysisCommand = defineCommand({
             labels,
             window,
         });
-        const result = withProvenance(body, environment.context, { inputs, config: canary, samples: digestableSamples(samples) }, startedAt);
-        const file = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
+        const { file } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, config: canary, samples: digestableSamples(samples) } }, startedAt });
         return {
             outputs: { verdict: judgement.verdict, score: String(judgement.score), 'result-file': file },
             summary: renderCanarySummary(judgement, { model: inputs.model, version: inputs.version, source: metricsSource.description }),
@@ -38578,59 +38622,6 @@ function canaryResult(judgement, context) {
     };
 }
 
-// EXTERNAL MODULE: ./src/github/errors.ts
-var errors = __nccwpck_require__(3116);
-;// CONCATENATED MODULE: ./src/github/contents.ts
-
-/**
- * Reads one file through the contents API (`contents: read`) and returns it as UTF-8 text,
- * or null when the file (or the ref) does not exist. A path that names a directory, a
- * symlink or a submodule is an error. Files over 1 MiB, which the API returns without
- * content, are fetched again as raw bytes.
- */
-async function readRepositoryFile(octokit, file) {
-    const path = file.path.replace(/^\/+/, '');
-    const where = `${file.owner}/${file.repo}/${path}${file.ref ? `@${file.ref}` : ''}`;
-    const request = { owner: file.owner, repo: file.repo, path, ...(file.ref ? { ref: file.ref } : {}) };
-    let data;
-    try {
-        ({ data } = await octokit.rest.repos.getContent(request));
-    }
-    catch (error) {
-        if (error.status === 404)
-            return null;
-        throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
-    }
-    if (Array.isArray(data) || data.type !== 'file') {
-        const kind = Array.isArray(data) ? 'directory' : String(data.type);
-        throw new Error(`Could not read ${where}: it is a ${kind}, not a file.`);
-    }
-    const entry = data;
-    if (entry.encoding === 'base64' && typeof entry.content === 'string') {
-        return Buffer.from(entry.content, 'base64').toString('utf8');
-    }
-    try {
-        const raw = await octokit.rest.repos.getContent({ ...request, mediaType: { format: 'raw' } });
-        return typeof raw.data === 'string' ? raw.data : Buffer.from(raw.data).toString('utf8');
-    }
-    catch (error) {
-        throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
-    }
-}
-/**
- * The contents API as a reader of files at a commit, for `owner/name`. It always "has" a ref:
- * a ref GitHub does not know reads as an absent file.
- */
-function contentsApiReader(octokit, repository) {
-    const [owner = '', repo = ''] = repository.split('/');
-    return {
-        has: async () => true,
-        read: (ref, path) => readRepositoryFile(octokit, { owner, repo, path, ref }),
-    };
-}
-
-// EXTERNAL MODULE: ./src/github/client.ts + 26 modules
-var client = __nccwpck_require__(6434);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: ./src/io/log.ts
@@ -38880,6 +38871,7 @@ class FileLedger {
 
 
 
+
 /** The `ledger` input's default: GitHub Deployments in Actions, a file on the CLI. */
 function defaultLedger(runner) {
     return runner === 'actions' ? 'github' : 'file:.model-gates/ledger.jsonl';
@@ -38899,20 +38891,16 @@ async function openLedger(spec, options) {
     }
     if (spec !== 'github')
         throw new io_errors/* ConfigurationError */.j1(`input 'ledger': '${spec}' is not a ledger; use github or file:<path>`);
-    const repository = environment.context.repository;
-    if (!repository || !repository.includes('/')) {
+    const repository = repositoryOf(environment.context);
+    if (!repository) {
         throw new io_errors/* ConfigurationError */.j1("input 'ledger': github needs the repository (GITHUB_REPOSITORY); outside Actions use ledger: file:<path>");
     }
     if (!options.token)
         throw new io_errors/* ConfigurationError */.j1("input 'github-token' is required for ledger: github (the default is ${{ github.token }})");
+    if (!options.githubLedger)
+        throw new io_errors/* ConfigurationError */.j1("input 'ledger': github is not available in this build; use file:<path>");
     environment.setSecret(options.token);
-    const [owner, repo] = repository.split('/');
-    // Loaded on demand: the file ledger and the CLI never pay for Octokit's start-up. The
-    // bundler keeps "eager" imports in the one bundle file and runs them only when reached.
-    const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6434));
-    const { GitHubDeploymentsLedger } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6569));
-    const octokit = createGitHubClient({ token: options.token, log: environment.log });
-    return new GitHubDeploymentsLedger(octokit, { owner, repo, log: environment.log, logUrl: environment.context.runUrl });
+    return options.githubLedger(options.token, repository, environment);
 }
 
 ;// CONCATENATED MODULE: ./src/contract/schema-diff.ts
@@ -40359,70 +40347,3906 @@ function renderContractSummary(result) {
 
 
 
-
-
-
-
-const contractCommand = defineCommand({
-    name: 'contract',
-    description: "Validate a model contract and its compatibility with the production version",
-    inputs: {
-        contract: { kind: 'string', required: true, description: 'Path of the candidate contract file (YAML).' },
-        production: {
-            kind: 'string',
-            default: 'git:base',
-            description: "The production contract: a path; git:<ref> to read the candidate's path at a commit (git:base is the pull request's base commit); ledger for the contract of the current deployment (latest successful full deployment) in the ledger; or none for a first release.",
-        },
-        ledger: {
-            kind: 'string',
-            description: 'With production: ledger, where the ledger lives: github (GitHub Deployments; needs deployments: read) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
-        },
-        environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
-        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
-        'check-id': { kind: 'string', default: 'contract', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
-        config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
-        'github-token': {
-            kind: 'string',
-            actionDefault: '${{ github.token }}',
-            description: 'Token for the contents API, used when the production commit is not in the local clone (a shallow checkout; needs contents: read), and for production: ledger with the github ledger (needs deployments: read).',
-        },
-    },
-    outputs: {
-        verdict: 'pass, marginal, fail or error.',
-        'required-bump': 'The smallest version bump the changes need: major, minor, patch or none.',
-        'reindex-required': 'true when the embedding space changed and vectors must be re-indexed.',
-        'result-file': 'Path of the result JSON.',
-    },
-    async run(inputs, environment) {
-        const startedAt = new Date();
-        const workspace = environment.context.workspace;
-        const { config, source: configSource } = await loadConfig(inputs.config, workspace);
-        const outcome = await checkContract({
-            contractPath: inputs.contract,
-            production: inputs.production,
-            checkId: inputs.checkId,
-            config: config.contract ?? {},
-            environment,
-            ...(configSource ? { configSource } : {}),
-            ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment }), environment: inputs.environment },
-            ...(inputs.githubToken && environment.context.repository
-                ? { contentsApi: contentsApiReader((0,client.createGitHubClient)({ token: inputs.githubToken, log: environment.log }), environment.context.repository) }
-                : {}),
-        });
-        const result = withProvenance(outcome.result, environment.context, { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest }, startedAt);
-        const file = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
-        return {
-            outputs: {
-                verdict: result.verdict,
-                'required-bump': outcome.requiredBump,
-                'reindex-required': String(outcome.reindexRequired),
-                'result-file': file,
+/** Builds the contract command around its services. */
+function createContractCommand(services) {
+    return defineCommand({
+        name: 'contract',
+        description: "Validate a model contract and its compatibility with the production version",
+        inputs: {
+            contract: { kind: 'string', required: true, description: 'Path of the candidate contract file (YAML).' },
+            production: {
+                kind: 'string',
+                default: 'git:base',
+                description: "The production contract: a path; git:<ref> to read the candidate's path at a commit (git:base is the pull request's base commit); ledger for the contract of the current deployment (latest successful full deployment) in the ledger; or none for a first release.",
             },
-            summary: renderContractSummary(result),
-            ...(result.verdict === 'fail' || result.verdict === 'error' ? { failure: result.summary } : {}),
+            ledger: {
+                kind: 'string',
+                description: 'With production: ledger, where the ledger lives: github (GitHub Deployments; needs deployments: read) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
+            },
+            environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
+            'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+            'check-id': { kind: 'string', default: 'contract', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
+            config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+            'github-token': {
+                kind: 'string',
+                actionDefault: '${{ github.token }}',
+                description: 'Token for the contents API, used when the production commit is not in the local clone (a shallow checkout; needs contents: read), and for production: ledger with the github ledger (needs deployments: read).',
+            },
+        },
+        outputs: {
+            verdict: 'pass, marginal, fail or error.',
+            'required-bump': 'The smallest version bump the changes need: major, minor, patch or none.',
+            'reindex-required': 'true when the embedding space changed and vectors must be re-indexed.',
+            'result-file': 'Path of the result JSON.',
+        },
+        async run(inputs, environment) {
+            const startedAt = new Date();
+            const workspace = environment.context.workspace;
+            const { config, source: configSource } = await loadConfig(inputs.config, workspace);
+            const repository = repositoryOf(environment.context);
+            const outcome = await checkContract({
+                contractPath: inputs.contract,
+                production: inputs.production,
+                checkId: inputs.checkId,
+                config: config.contract ?? {},
+                environment,
+                ...(configSource ? { configSource } : {}),
+                ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...services, token: inputs.githubToken, environment }), environment: inputs.environment },
+                ...(inputs.githubToken && repository && services.contentsApi ? { contentsApi: services.contentsApi(inputs.githubToken, repository, environment) } : {}),
+            });
+            const { result, file, failure } = await recordResult(outcome.result, {
+                context: environment.context,
+                resultsDir: inputs.resultsDir,
+                digest: { of: { inputs, config: config.contract ?? {}, contract: outcome.contractDigest, production: outcome.productionDigest } },
+                startedAt,
+            });
+            return {
+                outputs: {
+                    verdict: result.verdict,
+                    'required-bump': outcome.requiredBump,
+                    'reindex-required': String(outcome.reindexRequired),
+                    'result-file': file,
+                },
+                summary: renderContractSummary(result),
+                ...(failure ? { failure } : {}),
+            };
+        },
+    });
+}
+
+;// CONCATENATED MODULE: ./src/results/merge.ts
+
+/**
+ * Combines the partial results of sharded runs: the shards of each check id become one
+ * result, through the merger registered for their kind. Results without `shard` pass
+ * through unchanged, in their order; merged results take the place of their first shard.
+ *
+ * Throws a ConfigurationError for a shard set for an id that also has an unsharded
+ * result, shards of one id with different kinds, and shards of a kind with no merger.
+ * Mergers check the shard set itself (missing, duplicate, from different runs).
+ */
+function mergeShards(results, mergers) {
+    const groups = new Map();
+    const whole = new Set();
+    for (const result of results) {
+        if (!result.shard) {
+            whole.add(result.id);
+            continue;
+        }
+        let group = groups.get(result.id);
+        if (!group)
+            groups.set(result.id, (group = []));
+        group.push(result);
+    }
+    for (const id of groups.keys()) {
+        if (whole.has(id))
+            throw new io_errors/* ConfigurationError */.j1(`'${id}' has both an unsharded result and shard results: keep one or the other`);
+    }
+    const merged = new Map();
+    for (const [id, shards] of groups) {
+        const kind = shards[0].kind;
+        if (shards.some((s) => s.kind !== kind))
+            throw new io_errors/* ConfigurationError */.j1(`shards of '${id}' have different kinds`);
+        const merger = Object.hasOwn(mergers, kind) ? mergers[kind] : undefined;
+        if (!merger)
+            throw new io_errors/* ConfigurationError */.j1(`shards of '${id}' are ${kind} results, which cannot be merged`);
+        merged.set(id, merger(id, shards));
+    }
+    const out = [];
+    const placed = new Set();
+    for (const result of results) {
+        if (!result.shard)
+            out.push(result);
+        else if (!placed.has(result.id)) {
+            placed.add(result.id);
+            out.push(merged.get(result.id));
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/common.ts
+function emptyTable(columns) {
+    return { index: [], id: [], segment: [], values: Object.fromEntries(columns.map((c) => [c, []])) };
+}
+/** Reorders a table's rows by suite index (shards are concatenated, then sorted). */
+function sortTable(table) {
+    const order = table.index.map((_, i) => i).sort((x, y) => table.index[x] - table.index[y]);
+    const pick = (column) => order.map((i) => column[i]);
+    return {
+        index: pick(table.index),
+        id: pick(table.id),
+        segment: pick(table.segment),
+        values: Object.fromEntries(Object.entries(table.values).map(([name, column]) => [name, pick(column)])),
+    };
+}
+/** Concatenates tables with the same columns. */
+function concatTables(tables) {
+    const first = tables[0];
+    if (!first)
+        throw new Error('no tables to concatenate');
+    const columns = Object.keys(first.values);
+    return {
+        index: tables.flatMap((t) => t.index),
+        id: tables.flatMap((t) => t.id),
+        segment: tables.flatMap((t) => t.segment),
+        values: Object.fromEntries(columns.map((c) => [c, tables.flatMap((t) => t.values[c] ?? [])])),
+    };
+}
+function column(table, name) {
+    const values = table.values[name];
+    if (!values)
+        throw new Error(`missing column ${name}`);
+    return Float64Array.from(values, (v) => (v === null ? Number.NaN : v));
+}
+/**
+ * The `count` worst items by `key` (lowest first), ties broken by id, so that picking from
+ * the union of shards' picks gives the same list as picking from every item.
+ */
+function pickWorst(pool, count, key) {
+    return [...pool]
+        .sort((x, y) => key(x) - key(y) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+        .slice(0, count);
+}
+/** Indices of the `count` lowest keys (ties by id): the items worth building WorstItems for. */
+function lowestIndices(keys, ids, count) {
+    return Array.from(keys, (_, i) => i)
+        .filter((i) => Number.isFinite(keys[i]))
+        .sort((x, y) => keys[x] - keys[y] || (ids[x] < ids[y] ? -1 : 1))
+        .slice(0, count);
+}
+/** Longest item id kept in a result's worst items (the schema allows 512). */
+const MAX_ID = 512;
+/** An item id cut to the result's limit. */
+function clipId(id) {
+    return id.length > MAX_ID ? `${id.slice(0, MAX_ID - 1)}…` : id;
+}
+const MAX_TEXT = 500;
+/** Texts in worst items are cut to a readable length (the result keeps a bounded size). */
+function common_clip(text) {
+    return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+}
+/** A row for the deciding metric of a check, with interval and verdict. */
+function decidingRow(metric, production, candidate, outcome) {
+    return {
+        metric,
+        production,
+        candidate,
+        change: outcome.overall.estimate,
+        interval: outcome.overall.interval,
+        higherIsBetter: true,
+        verdict: outcome.overall.verdict,
+    };
+}
+/** A row reported for context: both models' values and the change, no verdict. */
+function infoRow(metric, production, candidate, higherIsBetter, note) {
+    const row = { metric, production, candidate, change: production === null || candidate === null ? null : candidate - production };
+    if (higherIsBetter !== undefined)
+        row.higherIsBetter = higherIsBetter;
+    if (note)
+        row.note = note;
+    return row;
+}
+/** Flat metrics `<prefix>.production|candidate|change|low|high` of a row. */
+function rowMetrics(prefix, row) {
+    const out = {
+        [`${prefix}.production`]: row.production ?? null,
+        [`${prefix}.candidate`]: row.candidate ?? null,
+        [`${prefix}.change`]: row.change ?? null,
+    };
+    if (row.interval) {
+        out[`${prefix}.low`] = row.interval.low;
+        out[`${prefix}.high`] = row.interval.high;
+    }
+    return out;
+}
+/** Counts of gated segments by verdict, as metrics. */
+function segmentMetrics(prefix, outcome) {
+    const gated = outcome.segments.filter((s) => s.gated);
+    return {
+        [`${prefix}.segments`]: outcome.segments.length,
+        [`${prefix}.segments_gated`]: gated.length,
+        [`${prefix}.segments_failed`]: gated.filter((s) => s.verdict === 'fail').length,
+    };
+}
+/** One sentence for the check: the deciding change, its interval and the failing segments. */
+function describeOutcome(metric, outcome, tolerance, digits = 3) {
+    const { estimate, interval } = outcome.overall;
+    const fmt = (x) => (x >= 0 ? `+${x.toFixed(digits)}` : x.toFixed(digits));
+    const failing = outcome.segments.filter((s) => s.gated && s.verdict === 'fail').map((s) => s.segment);
+    const parts = [`${metric} change ${fmt(estimate)} (${Math.round(interval.level * 100)}% CI ${fmt(interval.low)} to ${fmt(interval.high)}; tolerance −${tolerance})`];
+    if (failing.length > 0) {
+        // Bounded: the summary has a size limit, segment names come from the suite.
+        const shown = failing.slice(0, 5).map((s) => (s.length > 60 ? `${s.slice(0, 59)}…` : s));
+        const more = failing.length > shown.length ? ` and ${failing.length - shown.length} more` : '';
+        parts.push(`regressed segment${failing.length > 1 ? 's' : ''}: ${shown.join(', ')}${more}`);
+    }
+    if (outcome.resamplesNeeded !== undefined) {
+        parts.push(`too few resamples for ${outcome.segments.filter((s) => s.gated).length} gated segments: none could fail; set resamples to at least ${outcome.resamplesNeeded}`);
+    }
+    return parts.join('; ');
+}
+
+;// CONCATENATED MODULE: ./src/knn/normalise.ts
+/**
+ * Returns a copy of the matrix with every row scaled to unit L2 norm. A zero row stays
+ * zero (its cosine with anything is then 0, never NaN). `out` (default: a new array)
+ * receives the rows, e.g. an array over a SharedArrayBuffer for the worker threads.
+ */
+function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
+    const { rows, dim } = matrix;
+    for (let r = 0; r < rows; r++) {
+        const base = r * dim;
+        let sum = 0;
+        for (let j = 0; j < dim; j++) {
+            const v = matrix.data[base + j];
+            sum += v * v;
+        }
+        const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+        for (let j = 0; j < dim; j++)
+            out[base + j] = matrix.data[base + j] * scale;
+    }
+    return { data: out, rows, dim };
+}
+
+;// CONCATENATED MODULE: ./src/stats/summary.ts
+/** Basic summaries of samples. Inputs are plain numbers; NaN propagates unless stated. */
+/**
+ * Arithmetic mean (same units as the input). Empty input: NaN.
+ * Summed left to right in double precision, so the result is reproducible bit for bit.
+ */
+function summary_mean(xs) {
+    const n = xs.length;
+    if (n === 0)
+        return NaN;
+    let sum = 0;
+    for (let i = 0; i < n; i++)
+        sum += xs[i];
+    return sum / n;
+}
+/**
+ * One-pass mean and sample variance (Welford 1962), numerically stable for data with a
+ * large offset. Empty input: mean NaN; n < 2: variance NaN; constant input: variance 0.
+ */
+function summary_meanVariance(xs) {
+    const n = xs.length;
+    let m = 0;
+    let m2 = 0;
+    for (let i = 0; i < n; i++) {
+        const x = xs[i];
+        const delta = x - m;
+        m += delta / (i + 1);
+        m2 += delta * (x - m);
+    }
+    return { n, mean: n === 0 ? NaN : m, variance: n < 2 ? NaN : m2 / (n - 1) };
+}
+/**
+ * The p-quantile of an ascending sample by linear interpolation between order statistics:
+ * Hyndman & Fan (1996) type 7, numpy's default `method='linear'`, R's default `type=7`.
+ * With h = (n − 1)·p: x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]).
+ * The input must already be sorted ascending (not checked, for speed).
+ * Empty input: NaN; n = 1: the single value. p outside [0, 1] is a RangeError.
+ */
+function summary_quantile(sortedXs, p) {
+    if (!(p >= 0 && p <= 1))
+        throw new RangeError(`quantile p must be in [0, 1], got ${p}`);
+    const n = sortedXs.length;
+    if (n === 0)
+        return NaN;
+    const h = (n - 1) * p;
+    const lo = Math.floor(h);
+    const a = sortedXs[lo];
+    if (lo >= n - 1)
+        return a;
+    const b = sortedXs[lo + 1];
+    const frac = h - lo;
+    return frac === 0 ? a : a + frac * (b - a);
+}
+/**
+ * Average ranks (1-based), ties sharing the mean of the ranks they span: scipy's
+ * `rankdata(method='average')`. O(n log n). NaN is a RangeError (it has no rank).
+ */
+function averageRanks(xs) {
+    const n = xs.length;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+        if (Number.isNaN(xs[i]))
+            throw new RangeError(`cannot rank NaN (at index ${i})`);
+        order[i] = i;
+    }
+    order.sort((i, j) => xs[i] - xs[j] || i - j);
+    const ranks = new Float64Array(n);
+    let start = 0;
+    while (start < n) {
+        const value = xs[order[start]];
+        let end = start + 1;
+        while (end < n && xs[order[end]] === value)
+            end++;
+        const rank = (start + 1 + end) / 2; // mean of ranks start+1 .. end
+        for (let i = start; i < end; i++)
+            ranks[order[i]] = rank;
+        start = end;
+    }
+    return ranks;
+}
+
+;// CONCATENATED MODULE: ./src/stats/eigen.ts
+/**
+ * Eigenvalues of a real symmetric matrix: Householder reduction to tridiagonal form, then
+ * bisection with Sturm sequence counts on the tridiagonal matrix. Eigenvectors are not
+ * formed. Cost ≈ (4/3)·d³ flops for the reduction plus O(d²·60) for the bisection; memory
+ * is the d×d input (overwritten) and O(d).
+ */
+/**
+ * All eigenvalues of the symmetric d×d matrix `a` (row-major; only the lower triangle is
+ * read, and it is overwritten), in ascending order. Absolute accuracy about 1e-15 × the largest
+ * absolute eigenvalue.
+ */
+function symmetricEigenvalues(a, d) {
+    if (a.length !== d * d)
+        throw new RangeError(`matrix has ${a.length} entries, expected ${d}×${d}`);
+    const diagonal = new Float64Array(d);
+    const offDiagonal = new Float64Array(Math.max(0, d - 1)); // offDiagonal[i] = T[i][i+1]
+    tridiagonalise(a, d, diagonal, offDiagonal);
+    return tridiagonalEigenvalues(diagonal, offDiagonal);
+}
+/**
+ * Householder reduction: column k below the subdiagonal is zeroed by H = I − 2vvᵀ. Only the
+ * lower triangle (j ≤ i) is read and updated, which halves the work and memory traffic.
+ */
+function tridiagonalise(a, d, diagonal, offDiagonal) {
+    const v = new Float64Array(d);
+    const p = new Float64Array(d);
+    for (let k = 0; k < d - 2; k++) {
+        // x = a[k+1.., k]; reflect it onto alpha·e₁ with alpha = −sign(x₀)‖x‖ (no cancellation).
+        let norm2 = 0;
+        for (let i = k + 1; i < d; i++)
+            norm2 += a[i * d + k] ** 2;
+        const x0 = a[(k + 1) * d + k];
+        const alpha = x0 > 0 ? -Math.sqrt(norm2) : Math.sqrt(norm2);
+        const tail2 = norm2 - x0 * x0;
+        if (tail2 === 0) {
+            offDiagonal[k] = x0; // already tridiagonal in this column
+            continue;
+        }
+        // v = (x − alpha·e₁) / ‖x − alpha·e₁‖.
+        const vNorm = Math.sqrt(tail2 + (x0 - alpha) ** 2);
+        v[k + 1] = (x0 - alpha) / vNorm;
+        for (let i = k + 2; i < d; i++)
+            v[i] = a[i * d + k] / vNorm;
+        // p = 2Av over the trailing block, from its lower triangle.
+        p.fill(0, k + 1);
+        for (let i = k + 1; i < d; i++) {
+            const row = i * d;
+            const vi = v[i];
+            let sum = a[row + i] * vi;
+            for (let j = k + 1; j < i; j++) {
+                const aij = a[row + j];
+                sum += aij * v[j];
+                p[j] = p[j] + aij * vi;
+            }
+            p[i] = p[i] + sum;
+        }
+        let vp = 0;
+        for (let i = k + 1; i < d; i++) {
+            p[i] = 2 * p[i];
+            vp += v[i] * p[i];
+        }
+        // q = p − (vᵀp)v; then HAH = A − vqᵀ − qvᵀ on the trailing block.
+        for (let i = k + 1; i < d; i++)
+            p[i] = p[i] - vp * v[i];
+        for (let i = k + 1; i < d; i++) {
+            const vi = v[i];
+            const qi = p[i];
+            const row = i * d;
+            for (let j = k + 1; j <= i; j++)
+                a[row + j] = a[row + j] - vi * p[j] - qi * v[j];
+        }
+        offDiagonal[k] = alpha;
+    }
+    for (let i = 0; i < d; i++)
+        diagonal[i] = a[i * d + i];
+    if (d >= 2)
+        offDiagonal[d - 2] = a[(d - 1) * d + (d - 2)];
+}
+/** Number of eigenvalues of the tridiagonal matrix strictly below x (Sturm count via LDLᵀ pivots). */
+function countBelow(diagonal, offDiagonal, x) {
+    let count = 0;
+    let pivot = 1;
+    for (let i = 0; i < diagonal.length; i++) {
+        const e = i > 0 ? offDiagonal[i - 1] : 0;
+        pivot = diagonal[i] - x - (i > 0 ? (e * e) / pivot : 0);
+        if (pivot === 0)
+            pivot = -1e-300; // a zero pivot counts as just below
+        if (pivot < 0)
+            count++;
+    }
+    return count;
+}
+/**
+ * Eigenvalues, ascending, of the symmetric tridiagonal matrix with the given diagonal and
+ * off-diagonal (length d − 1), by bisection on Gershgorin bounds with Sturm counts:
+ * about 55 halvings per eigenvalue, O(d) each.
+ */
+function tridiagonalEigenvalues(diagonal, offDiagonal) {
+    const d = diagonal.length;
+    // Gershgorin bounds contain every eigenvalue.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < d; i++) {
+        const radius = Math.abs(i > 0 ? offDiagonal[i - 1] : 0) + Math.abs(i < d - 1 ? offDiagonal[i] : 0);
+        lo = Math.min(lo, diagonal[i] - radius);
+        hi = Math.max(hi, diagonal[i] + radius);
+    }
+    const tolerance = 2 * Number.EPSILON * Math.max(Math.abs(lo), Math.abs(hi), Number.MIN_VALUE);
+    const values = new Float64Array(d);
+    for (let index = 0; index < d; index++) {
+        // The (index)-th smallest eigenvalue λ satisfies countBelow(λ) ≤ index < countBelow(λ + ε).
+        let left = index > 0 ? values[index - 1] : lo;
+        let right = hi;
+        while (right - left > tolerance) {
+            const mid = 0.5 * (left + right);
+            if (mid <= left || mid >= right)
+                break;
+            if (countBelow(diagonal, offDiagonal, mid) > index)
+                right = mid;
+            else
+                left = mid;
+        }
+        values[index] = 0.5 * (left + right);
+    }
+    return values;
+}
+
+;// CONCATENATED MODULE: ./src/stats/random.ts
+/**
+ * Seeded pseudo-random numbers, identical on every platform and Node version: only 32-bit
+ * integer arithmetic (`Math.imul`, shifts, xor), no `Math.random`.
+ *
+ * Generator: xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number
+ * generators", ACM TOMS 2021), a 128-bit state with period 2^128 − 1. Its four state words
+ * are filled from the seed by SplitMix32 (a Weyl sequence with step 0x9e3779b9 passed
+ * through the MurmurHash3 32-bit finaliser), as the xoshiro authors recommend.
+ */
+const TWO_POW_32 = 4294967296;
+function rotl(x, k) {
+    return (x << k) | (x >>> (32 - k));
+}
+/**
+ * The raw xoshiro128** generator from an explicit state (four 32-bit words, not all zero).
+ * Each call returns the next output as an unsigned 32-bit integer.
+ */
+function xoshiro128StarStar(s0, s1, s2, s3) {
+    let a = s0 | 0;
+    let b = s1 | 0;
+    let c = s2 | 0;
+    let d = s3 | 0;
+    if ((a | b | c | d) === 0)
+        throw new RangeError('xoshiro128** state must not be all zero');
+    return () => {
+        const result = Math.imul(rotl(Math.imul(b, 5), 7), 9);
+        const t = b << 9;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = rotl(d, 11);
+        return result >>> 0;
+    };
+}
+/**
+ * The xoshiro128** state for a seed: four consecutive SplitMix32 outputs (never all zero,
+ * since SplitMix32 outputs of consecutive states are distinct).
+ * @param seed an integer in [0, 2^32); anything else is a RangeError.
+ */
+function seedState(seed) {
+    if (!Number.isInteger(seed) || seed < 0 || seed >= TWO_POW_32) {
+        throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
+    }
+    let state = seed | 0;
+    const words = new Int32Array(4);
+    for (let i = 0; i < 4; i++) {
+        state = (state + 0x9e3779b9) | 0;
+        let z = state;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+        words[i] = z ^ (z >>> 16);
+    }
+    return words;
+}
+/**
+ * xoshiro128** seeded by SplitMix32 (`seedState`): uniform unsigned 32-bit integers.
+ * @param seed an integer in [0, 2^32); anything else is a RangeError.
+ */
+function createUint32Rng(seed) {
+    const s = seedState(seed);
+    return xoshiro128StarStar(s[0], s[1], s[2], s[3]);
+}
+/**
+ * A seeded generator of uniform doubles in [0, 1), with 32 bits of resolution (each
+ * value is k / 2^32 for an integer k). Same seed, same stream, everywhere.
+ * Generator: xoshiro128** seeded by SplitMix32 (see the module comment).
+ * @param seed an integer in [0, 2^32); anything else is a RangeError.
+ */
+function createRng(seed) {
+    const next = createUint32Rng(seed);
+    return () => next() / TWO_POW_32;
+}
+/**
+ * A uniform integer in [0, n) from one draw: `floor(rng() * n)`. With 32-bit draws the
+ * bias is below n / 2^32 (under 2.4e-6 for n ≤ 10^4), negligible for resampling.
+ * @param n an integer in [1, 2^32]; anything else is a RangeError.
+ */
+function randomInt(rng, n) {
+    if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32)
+        throw new RangeError(`n must be an integer in [1, 2^32], got ${n}`);
+    return Math.floor(rng() * n);
+}
+/**
+ * `count` distinct indices from [0, n), chosen uniformly without replacement (a partial
+ * Fisher–Yates shuffle), returned in ascending order. When count ≥ n, all of 0..n−1.
+ * Memory O(n).
+ */
+function sampleIndices(n, count, seed) {
+    if (!Number.isInteger(n) || n < 0)
+        throw new RangeError(`n must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`count must be a non-negative integer, got ${count}`);
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++)
+        all[i] = i;
+    if (count >= n)
+        return all;
+    const rng = createRng(seed);
+    for (let i = 0; i < count; i++) {
+        const j = i + randomInt(rng, n - i);
+        const tmp = all[i];
+        all[i] = all[j];
+        all[j] = tmp;
+    }
+    return all.slice(0, count).sort();
+}
+
+;// CONCATENATED MODULE: ./src/stats/vectors.ts
+
+
+/**
+ * Health statistics of a set of embedding vectors (the rows of a Matrix). Sums are in
+ * double precision.
+ */
+/** L2 norm of every row (same units as the vector entries); a row with NaN gives NaN. */
+function rowNorms(matrix) {
+    const { data, rows, dim } = matrix;
+    const norms = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+        let sum = 0;
+        for (let j = r * dim, end = j + dim; j < end; j++)
+            sum += data[j] ** 2;
+        norms[r] = Math.sqrt(sum);
+    }
+    return norms;
+}
+/** True when every entry of row r is finite. */
+function rowIsFinite(data, start, dim) {
+    for (let j = start, end = start + dim; j < end; j++)
+        if (!Number.isFinite(data[j]))
+            return false;
+    return true;
+}
+/** Number of non-finite entries (NaN, +∞, −∞) in the whole matrix. */
+function countNonFinite(matrix) {
+    let count = 0;
+    for (let i = 0; i < matrix.data.length; i++)
+        if (!Number.isFinite(matrix.data[i]))
+            count++;
+    return count;
+}
+/** Indices of the rows holding at least one non-finite entry, ascending. */
+function nonFiniteRows(matrix) {
+    const out = [];
+    for (let r = 0; r < matrix.rows; r++)
+        if (!rowIsFinite(matrix.data, r * matrix.dim, matrix.dim))
+            out.push(r);
+    return out;
+}
+/** Indices of the rows whose entries are all zero (+0 or −0), ascending. A 0-dimensional row counts as zero. */
+function zeroRows(matrix) {
+    const { data, rows, dim } = matrix;
+    const out = [];
+    for (let r = 0; r < rows; r++) {
+        let zero = true;
+        for (let j = r * dim, end = j + dim; j < end && zero; j++)
+            zero = data[j] === 0;
+        if (zero)
+            out.push(r);
+    }
+    return out;
+}
+/** Number of rows whose entries are all zero: they have no direction, so their cosine is undefined. */
+function countZeroRows(matrix) {
+    return zeroRows(matrix).length;
+}
+/**
+ * Groups of rows with identical values (entry by entry, `===`, so +0 equals −0 and a row
+ * with NaN equals nothing), each group ascending and the groups ordered by their first row.
+ * Rows are bucketed by a 32-bit FNV-1a hash of their float32 bits (−0 hashed as +0) and
+ * confirmed by comparing values, so hash collisions cannot merge different rows.
+ * Time O(rows · dim) expected; memory O(rows).
+ */
+function duplicateRowGroups(matrix) {
+    const { data, rows, dim } = matrix;
+    const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+    const buckets = new Map();
+    const groups = [];
+    for (let r = 0; r < rows; r++) {
+        const start = r * dim;
+        if (!rowIsFinite(data, start, dim))
+            continue;
+        let hash = 0x811c9dc5;
+        for (let j = start, end = start + dim; j < end; j++) {
+            const word = data[j] === 0 ? 0 : bits[j];
+            for (let shift = 0; shift < 32; shift += 8)
+                hash = Math.imul(hash ^ ((word >>> shift) & 0xff), 0x01000193);
+        }
+        let bucket = buckets.get(hash);
+        if (!bucket)
+            buckets.set(hash, (bucket = []));
+        const match = bucket.find((group) => rowsEqual(data, group[0] * dim, start, dim));
+        if (match)
+            match.push(r);
+        else {
+            const group = [r];
+            bucket.push(group);
+            groups.push(group);
+        }
+    }
+    return groups.filter((group) => group.length > 1);
+}
+function rowsEqual(data, a, b, dim) {
+    for (let j = 0; j < dim; j++)
+        if (data[a + j] !== data[b + j])
+            return false;
+    return true;
+}
+/**
+ * Number of rows that repeat an earlier row exactly (rows − distinct rows, counting only
+ * rows with finite entries; see `duplicateRowGroups`). Zero rows repeat each other too.
+ */
+function countDuplicateRows(matrix) {
+    let count = 0;
+    for (const group of duplicateRowGroups(matrix))
+        count += group.length - 1;
+    return count;
+}
+function chosenRows(rows, options, defaultSample) {
+    const sample = options?.sample ?? defaultSample;
+    if (!Number.isInteger(sample) || sample < 1)
+        throw new RangeError(`sample must be a positive integer, got ${sample}`);
+    return sampleIndices(rows, sample, options?.seed ?? 0);
+}
+/**
+ * Anisotropy: the mean cosine similarity over all pairs of distinct rows, in [−1/(n−1), 1].
+ * Near 0 for directions spread evenly; near 1 when all vectors point the same way (a
+ * "cone", which makes raw cosine scores less informative).
+ *
+ * Exact in O(n · dim) by the identity for unit vectors uᵢ:
+ *   Σ_{i≠j} uᵢ·uⱼ = ‖Σᵢ uᵢ‖² − n,  so  mean = (‖Σᵢ uᵢ‖² − n) / (n(n − 1)).
+ * Zero rows and rows with non-finite entries have no direction and are left out (n counts
+ * the rows used). Fewer than two usable rows: NaN. `sample` rarely matters (the exact
+ * computation is linear) but restricts the mean to a seeded row sample.
+ */
+function meanPairwiseCosine(matrix, options) {
+    const { data, dim } = matrix;
+    const rows = chosenRows(matrix.rows, options, matrix.rows || 1);
+    const sum = new Float64Array(dim);
+    let n = 0;
+    for (const r of rows) {
+        const start = r * dim;
+        if (!rowIsFinite(data, start, dim))
+            continue;
+        let norm2 = 0;
+        for (let j = 0; j < dim; j++)
+            norm2 += data[start + j] ** 2;
+        if (norm2 === 0)
+            continue;
+        const scale = 1 / Math.sqrt(norm2);
+        for (let j = 0; j < dim; j++)
+            sum[j] = sum[j] + data[start + j] * scale;
+        n++;
+    }
+    if (n < 2)
+        return NaN;
+    let total2 = 0;
+    for (let j = 0; j < dim; j++)
+        total2 += sum[j] ** 2;
+    return (total2 - n) / (n * (n - 1));
+}
+/** Default row sample for `effectiveRank`: bounds the cost at about a second or two for dim ≤ 1536. */
+const EFFECTIVE_RANK_DEFAULT_SAMPLE = 1000;
+/**
+ * Effective rank (Roy & Vetterli 2007): exp of the Shannon entropy of the normalised
+ * singular values pᵢ = σᵢ / Σσ of the (by default column-centred) data matrix, in
+ * [1, min(n, dim)]. It equals the dimension for isotropic data and falls towards 1 as
+ * the vectors collapse onto few directions (dimensional collapse).
+ *
+ * σᵢ² are the eigenvalues of the Gram matrix of the m = min(n, dim) side (dim×dim XᵀX
+ * or n×n XXᵀ, which share their non-zero eigenvalues), computed by Householder reduction
+ * and bisection. Singular values below √(m·ε)·σmax are treated as zero (rounding noise of
+ * the Gram matrix). Cost O(n·dim·m + m³) time and O(m² + n·dim) memory: with the default
+ * sample of 1,000 rows, about 0.5 s of CPU at dim = 384 and 2–3 s at dim = 1,024 or more.
+ *
+ * @param options.center subtract the column means first (default true), so that the common
+ *   direction measured by `meanPairwiseCosine` does not also lower the effective rank.
+ * @param options.sample rows used (default 1,000, seeded by `options.seed`).
+ * Rows with non-finite entries are skipped. No usable row, or all rows equal after
+ * centring: NaN. A single row (uncentred) has effective rank 1.
+ */
+function effectiveRank(matrix, options) {
+    const { data, dim } = matrix;
+    const chosen = chosenRows(matrix.rows, options, EFFECTIVE_RANK_DEFAULT_SAMPLE);
+    const usable = Array.from(chosen).filter((r) => rowIsFinite(data, r * dim, dim));
+    const n = usable.length;
+    if (n === 0 || dim === 0)
+        return NaN;
+    const x = new Float64Array(n * dim);
+    usable.forEach((r, i) => {
+        for (let j = 0; j < dim; j++)
+            x[i * dim + j] = data[r * dim + j];
+    });
+    if (options?.center ?? true) {
+        const means = new Float64Array(dim);
+        for (let i = 0; i < n; i++)
+            for (let j = 0; j < dim; j++)
+                means[j] = means[j] + x[i * dim + j] / n;
+        for (let i = 0; i < n; i++)
+            for (let j = 0; j < dim; j++)
+                x[i * dim + j] = x[i * dim + j] - means[j];
+    }
+    const eigenvalues = symmetricEigenvalues(n <= dim ? rowGram(x, n, dim) : columnGram(x, n, dim), Math.min(n, dim));
+    // Eigenvalues below m·ε·λmax are rounding noise of the Gram matrix (centring alone leaves one
+    // exact zero); their square roots (≈ 1e-7·σmax) would otherwise add spurious entropy.
+    const largest = eigenvalues[eigenvalues.length - 1];
+    const noise = eigenvalues.length * Number.EPSILON * Math.abs(largest);
+    let total = 0;
+    const singular = eigenvalues.map((lambda) => (lambda > noise ? Math.sqrt(lambda) : 0));
+    for (const s of singular)
+        total += s;
+    if (!(total > 0))
+        return NaN;
+    let entropy = 0;
+    for (const s of singular) {
+        const p = s / total;
+        if (p > 0)
+            entropy -= p * Math.log(p);
+    }
+    return Math.exp(entropy);
+}
+/** XXᵀ (n×n) of a row-major n×dim matrix. */
+function rowGram(x, n, dim) {
+    const g = new Float64Array(n * n);
+    const tail = dim - (dim % 4);
+    for (let i = 0; i < n; i++) {
+        const a = i * dim;
+        for (let k = i; k < n; k++) {
+            const b = k * dim;
+            // Four partial sums: independent multiply-adds run in parallel on the CPU.
+            let s0 = 0;
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
+            for (let j = 0; j < tail; j += 4) {
+                s0 += x[a + j] * x[b + j];
+                s1 += x[a + j + 1] * x[b + j + 1];
+                s2 += x[a + j + 2] * x[b + j + 2];
+                s3 += x[a + j + 3] * x[b + j + 3];
+            }
+            for (let j = tail; j < dim; j++)
+                s0 += x[a + j] * x[b + j];
+            const sum = s0 + s1 + (s2 + s3);
+            g[i * n + k] = sum;
+            g[k * n + i] = sum;
+        }
+    }
+    return g;
+}
+/** XᵀX (dim×dim) of a row-major n×dim matrix, accumulated row by row. */
+function columnGram(x, n, dim) {
+    const g = new Float64Array(dim * dim);
+    for (let i = 0; i < n; i++) {
+        const row = i * dim;
+        for (let a = 0; a < dim; a++) {
+            const xa = x[row + a];
+            if (xa === 0)
+                continue;
+            const out = a * dim;
+            for (let b = a; b < dim; b++)
+                g[out + b] = g[out + b] + xa * x[row + b];
+        }
+    }
+    for (let a = 0; a < dim; a++)
+        for (let b = 0; b < a; b++)
+            g[a * dim + b] = g[b * dim + a];
+    return g;
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/health.ts
+
+
+function finiteOrNull(x) {
+    return Number.isFinite(x) ? x : null;
+}
+/** Health figures of one matrix (raw vectors, as the model produced them). */
+function healthFigures(matrix, seed) {
+    const nonFinite = countNonFinite(matrix);
+    const norms = rowNorms(matrix);
+    const finiteNorms = norms.filter((n) => Number.isFinite(n)).sort();
+    const usable = nonFinite === 0 && matrix.rows > 0;
+    let sum = 0;
+    for (const n of finiteNorms)
+        sum += n;
+    return {
+        rows: matrix.rows,
+        dimension: matrix.dim,
+        nonFinite,
+        zeroRows: countZeroRows(matrix),
+        duplicateRows: countDuplicateRows(matrix),
+        normMean: finiteNorms.length ? sum / finiteNorms.length : null,
+        normMin: finiteNorms.length ? finiteNorms[0] : null,
+        normP05: finiteNorms.length ? summary_quantile(finiteNorms, 0.05) : null,
+        normP95: finiteNorms.length ? summary_quantile(finiteNorms, 0.95) : null,
+        normMax: finiteNorms.length ? finiteNorms[finiteNorms.length - 1] : null,
+        anisotropy: usable && matrix.rows >= 2 ? finiteOrNull(meanPairwiseCosine(matrix)) : null,
+        effectiveRank: usable ? finiteOrNull(effectiveRank(matrix, { seed })) : null,
+    };
+}
+/**
+ * Judges vector health. Fails when the candidate's dimension differs from the contract's
+ * (only the contract binds: production may legitimately have another dimension), or when
+ * the candidate has NaN/Inf values or zero vectors. Marginal when the candidate has more duplicate vectors than production,
+ * or its effective rank collapsed below `rankDropRatio` of production's. Problems in the
+ * production vectors are reported as warnings.
+ */
+function summariseHealth(input) {
+    const { production: p, candidate: c, contractDimension } = input;
+    const findings = [];
+    let verdict = 'pass';
+    const worsen = (to) => {
+        if (to === 'fail' || (to === 'marginal' && verdict === 'pass'))
+            verdict = to;
+    };
+    if (contractDimension !== null && c.dimension !== contractDimension) {
+        worsen('fail');
+        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors have dimension ${c.dimension}, the contract says ${contractDimension}` });
+    }
+    if (c.nonFinite > 0) {
+        worsen('fail');
+        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors contain ${c.nonFinite} NaN or infinite value(s)` });
+    }
+    if (c.zeroRows > 0) {
+        worsen('fail');
+        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) are all zeros` });
+    }
+    if (c.duplicateRows > p.duplicateRows) {
+        worsen('marginal');
+        findings.push({ rule: 'health.duplicates', severity: 'warning', message: `candidate has ${c.duplicateRows} duplicate vector(s), production ${p.duplicateRows}: distinct texts collapse onto one vector` });
+    }
+    if (c.effectiveRank !== null && p.effectiveRank !== null && c.effectiveRank < input.rankDropRatio * p.effectiveRank) {
+        worsen('marginal');
+        findings.push({
+            rule: 'health.rank-collapse',
+            severity: 'warning',
+            message: `candidate effective rank ${c.effectiveRank.toFixed(1)} is below ${input.rankDropRatio} × production's ${p.effectiveRank.toFixed(1)} (dimensional collapse)`,
+        });
+    }
+    if (p.nonFinite > 0 || p.zeroRows > 0) {
+        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s)` });
+    }
+    const row = (metric, a, b, higherIsBetter, rowVerdict) => {
+        const out = { metric, production: a, candidate: b, change: a === null || b === null ? null : b - a };
+        if (higherIsBetter !== undefined)
+            out.higherIsBetter = higherIsBetter;
+        if (rowVerdict)
+            out.verdict = rowVerdict;
+        return out;
+    };
+    const rows = [
+        { ...row('dimension', p.dimension, c.dimension, undefined, contractDimension !== null ? (c.dimension === contractDimension ? 'pass' : 'fail') : undefined), ...(contractDimension !== null ? { note: `contract: ${contractDimension}` } : {}) },
+        row('NaN/Inf values', p.nonFinite, c.nonFinite, false, c.nonFinite > 0 ? 'fail' : 'pass'),
+        row('zero vectors', p.zeroRows, c.zeroRows, false, c.zeroRows > 0 ? 'fail' : 'pass'),
+        row('duplicate vectors', p.duplicateRows, c.duplicateRows, false, c.duplicateRows > p.duplicateRows ? 'marginal' : 'pass'),
+        row('norm (mean)', p.normMean, c.normMean),
+        row('norm (5th percentile)', p.normP05, c.normP05),
+        row('norm (95th percentile)', p.normP95, c.normP95),
+        row('norm (min)', p.normMin, c.normMin),
+        row('norm (max)', p.normMax, c.normMax),
+        row('anisotropy (mean pairwise cosine)', p.anisotropy, c.anisotropy, false),
+        row('effective rank', p.effectiveRank, c.effectiveRank, true),
+    ];
+    const metrics = {};
+    for (const [model, f] of [['production', p], ['candidate', c]]) {
+        metrics[`health.${model}.dimension`] = f.dimension;
+        metrics[`health.${model}.non_finite`] = f.nonFinite;
+        metrics[`health.${model}.zero_vectors`] = f.zeroRows;
+        metrics[`health.${model}.duplicate_vectors`] = f.duplicateRows;
+        metrics[`health.${model}.norm_mean`] = f.normMean;
+        metrics[`health.${model}.anisotropy`] = f.anisotropy;
+        metrics[`health.${model}.effective_rank`] = f.effectiveRank;
+    }
+    const summary = findings.length === 0 ? 'candidate vectors are healthy' : findings.map((f) => f.message).join('; ');
+    return { section: { id: 'health', title: `Vector health (${c.rows} vectors)`, verdict, summary, rows }, metrics, findings };
+}
+
+;// CONCATENATED MODULE: ./src/stats/ranking.ts
+
+/**
+ * Per-query retrieval metrics and rank correlations.
+ *
+ * Relevance judgements (qrels) map a document id to a graded relevance: > 0 is relevant,
+ * 0 or below is judged non-relevant (as in trec_eval, where only positive levels count).
+ * `ranked` lists document ids best first; a repeated id counts once, at its first position.
+ * The per-query metrics return NaN for a query with no relevant document: such a query
+ * carries no information about ranking quality, so the caller leaves it out of averages
+ * (trec_eval likewise evaluates only topics with relevant documents).
+ * k must be a positive integer (RangeError otherwise); a list shorter than k is evaluated
+ * as it is (missing ranks contribute nothing).
+ */
+function checkK(k) {
+    if (!Number.isInteger(k) || k < 1)
+        throw new RangeError(`k must be a positive integer, got ${k}`);
+}
+function countRelevant(relevance) {
+    let count = 0;
+    for (const rel of relevance.values())
+        if (rel > 0)
+            count++;
+    return count;
+}
+/** Visits the distinct ids among the first k of `ranked` with their 1-based rank. */
+function forEachTopK(ranked, k, visit) {
+    const seen = new Set();
+    let rank = 0;
+    for (let i = 0; i < ranked.length && rank < k; i++) {
+        const id = ranked[i];
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        rank++;
+        if (visit(id, rank) === true)
+            return;
+    }
+}
+/**
+ * recall@k: the share of the query's relevant documents found in the top k, in [0, 1].
+ * NaN when the query has no relevant document.
+ */
+function recallAtK(ranked, relevant, k) {
+    checkK(k);
+    const total = countRelevant(relevant);
+    if (total === 0)
+        return NaN;
+    let found = 0;
+    forEachTopK(ranked, k, (id) => {
+        if ((relevant.get(id) ?? 0) > 0)
+            found++;
+    });
+    return found / total;
+}
+/**
+ * Reciprocal rank at k: 1 / (rank of the first relevant document) if it is within the top
+ * k, else 0 (trec_eval's `recip_rank` cut at k). Average over queries for MRR@k.
+ * NaN when the query has no relevant document.
+ */
+function mrrAtK(ranked, relevant, k) {
+    checkK(k);
+    if (countRelevant(relevant) === 0)
+        return NaN;
+    let reciprocal = 0;
+    forEachTopK(ranked, k, (id, rank) => {
+        if ((relevant.get(id) ?? 0) > 0) {
+            reciprocal = 1 / rank;
+            return true;
+        }
+        return false;
+    });
+    return reciprocal;
+}
+/**
+ * nDCG@k with graded relevance (Järvelin & Kekäläinen 2002), in [0, 1]:
+ * DCG@k = Σ_{r=1..k} gain(doc at r) / log₂(r + 1), divided by the DCG@k of the ideal
+ * ordering of all judged relevant documents.
+ *
+ * Gain is the relevance value itself (linear), not 2^rel − 1: this is trec_eval's
+ * `ndcg_cut` ("gain values are the relevance values in the qrels file", discount
+ * log2(rank + 1)), which BEIR (Thakur et al., NeurIPS 2021) reports through pytrec_eval, so
+ * our numbers are comparable with published BEIR/MTEB retrieval scores. For binary
+ * judgements both conventions agree. Non-positive relevance contributes no gain.
+ * NaN when the query has no relevant document.
+ */
+function ndcgAtK(ranked, relevance, k) {
+    checkK(k);
+    const gains = [];
+    for (const rel of relevance.values())
+        if (rel > 0)
+            gains.push(rel);
+    if (gains.length === 0)
+        return NaN;
+    gains.sort((a, b) => b - a);
+    let ideal = 0;
+    for (let i = 0; i < Math.min(k, gains.length); i++)
+        ideal += gains[i] / Math.log2(i + 2);
+    let dcg = 0;
+    forEachTopK(ranked, k, (id, rank) => {
+        const rel = relevance.get(id) ?? 0;
+        if (rel > 0)
+            dcg += rel / Math.log2(rank + 1);
+    });
+    return dcg / ideal;
+}
+/**
+ * overlap@k of two neighbour lists (e.g. corpus indices of one item's top-k neighbours in
+ * the production and in the candidate space): |A ∩ B| / k over the first k entries of each,
+ * in [0, 1]. When either list is shorter than k, k is reduced to the shorter length (a
+ * corpus with fewer than k other items); both empty gives NaN. Entries are assumed distinct
+ * within a list (a neighbour list has no repeats); repeats are counted once.
+ */
+function overlapAtK(a, b, k) {
+    checkK(k);
+    const effective = Math.min(k, a.length, b.length);
+    if (effective === 0)
+        return NaN;
+    const inA = new Set();
+    for (let i = 0; i < effective; i++)
+        inA.add(a[i]);
+    let shared = 0;
+    for (let i = 0; i < effective; i++) {
+        const x = b[i];
+        if (inA.delete(x))
+            shared++;
+    }
+    return shared / effective;
+}
+function checkPaired(xs, ys) {
+    if (xs.length !== ys.length)
+        throw new RangeError(`paired samples differ in length: ${xs.length} vs ${ys.length}`);
+}
+/** Pearson correlation of two equal-length samples; NaN when n < 2 or either is constant. */
+function pearson(xs, ys) {
+    checkPaired(xs, ys);
+    const n = xs.length;
+    if (n < 2)
+        return NaN;
+    let mx = 0;
+    let my = 0;
+    for (let i = 0; i < n; i++) {
+        mx += xs[i];
+        my += ys[i];
+    }
+    mx /= n;
+    my /= n;
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    for (let i = 0; i < n; i++) {
+        const dx = xs[i] - mx;
+        const dy = ys[i] - my;
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    if (sxx === 0 || syy === 0)
+        return NaN;
+    return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
+}
+/**
+ * Spearman's rank correlation ρ: the Pearson correlation of the average ranks (ties share
+ * the mean rank), in [−1, 1]; matches `scipy.stats.spearmanr`. O(n log n).
+ * NaN when n < 2 or either sample is constant (all tied). NaN inputs are a RangeError.
+ */
+function spearman(xs, ys) {
+    checkPaired(xs, ys);
+    if (xs.length < 2)
+        return NaN;
+    return pearson(averageRanks(xs), averageRanks(ys));
+}
+/**
+ * Kendall's τ-b (Kendall 1945), which corrects for ties in either sample:
+ * τ_b = (C − D) / √((P − Tx)(P − Ty)) with C/D concordant/discordant pairs, P = n(n−1)/2
+ * pairs, Tx/Ty pairs tied in x/y. In [−1, 1]; matches `scipy.stats.kendalltau` (variant 'b').
+ * O(n²) over all pairs: meant for top-k similarity lists (k up to a few hundred).
+ * NaN when n < 2 or either sample is constant. NaN inputs are a RangeError.
+ */
+function kendallTauB(xs, ys) {
+    checkPaired(xs, ys);
+    const n = xs.length;
+    for (let i = 0; i < n; i++) {
+        if (Number.isNaN(xs[i]) || Number.isNaN(ys[i]))
+            throw new RangeError(`kendallTauB: NaN at index ${i}`);
+    }
+    if (n < 2)
+        return NaN;
+    let score = 0; // C − D
+    let untiedX = 0; // pairs not tied in x: P − Tx
+    let untiedY = 0;
+    for (let i = 0; i < n; i++) {
+        const xi = xs[i];
+        const yi = ys[i];
+        for (let j = i + 1; j < n; j++) {
+            const xj = xs[j];
+            const yj = ys[j];
+            const sx = xi > xj ? 1 : xi < xj ? -1 : 0;
+            const sy = yi > yj ? 1 : yi < yj ? -1 : 0;
+            score += sx * sy;
+            if (sx !== 0)
+                untiedX++;
+            if (sy !== 0)
+                untiedY++;
+        }
+    }
+    if (untiedX === 0 || untiedY === 0)
+        return NaN;
+    return score / Math.sqrt(untiedX * untiedY);
+}
+
+;// CONCATENATED MODULE: ./src/stats/bootstrap.ts
+
+
+
+/**
+ * Confidence intervals and one-sided tests for the mean of per-item paired differences
+ * (candidate − production, e.g. per-pair cosine change or per-query nDCG change).
+ *
+ * How a regression gate uses them, with `tolerance` > 0 the largest acceptable drop:
+ * - interval: fail when `high < −tolerance`, pass when `low > −tolerance`, else marginal;
+ * - segments: `bootstrapPValue(d, { nullMean: −tolerance, alternative: 'less', … })` per
+ *   segment, adjusted with `holm`; a segment fails when its adjusted p-value is below
+ *   α = (1 − level) / 2. With a single segment this is the interval rule above (the
+ *   one-sided test at α is dual to the upper end of the two-sided interval at `level`),
+ *   up to one resample's worth of discreteness.
+ */
+const bootstrap_TWO_POW_32 = 4294967296;
+function checkValues(values) {
+    for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i]))
+            throw new RangeError(`bootstrap values must be finite; value ${i} is ${values[i]}`);
+    }
+}
+function checkResamples(resamples) {
+    if (!Number.isInteger(resamples) || resamples < 1)
+        throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+}
+/**
+ * The bootstrap distribution of the mean, sorted ascending: `resamples` means, each of n
+ * values drawn with replacement. Resample b, draw i takes index ⌊u·n / 2^32⌋ where u is
+ * output number b·n + i of `createUint32Rng(seed)`; draws are summed left to right. So the
+ * output is identical bit for bit for the same values, resamples and seed. One allocation
+ * (the output); time O(resamples · n), about 5 ns per draw.
+ * Empty input: an array of NaN. Non-finite values are a RangeError.
+ */
+function bootstrapMeans(values, options) {
+    checkValues(values);
+    checkResamples(options.resamples);
+    const n = values.length;
+    const means = new Float64Array(options.resamples);
+    if (n === 0)
+        return means.fill(NaN);
+    // xoshiro128** (the same stream as createUint32Rng(seed)), inlined: this loop is the hot path.
+    const state = seedState(options.seed);
+    let s0 = state[0];
+    let s1 = state[1];
+    let s2 = state[2];
+    let s3 = state[3];
+    const scale = n / bootstrap_TWO_POW_32;
+    for (let b = 0; b < means.length; b++) {
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+            const x = Math.imul(s1, 5);
+            const draw = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+            const t = s1 << 9;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = (s3 << 11) | (s3 >>> 21);
+            sum += values[Math.floor(draw * scale)];
+        }
+        means[b] = sum / n;
+    }
+    return means.sort();
+}
+/**
+ * Percentile bootstrap confidence interval for the mean (Efron & Tibshirani 1993, ch. 13):
+ * the (1 − level)/2 and (1 + level)/2 quantiles (type 7) of the bootstrap distribution of the
+ * mean from `bootstrapMeans`. `estimate` is the sample mean. Reproducible byte for byte for
+ * the same values and options.
+ *
+ * Edge cases: empty input gives NaN for estimate, low and high; n = 1 or all values equal
+ * give a zero-width interval at the value (no evidence of spread: enforce a minimum size
+ * before gating). The percentile interval is slightly narrow for very small n (below ~20);
+ * its coverage is checked by simulation in the tests.
+ * @param options.level confidence level in (0, 1).
+ */
+function bootstrapMeanInterval(values, options) {
+    const { level } = options;
+    if (!(level > 0 && level < 1))
+        throw new RangeError(`level must be in (0, 1), got ${level}`);
+    const means = bootstrapMeans(values, options);
+    return {
+        estimate: mean(values),
+        low: quantile(means, (1 - level) / 2),
+        high: quantile(means, (1 + level) / 2),
+        level,
+    };
+}
+/**
+ * One-sided bootstrap p-value for the mean, from the same resamples as
+ * `bootstrapMeanInterval` with the same seed. For `alternative: 'less'` (H1: mean < nullMean,
+ * e.g. "the drop is larger than the tolerance" with nullMean = −tolerance):
+ *
+ *   p = (1 + #{bootstrap means ≥ nullMean}) / (resamples + 1)
+ *
+ * and for 'greater' the count of means ≤ nullMean. This inverts the percentile interval: p is
+ * the smallest α at which the one-sided upper (lower) percentile bound at level 1 − α
+ * excludes nullMean. The +1 keeps p > 0, so its resolution is 1 / (resamples + 1): with m
+ * segments corrected by Holm at level α, use resamples ≥ 20·m/α.
+ * Empty input: NaN. n = 1 or constant values: 1/(resamples+1) when the value is strictly on
+ * the alternative side, else 1.
+ */
+function bootstrapPValue(values, options) {
+    if (!Number.isFinite(options.nullMean))
+        throw new RangeError(`nullMean must be finite, got ${options.nullMean}`);
+    if (values.length === 0)
+        return NaN;
+    const means = bootstrapMeans(values, options);
+    let against = 0;
+    for (let b = 0; b < means.length; b++) {
+        const m = means[b];
+        if (options.alternative === 'less' ? m >= options.nullMean : m <= options.nullMean)
+            against++;
+    }
+    return (1 + against) / (means.length + 1);
+}
+/**
+ * One-sided or two-sided p-value of the one-sample (paired) Student t test of
+ * H0: mean = nullMean on paired differences, t = (x̄ − nullMean) / (s / √n), n − 1 degrees
+ * of freedom (Student 1908). 'less' is P(T ≤ t), 'greater' P(T ≥ t), 'two-sided'
+ * 2·min of the two (capped at 1). No resampling, so no resolution limit; valid when the
+ * mean is close to normal (central limit theorem for moderate n).
+ *
+ * Edge cases: n < 2 gives NaN. Zero variance: the data sit exactly at one point, so the
+ * p-value is 0 when that point is strictly on the alternative side, 1 when it is on the
+ * other side or equals nullMean (for 'two-sided': 0 unless equal, then 1).
+ * Non-finite values are a RangeError.
+ */
+function pairedTTestPValue(values, nullMean, alternative) {
+    for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i]))
+            throw new RangeError(`t-test values must be finite; value ${i} is ${values[i]}`);
+    }
+    const { n, mean: m, variance } = meanVariance(values);
+    if (n < 2)
+        return NaN;
+    const diff = m - nullMean;
+    if (variance === 0) {
+        if (diff === 0)
+            return 1;
+        if (alternative === 'two-sided')
+            return 0;
+        return (alternative === 'less') === diff < 0 ? 0 : 1;
+    }
+    const t = diff / Math.sqrt(variance / n);
+    const lower = studentTCdf(t, n - 1);
+    const upper = studentTCdf(-t, n - 1);
+    if (alternative === 'less')
+        return lower;
+    if (alternative === 'greater')
+        return upper;
+    return Math.min(1, 2 * Math.min(lower, upper));
+}
+
+;// CONCATENATED MODULE: ./src/stats/multiple-testing.ts
+/**
+ * Adjusted p-values for m simultaneous tests, returned in the input order. Reject test i at
+ * level α when adjusted[i] ≤ α. Empty input gives an empty array; a p-value that is NaN or
+ * outside [0, 1] is a RangeError (decide beforehand which tests take part).
+ */
+function checkPValues(pValues) {
+    pValues.forEach((p, i) => {
+        if (!(p >= 0 && p <= 1))
+            throw new RangeError(`p-value ${i} must be in [0, 1], got ${p}`);
+    });
+}
+/** Indices of the p-values in ascending order (stable, so equal p-values keep input order). */
+function ascendingOrder(pValues) {
+    return pValues.map((_, i) => i).sort((i, j) => pValues[i] - pValues[j] || i - j);
+}
+/**
+ * Holm's step-down adjustment (Holm 1979): controls the family-wise error rate (the chance
+ * of any false alarm) under any dependence between the tests. With p₍₁₎ ≤ … ≤ p₍ₘ₎,
+ * adjusted p₍ᵢ₎ = min(1, max_{j ≤ i} (m − j + 1)·p₍ⱼ₎), monotone in the sorted order.
+ * Same as R's `p.adjust(method = "holm")` and statsmodels' `multipletests(method='holm')`.
+ */
+function holm(pValues) {
+    checkPValues(pValues);
+    const m = pValues.length;
+    const adjusted = new Array(m);
+    let running = 0;
+    ascendingOrder(pValues).forEach((index, rank) => {
+        running = Math.max(running, Math.min(1, (m - rank) * pValues[index]));
+        adjusted[index] = running;
+    });
+    return adjusted;
+}
+/**
+ * Benjamini–Hochberg step-up adjustment (Benjamini & Hochberg 1995): controls the false
+ * discovery rate (the expected share of false alarms among rejections) for independent or
+ * positively dependent tests. adjusted p₍ᵢ₎ = min(1, min_{j ≥ i} m·p₍ⱼ₎ / j).
+ * Same as R's `p.adjust(method = "BH")`.
+ */
+function benjaminiHochberg(pValues) {
+    checkPValues(pValues);
+    const m = pValues.length;
+    const order = ascendingOrder(pValues);
+    const adjusted = new Array(m);
+    let running = 1;
+    for (let rank = m - 1; rank >= 0; rank--) {
+        const index = order[rank];
+        running = Math.min(running, (m * pValues[index]) / (rank + 1));
+        adjusted[index] = running;
+    }
+    return adjusted;
+}
+
+;// CONCATENATED MODULE: ./src/regression/shard.ts
+
+
+/** Parses `i/n` (1 ≤ i ≤ n). An empty value means no sharding. */
+function parseShard(text) {
+    if (text === undefined || text.trim() === '')
+        return undefined;
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+    const index = Number(match?.[1]);
+    const count = Number(match?.[2]);
+    if (!match || count < 1 || index < 1 || index > count || count > 1000) {
+        throw new io_errors/* ConfigurationError */.j1(`shard '${text}' must be i/n with 1 ≤ i ≤ n ≤ 1000, e.g. 2/8`);
+    }
+    return count === 1 ? undefined : { index, count };
+}
+/** A stable unsigned 32-bit hash of a string: the first 4 bytes of its SHA-256. */
+function stableHash(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest().readUInt32BE(0);
+}
+/**
+ * The 1-based shard an item belongs to, from a stable hash of its kind and id: the same
+ * item lands in the same shard whatever its position in the files or the machine.
+ */
+function shardOf(kind, id, count) {
+    return (stableHash(`${kind}\u0000${id}`) % count) + 1;
+}
+/** True when the item is this shard's work (always true without sharding). */
+function inShard(shard, kind, id) {
+    return !shard || shardOf(kind, id, shard.count) === shard.index;
+}
+
+;// CONCATENATED MODULE: ./src/regression/compare.ts
+
+
+
+
+/**
+ * The interval rule, for a metric where higher is better and `tolerance` is the largest
+ * acceptable drop: fail when the whole interval lies below −tolerance (a drop that is both
+ * credible and large), pass when the interval excludes a drop larger than the tolerance,
+ * marginal otherwise. The bound itself counts as acceptable.
+ */
+function intervalVerdict(interval, tolerance) {
+    if (interval.high < -tolerance)
+        return 'fail';
+    if (interval.low >= -tolerance)
+        return 'pass';
+    return 'marginal';
+}
+/** The seed of one interval: derived from the run's seed, the check and the segment, so every interval has its own reproducible stream. */
+function intervalSeed(seed, check, segment) {
+    return stableHash(`${seed}\u0000${check}\u0000${segment ?? '\u0001overall'}`);
+}
+/**
+ * One set of bootstrap means gives both the percentile interval (as `bootstrapMeanInterval`
+ * computes it) and the one-sided p-value of H1: mean < −tolerance (as `bootstrapPValue`
+ * computes it, (1 + #{means ≥ −tolerance}) / (B + 1)), so the two always agree and the
+ * resampling runs once. An empty set judges nothing: pass, with a zero-width interval at 0.
+ */
+function judge(diffs, tolerance, settings, seed) {
+    const level = settings.confidence;
+    if (diffs.length === 0)
+        return { size: 0, estimate: 0, interval: { low: 0, high: 0, level }, pValue: 1, verdict: 'pass' };
+    const means = bootstrapMeans(diffs, { resamples: settings.resamples, seed });
+    let sum = 0;
+    for (const d of diffs)
+        sum += d;
+    let against = 0;
+    for (const m of means)
+        if (m >= -tolerance)
+            against++;
+    const interval = { low: summary_quantile(means, (1 - level) / 2), high: summary_quantile(means, (1 + level) / 2), level };
+    const pValue = (1 + against) / (means.length + 1);
+    return { size: diffs.length, estimate: sum / diffs.length, interval, pValue, verdict: intervalVerdict(interval, tolerance) };
+}
+/**
+ * Judges per-item paired differences (candidate − production, higher is better) overall
+ * and per segment. Segments are sorted by name; items without a segment count only
+ * overall. Segment p-values are adjusted with Holm's step-down method over the gated
+ * segments (family-wise error control: one false alarm in any segment would block a
+ * release). A gated segment fails when its adjusted p-value is below the one-sided level
+ * (1 − confidence) / 2, the same level at which the overall interval rule fails.
+ *
+ * @param diffs per-item differences, in the suite's canonical item order (the bootstrap depends on order).
+ * @param segments per-item segment label or null, same length as diffs.
+ * @param check names the check; with the seed it determines every bootstrap stream.
+ * @param segmentDiffs the per-item differences of one segment, given its item indices;
+ *   by default the segment's entries of `diffs` (checks whose per-item values depend on
+ *   the set they are judged in, like the AUC's pseudo-values, compute them per segment).
+ */
+function compareDifferences(diffs, segments, tolerance, settings, check, segmentDiffs = (indices) => Float64Array.from(indices, (i) => diffs[i])) {
+    const overall = judge(diffs, tolerance, settings, intervalSeed(settings.seed, check, null));
+    const members = new Map();
+    segments.forEach((segment, i) => {
+        if (segment === null)
+            return;
+        let list = members.get(segment);
+        if (!list)
+            members.set(segment, (list = []));
+        list.push(i);
+    });
+    const names = [...members.keys()].sort();
+    const judged = names.map((segment) => {
+        const indices = members.get(segment);
+        const values = segmentDiffs(indices);
+        const judgement = judge(values, tolerance, settings, intervalSeed(settings.seed, check, segment));
+        return { ...judgement, segment, gated: indices.length >= settings.minSegmentSize, adjustedPValue: null };
+    });
+    const gated = judged.filter((s) => s.gated);
+    const adjusted = holm(gated.map((s) => s.pValue));
+    const alpha = (1 - settings.confidence) / 2;
+    gated.forEach((s, i) => {
+        s.adjustedPValue = adjusted[i];
+        // The adjusted p-value decides fail; the segment's own interval decides pass vs marginal.
+        if (s.adjustedPValue < alpha)
+            s.verdict = 'fail';
+        else if (s.verdict === 'fail')
+            s.verdict = 'marginal';
+    });
+    const failed = overall.verdict === 'fail' || gated.some((s) => s.verdict === 'fail');
+    // The smallest bootstrap p-value is 1/(B+1); Holm multiplies the smallest by m. When even
+    // that cannot reach alpha, no segment could ever fail: say so rather than pass silently.
+    if (gated.length > 0 && gated.length / (settings.resamples + 1) >= alpha) {
+        const resamplesNeeded = Math.ceil((2 * gated.length) / alpha);
+        return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict === 'pass' ? 'marginal' : overall.verdict, resamplesNeeded };
+    }
+    return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
+}
+/** Mean of a list; null when empty. */
+function compare_mean(values) {
+    if (values.length === 0)
+        return null;
+    let sum = 0;
+    for (let i = 0; i < values.length; i++)
+        sum += values[i];
+    return sum / values.length;
+}
+/** Segment rows of the result for a comparison, with per-segment means of both models. */
+function segmentRows(outcome, metric, segments, production, candidate) {
+    return outcome.segments.map((s) => {
+        const idx = [];
+        segments.forEach((seg, i) => {
+            if (seg === s.segment)
+                idx.push(i);
+        });
+        const prod = production ? compare_mean(idx.map((i) => production[i])) : null;
+        const cand = compare_mean(idx.map((i) => candidate[i]));
+        return {
+            segment: s.segment,
+            size: s.size,
+            metric,
+            production: prod,
+            candidate: cand,
+            change: s.estimate,
+            interval: s.interval,
+            pValue: s.pValue,
+            adjustedPValue: s.adjustedPValue,
+            gated: s.gated,
+            verdict: s.verdict,
         };
-    },
-});
+    });
+}
+
+;// CONCATENATED MODULE: ./src/regression/vectors.ts
+/** Inner product of rows a and b of a matrix (the cosine when rows are unit length), in float64. */
+function dotRows(matrix, a, b) {
+    const { data, dim } = matrix;
+    const x = a * dim;
+    const y = b * dim;
+    let sum = 0;
+    for (let j = 0; j < dim; j++)
+        sum += data[x + j] * data[y + j];
+    return sum;
+}
+/** A new matrix holding the given rows, in that order. */
+function selectRows(matrix, rows) {
+    const { dim } = matrix;
+    const data = new Float32Array(rows.length * dim);
+    rows.forEach((row, i) => data.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
+    return { data, rows: rows.length, dim };
+}
+
+;// CONCATENATED MODULE: ./src/regression/settings.ts
+/** The tolerated drop of a pairs, triplets or retrieval record. */
+function toleranceOf(settings) {
+    if (!('tolerance' in settings))
+        throw new Error('internal error: a neighbours record has no tolerance');
+    return settings.tolerance;
+}
+/** The required overlap of a neighbours record. */
+function minOverlapOf(settings) {
+    if (!('minOverlap' in settings))
+        throw new Error('internal error: only a neighbours record has a minimum overlap');
+    return settings.minOverlap;
+}
+/** Built-in defaults, documented in schemas/suite.schema.json and the README (embedding-regression). */
+const settings_DEFAULTS = {
+    confidence: 0.95,
+    resamples: 2000,
+    seed: 1,
+    minSegmentSize: 30,
+    worstItems: 5,
+    tolerance: { pairs: 0.02, triplets: 0.02, retrieval: 0.02 },
+    relatedFloor: 0.5,
+    unrelatedCeiling: 0.3,
+    k: 10,
+    sample: 500,
+    rankDropRatio: 0.5,
+};
+function resolveSettings(check, config, suite, seedOverride) {
+    const own = suite.checks[check] ?? {};
+    const shared = suite.settings ?? {};
+    const pick = (key, fallback) => own[key] ?? shared[key] ?? config[key] ?? fallback;
+    const stats = {
+        confidence: pick('confidence', settings_DEFAULTS.confidence),
+        resamples: pick('resamples', settings_DEFAULTS.resamples),
+        seed: seedOverride ?? pick('seed', settings_DEFAULTS.seed),
+        minSegmentSize: pick('minSegmentSize', settings_DEFAULTS.minSegmentSize),
+        worstItems: shared.worstItems ?? config.worstItems ?? settings_DEFAULTS.worstItems,
+    };
+    if (check === 'neighbours')
+        return { minOverlap: own.minOverlap ?? config.minOverlap ?? null, ...stats };
+    return { tolerance: own.tolerance ?? config.tolerance?.[check] ?? settings_DEFAULTS.tolerance[check], ...stats };
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/retrieval.ts
+
+
+
+
+
+
+const RETRIEVAL_METRICS = ['recall', 'mrr', 'ndcg'];
+/** Queries searched per call: bounds the memory of one top-k request and paces progress lines. */
+const BLOCK = 256;
+/**
+ * Top-k documents of each query (rows of `queryRows`) over `corpusRows`, in both spaces,
+ * block by block. Never builds a queries × corpus matrix: the engine streams the corpus.
+ * @returns per model, the k corpus positions of each query, best first (row q at [q*k, (q+1)*k)).
+ */
+async function searchBoth(spaces, queryRows, corpusRows, k, context, total = queryRows.length * 2, doneBefore = 0) {
+    const corpusPosition = new Map(corpusRows.map((row, i) => [row, i]));
+    const out = { production: new Int32Array(0), candidate: new Int32Array(0) };
+    let effectiveK = Math.min(k, corpusRows.length);
+    let done = doneBefore;
+    for (const model of ['production', 'candidate']) {
+        // The spaces are already unit length: rank by inner product, and search the matrix
+        // itself when the corpus is every text in order (no copy of a large corpus).
+        const whole = corpusRows.length === spaces[model].rows && corpusRows.every((row, i) => row === i);
+        const corpus = whole ? spaces[model] : selectRows(spaces[model], corpusRows);
+        const parts = [];
+        for (let start = 0; start < queryRows.length; start += BLOCK) {
+            context.signal?.throwIfAborted();
+            const block = queryRows.slice(start, start + BLOCK);
+            const selfIndices = Int32Array.from(block, (row) => corpusPosition.get(row) ?? -1);
+            const result = await context.search.topK({ queries: selectRows(spaces[model], block), corpus, k, similarity: 'dot', selfIndices });
+            effectiveK = result.k;
+            parts.push(result.indices);
+            done += block.length;
+            context.onProgress?.(done, total);
+        }
+        const all = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+        let offset = 0;
+        for (const part of parts) {
+            all.set(part, offset);
+            offset += part.length;
+        }
+        out[model] = all;
+    }
+    return { ...out, k: effectiveK };
+}
+/**
+ * Recall@k, MRR@k and nDCG@k of every query of this shard under both models. Columns
+ * `<metric>_production`, `<metric>_candidate` for recall, mrr and ndcg.
+ */
+async function measureRetrieval(suite, spaces, shard, k, context) {
+    const set = suite.retrieval;
+    const table = emptyTable(RETRIEVAL_METRICS.flatMap((m) => [`${m}_production`, `${m}_candidate`]));
+    const mine = set.queries.map((q, i) => i).filter((i) => inShard(shard, 'query', suite.texts[set.queries[i]].id));
+    const rows = mine.map((i) => set.queries[i]);
+    const found = await searchBoth(spaces, rows, set.corpus, k, context);
+    mine.forEach((queryNumber, n) => {
+        const query = set.queries[queryNumber];
+        const relevant = set.relevant[queryNumber];
+        table.index.push(queryNumber);
+        table.id.push(suite.texts[query].id);
+        table.segment.push(suite.texts[query].segment);
+        const grades = new Map([...relevant].map(([doc, grade]) => [suite.texts[doc].id, grade]));
+        for (const model of ['production', 'candidate']) {
+            const ranked = Array.from(found[model].subarray(n * found.k, (n + 1) * found.k), (pos) => suite.texts[set.corpus[pos]].id);
+            table.values[`recall_${model}`].push(recallAtK(ranked, grades, k));
+            table.values[`mrr_${model}`].push(mrrAtK(ranked, grades, k));
+            table.values[`ndcg_${model}`].push(ndcgAtK(ranked, grades, k));
+        }
+    });
+    return table;
+}
+const LABELS = { recall: 'recall', mrr: 'MRR', ndcg: 'nDCG' };
+function worstQueries(suite, table, metric, count) {
+    const p = column(table, `${metric}_production`);
+    const c = column(table, `${metric}_candidate`);
+    const keys = c.map((x, i) => x - p[i]);
+    return lowestIndices(keys, table.id, count).map((i) => {
+        const text = suite.texts[suite.retrieval.queries[table.index[i]]];
+        return {
+            id: text.id,
+            texts: [common_clip(text.text)],
+            segment: text.segment,
+            label: `${LABELS[metric]}@k`,
+            production: p[i],
+            candidate: c[i],
+            change: c[i] - p[i],
+        };
+    });
+}
+/**
+ * Summarises retrieval: the configured metric decides (paired per-query change, segments);
+ * the other two are reported with their own intervals.
+ */
+function summariseRetrieval(record) {
+    const { items, settings } = record;
+    const params = record.params;
+    const tolerance = toleranceOf(settings);
+    const rows = [];
+    let metrics = {};
+    let decidingOutcome;
+    for (const metric of RETRIEVAL_METRICS) {
+        const p = column(items, `${metric}_production`);
+        const c = column(items, `${metric}_candidate`);
+        const diffs = c.map((x, i) => x - p[i]);
+        const name = `${LABELS[metric]}@${params.k}`;
+        let row;
+        if (metric === params.metric) {
+            decidingOutcome = compareDifferences(diffs, items.segment, tolerance, settings, 'retrieval');
+            row = decidingRow(name, compare_mean(p), compare_mean(c), decidingOutcome);
+        }
+        else {
+            const judged = judge(diffs, tolerance, settings, intervalSeed(settings.seed, `retrieval.${metric}`, null));
+            row = { metric: name, production: compare_mean(p), candidate: compare_mean(c), change: judged.estimate, interval: judged.interval, higherIsBetter: true };
+        }
+        rows.push(row);
+        metrics = { ...metrics, ...rowMetrics(`retrieval.${metric}`, row) };
+    }
+    const outcome = decidingOutcome;
+    const p = column(items, `${params.metric}_production`);
+    const c = column(items, `${params.metric}_candidate`);
+    // The deciding metric first: it is the one the verdict is about.
+    rows.sort((x, y) => Number(y.verdict !== undefined) - Number(x.verdict !== undefined));
+    return {
+        section: {
+            id: 'retrieval',
+            title: `Retrieval (${items.id.length} queries, k = ${params.k})`,
+            verdict: outcome.verdict,
+            summary: describeOutcome(`${LABELS[params.metric]}@${params.k}`, outcome, tolerance),
+            rows,
+            segments: segmentRows(outcome, `${LABELS[params.metric]}@${params.k}`, items.segment, p, c),
+            worst: pickWorst(record.worst, settings.worstItems, (item) => item.change ?? 0),
+        },
+        metrics: { ...metrics, 'retrieval.queries': items.id.length, 'retrieval.k': params.k, ...segmentMetrics('retrieval', outcome) },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/neighbours.ts
+
+
+
+
+
+
+
+/**
+ * The sampled items: the `sample` corpus items with the lowest seeded hash of their id,
+ * in corpus order. The same ids are picked whatever the file order, shard or machine.
+ */
+function sampleItems(suite, sample, seed) {
+    const corpus = suite.neighbourCorpus ?? [];
+    if (sample >= corpus.length)
+        return [...corpus];
+    const keyed = corpus.map((row, position) => ({ position, key: stableHash(`${seed}\u0000${suite.texts[row].id}`), id: suite.texts[row].id }));
+    keyed.sort((x, y) => x.key - y.key || (x.id < y.id ? -1 : 1));
+    return keyed
+        .slice(0, sample)
+        .map((k) => k.position)
+        .sort((x, y) => x - y)
+        .map((position) => corpus[position]);
+}
+/**
+ * For each sampled item of this shard: overlap@k of its production and candidate top-k
+ * (the share of the candidate's k neighbours that were among production's k), and the
+ * Spearman correlation of the two models' similarities to production's k neighbours: does
+ * the candidate keep the order of the neighbours downstream systems see today? (Over the
+ * union of both lists the correlation would be biased low: items only one model ranks
+ * high are selected for disagreeing.)
+ * Columns `overlap`, `correlation` (null when undefined, e.g. a constant list).
+ */
+async function measureNeighbours(suite, spaces, shard, params, seed, context) {
+    const corpus = suite.neighbourCorpus ?? [];
+    const position = new Map(corpus.map((row, i) => [row, i]));
+    const sampled = sampleItems(suite, params.sample, seed).filter((row) => inShard(shard, 'neighbour', suite.texts[row].id));
+    const found = await searchBoth(spaces, sampled, corpus, params.k, context);
+    const table = emptyTable(['overlap', 'correlation']);
+    sampled.forEach((row, n) => {
+        const k = found.k;
+        const before = found.production.subarray(n * k, (n + 1) * k);
+        const after = found.candidate.subarray(n * k, (n + 1) * k);
+        const beforeSet = new Set(before);
+        let shared = 0;
+        for (const item of after)
+            if (beforeSet.has(item))
+                shared++;
+        const list = Array.from(before, (pos) => corpus[pos]);
+        const x = Float64Array.from(list, (other) => dotRows(spaces.production, row, other));
+        const y = Float64Array.from(list, (other) => dotRows(spaces.candidate, row, other));
+        const rho = list.length >= 2 ? spearman(x, y) : Number.NaN;
+        table.index.push(position.get(row));
+        table.id.push(suite.texts[row].id);
+        table.segment.push(suite.texts[row].segment);
+        table.values.overlap.push(k === 0 ? null : shared / k);
+        table.values.correlation.push(Number.isFinite(rho) ? rho : null);
+    });
+    return table;
+}
+function worstNeighbourhoods(suite, table, count) {
+    const overlap = column(table, 'overlap');
+    return lowestIndices(overlap, table.id, count).map((i) => {
+        const text = suite.texts[suite.neighbourCorpus[table.index[i]]];
+        return { id: text.id, texts: [common_clip(text.text)], segment: text.segment, label: 'overlap@k', production: null, candidate: overlap[i], change: null };
+    });
+}
+function neighbours_finite(values) {
+    return values.filter((v) => Number.isFinite(v));
+}
+/**
+ * Summarises neighbourhood stability. Without `minOverlap` the check reports and passes;
+ * with it, the mean overlap is judged against it like a change against a tolerance: fail
+ * when the interval lies wholly below, pass when it lies at or above, marginal otherwise.
+ */
+function summariseNeighbours(record) {
+    const { items, settings } = record;
+    const params = record.params;
+    const minOverlap = minOverlapOf(settings);
+    const overlapAll = column(items, 'overlap');
+    const keep = items.segment.map((_, i) => Number.isFinite(overlapAll[i]));
+    const overlap = overlapAll.filter((_, i) => keep[i]);
+    const segments = items.segment.filter((_, i) => keep[i]);
+    const correlation = neighbours_finite(column(items, 'correlation'));
+    const threshold = minOverlap ?? 0;
+    const outcome = compareDifferences(overlap.map((v) => v - threshold), segments, 0, settings, 'neighbours');
+    const shift = (o) => ({ low: o.interval.low + threshold, high: o.interval.high + threshold, level: o.interval.level });
+    const gating = minOverlap !== null;
+    const overlapRow = { metric: `overlap@${params.k}`, production: null, candidate: compare_mean(overlap), interval: shift(outcome.overall), higherIsBetter: true };
+    if (gating)
+        overlapRow.verdict = outcome.overall.verdict;
+    else
+        overlapRow.note = 'reported, not gating (set minOverlap to gate)';
+    const correlationRow = { metric: 'rank correlation of similarities (Spearman)', production: null, candidate: compare_mean(correlation), higherIsBetter: true };
+    const segmentList = segmentRows(outcome, `overlap@${params.k}`, segments, null, overlap).map((row, i) => {
+        const judged = outcome.segments[i];
+        const out = { ...row, change: null, interval: shift(judged) };
+        if (!gating) {
+            delete out.verdict;
+            out.gated = false;
+            out.pValue = null;
+            out.adjustedPValue = null;
+        }
+        return out;
+    });
+    const worst = pickWorst(record.worst, settings.worstItems, (item) => item.candidate ?? 0);
+    const mo = compare_mean(overlap);
+    const summary = gating
+        ? describeOutcome(`overlap@${params.k} − ${threshold}`, outcome, 0)
+        : `mean overlap@${params.k} ${mo === null ? 'n/a' : mo.toFixed(3)}: on average ${mo === null ? '?' : Math.round((1 - mo) * 100)}% of an item's top-${params.k} neighbours change`;
+    return {
+        section: {
+            id: 'neighbours',
+            title: `Neighbours (${items.id.length} sampled items, k = ${params.k})`,
+            verdict: gating ? outcome.verdict : 'pass',
+            summary,
+            rows: [overlapRow, correlationRow],
+            segments: segmentList,
+            worst,
+        },
+        metrics: {
+            'neighbours.overlap.mean': mo,
+            'neighbours.overlap.low': overlapRow.interval.low,
+            'neighbours.overlap.high': overlapRow.interval.high,
+            'neighbours.rank_correlation.mean': compare_mean(correlation),
+            'neighbours.sampled': items.id.length,
+            'neighbours.k': params.k,
+            ...(gating ? segmentMetrics('neighbours', outcome) : {}),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/pairs.ts
+
+
+
+
+
+/**
+ * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
+ * `production`, `candidate` (cosines).
+ */
+function measurePairs(suite, spaces, shard) {
+    const table = emptyTable(['related', 'production', 'candidate']);
+    (suite.pairs ?? []).forEach((pair, index) => {
+        if (!inShard(shard, 'pair', pair.id))
+            return;
+        table.index.push(index);
+        table.id.push(pair.id);
+        table.segment.push(pair.segment);
+        table.values.related.push(pair.label === 'related' ? 1 : 0);
+        table.values.production.push(dotRows(spaces.production, pair.a, pair.b));
+        table.values.candidate.push(dotRows(spaces.candidate, pair.a, pair.b));
+    });
+    return table;
+}
+/** Number of values in a sorted array below x, and equal to x. */
+function rankIn(sorted, x) {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    let end = lo;
+    while (end < sorted.length && sorted[end] === x)
+        end++;
+    return { below: lo, equal: end - lo };
+}
+/**
+ * Placement values (DeLong, DeLong & Clarke-Pearson 1988): for a related pair, the share
+ * of unrelated pairs scored below it; for an unrelated pair, the share of related pairs
+ * scored above it; ties count one half. The mean placement of the related pairs and that
+ * of the unrelated pairs both equal the AUC, so the mean over all pairs is the AUC too,
+ * and a per-pair change of placement is a per-item share of the AUC change.
+ */
+function placements(scores, related) {
+    const pos = [];
+    const neg = [];
+    scores.forEach((s, i) => (related[i] === 1 ? pos : neg).push(s));
+    const sortedPos = Float64Array.from(pos).sort();
+    const sortedNeg = Float64Array.from(neg).sort();
+    return scores.map((s, i) => {
+        if (related[i] === 1) {
+            const { below, equal } = rankIn(sortedNeg, s);
+            return (below + equal / 2) / sortedNeg.length;
+        }
+        const { below, equal } = rankIn(sortedPos, s);
+        return (sortedPos.length - below - equal + equal / 2) / sortedPos.length;
+    });
+}
+function share(values, related, label, test) {
+    let n = 0;
+    let hits = 0;
+    values.forEach((v, i) => {
+        if (related[i] !== label)
+            return;
+        n++;
+        if (test(v))
+            hits++;
+    });
+    return n === 0 ? null : hits / n;
+}
+function subset(values, related, label) {
+    return values.filter((_, i) => related[i] === label);
+}
+/** How much worse a pair got: related pairs moving apart and unrelated pairs moving together are negative. */
+function worstKey(item) {
+    const change = item.change ?? 0;
+    return item.label === 'unrelated' ? -change : change;
+}
+/** The pairs' worst items: built from the table and the suite's texts. */
+function worstPairs(suite, table, count) {
+    const related = column(table, 'related');
+    const p = column(table, 'production');
+    const c = column(table, 'candidate');
+    const keys = p.map((_, i) => (related[i] === 1 ? 1 : -1) * (c[i] - p[i]));
+    return lowestIndices(keys, table.id, count).map((i) => {
+        const pair = suite.pairs[table.index[i]];
+        return {
+            id: clipId(pair.id),
+            texts: [common_clip(suite.texts[pair.a].text), common_clip(suite.texts[pair.b].text)],
+            segment: pair.segment,
+            label: pair.label,
+            production: p[i],
+            candidate: c[i],
+            change: c[i] - p[i],
+        };
+    });
+}
+/**
+ * DeLong pseudo-values of a set of pairs, from their placements: with R and U the mean
+ * placement of the set's related and unrelated pairs (m and n of them, N in all) and
+ * θ = (R + U) / 2 (the AUC when the set is every pair, where R = U), a related pair gets
+ * θ + (N/m)(V − R) and an unrelated one θ + (N/n)(V − U). Their mean is exactly θ, and the
+ * variance of their mean is S10/m + S01/n, DeLong's variance of the AUC (DeLong, DeLong &
+ * Clarke-Pearson 1988): resampling pseudo-values, not raw placements, gives the AUC's
+ * interval its proper width (raw placements hold each pair's share twice and would make it
+ * half as wide). With one label only, θ is that label's mean and the pseudo-values are the
+ * placements.
+ */
+function pseudoValues(v, related, members) {
+    let m = 0;
+    let n = 0;
+    let sumR = 0;
+    let sumU = 0;
+    for (const i of members) {
+        if (related[i] === 1) {
+            m++;
+            sumR += v[i];
+        }
+        else {
+            n++;
+            sumU += v[i];
+        }
+    }
+    const r = m > 0 ? sumR / m : 0;
+    const u = n > 0 ? sumU / n : 0;
+    const estimate = m > 0 && n > 0 ? (r + u) / 2 : m > 0 ? r : u;
+    const total = members.length;
+    const values = Float64Array.from(members, (i) => related[i] === 1 ? estimate + (total / m) * (v[i] - r) : estimate + (total / n) * (v[i] - u));
+    return { values, estimate };
+}
+/**
+ * Summarises the pairs check from its per-pair cosines (the whole suite's, in suite order).
+ * The deciding metric is the AUC of related vs unrelated pairs, judged through paired
+ * per-pair changes of DeLong pseudo-values (each pair placed against all pairs of the other
+ * label); with only one label present it falls back to the mean cosine change, oriented so
+ * that higher is better.
+ */
+function summarisePairs(record) {
+    const { items, settings } = record;
+    const params = record.params;
+    const tolerance = toleranceOf(settings);
+    const related = column(items, 'related');
+    const p = column(items, 'production');
+    const c = column(items, 'candidate');
+    const nRelated = related.reduce((n, r) => n + r, 0);
+    const bothLabels = nRelated > 0 && nRelated < related.length;
+    let diffs;
+    let production;
+    let candidate;
+    let metric;
+    let segmentDiffs;
+    let segmentMeans;
+    if (bothLabels) {
+        const before = placements(p, related);
+        const after = placements(c, related);
+        const judged = (indices) => {
+            const x = pseudoValues(before, related, indices);
+            const y = pseudoValues(after, related, indices);
+            return { diffs: y.values.map((value, i) => value - x.values[i]), production: x.estimate, candidate: y.estimate };
+        };
+        const all = judged(Array.from(items.id, (_, i) => i));
+        diffs = all.diffs;
+        production = all.production;
+        candidate = all.candidate;
+        segmentDiffs = (indices) => judged(indices).diffs;
+        segmentMeans = (indices) => {
+            const j = judged(indices);
+            return [j.production, j.candidate];
+        };
+        metric = 'AUC related vs unrelated';
+    }
+    else {
+        const sign = nRelated > 0 ? 1 : -1;
+        diffs = c.map((x, i) => sign * (x - p[i]));
+        production = null;
+        candidate = null;
+        segmentMeans = (indices) => [compare_mean(indices.map((i) => p[i])), compare_mean(indices.map((i) => c[i]))];
+        metric = nRelated > 0 ? 'related cosine (mean change)' : 'unrelated cosine (mean change, lower is better)';
+    }
+    const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'pairs', segmentDiffs);
+    const deciding = decidingRow(metric, production, candidate, outcome);
+    if (!bothLabels)
+        deciding.note = 'only one label present: judged on the cosine change, not the AUC';
+    const relatedRow = infoRow('related cosine (mean)', compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)));
+    const unrelatedRow = infoRow('unrelated cosine (mean)', compare_mean(subset(p, related, 0)), compare_mean(subset(c, related, 0)));
+    const aboveFloor = infoRow(`related pairs with cosine ≥ ${params.relatedFloor}`, share(p, related, 1, (x) => x >= params.relatedFloor), share(c, related, 1, (x) => x >= params.relatedFloor), true);
+    const belowCeiling = infoRow(`unrelated pairs with cosine ≤ ${params.unrelatedCeiling}`, share(p, related, 0, (x) => x <= params.unrelatedCeiling), share(c, related, 0, (x) => x <= params.unrelatedCeiling), true);
+    const rows = [deciding, relatedRow, unrelatedRow, aboveFloor, belowCeiling];
+    const metrics = {
+        ...rowMetrics(bothLabels ? 'pairs.auc' : 'pairs.cosine', deciding),
+        ...rowMetrics('pairs.related_cosine', relatedRow),
+        ...rowMetrics('pairs.unrelated_cosine', unrelatedRow),
+        ...rowMetrics('pairs.related_above_floor', aboveFloor),
+        ...rowMetrics('pairs.unrelated_below_ceiling', belowCeiling),
+        'pairs.count': items.id.length,
+        ...segmentMetrics('pairs', outcome),
+    };
+    return {
+        section: {
+            id: 'pairs',
+            title: `Pairs (${items.id.length})`,
+            verdict: outcome.verdict,
+            summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
+            rows,
+            segments: segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
+                const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
+                const [before, after] = segmentMeans(indices);
+                return { ...row, production: before, candidate: after };
+            }),
+            worst: pickWorst(record.worst, settings.worstItems, worstKey),
+        },
+        metrics,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/triplets.ts
+
+
+
+
+
+/**
+ * Margin of every triplet of this shard under both models: cos(anchor, positive) −
+ * cos(anchor, negative). Columns `production`, `candidate`.
+ */
+function measureTriplets(suite, spaces, shard) {
+    const table = emptyTable(['production', 'candidate']);
+    (suite.triplets ?? []).forEach((t, index) => {
+        if (!inShard(shard, 'triplet', t.id))
+            return;
+        table.index.push(index);
+        table.id.push(t.id);
+        table.segment.push(t.segment);
+        for (const [name, space] of [['production', spaces.production], ['candidate', spaces.candidate]]) {
+            table.values[name].push(dotRows(space, t.anchor, t.positive) - dotRows(space, t.anchor, t.negative));
+        }
+    });
+    return table;
+}
+/** A triplet is correct when its margin is positive; a tie counts one half. */
+function correctness(margin) {
+    return margin > 0 ? 1 : margin === 0 ? 0.5 : 0;
+}
+function worstTriplets(suite, table, count) {
+    const p = column(table, 'production');
+    const c = column(table, 'candidate');
+    const keys = c.map((x, i) => x - p[i]);
+    return lowestIndices(keys, table.id, count).map((i) => {
+        const t = suite.triplets[table.index[i]];
+        return {
+            id: clipId(t.id),
+            texts: [t.anchor, t.positive, t.negative].map((row) => common_clip(suite.texts[row].text)),
+            segment: t.segment,
+            production: p[i],
+            candidate: c[i],
+            change: c[i] - p[i],
+        };
+    });
+}
+/** Summarises triplets: accuracy per model decides (paired per-triplet correctness change); mean margin for context. */
+function summariseTriplets(record) {
+    const { items, settings } = record;
+    const tolerance = toleranceOf(settings);
+    const p = column(items, 'production');
+    const c = column(items, 'candidate');
+    const before = p.map(correctness);
+    const after = c.map(correctness);
+    const diffs = after.map((a, i) => a - before[i]);
+    const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'triplets');
+    const deciding = decidingRow('margin accuracy', compare_mean(before), compare_mean(after), outcome);
+    const margin = infoRow('margin (mean)', compare_mean(p), compare_mean(c), true);
+    return {
+        section: {
+            id: 'triplets',
+            title: `Triplets (${items.id.length})`,
+            verdict: outcome.verdict,
+            summary: describeOutcome('accuracy', outcome, tolerance),
+            rows: [deciding, margin],
+            segments: segmentRows(outcome, 'margin accuracy', items.segment, before, after),
+            worst: pickWorst(record.worst, settings.worstItems, (item) => item.change ?? 0),
+        },
+        metrics: {
+            ...rowMetrics('triplets.accuracy', deciding),
+            ...rowMetrics('triplets.margin', margin),
+            'triplets.count': items.id.length,
+            ...segmentMetrics('triplets', outcome),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/regression/engine.ts
+
+
+
+
+
+
+
+
+const DETAILS_FORMAT = 'embedding-regression/details@1';
+const CHECK_ORDER = ['pairs', 'triplets', 'retrieval', 'neighbours'];
+const RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
+/** The worst of several verdicts (error > fail > marginal > pass). */
+function worstVerdict(verdicts) {
+    return verdicts.reduce((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
+}
+function summariseCheck(name, record) {
+    switch (name) {
+        case 'pairs':
+            return summarisePairs(record);
+        case 'triplets':
+            return summariseTriplets(record);
+        case 'retrieval':
+            return summariseRetrieval(record);
+        case 'neighbours':
+            return summariseNeighbours(record);
+    }
+}
+const TITLES = { pairs: 'Pairs', triplets: 'Triplets', retrieval: 'Retrieval', neighbours: 'Neighbours' };
+/**
+ * Builds the checks, metrics, findings and verdict from the details. The unsharded run, each
+ * shard and the merge all call this one function: equal details give equal results.
+ */
+function assemble(details) {
+    const checks = [];
+    const metrics = {};
+    for (const name of CHECK_ORDER) {
+        const record = details.checks[name];
+        if (!record)
+            continue;
+        if ('skipped' in record) {
+            checks.push({ id: name, title: TITLES[name], verdict: 'error', summary: `not run: ${record.skipped}`, rows: [] });
+            continue;
+        }
+        const output = summariseCheck(name, record);
+        checks.push(output.section);
+        Object.assign(metrics, output.metrics);
+    }
+    const health = summariseHealth(details.health);
+    checks.push(health.section);
+    Object.assign(metrics, health.metrics);
+    const verdict = worstVerdict(checks.map((c) => c.verdict));
+    const failing = checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error').map((c) => c.id);
+    const marginal = checks.filter((c) => c.verdict === 'marginal').map((c) => c.id);
+    const summary = verdict === 'pass'
+        ? `The candidate shows no regression beyond tolerance in ${checks.length} check(s).`
+        : verdict === 'marginal'
+            ? `No credible regression, but ${marginal.join(', ')} cannot rule one out: promotion needs an approval.`
+            : `The candidate regresses (${failing.join(', ')}).`;
+    return { verdict, summary, checks, metrics, findings: health.findings };
+}
+/** Runs fn with a progress callback for the phase, and ends the report however fn ends. */
+async function withProgress(run, phase, fn) {
+    const sink = run.progress?.(phase);
+    try {
+        return await fn(sink?.onProgress);
+    }
+    finally {
+        sink?.finish();
+    }
+}
+async function engine_embed(source, role, items, run) {
+    return run.log.group(`Embedding ${items.length} texts with ${role} (${source.description})`, async () => {
+        const matrix = await withProgress(run, `${role}: embedding`, (onProgress) => source.embed(items, { log: run.log, ...(run.signal ? { signal: run.signal } : {}), ...(onProgress ? { onProgress } : {}) }));
+        if (matrix.rows !== items.length)
+            throw new Error(`${role} source returned ${matrix.rows} vectors for ${items.length} texts`);
+        return matrix;
+    });
+}
+/**
+ * Runs a suite against two embedding sources: embeds every text with both, measures this
+ * shard's items for each check, and assembles the result parts. Stops with the signal's
+ * reason when aborted (nothing is written here; the caller writes the result).
+ */
+async function runRegression(run) {
+    const { suite, shard } = run;
+    const definition = suite.definition;
+    const items = suite.texts.map((t) => ({ id: t.id, text: t.text }));
+    const production = await engine_embed(run.production, 'production', items, run);
+    run.signal?.throwIfAborted();
+    const candidate = await engine_embed(run.candidate, 'candidate', items, run);
+    run.signal?.throwIfAborted();
+    const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
+    const health = {
+        production: healthFigures(production, settingsSeed),
+        candidate: healthFigures(candidate, settingsSeed),
+        contractDimension: run.contractDimension,
+        rankDropRatio: definition.checks.health?.rankDropRatio ?? settings_DEFAULTS.rankDropRatio,
+    };
+    const unusable = health.production.nonFinite + health.candidate.nonFinite > 0
+        ? 'the vectors contain NaN or infinite values'
+        : health.production.dimension === 0 || health.candidate.dimension === 0
+            ? 'the vectors are empty'
+            : null;
+    const spaces = { production: normaliseRows(production), candidate: normaliseRows(candidate) };
+    const checks = {};
+    const params = {};
+    const { checks: spec } = definition;
+    if (spec.pairs)
+        params.pairs = { relatedFloor: spec.pairs.relatedFloor ?? settings_DEFAULTS.relatedFloor, unrelatedCeiling: spec.pairs.unrelatedCeiling ?? settings_DEFAULTS.unrelatedCeiling };
+    if (spec.triplets)
+        params.triplets = {};
+    if (spec.retrieval)
+        params.retrieval = { k: spec.retrieval.k ?? settings_DEFAULTS.k, metric: spec.retrieval.metric ?? 'ndcg' };
+    if (spec.neighbours)
+        params.neighbours = { k: spec.neighbours.k ?? settings_DEFAULTS.k, sample: spec.neighbours.sample ?? settings_DEFAULTS.sample };
+    const settings = Object.fromEntries(CHECK_ORDER.filter((n) => params[n]).map((n) => [n, resolveSettings(n, run.config, definition, run.seed)]));
+    const context = { search: run.search, ...(run.signal ? { signal: run.signal } : {}) };
+    for (const name of CHECK_ORDER) {
+        const p = params[name];
+        if (!p)
+            continue;
+        if (unusable) {
+            checks[name] = { skipped: unusable };
+            continue;
+        }
+        const s = settings[name];
+        const searching = (fn) => run.log.group(`${TITLES[name]}: searching both spaces`, () => withProgress(run, `${name}: searching`, (onProgress) => fn(onProgress ? { ...context, onProgress } : context)));
+        let record;
+        switch (name) {
+            case 'pairs': {
+                const table = measurePairs(suite, spaces, shard);
+                record = { settings: s, params: p, items: table, worst: worstPairs(suite, table, s.worstItems) };
+                break;
+            }
+            case 'triplets': {
+                const table = measureTriplets(suite, spaces, shard);
+                record = { settings: s, params: p, items: table, worst: worstTriplets(suite, table, s.worstItems) };
+                break;
+            }
+            case 'retrieval': {
+                const rp = p;
+                const table = await searching((c) => measureRetrieval(suite, spaces, shard, rp.k, c));
+                record = { settings: s, params: p, items: table, worst: worstQueries(suite, table, rp.metric, s.worstItems) };
+                break;
+            }
+            case 'neighbours': {
+                const np = p;
+                const table = await searching((c) => measureNeighbours(suite, spaces, shard, np, s.seed, c));
+                record = { settings: s, params: p, items: table, worst: worstNeighbourhoods(suite, table, s.worstItems) };
+                break;
+            }
+        }
+        checks[name] = record;
+    }
+    const details = {
+        format: DETAILS_FORMAT,
+        runKey: digestOf({
+            suite: { definition, texts: suite.texts, pairs: suite.pairs, triplets: suite.triplets, retrieval: suite.retrieval && { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) }, neighbourCorpus: suite.neighbourCorpus },
+            sources: [run.production.description, run.candidate.description],
+            settings,
+            params,
+            contractDimension: run.contractDimension,
+            health,
+        }),
+        suite: { name: definition.name, texts: suite.texts.length },
+        sources: { production: run.production.description, candidate: run.candidate.description },
+        health,
+        checks,
+    };
+    return { details, assembled: assemble(details) };
+}
+/** Details as written in a final (unsharded or merged) result: without the per-item tables. */
+function finalDetails(details) {
+    const checks = Object.fromEntries(Object.entries(details.checks).map(([name, record]) => [name, 'skipped' in record ? record : { settings: record.settings, params: record.params, items: record.items.id.length }]));
+    return { ...details, checks };
+}
+
+;// CONCATENATED MODULE: ./src/regression/merge.ts
+
+
+
+
+
+
+function shardLabel(result) {
+    return `${result.id}.shard-${result.shard?.index}-of-${result.shard?.count}`;
+}
+function detailsOf(result) {
+    const details = result.details;
+    if (!details || details.format !== DETAILS_FORMAT) {
+        throw new io_errors/* ConfigurationError */.j1(`shard result ${shardLabel(result)} has no mergeable details (expected format ${DETAILS_FORMAT})`);
+    }
+    return details;
+}
+/** Merges the shards of one embedding-regression run into the result the unsharded run would have written. */
+function mergeRegressionShards(id, shards) {
+    const sorted = [...shards].sort((a, b) => (a.shard.index - b.shard.index));
+    const first = sorted[0];
+    const count = first.shard.count;
+    const problems = [];
+    if (sorted.some((s) => s.shard.count !== count))
+        problems.push(`shards of '${id}' disagree on the shard count: ${sorted.map((s) => `${s.shard.index}/${s.shard.count}`).join(', ')}`);
+    const seen = new Set();
+    for (const s of sorted) {
+        if (seen.has(s.shard.index))
+            problems.push(`shard ${s.shard.index}/${count} of '${id}' appears twice`);
+        seen.add(s.shard.index);
+    }
+    const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
+    if (missing.length > 0)
+        problems.push(`'${id}' is incomplete: missing shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} of ${count}`);
+    if (problems.length > 0)
+        throw new io_errors/* ConfigurationError */.j1(problems.map((message) => ({ message })));
+    const all = sorted.map(detailsOf);
+    const base = all[0];
+    for (let i = 1; i < all.length; i++) {
+        const other = all[i];
+        if (other.runKey !== base.runKey || canonicalJson(sorted[i].subject) !== canonicalJson(first.subject)) {
+            throw new io_errors/* ConfigurationError */.j1(`shard ${shardLabel(sorted[i])} comes from a different run than ${shardLabel(first)} (suite, sources or settings differ): re-run every shard together`);
+        }
+    }
+    const checks = {};
+    for (const name of CHECK_ORDER) {
+        const records = all.map((d) => d.checks[name]);
+        const present = records.filter((r) => r !== undefined);
+        if (present.length === 0)
+            continue;
+        if (present.length !== records.length)
+            throw new io_errors/* ConfigurationError */.j1(`shards of '${id}' disagree on whether the ${name} check ran`);
+        const firstRecord = present[0];
+        if ('skipped' in firstRecord) {
+            checks[name] = firstRecord;
+            continue;
+        }
+        const full = present;
+        const items = sortTable(concatTables(full.map((r) => r.items)));
+        const ids = new Set();
+        for (const itemId of items.id) {
+            if (ids.has(itemId))
+                throw new io_errors/* ConfigurationError */.j1(`item '${itemId}' of the ${name} check appears in more than one shard of '${id}'`);
+            ids.add(itemId);
+        }
+        checks[name] = { settings: firstRecord.settings, params: firstRecord.params, items, worst: full.flatMap((r) => r.worst) };
+    }
+    const details = { ...base, checks };
+    const assembled = assemble(details);
+    const started = sorted.map((s) => s.provenance.startedAt).sort()[0];
+    const finished = sorted.map((s) => s.provenance.finishedAt).sort().at(-1);
+    const { shard: _shard, ...rest } = first;
+    return {
+        ...rest,
+        verdict: assembled.verdict,
+        summary: assembled.summary,
+        metrics: assembled.metrics,
+        checks: assembled.checks,
+        findings: assembled.findings,
+        details: finalDetails(details),
+        provenance: { ...first.provenance, inputsDigest: base.runKey, startedAt: started, finishedAt: finished },
+    };
+}
+/**
+ * Combines the partial results of sharded runs (see `mergeShards`): the shards of each
+ * embedding-regression check become exactly the result the unsharded run writes (same
+ * verdict, metrics, intervals and worst items).
+ *
+ * Throws a ConfigurationError for an incomplete set (a missing shard), a duplicate shard,
+ * shards that disagree on the count or come from different runs, a shard set for an id
+ * that also has an unsharded result, and shards of a kind that cannot be merged.
+ */
+function mergeResults(results) {
+    return mergeShards(results, { 'embedding-regression': mergeRegressionShards });
+}
+/**
+ * Reads every result of a directory (see `readResults`) and merges the shards among them
+ * (see `mergeResults`): what `report` and `gate` read. Errors name the file or the shard set.
+ */
+async function readMergedResults(dir) {
+    return mergeResults(await readResults(dir));
+}
+
+;// CONCATENATED MODULE: ./src/gate/policy.ts
+/** Kinds of results that are the gate's own output or come after it: never inputs. */
+const DOWNSTREAM_KINDS = new Set(['gate', 'promote']);
+/** The results the gate judges: everything but earlier gate and promote results. */
+function gatedResults(results) {
+    return results.filter((r) => !DOWNSTREAM_KINDS.has(r.kind));
+}
+function people(config) {
+    return {
+        users: new Set((config?.users ?? []).map((u) => u.toLowerCase())),
+        teams: new Set((config?.teams ?? []).map((t) => t.toLowerCase())),
+    };
+}
+/**
+ * The model's owners as the contract result records them (`details.owners`: `alice`,
+ * `@alice` or `org/team`). Returns null when no contract result records any; throws a
+ * message when two contract results disagree (the policy cannot say whose approval counts).
+ */
+function ownersFromResults(results) {
+    const lists = [];
+    for (const result of results) {
+        if (result.kind !== 'contract')
+            continue;
+        const owners = result.details?.owners;
+        if (Array.isArray(owners) && owners.every((o) => typeof o === 'string'))
+            lists.push(owners);
+    }
+    if (lists.length === 0)
+        return null;
+    const normalised = lists.map((list) => [...new Set(list.map((o) => o.replace(/^@/, '').toLowerCase()))].sort().join(','));
+    if (new Set(normalised).size > 1)
+        throw new Error(`the contract results record different owners (${normalised.map((n) => `[${n}]`).join(' and ')})`);
+    const owners = { users: new Set(), teams: new Set() };
+    for (const owner of normalised[0].split(',').filter(Boolean))
+        (owner.includes('/') ? owners.teams : owners.users).add(owner);
+    return owners;
+}
+function marginalPeople(policy, results) {
+    const from = policy.marginal?.from;
+    if (from === undefined)
+        return null;
+    if (from === 'owners')
+        return ownersFromResults(results);
+    return people(from);
+}
+/**
+ * The (login, team) pairs whose membership the caller must read before evaluating: every
+ * team the policy names, for every login whose standing review, override label or
+ * environment approval could count (never the author). Sorted, without duplicates.
+ */
+function membershipQueries(input) {
+    const teams = new Set();
+    const add = (p) => p?.teams.forEach((t) => teams.add(t));
+    const { policy } = input;
+    if (policy.approvals)
+        add(people(policy.approvals.from));
+    try {
+        add(marginalPeople(policy, gatedResults(input.results)));
+    }
+    catch {
+        // Disagreeing owners fail the marginal condition; there is nothing to look up.
+    }
+    if (policy.environment?.allowed)
+        add(people(policy.environment.allowed));
+    if (policy.override)
+        add(people(policy.override.authorised));
+    if (teams.size === 0)
+        return [];
+    const logins = new Set();
+    const pr = input.pullRequest;
+    if (pr) {
+        // Only standing approvals and change requests can count or block.
+        for (const [login, review] of latestReviews(pr.reviews))
+            if (review.state !== 'DISMISSED')
+                logins.add(login);
+        logins.delete(pr.author.toLowerCase());
+        // Only the latest application of the override label matters.
+        const label = policy.override?.label.toLowerCase();
+        const latest = pr.labelEvents.filter((e) => e.label.toLowerCase() === label).at(-1);
+        if (latest?.event === 'labeled')
+            logins.add(latest.actor.toLowerCase());
+    }
+    for (const approval of input.environmentApprovals ?? [])
+        logins.add(approval.login.toLowerCase());
+    const queries = [];
+    for (const login of [...logins].sort())
+        for (const team of [...teams].sort())
+            queries.push({ login, team });
+    return queries;
+}
+function belongs(login, who, teamsOf) {
+    const key = login.toLowerCase();
+    if (who.users.has(key))
+        return true;
+    return (teamsOf[key] ?? []).some((team) => who.teams.has(team.toLowerCase()));
+}
+function describePeople(who) {
+    const names = [...who.users, ...[...who.teams].map((t) => `team ${t}`)];
+    return names.length === 0 ? 'nobody' : names.join(', ');
+}
+function list(names) {
+    if (names.length <= 1)
+        return names.join('');
+    return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+const DECISIVE = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
+/**
+ * Each reviewer's standing review: the latest APPROVED, CHANGES_REQUESTED or DISMISSED one
+ * (comments and pending reviews change nothing), in submission order. Keys are lower-case.
+ */
+function latestReviews(reviews) {
+    const ordered = reviews
+        .map((review, index) => ({ review, index }))
+        .sort((a, b) => (a.review.submittedAt ?? '').localeCompare(b.review.submittedAt ?? '') || a.index - b.index);
+    const latest = new Map();
+    for (const { review } of ordered)
+        if (DECISIVE.has(review.state))
+            latest.set(review.login.toLowerCase(), review);
+    return latest;
+}
+/**
+ * Tallies the approvals of one requirement. Counted: the standing review is APPROVED on the
+ * head commit, by someone in `who`, who is not the author. An approval on an older commit
+ * is stale; an eligible reviewer's standing CHANGES_REQUESTED blocks.
+ */
+function tallyApprovals(pr, who, required, teamsOf) {
+    const tally = { required, counted: [], stale: [], changesRequested: [], ignored: [] };
+    const author = pr.author.toLowerCase();
+    for (const review of latestReviews(pr.reviews).values()) {
+        const login = review.login;
+        if (review.state === 'DISMISSED')
+            continue;
+        if (login.toLowerCase() === author) {
+            if (review.state === 'APPROVED')
+                tally.ignored.push({ login, why: 'is the author of the pull request' });
+            continue;
+        }
+        if (!belongs(login, who, teamsOf)) {
+            if (review.state === 'APPROVED')
+                tally.ignored.push({ login, why: 'is not among the approvers the policy names' });
+            continue;
+        }
+        if (review.state === 'CHANGES_REQUESTED')
+            tally.changesRequested.push(login);
+        else if (review.commitId === pr.headSha)
+            tally.counted.push(login);
+        else
+            tally.stale.push(login);
+    }
+    return tally;
+}
+function approvalCondition(id, what, tally, who, headSha) {
+    const have = tally.counted.length;
+    if (have >= tally.required) {
+        return { id, status: 'met', sentence: `${what}: ${have} of ${tally.required} on the head commit (${list(tally.counted)}).`, waivable: true };
+    }
+    const notes = [];
+    if (tally.stale.length > 0)
+        notes.push(`the approval of ${list(tally.stale)} was made before the latest push and is stale`);
+    for (const { login, why } of tally.ignored)
+        notes.push(`the approval of ${login} does not count: ${login} ${why}`);
+    const counted = have > 0 ? ` (${list(tally.counted)})` : '';
+    return {
+        id,
+        status: 'pending',
+        sentence: `${what}: ${have} of ${tally.required} required on head commit ${headSha.slice(0, 7)}${counted}, from ${describePeople(who)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}.`,
+        waivable: true,
+    };
+}
+function policy_compare(observed, op, value) {
+    switch (op) {
+        case '<':
+            return observed < value;
+        case '<=':
+            return observed <= value;
+        case '>':
+            return observed > value;
+        case '>=':
+            return observed >= value;
+        case '==':
+            return observed === value;
+        case '!=':
+            return observed !== value;
+    }
+}
+function thresholdCondition(rule, index, results) {
+    const id = `threshold:${index + 1}`;
+    const text = `${rule.metric} ${rule.op} ${rule.value}`;
+    const optional = rule.optional === true;
+    let candidates = results;
+    if (rule.result !== undefined) {
+        const byId = results.filter((r) => r.id === rule.result);
+        candidates = byId.length > 0 ? byId : results.filter((r) => r.kind === rule.result);
+        if (candidates.length === 0) {
+            return optional
+                ? { id, status: 'skipped', sentence: `Threshold ${text} skipped: there is no result '${rule.result}' (optional rule).`, waivable: false }
+                : { id, status: 'failed', sentence: `Threshold ${text} cannot be checked: there is no result with the id or kind '${rule.result}'.`, waivable: false };
+        }
+    }
+    const holders = candidates.filter((r) => Object.hasOwn(r.metrics, rule.metric));
+    if (holders.length > 1) {
+        return {
+            id,
+            status: 'failed',
+            sentence: `Threshold ${text} is ambiguous: results ${list(holders.map((r) => `'${r.id}'`))} all have the metric; name one with 'result'.`,
+            waivable: false,
+        };
+    }
+    const observed = holders[0]?.metrics[rule.metric];
+    if (observed === undefined || observed === null) {
+        const why = holders.length === 0 ? 'no result has the metric' : `result '${holders[0].id}' reports it as null`;
+        return optional
+            ? { id, status: 'skipped', sentence: `Threshold ${text} skipped: ${why} (optional rule).`, waivable: false, observed: null }
+            : { id, status: 'failed', sentence: `Threshold ${text} cannot be checked: ${why}.`, waivable: false, observed: null };
+    }
+    const holds = policy_compare(observed, rule.op, rule.value);
+    const shown = Number(observed.toPrecision(6));
+    return {
+        id,
+        status: holds ? 'met' : 'failed',
+        sentence: holds
+            ? `Threshold ${text} holds: ${rule.metric} is ${shown} in '${holders[0].id}'.`
+            : `Threshold ${text} is not met: ${rule.metric} is ${shown} in '${holders[0].id}'.`,
+        waivable: true,
+        observed,
+    };
+}
+/** Whether some number satisfies every rule of `rules` (all over the same metric). */
+function satisfiable(rules) {
+    let low = -Infinity;
+    let lowStrict = false;
+    let high = Infinity;
+    let highStrict = false;
+    let equal;
+    const excluded = new Set();
+    for (const { op, value } of rules) {
+        if (op === '>' && value >= low)
+            [low, lowStrict] = [value, true];
+        else if (op === '>=' && value > low)
+            [low, lowStrict] = [value, false];
+        else if (op === '<' && value <= high)
+            [high, highStrict] = [value, true];
+        else if (op === '<=' && value < high)
+            [high, highStrict] = [value, false];
+        else if (op === '==') {
+            if (equal !== undefined && equal !== value)
+                return false;
+            equal = value;
+        }
+        else if (op === '!=')
+            excluded.add(value);
+    }
+    const inside = (x) => (lowStrict ? x > low : x >= low) && (highStrict ? x < high : x <= high) && !excluded.has(x);
+    if (equal !== undefined)
+        return inside(equal);
+    return low < high || (low === high && inside(low));
+}
+/** Thresholds on the same metric (and result) that no value can satisfy together. */
+function contradictoryThresholds(rules) {
+    const groups = new Map();
+    for (const rule of rules) {
+        const key = `${rule.metric}\u0000${rule.result ?? ''}`;
+        groups.set(key, [...(groups.get(key) ?? []), rule]);
+    }
+    const out = [];
+    for (const group of groups.values()) {
+        if (group.length < 2 || satisfiable(group))
+            continue;
+        const metric = group[0].metric;
+        out.push({
+            id: `policy:thresholds:${metric}`,
+            status: 'failed',
+            sentence: `The policy's thresholds on ${metric} contradict each other: no value satisfies ${list(group.map((r) => `${r.op} ${r.value}`))}.`,
+            waivable: false,
+        });
+    }
+    return out;
+}
+/**
+ * Contradictions in the policy that no data could resolve: fewer named approvers than the
+ * count, an approver list or override list that names nobody, thresholds on one metric that
+ * no value satisfies together. Each is a failed condition.
+ */
+function policyConditions(policy) {
+    const out = [];
+    const check = (id, config, what) => {
+        if (!config)
+            return;
+        const who = people(config.from);
+        if (who.users.size === 0 && who.teams.size === 0) {
+            out.push({ id, status: 'failed', sentence: `The policy's ${what} names no users and no teams, so no approval can ever count.`, waivable: false });
+        }
+        else if (who.teams.size === 0 && who.users.size < config.count) {
+            out.push({
+                id,
+                status: 'failed',
+                sentence: `The policy's ${what} requires ${config.count} approvals but names only ${who.users.size} user(s) and no team.`,
+                waivable: false,
+            });
+        }
+    };
+    check('policy:approvals', policy.approvals, 'approvals');
+    if (policy.marginal && policy.marginal.from !== 'owners')
+        check('policy:marginal', { count: policy.marginal.count, from: policy.marginal.from }, 'marginal approvals');
+    if (policy.override) {
+        const who = people(policy.override.authorised);
+        if (who.users.size === 0 && who.teams.size === 0) {
+            out.push({ id: 'policy:override', status: 'failed', sentence: `The policy's override names no authorised users or teams.`, waivable: false });
+        }
+    }
+    out.push(...contradictoryThresholds(policy.thresholds ?? []));
+    const allowed = policy.environment?.allowed;
+    if (allowed && people(allowed).users.size === 0 && people(allowed).teams.size === 0) {
+        out.push({ id: 'policy:environment', status: 'failed', sentence: `The policy's environment.allowed names nobody, so no environment approval can count.`, waivable: false });
+    }
+    return out;
+}
+function subjectCondition(results) {
+    const keys = new Set(results.map((r) => `${r.subject.model}@${r.subject.candidateVersion}`));
+    if (keys.size <= 1)
+        return null;
+    return {
+        id: 'subject',
+        status: 'failed',
+        sentence: `The results are about different models or versions (${list([...keys].sort())}); the gate decides for one.`,
+        waivable: false,
+    };
+}
+function resultConditions(policy, results) {
+    const out = [];
+    if (results.length === 0) {
+        out.push({ id: 'results', status: 'failed', sentence: 'No check results were found; the gate cannot pass without them.', waivable: false });
+    }
+    for (const kind of policy.requiredChecks?.kinds ?? []) {
+        const present = results.some((r) => r.kind === kind);
+        out.push(present
+            ? { id: `required-kind:${kind}`, status: 'met', sentence: `A ${kind} result is present.`, waivable: false }
+            : { id: `required-kind:${kind}`, status: 'failed', sentence: `The required ${kind} result is missing.`, waivable: false });
+    }
+    for (const id of policy.requiredChecks?.ids ?? []) {
+        const present = results.some((r) => r.id === id);
+        out.push(present
+            ? { id: `required-id:${id}`, status: 'met', sentence: `The result '${id}' is present.`, waivable: false }
+            : { id: `required-id:${id}`, status: 'failed', sentence: `The required result '${id}' is missing.`, waivable: false });
+    }
+    for (const result of results) {
+        const id = `result:${result.id}`;
+        const name = `'${result.id}' (${result.kind})`;
+        switch (result.verdict) {
+            case 'pass':
+                out.push({ id, status: 'met', sentence: `${name} passed.`, waivable: true });
+                break;
+            case 'marginal':
+                out.push(policy.marginal
+                    ? { id, status: 'met', sentence: `${name} is marginal; it needs the marginal approvals.`, waivable: true }
+                    : { id, status: 'failed', sentence: `${name} is marginal and the policy has no marginal approvals, so it cannot be promoted: ${result.summary}`, waivable: true });
+                break;
+            case 'fail':
+                out.push({ id, status: 'failed', sentence: `${name} failed: ${result.summary}`, waivable: true });
+                break;
+            case 'error':
+                out.push({ id, status: 'failed', sentence: `${name} could not be evaluated: ${result.summary}`, waivable: false });
+                break;
+        }
+    }
+    const subject = subjectCondition(results);
+    if (subject)
+        out.push(subject);
+    return out;
+}
+const OVERRIDE_COMMAND = /^[ \t]*\/override[ \t]+(\S[^\r\n]*)$/gm;
+/**
+ * The reason an override gives: the text after `/override ` on a line of its own, in the
+ * latest review or comment of `login` that has one (at most 500 characters). Null when none.
+ */
+function overrideReason(pr, login) {
+    const key = login.toLowerCase();
+    const texts = [
+        ...pr.reviews.filter((r) => r.login.toLowerCase() === key).map((r) => ({ at: r.submittedAt ?? '', body: r.body })),
+        ...pr.comments.filter((c) => c.login.toLowerCase() === key).map((c) => ({ at: c.createdAt, body: c.body })),
+    ].sort((a, b) => a.at.localeCompare(b.at));
+    let reason = null;
+    for (const { body } of texts) {
+        for (const match of body.matchAll(OVERRIDE_COMMAND))
+            reason = match[1].trim().slice(0, 500);
+    }
+    return reason;
+}
+function evaluateOverride(policy, pr, teamsOf) {
+    const config = policy.override;
+    if (!config)
+        return { record: null, condition: null };
+    const label = config.label.toLowerCase();
+    const events = pr.labelEvents.filter((e) => e.label.toLowerCase() === label);
+    const latest = events.at(-1);
+    if (!latest || latest.event !== 'labeled')
+        return { record: null, condition: null };
+    const latestLabeled = latest;
+    const authorised = belongs(latestLabeled.actor, people(config.authorised), teamsOf);
+    const reason = authorised ? overrideReason(pr, latestLabeled.actor) : null;
+    const record = {
+        label: config.label,
+        appliedBy: latestLabeled.actor,
+        appliedAt: latestLabeled.createdAt,
+        authorised,
+        reason,
+        applied: authorised && reason !== null,
+    };
+    if (!authorised) {
+        return {
+            record,
+            condition: {
+                id: 'override',
+                status: 'notice',
+                sentence: `The override label '${config.label}' was applied by ${latestLabeled.actor}, who is not authorised to override; it is ignored.`,
+                waivable: false,
+            },
+        };
+    }
+    if (reason === null) {
+        return {
+            record,
+            condition: {
+                id: 'override',
+                status: 'notice',
+                sentence: `The override label '${config.label}' applied by ${latestLabeled.actor} gives no reason; it counts once ${latestLabeled.actor} writes '/override <reason>' in a review or comment.`,
+                waivable: false,
+            },
+        };
+    }
+    return { record, condition: { id: 'override', status: 'met', sentence: `Override by ${latestLabeled.actor}: ${reason}`, waivable: false } };
+}
+function environmentConditions(policy, approvals, teamsOf, because) {
+    const config = policy.environment;
+    if (!config)
+        return [];
+    if (approvals === null) {
+        return config.required
+            ? [{ id: 'environment', status: 'pending', sentence: `Environment approval not evaluated (${because}).`, waivable: false }]
+            : [];
+    }
+    const relevant = approvals.filter((a) => config.name === undefined || a.environments.includes(config.name));
+    const where = config.name ? ` for environment '${config.name}'` : '';
+    const out = [];
+    const rejected = relevant.filter((a) => a.state === 'rejected').map((a) => a.login);
+    if (rejected.length > 0)
+        out.push({ id: 'environment:rejected', status: 'failed', sentence: `The run was rejected${where} by ${list(rejected)}.`, waivable: false });
+    const approvers = relevant.filter((a) => a.state === 'approved').map((a) => a.login);
+    if (config.allowed) {
+        const allowed = people(config.allowed);
+        const outsiders = approvers.filter((login) => !belongs(login, allowed, teamsOf));
+        if (outsiders.length > 0) {
+            out.push({
+                id: 'environment:allowed',
+                status: 'failed',
+                sentence: `The run was approved${where} by ${list(outsiders)}, who ${outsiders.length === 1 ? 'is' : 'are'} not among the allowed approvers (${describePeople(allowed)}).`,
+                waivable: false,
+            });
+        }
+    }
+    if (config.required) {
+        out.push(approvers.length > 0
+            ? { id: 'environment', status: 'met', sentence: `The run was approved${where} by ${list(approvers)}.`, waivable: false }
+            : {
+                id: 'environment',
+                status: 'failed',
+                sentence: `The run has no environment approval${where}; bind the gate's job to an environment with required reviewers.`,
+                waivable: false,
+            });
+    }
+    return out;
+}
+/** Reasons are one line each: text from results (summaries) may hold line breaks. */
+function oneLine(text) {
+    return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
+/**
+ * Decides whether the commit may be promoted. Pure: everything it needs is in `input`.
+ *
+ * - Every result present must pass; a marginal one needs the marginal approvals; a result
+ *   kind or id the policy requires must be present; every threshold must hold.
+ * - Approvals (and marginal approvals) count per `tallyApprovals`; missing approvals and
+ *   outstanding changes requested make the decision `pending`.
+ * - An authorised override with a reason waives failed verdicts, thresholds and review
+ *   approvals; never missing or unreadable data, policy contradictions or environment rules.
+ *
+ * The decision is `fail` when any condition failed, else `pending` when any waits for
+ * people, else `pass`.
+ */
+function evaluateGate(input) {
+    const { policy } = input;
+    const results = gatedResults(input.results);
+    const conditions = [...policyConditions(policy), ...resultConditions(policy, results)];
+    (policy.thresholds ?? []).forEach((rule, index) => conditions.push(thresholdCondition(rule, index, results)));
+    const pr = input.pullRequest;
+    const noPr = input.noPullRequestBecause ?? 'no pull request';
+    let approvals = null;
+    let marginalApprovals = null;
+    const blocking = new Set();
+    if (policy.approvals) {
+        const who = people(policy.approvals.from);
+        if (pr) {
+            approvals = tallyApprovals(pr, who, policy.approvals.count, input.teamsOf);
+            approvals.changesRequested.forEach((l) => blocking.add(l));
+            conditions.push(approvalCondition('approvals', 'Approvals', approvals, who, pr.headSha));
+        }
+        else {
+            conditions.push({ id: 'approvals', status: 'pending', sentence: `Approvals not evaluated (${noPr}); ${policy.approvals.count} required.`, waivable: false });
+        }
+    }
+    if (policy.marginal && results.some((r) => r.verdict === 'marginal')) {
+        let who = null;
+        let problem = null;
+        try {
+            who = marginalPeople(policy, results);
+            if (!who)
+                problem = "the policy asks for the owners' approval but no contract result records owners";
+        }
+        catch (error) {
+            problem = error instanceof Error ? error.message : String(error);
+        }
+        if (problem !== null || !who) {
+            conditions.push({ id: 'marginal', status: 'failed', sentence: `Marginal approvals cannot be evaluated: ${problem}.`, waivable: false });
+        }
+        else if (pr) {
+            marginalApprovals = tallyApprovals(pr, who, policy.marginal.count, input.teamsOf);
+            marginalApprovals.changesRequested.forEach((l) => blocking.add(l));
+            const what = policy.marginal.from === 'owners' ? "Marginal verdict: the owners' approvals" : 'Marginal verdict: approvals';
+            conditions.push(approvalCondition('marginal', what, marginalApprovals, who, pr.headSha));
+        }
+        else {
+            conditions.push({ id: 'marginal', status: 'pending', sentence: `Marginal approvals not evaluated (${noPr}); ${policy.marginal.count} required.`, waivable: false });
+        }
+    }
+    if (blocking.size > 0) {
+        const names = [...blocking];
+        conditions.push({
+            id: 'changes-requested',
+            status: 'pending',
+            sentence: `Changes requested by ${list(names)} ${names.length === 1 ? 'is' : 'are'} outstanding; a new approval from ${names.length === 1 ? 'that reviewer' : 'those reviewers'} or a dismissal is needed.`,
+            waivable: true,
+        });
+    }
+    conditions.push(...environmentConditions(policy, input.environmentApprovals, input.teamsOf, input.noEnvironmentBecause ?? 'no workflow run'));
+    let override = null;
+    if (policy.override) {
+        if (pr) {
+            const evaluated = evaluateOverride(policy, pr, input.teamsOf);
+            override = evaluated.record;
+            if (evaluated.condition)
+                conditions.push(evaluated.condition);
+        }
+    }
+    if (override?.applied) {
+        for (const condition of conditions) {
+            if (condition.waivable && (condition.status === 'failed' || condition.status === 'pending')) {
+                condition.status = 'waived';
+                condition.sentence = `Waived by the override of ${override.appliedBy}: ${condition.sentence}`;
+            }
+        }
+    }
+    const decision = conditions.some((c) => c.status === 'failed') ? 'fail' : conditions.some((c) => c.status === 'pending') ? 'pending' : 'pass';
+    const order = { failed: 0, pending: 1, waived: 2, notice: 3 };
+    const reasons = conditions
+        .filter((c) => c.status in order)
+        .sort((a, b) => order[a.status] - order[b.status])
+        .map((c) => oneLine(c.sentence));
+    if (override?.applied)
+        reasons.push(oneLine(`Override by ${override.appliedBy}: ${override.reason}`));
+    return {
+        decision,
+        reasons,
+        conditions,
+        approvals,
+        marginalApprovals,
+        environmentApprovers: input.environmentApprovals,
+        override,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/summary.ts
+
+const gate_summary_ICON = {
+    met: '✅ met',
+    failed: '❌ failed',
+    pending: '⏳ pending',
+    waived: '⚠️ waived',
+    skipped: '➖ skipped',
+    notice: 'ℹ️ notice',
+};
+function tallyLine(title, tally) {
+    if (!tally)
+        return null;
+    const parts = [`${tally.counted.length} of ${tally.required} on the head commit`];
+    if (tally.counted.length > 0)
+        parts.push(`counted: ${tally.counted.map(escapeMarkdown).join(', ')}`);
+    if (tally.stale.length > 0)
+        parts.push(`stale: ${tally.stale.map(escapeMarkdown).join(', ')}`);
+    if (tally.changesRequested.length > 0)
+        parts.push(`changes requested: ${tally.changesRequested.map(escapeMarkdown).join(', ')}`);
+    if (tally.ignored.length > 0)
+        parts.push(`not counted: ${tally.ignored.map((i) => escapeMarkdown(i.login)).join(', ')}`);
+    return `- **${title}**: ${parts.join('; ')}`;
+}
+/**
+ * The job summary of a gate decision: the decision, every condition with its status, the
+ * approvals and the override. Logins, labels, reasons and result summaries come from the
+ * pull request and its artifacts, so all of it is escaped.
+ */
+function renderGateSummary(decision, context) {
+    const head = {
+        pass: '✅ The gate passed',
+        fail: '❌ The gate failed',
+        pending: '⏳ The gate is pending (waiting for approvals)',
+    }[decision.decision];
+    const lines = [`## model-gates gate: ${decision.decision}`, '', `${head}${context.headSha ? ` for commit \`${context.headSha.slice(0, 12)}\`` : ''}${context.pullRequest ? ` of pull request #${context.pullRequest}` : ''}.`, ''];
+    if (decision.reasons.length > 0) {
+        lines.push('### Reasons', '', ...decision.reasons.map((r) => `- ${escapeMarkdown(r)}`), '');
+    }
+    lines.push('### Conditions', '', table(['Condition', 'Status', 'Detail'], decision.conditions.map((c) => [escapeMarkdown(c.id), gate_summary_ICON[c.status], escapeMarkdown(c.sentence)])), '');
+    const people = [
+        tallyLine('Approvals', decision.approvals),
+        tallyLine('Marginal approvals', decision.marginalApprovals),
+        decision.environmentApprovers
+            ? `- **Environment approvals**: ${decision.environmentApprovers.length === 0 ? 'none' : decision.environmentApprovers.map((a) => `${escapeMarkdown(a.login)} (${a.state}${a.environments.length > 0 ? `, ${escapeMarkdown(a.environments.join(', '))}` : ''})`).join('; ')}`
+            : null,
+        decision.override
+            ? `- **Override** label ${escapeMarkdown(decision.override.label)} applied by ${escapeMarkdown(decision.override.appliedBy)}: ${decision.override.applied ? `applied, reason: ${escapeMarkdown(decision.override.reason ?? '')}` : decision.override.authorised ? 'not applied (no reason given)' : 'ignored (not authorised)'}`
+            : null,
+    ].filter((line) => line !== null);
+    if (people.length > 0)
+        lines.push('### Approvals', '', ...people, '');
+    lines.push(`Commit status context: \`${context.statusContext.replace(/`/g, "'")}\`.`, '');
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/gate/command.ts
+
+
+
+
+
+
+
+
+
+
+
+/** Default context of the commit status the gate sets. */
+const DEFAULT_STATUS_CONTEXT = 'model-gates/gate';
+async function isDirectory(path) {
+    try {
+        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
+    }
+    catch {
+        return false;
+    }
+}
+function describeError(error) {
+    if (error instanceof io_errors/* ConfigurationError */.j1)
+        return error.problems.map(io_errors/* formatProblem */.Vw).join('; ');
+    return (0,io_errors/* errorMessage */.gJ)(error);
+}
+/** A decision that could not be evaluated: fail, with the cause as the only reason. */
+function failedEvaluation(cause) {
+    const sentence = `The gate could not be evaluated: ${cause}`;
+    return {
+        decision: 'fail',
+        reasons: [sentence],
+        conditions: [{ id: 'evaluation', status: 'failed', sentence, waivable: false }],
+        approvals: null,
+        marginalApprovals: null,
+        environmentApprovers: null,
+        override: null,
+    };
+}
+function subjectOf(results) {
+    const first = results[0];
+    if (!first)
+        return { model: 'unknown', candidateVersion: 'unknown', productionVersion: null };
+    const production = results.map((r) => r.subject.productionVersion).find((v) => v !== undefined && v !== null) ?? null;
+    return { model: first.subject.model, candidateVersion: first.subject.candidateVersion, productionVersion: production };
+}
+const ROW_VERDICT = { met: 'pass', failed: 'fail' };
+const command_clip = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** The gate's own result (`kind: 'gate'`), which `promote` requires for the same commit and version. */
+function gateResultBody(checkId, facts, evaluationFailed) {
+    const { decision } = facts;
+    const rows = decision.conditions.map((c) => {
+        const row = { metric: command_clip(c.id, 200), note: command_clip(`${c.status}: ${c.sentence}`, 1000) };
+        if (c.status === 'met' || c.status === 'failed')
+            row.verdict = ROW_VERDICT[c.status];
+        if (typeof c.observed === 'number')
+            row.candidate = c.observed;
+        return row;
+    });
+    const verdict = decision.decision === 'pass' ? 'pass' : evaluationFailed ? 'error' : 'fail';
+    const check = { id: 'conditions', title: 'Gate conditions', verdict, rows };
+    const findings = decision.conditions
+        .filter((c) => c.status !== 'met' && c.status !== 'skipped')
+        .map((c) => ({ rule: `gate/${c.id}`.slice(0, 128), severity: c.status === 'failed' ? 'error' : c.status === 'pending' ? 'warning' : 'notice', message: command_clip(c.sentence, 4000) }));
+    const count = (status) => decision.conditions.filter((c) => c.status === status).length;
+    const summary = decision.decision === 'pass'
+        ? `The gate passed: ${count('met')} condition(s) met${count('waived') > 0 ? `, ${count('waived')} waived by override` : ''}.`
+        : `The gate is ${decision.decision}: ${decision.reasons[0] ?? ''}`;
+    return {
+        id: checkId,
+        kind: 'gate',
+        subject: facts.subject,
+        verdict,
+        summary: command_clip(summary, 2000),
+        metrics: {
+            'gate.failed': count('failed'),
+            'gate.pending': count('pending'),
+            'gate.waived': count('waived'),
+            'gate.approvals': decision.approvals?.counted.length ?? null,
+        },
+        checks: [check],
+        findings,
+        details: {
+            decision: decision.decision,
+            reasons: decision.reasons,
+            commit: facts.headSha,
+            pullRequest: facts.pullRequest,
+            statusContext: facts.statusContext,
+            conditions: decision.conditions,
+            approvals: decision.approvals,
+            marginalApprovals: decision.marginalApprovals,
+            environmentApprovers: decision.environmentApprovers,
+            override: decision.override,
+            resultsFrom: facts.source ? { runId: facts.source.runId, artifacts: facts.source.artifacts, ids: facts.source.results.map((r) => r.id) } : null,
+        },
+    };
+}
+/** A result id, as result.schema.json allows it. */
+const CHECK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const STATUS_STATE = { pass: 'success', fail: 'failure', pending: 'pending' };
+function statusDescription(decision) {
+    if (decision.decision === 'pass')
+        return decision.override?.applied ? `Passed by override of ${decision.override.appliedBy}` : 'All gate conditions met';
+    const first = decision.reasons[0] ?? '';
+    const more = decision.reasons.length > 1 ? ` (+${decision.reasons.length - 1} more)` : '';
+    return command_clip(`${decision.decision === 'fail' ? 'Failed' : 'Pending'}: ${first}`, 140 - more.length) + more;
+}
+/**
+ * Builds the gate command around its services. It never throws for a reason that concerns
+ * the decision: a bad config, unreadable results or an API error become a `fail` decision
+ * with the cause, a result file, a commit status and a job summary.
+ */
+function createGateCommand(services) {
+    return defineCommand({
+        name: 'gate',
+        description: 'Decide whether the commit may be promoted: check results, thresholds and the right approvals, failing closed',
+        inputs: {
+            'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory holding the check results (*.json, shards included). The gate result is written there too.' },
+            'github-token': {
+                kind: 'string',
+                actionDefault: '${{ github.token }}',
+                description: 'Token for the GitHub API (pull-requests: read, statuses: write, actions: read). Team rules need a token with read:org. Empty on the CLI: approvals are not evaluated.',
+            },
+            config: { kind: 'string', description: 'Project config file with the gate section. Defaults to model-gates.yml when it exists.' },
+            'pull-request': { kind: 'number', integer: true, min: 1, description: "Pull request number; defaults to the event's pull request." },
+            sha: { kind: 'string', description: "Commit to decide for; defaults to the pull request's head. It must be the head: approvals count only on the head commit." },
+            'status-context': { kind: 'string', description: "Context of the commit status (default: the config's gate.statusContext, else model-gates/gate)." },
+            'set-status': { kind: 'boolean', default: true, description: 'Set the commit status on the head commit (statuses: write).' },
+            'fail-on-pending': { kind: 'boolean', default: true, description: 'Exit 1 when the decision is pending (only approvals missing). false: exit 0, the commit status stays pending.' },
+            'run-id': {
+                kind: 'number',
+                integer: true,
+                min: 1,
+                description: 'Read the results from the artifacts of this workflow run. On pull_request_review, defaults to the latest completed run of the head commit that has such artifacts.',
+            },
+            'artifact-name': { kind: 'string', default: 'model-gates-results*', description: 'Names of the artifacts holding results, for run-id (* matches anything).' },
+            'check-id': { kind: 'string', default: 'gate', description: 'Id of the gate result; it is written to <results-dir>/<check-id>.json.' },
+        },
+        outputs: {
+            decision: 'pass, fail or pending (pending: only approvals are missing).',
+            reasons: 'Every unmet condition, one plain sentence per line (also in the result as JSON).',
+            'result-file': 'Path of the gate result JSON.',
+        },
+        async run(inputs, environment) {
+            const startedAt = new Date();
+            if (!CHECK_ID.test(inputs.checkId)) {
+                throw new io_errors/* ConfigurationError */.j1(`input 'check-id': '${inputs.checkId}' must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+            }
+            const workspace = environment.context.workspace;
+            const repository = repositoryOf(environment.context);
+            const token = inputs.githubToken;
+            if (token)
+                environment.setSecret(token);
+            let reads = null;
+            const github = () => {
+                if (!token)
+                    throw new io_errors/* ConfigurationError */.j1("input 'github-token' is empty: the gate needs a token to read the pull request");
+                if (!repository)
+                    throw new io_errors/* ConfigurationError */.j1('GITHUB_REPOSITORY (owner/name) is not set: the gate needs the repository to read the pull request');
+                reads ??= services.reads(token, repository, environment);
+                return reads;
+            };
+            const facts = {
+                policy: {},
+                statusContext: inputs.statusContext ?? DEFAULT_STATUS_CONTEXT,
+                headSha: inputs.sha ?? environment.context.commit,
+                pullRequest: inputs.pullRequest ?? environment.context.pullRequest,
+                decision: failedEvaluation('not evaluated'),
+                subject: subjectOf([]),
+                source: null,
+            };
+            let evaluationFailed = false;
+            try {
+                const { config } = await loadConfig(inputs.config, workspace);
+                facts.policy = config.gate ?? {};
+                facts.statusContext = inputs.statusContext ?? facts.policy.statusContext ?? DEFAULT_STATUS_CONTEXT;
+                facts.decision = await decide(inputs, environment, facts, github, token !== undefined && repository !== null);
+            }
+            catch (error) {
+                evaluationFailed = true;
+                facts.decision = failedEvaluation(describeError(error));
+            }
+            let decision = facts.decision;
+            const canWrite = inputs.setStatus && token !== undefined && repository !== null && facts.headSha !== null;
+            if (canWrite) {
+                try {
+                    await github().setCommitStatus({
+                        sha: facts.headSha,
+                        state: STATUS_STATE[decision.decision],
+                        context: facts.statusContext,
+                        description: statusDescription(decision),
+                        targetUrl: environment.context.runUrl,
+                    });
+                }
+                catch (error) {
+                    const sentence = `The commit status could not be set: ${describeError(error)}`;
+                    decision = { ...decision, decision: 'fail', reasons: [...decision.reasons, sentence], conditions: [...decision.conditions, { id: 'status', status: 'failed', sentence, waivable: false }] };
+                    facts.decision = decision;
+                }
+            }
+            else if (inputs.setStatus) {
+                environment.log.info('No commit status set: it needs a github-token, the repository and the commit.');
+            }
+            const { file } = await recordResult(gateResultBody(inputs.checkId, facts, evaluationFailed), {
+                context: { ...environment.context, commit: facts.headSha },
+                resultsDir: inputs.resultsDir,
+                digest: { of: { inputs: { ...inputs, githubToken: token ? '***' : '' }, policy: facts.policy } },
+                startedAt,
+            });
+            for (const reason of decision.reasons)
+                environment.log.info((0,log/* neutraliseCommands */.$B)(reason));
+            environment.log.info(`gate: ${decision.decision}`);
+            const outcome = {
+                outputs: { decision: decision.decision, reasons: decision.reasons.join('\n'), 'result-file': file },
+                summary: renderGateSummary(decision, { headSha: facts.headSha, pullRequest: facts.pullRequest, statusContext: facts.statusContext }),
+            };
+            const failing = decision.decision === 'fail' || (decision.decision === 'pending' && inputs.failOnPending);
+            return failing ? { ...outcome, failure: `decision ${decision.decision}: ${command_clip(decision.reasons[0] ?? '', 500)}` } : outcome;
+        },
+    });
+}
+/** Reads everything the policy needs and evaluates it. Throws on anything it cannot read. */
+async function decide(inputs, environment, facts, github, online) {
+    const { policy } = facts;
+    let pullRequest = null;
+    let noPullRequestBecause = 'no pull request';
+    if (facts.pullRequest !== null) {
+        const reads = github();
+        const number = facts.pullRequest;
+        const { author, headSha } = await reads.pullRequest(number);
+        if (inputs.sha !== undefined && inputs.sha !== headSha) {
+            throw new io_errors/* ConfigurationError */.j1(`input 'sha' is ${inputs.sha}, but the head of pull request #${number} is ${headSha}; approvals count only on the head commit`);
+        }
+        facts.headSha = headSha;
+        const needsEvents = policy.override !== undefined;
+        pullRequest = {
+            number,
+            author,
+            headSha,
+            reviews: await reads.reviews(number),
+            labelEvents: needsEvents ? await reads.labelEvents(number) : [],
+            comments: needsEvents ? await reads.comments(number) : [],
+        };
+    }
+    else if (!online) {
+        noPullRequestBecause = 'no pull request and no github-token';
+    }
+    facts.source = await gatherResults(inputs, environment, facts.headSha, online ? github : null);
+    const results = mergeResults(facts.source.results);
+    facts.subject = subjectOf(gatedResults(results));
+    environment.log.info(`gate: ${results.length} result(s): ${results.map((r) => `${r.id} (${r.kind}) ${r.verdict}`).join(', ') || 'none'}`);
+    let environmentApprovals = null;
+    let noEnvironmentBecause = 'no workflow run';
+    const ownRun = Number(environment.env.GITHUB_RUN_ID);
+    if (policy.environment && online && environment.runner === 'actions' && Number.isInteger(ownRun) && ownRun > 0) {
+        environmentApprovals = await github().runApprovals(ownRun);
+    }
+    else if (policy.environment && environment.runner === 'actions' && !online) {
+        noEnvironmentBecause = 'no github-token';
+    }
+    const input = { policy, results, pullRequest, noPullRequestBecause, environmentApprovals, noEnvironmentBecause };
+    const teamsOf = {};
+    for (const { login, team } of membershipQueries(input)) {
+        if (await github().isActiveTeamMember(team, login))
+            (teamsOf[login] ??= []).push(team);
+    }
+    return evaluateGate({ ...input, teamsOf });
+}
+/**
+ * The results to judge: the results directory, plus, with `run-id` (or on a
+ * `pull_request_review` event, the latest completed run of the head commit with result
+ * artifacts), the results in that run's artifacts.
+ */
+async function gatherResults(inputs, environment, headSha, github) {
+    const dir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
+    const onReview = environment.env.GITHUB_EVENT_NAME === 'pull_request_review';
+    const fetch = inputs.runId !== undefined || onReview;
+    const local = !fetch || (await isDirectory(dir)) ? await store_readResults(dir) : [];
+    if (!fetch)
+        return { results: local, runId: null, artifacts: [] };
+    if (!github)
+        throw new io_errors/* ConfigurationError */.j1("reading another run's artifacts needs the 'github-token' input and GITHUB_REPOSITORY");
+    const reads = github();
+    let runId = inputs.runId ?? null;
+    if (runId === null) {
+        if (!headSha)
+            throw new io_errors/* ConfigurationError */.j1('the head commit is unknown, so the run holding its results cannot be found; set sha or run-id');
+        const own = Number(environment.env.GITHUB_RUN_ID);
+        runId = await reads.latestRunWithArtifacts(headSha, inputs.artifactName, Number.isInteger(own) ? own : undefined);
+        if (runId === null) {
+            throw new io_errors/* ConfigurationError */.j1(`no completed workflow run of ${headSha.slice(0, 7)} has an artifact named '${inputs.artifactName}'; run the checks first, or set run-id`);
+        }
+        environment.log.info(`gate: reading results from run ${runId}, the latest completed run of ${headSha.slice(0, 7)} with results`);
+    }
+    const downloaded = await reads.downloadRunResults(runId, inputs.artifactName);
+    if (downloaded.artifacts.length === 0)
+        throw new io_errors/* ConfigurationError */.j1(`run ${runId} has no artifact named '${inputs.artifactName}'`);
+    return { results: [...local, ...downloaded.results], runId, artifacts: downloaded.artifacts };
+}
+
+// EXTERNAL MODULE: ./src/github/client.ts + 26 modules
+var client = __nccwpck_require__(6434);
+// EXTERNAL MODULE: ./src/github/errors.ts
+var errors = __nccwpck_require__(3116);
+;// CONCATENATED MODULE: ./src/github/contents.ts
+
+
+/**
+ * Reads one file through the contents API (`contents: read`) and returns it as UTF-8 text,
+ * or null when the file (or the ref) does not exist. A path that names a directory, a
+ * symlink or a submodule is an error. Files over 1 MiB, which the API returns without
+ * content, are fetched again as raw bytes.
+ */
+async function readRepositoryFile(octokit, file) {
+    const path = file.path.replace(/^\/+/, '');
+    const where = `${file.owner}/${file.repo}/${path}${file.ref ? `@${file.ref}` : ''}`;
+    const request = { owner: file.owner, repo: file.repo, path, ...(file.ref ? { ref: file.ref } : {}) };
+    let data;
+    try {
+        ({ data } = await octokit.rest.repos.getContent(request));
+    }
+    catch (error) {
+        if (error.status === 404)
+            return null;
+        throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
+    }
+    if (Array.isArray(data) || data.type !== 'file') {
+        const kind = Array.isArray(data) ? 'directory' : String(data.type);
+        throw new Error(`Could not read ${where}: it is a ${kind}, not a file.`);
+    }
+    const entry = data;
+    if (entry.encoding === 'base64' && typeof entry.content === 'string') {
+        return Buffer.from(entry.content, 'base64').toString('utf8');
+    }
+    try {
+        const raw = await octokit.rest.repos.getContent({ ...request, mediaType: { format: 'raw' } });
+        return typeof raw.data === 'string' ? raw.data : Buffer.from(raw.data).toString('utf8');
+    }
+    catch (error) {
+        throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
+    }
+}
+/**
+ * The contents API as a reader of files at a commit, for `owner/name`. It always "has" a ref:
+ * a ref GitHub does not know reads as an absent file.
+ */
+function contentsApiReader(octokit, repository) {
+    return {
+        has: async () => true,
+        read: (ref, path) => readRepositoryFile(octokit, { ...repository, path, ref }),
+    };
+}
+/** The contents API reader for a token, as the contract command's services want it. */
+function contentsReaderFor(token, repository, environment) {
+    return contentsApiReader((0,client.createGitHubClient)({ token, log: environment.log }), repository);
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/io/zip.ts
+
+const DEFAULT_LIMITS = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024 };
+const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+const CENTRAL_FILE_HEADER = 0x02014b50;
+const LOCAL_FILE_HEADER = 0x04034b50;
+class ZipError extends Error {
+}
+function findEndOfCentralDirectory(zip) {
+    // The record is 22 bytes plus a comment of at most 65,535 bytes, at the very end.
+    const earliest = Math.max(0, zip.length - 22 - 0xffff);
+    for (let at = zip.length - 22; at >= earliest; at--) {
+        if (zip.readUInt32LE(at) === END_OF_CENTRAL_DIRECTORY)
+            return at;
+    }
+    throw new ZipError('not a zip archive (no end of central directory record)');
+}
+/**
+ * Reads every file of a zip archive into memory: stored and deflated entries, as
+ * `actions/upload-artifact` writes them. Nothing is written to disk, so entry names cannot
+ * escape a directory; directories are skipped. ZIP64 and encrypted archives are refused,
+ * as are archives beyond the limits.
+ *
+ * @throws Error naming what is wrong with the archive.
+ */
+function readZip(zip, limits = DEFAULT_LIMITS) {
+    const end = findEndOfCentralDirectory(zip);
+    const count = zip.readUInt16LE(end + 10);
+    const directoryOffset = zip.readUInt32LE(end + 16);
+    if (count === 0xffff || directoryOffset === 0xffffffff)
+        throw new ZipError('ZIP64 archives are not supported');
+    if (count > limits.maxEntries)
+        throw new ZipError(`the archive has ${count} entries, more than ${limits.maxEntries}`);
+    const entries = [];
+    let total = 0;
+    let at = directoryOffset;
+    for (let i = 0; i < count; i++) {
+        if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL_FILE_HEADER)
+            throw new ZipError('corrupt central directory');
+        const flags = zip.readUInt16LE(at + 8);
+        const method = zip.readUInt16LE(at + 10);
+        const compressedSize = zip.readUInt32LE(at + 20);
+        const size = zip.readUInt32LE(at + 24);
+        const nameLength = zip.readUInt16LE(at + 28);
+        const extraLength = zip.readUInt16LE(at + 30);
+        const commentLength = zip.readUInt16LE(at + 32);
+        const localOffset = zip.readUInt32LE(at + 42);
+        const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+        at += 46 + nameLength + extraLength + commentLength;
+        if (name.endsWith('/'))
+            continue;
+        if (flags & 1)
+            throw new ZipError(`entry '${name}' is encrypted`);
+        if (size === 0xffffffff || compressedSize === 0xffffffff)
+            throw new ZipError('ZIP64 archives are not supported');
+        total += size;
+        if (total > limits.maxTotalBytes)
+            throw new ZipError(`the archive holds more than ${limits.maxTotalBytes} bytes`);
+        if (localOffset + 30 > zip.length || zip.readUInt32LE(localOffset) !== LOCAL_FILE_HEADER)
+            throw new ZipError(`corrupt local header of '${name}'`);
+        const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
+        const compressed = zip.subarray(dataStart, dataStart + compressedSize);
+        if (compressed.length !== compressedSize)
+            throw new ZipError(`entry '${name}' is truncated`);
+        let data;
+        if (method === 0)
+            data = Buffer.from(compressed);
+        else if (method === 8)
+            data = (0,external_node_zlib_.inflateRawSync)(compressed, { maxOutputLength: Math.max(1, size) });
+        else
+            throw new ZipError(`entry '${name}' uses compression method ${method}; only stored and deflate are supported`);
+        if (data.length !== size)
+            throw new ZipError(`entry '${name}' is ${data.length} bytes, the directory says ${size}`);
+        entries.push({ name, data });
+    }
+    return entries;
+}
+
+;// CONCATENATED MODULE: ./src/github/run-artifacts.ts
+
+
+
+/**
+ * Finds the triggering run and its pull request through the API, never from anything the
+ * run uploaded: first the open pull requests of the run's head commit, then (for forks,
+ * which that list can miss) the open pull requests of its head branch, keeping the one
+ * whose head is exactly the run's commit.
+ */
+async function triggeringRun(client, repository, runId) {
+    const { data: run } = await client.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', { ...repository, run_id: runId });
+    const headSha = run.head_sha;
+    const headBranch = run.head_branch ?? null;
+    const headOwner = run.head_repository?.owner?.login ?? null;
+    const matching = (pulls) => {
+        const found = pulls.filter((p) => p.state === 'open' && p.head.sha === headSha).map((p) => p.number).sort((a, b) => a - b);
+        return found[0] ?? null;
+    };
+    const { data: byCommit } = await client.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { ...repository, commit_sha: headSha, per_page: 100 });
+    let pullRequest = matching(byCommit);
+    if (pullRequest === null && headBranch && headOwner) {
+        const { data: byBranch } = await client.request('GET /repos/{owner}/{repo}/pulls', { ...repository, state: 'open', head: `${headOwner}:${headBranch}`, per_page: 100 });
+        pullRequest = matching(byBranch);
+    }
+    return { headSha, headBranch, headOwner, pullRequest };
+}
+/** Whether an artifact name matches a pattern where `*` stands for any run of characters. */
+function matchesPattern(name, pattern) {
+    const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    return regex.test(name);
+}
+/**
+ * Downloads the result files of another workflow run: every unexpired artifact whose name
+ * matches `pattern`, unzipped in memory, and every `*.json` file in it validated against
+ * the result schema. An invalid file is an error naming the artifact and the file: a
+ * fork's artifact is untrusted and is never used unchecked.
+ *
+ * @returns results ordered by artifact name, then file name.
+ */
+async function downloadRunResults(client, repository, runId, pattern) {
+    const artifacts = [];
+    for (let page = 1;; page++) {
+        const { data } = await client.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', { ...repository, run_id: runId, per_page: 100, page });
+        artifacts.push(...data.artifacts);
+        if (data.artifacts.length < 100 || artifacts.length >= data.total_count)
+            break;
+    }
+    const wanted = artifacts.filter((a) => !a.expired && matchesPattern(a.name, pattern)).sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
+    const results = [];
+    const problems = [];
+    for (const artifact of wanted) {
+        const response = await client.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', {
+            ...repository,
+            artifact_id: artifact.id,
+            archive_format: 'zip',
+        });
+        let entries;
+        try {
+            entries = readZip(Buffer.from(response.data));
+        }
+        catch (error) {
+            problems.push({ message: `artifact '${artifact.name}' of run ${runId}: ${error instanceof Error ? error.message : String(error)}` });
+            continue;
+        }
+        for (const entry of entries.filter((e) => e.name.endsWith('.json')).sort((a, b) => a.name.localeCompare(b.name))) {
+            const file = `artifact '${artifact.name}' of run ${runId}: ${entry.name}`;
+            let data;
+            try {
+                data = JSON.parse(entry.data.toString('utf8'));
+            }
+            catch {
+                problems.push({ message: 'not valid JSON', location: { file } });
+                continue;
+            }
+            const invalid = schemaProblems('result', data, { file });
+            if (invalid.length > 0)
+                problems.push(...invalid);
+            else
+                results.push(data);
+        }
+    }
+    if (problems.length > 0)
+        throw new io_errors/* ConfigurationError */.j1(problems);
+    return { results, artifacts: wanted.map((a) => a.name) };
+}
+
+;// CONCATENATED MODULE: ./src/github/gate-reads.ts
+
+
+
+
+const PER_PAGE = 100;
+/** The pull request's author and current head commit (`pull-requests: read`). */
+async function readPullRequest(octokit, repository, number) {
+    const { data } = await (0,errors/* withApiError */.Xy)({ action: `read pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.rest.pulls.get({ ...repository, pull_number: number }));
+    return { author: data.user.login, headSha: data.head.sha };
+}
+/** Every review of a pull request, all pages, oldest first (`pull-requests: read`). */
+async function listReviews(octokit, repository, number) {
+    const reviews = await (0,errors/* withApiError */.Xy)({ action: `list the reviews of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.pulls.listReviews, { ...repository, pull_number: number, per_page: PER_PAGE }));
+    return reviews
+        .filter((r) => r.user)
+        .map((r) => ({ login: r.user.login, state: r.state, commitId: r.commit_id ?? null, submittedAt: r.submitted_at ?? null, body: r.body ?? '' }));
+}
+/** The `labeled`/`unlabeled` events of an issue or pull request, all pages, oldest first. */
+async function listLabelEvents(octokit, repository, number) {
+    const events = await (0,errors/* withApiError */.Xy)({ action: `list the events of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.issues.listEvents, { ...repository, issue_number: number, per_page: PER_PAGE }));
+    const out = [];
+    for (const event of events) {
+        if ((event.event !== 'labeled' && event.event !== 'unlabeled') || !event.actor)
+            continue;
+        const label = event.label?.name;
+        if (typeof label !== 'string')
+            continue;
+        out.push({ event: event.event, label, actor: event.actor.login, createdAt: event.created_at });
+    }
+    return out;
+}
+/** The comments of a pull request's conversation, all pages, oldest first. */
+async function listComments(octokit, repository, number) {
+    const comments = await (0,errors/* withApiError */.Xy)({ action: `list the comments of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.issues.listComments, { ...repository, issue_number: number, per_page: PER_PAGE }));
+    return comments.filter((c) => c.user).map((c) => ({ login: c.user.login, body: c.body ?? '', createdAt: c.created_at }));
+}
+/**
+ * Whether `login` is an active member of the team `org/slug`. GitHub answers 404 for a
+ * non-member (and for a team the token cannot see); any other failure is thrown, naming
+ * the permission: a workflow's GITHUB_TOKEN can never read team membership, so team rules
+ * need a token with `read:org` (or a GitHub App with `members: read`).
+ */
+async function isActiveTeamMember(octokit, team, login) {
+    const [org, slug] = team.split('/');
+    try {
+        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login });
+        return data.state === 'active';
+    }
+    catch (error) {
+        if (error.status === 404)
+            return false;
+        const described = (0,errors/* describeApiError */.gg)(error, { action: `read whether ${login} is a member of team ${team}`, permission: 'members: read' });
+        if (described instanceof errors/* GitHubApiError */.OS && (described.permission || described.status === 403)) {
+            throw new errors/* GitHubApiError */.OS(`${described.message} Team rules need a token that can read the organisation's teams: a personal or app token with read:org (members: read); the workflow's GITHUB_TOKEN cannot.`, { status: described.status, permission: 'members: read', cause: error });
+        }
+        throw described;
+    }
+}
+/** Approvals and rejections of a run's environment protection rules (`actions: read`). */
+async function listRunApprovals(octokit, repository, runId) {
+    const { data } = await (0,errors/* withApiError */.Xy)({ action: `read the environment approvals of run ${runId}`, permission: 'actions: read' }, () => octokit.rest.actions.getReviewsForRun({ ...repository, run_id: runId }));
+    return data.map((a) => ({
+        login: a.user.login,
+        state: a.state,
+        environments: a.environments.map((e) => e.name ?? '').filter(Boolean),
+        comment: a.comment,
+    }));
+}
+/** Sets a commit status (`statuses: write`); the description is cut to GitHub's 140 characters. */
+async function setCommitStatus(octokit, repository, status) {
+    const description = status.description.length > 140 ? `${status.description.slice(0, 139)}…` : status.description;
+    await (0,errors/* withApiError */.Xy)({ action: `set the commit status '${status.context}' on ${status.sha.slice(0, 7)}`, permission: 'statuses: write' }, () => octokit.rest.repos.createCommitStatus({
+        ...repository,
+        sha: status.sha,
+        state: status.state,
+        context: status.context,
+        description,
+        ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+    }));
+}
+/**
+ * The newest completed workflow run of `headSha` that has an unexpired artifact matching
+ * `pattern`, skipping `excludeRunId` (the gate's own run). Looks at the newest 100
+ * completed runs of the commit (`actions: read`). Null when none has such an artifact.
+ */
+async function latestRunWithArtifacts(octokit, repository, headSha, pattern, excludeRunId) {
+    const permission = 'actions: read';
+    const { data } = await (0,errors/* withApiError */.Xy)({ action: `list the completed runs of ${headSha.slice(0, 7)}`, permission }, () => octokit.rest.actions.listWorkflowRunsForRepo({ ...repository, head_sha: headSha, status: 'completed', per_page: PER_PAGE }));
+    const runs = data.workflow_runs
+        .filter((run) => run.id !== excludeRunId && run.head_sha === headSha)
+        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
+    for (const run of runs) {
+        const artifacts = await (0,errors/* withApiError */.Xy)({ action: `list the artifacts of run ${run.id}`, permission }, () => octokit.paginate(octokit.rest.actions.listWorkflowRunArtifacts, { ...repository, run_id: run.id, per_page: PER_PAGE }));
+        if (artifacts.some((a) => !a.expired && matchesPattern(a.name, pattern)))
+            return run.id;
+    }
+    return null;
+}
+/** The gate's reads over the REST API, for one repository. */
+function githubGateReads(octokit, repository) {
+    return {
+        pullRequest: (number) => readPullRequest(octokit, repository, number),
+        reviews: (number) => listReviews(octokit, repository, number),
+        labelEvents: (number) => listLabelEvents(octokit, repository, number),
+        comments: (number) => listComments(octokit, repository, number),
+        isActiveTeamMember: (team, login) => isActiveTeamMember(octokit, team, login),
+        runApprovals: (runId) => listRunApprovals(octokit, repository, runId),
+        setCommitStatus: (status) => setCommitStatus(octokit, repository, status),
+        latestRunWithArtifacts: (headSha, pattern, excludeRunId) => latestRunWithArtifacts(octokit, repository, headSha, pattern, excludeRunId),
+        downloadRunResults: (runId, pattern) => (0,errors/* withApiError */.Xy)({ action: `download the result artifacts of run ${runId}`, permission: 'actions: read' }, async () => {
+            try {
+                return await downloadRunResults(octokit, repository, runId, pattern);
+            }
+            catch (error) {
+                // An invalid artifact is a plain error here: the gate fails on it, naming the file.
+                if (error instanceof io_errors/* ConfigurationError */.j1)
+                    throw new Error(error.problems.map(io_errors/* formatProblem */.Vw).join('; '), { cause: error });
+                throw error;
+            }
+        }),
+    };
+}
+/** The gate's reads for a token, as the gate command's services want them. */
+function gateReadsFor(token, repository, environment) {
+    return githubGateReads((0,client.createGitHubClient)({ token, log: environment.log }), repository);
+}
+
+;// CONCATENATED MODULE: ./src/github/ledger.ts
+/**
+ * The GitHub Deployments ledger of a repository. Loaded on demand: the file ledger never
+ * pays for Octokit's start-up. The bundler keeps "eager" imports in the one bundle file and
+ * runs them only when reached.
+ */
+async function openGitHubLedger(token, repository, environment) {
+    const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6434));
+    const { GitHubDeploymentsLedger } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6569));
+    const octokit = createGitHubClient({ token, log: environment.log });
+    return new GitHubDeploymentsLedger(octokit, { ...repository, log: environment.log, logUrl: environment.context.runUrl });
+}
+
+;// CONCATENATED MODULE: ./src/github/sticky-comment.ts
+const sticky_comment_PER_PAGE = 100;
+/** The HTTP status of an Octokit request error, if it is one. */
+function httpStatus(error) {
+    if (typeof error !== 'object' || error === null || !('status' in error))
+        return undefined;
+    return typeof error.status === 'number' ? error.status : undefined;
+}
+/** Whether a `Link` header names a next page. */
+function hasNextPage(link) {
+    return link !== undefined && /<[^>]*>;\s*rel="next"/.test(link);
+}
+/**
+ * Every comment of an issue, following the pages GitHub gives (100 per page, the most it
+ * allows), in the order GitHub lists them (creation order).
+ */
+async function listIssueComments(client, repository, issueNumber) {
+    const comments = [];
+    for (let page = 1;; page++) {
+        const response = await client.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+            ...repository,
+            issue_number: issueNumber,
+            per_page: sticky_comment_PER_PAGE,
+            page,
+        });
+        comments.push(...response.data);
+        if (!hasNextPage(response.headers.link) || response.data.length === 0)
+            return comments;
+    }
+}
+/**
+ * Our report comments: written by `author` and starting with the marker. A comment by
+ * anyone else is never ours, whatever it contains; neither is one that merely quotes the
+ * marker further down.
+ */
+function ours(comments, marker, author) {
+    const login = author.toLowerCase();
+    return comments.filter((c) => c.user?.login.toLowerCase() === login && (c.body ?? '').startsWith(marker)).sort((a, b) => a.id - b.id);
+}
+async function deleteComment(client, repository, id) {
+    try {
+        await client.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repository, comment_id: id });
+        return true;
+    }
+    catch (error) {
+        // Another run removed it first: the outcome is the same.
+        if (httpStatus(error) === 404)
+            return false;
+        throw error;
+    }
+}
+/** Keeps the oldest of our report comments (the lowest id), deletes the others. */
+async function keepOldest(client, options, mine) {
+    const [keeper, ...duplicates] = mine;
+    const deleted = [];
+    for (const duplicate of duplicates) {
+        if (await deleteComment(client, options.repository, duplicate.id))
+            deleted.push(duplicate.id);
+    }
+    if (deleted.length > 0)
+        options.debug?.(`removed duplicate report comments: ${deleted.join(', ')}`);
+    return { keeper, deleted };
+}
+async function updateIfChanged(client, options, comment) {
+    if (comment.body === options.body)
+        return { url: comment.html_url, changed: false };
+    const response = await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        ...options.repository,
+        comment_id: comment.id,
+        body: options.body,
+    });
+    return { url: response.data.html_url, changed: true };
+}
+/**
+ * Creates or updates the one report comment of a pull request for a marker.
+ *
+ * Find: list every comment (paginated) and take ours (by `author`, starting with the
+ * marker). Found: keep the lowest id, update it only when the body differs, delete the
+ * other copies. None: create one, list again, and keep the lowest id among ours. Comment ids
+ * grow with creation time, so every concurrent run agrees on the same survivor: twenty runs
+ * started at once leave exactly one comment. Comments by other users are never touched.
+ *
+ * API calls: one list (plus pages), then one PATCH when the body changed, or one POST and
+ * one more list when there was no comment, plus one DELETE per duplicate.
+ */
+async function upsertStickyComment(client, options) {
+    if (!options.body.startsWith(options.marker))
+        throw new Error('internal error: the report body must start with its marker');
+    const existing = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
+    if (existing.length > 0) {
+        const { keeper, deleted } = await keepOldest(client, options, existing);
+        const { url, changed } = await updateIfChanged(client, options, keeper);
+        return { id: keeper.id, url, action: changed ? 'updated' : 'unchanged', deleted };
+    }
+    const created = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...options.repository,
+        issue_number: options.issueNumber,
+        body: options.body,
+    });
+    const mine = created.data.id;
+    const after = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
+    // Our own comment is in the list unless GitHub's list lags behind; then it is the keeper.
+    const all = after.some((c) => c.id === mine) ? after : [...after, created.data].sort((a, b) => a.id - b.id);
+    const { keeper, deleted } = await keepOldest(client, options, all);
+    if (keeper.id === mine)
+        return { id: mine, url: created.data.html_url, action: 'created', deleted };
+    // A concurrent run created an older copy: it stays, carrying this run's body.
+    const { url } = await updateIfChanged(client, options, keeper);
+    return { id: keeper.id, url, action: 'updated', deleted };
+}
+
+;// CONCATENATED MODULE: ./src/github/identity.ts
+
+/** The login GitHub gives comments made with a workflow's `GITHUB_TOKEN`. */
+const ACTIONS_BOT = 'github-actions[bot]';
+/**
+ * The login that the token acts as, so that only our own comments are ever edited or
+ * deleted. A personal token answers `GET /user`; a workflow's `GITHUB_TOKEN` (and a GitHub
+ * App installation token) gets 403 there, and its comments are by `github-actions[bot]`.
+ * An explicit login (`comment-author`, for App tokens: `<app-slug>[bot]`) wins without a call.
+ */
+async function tokenIdentity(client, override) {
+    if (override)
+        return override;
+    try {
+        const { data } = await client.request('GET /user');
+        return data.login;
+    }
+    catch (error) {
+        if (httpStatus(error) === 403)
+            return ACTIONS_BOT;
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/report-publisher.ts
+
+
+
+
+
+/** The report's reads and its sticky comment over the REST API, for one repository. */
+function githubReportPublisher(client, repository) {
+    const runReads = { permission: 'actions: read' };
+    return {
+        triggeringRun: (runId) => (0,errors/* withApiError */.Xy)({ action: `read workflow run ${runId}, its pull request and its artifacts`, ...runReads }, () => triggeringRun(client, repository, runId)),
+        downloadRunResults: (runId, pattern) => (0,errors/* withApiError */.Xy)({ action: `read workflow run ${runId}, its pull request and its artifacts`, ...runReads }, () => downloadRunResults(client, repository, runId, pattern)),
+        upsertStickyComment: (comment, debug) => (0,errors/* withApiError */.Xy)({ action: `write the report comment on pull request #${comment.issueNumber}`, permission: 'pull-requests: write' }, async () => {
+            const author = await tokenIdentity(client, comment.author);
+            const { id, url, action } = await upsertStickyComment(client, { repository, issueNumber: comment.issueNumber, marker: comment.marker, body: comment.body, author, debug });
+            return { id, url, action };
+        }),
+    };
+}
+/** The report's publisher for a token, as the report command's services want it. */
+function reportPublisherFor(token, repository, environment) {
+    return githubReportPublisher((0,client.createGitHubClient)({ token, log: environment.log }), repository);
+}
 
 ;// CONCATENATED MODULE: ./src/ledger/operations.ts
 
@@ -40622,9 +44446,9 @@ const outputs = {
     'previous-version': 'The version that was current before the operation (status: the one before the current).',
 };
 /** The ledger the `ledger` input names, with the runner's default. */
-function ledgerFor(inputs, environment) {
+function ledgerFor(inputs, environment, services) {
     const spec = inputs.ledger ?? defaultLedger(environment.runner);
-    return openLedger(spec, { token: inputs.githubToken, environment });
+    return openLedger(spec, { ...services, token: inputs.githubToken, environment });
 }
 function outputsOf(outcome) {
     return {
@@ -40708,116 +44532,121 @@ async function exists(path) {
         return false;
     }
 }
-const promoteCommand = defineCommand({
-    name: 'promote',
-    description: 'Record a promotion stage, a rollback or the deployment history of a model in the ledger',
-    inputs: {
-        operation: { kind: 'enum', values: ['promote', 'rollback', 'status'], default: 'promote', description: 'promote records a stage; rollback returns to the last good full deployment; status prints the history.' },
-        model: modelInput,
-        version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
-        environment: environmentInput,
-        stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
-        ledger: ledgerInput,
-        'expected-current': {
-            kind: 'string',
-            description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
+/** Builds the promote command around the ledgers it can open. */
+function createPromoteCommand(services) {
+    return defineCommand({
+        name: 'promote',
+        description: 'Record a promotion stage, a rollback or the deployment history of a model in the ledger',
+        inputs: {
+            operation: { kind: 'enum', values: ['promote', 'rollback', 'status'], default: 'promote', description: 'promote records a stage; rollback returns to the last good full deployment; status prints the history.' },
+            model: modelInput,
+            version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
+            environment: environmentInput,
+            stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
+            ledger: ledgerInput,
+            'expected-current': {
+                kind: 'string',
+                description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
+            },
+            'results-dir': { kind: 'string', default: 'model-gates-results', description: "Directory holding the gate's result; promote needs a passing gate for this commit and version." },
+            contract: { kind: 'string', description: "Path of the model's contract: its artifact URI and digest go into the record, and production: ledger reads it back at this commit." },
+            'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
+            reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger.' },
+            'github-token': tokenInput,
+            config: configInput,
         },
-        'results-dir': { kind: 'string', default: 'model-gates-results', description: "Directory holding the gate's result; promote needs a passing gate for this commit and version." },
-        contract: { kind: 'string', description: "Path of the model's contract: its artifact URI and digest go into the record, and production: ledger reads it back at this commit." },
-        'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
-        reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger.' },
-        'github-token': tokenInput,
-        config: configInput,
-    },
-    outputs,
-    async run(inputs, environment) {
-        await loadConfig(inputs.config, environment.context.workspace);
-        const ledger = await ledgerFor(inputs, environment);
-        const { model } = inputs;
-        const target = inputs.environment;
-        if (inputs.operation === 'status')
-            return command_status(ledger, model, target, environment);
-        const actor = environment.env.GITHUB_ACTOR || environment.env.USER || null;
-        const time = new Date().toISOString();
-        if (inputs.operation === 'rollback') {
-            const outcome = await rollback(ledger, {
-                model,
-                environment: target,
-                ...(inputs.version ? { version: inputs.version } : {}),
-                reason: inputs.reason ?? 'rollback requested',
-                actor,
-                runUrl: environment.context.runUrl,
-                time,
+        outputs,
+        async run(inputs, environment) {
+            await loadConfig(inputs.config, environment.context.workspace);
+            const ledger = await ledgerFor(inputs, environment, services);
+            const { model } = inputs;
+            const target = inputs.environment;
+            if (inputs.operation === 'status')
+                return command_status(ledger, model, target, environment);
+            const actor = environment.env.GITHUB_ACTOR || environment.env.USER || null;
+            const time = new Date().toISOString();
+            if (inputs.operation === 'rollback') {
+                const outcome = await rollback(ledger, {
+                    model,
+                    environment: target,
+                    ...(inputs.version ? { version: inputs.version } : {}),
+                    reason: inputs.reason ?? 'rollback requested',
+                    actor,
+                    runUrl: environment.context.runUrl,
+                    time,
+                });
+                environment.log.info(outcome.message);
+                const history = await ledger.history(model, target, 10);
+                return { outputs: outputsOf(outcome), summary: renderHistory(`Rollback of ${model} in ${target}`, history, outcome.message) };
+            }
+            const version = inputs.version;
+            if (!version)
+                throw new io_errors/* ConfigurationError */.j1("input 'version' is required for operation promote");
+            const trafficPercent = (0,types/* stagePercent */.qP)(inputs.stage);
+            if (trafficPercent === undefined)
+                throw new io_errors/* ConfigurationError */.j1(`input 'stage': '${inputs.stage}' is not a stage; use canary-<percent> (1 to 99) or full`);
+            const resultsDir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
+            const refuse = (why) => ({
+                outputs: {},
+                summary: `### Promotion of ${code(model)} ${code(version)} refused\n\n${escapeMarkdown(why)}`,
+                failure: `promotion refused: ${why}`,
             });
+            if (!(await exists(resultsDir)))
+                return refuse(`the results directory ${inputs.resultsDir} does not exist; promote needs the gate's result in it`);
+            const found = findGatePass(await store_readResults(resultsDir), model, version, environment.context.commit);
+            if ('refusal' in found)
+                return refuse(found.refusal);
+            const gate = found.gate;
+            const expected = inputs.expectedCurrent !== undefined ? (inputs.expectedCurrent === 'none' ? null : inputs.expectedCurrent) : (gate.subject.productionVersion ?? null);
+            const facts = inputs.contract ? await readContractFacts(inputs.contract, environment.context.workspace, model, version) : undefined;
+            const evidence = { decision: 'pass', resultId: gate.id, approvals: approvalsOf(gate), commit: gate.provenance.commit ?? null };
+            const record = {
+                schema: types/* LEDGER_RECORD_SCHEMA */.QC,
+                operation: 'promote',
+                model,
+                version,
+                environment: target,
+                stage: inputs.stage,
+                trafficPercent,
+                artifact: { uri: inputs.artifactUri ?? facts?.uri ?? null, digest: facts?.digest ?? null },
+                contract: { path: facts?.path ?? null, commit: environment.context.commit },
+                gate: evidence,
+                results: gate.summary.slice(0, 300),
+                previousVersion: expected,
+                reason: inputs.reason ?? null,
+                rolledBack: [],
+                runUrl: environment.context.runUrl,
+                actor,
+                time,
+            };
+            let outcome;
+            try {
+                outcome = await promote(ledger, record, expected);
+            }
+            catch (error) {
+                if (error instanceof types/* LedgerConflictError */.od)
+                    return refuse(error.message);
+                throw error;
+            }
             environment.log.info(outcome.message);
             const history = await ledger.history(model, target, 10);
-            return { outputs: outputsOf(outcome), summary: renderHistory(`Rollback of ${model} in ${target}`, history, outcome.message) };
-        }
-        const version = inputs.version;
-        if (!version)
-            throw new io_errors/* ConfigurationError */.j1("input 'version' is required for operation promote");
-        const trafficPercent = (0,types/* stagePercent */.qP)(inputs.stage);
-        if (trafficPercent === undefined)
-            throw new io_errors/* ConfigurationError */.j1(`input 'stage': '${inputs.stage}' is not a stage; use canary-<percent> (1 to 99) or full`);
-        const resultsDir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
-        const refuse = (why) => ({
-            outputs: {},
-            summary: `### Promotion of ${code(model)} ${code(version)} refused\n\n${escapeMarkdown(why)}`,
-            failure: `promotion refused: ${why}`,
-        });
-        if (!(await exists(resultsDir)))
-            return refuse(`the results directory ${inputs.resultsDir} does not exist; promote needs the gate's result in it`);
-        const found = findGatePass(await store_readResults(resultsDir), model, version, environment.context.commit);
-        if ('refusal' in found)
-            return refuse(found.refusal);
-        const gate = found.gate;
-        const expected = inputs.expectedCurrent !== undefined ? (inputs.expectedCurrent === 'none' ? null : inputs.expectedCurrent) : (gate.subject.productionVersion ?? null);
-        const facts = inputs.contract ? await readContractFacts(inputs.contract, environment.context.workspace, model, version) : undefined;
-        const evidence = { decision: 'pass', resultId: gate.id, approvals: approvalsOf(gate), commit: gate.provenance.commit ?? null };
-        const record = {
-            schema: types/* LEDGER_RECORD_SCHEMA */.QC,
-            operation: 'promote',
-            model,
-            version,
-            environment: target,
-            stage: inputs.stage,
-            trafficPercent,
-            artifact: { uri: inputs.artifactUri ?? facts?.uri ?? null, digest: facts?.digest ?? null },
-            contract: { path: facts?.path ?? null, commit: environment.context.commit },
-            gate: evidence,
-            results: gate.summary.slice(0, 300),
-            previousVersion: expected,
-            reason: inputs.reason ?? null,
-            rolledBack: [],
-            runUrl: environment.context.runUrl,
-            actor,
-            time,
-        };
-        let outcome;
-        try {
-            outcome = await promote(ledger, record, expected);
-        }
-        catch (error) {
-            if (error instanceof types/* LedgerConflictError */.od)
-                return refuse(error.message);
-            throw error;
-        }
-        environment.log.info(outcome.message);
-        const history = await ledger.history(model, target, 10);
-        return { outputs: outputsOf(outcome), summary: renderHistory(`Promotion of ${model} ${version} to ${target}: ${inputs.stage}`, history, outcome.message) };
-    },
-});
+            return { outputs: outputsOf(outcome), summary: renderHistory(`Promotion of ${model} ${version} to ${target}: ${inputs.stage}`, history, outcome.message) };
+        },
+    });
+}
 /** `model-gates history`: the CLI's name for `promote --operation status`. */
-const historyCommand = defineCommand({
-    name: 'history',
-    description: 'Print the deployment history of a model from the ledger, newest first (promote --operation status)',
-    inputs: { model: modelInput, environment: environmentInput, ledger: ledgerInput, 'github-token': tokenInput, config: configInput },
-    outputs,
-    async run(inputs, environment) {
-        await loadConfig(inputs.config, environment.context.workspace);
-        return command_status(await ledgerFor(inputs, environment), inputs.model, inputs.environment, environment);
-    },
-});
+function createHistoryCommand(services) {
+    return defineCommand({
+        name: 'history',
+        description: 'Print the deployment history of a model from the ledger, newest first (promote --operation status)',
+        inputs: { model: modelInput, environment: environmentInput, ledger: ledgerInput, 'github-token': tokenInput, config: configInput },
+        outputs,
+        async run(inputs, environment) {
+            await loadConfig(inputs.config, environment.context.workspace);
+            return command_status(await ledgerFor(inputs, environment, services), inputs.model, inputs.environment, environment);
+        },
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/embeddings/table.ts
 
@@ -40847,7 +44676,7 @@ const idIndexes = new WeakMap();
  * row per item and row i belongs to item i. Every returned row must be finite: a NaN or an
  * infinity is an error naming the id.
  */
-function selectRows(table, items) {
+function table_selectRows(table, items) {
     const { file, matrix, ids, lines } = table;
     const { dim } = matrix;
     const out = new Float32Array(items.length * dim);
@@ -41474,7 +45303,7 @@ function encodeNpy(matrix) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/embeddings/command.ts
+;// CONCATENATED MODULE: ./src/embeddings/command-source.ts
 
 
 
@@ -41694,13 +45523,13 @@ class CommandSource {
                 if (matrix.rows !== items.length) {
                     throw new io_errors/* ConfigurationError */.j1(`${name}: the .npy array has ${matrix.rows} rows for ${items.length} input lines`);
                 }
-                matrix = selectRows({ file: name, matrix }, items);
+                matrix = table_selectRows({ file: name, matrix }, items);
             }
             else {
                 if (mode === 'unknown')
                     pending = Buffer.concat(stdoutChunks).toString('utf8');
                 takeLines(true);
-                matrix = selectRows(collector.table(), items);
+                matrix = table_selectRows(collector.table(), items);
             }
             checkDimension(matrix, this.options.dimension, this.description);
         }
@@ -41741,8 +45570,6 @@ class CommandSource {
     }
 }
 
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/hyparquet/src/node.js
@@ -47414,7 +51241,7 @@ class FileSource {
         }
         const table = await this.table;
         checkDimension(table.matrix, this.dimension, this.path, { file: this.path });
-        const matrix = selectRows(table, items);
+        const matrix = table_selectRows(table, items);
         options.onProgress?.(items.length, items.length);
         return matrix;
     }
@@ -47888,28 +51715,6 @@ function createProgress(options) {
  */
 function progressFor(label, line, stream = process.stderr, intervalMs = 10_000) {
     return new ProgressReporter({ label, line, stream, intervalMs });
-}
-
-;// CONCATENATED MODULE: ./src/knn/normalise.ts
-/**
- * Returns a copy of the matrix with every row scaled to unit L2 norm. A zero row stays
- * zero (its cosine with anything is then 0, never NaN). `out` (default: a new array)
- * receives the rows, e.g. an array over a SharedArrayBuffer for the worker threads.
- */
-function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
-    const { rows, dim } = matrix;
-    for (let r = 0; r < rows; r++) {
-        const base = r * dim;
-        let sum = 0;
-        for (let j = 0; j < dim; j++) {
-            const v = matrix.data[base + j];
-            sum += v * v;
-        }
-        const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-        for (let j = 0; j < dim; j++)
-            out[base + j] = matrix.data[base + j] * scale;
-    }
-    return { data: out, rows, dim };
 }
 
 ;// CONCATENATED MODULE: ./src/knn/exact-js.ts
@@ -48614,7 +52419,7 @@ function runClaimed(kernel, tasks, claim) {
 function runTask(kernel, task) {
     if (task.kind === 'scan')
         return kernel.kind === 'int8' ? scanInt8(kernel.kernel, task.job) : scan(kernel.kernel, task.job);
-    rowNorms(task.data, task.dim, task.start, task.end, task.out, task.what);
+    tasks_rowNorms(task.data, task.dim, task.start, task.end, task.out, task.what);
     return null;
 }
 /**
@@ -48622,7 +52427,7 @@ function runTask(kernel, task) {
  * `normaliseRows` divides by), of rows [start, end) into `out`. Throws on a non-finite
  * value, naming the row.
  */
-function rowNorms(data, dim, start, end, out, what) {
+function tasks_rowNorms(data, dim, start, end, out, what) {
     for (let r = start; r < end; r++) {
         const base = r * dim;
         let sum = 0;
@@ -48903,7 +52708,7 @@ function wasmNeighbourSearch(options) {
                 jobs.push({ ...base, bounds: null, claims: null, queryStart: start, queryEnd: Math.min(nq, start + per), corpusStart: 0, corpusEnd: corpus.rows });
         }
         const results = (await run(jobs.map((job) => ({ kind: 'scan', job }))));
-        const result = assemble(jobs, results, nq, k);
+        const result = wasm_engine_assemble(jobs, results, nq, k);
         // A zero query scores exactly 0 against every row: its top k are the lowest rows (not its own).
         for (let q = 0; q < nq; q++) {
             if (margins[q] !== 0)
@@ -48930,7 +52735,7 @@ function wasmNeighbourSearch(options) {
     };
 }
 /** Gathers the jobs' rows into one result; where several jobs cover a query, merges their lists by (score, lower index). */
-function assemble(jobs, results, nq, k) {
+function wasm_engine_assemble(jobs, results, nq, k) {
     const indices = new Int32Array(nq * k);
     const scores = new Float32Array(nq * k);
     const filled = new Int32Array(nq);
@@ -48995,2192 +52800,6 @@ async function createNeighbourSearch(options = {}) {
     if (supportsVariant('simd'))
         return wasmNeighbourSearch({ variant: 'simd', threads: options.threads });
     return jsNeighbourSearch();
-}
-
-;// CONCATENATED MODULE: ./src/stats/summary.ts
-/** Basic summaries of samples. Inputs are plain numbers; NaN propagates unless stated. */
-/**
- * Arithmetic mean (same units as the input). Empty input: NaN.
- * Summed left to right in double precision, so the result is reproducible bit for bit.
- */
-function summary_mean(xs) {
-    const n = xs.length;
-    if (n === 0)
-        return NaN;
-    let sum = 0;
-    for (let i = 0; i < n; i++)
-        sum += xs[i];
-    return sum / n;
-}
-/**
- * One-pass mean and sample variance (Welford 1962), numerically stable for data with a
- * large offset. Empty input: mean NaN; n < 2: variance NaN; constant input: variance 0.
- */
-function summary_meanVariance(xs) {
-    const n = xs.length;
-    let m = 0;
-    let m2 = 0;
-    for (let i = 0; i < n; i++) {
-        const x = xs[i];
-        const delta = x - m;
-        m += delta / (i + 1);
-        m2 += delta * (x - m);
-    }
-    return { n, mean: n === 0 ? NaN : m, variance: n < 2 ? NaN : m2 / (n - 1) };
-}
-/**
- * The p-quantile of an ascending sample by linear interpolation between order statistics:
- * Hyndman & Fan (1996) type 7, numpy's default `method='linear'`, R's default `type=7`.
- * With h = (n − 1)·p: x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]).
- * The input must already be sorted ascending (not checked, for speed).
- * Empty input: NaN; n = 1: the single value. p outside [0, 1] is a RangeError.
- */
-function summary_quantile(sortedXs, p) {
-    if (!(p >= 0 && p <= 1))
-        throw new RangeError(`quantile p must be in [0, 1], got ${p}`);
-    const n = sortedXs.length;
-    if (n === 0)
-        return NaN;
-    const h = (n - 1) * p;
-    const lo = Math.floor(h);
-    const a = sortedXs[lo];
-    if (lo >= n - 1)
-        return a;
-    const b = sortedXs[lo + 1];
-    const frac = h - lo;
-    return frac === 0 ? a : a + frac * (b - a);
-}
-/**
- * Average ranks (1-based), ties sharing the mean of the ranks they span: scipy's
- * `rankdata(method='average')`. O(n log n). NaN is a RangeError (it has no rank).
- */
-function averageRanks(xs) {
-    const n = xs.length;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-        if (Number.isNaN(xs[i]))
-            throw new RangeError(`cannot rank NaN (at index ${i})`);
-        order[i] = i;
-    }
-    order.sort((i, j) => xs[i] - xs[j] || i - j);
-    const ranks = new Float64Array(n);
-    let start = 0;
-    while (start < n) {
-        const value = xs[order[start]];
-        let end = start + 1;
-        while (end < n && xs[order[end]] === value)
-            end++;
-        const rank = (start + 1 + end) / 2; // mean of ranks start+1 .. end
-        for (let i = start; i < end; i++)
-            ranks[order[i]] = rank;
-        start = end;
-    }
-    return ranks;
-}
-
-;// CONCATENATED MODULE: ./src/stats/eigen.ts
-/**
- * Eigenvalues of a real symmetric matrix: Householder reduction to tridiagonal form, then
- * bisection with Sturm sequence counts on the tridiagonal matrix. Eigenvectors are not
- * formed. Cost ≈ (4/3)·d³ flops for the reduction plus O(d²·60) for the bisection; memory
- * is the d×d input (overwritten) and O(d).
- */
-/**
- * All eigenvalues of the symmetric d×d matrix `a` (row-major; only the lower triangle is
- * read, and it is overwritten), in ascending order. Absolute accuracy about 1e-15 × the largest
- * absolute eigenvalue.
- */
-function symmetricEigenvalues(a, d) {
-    if (a.length !== d * d)
-        throw new RangeError(`matrix has ${a.length} entries, expected ${d}×${d}`);
-    const diagonal = new Float64Array(d);
-    const offDiagonal = new Float64Array(Math.max(0, d - 1)); // offDiagonal[i] = T[i][i+1]
-    tridiagonalise(a, d, diagonal, offDiagonal);
-    return tridiagonalEigenvalues(diagonal, offDiagonal);
-}
-/**
- * Householder reduction: column k below the subdiagonal is zeroed by H = I − 2vvᵀ. Only the
- * lower triangle (j ≤ i) is read and updated, which halves the work and memory traffic.
- */
-function tridiagonalise(a, d, diagonal, offDiagonal) {
-    const v = new Float64Array(d);
-    const p = new Float64Array(d);
-    for (let k = 0; k < d - 2; k++) {
-        // x = a[k+1.., k]; reflect it onto alpha·e₁ with alpha = −sign(x₀)‖x‖ (no cancellation).
-        let norm2 = 0;
-        for (let i = k + 1; i < d; i++)
-            norm2 += a[i * d + k] ** 2;
-        const x0 = a[(k + 1) * d + k];
-        const alpha = x0 > 0 ? -Math.sqrt(norm2) : Math.sqrt(norm2);
-        const tail2 = norm2 - x0 * x0;
-        if (tail2 === 0) {
-            offDiagonal[k] = x0; // already tridiagonal in this column
-            continue;
-        }
-        // v = (x − alpha·e₁) / ‖x − alpha·e₁‖.
-        const vNorm = Math.sqrt(tail2 + (x0 - alpha) ** 2);
-        v[k + 1] = (x0 - alpha) / vNorm;
-        for (let i = k + 2; i < d; i++)
-            v[i] = a[i * d + k] / vNorm;
-        // p = 2Av over the trailing block, from its lower triangle.
-        p.fill(0, k + 1);
-        for (let i = k + 1; i < d; i++) {
-            const row = i * d;
-            const vi = v[i];
-            let sum = a[row + i] * vi;
-            for (let j = k + 1; j < i; j++) {
-                const aij = a[row + j];
-                sum += aij * v[j];
-                p[j] = p[j] + aij * vi;
-            }
-            p[i] = p[i] + sum;
-        }
-        let vp = 0;
-        for (let i = k + 1; i < d; i++) {
-            p[i] = 2 * p[i];
-            vp += v[i] * p[i];
-        }
-        // q = p − (vᵀp)v; then HAH = A − vqᵀ − qvᵀ on the trailing block.
-        for (let i = k + 1; i < d; i++)
-            p[i] = p[i] - vp * v[i];
-        for (let i = k + 1; i < d; i++) {
-            const vi = v[i];
-            const qi = p[i];
-            const row = i * d;
-            for (let j = k + 1; j <= i; j++)
-                a[row + j] = a[row + j] - vi * p[j] - qi * v[j];
-        }
-        offDiagonal[k] = alpha;
-    }
-    for (let i = 0; i < d; i++)
-        diagonal[i] = a[i * d + i];
-    if (d >= 2)
-        offDiagonal[d - 2] = a[(d - 1) * d + (d - 2)];
-}
-/** Number of eigenvalues of the tridiagonal matrix strictly below x (Sturm count via LDLᵀ pivots). */
-function countBelow(diagonal, offDiagonal, x) {
-    let count = 0;
-    let pivot = 1;
-    for (let i = 0; i < diagonal.length; i++) {
-        const e = i > 0 ? offDiagonal[i - 1] : 0;
-        pivot = diagonal[i] - x - (i > 0 ? (e * e) / pivot : 0);
-        if (pivot === 0)
-            pivot = -1e-300; // a zero pivot counts as just below
-        if (pivot < 0)
-            count++;
-    }
-    return count;
-}
-/**
- * Eigenvalues, ascending, of the symmetric tridiagonal matrix with the given diagonal and
- * off-diagonal (length d − 1), by bisection on Gershgorin bounds with Sturm counts:
- * about 55 halvings per eigenvalue, O(d) each.
- */
-function tridiagonalEigenvalues(diagonal, offDiagonal) {
-    const d = diagonal.length;
-    // Gershgorin bounds contain every eigenvalue.
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < d; i++) {
-        const radius = Math.abs(i > 0 ? offDiagonal[i - 1] : 0) + Math.abs(i < d - 1 ? offDiagonal[i] : 0);
-        lo = Math.min(lo, diagonal[i] - radius);
-        hi = Math.max(hi, diagonal[i] + radius);
-    }
-    const tolerance = 2 * Number.EPSILON * Math.max(Math.abs(lo), Math.abs(hi), Number.MIN_VALUE);
-    const values = new Float64Array(d);
-    for (let index = 0; index < d; index++) {
-        // The (index)-th smallest eigenvalue λ satisfies countBelow(λ) ≤ index < countBelow(λ + ε).
-        let left = index > 0 ? values[index - 1] : lo;
-        let right = hi;
-        while (right - left > tolerance) {
-            const mid = 0.5 * (left + right);
-            if (mid <= left || mid >= right)
-                break;
-            if (countBelow(diagonal, offDiagonal, mid) > index)
-                right = mid;
-            else
-                left = mid;
-        }
-        values[index] = 0.5 * (left + right);
-    }
-    return values;
-}
-
-;// CONCATENATED MODULE: ./src/stats/random.ts
-/**
- * Seeded pseudo-random numbers, identical on every platform and Node version: only 32-bit
- * integer arithmetic (`Math.imul`, shifts, xor), no `Math.random`.
- *
- * Generator: xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number
- * generators", ACM TOMS 2021), a 128-bit state with period 2^128 − 1. Its four state words
- * are filled from the seed by SplitMix32 (a Weyl sequence with step 0x9e3779b9 passed
- * through the MurmurHash3 32-bit finaliser), as the xoshiro authors recommend.
- */
-const TWO_POW_32 = 4294967296;
-function rotl(x, k) {
-    return (x << k) | (x >>> (32 - k));
-}
-/**
- * The raw xoshiro128** generator from an explicit state (four 32-bit words, not all zero).
- * Each call returns the next output as an unsigned 32-bit integer.
- */
-function xoshiro128StarStar(s0, s1, s2, s3) {
-    let a = s0 | 0;
-    let b = s1 | 0;
-    let c = s2 | 0;
-    let d = s3 | 0;
-    if ((a | b | c | d) === 0)
-        throw new RangeError('xoshiro128** state must not be all zero');
-    return () => {
-        const result = Math.imul(rotl(Math.imul(b, 5), 7), 9);
-        const t = b << 9;
-        c ^= a;
-        d ^= b;
-        b ^= c;
-        a ^= d;
-        c ^= t;
-        d = rotl(d, 11);
-        return result >>> 0;
-    };
-}
-/**
- * The xoshiro128** state for a seed: four consecutive SplitMix32 outputs (never all zero,
- * since SplitMix32 outputs of consecutive states are distinct).
- * @param seed an integer in [0, 2^32); anything else is a RangeError.
- */
-function seedState(seed) {
-    if (!Number.isInteger(seed) || seed < 0 || seed >= TWO_POW_32) {
-        throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
-    }
-    let state = seed | 0;
-    const words = new Int32Array(4);
-    for (let i = 0; i < 4; i++) {
-        state = (state + 0x9e3779b9) | 0;
-        let z = state;
-        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-        words[i] = z ^ (z >>> 16);
-    }
-    return words;
-}
-/**
- * xoshiro128** seeded by SplitMix32 (`seedState`): uniform unsigned 32-bit integers.
- * @param seed an integer in [0, 2^32); anything else is a RangeError.
- */
-function createUint32Rng(seed) {
-    const s = seedState(seed);
-    return xoshiro128StarStar(s[0], s[1], s[2], s[3]);
-}
-/**
- * A seeded generator of uniform doubles in [0, 1), with 32 bits of resolution (each
- * value is k / 2^32 for an integer k). Same seed, same stream, everywhere.
- * Generator: xoshiro128** seeded by SplitMix32 (see the module comment).
- * @param seed an integer in [0, 2^32); anything else is a RangeError.
- */
-function createRng(seed) {
-    const next = createUint32Rng(seed);
-    return () => next() / TWO_POW_32;
-}
-/**
- * A uniform integer in [0, n) from one draw: `floor(rng() * n)`. With 32-bit draws the
- * bias is below n / 2^32 (under 2.4e-6 for n ≤ 10^4), negligible for resampling.
- * @param n an integer in [1, 2^32]; anything else is a RangeError.
- */
-function randomInt(rng, n) {
-    if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32)
-        throw new RangeError(`n must be an integer in [1, 2^32], got ${n}`);
-    return Math.floor(rng() * n);
-}
-/**
- * `count` distinct indices from [0, n), chosen uniformly without replacement (a partial
- * Fisher–Yates shuffle), returned in ascending order. When count ≥ n, all of 0..n−1.
- * Memory O(n).
- */
-function sampleIndices(n, count, seed) {
-    if (!Number.isInteger(n) || n < 0)
-        throw new RangeError(`n must be a non-negative integer, got ${n}`);
-    if (!Number.isInteger(count) || count < 0)
-        throw new RangeError(`count must be a non-negative integer, got ${count}`);
-    const all = new Int32Array(n);
-    for (let i = 0; i < n; i++)
-        all[i] = i;
-    if (count >= n)
-        return all;
-    const rng = createRng(seed);
-    for (let i = 0; i < count; i++) {
-        const j = i + randomInt(rng, n - i);
-        const tmp = all[i];
-        all[i] = all[j];
-        all[j] = tmp;
-    }
-    return all.slice(0, count).sort();
-}
-
-;// CONCATENATED MODULE: ./src/stats/vectors.ts
-
-
-/**
- * Health statistics of a set of embedding vectors (the rows of a Matrix). Sums are in
- * double precision.
- */
-/** L2 norm of every row (same units as the vector entries); a row with NaN gives NaN. */
-function vectors_rowNorms(matrix) {
-    const { data, rows, dim } = matrix;
-    const norms = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) {
-        let sum = 0;
-        for (let j = r * dim, end = j + dim; j < end; j++)
-            sum += data[j] ** 2;
-        norms[r] = Math.sqrt(sum);
-    }
-    return norms;
-}
-/** True when every entry of row r is finite. */
-function rowIsFinite(data, start, dim) {
-    for (let j = start, end = start + dim; j < end; j++)
-        if (!Number.isFinite(data[j]))
-            return false;
-    return true;
-}
-/** Number of non-finite entries (NaN, +∞, −∞) in the whole matrix. */
-function countNonFinite(matrix) {
-    let count = 0;
-    for (let i = 0; i < matrix.data.length; i++)
-        if (!Number.isFinite(matrix.data[i]))
-            count++;
-    return count;
-}
-/** Indices of the rows holding at least one non-finite entry, ascending. */
-function nonFiniteRows(matrix) {
-    const out = [];
-    for (let r = 0; r < matrix.rows; r++)
-        if (!rowIsFinite(matrix.data, r * matrix.dim, matrix.dim))
-            out.push(r);
-    return out;
-}
-/** Indices of the rows whose entries are all zero (+0 or −0), ascending. A 0-dimensional row counts as zero. */
-function zeroRows(matrix) {
-    const { data, rows, dim } = matrix;
-    const out = [];
-    for (let r = 0; r < rows; r++) {
-        let zero = true;
-        for (let j = r * dim, end = j + dim; j < end && zero; j++)
-            zero = data[j] === 0;
-        if (zero)
-            out.push(r);
-    }
-    return out;
-}
-/** Number of rows whose entries are all zero: they have no direction, so their cosine is undefined. */
-function countZeroRows(matrix) {
-    return zeroRows(matrix).length;
-}
-/**
- * Groups of rows with identical values (entry by entry, `===`, so +0 equals −0 and a row
- * with NaN equals nothing), each group ascending and the groups ordered by their first row.
- * Rows are bucketed by a 32-bit FNV-1a hash of their float32 bits (−0 hashed as +0) and
- * confirmed by comparing values, so hash collisions cannot merge different rows.
- * Time O(rows · dim) expected; memory O(rows).
- */
-function duplicateRowGroups(matrix) {
-    const { data, rows, dim } = matrix;
-    const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
-    const buckets = new Map();
-    const groups = [];
-    for (let r = 0; r < rows; r++) {
-        const start = r * dim;
-        if (!rowIsFinite(data, start, dim))
-            continue;
-        let hash = 0x811c9dc5;
-        for (let j = start, end = start + dim; j < end; j++) {
-            const word = data[j] === 0 ? 0 : bits[j];
-            for (let shift = 0; shift < 32; shift += 8)
-                hash = Math.imul(hash ^ ((word >>> shift) & 0xff), 0x01000193);
-        }
-        let bucket = buckets.get(hash);
-        if (!bucket)
-            buckets.set(hash, (bucket = []));
-        const match = bucket.find((group) => rowsEqual(data, group[0] * dim, start, dim));
-        if (match)
-            match.push(r);
-        else {
-            const group = [r];
-            bucket.push(group);
-            groups.push(group);
-        }
-    }
-    return groups.filter((group) => group.length > 1);
-}
-function rowsEqual(data, a, b, dim) {
-    for (let j = 0; j < dim; j++)
-        if (data[a + j] !== data[b + j])
-            return false;
-    return true;
-}
-/**
- * Number of rows that repeat an earlier row exactly (rows − distinct rows, counting only
- * rows with finite entries; see `duplicateRowGroups`). Zero rows repeat each other too.
- */
-function countDuplicateRows(matrix) {
-    let count = 0;
-    for (const group of duplicateRowGroups(matrix))
-        count += group.length - 1;
-    return count;
-}
-function chosenRows(rows, options, defaultSample) {
-    const sample = options?.sample ?? defaultSample;
-    if (!Number.isInteger(sample) || sample < 1)
-        throw new RangeError(`sample must be a positive integer, got ${sample}`);
-    return sampleIndices(rows, sample, options?.seed ?? 0);
-}
-/**
- * Anisotropy: the mean cosine similarity over all pairs of distinct rows, in [−1/(n−1), 1].
- * Near 0 for directions spread evenly; near 1 when all vectors point the same way (a
- * "cone", which makes raw cosine scores less informative).
- *
- * Exact in O(n · dim) by the identity for unit vectors uᵢ:
- *   Σ_{i≠j} uᵢ·uⱼ = ‖Σᵢ uᵢ‖² − n,  so  mean = (‖Σᵢ uᵢ‖² − n) / (n(n − 1)).
- * Zero rows and rows with non-finite entries have no direction and are left out (n counts
- * the rows used). Fewer than two usable rows: NaN. `sample` rarely matters (the exact
- * computation is linear) but restricts the mean to a seeded row sample.
- */
-function meanPairwiseCosine(matrix, options) {
-    const { data, dim } = matrix;
-    const rows = chosenRows(matrix.rows, options, matrix.rows || 1);
-    const sum = new Float64Array(dim);
-    let n = 0;
-    for (const r of rows) {
-        const start = r * dim;
-        if (!rowIsFinite(data, start, dim))
-            continue;
-        let norm2 = 0;
-        for (let j = 0; j < dim; j++)
-            norm2 += data[start + j] ** 2;
-        if (norm2 === 0)
-            continue;
-        const scale = 1 / Math.sqrt(norm2);
-        for (let j = 0; j < dim; j++)
-            sum[j] = sum[j] + data[start + j] * scale;
-        n++;
-    }
-    if (n < 2)
-        return NaN;
-    let total2 = 0;
-    for (let j = 0; j < dim; j++)
-        total2 += sum[j] ** 2;
-    return (total2 - n) / (n * (n - 1));
-}
-/** Default row sample for `effectiveRank`: bounds the cost at about a second or two for dim ≤ 1536. */
-const EFFECTIVE_RANK_DEFAULT_SAMPLE = 1000;
-/**
- * Effective rank (Roy & Vetterli 2007): exp of the Shannon entropy of the normalised
- * singular values pᵢ = σᵢ / Σσ of the (by default column-centred) data matrix, in
- * [1, min(n, dim)]. It equals the dimension for isotropic data and falls towards 1 as
- * the vectors collapse onto few directions (dimensional collapse).
- *
- * σᵢ² are the eigenvalues of the Gram matrix of the m = min(n, dim) side (dim×dim XᵀX
- * or n×n XXᵀ, which share their non-zero eigenvalues), computed by Householder reduction
- * and bisection. Singular values below √(m·ε)·σmax are treated as zero (rounding noise of
- * the Gram matrix). Cost O(n·dim·m + m³) time and O(m² + n·dim) memory: with the default
- * sample of 1,000 rows, about 0.5 s of CPU at dim = 384 and 2–3 s at dim = 1,024 or more.
- *
- * @param options.center subtract the column means first (default true), so that the common
- *   direction measured by `meanPairwiseCosine` does not also lower the effective rank.
- * @param options.sample rows used (default 1,000, seeded by `options.seed`).
- * Rows with non-finite entries are skipped. No usable row, or all rows equal after
- * centring: NaN. A single row (uncentred) has effective rank 1.
- */
-function effectiveRank(matrix, options) {
-    const { data, dim } = matrix;
-    const chosen = chosenRows(matrix.rows, options, EFFECTIVE_RANK_DEFAULT_SAMPLE);
-    const usable = Array.from(chosen).filter((r) => rowIsFinite(data, r * dim, dim));
-    const n = usable.length;
-    if (n === 0 || dim === 0)
-        return NaN;
-    const x = new Float64Array(n * dim);
-    usable.forEach((r, i) => {
-        for (let j = 0; j < dim; j++)
-            x[i * dim + j] = data[r * dim + j];
-    });
-    if (options?.center ?? true) {
-        const means = new Float64Array(dim);
-        for (let i = 0; i < n; i++)
-            for (let j = 0; j < dim; j++)
-                means[j] = means[j] + x[i * dim + j] / n;
-        for (let i = 0; i < n; i++)
-            for (let j = 0; j < dim; j++)
-                x[i * dim + j] = x[i * dim + j] - means[j];
-    }
-    const eigenvalues = symmetricEigenvalues(n <= dim ? rowGram(x, n, dim) : columnGram(x, n, dim), Math.min(n, dim));
-    // Eigenvalues below m·ε·λmax are rounding noise of the Gram matrix (centring alone leaves one
-    // exact zero); their square roots (≈ 1e-7·σmax) would otherwise add spurious entropy.
-    const largest = eigenvalues[eigenvalues.length - 1];
-    const noise = eigenvalues.length * Number.EPSILON * Math.abs(largest);
-    let total = 0;
-    const singular = eigenvalues.map((lambda) => (lambda > noise ? Math.sqrt(lambda) : 0));
-    for (const s of singular)
-        total += s;
-    if (!(total > 0))
-        return NaN;
-    let entropy = 0;
-    for (const s of singular) {
-        const p = s / total;
-        if (p > 0)
-            entropy -= p * Math.log(p);
-    }
-    return Math.exp(entropy);
-}
-/** XXᵀ (n×n) of a row-major n×dim matrix. */
-function rowGram(x, n, dim) {
-    const g = new Float64Array(n * n);
-    const tail = dim - (dim % 4);
-    for (let i = 0; i < n; i++) {
-        const a = i * dim;
-        for (let k = i; k < n; k++) {
-            const b = k * dim;
-            // Four partial sums: independent multiply-adds run in parallel on the CPU.
-            let s0 = 0;
-            let s1 = 0;
-            let s2 = 0;
-            let s3 = 0;
-            for (let j = 0; j < tail; j += 4) {
-                s0 += x[a + j] * x[b + j];
-                s1 += x[a + j + 1] * x[b + j + 1];
-                s2 += x[a + j + 2] * x[b + j + 2];
-                s3 += x[a + j + 3] * x[b + j + 3];
-            }
-            for (let j = tail; j < dim; j++)
-                s0 += x[a + j] * x[b + j];
-            const sum = s0 + s1 + (s2 + s3);
-            g[i * n + k] = sum;
-            g[k * n + i] = sum;
-        }
-    }
-    return g;
-}
-/** XᵀX (dim×dim) of a row-major n×dim matrix, accumulated row by row. */
-function columnGram(x, n, dim) {
-    const g = new Float64Array(dim * dim);
-    for (let i = 0; i < n; i++) {
-        const row = i * dim;
-        for (let a = 0; a < dim; a++) {
-            const xa = x[row + a];
-            if (xa === 0)
-                continue;
-            const out = a * dim;
-            for (let b = a; b < dim; b++)
-                g[out + b] = g[out + b] + xa * x[row + b];
-        }
-    }
-    for (let a = 0; a < dim; a++)
-        for (let b = 0; b < a; b++)
-            g[a * dim + b] = g[b * dim + a];
-    return g;
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/health.ts
-
-
-function finiteOrNull(x) {
-    return Number.isFinite(x) ? x : null;
-}
-/** Health figures of one matrix (raw vectors, as the model produced them). */
-function healthFigures(matrix, seed) {
-    const nonFinite = countNonFinite(matrix);
-    const norms = vectors_rowNorms(matrix);
-    const finiteNorms = norms.filter((n) => Number.isFinite(n)).sort();
-    const usable = nonFinite === 0 && matrix.rows > 0;
-    let sum = 0;
-    for (const n of finiteNorms)
-        sum += n;
-    return {
-        rows: matrix.rows,
-        dimension: matrix.dim,
-        nonFinite,
-        zeroRows: countZeroRows(matrix),
-        duplicateRows: countDuplicateRows(matrix),
-        normMean: finiteNorms.length ? sum / finiteNorms.length : null,
-        normMin: finiteNorms.length ? finiteNorms[0] : null,
-        normP05: finiteNorms.length ? summary_quantile(finiteNorms, 0.05) : null,
-        normP95: finiteNorms.length ? summary_quantile(finiteNorms, 0.95) : null,
-        normMax: finiteNorms.length ? finiteNorms[finiteNorms.length - 1] : null,
-        anisotropy: usable && matrix.rows >= 2 ? finiteOrNull(meanPairwiseCosine(matrix)) : null,
-        effectiveRank: usable ? finiteOrNull(effectiveRank(matrix, { seed })) : null,
-    };
-}
-/**
- * Judges vector health. Fails when the candidate's dimension differs from the contract's
- * (only the contract binds: production may legitimately have another dimension), or when
- * the candidate has NaN/Inf values or zero vectors. Marginal when the candidate has more duplicate vectors than production,
- * or its effective rank collapsed below `rankDropRatio` of production's. Problems in the
- * production vectors are reported as warnings.
- */
-function summariseHealth(input) {
-    const { production: p, candidate: c, contractDimension } = input;
-    const findings = [];
-    let verdict = 'pass';
-    const worsen = (to) => {
-        if (to === 'fail' || (to === 'marginal' && verdict === 'pass'))
-            verdict = to;
-    };
-    if (contractDimension !== null && c.dimension !== contractDimension) {
-        worsen('fail');
-        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors have dimension ${c.dimension}, the contract says ${contractDimension}` });
-    }
-    if (c.nonFinite > 0) {
-        worsen('fail');
-        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors contain ${c.nonFinite} NaN or infinite value(s)` });
-    }
-    if (c.zeroRows > 0) {
-        worsen('fail');
-        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) are all zeros` });
-    }
-    if (c.duplicateRows > p.duplicateRows) {
-        worsen('marginal');
-        findings.push({ rule: 'health.duplicates', severity: 'warning', message: `candidate has ${c.duplicateRows} duplicate vector(s), production ${p.duplicateRows}: distinct texts collapse onto one vector` });
-    }
-    if (c.effectiveRank !== null && p.effectiveRank !== null && c.effectiveRank < input.rankDropRatio * p.effectiveRank) {
-        worsen('marginal');
-        findings.push({
-            rule: 'health.rank-collapse',
-            severity: 'warning',
-            message: `candidate effective rank ${c.effectiveRank.toFixed(1)} is below ${input.rankDropRatio} × production's ${p.effectiveRank.toFixed(1)} (dimensional collapse)`,
-        });
-    }
-    if (p.nonFinite > 0 || p.zeroRows > 0) {
-        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s)` });
-    }
-    const row = (metric, a, b, higherIsBetter, rowVerdict) => {
-        const out = { metric, production: a, candidate: b, change: a === null || b === null ? null : b - a };
-        if (higherIsBetter !== undefined)
-            out.higherIsBetter = higherIsBetter;
-        if (rowVerdict)
-            out.verdict = rowVerdict;
-        return out;
-    };
-    const rows = [
-        { ...row('dimension', p.dimension, c.dimension, undefined, contractDimension !== null ? (c.dimension === contractDimension ? 'pass' : 'fail') : undefined), ...(contractDimension !== null ? { note: `contract: ${contractDimension}` } : {}) },
-        row('NaN/Inf values', p.nonFinite, c.nonFinite, false, c.nonFinite > 0 ? 'fail' : 'pass'),
-        row('zero vectors', p.zeroRows, c.zeroRows, false, c.zeroRows > 0 ? 'fail' : 'pass'),
-        row('duplicate vectors', p.duplicateRows, c.duplicateRows, false, c.duplicateRows > p.duplicateRows ? 'marginal' : 'pass'),
-        row('norm (mean)', p.normMean, c.normMean),
-        row('norm (5th percentile)', p.normP05, c.normP05),
-        row('norm (95th percentile)', p.normP95, c.normP95),
-        row('norm (min)', p.normMin, c.normMin),
-        row('norm (max)', p.normMax, c.normMax),
-        row('anisotropy (mean pairwise cosine)', p.anisotropy, c.anisotropy, false),
-        row('effective rank', p.effectiveRank, c.effectiveRank, true),
-    ];
-    const metrics = {};
-    for (const [model, f] of [['production', p], ['candidate', c]]) {
-        metrics[`health.${model}.dimension`] = f.dimension;
-        metrics[`health.${model}.non_finite`] = f.nonFinite;
-        metrics[`health.${model}.zero_vectors`] = f.zeroRows;
-        metrics[`health.${model}.duplicate_vectors`] = f.duplicateRows;
-        metrics[`health.${model}.norm_mean`] = f.normMean;
-        metrics[`health.${model}.anisotropy`] = f.anisotropy;
-        metrics[`health.${model}.effective_rank`] = f.effectiveRank;
-    }
-    const summary = findings.length === 0 ? 'candidate vectors are healthy' : findings.map((f) => f.message).join('; ');
-    return { section: { id: 'health', title: `Vector health (${c.rows} vectors)`, verdict, summary, rows }, metrics, findings };
-}
-
-;// CONCATENATED MODULE: ./src/stats/ranking.ts
-
-/**
- * Per-query retrieval metrics and rank correlations.
- *
- * Relevance judgements (qrels) map a document id to a graded relevance: > 0 is relevant,
- * 0 or below is judged non-relevant (as in trec_eval, where only positive levels count).
- * `ranked` lists document ids best first; a repeated id counts once, at its first position.
- * The per-query metrics return NaN for a query with no relevant document: such a query
- * carries no information about ranking quality, so the caller leaves it out of averages
- * (trec_eval likewise evaluates only topics with relevant documents).
- * k must be a positive integer (RangeError otherwise); a list shorter than k is evaluated
- * as it is (missing ranks contribute nothing).
- */
-function checkK(k) {
-    if (!Number.isInteger(k) || k < 1)
-        throw new RangeError(`k must be a positive integer, got ${k}`);
-}
-function countRelevant(relevance) {
-    let count = 0;
-    for (const rel of relevance.values())
-        if (rel > 0)
-            count++;
-    return count;
-}
-/** Visits the distinct ids among the first k of `ranked` with their 1-based rank. */
-function forEachTopK(ranked, k, visit) {
-    const seen = new Set();
-    let rank = 0;
-    for (let i = 0; i < ranked.length && rank < k; i++) {
-        const id = ranked[i];
-        if (seen.has(id))
-            continue;
-        seen.add(id);
-        rank++;
-        if (visit(id, rank) === true)
-            return;
-    }
-}
-/**
- * recall@k: the share of the query's relevant documents found in the top k, in [0, 1].
- * NaN when the query has no relevant document.
- */
-function recallAtK(ranked, relevant, k) {
-    checkK(k);
-    const total = countRelevant(relevant);
-    if (total === 0)
-        return NaN;
-    let found = 0;
-    forEachTopK(ranked, k, (id) => {
-        if ((relevant.get(id) ?? 0) > 0)
-            found++;
-    });
-    return found / total;
-}
-/**
- * Reciprocal rank at k: 1 / (rank of the first relevant document) if it is within the top
- * k, else 0 (trec_eval's `recip_rank` cut at k). Average over queries for MRR@k.
- * NaN when the query has no relevant document.
- */
-function mrrAtK(ranked, relevant, k) {
-    checkK(k);
-    if (countRelevant(relevant) === 0)
-        return NaN;
-    let reciprocal = 0;
-    forEachTopK(ranked, k, (id, rank) => {
-        if ((relevant.get(id) ?? 0) > 0) {
-            reciprocal = 1 / rank;
-            return true;
-        }
-        return false;
-    });
-    return reciprocal;
-}
-/**
- * nDCG@k with graded relevance (Järvelin & Kekäläinen 2002), in [0, 1]:
- * DCG@k = Σ_{r=1..k} gain(doc at r) / log₂(r + 1), divided by the DCG@k of the ideal
- * ordering of all judged relevant documents.
- *
- * Gain is the relevance value itself (linear), not 2^rel − 1: this is trec_eval's
- * `ndcg_cut` ("gain values are the relevance values in the qrels file", discount
- * log2(rank + 1)), which BEIR (Thakur et al., NeurIPS 2021) reports through pytrec_eval, so
- * our numbers are comparable with published BEIR/MTEB retrieval scores. For binary
- * judgements both conventions agree. Non-positive relevance contributes no gain.
- * NaN when the query has no relevant document.
- */
-function ndcgAtK(ranked, relevance, k) {
-    checkK(k);
-    const gains = [];
-    for (const rel of relevance.values())
-        if (rel > 0)
-            gains.push(rel);
-    if (gains.length === 0)
-        return NaN;
-    gains.sort((a, b) => b - a);
-    let ideal = 0;
-    for (let i = 0; i < Math.min(k, gains.length); i++)
-        ideal += gains[i] / Math.log2(i + 2);
-    let dcg = 0;
-    forEachTopK(ranked, k, (id, rank) => {
-        const rel = relevance.get(id) ?? 0;
-        if (rel > 0)
-            dcg += rel / Math.log2(rank + 1);
-    });
-    return dcg / ideal;
-}
-/**
- * overlap@k of two neighbour lists (e.g. corpus indices of one item's top-k neighbours in
- * the production and in the candidate space): |A ∩ B| / k over the first k entries of each,
- * in [0, 1]. When either list is shorter than k, k is reduced to the shorter length (a
- * corpus with fewer than k other items); both empty gives NaN. Entries are assumed distinct
- * within a list (a neighbour list has no repeats); repeats are counted once.
- */
-function overlapAtK(a, b, k) {
-    checkK(k);
-    const effective = Math.min(k, a.length, b.length);
-    if (effective === 0)
-        return NaN;
-    const inA = new Set();
-    for (let i = 0; i < effective; i++)
-        inA.add(a[i]);
-    let shared = 0;
-    for (let i = 0; i < effective; i++) {
-        const x = b[i];
-        if (inA.delete(x))
-            shared++;
-    }
-    return shared / effective;
-}
-function checkPaired(xs, ys) {
-    if (xs.length !== ys.length)
-        throw new RangeError(`paired samples differ in length: ${xs.length} vs ${ys.length}`);
-}
-/** Pearson correlation of two equal-length samples; NaN when n < 2 or either is constant. */
-function pearson(xs, ys) {
-    checkPaired(xs, ys);
-    const n = xs.length;
-    if (n < 2)
-        return NaN;
-    let mx = 0;
-    let my = 0;
-    for (let i = 0; i < n; i++) {
-        mx += xs[i];
-        my += ys[i];
-    }
-    mx /= n;
-    my /= n;
-    let sxy = 0;
-    let sxx = 0;
-    let syy = 0;
-    for (let i = 0; i < n; i++) {
-        const dx = xs[i] - mx;
-        const dy = ys[i] - my;
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    if (sxx === 0 || syy === 0)
-        return NaN;
-    return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
-}
-/**
- * Spearman's rank correlation ρ: the Pearson correlation of the average ranks (ties share
- * the mean rank), in [−1, 1]; matches `scipy.stats.spearmanr`. O(n log n).
- * NaN when n < 2 or either sample is constant (all tied). NaN inputs are a RangeError.
- */
-function spearman(xs, ys) {
-    checkPaired(xs, ys);
-    if (xs.length < 2)
-        return NaN;
-    return pearson(averageRanks(xs), averageRanks(ys));
-}
-/**
- * Kendall's τ-b (Kendall 1945), which corrects for ties in either sample:
- * τ_b = (C − D) / √((P − Tx)(P − Ty)) with C/D concordant/discordant pairs, P = n(n−1)/2
- * pairs, Tx/Ty pairs tied in x/y. In [−1, 1]; matches `scipy.stats.kendalltau` (variant 'b').
- * O(n²) over all pairs: meant for top-k similarity lists (k up to a few hundred).
- * NaN when n < 2 or either sample is constant. NaN inputs are a RangeError.
- */
-function kendallTauB(xs, ys) {
-    checkPaired(xs, ys);
-    const n = xs.length;
-    for (let i = 0; i < n; i++) {
-        if (Number.isNaN(xs[i]) || Number.isNaN(ys[i]))
-            throw new RangeError(`kendallTauB: NaN at index ${i}`);
-    }
-    if (n < 2)
-        return NaN;
-    let score = 0; // C − D
-    let untiedX = 0; // pairs not tied in x: P − Tx
-    let untiedY = 0;
-    for (let i = 0; i < n; i++) {
-        const xi = xs[i];
-        const yi = ys[i];
-        for (let j = i + 1; j < n; j++) {
-            const xj = xs[j];
-            const yj = ys[j];
-            const sx = xi > xj ? 1 : xi < xj ? -1 : 0;
-            const sy = yi > yj ? 1 : yi < yj ? -1 : 0;
-            score += sx * sy;
-            if (sx !== 0)
-                untiedX++;
-            if (sy !== 0)
-                untiedY++;
-        }
-    }
-    if (untiedX === 0 || untiedY === 0)
-        return NaN;
-    return score / Math.sqrt(untiedX * untiedY);
-}
-
-;// CONCATENATED MODULE: ./src/stats/bootstrap.ts
-
-
-
-/**
- * Confidence intervals and one-sided tests for the mean of per-item paired differences
- * (candidate − production, e.g. per-pair cosine change or per-query nDCG change).
- *
- * How a regression gate uses them, with `tolerance` > 0 the largest acceptable drop:
- * - interval: fail when `high < −tolerance`, pass when `low > −tolerance`, else marginal;
- * - segments: `bootstrapPValue(d, { nullMean: −tolerance, alternative: 'less', … })` per
- *   segment, adjusted with `holm`; a segment fails when its adjusted p-value is below
- *   α = (1 − level) / 2. With a single segment this is the interval rule above (the
- *   one-sided test at α is dual to the upper end of the two-sided interval at `level`),
- *   up to one resample's worth of discreteness.
- */
-const bootstrap_TWO_POW_32 = 4294967296;
-function checkValues(values) {
-    for (let i = 0; i < values.length; i++) {
-        if (!Number.isFinite(values[i]))
-            throw new RangeError(`bootstrap values must be finite; value ${i} is ${values[i]}`);
-    }
-}
-function checkResamples(resamples) {
-    if (!Number.isInteger(resamples) || resamples < 1)
-        throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
-}
-/**
- * The bootstrap distribution of the mean, sorted ascending: `resamples` means, each of n
- * values drawn with replacement. Resample b, draw i takes index ⌊u·n / 2^32⌋ where u is
- * output number b·n + i of `createUint32Rng(seed)`; draws are summed left to right. So the
- * output is identical bit for bit for the same values, resamples and seed. One allocation
- * (the output); time O(resamples · n), about 5 ns per draw.
- * Empty input: an array of NaN. Non-finite values are a RangeError.
- */
-function bootstrapMeans(values, options) {
-    checkValues(values);
-    checkResamples(options.resamples);
-    const n = values.length;
-    const means = new Float64Array(options.resamples);
-    if (n === 0)
-        return means.fill(NaN);
-    // xoshiro128** (the same stream as createUint32Rng(seed)), inlined: this loop is the hot path.
-    const state = seedState(options.seed);
-    let s0 = state[0];
-    let s1 = state[1];
-    let s2 = state[2];
-    let s3 = state[3];
-    const scale = n / bootstrap_TWO_POW_32;
-    for (let b = 0; b < means.length; b++) {
-        let sum = 0;
-        for (let i = 0; i < n; i++) {
-            const x = Math.imul(s1, 5);
-            const draw = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
-            const t = s1 << 9;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= t;
-            s3 = (s3 << 11) | (s3 >>> 21);
-            sum += values[Math.floor(draw * scale)];
-        }
-        means[b] = sum / n;
-    }
-    return means.sort();
-}
-/**
- * Percentile bootstrap confidence interval for the mean (Efron & Tibshirani 1993, ch. 13):
- * the (1 − level)/2 and (1 + level)/2 quantiles (type 7) of the bootstrap distribution of the
- * mean from `bootstrapMeans`. `estimate` is the sample mean. Reproducible byte for byte for
- * the same values and options.
- *
- * Edge cases: empty input gives NaN for estimate, low and high; n = 1 or all values equal
- * give a zero-width interval at the value (no evidence of spread: enforce a minimum size
- * before gating). The percentile interval is slightly narrow for very small n (below ~20);
- * its coverage is checked by simulation in the tests.
- * @param options.level confidence level in (0, 1).
- */
-function bootstrapMeanInterval(values, options) {
-    const { level } = options;
-    if (!(level > 0 && level < 1))
-        throw new RangeError(`level must be in (0, 1), got ${level}`);
-    const means = bootstrapMeans(values, options);
-    return {
-        estimate: mean(values),
-        low: quantile(means, (1 - level) / 2),
-        high: quantile(means, (1 + level) / 2),
-        level,
-    };
-}
-/**
- * One-sided bootstrap p-value for the mean, from the same resamples as
- * `bootstrapMeanInterval` with the same seed. For `alternative: 'less'` (H1: mean < nullMean,
- * e.g. "the drop is larger than the tolerance" with nullMean = −tolerance):
- *
- *   p = (1 + #{bootstrap means ≥ nullMean}) / (resamples + 1)
- *
- * and for 'greater' the count of means ≤ nullMean. This inverts the percentile interval: p is
- * the smallest α at which the one-sided upper (lower) percentile bound at level 1 − α
- * excludes nullMean. The +1 keeps p > 0, so its resolution is 1 / (resamples + 1): with m
- * segments corrected by Holm at level α, use resamples ≥ 20·m/α.
- * Empty input: NaN. n = 1 or constant values: 1/(resamples+1) when the value is strictly on
- * the alternative side, else 1.
- */
-function bootstrapPValue(values, options) {
-    if (!Number.isFinite(options.nullMean))
-        throw new RangeError(`nullMean must be finite, got ${options.nullMean}`);
-    if (values.length === 0)
-        return NaN;
-    const means = bootstrapMeans(values, options);
-    let against = 0;
-    for (let b = 0; b < means.length; b++) {
-        const m = means[b];
-        if (options.alternative === 'less' ? m >= options.nullMean : m <= options.nullMean)
-            against++;
-    }
-    return (1 + against) / (means.length + 1);
-}
-/**
- * One-sided or two-sided p-value of the one-sample (paired) Student t test of
- * H0: mean = nullMean on paired differences, t = (x̄ − nullMean) / (s / √n), n − 1 degrees
- * of freedom (Student 1908). 'less' is P(T ≤ t), 'greater' P(T ≥ t), 'two-sided'
- * 2·min of the two (capped at 1). No resampling, so no resolution limit; valid when the
- * mean is close to normal (central limit theorem for moderate n).
- *
- * Edge cases: n < 2 gives NaN. Zero variance: the data sit exactly at one point, so the
- * p-value is 0 when that point is strictly on the alternative side, 1 when it is on the
- * other side or equals nullMean (for 'two-sided': 0 unless equal, then 1).
- * Non-finite values are a RangeError.
- */
-function pairedTTestPValue(values, nullMean, alternative) {
-    for (let i = 0; i < values.length; i++) {
-        if (!Number.isFinite(values[i]))
-            throw new RangeError(`t-test values must be finite; value ${i} is ${values[i]}`);
-    }
-    const { n, mean: m, variance } = meanVariance(values);
-    if (n < 2)
-        return NaN;
-    const diff = m - nullMean;
-    if (variance === 0) {
-        if (diff === 0)
-            return 1;
-        if (alternative === 'two-sided')
-            return 0;
-        return (alternative === 'less') === diff < 0 ? 0 : 1;
-    }
-    const t = diff / Math.sqrt(variance / n);
-    const lower = studentTCdf(t, n - 1);
-    const upper = studentTCdf(-t, n - 1);
-    if (alternative === 'less')
-        return lower;
-    if (alternative === 'greater')
-        return upper;
-    return Math.min(1, 2 * Math.min(lower, upper));
-}
-
-;// CONCATENATED MODULE: ./src/stats/multiple-testing.ts
-/**
- * Adjusted p-values for m simultaneous tests, returned in the input order. Reject test i at
- * level α when adjusted[i] ≤ α. Empty input gives an empty array; a p-value that is NaN or
- * outside [0, 1] is a RangeError (decide beforehand which tests take part).
- */
-function checkPValues(pValues) {
-    pValues.forEach((p, i) => {
-        if (!(p >= 0 && p <= 1))
-            throw new RangeError(`p-value ${i} must be in [0, 1], got ${p}`);
-    });
-}
-/** Indices of the p-values in ascending order (stable, so equal p-values keep input order). */
-function ascendingOrder(pValues) {
-    return pValues.map((_, i) => i).sort((i, j) => pValues[i] - pValues[j] || i - j);
-}
-/**
- * Holm's step-down adjustment (Holm 1979): controls the family-wise error rate (the chance
- * of any false alarm) under any dependence between the tests. With p₍₁₎ ≤ … ≤ p₍ₘ₎,
- * adjusted p₍ᵢ₎ = min(1, max_{j ≤ i} (m − j + 1)·p₍ⱼ₎), monotone in the sorted order.
- * Same as R's `p.adjust(method = "holm")` and statsmodels' `multipletests(method='holm')`.
- */
-function holm(pValues) {
-    checkPValues(pValues);
-    const m = pValues.length;
-    const adjusted = new Array(m);
-    let running = 0;
-    ascendingOrder(pValues).forEach((index, rank) => {
-        running = Math.max(running, Math.min(1, (m - rank) * pValues[index]));
-        adjusted[index] = running;
-    });
-    return adjusted;
-}
-/**
- * Benjamini–Hochberg step-up adjustment (Benjamini & Hochberg 1995): controls the false
- * discovery rate (the expected share of false alarms among rejections) for independent or
- * positively dependent tests. adjusted p₍ᵢ₎ = min(1, min_{j ≥ i} m·p₍ⱼ₎ / j).
- * Same as R's `p.adjust(method = "BH")`.
- */
-function benjaminiHochberg(pValues) {
-    checkPValues(pValues);
-    const m = pValues.length;
-    const order = ascendingOrder(pValues);
-    const adjusted = new Array(m);
-    let running = 1;
-    for (let rank = m - 1; rank >= 0; rank--) {
-        const index = order[rank];
-        running = Math.min(running, (m * pValues[index]) / (rank + 1));
-        adjusted[index] = running;
-    }
-    return adjusted;
-}
-
-;// CONCATENATED MODULE: ./src/regression/shard.ts
-
-
-/** Parses `i/n` (1 ≤ i ≤ n). An empty value means no sharding. */
-function parseShard(text) {
-    if (text === undefined || text.trim() === '')
-        return undefined;
-    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-    const index = Number(match?.[1]);
-    const count = Number(match?.[2]);
-    if (!match || count < 1 || index < 1 || index > count || count > 1000) {
-        throw new io_errors/* ConfigurationError */.j1(`shard '${text}' must be i/n with 1 ≤ i ≤ n ≤ 1000, e.g. 2/8`);
-    }
-    return count === 1 ? undefined : { index, count };
-}
-/** A stable unsigned 32-bit hash of a string: the first 4 bytes of its SHA-256. */
-function stableHash(text) {
-    return (0,external_node_crypto_.createHash)('sha256').update(text).digest().readUInt32BE(0);
-}
-/**
- * The 1-based shard an item belongs to, from a stable hash of its kind and id: the same
- * item lands in the same shard whatever its position in the files or the machine.
- */
-function shardOf(kind, id, count) {
-    return (stableHash(`${kind}\u0000${id}`) % count) + 1;
-}
-/** True when the item is this shard's work (always true without sharding). */
-function inShard(shard, kind, id) {
-    return !shard || shardOf(kind, id, shard.count) === shard.index;
-}
-
-;// CONCATENATED MODULE: ./src/regression/compare.ts
-
-
-
-
-/**
- * The interval rule, for a metric where higher is better and `tolerance` is the largest
- * acceptable drop: fail when the whole interval lies below −tolerance (a drop that is both
- * credible and large), pass when the interval excludes a drop larger than the tolerance,
- * marginal otherwise. The bound itself counts as acceptable.
- */
-function intervalVerdict(interval, tolerance) {
-    if (interval.high < -tolerance)
-        return 'fail';
-    if (interval.low >= -tolerance)
-        return 'pass';
-    return 'marginal';
-}
-/** The seed of one interval: derived from the run's seed, the check and the segment, so every interval has its own reproducible stream. */
-function intervalSeed(seed, check, segment) {
-    return stableHash(`${seed}\u0000${check}\u0000${segment ?? '\u0001overall'}`);
-}
-/**
- * One set of bootstrap means gives both the percentile interval (as `bootstrapMeanInterval`
- * computes it) and the one-sided p-value of H1: mean < −tolerance (as `bootstrapPValue`
- * computes it, (1 + #{means ≥ −tolerance}) / (B + 1)), so the two always agree and the
- * resampling runs once. An empty set judges nothing: pass, with a zero-width interval at 0.
- */
-function judge(diffs, tolerance, settings, seed) {
-    const level = settings.confidence;
-    if (diffs.length === 0)
-        return { size: 0, estimate: 0, interval: { low: 0, high: 0, level }, pValue: 1, verdict: 'pass' };
-    const means = bootstrapMeans(diffs, { resamples: settings.resamples, seed });
-    let sum = 0;
-    for (const d of diffs)
-        sum += d;
-    let against = 0;
-    for (const m of means)
-        if (m >= -tolerance)
-            against++;
-    const interval = { low: summary_quantile(means, (1 - level) / 2), high: summary_quantile(means, (1 + level) / 2), level };
-    const pValue = (1 + against) / (means.length + 1);
-    return { size: diffs.length, estimate: sum / diffs.length, interval, pValue, verdict: intervalVerdict(interval, tolerance) };
-}
-/**
- * Judges per-item paired differences (candidate − production, higher is better) overall
- * and per segment. Segments are sorted by name; items without a segment count only
- * overall. Segment p-values are adjusted with Holm's step-down method over the gated
- * segments (family-wise error control: one false alarm in any segment would block a
- * release). A gated segment fails when its adjusted p-value is below the one-sided level
- * (1 − confidence) / 2, the same level at which the overall interval rule fails.
- *
- * @param diffs per-item differences, in the suite's canonical item order (the bootstrap depends on order).
- * @param segments per-item segment label or null, same length as diffs.
- * @param check names the check; with the seed it determines every bootstrap stream.
- * @param segmentDiffs the per-item differences of one segment, given its item indices;
- *   by default the segment's entries of `diffs` (checks whose per-item values depend on
- *   the set they are judged in, like the AUC's pseudo-values, compute them per segment).
- */
-function compareDifferences(diffs, segments, tolerance, settings, check, segmentDiffs = (indices) => Float64Array.from(indices, (i) => diffs[i])) {
-    const overall = judge(diffs, tolerance, settings, intervalSeed(settings.seed, check, null));
-    const members = new Map();
-    segments.forEach((segment, i) => {
-        if (segment === null)
-            return;
-        let list = members.get(segment);
-        if (!list)
-            members.set(segment, (list = []));
-        list.push(i);
-    });
-    const names = [...members.keys()].sort();
-    const judged = names.map((segment) => {
-        const indices = members.get(segment);
-        const values = segmentDiffs(indices);
-        const judgement = judge(values, tolerance, settings, intervalSeed(settings.seed, check, segment));
-        return { ...judgement, segment, gated: indices.length >= settings.minSegmentSize, adjustedPValue: null };
-    });
-    const gated = judged.filter((s) => s.gated);
-    const adjusted = holm(gated.map((s) => s.pValue));
-    const alpha = (1 - settings.confidence) / 2;
-    gated.forEach((s, i) => {
-        s.adjustedPValue = adjusted[i];
-        // The adjusted p-value decides fail; the segment's own interval decides pass vs marginal.
-        if (s.adjustedPValue < alpha)
-            s.verdict = 'fail';
-        else if (s.verdict === 'fail')
-            s.verdict = 'marginal';
-    });
-    const failed = overall.verdict === 'fail' || gated.some((s) => s.verdict === 'fail');
-    // The smallest bootstrap p-value is 1/(B+1); Holm multiplies the smallest by m. When even
-    // that cannot reach alpha, no segment could ever fail: say so rather than pass silently.
-    if (gated.length > 0 && gated.length / (settings.resamples + 1) >= alpha) {
-        const resamplesNeeded = Math.ceil((2 * gated.length) / alpha);
-        return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict === 'pass' ? 'marginal' : overall.verdict, resamplesNeeded };
-    }
-    return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
-}
-/** Mean of a list; null when empty. */
-function compare_mean(values) {
-    if (values.length === 0)
-        return null;
-    let sum = 0;
-    for (let i = 0; i < values.length; i++)
-        sum += values[i];
-    return sum / values.length;
-}
-/** Segment rows of the result for a comparison, with per-segment means of both models. */
-function segmentRows(outcome, metric, segments, production, candidate) {
-    return outcome.segments.map((s) => {
-        const idx = [];
-        segments.forEach((seg, i) => {
-            if (seg === s.segment)
-                idx.push(i);
-        });
-        const prod = production ? compare_mean(idx.map((i) => production[i])) : null;
-        const cand = compare_mean(idx.map((i) => candidate[i]));
-        return {
-            segment: s.segment,
-            size: s.size,
-            metric,
-            production: prod,
-            candidate: cand,
-            change: s.estimate,
-            interval: s.interval,
-            pValue: s.pValue,
-            adjustedPValue: s.adjustedPValue,
-            gated: s.gated,
-            verdict: s.verdict,
-        };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/regression/vectors.ts
-/** Inner product of rows a and b of a matrix (the cosine when rows are unit length), in float64. */
-function dotRows(matrix, a, b) {
-    const { data, dim } = matrix;
-    const x = a * dim;
-    const y = b * dim;
-    let sum = 0;
-    for (let j = 0; j < dim; j++)
-        sum += data[x + j] * data[y + j];
-    return sum;
-}
-/** A new matrix holding the given rows, in that order. */
-function vectors_selectRows(matrix, rows) {
-    const { dim } = matrix;
-    const data = new Float32Array(rows.length * dim);
-    rows.forEach((row, i) => data.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
-    return { data, rows: rows.length, dim };
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/common.ts
-function emptyTable(columns) {
-    return { index: [], id: [], segment: [], values: Object.fromEntries(columns.map((c) => [c, []])) };
-}
-/** Reorders a table's rows by suite index (shards are concatenated, then sorted). */
-function sortTable(table) {
-    const order = table.index.map((_, i) => i).sort((x, y) => table.index[x] - table.index[y]);
-    const pick = (column) => order.map((i) => column[i]);
-    return {
-        index: pick(table.index),
-        id: pick(table.id),
-        segment: pick(table.segment),
-        values: Object.fromEntries(Object.entries(table.values).map(([name, column]) => [name, pick(column)])),
-    };
-}
-/** Concatenates tables with the same columns. */
-function concatTables(tables) {
-    const first = tables[0];
-    if (!first)
-        throw new Error('no tables to concatenate');
-    const columns = Object.keys(first.values);
-    return {
-        index: tables.flatMap((t) => t.index),
-        id: tables.flatMap((t) => t.id),
-        segment: tables.flatMap((t) => t.segment),
-        values: Object.fromEntries(columns.map((c) => [c, tables.flatMap((t) => t.values[c] ?? [])])),
-    };
-}
-function column(table, name) {
-    const values = table.values[name];
-    if (!values)
-        throw new Error(`missing column ${name}`);
-    return Float64Array.from(values, (v) => (v === null ? Number.NaN : v));
-}
-/**
- * The `count` worst items by `key` (lowest first), ties broken by id, so that picking from
- * the union of shards' picks gives the same list as picking from every item.
- */
-function pickWorst(pool, count, key) {
-    return [...pool]
-        .sort((x, y) => key(x) - key(y) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-        .slice(0, count);
-}
-/** Indices of the `count` lowest keys (ties by id): the items worth building WorstItems for. */
-function lowestIndices(keys, ids, count) {
-    return Array.from(keys, (_, i) => i)
-        .filter((i) => Number.isFinite(keys[i]))
-        .sort((x, y) => keys[x] - keys[y] || (ids[x] < ids[y] ? -1 : 1))
-        .slice(0, count);
-}
-/** Longest item id kept in a result's worst items (the schema allows 512). */
-const MAX_ID = 512;
-/** An item id cut to the result's limit. */
-function clipId(id) {
-    return id.length > MAX_ID ? `${id.slice(0, MAX_ID - 1)}…` : id;
-}
-const MAX_TEXT = 500;
-/** Texts in worst items are cut to a readable length (the result keeps a bounded size). */
-function common_clip(text) {
-    return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
-}
-/** A row for the deciding metric of a check, with interval and verdict. */
-function decidingRow(metric, production, candidate, outcome) {
-    return {
-        metric,
-        production,
-        candidate,
-        change: outcome.overall.estimate,
-        interval: outcome.overall.interval,
-        higherIsBetter: true,
-        verdict: outcome.overall.verdict,
-    };
-}
-/** A row reported for context: both models' values and the change, no verdict. */
-function infoRow(metric, production, candidate, higherIsBetter, note) {
-    const row = { metric, production, candidate, change: production === null || candidate === null ? null : candidate - production };
-    if (higherIsBetter !== undefined)
-        row.higherIsBetter = higherIsBetter;
-    if (note)
-        row.note = note;
-    return row;
-}
-/** Flat metrics `<prefix>.production|candidate|change|low|high` of a row. */
-function rowMetrics(prefix, row) {
-    const out = {
-        [`${prefix}.production`]: row.production ?? null,
-        [`${prefix}.candidate`]: row.candidate ?? null,
-        [`${prefix}.change`]: row.change ?? null,
-    };
-    if (row.interval) {
-        out[`${prefix}.low`] = row.interval.low;
-        out[`${prefix}.high`] = row.interval.high;
-    }
-    return out;
-}
-/** Counts of gated segments by verdict, as metrics. */
-function segmentMetrics(prefix, outcome) {
-    const gated = outcome.segments.filter((s) => s.gated);
-    return {
-        [`${prefix}.segments`]: outcome.segments.length,
-        [`${prefix}.segments_gated`]: gated.length,
-        [`${prefix}.segments_failed`]: gated.filter((s) => s.verdict === 'fail').length,
-    };
-}
-/** One sentence for the check: the deciding change, its interval and the failing segments. */
-function describeOutcome(metric, outcome, tolerance, digits = 3) {
-    const { estimate, interval } = outcome.overall;
-    const fmt = (x) => (x >= 0 ? `+${x.toFixed(digits)}` : x.toFixed(digits));
-    const failing = outcome.segments.filter((s) => s.gated && s.verdict === 'fail').map((s) => s.segment);
-    const parts = [`${metric} change ${fmt(estimate)} (${Math.round(interval.level * 100)}% CI ${fmt(interval.low)} to ${fmt(interval.high)}; tolerance −${tolerance})`];
-    if (failing.length > 0) {
-        // Bounded: the summary has a size limit, segment names come from the suite.
-        const shown = failing.slice(0, 5).map((s) => (s.length > 60 ? `${s.slice(0, 59)}…` : s));
-        const more = failing.length > shown.length ? ` and ${failing.length - shown.length} more` : '';
-        parts.push(`regressed segment${failing.length > 1 ? 's' : ''}: ${shown.join(', ')}${more}`);
-    }
-    if (outcome.resamplesNeeded !== undefined) {
-        parts.push(`too few resamples for ${outcome.segments.filter((s) => s.gated).length} gated segments: none could fail; set resamples to at least ${outcome.resamplesNeeded}`);
-    }
-    return parts.join('; ');
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/retrieval.ts
-
-
-
-
-
-const RETRIEVAL_METRICS = ['recall', 'mrr', 'ndcg'];
-/** Queries searched per call: bounds the memory of one top-k request and paces progress lines. */
-const BLOCK = 256;
-/**
- * Top-k documents of each query (rows of `queryRows`) over `corpusRows`, in both spaces,
- * block by block. Never builds a queries × corpus matrix: the engine streams the corpus.
- * @returns per model, the k corpus positions of each query, best first (row q at [q*k, (q+1)*k)).
- */
-async function searchBoth(spaces, queryRows, corpusRows, k, context, total = queryRows.length * 2, doneBefore = 0) {
-    const corpusPosition = new Map(corpusRows.map((row, i) => [row, i]));
-    const out = { production: new Int32Array(0), candidate: new Int32Array(0) };
-    let effectiveK = Math.min(k, corpusRows.length);
-    let done = doneBefore;
-    for (const model of ['production', 'candidate']) {
-        // The spaces are already unit length: rank by inner product, and search the matrix
-        // itself when the corpus is every text in order (no copy of a large corpus).
-        const whole = corpusRows.length === spaces[model].rows && corpusRows.every((row, i) => row === i);
-        const corpus = whole ? spaces[model] : vectors_selectRows(spaces[model], corpusRows);
-        const parts = [];
-        for (let start = 0; start < queryRows.length; start += BLOCK) {
-            context.signal?.throwIfAborted();
-            const block = queryRows.slice(start, start + BLOCK);
-            const selfIndices = Int32Array.from(block, (row) => corpusPosition.get(row) ?? -1);
-            const result = await context.search.topK({ queries: vectors_selectRows(spaces[model], block), corpus, k, similarity: 'dot', selfIndices });
-            effectiveK = result.k;
-            parts.push(result.indices);
-            done += block.length;
-            context.onProgress?.(done, total);
-        }
-        const all = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-        let offset = 0;
-        for (const part of parts) {
-            all.set(part, offset);
-            offset += part.length;
-        }
-        out[model] = all;
-    }
-    return { ...out, k: effectiveK };
-}
-/**
- * Recall@k, MRR@k and nDCG@k of every query of this shard under both models. Columns
- * `<metric>_production`, `<metric>_candidate` for recall, mrr and ndcg.
- */
-async function measureRetrieval(suite, spaces, shard, k, context) {
-    const set = suite.retrieval;
-    const table = emptyTable(RETRIEVAL_METRICS.flatMap((m) => [`${m}_production`, `${m}_candidate`]));
-    const mine = set.queries.map((q, i) => i).filter((i) => inShard(shard, 'query', suite.texts[set.queries[i]].id));
-    const rows = mine.map((i) => set.queries[i]);
-    const found = await searchBoth(spaces, rows, set.corpus, k, context);
-    mine.forEach((queryNumber, n) => {
-        const query = set.queries[queryNumber];
-        const relevant = set.relevant[queryNumber];
-        table.index.push(queryNumber);
-        table.id.push(suite.texts[query].id);
-        table.segment.push(suite.texts[query].segment);
-        const grades = new Map([...relevant].map(([doc, grade]) => [suite.texts[doc].id, grade]));
-        for (const model of ['production', 'candidate']) {
-            const ranked = Array.from(found[model].subarray(n * found.k, (n + 1) * found.k), (pos) => suite.texts[set.corpus[pos]].id);
-            table.values[`recall_${model}`].push(recallAtK(ranked, grades, k));
-            table.values[`mrr_${model}`].push(mrrAtK(ranked, grades, k));
-            table.values[`ndcg_${model}`].push(ndcgAtK(ranked, grades, k));
-        }
-    });
-    return table;
-}
-const LABELS = { recall: 'recall', mrr: 'MRR', ndcg: 'nDCG' };
-function worstQueries(suite, table, metric, count) {
-    const p = column(table, `${metric}_production`);
-    const c = column(table, `${metric}_candidate`);
-    const keys = c.map((x, i) => x - p[i]);
-    return lowestIndices(keys, table.id, count).map((i) => {
-        const text = suite.texts[suite.retrieval.queries[table.index[i]]];
-        return {
-            id: text.id,
-            texts: [common_clip(text.text)],
-            segment: text.segment,
-            label: `${LABELS[metric]}@k`,
-            production: p[i],
-            candidate: c[i],
-            change: c[i] - p[i],
-        };
-    });
-}
-/**
- * Summarises retrieval: the configured metric decides (paired per-query change, segments);
- * the other two are reported with their own intervals.
- */
-function summariseRetrieval(record) {
-    const { items, settings } = record;
-    const params = record.params;
-    const tolerance = settings.tolerance;
-    const rows = [];
-    let metrics = {};
-    let decidingOutcome;
-    for (const metric of RETRIEVAL_METRICS) {
-        const p = column(items, `${metric}_production`);
-        const c = column(items, `${metric}_candidate`);
-        const diffs = c.map((x, i) => x - p[i]);
-        const name = `${LABELS[metric]}@${params.k}`;
-        let row;
-        if (metric === params.metric) {
-            decidingOutcome = compareDifferences(diffs, items.segment, tolerance, settings, 'retrieval');
-            row = decidingRow(name, compare_mean(p), compare_mean(c), decidingOutcome);
-        }
-        else {
-            const judged = judge(diffs, tolerance, settings, intervalSeed(settings.seed, `retrieval.${metric}`, null));
-            row = { metric: name, production: compare_mean(p), candidate: compare_mean(c), change: judged.estimate, interval: judged.interval, higherIsBetter: true };
-        }
-        rows.push(row);
-        metrics = { ...metrics, ...rowMetrics(`retrieval.${metric}`, row) };
-    }
-    const outcome = decidingOutcome;
-    const p = column(items, `${params.metric}_production`);
-    const c = column(items, `${params.metric}_candidate`);
-    // The deciding metric first: it is the one the verdict is about.
-    rows.sort((x, y) => Number(y.verdict !== undefined) - Number(x.verdict !== undefined));
-    return {
-        section: {
-            id: 'retrieval',
-            title: `Retrieval (${items.id.length} queries, k = ${params.k})`,
-            verdict: outcome.verdict,
-            summary: describeOutcome(`${LABELS[params.metric]}@${params.k}`, outcome, tolerance),
-            rows,
-            segments: segmentRows(outcome, `${LABELS[params.metric]}@${params.k}`, items.segment, p, c),
-            worst: pickWorst(record.worst, settings.worstItems, (item) => item.change ?? 0),
-        },
-        metrics: { ...metrics, 'retrieval.queries': items.id.length, 'retrieval.k': params.k, ...segmentMetrics('retrieval', outcome) },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/neighbours.ts
-
-
-
-
-
-
-/**
- * The sampled items: the `sample` corpus items with the lowest seeded hash of their id,
- * in corpus order. The same ids are picked whatever the file order, shard or machine.
- */
-function sampleItems(suite, sample, seed) {
-    const corpus = suite.neighbourCorpus ?? [];
-    if (sample >= corpus.length)
-        return [...corpus];
-    const keyed = corpus.map((row, position) => ({ position, key: stableHash(`${seed}\u0000${suite.texts[row].id}`), id: suite.texts[row].id }));
-    keyed.sort((x, y) => x.key - y.key || (x.id < y.id ? -1 : 1));
-    return keyed
-        .slice(0, sample)
-        .map((k) => k.position)
-        .sort((x, y) => x - y)
-        .map((position) => corpus[position]);
-}
-/**
- * For each sampled item of this shard: overlap@k of its production and candidate top-k
- * (the share of the candidate's k neighbours that were among production's k), and the
- * Spearman correlation of the two models' similarities to production's k neighbours: does
- * the candidate keep the order of the neighbours downstream systems see today? (Over the
- * union of both lists the correlation would be biased low: items only one model ranks
- * high are selected for disagreeing.)
- * Columns `overlap`, `correlation` (null when undefined, e.g. a constant list).
- */
-async function measureNeighbours(suite, spaces, shard, params, seed, context) {
-    const corpus = suite.neighbourCorpus ?? [];
-    const position = new Map(corpus.map((row, i) => [row, i]));
-    const sampled = sampleItems(suite, params.sample, seed).filter((row) => inShard(shard, 'neighbour', suite.texts[row].id));
-    const found = await searchBoth(spaces, sampled, corpus, params.k, context);
-    const table = emptyTable(['overlap', 'correlation']);
-    sampled.forEach((row, n) => {
-        const k = found.k;
-        const before = found.production.subarray(n * k, (n + 1) * k);
-        const after = found.candidate.subarray(n * k, (n + 1) * k);
-        const beforeSet = new Set(before);
-        let shared = 0;
-        for (const item of after)
-            if (beforeSet.has(item))
-                shared++;
-        const list = Array.from(before, (pos) => corpus[pos]);
-        const x = Float64Array.from(list, (other) => dotRows(spaces.production, row, other));
-        const y = Float64Array.from(list, (other) => dotRows(spaces.candidate, row, other));
-        const rho = list.length >= 2 ? spearman(x, y) : Number.NaN;
-        table.index.push(position.get(row));
-        table.id.push(suite.texts[row].id);
-        table.segment.push(suite.texts[row].segment);
-        table.values.overlap.push(k === 0 ? null : shared / k);
-        table.values.correlation.push(Number.isFinite(rho) ? rho : null);
-    });
-    return table;
-}
-function worstNeighbourhoods(suite, table, count) {
-    const overlap = column(table, 'overlap');
-    return lowestIndices(overlap, table.id, count).map((i) => {
-        const text = suite.texts[suite.neighbourCorpus[table.index[i]]];
-        return { id: text.id, texts: [common_clip(text.text)], segment: text.segment, label: 'overlap@k', production: null, candidate: overlap[i], change: null };
-    });
-}
-function neighbours_finite(values) {
-    return values.filter((v) => Number.isFinite(v));
-}
-/**
- * Summarises neighbourhood stability. Without `minOverlap` the check reports and passes;
- * with it, the mean overlap is judged against it like a change against a tolerance: fail
- * when the interval lies wholly below, pass when it lies at or above, marginal otherwise.
- */
-function summariseNeighbours(record) {
-    const { items, settings } = record;
-    const params = record.params;
-    const minOverlap = settings.tolerance;
-    const overlapAll = column(items, 'overlap');
-    const keep = items.segment.map((_, i) => Number.isFinite(overlapAll[i]));
-    const overlap = overlapAll.filter((_, i) => keep[i]);
-    const segments = items.segment.filter((_, i) => keep[i]);
-    const correlation = neighbours_finite(column(items, 'correlation'));
-    const threshold = minOverlap ?? 0;
-    const outcome = compareDifferences(overlap.map((v) => v - threshold), segments, 0, settings, 'neighbours');
-    const shift = (o) => ({ low: o.interval.low + threshold, high: o.interval.high + threshold, level: o.interval.level });
-    const gating = minOverlap !== null;
-    const overlapRow = { metric: `overlap@${params.k}`, production: null, candidate: compare_mean(overlap), interval: shift(outcome.overall), higherIsBetter: true };
-    if (gating)
-        overlapRow.verdict = outcome.overall.verdict;
-    else
-        overlapRow.note = 'reported, not gating (set minOverlap to gate)';
-    const correlationRow = { metric: 'rank correlation of similarities (Spearman)', production: null, candidate: compare_mean(correlation), higherIsBetter: true };
-    const segmentList = segmentRows(outcome, `overlap@${params.k}`, segments, null, overlap).map((row, i) => {
-        const judged = outcome.segments[i];
-        const out = { ...row, change: null, interval: shift(judged) };
-        if (!gating) {
-            delete out.verdict;
-            out.gated = false;
-            out.pValue = null;
-            out.adjustedPValue = null;
-        }
-        return out;
-    });
-    const worst = pickWorst(record.worst, settings.worstItems, (item) => item.candidate ?? 0);
-    const mo = compare_mean(overlap);
-    const summary = gating
-        ? describeOutcome(`overlap@${params.k} − ${threshold}`, outcome, 0)
-        : `mean overlap@${params.k} ${mo === null ? 'n/a' : mo.toFixed(3)}: on average ${mo === null ? '?' : Math.round((1 - mo) * 100)}% of an item's top-${params.k} neighbours change`;
-    return {
-        section: {
-            id: 'neighbours',
-            title: `Neighbours (${items.id.length} sampled items, k = ${params.k})`,
-            verdict: gating ? outcome.verdict : 'pass',
-            summary,
-            rows: [overlapRow, correlationRow],
-            segments: segmentList,
-            worst,
-        },
-        metrics: {
-            'neighbours.overlap.mean': mo,
-            'neighbours.overlap.low': overlapRow.interval.low,
-            'neighbours.overlap.high': overlapRow.interval.high,
-            'neighbours.rank_correlation.mean': compare_mean(correlation),
-            'neighbours.sampled': items.id.length,
-            'neighbours.k': params.k,
-            ...(gating ? segmentMetrics('neighbours', outcome) : {}),
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/pairs.ts
-
-
-
-
-/**
- * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
- * `production`, `candidate` (cosines).
- */
-function measurePairs(suite, spaces, shard) {
-    const table = emptyTable(['related', 'production', 'candidate']);
-    (suite.pairs ?? []).forEach((pair, index) => {
-        if (!inShard(shard, 'pair', pair.id))
-            return;
-        table.index.push(index);
-        table.id.push(pair.id);
-        table.segment.push(pair.segment);
-        table.values.related.push(pair.label === 'related' ? 1 : 0);
-        table.values.production.push(dotRows(spaces.production, pair.a, pair.b));
-        table.values.candidate.push(dotRows(spaces.candidate, pair.a, pair.b));
-    });
-    return table;
-}
-/** Number of values in a sorted array below x, and equal to x. */
-function rankIn(sorted, x) {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (sorted[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    let end = lo;
-    while (end < sorted.length && sorted[end] === x)
-        end++;
-    return { below: lo, equal: end - lo };
-}
-/**
- * Placement values (DeLong, DeLong & Clarke-Pearson 1988): for a related pair, the share
- * of unrelated pairs scored below it; for an unrelated pair, the share of related pairs
- * scored above it; ties count one half. The mean placement of the related pairs and that
- * of the unrelated pairs both equal the AUC, so the mean over all pairs is the AUC too,
- * and a per-pair change of placement is a per-item share of the AUC change.
- */
-function placements(scores, related) {
-    const pos = [];
-    const neg = [];
-    scores.forEach((s, i) => (related[i] === 1 ? pos : neg).push(s));
-    const sortedPos = Float64Array.from(pos).sort();
-    const sortedNeg = Float64Array.from(neg).sort();
-    return scores.map((s, i) => {
-        if (related[i] === 1) {
-            const { below, equal } = rankIn(sortedNeg, s);
-            return (below + equal / 2) / sortedNeg.length;
-        }
-        const { below, equal } = rankIn(sortedPos, s);
-        return (sortedPos.length - below - equal + equal / 2) / sortedPos.length;
-    });
-}
-function share(values, related, label, test) {
-    let n = 0;
-    let hits = 0;
-    values.forEach((v, i) => {
-        if (related[i] !== label)
-            return;
-        n++;
-        if (test(v))
-            hits++;
-    });
-    return n === 0 ? null : hits / n;
-}
-function subset(values, related, label) {
-    return values.filter((_, i) => related[i] === label);
-}
-/** How much worse a pair got: related pairs moving apart and unrelated pairs moving together are negative. */
-function worstKey(item) {
-    const change = item.change ?? 0;
-    return item.label === 'unrelated' ? -change : change;
-}
-/** The pairs' worst items: built from the table and the suite's texts. */
-function worstPairs(suite, table, count) {
-    const related = column(table, 'related');
-    const p = column(table, 'production');
-    const c = column(table, 'candidate');
-    const keys = p.map((_, i) => (related[i] === 1 ? 1 : -1) * (c[i] - p[i]));
-    return lowestIndices(keys, table.id, count).map((i) => {
-        const pair = suite.pairs[table.index[i]];
-        return {
-            id: clipId(pair.id),
-            texts: [common_clip(suite.texts[pair.a].text), common_clip(suite.texts[pair.b].text)],
-            segment: pair.segment,
-            label: pair.label,
-            production: p[i],
-            candidate: c[i],
-            change: c[i] - p[i],
-        };
-    });
-}
-/**
- * DeLong pseudo-values of a set of pairs, from their placements: with R and U the mean
- * placement of the set's related and unrelated pairs (m and n of them, N in all) and
- * θ = (R + U) / 2 (the AUC when the set is every pair, where R = U), a related pair gets
- * θ + (N/m)(V − R) and an unrelated one θ + (N/n)(V − U). Their mean is exactly θ, and the
- * variance of their mean is S10/m + S01/n, DeLong's variance of the AUC (DeLong, DeLong &
- * Clarke-Pearson 1988): resampling pseudo-values, not raw placements, gives the AUC's
- * interval its proper width (raw placements hold each pair's share twice and would make it
- * half as wide). With one label only, θ is that label's mean and the pseudo-values are the
- * placements.
- */
-function pseudoValues(v, related, members) {
-    let m = 0;
-    let n = 0;
-    let sumR = 0;
-    let sumU = 0;
-    for (const i of members) {
-        if (related[i] === 1) {
-            m++;
-            sumR += v[i];
-        }
-        else {
-            n++;
-            sumU += v[i];
-        }
-    }
-    const r = m > 0 ? sumR / m : 0;
-    const u = n > 0 ? sumU / n : 0;
-    const estimate = m > 0 && n > 0 ? (r + u) / 2 : m > 0 ? r : u;
-    const total = members.length;
-    const values = Float64Array.from(members, (i) => related[i] === 1 ? estimate + (total / m) * (v[i] - r) : estimate + (total / n) * (v[i] - u));
-    return { values, estimate };
-}
-/**
- * Summarises the pairs check from its per-pair cosines (the whole suite's, in suite order).
- * The deciding metric is the AUC of related vs unrelated pairs, judged through paired
- * per-pair changes of DeLong pseudo-values (each pair placed against all pairs of the other
- * label); with only one label present it falls back to the mean cosine change, oriented so
- * that higher is better.
- */
-function summarisePairs(record) {
-    const { items, settings } = record;
-    const params = record.params;
-    const tolerance = settings.tolerance;
-    const related = column(items, 'related');
-    const p = column(items, 'production');
-    const c = column(items, 'candidate');
-    const nRelated = related.reduce((n, r) => n + r, 0);
-    const bothLabels = nRelated > 0 && nRelated < related.length;
-    let diffs;
-    let production;
-    let candidate;
-    let metric;
-    let segmentDiffs;
-    let segmentMeans;
-    if (bothLabels) {
-        const before = placements(p, related);
-        const after = placements(c, related);
-        const judged = (indices) => {
-            const x = pseudoValues(before, related, indices);
-            const y = pseudoValues(after, related, indices);
-            return { diffs: y.values.map((value, i) => value - x.values[i]), production: x.estimate, candidate: y.estimate };
-        };
-        const all = judged(Array.from(items.id, (_, i) => i));
-        diffs = all.diffs;
-        production = all.production;
-        candidate = all.candidate;
-        segmentDiffs = (indices) => judged(indices).diffs;
-        segmentMeans = (indices) => {
-            const j = judged(indices);
-            return [j.production, j.candidate];
-        };
-        metric = 'AUC related vs unrelated';
-    }
-    else {
-        const sign = nRelated > 0 ? 1 : -1;
-        diffs = c.map((x, i) => sign * (x - p[i]));
-        production = null;
-        candidate = null;
-        segmentMeans = (indices) => [compare_mean(indices.map((i) => p[i])), compare_mean(indices.map((i) => c[i]))];
-        metric = nRelated > 0 ? 'related cosine (mean change)' : 'unrelated cosine (mean change, lower is better)';
-    }
-    const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'pairs', segmentDiffs);
-    const deciding = decidingRow(metric, production, candidate, outcome);
-    if (!bothLabels)
-        deciding.note = 'only one label present: judged on the cosine change, not the AUC';
-    const relatedRow = infoRow('related cosine (mean)', compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)));
-    const unrelatedRow = infoRow('unrelated cosine (mean)', compare_mean(subset(p, related, 0)), compare_mean(subset(c, related, 0)));
-    const aboveFloor = infoRow(`related pairs with cosine ≥ ${params.relatedFloor}`, share(p, related, 1, (x) => x >= params.relatedFloor), share(c, related, 1, (x) => x >= params.relatedFloor), true);
-    const belowCeiling = infoRow(`unrelated pairs with cosine ≤ ${params.unrelatedCeiling}`, share(p, related, 0, (x) => x <= params.unrelatedCeiling), share(c, related, 0, (x) => x <= params.unrelatedCeiling), true);
-    const rows = [deciding, relatedRow, unrelatedRow, aboveFloor, belowCeiling];
-    const metrics = {
-        ...rowMetrics(bothLabels ? 'pairs.auc' : 'pairs.cosine', deciding),
-        ...rowMetrics('pairs.related_cosine', relatedRow),
-        ...rowMetrics('pairs.unrelated_cosine', unrelatedRow),
-        ...rowMetrics('pairs.related_above_floor', aboveFloor),
-        ...rowMetrics('pairs.unrelated_below_ceiling', belowCeiling),
-        'pairs.count': items.id.length,
-        ...segmentMetrics('pairs', outcome),
-    };
-    return {
-        section: {
-            id: 'pairs',
-            title: `Pairs (${items.id.length})`,
-            verdict: outcome.verdict,
-            summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
-            rows,
-            segments: segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
-                const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
-                const [before, after] = segmentMeans(indices);
-                return { ...row, production: before, candidate: after };
-            }),
-            worst: pickWorst(record.worst, settings.worstItems, worstKey),
-        },
-        metrics,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/triplets.ts
-
-
-
-
-/**
- * Margin of every triplet of this shard under both models: cos(anchor, positive) −
- * cos(anchor, negative). Columns `production`, `candidate`.
- */
-function measureTriplets(suite, spaces, shard) {
-    const table = emptyTable(['production', 'candidate']);
-    (suite.triplets ?? []).forEach((t, index) => {
-        if (!inShard(shard, 'triplet', t.id))
-            return;
-        table.index.push(index);
-        table.id.push(t.id);
-        table.segment.push(t.segment);
-        for (const [name, space] of [['production', spaces.production], ['candidate', spaces.candidate]]) {
-            table.values[name].push(dotRows(space, t.anchor, t.positive) - dotRows(space, t.anchor, t.negative));
-        }
-    });
-    return table;
-}
-/** A triplet is correct when its margin is positive; a tie counts one half. */
-function correctness(margin) {
-    return margin > 0 ? 1 : margin === 0 ? 0.5 : 0;
-}
-function worstTriplets(suite, table, count) {
-    const p = column(table, 'production');
-    const c = column(table, 'candidate');
-    const keys = c.map((x, i) => x - p[i]);
-    return lowestIndices(keys, table.id, count).map((i) => {
-        const t = suite.triplets[table.index[i]];
-        return {
-            id: clipId(t.id),
-            texts: [t.anchor, t.positive, t.negative].map((row) => common_clip(suite.texts[row].text)),
-            segment: t.segment,
-            production: p[i],
-            candidate: c[i],
-            change: c[i] - p[i],
-        };
-    });
-}
-/** Summarises triplets: accuracy per model decides (paired per-triplet correctness change); mean margin for context. */
-function summariseTriplets(record) {
-    const { items, settings } = record;
-    const tolerance = settings.tolerance;
-    const p = column(items, 'production');
-    const c = column(items, 'candidate');
-    const before = p.map(correctness);
-    const after = c.map(correctness);
-    const diffs = after.map((a, i) => a - before[i]);
-    const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'triplets');
-    const deciding = decidingRow('margin accuracy', compare_mean(before), compare_mean(after), outcome);
-    const margin = infoRow('margin (mean)', compare_mean(p), compare_mean(c), true);
-    return {
-        section: {
-            id: 'triplets',
-            title: `Triplets (${items.id.length})`,
-            verdict: outcome.verdict,
-            summary: describeOutcome('accuracy', outcome, tolerance),
-            rows: [deciding, margin],
-            segments: segmentRows(outcome, 'margin accuracy', items.segment, before, after),
-            worst: pickWorst(record.worst, settings.worstItems, (item) => item.change ?? 0),
-        },
-        metrics: {
-            ...rowMetrics('triplets.accuracy', deciding),
-            ...rowMetrics('triplets.margin', margin),
-            'triplets.count': items.id.length,
-            ...segmentMetrics('triplets', outcome),
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/regression/settings.ts
-/** Built-in defaults, documented in schemas/suite.schema.json and the README (embedding-regression). */
-const settings_DEFAULTS = {
-    confidence: 0.95,
-    resamples: 2000,
-    seed: 1,
-    minSegmentSize: 30,
-    worstItems: 5,
-    tolerance: { pairs: 0.02, triplets: 0.02, retrieval: 0.02 },
-    relatedFloor: 0.5,
-    unrelatedCeiling: 0.3,
-    k: 10,
-    sample: 500,
-    rankDropRatio: 0.5,
-};
-/**
- * Settings of one check, from weakest to strongest: built-in defaults, the config file's
- * `regression` section, the suite's `settings`, the check's own keys, then the `seed` input.
- */
-function resolveSettings(check, config, suite, seedOverride) {
-    const own = suite.checks[check] ?? {};
-    const shared = suite.settings ?? {};
-    const pick = (key, fallback) => own[key] ?? shared[key] ?? config[key] ?? fallback;
-    const tolerance = check === 'neighbours'
-        ? (own.minOverlap ?? config.minOverlap ?? null)
-        : (own.tolerance ?? config.tolerance?.[check] ?? settings_DEFAULTS.tolerance[check]);
-    return {
-        tolerance,
-        confidence: pick('confidence', settings_DEFAULTS.confidence),
-        resamples: pick('resamples', settings_DEFAULTS.resamples),
-        seed: seedOverride ?? pick('seed', settings_DEFAULTS.seed),
-        minSegmentSize: pick('minSegmentSize', settings_DEFAULTS.minSegmentSize),
-        worstItems: shared.worstItems ?? config.worstItems ?? settings_DEFAULTS.worstItems,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/regression/engine.ts
-
-
-
-
-
-
-
-
-const DETAILS_FORMAT = 'embedding-regression/details@1';
-const CHECK_ORDER = ['pairs', 'triplets', 'retrieval', 'neighbours'];
-const RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
-/** The worst of several verdicts (error > fail > marginal > pass). */
-function worstVerdict(verdicts) {
-    return verdicts.reduce((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
-}
-function summariseCheck(name, record) {
-    switch (name) {
-        case 'pairs':
-            return summarisePairs(record);
-        case 'triplets':
-            return summariseTriplets(record);
-        case 'retrieval':
-            return summariseRetrieval(record);
-        case 'neighbours':
-            return summariseNeighbours(record);
-    }
-}
-const TITLES = { pairs: 'Pairs', triplets: 'Triplets', retrieval: 'Retrieval', neighbours: 'Neighbours' };
-/**
- * Builds the checks, metrics, findings and verdict from the details. The unsharded run, each
- * shard and the merge all call this one function: equal details give equal results.
- */
-function engine_assemble(details) {
-    const checks = [];
-    const metrics = {};
-    for (const name of CHECK_ORDER) {
-        const record = details.checks[name];
-        if (!record)
-            continue;
-        if ('skipped' in record) {
-            checks.push({ id: name, title: TITLES[name], verdict: 'error', summary: `not run: ${record.skipped}`, rows: [] });
-            continue;
-        }
-        const output = summariseCheck(name, record);
-        checks.push(output.section);
-        Object.assign(metrics, output.metrics);
-    }
-    const health = summariseHealth(details.health);
-    checks.push(health.section);
-    Object.assign(metrics, health.metrics);
-    const verdict = worstVerdict(checks.map((c) => c.verdict));
-    const failing = checks.filter((c) => c.verdict === 'fail' || c.verdict === 'error').map((c) => c.id);
-    const marginal = checks.filter((c) => c.verdict === 'marginal').map((c) => c.id);
-    const summary = verdict === 'pass'
-        ? `The candidate shows no regression beyond tolerance in ${checks.length} check(s).`
-        : verdict === 'marginal'
-            ? `No credible regression, but ${marginal.join(', ')} cannot rule one out: promotion needs an approval.`
-            : `The candidate regresses (${failing.join(', ')}).`;
-    return { verdict, summary, checks, metrics, findings: health.findings };
-}
-/** Runs fn with a progress callback for the phase, and ends the report however fn ends. */
-async function withProgress(run, phase, fn) {
-    const sink = run.progress?.(phase);
-    try {
-        return await fn(sink?.onProgress);
-    }
-    finally {
-        sink?.finish();
-    }
-}
-async function engine_embed(source, role, items, run) {
-    return run.log.group(`Embedding ${items.length} texts with ${role} (${source.description})`, async () => {
-        const matrix = await withProgress(run, `${role}: embedding`, (onProgress) => source.embed(items, { log: run.log, ...(run.signal ? { signal: run.signal } : {}), ...(onProgress ? { onProgress } : {}) }));
-        if (matrix.rows !== items.length)
-            throw new Error(`${role} source returned ${matrix.rows} vectors for ${items.length} texts`);
-        return matrix;
-    });
-}
-/**
- * Runs a suite against two embedding sources: embeds every text with both, measures this
- * shard's items for each check, and assembles the result parts. Stops with the signal's
- * reason when aborted (nothing is written here; the caller writes the result).
- */
-async function runRegression(run) {
-    const { suite, shard } = run;
-    const definition = suite.definition;
-    const items = suite.texts.map((t) => ({ id: t.id, text: t.text }));
-    const production = await engine_embed(run.production, 'production', items, run);
-    run.signal?.throwIfAborted();
-    const candidate = await engine_embed(run.candidate, 'candidate', items, run);
-    run.signal?.throwIfAborted();
-    const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
-    const health = {
-        production: healthFigures(production, settingsSeed),
-        candidate: healthFigures(candidate, settingsSeed),
-        contractDimension: run.contractDimension,
-        rankDropRatio: definition.checks.health?.rankDropRatio ?? settings_DEFAULTS.rankDropRatio,
-    };
-    const unusable = health.production.nonFinite + health.candidate.nonFinite > 0
-        ? 'the vectors contain NaN or infinite values'
-        : health.production.dimension === 0 || health.candidate.dimension === 0
-            ? 'the vectors are empty'
-            : null;
-    const spaces = { production: normaliseRows(production), candidate: normaliseRows(candidate) };
-    const checks = {};
-    const params = {};
-    const { checks: spec } = definition;
-    if (spec.pairs)
-        params.pairs = { relatedFloor: spec.pairs.relatedFloor ?? settings_DEFAULTS.relatedFloor, unrelatedCeiling: spec.pairs.unrelatedCeiling ?? settings_DEFAULTS.unrelatedCeiling };
-    if (spec.triplets)
-        params.triplets = {};
-    if (spec.retrieval)
-        params.retrieval = { k: spec.retrieval.k ?? settings_DEFAULTS.k, metric: spec.retrieval.metric ?? 'ndcg' };
-    if (spec.neighbours)
-        params.neighbours = { k: spec.neighbours.k ?? settings_DEFAULTS.k, sample: spec.neighbours.sample ?? settings_DEFAULTS.sample };
-    const settings = Object.fromEntries(CHECK_ORDER.filter((n) => params[n]).map((n) => [n, resolveSettings(n, run.config, definition, run.seed)]));
-    const context = { search: run.search, ...(run.signal ? { signal: run.signal } : {}) };
-    for (const name of CHECK_ORDER) {
-        const p = params[name];
-        if (!p)
-            continue;
-        if (unusable) {
-            checks[name] = { skipped: unusable };
-            continue;
-        }
-        const s = settings[name];
-        const searching = (fn) => run.log.group(`${TITLES[name]}: searching both spaces`, () => withProgress(run, `${name}: searching`, (onProgress) => fn(onProgress ? { ...context, onProgress } : context)));
-        let record;
-        switch (name) {
-            case 'pairs': {
-                const table = measurePairs(suite, spaces, shard);
-                record = { settings: s, params: p, items: table, worst: worstPairs(suite, table, s.worstItems) };
-                break;
-            }
-            case 'triplets': {
-                const table = measureTriplets(suite, spaces, shard);
-                record = { settings: s, params: p, items: table, worst: worstTriplets(suite, table, s.worstItems) };
-                break;
-            }
-            case 'retrieval': {
-                const rp = p;
-                const table = await searching((c) => measureRetrieval(suite, spaces, shard, rp.k, c));
-                record = { settings: s, params: p, items: table, worst: worstQueries(suite, table, rp.metric, s.worstItems) };
-                break;
-            }
-            case 'neighbours': {
-                const np = p;
-                const table = await searching((c) => measureNeighbours(suite, spaces, shard, np, s.seed, c));
-                record = { settings: s, params: p, items: table, worst: worstNeighbourhoods(suite, table, s.worstItems) };
-                break;
-            }
-        }
-        checks[name] = record;
-    }
-    const details = {
-        format: DETAILS_FORMAT,
-        runKey: digestOf({
-            suite: { definition, texts: suite.texts, pairs: suite.pairs, triplets: suite.triplets, retrieval: suite.retrieval && { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) }, neighbourCorpus: suite.neighbourCorpus },
-            sources: [run.production.description, run.candidate.description],
-            settings,
-            params,
-            contractDimension: run.contractDimension,
-            health,
-        }),
-        suite: { name: definition.name, texts: suite.texts.length },
-        sources: { production: run.production.description, candidate: run.candidate.description },
-        health,
-        checks,
-    };
-    return { details, assembled: engine_assemble(details) };
-}
-/** Details as written in a final (unsharded or merged) result: without the per-item tables. */
-function finalDetails(details) {
-    const checks = Object.fromEntries(Object.entries(details.checks).map(([name, record]) => [name, 'skipped' in record ? record : { settings: record.settings, params: record.params, items: record.items.id.length }]));
-    return { ...details, checks };
 }
 
 ;// CONCATENATED MODULE: ./src/regression/production.ts
@@ -51690,7 +53309,6 @@ async function loadSuite(path) {
 
 
 
-
 /** Progress of a phase: periodic lines in CI logs, a redrawn bar on a terminal (the CLI's stderr). */
 function progressReporters(environment) {
     const terminal = environment.runner === 'cli' && process.stderr.isTTY ? { stream: process.stderr } : {};
@@ -51724,1643 +53342,181 @@ async function saveToFolderCache(store, folderCache, key, maxAgeDays, log) {
     if (await folderCache.save(store.dir, key))
         log.info(`embedding cache: saved ${store.stored} new vectors to the Actions cache as ${key}`);
 }
-const embeddingRegressionCommand = defineCommand({
-    name: 'embedding-regression',
-    description: 'Run an embedding regression suite: the candidate model against production, with statistical verdicts',
-    inputs: {
-        suite: { kind: 'string', required: true, description: 'Path of the suite file (YAML, schemas/suite.schema.json).' },
-        production: {
-            kind: 'string',
-            required: true,
-            description: 'Production embeddings: file:<path> (.npy, .safetensors, .jsonl, .parquet), openai:<url> or command:<program>; or ledger for the version currently deployed (the latest successful full deployment in the ledger), embedded by production-source.',
-        },
-        'production-source': {
-            kind: 'string',
-            description: 'With production: ledger, the source of the deployed version\'s embeddings, where {version}, {model}, {digest} and {uri} are filled from its ledger record (e.g. file:embeddings/{version}.npy). The record\'s digest (else model@version) keys the embedding cache unless embeddings.production.version is set.',
-        },
-        candidate: { kind: 'string', required: true, description: 'Candidate embeddings, in the same forms as production.' },
-        contract: { kind: 'string', description: "Candidate contract file: its embedding dimension is checked and its name and version label the result." },
-        shard: { kind: 'string', description: 'Run one shard of the work, i/n (e.g. 2/8); merge the partial results with `model-gates merge` or in report/gate.' },
-        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
-        'check-id': { kind: 'string', description: "Id of this check; the result is <results-dir>/<check-id>.json. Default: the suite's name." },
-        config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
-        ledger: {
-            kind: 'string',
-            description: 'With production: ledger, where the ledger lives: github (GitHub Deployments; needs deployments: read) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
-        },
-        environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
-        'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for production: ledger with the github ledger (needs deployments: read).' },
-        'actions-cache': {
-            kind: 'boolean',
-            default: true,
-            description: 'In Actions, restore the embedding cache folder from the Actions cache before embedding, and save it afterwards when vectors were added (keys model-gates-embeddings-v1-<check-id>-…). Needs no permission.',
-        },
-        seed: { kind: 'number', integer: true, min: 0, max: 4294967295, description: "Bootstrap seed for every check, overriding the suite's and the config's." },
-    },
-    outputs: {
-        verdict: 'pass, marginal, fail or error.',
-        'result-file': 'Path of the result JSON.',
-        summary: 'One line per check: its id, verdict and the deciding change with its interval.',
-    },
-    async run(inputs, environment) {
-        const startedAt = new Date();
-        const workspace = environment.context.workspace;
-        const { config } = await loadConfig(inputs.config, workspace);
-        const shard = parseShard(inputs.shard);
-        const suite = await loadSuite((0,external_node_path_namespaceObject.resolve)(workspace, inputs.suite));
-        let contract;
-        if (inputs.contract) {
-            const doc = await readYamlFile((0,external_node_path_namespaceObject.resolve)(workspace, inputs.contract), 'contract file');
-            contract = assertSchema('contract', doc.data, doc);
-        }
-        const checkId = inputs.checkId ?? suite.definition.name;
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(checkId))
-            throw new io_errors/* ConfigurationError */.j1(`check-id '${checkId}' may only hold letters, digits, '.', '_' and '-'`);
-        const model = contract?.name ?? suite.definition.name;
-        const configuredVersion = roleConfig(config.embeddings, 'production').version;
-        const productionModel = await resolveRegressionProduction({
-            production: inputs.production,
-            template: inputs.productionSource,
-            configuredVersion,
-            ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment }), model, environment: inputs.environment },
-        });
-        const deployed = productionModel.entry;
-        if (deployed)
-            environment.log.info(`production: ledger: ${model} ${deployed.version} (#${deployed.id}) is current in ${inputs.environment}; its embeddings: ${productionModel.spec}`);
-        const embeddings = deployed && configuredVersion === undefined ? keyedByDeployment(config.embeddings, deployed) : config.embeddings;
-        const sourceContext = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
-        const store = createCacheStore(workspace, config.embeddings);
-        const cached = (source) => (store ? withCache(source, store) : source);
-        const production = cached(await createSource(productionModel.spec, { ...sourceContext, role: 'production' }));
-        const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
-        const folderCache = store && inputs.actionsCache ? environment.folderCache : undefined;
-        const cacheKeys = actionsCacheKeys(checkId, shard, { id: environment.env.GITHUB_RUN_ID || String(startedAt.getTime()), attempt: environment.env.GITHUB_RUN_ATTEMPT || '1' });
-        if (store && folderCache)
-            await restoreFromFolderCache(store, folderCache, cacheKeys, environment.log);
-        const search = await createNeighbourSearch();
-        const interrupt = interruptSignal(environment);
-        let outcome;
-        try {
-            outcome = await runRegression({
-                suite,
-                production,
-                candidate,
-                contractDimension: contract?.embedding?.dimension ?? null,
-                config: config.regression ?? {},
-                ...(inputs.seed !== undefined ? { seed: inputs.seed } : {}),
-                ...(shard ? { shard } : {}),
-                search,
-                log: environment.log,
-                ...(interrupt.signal ? { signal: interrupt.signal } : {}),
-                progress: progressReporters(environment),
-            });
-        }
-        catch (error) {
-            // Whatever a step threw while being cancelled, the user's Ctrl-C is the reason to report.
-            throw interrupt.signal?.aborted ? interrupt.signal.reason : error;
-        }
-        finally {
-            interrupt.dispose();
-            await search.close();
-            // Whatever happened, vectors already paid for are kept for the next run.
-            if (store && folderCache && store.stored > 0)
-                await saveToFolderCache(store, folderCache, cacheKeys.key, config.embeddings?.cacheMaxAgeDays ?? DEFAULT_CACHE_MAX_AGE_DAYS, environment.log);
-        }
-        const { details, assembled } = outcome;
-        const shardNote = shard ? ` (partial: shard ${shard.index} of ${shard.count}; merge all shards for the verdict)` : '';
-        const body = {
-            id: checkId,
-            kind: 'embedding-regression',
-            subject: {
-                model,
-                candidateVersion: (contract?.version ?? candidate.description).slice(0, 128),
-                productionVersion: productionModel.version?.slice(0, 128) ?? null,
-                productionSource: (deployed ? `${productionModel.label} (${production.description})` : production.description).slice(0, 512),
-            },
-            verdict: assembled.verdict,
-            summary: `${assembled.summary}${shardNote}`,
-            metrics: assembled.metrics,
-            checks: assembled.checks,
-            findings: assembled.findings,
-            details: shard ? details : finalDetails(details),
-            ...(shard ? { shard } : {}),
-        };
-        const result = withProvenance(body, environment.context, null, startedAt);
-        // Shards of one run share the run key; the merged result carries it, as the unsharded run does.
-        result.provenance.inputsDigest = shard ? digestOf({ runKey: details.runKey, shard }) : details.runKey;
-        const file = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
-        return {
-            outputs: { verdict: result.verdict, 'result-file': file, summary: checkLines(result) },
-            summary: renderRegressionSummary(result),
-            // A shard's verdict is partial: only the merged result may fail the workflow.
-            ...(!shard && (result.verdict === 'fail' || result.verdict === 'error') ? { failure: result.summary } : {}),
-        };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/io/zip.ts
-
-const DEFAULT_LIMITS = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024 };
-const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-const CENTRAL_FILE_HEADER = 0x02014b50;
-const LOCAL_FILE_HEADER = 0x04034b50;
-class ZipError extends Error {
-}
-function findEndOfCentralDirectory(zip) {
-    // The record is 22 bytes plus a comment of at most 65,535 bytes, at the very end.
-    const earliest = Math.max(0, zip.length - 22 - 0xffff);
-    for (let at = zip.length - 22; at >= earliest; at--) {
-        if (zip.readUInt32LE(at) === END_OF_CENTRAL_DIRECTORY)
-            return at;
-    }
-    throw new ZipError('not a zip archive (no end of central directory record)');
-}
-/**
- * Reads every file of a zip archive into memory: stored and deflated entries, as
- * `actions/upload-artifact` writes them. Nothing is written to disk, so entry names cannot
- * escape a directory; directories are skipped. ZIP64 and encrypted archives are refused,
- * as are archives beyond the limits.
- *
- * @throws Error naming what is wrong with the archive.
- */
-function readZip(zip, limits = DEFAULT_LIMITS) {
-    const end = findEndOfCentralDirectory(zip);
-    const count = zip.readUInt16LE(end + 10);
-    const directoryOffset = zip.readUInt32LE(end + 16);
-    if (count === 0xffff || directoryOffset === 0xffffffff)
-        throw new ZipError('ZIP64 archives are not supported');
-    if (count > limits.maxEntries)
-        throw new ZipError(`the archive has ${count} entries, more than ${limits.maxEntries}`);
-    const entries = [];
-    let total = 0;
-    let at = directoryOffset;
-    for (let i = 0; i < count; i++) {
-        if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL_FILE_HEADER)
-            throw new ZipError('corrupt central directory');
-        const flags = zip.readUInt16LE(at + 8);
-        const method = zip.readUInt16LE(at + 10);
-        const compressedSize = zip.readUInt32LE(at + 20);
-        const size = zip.readUInt32LE(at + 24);
-        const nameLength = zip.readUInt16LE(at + 28);
-        const extraLength = zip.readUInt16LE(at + 30);
-        const commentLength = zip.readUInt16LE(at + 32);
-        const localOffset = zip.readUInt32LE(at + 42);
-        const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-        at += 46 + nameLength + extraLength + commentLength;
-        if (name.endsWith('/'))
-            continue;
-        if (flags & 1)
-            throw new ZipError(`entry '${name}' is encrypted`);
-        if (size === 0xffffffff || compressedSize === 0xffffffff)
-            throw new ZipError('ZIP64 archives are not supported');
-        total += size;
-        if (total > limits.maxTotalBytes)
-            throw new ZipError(`the archive holds more than ${limits.maxTotalBytes} bytes`);
-        if (localOffset + 30 > zip.length || zip.readUInt32LE(localOffset) !== LOCAL_FILE_HEADER)
-            throw new ZipError(`corrupt local header of '${name}'`);
-        const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-        const compressed = zip.subarray(dataStart, dataStart + compressedSize);
-        if (compressed.length !== compressedSize)
-            throw new ZipError(`entry '${name}' is truncated`);
-        let data;
-        if (method === 0)
-            data = Buffer.from(compressed);
-        else if (method === 8)
-            data = (0,external_node_zlib_.inflateRawSync)(compressed, { maxOutputLength: Math.max(1, size) });
-        else
-            throw new ZipError(`entry '${name}' uses compression method ${method}; only stored and deflate are supported`);
-        if (data.length !== size)
-            throw new ZipError(`entry '${name}' is ${data.length} bytes, the directory says ${size}`);
-        entries.push({ name, data });
-    }
-    return entries;
-}
-
-;// CONCATENATED MODULE: ./src/github/run-artifacts.ts
-
-
-
-/**
- * Finds the triggering run and its pull request through the API, never from anything the
- * run uploaded: first the open pull requests of the run's head commit, then (for forks,
- * which that list can miss) the open pull requests of its head branch, keeping the one
- * whose head is exactly the run's commit.
- */
-async function triggeringRun(client, repository, runId) {
-    const { data: run } = await client.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}', { ...repository, run_id: runId });
-    const headSha = run.head_sha;
-    const headBranch = run.head_branch ?? null;
-    const headOwner = run.head_repository?.owner?.login ?? null;
-    const matching = (pulls) => {
-        const found = pulls.filter((p) => p.state === 'open' && p.head.sha === headSha).map((p) => p.number).sort((a, b) => a - b);
-        return found[0] ?? null;
-    };
-    const { data: byCommit } = await client.request('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', { ...repository, commit_sha: headSha, per_page: 100 });
-    let pullRequest = matching(byCommit);
-    if (pullRequest === null && headBranch && headOwner) {
-        const { data: byBranch } = await client.request('GET /repos/{owner}/{repo}/pulls', { ...repository, state: 'open', head: `${headOwner}:${headBranch}`, per_page: 100 });
-        pullRequest = matching(byBranch);
-    }
-    return { headSha, headBranch, headOwner, pullRequest };
-}
-/** Whether an artifact name matches a pattern where `*` stands for any run of characters. */
-function matchesPattern(name, pattern) {
-    const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    return regex.test(name);
-}
-/**
- * Downloads the result files of another workflow run: every unexpired artifact whose name
- * matches `pattern`, unzipped in memory, and every `*.json` file in it validated against
- * the result schema. An invalid file is an error naming the artifact and the file: a
- * fork's artifact is untrusted and is never used unchecked.
- *
- * @returns results ordered by artifact name, then file name.
- */
-async function downloadRunResults(client, repository, runId, pattern) {
-    const artifacts = [];
-    for (let page = 1;; page++) {
-        const { data } = await client.request('GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts', { ...repository, run_id: runId, per_page: 100, page });
-        artifacts.push(...data.artifacts);
-        if (data.artifacts.length < 100 || artifacts.length >= data.total_count)
-            break;
-    }
-    const wanted = artifacts.filter((a) => !a.expired && matchesPattern(a.name, pattern)).sort((a, b) => a.name.localeCompare(b.name) || a.id - b.id);
-    const results = [];
-    const problems = [];
-    for (const artifact of wanted) {
-        const response = await client.request('GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}', {
-            ...repository,
-            artifact_id: artifact.id,
-            archive_format: 'zip',
-        });
-        let entries;
-        try {
-            entries = readZip(Buffer.from(response.data));
-        }
-        catch (error) {
-            problems.push({ message: `artifact '${artifact.name}' of run ${runId}: ${error instanceof Error ? error.message : String(error)}` });
-            continue;
-        }
-        for (const entry of entries.filter((e) => e.name.endsWith('.json')).sort((a, b) => a.name.localeCompare(b.name))) {
-            const file = `artifact '${artifact.name}' of run ${runId}: ${entry.name}`;
-            let data;
-            try {
-                data = JSON.parse(entry.data.toString('utf8'));
-            }
-            catch {
-                problems.push({ message: 'not valid JSON', location: { file } });
-                continue;
-            }
-            const invalid = schemaProblems('result', data, { file });
-            if (invalid.length > 0)
-                problems.push(...invalid);
-            else
-                results.push(data);
-        }
-    }
-    if (problems.length > 0)
-        throw new io_errors/* ConfigurationError */.j1(problems);
-    return { results, artifacts: wanted.map((a) => a.name) };
-}
-
-;// CONCATENATED MODULE: ./src/github/gate-reads.ts
-
-
-const PER_PAGE = 100;
-/** The pull request's author and current head commit (`pull-requests: read`). */
-async function readPullRequest(octokit, repository, number) {
-    const { data } = await (0,errors/* withApiError */.Xy)({ action: `read pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.rest.pulls.get({ ...repository, pull_number: number }));
-    return { author: data.user.login, headSha: data.head.sha };
-}
-/** Every review of a pull request, all pages, oldest first (`pull-requests: read`). */
-async function listReviews(octokit, repository, number) {
-    const reviews = await (0,errors/* withApiError */.Xy)({ action: `list the reviews of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.pulls.listReviews, { ...repository, pull_number: number, per_page: PER_PAGE }));
-    return reviews
-        .filter((r) => r.user)
-        .map((r) => ({ login: r.user.login, state: r.state, commitId: r.commit_id ?? null, submittedAt: r.submitted_at ?? null, body: r.body ?? '' }));
-}
-/** The `labeled`/`unlabeled` events of an issue or pull request, all pages, oldest first. */
-async function listLabelEvents(octokit, repository, number) {
-    const events = await (0,errors/* withApiError */.Xy)({ action: `list the events of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.issues.listEvents, { ...repository, issue_number: number, per_page: PER_PAGE }));
-    const out = [];
-    for (const event of events) {
-        if ((event.event !== 'labeled' && event.event !== 'unlabeled') || !event.actor)
-            continue;
-        const label = event.label?.name;
-        if (typeof label !== 'string')
-            continue;
-        out.push({ event: event.event, label, actor: event.actor.login, createdAt: event.created_at });
-    }
-    return out;
-}
-/** The comments of a pull request's conversation, all pages, oldest first. */
-async function listComments(octokit, repository, number) {
-    const comments = await (0,errors/* withApiError */.Xy)({ action: `list the comments of pull request #${number}`, permission: 'pull-requests: read' }, () => octokit.paginate(octokit.rest.issues.listComments, { ...repository, issue_number: number, per_page: PER_PAGE }));
-    return comments.filter((c) => c.user).map((c) => ({ login: c.user.login, body: c.body ?? '', createdAt: c.created_at }));
-}
-/**
- * Whether `login` is an active member of the team `org/slug`. GitHub answers 404 for a
- * non-member (and for a team the token cannot see); any other failure is thrown, naming
- * the permission: a workflow's GITHUB_TOKEN can never read team membership, so team rules
- * need a token with `read:org` (or a GitHub App with `members: read`).
- */
-async function isActiveTeamMember(octokit, team, login) {
-    const [org, slug] = team.split('/');
-    try {
-        const { data } = await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: login });
-        return data.state === 'active';
-    }
-    catch (error) {
-        if (error.status === 404)
-            return false;
-        const described = (0,errors/* describeApiError */.gg)(error, { action: `read whether ${login} is a member of team ${team}`, permission: 'members: read' });
-        if (described instanceof errors/* GitHubApiError */.OS && (described.permission || described.status === 403)) {
-            throw new errors/* GitHubApiError */.OS(`${described.message} Team rules need a token that can read the organisation's teams: a personal or app token with read:org (members: read); the workflow's GITHUB_TOKEN cannot.`, { status: described.status, permission: 'members: read', cause: error });
-        }
-        throw described;
-    }
-}
-/** Approvals and rejections of a run's environment protection rules (`actions: read`). */
-async function listRunApprovals(octokit, repository, runId) {
-    const { data } = await (0,errors/* withApiError */.Xy)({ action: `read the environment approvals of run ${runId}`, permission: 'actions: read' }, () => octokit.rest.actions.getReviewsForRun({ ...repository, run_id: runId }));
-    return data.map((a) => ({
-        login: a.user.login,
-        state: a.state,
-        environments: a.environments.map((e) => e.name ?? '').filter(Boolean),
-        comment: a.comment,
-    }));
-}
-/** Sets a commit status (`statuses: write`); the description is cut to GitHub's 140 characters. */
-async function setCommitStatus(octokit, repository, status) {
-    const description = status.description.length > 140 ? `${status.description.slice(0, 139)}…` : status.description;
-    await (0,errors/* withApiError */.Xy)({ action: `set the commit status '${status.context}' on ${status.sha.slice(0, 7)}`, permission: 'statuses: write' }, () => octokit.rest.repos.createCommitStatus({
-        ...repository,
-        sha: status.sha,
-        state: status.state,
-        context: status.context,
-        description,
-        ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
-    }));
-}
-/**
- * The newest completed workflow run of `headSha` that has an unexpired artifact matching
- * `pattern`, skipping `excludeRunId` (the gate's own run). Looks at the newest 100
- * completed runs of the commit (`actions: read`). Null when none has such an artifact.
- */
-async function latestRunWithArtifacts(octokit, repository, headSha, pattern, excludeRunId) {
-    const permission = 'actions: read';
-    const { data } = await (0,errors/* withApiError */.Xy)({ action: `list the completed runs of ${headSha.slice(0, 7)}`, permission }, () => octokit.rest.actions.listWorkflowRunsForRepo({ ...repository, head_sha: headSha, status: 'completed', per_page: PER_PAGE }));
-    const runs = data.workflow_runs
-        .filter((run) => run.id !== excludeRunId && run.head_sha === headSha)
-        .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id - a.id);
-    for (const run of runs) {
-        const artifacts = await (0,errors/* withApiError */.Xy)({ action: `list the artifacts of run ${run.id}`, permission }, () => octokit.paginate(octokit.rest.actions.listWorkflowRunArtifacts, { ...repository, run_id: run.id, per_page: PER_PAGE }));
-        if (artifacts.some((a) => !a.expired && matchesPattern(a.name, pattern)))
-            return run.id;
-    }
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/results/merge.ts
-
-/**
- * Combines the partial results of sharded runs: the shards of each check id become one
- * result, through the merger registered for their kind. Results without `shard` pass
- * through unchanged, in their order; merged results take the place of their first shard.
- *
- * Throws a ConfigurationError for a shard set for an id that also has an unsharded
- * result, shards of one id with different kinds, and shards of a kind with no merger.
- * Mergers check the shard set itself (missing, duplicate, from different runs).
- */
-function mergeShards(results, mergers) {
-    const groups = new Map();
-    const whole = new Set();
-    for (const result of results) {
-        if (!result.shard) {
-            whole.add(result.id);
-            continue;
-        }
-        let group = groups.get(result.id);
-        if (!group)
-            groups.set(result.id, (group = []));
-        group.push(result);
-    }
-    for (const id of groups.keys()) {
-        if (whole.has(id))
-            throw new io_errors/* ConfigurationError */.j1(`'${id}' has both an unsharded result and shard results: keep one or the other`);
-    }
-    const merged = new Map();
-    for (const [id, shards] of groups) {
-        const kind = shards[0].kind;
-        if (shards.some((s) => s.kind !== kind))
-            throw new io_errors/* ConfigurationError */.j1(`shards of '${id}' have different kinds`);
-        const merger = Object.hasOwn(mergers, kind) ? mergers[kind] : undefined;
-        if (!merger)
-            throw new io_errors/* ConfigurationError */.j1(`shards of '${id}' are ${kind} results, which cannot be merged`);
-        merged.set(id, merger(id, shards));
-    }
-    const out = [];
-    const placed = new Set();
-    for (const result of results) {
-        if (!result.shard)
-            out.push(result);
-        else if (!placed.has(result.id)) {
-            placed.add(result.id);
-            out.push(merged.get(result.id));
-        }
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/regression/merge.ts
-
-
-
-
-
-
-function shardLabel(result) {
-    return `${result.id}.shard-${result.shard?.index}-of-${result.shard?.count}`;
-}
-function detailsOf(result) {
-    const details = result.details;
-    if (!details || details.format !== DETAILS_FORMAT) {
-        throw new io_errors/* ConfigurationError */.j1(`shard result ${shardLabel(result)} has no mergeable details (expected format ${DETAILS_FORMAT})`);
-    }
-    return details;
-}
-/** Merges the shards of one embedding-regression run into the result the unsharded run would have written. */
-function mergeRegressionShards(id, shards) {
-    const sorted = [...shards].sort((a, b) => (a.shard.index - b.shard.index));
-    const first = sorted[0];
-    const count = first.shard.count;
-    const problems = [];
-    if (sorted.some((s) => s.shard.count !== count))
-        problems.push(`shards of '${id}' disagree on the shard count: ${sorted.map((s) => `${s.shard.index}/${s.shard.count}`).join(', ')}`);
-    const seen = new Set();
-    for (const s of sorted) {
-        if (seen.has(s.shard.index))
-            problems.push(`shard ${s.shard.index}/${count} of '${id}' appears twice`);
-        seen.add(s.shard.index);
-    }
-    const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
-    if (missing.length > 0)
-        problems.push(`'${id}' is incomplete: missing shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} of ${count}`);
-    if (problems.length > 0)
-        throw new io_errors/* ConfigurationError */.j1(problems.map((message) => ({ message })));
-    const all = sorted.map(detailsOf);
-    const base = all[0];
-    for (let i = 1; i < all.length; i++) {
-        const other = all[i];
-        if (other.runKey !== base.runKey || canonicalJson(sorted[i].subject) !== canonicalJson(first.subject)) {
-            throw new io_errors/* ConfigurationError */.j1(`shard ${shardLabel(sorted[i])} comes from a different run than ${shardLabel(first)} (suite, sources or settings differ): re-run every shard together`);
-        }
-    }
-    const checks = {};
-    for (const name of CHECK_ORDER) {
-        const records = all.map((d) => d.checks[name]);
-        const present = records.filter((r) => r !== undefined);
-        if (present.length === 0)
-            continue;
-        if (present.length !== records.length)
-            throw new io_errors/* ConfigurationError */.j1(`shards of '${id}' disagree on whether the ${name} check ran`);
-        const firstRecord = present[0];
-        if ('skipped' in firstRecord) {
-            checks[name] = firstRecord;
-            continue;
-        }
-        const full = present;
-        const items = sortTable(concatTables(full.map((r) => r.items)));
-        const ids = new Set();
-        for (const itemId of items.id) {
-            if (ids.has(itemId))
-                throw new io_errors/* ConfigurationError */.j1(`item '${itemId}' of the ${name} check appears in more than one shard of '${id}'`);
-            ids.add(itemId);
-        }
-        checks[name] = { settings: firstRecord.settings, params: firstRecord.params, items, worst: full.flatMap((r) => r.worst) };
-    }
-    const details = { ...base, checks };
-    const assembled = engine_assemble(details);
-    const started = sorted.map((s) => s.provenance.startedAt).sort()[0];
-    const finished = sorted.map((s) => s.provenance.finishedAt).sort().at(-1);
-    const { shard: _shard, ...rest } = first;
-    return {
-        ...rest,
-        verdict: assembled.verdict,
-        summary: assembled.summary,
-        metrics: assembled.metrics,
-        checks: assembled.checks,
-        findings: assembled.findings,
-        details: finalDetails(details),
-        provenance: { ...first.provenance, inputsDigest: base.runKey, startedAt: started, finishedAt: finished },
-    };
-}
-/**
- * Combines the partial results of sharded runs (see `mergeShards`): the shards of each
- * embedding-regression check become exactly the result the unsharded run writes (same
- * verdict, metrics, intervals and worst items).
- *
- * Throws a ConfigurationError for an incomplete set (a missing shard), a duplicate shard,
- * shards that disagree on the count or come from different runs, a shard set for an id
- * that also has an unsharded result, and shards of a kind that cannot be merged.
- */
-function mergeResults(results) {
-    return mergeShards(results, { 'embedding-regression': mergeRegressionShards });
-}
-/**
- * Reads every result of a directory (see `readResults`) and merges the shards among them
- * (see `mergeResults`): what `report` and `gate` read. Errors name the file or the shard set.
- */
-async function readMergedResults(dir) {
-    return mergeResults(await readResults(dir));
-}
-
-;// CONCATENATED MODULE: ./src/gate/policy.ts
-/** Kinds of results that are the gate's own output or come after it: never inputs. */
-const DOWNSTREAM_KINDS = new Set(['gate', 'promote']);
-/** The results the gate judges: everything but earlier gate and promote results. */
-function gatedResults(results) {
-    return results.filter((r) => !DOWNSTREAM_KINDS.has(r.kind));
-}
-function people(config) {
-    return {
-        users: new Set((config?.users ?? []).map((u) => u.toLowerCase())),
-        teams: new Set((config?.teams ?? []).map((t) => t.toLowerCase())),
-    };
-}
-/**
- * The model's owners as the contract result records them (`details.owners`: `alice`,
- * `@alice` or `org/team`). Returns null when no contract result records any; throws a
- * message when two contract results disagree (the policy cannot say whose approval counts).
- */
-function ownersFromResults(results) {
-    const lists = [];
-    for (const result of results) {
-        if (result.kind !== 'contract')
-            continue;
-        const owners = result.details?.owners;
-        if (Array.isArray(owners) && owners.every((o) => typeof o === 'string'))
-            lists.push(owners);
-    }
-    if (lists.length === 0)
-        return null;
-    const normalised = lists.map((list) => [...new Set(list.map((o) => o.replace(/^@/, '').toLowerCase()))].sort().join(','));
-    if (new Set(normalised).size > 1)
-        throw new Error(`the contract results record different owners (${normalised.map((n) => `[${n}]`).join(' and ')})`);
-    const owners = { users: new Set(), teams: new Set() };
-    for (const owner of normalised[0].split(',').filter(Boolean))
-        (owner.includes('/') ? owners.teams : owners.users).add(owner);
-    return owners;
-}
-function marginalPeople(policy, results) {
-    const from = policy.marginal?.from;
-    if (from === undefined)
-        return null;
-    if (from === 'owners')
-        return ownersFromResults(results);
-    return people(from);
-}
-/**
- * The (login, team) pairs whose membership the caller must read before evaluating: every
- * team the policy names, for every login whose standing review, override label or
- * environment approval could count (never the author). Sorted, without duplicates.
- */
-function membershipQueries(input) {
-    const teams = new Set();
-    const add = (p) => p?.teams.forEach((t) => teams.add(t));
-    const { policy } = input;
-    if (policy.approvals)
-        add(people(policy.approvals.from));
-    try {
-        add(marginalPeople(policy, gatedResults(input.results)));
-    }
-    catch {
-        // Disagreeing owners fail the marginal condition; there is nothing to look up.
-    }
-    if (policy.environment?.allowed)
-        add(people(policy.environment.allowed));
-    if (policy.override)
-        add(people(policy.override.authorised));
-    if (teams.size === 0)
-        return [];
-    const logins = new Set();
-    const pr = input.pullRequest;
-    if (pr) {
-        // Only standing approvals and change requests can count or block.
-        for (const [login, review] of latestReviews(pr.reviews))
-            if (review.state !== 'DISMISSED')
-                logins.add(login);
-        logins.delete(pr.author.toLowerCase());
-        // Only the latest application of the override label matters.
-        const label = policy.override?.label.toLowerCase();
-        const latest = pr.labelEvents.filter((e) => e.label.toLowerCase() === label).at(-1);
-        if (latest?.event === 'labeled')
-            logins.add(latest.actor.toLowerCase());
-    }
-    for (const approval of input.environmentApprovals ?? [])
-        logins.add(approval.login.toLowerCase());
-    const queries = [];
-    for (const login of [...logins].sort())
-        for (const team of [...teams].sort())
-            queries.push({ login, team });
-    return queries;
-}
-function belongs(login, who, teamsOf) {
-    const key = login.toLowerCase();
-    if (who.users.has(key))
-        return true;
-    return (teamsOf[key] ?? []).some((team) => who.teams.has(team.toLowerCase()));
-}
-function describePeople(who) {
-    const names = [...who.users, ...[...who.teams].map((t) => `team ${t}`)];
-    return names.length === 0 ? 'nobody' : names.join(', ');
-}
-function list(names) {
-    if (names.length <= 1)
-        return names.join('');
-    return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-}
-const DECISIVE = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED']);
-/**
- * Each reviewer's standing review: the latest APPROVED, CHANGES_REQUESTED or DISMISSED one
- * (comments and pending reviews change nothing), in submission order. Keys are lower-case.
- */
-function latestReviews(reviews) {
-    const ordered = reviews
-        .map((review, index) => ({ review, index }))
-        .sort((a, b) => (a.review.submittedAt ?? '').localeCompare(b.review.submittedAt ?? '') || a.index - b.index);
-    const latest = new Map();
-    for (const { review } of ordered)
-        if (DECISIVE.has(review.state))
-            latest.set(review.login.toLowerCase(), review);
-    return latest;
-}
-/**
- * Tallies the approvals of one requirement. Counted: the standing review is APPROVED on the
- * head commit, by someone in `who`, who is not the author. An approval on an older commit
- * is stale; an eligible reviewer's standing CHANGES_REQUESTED blocks.
- */
-function tallyApprovals(pr, who, required, teamsOf) {
-    const tally = { required, counted: [], stale: [], changesRequested: [], ignored: [] };
-    const author = pr.author.toLowerCase();
-    for (const review of latestReviews(pr.reviews).values()) {
-        const login = review.login;
-        if (review.state === 'DISMISSED')
-            continue;
-        if (login.toLowerCase() === author) {
-            if (review.state === 'APPROVED')
-                tally.ignored.push({ login, why: 'is the author of the pull request' });
-            continue;
-        }
-        if (!belongs(login, who, teamsOf)) {
-            if (review.state === 'APPROVED')
-                tally.ignored.push({ login, why: 'is not among the approvers the policy names' });
-            continue;
-        }
-        if (review.state === 'CHANGES_REQUESTED')
-            tally.changesRequested.push(login);
-        else if (review.commitId === pr.headSha)
-            tally.counted.push(login);
-        else
-            tally.stale.push(login);
-    }
-    return tally;
-}
-function approvalCondition(id, what, tally, who, headSha) {
-    const have = tally.counted.length;
-    if (have >= tally.required) {
-        return { id, status: 'met', sentence: `${what}: ${have} of ${tally.required} on the head commit (${list(tally.counted)}).`, waivable: true };
-    }
-    const notes = [];
-    if (tally.stale.length > 0)
-        notes.push(`the approval of ${list(tally.stale)} was made before the latest push and is stale`);
-    for (const { login, why } of tally.ignored)
-        notes.push(`the approval of ${login} does not count: ${login} ${why}`);
-    const counted = have > 0 ? ` (${list(tally.counted)})` : '';
-    return {
-        id,
-        status: 'pending',
-        sentence: `${what}: ${have} of ${tally.required} required on head commit ${headSha.slice(0, 7)}${counted}, from ${describePeople(who)}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}.`,
-        waivable: true,
-    };
-}
-function policy_compare(observed, op, value) {
-    switch (op) {
-        case '<':
-            return observed < value;
-        case '<=':
-            return observed <= value;
-        case '>':
-            return observed > value;
-        case '>=':
-            return observed >= value;
-        case '==':
-            return observed === value;
-        case '!=':
-            return observed !== value;
-    }
-}
-function thresholdCondition(rule, index, results) {
-    const id = `threshold:${index + 1}`;
-    const text = `${rule.metric} ${rule.op} ${rule.value}`;
-    const optional = rule.optional === true;
-    let candidates = results;
-    if (rule.result !== undefined) {
-        const byId = results.filter((r) => r.id === rule.result);
-        candidates = byId.length > 0 ? byId : results.filter((r) => r.kind === rule.result);
-        if (candidates.length === 0) {
-            return optional
-                ? { id, status: 'skipped', sentence: `Threshold ${text} skipped: there is no result '${rule.result}' (optional rule).`, waivable: false }
-                : { id, status: 'failed', sentence: `Threshold ${text} cannot be checked: there is no result with the id or kind '${rule.result}'.`, waivable: false };
-        }
-    }
-    const holders = candidates.filter((r) => Object.hasOwn(r.metrics, rule.metric));
-    if (holders.length > 1) {
-        return {
-            id,
-            status: 'failed',
-            sentence: `Threshold ${text} is ambiguous: results ${list(holders.map((r) => `'${r.id}'`))} all have the metric; name one with 'result'.`,
-            waivable: false,
-        };
-    }
-    const observed = holders[0]?.metrics[rule.metric];
-    if (observed === undefined || observed === null) {
-        const why = holders.length === 0 ? 'no result has the metric' : `result '${holders[0].id}' reports it as null`;
-        return optional
-            ? { id, status: 'skipped', sentence: `Threshold ${text} skipped: ${why} (optional rule).`, waivable: false, observed: null }
-            : { id, status: 'failed', sentence: `Threshold ${text} cannot be checked: ${why}.`, waivable: false, observed: null };
-    }
-    const holds = policy_compare(observed, rule.op, rule.value);
-    const shown = Number(observed.toPrecision(6));
-    return {
-        id,
-        status: holds ? 'met' : 'failed',
-        sentence: holds
-            ? `Threshold ${text} holds: ${rule.metric} is ${shown} in '${holders[0].id}'.`
-            : `Threshold ${text} is not met: ${rule.metric} is ${shown} in '${holders[0].id}'.`,
-        waivable: true,
-        observed,
-    };
-}
-/** Whether some number satisfies every rule of `rules` (all over the same metric). */
-function satisfiable(rules) {
-    let low = -Infinity;
-    let lowStrict = false;
-    let high = Infinity;
-    let highStrict = false;
-    let equal;
-    const excluded = new Set();
-    for (const { op, value } of rules) {
-        if (op === '>' && value >= low)
-            [low, lowStrict] = [value, true];
-        else if (op === '>=' && value > low)
-            [low, lowStrict] = [value, false];
-        else if (op === '<' && value <= high)
-            [high, highStrict] = [value, true];
-        else if (op === '<=' && value < high)
-            [high, highStrict] = [value, false];
-        else if (op === '==') {
-            if (equal !== undefined && equal !== value)
-                return false;
-            equal = value;
-        }
-        else if (op === '!=')
-            excluded.add(value);
-    }
-    const inside = (x) => (lowStrict ? x > low : x >= low) && (highStrict ? x < high : x <= high) && !excluded.has(x);
-    if (equal !== undefined)
-        return inside(equal);
-    return low < high || (low === high && inside(low));
-}
-/** Thresholds on the same metric (and result) that no value can satisfy together. */
-function contradictoryThresholds(rules) {
-    const groups = new Map();
-    for (const rule of rules) {
-        const key = `${rule.metric}\u0000${rule.result ?? ''}`;
-        groups.set(key, [...(groups.get(key) ?? []), rule]);
-    }
-    const out = [];
-    for (const group of groups.values()) {
-        if (group.length < 2 || satisfiable(group))
-            continue;
-        const metric = group[0].metric;
-        out.push({
-            id: `policy:thresholds:${metric}`,
-            status: 'failed',
-            sentence: `The policy's thresholds on ${metric} contradict each other: no value satisfies ${list(group.map((r) => `${r.op} ${r.value}`))}.`,
-            waivable: false,
-        });
-    }
-    return out;
-}
-/**
- * Contradictions in the policy that no data could resolve: fewer named approvers than the
- * count, an approver list or override list that names nobody, thresholds on one metric that
- * no value satisfies together. Each is a failed condition.
- */
-function policyConditions(policy) {
-    const out = [];
-    const check = (id, config, what) => {
-        if (!config)
-            return;
-        const who = people(config.from);
-        if (who.users.size === 0 && who.teams.size === 0) {
-            out.push({ id, status: 'failed', sentence: `The policy's ${what} names no users and no teams, so no approval can ever count.`, waivable: false });
-        }
-        else if (who.teams.size === 0 && who.users.size < config.count) {
-            out.push({
-                id,
-                status: 'failed',
-                sentence: `The policy's ${what} requires ${config.count} approvals but names only ${who.users.size} user(s) and no team.`,
-                waivable: false,
-            });
-        }
-    };
-    check('policy:approvals', policy.approvals, 'approvals');
-    if (policy.marginal && policy.marginal.from !== 'owners')
-        check('policy:marginal', { count: policy.marginal.count, from: policy.marginal.from }, 'marginal approvals');
-    if (policy.override) {
-        const who = people(policy.override.authorised);
-        if (who.users.size === 0 && who.teams.size === 0) {
-            out.push({ id: 'policy:override', status: 'failed', sentence: `The policy's override names no authorised users or teams.`, waivable: false });
-        }
-    }
-    out.push(...contradictoryThresholds(policy.thresholds ?? []));
-    const allowed = policy.environment?.allowed;
-    if (allowed && people(allowed).users.size === 0 && people(allowed).teams.size === 0) {
-        out.push({ id: 'policy:environment', status: 'failed', sentence: `The policy's environment.allowed names nobody, so no environment approval can count.`, waivable: false });
-    }
-    return out;
-}
-function subjectCondition(results) {
-    const keys = new Set(results.map((r) => `${r.subject.model}@${r.subject.candidateVersion}`));
-    if (keys.size <= 1)
-        return null;
-    return {
-        id: 'subject',
-        status: 'failed',
-        sentence: `The results are about different models or versions (${list([...keys].sort())}); the gate decides for one.`,
-        waivable: false,
-    };
-}
-function resultConditions(policy, results) {
-    const out = [];
-    if (results.length === 0) {
-        out.push({ id: 'results', status: 'failed', sentence: 'No check results were found; the gate cannot pass without them.', waivable: false });
-    }
-    for (const kind of policy.requiredChecks?.kinds ?? []) {
-        const present = results.some((r) => r.kind === kind);
-        out.push(present
-            ? { id: `required-kind:${kind}`, status: 'met', sentence: `A ${kind} result is present.`, waivable: false }
-            : { id: `required-kind:${kind}`, status: 'failed', sentence: `The required ${kind} result is missing.`, waivable: false });
-    }
-    for (const id of policy.requiredChecks?.ids ?? []) {
-        const present = results.some((r) => r.id === id);
-        out.push(present
-            ? { id: `required-id:${id}`, status: 'met', sentence: `The result '${id}' is present.`, waivable: false }
-            : { id: `required-id:${id}`, status: 'failed', sentence: `The required result '${id}' is missing.`, waivable: false });
-    }
-    for (const result of results) {
-        const id = `result:${result.id}`;
-        const name = `'${result.id}' (${result.kind})`;
-        switch (result.verdict) {
-            case 'pass':
-                out.push({ id, status: 'met', sentence: `${name} passed.`, waivable: true });
-                break;
-            case 'marginal':
-                out.push(policy.marginal
-                    ? { id, status: 'met', sentence: `${name} is marginal; it needs the marginal approvals.`, waivable: true }
-                    : { id, status: 'failed', sentence: `${name} is marginal and the policy has no marginal approvals, so it cannot be promoted: ${result.summary}`, waivable: true });
-                break;
-            case 'fail':
-                out.push({ id, status: 'failed', sentence: `${name} failed: ${result.summary}`, waivable: true });
-                break;
-            case 'error':
-                out.push({ id, status: 'failed', sentence: `${name} could not be evaluated: ${result.summary}`, waivable: false });
-                break;
-        }
-    }
-    const subject = subjectCondition(results);
-    if (subject)
-        out.push(subject);
-    return out;
-}
-const OVERRIDE_COMMAND = /^[ \t]*\/override[ \t]+(\S[^\r\n]*)$/gm;
-/**
- * The reason an override gives: the text after `/override ` on a line of its own, in the
- * latest review or comment of `login` that has one (at most 500 characters). Null when none.
- */
-function overrideReason(pr, login) {
-    const key = login.toLowerCase();
-    const texts = [
-        ...pr.reviews.filter((r) => r.login.toLowerCase() === key).map((r) => ({ at: r.submittedAt ?? '', body: r.body })),
-        ...pr.comments.filter((c) => c.login.toLowerCase() === key).map((c) => ({ at: c.createdAt, body: c.body })),
-    ].sort((a, b) => a.at.localeCompare(b.at));
-    let reason = null;
-    for (const { body } of texts) {
-        for (const match of body.matchAll(OVERRIDE_COMMAND))
-            reason = match[1].trim().slice(0, 500);
-    }
-    return reason;
-}
-function evaluateOverride(policy, pr, teamsOf) {
-    const config = policy.override;
-    if (!config)
-        return { record: null, condition: null };
-    const label = config.label.toLowerCase();
-    const events = pr.labelEvents.filter((e) => e.label.toLowerCase() === label);
-    const latest = events.at(-1);
-    if (!latest || latest.event !== 'labeled')
-        return { record: null, condition: null };
-    const latestLabeled = latest;
-    const authorised = belongs(latestLabeled.actor, people(config.authorised), teamsOf);
-    const reason = authorised ? overrideReason(pr, latestLabeled.actor) : null;
-    const record = {
-        label: config.label,
-        appliedBy: latestLabeled.actor,
-        appliedAt: latestLabeled.createdAt,
-        authorised,
-        reason,
-        applied: authorised && reason !== null,
-    };
-    if (!authorised) {
-        return {
-            record,
-            condition: {
-                id: 'override',
-                status: 'notice',
-                sentence: `The override label '${config.label}' was applied by ${latestLabeled.actor}, who is not authorised to override; it is ignored.`,
-                waivable: false,
-            },
-        };
-    }
-    if (reason === null) {
-        return {
-            record,
-            condition: {
-                id: 'override',
-                status: 'notice',
-                sentence: `The override label '${config.label}' applied by ${latestLabeled.actor} gives no reason; it counts once ${latestLabeled.actor} writes '/override <reason>' in a review or comment.`,
-                waivable: false,
-            },
-        };
-    }
-    return { record, condition: { id: 'override', status: 'met', sentence: `Override by ${latestLabeled.actor}: ${reason}`, waivable: false } };
-}
-function environmentConditions(policy, approvals, teamsOf, because) {
-    const config = policy.environment;
-    if (!config)
-        return [];
-    if (approvals === null) {
-        return config.required
-            ? [{ id: 'environment', status: 'pending', sentence: `Environment approval not evaluated (${because}).`, waivable: false }]
-            : [];
-    }
-    const relevant = approvals.filter((a) => config.name === undefined || a.environments.includes(config.name));
-    const where = config.name ? ` for environment '${config.name}'` : '';
-    const out = [];
-    const rejected = relevant.filter((a) => a.state === 'rejected').map((a) => a.login);
-    if (rejected.length > 0)
-        out.push({ id: 'environment:rejected', status: 'failed', sentence: `The run was rejected${where} by ${list(rejected)}.`, waivable: false });
-    const approvers = relevant.filter((a) => a.state === 'approved').map((a) => a.login);
-    if (config.allowed) {
-        const allowed = people(config.allowed);
-        const outsiders = approvers.filter((login) => !belongs(login, allowed, teamsOf));
-        if (outsiders.length > 0) {
-            out.push({
-                id: 'environment:allowed',
-                status: 'failed',
-                sentence: `The run was approved${where} by ${list(outsiders)}, who ${outsiders.length === 1 ? 'is' : 'are'} not among the allowed approvers (${describePeople(allowed)}).`,
-                waivable: false,
-            });
-        }
-    }
-    if (config.required) {
-        out.push(approvers.length > 0
-            ? { id: 'environment', status: 'met', sentence: `The run was approved${where} by ${list(approvers)}.`, waivable: false }
-            : {
-                id: 'environment',
-                status: 'failed',
-                sentence: `The run has no environment approval${where}; bind the gate's job to an environment with required reviewers.`,
-                waivable: false,
-            });
-    }
-    return out;
-}
-/** Reasons are one line each: text from results (summaries) may hold line breaks. */
-function oneLine(text) {
-    return text.replace(/\s*[\r\n]+\s*/g, ' ');
-}
-/**
- * Decides whether the commit may be promoted. Pure: everything it needs is in `input`.
- *
- * - Every result present must pass; a marginal one needs the marginal approvals; a result
- *   kind or id the policy requires must be present; every threshold must hold.
- * - Approvals (and marginal approvals) count per `tallyApprovals`; missing approvals and
- *   outstanding changes requested make the decision `pending`.
- * - An authorised override with a reason waives failed verdicts, thresholds and review
- *   approvals; never missing or unreadable data, policy contradictions or environment rules.
- *
- * The decision is `fail` when any condition failed, else `pending` when any waits for
- * people, else `pass`.
- */
-function evaluateGate(input) {
-    const { policy } = input;
-    const results = gatedResults(input.results);
-    const conditions = [...policyConditions(policy), ...resultConditions(policy, results)];
-    (policy.thresholds ?? []).forEach((rule, index) => conditions.push(thresholdCondition(rule, index, results)));
-    const pr = input.pullRequest;
-    const noPr = input.noPullRequestBecause ?? 'no pull request';
-    let approvals = null;
-    let marginalApprovals = null;
-    const blocking = new Set();
-    if (policy.approvals) {
-        const who = people(policy.approvals.from);
-        if (pr) {
-            approvals = tallyApprovals(pr, who, policy.approvals.count, input.teamsOf);
-            approvals.changesRequested.forEach((l) => blocking.add(l));
-            conditions.push(approvalCondition('approvals', 'Approvals', approvals, who, pr.headSha));
-        }
-        else {
-            conditions.push({ id: 'approvals', status: 'pending', sentence: `Approvals not evaluated (${noPr}); ${policy.approvals.count} required.`, waivable: false });
-        }
-    }
-    if (policy.marginal && results.some((r) => r.verdict === 'marginal')) {
-        let who = null;
-        let problem = null;
-        try {
-            who = marginalPeople(policy, results);
-            if (!who)
-                problem = "the policy asks for the owners' approval but no contract result records owners";
-        }
-        catch (error) {
-            problem = error instanceof Error ? error.message : String(error);
-        }
-        if (problem !== null || !who) {
-            conditions.push({ id: 'marginal', status: 'failed', sentence: `Marginal approvals cannot be evaluated: ${problem}.`, waivable: false });
-        }
-        else if (pr) {
-            marginalApprovals = tallyApprovals(pr, who, policy.marginal.count, input.teamsOf);
-            marginalApprovals.changesRequested.forEach((l) => blocking.add(l));
-            const what = policy.marginal.from === 'owners' ? "Marginal verdict: the owners' approvals" : 'Marginal verdict: approvals';
-            conditions.push(approvalCondition('marginal', what, marginalApprovals, who, pr.headSha));
-        }
-        else {
-            conditions.push({ id: 'marginal', status: 'pending', sentence: `Marginal approvals not evaluated (${noPr}); ${policy.marginal.count} required.`, waivable: false });
-        }
-    }
-    if (blocking.size > 0) {
-        const names = [...blocking];
-        conditions.push({
-            id: 'changes-requested',
-            status: 'pending',
-            sentence: `Changes requested by ${list(names)} ${names.length === 1 ? 'is' : 'are'} outstanding; a new approval from ${names.length === 1 ? 'that reviewer' : 'those reviewers'} or a dismissal is needed.`,
-            waivable: true,
-        });
-    }
-    conditions.push(...environmentConditions(policy, input.environmentApprovals, input.teamsOf, input.noEnvironmentBecause ?? 'no workflow run'));
-    let override = null;
-    if (policy.override) {
-        if (pr) {
-            const evaluated = evaluateOverride(policy, pr, input.teamsOf);
-            override = evaluated.record;
-            if (evaluated.condition)
-                conditions.push(evaluated.condition);
-        }
-    }
-    if (override?.applied) {
-        for (const condition of conditions) {
-            if (condition.waivable && (condition.status === 'failed' || condition.status === 'pending')) {
-                condition.status = 'waived';
-                condition.sentence = `Waived by the override of ${override.appliedBy}: ${condition.sentence}`;
-            }
-        }
-    }
-    const decision = conditions.some((c) => c.status === 'failed') ? 'fail' : conditions.some((c) => c.status === 'pending') ? 'pending' : 'pass';
-    const order = { failed: 0, pending: 1, waived: 2, notice: 3 };
-    const reasons = conditions
-        .filter((c) => c.status in order)
-        .sort((a, b) => order[a.status] - order[b.status])
-        .map((c) => oneLine(c.sentence));
-    if (override?.applied)
-        reasons.push(oneLine(`Override by ${override.appliedBy}: ${override.reason}`));
-    return {
-        decision,
-        reasons,
-        conditions,
-        approvals,
-        marginalApprovals,
-        environmentApprovers: input.environmentApprovals,
-        override,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/gate/summary.ts
-
-const gate_summary_ICON = {
-    met: '✅ met',
-    failed: '❌ failed',
-    pending: '⏳ pending',
-    waived: '⚠️ waived',
-    skipped: '➖ skipped',
-    notice: 'ℹ️ notice',
-};
-function tallyLine(title, tally) {
-    if (!tally)
-        return null;
-    const parts = [`${tally.counted.length} of ${tally.required} on the head commit`];
-    if (tally.counted.length > 0)
-        parts.push(`counted: ${tally.counted.map(escapeMarkdown).join(', ')}`);
-    if (tally.stale.length > 0)
-        parts.push(`stale: ${tally.stale.map(escapeMarkdown).join(', ')}`);
-    if (tally.changesRequested.length > 0)
-        parts.push(`changes requested: ${tally.changesRequested.map(escapeMarkdown).join(', ')}`);
-    if (tally.ignored.length > 0)
-        parts.push(`not counted: ${tally.ignored.map((i) => escapeMarkdown(i.login)).join(', ')}`);
-    return `- **${title}**: ${parts.join('; ')}`;
-}
-/**
- * The job summary of a gate decision: the decision, every condition with its status, the
- * approvals and the override. Logins, labels, reasons and result summaries come from the
- * pull request and its artifacts, so all of it is escaped.
- */
-function renderGateSummary(decision, context) {
-    const head = {
-        pass: '✅ The gate passed',
-        fail: '❌ The gate failed',
-        pending: '⏳ The gate is pending (waiting for approvals)',
-    }[decision.decision];
-    const lines = [`## model-gates gate: ${decision.decision}`, '', `${head}${context.headSha ? ` for commit \`${context.headSha.slice(0, 12)}\`` : ''}${context.pullRequest ? ` of pull request #${context.pullRequest}` : ''}.`, ''];
-    if (decision.reasons.length > 0) {
-        lines.push('### Reasons', '', ...decision.reasons.map((r) => `- ${escapeMarkdown(r)}`), '');
-    }
-    lines.push('### Conditions', '', table(['Condition', 'Status', 'Detail'], decision.conditions.map((c) => [escapeMarkdown(c.id), gate_summary_ICON[c.status], escapeMarkdown(c.sentence)])), '');
-    const people = [
-        tallyLine('Approvals', decision.approvals),
-        tallyLine('Marginal approvals', decision.marginalApprovals),
-        decision.environmentApprovers
-            ? `- **Environment approvals**: ${decision.environmentApprovers.length === 0 ? 'none' : decision.environmentApprovers.map((a) => `${escapeMarkdown(a.login)} (${a.state}${a.environments.length > 0 ? `, ${escapeMarkdown(a.environments.join(', '))}` : ''})`).join('; ')}`
-            : null,
-        decision.override
-            ? `- **Override** label ${escapeMarkdown(decision.override.label)} applied by ${escapeMarkdown(decision.override.appliedBy)}: ${decision.override.applied ? `applied, reason: ${escapeMarkdown(decision.override.reason ?? '')}` : decision.override.authorised ? 'not applied (no reason given)' : 'ignored (not authorised)'}`
-            : null,
-    ].filter((line) => line !== null);
-    if (people.length > 0)
-        lines.push('### Approvals', '', ...people, '');
-    lines.push(`Commit status context: \`${context.statusContext.replace(/`/g, "'")}\`.`, '');
-    return lines.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/gate/command.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Default context of the commit status the gate sets. */
-const DEFAULT_STATUS_CONTEXT = 'model-gates/gate';
-function repositoryOf(environment) {
-    const [owner, repo, ...rest] = (environment.context.repository ?? '').split('/');
-    return owner && repo && rest.length === 0 ? { owner, repo } : null;
-}
-async function isDirectory(path) {
-    try {
-        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
-    }
-    catch {
-        return false;
-    }
-}
-function describeError(error) {
-    if (error instanceof io_errors/* ConfigurationError */.j1)
-        return error.problems.map(io_errors/* formatProblem */.Vw).join('; ');
-    return (0,io_errors/* errorMessage */.gJ)(error);
-}
-/** A decision that could not be evaluated: fail, with the cause as the only reason. */
-function failedEvaluation(cause) {
-    const sentence = `The gate could not be evaluated: ${cause}`;
-    return {
-        decision: 'fail',
-        reasons: [sentence],
-        conditions: [{ id: 'evaluation', status: 'failed', sentence, waivable: false }],
-        approvals: null,
-        marginalApprovals: null,
-        environmentApprovers: null,
-        override: null,
-    };
-}
-function subjectOf(results) {
-    const first = results[0];
-    if (!first)
-        return { model: 'unknown', candidateVersion: 'unknown', productionVersion: null };
-    const production = results.map((r) => r.subject.productionVersion).find((v) => v !== undefined && v !== null) ?? null;
-    return { model: first.subject.model, candidateVersion: first.subject.candidateVersion, productionVersion: production };
-}
-const ROW_VERDICT = { met: 'pass', failed: 'fail' };
-const command_clip = (text, max) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-/** The gate's own result (`kind: 'gate'`), which `promote` requires for the same commit and version. */
-function gateResultBody(checkId, facts, evaluationFailed) {
-    const { decision } = facts;
-    const rows = decision.conditions.map((c) => {
-        const row = { metric: command_clip(c.id, 200), note: command_clip(`${c.status}: ${c.sentence}`, 1000) };
-        if (c.status === 'met' || c.status === 'failed')
-            row.verdict = ROW_VERDICT[c.status];
-        if (typeof c.observed === 'number')
-            row.candidate = c.observed;
-        return row;
-    });
-    const verdict = decision.decision === 'pass' ? 'pass' : evaluationFailed ? 'error' : 'fail';
-    const check = { id: 'conditions', title: 'Gate conditions', verdict, rows };
-    const findings = decision.conditions
-        .filter((c) => c.status !== 'met' && c.status !== 'skipped')
-        .map((c) => ({ rule: `gate/${c.id}`.slice(0, 128), severity: c.status === 'failed' ? 'error' : c.status === 'pending' ? 'warning' : 'notice', message: command_clip(c.sentence, 4000) }));
-    const count = (status) => decision.conditions.filter((c) => c.status === status).length;
-    const summary = decision.decision === 'pass'
-        ? `The gate passed: ${count('met')} condition(s) met${count('waived') > 0 ? `, ${count('waived')} waived by override` : ''}.`
-        : `The gate is ${decision.decision}: ${decision.reasons[0] ?? ''}`;
-    return {
-        id: checkId,
-        kind: 'gate',
-        subject: facts.subject,
-        verdict,
-        summary: command_clip(summary, 2000),
-        metrics: {
-            'gate.failed': count('failed'),
-            'gate.pending': count('pending'),
-            'gate.waived': count('waived'),
-            'gate.approvals': decision.approvals?.counted.length ?? null,
-        },
-        checks: [check],
-        findings,
-        details: {
-            decision: decision.decision,
-            reasons: decision.reasons,
-            commit: facts.headSha,
-            pullRequest: facts.pullRequest,
-            statusContext: facts.statusContext,
-            conditions: decision.conditions,
-            approvals: decision.approvals,
-            marginalApprovals: decision.marginalApprovals,
-            environmentApprovers: decision.environmentApprovers,
-            override: decision.override,
-            resultsFrom: facts.source ? { runId: facts.source.runId, artifacts: facts.source.artifacts, ids: facts.source.results.map((r) => r.id) } : null,
-        },
-    };
-}
-/** A result id, as result.schema.json allows it. */
-const CHECK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const STATUS_STATE = { pass: 'success', fail: 'failure', pending: 'pending' };
-function statusDescription(decision) {
-    if (decision.decision === 'pass')
-        return decision.override?.applied ? `Passed by override of ${decision.override.appliedBy}` : 'All gate conditions met';
-    const first = decision.reasons[0] ?? '';
-    const more = decision.reasons.length > 1 ? ` (+${decision.reasons.length - 1} more)` : '';
-    return command_clip(`${decision.decision === 'fail' ? 'Failed' : 'Pending'}: ${first}`, 140 - more.length) + more;
-}
-/**
- * Builds the gate command around its services. It never throws for a reason that concerns
- * the decision: a bad config, unreadable results or an API error become a `fail` decision
- * with the cause, a result file, a commit status and a job summary.
- */
-function createGateCommand(services) {
+/** Builds the embedding-regression command around the ledgers it can read production from. */
+function createEmbeddingRegressionCommand(services) {
     return defineCommand({
-        name: 'gate',
-        description: 'Decide whether the commit may be promoted: check results, thresholds and the right approvals, failing closed',
+        name: 'embedding-regression',
+        description: 'Run an embedding regression suite: the candidate model against production, with statistical verdicts',
         inputs: {
-            'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory holding the check results (*.json, shards included). The gate result is written there too.' },
-            'github-token': {
+            suite: { kind: 'string', required: true, description: 'Path of the suite file (YAML, schemas/suite.schema.json).' },
+            production: {
                 kind: 'string',
-                actionDefault: '${{ github.token }}',
-                description: 'Token for the GitHub API (pull-requests: read, statuses: write, actions: read). Team rules need a token with read:org. Empty on the CLI: approvals are not evaluated.',
+                required: true,
+                description: 'Production embeddings: file:<path> (.npy, .safetensors, .jsonl, .parquet), openai:<url> or command:<program>; or ledger for the version currently deployed (the latest successful full deployment in the ledger), embedded by production-source.',
             },
-            config: { kind: 'string', description: 'Project config file with the gate section. Defaults to model-gates.yml when it exists.' },
-            'pull-request': { kind: 'number', integer: true, min: 1, description: "Pull request number; defaults to the event's pull request." },
-            sha: { kind: 'string', description: "Commit to decide for; defaults to the pull request's head. It must be the head: approvals count only on the head commit." },
-            'status-context': { kind: 'string', description: "Context of the commit status (default: the config's gate.statusContext, else model-gates/gate)." },
-            'set-status': { kind: 'boolean', default: true, description: 'Set the commit status on the head commit (statuses: write).' },
-            'fail-on-pending': { kind: 'boolean', default: true, description: 'Exit 1 when the decision is pending (only approvals missing). false: exit 0, the commit status stays pending.' },
-            'run-id': {
-                kind: 'number',
-                integer: true,
-                min: 1,
-                description: 'Read the results from the artifacts of this workflow run. On pull_request_review, defaults to the latest completed run of the head commit that has such artifacts.',
+            'production-source': {
+                kind: 'string',
+                description: 'With production: ledger, the source of the deployed version\'s embeddings, where {version}, {model}, {digest} and {uri} are filled from its ledger record (e.g. file:embeddings/{version}.npy). The record\'s digest (else model@version) keys the embedding cache unless embeddings.production.version is set.',
             },
-            'artifact-name': { kind: 'string', default: 'model-gates-results*', description: 'Names of the artifacts holding results, for run-id (* matches anything).' },
-            'check-id': { kind: 'string', default: 'gate', description: 'Id of the gate result; it is written to <results-dir>/<check-id>.json.' },
+            candidate: { kind: 'string', required: true, description: 'Candidate embeddings, in the same forms as production.' },
+            contract: { kind: 'string', description: "Candidate contract file: its embedding dimension is checked and its name and version label the result." },
+            shard: { kind: 'string', description: 'Run one shard of the work, i/n (e.g. 2/8); merge the partial results with `model-gates merge` or in report/gate.' },
+            'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+            'check-id': { kind: 'string', description: "Id of this check; the result is <results-dir>/<check-id>.json. Default: the suite's name." },
+            config: { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' },
+            ledger: {
+                kind: 'string',
+                description: 'With production: ledger, where the ledger lives: github (GitHub Deployments; needs deployments: read) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
+            },
+            environment: { kind: 'string', default: 'production', description: 'With production: ledger, the deployment environment whose current deployment is production.' },
+            'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for production: ledger with the github ledger (needs deployments: read).' },
+            'actions-cache': {
+                kind: 'boolean',
+                default: true,
+                description: 'In Actions, restore the embedding cache folder from the Actions cache before embedding, and save it afterwards when vectors were added (keys model-gates-embeddings-v1-<check-id>-…). Needs no permission.',
+            },
+            seed: { kind: 'number', integer: true, min: 0, max: 4294967295, description: "Bootstrap seed for every check, overriding the suite's and the config's." },
         },
         outputs: {
-            decision: 'pass, fail or pending (pending: only approvals are missing).',
-            reasons: 'Every unmet condition, one plain sentence per line (also in the result as JSON).',
-            'result-file': 'Path of the gate result JSON.',
+            verdict: 'pass, marginal, fail or error.',
+            'result-file': 'Path of the result JSON.',
+            summary: 'One line per check: its id, verdict and the deciding change with its interval.',
         },
         async run(inputs, environment) {
             const startedAt = new Date();
-            if (!CHECK_ID.test(inputs.checkId)) {
-                throw new io_errors/* ConfigurationError */.j1(`input 'check-id': '${inputs.checkId}' must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
-            }
             const workspace = environment.context.workspace;
-            const repository = repositoryOf(environment);
-            const token = inputs.githubToken;
-            if (token)
-                environment.setSecret(token);
-            let client = null;
-            const github = () => {
-                if (!token)
-                    throw new io_errors/* ConfigurationError */.j1("input 'github-token' is empty: the gate needs a token to read the pull request");
-                if (!repository)
-                    throw new io_errors/* ConfigurationError */.j1('GITHUB_REPOSITORY (owner/name) is not set: the gate needs the repository to read the pull request');
-                client ??= services.github(token, environment);
-                return client;
-            };
-            const facts = {
-                policy: {},
-                statusContext: inputs.statusContext ?? DEFAULT_STATUS_CONTEXT,
-                headSha: inputs.sha ?? environment.context.commit,
-                pullRequest: inputs.pullRequest ?? environment.context.pullRequest,
-                decision: failedEvaluation('not evaluated'),
-                subject: subjectOf([]),
-                source: null,
-            };
-            let evaluationFailed = false;
+            const { config } = await loadConfig(inputs.config, workspace);
+            const shard = parseShard(inputs.shard);
+            const suite = await loadSuite((0,external_node_path_namespaceObject.resolve)(workspace, inputs.suite));
+            let contract;
+            if (inputs.contract) {
+                const doc = await readYamlFile((0,external_node_path_namespaceObject.resolve)(workspace, inputs.contract), 'contract file');
+                contract = assertSchema('contract', doc.data, doc);
+            }
+            const checkId = inputs.checkId ?? suite.definition.name;
+            if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(checkId))
+                throw new io_errors/* ConfigurationError */.j1(`check-id '${checkId}' may only hold letters, digits, '.', '_' and '-'`);
+            const model = contract?.name ?? suite.definition.name;
+            const configuredVersion = roleConfig(config.embeddings, 'production').version;
+            const productionModel = await resolveRegressionProduction({
+                production: inputs.production,
+                template: inputs.productionSource,
+                configuredVersion,
+                ledger: { open: () => openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...services, token: inputs.githubToken, environment }), model, environment: inputs.environment },
+            });
+            const deployed = productionModel.entry;
+            if (deployed)
+                environment.log.info(`production: ledger: ${model} ${deployed.version} (#${deployed.id}) is current in ${inputs.environment}; its embeddings: ${productionModel.spec}`);
+            const embeddings = deployed && configuredVersion === undefined ? keyedByDeployment(config.embeddings, deployed) : config.embeddings;
+            const sourceContext = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
+            const store = createCacheStore(workspace, config.embeddings);
+            const cached = (source) => (store ? withCache(source, store) : source);
+            const production = cached(await createSource(productionModel.spec, { ...sourceContext, role: 'production' }));
+            const candidate = cached(await createSource(inputs.candidate, { ...sourceContext, role: 'candidate' }));
+            const folderCache = store && inputs.actionsCache ? environment.folderCache : undefined;
+            const cacheKeys = actionsCacheKeys(checkId, shard, { id: environment.env.GITHUB_RUN_ID || String(startedAt.getTime()), attempt: environment.env.GITHUB_RUN_ATTEMPT || '1' });
+            if (store && folderCache)
+                await restoreFromFolderCache(store, folderCache, cacheKeys, environment.log);
+            const search = await createNeighbourSearch();
+            const interrupt = interruptSignal(environment);
+            let outcome;
             try {
-                const { config } = await loadConfig(inputs.config, workspace);
-                facts.policy = config.gate ?? {};
-                facts.statusContext = inputs.statusContext ?? facts.policy.statusContext ?? DEFAULT_STATUS_CONTEXT;
-                facts.decision = await decide(inputs, environment, facts, github, token !== undefined && repository !== null);
+                outcome = await runRegression({
+                    suite,
+                    production,
+                    candidate,
+                    contractDimension: contract?.embedding?.dimension ?? null,
+                    config: config.regression ?? {},
+                    ...(inputs.seed !== undefined ? { seed: inputs.seed } : {}),
+                    ...(shard ? { shard } : {}),
+                    search,
+                    log: environment.log,
+                    ...(interrupt.signal ? { signal: interrupt.signal } : {}),
+                    progress: progressReporters(environment),
+                });
             }
             catch (error) {
-                evaluationFailed = true;
-                facts.decision = failedEvaluation(describeError(error));
+                // Whatever a step threw while being cancelled, the user's Ctrl-C is the reason to report.
+                throw interrupt.signal?.aborted ? interrupt.signal.reason : error;
             }
-            let decision = facts.decision;
-            const canWrite = inputs.setStatus && token !== undefined && repository !== null && facts.headSha !== null;
-            if (canWrite) {
-                try {
-                    await setCommitStatus(github(), repository, {
-                        sha: facts.headSha,
-                        state: STATUS_STATE[decision.decision],
-                        context: facts.statusContext,
-                        description: statusDescription(decision),
-                        targetUrl: environment.context.runUrl,
-                    });
-                }
-                catch (error) {
-                    const sentence = `The commit status could not be set: ${describeError(error)}`;
-                    decision = { ...decision, decision: 'fail', reasons: [...decision.reasons, sentence], conditions: [...decision.conditions, { id: 'status', status: 'failed', sentence, waivable: false }] };
-                    facts.decision = decision;
-                }
+            finally {
+                interrupt.dispose();
+                await search.close();
+                // Whatever happened, vectors already paid for are kept for the next run.
+                if (store && folderCache && store.stored > 0)
+                    await saveToFolderCache(store, folderCache, cacheKeys.key, config.embeddings?.cacheMaxAgeDays ?? DEFAULT_CACHE_MAX_AGE_DAYS, environment.log);
             }
-            else if (inputs.setStatus) {
-                environment.log.info('No commit status set: it needs a github-token, the repository and the commit.');
-            }
-            const result = withProvenance(gateResultBody(inputs.checkId, facts, evaluationFailed), { ...environment.context, commit: facts.headSha }, { inputs: { ...inputs, githubToken: token ? '***' : '' }, policy: facts.policy }, startedAt);
-            const file = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
-            for (const reason of decision.reasons)
-                environment.log.info((0,log/* neutraliseCommands */.$B)(reason));
-            environment.log.info(`gate: ${decision.decision}`);
-            const outcome = {
-                outputs: { decision: decision.decision, reasons: decision.reasons.join('\n'), 'result-file': file },
-                summary: renderGateSummary(decision, { headSha: facts.headSha, pullRequest: facts.pullRequest, statusContext: facts.statusContext }),
+            const { details, assembled } = outcome;
+            const shardNote = shard ? ` (partial: shard ${shard.index} of ${shard.count}; merge all shards for the verdict)` : '';
+            const body = {
+                id: checkId,
+                kind: 'embedding-regression',
+                subject: {
+                    model,
+                    candidateVersion: (contract?.version ?? candidate.description).slice(0, 128),
+                    productionVersion: productionModel.version?.slice(0, 128) ?? null,
+                    productionSource: (deployed ? `${productionModel.label} (${production.description})` : production.description).slice(0, 512),
+                },
+                verdict: assembled.verdict,
+                summary: `${assembled.summary}${shardNote}`,
+                metrics: assembled.metrics,
+                checks: assembled.checks,
+                findings: assembled.findings,
+                details: shard ? details : finalDetails(details),
+                ...(shard ? { shard } : {}),
             };
-            const failing = decision.decision === 'fail' || (decision.decision === 'pending' && inputs.failOnPending);
-            return failing ? { ...outcome, failure: `decision ${decision.decision}: ${command_clip(decision.reasons[0] ?? '', 500)}` } : outcome;
+            // Shards of one run share the run key; the merged result carries it, as the unsharded run does.
+            const inputsDigest = shard ? digestOf({ runKey: details.runKey, shard }) : details.runKey;
+            const { result, file, failure } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { digest: inputsDigest }, startedAt });
+            return {
+                outputs: { verdict: result.verdict, 'result-file': file, summary: checkLines(result) },
+                summary: renderRegressionSummary(result),
+                // A shard's verdict is partial: only the merged result may fail the workflow.
+                ...(!shard && failure ? { failure } : {}),
+            };
         },
     });
 }
-/** Reads everything the policy needs and evaluates it. Throws on anything it cannot read. */
-async function decide(inputs, environment, facts, github, online) {
-    const { policy } = facts;
-    const repository = repositoryOf(environment);
-    let pullRequest = null;
-    let noPullRequestBecause = 'no pull request';
-    if (facts.pullRequest !== null) {
-        const octokit = github();
-        const number = facts.pullRequest;
-        const { author, headSha } = await readPullRequest(octokit, repository, number);
-        if (inputs.sha !== undefined && inputs.sha !== headSha) {
-            throw new io_errors/* ConfigurationError */.j1(`input 'sha' is ${inputs.sha}, but the head of pull request #${number} is ${headSha}; approvals count only on the head commit`);
-        }
-        facts.headSha = headSha;
-        const needsEvents = policy.override !== undefined;
-        pullRequest = {
-            number,
-            author,
-            headSha,
-            reviews: await listReviews(octokit, repository, number),
-            labelEvents: needsEvents ? await listLabelEvents(octokit, repository, number) : [],
-            comments: needsEvents ? await listComments(octokit, repository, number) : [],
-        };
-    }
-    else if (!online) {
-        noPullRequestBecause = 'no pull request and no github-token';
-    }
-    facts.source = await gatherResults(inputs, environment, facts.headSha, online ? github : null);
-    const results = mergeResults(facts.source.results);
-    facts.subject = subjectOf(gatedResults(results));
-    environment.log.info(`gate: ${results.length} result(s): ${results.map((r) => `${r.id} (${r.kind}) ${r.verdict}`).join(', ') || 'none'}`);
-    let environmentApprovals = null;
-    let noEnvironmentBecause = 'no workflow run';
-    const ownRun = Number(environment.env.GITHUB_RUN_ID);
-    if (policy.environment && online && environment.runner === 'actions' && Number.isInteger(ownRun) && ownRun > 0) {
-        environmentApprovals = await listRunApprovals(github(), repository, ownRun);
-    }
-    else if (policy.environment && environment.runner === 'actions' && !online) {
-        noEnvironmentBecause = 'no github-token';
-    }
-    const input = { policy, results, pullRequest, noPullRequestBecause, environmentApprovals, noEnvironmentBecause };
-    const teamsOf = {};
-    for (const { login, team } of membershipQueries(input)) {
-        if (await isActiveTeamMember(github(), team, login))
-            (teamsOf[login] ??= []).push(team);
-    }
-    return evaluateGate({ ...input, teamsOf });
-}
-/**
- * The results to judge: the results directory, plus, with `run-id` (or on a
- * `pull_request_review` event, the latest completed run of the head commit with result
- * artifacts), the results in that run's artifacts.
- */
-async function gatherResults(inputs, environment, headSha, github) {
-    const dir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
-    const onReview = environment.env.GITHUB_EVENT_NAME === 'pull_request_review';
-    const fetch = inputs.runId !== undefined || onReview;
-    const local = !fetch || (await isDirectory(dir)) ? await store_readResults(dir) : [];
-    if (!fetch)
-        return { results: local, runId: null, artifacts: [] };
-    if (!github)
-        throw new io_errors/* ConfigurationError */.j1("reading another run's artifacts needs the 'github-token' input and GITHUB_REPOSITORY");
-    const repository = repositoryOf(environment);
-    const octokit = github();
-    let runId = inputs.runId ?? null;
-    if (runId === null) {
-        if (!headSha)
-            throw new io_errors/* ConfigurationError */.j1('the head commit is unknown, so the run holding its results cannot be found; set sha or run-id');
-        const own = Number(environment.env.GITHUB_RUN_ID);
-        runId = await latestRunWithArtifacts(octokit, repository, headSha, inputs.artifactName, Number.isInteger(own) ? own : undefined);
-        if (runId === null) {
-            throw new io_errors/* ConfigurationError */.j1(`no completed workflow run of ${headSha.slice(0, 7)} has an artifact named '${inputs.artifactName}'; run the checks first, or set run-id`);
-        }
-        environment.log.info(`gate: reading results from run ${runId}, the latest completed run of ${headSha.slice(0, 7)} with results`);
-    }
-    const fixedRunId = runId;
-    const downloaded = await (0,errors/* withApiError */.Xy)({ action: `download the result artifacts of run ${fixedRunId}`, permission: 'actions: read' }, async () => {
-        try {
-            return await downloadRunResults(octokit, repository, fixedRunId, inputs.artifactName);
-        }
-        catch (error) {
-            if (error instanceof io_errors/* ConfigurationError */.j1)
-                throw new Error(describeError(error), { cause: error });
-            throw error;
-        }
-    });
-    if (downloaded.artifacts.length === 0)
-        throw new io_errors/* ConfigurationError */.j1(`run ${fixedRunId} has no artifact named '${inputs.artifactName}'`);
-    return { results: [...local, ...downloaded.results], runId: fixedRunId, artifacts: downloaded.artifacts };
-}
 
-;// CONCATENATED MODULE: ./src/github/sticky-comment.ts
-const sticky_comment_PER_PAGE = 100;
-/** The HTTP status of an Octokit request error, if it is one. */
-function httpStatus(error) {
-    if (typeof error !== 'object' || error === null || !('status' in error))
-        return undefined;
-    return typeof error.status === 'number' ? error.status : undefined;
-}
-/** Whether a `Link` header names a next page. */
-function hasNextPage(link) {
-    return link !== undefined && /<[^>]*>;\s*rel="next"/.test(link);
-}
-/**
- * Every comment of an issue, following the pages GitHub gives (100 per page, the most it
- * allows), in the order GitHub lists them (creation order).
- */
-async function listIssueComments(client, repository, issueNumber) {
-    const comments = [];
-    for (let page = 1;; page++) {
-        const response = await client.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-            ...repository,
-            issue_number: issueNumber,
-            per_page: sticky_comment_PER_PAGE,
-            page,
-        });
-        comments.push(...response.data);
-        if (!hasNextPage(response.headers.link) || response.data.length === 0)
-            return comments;
-    }
-}
-/**
- * Our report comments: written by `author` and starting with the marker. A comment by
- * anyone else is never ours, whatever it contains; neither is one that merely quotes the
- * marker further down.
- */
-function ours(comments, marker, author) {
-    const login = author.toLowerCase();
-    return comments.filter((c) => c.user?.login.toLowerCase() === login && (c.body ?? '').startsWith(marker)).sort((a, b) => a.id - b.id);
-}
-async function deleteComment(client, repository, id) {
-    try {
-        await client.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repository, comment_id: id });
-        return true;
-    }
-    catch (error) {
-        // Another run removed it first: the outcome is the same.
-        if (httpStatus(error) === 404)
-            return false;
-        throw error;
-    }
-}
-/** Keeps the oldest of our report comments (the lowest id), deletes the others. */
-async function keepOldest(client, options, mine) {
-    const [keeper, ...duplicates] = mine;
-    const deleted = [];
-    for (const duplicate of duplicates) {
-        if (await deleteComment(client, options.repository, duplicate.id))
-            deleted.push(duplicate.id);
-    }
-    if (deleted.length > 0)
-        options.debug?.(`removed duplicate report comments: ${deleted.join(', ')}`);
-    return { keeper, deleted };
-}
-async function updateIfChanged(client, options, comment) {
-    if (comment.body === options.body)
-        return { url: comment.html_url, changed: false };
-    const response = await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-        ...options.repository,
-        comment_id: comment.id,
-        body: options.body,
-    });
-    return { url: response.data.html_url, changed: true };
-}
-/**
- * Creates or updates the one report comment of a pull request for a marker.
- *
- * Find: list every comment (paginated) and take ours (by `author`, starting with the
- * marker). Found: keep the lowest id, update it only when the body differs, delete the
- * other copies. None: create one, list again, and keep the lowest id among ours. Comment ids
- * grow with creation time, so every concurrent run agrees on the same survivor: twenty runs
- * started at once leave exactly one comment. Comments by other users are never touched.
- *
- * API calls: one list (plus pages), then one PATCH when the body changed, or one POST and
- * one more list when there was no comment, plus one DELETE per duplicate.
- */
-async function upsertStickyComment(client, options) {
-    if (!options.body.startsWith(options.marker))
-        throw new Error('internal error: the report body must start with its marker');
-    const existing = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
-    if (existing.length > 0) {
-        const { keeper, deleted } = await keepOldest(client, options, existing);
-        const { url, changed } = await updateIfChanged(client, options, keeper);
-        return { id: keeper.id, url, action: changed ? 'updated' : 'unchanged', deleted };
-    }
-    const created = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        ...options.repository,
-        issue_number: options.issueNumber,
-        body: options.body,
-    });
-    const mine = created.data.id;
-    const after = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
-    // Our own comment is in the list unless GitHub's list lags behind; then it is the keeper.
-    const all = after.some((c) => c.id === mine) ? after : [...after, created.data].sort((a, b) => a.id - b.id);
-    const { keeper, deleted } = await keepOldest(client, options, all);
-    if (keeper.id === mine)
-        return { id: mine, url: created.data.html_url, action: 'created', deleted };
-    // A concurrent run created an older copy: it stays, carrying this run's body.
-    const { url } = await updateIfChanged(client, options, keeper);
-    return { id: keeper.id, url, action: 'updated', deleted };
-}
+;// CONCATENATED MODULE: ./src/regression/merge-command.ts
 
-;// CONCATENATED MODULE: ./src/github/identity.ts
 
-/** The login GitHub gives comments made with a workflow's `GITHUB_TOKEN`. */
-const ACTIONS_BOT = 'github-actions[bot]';
-/**
- * The login that the token acts as, so that only our own comments are ever edited or
- * deleted. A personal token answers `GET /user`; a workflow's `GITHUB_TOKEN` (and a GitHub
- * App installation token) gets 403 there, and its comments are by `github-actions[bot]`.
- * An explicit login (`comment-author`, for App tokens: `<app-slug>[bot]`) wins without a call.
- */
-async function tokenIdentity(client, override) {
-    if (override)
-        return override;
-    try {
-        const { data } = await client.request('GET /user');
-        return data.login;
-    }
-    catch (error) {
-        if (httpStatus(error) === 403)
-            return ACTIONS_BOT;
-        throw error;
-    }
-}
+
+
+
+const mergeCommand = defineCommand({
+    name: 'merge',
+    description: 'Merge the partial results of sharded runs into one result per check',
+    inputs: {
+        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory holding the results, shard files included.' },
+        'output-dir': { kind: 'string', description: 'Where merged results are written. Default: the results directory, where the merged shard files are then removed.' },
+    },
+    outputs: {
+        merged: 'Ids of the merged checks, comma-separated.',
+        verdict: 'The worst verdict over all results: pass, marginal, fail or error.',
+    },
+    async run(inputs, environment) {
+        const workspace = environment.context.workspace;
+        const dir = (0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir);
+        const out = inputs.outputDir ? (0,external_node_path_namespaceObject.resolve)(workspace, inputs.outputDir) : dir;
+        const results = await store_readResults(dir);
+        const merged = mergeResults(results);
+        const mergedIds = [...new Set(results.filter((r) => r.shard).map((r) => r.id))];
+        for (const result of merged) {
+            if (!mergedIds.includes(result.id))
+                continue;
+            await writeResult(out, result);
+            environment.log.info(`merged ${results.filter((r) => r.id === result.id).length} shards into ${resultFileName(result)}: ${result.verdict}`);
+        }
+        // Only after every merged file is written: the directory then holds one result per check.
+        if (out === dir)
+            for (const shard of results.filter((r) => r.shard))
+                await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(dir, resultFileName(shard)), { force: true });
+        const rank = ['pass', 'marginal', 'fail', 'error'];
+        const verdict = merged.map((r) => r.verdict).reduce((w, v) => (rank.indexOf(v) > rank.indexOf(w) ? v : w), 'pass');
+        return { outputs: { merged: mergedIds.join(','), verdict } };
+    },
+});
 
 ;// CONCATENATED MODULE: ./src/report/budget.ts
 /**
@@ -53761,16 +53917,11 @@ function renderFull(results, context) {
 
 
 
-
-
-
-
-function command_repositoryOf(environment) {
-    const full = environment.context.repository;
-    const [owner, repo, ...rest] = (full ?? '').split('/');
-    if (!owner || !repo || rest.length > 0)
+function requiredRepository(environment) {
+    const repository = repositoryOf(environment.context);
+    if (!repository)
         throw new io_errors/* ConfigurationError */.j1('GITHUB_REPOSITORY (owner/name) is not set: the report needs the repository to post to');
-    return { owner, repo };
+    return repository;
 }
 async function command_isDirectory(path) {
     try {
@@ -53785,34 +53936,17 @@ async function command_isDirectory(path) {
  * that run. Then the commit is the run's head commit and the pull request is the one the
  * API associates with it, never anything read from the artifacts.
  */
-async function command_gatherResults(inputs, environment, client) {
+async function command_gatherResults(inputs, environment, publisher) {
     const dir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
     const local = inputs.runId === undefined || (await command_isDirectory(dir)) ? await store_readResults(dir) : [];
     if (inputs.runId === undefined)
         return { results: local, commit: environment.context.commit, pullRequest: environment.context.pullRequest };
-    const repository = command_repositoryOf(environment);
+    requiredRepository(environment);
     const runId = inputs.runId;
-    const { run, downloaded } = await userFacingApiErrors({ action: `read workflow run ${runId}, its pull request and its artifacts`, permission: 'actions: read' }, async () => ({
-        run: await triggeringRun(client(), repository, runId),
-        downloaded: await downloadRunResults(client(), repository, runId, inputs.downloadPattern),
-    }));
+    const run = await publisher().triggeringRun(runId);
+    const downloaded = await publisher().downloadRunResults(runId, inputs.downloadPattern);
     environment.log.info(`run ${inputs.runId}: ${downloaded.results.length} result file(s) from ${downloaded.artifacts.length} artifact(s); head ${run.headSha}, pull request ${run.pullRequest ?? 'none'}`);
     return { results: [...local, ...downloaded.results], commit: run.headSha, pullRequest: run.pullRequest };
-}
-/**
- * Runs API calls whose failure is the user's to fix (a permission, a wrong run id): an HTTP
- * error becomes a ConfigurationError saying what to do. Anything else stays a bug.
- */
-async function userFacingApiErrors(context, call) {
-    try {
-        return await call();
-    }
-    catch (error) {
-        if (httpStatus(error) === undefined)
-            throw error;
-        // An HTTP failure comes back as a GitHubApiError, a ConfigurationError naming the fix.
-        throw (0,errors/* describeApiError */.gg)(error, context);
-    }
 }
 async function uploadFullReport(services, name, results, markdown, environment) {
     if (!services.uploadArtifact)
@@ -53885,12 +54019,12 @@ function createReportCommand(services) {
             }
             const workspace = environment.context.workspace;
             await loadConfig(inputs.config, workspace);
-            let client;
+            let publisher;
             const github = () => {
                 if (!inputs.githubToken)
                     throw new io_errors/* ConfigurationError */.j1("input 'github-token' is empty: the report needs a token to read runs and post comments");
-                client ??= services.github(inputs.githubToken, environment);
-                return client;
+                publisher ??= services.publisher(inputs.githubToken, requiredRepository(environment), environment);
+                return publisher;
             };
             const runId = inputs.runId ?? (await workflowRunId(environment));
             const sources = await command_gatherResults({ resultsDir: inputs.resultsDir, runId, downloadPattern: inputs.downloadPattern }, environment, github);
@@ -53927,25 +54061,17 @@ function createReportCommand(services) {
                 if (!pullRequest) {
                     throw new io_errors/* ConfigurationError */.j1(`mode '${mode}' needs a pull request: run on a pull_request or workflow_run event, or set 'pull-request'`);
                 }
+                const writer = github();
                 try {
-                    const client = github();
-                    const author = await tokenIdentity(client, inputs.commentAuthor);
-                    const posted = await upsertStickyComment(client, {
-                        repository: command_repositoryOf(environment),
-                        issueNumber: pullRequest,
-                        marker: reportMarker(inputs.header),
-                        body: comment.markdown,
-                        author,
-                        debug: (message) => environment.log.debug(message),
-                    });
+                    const posted = await writer.upsertStickyComment({ issueNumber: pullRequest, marker: reportMarker(inputs.header), body: comment.markdown, ...(inputs.commentAuthor ? { author: inputs.commentAuthor } : {}) }, (message) => environment.log.debug(message));
                     outputs['comment-id'] = String(posted.id);
                     outputs['comment-url'] = posted.url;
                     environment.log.info(`report comment ${posted.action}: ${posted.url}`);
                 }
                 catch (error) {
-                    if (httpStatus(error) === undefined)
+                    if (!(error instanceof io_errors/* ConfigurationError */.j1))
                         throw error;
-                    const failure = (0,io_errors/* errorMessage */.gJ)((0,errors/* describeApiError */.gg)(error, { action: `write the report comment on pull request #${pullRequest}`, permission: 'pull-requests: write' }));
+                    const failure = (0,io_errors/* errorMessage */.gJ)(error);
                     // The job summary is still written: the runner writes it before failing the step.
                     return { outputs, ...(summary ? { summary } : {}), failure };
                 }
@@ -53955,47 +54081,7 @@ function createReportCommand(services) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/regression/merge-command.ts
-
-
-
-
-
-const mergeCommand = defineCommand({
-    name: 'merge',
-    description: 'Merge the partial results of sharded runs into one result per check',
-    inputs: {
-        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory holding the results, shard files included.' },
-        'output-dir': { kind: 'string', description: 'Where merged results are written. Default: the results directory, where the merged shard files are then removed.' },
-    },
-    outputs: {
-        merged: 'Ids of the merged checks, comma-separated.',
-        verdict: 'The worst verdict over all results: pass, marginal, fail or error.',
-    },
-    async run(inputs, environment) {
-        const workspace = environment.context.workspace;
-        const dir = (0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir);
-        const out = inputs.outputDir ? (0,external_node_path_namespaceObject.resolve)(workspace, inputs.outputDir) : dir;
-        const results = await store_readResults(dir);
-        const merged = mergeResults(results);
-        const mergedIds = [...new Set(results.filter((r) => r.shard).map((r) => r.id))];
-        for (const result of merged) {
-            if (!mergedIds.includes(result.id))
-                continue;
-            await writeResult(out, result);
-            environment.log.info(`merged ${results.filter((r) => r.id === result.id).length} shards into ${resultFileName(result)}: ${result.verdict}`);
-        }
-        // Only after every merged file is written: the directory then holds one result per check.
-        if (out === dir)
-            for (const shard of results.filter((r) => r.shard))
-                await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(dir, resultFileName(shard)), { force: true });
-        const rank = ['pass', 'marginal', 'fail', 'error'];
-        const verdict = merged.map((r) => r.verdict).reduce((w, v) => (rank.indexOf(v) > rank.indexOf(w) ? v : w), 'pass');
-        return { outputs: { merged: mergedIds.join(','), verdict } };
-    },
-});
-
-;// CONCATENATED MODULE: ./src/commands.ts
+;// CONCATENATED MODULE: ./src/cli-wiring.ts
 
 
 
@@ -54004,23 +54090,26 @@ const mergeCommand = defineCommand({
 
 
 
-/** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
-const reportCommand = createReportCommand({ github: (token, environment) => (0,client.createGitHubClient)({ token, log: environment.log }) });
-/** The gate on the command line: GitHub through the API when a token is given. */
-const gateCommand = createGateCommand({ github: (token, environment) => (0,client.createGitHubClient)({ token, log: environment.log }) });
+
+
+
+/** The ledgers the CLI can open: a file, or GitHub Deployments with a token. */
+const ledgers = { githubLedger: openGitHubLedger };
 /**
- * Every command of the suite: each is a `model-gates` CLI command, and a GitHub Action when
- * `src/actions/<name>.ts` exists (`history` is CLI only: `promote --operation status`).
+ * Every command of the suite wired to GitHub: each is a `model-gates` CLI command, and a
+ * GitHub Action when `src/actions/<name>.ts` exists (`history` is CLI only: `promote
+ * --operation status`). On the command line the report uploads no artifact, and the gate
+ * evaluates approvals only when a token is given.
  */
 const commands = [
-    contractCommand,
-    embeddingRegressionCommand,
-    reportCommand,
-    gateCommand,
-    promoteCommand,
+    createContractCommand({ ...ledgers, contentsApi: contentsReaderFor }),
+    createEmbeddingRegressionCommand(ledgers),
+    createReportCommand({ publisher: reportPublisherFor }),
+    createGateCommand({ reads: gateReadsFor }),
+    createPromoteCommand(ledgers),
     canaryAnalysisCommand,
     mergeCommand,
-    historyCommand,
+    createHistoryCommand(ledgers),
 ];
 
 ;// CONCATENATED MODULE: ./src/inputs/spec.ts
