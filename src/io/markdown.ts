@@ -6,6 +6,7 @@
 
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 /** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 
 /** `U+0000`: how a character that must not reach the page is shown instead. */

@@ -78,6 +78,7 @@ function checkInert(markdown: string): void {
   expect(prose).not.toMatch(/www\\?\./i);
   // No bidirectional override characters, and no control characters but the line breaks.
   expect(markdown).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
   expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   // Every table row has as many cell boundaries as its header.
   const lines = markdown.split('\n');
