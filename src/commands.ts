@@ -2,7 +2,8 @@ import { canaryAnalysisCommand } from './canary/command.js';
 import type { Command } from './command.js';
 import { contractCommand } from './contract/command.js';
 import { createGitHubClient } from './github/client.js';
-import { historyCommand, promoteCommand } from './promote/command.js';
+import { githubPromoteServices } from './github/promote-services.js';
+import { createPromoteCommand, createStatusCommand, historyCommand } from './promote/command.js';
 import { embeddingRegressionCommand } from './regression/command.js';
 import { createGateCommand } from './gate/command.js';
 import { createReportCommand } from './report/command.js';
@@ -11,12 +12,16 @@ import { mergeCommand } from './results/merge-command.js';
 /** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
 const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
 
+/** promote and status on the command line: the switch and release publishing through the GitHub API when configured. */
+const promoteCommand = createPromoteCommand(githubPromoteServices);
+const statusCommand = createStatusCommand(githubPromoteServices);
+
 /** The gate on the command line: GitHub through the API when a token is given. */
 const gateCommand = createGateCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
 
 /**
  * Every command of the suite: each is a `model-gates` CLI command, and a GitHub Action when
- * `src/actions/<name>.ts` exists (`history` is CLI only: `promote --operation status`).
+ * `src/actions/<name>.ts` exists (`history` and `status` are CLI only).
  */
 export const commands: readonly Command[] = [
   contractCommand as Command,
@@ -27,4 +32,5 @@ export const commands: readonly Command[] = [
   canaryAnalysisCommand as Command,
   mergeCommand as Command,
   historyCommand as Command,
+  statusCommand as unknown as Command,
 ];

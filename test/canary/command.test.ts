@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { promoteCommand } from '../../src/promote/command.js';
+import { promoteInputs } from '../../src/promote/command.js';
 import { canaryAnalysisCommand } from '../../src/canary/command.js';
 import type { Environment } from '../../src/command.js';
 import { parseInputs } from '../../src/inputs/spec.js';
@@ -123,8 +123,8 @@ describe('the example canary workflow', () => {
     // Every literal value must parse with promote's own strict input parser.
     for (const s of promote) {
       const literal = (name: string) => (s.with?.[name]?.includes('${{') ? 'x' : s.with?.[name]);
-      for (const key of Object.keys(s.with ?? {})) expect(Object.keys(promoteCommand.inputs)).toContain(key);
-      expect(() => parseInputs(promoteCommand.inputs, literal)).not.toThrow();
+      for (const key of Object.keys(s.with ?? {})) expect(Object.keys(promoteInputs)).toContain(key);
+      expect(() => parseInputs(promoteInputs, literal)).not.toThrow();
     }
   });
 });
