@@ -9,7 +9,7 @@ import { withApiError } from './errors.js';
  * repository's Environments permission (write), or a classic token with `repo`.
  */
 const PERMISSION = 'Environments: write (a GitHub App or fine-grained token; a GITHUB_TOKEN cannot write environment variables)';
-const READ_PERMISSION = 'Environments: read';
+const READ_PERMISSION = 'Environments: read (a GitHub App or fine-grained token; a GITHUB_TOKEN cannot read or write environment variables through the API)';
 
 export interface EnvironmentVariablesSwitchOptions {
   owner: string;

@@ -170,7 +170,10 @@ async function servingReport(ctx: Context): Promise<{ text: string; agrees: bool
   const pending = history.filter((e) => (!current || e.id > current.id) && e.status === 'in_progress');
   const lines = [`Serving (${ctx.serving.label}): ${describeServing(actual)}${actual?.record ? ` (set by #${actual.record})` : ''}; the ledger says ${describeServing(expected)}.`];
   for (const p of problems) lines.push(`DISAGREEMENT: ${p}.`);
-  for (const e of pending) lines.push(`Unfinished: #${e.id} ${e.operation} ${e.version} ${e.stage} is in progress (${e.statusDescription || 'no status yet'}); rerun the same command to complete it, or roll back.`);
+  for (const e of pending) {
+    problems.push(`the ledger claimed #${e.id} (${e.operation} ${e.version} ${e.stage}) but it is unfinished: ${e.statusDescription || 'no status yet'}`);
+    lines.push(`DISAGREEMENT: #${e.id} ${e.operation} ${e.version} ${e.stage} is in progress (${e.statusDescription || 'no status yet'}); rerun the same command to complete it, or roll back.`);
+  }
   return { text: describeServing(actual), agrees: problems.length === 0, lines };
 }
 
