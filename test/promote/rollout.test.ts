@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CommandOutcome, Environment } from '../../src/command.js';
@@ -15,6 +17,7 @@ import type { ReleaseRecord } from '../../src/promote/release-record.js';
 import { gateResult } from '../support/gate-fixture.js';
 import { fakeSha } from '../support/github-server/index.js';
 import { useGitHubServer } from '../support/github-server/vitest.js';
+import { repoRoot } from '../support/node24.js';
 
 const MODEL = 'search-embedder';
 const COMMIT = fakeSha('release-commit');
@@ -310,6 +313,40 @@ describe('the switch write fails after the ledger claim (GitHub Deployments ledg
     const repo = github().state.repository(repository)!;
     const flags = JSON.parse(new TextDecoder().decode(repo.trees.get(repo.refs.get('main')!)!.get('flags/production.flagd.json')!)).flags;
     expect(Object.keys(flags).sort()).toEqual(['other', MODEL]);
+  });
+
+  it('a process killed after the ledger claim: status reports the unfinished record, a rerun converges', async () => {
+    const ws = await githubWorkspace('flagd');
+    await run(ws, { version: '1.0.0', ...GITHUB });
+    // The switch's first read is held, so the process is between the claim and the switch write when it dies.
+    const held = github().injectFault({ operation: 'repos/get-content', kind: 'delay', ms: 2000 });
+    const child = spawn(process.execPath, ['--import', pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'esm', 'index.mjs')).href, join(repoRoot, 'src', 'cli-main.ts'), 'promote', '--model', MODEL, '--version', '2.0.0', '--results-dir', 'results', '--ledger', 'github', '--github-token', TOKEN, '--switch-token', APP_TOKEN], {
+      cwd: ws.dir,
+      env: { ...process.env, ...github().env(), GITHUB_SHA: COMMIT, GITHUB_REPOSITORY: ws.repository!, GITHUB_WORKSPACE: ws.dir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    while (held.remaining > 0) {
+      if (child.exitCode !== null) throw new Error(`the promote process ended before reaching the switch: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+
+    const claimed = github().state.deployments.filter((d) => d.repository === ws.repository).at(-1)!;
+    expect((claimed.payload as { version: string }).version).toBe('2.0.0');
+    expect(github().state.deploymentStatusesOf(claimed.id)[0]?.state).toBe('in_progress');
+    const status = await run(ws, { operation: 'status', ...GITHUB });
+    expect(status.outputs).toMatchObject({ 'serving-agrees': 'false', serving: '1.0.0', 'current-version': '1.0.0' });
+    expect(status.failure).toMatch(new RegExp(`#${claimed.id} promote 2\\.0\\.0 full is in progress`));
+    // Another version cannot slip in while the claim is unfinished.
+    await writeGate(ws, '2.5.0', '1.0.0');
+    expect((await run(ws, { version: '2.5.0', ...GITHUB })).failure).toMatch(/another rollout is in flight: 2\.0\.0 full/);
+
+    const rerun = await run(ws, { version: '2.0.0', ...GITHUB });
+    expect(rerun.outputs).toMatchObject({ 'deployment-id': String(claimed.id), serving: '2.0.0', 'serving-agrees': 'true', 'current-version': '2.0.0' });
   });
 
   it('environment variables: promote sets them, a rollback sets them back, status reads them', async () => {
