@@ -69,6 +69,7 @@ const outputs = {
   serving: 'What the serving switch reads after the operation, e.g. `1.0.0, canary 2.0.0 at 10%`; empty without a switch.',
   'serving-agrees': 'true when the serving switch reads what the ledger says (or there is no switch), false when they disagree.',
   'release-record': 'Path of the release record JSON written beside a file ledger; empty for the github ledger (it is in the deployment payload).',
+  'rolled-back': 'true when the operation rolled back (rollback, or advance on a failed or overdue stage), else false.',
 } as const;
 
 export const promoteInputs = {
@@ -111,7 +112,7 @@ export const promoteInputs = {
   config: configInput,
 } as const;
 
-function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: boolean; releaseRecord?: string } = {}): Record<string, string> {
+function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: boolean; releaseRecord?: string; rolledBack?: boolean } = {}): Record<string, string> {
   return {
     'deployment-id': outcome.entry ? String(outcome.entry.id) : '',
     'model-uri': outcome.entry?.artifact.uri ?? '',
@@ -122,6 +123,7 @@ function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: b
     serving: extra.serving ?? '',
     'serving-agrees': String(extra.agrees ?? true),
     'release-record': extra.releaseRecord ?? '',
+    'rolled-back': String(extra.rolledBack ?? false),
   };
 }
 
@@ -191,7 +193,8 @@ async function finish(ctx: Context, title: string, outcome: LedgerOutcome) {
   const releaseRecord = outcome.entry && !outcome.unchanged ? await releaseFileOf(ctx, outcome.entry) : '';
   const history = await ctx.ledger.history(ctx.model, ctx.target, 10);
   const summary = [renderHistory(title, history, outcome.message), ...report.lines.map(escapeMarkdown)].join('\n\n');
-  return { outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees, releaseRecord }), summary };
+  const rolledBack = outcome.entry?.operation === 'rollback';
+  return { outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees, releaseRecord, rolledBack }), summary };
 }
 
 async function status(ctx: Context) {
