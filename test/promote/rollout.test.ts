@@ -349,6 +349,18 @@ describe('the switch write fails after the ledger claim (GitHub Deployments ledg
     expect(rerun.outputs).toMatchObject({ 'deployment-id': String(claimed.id), serving: '2.0.0', 'serving-agrees': 'true', 'current-version': '2.0.0' });
   });
 
+  it('publishes the release record of a full promotion as a GitHub Release, not of a canary stage', async () => {
+    const ws = await githubWorkspace('flagd');
+    await writeFile(join(ws.dir, 'model-gates.yml'), `${githubConfig('flagd', ws.repository!)}  publishRelease: true\n`);
+    await run(ws, { version: '1.0.0', stage: 'canary-10', 'expected-current': 'none', ...GITHUB, 'github-token': APP_TOKEN });
+    expect(github().state.releases.filter((r) => r.repository === ws.repository)).toEqual([]);
+    await run(ws, { version: '1.0.0', ...GITHUB, 'github-token': APP_TOKEN, 'expected-current': 'none' });
+    const releases = github().state.releases.filter((r) => r.repository === ws.repository);
+    expect(releases.map((r) => `${r.tagName} ${r.targetCommitish}`)).toEqual([`${MODEL}-v1.0.0 ${COMMIT}`]);
+    expect(releases[0]!.body).toMatch(/search\\-embedder 1\\\.0\\\.0: full/);
+    expect(releases[0]!.body).toContain('| Environment approvals | ops\\-lead \\(approved: ship it\\) |');
+  });
+
   it('environment variables: promote sets them, a rollback sets them back, status reads them', async () => {
     const ws = await githubWorkspace('environment-variables');
     await run(ws, { version: '1.0.0', ...GITHUB });
