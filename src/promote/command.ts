@@ -5,9 +5,9 @@ import { loadConfig } from '../config/load.js';
 import type { PromoteConfig, SwitchConfig } from '../config/types.js';
 import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
-import { escapeMarkdown } from '../report/markdown.js';
+import { escapeMarkdown } from '../io/markdown.js';
 import { historyLines, promote, renderHistory, rollback, statusOf, type LedgerOutcome } from '../ledger/operations.js';
-import { defaultLedger, openLedger } from '../ledger/open.js';
+import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
 import { describeServing, servingDisagreement, servingOf, type ServingSwitch } from '../ledger/switch.js';
 import {
   currentOf,
@@ -38,11 +38,11 @@ const DEFAULT_ARTIFACT_MAX_BYTES = 2 * 1024 ** 3;
  * What the promote command needs from GitHub, handed in by the action entry and the CLI
  * wiring: the domain never constructs a GitHub client itself.
  */
-export interface PromoteServices {
+export interface PromoteServices extends LedgerServices {
   /** The serving switch for `environment-variables` and `flagd` (the contents API). */
-  githubSwitch?(config: SwitchConfig, options: { token: string; repository: string; environment: Environment }): ServingSwitch;
+  githubSwitch?(config: SwitchConfig, options: { token: string; repository: string; environment: Environment }): Promise<ServingSwitch>;
   /** Publishes the release record of a full promotion as a GitHub Release. */
-  releasePublisher?(options: { token: string; repository: string; environment: Environment }): ReleasePublisher;
+  releasePublisher?(options: { token: string; repository: string; environment: Environment }): Promise<ReleasePublisher>;
 }
 
 const modelInput = { kind: 'string', required: true, description: 'Model name, as in its contract (`name`).' } as const;
@@ -128,12 +128,12 @@ function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: b
 }
 
 /** The switch `promote.switch` names: a local flag file here, the GitHub ones through the services. */
-function openSwitch(
+async function openSwitch(
   config: PromoteConfig | undefined,
   inputs: { githubToken: string | undefined; switchToken: string | undefined },
   environment: Environment,
   services: PromoteServices,
-): ServingSwitch | null {
+): Promise<ServingSwitch | null> {
   const settings = config?.switch;
   if (!settings || settings.backend === 'none') return null;
   if (settings.backend === 'flagd-file') {
@@ -308,7 +308,8 @@ async function publishIfFull(ctx: Context, services: PromoteServices, token: str
     return;
   }
   const record = releaseRecordOf(entry);
-  const url = await services.releasePublisher({ token, repository, environment: ctx.environment }).publish(record, renderReleaseRecord(record));
+  const publisher = await services.releasePublisher({ token, repository, environment: ctx.environment });
+  const url = await publisher.publish(record, renderReleaseRecord(record));
   ctx.environment.log.info(`Published the release record as ${url}`);
 }
 
@@ -322,8 +323,8 @@ export function createPromoteCommand(services: PromoteServices = {}) {
     async run(inputs, environment) {
       const { config } = await loadConfig(inputs.config, environment.context.workspace);
       const ledgerSpec = inputs.ledger ?? defaultLedger(environment.runner);
-      const ledger = await openLedger(ledgerSpec, { token: inputs.githubToken, environment });
-      const serving = openSwitch(config.promote, inputs, environment, services);
+      const ledger = await openLedger(ledgerSpec, { ...services, token: inputs.githubToken, environment });
+      const serving = await openSwitch(config.promote, inputs, environment, services);
       const ctx: Context = { ledger, ledgerSpec, serving, config: config.promote ?? {}, model: inputs.model, target: inputs.environment, environment };
       const { model, target } = ctx;
       if (inputs.operation === 'status') return status(ctx);
@@ -509,14 +510,15 @@ const historyInputs = {
 } as const;
 
 /** `model-gates history`: the audit trail of a model, newest first. */
-export const historyCommand = defineCommand({
+export function createHistoryCommand(services: LedgerServices = {}) {
+  return defineCommand({
   name: 'history',
   description: 'Print the audit trail of a model from the ledger, newest first: a table, or its release records as Markdown or JSON',
   inputs: historyInputs,
   outputs: { 'deployment-id': outputs['deployment-id'], 'current-version': outputs['current-version'], 'previous-version': outputs['previous-version'] },
   async run(inputs, environment) {
     await loadConfig(inputs.config, environment.context.workspace);
-    const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment });
+    const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...services, token: inputs.githubToken, environment });
     const history = await ledger.history(inputs.model, inputs.environment, 200);
     const outcome = statusOf(history, inputs.model, inputs.environment);
     const out = { 'deployment-id': outcome.entry ? String(outcome.entry.id) : '', 'current-version': outcome.currentVersion ?? '', 'previous-version': outcome.previousVersion ?? '' };
@@ -527,7 +529,8 @@ export const historyCommand = defineCommand({
     for (const line of historyLines(history)) environment.log.info(line);
     return { outputs: out, summary: renderHistory(`${inputs.model} in ${inputs.environment} (${ledger.label})`, history, outcome.message) };
   },
-});
+  });
+}
 
 /** `model-gates status`: the ledger and the serving switch side by side (promote --operation status). */
 export function createStatusCommand(services: PromoteServices = {}) {

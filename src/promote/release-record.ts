@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { digestOf } from '../io/digest.js';
-import { code, escapeMarkdown, table } from '../report/markdown.js';
+import { code, escapeMarkdown, table } from '../io/markdown.js';
 import type { ArtifactCheck, CanaryVerdict, LedgerEntry, ReleaseFacts, ReleaseLineage, ReleaseResult } from '../ledger/types.js';
 import type { Result } from '../results/types.js';
 

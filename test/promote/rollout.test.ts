@@ -10,7 +10,7 @@ import type { CommandOutcome, Environment } from '../../src/command.js';
 import { githubPromoteServices } from '../../src/github/promote-services.js';
 import { parseInputs } from '../../src/inputs/spec.js';
 import { MemoryLogger } from '../../src/io/log.js';
-import { createPromoteCommand, historyCommand, promoteInputs, type PromoteServices } from '../../src/promote/command.js';
+import { createHistoryCommand, createPromoteCommand, promoteInputs, type PromoteServices } from '../../src/promote/command.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { FlagdContentsSwitch } from '../../src/github/flagd-contents-switch.js';
 import type { ReleaseRecord } from '../../src/promote/release-record.js';
@@ -108,6 +108,7 @@ async function run(ws: Workspace, inputs: Record<string, string>, services: Prom
 }
 
 async function history(ws: Workspace, ledger: string): Promise<ReleaseRecord[]> {
+  const historyCommand = createHistoryCommand(githubPromoteServices);
   const parsed = parseInputs(historyCommand.inputs, (name) => ({ model: MODEL, ledger, format: 'json' })[name as 'model'], 'cli');
   const outcome = await historyCommand.run(parsed, environmentOf(ws));
   return JSON.parse(outcome.stdout ?? '[]') as ReleaseRecord[];
@@ -289,7 +290,7 @@ describe('the switch write fails after the ledger claim (GitHub Deployments ledg
     let races = 5;
     const racing: PromoteServices = {
       ...githubPromoteServices,
-      githubSwitch: (config, { token, environment }) => {
+      githubSwitch: async (config, { token, environment }) => {
         const octokit = createGitHubClient({ token, log: environment.log });
         octokit.hook.before('request', (options) => {
           if (options.method !== 'PUT' || races <= 0) return;

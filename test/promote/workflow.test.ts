@@ -5,11 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import type { Environment } from '../../src/command.js';
 import { createGateCommand } from '../../src/gate/command.js';
-import { createGitHubClient } from '../../src/github/client.js';
+import { gateReadsFor } from '../../src/github/gate-reads.js';
 import { githubPromoteServices } from '../../src/github/promote-services.js';
 import { parseInputs } from '../../src/inputs/spec.js';
 import { MemoryLogger } from '../../src/io/log.js';
-import { createPromoteCommand, historyCommand, promoteInputs } from '../../src/promote/command.js';
+import { createHistoryCommand, createPromoteCommand, promoteInputs } from '../../src/promote/command.js';
 import type { ReleaseRecord } from '../../src/promote/release-record.js';
 import { gateResult } from '../support/gate-fixture.js';
 import { fakeSha } from '../support/github-server/index.js';
@@ -83,7 +83,7 @@ describe('a gate inside the protected job reads the approval and promote records
       setSecret: () => {},
       runner: 'actions',
     };
-    const gate = createGateCommand({ github: (token, env) => createGitHubClient({ token, log: env.log }) });
+    const gate = createGateCommand({ reads: gateReadsFor });
     const runGate = () => gate.run(parseInputs(gate.inputs, (name) => ({ 'results-dir': 'results', 'github-token': TOKEN, 'set-status': 'false' })[name as 'results-dir']), environment);
 
     // Before the reviewer approved (a gate in an earlier job): no approval, the gate fails.
@@ -96,6 +96,7 @@ describe('a gate inside the protected job reads the approval and promote records
     const promote = createPromoteCommand(githubPromoteServices);
     const outcome = await promote.run(parseInputs(promoteInputs, (name) => ({ model: 'search-embedder', version: '2.0.0', 'results-dir': 'results', ledger: 'github', 'github-token': TOKEN, 'expected-current': 'none' })[name]), environment);
     expect(outcome.failure).toBeUndefined();
+    const historyCommand = createHistoryCommand(githubPromoteServices);
     const history = await historyCommand.run(parseInputs(historyCommand.inputs, (name) => ({ model: 'search-embedder', ledger: 'github', 'github-token': TOKEN, format: 'json' })[name as 'model']), environment);
     const [record] = JSON.parse(history.stdout ?? '[]') as ReleaseRecord[];
     expect(record?.approvals.environment).toEqual([{ login: 'ops-lead', state: 'approved', comment: 'ship it' }]);
