@@ -5,12 +5,19 @@
  */
 
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** `U+0000`: how a character that must not reach the page is shown instead. */
+const codePoint = (c: string): string => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** One line, bidi controls shown as code points, and `& < >` as entities: the start of both escapes below. */
 function oneLineEntities(text: string): string {
   return text
     .replace(/\r\n?|\n/g, ' ')
-    .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+    .replace(BIDI_CONTROLS, codePoint)
+    .replace(CONTROLS, codePoint)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
@@ -33,7 +40,7 @@ export function escapeMarkdown(text: string): string {
 /** Inline code span holding untrusted text, rendered literally. */
 export function code(text: string): string {
   // `<!--` stays visible but can never spell a report marker in the raw comment body.
-  const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(/<!--/g, '<\u200b!--');
+  const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint).replace(/<!--/g, '<\u200b!--');
   const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';

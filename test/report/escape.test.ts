@@ -31,6 +31,7 @@ const HOSTILE = [
   '&lt;script&gt; &#64;octocat',
   '`code` ``double``',
   '# heading\n- list\n> quote',
+  'nul\u0000 bell\u0007 esc\u001b[31m red vt\u000b ff\u000c cr\r del\u007f c1\u0085\u009b',
 ];
 
 function hostileResult(text: string): Result {
@@ -75,8 +76,10 @@ function checkInert(markdown: string): void {
   for (const match of prose.matchAll(/(?<!\\)\]\(([^)]*)\)/g)) expect(match[1]).toMatch(/^https:\/\/github\.com\/acme\/search\//);
   expect(prose).not.toMatch(/https?:\/\/(?!github\.com\/acme\/search\/)/);
   expect(prose).not.toMatch(/www\\?\./i);
-  // No bidirectional override characters.
+  // No bidirectional override characters, and no control characters but the line breaks.
   expect(markdown).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   // Every table row has as many cell boundaries as its header.
   const lines = markdown.split('\n');
   let columns = 0;
@@ -109,6 +112,12 @@ describe('hostile input stays inert', () => {
       checkInert(renderSummary(results, context()).markdown);
     });
   }
+
+  it('shows control characters as their code points, in prose and in code spans', () => {
+    const body = renderComment([hostileResult('a\u0000b\u001bc')], context()).markdown;
+    expect(body).toContain('aU+0000bU+001Bc');
+    expect(body).toContain('`aU+0000bU+001Bc`');
+  });
 
   it('keeps the hostile text readable', () => {
     const body = renderComment([hostileResult('@org/team <b>bold</b> a|b')], context()).markdown;
