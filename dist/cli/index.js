@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7452);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2056);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7452:
+/***/ 2056:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37020,6 +37020,142 @@ function assertSchema(name, data, source) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/io/text.ts
+
+
+
+/**
+ * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
+ * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
+ * bytes that are not UTF-8 refused with their offset and line instead of decoded into
+ * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
+ * U+2029 are ordinary characters inside a JSON string, not line ends.
+ */
+const BOM = '\ufeff';
+/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
+function notUtf8(bytes, base = 0) {
+    const at = validUtf8Prefix(bytes);
+    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
+}
+/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
+function validUtf8Prefix(bytes) {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        let need;
+        let min;
+        if (b >= 0xc2 && b <= 0xdf)
+            [need, min] = [1, 0x80];
+        else if (b >= 0xe0 && b <= 0xef)
+            [need, min] = [2, 0x800];
+        else if (b >= 0xf0 && b <= 0xf4)
+            [need, min] = [3, 0x10000];
+        else
+            return i;
+        if (i + need >= n)
+            return i;
+        let cp = b & (0x3f >> need);
+        for (let k = 1; k <= need; k++) {
+            const c = bytes[i + k];
+            if ((c & 0xc0) !== 0x80)
+                return i;
+            cp = (cp << 6) | (c & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += need + 1;
+    }
+    return n;
+}
+/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
+function lineAt(bytes, offset) {
+    let line = 1;
+    for (let i = 0; i < offset; i++)
+        if (bytes[i] === 0x0a)
+            line++;
+    return line;
+}
+/**
+ * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
+ * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
+ */
+function decodeUtf8(bytes, file) {
+    let text;
+    try {
+        text = strictUtf8.decode(bytes);
+    }
+    catch {
+        throw new io_errors/* ConfigurationError */.j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
+    }
+    return text.startsWith(BOM) ? text.slice(1) : text;
+}
+/**
+ * Reads a text file (see the module's rules). Errors from the file system (not found, a
+ * directory) are thrown as they are, for the caller to word.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function readTextFile(path, file = path) {
+    return decodeUtf8(await (0,promises_namespaceObject.readFile)(path), file);
+}
+/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
+function splitLines(text) {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+/**
+ * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
+ * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function* readLines(path, file = path) {
+    let pending = Buffer.alloc(0);
+    let line = 0;
+    let first = true;
+    let offset = 0;
+    const decodeLine = (bytes) => {
+        let text;
+        try {
+            text = strictUtf8.decode(bytes);
+        }
+        catch {
+            throw new io_errors/* ConfigurationError */.j1(notUtf8(bytes, offset), { file, line });
+        }
+        if (first) {
+            first = false;
+            if (text.startsWith(BOM))
+                text = text.slice(1);
+        }
+        return text.endsWith('\r') ? text.slice(0, -1) : text;
+    };
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path)) {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        let start = 0;
+        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
+            line++;
+            const text = decodeLine(pending.subarray(start, end));
+            offset += end + 1 - start;
+            yield { text, line };
+            start = end + 1;
+        }
+        pending = pending.subarray(start);
+    }
+    if (pending.length > 0) {
+        line++;
+        yield { text: decodeLine(pending), line };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/io/yaml.ts
 
 
@@ -37047,7 +37183,7 @@ function parseYaml(text, file) {
 async function readYamlFile(file, what = 'file') {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        text = await readTextFile(file);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -37245,6 +37381,7 @@ async function writeFileAtomic(path, data) {
 
 
 
+
 /** File name of a result inside a results directory. */
 function resultFileName(result) {
     return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
@@ -37267,7 +37404,7 @@ async function writeResult(dir, result) {
 async function readResult(path) {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        text = await readTextFile(path);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -38018,7 +38155,7 @@ function parseMetricsJson(text, file) {
 async function readMetricsFile(path, displayName = path) {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        text = await readTextFile(path, displayName);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -38261,11 +38398,17 @@ function parseSampleValue(raw) {
  * boundary or the end of a code fence.
  */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+/** `U+0000`: how a character that must not reach the page is shown instead. */
+const codePoint = (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
 /** One line, bidi controls shown as code points, and `& < >` as entities: the start of both escapes below. */
 function oneLineEntities(text) {
     return text
         .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+        .replace(BIDI_CONTROLS, codePoint)
+        .replace(CONTROLS, codePoint)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;');
@@ -38286,7 +38429,7 @@ function escapeMarkdown(text) {
 /** Inline code span holding untrusted text, rendered literally. */
 function code(text) {
     // `<!--` stays visible but can never spell a report marker in the raw comment body.
-    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(/<!--/g, '<\u200b!--');
+    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint).replace(/<!--/g, '<\u200b!--');
     const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
     const fence = '`'.repeat(longest + 1);
     const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
@@ -39796,8 +39939,8 @@ class GitContentsReader {
         catch {
             return null;
         }
-        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
-        return stdout;
+        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+        return decodeUtf8(stdout, `${path}@${ref.slice(0, 12)}`);
     }
     /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
     async prefix() {
@@ -39879,7 +40022,7 @@ async function resolveProduction(options) {
     }
     const file = (0,external_node_path_namespaceObject.resolve)(workspace, spec);
     try {
-        return { kind: 'file', text: await (0,promises_namespaceObject.readFile)(file, 'utf8'), file: spec, source: spec };
+        return { kind: 'file', text: await readTextFile(file, spec), file: spec, source: spec };
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -39996,7 +40139,7 @@ function loadContract(file, text, rulePrefix = '') {
 }
 async function readText(file, label, what) {
     try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        return await readTextFile(file, label);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -41213,9 +41356,13 @@ function columnGram(x, n, dim) {
 function finiteOrNull(x) {
     return Number.isFinite(x) ? x : null;
 }
-/** Health figures of one matrix (raw vectors, as the model produced them). */
-function healthFigures(matrix, seed) {
+/** How many ids a finding names at most. */
+const IDS_SHOWN = 5;
+/** Health figures of one matrix (raw vectors, as the model produced them); `ids[r]` names row r. */
+function healthFigures(matrix, seed, ids) {
     const nonFinite = countNonFinite(matrix);
+    const zero = zeroRows(matrix);
+    const idsOf = (rows) => rows.slice(0, IDS_SHOWN).map((r) => ids[r] ?? `row ${r}`);
     const norms = rowNorms(matrix);
     const finiteNorms = norms.filter((n) => Number.isFinite(n)).sort();
     const usable = nonFinite === 0 && matrix.rows > 0;
@@ -41226,7 +41373,9 @@ function healthFigures(matrix, seed) {
         rows: matrix.rows,
         dimension: matrix.dim,
         nonFinite,
-        zeroRows: countZeroRows(matrix),
+        zeroRows: zero.length,
+        nonFiniteIds: idsOf(nonFinite > 0 ? nonFiniteRows(matrix) : []),
+        zeroIds: idsOf(zero),
         duplicateRows: countDuplicateRows(matrix),
         normMean: finiteNorms.length ? sum / finiteNorms.length : null,
         normMin: finiteNorms.length ? finiteNorms[0] : null,
@@ -41237,6 +41386,11 @@ function healthFigures(matrix, seed) {
         effectiveRank: usable ? finiteOrNull(effectiveRank(matrix, { seed })) : null,
     };
 }
+/** `"a", "b" and 3 more`: the ids a finding shows, clipped and quoted. */
+function idList(ids, count) {
+    const shown = ids.map((id) => JSON.stringify(id.length > 64 ? `${id.slice(0, 63)}…` : id)).join(', ');
+    return count > ids.length ? `${shown} and ${count - ids.length} more` : shown;
+}
 /**
  * Judges vector health. Fails when the candidate's dimension differs from the contract's
  * (only the contract binds: production may legitimately have another dimension), or when
@@ -41245,7 +41399,7 @@ function healthFigures(matrix, seed) {
  * production vectors are reported as warnings.
  */
 function summariseHealth(input) {
-    const { production: p, candidate: c, contractDimension } = input;
+    const { production: p, candidate: c, contractDimension, sources } = input;
     const findings = [];
     let verdict = 'pass';
     const worsen = (to) => {
@@ -41254,15 +41408,22 @@ function summariseHealth(input) {
     };
     if (contractDimension !== null && c.dimension !== contractDimension) {
         worsen('fail');
-        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors have dimension ${c.dimension}, the contract says ${contractDimension}` });
+        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors (${sources.candidate}) have dimension ${c.dimension}, the contract says ${contractDimension}` });
+    }
+    else if (contractDimension === null && p.dimension !== c.dimension) {
+        findings.push({
+            rule: 'health.dimension',
+            severity: 'notice',
+            message: `production vectors (${sources.production}) have dimension ${p.dimension} and candidate vectors (${sources.candidate}) ${c.dimension}: the models embed into different spaces, so they are compared by measures taken within each space; no contract states the dimension`,
+        });
     }
     if (c.nonFinite > 0) {
         worsen('fail');
-        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors contain ${c.nonFinite} NaN or infinite value(s)` });
+        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors (${sources.candidate}) contain ${c.nonFinite} NaN or infinite value(s), at ids ${idList(c.nonFiniteIds, c.nonFiniteIds.length)}` });
     }
     if (c.zeroRows > 0) {
         worsen('fail');
-        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) are all zeros` });
+        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) (${sources.candidate}) are all zeros: ids ${idList(c.zeroIds, c.zeroRows)}` });
     }
     if (c.duplicateRows > p.duplicateRows) {
         worsen('marginal');
@@ -41277,7 +41438,8 @@ function summariseHealth(input) {
         });
     }
     if (p.nonFinite > 0 || p.zeroRows > 0) {
-        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s)` });
+        const where = [...(p.nonFinite > 0 ? [`NaN/Inf at ids ${idList(p.nonFiniteIds, p.nonFiniteIds.length)}`] : []), ...(p.zeroRows > 0 ? [`zeros at ids ${idList(p.zeroIds, p.zeroRows)}`] : [])];
+        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors (${sources.production}) have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s): ${where.join('; ')}` });
     }
     const row = (metric, a, b, higherIsBetter, rowVerdict) => {
         const out = { metric, production: a, candidate: b, change: a === null || b === null ? null : b - a };
@@ -42571,7 +42733,7 @@ function assemble(details) {
         checks.push(output.section);
         Object.assign(metrics, output.metrics);
     }
-    const health = summariseHealth(details.health);
+    const health = summariseHealth({ ...details.health, sources: details.sources });
     checks.push(health.section);
     Object.assign(metrics, health.metrics);
     const verdict = worstVerdict(checks.map((c) => c.verdict));
@@ -42617,8 +42779,8 @@ async function runRegression(run) {
     run.signal?.throwIfAborted();
     const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
     const health = {
-        production: healthFigures(production, settingsSeed),
-        candidate: healthFigures(candidate, settingsSeed),
+        production: healthFigures(production, settingsSeed, items.map((item) => item.id)),
+        candidate: healthFigures(candidate, settingsSeed, items.map((item) => item.id)),
         contractDimension: run.contractDimension,
         rankDropRatio: definition.checks.health?.rankDropRatio ?? settings_DEFAULTS.rankDropRatio,
     };
@@ -43748,6 +43910,7 @@ var errors = __nccwpck_require__(3116);
 ;// CONCATENATED MODULE: ./src/github/contents.ts
 
 
+
 /**
  * Reads one file through the contents API (`contents: read`) and returns it as UTF-8 text,
  * or null when the file (or the ref) does not exist. A path that names a directory, a
@@ -43773,11 +43936,11 @@ async function readRepositoryFile(octokit, file) {
     }
     const entry = data;
     if (entry.encoding === 'base64' && typeof entry.content === 'string') {
-        return Buffer.from(entry.content, 'base64').toString('utf8');
+        return decodeUtf8(Buffer.from(entry.content, 'base64'), where);
     }
     try {
         const raw = await octokit.rest.repos.getContent({ ...request, mediaType: { format: 'raw' } });
-        return typeof raw.data === 'string' ? raw.data : Buffer.from(raw.data).toString('utf8');
+        return typeof raw.data === 'string' ? raw.data : decodeUtf8(Buffer.from(raw.data), where);
     }
     catch (error) {
         throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
@@ -43882,6 +44045,7 @@ function readZip(zip, limits = DEFAULT_LIMITS) {
 
 
 
+
 /**
  * Finds the triggering run and its pull request through the API, never from anything the
  * run uploaded: first the open pull requests of the run's head commit, then (for forks,
@@ -43947,10 +44111,13 @@ async function downloadRunResults(client, repository, runId, pattern) {
             const file = `artifact '${artifact.name}' of run ${runId}: ${entry.name}`;
             let data;
             try {
-                data = JSON.parse(entry.data.toString('utf8'));
+                data = JSON.parse(decodeUtf8(entry.data, file));
             }
-            catch {
-                problems.push({ message: 'not valid JSON', location: { file } });
+            catch (error) {
+                if (error instanceof io_errors/* ConfigurationError */.j1)
+                    problems.push(...error.problems);
+                else
+                    problems.push({ message: 'not valid JSON', location: { file } });
                 continue;
             }
             const invalid = schemaProblems('result', data, { file });
@@ -44179,6 +44346,36 @@ async function updateIfChanged(client, options, comment) {
     });
     return { url: response.data.html_url, changed: true };
 }
+/** How many times a comment is posted at most, each after looking for it again. */
+const CREATE_ATTEMPTS = 3;
+/**
+ * Posts the report comment. A POST is not idempotent: a 5xx, or no answer at all, may come
+ * after GitHub stored the comment. So the client's own retries are off for it; after such a
+ * failure the comments are listed again, and only when none of ours is there is it posted
+ * once more. Returns the answer to the POST, or the comments of ours found instead.
+ */
+async function createOnce(client, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                ...options.repository,
+                issue_number: options.issueNumber,
+                body: options.body,
+                request: { retries: 0 },
+            });
+        }
+        catch (error) {
+            // Octokit reports a request that got no answer as a 500 without a response.
+            const status = httpStatus(error);
+            if (status === undefined || status < 500 || attempt >= CREATE_ATTEMPTS)
+                throw error;
+            options.debug?.(`posting the report comment got ${status}; looking for it before posting again (${attempt} of ${CREATE_ATTEMPTS - 1})`);
+            const found = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
+            if (found.length > 0)
+                return { found };
+        }
+    }
+}
 /**
  * Creates or updates the one report comment of a pull request for a marker.
  *
@@ -44189,7 +44386,8 @@ async function updateIfChanged(client, options, comment) {
  * started at once leave exactly one comment. Comments by other users are never touched.
  *
  * API calls: one list (plus pages), then one PATCH when the body changed, or one POST and
- * one more list when there was no comment, plus one DELETE per duplicate.
+ * one more list when there was no comment, plus one DELETE per duplicate. A POST that fails
+ * with a 5xx is followed by a list before it is ever sent again (`createOnce`).
  */
 async function upsertStickyComment(client, options) {
     if (!options.body.startsWith(options.marker))
@@ -44200,11 +44398,13 @@ async function upsertStickyComment(client, options) {
         const { url, changed } = await updateIfChanged(client, options, keeper);
         return { id: keeper.id, url, action: changed ? 'updated' : 'unchanged', deleted };
     }
-    const created = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        ...options.repository,
-        issue_number: options.issueNumber,
-        body: options.body,
-    });
+    const created = await createOnce(client, options);
+    if ('found' in created) {
+        // An earlier attempt was stored although its answer was lost: that comment is the report.
+        const { keeper, deleted } = await keepOldest(client, options, created.found);
+        const { url } = await updateIfChanged(client, options, keeper);
+        return { id: keeper.id, url, action: 'created', deleted };
+    }
     const mine = created.data.id;
     const after = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
     // Our own comment is in the list unless GitHub's list lags behind; then it is the keeper.
@@ -44560,8 +44760,6 @@ function historyLines(history) {
     return history.map((e) => `#${e.id}  ${e.time}  ${e.version}  ${e.stage}  ${e.operation}  ${e.status}${e.reason ? `  (${e.reason})` : ''}`);
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/promote/artifact.ts
 
 
@@ -45774,10 +45972,7 @@ function withCache(source, store, cacheOptions = {}) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/embeddings/jsonl.ts
-
 
 
 /**
@@ -45877,10 +46072,8 @@ class JsonlVectorCollector {
  */
 async function readJsonlVectors(path, displayName) {
     const collector = new JsonlVectorCollector(displayName);
-    const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let line = 0;
-    for await (const text of lines)
-        collector.add(text, ++line);
+    for await (const { text, line } of readLines(path, displayName))
+        collector.add(text, line);
     return collector.table();
 }
 
@@ -51807,11 +52000,12 @@ function parseSafetensors(bytes, file) {
 
 
 
+
 /** File extensions `file:` understands, by format. */
 const FILE_FORMATS = ['.npy', '.safetensors', '.jsonl', '.parquet'];
-async function readOptional(path) {
+async function readOptional(path, displayPath) {
     try {
-        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        return await readTextFile(path, displayPath);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -51827,17 +52021,15 @@ async function readOptional(path) {
 async function readIdsSidecar(path, displayPath) {
     const stem = path.slice(0, path.length - (0,external_node_path_namespaceObject.extname)(path).length);
     const displayStem = displayPath.slice(0, displayPath.length - (0,external_node_path_namespaceObject.extname)(displayPath).length);
-    const txt = await readOptional(`${stem}.ids.txt`);
+    const txt = await readOptional(`${stem}.ids.txt`, `${displayStem}.ids.txt`);
     if (txt !== undefined) {
-        const lines = txt.split(/\r?\n/);
-        if (lines.at(-1) === '')
-            lines.pop();
+        const lines = splitLines(txt);
         const blank = lines.findIndex((line) => line === '');
         if (blank >= 0)
             throw new io_errors/* ConfigurationError */.j1('empty id (every line must hold one id)', { file: `${displayStem}.ids.txt`, line: blank + 1 });
         return { ids: lines, file: `${displayStem}.ids.txt` };
     }
-    const json = await readOptional(`${stem}.ids.json`);
+    const json = await readOptional(`${stem}.ids.json`, `${displayStem}.ids.json`);
     if (json !== undefined) {
         const file = `${displayStem}.ids.json`;
         let ids;
@@ -53608,7 +53800,7 @@ function formatOf(file) {
 }
 async function tables_readText(file) {
     try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        return await readTextFile(file);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -60467,10 +60659,10 @@ function createGitHubClient(options) {
             catch (error) {
                 const { status, response, message } = error;
                 const attempt = requestOptions.request?.retryCount ?? 0;
-                if (typeof status === 'number' && status >= 500 && attempt < retries) {
+                if (typeof status === 'number' && status >= 500 && attempt < (requestOptions.request?.retries ?? retries)) {
                     // Octokit reports a request that got no answer at all as a 500 without a response.
                     const what = response === undefined ? `No answer (${String(message)}) for` : `GitHub answered ${status} to`;
-                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
+                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${requestOptions.request?.retries ?? retries}).`);
                 }
                 throw error;
             }

@@ -40187,6 +40187,8 @@ function assertSchema(name, data, source) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+// EXTERNAL MODULE: ./src/io/text.ts + 1 modules
+var io_text = __nccwpck_require__(2584);
 ;// CONCATENATED MODULE: ./src/io/yaml.ts
 
 
@@ -40214,7 +40216,7 @@ function parseYaml(text, file) {
 async function readYamlFile(file, what = 'file') {
     let text;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        text = await (0,io_text/* readTextFile */.Gu)(file);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -40710,6 +40712,7 @@ async function writeFileAtomic(path, data) {
 
 
 
+
 /** File name of a result inside a results directory. */
 function resultFileName(result) {
     return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
@@ -40732,7 +40735,7 @@ async function writeResult(dir, result) {
 async function readResult(path) {
     let text;
     try {
-        text = await readFile(path, 'utf8');
+        text = await readTextFile(path);
     }
     catch (error) {
         if (isNodeError(error, 'ENOENT'))
@@ -41680,8 +41683,8 @@ class GitContentsReader {
         catch {
             return null;
         }
-        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
-        return stdout;
+        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+        return (0,io_text/* decodeUtf8 */._6)(stdout, `${path}@${ref.slice(0, 12)}`);
     }
     /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
     async prefix() {
@@ -41763,7 +41766,7 @@ async function resolveProduction(options) {
     }
     const file = (0,external_node_path_.resolve)(workspace, spec);
     try {
-        return { kind: 'file', text: await (0,promises_.readFile)(file, 'utf8'), file: spec, source: spec };
+        return { kind: 'file', text: await (0,io_text/* readTextFile */.Gu)(file, spec), file: spec, source: spec };
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -41880,7 +41883,7 @@ function loadContract(file, text, rulePrefix = '') {
 }
 async function readText(file, label, what) {
     try {
-        return await (0,promises_.readFile)(file, 'utf8');
+        return await (0,io_text/* readTextFile */.Gu)(file, label);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -42192,11 +42195,17 @@ function clip(finding) {
  * boundary or the end of a code fence.
  */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+/** `U+0000`: how a character that must not reach the page is shown instead. */
+const codePoint = (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
 /** One line, bidi controls shown as code points, and `& < >` as entities: the start of both escapes below. */
 function oneLineEntities(text) {
     return text
         .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+        .replace(BIDI_CONTROLS, codePoint)
+        .replace(CONTROLS, codePoint)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;');
@@ -42217,7 +42226,7 @@ function escapeMarkdown(text) {
 /** Inline code span holding untrusted text, rendered literally. */
 function code(text) {
     // `<!--` stays visible but can never spell a report marker in the raw comment body.
-    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(/<!--/g, '<\u200b!--');
+    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint).replace(/<!--/g, '<\u200b!--');
     const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
     const fence = '`'.repeat(longest + 1);
     const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
@@ -47812,10 +47821,10 @@ function createGitHubClient(options) {
             catch (error) {
                 const { status, response, message } = error;
                 const attempt = requestOptions.request?.retryCount ?? 0;
-                if (typeof status === 'number' && status >= 500 && attempt < retries) {
+                if (typeof status === 'number' && status >= 500 && attempt < (requestOptions.request?.retries ?? retries)) {
                     // Octokit reports a request that got no answer at all as a 500 without a response.
                     const what = response === undefined ? `No answer (${String(message)}) for` : `GitHub answered ${status} to`;
-                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
+                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${requestOptions.request?.retries ?? retries}).`);
                 }
                 throw error;
             }
@@ -47870,6 +47879,8 @@ function createGitHubClient(options) {
 /* unused harmony exports readRepositoryFile, contentsApiReader */
 /* harmony import */ var _client_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2842);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3116);
+/* harmony import */ var _io_text_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2584);
+
 
 
 /**
@@ -47897,11 +47908,11 @@ async function readRepositoryFile(octokit, file) {
     }
     const entry = data;
     if (entry.encoding === 'base64' && typeof entry.content === 'string') {
-        return Buffer.from(entry.content, 'base64').toString('utf8');
+        return (0,_io_text_js__WEBPACK_IMPORTED_MODULE_2__/* .decodeUtf8 */ ._6)(Buffer.from(entry.content, 'base64'), where);
     }
     try {
         const raw = await octokit.rest.repos.getContent({ ...request, mediaType: { format: 'raw' } });
-        return typeof raw.data === 'string' ? raw.data : Buffer.from(raw.data).toString('utf8');
+        return typeof raw.data === 'string' ? raw.data : (0,_io_text_js__WEBPACK_IMPORTED_MODULE_2__/* .decodeUtf8 */ ._6)(Buffer.from(raw.data), where);
     }
     catch (error) {
         throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, { action: `read ${where}`, permission: 'contents: read' });
@@ -48337,6 +48348,161 @@ class MemoryLogger {
     }
     group(_title, fn) {
         return fn();
+    }
+}
+
+
+/***/ }),
+
+/***/ 2584:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  _6: () => (/* binding */ decodeUtf8),
+  Gu: () => (/* binding */ readTextFile)
+});
+
+// UNUSED EXPORTS: readLines, splitLines, validUtf8Prefix
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/io/errors.ts
+var errors = __nccwpck_require__(7333);
+;// CONCATENATED MODULE: ./src/io/text.ts
+
+
+
+/**
+ * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
+ * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
+ * bytes that are not UTF-8 refused with their offset and line instead of decoded into
+ * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
+ * U+2029 are ordinary characters inside a JSON string, not line ends.
+ */
+const BOM = '\ufeff';
+/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
+function notUtf8(bytes, base = 0) {
+    const at = validUtf8Prefix(bytes);
+    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
+}
+/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
+function validUtf8Prefix(bytes) {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        let need;
+        let min;
+        if (b >= 0xc2 && b <= 0xdf)
+            [need, min] = [1, 0x80];
+        else if (b >= 0xe0 && b <= 0xef)
+            [need, min] = [2, 0x800];
+        else if (b >= 0xf0 && b <= 0xf4)
+            [need, min] = [3, 0x10000];
+        else
+            return i;
+        if (i + need >= n)
+            return i;
+        let cp = b & (0x3f >> need);
+        for (let k = 1; k <= need; k++) {
+            const c = bytes[i + k];
+            if ((c & 0xc0) !== 0x80)
+                return i;
+            cp = (cp << 6) | (c & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += need + 1;
+    }
+    return n;
+}
+/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
+function lineAt(bytes, offset) {
+    let line = 1;
+    for (let i = 0; i < offset; i++)
+        if (bytes[i] === 0x0a)
+            line++;
+    return line;
+}
+/**
+ * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
+ * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
+ */
+function decodeUtf8(bytes, file) {
+    let text;
+    try {
+        text = strictUtf8.decode(bytes);
+    }
+    catch {
+        throw new errors/* ConfigurationError */.j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
+    }
+    return text.startsWith(BOM) ? text.slice(1) : text;
+}
+/**
+ * Reads a text file (see the module's rules). Errors from the file system (not found, a
+ * directory) are thrown as they are, for the caller to word.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function readTextFile(path, file = path) {
+    return decodeUtf8(await (0,promises_.readFile)(path), file);
+}
+/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
+function splitLines(text) {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+/**
+ * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
+ * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function* readLines(path, file = path) {
+    let pending = Buffer.alloc(0);
+    let line = 0;
+    let first = true;
+    let offset = 0;
+    const decodeLine = (bytes) => {
+        let text;
+        try {
+            text = strictUtf8.decode(bytes);
+        }
+        catch {
+            throw new ConfigurationError(notUtf8(bytes, offset), { file, line });
+        }
+        if (first) {
+            first = false;
+            if (text.startsWith(BOM))
+                text = text.slice(1);
+        }
+        return text.endsWith('\r') ? text.slice(0, -1) : text;
+    };
+    for await (const chunk of createReadStream(path)) {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        let start = 0;
+        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
+            line++;
+            const text = decodeLine(pending.subarray(start, end));
+            offset += end + 1 - start;
+            yield { text, line };
+            start = end + 1;
+        }
+        pending = pending.subarray(start);
+    }
+    if (pending.length > 0) {
+        line++;
+        yield { text: decodeLine(pending), line };
     }
 }
 

@@ -34198,6 +34198,8 @@ var schema = __nccwpck_require__(3061);
 var dist = __nccwpck_require__(8815);
 // EXTERNAL MODULE: ./src/io/errors.ts
 var errors = __nccwpck_require__(7333);
+// EXTERNAL MODULE: ./src/io/text.ts + 1 modules
+var io_text = __nccwpck_require__(2584);
 ;// CONCATENATED MODULE: ./src/io/yaml.ts
 
 
@@ -34225,7 +34227,7 @@ function parseYaml(text, file) {
 async function readYamlFile(file, what = 'file') {
     let text;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        text = await (0,io_text/* readTextFile */.Gu)(file);
     }
     catch (error) {
         if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -34444,6 +34446,7 @@ async function writeFileAtomic(path, data) {
 
 
 
+
 /** File name of a result inside a results directory. */
 function resultFileName(result) {
     return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
@@ -34466,7 +34469,7 @@ async function writeResult(dir, result) {
 async function readResult(path) {
     let text;
     try {
-        text = await (0,promises_.readFile)(path, 'utf8');
+        text = await (0,io_text/* readTextFile */.Gu)(path);
     }
     catch (error) {
         if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -34650,9 +34653,13 @@ function describeOutcome(metric, outcome, tolerance, digits = 3) {
 function finiteOrNull(x) {
     return Number.isFinite(x) ? x : null;
 }
-/** Health figures of one matrix (raw vectors, as the model produced them). */
-function health_healthFigures(matrix, seed) {
+/** How many ids a finding names at most. */
+const IDS_SHOWN = 5;
+/** Health figures of one matrix (raw vectors, as the model produced them); `ids[r]` names row r. */
+function health_healthFigures(matrix, seed, ids) {
     const nonFinite = countNonFinite(matrix);
+    const zero = zeroRows(matrix);
+    const idsOf = (rows) => rows.slice(0, IDS_SHOWN).map((r) => ids[r] ?? `row ${r}`);
     const norms = rowNorms(matrix);
     const finiteNorms = norms.filter((n) => Number.isFinite(n)).sort();
     const usable = nonFinite === 0 && matrix.rows > 0;
@@ -34663,7 +34670,9 @@ function health_healthFigures(matrix, seed) {
         rows: matrix.rows,
         dimension: matrix.dim,
         nonFinite,
-        zeroRows: countZeroRows(matrix),
+        zeroRows: zero.length,
+        nonFiniteIds: idsOf(nonFinite > 0 ? nonFiniteRows(matrix) : []),
+        zeroIds: idsOf(zero),
         duplicateRows: countDuplicateRows(matrix),
         normMean: finiteNorms.length ? sum / finiteNorms.length : null,
         normMin: finiteNorms.length ? finiteNorms[0] : null,
@@ -34674,6 +34683,11 @@ function health_healthFigures(matrix, seed) {
         effectiveRank: usable ? finiteOrNull(effectiveRank(matrix, { seed })) : null,
     };
 }
+/** `"a", "b" and 3 more`: the ids a finding shows, clipped and quoted. */
+function idList(ids, count) {
+    const shown = ids.map((id) => JSON.stringify(id.length > 64 ? `${id.slice(0, 63)}…` : id)).join(', ');
+    return count > ids.length ? `${shown} and ${count - ids.length} more` : shown;
+}
 /**
  * Judges vector health. Fails when the candidate's dimension differs from the contract's
  * (only the contract binds: production may legitimately have another dimension), or when
@@ -34682,7 +34696,7 @@ function health_healthFigures(matrix, seed) {
  * production vectors are reported as warnings.
  */
 function summariseHealth(input) {
-    const { production: p, candidate: c, contractDimension } = input;
+    const { production: p, candidate: c, contractDimension, sources } = input;
     const findings = [];
     let verdict = 'pass';
     const worsen = (to) => {
@@ -34691,15 +34705,22 @@ function summariseHealth(input) {
     };
     if (contractDimension !== null && c.dimension !== contractDimension) {
         worsen('fail');
-        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors have dimension ${c.dimension}, the contract says ${contractDimension}` });
+        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors (${sources.candidate}) have dimension ${c.dimension}, the contract says ${contractDimension}` });
+    }
+    else if (contractDimension === null && p.dimension !== c.dimension) {
+        findings.push({
+            rule: 'health.dimension',
+            severity: 'notice',
+            message: `production vectors (${sources.production}) have dimension ${p.dimension} and candidate vectors (${sources.candidate}) ${c.dimension}: the models embed into different spaces, so they are compared by measures taken within each space; no contract states the dimension`,
+        });
     }
     if (c.nonFinite > 0) {
         worsen('fail');
-        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors contain ${c.nonFinite} NaN or infinite value(s)` });
+        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors (${sources.candidate}) contain ${c.nonFinite} NaN or infinite value(s), at ids ${idList(c.nonFiniteIds, c.nonFiniteIds.length)}` });
     }
     if (c.zeroRows > 0) {
         worsen('fail');
-        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) are all zeros` });
+        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) (${sources.candidate}) are all zeros: ids ${idList(c.zeroIds, c.zeroRows)}` });
     }
     if (c.duplicateRows > p.duplicateRows) {
         worsen('marginal');
@@ -34714,7 +34735,8 @@ function summariseHealth(input) {
         });
     }
     if (p.nonFinite > 0 || p.zeroRows > 0) {
-        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s)` });
+        const where = [...(p.nonFinite > 0 ? [`NaN/Inf at ids ${idList(p.nonFiniteIds, p.nonFiniteIds.length)}`] : []), ...(p.zeroRows > 0 ? [`zeros at ids ${idList(p.zeroIds, p.zeroRows)}`] : [])];
+        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors (${sources.production}) have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s): ${where.join('; ')}` });
     }
     const row = (metric, a, b, higherIsBetter, rowVerdict) => {
         const out = { metric, production: a, candidate: b, change: a === null || b === null ? null : b - a };
@@ -35969,7 +35991,7 @@ function assemble(details) {
         checks.push(output.section);
         Object.assign(metrics, output.metrics);
     }
-    const health = summariseHealth(details.health);
+    const health = summariseHealth({ ...details.health, sources: details.sources });
     checks.push(health.section);
     Object.assign(metrics, health.metrics);
     const verdict = worstVerdict(checks.map((c) => c.verdict));
@@ -36015,8 +36037,8 @@ async function runRegression(run) {
     run.signal?.throwIfAborted();
     const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
     const health = {
-        production: healthFigures(production, settingsSeed),
-        candidate: healthFigures(candidate, settingsSeed),
+        production: healthFigures(production, settingsSeed, items.map((item) => item.id)),
+        candidate: healthFigures(candidate, settingsSeed, items.map((item) => item.id)),
         contractDimension: run.contractDimension,
         rankDropRatio: definition.checks.health?.rankDropRatio ?? DEFAULTS.rankDropRatio,
     };
@@ -36837,11 +36859,17 @@ function evaluateGate(input) {
  * boundary or the end of a code fence.
  */
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+/** `U+0000`: how a character that must not reach the page is shown instead. */
+const codePoint = (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
 /** One line, bidi controls shown as code points, and `& < >` as entities: the start of both escapes below. */
 function oneLineEntities(text) {
     return text
         .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+        .replace(BIDI_CONTROLS, codePoint)
+        .replace(CONTROLS, codePoint)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;');
@@ -36862,7 +36890,7 @@ function escapeMarkdown(text) {
 /** Inline code span holding untrusted text, rendered literally. */
 function code(text) {
     // `<!--` stays visible but can never spell a report marker in the raw comment body.
-    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(/<!--/g, '<\u200b!--');
+    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint).replace(/<!--/g, '<\u200b!--');
     const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
     const fence = '`'.repeat(longest + 1);
     const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
@@ -42688,10 +42716,10 @@ function createGitHubClient(options) {
             catch (error) {
                 const { status, response, message } = error;
                 const attempt = requestOptions.request?.retryCount ?? 0;
-                if (typeof status === 'number' && status >= 500 && attempt < retries) {
+                if (typeof status === 'number' && status >= 500 && attempt < (requestOptions.request?.retries ?? retries)) {
                     // Octokit reports a request that got no answer at all as a 500 without a response.
                     const what = response === undefined ? `No answer (${String(message)}) for` : `GitHub answered ${status} to`;
-                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
+                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${requestOptions.request?.retries ?? retries}).`);
                 }
                 throw error;
             }
@@ -42929,7 +42957,10 @@ function readZip(zip, limits = DEFAULT_LIMITS) {
     return entries;
 }
 
+// EXTERNAL MODULE: ./src/io/text.ts + 1 modules
+var io_text = __nccwpck_require__(2584);
 ;// CONCATENATED MODULE: ./src/github/run-artifacts.ts
+
 
 
 
@@ -42998,10 +43029,13 @@ async function downloadRunResults(client, repository, runId, pattern) {
             const file = `artifact '${artifact.name}' of run ${runId}: ${entry.name}`;
             let data;
             try {
-                data = JSON.parse(entry.data.toString('utf8'));
+                data = JSON.parse((0,io_text/* decodeUtf8 */._6)(entry.data, file));
             }
-            catch {
-                problems.push({ message: 'not valid JSON', location: { file } });
+            catch (error) {
+                if (error instanceof errors/* ConfigurationError */.j1)
+                    problems.push(...error.problems);
+                else
+                    problems.push({ message: 'not valid JSON', location: { file } });
                 continue;
             }
             const invalid = (0,schema/* schemaProblems */.Ic)('result', data, { file });
@@ -43360,6 +43394,161 @@ function assertSchema(name, data, source) {
     if (problems.length > 0)
         throw new errors/* ConfigurationError */.j1(problems);
     return data;
+}
+
+
+/***/ }),
+
+/***/ 2584:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  _6: () => (/* binding */ decodeUtf8),
+  Gu: () => (/* binding */ readTextFile)
+});
+
+// UNUSED EXPORTS: readLines, splitLines, validUtf8Prefix
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/io/errors.ts
+var errors = __nccwpck_require__(7333);
+;// CONCATENATED MODULE: ./src/io/text.ts
+
+
+
+/**
+ * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
+ * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
+ * bytes that are not UTF-8 refused with their offset and line instead of decoded into
+ * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
+ * U+2029 are ordinary characters inside a JSON string, not line ends.
+ */
+const BOM = '\ufeff';
+/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
+function notUtf8(bytes, base = 0) {
+    const at = validUtf8Prefix(bytes);
+    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
+}
+/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
+function validUtf8Prefix(bytes) {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        let need;
+        let min;
+        if (b >= 0xc2 && b <= 0xdf)
+            [need, min] = [1, 0x80];
+        else if (b >= 0xe0 && b <= 0xef)
+            [need, min] = [2, 0x800];
+        else if (b >= 0xf0 && b <= 0xf4)
+            [need, min] = [3, 0x10000];
+        else
+            return i;
+        if (i + need >= n)
+            return i;
+        let cp = b & (0x3f >> need);
+        for (let k = 1; k <= need; k++) {
+            const c = bytes[i + k];
+            if ((c & 0xc0) !== 0x80)
+                return i;
+            cp = (cp << 6) | (c & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += need + 1;
+    }
+    return n;
+}
+/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
+function lineAt(bytes, offset) {
+    let line = 1;
+    for (let i = 0; i < offset; i++)
+        if (bytes[i] === 0x0a)
+            line++;
+    return line;
+}
+/**
+ * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
+ * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
+ */
+function decodeUtf8(bytes, file) {
+    let text;
+    try {
+        text = strictUtf8.decode(bytes);
+    }
+    catch {
+        throw new errors/* ConfigurationError */.j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
+    }
+    return text.startsWith(BOM) ? text.slice(1) : text;
+}
+/**
+ * Reads a text file (see the module's rules). Errors from the file system (not found, a
+ * directory) are thrown as they are, for the caller to word.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function readTextFile(path, file = path) {
+    return decodeUtf8(await (0,promises_.readFile)(path), file);
+}
+/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
+function splitLines(text) {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+/**
+ * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
+ * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function* readLines(path, file = path) {
+    let pending = Buffer.alloc(0);
+    let line = 0;
+    let first = true;
+    let offset = 0;
+    const decodeLine = (bytes) => {
+        let text;
+        try {
+            text = strictUtf8.decode(bytes);
+        }
+        catch {
+            throw new ConfigurationError(notUtf8(bytes, offset), { file, line });
+        }
+        if (first) {
+            first = false;
+            if (text.startsWith(BOM))
+                text = text.slice(1);
+        }
+        return text.endsWith('\r') ? text.slice(0, -1) : text;
+    };
+    for await (const chunk of createReadStream(path)) {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        let start = 0;
+        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
+            line++;
+            const text = decodeLine(pending.subarray(start, end));
+            offset += end + 1 - start;
+            yield { text, line };
+            start = end + 1;
+        }
+        pending = pending.subarray(start);
+    }
+    if (pending.length > 0) {
+        line++;
+        yield { text: decodeLine(pending), line };
+    }
 }
 
 
