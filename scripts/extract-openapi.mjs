@@ -55,6 +55,13 @@ export const OPERATIONS = [
   'GET /repos/{owner}/{repo}/deployments/{deployment_id}',
   'GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
   'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+  'GET /repos/{owner}/{repo}/environments/{environment_name}/variables',
+  'POST /repos/{owner}/{repo}/environments/{environment_name}/variables',
+  'GET /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}',
+  'PATCH /repos/{owner}/{repo}/environments/{environment_name}/variables/{name}',
+  'PUT /repos/{owner}/{repo}/contents/{path}',
+  'GET /repos/{owner}/{repo}/releases/tags/{tag}',
+  'POST /repos/{owner}/{repo}/releases',
 ];
 
 /** Components kept even when no operation names them: the shape of every error body. */
@@ -173,6 +180,18 @@ function slimResponse(response, counters) {
   return out;
 }
 
+/**
+ * An error answer described as `oneOf` error shapes (409 of a contents write: basic-error or
+ * repository-rule-violation-error) cannot be met: neither shape has required keys, so every
+ * error body GitHub sends matches both. Such a `oneOf` is read as `anyOf`.
+ */
+function errorBodyAnyOf(status, response) {
+  const schema = response.content?.['application/json']?.schema;
+  if (Number(status) < 400 || !schema?.oneOf) return response;
+  const { oneOf, ...rest } = schema;
+  return { ...response, content: { 'application/json': { schema: { ...rest, anyOf: oneOf } } } };
+}
+
 function slimOperation(operation, counters) {
   const out = {
     operationId: operation.operationId,
@@ -184,7 +203,7 @@ function slimOperation(operation, counters) {
     const content = jsonContent(operation.requestBody.content, counters);
     out.requestBody = { required: operation.requestBody.required === true, ...(content ? { content } : {}) };
   }
-  out.responses = Object.fromEntries(Object.entries(operation.responses).map(([status, r]) => [status, slimResponse(r, counters)]));
+  out.responses = Object.fromEntries(Object.entries(operation.responses).map(([status, r]) => [status, errorBodyAnyOf(status, slimResponse(r, counters))]));
   return out;
 }
 

@@ -133,7 +133,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       runner: 'cli',
     };
     const outcome = await command.run(inputs, environment);
-    for (const [output, value] of Object.entries(outcome.outputs)) process.stdout.write(`${output}=${value}\n`);
+    if (outcome.stdout !== undefined) process.stdout.write(outcome.stdout.endsWith('\n') ? outcome.stdout : `${outcome.stdout}\n`);
+    else for (const [output, value] of Object.entries(outcome.outputs)) process.stdout.write(`${output}=${value}\n`);
     // Like the runner, append the summary to $GITHUB_STEP_SUMMARY when it is set.
     if (outcome.summary && process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, `${outcome.summary}\n`);
     if (outcome.failure) {

@@ -47,6 +47,8 @@ export interface CommandOutcome {
   outputs: Record<string, string>;
   /** Markdown for the job summary (Actions) or the terminal (CLI). */
   summary?: string;
+  /** Text the CLI prints on stdout before the outputs (a document such as `history --format json`). */
+  stdout?: string;
   /** Set when the command must exit 1 (a failing verdict); says why in one line. */
   failure?: string;
 }

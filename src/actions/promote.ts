@@ -1,5 +1,5 @@
-import { openGitHubLedger } from '../github/ledger.js';
+import { githubPromoteServices } from '../github/promote-services.js';
 import { createPromoteCommand } from '../promote/command.js';
 import { runAction } from './run.js';
 
-await runAction(createPromoteCommand({ githubLedger: openGitHubLedger }));
+await runAction(createPromoteCommand(githubPromoteServices));

@@ -111,6 +111,25 @@ export interface Config {
   regression?: RegressionConfig;
   embeddings?: EmbeddingsConfig;
   gate?: GateConfig;
+  promote?: PromoteConfig;
+}
+
+/** The serving switch's backend and where it writes (`promote.switch`). */
+export interface SwitchConfig {
+  backend: 'none' | 'environment-variables' | 'flagd' | 'flagd-file';
+  repository?: string;
+  path?: string;
+  branch?: string;
+  prefix?: string;
+}
+
+/** The `promote` section: the serving switch, the stages, the release record. */
+export interface PromoteConfig {
+  switch?: SwitchConfig;
+  stages?: string[];
+  stageMaxMinutes?: number;
+  artifactMaxBytes?: number;
+  publishRelease?: boolean;
 }
 
 /** Users (logins) and teams (`org/team-slug`) a gate rule accepts. */

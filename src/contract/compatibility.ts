@@ -137,8 +137,8 @@ export function diffContracts(production: Contract, candidate: Contract): Embedd
     if (!same(production[key], candidate[key])) changes.push(metadataChange([key], production[key], candidate[key]));
   }
   // Lineage field by field: each is its own line in the contract.
-  const lineageBefore: Record<string, unknown> = production.lineage ?? {};
-  const lineageAfter: Record<string, unknown> = candidate.lineage ?? {};
+  const lineageBefore: Record<string, unknown> = { ...production.lineage };
+  const lineageAfter: Record<string, unknown> = { ...candidate.lineage };
   for (const key of new Set([...Object.keys(lineageBefore), ...Object.keys(lineageAfter)])) {
     if (!same(lineageBefore[key], lineageAfter[key])) changes.push(metadataChange(['lineage', key], lineageBefore[key], lineageAfter[key]));
   }

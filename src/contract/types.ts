@@ -1,3 +1,4 @@
+import type { ReleaseLineage } from '../ledger/types.js';
 /** Types of `schemas/contract.schema.json` (`model-gates/contract@1`). Keep the two in step. */
 
 export interface EmbeddingSpace {
@@ -18,13 +19,7 @@ export interface Contract {
   embedding?: EmbeddingSpace;
   io: { input: Record<string, unknown>; output: Record<string, unknown> };
   limits?: { maxInputTokens?: number; p95LatencyMs?: number; memoryMb?: number; batchSize?: number };
-  lineage?: {
-    trainingData?: string;
-    codeCommit?: string;
-    baseModel?: string;
-    hyperparameters?: Record<string, unknown>;
-    evaluation?: Record<string, unknown>;
-  };
+  lineage?: ReleaseLineage;
   owners?: string[];
   examples?: { name?: string; input: unknown }[];
 }

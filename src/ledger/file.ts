@@ -1,7 +1,7 @@
-import { hostname } from 'node:os';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isNodeError } from '../io/errors.js';
+import { acquireFileLock } from '../io/file-lock.js';
 import { silentLogger, type Logger } from '../io/log.js';
 import {
   currentOf,
@@ -22,9 +22,6 @@ import {
 type FileLine =
   | { type: 'record'; id: number; record: LedgerRecord }
   | { type: 'status'; id: number; status: LedgerStatus; description: string; time: string };
-
-/** An empty lock file older than this was left by a writer that died before writing its pid. */
-const EMPTY_LOCK_STALE_MS = 10_000;
 
 const STATUSES: readonly LedgerStatus[] = ['in_progress', 'success', 'failure', 'inactive'];
 
@@ -97,17 +94,6 @@ function entriesOf(lines: readonly FileLine[]): LedgerEntry[] {
   return [...byId.values()].sort((a, b) => b.id - a.id);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return !isNodeError(error, 'ESRCH');
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The ledger as an append-only JSONL file (the default on the CLI and in the demo).
  *
@@ -174,7 +160,12 @@ export class FileLedger implements Ledger {
    */
   private async locked<T>(decide: (parsed: Parsed) => Promise<{ lines: FileLine[]; result: T }>): Promise<T> {
     await mkdir(dirname(this.path), { recursive: true });
-    const release = await this.acquire();
+    const release = await acquireFileLock(`${this.path}.lock`, {
+      timeoutMs: this.lockTimeoutMs,
+      log: this.log,
+      what: this.path,
+      timeoutError: (message) => new LedgerConflictError(message),
+    });
     try {
       const parsed = await this.read();
       const { lines, result } = await decide(parsed);
@@ -193,69 +184,5 @@ export class FileLedger implements Ledger {
     } finally {
       await release();
     }
-  }
-
-  private async acquire(): Promise<() => Promise<void>> {
-    const lockPath = `${this.path}.lock`;
-    const owner = `${process.pid} ${hostname()} ${new Date().toISOString()}\n`;
-    const deadline = Date.now() + this.lockTimeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const handle = await open(lockPath, 'wx');
-        try {
-          await handle.write(owner);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        return async () => {
-          await rm(lockPath, { force: true });
-        };
-      } catch (error) {
-        if (!isNodeError(error, 'EEXIST')) throw error;
-      }
-      if (await this.breakStaleLock(lockPath)) continue;
-      if (Date.now() > deadline) {
-        throw new LedgerConflictError(`${lockPath} is held by another writer for over ${this.lockTimeoutMs} ms; if no model-gates process is running, delete the lock file`);
-      }
-      await sleep(Math.min(5 + attempt * 5, 100));
-    }
-  }
-
-  /** Removes the lock when its pid is dead on this host; true when it did (or the lock vanished). */
-  private async breakStaleLock(lockPath: string): Promise<boolean> {
-    let text: string;
-    try {
-      text = await readFile(lockPath, 'utf8');
-    } catch (error) {
-      if (isNodeError(error, 'ENOENT')) return true;
-      throw error;
-    }
-    const [pidText, host] = text.split(' ');
-    const pid = Number(pidText);
-    if (text === '') {
-      // Its writer is between creating and filling it, or died right there: stale only when old.
-      const age = Date.now() - (await stat(lockPath).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if (age < EMPTY_LOCK_STALE_MS) return false;
-    } else if (!Number.isInteger(pid) || pid <= 0 || host !== hostname() || isAlive(pid)) {
-      return false;
-    }
-    const aside = `${lockPath}.stale.${process.pid}`;
-    try {
-      await rename(lockPath, aside);
-    } catch (error) {
-      if (isNodeError(error, 'ENOENT')) return true;
-      throw error;
-    }
-    const moved = await readFile(aside, 'utf8');
-    if (moved !== text) {
-      // Between reading and moving, the stale lock was replaced by a live writer's: put it back.
-      await link(aside, lockPath).catch(() => undefined);
-      await rm(aside, { force: true });
-      return false;
-    }
-    await rm(aside, { force: true });
-    this.log.warning(`${this.path}: removed a stale lock left by ${text === '' ? 'a writer that died while taking it' : `process ${pid}, which is no longer running`}`);
-    return true;
   }
 }

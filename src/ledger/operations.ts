@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../io/errors.js';
+import { ConfigurationError, errorMessage } from '../io/errors.js';
 import { code, escapeMarkdown, table } from '../io/markdown.js';
 import {
   currentOf,
@@ -8,7 +8,10 @@ import {
   type Ledger,
   type LedgerEntry,
   type LedgerRecord,
+  type ReleaseFacts,
 } from './types.js';
+import { findConflict } from './types.js';
+import { describeServing, servingAfter, servingDisagreement, servingOf, SwitchConflictError, warmVersions, type ServingState, type ServingSwitch } from './switch.js';
 
 /** What promote, rollback and status report back; the action's outputs. */
 export interface LedgerOutcome {
@@ -25,21 +28,88 @@ export interface LedgerOutcome {
 }
 
 /**
- * Records one promotion stage. The claim is a compare-and-swap on the current version
- * (`expectedCurrent`, null for a first release) and refuses while another rollout is in
- * flight; the record is then marked `success`.
- * @throws LedgerConflictError when production changed or another rollout won.
+ * A switch write failed after the ledger claimed the record: the record stays `in_progress`
+ * (never `success` while serving reads something else) and blocks other rollouts until a
+ * rerun of the same operation completes it. The user's fix: rerun.
  */
-export async function promote(ledger: Ledger, record: LedgerRecord, expectedCurrent: string | null): Promise<LedgerOutcome> {
-  const entry = await ledger.claim({ ...record, previousVersion: expectedCurrent }, expectedCurrent);
-  const what = `${record.version} ${record.stage} (${record.trafficPercent}% of traffic)`;
-  await ledger.setStatus(entry.id, 'success', `${what}; production was ${expectedCurrent ?? 'empty'}`);
-  const full = record.stage === 'full';
+export class SwitchWriteError extends ConfigurationError {
+  constructor(message: string, cause: unknown) {
+    super(message);
+    this.name = 'SwitchWriteError';
+    this.cause = cause;
+  }
+}
+
+/**
+ * The newest record after the current deployment that a run left `in_progress` and that
+ * `matches`: a claim whose switch write never completed (the run failed or was killed).
+ */
+function unfinished(history: readonly LedgerEntry[], matches: (e: LedgerEntry) => boolean): LedgerEntry | undefined {
+  const current = currentOf(history);
+  return history.find((e) => (!current || e.id > current.id) && e.status === 'in_progress' && matches(e));
+}
+
+/**
+ * Points the switch at what `entry` records, then marks the entry `success`. When the switch
+ * refuses because a newer record set it, the entry is marked `failure` (it lost); any other
+ * failure leaves it `in_progress` with the cause, for a rerun to complete.
+ */
+async function completeWithSwitch(ledger: Ledger, serving: ServingSwitch | null, entry: LedgerEntry, state: ServingState, warm: readonly string[], success: string): Promise<void> {
+  if (serving) {
+    try {
+      await serving.write(entry.model, entry.environment, state, warm);
+    } catch (error) {
+      if (error instanceof SwitchConflictError) {
+        await ledger.setStatus(entry.id, 'failure', `superseded: ${error.message}`);
+        throw new LedgerConflictError(`${error.message} (#${entry.id} marked failure)`);
+      }
+      const why = errorMessage(error);
+      await ledger.setStatus(entry.id, 'in_progress', `switch not set (${serving.label}): ${why}; rerun to complete`).catch(() => undefined);
+      throw new SwitchWriteError(
+        `the ledger claimed #${entry.id} (${entry.version} ${entry.stage}), but the serving switch (${serving.label}) was not set: ${why}. The record stays in_progress and serving is unchanged; rerun the same command to complete it, or roll back.`,
+        error,
+      );
+    }
+    // A rollback may have marked this record failed while the switch was being written.
+    const now = (await ledger.history(entry.model, entry.environment, 50)).find((e) => e.id === entry.id);
+    if (now && now.status === 'failure') throw new LedgerConflictError(`#${entry.id} was rolled back while it was being completed: ${now.statusDescription}`);
+  }
+  await ledger.setStatus(entry.id, 'success', success);
+}
+
+/**
+ * Records one promotion stage and points the serving switch at it, as one operation: the
+ * claim is a compare-and-swap on the current version (`expectedCurrent`, null for a first
+ * release) that refuses while another rollout is in flight; the switch is written next, and
+ * only then is the record marked `success`. A rerun after a failed or killed run completes
+ * the record it left `in_progress` instead of claiming a new one.
+ * @throws LedgerConflictError when production changed or another rollout won.
+ * @throws SwitchWriteError when the switch could not be written (the record stays in progress).
+ */
+export async function promote(ledger: Ledger, record: LedgerRecord, expectedCurrent: string | null, serving: ServingSwitch | null = null): Promise<LedgerOutcome> {
+  const history = await ledger.history(record.model, record.environment, 50);
+  let entry = unfinished(history, (e) => e.operation === 'promote' && e.version === record.version && e.stage === record.stage);
+  let resumed = false;
+  if (entry) {
+    const conflict = findConflict(history, { version: entry.version, id: entry.id }, entry.previousVersion);
+    if (conflict) {
+      await ledger.setStatus(entry.id, 'failure', `refused: ${conflict}`);
+      entry = undefined;
+    } else {
+      resumed = true;
+    }
+  }
+  entry ??= await ledger.claim({ ...record, previousVersion: expectedCurrent }, expectedCurrent);
+  const before = entry.previousVersion;
+  const what = `${entry.version} ${entry.stage} (${entry.trafficPercent}% of traffic)`;
+  const state = servingAfter(entry, before);
+  await completeWithSwitch(ledger, serving, entry, state, warmVersions(state, history), `${what}; production was ${before ?? 'empty'}`);
+  const full = entry.stage === 'full';
   return {
     entry: { ...entry, status: 'success' },
-    currentVersion: full ? record.version : expectedCurrent,
-    previousVersion: expectedCurrent,
-    message: `Recorded ${record.model} ${what} in ${record.environment} as #${entry.id} (${ledger.label}).`,
+    currentVersion: full ? entry.version : before,
+    previousVersion: before,
+    message: `${resumed ? 'Completed' : 'Recorded'} ${entry.model} ${what} in ${entry.environment} as #${entry.id} (${ledger.label}${serving ? `; serving: ${serving.label}` : ''}).`,
     unchanged: false,
   };
 }
@@ -50,6 +120,8 @@ export interface RollbackRequest {
   /** Roll back to this version (a deployed full record); default: the one before the current. */
   version?: string;
   reason: string;
+  /** The release record of the rollback (its trigger and evidence); default: the target's. */
+  release?: ReleaseFacts;
   /** Filled into the rollback record: who, where, when. */
   actor: string | null;
   runUrl: string | null;
@@ -97,15 +169,19 @@ export function planRollback(history: readonly LedgerEntry[], version?: string):
 
 /**
  * Rolls back: re-records the target (see `planRollback`) as a new current `full` record with
- * the reason, then marks the bad records `failure`. Idempotent: run again right after, it
- * changes nothing (and finishes marking the bad records if the first run died before).
- * A rollback racing another rollback loses its claim and reports the winner's.
+ * the reason, points the serving switch at it, then marks the bad records `failure`.
+ * Idempotent: run again right after, it changes nothing (and finishes what a run that died
+ * half-way left: an unfinished rollback record, bad records still live, a switch that
+ * disagrees with the ledger). A rollback racing another rollback loses its claim and
+ * reports the winner's.
  */
-export async function rollback(ledger: Ledger, request: RollbackRequest): Promise<LedgerOutcome> {
+export async function rollback(ledger: Ledger, request: RollbackRequest, serving: ServingSwitch | null = null): Promise<LedgerOutcome> {
   const history = await ledger.history(request.model, request.environment);
   if (history.length === 0) throw new ConfigurationError(`nothing to roll back: the ledger (${ledger.label}) has no record of ${request.model} in ${request.environment}`);
+  const pending = unfinished(history, (e) => e.operation === 'rollback');
+  if (pending) return finishRollback(ledger, serving, history, pending, request.reason, true);
   const plan = planRollback(history, request.version);
-  if (!plan) return alreadyRolledBack(ledger, history);
+  if (!plan) return alreadyRolledBack(ledger, history, serving);
   const { current, target, bad } = plan;
   const record: LedgerRecord = {
     schema: target.schema,
@@ -125,6 +201,7 @@ export async function rollback(ledger: Ledger, request: RollbackRequest): Promis
     runUrl: request.runUrl,
     actor: request.actor,
     time: request.time,
+    ...(request.release ? { release: request.release } : target.release ? { release: target.release } : {}),
   };
   let entry: LedgerEntry;
   try {
@@ -132,34 +209,53 @@ export async function rollback(ledger: Ledger, request: RollbackRequest): Promis
   } catch (error) {
     if (!(error instanceof LedgerConflictError)) throw error;
     const now = await ledger.history(request.model, request.environment);
-    if (planRollback(now, request.version) === null) return alreadyRolledBack(ledger, now);
+    if (planRollback(now, request.version) === null) return alreadyRolledBack(ledger, now, serving);
     throw error;
   }
-  await ledger.setStatus(entry.id, 'success', `rollback to ${target.version} (#${target.id}): ${request.reason}`);
-  for (const e of bad) await ledger.setStatus(e.id, 'failure', `rolled back to ${target.version} by #${entry.id}: ${request.reason}`);
-  const undone = [...new Set(bad.map((e) => e.version))].join(', ') || current.version;
+  return finishRollback(ledger, serving, history, entry, request.reason, false);
+}
+
+/** Points the switch at a claimed rollback record, marks it `success` and its bad records `failure`. */
+async function finishRollback(ledger: Ledger, serving: ServingSwitch | null, history: readonly LedgerEntry[], entry: LedgerEntry, reason: string, resumed: boolean): Promise<LedgerOutcome> {
+  const bad = history.filter((e) => entry.rolledBack.includes(e.id));
+  const state: ServingState = { version: entry.version, canary: null, record: entry.id };
+  const warm = [entry.version, ...new Set(bad.map((e) => e.version))].slice(0, 3);
+  await completeWithSwitch(ledger, serving, entry, state, warm, `rollback to ${entry.version}: ${reason}`);
+  for (const e of bad) if (isLive(e)) await ledger.setStatus(e.id, 'failure', `rolled back to ${entry.version} by #${entry.id}: ${entry.reason ?? reason}`);
+  const undone = [...new Set(bad.map((e) => e.version))].join(', ') || entry.previousVersion || 'nothing';
   return {
     entry: { ...entry, status: 'success' },
-    currentVersion: target.version,
-    previousVersion: current.version,
-    message: `Rolled ${request.model} in ${request.environment} back from ${undone} to ${target.version} as #${entry.id} (${ledger.label}).`,
+    currentVersion: entry.version,
+    previousVersion: entry.previousVersion,
+    message: `${resumed ? 'Completed the rollback' : 'Rolled'} ${entry.model} in ${entry.environment} back from ${undone} to ${entry.version} as #${entry.id} (${ledger.label}${serving ? `; serving: ${serving.label}` : ''}).`,
     unchanged: false,
   };
 }
 
-async function alreadyRolledBack(ledger: Ledger, history: readonly LedgerEntry[]): Promise<LedgerOutcome> {
+async function alreadyRolledBack(ledger: Ledger, history: readonly LedgerEntry[], serving: ServingSwitch | null): Promise<LedgerOutcome> {
   const current = currentOf(history) as LedgerEntry;
   // Finish what a rollback that died half-way left: its bad records still live.
   for (const id of current.rolledBack) {
     const e = history.find((h) => h.id === id);
     if (e && isLive(e)) await ledger.setStatus(id, 'failure', `rolled back to ${current.version} by #${current.id}`);
   }
+  // And a switch that does not read what the ledger says.
+  let converged = '';
+  if (serving) {
+    const now = await ledger.history(current.model, current.environment, 50);
+    const expected = servingOf(now);
+    const actual = await serving.read(current.model, current.environment);
+    if (expected && servingDisagreement(expected, actual).length > 0) {
+      await serving.write(current.model, current.environment, expected, warmVersions(expected, now));
+      converged = ` Serving read ${describeServing(actual)}; set back to ${describeServing(expected)}.`;
+    }
+  }
   return {
     entry: current,
     currentVersion: current.version,
     previousVersion: current.previousVersion,
-    message: `Nothing to roll back: ${current.model} in ${current.environment} is at ${current.version} (#${current.id}, ${current.operation} at ${current.time}); pass a version to go further back.`,
-    unchanged: true,
+    message: `Nothing to roll back: ${current.model} in ${current.environment} is at ${current.version} (#${current.id}, ${current.operation} at ${current.time}); pass a version to go further back.${converged}`,
+    unchanged: converged === '',
   };
 }
 

@@ -54,6 +54,67 @@ export interface LedgerRecord {
   actor: string | null;
   /** ISO 8601 time the record was made. */
   time: string;
+  /** The release record: lineage, evidence, approvals, canary verdicts, a rollback's trigger. Absent in older records. */
+  release?: ReleaseFacts;
+}
+
+/** The contract's lineage as the release record keeps it (schemas/contract.schema.json `lineage`). */
+export interface ReleaseLineage {
+  trainingData?: string | { uri: string; version?: string; digest?: string };
+  hyperparameters?: Record<string, unknown>;
+  codeCommit?: string;
+  codeRepository?: string;
+  trainingRun?: string;
+  baseModel?: string;
+  evaluation?: Record<string, unknown>;
+}
+
+/** Whether the contract's artifact digest was checked before the promotion. */
+export interface ArtifactCheck {
+  /** `verified`: the bytes hash to the digest; `not-reachable`: the runner cannot read the artifact (another scheme, or too large); `not-checked`: no artifact or digest. */
+  status: 'verified' | 'not-reachable' | 'not-checked';
+  detail: string;
+}
+
+/** A result the gate passed on, by digest. */
+export interface ReleaseResult {
+  id: string;
+  kind: string;
+  verdict: string;
+  /** sha256 of the result's canonical JSON. */
+  digest: string;
+  /** The run that produced it, when known. */
+  link: string | null;
+}
+
+/** A canary analysis that judged a stage. */
+export interface CanaryVerdict {
+  stage: string;
+  verdict: string;
+  resultId: string;
+  digest: string;
+  summary: string;
+  time: string;
+}
+
+/** The facts of one release step beyond the ledger's own fields (schema `model-gates/release-record@1` when rendered). */
+export interface ReleaseFacts {
+  lineage: ReleaseLineage | null;
+  artifactCheck: ArtifactCheck;
+  results: ReleaseResult[];
+  approvals: {
+    /** Pull-request reviewers the gate counted. */
+    reviewers: string[];
+    /** Environment protection approvals the gate read. */
+    environment: { login: string; state: string; comment: string }[];
+    /** An override label the gate applied, who set it and why. */
+    override: { label: string; by: string; reason: string | null } | null;
+  };
+  canary: CanaryVerdict[];
+  /** For a rollback: what triggered it (`manual`, `canary-analysis`, `stage-overdue`, `monitor`) and the evidence. */
+  rollback: { trigger: string; evidence: string[] } | null;
+  /** URL of the GitHub Release published for a full promotion. */
+  publishedUrl?: string | null;
 }
 
 /** A record as read back: its id in the ledger and its latest status. */

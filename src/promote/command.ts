@@ -1,15 +1,49 @@
 import { access } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { defineCommand, type Environment } from '../command.js';
 import { loadConfig } from '../config/load.js';
+import type { PromoteConfig, SwitchConfig } from '../config/types.js';
 import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
-import { code, escapeMarkdown } from '../io/markdown.js';
+import { escapeMarkdown } from '../io/markdown.js';
 import { historyLines, promote, renderHistory, rollback, statusOf, type LedgerOutcome } from '../ledger/operations.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
-import { LEDGER_RECORD_SCHEMA, LedgerConflictError, stagePercent, type GateEvidence, type Ledger, type LedgerRecord } from '../ledger/types.js';
+import { describeServing, servingDisagreement, servingOf, type ServingSwitch } from '../ledger/switch.js';
+import {
+  currentOf,
+  isLive,
+  LEDGER_RECORD_SCHEMA,
+  LedgerConflictError,
+  stagePercent,
+  type ArtifactCheck,
+  type GateEvidence,
+  type Ledger,
+  type LedgerEntry,
+  type LedgerRecord,
+  type ReleaseFacts,
+  type ReleaseLineage,
+} from '../ledger/types.js';
 import { readResults } from '../results/store.js';
 import type { Result } from '../results/types.js';
+import { ArtifactMismatchError, verifyArtifact } from './artifact.js';
+import { FileFlagSwitch } from './file-flag-switch.js';
+import { canaryVerdictOf, citeResult, releaseRecordOf, renderReleaseHistory, renderReleaseRecord, writeReleaseFiles, type ReleasePublisher } from './release-record.js';
+
+/** The stages `advance` walks when the config names none. */
+export const DEFAULT_STAGES = ['canary-5', 'canary-25', 'canary-50', 'full'] as const;
+const DEFAULT_STAGE_MAX_MINUTES = 120;
+const DEFAULT_ARTIFACT_MAX_BYTES = 2 * 1024 ** 3;
+
+/**
+ * What the promote command needs from GitHub, handed in by the action entry and the CLI
+ * wiring: the domain never constructs a GitHub client itself.
+ */
+export interface PromoteServices extends LedgerServices {
+  /** The serving switch for `environment-variables` and `flagd` (the contents API). */
+  githubSwitch?(config: SwitchConfig, options: { token: string; repository: string; environment: Environment }): Promise<ServingSwitch>;
+  /** Publishes the release record of a full promotion as a GitHub Release. */
+  releasePublisher?(options: { token: string; repository: string; environment: Environment }): Promise<ReleasePublisher>;
+}
 
 const modelInput = { kind: 'string', required: true, description: 'Model name, as in its contract (`name`).' } as const;
 const environmentInput = { kind: 'string', default: 'production', description: 'Deployment environment the ledger keeps the history of.' } as const;
@@ -18,57 +52,195 @@ const ledgerInput = {
   description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
 } as const;
 const tokenInput = { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' } as const;
+const switchTokenInput = {
+  kind: 'string',
+  description:
+    'Token for the serving switch (promote.switch in the config); default github-token. environment-variables needs a GitHub App installation token or fine-grained token with Environments: write (a GITHUB_TOKEN cannot write environment variables); flagd needs contents: write on the flag repository.',
+} as const;
 const configInput = { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' } as const;
 
 const outputs = {
   'deployment-id': 'Id of the record written (promote, rollback) or of the current deployment (status): a GitHub deployment id, or the record id in the file ledger.',
-  'model-uri': "The artifact URI of the recorded version, for the traffic-shifting step.",
+  'model-uri': 'The artifact URI of the recorded version, for the traffic-shifting step.',
   'traffic-percent': 'Share of traffic the recorded stage gets: the canary percent, or 100 for full and rollback.',
   'current-version': 'The current production version (latest successful full deployment) after the operation.',
   'previous-version': 'The version that was current before the operation (status: the one before the current).',
+  stage: 'The stage recorded (advance: the stage it moved to; rollback: full); empty when nothing was recorded.',
+  serving: 'What the serving switch reads after the operation, e.g. `1.0.0, canary 2.0.0 at 10%`; empty without a switch.',
+  'serving-agrees': 'true when the serving switch reads what the ledger says (or there is no switch), false when they disagree.',
+  'release-record': 'Path of the release record JSON written beside a file ledger; empty for the github ledger (it is in the deployment payload).',
+  'rolled-back': 'true when the operation rolled back (rollback, or advance on a failed or overdue stage), else false.',
 } as const;
 
-/** The ledger the `ledger` input names, with the runner's default. */
-function ledgerFor(inputs: { ledger: string | undefined; githubToken: string | undefined }, environment: Environment, services: LedgerServices): Promise<Ledger> {
-  const spec = inputs.ledger ?? defaultLedger(environment.runner);
-  return openLedger(spec, { ...services, token: inputs.githubToken, environment });
-}
+export const promoteInputs = {
+  operation: {
+    kind: 'enum',
+    values: ['promote', 'advance', 'rollback', 'status'],
+    default: 'promote',
+    description:
+      'promote records a stage; advance moves the rollout in flight to its next configured stage when a canary analysis of the current stage passed (and rolls back on a failed or overdue stage); rollback returns to the last good full deployment; status prints the history and the serving switch.',
+  },
+  model: modelInput,
+  version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
+  environment: environmentInput,
+  stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
+  ledger: ledgerInput,
+  'expected-current': {
+    kind: 'string',
+    description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
+  },
+  'results-dir': {
+    kind: 'string',
+    default: 'model-gates-results',
+    description: "Directory holding the gate's result (promote needs a passing gate for this commit and version) and the canary-analysis results (advance reads them).",
+  },
+  contract: {
+    kind: 'string',
+    description: "Path of the model's contract: its artifact (verified against its digest), and its lineage go into the release record, and production: ledger reads it back at this commit.",
+  },
+  'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
+  reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger and the release record.' },
+  trigger: {
+    kind: 'enum',
+    values: ['manual', 'canary-analysis', 'stage-overdue', 'monitor'],
+    default: 'manual',
+    description: "What triggered a rollback, for the release record (advance sets canary-analysis or stage-overdue itself).",
+  },
+  evidence: { kind: 'string', description: 'Evidence for a rollback (a link, a result id); recorded in the release record.' },
+  'github-token': tokenInput,
+  'switch-token': switchTokenInput,
+  config: configInput,
+} as const;
 
-function outputsOf(outcome: LedgerOutcome): Record<string, string> {
+function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: boolean; releaseRecord?: string; rolledBack?: boolean } = {}): Record<string, string> {
   return {
     'deployment-id': outcome.entry ? String(outcome.entry.id) : '',
     'model-uri': outcome.entry?.artifact.uri ?? '',
     'traffic-percent': outcome.entry ? String(outcome.entry.trafficPercent) : '',
     'current-version': outcome.currentVersion ?? '',
     'previous-version': outcome.previousVersion ?? '',
+    stage: outcome.entry && !outcome.unchanged ? outcome.entry.stage : '',
+    serving: extra.serving ?? '',
+    'serving-agrees': String(extra.agrees ?? true),
+    'release-record': extra.releaseRecord ?? '',
+    'rolled-back': String(extra.rolledBack ?? false),
   };
 }
 
-async function status(ledger: Ledger, model: string, environment: string, env: Environment) {
-  const history = await ledger.history(model, environment, 50);
-  const outcome = statusOf(history, model, environment);
-  env.log.info(outcome.message);
-  for (const line of historyLines(history)) env.log.info(line);
-  return { outputs: outputsOf(outcome), summary: renderHistory(`${model} in ${environment} (${ledger.label})`, history, outcome.message) };
+/** The switch `promote.switch` names: a local flag file here, the GitHub ones through the services. */
+async function openSwitch(
+  config: PromoteConfig | undefined,
+  inputs: { githubToken: string | undefined; switchToken: string | undefined },
+  environment: Environment,
+  services: PromoteServices,
+): Promise<ServingSwitch | null> {
+  const settings = config?.switch;
+  if (!settings || settings.backend === 'none') return null;
+  if (settings.backend === 'flagd-file') {
+    if (!settings.path) throw new ConfigurationError('promote.switch: backend flagd-file needs path (e.g. .model-gates/flags/{environment}.flagd.json)');
+    const path = isAbsolute(settings.path) ? settings.path : resolve(environment.context.workspace, settings.path);
+    return new FileFlagSwitch(path, { log: environment.log });
+  }
+  if (settings.backend === 'flagd' && !settings.path) throw new ConfigurationError('promote.switch: backend flagd needs path, the flag file in the repository (e.g. flags/{environment}.flagd.json)');
+  const token = inputs.switchToken ?? inputs.githubToken;
+  if (!token) throw new ConfigurationError(`promote.switch: backend ${settings.backend} needs a token (switch-token, else github-token)`);
+  environment.setSecret(token);
+  const repository = settings.repository ?? environment.context.repository;
+  if (!repository) throw new ConfigurationError(`promote.switch: backend ${settings.backend} needs promote.switch.repository (or GITHUB_REPOSITORY)`);
+  if (!services.githubSwitch) throw new ConfigurationError(`promote.switch: backend ${settings.backend} is not available here`);
+  return services.githubSwitch(settings, { token, repository, environment });
 }
 
-/** Logins from a gate result's `details.approvals`: strings, or objects with `login` or `user`. */
-function approvalsOf(gate: Result): string[] {
-  const list = gate.details?.approvals;
-  if (!Array.isArray(list)) return [];
-  return list
-    .map((item: unknown) => {
-      if (typeof item === 'string') return item;
-      if (item && typeof item === 'object') {
-        const entry = item as { login?: unknown; user?: unknown };
-        if (typeof entry.login === 'string') return entry.login;
-        if (typeof entry.user === 'string') return entry.user;
-        if (entry.user && typeof entry.user === 'object' && typeof (entry.user as { login?: unknown }).login === 'string') return (entry.user as { login: string }).login;
-      }
-      return undefined;
-    })
-    .filter((login): login is string => login !== undefined)
-    .slice(0, 20);
+interface Context {
+  ledger: Ledger;
+  ledgerSpec: string;
+  serving: ServingSwitch | null;
+  config: PromoteConfig;
+  model: string;
+  target: string;
+  environment: Environment;
+}
+
+/** The ledger and the switch compared, for status and after every operation. */
+async function servingReport(ctx: Context): Promise<{ text: string; agrees: boolean; lines: string[] }> {
+  if (!ctx.serving) return { text: '', agrees: true, lines: [] };
+  const history = await ctx.ledger.history(ctx.model, ctx.target, 50);
+  const expected = servingOf(history);
+  const actual = await ctx.serving.read(ctx.model, ctx.target);
+  const problems = servingDisagreement(expected, actual);
+  const current = currentOf(history);
+  const pending = history.filter((e) => (!current || e.id > current.id) && e.status === 'in_progress');
+  const lines = [`Serving (${ctx.serving.label}): ${describeServing(actual)}${actual?.record ? ` (set by #${actual.record})` : ''}; the ledger says ${describeServing(expected)}.`];
+  for (const p of problems) lines.push(`DISAGREEMENT: ${p}.`);
+  for (const e of pending) {
+    problems.push(`the ledger claimed #${e.id} (${e.operation} ${e.version} ${e.stage}) but it is unfinished: ${e.statusDescription || 'no status yet'}`);
+    lines.push(`DISAGREEMENT: #${e.id} ${e.operation} ${e.version} ${e.stage} is in progress (${e.statusDescription || 'no status yet'}); rerun the same command to complete it, or roll back.`);
+  }
+  return { text: describeServing(actual), agrees: problems.length === 0, lines };
+}
+
+async function releaseFileOf(ctx: Context, entry: LedgerEntry): Promise<string> {
+  if (!ctx.ledgerSpec.startsWith('file:')) return '';
+  const path = ctx.ledgerSpec.slice('file:'.length);
+  const dir = dirname(isAbsolute(path) ? path : resolve(ctx.environment.context.workspace, path));
+  return writeReleaseFiles(dir, releaseRecordOf(entry));
+}
+
+async function finish(ctx: Context, title: string, outcome: LedgerOutcome) {
+  ctx.environment.log.info(outcome.message);
+  const report = await servingReport(ctx);
+  for (const line of report.lines) ctx.environment.log.info(line);
+  const releaseRecord = outcome.entry && !outcome.unchanged ? await releaseFileOf(ctx, outcome.entry) : '';
+  const history = await ctx.ledger.history(ctx.model, ctx.target, 10);
+  const summary = [renderHistory(title, history, outcome.message), ...report.lines.map(escapeMarkdown)].join('\n\n');
+  const rolledBack = outcome.entry?.operation === 'rollback';
+  return { outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees, releaseRecord, rolledBack }), summary };
+}
+
+async function status(ctx: Context) {
+  const history = await ctx.ledger.history(ctx.model, ctx.target, 50);
+  const outcome = statusOf(history, ctx.model, ctx.target);
+  ctx.environment.log.info(outcome.message);
+  for (const line of historyLines(history)) ctx.environment.log.info(line);
+  const report = await servingReport(ctx);
+  for (const line of report.lines) ctx.environment.log.info(line);
+  const summary = [renderHistory(`${ctx.model} in ${ctx.target} (${ctx.ledger.label})`, history, outcome.message), ...report.lines.map(escapeMarkdown)].join('\n\n');
+  return {
+    outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees }),
+    summary,
+    ...(report.agrees ? {} : { failure: `the serving switch disagrees with the ledger: ${report.lines.filter((l) => l.startsWith('DISAGREEMENT')).join(' ')}` }),
+  };
+}
+
+function loginsOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(loginsOf);
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') {
+    const entry = value as { login?: unknown; user?: unknown; counted?: unknown };
+    if (Array.isArray(entry.counted)) return loginsOf(entry.counted);
+    if (typeof entry.login === 'string') return [entry.login];
+    if (typeof entry.user === 'string') return [entry.user];
+    if (entry.user && typeof entry.user === 'object') return loginsOf(entry.user);
+  }
+  return [];
+}
+
+/** Logins from a gate result's `details.approvals`: the tally's `counted`, or a list of logins or objects with `login` or `user`. */
+export function approvalsOf(gate: Result): string[] {
+  return [...new Set(loginsOf(gate.details?.approvals))].slice(0, 20);
+}
+
+/** The approvals of a gate result for the release record: reviewers, environment approvers, override. */
+function releaseApprovals(gate: Result): ReleaseFacts['approvals'] {
+  const details = gate.details ?? {};
+  const reviewers = [...new Set([...loginsOf(details.approvals), ...loginsOf(details.marginalApprovals)])].slice(0, 50);
+  const environment = (Array.isArray(details.environmentApprovers) ? details.environmentApprovers : [])
+    .filter((a): a is { login: string; state?: unknown; comment?: unknown } => !!a && typeof a === 'object' && typeof (a as { login?: unknown }).login === 'string')
+    .map((a) => ({ login: a.login, state: String(a.state ?? ''), comment: String(a.comment ?? '').slice(0, 300) }))
+    .slice(0, 50);
+  const o = details.override as { label?: unknown; appliedBy?: unknown; reason?: unknown; applied?: unknown } | null | undefined;
+  const override = o && o.applied === true && typeof o.label === 'string' && typeof o.appliedBy === 'string' ? { label: o.label, by: o.appliedBy, reason: typeof o.reason === 'string' ? o.reason.slice(0, 500) : null } : null;
+  return { reviewers, environment, override };
 }
 
 /**
@@ -95,11 +267,12 @@ interface ContractFacts {
   path: string;
   uri: string | null;
   digest: string | null;
+  lineage: ReleaseLineage | null;
 }
 
 async function readContractFacts(path: string, workspace: string, model: string, version: string): Promise<ContractFacts> {
   const source = await readYamlFile(resolve(workspace, path), 'contract file');
-  const data = (source.data ?? {}) as { name?: unknown; version?: unknown; artifact?: { uri?: unknown; digest?: unknown } };
+  const data = (source.data ?? {}) as { name?: unknown; version?: unknown; artifact?: { uri?: unknown; digest?: unknown }; lineage?: unknown };
   if (data.name !== model || data.version !== version) {
     throw new ConfigurationError(`the contract is ${String(data.name)} ${String(data.version)}, but the inputs promote ${model} ${version}`, { file: path });
   }
@@ -107,6 +280,7 @@ async function readContractFacts(path: string, workspace: string, model: string,
     path,
     uri: typeof data.artifact?.uri === 'string' ? data.artifact.uri : null,
     digest: typeof data.artifact?.digest === 'string' ? data.artifact.digest : null,
+    lineage: data.lineage && typeof data.lineage === 'object' ? (data.lineage as ReleaseLineage) : null,
   };
 }
 
@@ -119,71 +293,157 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Builds the promote command around the ledgers it can open. */
-export function createPromoteCommand(services: LedgerServices) {
+/** Canary-analysis results of a version judged since `since` (ISO time), newest first. */
+function canaryResultsSince(results: readonly Result[], model: string, version: string, since: string): Result[] {
+  return results
+    .filter((r) => r.kind === 'canary-analysis' && r.subject.model === model && r.subject.candidateVersion === version && r.provenance.finishedAt >= since)
+    .sort((a, b) => b.provenance.finishedAt.localeCompare(a.provenance.finishedAt));
+}
+
+async function publishIfFull(ctx: Context, services: PromoteServices, token: string | undefined, entry: LedgerEntry): Promise<void> {
+  if (!ctx.config.publishRelease || entry.stage !== 'full' || entry.operation !== 'promote') return;
+  const repository = ctx.environment.context.repository;
+  if (!services.releasePublisher || !token || !repository) {
+    ctx.environment.log.warning('promote.publishRelease is set, but there is no github-token or repository to publish the GitHub Release with; the release record stays with the ledger.');
+    return;
+  }
+  const record = releaseRecordOf(entry);
+  const publisher = await services.releasePublisher({ token, repository, environment: ctx.environment });
+  const url = await publisher.publish(record, renderReleaseRecord(record));
+  ctx.environment.log.info(`Published the release record as ${url}`);
+}
+
+/** Builds the promote command around its GitHub services (see `PromoteServices`). */
+export function createPromoteCommand(services: PromoteServices = {}) {
   return defineCommand({
     name: 'promote',
-    description: 'Record a promotion stage, a rollback or the deployment history of a model in the ledger',
-    inputs: {
-      operation: { kind: 'enum', values: ['promote', 'rollback', 'status'], default: 'promote', description: 'promote records a stage; rollback returns to the last good full deployment; status prints the history.' },
-      model: modelInput,
-      version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
-      environment: environmentInput,
-      stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
-      ledger: ledgerInput,
-      'expected-current': {
-        kind: 'string',
-        description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
-      },
-      'results-dir': { kind: 'string', default: 'model-gates-results', description: "Directory holding the gate's result; promote needs a passing gate for this commit and version." },
-      contract: { kind: 'string', description: "Path of the model's contract: its artifact URI and digest go into the record, and production: ledger reads it back at this commit." },
-      'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
-      reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger.' },
-      'github-token': tokenInput,
-      config: configInput,
-    },
+    description: 'Record a promotion stage, advance or roll back a rollout, in the ledger and the serving switch together; print the history and what serving reads',
+    inputs: promoteInputs,
     outputs,
     async run(inputs, environment) {
-      await loadConfig(inputs.config, environment.context.workspace);
-      const ledger = await ledgerFor(inputs, environment, services);
-      const { model } = inputs;
-      const target = inputs.environment;
-      if (inputs.operation === 'status') return status(ledger, model, target, environment);
+      const { config } = await loadConfig(inputs.config, environment.context.workspace);
+      const ledgerSpec = inputs.ledger ?? defaultLedger(environment.runner);
+      const ledger = await openLedger(ledgerSpec, { ...services, token: inputs.githubToken, environment });
+      const serving = await openSwitch(config.promote, inputs, environment, services);
+      const ctx: Context = { ledger, ledgerSpec, serving, config: config.promote ?? {}, model: inputs.model, target: inputs.environment, environment };
+      const { model, target } = ctx;
+      if (inputs.operation === 'status') return status(ctx);
 
       const actor = environment.env.GITHUB_ACTOR || environment.env.USER || null;
       const time = new Date().toISOString();
+      const resultsDir = resolve(environment.context.workspace, inputs.resultsDir);
+      const results = (await exists(resultsDir)) ? await readResults(resultsDir) : [];
+      const refuse = (why: string) => ({
+        outputs: {},
+        summary: `### ${escapeMarkdown(`${inputs.operation} of ${model} in ${target}`)} refused\n\n${escapeMarkdown(why)}`,
+        failure: `${inputs.operation} refused: ${why}`,
+      });
+
+      const doRollback = async (reason: string, trigger: string, evidence: string[], canary: ReleaseFacts['canary'] = []) => {
+        const history = await ledger.history(model, target);
+        const current = currentOf(history);
+        const release: ReleaseFacts = {
+          ...(current?.release ?? { lineage: null, artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' }, results: [], approvals: { reviewers: [], environment: [], override: null } }),
+          canary,
+          rollback: { trigger, evidence },
+          publishedUrl: null,
+        };
+        try {
+          const outcome = await rollback(
+            ledger,
+            { model, environment: target, ...(inputs.version && inputs.operation === 'rollback' ? { version: inputs.version } : {}), reason, release, actor, runUrl: environment.context.runUrl, time },
+            serving,
+          );
+          return finish(ctx, `Rollback of ${model} in ${target}`, outcome);
+        } catch (error) {
+          if (error instanceof LedgerConflictError) return refuse(error.message);
+          throw error;
+        }
+      };
+
       if (inputs.operation === 'rollback') {
-        const outcome = await rollback(ledger, {
-          model,
-          environment: target,
-          ...(inputs.version ? { version: inputs.version } : {}),
-          reason: inputs.reason ?? 'rollback requested',
-          actor,
+        return doRollback(inputs.reason ?? 'rollback requested', inputs.trigger, inputs.evidence ? [inputs.evidence] : []);
+      }
+
+      if (inputs.operation === 'advance') {
+        const history = await ledger.history(model, target, 50);
+        const current = currentOf(history);
+        const inFlight = history.find((e) => (!current || e.id > current.id) && isLive(e));
+        if (!inFlight || inFlight.stage === 'full') {
+          throw new ConfigurationError(`nothing to advance: ${model} has no canary stage in flight in ${target}; start one with operation promote and a canary stage`);
+        }
+        if (inFlight.status === 'in_progress') return refuse(`#${inFlight.id} (${inFlight.version} ${inFlight.stage}) is still in progress; rerun the promote that started it, or roll back`);
+        const stages = ctx.config.stages ?? [...DEFAULT_STAGES];
+        const index = stages.indexOf(inFlight.stage);
+        if (index < 0) throw new ConfigurationError(`the stage in flight, ${inFlight.stage}, is not one of promote.stages (${stages.join(', ')})`);
+        const next = stages[index + 1];
+        if (!next) throw new ConfigurationError(`${inFlight.stage} is the last of promote.stages (${stages.join(', ')}); nothing to advance to`);
+        const judged = canaryResultsSince(results, model, inFlight.version, inFlight.time);
+        const verdict = judged[0];
+        const earlier = inFlight.release?.canary ?? [];
+        if (verdict && (verdict.verdict === 'fail' || verdict.verdict === 'error')) {
+          const facts = canaryVerdictOf(verdict, inFlight.stage);
+          return doRollback(`canary analysis of ${inFlight.stage}: ${verdict.verdict}`, 'canary-analysis', [`${verdict.id} ${verdict.verdict}: ${verdict.summary.slice(0, 200)}`, facts.digest], [...earlier, facts]);
+        }
+        const ageMinutes = (Date.now() - Date.parse(inFlight.time)) / 60_000;
+        const maxMinutes = ctx.config.stageMaxMinutes ?? DEFAULT_STAGE_MAX_MINUTES;
+        if (!verdict || verdict.verdict !== 'pass') {
+          const what = verdict ? `the canary analysis of ${inFlight.stage} is ${verdict.verdict}, not pass` : `no canary analysis of ${inFlight.version} since ${inFlight.stage} started (${inFlight.time})`;
+          if (ageMinutes > maxMinutes) {
+            return doRollback(`${inFlight.stage} ran ${Math.round(ageMinutes)} minutes, past promote.stageMaxMinutes (${maxMinutes}), without a passing canary analysis`, 'stage-overdue', [what], earlier);
+          }
+          return refuse(`${what}; advance needs a passing canary analysis of the current stage in ${inputs.resultsDir} (the stage is rolled back after ${maxMinutes} minutes)`);
+        }
+        const percent = stagePercent(next) as number;
+        const release: ReleaseFacts = {
+          ...(inFlight.release ?? { lineage: null, artifactCheck: { status: 'not-checked', detail: 'no release record of the stage before' }, results: [], approvals: { reviewers: [], environment: [], override: null }, rollback: null }),
+          canary: [...earlier, canaryVerdictOf(verdict, inFlight.stage)],
+          rollback: null,
+          publishedUrl: null,
+        };
+        const record: LedgerRecord = {
+          ...stripEntry(inFlight),
+          stage: next,
+          trafficPercent: percent,
+          reason: inputs.reason ?? `canary analysis ${verdict.id} passed ${inFlight.stage}`,
           runUrl: environment.context.runUrl,
+          actor,
           time,
-        });
-        environment.log.info(outcome.message);
-        const history = await ledger.history(model, target, 10);
-        return { outputs: outputsOf(outcome), summary: renderHistory(`Rollback of ${model} in ${target}`, history, outcome.message) };
+          release,
+        };
+        return runPromotion(ctx, services, inputs.githubToken, record, current?.version ?? null, refuse, `Advance of ${model} ${inFlight.version} in ${target}: ${inFlight.stage} → ${next}`);
       }
 
       const version = inputs.version;
       if (!version) throw new ConfigurationError("input 'version' is required for operation promote");
       const trafficPercent = stagePercent(inputs.stage);
       if (trafficPercent === undefined) throw new ConfigurationError(`input 'stage': '${inputs.stage}' is not a stage; use canary-<percent> (1 to 99) or full`);
-      const resultsDir = resolve(environment.context.workspace, inputs.resultsDir);
-      const refuse = (why: string) => ({
-        outputs: {},
-        summary: `### Promotion of ${code(model)} ${code(version)} refused\n\n${escapeMarkdown(why)}`,
-        failure: `promotion refused: ${why}`,
-      });
       if (!(await exists(resultsDir))) return refuse(`the results directory ${inputs.resultsDir} does not exist; promote needs the gate's result in it`);
-      const found = findGatePass(await readResults(resultsDir), model, version, environment.context.commit);
+      const found = findGatePass(results, model, version, environment.context.commit);
       if ('refusal' in found) return refuse(found.refusal);
       const gate = found.gate;
       const expected = inputs.expectedCurrent !== undefined ? (inputs.expectedCurrent === 'none' ? null : inputs.expectedCurrent) : (gate.subject.productionVersion ?? null);
       const facts = inputs.contract ? await readContractFacts(inputs.contract, environment.context.workspace, model, version) : undefined;
+      const artifact = { uri: inputs.artifactUri ?? facts?.uri ?? null, digest: facts?.digest ?? null };
+      let artifactCheck: ArtifactCheck;
+      try {
+        artifactCheck = await verifyArtifact(artifact.uri, artifact.digest, { workspace: environment.context.workspace, maxBytes: ctx.config.artifactMaxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES });
+      } catch (error) {
+        if (error instanceof ArtifactMismatchError) return refuse(error.message);
+        throw error;
+      }
+      environment.log.info(`Artifact digest: ${artifactCheck.status} (${artifactCheck.detail}).`);
       const evidence: GateEvidence = { decision: 'pass', resultId: gate.id, approvals: approvalsOf(gate), commit: gate.provenance.commit ?? null };
+      const subjectResults = results.filter((r) => r.subject.model === model && r.subject.candidateVersion === version && r.kind !== 'canary-analysis' && r.kind !== 'promote');
+      const release: ReleaseFacts = {
+        lineage: facts?.lineage ?? null,
+        artifactCheck,
+        results: subjectResults.map(citeResult).slice(0, 50),
+        approvals: releaseApprovals(gate),
+        canary: [],
+        rollback: null,
+        publishedUrl: null,
+      };
       const record: LedgerRecord = {
         schema: LEDGER_RECORD_SCHEMA,
         operation: 'promote',
@@ -192,7 +452,7 @@ export function createPromoteCommand(services: LedgerServices) {
         environment: target,
         stage: inputs.stage,
         trafficPercent,
-        artifact: { uri: inputs.artifactUri ?? facts?.uri ?? null, digest: facts?.digest ?? null },
+        artifact,
         contract: { path: facts?.path ?? null, commit: environment.context.commit },
         gate: evidence,
         results: gate.summary.slice(0, 300),
@@ -202,31 +462,85 @@ export function createPromoteCommand(services: LedgerServices) {
         runUrl: environment.context.runUrl,
         actor,
         time,
+        release,
       };
-      let outcome: LedgerOutcome;
-      try {
-        outcome = await promote(ledger, record, expected);
-      } catch (error) {
-        if (error instanceof LedgerConflictError) return refuse(error.message);
-        throw error;
-      }
-      environment.log.info(outcome.message);
-      const history = await ledger.history(model, target, 10);
-      return { outputs: outputsOf(outcome), summary: renderHistory(`Promotion of ${model} ${version} to ${target}: ${inputs.stage}`, history, outcome.message) };
+      return runPromotion(ctx, services, inputs.githubToken, record, expected, refuse, `Promotion of ${model} ${version} to ${target}: ${inputs.stage}`);
     },
   });
 }
 
-/** `model-gates history`: the CLI's name for `promote --operation status`. */
-export function createHistoryCommand(services: LedgerServices) {
+/** A record's own fields, without what reading it back added. */
+function stripEntry(entry: LedgerEntry): LedgerRecord {
+  const { id: _id, status: _status, statusDescription: _description, ...record } = entry;
+  return record;
+}
+
+async function runPromotion(
+  ctx: Context,
+  services: PromoteServices,
+  token: string | undefined,
+  record: LedgerRecord,
+  expected: string | null,
+  refuse: (why: string) => { outputs: Record<string, string>; summary: string; failure: string },
+  title: string,
+) {
+  let outcome: LedgerOutcome;
+  try {
+    outcome = await promote(ctx.ledger, record, expected, ctx.serving);
+  } catch (error) {
+    if (error instanceof LedgerConflictError) return refuse(error.message);
+    throw error;
+  }
+  if (outcome.entry) await publishIfFull(ctx, services, token, outcome.entry);
+  return finish(ctx, title, outcome);
+}
+
+const historyInputs = {
+  model: modelInput,
+  environment: environmentInput,
+  ledger: ledgerInput,
+  format: {
+    kind: 'enum',
+    values: ['table', 'markdown', 'json'],
+    default: 'table',
+    description: 'table: one line per record on the log; markdown: the release records as one Markdown document on stdout; json: the release records as a JSON array on stdout.',
+  },
+  'github-token': tokenInput,
+  config: configInput,
+} as const;
+
+/** `model-gates history`: the audit trail of a model, newest first. */
+export function createHistoryCommand(services: LedgerServices = {}) {
   return defineCommand({
-    name: 'history',
-    description: 'Print the deployment history of a model from the ledger, newest first (promote --operation status)',
-    inputs: { model: modelInput, environment: environmentInput, ledger: ledgerInput, 'github-token': tokenInput, config: configInput },
+  name: 'history',
+  description: 'Print the audit trail of a model from the ledger, newest first: a table, or its release records as Markdown or JSON',
+  inputs: historyInputs,
+  outputs: { 'deployment-id': outputs['deployment-id'], 'current-version': outputs['current-version'], 'previous-version': outputs['previous-version'] },
+  async run(inputs, environment) {
+    await loadConfig(inputs.config, environment.context.workspace);
+    const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...services, token: inputs.githubToken, environment });
+    const history = await ledger.history(inputs.model, inputs.environment, 200);
+    const outcome = statusOf(history, inputs.model, inputs.environment);
+    const out = { 'deployment-id': outcome.entry ? String(outcome.entry.id) : '', 'current-version': outcome.currentVersion ?? '', 'previous-version': outcome.previousVersion ?? '' };
+    const records = history.map(releaseRecordOf);
+    if (inputs.format === 'json') return { outputs: out, stdout: `${JSON.stringify(records, null, 2)}\n` };
+    if (inputs.format === 'markdown') return { outputs: out, stdout: renderReleaseHistory(inputs.model, inputs.environment, records) };
+    environment.log.info(outcome.message);
+    for (const line of historyLines(history)) environment.log.info(line);
+    return { outputs: out, summary: renderHistory(`${inputs.model} in ${inputs.environment} (${ledger.label})`, history, outcome.message) };
+  },
+  });
+}
+
+/** `model-gates status`: the ledger and the serving switch side by side (promote --operation status). */
+export function createStatusCommand(services: PromoteServices = {}) {
+  const { operation: _operation, ...inputs } = promoteInputs;
+  const promoteCommand = createPromoteCommand(services);
+  return defineCommand({
+    name: 'status',
+    description: 'Show what the ledger says is deployed and what the serving switch reads, and fail when they disagree (promote --operation status)',
+    inputs,
     outputs,
-    async run(inputs, environment) {
-      await loadConfig(inputs.config, environment.context.workspace);
-      return status(await ledgerFor(inputs, environment, services), inputs.model, inputs.environment, environment);
-    },
+    run: (values, environment) => promoteCommand.run({ ...values, operation: 'status' }, environment),
   });
 }

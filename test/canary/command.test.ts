@@ -2,7 +2,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createPromoteCommand } from '../../src/promote/command.js';
+import { promoteInputs } from '../../src/promote/command.js';
 import { canaryAnalysisCommand } from '../../src/canary/command.js';
 import type { Environment } from '../../src/command.js';
 import { parseInputs } from '../../src/inputs/spec.js';
@@ -11,8 +11,6 @@ import { MemoryLogger } from '../../src/io/log.js';
 import { readResult } from '../../src/results/store.js';
 import { repoRoot } from '../support/node24.js';
 import { tempDir } from '../support/temp.js';
-
-const promoteCommand = createPromoteCommand({});
 
 async function exampleWorkspace(): Promise<string> {
   const workspace = await tempDir('mg-canary-cmd-');
@@ -125,8 +123,8 @@ describe('the example canary workflow', () => {
     // Every literal value must parse with promote's own strict input parser.
     for (const s of promote) {
       const literal = (name: string) => (s.with?.[name]?.includes('${{') ? 'x' : s.with?.[name]);
-      for (const key of Object.keys(s.with ?? {})) expect(Object.keys(promoteCommand.inputs)).toContain(key);
-      expect(() => parseInputs(promoteCommand.inputs, literal)).not.toThrow();
+      for (const key of Object.keys(s.with ?? {})) expect(Object.keys(promoteInputs)).toContain(key);
+      expect(() => parseInputs(promoteInputs, literal)).not.toThrow();
     }
   });
 });

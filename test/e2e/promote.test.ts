@@ -130,7 +130,8 @@ function ok(run: ActionRun): ActionRun {
 describe.concurrent.each([
   ['github', githubBackend],
   ['file', fileBackend],
-] as const)('promote bundle under Node 24, %s ledger', (_name, makeBackend) => {
+] as const)('promote bundle under Node 24, %s ledger', { timeout: 90_000 }, (_name, makeBackend) => {
+  // Each test starts the bundle up to eight times, twelve tests at once on a shared machine.
   it('promotes a first release, then canary-5 → canary-50 → full, with outputs for the traffic step', async () => {
     const backend = await makeBackend();
     const first = ok(await promote(backend, { version: '1.0.0', productionVersion: null }));

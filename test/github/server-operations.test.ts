@@ -145,6 +145,32 @@ describe('every operation of the subset answers as GitHub describes it', () => {
     expect(deployments.map((d) => d.environment)).toEqual(['staging', 'production']);
   });
 
+  it('environment variables', async () => {
+    const names = { owner, repo, environment_name: 'production' };
+    track('actions/create-environment-variable');
+    expect((await octokit.rest.actions.createEnvironmentVariable({ ...names, name: 'MODEL_A_VERSION', value: '1.0.0' })).status).toBe(201);
+    track('actions/update-environment-variable');
+    expect((await octokit.rest.actions.updateEnvironmentVariable({ ...names, name: 'MODEL_A_VERSION', value: '2.0.0' })).status).toBe(204);
+    track('actions/get-environment-variable');
+    expect((await octokit.rest.actions.getEnvironmentVariable({ ...names, name: 'MODEL_A_VERSION' })).data.value).toBe('2.0.0');
+    track('actions/list-environment-variables');
+    expect((await octokit.rest.actions.listEnvironmentVariables(names)).data.variables.map((v) => v.name)).toEqual(['MODEL_A_VERSION']);
+  });
+
+  it('file commits and releases', async () => {
+    track('repos/create-or-update-file-contents');
+    const content = Buffer.from('{"flags":{}}\n').toString('base64');
+    const created = await octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: 'flags/production.json', message: 'add', content });
+    expect(created.status).toBe(201);
+    const sha = created.data.content!.sha!;
+    expect((await octokit.rest.repos.createOrUpdateFileContents({ owner, repo, path: 'flags/production.json', message: 'update', content, sha })).status).toBe(200);
+    track('repos/create-release');
+    const release = await octokit.rest.repos.createRelease({ owner, repo, tag_name: 'a-v1.0.0', name: 'a 1.0.0', body: 'notes' });
+    expect(release.data.tag_name).toBe('a-v1.0.0');
+    track('repos/get-release-by-tag');
+    expect((await octokit.rest.repos.getReleaseByTag({ owner, repo, tag: 'a-v1.0.0' })).data.body).toBe('notes');
+  });
+
   it('called every operation of the subset', () => {
     expect([...called].sort()).toEqual(operations.map((o) => o.id).sort());
     expect(server.requests.every((r) => r.status < 400)).toBe(true);

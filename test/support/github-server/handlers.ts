@@ -480,7 +480,123 @@ const handlers: Record<string, Handler> = {
     });
     return json(201, render.deploymentStatus(ctx.urls, repository, status));
   },
+
+  'actions/list-environment-variables': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const environment = environmentOf(ctx, repository);
+    const { items, headers } = ctx.page(ctx.state.variablesOf(repository.fullName, environment));
+    return json(200, { total_count: ctx.state.variablesOf(repository.fullName, environment).length, variables: items.map(render.environmentVariable) }, headers);
+  },
+
+  'actions/get-environment-variable': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const environment = environmentOf(ctx, repository);
+    const variable = ctx.state.variablesOf(repository.fullName, environment).find((v) => v.name === ctx.params.name!.toUpperCase());
+    if (!variable) throw notFound();
+    return json(200, render.environmentVariable(variable));
+  },
+
+  'actions/create-environment-variable': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const environment = environmentOf(ctx, repository);
+    const name = checkVariableName(requireString(ctx, 'name'));
+    const value = requireString(ctx, 'value');
+    if (ctx.state.variablesOf(repository.fullName, environment).some((v) => v.name === name)) throw new ApiError(409, 'Already exists - Variable already exists');
+    ctx.state.setVariable(repository.fullName, environment, name, value);
+    return json(201, {});
+  },
+
+  'actions/update-environment-variable': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const environment = environmentOf(ctx, repository);
+    const name = ctx.params.name!.toUpperCase();
+    const variable = ctx.state.variablesOf(repository.fullName, environment).find((v) => v.name === name);
+    if (!variable) throw notFound();
+    const value = ctx.body?.value;
+    if (typeof value === 'string') ctx.state.setVariable(repository.fullName, environment, name, value);
+    return { status: 204 };
+  },
+
+  'repos/create-or-update-file-contents': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const branch = typeof ctx.body?.branch === 'string' ? ctx.body.branch : repository.defaultBranch;
+    const head = repository.refs.get(branch);
+    if (!head) throw new ApiError(404, `Branch ${branch} not found`);
+    const path = ctx.params.path!.replace(/^\/+|\/+$/g, '');
+    const message = requireString(ctx, 'message');
+    const content = requireString(ctx, 'content');
+    const existing = repository.trees.get(head)?.get(path);
+    const given = typeof ctx.body?.sha === 'string' ? ctx.body.sha : undefined;
+    // GitHub's compare-and-swap: an update must name the blob it replaces.
+    if (existing && given === undefined) throw validationFailed('Contents', 'sha', '"sha" wasn\'t supplied.');
+    if (existing && given !== gitBlobSha(existing)) throw new ApiError(409, `${path} does not match ${given}`);
+    if (!existing && given !== undefined) throw new ApiError(409, `${path} does not match ${given}`);
+    const bytes = new Uint8Array(Buffer.from(content, 'base64'));
+    const commitSha = ctx.state.commitFile(repository.fullName, branch, path, bytes, message);
+    const blobSha = gitBlobSha(bytes);
+    const url = `${ctx.urls.api}/repos/${repository.fullName}/contents/${path}?ref=${encodeURIComponent(branch)}`;
+    const git = `${ctx.urls.api}/repos/${repository.fullName}/git/blobs/${blobSha}`;
+    const html = `${ctx.urls.web}/${repository.fullName}/blob/${branch}/${path}`;
+    const stamp = ctx.state.timestamp();
+    const person = { name: ctx.account.login, email: `${ctx.account.id}+${ctx.account.login}@users.noreply.github.com`, date: stamp };
+    return json(existing ? 200 : 201, {
+      content: { name: path.split('/').pop(), path, sha: blobSha, size: bytes.byteLength, url, html_url: html, git_url: git, download_url: `${ctx.urls.web}/${repository.fullName}/raw/${branch}/${path}`, type: 'file', _links: { self: url, git, html } },
+      commit: {
+        sha: commitSha,
+        url: `${ctx.urls.api}/repos/${repository.fullName}/git/commits/${commitSha}`,
+        html_url: `${ctx.urls.web}/${repository.fullName}/commit/${commitSha}`,
+        author: person,
+        committer: person,
+        message,
+        tree: { sha: fakeTreeSha(commitSha), url: `${ctx.urls.api}/repos/${repository.fullName}/git/trees/${fakeTreeSha(commitSha)}` },
+        parents: [{ sha: head, url: `${ctx.urls.api}/repos/${repository.fullName}/git/commits/${head}`, html_url: `${ctx.urls.web}/${repository.fullName}/commit/${head}` }],
+        verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+      },
+    });
+  },
+
+  'repos/get-release-by-tag': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const release = ctx.state.releases.find((r) => sameRepository(r, repository) && r.tagName === ctx.params.tag);
+    if (!release) throw notFound();
+    return json(200, render.release(ctx.urls, repository, release));
+  },
+
+  'repos/create-release': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const tag = requireString(ctx, 'tag_name');
+    if (ctx.state.releases.some((r) => sameRepository(r, repository) && r.tagName === tag)) throw validationFailed('Release', 'tag_name', 'already_exists');
+    const release = {
+      repository: repository.fullName,
+      id: ctx.state.id(),
+      tagName: tag,
+      targetCommitish: typeof ctx.body?.target_commitish === 'string' ? ctx.body.target_commitish : repository.defaultBranch,
+      name: typeof ctx.body?.name === 'string' ? ctx.body.name : null,
+      body: typeof ctx.body?.body === 'string' ? ctx.body.body : null,
+      author: ctx.account,
+      createdAt: ctx.state.timestamp(),
+    };
+    ctx.state.releases.push(release);
+    return json(201, render.release(ctx.urls, repository, release));
+  },
 };
+
+function environmentOf(ctx: HandlerContext, repository: RepositoryRecord): string {
+  const name = ctx.params.environment_name!;
+  if (!ctx.state.hasEnvironment(repository.fullName, name)) throw notFound();
+  return name;
+}
+
+/** GitHub's rules for variable names: letters, digits and underscores, not starting with a digit or GITHUB_. */
+function checkVariableName(name: string): string {
+  const upper = name.toUpperCase();
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(upper) || upper.startsWith('GITHUB_')) throw validationFailed('Variable', 'name', `${name} is not a valid variable name`);
+  return upper;
+}
+
+function fakeTreeSha(commitSha: string): string {
+  return createHash('sha1').update(`tree:${commitSha}`).digest('hex');
+}
 
 function pullsOfRun(ctx: HandlerContext, repository: RepositoryRecord, numbers: number[]): IssueRecord[] {
   return numbers.map((n) => ctx.state.findIssue(repository.fullName, n)).filter((p): p is IssueRecord => p?.pull !== undefined);

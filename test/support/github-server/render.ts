@@ -12,8 +12,7 @@ import type {
   RunApprovalRecord,
   StatusRecord,
   TeamMembershipRecord,
-  WorkflowRunRecord,
-} from './state.js';
+  WorkflowRunRecord, EnvironmentVariableRecord, ReleaseRecord } from './state.js';
 
 /**
  * Turns store records into the JSON GitHub answers, with every property the OpenAPI
@@ -529,5 +528,33 @@ export function deploymentStatus(urls: Urls, repo: RepositoryRecord, record: Dep
     repository_url: `${urls.api}/repos/${repo.fullName}`,
     environment_url: record.environmentUrl || page,
     log_url: record.logUrl || page,
+  };
+}
+
+export function environmentVariable(record: EnvironmentVariableRecord): Record<string, unknown> {
+  return { name: record.name, value: record.value, created_at: record.createdAt, updated_at: record.updatedAt };
+}
+
+export function release(urls: Urls, repo: RepositoryRecord, record: ReleaseRecord): Record<string, unknown> {
+  const url = `${urls.api}/repos/${repo.fullName}/releases/${record.id}`;
+  return {
+    url,
+    html_url: `${urls.web}/${repo.fullName}/releases/tag/${encodeURIComponent(record.tagName)}`,
+    assets_url: `${url}/assets`,
+    upload_url: `${urls.api.replace('api.', 'uploads.')}/repos/${repo.fullName}/releases/${record.id}/assets{?name,label}`,
+    tarball_url: `${urls.api}/repos/${repo.fullName}/tarball/${encodeURIComponent(record.tagName)}`,
+    zipball_url: `${urls.api}/repos/${repo.fullName}/zipball/${encodeURIComponent(record.tagName)}`,
+    id: record.id,
+    node_id: nodeId('Release', record.id),
+    tag_name: record.tagName,
+    target_commitish: record.targetCommitish,
+    name: record.name,
+    body: record.body,
+    draft: false,
+    prerelease: false,
+    created_at: record.createdAt,
+    published_at: record.createdAt,
+    author: user(urls, record.author),
+    assets: [],
   };
 }

@@ -12,6 +12,8 @@ export type PermissionScope =
   | 'checks'
   | 'contents'
   | 'deployments'
+  /** A GitHub App or fine-grained token permission; a GITHUB_TOKEN never has it. */
+  | 'environments'
   | 'issues'
   | 'members'
   | 'metadata'
@@ -62,6 +64,15 @@ export const OPERATION_PERMISSIONS: Record<string, `${PermissionScope}: ${Permis
   'repos/get-deployment': ['deployments: read'],
   'repos/list-deployment-statuses': ['deployments: read'],
   'repos/create-deployment-status': ['deployments: write'],
+  // Environment variables: an App or fine-grained token's Environments permission, which the
+  // workflow's permissions: cannot grant a GITHUB_TOKEN.
+  'actions/list-environment-variables': ['environments: read'],
+  'actions/get-environment-variable': ['environments: read'],
+  'actions/create-environment-variable': ['environments: write'],
+  'actions/update-environment-variable': ['environments: write'],
+  'repos/create-or-update-file-contents': ['contents: write'],
+  'repos/get-release-by-tag': ['contents: read'],
+  'repos/create-release': ['contents: write'],
 };
 
 /** Which requests a fault applies to. Every field given must match; none given matches all. */

@@ -183,6 +183,26 @@ export interface DeploymentStatusRecord {
   createdAt: string;
 }
 
+export interface EnvironmentVariableRecord {
+  repository: string;
+  environment: string;
+  name: string;
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReleaseRecord {
+  repository: string;
+  id: number;
+  tagName: string;
+  targetCommitish: string;
+  name: string | null;
+  body: string | null;
+  author: Account;
+  createdAt: string;
+}
+
 export interface TeamMembershipRecord {
   org: string;
   team: string;
@@ -235,6 +255,10 @@ export class GitHubState {
   readonly deployments: DeploymentRecord[] = [];
   readonly deploymentStatuses: DeploymentStatusRecord[] = [];
   readonly teamMemberships: TeamMembershipRecord[] = [];
+  /** `owner/name` (lower case) → names of its environments. Deployments create theirs. */
+  readonly environments = new Map<string, Set<string>>();
+  readonly environmentVariables: EnvironmentVariableRecord[] = [];
+  readonly releases: ReleaseRecord[] = [];
 
   constructor(options: GitHubStateOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -631,6 +655,59 @@ export class GitHubState {
     return approval;
   }
 
+  /** Creates a deployment environment of a repository (GitHub creates one on the first deployment to it). */
+  addEnvironment(fullName: string, name: string): void {
+    const repository = this.addRepository(fullName);
+    const key = repository.fullName.toLowerCase();
+    if (!this.environments.has(key)) this.environments.set(key, new Set());
+    this.environments.get(key)!.add(name);
+  }
+
+  /** Whether the repository has the environment. */
+  hasEnvironment(fullName: string, name: string): boolean {
+    return this.environments.get(fullName.toLowerCase())?.has(name) ?? false;
+  }
+
+  /** The variables of an environment, sorted by name as GitHub lists them. */
+  variablesOf(fullName: string, environment: string): EnvironmentVariableRecord[] {
+    return this.environmentVariables
+      .filter((v) => v.repository.toLowerCase() === fullName.toLowerCase() && v.environment === environment)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Sets an environment variable (names are upper-cased, as GitHub stores them). */
+  setVariable(fullName: string, environment: string, name: string, value: string): EnvironmentVariableRecord {
+    const repository = this.addRepository(fullName);
+    this.addEnvironment(fullName, environment);
+    const upper = name.toUpperCase();
+    const existing = this.variablesOf(fullName, environment).find((v) => v.name === upper);
+    const now = this.timestamp();
+    if (existing) {
+      existing.value = value;
+      existing.updatedAt = now;
+      return existing;
+    }
+    const record: EnvironmentVariableRecord = { repository: repository.fullName, environment, name: upper, value, createdAt: now, updatedAt: now };
+    this.environmentVariables.push(record);
+    return record;
+  }
+
+  /**
+   * Commits one file to a branch, as the contents API does: a new commit (a fake sha) whose
+   * tree is the branch's tree with the file changed, and the branch moved to it.
+   */
+  commitFile(fullName: string, branch: string, path: string, content: Uint8Array, message: string): string {
+    const repository = this.addRepository(fullName);
+    const parent = repository.refs.get(branch);
+    if (!parent) throw new Error(`unknown branch '${branch}' in ${fullName}`);
+    const sha = fakeSha(`${fullName}:${branch}:${parent}:${path}:${message}:${this.id()}`);
+    const tree = new Map(repository.trees.get(parent) ?? []);
+    tree.set(path.replace(/^\/+/, ''), content);
+    repository.trees.set(sha, tree);
+    repository.refs.set(branch, sha);
+    return sha;
+  }
+
   /** Creates a deployment directly (no status checks), as the API does with `required_contexts: []`. */
   addDeployment(
     fullName: string,
@@ -648,6 +725,7 @@ export class GitHubState {
   ): DeploymentRecord {
     const repository = this.addRepository(fullName);
     const environment = options.environment ?? 'production';
+    this.addEnvironment(fullName, environment);
     const createdAt = this.timestamp();
     const deployment: DeploymentRecord = {
       repository: repository.fullName,
