@@ -1,4 +1,6 @@
+import { chartLegend, checkTolerance, segmentChart } from '../report/charts.js';
 import { code, escapeMarkdown, table } from '../report/markdown.js';
+import { SUMMARY_LIMITS } from '../report/render.js';
 import type { Result, Row } from '../results/types.js';
 
 const ICON: Record<string, string> = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
@@ -51,6 +53,10 @@ export function renderRegressionSummary(result: Result): string {
         ),
       );
     }
+    // The same chart as in the report comment.
+    const tolerance = checkTolerance(result, check);
+    const chart = segmentChart(check, SUMMARY_LIMITS.chartSegments, tolerance);
+    if (chart) lines.push('', chartLegend(check, tolerance), '', chart);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -96,8 +96,14 @@ function checkInert(markdown: string): void {
   const charts = markdown.match(/```mermaid\n([\s\S]*?)\n```/g) ?? [];
   for (const chart of charts) {
     const body = chart.split('\n').slice(1, -1);
-    expect(body[0]).toBe('xychart-beta');
-    for (const line of body.slice(1)) expect(line).toMatch(/^ {4}(title "[\p{L}\p{N} ._/()@,+=…-]*"|x-axis \[("[\p{L}\p{N} ._/()@,+=…-]*"(, )?)+\]|y-axis "Change" \S+ --> \S+|bar \[[-\d., ]+\])$/u);
+    // The report's own theme: colours only.
+    const init = /^%%\{init: (\{"themeVariables":\{"xyChart":\{[^{}]*\}\}\})\}%%$/.exec(body[0] ?? '');
+    expect(init, body[0]).not.toBeNull();
+    for (const value of Object.values((JSON.parse(init?.[1] ?? '{}') as { themeVariables: { xyChart: Record<string, string> } }).themeVariables.xyChart)) {
+      expect(value).toMatch(/^#[0-9a-f]{6}(, #[0-9a-f]{6})*$/);
+    }
+    expect(body[1]).toBe('xychart-beta');
+    for (const line of body.slice(2)) expect(line).toMatch(/^ {4}(title "[\p{L}\p{N} ._/()@,+=…-]*"|x-axis \[("[\p{L}\p{N} ._/()@,+=…-]*"(, )?)+\]|y-axis "Change" \S+ --> \S+|(bar|line) \[[-\d., ]+\])$/u);
   }
 }
 
