@@ -11,6 +11,7 @@ import { measureNeighbours, summariseNeighbours, worstNeighbourhoods, type Neigh
 import { measurePairs, summarisePairs, worstPairs, type PairParams } from './checks/pairs.js';
 import { measureRetrieval, summariseRetrieval, worstQueries, type RetrievalParams } from './checks/retrieval.js';
 import { measureTriplets, summariseTriplets, worstTriplets } from './checks/triplets.js';
+import { worstVerdict } from './compare.js';
 import { DEFAULTS, resolveSettings, type CheckName } from './settings.js';
 import type { Shard } from './shard.js';
 import type { Suite } from './suite.js';
@@ -44,13 +45,6 @@ export interface Assembled {
   checks: CheckSection[];
   metrics: Record<string, number | null>;
   findings: Finding[];
-}
-
-const RANK: Record<Verdict, number> = { pass: 0, marginal: 1, fail: 2, error: 3 };
-
-/** The worst of several verdicts (error > fail > marginal > pass). */
-export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
-  return verdicts.reduce<Verdict>((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
 }
 
 function summariseCheck(name: CheckName, record: CheckRecord): CheckOutput {
@@ -173,7 +167,13 @@ export async function runRegression(run: RegressionRun): Promise<{ details: Regr
   const checks: RegressionDetails['checks'] = {};
   const params: Partial<Record<CheckName, Record<string, unknown>>> = {};
   const { checks: spec } = definition;
-  if (spec.pairs) params.pairs = { relatedFloor: spec.pairs.relatedFloor ?? DEFAULTS.relatedFloor, unrelatedCeiling: spec.pairs.unrelatedCeiling ?? DEFAULTS.unrelatedCeiling } satisfies PairParams;
+  if (spec.pairs) {
+    params.pairs = {
+      relatedFloor: spec.pairs.relatedFloor ?? DEFAULTS.relatedFloor,
+      unrelatedCeiling: spec.pairs.unrelatedCeiling ?? DEFAULTS.unrelatedCeiling,
+      ...(spec.pairs.sameSpace ? { sameSpace: true, similarityTolerance: spec.pairs.similarityTolerance ?? DEFAULTS.tolerance.pairs } : {}),
+    } satisfies PairParams;
+  }
   if (spec.triplets) params.triplets = {};
   if (spec.retrieval) params.retrieval = { k: spec.retrieval.k ?? DEFAULTS.k, metric: spec.retrieval.metric ?? 'ndcg' } satisfies RetrievalParams;
   if (spec.neighbours) params.neighbours = { k: spec.neighbours.k ?? DEFAULTS.k, sample: spec.neighbours.sample ?? DEFAULTS.sample } satisfies NeighbourParams;

@@ -36,9 +36,10 @@ function shortMetric(metric: string): string {
 
 const round = (v: number): string => String(+v.toFixed(4));
 
-/** Segments with a finite change, most regressed first, at most `max`. */
+/** Segments of the check's first segment metric with a finite change, most regressed first, at most `max`. */
 export function chartedSegments(check: CheckSection, max: number): SegmentRow[] {
-  const segments = (check.segments ?? []).filter((s) => typeof s.change === 'number' && Number.isFinite(s.change));
+  const metric = check.segments?.[0]?.metric;
+  const segments = (check.segments ?? []).filter((s) => s.metric === metric && typeof s.change === 'number' && Number.isFinite(s.change));
   const better = higherIsBetter(check, segments[0]?.metric);
   const change = (s: SegmentRow): number => s.change as number;
   return [...segments].sort((a, b) => (better ? change(a) - change(b) : change(b) - change(a)) || a.segment.localeCompare(b.segment)).slice(0, max);
