@@ -12,6 +12,7 @@ import { measurePairs, summarisePairs, worstPairs, type PairParams } from './che
 import { measureRetrieval, summariseRetrieval, worstQueries, type RetrievalParams } from './checks/retrieval.js';
 import { measureTriplets, summariseTriplets, worstTriplets } from './checks/triplets.js';
 import { worstVerdict } from './compare.js';
+import { overlapDistribution, pairDistributions } from './distributions.js';
 import { DEFAULTS, resolveSettings, type CheckName } from './settings.js';
 import type { Shard } from './shard.js';
 import type { Suite } from './suite.js';
@@ -239,5 +240,11 @@ export function finalDetails(details: RegressionDetails): Record<string, unknown
   const checks = Object.fromEntries(
     Object.entries(details.checks).map(([name, record]) => [name, 'skipped' in record ? record : { settings: record.settings, params: record.params, items: record.items.id.length }]),
   );
-  return { ...details, checks };
+  // Histograms for the HTML report's charts: the items themselves are not kept.
+  const distributions: Record<string, unknown> = {};
+  const pairs = details.checks.pairs;
+  if (pairs && !('skipped' in pairs)) distributions.pairs = pairDistributions(pairs);
+  const neighbours = details.checks.neighbours;
+  if (neighbours && !('skipped' in neighbours)) distributions.neighbours = overlapDistribution(neighbours);
+  return { ...details, checks, distributions };
 }
