@@ -22,10 +22,11 @@ const files = {
   ledger: join(out, 'ledger.jsonl'),
   summary: join(out, 'summary.md'),
   logs: join(out, 'logs'),
-  pr1: { results: join(out, 'pull-request-1', 'results'), report: join(out, 'pull-request-1', 'report.md') },
+  pr1: { results: join(out, 'pull-request-1', 'results'), report: join(out, 'pull-request-1', 'report.md'), html: join(out, 'pull-request-1', 'report.html') },
   pr2: {
     results: join(out, 'pull-request-2', 'results'),
     report: join(out, 'pull-request-2', 'report.md'),
+    html: join(out, 'pull-request-2', 'report.html'),
     contract: join(out, 'pull-request-2', 'contract.yml'),
   },
   release: join(out, 'release', 'results'),
@@ -81,8 +82,8 @@ const steps = [
     expect: 1,
   },
   {
-    say: 'The report: the Markdown comment the pull request gets, with the French regression at the top.',
-    run: ['report', '--results-dir', fromExamples(files.pr1.results), '--mode', 'none', '--output', fromExamples(files.pr1.report)],
+    say: 'The report: the Markdown comment the pull request gets, with the French regression at the top, and the HTML page of the report artifact with its charts.',
+    run: ['report', '--results-dir', fromExamples(files.pr1.results), '--mode', 'none', '--output', fromExamples(files.pr1.report), '--html-output', fromExamples(files.pr1.html)],
     env: { GITHUB_SHA: commits.pr1 },
     expect: 0,
   },
@@ -114,7 +115,7 @@ const steps = [
   },
   {
     say: 'The report of pull request #2.',
-    run: ['report', '--results-dir', fromExamples(files.pr2.results), '--mode', 'none', '--output', fromExamples(files.pr2.report)],
+    run: ['report', '--results-dir', fromExamples(files.pr2.results), '--mode', 'none', '--output', fromExamples(files.pr2.report), '--html-output', fromExamples(files.pr2.html)],
     env: { GITHUB_SHA: commits.pr2 },
     expect: 0,
   },

@@ -48,6 +48,7 @@ describe('npm run demo', () => {
       'ledger.jsonl',
       'summary.md',
       'pull-request-1/report.md',
+      'pull-request-1/report.html',
       'pull-request-1/results/gate.json',
       'pull-request-2/report.md',
       'pull-request-2/results/gate.json',
