@@ -1,7 +1,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { Result } from '../results/types.js';
-import { CHART_COLOURS, checkTolerance, higherIsBetter } from './charts.js';
+import { CHART_COLOURS, checkTolerance, higherIsBetter } from '../regression/charts.js';
 import { overallVerdict, type ReportContext } from './render.js';
 
 /**

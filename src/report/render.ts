@@ -1,8 +1,8 @@
 import { digestOf } from '../io/digest.js';
 import type { CheckSection, Finding, Result, Row, SegmentRow, Verdict, WorstItem } from '../results/types.js';
 import { assemble, COMMENT_LIMIT, SUMMARY_LIMIT_BYTES, utf16Length, utf8Bytes, type Assembled, type Layout, type Section } from './budget.js';
-import { chartLegend, checkTolerance, higherIsBetter, segmentChart } from './charts.js';
-import { clip, code, details, escapeMarkdown, link, table } from './markdown.js';
+import { chartLegend, checkTolerance, higherIsBetter, segmentChart } from '../regression/charts.js';
+import { clip, code, details, escapeMarkdown, link, table } from '../io/markdown.js';
 
 /** What the report knows about the run that renders it. All of it is trusted: none comes from results. */
 export interface ReportContext {

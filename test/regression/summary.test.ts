@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLines, renderRegressionSummary } from '../../src/regression/summary.js';
-import { chartLegend, segmentChart } from '../../src/report/charts.js';
+import { chartLegend, segmentChart } from '../../src/regression/charts.js';
 import { renderComment } from '../../src/report/render.js';
 import { context } from '../report/fixtures.js';
 import type { Result } from '../../src/results/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import MarkdownIt from 'markdown-it';
 import { neutraliseCommands } from '../../src/io/log.js';
-import { details, escapeMarkdown, table } from '../../src/report/markdown.js';
+import { details, escapeMarkdown, table } from '../../src/io/markdown.js';
 import { renderComment, renderSummary } from '../../src/report/render.js';
 import type { Result } from '../../src/results/types.js';
 import { context, result } from './fixtures.js';

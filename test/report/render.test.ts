@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartLegend, segmentChart } from '../../src/report/charts.js';
+import { chartLegend, segmentChart } from '../../src/regression/charts.js';
 import { formatNumber, overallVerdict, regressedSegments, renderComment, renderFull } from '../../src/report/render.js';
 import { context, contractResult, pairsCheck, result } from './fixtures.js';
 

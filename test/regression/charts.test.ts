@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CHART_COLOURS, chartLegend, segmentChart } from '../../src/report/charts.js';
+import { CHART_COLOURS, chartLegend, segmentChart } from '../../src/regression/charts.js';
 import type { CheckSection } from '../../src/results/types.js';
-import { pairsCheck } from './fixtures.js';
+import { pairsCheck } from '../report/fixtures.js';
 
 /** What a Mermaid xychart-beta block says: axis range, bar and line series, their colours. */
 interface Chart {

@@ -1,5 +1,5 @@
 import type { CheckSection, Result, SegmentRow } from '../results/types.js';
-import { mermaidLabel } from './markdown.js';
+import { mermaidLabel } from '../io/markdown.js';
 
 /**
  * Colours of a change chart. The chart has its own light background so that the masking
