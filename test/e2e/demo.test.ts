@@ -68,5 +68,5 @@ describe('npm run demo', () => {
       '2.0.1 full promote',
       '1.4.0 full rollback',
     ]);
-  });
+  }, 120_000);
 });
