@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { CanaryMetricConfig } from '../config/types.js';
 import { ConfigurationError, isNodeError, type Problem } from '../io/errors.js';
 import { parseYaml } from '../io/yaml.js';
 import type { Group, MetricsSource } from './source.js';
+import { readTextFile } from '../io/text.js';
 
 /** Samples per metric, then per group label (`baseline`, `canary` or the labels given). */
 export type MetricsTable = Map<string, Map<string, number[]>>;
@@ -141,7 +141,7 @@ export function parseMetricsJson(text: string, file: string): MetricsTable {
 export async function readMetricsFile(path: string, displayName = path): Promise<MetricsTable> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextFile(path, displayName);
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError('metrics file not found', { file: displayName });
     if (isNodeError(error, 'EISDIR')) throw new ConfigurationError('metrics file is a directory, expected a .csv or .json file', { file: displayName });

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Environment } from '../command.js';
 import type { ContractConfig, EndpointConfig } from '../config/types.js';
@@ -15,6 +14,7 @@ import { resolveProduction, type ContentsReader } from './production.js';
 import type { Change, ChangeKind } from './schema-diff.js';
 import { bumpBetween, bumpCovers, compareSemVer, parseSemVer, type Bump } from './semver.js';
 import type { Contract } from './types.js';
+import { readTextFile } from '../io/text.js';
 
 export type { Bump } from './semver.js';
 
@@ -82,7 +82,7 @@ function loadContract(file: string, text: string, rulePrefix = ''): LoadedContra
 
 async function readText(file: string, label: string, what: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readTextFile(file, label);
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError(`${what} '${label}' not found`, { file: label });
     if (isNodeError(error, 'EISDIR')) throw new ConfigurationError(`${what} '${label}' is a directory, expected a file`, { file: label });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { decodeUtf8, readTextFile } from '../io/text.js';
 import { isAbsolute, posix, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { RunContext } from '../results/context.js';
@@ -39,8 +39,8 @@ export class GitContentsReader implements ContentsReader {
     } catch {
       return null;
     }
-    const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
-    return stdout;
+    const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+    return decodeUtf8(stdout, `${path}@${ref.slice(0, 12)}`);
   }
 
   /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
@@ -145,7 +145,7 @@ export async function resolveProduction(options: ResolveProductionOptions): Prom
   }
   const file = resolve(workspace, spec);
   try {
-    return { kind: 'file', text: await readFile(file, 'utf8'), file: spec, source: spec };
+    return { kind: 'file', text: await readTextFile(file, spec), file: spec, source: spec };
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError(`production contract '${spec}' not found`, { file: spec });
     if (isNodeError(error, 'EISDIR')) throw new ConfigurationError(`production contract '${spec}' is a directory, expected a file`, { file: spec });

@@ -8,13 +8,14 @@ import { readParquetVectors } from './parquet.js';
 import { parseSafetensors } from './safetensors.js';
 import { checkDimension, indexIds, selectRows, type VectorTable } from './table.js';
 import type { EmbedOptions, EmbeddingSource, TextItem } from './types.js';
+import { readTextFile, splitLines } from '../io/text.js';
 
 /** File extensions `file:` understands, by format. */
 export const FILE_FORMATS = ['.npy', '.safetensors', '.jsonl', '.parquet'] as const;
 
-async function readOptional(path: string): Promise<string | undefined> {
+async function readOptional(path: string, displayPath: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readTextFile(path, displayPath);
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) return undefined;
     throw error;
@@ -29,15 +30,14 @@ async function readOptional(path: string): Promise<string | undefined> {
 export async function readIdsSidecar(path: string, displayPath: string): Promise<{ ids: string[]; file: string } | undefined> {
   const stem = path.slice(0, path.length - extname(path).length);
   const displayStem = displayPath.slice(0, displayPath.length - extname(displayPath).length);
-  const txt = await readOptional(`${stem}.ids.txt`);
+  const txt = await readOptional(`${stem}.ids.txt`, `${displayStem}.ids.txt`);
   if (txt !== undefined) {
-    const lines = txt.split(/\r?\n/);
-    if (lines.at(-1) === '') lines.pop();
+    const lines = splitLines(txt);
     const blank = lines.findIndex((line) => line === '');
     if (blank >= 0) throw new ConfigurationError('empty id (every line must hold one id)', { file: `${displayStem}.ids.txt`, line: blank + 1 });
     return { ids: lines, file: `${displayStem}.ids.txt` };
   }
-  const json = await readOptional(`${stem}.ids.json`);
+  const json = await readOptional(`${stem}.ids.json`, `${displayStem}.ids.json`);
   if (json !== undefined) {
     const file = `${displayStem}.ids.json`;
     let ids: unknown;

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { ConfigurationError } from '../io/errors.js';
 import type { VectorTable } from './table.js';
+import { readLines } from '../io/text.js';
 
 /**
  * Collects `{"id": string, "embedding": number[]}` lines into a table, checking each line as
@@ -93,8 +92,6 @@ export class JsonlVectorCollector {
  */
 export async function readJsonlVectors(path: string, displayName: string): Promise<VectorTable> {
   const collector = new JsonlVectorCollector(displayName);
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) collector.add(text, ++line);
+  for await (const { text, line } of readLines(path, displayName)) collector.add(text, line);
   return collector.table();
 }

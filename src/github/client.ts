@@ -46,7 +46,8 @@ function environmentTimeUnit(): number | undefined {
 interface RequestOptions {
   method: string;
   url: string;
-  request?: { retryCount?: number };
+  /** `retries` overrides the client's for one request (0: never retried, as a POST that is not idempotent). */
+  request?: { retryCount?: number; retries?: number };
 }
 
 /** The parts of Octokit the hooks below use. */
@@ -88,10 +89,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       } catch (error) {
         const { status, response, message } = error as { status?: unknown; response?: unknown; message?: unknown };
         const attempt = requestOptions.request?.retryCount ?? 0;
-        if (typeof status === 'number' && status >= 500 && attempt < retries) {
+        if (typeof status === 'number' && status >= 500 && attempt < (requestOptions.request?.retries ?? retries)) {
           // Octokit reports a request that got no answer at all as a 500 without a response.
           const what = response === undefined ? `No answer (${String(message)}) for` : `GitHub answered ${status} to`;
-          log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
+          log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${requestOptions.request?.retries ?? retries}).`);
         }
         throw error;
       }

@@ -2,6 +2,7 @@ import type { Environment, RepositoryRef } from '../command.js';
 import type { ContentsReader } from '../contract/production.js';
 import { createGitHubClient, type GitHubClient } from './client.js';
 import { describeApiError } from './errors.js';
+import { decodeUtf8 } from '../io/text.js';
 
 export interface RepositoryFile {
   owner: string;
@@ -35,11 +36,11 @@ export async function readRepositoryFile(octokit: GitHubClient, file: Repository
   }
   const entry = data as { content?: string; encoding?: string };
   if (entry.encoding === 'base64' && typeof entry.content === 'string') {
-    return Buffer.from(entry.content, 'base64').toString('utf8');
+    return decodeUtf8(Buffer.from(entry.content, 'base64'), where);
   }
   try {
     const raw = await octokit.rest.repos.getContent({ ...request, mediaType: { format: 'raw' } });
-    return typeof raw.data === 'string' ? raw.data : Buffer.from(raw.data as unknown as ArrayBuffer).toString('utf8');
+    return typeof raw.data === 'string' ? raw.data : decodeUtf8(Buffer.from(raw.data as unknown as ArrayBuffer), where);
   } catch (error) {
     throw describeApiError(error, { action: `read ${where}`, permission: 'contents: read' });
   }

@@ -3,6 +3,7 @@ import { schemaProblems } from '../io/schema.js';
 import { readZip } from '../io/zip.js';
 import type { Result } from '../results/types.js';
 import type { Repository, RequestClient } from './sticky-comment.js';
+import { decodeUtf8 } from '../io/text.js';
 
 /** What the API says about the run that triggered a `workflow_run` job. */
 export interface TriggeringRun {
@@ -91,9 +92,10 @@ export async function downloadRunResults(client: RequestClient, repository: Repo
       const file = `artifact '${artifact.name}' of run ${runId}: ${entry.name}`;
       let data: unknown;
       try {
-        data = JSON.parse(entry.data.toString('utf8'));
-      } catch {
-        problems.push({ message: 'not valid JSON', location: { file } });
+        data = JSON.parse(decodeUtf8(entry.data, file));
+      } catch (error) {
+        if (error instanceof ConfigurationError) problems.push(...error.problems);
+        else problems.push({ message: 'not valid JSON', location: { file } });
         continue;
       }
       const invalid = schemaProblems('result', data, { file });

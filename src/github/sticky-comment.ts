@@ -109,6 +109,35 @@ async function updateIfChanged(client: RequestClient, options: StickyCommentOpti
   return { url: (response.data as IssueComment).html_url, changed: true };
 }
 
+/** How many times a comment is posted at most, each after looking for it again. */
+const CREATE_ATTEMPTS = 3;
+
+/**
+ * Posts the report comment. A POST is not idempotent: a 5xx, or no answer at all, may come
+ * after GitHub stored the comment. So the client's own retries are off for it; after such a
+ * failure the comments are listed again, and only when none of ours is there is it posted
+ * once more. Returns the answer to the POST, or the comments of ours found instead.
+ */
+async function createOnce(client: RequestClient, options: StickyCommentOptions): Promise<{ data: unknown } | { found: IssueComment[] }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...options.repository,
+        issue_number: options.issueNumber,
+        body: options.body,
+        request: { retries: 0 },
+      });
+    } catch (error) {
+      // Octokit reports a request that got no answer as a 500 without a response.
+      const status = httpStatus(error);
+      if (status === undefined || status < 500 || attempt >= CREATE_ATTEMPTS) throw error;
+      options.debug?.(`posting the report comment got ${status}; looking for it before posting again (${attempt} of ${CREATE_ATTEMPTS - 1})`);
+      const found = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
+      if (found.length > 0) return { found };
+    }
+  }
+}
+
 /**
  * Creates or updates the one report comment of a pull request for a marker.
  *
@@ -119,7 +148,8 @@ async function updateIfChanged(client: RequestClient, options: StickyCommentOpti
  * started at once leave exactly one comment. Comments by other users are never touched.
  *
  * API calls: one list (plus pages), then one PATCH when the body changed, or one POST and
- * one more list when there was no comment, plus one DELETE per duplicate.
+ * one more list when there was no comment, plus one DELETE per duplicate. A POST that fails
+ * with a 5xx is followed by a list before it is ever sent again (`createOnce`).
  */
 export async function upsertStickyComment(client: RequestClient, options: StickyCommentOptions): Promise<StickyCommentOutcome> {
   if (!options.body.startsWith(options.marker)) throw new Error('internal error: the report body must start with its marker');
@@ -129,11 +159,13 @@ export async function upsertStickyComment(client: RequestClient, options: Sticky
     const { url, changed } = await updateIfChanged(client, options, keeper);
     return { id: keeper.id, url, action: changed ? 'updated' : 'unchanged', deleted };
   }
-  const created = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-    ...options.repository,
-    issue_number: options.issueNumber,
-    body: options.body,
-  });
+  const created = await createOnce(client, options);
+  if ('found' in created) {
+    // An earlier attempt was stored although its answer was lost: that comment is the report.
+    const { keeper, deleted } = await keepOldest(client, options, created.found);
+    const { url } = await updateIfChanged(client, options, keeper);
+    return { id: keeper.id, url, action: 'created', deleted };
+  }
   const mine = (created.data as IssueComment).id;
   const after = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
   // Our own comment is in the list unless GitHub's list lags behind; then it is the keeper.

@@ -5,6 +5,12 @@
  */
 
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** `U+0000`: how a character that must not reach the page is shown instead. */
+const codePoint = (c: string): string => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /**
  * Runs of text that GitHub would turn into something: a mention (`@user`, `@org/team`, an
@@ -28,9 +34,9 @@ function neutraliseLinks(text: string, plain: (run: string) => string, literal: 
   return out + plain(text.slice(last));
 }
 
-/** One line, with bidi controls shown as their code points. */
+/** One line, with bidi and other control characters shown as their code points. */
 function oneLine(text: string): string {
-  return text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`);
+  return text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, codePoint).replace(CONTROLS, codePoint);
 }
 
 /** `& < >` as entities: the start of both escapes below. */
@@ -52,7 +58,7 @@ export function escapeMarkdown(text: string): string {
 
 /** Inline code span holding untrusted text, rendered literally. */
 export function code(text: string): string {
-  const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '');
+  const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint);
   // `<!--` inside a code span would stay in the raw comment body, where it could spell a
   // report marker: such text is escaped instead, which renders the same characters.
   if (clean.includes('<!--')) return escapeMarkdown(clean);

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isNode, isSeq, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import { ConfigurationError, isNodeError, type Problem, type SourceLocation } from './errors.js';
+import { readTextFile } from './text.js';
 
 export type PathSegment = string | number;
 
@@ -37,7 +37,7 @@ export function parseYaml(text: string, file: string): SourceDocument {
 export async function readYamlFile(file: string, what = 'file'): Promise<SourceDocument> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readTextFile(file);
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError(`${what} not found`, { file });
     if (isNodeError(error, 'EISDIR')) throw new ConfigurationError(`${what} is a directory, expected a file`, { file });

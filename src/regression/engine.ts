@@ -81,7 +81,7 @@ export function assemble(details: RegressionDetails): Assembled {
     checks.push(output.section);
     Object.assign(metrics, output.metrics);
   }
-  const health = summariseHealth(details.health);
+  const health = summariseHealth({ ...details.health, sources: details.sources });
   checks.push(health.section);
   Object.assign(metrics, health.metrics);
   const verdict = worstVerdict(checks.map((c) => c.verdict));
@@ -153,8 +153,8 @@ export async function runRegression(run: RegressionRun): Promise<{ details: Regr
   run.signal?.throwIfAborted();
   const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
   const health: RegressionDetails['health'] = {
-    production: healthFigures(production, settingsSeed),
-    candidate: healthFigures(candidate, settingsSeed),
+    production: healthFigures(production, settingsSeed, items.map((item) => item.id)),
+    candidate: healthFigures(candidate, settingsSeed, items.map((item) => item.id)),
     contractDimension: run.contractDimension,
     rankDropRatio: definition.checks.health?.rankDropRatio ?? DEFAULTS.rankDropRatio,
   };

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ConfigurationError, isNodeError } from '../io/errors.js';
+import { readTextFile } from '../io/text.js';
 
 /** One record of a data file, with the 1-based line it starts on (for error messages). */
 export interface TableRow {
@@ -22,7 +22,7 @@ export function formatOf(file: string): TableFormat {
 
 async function readText(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return await readTextFile(file);
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError('data file not found', { file });
     if (isNodeError(error, 'EISDIR')) throw new ConfigurationError('data file is a directory, expected a file', { file });

@@ -1,9 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ConfigurationError, isNodeError, type Problem } from '../io/errors.js';
 import { schemaProblems } from '../io/schema.js';
 import type { Result } from './types.js';
+import { readTextFile } from '../io/text.js';
 
 /** File name of a result inside a results directory. */
 export function resultFileName(result: Pick<Result, 'id' | 'shard'>): string {
@@ -29,7 +30,7 @@ export async function writeResult(dir: string, result: Result): Promise<string> 
 export async function readResult(path: string): Promise<Result> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextFile(path);
   } catch (error) {
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError('result file not found', { file: path });
     if (isNodeError(error, 'EISDIR')) throw new ConfigurationError('result file is a directory, expected a file', { file: path });

@@ -20,30 +20,56 @@ function random(rows: number, dim: number, seed: number, rank = dim): Matrix {
   return { data, rows, dim };
 }
 
+const sources = { production: 'file:production.npy', candidate: 'file:candidate.npy' };
+
 describe('health figures', () => {
   it('counts NaN/Inf, zero and duplicate vectors and summarises the norms', () => {
     // Norms by hand: (3,4) → 5, (0,0) → 0, (3,4) → 5; the NaN row has none.
-    const f = healthFigures(matrix([[3, 4], [0, 0], [3, 4], [Number.NaN, 1]]), 1);
-    expect(f).toMatchObject({ rows: 4, dimension: 2, nonFinite: 1, zeroRows: 1, duplicateRows: 1, normMin: 0, normMax: 5 });
+    const f = healthFigures(matrix([[3, 4], [0, 0], [3, 4], [Number.NaN, 1]]), 1, ['a', 'b', 'c', 'd']);
+    expect(f).toMatchObject({ rows: 4, dimension: 2, nonFinite: 1, zeroRows: 1, duplicateRows: 1, normMin: 0, normMax: 5, nonFiniteIds: ['d'], zeroIds: ['b'] });
     expect(f.normMean).toBeCloseTo(10 / 3, 12);
     expect(f.anisotropy).toBeNull();
   });
 
   it('fails a candidate whose dimension differs from the contract, or with NaN or zero vectors', () => {
-    const production = healthFigures(random(50, 4, 1), 1);
-    const candidate = healthFigures(matrix([[1, 0, 0], [0, 0, 0], [Number.POSITIVE_INFINITY, 0, 1]]), 1);
-    const out = summariseHealth({ production, candidate, contractDimension: 4, rankDropRatio: 0.5 });
+    const production = healthFigures(random(50, 4, 1), 1, []);
+    const candidate = healthFigures(matrix([[1, 0, 0], [0, 0, 0], [Number.POSITIVE_INFINITY, 0, 1]]), 1, ['x', 'y', 'z']);
+    const out = summariseHealth({ production, candidate, contractDimension: 4, rankDropRatio: 0.5, sources });
     expect(out.section.verdict).toBe('fail');
     expect(out.findings.map((f) => f.rule)).toEqual(['health.dimension', 'health.non-finite', 'health.zero-vectors']);
     expect(out.metrics['health.candidate.dimension']).toBe(3);
+    expect(out.findings.map((f) => f.message)).toEqual([
+      'candidate vectors (file:candidate.npy) have dimension 3, the contract says 4',
+      'candidate vectors (file:candidate.npy) contain 1 NaN or infinite value(s), at ids "z"',
+      '1 candidate vector(s) (file:candidate.npy) are all zeros: ids "y"',
+    ]);
+  });
+
+  it('says when the two models differ in dimension and no contract states one', () => {
+    const production = healthFigures(random(50, 4, 1), 1, []);
+    const candidate = healthFigures(random(50, 3, 2), 1, []);
+    const out = summariseHealth({ production, candidate, contractDimension: null, rankDropRatio: 0.5, sources });
+    expect(out.section.verdict).toBe('pass');
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]).toMatchObject({ rule: 'health.dimension', severity: 'notice' });
+    expect(out.findings[0]?.message).toContain('production vectors (file:production.npy) have dimension 4 and candidate vectors (file:candidate.npy) 3');
+    const same = summariseHealth({ production, candidate: production, contractDimension: null, rankDropRatio: 0.5, sources });
+    expect(same.findings).toEqual([]);
+  });
+
+  it('names up to five ids of zero vectors and counts the rest', () => {
+    const rows = Array.from({ length: 8 }, () => [0, 0]);
+    const candidate = healthFigures(matrix(rows), 1, rows.map((_, i) => `id-${i}`));
+    const out = summariseHealth({ production: candidate, candidate, contractDimension: null, rankDropRatio: 0.5, sources });
+    expect(out.findings.find((f) => f.rule === 'health.zero-vectors')?.message).toBe('8 candidate vector(s) (file:candidate.npy) are all zeros: ids "id-0", "id-1", "id-2", "id-3", "id-4" and 3 more');
   });
 
   it('is marginal on dimensional collapse: effective rank below half of production’s', () => {
-    const production = healthFigures(random(300, 16, 2), 1);
-    const candidate = healthFigures(random(300, 16, 3, 2), 1);
+    const production = healthFigures(random(300, 16, 2), 1, []);
+    const candidate = healthFigures(random(300, 16, 3, 2), 1, []);
     expect(production.effectiveRank!).toBeGreaterThan(12);
     expect(candidate.effectiveRank!).toBeLessThan(2.5);
-    const out = summariseHealth({ production, candidate, contractDimension: 16, rankDropRatio: 0.5 });
+    const out = summariseHealth({ production, candidate, contractDimension: 16, rankDropRatio: 0.5, sources });
     expect(out.section.verdict).toBe('marginal');
     expect(out.findings.map((f) => f.rule)).toEqual(['health.rank-collapse']);
   });

@@ -33,6 +33,7 @@ const HOSTILE = [
   '&lt;script&gt; &#64;octocat',
   '`code` ``double``',
   '# heading\n- list\n> quote',
+  'nul\u0000 bell\u0007 esc\u001b[31m red vt\u000b ff\u000c cr\r del\u007f c1\u0085\u009b',
 ];
 
 function hostileResult(text: string): Result {
@@ -79,8 +80,10 @@ function checkInert(markdown: string): void {
   for (const match of prose.matchAll(/(?<!\\)\]\(([^)]*)\)/g)) expect(match[1]).toMatch(/^https:\/\/github\.com\/acme\/search\//);
   expect(prose).not.toMatch(/https?:\/\/(?!github\.com\/acme\/search\/)/);
   expect(prose).not.toMatch(/www\\?\./i);
-  // No bidirectional override characters.
+  // No bidirectional override characters, and no control characters but the line breaks.
   expect(markdown).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+  expect(markdown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
   // Every table row has as many cell boundaries as its header.
   const lines = markdown.split('\n');
   let columns = 0;
@@ -130,7 +133,9 @@ function copiedText(html: string): string {
 }
 
 describe('what a reader copies from the rendered report', () => {
-  const texts = [...HOSTILE.filter((t) => !/[\u202a-\u202e\u2066-\u2069]/.test(t)), 'mail ops@acme.example or see s3://bucket/key', 'fixes #12 and GH-7', 'nDCG@10 and x@y', 'a`@b` c', 'x | y @z|w'];
+  // Bidi and other control characters are shown as code points on purpose (tested below).
+  // eslint-disable-next-line no-control-regex -- control characters are what is filtered out
+  const texts = [...HOSTILE.filter((t) => !/[\u202a-\u202e\u2066-\u2069\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(t)), 'mail ops@acme.example or see s3://bucket/key', 'fixes #12 and GH-7', 'nDCG@10 and x@y', 'a`@b` c', 'x | y @z|w'];
   for (const text of texts) {
     it(`is the original text, with no link or mention: ${JSON.stringify(text).slice(0, 50)}`, () => {
       const original = text.replace(/\r\n?|\n/g, ' ').trim();
@@ -163,6 +168,12 @@ describe('hostile input stays inert', () => {
       checkInert(renderSummary(results, context()).markdown);
     });
   }
+
+  it('shows control characters as their code points, in prose and in code spans', () => {
+    const body = renderComment([hostileResult('a\u0000b\u001bc')], context()).markdown;
+    expect(body).toContain('aU+0000bU+001Bc');
+    expect(body).toContain('`aU+0000bU+001Bc`');
+  });
 
   it('keeps the hostile text readable', () => {
     const body = renderComment([hostileResult('@org/team <b>bold</b> a|b')], context()).markdown;

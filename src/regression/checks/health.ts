@@ -1,7 +1,7 @@
 import type { Matrix } from '../../knn/types.js';
 import type { Finding, Row, Verdict } from '../../results/types.js';
 import { quantile } from '../../stats/summary.js';
-import { countDuplicateRows, countNonFinite, countZeroRows, effectiveRank, meanPairwiseCosine, rowNorms } from '../../stats/vectors.js';
+import { countDuplicateRows, countNonFinite, effectiveRank, meanPairwiseCosine, nonFiniteRows, rowNorms, zeroRows } from '../../stats/vectors.js';
 import type { CheckOutput } from './common.js';
 
 /** Vector health figures of one model's vectors. */
@@ -10,6 +10,9 @@ export interface HealthFigures {
   dimension: number;
   nonFinite: number;
   zeroRows: number;
+  /** Ids of the first rows (at most 5) with a NaN or infinite value, and of the first all-zero rows: where to look. */
+  nonFiniteIds: string[];
+  zeroIds: string[];
   duplicateRows: number;
   normMean: number | null;
   normMin: number | null;
@@ -26,9 +29,14 @@ function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-/** Health figures of one matrix (raw vectors, as the model produced them). */
-export function healthFigures(matrix: Matrix, seed: number): HealthFigures {
+/** How many ids a finding names at most. */
+const IDS_SHOWN = 5;
+
+/** Health figures of one matrix (raw vectors, as the model produced them); `ids[r]` names row r. */
+export function healthFigures(matrix: Matrix, seed: number, ids: readonly string[]): HealthFigures {
   const nonFinite = countNonFinite(matrix);
+  const zero = zeroRows(matrix);
+  const idsOf = (rows: readonly number[]): string[] => rows.slice(0, IDS_SHOWN).map((r) => ids[r] ?? `row ${r}`);
   const norms = rowNorms(matrix);
   const finiteNorms = norms.filter((n) => Number.isFinite(n)).sort();
   const usable = nonFinite === 0 && matrix.rows > 0;
@@ -38,7 +46,9 @@ export function healthFigures(matrix: Matrix, seed: number): HealthFigures {
     rows: matrix.rows,
     dimension: matrix.dim,
     nonFinite,
-    zeroRows: countZeroRows(matrix),
+    zeroRows: zero.length,
+    nonFiniteIds: idsOf(nonFinite > 0 ? nonFiniteRows(matrix) : []),
+    zeroIds: idsOf(zero),
     duplicateRows: countDuplicateRows(matrix),
     normMean: finiteNorms.length ? sum / finiteNorms.length : null,
     normMin: finiteNorms.length ? (finiteNorms[0] as number) : null,
@@ -57,6 +67,14 @@ export interface HealthInput {
   contractDimension: number | null;
   /** Marginal when the candidate's effective rank falls below this share of production's. */
   rankDropRatio: number;
+  /** Where each model's vectors came from (`file:…`, an endpoint): findings name it. */
+  sources: { production: string; candidate: string };
+}
+
+/** `"a", "b" and 3 more`: the ids a finding shows, clipped and quoted. */
+function idList(ids: readonly string[], count: number): string {
+  const shown = ids.map((id) => JSON.stringify(id.length > 64 ? `${id.slice(0, 63)}…` : id)).join(', ');
+  return count > ids.length ? `${shown} and ${count - ids.length} more` : shown;
 }
 
 /**
@@ -67,7 +85,7 @@ export interface HealthInput {
  * production vectors are reported as warnings.
  */
 export function summariseHealth(input: HealthInput): CheckOutput & { findings: Finding[] } {
-  const { production: p, candidate: c, contractDimension } = input;
+  const { production: p, candidate: c, contractDimension, sources } = input;
   const findings: Finding[] = [];
   let verdict: Verdict = 'pass';
   const worsen = (to: Verdict): void => {
@@ -75,15 +93,21 @@ export function summariseHealth(input: HealthInput): CheckOutput & { findings: F
   };
   if (contractDimension !== null && c.dimension !== contractDimension) {
     worsen('fail');
-    findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors have dimension ${c.dimension}, the contract says ${contractDimension}` });
+    findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors (${sources.candidate}) have dimension ${c.dimension}, the contract says ${contractDimension}` });
+  } else if (contractDimension === null && p.dimension !== c.dimension) {
+    findings.push({
+      rule: 'health.dimension',
+      severity: 'notice',
+      message: `production vectors (${sources.production}) have dimension ${p.dimension} and candidate vectors (${sources.candidate}) ${c.dimension}: the models embed into different spaces, so they are compared by measures taken within each space; no contract states the dimension`,
+    });
   }
   if (c.nonFinite > 0) {
     worsen('fail');
-    findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors contain ${c.nonFinite} NaN or infinite value(s)` });
+    findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors (${sources.candidate}) contain ${c.nonFinite} NaN or infinite value(s), at ids ${idList(c.nonFiniteIds, c.nonFiniteIds.length)}` });
   }
   if (c.zeroRows > 0) {
     worsen('fail');
-    findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) are all zeros` });
+    findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) (${sources.candidate}) are all zeros: ids ${idList(c.zeroIds, c.zeroRows)}` });
   }
   if (c.duplicateRows > p.duplicateRows) {
     worsen('marginal');
@@ -98,7 +122,8 @@ export function summariseHealth(input: HealthInput): CheckOutput & { findings: F
     });
   }
   if (p.nonFinite > 0 || p.zeroRows > 0) {
-    findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s)` });
+    const where = [...(p.nonFinite > 0 ? [`NaN/Inf at ids ${idList(p.nonFiniteIds, p.nonFiniteIds.length)}`] : []), ...(p.zeroRows > 0 ? [`zeros at ids ${idList(p.zeroIds, p.zeroRows)}`] : [])];
+    findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors (${sources.production}) have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s): ${where.join('; ')}` });
   }
   const row = (metric: string, a: number | null, b: number | null, higherIsBetter?: boolean, rowVerdict?: Verdict): Row => {
     const out: Row = { metric, production: a, candidate: b, change: a === null || b === null ? null : b - a };

@@ -76,6 +76,8 @@ export interface FaultMatch {
 export type FaultKind =
   /** A 5xx from GitHub's edge, with an HTML body (502 by default). */
   | { kind: 'server-error'; status?: 500 | 502 | 503 | 504 }
+  /** The request is served (its effect is stored), then the answer is lost: a 5xx from the edge instead (502 by default). */
+  | { kind: 'server-error-after'; status?: 500 | 502 | 503 | 504 }
   /** GitHub's secondary rate limit: 403 (or 429) with `retry-after` seconds. */
   | { kind: 'secondary-rate-limit'; retryAfter?: number; status?: 403 | 429 }
   /** The primary rate limit: `x-ratelimit-remaining: 0`, reset `resetAfter` seconds from now. */
@@ -378,7 +380,7 @@ export class GitHubServer {
     // Faults come after the request is checked, so a malformed request is always caught.
     const fault = this.takeFault(method, apiPath, operation);
     if (fault?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-    if (fault && fault.kind !== 'delay') {
+    if (fault && fault.kind !== 'delay' && fault.kind !== 'server-error-after') {
       log.fault = fault.kind;
       send(this.faultReply(fault, operation, error), fault.kind !== 'server-error');
       return;
@@ -418,6 +420,11 @@ export class GitHubServer {
       if (!(thrown instanceof ApiError)) throw thrown;
       reply = error(thrown.status, thrown.message, thrown.extra);
     }
+    if (fault?.kind === 'server-error-after') {
+      log.fault = fault.kind;
+      send(this.faultReply(fault, operation, error), false);
+      return;
+    }
     send(reply, true);
   }
 
@@ -428,7 +435,8 @@ export class GitHubServer {
   private faultReply(fault: FaultOptions, operation: Operation, error: (status: number, message: string, extra?: Record<string, unknown>, headers?: Record<string, string>) => Reply): Reply {
     const nowSeconds = Math.floor(Date.now() / 1000);
     switch (fault.kind) {
-      case 'server-error': {
+      case 'server-error':
+      case 'server-error-after': {
         const status = fault.status ?? 502;
         return { status, body: EDGE_ERROR_PAGE(status), contentType: 'text/html; charset=utf-8' };
       }
