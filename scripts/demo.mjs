@@ -1,92 +1,213 @@
-// Runs the whole pipeline on the bundled example with the committed CLI bundle, as a user
-// would on a laptop: no network, no GitHub. Everything is written under demo-output/.
+// The whole lifecycle of a model update on the bundled example, with the committed CLI
+// bundle, as a user would run it on a laptop: no network, no GitHub. Two pull requests (one
+// that fails, one that passes), then promotion to a canary, canary analysis, full
+// promotion, a rollback and the history, all in a file ledger. Everything is written under
+// demo-output/; the demo ends by listing those files.
+//
+// The story is the list `steps` below: a step is a sentence, a `model-gates` command and
+// the exit code it must end with. Later parts of the lifecycle are further steps.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const examples = join(root, 'examples');
-const out = join(root, 'demo-output');
-const results = join(out, 'results');
-const summary = join(out, 'summary.md');
-const report = join(out, 'report.md');
-const ledger = `file:${join(out, 'ledger.jsonl')}`;
-const gateFile = join(results, 'gate.json');
-/** Whether an earlier step left a passing gate result: only then can the demo promote. */
-const gatePassed = () => existsSync(gateFile) && JSON.parse(readFileSync(gateFile, 'utf8')).details?.decision === 'pass';
-rmSync(out, { recursive: true, force: true });
-mkdirSync(results, { recursive: true });
-
+const out = process.env.MODEL_GATES_DEMO_OUTPUT || join(root, 'demo-output');
 const cli = join(root, 'dist', 'cli', 'index.js');
+const model = 'search-embedder';
+/** Paths as the commands see them: relative to examples/, where the demo runs. */
+const fromExamples = (path) => relative(examples, path) || '.';
+const files = {
+  ledger: join(out, 'ledger.jsonl'),
+  summary: join(out, 'summary.md'),
+  logs: join(out, 'logs'),
+  pr1: { results: join(out, 'pull-request-1', 'results'), report: join(out, 'pull-request-1', 'report.md'), html: join(out, 'pull-request-1', 'report.html') },
+  pr2: {
+    results: join(out, 'pull-request-2', 'results'),
+    report: join(out, 'pull-request-2', 'report.md'),
+    html: join(out, 'pull-request-2', 'report.html'),
+    contract: join(out, 'pull-request-2', 'contract.yml'),
+  },
+  release: join(out, 'release', 'results'),
+};
+const ledger = `file:${fromExamples(files.ledger)}`;
+// Each pull request is its own head commit: promote accepts only a gate result of the same commit.
+const commits = { pr1: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d', pr2: '2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e' };
+const regression = (candidate, contract, results) => [
+  'embedding-regression',
+  '--suite', 'suites/search/suite.yml',
+  '--production', 'file:suites/search/embeddings/production.jsonl',
+  '--candidate', `file:suites/search/embeddings/${candidate}`,
+  '--contract', contract,
+  '--results-dir', fromExamples(results),
+];
+
+/** Pull request 2's commit: the author retrains with more French data and bumps the version. */
+function writePullRequest2Contract() {
+  let text = readFileSync(join(examples, 'models', model, 'contract.yml'), 'utf8');
+  const edits = [
+    ['version: 2.0.0', 'version: 2.0.1'],
+    ['fine-tuned on 2026-10 click logs.', 'fine-tuned on 2026-10 click logs, with twice the French pairs.'],
+    ['search-embedder/2.0.0/model.safetensors', 'search-embedder/2.0.1/model.safetensors'],
+    ['sha256:9a8b7c6d5e4f30211f2e3d4c5b6a79880f1e2d3c4b5a69788796a5b4c3d2e1f0', 'sha256:1c7e5a3f9b2d4e6a8c0f1b3d5e7a9c2e4f6a8b0d1c3e5f7a9b2c4d6e8f0a1b3c'],
+    ['search-pairs/2026-10', 'search-pairs/2026-10-fr2x'],
+    ['codeCommit: 8d2e41a', 'codeCommit: 5f0c9b7'],
+  ];
+  for (const [from, to] of edits) {
+    if (!text.includes(from)) throw new Error(`the example contract no longer contains '${from}'; update the demo's pull request 2`);
+    text = text.replace(from, to);
+  }
+  mkdirSync(dirname(files.pr2.contract), { recursive: true });
+  writeFileSync(files.pr2.contract, text);
+}
+
+/**
+ * The story. `chapter` starts a new part; `say` is what the step shows; `run` the
+ * model-gates command (run in examples/); `expect` its exit code; `env` extra variables
+ * (the commit under test); `before` prepares files the step needs.
+ */
 const steps = [
   {
-    title: 'contract: the candidate contract against production',
-    args: [
-      'contract',
-      '--contract', 'models/search-embedder/contract.yml',
-      '--production', 'production/search-embedder/contract.yml',
-      '--results-dir', results,
-    ],
+    chapter: 'Pull request #1: search-embedder 2.0.0, fine-tuned on new click logs',
+    say: 'The contract of 2.0.0 is valid and compatible with production 1.4.0; the new embedding space means every index must be rebuilt.',
+    run: ['contract', '--contract', `models/${model}/contract.yml`, '--production', `production/${model}/contract.yml`, '--results-dir', fromExamples(files.pr1.results)],
+    env: { GITHUB_SHA: commits.pr1 },
     expect: 0,
   },
   {
-    title: 'the candidate improves English and the overall AUC and nDCG, but its French segment regresses (expected to fail)',
-    args: [
-      'embedding-regression',
-      '--suite', 'suites/search/suite.yml',
-      '--production', 'file:suites/search/embeddings/production.jsonl',
-      '--candidate', 'file:suites/search/embeddings/candidate.jsonl',
-      '--contract', 'models/search-embedder/contract.yml',
-      '--results-dir', results,
-    ],
+    say: 'The regression suite: 2.0.0 is better in English, but its French segment regresses. The check fails.',
+    run: regression('candidate.jsonl', `models/${model}/contract.yml`, files.pr1.results),
+    env: { GITHUB_SHA: commits.pr1 },
     expect: 1,
   },
   {
-    // The report exits 0 whatever the verdict once the report is written: failing is the gate's job.
-    title: 'the comment Markdown a pull request would get, written to disk',
-    args: ['report', '--results-dir', results, '--mode', 'none', '--output', report],
+    say: 'The report: the Markdown comment the pull request gets, with the French regression at the top, and the HTML page of the report artifact with its charts.',
+    run: ['report', '--results-dir', fromExamples(files.pr1.results), '--mode', 'none', '--output', fromExamples(files.pr1.report), '--html-output', fromExamples(files.pr1.html)],
+    env: { GITHUB_SHA: commits.pr1 },
     expect: 0,
   },
   {
-    // Offline there is no pull request and no token: the results, required checks and
-    // thresholds are evaluated, approvals are reported as "not evaluated". The failing
-    // regression fails the gate: it exits 1 and writes its result.
-    title: 'gate: the promotion decision offline; the regression fails it (expected to fail)',
-    args: ['gate', '--results-dir', results, '--set-status', 'false'],
+    say: 'The gate reads the results and says fail: 2.0.0 cannot be promoted.',
+    run: ['gate', '--results-dir', fromExamples(files.pr1.results), '--config', 'demo/model-gates.yml', '--set-status', 'false'],
+    env: { GITHUB_SHA: commits.pr1 },
     expect: 1,
   },
   {
-    title: 'promote: record the gated version as a 5 % canary in the file ledger',
-    when: gatePassed,
-    args: ['promote', '--model', 'search-embedder', '--version', '2.0.0', '--stage', 'canary-5', '--contract', 'models/search-embedder/contract.yml', '--results-dir', results, '--ledger', ledger],
+    say: 'Promotion is refused without a passing gate: the ledger is not touched.',
+    run: ['promote', '--model', model, '--version', '2.0.0', '--stage', 'canary-10', '--results-dir', fromExamples(files.pr1.results), '--ledger', ledger],
+    env: { GITHUB_SHA: commits.pr1 },
+    expect: 1,
+  },
+  {
+    chapter: 'Pull request #2: search-embedder 2.0.1, retrained with twice the French pairs',
+    say: 'The contract of 2.0.1 passes as before.',
+    before: writePullRequest2Contract,
+    run: ['contract', '--contract', fromExamples(files.pr2.contract), '--production', `production/${model}/contract.yml`, '--results-dir', fromExamples(files.pr2.results)],
+    env: { GITHUB_SHA: commits.pr2 },
     expect: 0,
   },
   {
-    title: 'history: what the ledger says is deployed, newest first',
-    args: ['history', '--model', 'search-embedder', '--ledger', ledger],
+    say: 'The regression suite passes: French is fixed and English keeps its gain.',
+    run: regression('candidate-2.0.1.jsonl', fromExamples(files.pr2.contract), files.pr2.results),
+    env: { GITHUB_SHA: commits.pr2 },
+    expect: 0,
+  },
+  {
+    say: 'The report of pull request #2.',
+    run: ['report', '--results-dir', fromExamples(files.pr2.results), '--mode', 'none', '--output', fromExamples(files.pr2.report), '--html-output', fromExamples(files.pr2.html)],
+    env: { GITHUB_SHA: commits.pr2 },
+    expect: 0,
+  },
+  {
+    say: 'The gate passes 2.0.1. (In CI the approvals of model-gates.yml count too; nobody can approve on a laptop, so the demo policy leaves them out.)',
+    run: ['gate', '--results-dir', fromExamples(files.pr2.results), '--config', 'demo/model-gates.yml', '--set-status', 'false'],
+    env: { GITHUB_SHA: commits.pr2 },
+    expect: 0,
+  },
+  {
+    chapter: 'After merge: canary, full release, rollback',
+    say: 'The ledger so far: 1.4.0 serves production (a release from June).',
+    before: () => copyFileSync(join(examples, 'demo', 'ledger.jsonl'), files.ledger),
+    run: ['history', '--model', model, '--ledger', ledger],
+    expect: 0,
+  },
+  {
+    say: 'Promote 2.0.1 to a 10 % canary; the ledger records the gate that allowed it.',
+    run: ['promote', '--model', model, '--version', '2.0.1', '--stage', 'canary-10', '--contract', fromExamples(files.pr2.contract), '--results-dir', fromExamples(files.pr2.results), '--ledger', ledger],
+    env: { GITHUB_SHA: commits.pr2 },
+    expect: 0,
+  },
+  {
+    say: "Canary analysis: the canary's live metrics (latency, errors, click-through…) against the baseline's, from a metrics file exported from the canary stage.",
+    run: ['canary-analysis', '--source', 'file', '--metrics-file', 'canary/metrics.csv', '--config', 'canary/model-gates.canary.yml', '--model', model, '--version', '2.0.1', '--results-dir', fromExamples(files.release)],
+    env: { GITHUB_SHA: commits.pr2 },
+    expect: 0,
+  },
+  {
+    say: 'The canary passes: promote 2.0.1 to all traffic.',
+    run: ['promote', '--model', model, '--version', '2.0.1', '--stage', 'full', '--contract', fromExamples(files.pr2.contract), '--results-dir', fromExamples(files.pr2.results), '--ledger', ledger],
+    env: { GITHUB_SHA: commits.pr2 },
+    expect: 0,
+  },
+  {
+    say: 'A week later a downstream index turns out not to have been rebuilt: one command rolls production back to 1.4.0.',
+    run: ['promote', '--operation', 'rollback', '--model', model, '--reason', 'the catalogue index was still built with search-v1 vectors', '--ledger', ledger],
+    expect: 0,
+  },
+  {
+    say: 'The history, newest first: every stage, the rollback and its reason.',
+    run: ['history', '--model', model, '--ledger', ledger],
     expect: 0,
   },
 ];
 
-let failed = false;
-for (const step of steps) {
-  if (step.when && !step.when()) {
-    console.log(`\n▷ skipped: ${step.title} (no passing gate result in ${relative(root, results)})`);
-    continue;
-  }
-  console.log(`\n▶ model-gates ${step.args[0]}: ${step.title}`);
-  const run = spawnSync(process.execPath, [cli, ...step.args], {
-    cwd: examples,
-    stdio: 'inherit',
-    env: { ...process.env, GITHUB_STEP_SUMMARY: summary },
-  });
-  if (run.status !== step.expect) {
-    console.error(`✖ expected exit ${step.expect}, got ${run.status}`);
-    failed = true;
-  } else if (step.expect !== 0) {
-    console.log(`✔ exited ${run.status} as expected`);
-  }
+/** Progress lines of long phases: noise in a story. */
+const PROGRESS = /^\S+: (embedding|searching): \d/;
+
+function indent(text) {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !PROGRESS.test(line))
+    .map((line) => `    │ ${line}`)
+    .join('\n');
 }
-console.log(`\nResults: ${relative(root, results)}/\nSummary: ${relative(root, summary)}\nReport:  ${relative(root, report)}`);
+
+function listFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => (entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)]));
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(files.logs, { recursive: true });
+const started = Date.now();
+let failed = 0;
+steps.forEach((step, index) => {
+  if (step.chapter) console.log(`\n━━ ${step.chapter}\n`);
+  step.before?.();
+  console.log(`${index + 1}. ${step.say}`);
+  console.log(`   $ model-gates ${step.run.map((arg) => (/[\s'"]/.test(arg) ? `'${arg}'` : arg)).join(' ')}`);
+  // stdout and stderr into one log file, in the order the command wrote them.
+  const log = join(files.logs, `${String(index + 1).padStart(2, '0')}-${step.run[0]}.log`);
+  const fd = openSync(log, 'w');
+  const run = spawnSync(process.execPath, [cli, ...step.run], {
+    cwd: examples,
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, GITHUB_STEP_SUMMARY: files.summary, GITHUB_ACTOR: 'demo', ...step.env },
+  });
+  closeSync(fd);
+  const text = indent(readFileSync(log, 'utf8'));
+  if (text) console.log(text);
+  if (run.status === step.expect) {
+    console.log(`   ✔ exit ${run.status}${step.expect === 0 ? '' : ', as the story expects'}\n`);
+  } else {
+    console.log(`   ✖ exit ${run.status ?? run.signal}, expected ${step.expect}\n`);
+    failed++;
+  }
+});
+
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+console.log(`━━ ${steps.length} steps in ${seconds} s${failed ? `, ${failed} did not end as expected` : ''}. Files written:\n`);
+for (const file of listFiles(out)) console.log(`  ${relative(root, file)}  (${statSync(file).size.toLocaleString('en')} bytes)`);
 process.exitCode = failed ? 1 : 0;

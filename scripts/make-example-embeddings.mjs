@@ -3,7 +3,8 @@
 // candidate model. The candidate is better for English (tighter topic clusters) but
 // regresses for French: French texts drift towards one shared direction, so French
 // topics blur into each other. The demo shows the candidate improving overall while the
-// `fr` segment fails. Run: node scripts/make-example-embeddings.mjs
+// `fr` segment fails, then candidate 2.0.1 (candidate-2.0.1.jsonl), which fixes French and
+// passes. Run: node scripts/make-example-embeddings.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,8 @@ const DIM = 64;
 // Noise and drift weights: production noise, candidate English noise, candidate French
 // drift towards the shared French direction, candidate French noise.
 const [PN, CE, FD, FN] = [1.6, 0.6, 0.85, 1.8];
+// Candidate 2.0.1's French noise.
+const FIXED_FN = 1.3;
 
 /** mulberry32: a small seeded generator, enough for example data. */
 function generator(seed) {
@@ -26,7 +29,7 @@ function generator(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const random = generator(20261122);
+let random = generator(20261122);
 function gaussian() {
   const u = 1 - random();
   const v = random();
@@ -182,4 +185,15 @@ writeFileSync(join(out, 'qrels.txt'), qrels.join('\n') + '\n');
 writeFileSync(join(out, 'triplets.jsonl'), triplets.map((t) => JSON.stringify(t)).join('\n') + '\n');
 writeFileSync(join(out, 'embeddings', 'production.jsonl'), texts.map((x, i) => JSON.stringify({ id: x.id, embedding: round(production[i]) })).join('\n') + '\n');
 writeFileSync(join(out, 'embeddings', 'candidate.jsonl'), texts.map((x, i) => JSON.stringify({ id: x.id, embedding: round(candidate[i]) })).join('\n') + '\n');
+// Candidate 2.0.1, the pull request that fixes 2.0.0: retrained with more French data,
+// English as tight as in 2.0.0, French topics clear again (a little tighter than
+// production), German unchanged. Its own generator, so the files above stay as they are.
+random = generator(20261203);
+function fixedVector(topic, lang) {
+  if (lang === 'en') return combine([1, centers[topic]], [0.3, language.en], [CE, noise()]);
+  if (lang === 'fr') return combine([1, centers[topic]], [0.3, language.fr], [FIXED_FN, noise()]);
+  return combine([1, centers[topic]], [0.3, language[lang]], [PN, noise()]);
+}
+const fixed = texts.map((x) => fixedVector(x.topic, x.segment));
+writeFileSync(join(out, 'embeddings', 'candidate-2.0.1.jsonl'), texts.map((x, i) => JSON.stringify({ id: x.id, embedding: round(fixed[i]) })).join('\n') + '\n');
 console.log(`${texts.length} texts, ${uniquePairs.length} pairs, ${triplets.length} triplets, ${queries.length} queries, ${qrels.length} judgements in ${out}`);

@@ -97,6 +97,8 @@ export const canaryAnalysisCommand = defineCommand({
       labels,
       window,
     });
+    // The samples themselves, for the HTML report's distributions (at most 2000 per group).
+    body.details = { ...body.details, samples: Object.fromEntries(Object.entries(digestableSamples(samples)).map(([name, s]) => [name, { baseline: s.baseline.slice(0, 2000), canary: s.canary.slice(0, 2000) }])) };
     const { file } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, config: canary, samples: digestableSamples(samples) } }, startedAt });
     return {
       outputs: { verdict: judgement.verdict, score: String(judgement.score), 'result-file': file },

@@ -12,35 +12,56 @@ const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
 /** `U+0000`: how a character that must not reach the page is shown instead. */
 const codePoint = (c: string): string => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
 
-/** One line, bidi controls shown as code points, and `& < >` as entities: the start of both escapes below. */
-function oneLineEntities(text: string): string {
-  return text
-    .replace(/\r\n?|\n/g, ' ')
-    .replace(BIDI_CONTROLS, codePoint)
-    .replace(CONTROLS, codePoint)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+/**
+ * Runs of text that GitHub would turn into something: a mention (`@user`, `@org/team`, an
+ * `@` not preceded by a letter or digit), an email or URL autolink (`user@host.tld`,
+ * `scheme://…`, `www.…`) or an issue reference (`#12`, `GH-12`). A run stops at whitespace,
+ * a pipe, a backtick and `<`. `nDCG@10` is none of these.
+ */
+const LINKISH = /[^\s|`<]*(?:(?<![A-Za-z0-9_])@|@[\w-]+\.\w|:\/\/|www\.|#\d|\bGH-\d)[^\s|`<]*/gi;
+
+/**
+ * Splits one line of text into plain runs and linkish runs (see LINKISH), renders the plain
+ * runs with `plain` and the linkish ones with `literal`.
+ */
+function neutraliseLinks(text: string, plain: (run: string) => string, literal: (run: string) => string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(LINKISH)) {
+    out += plain(text.slice(last, match.index)) + literal(match[0]);
+    last = match.index + match[0].length;
+  }
+  return out + plain(text.slice(last));
+}
+
+/** One line, with bidi and other control characters shown as their code points. */
+function oneLine(text: string): string {
+  return text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, codePoint).replace(CONTROLS, codePoint);
+}
+
+/** `& < >` as entities: the start of both escapes below. */
+function entities(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
- * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation
- * is backslash-escaped, `<` `>` `&` become entities (no raw HTML), `@` gets a zero-width
- * joiner so it shows but never pings, line breaks become spaces (a cell stays one cell),
- * and bidirectional override characters are shown as their code points.
+ * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation is
+ * backslash-escaped and `<` `>` `&` become entities (no raw HTML); a run that GitHub would
+ * make a mention, an autolink or an issue reference goes into a code span, where nothing
+ * pings or links. Line breaks become spaces (a cell stays one cell) and bidirectional
+ * override characters are shown as their code points. Everything else renders, and copies,
+ * as the original characters.
  */
 export function escapeMarkdown(text: string): string {
-  return oneLineEntities(text)
-    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&')
-    .replace(/@/g, '@\u200d')
-    .replace(/:\/\//g, ':\u200b//')
-    .replace(/\bwww\\\./gi, (w) => `${w.slice(0, 3)}\u200b\\.`);
+  return neutraliseLinks(oneLine(text), (run) => entities(run).replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&'), (run) => `\`${run}\``);
 }
 
 /** Inline code span holding untrusted text, rendered literally. */
 export function code(text: string): string {
-  // `<!--` stays visible but can never spell a report marker in the raw comment body.
-  const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint).replace(/<!--/g, '<\u200b!--');
+  const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint);
+  // `<!--` inside a code span would stay in the raw comment body, where it could spell a
+  // report marker: such text is escaped instead, which renders the same characters.
+  if (clean.includes('<!--')) return escapeMarkdown(clean);
   const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
@@ -61,15 +82,13 @@ export function table(header: readonly string[], rows: readonly (readonly string
 /**
  * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
  * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
- * nothing can become a link or an image even where a renderer does parse Markdown; no
- * pings, no autolinks, no bidi overrides.
+ * nothing can become a link or an image even where a renderer does parse Markdown; a run
+ * that GitHub would make a mention, an autolink or a reference goes into `<code>`; no bidi
+ * overrides. It renders, and copies, as the original characters.
  */
 export function escapeHtml(text: string): string {
-  return oneLineEntities(text)
-    .replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`)
-    .replace(/@/g, '@\u200d')
-    .replace(/:\/\//g, ':\u200b//')
-    .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u200b.`);
+  const escape = (run: string): string => entities(run).replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return neutraliseLinks(oneLine(text), escape, (run) => `<code>${escape(run)}</code>`);
 }
 
 /** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */

@@ -266,7 +266,8 @@ export function statusOf(history: readonly LedgerEntry[], model: string, environ
   return {
     entry: current,
     currentVersion: current?.version ?? null,
-    previousVersion: previous?.version ?? null,
+    // A rollback's earlier full records are marked failed: the record itself names what it replaced.
+    previousVersion: previous?.version ?? current?.previousVersion ?? null,
     message: current ? `${current.model} in ${current.environment}: ${current.version} since ${current.time} (#${current.id}).` : `${model} has no successful full deployment in ${environment} yet.`,
     unchanged: true,
   };

@@ -128,6 +128,13 @@ export function compareDifferences(
   return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
 }
 
+const RANK: Record<Verdict, number> = { pass: 0, marginal: 1, fail: 2, error: 3 };
+
+/** The worst of several verdicts (error > fail > marginal > pass). */
+export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
+  return verdicts.reduce<Verdict>((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
+}
+
 /** Mean of a list; null when empty. */
 export function mean(values: ArrayLike<number>): number | null {
   if (values.length === 0) return null;

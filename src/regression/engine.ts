@@ -11,6 +11,8 @@ import { measureNeighbours, summariseNeighbours, worstNeighbourhoods, type Neigh
 import { measurePairs, summarisePairs, worstPairs, type PairParams } from './checks/pairs.js';
 import { measureRetrieval, summariseRetrieval, worstQueries, type RetrievalParams } from './checks/retrieval.js';
 import { measureTriplets, summariseTriplets, worstTriplets } from './checks/triplets.js';
+import { worstVerdict } from './compare.js';
+import { overlapDistribution, pairDistributions } from './distributions.js';
 import { DEFAULTS, resolveSettings, type CheckName } from './settings.js';
 import type { Shard } from './shard.js';
 import type { Suite } from './suite.js';
@@ -44,13 +46,6 @@ export interface Assembled {
   checks: CheckSection[];
   metrics: Record<string, number | null>;
   findings: Finding[];
-}
-
-const RANK: Record<Verdict, number> = { pass: 0, marginal: 1, fail: 2, error: 3 };
-
-/** The worst of several verdicts (error > fail > marginal > pass). */
-export function worstVerdict(verdicts: readonly Verdict[]): Verdict {
-  return verdicts.reduce<Verdict>((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
 }
 
 function summariseCheck(name: CheckName, record: CheckRecord): CheckOutput {
@@ -173,7 +168,13 @@ export async function runRegression(run: RegressionRun): Promise<{ details: Regr
   const checks: RegressionDetails['checks'] = {};
   const params: Partial<Record<CheckName, Record<string, unknown>>> = {};
   const { checks: spec } = definition;
-  if (spec.pairs) params.pairs = { relatedFloor: spec.pairs.relatedFloor ?? DEFAULTS.relatedFloor, unrelatedCeiling: spec.pairs.unrelatedCeiling ?? DEFAULTS.unrelatedCeiling } satisfies PairParams;
+  if (spec.pairs) {
+    params.pairs = {
+      relatedFloor: spec.pairs.relatedFloor ?? DEFAULTS.relatedFloor,
+      unrelatedCeiling: spec.pairs.unrelatedCeiling ?? DEFAULTS.unrelatedCeiling,
+      ...(spec.pairs.sameSpace ? { sameSpace: true, similarityTolerance: spec.pairs.similarityTolerance ?? DEFAULTS.tolerance.pairs } : {}),
+    } satisfies PairParams;
+  }
   if (spec.triplets) params.triplets = {};
   if (spec.retrieval) params.retrieval = { k: spec.retrieval.k ?? DEFAULTS.k, metric: spec.retrieval.metric ?? 'ndcg' } satisfies RetrievalParams;
   if (spec.neighbours) params.neighbours = { k: spec.neighbours.k ?? DEFAULTS.k, sample: spec.neighbours.sample ?? DEFAULTS.sample } satisfies NeighbourParams;
@@ -239,5 +240,11 @@ export function finalDetails(details: RegressionDetails): Record<string, unknown
   const checks = Object.fromEntries(
     Object.entries(details.checks).map(([name, record]) => [name, 'skipped' in record ? record : { settings: record.settings, params: record.params, items: record.items.id.length }]),
   );
-  return { ...details, checks };
+  // Histograms for the HTML report's charts: the items themselves are not kept.
+  const distributions: Record<string, unknown> = {};
+  const pairs = details.checks.pairs;
+  if (pairs && !('skipped' in pairs)) distributions.pairs = pairDistributions(pairs);
+  const neighbours = details.checks.neighbours;
+  if (neighbours && !('skipped' in neighbours)) distributions.neighbours = overlapDistribution(neighbours);
+  return { ...details, checks, distributions };
 }

@@ -19,7 +19,7 @@ export interface SuiteFile {
   texts: string | string[];
   settings?: StatKeys & { worstItems?: number };
   checks: {
-    pairs?: StatKeys & { file: string; tolerance?: number; relatedFloor?: number; unrelatedCeiling?: number };
+    pairs?: StatKeys & { file: string; tolerance?: number; relatedFloor?: number; unrelatedCeiling?: number; sameSpace?: boolean; similarityTolerance?: number };
     triplets?: StatKeys & { file: string; tolerance?: number };
     retrieval?: StatKeys & { qrels: string; queries?: string; corpus?: string; k?: number; metric?: 'ndcg' | 'recall' | 'mrr'; tolerance?: number };
     neighbours?: StatKeys & { corpus?: string; sample?: number; k?: number; minOverlap?: number };

@@ -1,5 +1,9 @@
 import { code, escapeMarkdown, table } from '../io/markdown.js';
+import { chartLegend, checkTolerance, segmentChart } from './charts.js';
 import type { Result, Row } from '../results/types.js';
+
+/** Segments in one chart, as in the report's job summary. */
+const CHART_SEGMENTS = 20;
 
 const ICON: Record<string, string> = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
 
@@ -51,6 +55,10 @@ export function renderRegressionSummary(result: Result): string {
         ),
       );
     }
+    // The same chart as in the report comment.
+    const tolerance = checkTolerance(result, check);
+    const chart = segmentChart(check, CHART_SEGMENTS, tolerance);
+    if (chart) lines.push('', chartLegend(check, tolerance), '', chart);
   }
   return `${lines.join('\n')}\n`;
 }

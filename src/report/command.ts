@@ -69,12 +69,14 @@ async function uploadFullReport(
   name: string,
   results: readonly Result[],
   markdown: string,
+  html: string,
   environment: Environment,
 ): Promise<{ name: string; url: string | null }> {
   if (!services.uploadArtifact) throw new ConfigurationError("the 'artifact-name' input needs the Actions runner; on the command line, use --output");
   const root = await mkdtemp(join(environment.env.RUNNER_TEMP || tmpdir(), 'model-gates-report-'));
-  const files = [join(root, 'report.md')];
+  const files = [join(root, 'report.md'), join(root, 'report.html')];
   await writeFileAtomic(files[0] as string, markdown);
+  await writeFileAtomic(files[1] as string, html);
   for (const result of results) {
     const file = join(root, 'results', resultFileName(result));
     await writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
@@ -114,6 +116,7 @@ export function createReportCommand(services: ReportServices) {
         description: 'Where the report goes: comment (sticky PR comment), summary (job summary), both, or none (only output and artifact-name). auto is both when there is a pull request, summary otherwise.',
       },
       output: { kind: 'string', description: 'Also write the comment Markdown (at most 65,536 characters) to this file.' },
+      'html-output': { kind: 'string', description: 'Also write the self-contained HTML report (charts as inline SVG; the artifact holds it as report.html) to this file.' },
       'artifact-name': { kind: 'string', description: 'Upload the full report (report.md, no size limit) and the merged results under this artifact name, linked from the comment.' },
       'run-id': {
         kind: 'number',
@@ -132,6 +135,7 @@ export function createReportCommand(services: ReportServices) {
       'comment-id': 'Id of the report comment (empty when none was posted).',
       'comment-url': 'Link to the report comment (empty when none was posted).',
       'report-file': 'Path of the Markdown written by output (empty when output is not set).',
+      'html-file': 'Path of the HTML report written by html-output (empty when html-output is not set).',
       truncated: 'true when sections were left out of the comment to fit 65,536 characters.',
     },
     async run(inputs, environment) {
@@ -162,17 +166,24 @@ export function createReportCommand(services: ReportServices) {
         artifact: null,
         toolVersion: TOOL_VERSION,
       };
-      if (inputs.artifactName) context.artifact = await uploadFullReport(services, inputs.artifactName, results, renderFull(results, context), environment);
+      // The HTML report draws its charts with vega, loaded only when it is written.
+      const html = inputs.artifactName || inputs.htmlOutput ? await (await import('./html.js')).renderHtmlReport(results, context) : undefined;
+      if (inputs.artifactName) context.artifact = await uploadFullReport(services, inputs.artifactName, results, renderFull(results, context), html as string, environment);
       const comment = renderComment(results, context);
       const verdict = overallVerdict(results.map((r) => r.verdict));
       for (const result of results) environment.log.info(neutraliseCommands(`${result.id}: ${result.verdict}: ${result.summary}`));
       if (comment.omitted.length > 0) environment.log.info(`${comment.omitted.length} section(s) left out of the comment to fit 65,536 characters`);
 
-      const outputs: Record<string, string> = { verdict, 'comment-id': '', 'comment-url': '', 'report-file': '', truncated: String(comment.omitted.length > 0) };
+      const outputs: Record<string, string> = { verdict, 'comment-id': '', 'comment-url': '', 'report-file': '', 'html-file': '', truncated: String(comment.omitted.length > 0) };
       if (inputs.output) {
         const file = resolve(workspace, inputs.output);
         await writeFileAtomic(file, comment.markdown);
         outputs['report-file'] = file;
+      }
+      if (inputs.htmlOutput && html !== undefined) {
+        const file = resolve(workspace, inputs.htmlOutput);
+        await writeFileAtomic(file, html);
+        outputs['html-file'] = file;
       }
       const summary = mode === 'summary' || mode === 'both' ? renderSummary(results, context).markdown : undefined;
       if (mode === 'comment' || mode === 'both') {

@@ -1,7 +1,8 @@
 import { digestOf } from '../io/digest.js';
 import type { CheckSection, Finding, Result, Row, SegmentRow, Verdict, WorstItem } from '../results/types.js';
 import { assemble, COMMENT_LIMIT, SUMMARY_LIMIT_BYTES, utf16Length, utf8Bytes, type Assembled, type Layout, type Section } from './budget.js';
-import { clip, code, details, escapeMarkdown, link, mermaidLabel, table } from '../io/markdown.js';
+import { chartLegend, checkTolerance, higherIsBetter, segmentChart } from '../regression/charts.js';
+import { clip, code, details, escapeMarkdown, link, table } from '../io/markdown.js';
 
 /** What the report knows about the run that renders it. All of it is trusted: none comes from results. */
 export interface ReportContext {
@@ -136,11 +137,6 @@ function checkTable(result: Result, check: CheckSection, limits: RenderLimits): 
   return { title: `${result.id}: ${check.title}`, priority: check.verdict === 'pass' ? 3 : 1, markdown: lines.join('\n') };
 }
 
-/** Whether a metric improves upwards, from the check's row of that metric (default: yes). */
-function higherIsBetter(check: CheckSection, metric: string | undefined): boolean {
-  return check.rows.find((row) => row.metric === metric)?.higherIsBetter ?? true;
-}
-
 /**
  * Segments that regress: a marginal or failing verdict, or a change in the bad direction
  * whose whole interval lies on the bad side of zero (also for segments too small to gate).
@@ -184,39 +180,12 @@ function segmentsSection(result: Result, check: CheckSection, limits: RenderLimi
   return { title: `${result.id}: ${title}`, priority: 2, markdown: markdown + more(shown.length, regressed.length, 'regressed segments') };
 }
 
-/**
- * A Mermaid bar chart of the change per segment (GitHub renders it; no image hosting).
- * Segments are ordered by change, most regressed first, at most `max` of them; labels
- * are reduced to a safe character set so nothing can break out of the chart.
- */
-export function segmentChart(check: CheckSection, max: number): string | undefined {
-  const segments = (check.segments ?? []).filter((s) => typeof s.change === 'number' && Number.isFinite(s.change));
-  if (segments.length < 2) return undefined;
-  const better = higherIsBetter(check, segments[0]?.metric);
-  const ordered = [...segments].sort((a, b) => (better ? (a.change as number) - (b.change as number) : (b.change as number) - (a.change as number)) || a.segment.localeCompare(b.segment)).slice(0, max);
-  const values = ordered.map((s) => s.change as number);
-  const low = Math.min(0, ...values);
-  const high = Math.max(0, ...values);
-  const pad = (high - low) * 0.1 || 0.01;
-  const round = (v: number): string => String(+v.toFixed(4));
-  const labels = ordered.map((s) => `"${mermaidLabel(s.segment)}"`);
-  const metric = mermaidLabel(segments[0]?.metric ?? 'metric', 40);
-  return [
-    '```mermaid',
-    'xychart-beta',
-    `    title "Change in ${metric} by segment"`,
-    `    x-axis [${labels.join(', ')}]`,
-    `    y-axis "Change" ${round(low - pad)} --> ${round(high + pad)}`,
-    `    bar [${values.map(round).join(', ')}]`,
-    '```',
-  ].join('\n');
-}
-
 function chartSection(result: Result, check: CheckSection, limits: RenderLimits): Section | undefined {
-  const chart = segmentChart(check, limits.chartSegments);
+  const tolerance = checkTolerance(result, check);
+  const chart = segmentChart(check, limits.chartSegments, tolerance);
   if (!chart) return undefined;
   const title = `Change by segment in ${check.title}`;
-  return { title: `${result.id}: ${title}`, priority: 6, markdown: details(clip(title, 160), chart) };
+  return { title: `${result.id}: ${title}`, priority: 6, markdown: details(clip(title, 160), `${chartLegend(check, tolerance)}\n\n${chart}`) };
 }
 
 function itemTexts(item: WorstItem, limits: RenderLimits): string {

@@ -28,8 +28,11 @@ describe('renderContractSummary', () => {
     // Names and paths go in code spans, where Markdown renders HTML as literal text.
     expect(markdown).toContain('``m`\\|<b>``');
     expect(markdown).toContain('`prod/<x>.yml`');
-    expect(markdown).not.toContain('](https://');
-    expect(markdown).not.toMatch(/@octocat/);
+    // Links and mentions survive only inside code spans, where they neither link nor ping.
+    const prose = markdown.replace(/(`+)(?!`)([\s\S]*?[^`])\1(?!`)/g, '');
+    expect(prose).not.toContain('](https://');
+    expect(prose).not.toMatch(/@octocat/);
+    expect(markdown).not.toMatch(/[\u200b-\u200d]/);
     expect(markdown).toContain('&lt;img');
     for (const line of markdown.split('\n').filter((l) => l.startsWith('| '))) {
       // Every table row keeps its column count: escaped pipes do not split cells.

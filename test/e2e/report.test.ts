@@ -289,7 +289,12 @@ describe('report bundle: the full report as an artifact', () => {
     expect(service.artifacts).toHaveLength(1);
     expect(artifact).toMatchObject({ name: 'model-gates-report', finalised: true });
     const files = readZip(artifact?.archive as Buffer);
-    expect(files.map((f) => f.name).sort()).toEqual(['report.md', ...defaultResults().map((r) => `results/${r.id}.json`)].sort());
+    expect(files.map((f) => f.name).sort()).toEqual(['report.html', 'report.md', ...defaultResults().map((r) => `results/${r.id}.json`)].sort());
+    // The HTML report is self-contained: inline SVG charts, nothing fetched, no script.
+    const html = files.find((f) => f.name === 'report.html')?.data.toString('utf8') ?? '';
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("default-src 'none'");
+    expect(html).not.toContain('<script');
     const markdown = files.find((f) => f.name === 'report.md')?.data.toString('utf8') ?? '';
     for (const r of defaultResults()) expect(markdown).toContain(`\`${r.id}\``);
     const [comment] = reportComments(pull);

@@ -16,8 +16,9 @@ describe('renderGateSummary', () => {
     expect(markdown).toContain('## model-gates gate: fail');
     expect(markdown).not.toContain('<img');
     expect(markdown).toContain('&lt;img');
-    expect(markdown).not.toMatch(/(^|[^\u200d])@acme/);
-    expect(markdown).not.toContain('](https://');
+    // The mention and the link are code spans: inert, and copied as written.
+    expect(markdown).toContain('`@acme/everyone` `[click](https://evil.example)`');
+    expect(markdown.replace(/`[^`]*`/g, '')).not.toMatch(/@acme|\]\(https:\/\//);
     expect(markdown).toContain('⏳ pending');
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { GitHubDeploymentsLedger } from '../../src/github/deployments-ledger.js';
 import { MemoryLogger } from '../../src/io/log.js';
-import { planRollback, promote, rollback } from '../../src/ledger/operations.js';
+import { planRollback, promote, rollback, statusOf } from '../../src/ledger/operations.js';
 import { findConflict, type LedgerEntry, type LedgerStatus } from '../../src/ledger/types.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 import { writerRecord } from './writer-record.js';
@@ -12,6 +12,18 @@ function entry(id: number, version: string, stage: string, status: LedgerStatus,
   return { ...writerRecord(0, 1), model: 'm', version, stage, operation, id, status, statusDescription: '' };
 }
 const newestFirst = (...entries: LedgerEntry[]) => entries.sort((a, b) => b.id - a.id);
+
+describe('statusOf', () => {
+  it('after a rollback, names the rolled-back version as the previous one (its records are marked failed)', () => {
+    const rolledBack = { ...entry(4, '1.0.0', 'full', 'success', 'rollback'), previousVersion: '2.0.0' };
+    const history = newestFirst(entry(1, '1.0.0', 'full', 'success'), entry(3, '2.0.0', 'full', 'failure'), rolledBack);
+    expect(statusOf(history, 'm', 'production')).toMatchObject({ currentVersion: '1.0.0', previousVersion: '2.0.0' });
+  });
+
+  it('has no previous version for a first release', () => {
+    expect(statusOf([entry(1, '1.0.0', 'full', 'success')], 'm', 'production')).toMatchObject({ currentVersion: '1.0.0', previousVersion: null });
+  });
+});
 
 describe('findConflict', () => {
   const history = newestFirst(entry(1, '1.0.0', 'full', 'inactive'), entry(2, '2.0.0', 'canary-5', 'success'), entry(3, '2.0.0', 'canary-50', 'in_progress'));

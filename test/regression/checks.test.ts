@@ -8,6 +8,7 @@ import { measureRetrieval } from '../../src/regression/checks/retrieval.js';
 import { correctness, summariseTriplets } from '../../src/regression/checks/triplets.js';
 import { resolveSettings } from '../../src/regression/settings.js';
 import type { Suite } from '../../src/regression/suite.js';
+import { chartedSegments } from '../../src/regression/charts.js';
 import { auc } from '../../src/stats/auc.js';
 
 function matrix(rows: number[][]): Matrix {
@@ -75,6 +76,73 @@ describe('pairs: placement values and AUC', () => {
     expect(metrics['pairs.auc.candidate']).toBeCloseTo(7 / 9, 12);
     expect(metrics['pairs.auc.change']).toBeCloseTo(7 / 9 - 7.5 / 9, 12);
     expect(section.rows[0]!.interval!.level).toBe(0.95);
+  });
+});
+
+describe('pairs in a shared space: absolute similarity', () => {
+  // The case a ranking measure cannot see: related pairs fall from a mean cosine of 0.735 to
+  // 0.506, unrelated pairs fall too, so every related pair still outranks every unrelated
+  // one (AUC 1 before and after). 30 English pairs keep their similarity; 30 French ones drop.
+  const n = 30;
+  const wave = (i: number): number => 0.02 * Math.sin(i);
+  const relatedP = Array.from({ length: 2 * n }, (_, i) => 0.735 + wave(i));
+  const relatedC = relatedP.map((x, i) => (i < n ? x + 0.005 * Math.cos(i) : x - 0.458 + 0.01 * Math.cos(i)));
+  const unrelatedP = Array.from({ length: 2 * n }, (_, i) => 0.1 + wave(i + 7));
+  const unrelatedC = unrelatedP.map((x) => x - 0.1);
+  const segment = [...Array(n).fill('en'), ...Array(n).fill('fr'), ...Array(n).fill('en'), ...Array(n).fill('fr')] as string[];
+  const record = (params: Record<string, unknown>) => ({
+    settings: { ...settings, resamples: 1000 },
+    params: { relatedFloor: 0.5, unrelatedCeiling: 0.3, ...params },
+    items: {
+      index: segment.map((_, i) => i),
+      id: segment.map((_, i) => `p${i}`),
+      segment,
+      values: { related: [...relatedP.map(() => 1), ...unrelatedP.map(() => 0)], production: [...relatedP, ...unrelatedP], candidate: [...relatedC, ...unrelatedC] },
+    },
+    worst: [],
+  });
+  const meanOf = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  it('passes on the AUC alone, which stays 1: across spaces only the ranking compares', () => {
+    const { section, metrics } = summarisePairs(record({}));
+    expect(metrics['pairs.auc.production']).toBe(1);
+    expect(metrics['pairs.auc.candidate']).toBe(1);
+    expect(section.verdict).toBe('pass');
+    // The related cosine is shown, not judged.
+    const row = section.rows.find((r) => r.metric === 'related cosine (mean)');
+    expect(row?.verdict).toBeUndefined();
+    expect(row?.production).toBeCloseTo(meanOf(relatedP), 12);
+    expect(row?.candidate).toBeCloseTo(meanOf(relatedC), 12);
+  });
+
+  it('with sameSpace, gates the drop of the related pairs’ mean cosine, overall and in the segment that drops', () => {
+    const { section, metrics } = summarisePairs(record({ sameSpace: true, similarityTolerance: 0.02 }));
+    expect(section.verdict).toBe('fail');
+    const row = section.rows.find((r) => r.metric === 'related cosine (mean)');
+    // The change is the plain mean of the paired differences: −0.229 + small terms, by hand.
+    const change = meanOf(relatedC.map((x, i) => x - (relatedP[i] as number)));
+    expect(row?.change).toBeCloseTo(change, 12);
+    expect(change).toBeLessThan(-0.22);
+    expect(row?.verdict).toBe('fail');
+    expect(row?.interval?.high).toBeLessThan(-0.02);
+    expect(metrics['pairs.related_cosine.change']).toBeCloseTo(change, 12);
+    expect(section.summary).toMatch(/^AUC change \+0\.000 .*; related cosine change -0\.2\d\d \(95% CI .*; tolerance −0\.02\); regressed segment: fr$/);
+    // fr fails, en passes; the AUC segments come first and the chart draws only them.
+    const cosineSegments = (section.segments ?? []).filter((s) => s.metric === 'related cosine (mean)');
+    expect(cosineSegments.map((s) => [s.segment, s.verdict])).toEqual([
+      ['en', 'pass'],
+      ['fr', 'fail'],
+    ]);
+    expect(metrics['pairs.related_cosine.segments_failed']).toBe(1);
+    expect(chartedSegments(section, 20).map((s) => s.metric)).toEqual(['AUC (segment pairs placed against all pairs)', 'AUC (segment pairs placed against all pairs)']);
+  });
+
+  it('with sameSpace, passes a rebuild whose similarities stay within the tolerance', () => {
+    const rebuilt = record({ sameSpace: true });
+    rebuilt.items.values.candidate = [...relatedP.map((x, i) => x + 0.003 * Math.cos(i)), ...unrelatedP];
+    const { section } = summarisePairs(rebuilt);
+    expect(section.verdict).toBe('pass');
+    expect(section.rows.find((r) => r.metric === 'related cosine (mean)')?.verdict).toBe('pass');
   });
 });
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkLines, renderRegressionSummary } from '../../src/regression/summary.js';
+import { chartLegend, segmentChart } from '../../src/regression/charts.js';
+import { renderComment } from '../../src/report/render.js';
+import { context } from '../report/fixtures.js';
 import type { Result } from '../../src/results/types.js';
 
 const hostile = '@team <img src=x> | [link](https://example.com)';
@@ -29,13 +32,26 @@ const result: Result = {
 describe('the job summary', () => {
   it('escapes segment names and summaries from the suite: no mention, HTML, link or broken table', () => {
     const text = renderRegressionSummary(result);
-    expect(text).not.toContain('@team');
+    // Mentions and links only inside code spans, where they neither ping nor link.
+    expect(text).toContain('`@team`');
     expect(text).not.toContain('<img');
-    expect(text).not.toContain('](https://');
+    expect(text.replace(/`[^`]*`/g, '')).not.toMatch(/@team|\]\(https:\/\//);
     const segmentRow = text.split('\n').find((line) => line.startsWith('|') && line.includes('img'))!;
     // Seven cell boundaries: the escaped pipe inside the name does not split the cell.
     expect(segmentRow.split(/(?<!\\)\|/).length).toBe(8);
     expect(text).toContain('| AUC related vs unrelated | 0.9000 | 0.8500 | -0.0500 | [-0.0700, -0.0300] | fail |');
+  });
+
+  it('has the same chart of changes by segment as the report comment', () => {
+    const twoSegments: Result = {
+      ...result,
+      details: { checks: { pairs: { settings: { tolerance: 0.02 } } } },
+      checks: [{ ...result.checks[0]!, segments: [...result.checks[0]!.segments!, { segment: 'en', size: 40, change: 0.03, gated: true, verdict: 'pass' }] }],
+    };
+    const chart = segmentChart(twoSegments.checks[0]!, 20, 0.02)!;
+    expect(chart).toContain('line [-0.02, -0.02]');
+    expect(renderRegressionSummary(twoSegments)).toContain(`${chartLegend(twoSegments.checks[0]!, 0.02)}\n\n${chart}`);
+    expect(renderComment([twoSegments], context()).markdown).toContain(chart);
   });
 
   it('gives one plain line per check for the summary output', () => {

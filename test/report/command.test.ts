@@ -52,11 +52,11 @@ describe('report command', () => {
     const outcome = await run(services, { 'results-dir': 'results', mode: 'none', output: 'out/report.md', 'artifact-name': 'model-gates-report' }, environment(workspace));
     expect(uploads).toHaveLength(1);
     expect(uploads[0]?.name).toBe('model-gates-report');
-    expect(uploads[0]?.files).toEqual(['report.md', 'results/contract.json', 'results/embedding-regression.json']);
+    expect(uploads[0]?.files).toEqual(['report.html', 'report.md', 'results/contract.json', 'results/embedding-regression.json']);
     expect(uploads[0]?.report).toContain('`pair-0042`');
     const written = await readFile(join(workspace, 'out', 'report.md'), 'utf8');
     expect(written).toContain('full report: [model\\-gates\\-report](https://github.com/acme/search/actions/runs/5/artifacts/77)');
-    expect(outcome.outputs).toEqual({ verdict: 'fail', 'comment-id': '', 'comment-url': '', 'report-file': join(workspace, 'out', 'report.md'), truncated: 'false' });
+    expect(outcome.outputs).toEqual({ verdict: 'fail', 'comment-id': '', 'comment-url': '', 'report-file': join(workspace, 'out', 'report.md'), 'html-file': '', truncated: 'false' });
     expect(outcome.summary).toBeUndefined();
     expect(outcome.failure).toBeUndefined();
   });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import MarkdownIt from 'markdown-it';
 import { neutraliseCommands } from '../../src/io/log.js';
+import { details, escapeMarkdown, table } from '../../src/io/markdown.js';
 import { renderComment, renderSummary } from '../../src/report/render.js';
 import type { Result } from '../../src/results/types.js';
 import { context, result } from './fixtures.js';
@@ -56,9 +58,9 @@ function hostileResult(text: string): Result {
   });
 }
 
-/** Removes inline code spans: their content renders literally and never pings or links. */
+/** Removes inline code spans and `<code>` elements: their content renders literally and never pings or links. */
 function withoutCodeSpans(markdown: string): string {
-  return markdown.replace(/(`+)(?!`)([\s\S]*?[^`])\1(?!`)/g, '');
+  return markdown.replace(/(`+)(?!`)([\s\S]*?[^`])\1(?!`)/g, '').replace(/<code>[^<]*<\/code>/g, '');
 }
 
 function checkInert(markdown: string): void {
@@ -68,9 +70,11 @@ function checkInert(markdown: string): void {
   const prose = withoutCodeSpans(markdown.slice(markdown.indexOf('\n')));
   // No raw HTML beyond the tags the report itself uses (code spans render `<` literally).
   const tags = [...prose.matchAll(/<\/?([A-Za-z][\w-]*)/g)].map((m) => m[1]);
-  expect(new Set(tags)).toEqual(new Set(['details', 'summary', 'sub'].filter((t) => tags.includes(t))));
-  // No mention: an @ is always followed by a zero-width joiner outside code spans.
-  expect(prose).not.toMatch(/@[A-Za-z0-9]/);
+  expect(new Set(tags)).toEqual(new Set(['details', 'summary', 'sub', 'code'].filter((t) => tags.includes(t))));
+  // No zero-width characters: what a reader copies is what was written.
+  expect(markdown).not.toMatch(/[\u200b-\u200d\u2060\ufeff]/);
+  // No mention: every @ is inside a code span.
+  expect(prose).not.toMatch(/(?<![A-Za-z0-9_])@[A-Za-z0-9]/);
   // No images, and every link points where model-gates put it.
   expect(prose).not.toMatch(/!\[/);
   for (const match of prose.matchAll(/(?<!\\)\]\(([^)]*)\)/g)) expect(match[1]).toMatch(/^https:\/\/github\.com\/acme\/search\//);
@@ -99,10 +103,62 @@ function checkInert(markdown: string): void {
   const charts = markdown.match(/```mermaid\n([\s\S]*?)\n```/g) ?? [];
   for (const chart of charts) {
     const body = chart.split('\n').slice(1, -1);
-    expect(body[0]).toBe('xychart-beta');
-    for (const line of body.slice(1)) expect(line).toMatch(/^ {4}(title "[\p{L}\p{N} ._/()@,+=…-]*"|x-axis \[("[\p{L}\p{N} ._/()@,+=…-]*"(, )?)+\]|y-axis "Change" \S+ --> \S+|bar \[[-\d., ]+\])$/u);
+    // The report's own theme: colours only.
+    const init = /^%%\{init: (\{"themeVariables":\{"xyChart":\{[^{}]*\}\}\})\}%%$/.exec(body[0] ?? '');
+    expect(init, body[0]).not.toBeNull();
+    for (const value of Object.values((JSON.parse(init?.[1] ?? '{}') as { themeVariables: { xyChart: Record<string, string> } }).themeVariables.xyChart)) {
+      expect(value).toMatch(/^#[0-9a-f]{6}(, #[0-9a-f]{6})*$/);
+    }
+    expect(body[1]).toBe('xychart-beta');
+    for (const line of body.slice(2)) expect(line).toMatch(/^ {4}(title "[\p{L}\p{N} ._/()@,+=…-]*"|x-axis \[("[\p{L}\p{N} ._/()@,+=…-]*"(, )?)+\]|y-axis "Change" \S+ --> \S+|(bar|line) \[[-\d., ]+\])$/u);
   }
 }
+
+/** What GitHub would make a mention, an autolink or a reference (not `nDCG@10`). */
+const LINK_OR_MENTION = /(?<![A-Za-z0-9_])@[A-Za-z0-9]|@[\w-]+\.\w|:\/\/|www\.|#\d|GH-\d/i;
+
+/** A CommonMark renderer with GitHub's autolinks (linkify), standing in for GitHub's own. */
+const markdownIt = new MarkdownIt({ html: true, linkify: true });
+
+/** The text a reader selects and copies from rendered HTML: tags dropped, entities decoded. */
+function copiedText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
+}
+
+describe('what a reader copies from the rendered report', () => {
+  // Bidi and other control characters are shown as code points on purpose (tested below).
+  // eslint-disable-next-line no-control-regex -- control characters are what is filtered out
+  const texts = [...HOSTILE.filter((t) => !/[\u202a-\u202e\u2066-\u2069\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(t)), 'mail ops@acme.example or see s3://bucket/key', 'fixes #12 and GH-7', 'nDCG@10 and x@y', 'a`@b` c', 'x | y @z|w'];
+  for (const text of texts) {
+    it(`is the original text, with no link or mention: ${JSON.stringify(text).slice(0, 50)}`, () => {
+      const original = text.replace(/\r\n?|\n/g, ' ').trim();
+      // In a paragraph, in a table cell, and in a <summary>.
+      const paragraph = markdownIt.render(escapeMarkdown(text));
+      const cell = markdownIt.render(table(['h'], [[escapeMarkdown(text)]]));
+      const summary = markdownIt.render(details(text, 'body'));
+      for (const html of [paragraph, cell]) {
+        expect(html).not.toMatch(/<a |<img /);
+        expect(copiedText(html.replace(/<code>[^<]*<\/code>/g, ' '))).not.toMatch(LINK_OR_MENTION);
+      }
+      expect(copiedText(paragraph)).toBe(original);
+      expect(copiedText(cell.slice(cell.indexOf('<tbody>')))).toBe(original);
+      expect(copiedText(summary.slice(0, summary.indexOf('</summary>')))).toBe(original);
+      expect(summary).not.toMatch(/<a |<img /);
+      expect(copiedText(summary.replace(/<code>[^<]*<\/code>/g, ' '))).not.toMatch(LINK_OR_MENTION);
+    });
+  }
+
+  it('shows bidirectional controls as their code points instead of obeying them', () => {
+    expect(copiedText(markdownIt.render(escapeMarkdown('a\u202Eb')))).toBe('aU+202Eb');
+  });
+});
 
 describe('hostile input stays inert', () => {
   for (const text of HOSTILE) {
@@ -121,7 +177,7 @@ describe('hostile input stays inert', () => {
 
   it('keeps the hostile text readable', () => {
     const body = renderComment([hostileResult('@org/team <b>bold</b> a|b')], context()).markdown;
-    expect(body).toContain('@\u200dorg/team &lt;b&gt;bold&lt;/b&gt; a\\|b');
+    expect(body).toContain('`@org/team` &lt;b&gt;bold&lt;/b&gt; a\\|b');
   });
 
   it('neutralises workflow commands at the start of any log line', () => {

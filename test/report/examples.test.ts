@@ -33,3 +33,24 @@ describe('the fork-safe pair of example workflows', () => {
     expect(steps.find((s) => s.uses?.includes('/actions/report@'))?.with?.['run-id']).toBe('${{ github.event.workflow_run.id }}');
   });
 });
+
+describe('the actions the workflows call', () => {
+  // The current major of each (their Node 24 releases); Dependabot's github-actions updates move them on.
+  const CURRENT: Record<string, string> = { 'actions/checkout': 'v7', 'actions/setup-node': 'v7', 'actions/upload-artifact': 'v7', 'actions/download-artifact': 'v8' };
+
+  it('are at one current major version everywhere, and ours at @v1 or local', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const files = [
+      ...(await readdir(join(repoRoot, 'examples', 'workflows'))).map((f) => join(repoRoot, 'examples', 'workflows', f)),
+      ...(await readdir(join(repoRoot, '.github', 'workflows'))).map((f) => join(repoRoot, '.github', 'workflows', f)),
+      join(repoRoot, 'README.md'),
+    ];
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      for (const [, action, ref] of text.matchAll(/uses: ([\w.-]+\/[\w./-]+)@([\w.-]+)/g)) {
+        if (action!.startsWith('OWNER/model-gates/')) expect(ref === 'v1' || /^[0-9a-f]{40}$/.test(ref!), `${file}: ${action}@${ref}`).toBe(true);
+        else expect(ref, `${file}: ${action}`).toBe(CURRENT[action!]);
+      }
+    }
+  });
+});

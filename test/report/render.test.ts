@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatNumber, overallVerdict, regressedSegments, renderComment, renderFull, segmentChart } from '../../src/report/render.js';
+import { chartLegend, segmentChart } from '../../src/regression/charts.js';
+import { formatNumber, overallVerdict, regressedSegments, renderComment, renderFull } from '../../src/report/render.js';
 import { context, contractResult, pairsCheck, result } from './fixtures.js';
 
 describe('report rendering', () => {
@@ -59,18 +60,12 @@ describe('report rendering', () => {
     expect(text).not.toContain('/blob/');
   });
 
-  it('draws the per-segment change as a Mermaid bar chart, most regressed first', () => {
-    expect(segmentChart(pairsCheck(), 20)).toBe(
-      [
-        '```mermaid',
-        'xychart-beta',
-        '    title "Change in pair AUC by segment"',
-        '    x-axis ["legal", "de", "en"]',
-        '    y-axis "Change" -0.0555 --> 0.0105',
-        '    bar [-0.05, -0.038, 0.005]',
-        '```',
-      ].join('\n'),
-    );
+  it('draws the per-segment change as a Mermaid bar chart from zero, with the tolerance from the result', () => {
+    const withTolerance = result({ verdict: 'fail', checks: [pairsCheck()], details: { checks: { pairs: { settings: { tolerance: 0.02 } } } } });
+    const markdown = renderComment([withTolerance], context()).markdown;
+    expect(markdown).toContain(`${chartLegend(pairsCheck(), 0.02)}\n\n${segmentChart(pairsCheck(), 20, 0.02)}`);
+    // Without a tolerance in the result, no tolerance line.
+    expect(body).toContain(`${chartLegend(pairsCheck())}\n\n${segmentChart(pairsCheck(), 20)}`);
   });
 
   it('ends with a footer: run link, tool version, report header and inputs digest', () => {

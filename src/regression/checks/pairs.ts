@@ -1,5 +1,6 @@
-import type { WorstItem } from '../../results/types.js';
-import { compareDifferences, mean, segmentRows } from '../compare.js';
+import type { SegmentRow, WorstItem } from '../../results/types.js';
+import { compareDifferences, mean, segmentRows, worstVerdict } from '../compare.js';
+import { DEFAULTS } from '../settings.js';
 import { inShard, type Shard } from '../shard.js';
 import type { Suite } from '../suite.js';
 import { dotRows, type Spaces } from '../vectors.js';
@@ -9,6 +10,14 @@ import { toleranceOf } from '../settings.js';
 export interface PairParams {
   relatedFloor: number;
   unrelatedCeiling: number;
+  /**
+   * Both models embed into the same space (the same `embedding.space`, e.g. the same model
+   * rebuilt), so their cosines are comparable: the related pairs' mean cosine is gated too.
+   * Absent in results written before this setting existed: false.
+   */
+  sameSpace?: boolean;
+  /** With sameSpace, the largest acceptable drop of the related pairs' mean cosine (absolute). */
+  similarityTolerance?: number;
 }
 
 /**
@@ -193,7 +202,10 @@ export function summarisePairs(record: CheckRecord): CheckOutput {
   const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'pairs', segmentDiffs);
   const deciding = decidingRow(metric, production, candidate, outcome);
   if (!bothLabels) deciding.note = 'only one label present: judged on the cosine change, not the AUC';
-  const relatedRow = infoRow('related cosine (mean)', mean(subset(p, related, 1)), mean(subset(c, related, 1)));
+  const similarity = params.sameSpace && nRelated > 0 ? judgeSimilarity(record, related, p, c) : undefined;
+  const relatedRow = similarity
+    ? { ...decidingRow(RELATED_COSINE, mean(subset(p, related, 1)), mean(subset(c, related, 1)), similarity.outcome), note: 'same space: gated on the absolute drop' }
+    : infoRow(RELATED_COSINE, mean(subset(p, related, 1)), mean(subset(c, related, 1)));
   const unrelatedRow = infoRow('unrelated cosine (mean)', mean(subset(p, related, 0)), mean(subset(c, related, 0)));
   const aboveFloor = infoRow(
     `related pairs with cosine ≥ ${params.relatedFloor}`,
@@ -217,20 +229,46 @@ export function summarisePairs(record: CheckRecord): CheckOutput {
     'pairs.count': items.id.length,
     ...segmentMetrics('pairs', outcome),
   };
+  const summary = describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance);
+  const segments: SegmentRow[] = segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
+    const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
+    const [before, after] = segmentMeans(indices);
+    return { ...row, production: before, candidate: after };
+  });
+  if (similarity) {
+    Object.assign(metrics, rowMetrics('pairs.related_cosine', relatedRow), segmentMetrics('pairs.related_cosine', similarity.outcome));
+    segments.push(...segmentRows(similarity.outcome, RELATED_COSINE, similarity.segments, similarity.production, similarity.candidate));
+  }
   return {
     section: {
       id: 'pairs',
       title: `Pairs (${items.id.length})`,
-      verdict: outcome.verdict,
-      summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
+      verdict: similarity ? worstVerdict([outcome.verdict, similarity.outcome.verdict]) : outcome.verdict,
+      summary: similarity ? `${summary}; ${describeOutcome('related cosine', similarity.outcome, similarity.tolerance)}` : summary,
       rows,
-      segments: segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
-        const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
-        const [before, after] = segmentMeans(indices);
-        return { ...row, production: before, candidate: after };
-      }),
+      segments,
       worst: pickWorst(record.worst, settings.worstItems, worstKey),
     },
     metrics,
   };
+}
+
+const RELATED_COSINE = 'related cosine (mean)';
+
+/**
+ * The absolute similarity judgement of a shared space: the related pairs' paired cosine
+ * changes (candidate − production), their bootstrap interval against `similarityTolerance`,
+ * overall and per segment (Holm-adjusted), like every other paired change. Only meaningful
+ * when both models embed into the same space: across spaces a cosine of 0.6 in one model
+ * and 0.6 in another are not the same closeness, so only the ranking (the AUC) is compared.
+ */
+function judgeSimilarity(record: CheckRecord, related: Float64Array, p: Float64Array, c: Float64Array) {
+  const params = record.params as unknown as PairParams;
+  const tolerance = params.similarityTolerance ?? DEFAULTS.tolerance.pairs;
+  const members = Array.from(related, (r, i) => (r === 1 ? i : -1)).filter((i) => i >= 0);
+  const production = Float64Array.from(members, (i) => p[i] as number);
+  const candidate = Float64Array.from(members, (i) => c[i] as number);
+  const diffs = candidate.map((x, j) => x - (production[j] as number));
+  const segments = members.map((i) => record.items.segment[i] ?? null);
+  return { outcome: compareDifferences(diffs, segments, tolerance, record.settings, 'pairs-similarity'), segments, production, candidate, tolerance };
 }

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { installCommand } from '../../../scripts/test-services.mjs';
 import { tempDir } from '../../support/temp.js';
 
 /** The Prometheus binary: $PROMETHEUS_BIN, else `prometheus` on PATH (Debian's package). */
@@ -11,7 +12,7 @@ export function prometheusBinary(): string {
   if (probe.error || probe.status !== 0) {
     throw new Error(
       `Prometheus is required by the canary-analysis tests and was not found ('${binary} --version' failed: ${probe.error?.message ?? `exit ${probe.status}`}). ` +
-        'Install it (Debian/Ubuntu: apt-get install prometheus; .ci/run does) or set PROMETHEUS_BIN to the binary.',
+        `Install it (${installCommand(['prometheus'])}; the tests' global set-up does this as root) or set PROMETHEUS_BIN to the binary.`,
     );
   }
   return binary;

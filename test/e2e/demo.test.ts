@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../support/node24.js';
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+}
+
+// `npm run demo` exactly: the committed CLI bundle over the bundled example, no network.
+describe('npm run demo', () => {
+  it('tells the whole lifecycle, every step ending as the story expects, and lists the files it wrote', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'mg-demo-'));
+    const run = spawnSync(process.execPath, ['scripts/demo.mjs'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, MODEL_GATES_DEMO_OUTPUT: out }, timeout: 120_000 });
+    const story = run.stdout;
+    expect(run.status, `${story}\n${run.stderr}`).toBe(0);
+    expect(story).not.toContain('✖');
+
+    // Pull request 1: the French segment fails the regression, the gate and the promotion.
+    expect(story).toContain('━━ Pull request #1');
+    expect(story).toMatch(/triplets: fail: .*regressed segment: fr/);
+    expect(story).toContain('gate: decision fail');
+    expect(story).toMatch(/promotion refused: the gate did not pass search-embedder 2\.0\.0 \(decision: fail\)/);
+    // Pull request 2 passes, then the release.
+    expect(story).toContain('━━ Pull request #2');
+    expect(story).toMatch(/│ search-regression: pass: /);
+    expect(story).toMatch(/│ decision=pass/);
+    expect(story).toMatch(/Recorded search-embedder 2\.0\.1 canary-10 \(10% of traffic\) in production as #2/);
+    expect(story).toMatch(/canary analysis: pass, score 100/);
+    expect(story).toMatch(/Recorded search-embedder 2\.0\.1 full \(100% of traffic\) in production as #3/);
+    expect(story).toMatch(/Rolled search-embedder in production back from 2\.0\.1 to 1\.4\.0 as #4/);
+    // The history has every field filled.
+    const history = story.slice(story.lastIndexOf('$ model-gates history'));
+    expect(history).toMatch(/#4 {2}\S+ {2}1\.4\.0 {2}full {2}rollback {2}success {2}\(the catalogue index was still built with search-v1 vectors\)/);
+    expect(history).toMatch(/#2 {2}\S+ {2}2\.0\.1 {2}canary-10 {2}promote {2}failure/);
+    for (const output of ['deployment-id=4', 'model-uri=s3://acme-models/search-embedder/1.4.0/model.safetensors', 'traffic-percent=100', 'current-version=1.4.0', 'previous-version=2.0.1']) {
+      expect(history).toContain(`│ ${output}\n`);
+    }
+    // Progress lines are left out of the story.
+    expect(story).not.toMatch(/searching: \d/);
+
+    // It ends by listing the files it wrote, and they are there.
+    const files = await filesUnder(out);
+    for (const file of [
+      'ledger.jsonl',
+      'summary.md',
+      'pull-request-1/report.md',
+      'pull-request-1/report.html',
+      'pull-request-1/results/gate.json',
+      'pull-request-2/report.md',
+      'pull-request-2/results/gate.json',
+      'release/results/canary-analysis.json',
+    ]) {
+      expect(files).toContain(file);
+    }
+    const listing = story.slice(story.lastIndexOf('Files written:'));
+    for (const file of files) expect(listing).toContain(`${relative(repoRoot, join(out, file))}  (`);
+    const gate1 = JSON.parse(await readFile(join(out, 'pull-request-1', 'results', 'gate.json'), 'utf8')) as { details: { decision: string } };
+    const gate2 = JSON.parse(await readFile(join(out, 'pull-request-2', 'results', 'gate.json'), 'utf8')) as { details: { decision: string } };
+    expect([gate1.details.decision, gate2.details.decision]).toEqual(['fail', 'pass']);
+    const ledger = (await readFile(join(out, 'ledger.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { type: string; record?: { version: string; stage: string; operation: string } });
+    expect(ledger.filter((l) => l.type === 'record').map((l) => `${l.record?.version} ${l.record?.stage} ${l.record?.operation}`)).toEqual([
+      '1.4.0 full promote',
+      '2.0.1 canary-10 promote',
+      '2.0.1 full promote',
+      '1.4.0 full rollback',
+    ]);
+  }, 120_000);
+});
