@@ -36,7 +36,7 @@ describe('the fork-safe pair of example workflows', () => {
 
 describe('the actions the workflows call', () => {
   // The current major of each (their Node 24 releases); Dependabot's github-actions updates move them on.
-  const CURRENT: Record<string, string> = { 'actions/checkout': 'v7', 'actions/setup-node': 'v7', 'actions/upload-artifact': 'v7', 'actions/download-artifact': 'v8' };
+  const CURRENT: Record<string, string> = { 'actions/checkout': 'v7', 'actions/setup-node': 'v7', 'actions/upload-artifact': 'v7', 'actions/download-artifact': 'v8', 'actions/create-github-app-token': 'v2' };
 
   it('are at one current major version everywhere, and ours at @v1 or local', async () => {
     const { readdir } = await import('node:fs/promises');
