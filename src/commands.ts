@@ -7,6 +7,7 @@ import { embeddingRegressionCommand } from './regression/command.js';
 import { createGateCommand } from './gate/command.js';
 import { createReportCommand } from './report/command.js';
 import { mergeCommand } from './results/merge-command.js';
+import { shadowCommand } from './shadow/command.js';
 
 /** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
 const reportCommand = createReportCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   gateCommand as unknown as Command,
   promoteCommand as Command,
   canaryAnalysisCommand as Command,
+  shadowCommand as Command,
   mergeCommand as Command,
   historyCommand as Command,
 ];

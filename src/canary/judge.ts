@@ -1,6 +1,7 @@
 import type { CanaryDirection, CanaryMetricConfig } from '../config/types.js';
 import { hodgesLehmannShift } from '../stats/hodges-lehmann.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
+import { newcombeInterval, twoProportionTest, type Counts, type ProportionMethod } from '../stats/proportions.js';
 import { median, removeOutliers } from '../stats/tukey-fences.js';
 
 /** How a metric's canary compares with its baseline. */
@@ -66,6 +67,94 @@ export interface CanaryJudgement {
   confidence: number;
   passScore: number;
   marginalScore: number;
+}
+
+/** Everything the judge found about one counter metric: events out of trials per group (errors out of requests). */
+export interface CountJudgement {
+  name: string;
+  direction: CanaryDirection;
+  classification: Classification;
+  /** True when the rate moved in its bad direction (or there were no trials). */
+  failed: boolean;
+  baseline: Counts;
+  canary: Counts;
+  baselineRate: number | null;
+  canaryRate: number | null;
+  /** canary rate − baseline rate; null without trials. */
+  difference: number | null;
+  /** Newcombe interval of the difference at the analysis confidence. */
+  interval: { low: number; high: number; level: number } | null;
+  /** Largest tolerated difference of the rates (absolute, e.g. 0.01 for one percentage point). */
+  allowedDifference: number;
+  /** One-sided p-values: canary rate higher / lower than baseline. */
+  pHigher: number | null;
+  pLower: number | null;
+  alpha: number;
+  method: ProportionMethod | null;
+  reason: string;
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(rate !== 0 && Math.abs(rate) < 0.001 ? 3 : 2)}%`;
+}
+
+/**
+ * Judges a counter metric (events out of trials, e.g. errors out of requests) with the
+ * two-proportion test of `twoProportionTest`: a rank test on per-interval rates throws the
+ * counts away and is weak for rare events. As for `judgeMetric`, a side is classified
+ * high/low only when the one-sided test is significant at `alpha` (alpha/2 each side for
+ * `either`) *and* the difference of the rates exceeds `tolerance` (absolute).
+ * No trials in a group is no-data, which fails.
+ */
+export function judgeCounts(
+  name: string,
+  counts: { baseline: Counts; canary: Counts },
+  options: { direction: CanaryDirection; tolerance: number; alpha: number; confidence: number },
+): CountJudgement {
+  const { baseline, canary } = counts;
+  const sideAlpha = options.direction === 'either' ? options.alpha / 2 : options.alpha;
+  const common = { name, direction: options.direction, baseline, canary, allowedDifference: options.tolerance, alpha: sideAlpha };
+  if (baseline.total === 0 || canary.total === 0) {
+    const empty = [baseline.total === 0 ? 'baseline' : '', canary.total === 0 ? 'canary' : ''].filter(Boolean).join(' and ');
+    return {
+      ...common,
+      classification: 'no-data',
+      failed: true,
+      baselineRate: baseline.total > 0 ? baseline.events / baseline.total : null,
+      canaryRate: canary.total > 0 ? canary.events / canary.total : null,
+      difference: null,
+      interval: null,
+      pHigher: null,
+      pLower: null,
+      method: null,
+      reason: `no data: no trials for the ${empty}`,
+    };
+  }
+  const test = twoProportionTest(baseline, canary);
+  const { estimate, low, high } = newcombeInterval(baseline, canary, options.confidence);
+  let classification: Classification = 'pass';
+  if (test.pGreater < sideAlpha && estimate > options.tolerance) classification = 'high';
+  else if (test.pLess < sideAlpha && -estimate > options.tolerance) classification = 'low';
+  const bad = (classification === 'high' && options.direction !== 'decrease') || (classification === 'low' && options.direction !== 'increase');
+  const rates = `${percent(canary.events / canary.total)} (${canary.events}/${canary.total}) against ${percent(baseline.events / baseline.total)} (${baseline.events}/${baseline.total})`;
+  const p = classification === 'low' || (classification === 'pass' && estimate < 0) ? test.pLess : test.pGreater;
+  const reason =
+    classification === 'pass'
+      ? `${rates}: ${p < sideAlpha ? `significant (p = ${formatP(p)}) but within ±${percent(options.tolerance)}` : `no credible change (p = ${formatP(p)})`}`
+      : `${rates}: ${classification === 'high' ? 'higher' : 'lower'} beyond ±${percent(options.tolerance)}, p = ${formatP(p)} < ${formatP(sideAlpha)} (${test.method})${bad ? '' : ' (an improvement)'}`;
+  return {
+    ...common,
+    classification,
+    failed: bad,
+    baselineRate: baseline.events / baseline.total,
+    canaryRate: canary.events / canary.total,
+    difference: estimate,
+    interval: { low, high, level: options.confidence },
+    pHigher: test.pGreater,
+    pLower: test.pLess,
+    method: test.method,
+    reason,
+  };
 }
 
 const DEFAULTS = { tolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 } as const;

@@ -132,7 +132,7 @@ export interface ThresholdConfig {
 
 /** The `gate` section: the promotion policy (schemas/config.schema.json documents each key). */
 export interface GateConfig {
-  requiredChecks?: { kinds?: ('contract' | 'embedding-regression' | 'canary-analysis')[]; ids?: string[] };
+  requiredChecks?: { kinds?: ('contract' | 'embedding-regression' | 'canary-analysis' | 'shadow')[]; ids?: string[] };
   thresholds?: ThresholdConfig[];
   approvals?: { count: number; from: PeopleConfig };
   /** `owners`: the owners the contract result records (`details.owners`). */
