@@ -38,8 +38,8 @@ export const shadowCommand = defineCommand({
     logs: { kind: 'string', description: 'logs: log files (JSONL or Parquet), one per line: id, version, status, latency_ms, embedding or output, optional input and segment.' },
     answers: { kind: 'enum', values: ['embeddings', 'json'] as const, default: 'embeddings', description: 'What the model answers: embeddings (compared in the reference corpus) or json (compared on the output field).' },
     reference: { kind: 'string', description: 'embeddings: the reference corpus, the documents of the index (JSONL with id and text).' },
-    'reference-production': { kind: 'string', description: 'embeddings: the reference corpus embedded by production: file:, openai: or command: (as embedding-regression). Default in replay: the production endpoint.' },
-    'reference-candidate': { kind: 'string', description: 'embeddings: the reference corpus embedded by the candidate. Default in replay: the candidate endpoint.' },
+    'reference-production': { kind: 'string', description: 'embeddings: the reference corpus embedded by production: file:, openai: or command: (as embedding-regression; cached). Not limited by max-rps: point it at files or a copy of the model, not at production.' },
+    'reference-candidate': { kind: 'string', description: 'embeddings: the reference corpus embedded by the candidate: file:, openai: or command:.' },
     k: { kind: 'number', integer: true, min: 1, max: 1000, default: D.k, description: 'Neighbours per request in the reference corpus.' },
     'min-overlap': { kind: 'number', min: 0, max: 1, default: D.minOverlap, description: 'Least acceptable mean overlap@k, overall and in every segment (fail when the interval lies wholly below).' },
     field: { kind: 'string', description: 'json: the output field compared (dotted path, e.g. label or scores.spam).' },
@@ -97,6 +97,7 @@ export const shadowCommand = defineCommand({
       rules = answerRules(contract, { file: inputs.contract });
     }
 
+    const reference = inputs.answers === 'embeddings' ? await loadReference(inputs, environment, config.embeddings) : null;
     let records: ShadowRecord[];
     let load: { production: LoadFigures; candidate: LoadFigures } | null = null;
     let sources: { production: string; candidate: string };
@@ -135,7 +136,6 @@ export const shadowCommand = defineCommand({
       interrupt.dispose();
     }
 
-    const reference = inputs.answers === 'embeddings' ? await loadReference(inputs, environment, config.embeddings, records.length) : null;
     const search = await createNeighbourSearch();
     let analysis;
     try {
@@ -197,30 +197,25 @@ function interruptSignal(environment: Environment): { signal?: AbortSignal; disp
 }
 
 interface ReferenceInputs {
-  mode: 'replay' | 'logs';
   reference?: string | undefined;
   referenceProduction?: string | undefined;
   referenceCandidate?: string | undefined;
-  production?: string | undefined;
-  candidate?: string | undefined;
 }
 
 /**
  * The reference corpus embedded by both models, or null when none is given. Its texts come
- * from `reference` (id, text); the vectors from the reference sources (in replay, the
- * endpoints by default), through the embedding cache like embedding-regression's.
+ * from `reference` (id, text); the vectors from the reference sources, through the
+ * embedding cache like embedding-regression's. Loaded before any request is replayed, so
+ * a mistake here costs production nothing.
  */
-async function loadReference(inputs: ReferenceInputs, environment: Environment, embeddings: Parameters<typeof createSource>[1]['config'], requests: number): Promise<ReferenceCorpus | null> {
-  const specs = {
-    production: inputs.referenceProduction ?? (inputs.mode === 'replay' ? inputs.production : undefined),
-    candidate: inputs.referenceCandidate ?? (inputs.mode === 'replay' ? inputs.candidate : undefined),
-  };
+async function loadReference(inputs: ReferenceInputs, environment: Environment, embeddings: Parameters<typeof createSource>[1]['config']): Promise<ReferenceCorpus | null> {
+  const specs = { production: inputs.referenceProduction, candidate: inputs.referenceCandidate };
   if (!inputs.reference) {
-    if (inputs.referenceProduction || inputs.referenceCandidate) throw new ConfigurationError("inputs 'reference-production' and 'reference-candidate' need input 'reference': the corpus's ids and texts");
-    environment.log.warning(`no reference corpus (input 'reference'): the ${requests} answers are compared by rank correlation only, and the answers check does not gate`);
+    if (specs.production || specs.candidate) throw new ConfigurationError("inputs 'reference-production' and 'reference-candidate' need input 'reference': the corpus's ids and texts");
+    environment.log.warning("no reference corpus (input 'reference'): the answers are compared by rank correlation only, and the answers check does not gate");
     return null;
   }
-  if (!specs.production || !specs.candidate) throw new ConfigurationError("mode: logs needs inputs 'reference-production' and 'reference-candidate' with 'reference': the reference corpus embedded by each model");
+  if (!specs.production || !specs.candidate) throw new ConfigurationError("input 'reference' needs inputs 'reference-production' and 'reference-candidate': the reference corpus embedded by each model");
   const workspace = environment.context.workspace;
   const items: { id: string; text: string }[] = [];
   const seen = new Set<string>();
