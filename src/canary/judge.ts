@@ -12,6 +12,9 @@ export type CanaryVerdict = 'pass' | 'marginal' | 'fail';
 export interface MetricSamples {
   baseline: ArrayLike<number>;
   canary: ArrayLike<number>;
+  /** Counter metrics: the trials per step of each group (the samples above then count events). */
+  baselineTotal?: ArrayLike<number>;
+  canaryTotal?: ArrayLike<number>;
 }
 
 export interface JudgeOptions {
@@ -52,7 +55,8 @@ export interface MetricJudgement {
   pLower: number | null;
   /** Significance level each side was tested at (after the Bonferroni split). */
   alpha: number;
-  method: 'exact' | 'normal' | null;
+  /** Mann-Whitney's exact or normal p-values; for counter metrics the two-proportion test used. */
+  method: 'exact' | 'normal' | ProportionMethod | null;
   /** One line for people: why the metric is classified as it is. */
   reason: string;
 }
@@ -187,6 +191,7 @@ function formatP(p: number): string {
  * @param alpha significance level of the metric, in (0, 1).
  */
 export function judgeMetric(metric: CanaryMetricConfig, samples: MetricSamples, alpha: number, confidence: number): MetricJudgement {
+  if (metric.total) return judgeCounterMetric(metric, samples, alpha, confidence);
   const tolerance = metric.tolerance ?? DEFAULTS.tolerance;
   const absoluteTolerance = metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance;
   const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
@@ -272,6 +277,93 @@ export function judgeMetric(metric: CanaryMetricConfig, samples: MetricSamples, 
     pLower: lower.pValue,
     method: test.method,
     reason,
+  };
+}
+
+/** Sum of the finite values, and how many were not finite. */
+function finiteSum(values: ArrayLike<number> | undefined): { sum: number; steps: number; dropped: number } {
+  let sum = 0;
+  let steps = 0;
+  let dropped = 0;
+  for (let i = 0; i < (values?.length ?? 0); i++) {
+    const v = values![i] as number;
+    if (Number.isFinite(v)) {
+      sum += v;
+      steps++;
+    } else dropped++;
+  }
+  return { sum, steps, dropped };
+}
+
+/**
+ * Judges a counter metric (`total` set): events and trials are summed over the window per
+ * group, rounded to whole counts (Prometheus' increase() extrapolates), and the two rates
+ * compared with `judgeCounts`. The tolerated difference of the rates is
+ * max(tolerance·baseline rate, absoluteTolerance). Fewer than minSamples steps, no trials,
+ * or more events than trials in a group is no-data.
+ */
+function judgeCounterMetric(metric: CanaryMetricConfig, samples: MetricSamples, alpha: number, confidence: number): MetricJudgement {
+  const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
+  const events = { baseline: finiteSum(samples.baseline), canary: finiteSum(samples.canary) };
+  const totals = { baseline: finiteSum(samples.baselineTotal), canary: finiteSum(samples.canaryTotal) };
+  const counts = {
+    baseline: { events: Math.round(events.baseline.sum), total: Math.round(totals.baseline.sum) },
+    canary: { events: Math.round(events.canary.sum), total: Math.round(totals.canary.sum) },
+  };
+  const common = {
+    name: metric.name,
+    direction: metric.direction,
+    critical: metric.critical ?? false,
+    weight: metric.weight ?? DEFAULTS.weight,
+    baselineCount: counts.baseline.total,
+    canaryCount: counts.canary.total,
+    dropped: events.baseline.dropped + events.canary.dropped + totals.baseline.dropped + totals.canary.dropped,
+    outliersRemoved: 0,
+  };
+  const problems: string[] = [];
+  for (const group of ['baseline', 'canary'] as const) {
+    const steps = Math.min(events[group].steps, totals[group].steps);
+    if (steps < minSamples) problems.push(`${group} has ${steps} step(s) of events and trials, at least ${minSamples} needed`);
+    else if (counts[group].total <= 0) problems.push(`${group} has no trials`);
+    else if (counts[group].events < 0 || counts[group].events > counts[group].total) problems.push(`${group} counts ${counts[group].events} events in ${counts[group].total} trials`);
+  }
+  const rate = (group: 'baseline' | 'canary'): number | null => (counts[group].total > 0 ? counts[group].events / counts[group].total : null);
+  if (problems.length > 0) {
+    return {
+      ...common,
+      alpha: metric.direction === 'either' ? alpha / 2 : alpha,
+      classification: 'no-data',
+      failed: true,
+      baselineMedian: rate('baseline'),
+      canaryMedian: rate('canary'),
+      shift: null,
+      relativeShift: null,
+      interval: null,
+      allowedShift: null,
+      pHigher: null,
+      pLower: null,
+      method: null,
+      reason: `no data: ${problems.join(', ')}`,
+    };
+  }
+  const baselineRate = rate('baseline') as number;
+  const allowed = Math.max((metric.tolerance ?? DEFAULTS.tolerance) * baselineRate, metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance);
+  const judged = judgeCounts(metric.name, counts, { direction: metric.direction, tolerance: allowed, alpha, confidence });
+  return {
+    ...common,
+    alpha: judged.alpha,
+    classification: judged.classification,
+    failed: judged.failed,
+    baselineMedian: judged.baselineRate,
+    canaryMedian: judged.canaryRate,
+    shift: judged.difference,
+    relativeShift: judged.difference !== null && baselineRate > 0 ? judged.difference / baselineRate : null,
+    interval: judged.interval,
+    allowedShift: allowed,
+    pHigher: judged.pHigher,
+    pLower: judged.pLower,
+    method: judged.method,
+    reason: `events per trial ${judged.reason}`,
   };
 }
 

@@ -39,6 +39,8 @@ export interface CanaryMetricConfig {
   outliers?: 'keep' | 'remove';
   /** k of the fences [Q1 − k·IQR, Q3 + k·IQR] (default 3). */
   outlierFactor?: number;
+  /** A counter metric: the samples count events, these count trials; judged with a two-proportion test. */
+  total?: { name: string; query?: string };
 }
 
 export interface CanaryPrometheusConfig {
