@@ -3,12 +3,13 @@
 // judged by `analyseShadow`, the function `model-gates shadow` runs. Cases:
 // - identical models (same vectors, same latency and error distributions): how often the
 //   run fails anyway (the false-fail rate, target ≤ 5% at confidence 0.95);
-// - a candidate 15% slower at every quantile: how often latency fails it (power ≥ 90%);
+// - a candidate with the same answers, 15% slower at every quantile: how often latency
+//   fails it (power ≥ 90%);
 // - a candidate that agrees with production as usual (mean overlap@10 about 0.89, with
-//   min-overlap 0.85) except on one segment of 10% of the traffic, where the overlap
+//   min-overlap 0.87) except on one segment of 10% of the traffic, where the overlap
 //   drops by 10 points: how often that segment fails (power ≥ 90%).
 // Seeded: every run prints the same figures.
-//   npm run bench:shadow [-- --trials 500]
+//   npm run bench:shadow [-- --trials 500 --power-trials 200]
 import { jsNeighbourSearch } from '../src/knn/exact-js.js';
 import type { Matrix } from '../src/knn/types.js';
 import type { ReferenceCorpus } from '../src/shadow/answers.js';
@@ -20,12 +21,14 @@ import { createUint32Rng } from '../src/stats/random.js';
 const args = process.argv.slice(2);
 const trialsArg = args.indexOf('--trials');
 const TRIALS = trialsArg >= 0 ? Number(args[trialsArg + 1]) : 500;
-if (!Number.isInteger(TRIALS) || TRIALS < 100) {
-  console.error('--trials must be a whole number of at least 100');
+const powerArg = args.indexOf('--power-trials');
+const POWER_TRIALS = powerArg >= 0 ? Number(args[powerArg + 1]) : 200;
+if (!Number.isInteger(TRIALS) || TRIALS < 100 || !Number.isInteger(POWER_TRIALS) || POWER_TRIALS < 100) {
+  console.error('--trials and --power-trials must be whole numbers of at least 100');
   process.exit(2);
 }
 
-const REQUESTS = 1500;
+const REQUESTS = 1000;
 const DOCUMENTS = 200;
 const DIM = 16;
 const TOPICS = 20;
@@ -37,7 +40,7 @@ const SEGMENTS: [string, number][] = [
   ['rare', 0.1],
 ];
 /** Noise of the candidate's view of a request: the usual level, and on the drifting segment. */
-const NOISE = { usual: 0.3, drift: 0.57 };
+const NOISE = { usual: 0.3, drift: 0.6, reference: 0.1 };
 const LATENCY = { medianMs: 50, sigma: 0.4, slower: 1.15 };
 const RATES = { error: 0.01, timeout: 0.005 };
 const CONFIDENCE = 0.95;
@@ -49,7 +52,7 @@ const settings: ShadowSettings = {
   confidence: CONFIDENCE,
   resamples: 1000,
   anchors: 100,
-  minOverlap: 0.85,
+  minOverlap: 0.87,
   field: null,
   minAgreement: null,
   maxDifference: null,
@@ -71,13 +74,14 @@ function simulate(uniform: () => number, which: Case): { records: ShadowRecord[]
   // The reference corpus: production's vectors, and the candidate's (a slightly different model).
   const docs = Array.from({ length: DOCUMENTS }, (_, i) => point(i % TOPICS, 0.7));
   const refProduction: Matrix = { data: Float32Array.from(docs.flat()), rows: DOCUMENTS, dim: DIM };
-  const refCandidate: Matrix = which === 'identical' ? refProduction : { data: Float32Array.from(docs.flatMap((d) => noisy(d, NOISE.usual))), rows: DOCUMENTS, dim: DIM };
+  const sameAnswers = which !== 'segment';
+  const refCandidate: Matrix = sameAnswers ? refProduction : { data: Float32Array.from(docs.flatMap((d) => noisy(d, NOISE.reference))), rows: DOCUMENTS, dim: DIM };
   const records: ShadowRecord[] = [];
   let index = 0;
   for (const [segment, share] of SEGMENTS) {
     for (let i = 0; i < Math.round(REQUESTS * share); i++) {
       const meaning = point(Math.floor(uniform() * TOPICS), 0.7);
-      const sigma = which === 'identical' ? 0 : which === 'segment' && segment === 'rare' ? NOISE.drift : NOISE.usual;
+      const sigma = sameAnswers ? 0 : segment === 'rare' ? NOISE.drift : NOISE.usual;
       const answer = (vector: number[], latencyFactor: number): Answer => {
         const u = uniform();
         const outcome: Outcome = u < RATES.error ? 'error' : u < RATES.error + RATES.timeout ? 'timeout' : 'ok';
@@ -99,14 +103,14 @@ function simulate(uniform: () => number, which: Case): { records: ShadowRecord[]
 const search = jsNeighbourSearch();
 const rules = { production: answerRules(undefined), candidate: answerRules(undefined) };
 
-async function run(which: Case, seed: number): Promise<{ fails: number; byCheck: Record<string, number>; rareFails: number; overlap: Record<string, number>; ms: number }> {
+async function run(which: Case, seed: number, trials: number): Promise<{ fails: number; byCheck: Record<string, number>; rareFails: number; overlap: Record<string, number>; ms: number; trials: number }> {
   const uniform = generator(seed);
   const byCheck: Record<string, number> = {};
   const overlapSum: Record<string, number> = {};
   let fails = 0;
   let rareFails = 0;
   const started = performance.now();
-  for (let t = 0; t < TRIALS; t++) {
+  for (let t = 0; t < trials; t++) {
     const { records, reference } = simulate(uniform, which);
     const analysis = await analyseShadow(records, { answers: 'embeddings', rules: { production: { ...rules.production }, candidate: { ...rules.candidate } }, reference, settings, search });
     if (analysis.verdict === 'fail' || analysis.verdict === 'error') fails++;
@@ -115,30 +119,30 @@ async function run(which: Case, seed: number): Promise<{ fails: number; byCheck:
     if (segments.some((s) => s.segment === 'rare' && s.verdict === 'fail')) rareFails++;
     for (const s of segments) overlapSum[s.segment] = (overlapSum[s.segment] ?? 0) + (s.candidate ?? 0);
   }
-  const overlap = Object.fromEntries(Object.entries(overlapSum).map(([k, v]) => [k, v / TRIALS]));
-  return { fails, byCheck, rareFails, overlap, ms: performance.now() - started };
+  const overlap = Object.fromEntries(Object.entries(overlapSum).map(([k, v]) => [k, v / trials]));
+  return { fails, byCheck, rareFails, overlap, ms: performance.now() - started, trials };
 }
 
 const rate = (x: number): string => x.toFixed(3);
-const describe = (r: Awaited<ReturnType<typeof run>>): string => Object.entries(r.byCheck).map(([k, v]) => `${k} ${rate(v / TRIALS)}`).join(', ') || 'none';
+const describe = (r: Awaited<ReturnType<typeof run>>): string => Object.entries(r.byCheck).map(([k, v]) => `${k} ${rate(v / r.trials)}`).join(', ') || 'none';
 
 console.log(
-  `shadow judge simulation: ${TRIALS} seeded trials per case; ${REQUESTS} requests in segments ${SEGMENTS.map(([s, p]) => `${s} ${p * 100}%`).join(', ')}; reference corpus ${DOCUMENTS} × ${DIM}, k = ${settings.k}; latency log-normal (median ${LATENCY.medianMs} ms, σ ${LATENCY.sigma}); error rate ${RATES.error}, timeout rate ${RATES.timeout}; confidence ${CONFIDENCE}, min-overlap ${settings.minOverlap}, latency tolerance ${settings.latencyTolerance}`,
+  `shadow judge simulation: ${TRIALS} seeded trials with identical models, ${POWER_TRIALS} per power case; ${REQUESTS} requests in segments ${SEGMENTS.map(([s, p]) => `${s} ${p * 100}%`).join(', ')}; reference corpus ${DOCUMENTS} × ${DIM}, k = ${settings.k}; latency log-normal (median ${LATENCY.medianMs} ms, σ ${LATENCY.sigma}); error rate ${RATES.error}, timeout rate ${RATES.timeout}; confidence ${CONFIDENCE}, min-overlap ${settings.minOverlap}, latency tolerance ${settings.latencyTolerance}`,
 );
-const identical = await run('identical', 20261203);
+const identical = await run('identical', 20261203, TRIALS);
 console.log(`identical models: failed ${identical.fails} of ${TRIALS}; by check: ${describe(identical)} (reference: nominal level ${rate(FALSE_FAIL_TARGET)})`);
-const slower = await run('slower', 20261204);
-console.log(`candidate ${Math.round((LATENCY.slower - 1) * 100)}% slower: latency failed ${slower.byCheck.latency ?? 0} of ${TRIALS}; by check: ${describe(slower)}`);
-const segment = await run('segment', 20261205);
+const slower = await run('slower', 20261204, POWER_TRIALS);
+console.log(`candidate ${Math.round((LATENCY.slower - 1) * 100)}% slower: latency failed ${slower.byCheck.latency ?? 0} of ${POWER_TRIALS}; by check: ${describe(slower)}`);
+const segment = await run('segment', 20261205, POWER_TRIALS);
 const drop = (segment.overlap.web ?? 0) - (segment.overlap.rare ?? 0);
 console.log(
-  `overlap drop on one 10% segment: mean overlap@${settings.k} ${Object.entries(segment.overlap).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')} (a drop of ${(drop * 100).toFixed(1)} points); segment rare failed ${segment.rareFails} of ${TRIALS}; by check: ${describe(segment)}`,
+  `overlap drop on one 10% segment: mean overlap@${settings.k} ${Object.entries(segment.overlap).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')} (a drop of ${(drop * 100).toFixed(1)} points); segment rare failed ${segment.rareFails} of ${POWER_TRIALS}; by check: ${describe(segment)}`,
 );
-console.log(`judge time: ${((identical.ms + slower.ms + segment.ms) / (3 * TRIALS)).toFixed(0)} ms per simulated run of ${REQUESTS} requests`);
+console.log(`judge time: ${((identical.ms + slower.ms + segment.ms) / (TRIALS + 2 * POWER_TRIALS)).toFixed(0)} ms per simulated run of ${REQUESTS} requests`);
 const falseFail = identical.fails / TRIALS;
 const powers: [string, number][] = [
-  [`latency +${Math.round((LATENCY.slower - 1) * 100)}%`, (slower.byCheck.latency ?? 0) / TRIALS],
-  [`overlap −${Math.round(drop * 100)} points on a 10% segment`, segment.rareFails / TRIALS],
+  [`latency +${Math.round((LATENCY.slower - 1) * 100)}%`, (slower.byCheck.latency ?? 0) / POWER_TRIALS],
+  [`overlap −${Math.round(drop * 100)} points on a 10% segment`, segment.rareFails / POWER_TRIALS],
 ];
 console.log(`false-fail rate: ${rate(falseFail)}`);
 for (const [name, power] of powers) console.log(`power (${name}): ${rate(power)}`);

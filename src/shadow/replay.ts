@@ -1,6 +1,6 @@
 import { requestEmbeddings, type EndpointTarget } from '../contract/endpoint.js';
 import { sleep, type OpenAiSourceOptions } from '../embeddings/openai.js';
-import type { Logger } from '../io/log.js';
+import { neutraliseCommands, type Logger } from '../io/log.js';
 import type { Answer, EndpointReply, LoadFigures, ShadowEndpoint, ShadowRecord, ShadowRequest } from './types.js';
 
 /** Defaults of a replay: gentle on production. */
@@ -157,7 +157,7 @@ async function ask(endpoint: ShadowEndpoint, limiter: RateLimiter, text: string,
     }
     first ??= { outcome: reply.outcome, latencyMs: reply.latencyMs };
     if (!reply.retryable || attempt >= endpoint.retries) {
-      options.log.debug(`${endpoint.description}: ${reply.message}`);
+      options.log.debug(neutraliseCommands(`${endpoint.description}: ${reply.message}`));
       return first;
     }
     const backoff = (options.initialBackoffMs ?? 500) * 2 ** attempt;

