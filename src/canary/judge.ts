@@ -48,7 +48,7 @@ export interface MetricJudgement {
   relativeShift: number | null;
   /** Confidence interval of the shift at the analysis confidence. */
   interval: { low: number; high: number; level: number } | null;
-  /** Largest shift that is tolerated: max(tolerance·|baseline median|, absoluteTolerance). */
+  /** Largest shift that is tolerated: max(relativeTolerance·|baseline median|, absoluteTolerance). */
   allowedShift: number | null;
   /** One-sided Mann-Whitney p-values: canary larger / canary smaller than baseline. */
   pHigher: number | null;
@@ -161,7 +161,7 @@ export function judgeCounts(
   };
 }
 
-const DEFAULTS = { tolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 } as const;
+const DEFAULTS = { relativeTolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 } as const;
 
 function finiteValues(values: ArrayLike<number>): { values: Float64Array; dropped: number } {
   const out = new Float64Array(values.length);
@@ -192,7 +192,7 @@ function formatP(p: number): string {
  */
 export function judgeMetric(metric: CanaryMetricConfig, samples: MetricSamples, alpha: number, confidence: number): MetricJudgement {
   if (metric.total) return judgeCounterMetric(metric, samples, alpha, confidence);
-  const tolerance = metric.tolerance ?? DEFAULTS.tolerance;
+  const tolerance = metric.relativeTolerance ?? DEFAULTS.relativeTolerance;
   const absoluteTolerance = metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance;
   const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
   const sideAlpha = metric.direction === 'either' ? alpha / 2 : alpha;
@@ -347,7 +347,7 @@ function judgeCounterMetric(metric: CanaryMetricConfig, samples: MetricSamples, 
     };
   }
   const baselineRate = rate('baseline') as number;
-  const allowed = Math.max((metric.tolerance ?? DEFAULTS.tolerance) * baselineRate, metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance);
+  const allowed = Math.max((metric.relativeTolerance ?? DEFAULTS.relativeTolerance) * baselineRate, metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance);
   const judged = judgeCounts(metric.name, counts, { direction: metric.direction, tolerance: allowed, alpha, confidence });
   return {
     ...common,

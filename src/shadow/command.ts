@@ -10,9 +10,7 @@ import { readYamlFile } from '../io/yaml.js';
 import { createNeighbourSearch } from '../knn/index.js';
 import type { Matrix } from '../knn/types.js';
 import { renderSummary } from '../report/render.js';
-import { withProvenance } from '../results/provenance.js';
-import { writeResult } from '../results/store.js';
-import type { Result } from '../results/types.js';
+import { recordResult } from '../results/record.js';
 import { TOOL_VERSION } from '../version.js';
 import type { ReferenceCorpus } from './answers.js';
 import { answerRules } from './contract-check.js';
@@ -168,8 +166,7 @@ export const shadowCommand = defineCommand({
       findings: analysis.findings,
       details: { mode: inputs.mode, sources, ...(load ? { load } : {}), ...analysis.details },
     };
-    const result: Result = withProvenance(body, environment.context, { inputs, settings }, startedAt);
-    const file = await writeResult(resolve(workspace, inputs.resultsDir), result);
+    const { result, file, failure } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, settings } }, startedAt });
     const summary = renderSummary([result], {
       header: 'shadow',
       serverUrl: environment.env.GITHUB_SERVER_URL || 'https://github.com',
@@ -182,7 +179,7 @@ export const shadowCommand = defineCommand({
     return {
       outputs: { verdict: result.verdict, 'result-file': file, compared: String(metrics['shadow.compared'] ?? 0), 'peak-rps': load ? String(load.production.peakRps) : '' },
       summary,
-      ...(result.verdict === 'fail' || result.verdict === 'error' ? { failure: result.summary } : {}),
+      ...(failure ? { failure } : {}),
     };
   },
 });

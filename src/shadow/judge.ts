@@ -212,7 +212,7 @@ export async function analyseShadow(records: readonly ShadowRecord[], options: A
   const productionLatency = latencies('production');
   const candidateLatency = latencies('candidate');
   const alpha = (1 - settings.confidence) / 3;
-  const latency: MetricJudgement = judgeMetric({ name: 'latency', direction: 'increase', tolerance: settings.latencyTolerance, minSamples: 10 }, { baseline: productionLatency, canary: candidateLatency }, alpha, settings.confidence);
+  const latency: MetricJudgement = judgeMetric({ name: 'latency', direction: 'increase', relativeTolerance: settings.latencyTolerance, minSamples: 10 }, { baseline: productionLatency, canary: candidateLatency }, alpha, settings.confidence);
   const latencyVerdict: Verdict = latency.classification === 'no-data' ? (productionLatency.length + candidateLatency.length === 0 ? 'pass' : 'error') : latency.failed ? 'fail' : 'pass';
   const p = { production: percentiles(productionLatency), candidate: percentiles(candidateLatency) };
   const quantileRow = (name: 'p50' | 'p95' | 'p99'): Row => {

@@ -98,6 +98,32 @@ describe('shadow on mirrored logs (the bundled example)', () => {
   });
 });
 
+describe('shadow on a JSON model with a numeric output field', () => {
+  it('judges the mean |difference| against max-difference, per segment', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mg-shadow-numeric-'));
+    const lines: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      const segment = i < 40 ? 'short' : 'long';
+      const score = (i % 10) / 10;
+      const shift = segment === 'long' ? 0.3 : (i % 3) * 0.01;
+      lines.push(JSON.stringify({ id: `r${i}`, version: 'v1', status: 'ok', segment, output: { scores: { spam: score } } }));
+      lines.push(JSON.stringify({ id: `r${i}`, version: 'v2', status: 'ok', output: { scores: { spam: score + shift } } }));
+    }
+    await writeFile(join(dir, 'logs.jsonl'), `${lines.join('\n')}\n`);
+    const outcome = await run(dir, { mode: 'logs', model: 'spam', version: 'v2', 'production-version': 'v1', logs: 'logs.jsonl', answers: 'json', field: 'scores.spam', 'max-difference': '0.1' });
+    const result = await readResult(outcome.outputs['result-file'] as string);
+    const answers = result.checks.find((c) => c.id === 'answers');
+    expect(answers?.segments?.map((s) => [s.segment, s.verdict])).toEqual([
+      ['long', 'fail'],
+      ['short', 'pass'],
+    ]);
+    // Mean |difference|: long 0.3, short (0 + 0.01 + 0.02)/3 on average.
+    expect(answers?.segments?.[0]?.candidate).toBeCloseTo(0.3, 10);
+    expect(result.metrics['shadow.field.mean_abs_difference']).toBeCloseTo((0.3 * 40 + 0.01 * 13 + 0.02 * 13) / 80, 10);
+    expect(result.verdict).toBe('fail');
+  });
+});
+
 describe('shadow: bad logs give a clear error naming the file and line, and no result', () => {
   async function failing(content: string, extra: Record<string, string> = {}): Promise<ConfigurationError> {
     const dir = await mkdtemp(join(tmpdir(), 'mg-shadow-bad-'));

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { readResult } from '../../src/results/store.js';
 import type { Result } from '../../src/results/types.js';
 import { shadowCommand } from '../../src/shadow/command.js';
 import { createRng } from '../../src/stats/random.js';
+import { repoRoot } from '../support/node24.js';
 import { EmbeddingServer, hashedVector, type EmbeddingServerOptions } from '../support/openai-server.js';
 
 const DIM = 16;
@@ -224,4 +226,25 @@ describe('shadow replay against two OpenAI-compatible servers on 127.0.0.1', () 
     expect(production.requests).toHaveLength(0);
     await expect(readdir(join(dir, 'model-gates-results'))).rejects.toThrow();
   });
+
+  it('leaves no result when interrupted midway (Ctrl-C on the CLI)', async () => {
+    const dir = await workspace(20);
+    const production = await server({});
+    const candidate = await server({});
+    const flags = Object.entries(replayInputs(production, candidate, { 'max-rps': '4', 'results-dir': 'results' })).flatMap(([name, value]) => [`--${name}`, value]);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli-main.ts'), 'shadow', ...flags], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dir, GITHUB_WORKSPACE: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    while (production.requests.length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(stderr).toContain('interrupted (Ctrl-C): stopped cleanly, no result written');
+    expect(production.requests.length).toBeLessThan(60);
+    expect(await readdir(dir)).not.toContain('results');
+  }, 60_000);
 });

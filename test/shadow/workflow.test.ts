@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { commands } from '../../src/commands.js';
+import { commands } from '../../src/cli-wiring.js';
 import { repoRoot } from '../support/node24.js';
 
 interface Step {
