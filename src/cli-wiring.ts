@@ -11,6 +11,7 @@ import { createHistoryCommand, createPromoteCommand, createStatusCommand } from 
 import { createEmbeddingRegressionCommand } from './regression/command.js';
 import { mergeCommand } from './regression/merge-command.js';
 import { createReportCommand } from './report/command.js';
+import { shadowCommand } from './shadow/command.js';
 
 /** The ledgers the CLI can open: a file, or GitHub Deployments with a token. */
 const ledgers = { githubLedger: openGitHubLedger };
@@ -28,6 +29,7 @@ export const commands: readonly Command[] = [
   createGateCommand({ reads: gateReadsFor }) as unknown as Command,
   createPromoteCommand(githubPromoteServices) as Command,
   canaryAnalysisCommand as Command,
+  shadowCommand as Command,
   mergeCommand as Command,
   createHistoryCommand(ledgers) as Command,
   createStatusCommand(githubPromoteServices) as unknown as Command,

@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9174);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1757);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9174:
+/***/ 1757:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36940,13 +36940,13 @@ var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 
 const exportsOf = (ns) => (ns.default !== null && typeof ns.default === "object" ? ns.default : ns);
 const runtime0 = exportsOf(formats_namespaceObject);
 const runtime1 = exportsOf(ucs2length_namespaceObject);
-const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"relativeTolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median (0.05: 5%).","type":"number","minimum":0,"default":0.05},"tolerance":{"description":"Deprecated: the old name of relativeTolerance (a fraction of the baseline median, unlike regression's tolerance, an absolute drop). Still read, with a warning.","type":"number","minimum":0},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const formats0 = runtime0.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern8 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern9 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern10 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const func2 = Object.prototype.hasOwnProperty;const func3 = runtime1.default;function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((((key0 === "$schema") || (key0 === "version")) || (key0 === "contract")) || (key0 === "canary")) || (key0 === "regression")) || (key0 === "embeddings")) || (key0 === "gate"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
+const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"relativeTolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median (0.05: 5%).","type":"number","minimum":0,"default":0.05},"tolerance":{"description":"Deprecated: the old name of relativeTolerance (a fraction of the baseline median, unlike regression's tolerance, an absolute drop). Still read, with a warning.","type":"number","minimum":0},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3},"total":{"description":"Makes this a counter metric: its samples count events (errors) and total's samples count trials (requests), per step. The rates of the two groups (events summed over the window / trials summed) are compared with a test of two proportions (score test; Fisher's exact test for rare events) instead of a rank test. relativeTolerance is then a fraction of the baseline rate, absoluteTolerance a difference of rates.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"description":"Name of the trials series: its metric name in a metrics file.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template of the trials per step (required by the prometheus source), with {{group}} like query.","type":"string","minLength":1}}}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis","shadow"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const formats0 = runtime0.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern9 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern10 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern11 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const func2 = Object.prototype.hasOwnProperty;const func3 = runtime1.default;function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((((key0 === "$schema") || (key0 === "version")) || (key0 === "contract")) || (key0 === "canary")) || (key0 === "regression")) || (key0 === "embeddings")) || (key0 === "gate"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
     missingProperty: "passwordEnv",
     depsCount: 1,
     deps: "passwordEnv"},message:"must have property passwordEnv when property usernameEnv is present"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}if(data13.passwordEnv !== undefined){if(data13.usernameEnv === undefined){const err28 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "passwordEnv",
     missingProperty: "usernameEnv",
     depsCount: 1,
-    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func3(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.relativeTolerance !== undefined){let data28 = data24.relativeTolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.tolerance !== undefined){let data29 = data24.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.absoluteTolerance !== undefined){let data30 = data24.absoluteTolerance;if((typeof data30 == "number") && (isFinite(data30))){if(data30 < 0 || isNaN(data30)){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.weight !== undefined){let data32 = data24.weight;if((typeof data32 == "number") && (isFinite(data32))){if(data32 <= 0 || isNaN(data32)){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}else {const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}if(data24.minSamples !== undefined){let data33 = data24.minSamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 3 || isNaN(data33)){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data24.outliers !== undefined){let data34 = data24.outliers;if(typeof data34 !== "string"){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!((data34 === "keep") || (data34 === "remove"))){const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data24.outlierFactor !== undefined){let data35 = data24.outlierFactor;if((typeof data35 == "number") && (isFinite(data35))){if(data35 <= 0 || isNaN(data35)){const err74 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}else {const err75 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}if(data.regression !== undefined){let data36 = data.regression;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){for(const key8 in data36){if(!(((((((key8 === "confidence") || (key8 === "resamples")) || (key8 === "seed")) || (key8 === "minSegmentSize")) || (key8 === "worstItems")) || (key8 === "tolerance")) || (key8 === "minOverlap"))){const err79 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data36.confidence !== undefined){let data37 = data36.confidence;if((typeof data37 == "number") && (isFinite(data37))){if(data37 >= 1 || isNaN(data37)){const err80 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}if(data37 <= 0.5 || isNaN(data37)){const err81 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data36.resamples !== undefined){let data38 = data36.resamples;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err83 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 100000 || isNaN(data38)){const err84 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if(data38 < 100 || isNaN(data38)){const err85 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}if(data36.seed !== undefined){let data39 = data36.seed;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err86 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 > 4294967295 || isNaN(data39)){const err87 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if(data39 < 0 || isNaN(data39)){const err88 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}}if(data36.minSegmentSize !== undefined){let data40 = data36.minSegmentSize;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err89 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 < 1 || isNaN(data40)){const err90 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}}}if(data36.worstItems !== undefined){let data41 = data36.worstItems;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err91 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 50 || isNaN(data41)){const err92 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if(data41 < 0 || isNaN(data41)){const err93 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}}if(data36.tolerance !== undefined){let data42 = data36.tolerance;if(data42 && typeof data42 == "object" && !Array.isArray(data42)){for(const key9 in data42){if(!(((key9 === "pairs") || (key9 === "triplets")) || (key9 === "retrieval"))){const err94 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}}if(data42.pairs !== undefined){let data43 = data42.pairs;if((typeof data43 == "number") && (isFinite(data43))){if(data43 > 1 || isNaN(data43)){const err95 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}if(data43 < 0 || isNaN(data43)){const err96 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}else {const err97 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}if(data42.triplets !== undefined){let data44 = data42.triplets;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err98 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if(data44 < 0 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}else {const err100 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}if(data42.retrieval !== undefined){let data45 = data42.retrieval;if((typeof data45 == "number") && (isFinite(data45))){if(data45 > 1 || isNaN(data45)){const err101 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}if(data45 < 0 || isNaN(data45)){const err102 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}else {const err103 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}}else {const err104 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}if(data36.minOverlap !== undefined){let data46 = data36.minOverlap;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err105 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}if(data46 < 0 || isNaN(data46)){const err106 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}else {const err107 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}}else {const err108 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}if(data.embeddings !== undefined){let data47 = data.embeddings;if(data47 && typeof data47 == "object" && !Array.isArray(data47)){for(const key10 in data47){if(!((((((key10 === "cacheDir") || (key10 === "cache")) || (key10 === "cacheMaxAgeDays")) || (key10 === "defaults")) || (key10 === "production")) || (key10 === "candidate"))){const err109 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}if(data47.cacheDir !== undefined){let data48 = data47.cacheDir;if(typeof data48 === "string"){if(func3(data48) < 1){const err110 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}else {const err111 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data47.cache !== undefined){if(typeof data47.cache !== "boolean"){const err112 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}if(data47.cacheMaxAgeDays !== undefined){let data50 = data47.cacheMaxAgeDays;if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){const err113 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if((typeof data50 == "number") && (isFinite(data50))){if(data50 < 1 || isNaN(data50)){const err114 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}if(data47.defaults !== undefined){let data51 = data47.defaults;if(data51 && typeof data51 == "object" && !Array.isArray(data51)){for(const key11 in data51){if(!((((((((key11 === "model") || (key11 === "apiKeyEnv")) || (key11 === "batchSize")) || (key11 === "concurrency")) || (key11 === "retries")) || (key11 === "timeoutMs")) || (key11 === "dimension")) || (key11 === "version"))){const err115 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data51.model !== undefined){let data52 = data51.model;if(typeof data52 === "string"){if(func3(data52) < 1){const err116 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}else {const err117 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}if(data51.apiKeyEnv !== undefined){let data53 = data51.apiKeyEnv;if(typeof data53 === "string"){if(!pattern0.test(data53)){const err118 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}else {const err119 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}if(data51.batchSize !== undefined){let data54 = data51.batchSize;if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){const err120 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}if((typeof data54 == "number") && (isFinite(data54))){if(data54 > 100000 || isNaN(data54)){const err121 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}if(data54 < 1 || isNaN(data54)){const err122 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}}}if(data51.concurrency !== undefined){let data55 = data51.concurrency;if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){const err123 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}if((typeof data55 == "number") && (isFinite(data55))){if(data55 > 256 || isNaN(data55)){const err124 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}if(data55 < 1 || isNaN(data55)){const err125 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}}}if(data51.retries !== undefined){let data56 = data51.retries;if(!(((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56))) && (isFinite(data56)))){const err126 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}if((typeof data56 == "number") && (isFinite(data56))){if(data56 > 100 || isNaN(data56)){const err127 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if(data56 < 0 || isNaN(data56)){const err128 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}}}if(data51.timeoutMs !== undefined){let data57 = data51.timeoutMs;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err129 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 < 1 || isNaN(data57)){const err130 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}}}if(data51.dimension !== undefined){let data58 = data51.dimension;if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){const err131 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}if((typeof data58 == "number") && (isFinite(data58))){if(data58 < 1 || isNaN(data58)){const err132 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}if(data51.version !== undefined){let data59 = data51.version;if(typeof data59 === "string"){if(func3(data59) < 1){const err133 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}}else {const err134 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}}}else {const err135 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}if(data47.production !== undefined){let data60 = data47.production;if(data60 && typeof data60 == "object" && !Array.isArray(data60)){for(const key12 in data60){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err136 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}}if(data60.model !== undefined){let data61 = data60.model;if(typeof data61 === "string"){if(func3(data61) < 1){const err137 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}else {const err138 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}}if(data60.apiKeyEnv !== undefined){let data62 = data60.apiKeyEnv;if(typeof data62 === "string"){if(!pattern0.test(data62)){const err139 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}}else {const err140 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}}if(data60.batchSize !== undefined){let data63 = data60.batchSize;if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){const err141 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}if((typeof data63 == "number") && (isFinite(data63))){if(data63 > 100000 || isNaN(data63)){const err142 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}if(data63 < 1 || isNaN(data63)){const err143 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}}}if(data60.concurrency !== undefined){let data64 = data60.concurrency;if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){const err144 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}if((typeof data64 == "number") && (isFinite(data64))){if(data64 > 256 || isNaN(data64)){const err145 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}if(data64 < 1 || isNaN(data64)){const err146 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}}}if(data60.retries !== undefined){let data65 = data60.retries;if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){const err147 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}if((typeof data65 == "number") && (isFinite(data65))){if(data65 > 100 || isNaN(data65)){const err148 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if(data65 < 0 || isNaN(data65)){const err149 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}}}if(data60.timeoutMs !== undefined){let data66 = data60.timeoutMs;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err150 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 < 1 || isNaN(data66)){const err151 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}}}if(data60.dimension !== undefined){let data67 = data60.dimension;if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){const err152 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}if((typeof data67 == "number") && (isFinite(data67))){if(data67 < 1 || isNaN(data67)){const err153 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}if(data60.version !== undefined){let data68 = data60.version;if(typeof data68 === "string"){if(func3(data68) < 1){const err154 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}}else {const err155 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}}}else {const err156 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}if(data47.candidate !== undefined){let data69 = data47.candidate;if(data69 && typeof data69 == "object" && !Array.isArray(data69)){for(const key13 in data69){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err157 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}}if(data69.model !== undefined){let data70 = data69.model;if(typeof data70 === "string"){if(func3(data70) < 1){const err158 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}else {const err159 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}}if(data69.apiKeyEnv !== undefined){let data71 = data69.apiKeyEnv;if(typeof data71 === "string"){if(!pattern0.test(data71)){const err160 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}}else {const err161 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}}if(data69.batchSize !== undefined){let data72 = data69.batchSize;if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){const err162 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}if((typeof data72 == "number") && (isFinite(data72))){if(data72 > 100000 || isNaN(data72)){const err163 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}if(data72 < 1 || isNaN(data72)){const err164 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}}}if(data69.concurrency !== undefined){let data73 = data69.concurrency;if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){const err165 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}if((typeof data73 == "number") && (isFinite(data73))){if(data73 > 256 || isNaN(data73)){const err166 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}if(data73 < 1 || isNaN(data73)){const err167 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}}}if(data69.retries !== undefined){let data74 = data69.retries;if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){const err168 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}if((typeof data74 == "number") && (isFinite(data74))){if(data74 > 100 || isNaN(data74)){const err169 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if(data74 < 0 || isNaN(data74)){const err170 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}}}if(data69.timeoutMs !== undefined){let data75 = data69.timeoutMs;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err171 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 < 1 || isNaN(data75)){const err172 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}}}if(data69.dimension !== undefined){let data76 = data69.dimension;if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){const err173 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}if((typeof data76 == "number") && (isFinite(data76))){if(data76 < 1 || isNaN(data76)){const err174 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}if(data69.version !== undefined){let data77 = data69.version;if(typeof data77 === "string"){if(func3(data77) < 1){const err175 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}}else {const err176 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}}}else {const err177 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}}else {const err178 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}}if(data.gate !== undefined){let data78 = data.gate;if(data78 && typeof data78 == "object" && !Array.isArray(data78)){for(const key14 in data78){if(!(((((((key14 === "requiredChecks") || (key14 === "thresholds")) || (key14 === "approvals")) || (key14 === "marginal")) || (key14 === "environment")) || (key14 === "override")) || (key14 === "statusContext"))){const err179 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}}if(data78.requiredChecks !== undefined){let data79 = data78.requiredChecks;if(data79 && typeof data79 == "object" && !Array.isArray(data79)){for(const key15 in data79){if(!((key15 === "kinds") || (key15 === "ids"))){const err180 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}}if(data79.kinds !== undefined){let data80 = data79.kinds;if(Array.isArray(data80)){const len2 = data80.length;for(let i3=0; i3<len2; i3++){let data81 = data80[i3];if(typeof data81 !== "string"){const err181 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;}if(!(((data81 === "contract") || (data81 === "embedding-regression")) || (data81 === "canary-analysis"))){const err182 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}let i4 = data80.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data80[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err183 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;break;}indices1[item1] = i4;}}}else {const err184 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}if(data79.ids !== undefined){let data82 = data79.ids;if(Array.isArray(data82)){const len3 = data82.length;for(let i5=0; i5<len3; i5++){let data83 = data82[i5];if(typeof data83 === "string"){if(!pattern8.test(data83)){const err185 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;}}else {const err186 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}let i6 = data82.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data82[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err187 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;break;}indices2[item2] = i6;}}}else {const err188 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}}}else {const err189 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}}if(data78.thresholds !== undefined){let data84 = data78.thresholds;if(Array.isArray(data84)){const len4 = data84.length;for(let i7=0; i7<len4; i7++){let data85 = data84[i7];if(data85 && typeof data85 == "object" && !Array.isArray(data85)){if(data85.metric === undefined){const err190 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;}if(data85.op === undefined){const err191 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}if(data85.value === undefined){const err192 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}for(const key16 in data85){if(!(((((key16 === "metric") || (key16 === "op")) || (key16 === "value")) || (key16 === "optional")) || (key16 === "result"))){const err193 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}if(data85.metric !== undefined){let data86 = data85.metric;if(typeof data86 === "string"){if(func3(data86) < 1){const err194 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;}}else {const err195 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}if(data85.op !== undefined){let data87 = data85.op;if(typeof data87 !== "string"){const err196 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}if(!((((((data87 === "<") || (data87 === "<=")) || (data87 === ">")) || (data87 === ">=")) || (data87 === "==")) || (data87 === "!="))){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}}if(data85.value !== undefined){let data88 = data85.value;if(!((typeof data88 == "number") && (isFinite(data88)))){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}}if(data85.optional !== undefined){if(typeof data85.optional !== "boolean"){const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}}if(data85.result !== undefined){let data90 = data85.result;if(typeof data90 === "string"){if(func3(data90) < 1){const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}else {const err201 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}}else {const err202 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}}}else {const err203 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}}if(data78.approvals !== undefined){let data91 = data78.approvals;if(data91 && typeof data91 == "object" && !Array.isArray(data91)){if(data91.count === undefined){const err204 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}if(data91.from === undefined){const err205 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}for(const key17 in data91){if(!((key17 === "count") || (key17 === "from"))){const err206 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}}if(data91.count !== undefined){let data92 = data91.count;if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){const err207 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}if((typeof data92 == "number") && (isFinite(data92))){if(data92 > 100 || isNaN(data92)){const err208 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}if(data92 < 1 || isNaN(data92)){const err209 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}}if(data91.from !== undefined){let data93 = data91.from;if(data93 && typeof data93 == "object" && !Array.isArray(data93)){for(const key18 in data93){if(!((key18 === "users") || (key18 === "teams"))){const err210 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}if(data93.users !== undefined){let data94 = data93.users;if(Array.isArray(data94)){const len5 = data94.length;for(let i8=0; i8<len5; i8++){let data95 = data94[i8];if(typeof data95 === "string"){if(!pattern9.test(data95)){const err211 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;}}else {const err212 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}}let i9 = data94.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data94[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err213 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;break;}indices3[item3] = i9;}}}else {const err214 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}}if(data93.teams !== undefined){let data96 = data93.teams;if(Array.isArray(data96)){const len6 = data96.length;for(let i10=0; i10<len6; i10++){let data97 = data96[i10];if(typeof data97 === "string"){if(!pattern10.test(data97)){const err215 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;}}else {const err216 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}let i11 = data96.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data96[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err217 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;break;}indices4[item4] = i11;}}}else {const err218 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}}else {const err219 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}}}else {const err220 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;}}if(data78.marginal !== undefined){let data98 = data78.marginal;if(data98 && typeof data98 == "object" && !Array.isArray(data98)){if(data98.count === undefined){const err221 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}if(data98.from === undefined){const err222 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}for(const key19 in data98){if(!((key19 === "count") || (key19 === "from"))){const err223 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}}if(data98.count !== undefined){let data99 = data98.count;if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){const err224 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;}if((typeof data99 == "number") && (isFinite(data99))){if(data99 > 100 || isNaN(data99)){const err225 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}if(data99 < 1 || isNaN(data99)){const err226 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}}if(data98.from !== undefined){let data100 = data98.from;const _errs225 = errors;let valid44 = false;let passing0 = null;const _errs226 = errors;if("owners" !== data100){const err227 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}var _valid0 = _errs226 === errors;if(_valid0){valid44 = true;passing0 = 0;}const _errs227 = errors;if(data100 && typeof data100 == "object" && !Array.isArray(data100)){for(const key20 in data100){if(!((key20 === "users") || (key20 === "teams"))){const err228 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}}if(data100.users !== undefined){let data101 = data100.users;if(Array.isArray(data101)){const len7 = data101.length;for(let i12=0; i12<len7; i12++){let data102 = data101[i12];if(typeof data102 === "string"){if(!pattern9.test(data102)){const err229 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;}}else {const err230 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}let i13 = data101.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data101[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err231 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;break;}indices5[item5] = i13;}}}else {const err232 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}}if(data100.teams !== undefined){let data103 = data100.teams;if(Array.isArray(data103)){const len8 = data103.length;for(let i14=0; i14<len8; i14++){let data104 = data103[i14];if(typeof data104 === "string"){if(!pattern10.test(data104)){const err233 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;}}else {const err234 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}}let i15 = data103.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data103[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err235 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;break;}indices6[item6] = i15;}}}else {const err236 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}}}else {const err237 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}var _valid0 = _errs227 === errors;if(_valid0 && valid44){valid44 = false;passing0 = [passing0, 1];}else {if(_valid0){valid44 = true;passing0 = 1;}}if(!valid44){const err238 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;}else {errors = _errs225;if(vErrors !== null){if(_errs225){vErrors.length = _errs225;}else {vErrors = null;}}}}}else {const err239 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}if(data78.environment !== undefined){let data105 = data78.environment;if(data105 && typeof data105 == "object" && !Array.isArray(data105)){for(const key21 in data105){if(!(((key21 === "name") || (key21 === "required")) || (key21 === "allowed"))){const err240 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}if(data105.name !== undefined){let data106 = data105.name;if(typeof data106 === "string"){if(func3(data106) < 1){const err241 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}else {const err242 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;}}if(data105.required !== undefined){if(typeof data105.required !== "boolean"){const err243 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}if(data105.allowed !== undefined){let data108 = data105.allowed;if(data108 && typeof data108 == "object" && !Array.isArray(data108)){for(const key22 in data108){if(!((key22 === "users") || (key22 === "teams"))){const err244 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}}if(data108.users !== undefined){let data109 = data108.users;if(Array.isArray(data109)){const len9 = data109.length;for(let i16=0; i16<len9; i16++){let data110 = data109[i16];if(typeof data110 === "string"){if(!pattern9.test(data110)){const err245 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;}}else {const err246 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}let i17 = data109.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data109[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err247 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;break;}indices7[item7] = i17;}}}else {const err248 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}if(data108.teams !== undefined){let data111 = data108.teams;if(Array.isArray(data111)){const len10 = data111.length;for(let i18=0; i18<len10; i18++){let data112 = data111[i18];if(typeof data112 === "string"){if(!pattern10.test(data112)){const err249 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;}}else {const err250 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}let i19 = data111.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data111[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err251 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;break;}indices8[item8] = i19;}}}else {const err252 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}}else {const err253 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}}}else {const err254 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;}}if(data78.override !== undefined){let data113 = data78.override;if(data113 && typeof data113 == "object" && !Array.isArray(data113)){if(data113.label === undefined){const err255 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}if(data113.authorised === undefined){const err256 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}for(const key23 in data113){if(!((key23 === "label") || (key23 === "authorised"))){const err257 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}if(data113.label !== undefined){let data114 = data113.label;if(typeof data114 === "string"){if(func3(data114) > 50){const err258 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;}if(func3(data114) < 1){const err259 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}else {const err260 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}if(data113.authorised !== undefined){let data115 = data113.authorised;if(data115 && typeof data115 == "object" && !Array.isArray(data115)){for(const key24 in data115){if(!((key24 === "users") || (key24 === "teams"))){const err261 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}if(data115.users !== undefined){let data116 = data115.users;if(Array.isArray(data116)){const len11 = data116.length;for(let i20=0; i20<len11; i20++){let data117 = data116[i20];if(typeof data117 === "string"){if(!pattern9.test(data117)){const err262 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;}}else {const err263 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}}let i21 = data116.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data116[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err264 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;break;}indices9[item9] = i21;}}}else {const err265 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}}if(data115.teams !== undefined){let data118 = data115.teams;if(Array.isArray(data118)){const len12 = data118.length;for(let i22=0; i22<len12; i22++){let data119 = data118[i22];if(typeof data119 === "string"){if(!pattern10.test(data119)){const err266 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;}}else {const err267 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}let i23 = data118.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data118[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err268 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;break;}indices10[item10] = i23;}}}else {const err269 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}}else {const err270 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}}}else {const err271 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;}}if(data78.statusContext !== undefined){let data120 = data78.statusContext;if(typeof data120 === "string"){if(func3(data120) > 255){const err272 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}if(func3(data120) < 1){const err273 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}else {const err274 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}}}else {const err275 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err275];}else {vErrors.push(err275);}errors++;}}}else {const err276 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err276];}else {vErrors.push(err276);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern17 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern18 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern19 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern20 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern17.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern18.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func3(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern19.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func3(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){if(typeof data25.trainingData !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err64 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err65 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data25.hyperparameters !== undefined){let data29 = data25.hyperparameters;if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){const err66 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.evaluation !== undefined){let data30 = data25.evaluation;if(!(data30 && typeof data30 == "object" && !Array.isArray(data30))){const err67 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}}else {const err68 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data.owners !== undefined){let data31 = data.owners;if(Array.isArray(data31)){const len0 = data31.length;for(let i0=0; i0<len0; i0++){let data32 = data31[i0];if(typeof data32 === "string"){if(!pattern20.test(data32)){const err69 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}let i1 = data31.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data31[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err71 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;break;}indices0[item0] = i1;}}}else {const err72 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data.examples !== undefined){let data33 = data.examples;if(Array.isArray(data33)){const len1 = data33.length;for(let i2=0; i2<len1; i2++){let data34 = data33[i2];if(data34 && typeof data34 == "object" && !Array.isArray(data34)){if(data34.input === undefined){const err73 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}for(const key6 in data34){if(!((key6 === "name") || (key6 === "input"))){const err74 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data34.name !== undefined){if(typeof data34.name !== "string"){const err75 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","gate","promote"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern22 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func3(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func3(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func3(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func3(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func3(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func3(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func3(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func3(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime0.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern8.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!(((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "gate")) || (data3 === "promote"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func3(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func3(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func3(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func3(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func3(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func3(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func3(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func3(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern22.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern19.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"sameSpace":{"description":"Both models embed into the same space (the same embedding.space in their contracts, e.g. the same model rebuilt or re-exported), so their cosines are comparable: the related pairs' mean cosine is gated too, against similarityTolerance. Leave false (the default) when the space changes: across spaces only the AUC compares.","type":"boolean"},"similarityTolerance":{"description":"With sameSpace, the largest acceptable drop of the related pairs' mean cosine (absolute, e.g. 0.02). Default: 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern8.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func3(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func3(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func3(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!(func2.call(schema43.properties.checks.properties.pairs.properties, key2))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func3(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.sameSpace !== undefined){if(typeof data7.sameSpace !== "boolean"){const err30 = {instancePath:instancePath+"/checks/pairs/sameSpace",schemaPath:"#/properties/checks/properties/pairs/properties/sameSpace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data7.similarityTolerance !== undefined){let data13 = data7.similarityTolerance;if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 1 || isNaN(data13)){const err31 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data13 < 0 || isNaN(data13)){const err32 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}else {const err33 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}if(data7.confidence !== undefined){let data14 = data7.confidence;if((typeof data14 == "number") && (isFinite(data14))){if(data14 >= 1 || isNaN(data14)){const err34 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data14 <= 0.5 || isNaN(data14)){const err35 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data7.resamples !== undefined){let data15 = data7.resamples;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err37 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 > 100000 || isNaN(data15)){const err38 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(data15 < 100 || isNaN(data15)){const err39 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}}if(data7.seed !== undefined){let data16 = data7.seed;if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){const err40 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if((typeof data16 == "number") && (isFinite(data16))){if(data16 > 4294967295 || isNaN(data16)){const err41 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(data16 < 0 || isNaN(data16)){const err42 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}}if(data7.minSegmentSize !== undefined){let data17 = data7.minSegmentSize;if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){const err43 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}if((typeof data17 == "number") && (isFinite(data17))){if(data17 < 1 || isNaN(data17)){const err44 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}}else {const err45 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data6.triplets !== undefined){let data18 = data6.triplets;if(data18 && typeof data18 == "object" && !Array.isArray(data18)){if(data18.file === undefined){const err46 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}for(const key3 in data18){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err47 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}if(data18.file !== undefined){let data19 = data18.file;if(typeof data19 === "string"){if(func3(data19) < 1){const err48 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data18.tolerance !== undefined){let data20 = data18.tolerance;if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 1 || isNaN(data20)){const err50 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}if(data20 < 0 || isNaN(data20)){const err51 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}else {const err52 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data18.confidence !== undefined){let data21 = data18.confidence;if((typeof data21 == "number") && (isFinite(data21))){if(data21 >= 1 || isNaN(data21)){const err53 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data21 <= 0.5 || isNaN(data21)){const err54 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}else {const err55 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data18.resamples !== undefined){let data22 = data18.resamples;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err56 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100000 || isNaN(data22)){const err57 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data22 < 100 || isNaN(data22)){const err58 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}}if(data18.seed !== undefined){let data23 = data18.seed;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err59 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 > 4294967295 || isNaN(data23)){const err60 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if(data23 < 0 || isNaN(data23)){const err61 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data18.minSegmentSize !== undefined){let data24 = data18.minSegmentSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err62 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err63 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data6.retrieval !== undefined){let data25 = data6.retrieval;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.qrels === undefined){const err65 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}for(const key4 in data25){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err66 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.qrels !== undefined){let data26 = data25.qrels;if(typeof data26 === "string"){if(func3(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data25.queries !== undefined){let data27 = data25.queries;if(typeof data27 === "string"){if(func3(data27) < 1){const err69 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data25.corpus !== undefined){let data28 = data25.corpus;if(typeof data28 === "string"){if(func3(data28) < 1){const err71 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}else {const err72 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data25.k !== undefined){let data29 = data25.k;if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){const err73 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1000 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 1 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}if(data25.metric !== undefined){let data30 = data25.metric;if(typeof data30 !== "string"){const err76 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}if(!(((data30 === "ndcg") || (data30 === "recall")) || (data30 === "mrr"))){const err77 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data25.tolerance !== undefined){let data31 = data25.tolerance;if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 1 || isNaN(data31)){const err78 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}if(data31 < 0 || isNaN(data31)){const err79 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data25.confidence !== undefined){let data32 = data25.confidence;if((typeof data32 == "number") && (isFinite(data32))){if(data32 >= 1 || isNaN(data32)){const err81 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data32 <= 0.5 || isNaN(data32)){const err82 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}else {const err83 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}if(data25.resamples !== undefined){let data33 = data25.resamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err84 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 > 100000 || isNaN(data33)){const err85 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}if(data33 < 100 || isNaN(data33)){const err86 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}if(data25.seed !== undefined){let data34 = data25.seed;if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){const err87 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if((typeof data34 == "number") && (isFinite(data34))){if(data34 > 4294967295 || isNaN(data34)){const err88 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}if(data34 < 0 || isNaN(data34)){const err89 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}}if(data25.minSegmentSize !== undefined){let data35 = data25.minSegmentSize;if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){const err90 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if((typeof data35 == "number") && (isFinite(data35))){if(data35 < 1 || isNaN(data35)){const err91 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}}}else {const err92 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}if(data6.neighbours !== undefined){let data36 = data6.neighbours;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){for(const key5 in data36){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err93 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}if(data36.corpus !== undefined){let data37 = data36.corpus;if(typeof data37 === "string"){if(func3(data37) < 1){const err94 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}}else {const err95 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}if(data36.sample !== undefined){let data38 = data36.sample;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err96 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 < 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}}if(data36.k !== undefined){let data39 = data36.k;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err98 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 > 1000 || isNaN(data39)){const err99 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data39 < 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}}if(data36.minOverlap !== undefined){let data40 = data36.minOverlap;if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 1 || isNaN(data40)){const err101 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}if(data40 < 0 || isNaN(data40)){const err102 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}else {const err103 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}if(data36.confidence !== undefined){let data41 = data36.confidence;if((typeof data41 == "number") && (isFinite(data41))){if(data41 >= 1 || isNaN(data41)){const err104 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data41 <= 0.5 || isNaN(data41)){const err105 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}else {const err106 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}if(data36.resamples !== undefined){let data42 = data36.resamples;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err107 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 100000 || isNaN(data42)){const err108 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}if(data42 < 100 || isNaN(data42)){const err109 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}}if(data36.seed !== undefined){let data43 = data36.seed;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err110 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 > 4294967295 || isNaN(data43)){const err111 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}if(data43 < 0 || isNaN(data43)){const err112 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}}if(data36.minSegmentSize !== undefined){let data44 = data36.minSegmentSize;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err113 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 < 1 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}}else {const err115 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data6.health !== undefined){let data45 = data6.health;if(data45 && typeof data45 == "object" && !Array.isArray(data45)){for(const key6 in data45){if(!(key6 === "rankDropRatio")){const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}if(data45.rankDropRatio !== undefined){let data46 = data45.rankDropRatio;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err117 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}if(data46 <= 0 || isNaN(data46)){const err118 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}else {const err119 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}}else {const err120 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}}}else {const err121 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}}else {const err122 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}validate21.errors = vErrors;return errors === 0;}
+    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func3(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.relativeTolerance !== undefined){let data28 = data24.relativeTolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.tolerance !== undefined){let data29 = data24.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.absoluteTolerance !== undefined){let data30 = data24.absoluteTolerance;if((typeof data30 == "number") && (isFinite(data30))){if(data30 < 0 || isNaN(data30)){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.weight !== undefined){let data32 = data24.weight;if((typeof data32 == "number") && (isFinite(data32))){if(data32 <= 0 || isNaN(data32)){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}else {const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}if(data24.minSamples !== undefined){let data33 = data24.minSamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 3 || isNaN(data33)){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data24.outliers !== undefined){let data34 = data24.outliers;if(typeof data34 !== "string"){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!((data34 === "keep") || (data34 === "remove"))){const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data24.outlierFactor !== undefined){let data35 = data24.outlierFactor;if((typeof data35 == "number") && (isFinite(data35))){if(data35 <= 0 || isNaN(data35)){const err74 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}else {const err75 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data24.total !== undefined){let data36 = data24.total;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){if(data36.name === undefined){const err76 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}for(const key8 in data36){if(!((key8 === "name") || (key8 === "query"))){const err77 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data36.name !== undefined){let data37 = data36.name;if(typeof data37 === "string"){if(!pattern4.test(data37)){const err78 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data36.query !== undefined){let data38 = data36.query;if(typeof data38 === "string"){if(func3(data38) < 1){const err80 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}else {const err81 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}}else {const err82 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}else {const err83 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}}else {const err84 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}if(data.regression !== undefined){let data39 = data.regression;if(data39 && typeof data39 == "object" && !Array.isArray(data39)){for(const key9 in data39){if(!(((((((key9 === "confidence") || (key9 === "resamples")) || (key9 === "seed")) || (key9 === "minSegmentSize")) || (key9 === "worstItems")) || (key9 === "tolerance")) || (key9 === "minOverlap"))){const err86 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}if(data39.confidence !== undefined){let data40 = data39.confidence;if((typeof data40 == "number") && (isFinite(data40))){if(data40 >= 1 || isNaN(data40)){const err87 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if(data40 <= 0.5 || isNaN(data40)){const err88 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}else {const err89 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data39.resamples !== undefined){let data41 = data39.resamples;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err90 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 100000 || isNaN(data41)){const err91 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}if(data41 < 100 || isNaN(data41)){const err92 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}}if(data39.seed !== undefined){let data42 = data39.seed;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err93 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 4294967295 || isNaN(data42)){const err94 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if(data42 < 0 || isNaN(data42)){const err95 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}}if(data39.minSegmentSize !== undefined){let data43 = data39.minSegmentSize;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err96 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 < 1 || isNaN(data43)){const err97 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}}if(data39.worstItems !== undefined){let data44 = data39.worstItems;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err98 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 50 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data44 < 0 || isNaN(data44)){const err100 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}}if(data39.tolerance !== undefined){let data45 = data39.tolerance;if(data45 && typeof data45 == "object" && !Array.isArray(data45)){for(const key10 in data45){if(!(((key10 === "pairs") || (key10 === "triplets")) || (key10 === "retrieval"))){const err101 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}if(data45.pairs !== undefined){let data46 = data45.pairs;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err102 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}if(data46 < 0 || isNaN(data46)){const err103 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}else {const err104 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}if(data45.triplets !== undefined){let data47 = data45.triplets;if((typeof data47 == "number") && (isFinite(data47))){if(data47 > 1 || isNaN(data47)){const err105 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}if(data47 < 0 || isNaN(data47)){const err106 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}else {const err107 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}if(data45.retrieval !== undefined){let data48 = data45.retrieval;if((typeof data48 == "number") && (isFinite(data48))){if(data48 > 1 || isNaN(data48)){const err108 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}if(data48 < 0 || isNaN(data48)){const err109 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}else {const err110 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}else {const err111 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data39.minOverlap !== undefined){let data49 = data39.minOverlap;if((typeof data49 == "number") && (isFinite(data49))){if(data49 > 1 || isNaN(data49)){const err112 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}if(data49 < 0 || isNaN(data49)){const err113 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}else {const err114 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}else {const err115 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data.embeddings !== undefined){let data50 = data.embeddings;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key11 in data50){if(!((((((key11 === "cacheDir") || (key11 === "cache")) || (key11 === "cacheMaxAgeDays")) || (key11 === "defaults")) || (key11 === "production")) || (key11 === "candidate"))){const err116 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}if(data50.cacheDir !== undefined){let data51 = data50.cacheDir;if(typeof data51 === "string"){if(func3(data51) < 1){const err117 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}else {const err118 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}if(data50.cache !== undefined){if(typeof data50.cache !== "boolean"){const err119 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}if(data50.cacheMaxAgeDays !== undefined){let data53 = data50.cacheMaxAgeDays;if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){const err120 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}if((typeof data53 == "number") && (isFinite(data53))){if(data53 < 1 || isNaN(data53)){const err121 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}}if(data50.defaults !== undefined){let data54 = data50.defaults;if(data54 && typeof data54 == "object" && !Array.isArray(data54)){for(const key12 in data54){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err122 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}}if(data54.model !== undefined){let data55 = data54.model;if(typeof data55 === "string"){if(func3(data55) < 1){const err123 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}}else {const err124 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}}if(data54.apiKeyEnv !== undefined){let data56 = data54.apiKeyEnv;if(typeof data56 === "string"){if(!pattern0.test(data56)){const err125 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}}else {const err126 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}}if(data54.batchSize !== undefined){let data57 = data54.batchSize;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err127 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 > 100000 || isNaN(data57)){const err128 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}if(data57 < 1 || isNaN(data57)){const err129 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}}}if(data54.concurrency !== undefined){let data58 = data54.concurrency;if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){const err130 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}if((typeof data58 == "number") && (isFinite(data58))){if(data58 > 256 || isNaN(data58)){const err131 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}if(data58 < 1 || isNaN(data58)){const err132 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}if(data54.retries !== undefined){let data59 = data54.retries;if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){const err133 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}if((typeof data59 == "number") && (isFinite(data59))){if(data59 > 100 || isNaN(data59)){const err134 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}if(data59 < 0 || isNaN(data59)){const err135 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}}if(data54.timeoutMs !== undefined){let data60 = data54.timeoutMs;if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){const err136 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}if((typeof data60 == "number") && (isFinite(data60))){if(data60 < 1 || isNaN(data60)){const err137 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}}if(data54.dimension !== undefined){let data61 = data54.dimension;if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){const err138 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}if((typeof data61 == "number") && (isFinite(data61))){if(data61 < 1 || isNaN(data61)){const err139 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}}}if(data54.version !== undefined){let data62 = data54.version;if(typeof data62 === "string"){if(func3(data62) < 1){const err140 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}}else {const err141 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}}}else {const err142 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}}if(data50.production !== undefined){let data63 = data50.production;if(data63 && typeof data63 == "object" && !Array.isArray(data63)){for(const key13 in data63){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err143 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}}if(data63.model !== undefined){let data64 = data63.model;if(typeof data64 === "string"){if(func3(data64) < 1){const err144 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}}else {const err145 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}}if(data63.apiKeyEnv !== undefined){let data65 = data63.apiKeyEnv;if(typeof data65 === "string"){if(!pattern0.test(data65)){const err146 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}}else {const err147 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}}if(data63.batchSize !== undefined){let data66 = data63.batchSize;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err148 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 > 100000 || isNaN(data66)){const err149 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}if(data66 < 1 || isNaN(data66)){const err150 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}}}if(data63.concurrency !== undefined){let data67 = data63.concurrency;if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){const err151 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}if((typeof data67 == "number") && (isFinite(data67))){if(data67 > 256 || isNaN(data67)){const err152 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}if(data67 < 1 || isNaN(data67)){const err153 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}if(data63.retries !== undefined){let data68 = data63.retries;if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){const err154 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}if((typeof data68 == "number") && (isFinite(data68))){if(data68 > 100 || isNaN(data68)){const err155 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}if(data68 < 0 || isNaN(data68)){const err156 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}}if(data63.timeoutMs !== undefined){let data69 = data63.timeoutMs;if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){const err157 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}if((typeof data69 == "number") && (isFinite(data69))){if(data69 < 1 || isNaN(data69)){const err158 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}}if(data63.dimension !== undefined){let data70 = data63.dimension;if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){const err159 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}if((typeof data70 == "number") && (isFinite(data70))){if(data70 < 1 || isNaN(data70)){const err160 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}}}if(data63.version !== undefined){let data71 = data63.version;if(typeof data71 === "string"){if(func3(data71) < 1){const err161 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}}else {const err162 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}}}else {const err163 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}}if(data50.candidate !== undefined){let data72 = data50.candidate;if(data72 && typeof data72 == "object" && !Array.isArray(data72)){for(const key14 in data72){if(!((((((((key14 === "model") || (key14 === "apiKeyEnv")) || (key14 === "batchSize")) || (key14 === "concurrency")) || (key14 === "retries")) || (key14 === "timeoutMs")) || (key14 === "dimension")) || (key14 === "version"))){const err164 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}}if(data72.model !== undefined){let data73 = data72.model;if(typeof data73 === "string"){if(func3(data73) < 1){const err165 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}}else {const err166 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}}if(data72.apiKeyEnv !== undefined){let data74 = data72.apiKeyEnv;if(typeof data74 === "string"){if(!pattern0.test(data74)){const err167 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}}else {const err168 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}}if(data72.batchSize !== undefined){let data75 = data72.batchSize;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err169 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 > 100000 || isNaN(data75)){const err170 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}if(data75 < 1 || isNaN(data75)){const err171 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}}}if(data72.concurrency !== undefined){let data76 = data72.concurrency;if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){const err172 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}if((typeof data76 == "number") && (isFinite(data76))){if(data76 > 256 || isNaN(data76)){const err173 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}if(data76 < 1 || isNaN(data76)){const err174 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}if(data72.retries !== undefined){let data77 = data72.retries;if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){const err175 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}if((typeof data77 == "number") && (isFinite(data77))){if(data77 > 100 || isNaN(data77)){const err176 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}if(data77 < 0 || isNaN(data77)){const err177 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}}if(data72.timeoutMs !== undefined){let data78 = data72.timeoutMs;if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){const err178 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}if((typeof data78 == "number") && (isFinite(data78))){if(data78 < 1 || isNaN(data78)){const err179 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}}}if(data72.dimension !== undefined){let data79 = data72.dimension;if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){const err180 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}if((typeof data79 == "number") && (isFinite(data79))){if(data79 < 1 || isNaN(data79)){const err181 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;}}}if(data72.version !== undefined){let data80 = data72.version;if(typeof data80 === "string"){if(func3(data80) < 1){const err182 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}else {const err183 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;}}}else {const err184 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}}else {const err185 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;}}if(data.gate !== undefined){let data81 = data.gate;if(data81 && typeof data81 == "object" && !Array.isArray(data81)){for(const key15 in data81){if(!(((((((key15 === "requiredChecks") || (key15 === "thresholds")) || (key15 === "approvals")) || (key15 === "marginal")) || (key15 === "environment")) || (key15 === "override")) || (key15 === "statusContext"))){const err186 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}if(data81.requiredChecks !== undefined){let data82 = data81.requiredChecks;if(data82 && typeof data82 == "object" && !Array.isArray(data82)){for(const key16 in data82){if(!((key16 === "kinds") || (key16 === "ids"))){const err187 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;}}if(data82.kinds !== undefined){let data83 = data82.kinds;if(Array.isArray(data83)){const len2 = data83.length;for(let i3=0; i3<len2; i3++){let data84 = data83[i3];if(typeof data84 !== "string"){const err188 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}if(!((((data84 === "contract") || (data84 === "embedding-regression")) || (data84 === "canary-analysis")) || (data84 === "shadow"))){const err189 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}}let i4 = data83.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data83[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err190 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;break;}indices1[item1] = i4;}}}else {const err191 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}}if(data82.ids !== undefined){let data85 = data82.ids;if(Array.isArray(data85)){const len3 = data85.length;for(let i5=0; i5<len3; i5++){let data86 = data85[i5];if(typeof data86 === "string"){if(!pattern9.test(data86)){const err192 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}}else {const err193 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}let i6 = data85.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data85[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err194 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;break;}indices2[item2] = i6;}}}else {const err195 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}}else {const err196 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}}if(data81.thresholds !== undefined){let data87 = data81.thresholds;if(Array.isArray(data87)){const len4 = data87.length;for(let i7=0; i7<len4; i7++){let data88 = data87[i7];if(data88 && typeof data88 == "object" && !Array.isArray(data88)){if(data88.metric === undefined){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}if(data88.op === undefined){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}if(data88.value === undefined){const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}for(const key17 in data88){if(!(((((key17 === "metric") || (key17 === "op")) || (key17 === "value")) || (key17 === "optional")) || (key17 === "result"))){const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}if(data88.metric !== undefined){let data89 = data88.metric;if(typeof data89 === "string"){if(func3(data89) < 1){const err201 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}else {const err202 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}}if(data88.op !== undefined){let data90 = data88.op;if(typeof data90 !== "string"){const err203 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}if(!((((((data90 === "<") || (data90 === "<=")) || (data90 === ">")) || (data90 === ">=")) || (data90 === "==")) || (data90 === "!="))){const err204 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}}if(data88.value !== undefined){let data91 = data88.value;if(!((typeof data91 == "number") && (isFinite(data91)))){const err205 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}}if(data88.optional !== undefined){if(typeof data88.optional !== "boolean"){const err206 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}}if(data88.result !== undefined){let data93 = data88.result;if(typeof data93 === "string"){if(func3(data93) < 1){const err207 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}}else {const err208 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}}}else {const err209 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}}else {const err210 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}if(data81.approvals !== undefined){let data94 = data81.approvals;if(data94 && typeof data94 == "object" && !Array.isArray(data94)){if(data94.count === undefined){const err211 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;}if(data94.from === undefined){const err212 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}for(const key18 in data94){if(!((key18 === "count") || (key18 === "from"))){const err213 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;}}if(data94.count !== undefined){let data95 = data94.count;if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){const err214 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}if((typeof data95 == "number") && (isFinite(data95))){if(data95 > 100 || isNaN(data95)){const err215 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;}if(data95 < 1 || isNaN(data95)){const err216 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}}if(data94.from !== undefined){let data96 = data94.from;if(data96 && typeof data96 == "object" && !Array.isArray(data96)){for(const key19 in data96){if(!((key19 === "users") || (key19 === "teams"))){const err217 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;}}if(data96.users !== undefined){let data97 = data96.users;if(Array.isArray(data97)){const len5 = data97.length;for(let i8=0; i8<len5; i8++){let data98 = data97[i8];if(typeof data98 === "string"){if(!pattern10.test(data98)){const err218 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}else {const err219 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}}let i9 = data97.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data97[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err220 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;break;}indices3[item3] = i9;}}}else {const err221 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}}if(data96.teams !== undefined){let data99 = data96.teams;if(Array.isArray(data99)){const len6 = data99.length;for(let i10=0; i10<len6; i10++){let data100 = data99[i10];if(typeof data100 === "string"){if(!pattern11.test(data100)){const err222 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}}else {const err223 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}}let i11 = data99.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data99[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err224 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;break;}indices4[item4] = i11;}}}else {const err225 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}}}else {const err226 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}}else {const err227 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}}if(data81.marginal !== undefined){let data101 = data81.marginal;if(data101 && typeof data101 == "object" && !Array.isArray(data101)){if(data101.count === undefined){const err228 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}if(data101.from === undefined){const err229 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;}for(const key20 in data101){if(!((key20 === "count") || (key20 === "from"))){const err230 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}if(data101.count !== undefined){let data102 = data101.count;if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){const err231 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;}if((typeof data102 == "number") && (isFinite(data102))){if(data102 > 100 || isNaN(data102)){const err232 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}if(data102 < 1 || isNaN(data102)){const err233 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;}}}if(data101.from !== undefined){let data103 = data101.from;const _errs232 = errors;let valid45 = false;let passing0 = null;const _errs233 = errors;if("owners" !== data103){const err234 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}var _valid0 = _errs233 === errors;if(_valid0){valid45 = true;passing0 = 0;}const _errs234 = errors;if(data103 && typeof data103 == "object" && !Array.isArray(data103)){for(const key21 in data103){if(!((key21 === "users") || (key21 === "teams"))){const err235 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;}}if(data103.users !== undefined){let data104 = data103.users;if(Array.isArray(data104)){const len7 = data104.length;for(let i12=0; i12<len7; i12++){let data105 = data104[i12];if(typeof data105 === "string"){if(!pattern10.test(data105)){const err236 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}}else {const err237 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}}let i13 = data104.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data104[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err238 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;break;}indices5[item5] = i13;}}}else {const err239 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}if(data103.teams !== undefined){let data106 = data103.teams;if(Array.isArray(data106)){const len8 = data106.length;for(let i14=0; i14<len8; i14++){let data107 = data106[i14];if(typeof data107 === "string"){if(!pattern11.test(data107)){const err240 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}else {const err241 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}let i15 = data106.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data106[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err242 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;break;}indices6[item6] = i15;}}}else {const err243 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}}else {const err244 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}var _valid0 = _errs234 === errors;if(_valid0 && valid45){valid45 = false;passing0 = [passing0, 1];}else {if(_valid0){valid45 = true;passing0 = 1;}}if(!valid45){const err245 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;}else {errors = _errs232;if(vErrors !== null){if(_errs232){vErrors.length = _errs232;}else {vErrors = null;}}}}}else {const err246 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}if(data81.environment !== undefined){let data108 = data81.environment;if(data108 && typeof data108 == "object" && !Array.isArray(data108)){for(const key22 in data108){if(!(((key22 === "name") || (key22 === "required")) || (key22 === "allowed"))){const err247 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;}}if(data108.name !== undefined){let data109 = data108.name;if(typeof data109 === "string"){if(func3(data109) < 1){const err248 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}else {const err249 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;}}if(data108.required !== undefined){if(typeof data108.required !== "boolean"){const err250 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}if(data108.allowed !== undefined){let data111 = data108.allowed;if(data111 && typeof data111 == "object" && !Array.isArray(data111)){for(const key23 in data111){if(!((key23 === "users") || (key23 === "teams"))){const err251 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;}}if(data111.users !== undefined){let data112 = data111.users;if(Array.isArray(data112)){const len9 = data112.length;for(let i16=0; i16<len9; i16++){let data113 = data112[i16];if(typeof data113 === "string"){if(!pattern10.test(data113)){const err252 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}else {const err253 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}}let i17 = data112.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data112[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err254 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;break;}indices7[item7] = i17;}}}else {const err255 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}}if(data111.teams !== undefined){let data114 = data111.teams;if(Array.isArray(data114)){const len10 = data114.length;for(let i18=0; i18<len10; i18++){let data115 = data114[i18];if(typeof data115 === "string"){if(!pattern11.test(data115)){const err256 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}}else {const err257 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}let i19 = data114.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data114[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err258 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;break;}indices8[item8] = i19;}}}else {const err259 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}}else {const err260 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}}else {const err261 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}if(data81.override !== undefined){let data116 = data81.override;if(data116 && typeof data116 == "object" && !Array.isArray(data116)){if(data116.label === undefined){const err262 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;}if(data116.authorised === undefined){const err263 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}for(const key24 in data116){if(!((key24 === "label") || (key24 === "authorised"))){const err264 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;}}if(data116.label !== undefined){let data117 = data116.label;if(typeof data117 === "string"){if(func3(data117) > 50){const err265 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}if(func3(data117) < 1){const err266 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;}}else {const err267 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}if(data116.authorised !== undefined){let data118 = data116.authorised;if(data118 && typeof data118 == "object" && !Array.isArray(data118)){for(const key25 in data118){if(!((key25 === "users") || (key25 === "teams"))){const err268 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;}}if(data118.users !== undefined){let data119 = data118.users;if(Array.isArray(data119)){const len11 = data119.length;for(let i20=0; i20<len11; i20++){let data120 = data119[i20];if(typeof data120 === "string"){if(!pattern10.test(data120)){const err269 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}else {const err270 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}}let i21 = data119.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data119[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err271 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;break;}indices9[item9] = i21;}}}else {const err272 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}}if(data118.teams !== undefined){let data121 = data118.teams;if(Array.isArray(data121)){const len12 = data121.length;for(let i22=0; i22<len12; i22++){let data122 = data121[i22];if(typeof data122 === "string"){if(!pattern11.test(data122)){const err273 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}else {const err274 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}}let i23 = data121.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data121[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err275 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err275];}else {vErrors.push(err275);}errors++;break;}indices10[item10] = i23;}}}else {const err276 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err276];}else {vErrors.push(err276);}errors++;}}}else {const err277 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err277];}else {vErrors.push(err277);}errors++;}}}else {const err278 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err278];}else {vErrors.push(err278);}errors++;}}if(data81.statusContext !== undefined){let data123 = data81.statusContext;if(typeof data123 === "string"){if(func3(data123) > 255){const err279 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err279];}else {vErrors.push(err279);}errors++;}if(func3(data123) < 1){const err280 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err280];}else {vErrors.push(err280);}errors++;}}else {const err281 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err281];}else {vErrors.push(err281);}errors++;}}}else {const err282 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err282];}else {vErrors.push(err282);}errors++;}}}else {const err283 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err283];}else {vErrors.push(err283);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern18 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern19 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern20 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern21 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern18.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern19.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func3(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern20.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func3(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){if(typeof data25.trainingData !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err64 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err65 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data25.hyperparameters !== undefined){let data29 = data25.hyperparameters;if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){const err66 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.evaluation !== undefined){let data30 = data25.evaluation;if(!(data30 && typeof data30 == "object" && !Array.isArray(data30))){const err67 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}}else {const err68 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data.owners !== undefined){let data31 = data.owners;if(Array.isArray(data31)){const len0 = data31.length;for(let i0=0; i0<len0; i0++){let data32 = data31[i0];if(typeof data32 === "string"){if(!pattern21.test(data32)){const err69 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}let i1 = data31.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data31[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err71 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;break;}indices0[item0] = i1;}}}else {const err72 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data.examples !== undefined){let data33 = data.examples;if(Array.isArray(data33)){const len1 = data33.length;for(let i2=0; i2<len1; i2++){let data34 = data33[i2];if(data34 && typeof data34 == "object" && !Array.isArray(data34)){if(data34.input === undefined){const err73 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}for(const key6 in data34){if(!((key6 === "name") || (key6 === "input"))){const err74 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data34.name !== undefined){if(typeof data34.name !== "string"){const err75 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","shadow","gate","promote"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern23 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func3(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func3(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func3(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func3(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func3(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func3(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func3(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func3(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime0.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern9.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!((((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "shadow")) || (data3 === "gate")) || (data3 === "promote"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func3(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func3(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func3(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func3(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func3(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func3(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func3(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func3(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern23.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern20.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern9.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func3(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func3(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func3(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!((((((((key2 === "file") || (key2 === "tolerance")) || (key2 === "relatedFloor")) || (key2 === "unrelatedCeiling")) || (key2 === "confidence")) || (key2 === "resamples")) || (key2 === "seed")) || (key2 === "minSegmentSize"))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func3(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.confidence !== undefined){let data12 = data7.confidence;if((typeof data12 == "number") && (isFinite(data12))){if(data12 >= 1 || isNaN(data12)){const err30 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data12 <= 0.5 || isNaN(data12)){const err31 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data7.resamples !== undefined){let data13 = data7.resamples;if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){const err33 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 100000 || isNaN(data13)){const err34 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data13 < 100 || isNaN(data13)){const err35 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}}if(data7.seed !== undefined){let data14 = data7.seed;if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){const err36 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if((typeof data14 == "number") && (isFinite(data14))){if(data14 > 4294967295 || isNaN(data14)){const err37 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if(data14 < 0 || isNaN(data14)){const err38 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}if(data7.minSegmentSize !== undefined){let data15 = data7.minSegmentSize;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err39 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 < 1 || isNaN(data15)){const err40 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}}}else {const err41 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}if(data6.triplets !== undefined){let data16 = data6.triplets;if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.file === undefined){const err42 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}for(const key3 in data16){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err43 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data16.file !== undefined){let data17 = data16.file;if(typeof data17 === "string"){if(func3(data17) < 1){const err44 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}else {const err45 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data16.tolerance !== undefined){let data18 = data16.tolerance;if((typeof data18 == "number") && (isFinite(data18))){if(data18 > 1 || isNaN(data18)){const err46 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data18 < 0 || isNaN(data18)){const err47 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data16.confidence !== undefined){let data19 = data16.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err49 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err50 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}else {const err51 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data16.resamples !== undefined){let data20 = data16.resamples;if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){const err52 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 100000 || isNaN(data20)){const err53 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data20 < 100 || isNaN(data20)){const err54 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data16.seed !== undefined){let data21 = data16.seed;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err55 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 4294967295 || isNaN(data21)){const err56 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if(data21 < 0 || isNaN(data21)){const err57 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}}if(data16.minSegmentSize !== undefined){let data22 = data16.minSegmentSize;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err58 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err59 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}}}else {const err60 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data6.retrieval !== undefined){let data23 = data6.retrieval;if(data23 && typeof data23 == "object" && !Array.isArray(data23)){if(data23.qrels === undefined){const err61 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}for(const key4 in data23){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err62 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data23.qrels !== undefined){let data24 = data23.qrels;if(typeof data24 === "string"){if(func3(data24) < 1){const err63 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data23.queries !== undefined){let data25 = data23.queries;if(typeof data25 === "string"){if(func3(data25) < 1){const err65 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data23.corpus !== undefined){let data26 = data23.corpus;if(typeof data26 === "string"){if(func3(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data23.k !== undefined){let data27 = data23.k;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err69 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 > 1000 || isNaN(data27)){const err70 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(data27 < 1 || isNaN(data27)){const err71 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data23.metric !== undefined){let data28 = data23.metric;if(typeof data28 !== "string"){const err72 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!(((data28 === "ndcg") || (data28 === "recall")) || (data28 === "mrr"))){const err73 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data23.tolerance !== undefined){let data29 = data23.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 0 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}else {const err76 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data23.confidence !== undefined){let data30 = data23.confidence;if((typeof data30 == "number") && (isFinite(data30))){if(data30 >= 1 || isNaN(data30)){const err77 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(data30 <= 0.5 || isNaN(data30)){const err78 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data23.resamples !== undefined){let data31 = data23.resamples;if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){const err80 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 100000 || isNaN(data31)){const err81 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data31 < 100 || isNaN(data31)){const err82 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}if(data23.seed !== undefined){let data32 = data23.seed;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err83 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 > 4294967295 || isNaN(data32)){const err84 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if(data32 < 0 || isNaN(data32)){const err85 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}if(data23.minSegmentSize !== undefined){let data33 = data23.minSegmentSize;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err86 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 1 || isNaN(data33)){const err87 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}}else {const err88 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}if(data6.neighbours !== undefined){let data34 = data6.neighbours;if(data34 && typeof data34 == "object" && !Array.isArray(data34)){for(const key5 in data34){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err89 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data34.corpus !== undefined){let data35 = data34.corpus;if(typeof data35 === "string"){if(func3(data35) < 1){const err90 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}}else {const err91 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}if(data34.sample !== undefined){let data36 = data34.sample;if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){const err92 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if((typeof data36 == "number") && (isFinite(data36))){if(data36 < 1 || isNaN(data36)){const err93 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}}if(data34.k !== undefined){let data37 = data34.k;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err94 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 1000 || isNaN(data37)){const err95 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}if(data37 < 1 || isNaN(data37)){const err96 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}}if(data34.minOverlap !== undefined){let data38 = data34.minOverlap;if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}if(data38 < 0 || isNaN(data38)){const err98 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}else {const err99 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}if(data34.confidence !== undefined){let data39 = data34.confidence;if((typeof data39 == "number") && (isFinite(data39))){if(data39 >= 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}if(data39 <= 0.5 || isNaN(data39)){const err101 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}else {const err102 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data34.resamples !== undefined){let data40 = data34.resamples;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err103 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 100000 || isNaN(data40)){const err104 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data40 < 100 || isNaN(data40)){const err105 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}if(data34.seed !== undefined){let data41 = data34.seed;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err106 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 4294967295 || isNaN(data41)){const err107 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if(data41 < 0 || isNaN(data41)){const err108 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}}if(data34.minSegmentSize !== undefined){let data42 = data34.minSegmentSize;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err109 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 < 1 || isNaN(data42)){const err110 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}}else {const err111 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data6.health !== undefined){let data43 = data6.health;if(data43 && typeof data43 == "object" && !Array.isArray(data43)){for(const key6 in data43){if(!(key6 === "rankDropRatio")){const err112 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}if(data43.rankDropRatio !== undefined){let data44 = data43.rankDropRatio;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err113 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if(data44 <= 0 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}}else {const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}}else {const err117 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}}else {const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}validate21.errors = vErrors;return errors === 0;}
 
 ;// CONCATENATED MODULE: ./src/io/schema.ts
 
@@ -37020,142 +37020,6 @@ function assertSchema(name, data, source) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/io/text.ts
-
-
-
-/**
- * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
- * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
- * bytes that are not UTF-8 refused with their offset and line instead of decoded into
- * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
- * U+2029 are ordinary characters inside a JSON string, not line ends.
- */
-const BOM = '\ufeff';
-/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
-function notUtf8(bytes, base = 0) {
-    const at = validUtf8Prefix(bytes);
-    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
-}
-/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
-function validUtf8Prefix(bytes) {
-    let i = 0;
-    const n = bytes.length;
-    while (i < n) {
-        const b = bytes[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        let need;
-        let min;
-        if (b >= 0xc2 && b <= 0xdf)
-            [need, min] = [1, 0x80];
-        else if (b >= 0xe0 && b <= 0xef)
-            [need, min] = [2, 0x800];
-        else if (b >= 0xf0 && b <= 0xf4)
-            [need, min] = [3, 0x10000];
-        else
-            return i;
-        if (i + need >= n)
-            return i;
-        let cp = b & (0x3f >> need);
-        for (let k = 1; k <= need; k++) {
-            const c = bytes[i + k];
-            if ((c & 0xc0) !== 0x80)
-                return i;
-            cp = (cp << 6) | (c & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += need + 1;
-    }
-    return n;
-}
-/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
-function lineAt(bytes, offset) {
-    let line = 1;
-    for (let i = 0; i < offset; i++)
-        if (bytes[i] === 0x0a)
-            line++;
-    return line;
-}
-/**
- * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
- * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
- */
-function decodeUtf8(bytes, file) {
-    let text;
-    try {
-        text = strictUtf8.decode(bytes);
-    }
-    catch {
-        throw new io_errors/* ConfigurationError */.j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
-    }
-    return text.startsWith(BOM) ? text.slice(1) : text;
-}
-/**
- * Reads a text file (see the module's rules). Errors from the file system (not found, a
- * directory) are thrown as they are, for the caller to word.
- * @param file how messages name the file (defaults to `path`)
- */
-async function readTextFile(path, file = path) {
-    return decodeUtf8(await (0,promises_namespaceObject.readFile)(path), file);
-}
-/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
-function splitLines(text) {
-    const lines = text.split('\n');
-    if (lines.at(-1) === '')
-        lines.pop();
-    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-}
-/**
- * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
- * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
- * @param file how messages name the file (defaults to `path`)
- */
-async function* readLines(path, file = path) {
-    let pending = Buffer.alloc(0);
-    let line = 0;
-    let first = true;
-    let offset = 0;
-    const decodeLine = (bytes) => {
-        let text;
-        try {
-            text = strictUtf8.decode(bytes);
-        }
-        catch {
-            throw new io_errors/* ConfigurationError */.j1(notUtf8(bytes, offset), { file, line });
-        }
-        if (first) {
-            first = false;
-            if (text.startsWith(BOM))
-                text = text.slice(1);
-        }
-        return text.endsWith('\r') ? text.slice(0, -1) : text;
-    };
-    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path)) {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        let start = 0;
-        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
-            line++;
-            const text = decodeLine(pending.subarray(start, end));
-            offset += end + 1 - start;
-            yield { text, line };
-            start = end + 1;
-        }
-        pending = pending.subarray(start);
-    }
-    if (pending.length > 0) {
-        line++;
-        yield { text: decodeLine(pending), line };
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/io/yaml.ts
 
 
@@ -37183,7 +37047,7 @@ function parseYaml(text, file) {
 async function readYamlFile(file, what = 'file') {
     let text;
     try {
-        text = await readTextFile(file);
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -37280,8 +37144,37 @@ async function loadConfig(path, workspace) {
     return { config, source, deprecations: upgradeDeprecatedKeys(config, source) };
 }
 
-// EXTERNAL MODULE: ./src/io/digest.ts
-var digest = __nccwpck_require__(2406);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/io/digest.ts
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+function canonicalJson(value) {
+    return JSON.stringify(sortKeys(value));
+}
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.map(sortKeys);
+    if (value !== null && typeof value === 'object') {
+        const out = {};
+        for (const key of Object.keys(value).sort()) {
+            const v = value[key];
+            if (v !== undefined)
+                out[key] = sortKeys(v);
+        }
+        return out;
+    }
+    return value;
+}
+/** `sha256:<hex>` of bytes or text. */
+function sha256(data) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
+}
+/** Digest of a value's canonical JSON: the same inputs always give the same digest. */
+function digestOf(value) {
+    return sha256(canonicalJson(value));
+}
+
 // EXTERNAL MODULE: ./src/version.ts + 1 modules
 var version = __nccwpck_require__(1013);
 ;// CONCATENATED MODULE: ./src/results/types.ts
@@ -37307,15 +37200,13 @@ function withProvenance(body, context, digestInputs, startedAt, finishedAt = new
             ref: context.ref,
             repository: context.repository,
             runUrl: context.runUrl,
-            inputsDigest: (0,digest/* digestOf */.ol)(digestInputs),
+            inputsDigest: digestOf(digestInputs),
             startedAt: startedAt.toISOString(),
             finishedAt: finishedAt.toISOString(),
         },
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/io/atomic.ts
 
 
@@ -37354,7 +37245,6 @@ async function writeFileAtomic(path, data) {
 
 
 
-
 /** File name of a result inside a results directory. */
 function resultFileName(result) {
     return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
@@ -37377,7 +37267,7 @@ async function writeResult(dir, result) {
 async function readResult(path) {
     let text;
     try {
-        text = await readTextFile(path);
+        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -37758,6 +37648,207 @@ function tailTo(dist, to) {
     return Math.min(1, sum);
 }
 
+;// CONCATENATED MODULE: ./src/stats/distributions.ts
+/**
+ * Special functions and the Student t distribution, in double precision (relative error
+ * around 1e-13 or better over the ranges used here; the tests compare with scipy).
+ */
+const LANCZOS = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
+/** ln Γ(x) for x > 0 by the Lanczos approximation (g = 7, nine terms). x ≤ 0 is a RangeError. */
+function logGamma(x) {
+    if (!(x > 0))
+        throw new RangeError(`logGamma needs x > 0, got ${x}`);
+    if (x < 0.5) {
+        // Reflection Γ(x)Γ(1−x) = π / sin(πx) keeps the series in its accurate range.
+        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+    }
+    const z = x - 1;
+    let sum = LANCZOS[0];
+    for (let i = 1; i < LANCZOS.length; i++)
+        sum += LANCZOS[i] / (z + i);
+    const t = z + 7.5;
+    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+}
+/**
+ * Continued fraction for the incomplete beta function (modified Lentz evaluation),
+ * accurate for x < (a + 1) / (a + b + 2).
+ */
+function betaContinuedFraction(x, a, b) {
+    const tiny = 1e-300;
+    const eps = 1e-16;
+    let c = 1;
+    let d = 1 - ((a + b) * x) / (a + 1);
+    if (Math.abs(d) < tiny)
+        d = tiny;
+    d = 1 / d;
+    let h = d;
+    for (let m = 1; m <= 100_000; m++) {
+        const m2 = 2 * m;
+        // Even step: d_{2m} = m(b − m)x / ((a + 2m − 1)(a + 2m)).
+        let coefficient = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2));
+        d = 1 + coefficient * d;
+        if (Math.abs(d) < tiny)
+            d = tiny;
+        c = 1 + coefficient / c;
+        if (Math.abs(c) < tiny)
+            c = tiny;
+        d = 1 / d;
+        h *= d * c;
+        // Odd step: d_{2m+1} = −(a + m)(a + b + m)x / ((a + 2m)(a + 2m + 1)).
+        coefficient = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1));
+        d = 1 + coefficient * d;
+        if (Math.abs(d) < tiny)
+            d = tiny;
+        c = 1 + coefficient / c;
+        if (Math.abs(c) < tiny)
+            c = tiny;
+        d = 1 / d;
+        const delta = d * c;
+        h *= delta;
+        if (Math.abs(delta - 1) < eps)
+            return h;
+    }
+    throw new Error(`incomplete beta continued fraction did not converge (x=${x}, a=${a}, b=${b})`);
+}
+/**
+ * The regularised incomplete beta function I_x(a, b) = B(x; a, b) / B(a, b), for
+ * x in [0, 1] and a, b > 0. `y` may pass 1 − x computed without cancellation.
+ * Uses the continued fraction directly or through the symmetry I_x(a,b) = 1 − I_{1−x}(b,a).
+ */
+function regularizedIncompleteBeta(x, a, b, y = 1 - x) {
+    if (!(a > 0 && b > 0))
+        throw new RangeError(`incomplete beta needs a, b > 0, got a=${a}, b=${b}`);
+    if (!(x >= 0 && x <= 1))
+        throw new RangeError(`incomplete beta needs x in [0, 1], got ${x}`);
+    if (x === 0)
+        return 0;
+    if (y === 0)
+        return 1;
+    const logFront = a * Math.log(x) + b * Math.log(y) + logGamma(a + b) - logGamma(a) - logGamma(b);
+    if (x < (a + 1) / (a + b + 2))
+        return (Math.exp(logFront) * betaContinuedFraction(x, a, b)) / a;
+    return 1 - (Math.exp(logFront) * betaContinuedFraction(y, b, a)) / b;
+}
+/**
+ * The Student t cumulative distribution function P(T ≤ t) with `df` > 0 degrees of freedom
+ * (df may be fractional). Via P(|T| > |t|) = I_{df/(df+t²)}(df/2, 1/2).
+ * t = ±∞ gives 1 or 0; NaN gives NaN.
+ */
+function distributions_studentTCdf(t, df) {
+    if (!(df > 0))
+        throw new RangeError(`degrees of freedom must be > 0, got ${df}`);
+    if (Number.isNaN(t))
+        return NaN;
+    if (t === Infinity)
+        return 1;
+    if (t === -Infinity)
+        return 0;
+    const t2 = t * t;
+    const tail = 0.5 * regularizedIncompleteBeta(df / (df + t2), df / 2, 0.5, t2 / (df + t2));
+    return t > 0 ? 1 - tail : tail;
+}
+
+;// CONCATENATED MODULE: ./src/stats/proportions.ts
+
+
+function checkCounts(counts, what) {
+    const { events, total } = counts;
+    if (!Number.isInteger(events) || !Number.isInteger(total) || events < 0 || total < 0 || events > total) {
+        throw new RangeError(`${what}: ${events} events of ${total} is not a count (integers, 0 ≤ events ≤ total)`);
+    }
+}
+function logChoose(n, k) {
+    return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
+}
+/**
+ * One-sided p-values of Fisher's exact test on the 2×2 table (Fisher 1935): with the
+ * margins fixed, the second group's events X follow the hypergeometric law, and
+ * pGreater = P(X ≥ observed), pLess = P(X ≤ observed). Same as scipy's
+ * `fisher_exact([[b.events, b.total − b.events], [a.events, a.total − a.events]], alternative)`
+ * with the groups in the table's rows. O(min(events, total)) terms.
+ */
+function fisherExact(first, second) {
+    checkCounts(first, 'fisherExact first');
+    checkCounts(second, 'fisherExact second');
+    const n = first.total + second.total;
+    const k = first.events + second.events;
+    const draws = second.total;
+    const low = Math.max(0, draws - (n - k));
+    const high = Math.min(k, draws);
+    const logDenominator = logChoose(n, draws);
+    const probability = (x) => Math.exp(logChoose(k, x) + logChoose(n - k, draws - x) - logDenominator);
+    let greater = 0;
+    let less = 0;
+    for (let x = low; x <= high; x++) {
+        const p = probability(x);
+        if (x >= second.events)
+            greater += p;
+        if (x <= second.events)
+            less += p;
+    }
+    return { pGreater: Math.min(1, greater), pLess: Math.min(1, less) };
+}
+/**
+ * Compares the rates of two groups (events / total), e.g. the error rates of production
+ * and candidate. The pooled score test (the z test of two proportions; equal to Pearson's
+ * chi-squared test without continuity correction) is used when every expected cell count
+ * is at least 5; otherwise Fisher's exact test, whose level holds for any counts.
+ * A group without trials, or no events (or only events) in both, gives p = 1 both ways:
+ * no evidence of a difference.
+ */
+function twoProportionTest(first, second) {
+    checkCounts(first, 'twoProportionTest first');
+    checkCounts(second, 'twoProportionTest second');
+    const n = first.total + second.total;
+    const k = first.events + second.events;
+    if (first.total === 0 || second.total === 0 || k === 0 || k === n)
+        return { pGreater: 1, pLess: 1, method: 'score' };
+    const pooled = k / n;
+    const smallest = Math.min(first.total, second.total) * Math.min(pooled, 1 - pooled);
+    if (smallest < 5)
+        return { ...fisherExact(first, second), method: 'fisher-exact' };
+    const z = (second.events / second.total - first.events / first.total) / Math.sqrt(pooled * (1 - pooled) * (1 / first.total + 1 / second.total));
+    return { pGreater: normalSurvival(z), pLess: normalSurvival(-z), method: 'score' };
+}
+/**
+ * Wilson's score interval for one proportion (Wilson 1927) at two-sided `level`: good
+ * coverage even for rates near 0 or 1, where the Wald interval collapses. statsmodels'
+ * `proportion_confint(events, total, alpha, method='wilson')`. No trials: [0, 1].
+ */
+function wilsonInterval(counts, level) {
+    checkCounts(counts, 'wilsonInterval');
+    if (!(level > 0 && level < 1))
+        throw new RangeError(`level must be in (0, 1), got ${level}`);
+    const { events, total } = counts;
+    if (total === 0)
+        return { low: 0, high: 1 };
+    const z = normalQuantile(1 - (1 - level) / 2);
+    const z2 = z * z;
+    const centre = (events + z2 / 2) / (total + z2);
+    const half = (z / (total + z2)) * Math.sqrt((events * (total - events)) / total + z2 / 4);
+    return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+/**
+ * Newcombe's hybrid score interval for the difference of two proportions, second − first
+ * (Newcombe 1998, method 10), from the two Wilson intervals at `level`. Stays inside
+ * [−1, 1] and behaves at rates of 0, unlike the Wald interval.
+ */
+function newcombeInterval(first, second, level) {
+    const p1 = first.total > 0 ? first.events / first.total : 0;
+    const p2 = second.total > 0 ? second.events / second.total : 0;
+    const a = wilsonInterval(first, level);
+    const b = wilsonInterval(second, level);
+    const estimate = p2 - p1;
+    return {
+        estimate,
+        low: estimate - Math.sqrt((p2 - b.low) ** 2 + (a.high - p1) ** 2),
+        high: estimate + Math.sqrt((b.high - p2) ** 2 + (p1 - a.low) ** 2),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/stats/tukey-fences.ts
 /**
  * Quantile of sorted values by linear interpolation between order statistics (Hyndman &
@@ -37806,6 +37897,65 @@ function removeOutliers(values, factor) {
 
 
 
+
+function percent(rate) {
+    return `${(rate * 100).toFixed(rate !== 0 && Math.abs(rate) < 0.001 ? 3 : 2)}%`;
+}
+/**
+ * Judges a counter metric (events out of trials, e.g. errors out of requests) with the
+ * two-proportion test of `twoProportionTest`: a rank test on per-interval rates throws the
+ * counts away and is weak for rare events. As for `judgeMetric`, a side is classified
+ * high/low only when the one-sided test is significant at `alpha` (alpha/2 each side for
+ * `either`) *and* the difference of the rates exceeds `tolerance` (absolute).
+ * No trials in a group is no-data, which fails.
+ */
+function judgeCounts(name, counts, options) {
+    const { baseline, canary } = counts;
+    const sideAlpha = options.direction === 'either' ? options.alpha / 2 : options.alpha;
+    const common = { name, direction: options.direction, baseline, canary, allowedDifference: options.tolerance, alpha: sideAlpha };
+    if (baseline.total === 0 || canary.total === 0) {
+        const empty = [baseline.total === 0 ? 'baseline' : '', canary.total === 0 ? 'canary' : ''].filter(Boolean).join(' and ');
+        return {
+            ...common,
+            classification: 'no-data',
+            failed: true,
+            baselineRate: baseline.total > 0 ? baseline.events / baseline.total : null,
+            canaryRate: canary.total > 0 ? canary.events / canary.total : null,
+            difference: null,
+            interval: null,
+            pHigher: null,
+            pLower: null,
+            method: null,
+            reason: `no data: no trials for the ${empty}`,
+        };
+    }
+    const test = twoProportionTest(baseline, canary);
+    const { estimate, low, high } = newcombeInterval(baseline, canary, options.confidence);
+    let classification = 'pass';
+    if (test.pGreater < sideAlpha && estimate > options.tolerance)
+        classification = 'high';
+    else if (test.pLess < sideAlpha && -estimate > options.tolerance)
+        classification = 'low';
+    const bad = (classification === 'high' && options.direction !== 'decrease') || (classification === 'low' && options.direction !== 'increase');
+    const rates = `${percent(canary.events / canary.total)} (${canary.events}/${canary.total}) against ${percent(baseline.events / baseline.total)} (${baseline.events}/${baseline.total})`;
+    const p = classification === 'low' || (classification === 'pass' && estimate < 0) ? test.pLess : test.pGreater;
+    const reason = classification === 'pass'
+        ? `${rates}: ${p < sideAlpha ? `significant (p = ${formatP(p)}) but within ±${percent(options.tolerance)}` : `no credible change (p = ${formatP(p)})`}`
+        : `${rates}: ${classification === 'high' ? 'higher' : 'lower'} beyond ±${percent(options.tolerance)}, p = ${formatP(p)} < ${formatP(sideAlpha)} (${test.method})${bad ? '' : ' (an improvement)'}`;
+    return {
+        ...common,
+        classification,
+        failed: bad,
+        baselineRate: baseline.events / baseline.total,
+        canaryRate: canary.events / canary.total,
+        difference: estimate,
+        interval: { low, high, level: options.confidence },
+        pHigher: test.pGreater,
+        pLower: test.pLess,
+        method: test.method,
+        reason,
+    };
+}
 const DEFAULTS = { relativeTolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 };
 function finiteValues(values) {
     const out = new Float64Array(values.length);
@@ -37833,6 +37983,8 @@ function formatP(p) {
  * @param alpha significance level of the metric, in (0, 1).
  */
 function judgeMetric(metric, samples, alpha, confidence) {
+    if (metric.total)
+        return judgeCounterMetric(metric, samples, alpha, confidence);
     const tolerance = metric.relativeTolerance ?? DEFAULTS.relativeTolerance;
     const absoluteTolerance = metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance;
     const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
@@ -37921,6 +38073,96 @@ function judgeMetric(metric, samples, alpha, confidence) {
         pLower: lower.pValue,
         method: test.method,
         reason,
+    };
+}
+/** Sum of the finite values, and how many were not finite. */
+function finiteSum(values) {
+    let sum = 0;
+    let steps = 0;
+    let dropped = 0;
+    for (let i = 0; i < (values?.length ?? 0); i++) {
+        const v = values[i];
+        if (Number.isFinite(v)) {
+            sum += v;
+            steps++;
+        }
+        else
+            dropped++;
+    }
+    return { sum, steps, dropped };
+}
+/**
+ * Judges a counter metric (`total` set): events and trials are summed over the window per
+ * group, rounded to whole counts (Prometheus' increase() extrapolates), and the two rates
+ * compared with `judgeCounts`. The tolerated difference of the rates is
+ * max(tolerance·baseline rate, absoluteTolerance). Fewer than minSamples steps, no trials,
+ * or more events than trials in a group is no-data.
+ */
+function judgeCounterMetric(metric, samples, alpha, confidence) {
+    const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
+    const events = { baseline: finiteSum(samples.baseline), canary: finiteSum(samples.canary) };
+    const totals = { baseline: finiteSum(samples.baselineTotal), canary: finiteSum(samples.canaryTotal) };
+    const counts = {
+        baseline: { events: Math.round(events.baseline.sum), total: Math.round(totals.baseline.sum) },
+        canary: { events: Math.round(events.canary.sum), total: Math.round(totals.canary.sum) },
+    };
+    const common = {
+        name: metric.name,
+        direction: metric.direction,
+        critical: metric.critical ?? false,
+        weight: metric.weight ?? DEFAULTS.weight,
+        baselineCount: counts.baseline.total,
+        canaryCount: counts.canary.total,
+        dropped: events.baseline.dropped + events.canary.dropped + totals.baseline.dropped + totals.canary.dropped,
+        outliersRemoved: 0,
+    };
+    const problems = [];
+    for (const group of ['baseline', 'canary']) {
+        const steps = Math.min(events[group].steps, totals[group].steps);
+        if (steps < minSamples)
+            problems.push(`${group} has ${steps} step(s) of events and trials, at least ${minSamples} needed`);
+        else if (counts[group].total <= 0)
+            problems.push(`${group} has no trials`);
+        else if (counts[group].events < 0 || counts[group].events > counts[group].total)
+            problems.push(`${group} counts ${counts[group].events} events in ${counts[group].total} trials`);
+    }
+    const rate = (group) => (counts[group].total > 0 ? counts[group].events / counts[group].total : null);
+    if (problems.length > 0) {
+        return {
+            ...common,
+            alpha: metric.direction === 'either' ? alpha / 2 : alpha,
+            classification: 'no-data',
+            failed: true,
+            baselineMedian: rate('baseline'),
+            canaryMedian: rate('canary'),
+            shift: null,
+            relativeShift: null,
+            interval: null,
+            allowedShift: null,
+            pHigher: null,
+            pLower: null,
+            method: null,
+            reason: `no data: ${problems.join(', ')}`,
+        };
+    }
+    const baselineRate = rate('baseline');
+    const allowed = Math.max((metric.relativeTolerance ?? DEFAULTS.relativeTolerance) * baselineRate, metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance);
+    const judged = judgeCounts(metric.name, counts, { direction: metric.direction, tolerance: allowed, alpha, confidence });
+    return {
+        ...common,
+        alpha: judged.alpha,
+        classification: judged.classification,
+        failed: judged.failed,
+        baselineMedian: judged.baselineRate,
+        canaryMedian: judged.canaryRate,
+        shift: judged.difference,
+        relativeShift: judged.difference !== null && baselineRate > 0 ? judged.difference / baselineRate : null,
+        interval: judged.interval,
+        allowedShift: allowed,
+        pHigher: judged.pHigher,
+        pLower: judged.pLower,
+        method: judged.method,
+        reason: `events per trial ${judged.reason}`,
     };
 }
 /**
@@ -38128,7 +38370,7 @@ function parseMetricsJson(text, file) {
 async function readMetricsFile(path, displayName = path) {
     let text;
     try {
-        text = await readTextFile(path, displayName);
+        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -38159,7 +38401,7 @@ class MetricsFileSource {
     }
     /** Metric names in the file that no configured metric reads: likely typos. */
     unusedMetrics(metrics) {
-        const names = new Set(metrics.map((m) => m.name));
+        const names = new Set(metrics.flatMap((m) => (m.total ? [m.name, m.total.name] : [m.name])));
         return [...this.table.keys()].filter((name) => !names.has(name));
     }
 }
@@ -38364,8 +38606,108 @@ function parseSampleValue(raw) {
     return Number(raw);
 }
 
-// EXTERNAL MODULE: ./src/io/markdown.ts
-var markdown = __nccwpck_require__(7515);
+;// CONCATENATED MODULE: ./src/io/markdown.ts
+/**
+ * Markdown building blocks that keep untrusted text inert: it renders as the same
+ * characters, but can never become HTML, a link, an image, a mention, a table cell
+ * boundary or the end of a code fence.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** One line, bidi controls shown as code points, and `& < >` as entities: the start of both escapes below. */
+function oneLineEntities(text) {
+    return text
+        .replace(/\r\n?|\n/g, ' ')
+        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;');
+}
+/**
+ * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation
+ * is backslash-escaped, `<` `>` `&` become entities (no raw HTML), `@` gets a zero-width
+ * joiner so it shows but never pings, line breaks become spaces (a cell stays one cell),
+ * and bidirectional override characters are shown as their code points.
+ */
+function escapeMarkdown(text) {
+    return oneLineEntities(text)
+        .replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&')
+        .replace(/@/g, '@\u200d')
+        .replace(/:\/\//g, ':\u200b//')
+        .replace(/\bwww\\\./gi, (w) => `${w.slice(0, 3)}\u200b\\.`);
+}
+/** Inline code span holding untrusted text, rendered literally. */
+function code(text) {
+    // `<!--` stays visible but can never spell a report marker in the raw comment body.
+    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(/<!--/g, '<\u200b!--');
+    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
+    // Table pipes inside code spans still split GFM cells: escape them.
+    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+/** A GFM table. Cells must already be escaped. */
+function table(header, rows, align) {
+    const rule = header.map((_, i) => {
+        const a = align?.[i];
+        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
+    });
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(header), line(rule), ...rows.map(line)].join('\n');
+}
+/**
+ * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
+ * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
+ * nothing can become a link or an image even where a renderer does parse Markdown; no
+ * pings, no autolinks, no bidi overrides.
+ */
+function escapeHtml(text) {
+    return oneLineEntities(text)
+        .replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`)
+        .replace(/@/g, '@\u200d')
+        .replace(/:\/\//g, ':\u200b//')
+        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u200b.`);
+}
+/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
+function details(summary, body) {
+    return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+/**
+ * Clips untrusted text to at most `max` code points (never splitting a surrogate pair),
+ * ending with `…` when anything was cut. Clip before escaping, so escapes stay whole.
+ */
+function clip(text, max) {
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/**
+ * A Markdown link whose URL model-gates built itself (from the run's own repository,
+ * commit and server URL). Only `https:` and `http:` URLs are accepted: anything else
+ * renders as plain escaped text. The link text is escaped.
+ */
+function markdown_link(text, url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return escapeMarkdown(text);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return escapeMarkdown(text);
+    return `[${escapeMarkdown(text)}](${parsed.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
+}
+/**
+ * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
+ * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
+ * survive, so a label can neither end the chart's code fence nor inject chart syntax.
+ */
+function mermaidLabel(text, max = 24) {
+    const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
+    return clip(safe === '' ? '_' : safe, max);
+}
+
 ;// CONCATENATED MODULE: ./src/canary/summary.ts
 
 const ICON = { pass: '✅', marginal: '🟡', fail: '❌' };
@@ -38384,21 +38726,21 @@ function shiftCell(metric) {
 /** Markdown summary of a canary analysis for the job summary. */
 function renderCanarySummary(judgement, subject) {
     const rows = judgement.metrics.map((m) => [
-        `${(0,markdown/* code */.aY)(m.name)}${m.critical ? ' (critical)' : ''}`,
-        (0,markdown/* escapeMarkdown */.FV)(m.direction),
-        (0,markdown/* escapeMarkdown */.FV)(CLASS_ICON[m.classification] ?? m.classification),
+        `${code(m.name)}${m.critical ? ' (critical)' : ''}`,
+        escapeMarkdown(m.direction),
+        escapeMarkdown(CLASS_ICON[m.classification] ?? m.classification),
         `${m.baselineCount} / ${m.canaryCount}`,
         number(m.baselineMedian),
         number(m.canaryMedian),
-        (0,markdown/* escapeMarkdown */.FV)(shiftCell(m)),
+        escapeMarkdown(shiftCell(m)),
         m.failed ? '❌' : '✅',
     ]);
     return [
-        `### ${ICON[judgement.verdict] ?? ''} Canary analysis ${(0,markdown/* code */.aY)(subject.model)} ${(0,markdown/* code */.aY)(subject.version)}: ${judgement.verdict}, score ${judgement.score}`,
+        `### ${ICON[judgement.verdict] ?? ''} Canary analysis ${code(subject.model)} ${code(subject.version)}: ${judgement.verdict}, score ${judgement.score}`,
         '',
-        `${(0,markdown/* escapeMarkdown */.FV)(judgement.reason)}. Source: ${(0,markdown/* escapeMarkdown */.FV)(subject.source)}; confidence ${judgement.confidence}.`,
+        `${escapeMarkdown(judgement.reason)}. Source: ${escapeMarkdown(subject.source)}; confidence ${judgement.confidence}.`,
         '',
-        (0,markdown/* table */.tp)(['Metric', 'Bad when', 'Class', 'Samples (baseline / canary)', 'Baseline median', 'Canary median', 'Shift (Hodges-Lehmann)', ''], rows, [
+        table(['Metric', 'Bad when', 'Class', 'Samples (baseline / canary)', 'Baseline median', 'Canary median', 'Shift (Hodges-Lehmann)', ''], rows, [
             'left',
             'left',
             'left',
@@ -38409,7 +38751,7 @@ function renderCanarySummary(judgement, subject) {
             'center',
         ]),
         '',
-        ...judgement.metrics.map((m) => `- ${(0,markdown/* code */.aY)(m.name)}: ${(0,markdown/* escapeMarkdown */.FV)(m.reason)}`),
+        ...judgement.metrics.map((m) => `- ${code(m.name)}: ${escapeMarkdown(m.reason)}`),
         '',
     ].join('\n');
 }
@@ -38512,8 +38854,6 @@ const canaryAnalysisCommand = defineCommand({
             labels,
             window,
         });
-        // The samples themselves, for the HTML report's distributions (at most 2000 per group).
-        body.details = { ...body.details, samples: Object.fromEntries(Object.entries(digestableSamples(samples)).map(([name, s]) => [name, { baseline: s.baseline.slice(0, 2000), canary: s.canary.slice(0, 2000) }])) };
         const { file } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, config: canary, samples: digestableSamples(samples) } }, startedAt });
         return {
             outputs: { verdict: judgement.verdict, score: String(judgement.score), 'result-file': file },
@@ -38535,6 +38875,13 @@ function checkMetrics(canary, source, document) {
         if (seen.has(metric.name))
             problems.push(withLocation(`canary metric '${metric.name}' is defined twice`, ['metrics', index, 'name']));
         seen.add(metric.name);
+        if (source === 'prometheus' && metric.total) {
+            if (!metric.total.query)
+                problems.push(withLocation(`canary metric '${metric.name}' counts events out of '${metric.total.name}', which has no query; the prometheus source needs one`, ['metrics', index, 'total']));
+            else if (!metric.total.query.includes(GROUP_PLACEHOLDER)) {
+                problems.push(withLocation(`the total query of canary metric '${metric.name}' has no ${GROUP_PLACEHOLDER} placeholder, so baseline and canary would read the same series`, ['metrics', index, 'total', 'query']));
+            }
+        }
         if (source === 'prometheus') {
             if (!metric.query)
                 problems.push(withLocation(`canary metric '${metric.name}' has no query; the prometheus source needs one`, ['metrics', index]));
@@ -38555,15 +38902,25 @@ async function collectSamples(metrics, source, environment) {
         const entries = await Promise.all(metrics.map(async (metric) => {
             const [baseline, canary] = await Promise.all([source.samples(metric, 'baseline'), source.samples(metric, 'canary')]);
             environment.log.info(`${metric.name}: ${baseline.length} baseline and ${canary.length} canary sample(s)`);
-            return [metric.name, { baseline, canary }];
+            if (!metric.total)
+                return [metric.name, { baseline, canary }];
+            // A counter metric: its trials are a series of their own.
+            const trials = { name: metric.total.name, direction: metric.direction, ...(metric.total.query ? { query: metric.total.query } : {}) };
+            const [baselineTotal, canaryTotal] = await Promise.all([source.samples(trials, 'baseline'), source.samples(trials, 'canary')]);
+            return [metric.name, { baseline, canary, baselineTotal, canaryTotal }];
         }));
         return new Map(entries);
     });
 }
 function digestableSamples(samples) {
     const out = {};
-    for (const [name, s] of samples)
+    for (const [name, s] of samples) {
         out[name] = { baseline: Array.from(s.baseline), canary: Array.from(s.canary) };
+        if (s.baselineTotal)
+            out[name].baselineTotal = Array.from(s.baselineTotal);
+        if (s.canaryTotal)
+            out[name].canaryTotal = Array.from(s.canaryTotal);
+    }
     return out;
 }
 function finite(value) {
@@ -38940,7 +39297,7 @@ function isSchema(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 function same(a, b) {
-    return (0,digest/* canonicalJson */.dj)(a) === (0,digest/* canonicalJson */.dj)(b);
+    return canonicalJson(a) === canonicalJson(b);
 }
 function show(value) {
     const text = value === undefined ? 'absent' : JSON.stringify(value);
@@ -39213,7 +39570,7 @@ function compareItems(production, candidate, polarity, path, changes) {
 
 
 function compatibility_same(a, b) {
-    return (0,digest/* canonicalJson */.dj)(a) === (0,digest/* canonicalJson */.dj)(b);
+    return canonicalJson(a) === canonicalJson(b);
 }
 function compatibility_show(value) {
     const text = value === undefined ? 'absent' : JSON.stringify(value);
@@ -39357,7 +39714,267 @@ function requiredBumpOf(changes) {
     return 'none';
 }
 
+;// CONCATENATED MODULE: ./src/embeddings/openai.ts
+
+
+/**
+ * The embeddings endpoint for a base URL: used as is when it already ends with
+ * `/embeddings`; `/embeddings` is appended to a URL ending with `/v1`; otherwise
+ * `/v1/embeddings` is appended.
+ */
+function embeddingsEndpoint(base) {
+    const trimmed = base.replace(/\/+$/, '');
+    if (/\/embeddings$/.test(trimmed))
+        return trimmed;
+    if (/\/v1$/.test(trimmed))
+        return `${trimmed}/embeddings`;
+    return `${trimmed}/v1/embeddings`;
+}
+/**
+ * Milliseconds to wait from a `retry-after` header (delta seconds or an HTTP date) or an
+ * OpenAI-style `retry-after-ms` header; undefined when absent or unreadable. A date in the
+ * past gives 0.
+ */
+function retryAfterMs(headers, now = Date.now()) {
+    const ms = headers.get('retry-after-ms');
+    if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim()))
+        return Number(ms);
+    const value = headers.get('retry-after')?.trim();
+    if (!value)
+        return undefined;
+    if (/^\d+(\.\d+)?$/.test(value))
+        return Number(value) * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+function openai_sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted)
+            return reject(signal.reason);
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal?.reason);
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
+/** A failure worth another attempt (429, 5xx, timeout, network). */
+class RetryableError extends Error {
+    waitMs;
+    constructor(message, waitMs) {
+        super(message);
+        this.waitMs = waitMs;
+    }
+}
+function excerpt(text, limit = 300) {
+    const single = text.replace(/\s+/g, ' ').trim();
+    return (0,log/* neutraliseCommands */.$B)(single.length > limit ? `${single.slice(0, limit)}…` : single);
+}
+/**
+ * Vectors from an OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, TEI, vLLM, Ollama,
+ * Infinity, KServe). Texts go in batches of `batchSize`, at most `concurrency` requests in
+ * flight; responses are matched to texts by their `index`. A 429, a 5xx, a timeout or a
+ * network error is retried up to `retries` times with exponential backoff and jitter, or
+ * after the server's `retry-after` when it sends one. A 4xx other than 408/429 fails at once.
+ * Every vector must be finite and of one dimension (and of `dimension` when set).
+ * Aborting the signal stops issuing requests and cancels those in flight.
+ */
+class OpenAiSource {
+    options;
+    description;
+    cacheKey;
+    /** The cache stores this many texts at a time, so an interrupted run keeps its finished work. */
+    cacheChunkSize;
+    endpoint;
+    batchSize;
+    concurrency;
+    retries;
+    timeoutMs;
+    initialBackoffMs;
+    maxBackoffMs;
+    random;
+    constructor(options) {
+        this.options = options;
+        this.endpoint = embeddingsEndpoint(options.url);
+        this.batchSize = options.batchSize ?? 64;
+        this.concurrency = options.concurrency ?? 4;
+        this.retries = options.retries ?? 5;
+        this.timeoutMs = options.timeoutMs ?? 60_000;
+        this.initialBackoffMs = options.initialBackoffMs ?? 500;
+        this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
+        this.random = options.random ?? Math.random;
+        this.description = `openai:${this.endpoint}${options.model ? ` (model ${options.model})` : ''}`;
+        this.cacheKey = options.version ? `openai:${options.version}` : `openai:${this.endpoint}#${options.model ?? ''}`;
+        this.cacheChunkSize = Math.max(this.batchSize * this.concurrency * 8, 1024);
+    }
+    async embed(items, options) {
+        options.signal?.throwIfAborted();
+        const total = items.length;
+        const batches = [];
+        for (let start = 0; start < total; start += this.batchSize)
+            batches.push(items.slice(start, start + this.batchSize));
+        const results = new Array(batches.length);
+        // One controller for the whole call: the caller's abort or our first failure stops every worker.
+        const stop = new AbortController();
+        const onAbort = () => stop.abort(options.signal?.reason);
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        let next = 0;
+        let done = 0;
+        let dim = this.options.dimension ?? -1;
+        let firstError;
+        const worker = async () => {
+            while (next < batches.length && !stop.signal.aborted) {
+                const index = next++;
+                const batch = batches[index];
+                const vectors = await this.requestWithRetries(batch, stop.signal, options);
+                const batchDim = vectors.length / batch.length;
+                if (dim === -1)
+                    dim = batchDim;
+                else if (batchDim !== dim) {
+                    const expected = this.options.dimension !== undefined ? `the configured dimension ${dim}` : `dimension ${dim} from earlier batches`;
+                    throw new io_errors/* ConfigurationError */.j1(`${this.description} returned vectors of dimension ${batchDim} (for id ${JSON.stringify(batch[0]?.id)}), expected ${expected}`);
+                }
+                results[index] = vectors;
+                done += batch.length;
+                options.onProgress?.(done, total);
+            }
+        };
+        const workers = Array.from({ length: Math.min(this.concurrency, batches.length) }, () => worker().catch((error) => {
+            if (firstError === undefined)
+                firstError = error;
+            stop.abort(error);
+        }));
+        try {
+            await Promise.all(workers);
+        }
+        finally {
+            options.signal?.removeEventListener('abort', onAbort);
+        }
+        options.signal?.throwIfAborted();
+        if (firstError !== undefined)
+            throw firstError;
+        const width = Math.max(dim, 0);
+        const data = new Float32Array(total * width);
+        let offset = 0;
+        for (const vectors of results) {
+            data.set(vectors, offset);
+            offset += vectors.length;
+        }
+        return { data, rows: total, dim: width };
+    }
+    async requestWithRetries(batch, signal, options) {
+        for (let attempt = 0;; attempt++) {
+            try {
+                return await this.request(batch, signal);
+            }
+            catch (error) {
+                if (!(error instanceof RetryableError) || signal.aborted)
+                    throw error;
+                if (attempt >= this.retries) {
+                    throw new io_errors/* ConfigurationError */.j1(`${this.description}: ${error.message}; gave up after ${attempt + 1} attempts (embeddings.*.retries is ${this.retries})`);
+                }
+                const ceiling = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** attempt);
+                // "Equal jitter": half the exponential delay, plus a random share of the other half.
+                const backoff = ceiling / 2 + (this.random() * ceiling) / 2;
+                const wait = error.waitMs !== undefined ? Math.min(error.waitMs, this.maxBackoffMs) : backoff;
+                options.log.info(`${this.description}: ${error.message}; retrying in ${(wait / 1000).toFixed(1)} s (retry ${attempt + 1} of ${this.retries})`);
+                await openai_sleep(wait, signal);
+            }
+        }
+    }
+    async request(batch, signal) {
+        const headers = { 'content-type': 'application/json', accept: 'application/json' };
+        if (this.options.apiKey)
+            headers.authorization = `Bearer ${this.options.apiKey}`;
+        const body = { input: batch.map((item) => item.text) };
+        if (this.options.model)
+            body.model = this.options.model;
+        const timeout = AbortSignal.timeout(this.timeoutMs);
+        let response;
+        let text;
+        try {
+            response = await fetch(this.endpoint, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.any([signal, timeout]) });
+            text = await response.text();
+        }
+        catch (error) {
+            if (signal.aborted)
+                throw signal.reason;
+            if (timeout.aborted)
+                throw new RetryableError(`no answer within ${this.timeoutMs} ms`);
+            const cause = error instanceof Error && error.cause !== undefined ? (0,io_errors/* errorMessage */.gJ)(error.cause) : (0,io_errors/* errorMessage */.gJ)(error);
+            throw new RetryableError(`request failed (${excerpt(cause)})`);
+        }
+        const { status } = response;
+        if (status === 429 || status === 408 || status >= 500) {
+            throw new RetryableError(`HTTP ${status} (${excerpt(text, 200)})`, retryAfterMs(response.headers));
+        }
+        if (status === 401 || status === 403) {
+            const key = this.options.apiKeyEnv ? `the key in $${this.options.apiKeyEnv}` : 'no API key (set embeddings.<role>.apiKeyEnv)';
+            throw new io_errors/* ConfigurationError */.j1(`${this.description} refused the request (HTTP ${status}): check ${key}. The server said: ${excerpt(text)}`);
+        }
+        if (status < 200 || status >= 300)
+            throw new io_errors/* ConfigurationError */.j1(`${this.description} answered HTTP ${status}: ${excerpt(text)}`);
+        return this.parse(text, batch);
+    }
+    parse(text, batch) {
+        const fail = (message) => {
+            throw new io_errors/* ConfigurationError */.j1(`${this.description} sent a response that is not an OpenAI embeddings list: ${message}`);
+        };
+        let body;
+        try {
+            body = JSON.parse(text);
+        }
+        catch {
+            return fail(`not JSON (${excerpt(text, 200)})`);
+        }
+        const data = body?.data;
+        if (!Array.isArray(data))
+            return fail("no 'data' array");
+        if (data.length !== batch.length)
+            fail(`${data.length} embeddings for ${batch.length} texts`);
+        let dim = -1;
+        let out = new Float32Array(0);
+        const filled = new Uint8Array(batch.length);
+        for (const entry of data) {
+            const index = entry?.index;
+            if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= batch.length)
+                return fail(`bad index ${JSON.stringify(index)}`);
+            if (filled[index])
+                fail(`index ${index} appears twice`);
+            filled[index] = 1;
+            const embedding = entry.embedding;
+            if (!Array.isArray(embedding))
+                return fail(`the embedding at index ${index} is not an array of numbers`);
+            if (dim === -1) {
+                if (embedding.length === 0)
+                    fail(`the embedding at index ${index} is empty`);
+                dim = embedding.length;
+                out = new Float32Array(batch.length * dim);
+            }
+            else if (embedding.length !== dim) {
+                const id = batch[index].id;
+                throw new io_errors/* ConfigurationError */.j1(`${this.description} returned vectors of different dimensions in one batch: ${embedding.length} for id ${JSON.stringify(id)}, ${dim} for others`);
+            }
+            for (let j = 0; j < dim; j++) {
+                const v = embedding[j];
+                if (typeof v !== 'number' || !Number.isFinite(v)) {
+                    const id = batch[index].id;
+                    throw new io_errors/* ConfigurationError */.j1(`${this.description} returned a non-finite or non-number value (${JSON.stringify(v)}) for id ${JSON.stringify(id)} at position ${j}`);
+                }
+                out[index * dim + j] = v;
+            }
+        }
+        return out;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/contract/endpoint.ts
+
 
 /** The full URL of the embeddings route for a configured base URL. */
 function embeddingsUrl(base) {
@@ -39421,17 +40038,20 @@ async function requestEmbeddings(target, texts) {
     const elapsed = () => performance.now() - started;
     let response;
     let text;
+    const timeout = AbortSignal.timeout(target.timeoutMs);
     try {
-        response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.timeoutMs) });
+        response = await fetch(url, { method: 'POST', headers, body, signal: target.signal ? AbortSignal.any([target.signal, timeout]) : timeout });
         text = await response.text();
     }
     catch (error) {
+        target.signal?.throwIfAborted();
         // Error texts may quote the URL: show only its safe form.
-        return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed() };
+        return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed(), ...(timeout.aborted ? { timedOut: true } : {}) };
     }
     const latencyMs = elapsed();
     if (!response.ok) {
-        return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs };
+        const wait = retryAfterMs(response.headers);
+        return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs, status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
     }
     let parsed;
     try {
@@ -39791,8 +40411,8 @@ class GitContentsReader {
         catch {
             return null;
         }
-        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
-        return decodeUtf8(stdout, `${path}@${ref.slice(0, 12)}`);
+        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+        return stdout;
     }
     /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
     async prefix() {
@@ -39874,7 +40494,7 @@ async function resolveProduction(options) {
     }
     const file = (0,external_node_path_namespaceObject.resolve)(workspace, spec);
     try {
-        return { kind: 'file', text: await readTextFile(file, spec), file: spec, source: spec };
+        return { kind: 'file', text: await (0,promises_namespaceObject.readFile)(file, 'utf8'), file: spec, source: spec };
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -39991,7 +40611,7 @@ function loadContract(file, text, rulePrefix = '') {
 }
 async function readText(file, label, what) {
     try {
-        return await readTextFile(file, label);
+        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -40186,7 +40806,7 @@ async function checkContract(options) {
         }
         else {
             productionSource = production.source;
-            productionDigest = (0,digest/* sha256 */.sc)(production.text);
+            productionDigest = sha256(production.text);
             const loaded = loadContract(production.file, production.text, 'production/');
             for (const finding of loaded.findings)
                 finding.message = `production contract: ${finding.message}`;
@@ -40272,7 +40892,7 @@ async function checkContract(options) {
             summary,
             metrics,
             checks,
-            findings: findings.map(clip),
+            findings: findings.map(check_clip),
             details: {
                 changes: changes.map(({ kind, path, message }) => ({ kind, path, message })),
                 requiredBump,
@@ -40282,7 +40902,7 @@ async function checkContract(options) {
         },
         requiredBump,
         reindexRequired,
-        contractDigest: (0,digest/* sha256 */.sc)(candidateText),
+        contractDigest: sha256(candidateText),
         productionDigest,
     };
 }
@@ -40290,7 +40910,7 @@ function clipText(text, max) {
     return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 /** Keeps a finding within the result schema's limits (untrusted text can be long). */
-function clip(finding) {
+function check_clip(finding) {
     const message = clipText(finding.message, 4000);
     const location = finding.location && finding.location.file.length > 1024 ? { ...finding.location, file: clipText(finding.location.file, 1024) } : finding.location;
     return { ...finding, message, ...(location ? { location } : {}) };
@@ -40310,10 +40930,10 @@ function changesOf(result) {
         .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
 }
 function cell(value) {
-    return value === undefined || value === null ? '' : (0,markdown/* escapeMarkdown */.FV)(String(value));
+    return value === undefined || value === null ? '' : escapeMarkdown(String(value));
 }
 function rowCells(row) {
-    return [(0,markdown/* escapeMarkdown */.FV)(row.metric), cell(row.production), cell(row.candidate), row.verdict ? `${summary_ICON[row.verdict] ?? ''} ${row.verdict}` : '', (0,markdown/* escapeMarkdown */.FV)(row.note ?? '')];
+    return [escapeMarkdown(row.metric), cell(row.production), cell(row.candidate), row.verdict ? `${summary_ICON[row.verdict] ?? ''} ${row.verdict}` : '', escapeMarkdown(row.note ?? '')];
 }
 /**
  * Markdown summary of a contract result, for the job summary and the demo. Everything that
@@ -40322,31 +40942,31 @@ function rowCells(row) {
 function renderContractSummary(result) {
     const subject = result.subject;
     const lines = [
-        `### ${summary_ICON[result.verdict] ?? ''} Contract ${(0,markdown/* code */.aY)(subject.model)}: ${result.verdict}`,
+        `### ${summary_ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
         '',
-        `${(0,markdown/* code */.aY)(subject.productionVersion ?? 'none')} → ${(0,markdown/* code */.aY)(subject.candidateVersion)}${subject.productionSource ? ` (production from ${(0,markdown/* code */.aY)(subject.productionSource)})` : ''}. ${(0,markdown/* escapeMarkdown */.FV)(result.summary)}`,
+        `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}${subject.productionSource ? ` (production from ${code(subject.productionSource)})` : ''}. ${escapeMarkdown(result.summary)}`,
     ];
     const required = result.details?.requiredBump;
     if (typeof required === 'string') {
-        lines.push('', `Required version bump: **${(0,markdown/* escapeMarkdown */.FV)(required)}**. Re-index required: **${result.details?.reindexRequired === true ? 'yes' : 'no'}**.`);
+        lines.push('', `Required version bump: **${escapeMarkdown(required)}**. Re-index required: **${result.details?.reindexRequired === true ? 'yes' : 'no'}**.`);
     }
     for (const check of result.checks) {
-        lines.push('', `#### ${summary_ICON[check.verdict] ?? ''} ${(0,markdown/* escapeMarkdown */.FV)(check.title)}`);
+        lines.push('', `#### ${summary_ICON[check.verdict] ?? ''} ${escapeMarkdown(check.title)}`);
         if (check.summary)
-            lines.push('', (0,markdown/* escapeMarkdown */.FV)(check.summary));
+            lines.push('', escapeMarkdown(check.summary));
         if (check.rows.length > 0)
-            lines.push('', (0,markdown/* table */.tp)(['Metric', 'Production', 'Candidate', 'Verdict', 'Note'], check.rows.map(rowCells)));
+            lines.push('', table(['Metric', 'Production', 'Candidate', 'Verdict', 'Note'], check.rows.map(rowCells)));
     }
     const changes = changesOf(result);
     if (changes.length > 0) {
-        lines.push('', '#### Changes', '', (0,markdown/* table */.tp)(['Kind', 'Where', 'Change'], changes.map((c) => [(0,markdown/* escapeMarkdown */.FV)(c.kind), (0,markdown/* code */.aY)(c.path), (0,markdown/* escapeMarkdown */.FV)(c.message)])));
+        lines.push('', '#### Changes', '', table(['Kind', 'Where', 'Change'], changes.map((c) => [escapeMarkdown(c.kind), code(c.path), escapeMarkdown(c.message)])));
     }
     if (result.findings.length > 0) {
-        lines.push('', '#### Findings', '', (0,markdown/* table */.tp)(['Severity', 'Rule', 'Where', 'Finding'], result.findings.map((f) => [
+        lines.push('', '#### Findings', '', table(['Severity', 'Rule', 'Where', 'Finding'], result.findings.map((f) => [
             SEVERITY[f.severity],
-            f.rule ? (0,markdown/* code */.aY)(f.rule) : '',
-            f.location ? (0,markdown/* code */.aY)(`${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`) : '',
-            (0,markdown/* escapeMarkdown */.FV)(f.message),
+            f.rule ? code(f.rule) : '',
+            f.location ? code(`${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`) : '',
+            escapeMarkdown(f.message),
         ])));
     }
     return `${lines.join('\n')}\n`;
@@ -40627,7 +41247,7 @@ function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
  * Arithmetic mean (same units as the input). Empty input: NaN.
  * Summed left to right in double precision, so the result is reproducible bit for bit.
  */
-function summary_mean(xs) {
+function mean(xs) {
     const n = xs.length;
     if (n === 0)
         return NaN;
@@ -40659,7 +41279,7 @@ function summary_meanVariance(xs) {
  * The input must already be sorted ascending (not checked, for speed).
  * Empty input: NaN; n = 1: the single value. p outside [0, 1] is a RangeError.
  */
-function summary_quantile(sortedXs, p) {
+function quantile(sortedXs, p) {
     if (!(p >= 0 && p <= 1))
         throw new RangeError(`quantile p must be in [0, 1], got ${p}`);
     const n = sortedXs.length;
@@ -41208,13 +41828,9 @@ function columnGram(x, n, dim) {
 function finiteOrNull(x) {
     return Number.isFinite(x) ? x : null;
 }
-/** How many ids a finding names at most. */
-const IDS_SHOWN = 5;
-/** Health figures of one matrix (raw vectors, as the model produced them); `ids[r]` names row r. */
-function healthFigures(matrix, seed, ids) {
+/** Health figures of one matrix (raw vectors, as the model produced them). */
+function healthFigures(matrix, seed) {
     const nonFinite = countNonFinite(matrix);
-    const zero = zeroRows(matrix);
-    const idsOf = (rows) => rows.slice(0, IDS_SHOWN).map((r) => ids[r] ?? `row ${r}`);
     const norms = rowNorms(matrix);
     const finiteNorms = norms.filter((n) => Number.isFinite(n)).sort();
     const usable = nonFinite === 0 && matrix.rows > 0;
@@ -41225,23 +41841,16 @@ function healthFigures(matrix, seed, ids) {
         rows: matrix.rows,
         dimension: matrix.dim,
         nonFinite,
-        zeroRows: zero.length,
-        nonFiniteIds: idsOf(nonFinite > 0 ? nonFiniteRows(matrix) : []),
-        zeroIds: idsOf(zero),
+        zeroRows: countZeroRows(matrix),
         duplicateRows: countDuplicateRows(matrix),
         normMean: finiteNorms.length ? sum / finiteNorms.length : null,
         normMin: finiteNorms.length ? finiteNorms[0] : null,
-        normP05: finiteNorms.length ? summary_quantile(finiteNorms, 0.05) : null,
-        normP95: finiteNorms.length ? summary_quantile(finiteNorms, 0.95) : null,
+        normP05: finiteNorms.length ? quantile(finiteNorms, 0.05) : null,
+        normP95: finiteNorms.length ? quantile(finiteNorms, 0.95) : null,
         normMax: finiteNorms.length ? finiteNorms[finiteNorms.length - 1] : null,
         anisotropy: usable && matrix.rows >= 2 ? finiteOrNull(meanPairwiseCosine(matrix)) : null,
         effectiveRank: usable ? finiteOrNull(effectiveRank(matrix, { seed })) : null,
     };
-}
-/** `"a", "b" and 3 more`: the ids a finding shows, clipped and quoted. */
-function idList(ids, count) {
-    const shown = ids.map((id) => JSON.stringify(id.length > 64 ? `${id.slice(0, 63)}…` : id)).join(', ');
-    return count > ids.length ? `${shown} and ${count - ids.length} more` : shown;
 }
 /**
  * Judges vector health. Fails when the candidate's dimension differs from the contract's
@@ -41251,7 +41860,7 @@ function idList(ids, count) {
  * production vectors are reported as warnings.
  */
 function summariseHealth(input) {
-    const { production: p, candidate: c, contractDimension, sources } = input;
+    const { production: p, candidate: c, contractDimension } = input;
     const findings = [];
     let verdict = 'pass';
     const worsen = (to) => {
@@ -41260,22 +41869,15 @@ function summariseHealth(input) {
     };
     if (contractDimension !== null && c.dimension !== contractDimension) {
         worsen('fail');
-        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors (${sources.candidate}) have dimension ${c.dimension}, the contract says ${contractDimension}` });
-    }
-    else if (contractDimension === null && p.dimension !== c.dimension) {
-        findings.push({
-            rule: 'health.dimension',
-            severity: 'notice',
-            message: `production vectors (${sources.production}) have dimension ${p.dimension} and candidate vectors (${sources.candidate}) ${c.dimension}: the models embed into different spaces, so they are compared by measures taken within each space; no contract states the dimension`,
-        });
+        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors have dimension ${c.dimension}, the contract says ${contractDimension}` });
     }
     if (c.nonFinite > 0) {
         worsen('fail');
-        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors (${sources.candidate}) contain ${c.nonFinite} NaN or infinite value(s), at ids ${idList(c.nonFiniteIds, c.nonFiniteIds.length)}` });
+        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors contain ${c.nonFinite} NaN or infinite value(s)` });
     }
     if (c.zeroRows > 0) {
         worsen('fail');
-        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) (${sources.candidate}) are all zeros: ids ${idList(c.zeroIds, c.zeroRows)}` });
+        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) are all zeros` });
     }
     if (c.duplicateRows > p.duplicateRows) {
         worsen('marginal');
@@ -41290,8 +41892,7 @@ function summariseHealth(input) {
         });
     }
     if (p.nonFinite > 0 || p.zeroRows > 0) {
-        const where = [...(p.nonFinite > 0 ? [`NaN/Inf at ids ${idList(p.nonFiniteIds, p.nonFiniteIds.length)}`] : []), ...(p.zeroRows > 0 ? [`zeros at ids ${idList(p.zeroIds, p.zeroRows)}`] : [])];
-        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors (${sources.production}) have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s): ${where.join('; ')}` });
+        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s)` });
     }
     const row = (metric, a, b, higherIsBetter, rowVerdict) => {
         const out = { metric, production: a, candidate: b, change: a === null || b === null ? null : b - a };
@@ -41820,7 +42421,7 @@ function judge(diffs, tolerance, settings, seed) {
     for (const m of means)
         if (m >= -tolerance)
             against++;
-    const interval = { low: summary_quantile(means, (1 - level) / 2), high: summary_quantile(means, (1 + level) / 2), level };
+    const interval = { low: quantile(means, (1 - level) / 2), high: quantile(means, (1 + level) / 2), level };
     const pValue = (1 + against) / (means.length + 1);
     return { size: diffs.length, estimate: sum / diffs.length, interval, pValue, verdict: intervalVerdict(interval, tolerance) };
 }
@@ -41876,11 +42477,6 @@ function compareDifferences(diffs, segments, tolerance, settings, check, segment
         return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict === 'pass' ? 'marginal' : overall.verdict, resamplesNeeded };
     }
     return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
-}
-const RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
-/** The worst of several verdicts (error > fail > marginal > pass). */
-function worstVerdict(verdicts) {
-    return verdicts.reduce((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
 }
 /** Mean of a list; null when empty. */
 function compare_mean(values) {
@@ -42254,7 +42850,6 @@ function summariseNeighbours(record) {
 
 
 
-
 /**
  * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
  * `production`, `candidate` (cosines).
@@ -42436,10 +43031,7 @@ function summarisePairs(record) {
     const deciding = decidingRow(metric, production, candidate, outcome);
     if (!bothLabels)
         deciding.note = 'only one label present: judged on the cosine change, not the AUC';
-    const similarity = params.sameSpace && nRelated > 0 ? judgeSimilarity(record, related, p, c) : undefined;
-    const relatedRow = similarity
-        ? { ...decidingRow(RELATED_COSINE, compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)), similarity.outcome), note: 'same space: gated on the absolute drop' }
-        : infoRow(RELATED_COSINE, compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)));
+    const relatedRow = infoRow('related cosine (mean)', compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)));
     const unrelatedRow = infoRow('unrelated cosine (mean)', compare_mean(subset(p, related, 0)), compare_mean(subset(c, related, 0)));
     const aboveFloor = infoRow(`related pairs with cosine ≥ ${params.relatedFloor}`, share(p, related, 1, (x) => x >= params.relatedFloor), share(c, related, 1, (x) => x >= params.relatedFloor), true);
     const belowCeiling = infoRow(`unrelated pairs with cosine ≤ ${params.unrelatedCeiling}`, share(p, related, 0, (x) => x <= params.unrelatedCeiling), share(c, related, 0, (x) => x <= params.unrelatedCeiling), true);
@@ -42453,46 +43045,22 @@ function summarisePairs(record) {
         'pairs.count': items.id.length,
         ...segmentMetrics('pairs', outcome),
     };
-    const summary = describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance);
-    const segments = segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
-        const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
-        const [before, after] = segmentMeans(indices);
-        return { ...row, production: before, candidate: after };
-    });
-    if (similarity) {
-        Object.assign(metrics, rowMetrics('pairs.related_cosine', relatedRow), segmentMetrics('pairs.related_cosine', similarity.outcome));
-        segments.push(...segmentRows(similarity.outcome, RELATED_COSINE, similarity.segments, similarity.production, similarity.candidate));
-    }
     return {
         section: {
             id: 'pairs',
             title: `Pairs (${items.id.length})`,
-            verdict: similarity ? worstVerdict([outcome.verdict, similarity.outcome.verdict]) : outcome.verdict,
-            summary: similarity ? `${summary}; ${describeOutcome('related cosine', similarity.outcome, similarity.tolerance)}` : summary,
+            verdict: outcome.verdict,
+            summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
             rows,
-            segments,
+            segments: segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
+                const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
+                const [before, after] = segmentMeans(indices);
+                return { ...row, production: before, candidate: after };
+            }),
             worst: pickWorst(record.worst, settings.worstItems, worstKey),
         },
         metrics,
     };
-}
-const RELATED_COSINE = 'related cosine (mean)';
-/**
- * The absolute similarity judgement of a shared space: the related pairs' paired cosine
- * changes (candidate − production), their bootstrap interval against `similarityTolerance`,
- * overall and per segment (Holm-adjusted), like every other paired change. Only meaningful
- * when both models embed into the same space: across spaces a cosine of 0.6 in one model
- * and 0.6 in another are not the same closeness, so only the ranking (the AUC) is compared.
- */
-function judgeSimilarity(record, related, p, c) {
-    const params = record.params;
-    const tolerance = params.similarityTolerance ?? settings_DEFAULTS.tolerance.pairs;
-    const members = Array.from(related, (r, i) => (r === 1 ? i : -1)).filter((i) => i >= 0);
-    const production = Float64Array.from(members, (i) => p[i]);
-    const candidate = Float64Array.from(members, (i) => c[i]);
-    const diffs = candidate.map((x, j) => x - production[j]);
-    const segments = members.map((i) => record.items.segment[i] ?? null);
-    return { outcome: compareDifferences(diffs, segments, tolerance, record.settings, 'pairs-similarity'), segments, production, candidate, tolerance };
 }
 
 ;// CONCATENATED MODULE: ./src/regression/checks/triplets.ts
@@ -42570,47 +43138,7 @@ function summariseTriplets(record) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/regression/distributions.ts
-
-/** Width of a cosine histogram bin: 40 bins over [−1, 1]. */
-const COSINE_BIN = 0.05;
-/** Counts of values per bin of width COSINE_BIN over [−1, 1]; a value of exactly 1 falls in the last bin. */
-function cosineHistogram(values) {
-    const bins = Math.round(2 / COSINE_BIN);
-    const counts = new Array(bins).fill(0);
-    for (const v of values) {
-        if (!Number.isFinite(v))
-            continue;
-        const i = Math.min(bins - 1, Math.max(0, Math.floor((v + 1) / COSINE_BIN)));
-        counts[i] = counts[i] + 1;
-    }
-    return counts;
-}
-function pairDistributions(record) {
-    const related = column(record.items, 'related');
-    const pick = (name, label) => Array.from(column(record.items, name)).filter((_, i) => related[i] === label);
-    return {
-        low: -1,
-        width: COSINE_BIN,
-        production: { related: cosineHistogram(pick('production', 1)), unrelated: cosineHistogram(pick('production', 0)) },
-        candidate: { related: cosineHistogram(pick('candidate', 1)), unrelated: cosineHistogram(pick('candidate', 0)) },
-    };
-}
-function overlapDistribution(record) {
-    const k = Number(record.params.k);
-    const counts = new Array(k + 1).fill(0);
-    for (const v of column(record.items, 'overlap')) {
-        if (!Number.isFinite(v))
-            continue;
-        const j = Math.min(k, Math.max(0, Math.round(v * k)));
-        counts[j] = counts[j] + 1;
-    }
-    return { k, counts };
-}
-
 ;// CONCATENATED MODULE: ./src/regression/engine.ts
-
-
 
 
 
@@ -42621,6 +43149,11 @@ function overlapDistribution(record) {
 
 const DETAILS_FORMAT = 'embedding-regression/details@1';
 const CHECK_ORDER = ['pairs', 'triplets', 'retrieval', 'neighbours'];
+const RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
+/** The worst of several verdicts (error > fail > marginal > pass). */
+function worstVerdict(verdicts) {
+    return verdicts.reduce((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
+}
 function summariseCheck(name, record) {
     switch (name) {
         case 'pairs':
@@ -42653,7 +43186,7 @@ function assemble(details) {
         checks.push(output.section);
         Object.assign(metrics, output.metrics);
     }
-    const health = summariseHealth({ ...details.health, sources: details.sources });
+    const health = summariseHealth(details.health);
     checks.push(health.section);
     Object.assign(metrics, health.metrics);
     const verdict = worstVerdict(checks.map((c) => c.verdict));
@@ -42699,8 +43232,8 @@ async function runRegression(run) {
     run.signal?.throwIfAborted();
     const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
     const health = {
-        production: healthFigures(production, settingsSeed, items.map((item) => item.id)),
-        candidate: healthFigures(candidate, settingsSeed, items.map((item) => item.id)),
+        production: healthFigures(production, settingsSeed),
+        candidate: healthFigures(candidate, settingsSeed),
         contractDimension: run.contractDimension,
         rankDropRatio: definition.checks.health?.rankDropRatio ?? settings_DEFAULTS.rankDropRatio,
     };
@@ -42713,13 +43246,8 @@ async function runRegression(run) {
     const checks = {};
     const params = {};
     const { checks: spec } = definition;
-    if (spec.pairs) {
-        params.pairs = {
-            relatedFloor: spec.pairs.relatedFloor ?? settings_DEFAULTS.relatedFloor,
-            unrelatedCeiling: spec.pairs.unrelatedCeiling ?? settings_DEFAULTS.unrelatedCeiling,
-            ...(spec.pairs.sameSpace ? { sameSpace: true, similarityTolerance: spec.pairs.similarityTolerance ?? settings_DEFAULTS.tolerance.pairs } : {}),
-        };
-    }
+    if (spec.pairs)
+        params.pairs = { relatedFloor: spec.pairs.relatedFloor ?? settings_DEFAULTS.relatedFloor, unrelatedCeiling: spec.pairs.unrelatedCeiling ?? settings_DEFAULTS.unrelatedCeiling };
     if (spec.triplets)
         params.triplets = {};
     if (spec.retrieval)
@@ -42767,7 +43295,7 @@ async function runRegression(run) {
     }
     const details = {
         format: DETAILS_FORMAT,
-        runKey: (0,digest/* digestOf */.ol)({
+        runKey: digestOf({
             suite: { definition, texts: suite.texts, pairs: suite.pairs, triplets: suite.triplets, retrieval: suite.retrieval && { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) }, neighbourCorpus: suite.neighbourCorpus },
             sources: [run.production.description, run.candidate.description],
             settings,
@@ -42785,15 +43313,7 @@ async function runRegression(run) {
 /** Details as written in a final (unsharded or merged) result: without the per-item tables. */
 function finalDetails(details) {
     const checks = Object.fromEntries(Object.entries(details.checks).map(([name, record]) => [name, 'skipped' in record ? record : { settings: record.settings, params: record.params, items: record.items.id.length }]));
-    // Histograms for the HTML report's charts: the items themselves are not kept.
-    const distributions = {};
-    const pairs = details.checks.pairs;
-    if (pairs && !('skipped' in pairs))
-        distributions.pairs = pairDistributions(pairs);
-    const neighbours = details.checks.neighbours;
-    if (neighbours && !('skipped' in neighbours))
-        distributions.neighbours = overlapDistribution(neighbours);
-    return { ...details, checks, distributions };
+    return { ...details, checks };
 }
 
 ;// CONCATENATED MODULE: ./src/regression/merge.ts
@@ -42836,7 +43356,7 @@ function mergeRegressionShards(id, shards) {
     const base = all[0];
     for (let i = 1; i < all.length; i++) {
         const other = all[i];
-        if (other.runKey !== base.runKey || (0,digest/* canonicalJson */.dj)(sorted[i].subject) !== (0,digest/* canonicalJson */.dj)(first.subject)) {
+        if (other.runKey !== base.runKey || canonicalJson(sorted[i].subject) !== canonicalJson(first.subject)) {
             throw new io_errors/* ConfigurationError */.j1(`shard ${shardLabel(sorted[i])} comes from a different run than ${shardLabel(first)} (suite, sources or settings differ): re-run every shard together`);
         }
     }
@@ -43494,13 +44014,13 @@ function tallyLine(title, tally) {
         return null;
     const parts = [`${tally.counted.length} of ${tally.required} on the head commit`];
     if (tally.counted.length > 0)
-        parts.push(`counted: ${tally.counted.map(markdown/* escapeMarkdown */.FV).join(', ')}`);
+        parts.push(`counted: ${tally.counted.map(escapeMarkdown).join(', ')}`);
     if (tally.stale.length > 0)
-        parts.push(`stale: ${tally.stale.map(markdown/* escapeMarkdown */.FV).join(', ')}`);
+        parts.push(`stale: ${tally.stale.map(escapeMarkdown).join(', ')}`);
     if (tally.changesRequested.length > 0)
-        parts.push(`changes requested: ${tally.changesRequested.map(markdown/* escapeMarkdown */.FV).join(', ')}`);
+        parts.push(`changes requested: ${tally.changesRequested.map(escapeMarkdown).join(', ')}`);
     if (tally.ignored.length > 0)
-        parts.push(`not counted: ${tally.ignored.map((i) => (0,markdown/* escapeMarkdown */.FV)(i.login)).join(', ')}`);
+        parts.push(`not counted: ${tally.ignored.map((i) => escapeMarkdown(i.login)).join(', ')}`);
     return `- **${title}**: ${parts.join('; ')}`;
 }
 /**
@@ -43516,17 +44036,17 @@ function renderGateSummary(decision, context) {
     }[decision.decision];
     const lines = [`## model-gates gate: ${decision.decision}`, '', `${head}${context.headSha ? ` for commit \`${context.headSha.slice(0, 12)}\`` : ''}${context.pullRequest ? ` of pull request #${context.pullRequest}` : ''}.`, ''];
     if (decision.reasons.length > 0) {
-        lines.push('### Reasons', '', ...decision.reasons.map((r) => `- ${(0,markdown/* escapeMarkdown */.FV)(r)}`), '');
+        lines.push('### Reasons', '', ...decision.reasons.map((r) => `- ${escapeMarkdown(r)}`), '');
     }
-    lines.push('### Conditions', '', (0,markdown/* table */.tp)(['Condition', 'Status', 'Detail'], decision.conditions.map((c) => [(0,markdown/* escapeMarkdown */.FV)(c.id), gate_summary_ICON[c.status], (0,markdown/* escapeMarkdown */.FV)(c.sentence)])), '');
+    lines.push('### Conditions', '', table(['Condition', 'Status', 'Detail'], decision.conditions.map((c) => [escapeMarkdown(c.id), gate_summary_ICON[c.status], escapeMarkdown(c.sentence)])), '');
     const people = [
         tallyLine('Approvals', decision.approvals),
         tallyLine('Marginal approvals', decision.marginalApprovals),
         decision.environmentApprovers
-            ? `- **Environment approvals**: ${decision.environmentApprovers.length === 0 ? 'none' : decision.environmentApprovers.map((a) => `${(0,markdown/* escapeMarkdown */.FV)(a.login)} (${a.state}${a.environments.length > 0 ? `, ${(0,markdown/* escapeMarkdown */.FV)(a.environments.join(', '))}` : ''})`).join('; ')}`
+            ? `- **Environment approvals**: ${decision.environmentApprovers.length === 0 ? 'none' : decision.environmentApprovers.map((a) => `${escapeMarkdown(a.login)} (${a.state}${a.environments.length > 0 ? `, ${escapeMarkdown(a.environments.join(', '))}` : ''})`).join('; ')}`
             : null,
         decision.override
-            ? `- **Override** label ${(0,markdown/* escapeMarkdown */.FV)(decision.override.label)} applied by ${(0,markdown/* escapeMarkdown */.FV)(decision.override.appliedBy)}: ${decision.override.applied ? `applied, reason: ${(0,markdown/* escapeMarkdown */.FV)(decision.override.reason ?? '')}` : decision.override.authorised ? 'not applied (no reason given)' : 'ignored (not authorised)'}`
+            ? `- **Override** label ${escapeMarkdown(decision.override.label)} applied by ${escapeMarkdown(decision.override.appliedBy)}: ${decision.override.applied ? `applied, reason: ${escapeMarkdown(decision.override.reason ?? '')}` : decision.override.authorised ? 'not applied (no reason given)' : 'ignored (not authorised)'}`
             : null,
     ].filter((line) => line !== null);
     if (people.length > 0)
@@ -43843,7 +44363,6 @@ var errors = __nccwpck_require__(3116);
 ;// CONCATENATED MODULE: ./src/github/contents.ts
 
 
-
 /**
  * Reads one file through the contents API (`contents: read`) and returns it as UTF-8 text,
  * or null when the file (or the ref) does not exist. A path that names a directory, a
@@ -43869,11 +44388,11 @@ async function readRepositoryFile(octokit, file) {
     }
     const entry = data;
     if (entry.encoding === 'base64' && typeof entry.content === 'string') {
-        return decodeUtf8(Buffer.from(entry.content, 'base64'), where);
+        return Buffer.from(entry.content, 'base64').toString('utf8');
     }
     try {
         const raw = await octokit.rest.repos.getContent({ ...request, mediaType: { format: 'raw' } });
-        return typeof raw.data === 'string' ? raw.data : decodeUtf8(Buffer.from(raw.data), where);
+        return typeof raw.data === 'string' ? raw.data : Buffer.from(raw.data).toString('utf8');
     }
     catch (error) {
         throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
@@ -43978,7 +44497,6 @@ function readZip(zip, limits = DEFAULT_LIMITS) {
 
 
 
-
 /**
  * Finds the triggering run and its pull request through the API, never from anything the
  * run uploaded: first the open pull requests of the run's head commit, then (for forks,
@@ -44044,13 +44562,10 @@ async function downloadRunResults(client, repository, runId, pattern) {
             const file = `artifact '${artifact.name}' of run ${runId}: ${entry.name}`;
             let data;
             try {
-                data = JSON.parse(decodeUtf8(entry.data, file));
+                data = JSON.parse(entry.data.toString('utf8'));
             }
-            catch (error) {
-                if (error instanceof io_errors/* ConfigurationError */.j1)
-                    problems.push(...error.problems);
-                else
-                    problems.push({ message: 'not valid JSON', location: { file } });
+            catch {
+                problems.push({ message: 'not valid JSON', location: { file } });
                 continue;
             }
             const invalid = schemaProblems('result', data, { file });
@@ -44279,36 +44794,6 @@ async function updateIfChanged(client, options, comment) {
     });
     return { url: response.data.html_url, changed: true };
 }
-/** How many times a comment is posted at most, each after looking for it again. */
-const CREATE_ATTEMPTS = 3;
-/**
- * Posts the report comment. A POST is not idempotent: a 5xx, or no answer at all, may come
- * after GitHub stored the comment. So the client's own retries are off for it; after such a
- * failure the comments are listed again, and only when none of ours is there is it posted
- * once more. Returns the answer to the POST, or the comments of ours found instead.
- */
-async function createOnce(client, options) {
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-                ...options.repository,
-                issue_number: options.issueNumber,
-                body: options.body,
-                request: { retries: 0 },
-            });
-        }
-        catch (error) {
-            // Octokit reports a request that got no answer as a 500 without a response.
-            const status = httpStatus(error);
-            if (status === undefined || status < 500 || attempt >= CREATE_ATTEMPTS)
-                throw error;
-            options.debug?.(`posting the report comment got ${status}; looking for it before posting again (${attempt} of ${CREATE_ATTEMPTS - 1})`);
-            const found = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
-            if (found.length > 0)
-                return { found };
-        }
-    }
-}
 /**
  * Creates or updates the one report comment of a pull request for a marker.
  *
@@ -44319,8 +44804,7 @@ async function createOnce(client, options) {
  * started at once leave exactly one comment. Comments by other users are never touched.
  *
  * API calls: one list (plus pages), then one PATCH when the body changed, or one POST and
- * one more list when there was no comment, plus one DELETE per duplicate. A POST that fails
- * with a 5xx is followed by a list before it is ever sent again (`createOnce`).
+ * one more list when there was no comment, plus one DELETE per duplicate.
  */
 async function upsertStickyComment(client, options) {
     if (!options.body.startsWith(options.marker))
@@ -44331,13 +44815,11 @@ async function upsertStickyComment(client, options) {
         const { url, changed } = await updateIfChanged(client, options, keeper);
         return { id: keeper.id, url, action: changed ? 'updated' : 'unchanged', deleted };
     }
-    const created = await createOnce(client, options);
-    if ('found' in created) {
-        // An earlier attempt was stored although its answer was lost: that comment is the report.
-        const { keeper, deleted } = await keepOldest(client, options, created.found);
-        const { url } = await updateIfChanged(client, options, keeper);
-        return { id: keeper.id, url, action: 'created', deleted };
-    }
+    const created = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        ...options.repository,
+        issue_number: options.issueNumber,
+        body: options.body,
+    });
     const mine = created.data.id;
     const after = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
     // Our own comment is in the list unless GitHub's list lags behind; then it is the keeper.
@@ -44540,29 +45022,28 @@ function statusOf(history, model, environment) {
     return {
         entry: current,
         currentVersion: current?.version ?? null,
-        // A rollback's earlier full records are marked failed: the record itself names what it replaced.
-        previousVersion: previous?.version ?? current?.previousVersion ?? null,
+        previousVersion: previous?.version ?? null,
         message: current ? `${current.model} in ${current.environment}: ${current.version} since ${current.time} (#${current.id}).` : `${model} has no successful full deployment in ${environment} yet.`,
         unchanged: true,
     };
 }
 /** The history as a Markdown table, newest first; every value from the ledger is escaped. */
 function renderHistory(title, history, message) {
-    const lines = [`### ${(0,markdown/* escapeMarkdown */.FV)(title)}`, '', (0,markdown/* escapeMarkdown */.FV)(message), ''];
+    const lines = [`### ${escapeMarkdown(title)}`, '', escapeMarkdown(message), ''];
     if (history.length === 0)
         return [...lines, 'No records.'].join('\n');
     const rows = history.map((e) => [
         String(e.id),
-        (0,markdown/* escapeMarkdown */.FV)(e.time),
-        (0,markdown/* code */.aY)(e.version),
-        (0,markdown/* escapeMarkdown */.FV)(e.stage),
-        (0,markdown/* escapeMarkdown */.FV)(e.operation),
-        (0,markdown/* escapeMarkdown */.FV)(e.status),
-        (0,markdown/* escapeMarkdown */.FV)(e.gate ? `${e.gate.decision}${e.gate.approvals.length ? ` (${e.gate.approvals.join(', ')})` : ''}` : '—'),
-        (0,markdown/* escapeMarkdown */.FV)(e.actor ?? '—'),
-        (0,markdown/* escapeMarkdown */.FV)(e.reason ?? e.statusDescription ?? ''),
+        escapeMarkdown(e.time),
+        code(e.version),
+        escapeMarkdown(e.stage),
+        escapeMarkdown(e.operation),
+        escapeMarkdown(e.status),
+        escapeMarkdown(e.gate ? `${e.gate.decision}${e.gate.approvals.length ? ` (${e.gate.approvals.join(', ')})` : ''}` : '—'),
+        escapeMarkdown(e.actor ?? '—'),
+        escapeMarkdown(e.reason ?? e.statusDescription ?? ''),
     ]);
-    return [...lines, (0,markdown/* table */.tp)(['#', 'Time', 'Version', 'Stage', 'Operation', 'Status', 'Gate', 'Actor', 'Note'], rows)].join('\n');
+    return [...lines, table(['#', 'Time', 'Version', 'Stage', 'Operation', 'Status', 'Gate', 'Actor', 'Note'], rows)].join('\n');
 }
 /** The history as plain text lines for a terminal, newest first. */
 function historyLines(history) {
@@ -44739,7 +45220,7 @@ function createPromoteCommand(services) {
             const resultsDir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
             const refuse = (why) => ({
                 outputs: {},
-                summary: `### Promotion of ${(0,markdown/* code */.aY)(model)} ${(0,markdown/* code */.aY)(version)} refused\n\n${(0,markdown/* escapeMarkdown */.FV)(why)}`,
+                summary: `### Promotion of ${code(model)} ${code(version)} refused\n\n${escapeMarkdown(why)}`,
                 failure: `promotion refused: ${why}`,
             });
             if (!(await exists(resultsDir)))
@@ -45237,7 +45718,12 @@ function withCache(source, store, cacheOptions = {}) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/embeddings/jsonl.ts
+
 
 
 /**
@@ -45337,8 +45823,10 @@ class JsonlVectorCollector {
  */
 async function readJsonlVectors(path, displayName) {
     const collector = new JsonlVectorCollector(displayName);
-    for await (const { text, line } of readLines(path, displayName))
-        collector.add(text, line);
+    const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let line = 0;
+    for await (const text of lines)
+        collector.add(text, ++line);
     return collector.table();
 }
 
@@ -51265,12 +51753,11 @@ function parseSafetensors(bytes, file) {
 
 
 
-
 /** File extensions `file:` understands, by format. */
 const FILE_FORMATS = ['.npy', '.safetensors', '.jsonl', '.parquet'];
-async function readOptional(path, displayPath) {
+async function readOptional(path) {
     try {
-        return await readTextFile(path, displayPath);
+        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -51286,15 +51773,17 @@ async function readOptional(path, displayPath) {
 async function readIdsSidecar(path, displayPath) {
     const stem = path.slice(0, path.length - (0,external_node_path_namespaceObject.extname)(path).length);
     const displayStem = displayPath.slice(0, displayPath.length - (0,external_node_path_namespaceObject.extname)(displayPath).length);
-    const txt = await readOptional(`${stem}.ids.txt`, `${displayStem}.ids.txt`);
+    const txt = await readOptional(`${stem}.ids.txt`);
     if (txt !== undefined) {
-        const lines = splitLines(txt);
+        const lines = txt.split(/\r?\n/);
+        if (lines.at(-1) === '')
+            lines.pop();
         const blank = lines.findIndex((line) => line === '');
         if (blank >= 0)
             throw new io_errors/* ConfigurationError */.j1('empty id (every line must hold one id)', { file: `${displayStem}.ids.txt`, line: blank + 1 });
         return { ids: lines, file: `${displayStem}.ids.txt` };
     }
-    const json = await readOptional(`${stem}.ids.json`, `${displayStem}.ids.json`);
+    const json = await readOptional(`${stem}.ids.json`);
     if (json !== undefined) {
         const file = `${displayStem}.ids.json`;
         let ids;
@@ -51390,265 +51879,6 @@ class FileSource {
     }
 }
 
-;// CONCATENATED MODULE: ./src/embeddings/openai.ts
-
-
-/**
- * The embeddings endpoint for a base URL: used as is when it already ends with
- * `/embeddings`; `/embeddings` is appended to a URL ending with `/v1`; otherwise
- * `/v1/embeddings` is appended.
- */
-function embeddingsEndpoint(base) {
-    const trimmed = base.replace(/\/+$/, '');
-    if (/\/embeddings$/.test(trimmed))
-        return trimmed;
-    if (/\/v1$/.test(trimmed))
-        return `${trimmed}/embeddings`;
-    return `${trimmed}/v1/embeddings`;
-}
-/**
- * Milliseconds to wait from a `retry-after` header (delta seconds or an HTTP date) or an
- * OpenAI-style `retry-after-ms` header; undefined when absent or unreadable. A date in the
- * past gives 0.
- */
-function retryAfterMs(headers, now = Date.now()) {
-    const ms = headers.get('retry-after-ms');
-    if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim()))
-        return Number(ms);
-    const value = headers.get('retry-after')?.trim();
-    if (!value)
-        return undefined;
-    if (/^\d+(\.\d+)?$/.test(value))
-        return Number(value) * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-function openai_sleep(ms, signal) {
-    return new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(signal.reason);
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal?.reason);
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-        }, ms);
-        signal?.addEventListener('abort', onAbort, { once: true });
-    });
-}
-/** A failure worth another attempt (429, 5xx, timeout, network). */
-class RetryableError extends Error {
-    waitMs;
-    constructor(message, waitMs) {
-        super(message);
-        this.waitMs = waitMs;
-    }
-}
-function excerpt(text, limit = 300) {
-    const single = text.replace(/\s+/g, ' ').trim();
-    return (0,log/* neutraliseCommands */.$B)(single.length > limit ? `${single.slice(0, limit)}…` : single);
-}
-/**
- * Vectors from an OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, TEI, vLLM, Ollama,
- * Infinity, KServe). Texts go in batches of `batchSize`, at most `concurrency` requests in
- * flight; responses are matched to texts by their `index`. A 429, a 5xx, a timeout or a
- * network error is retried up to `retries` times with exponential backoff and jitter, or
- * after the server's `retry-after` when it sends one. A 4xx other than 408/429 fails at once.
- * Every vector must be finite and of one dimension (and of `dimension` when set).
- * Aborting the signal stops issuing requests and cancels those in flight.
- */
-class OpenAiSource {
-    options;
-    description;
-    cacheKey;
-    /** The cache stores this many texts at a time, so an interrupted run keeps its finished work. */
-    cacheChunkSize;
-    endpoint;
-    batchSize;
-    concurrency;
-    retries;
-    timeoutMs;
-    initialBackoffMs;
-    maxBackoffMs;
-    random;
-    constructor(options) {
-        this.options = options;
-        this.endpoint = embeddingsEndpoint(options.url);
-        this.batchSize = options.batchSize ?? 64;
-        this.concurrency = options.concurrency ?? 4;
-        this.retries = options.retries ?? 5;
-        this.timeoutMs = options.timeoutMs ?? 60_000;
-        this.initialBackoffMs = options.initialBackoffMs ?? 500;
-        this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
-        this.random = options.random ?? Math.random;
-        this.description = `openai:${this.endpoint}${options.model ? ` (model ${options.model})` : ''}`;
-        this.cacheKey = options.version ? `openai:${options.version}` : `openai:${this.endpoint}#${options.model ?? ''}`;
-        this.cacheChunkSize = Math.max(this.batchSize * this.concurrency * 8, 1024);
-    }
-    async embed(items, options) {
-        options.signal?.throwIfAborted();
-        const total = items.length;
-        const batches = [];
-        for (let start = 0; start < total; start += this.batchSize)
-            batches.push(items.slice(start, start + this.batchSize));
-        const results = new Array(batches.length);
-        // One controller for the whole call: the caller's abort or our first failure stops every worker.
-        const stop = new AbortController();
-        const onAbort = () => stop.abort(options.signal?.reason);
-        options.signal?.addEventListener('abort', onAbort, { once: true });
-        let next = 0;
-        let done = 0;
-        let dim = this.options.dimension ?? -1;
-        let firstError;
-        const worker = async () => {
-            while (next < batches.length && !stop.signal.aborted) {
-                const index = next++;
-                const batch = batches[index];
-                const vectors = await this.requestWithRetries(batch, stop.signal, options);
-                const batchDim = vectors.length / batch.length;
-                if (dim === -1)
-                    dim = batchDim;
-                else if (batchDim !== dim) {
-                    const expected = this.options.dimension !== undefined ? `the configured dimension ${dim}` : `dimension ${dim} from earlier batches`;
-                    throw new io_errors/* ConfigurationError */.j1(`${this.description} returned vectors of dimension ${batchDim} (for id ${JSON.stringify(batch[0]?.id)}), expected ${expected}`);
-                }
-                results[index] = vectors;
-                done += batch.length;
-                options.onProgress?.(done, total);
-            }
-        };
-        const workers = Array.from({ length: Math.min(this.concurrency, batches.length) }, () => worker().catch((error) => {
-            if (firstError === undefined)
-                firstError = error;
-            stop.abort(error);
-        }));
-        try {
-            await Promise.all(workers);
-        }
-        finally {
-            options.signal?.removeEventListener('abort', onAbort);
-        }
-        options.signal?.throwIfAborted();
-        if (firstError !== undefined)
-            throw firstError;
-        const width = Math.max(dim, 0);
-        const data = new Float32Array(total * width);
-        let offset = 0;
-        for (const vectors of results) {
-            data.set(vectors, offset);
-            offset += vectors.length;
-        }
-        return { data, rows: total, dim: width };
-    }
-    async requestWithRetries(batch, signal, options) {
-        for (let attempt = 0;; attempt++) {
-            try {
-                return await this.request(batch, signal);
-            }
-            catch (error) {
-                if (!(error instanceof RetryableError) || signal.aborted)
-                    throw error;
-                if (attempt >= this.retries) {
-                    throw new io_errors/* ConfigurationError */.j1(`${this.description}: ${error.message}; gave up after ${attempt + 1} attempts (embeddings.*.retries is ${this.retries})`);
-                }
-                const ceiling = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** attempt);
-                // "Equal jitter": half the exponential delay, plus a random share of the other half.
-                const backoff = ceiling / 2 + (this.random() * ceiling) / 2;
-                const wait = error.waitMs !== undefined ? Math.min(error.waitMs, this.maxBackoffMs) : backoff;
-                options.log.info(`${this.description}: ${error.message}; retrying in ${(wait / 1000).toFixed(1)} s (retry ${attempt + 1} of ${this.retries})`);
-                await openai_sleep(wait, signal);
-            }
-        }
-    }
-    async request(batch, signal) {
-        const headers = { 'content-type': 'application/json', accept: 'application/json' };
-        if (this.options.apiKey)
-            headers.authorization = `Bearer ${this.options.apiKey}`;
-        const body = { input: batch.map((item) => item.text) };
-        if (this.options.model)
-            body.model = this.options.model;
-        const timeout = AbortSignal.timeout(this.timeoutMs);
-        let response;
-        let text;
-        try {
-            response = await fetch(this.endpoint, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.any([signal, timeout]) });
-            text = await response.text();
-        }
-        catch (error) {
-            if (signal.aborted)
-                throw signal.reason;
-            if (timeout.aborted)
-                throw new RetryableError(`no answer within ${this.timeoutMs} ms`);
-            const cause = error instanceof Error && error.cause !== undefined ? (0,io_errors/* errorMessage */.gJ)(error.cause) : (0,io_errors/* errorMessage */.gJ)(error);
-            throw new RetryableError(`request failed (${excerpt(cause)})`);
-        }
-        const { status } = response;
-        if (status === 429 || status === 408 || status >= 500) {
-            throw new RetryableError(`HTTP ${status} (${excerpt(text, 200)})`, retryAfterMs(response.headers));
-        }
-        if (status === 401 || status === 403) {
-            const key = this.options.apiKeyEnv ? `the key in $${this.options.apiKeyEnv}` : 'no API key (set embeddings.<role>.apiKeyEnv)';
-            throw new io_errors/* ConfigurationError */.j1(`${this.description} refused the request (HTTP ${status}): check ${key}. The server said: ${excerpt(text)}`);
-        }
-        if (status < 200 || status >= 300)
-            throw new io_errors/* ConfigurationError */.j1(`${this.description} answered HTTP ${status}: ${excerpt(text)}`);
-        return this.parse(text, batch);
-    }
-    parse(text, batch) {
-        const fail = (message) => {
-            throw new io_errors/* ConfigurationError */.j1(`${this.description} sent a response that is not an OpenAI embeddings list: ${message}`);
-        };
-        let body;
-        try {
-            body = JSON.parse(text);
-        }
-        catch {
-            return fail(`not JSON (${excerpt(text, 200)})`);
-        }
-        const data = body?.data;
-        if (!Array.isArray(data))
-            return fail("no 'data' array");
-        if (data.length !== batch.length)
-            fail(`${data.length} embeddings for ${batch.length} texts`);
-        let dim = -1;
-        let out = new Float32Array(0);
-        const filled = new Uint8Array(batch.length);
-        for (const entry of data) {
-            const index = entry?.index;
-            if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= batch.length)
-                return fail(`bad index ${JSON.stringify(index)}`);
-            if (filled[index])
-                fail(`index ${index} appears twice`);
-            filled[index] = 1;
-            const embedding = entry.embedding;
-            if (!Array.isArray(embedding))
-                return fail(`the embedding at index ${index} is not an array of numbers`);
-            if (dim === -1) {
-                if (embedding.length === 0)
-                    fail(`the embedding at index ${index} is empty`);
-                dim = embedding.length;
-                out = new Float32Array(batch.length * dim);
-            }
-            else if (embedding.length !== dim) {
-                const id = batch[index].id;
-                throw new io_errors/* ConfigurationError */.j1(`${this.description} returned vectors of different dimensions in one batch: ${embedding.length} for id ${JSON.stringify(id)}, ${dim} for others`);
-            }
-            for (let j = 0; j < dim; j++) {
-                const v = embedding[j];
-                if (typeof v !== 'number' || !Number.isFinite(v)) {
-                    const id = batch[index].id;
-                    throw new io_errors/* ConfigurationError */.j1(`${this.description} returned a non-finite or non-number value (${JSON.stringify(v)}) for id ${JSON.stringify(id)} at position ${j}`);
-                }
-                out[index * dim + j] = v;
-            }
-        }
-        return out;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/embeddings/sources.ts
 
 
@@ -51690,27 +51920,8 @@ async function createSource(spec, options) {
     switch (scheme) {
         case 'file':
             return new FileSource(rest, workspace, settings.dimension);
-        case 'openai': {
-            let url;
-            try {
-                url = new URL(rest);
-            }
-            catch {
-                throw new io_errors/* ConfigurationError */.j1(`${role}: ${JSON.stringify(rest)} is not a URL (expected e.g. openai:http://127.0.0.1:8080/v1)`);
-            }
-            if (url.protocol !== 'http:' && url.protocol !== 'https:')
-                throw new io_errors/* ConfigurationError */.j1(`${role}: openai: needs an http or https URL, got ${url.protocol}`);
-            if (url.username || url.password)
-                throw new io_errors/* ConfigurationError */.j1(`${role}: put the API key in an environment variable named by embeddings.${role}.apiKeyEnv, not in the URL`);
-            let apiKey;
-            if (settings.apiKeyEnv) {
-                apiKey = env[settings.apiKeyEnv];
-                if (!apiKey)
-                    throw new io_errors/* ConfigurationError */.j1(`${role}: the environment variable ${settings.apiKeyEnv} (embeddings.${role}.apiKeyEnv) is empty or not set`);
-                options.setSecret(apiKey);
-            }
-            return new OpenAiSource({ url: rest, ...definedOnly(settings), ...(apiKey ? { apiKey } : {}) });
-        }
+        case 'openai':
+            return new OpenAiSource(openAiOptions(rest, options));
         case 'command':
             return new CommandSource({
                 commandLine: rest,
@@ -51722,6 +51933,34 @@ async function createSource(spec, options) {
         default:
             throw new io_errors/* ConfigurationError */.j1(`${role}: unknown embedding source scheme '${scheme}:'; ${valid}`);
     }
+}
+/**
+ * The options of an `openai:<base-url>` source (the part after the colon), with the role's
+ * settings and its API key, registered as a secret. A bad URL, credentials in the URL or an
+ * empty key variable are ConfigurationErrors.
+ */
+function openAiOptions(url, options) {
+    const { role, env } = options;
+    const settings = roleConfig(options.config, role);
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        throw new io_errors/* ConfigurationError */.j1(`${role}: ${JSON.stringify(url)} is not a URL (expected e.g. openai:http://127.0.0.1:8080/v1)`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        throw new io_errors/* ConfigurationError */.j1(`${role}: openai: needs an http or https URL, got ${parsed.protocol}`);
+    if (parsed.username || parsed.password)
+        throw new io_errors/* ConfigurationError */.j1(`${role}: put the API key in an environment variable named by embeddings.${role}.apiKeyEnv, not in the URL`);
+    let apiKey;
+    if (settings.apiKeyEnv) {
+        apiKey = env[settings.apiKeyEnv];
+        if (!apiKey)
+            throw new io_errors/* ConfigurationError */.j1(`${role}: the environment variable ${settings.apiKeyEnv} (embeddings.${role}.apiKeyEnv) is empty or not set`);
+        options.setSecret(apiKey);
+    }
+    return { url, ...definedOnly(settings), ...(apiKey ? { apiKey } : {}) };
 }
 function definedOnly(value) {
     return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
@@ -53003,13 +53242,8 @@ async function resolveRegressionProduction(options) {
     return { spec: fillSourceTemplate(options.template, entry), version: entry.version, label: `ledger:${environment}#${entry.id}`, entry };
 }
 
-// EXTERNAL MODULE: ./src/regression/charts.ts
-var charts = __nccwpck_require__(7708);
 ;// CONCATENATED MODULE: ./src/regression/summary.ts
 
-
-/** Segments in one chart, as in the report's job summary. */
-const CHART_SEGMENTS = 20;
 const regression_summary_ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
 function num(x) {
     if (x === null || x === undefined)
@@ -53035,23 +53269,18 @@ function checkLines(result) {
  * the suite (segment names, check summaries) is escaped.
  */
 function renderRegressionSummary(result) {
-    const lines = [`### ${regression_summary_ICON[result.verdict] ?? ''} Embedding regression ${(0,markdown/* code */.aY)(result.id)}: ${result.verdict}`, '', (0,markdown/* escapeMarkdown */.FV)(result.summary)];
+    const lines = [`### ${regression_summary_ICON[result.verdict] ?? ''} Embedding regression ${code(result.id)}: ${result.verdict}`, '', escapeMarkdown(result.summary)];
     for (const check of result.checks) {
-        lines.push('', `#### ${regression_summary_ICON[check.verdict] ?? ''} ${(0,markdown/* escapeMarkdown */.FV)(check.title)}: ${check.verdict}`);
+        lines.push('', `#### ${regression_summary_ICON[check.verdict] ?? ''} ${escapeMarkdown(check.title)}: ${check.verdict}`);
         if (check.summary)
-            lines.push('', (0,markdown/* escapeMarkdown */.FV)(check.summary));
+            lines.push('', escapeMarkdown(check.summary));
         if (check.rows.length > 0) {
-            lines.push('', (0,markdown/* table */.tp)(['Metric', 'Production', 'Candidate', 'Change', 'Interval', 'Verdict'], check.rows.map((r) => [(0,markdown/* escapeMarkdown */.FV)(r.metric), num(r.production), num(r.candidate), signed(r.change), intervalText(r), r.verdict ?? ''])));
+            lines.push('', table(['Metric', 'Production', 'Candidate', 'Change', 'Interval', 'Verdict'], check.rows.map((r) => [escapeMarkdown(r.metric), num(r.production), num(r.candidate), signed(r.change), intervalText(r), r.verdict ?? ''])));
         }
         const segments = check.segments ?? [];
         if (segments.length > 0) {
-            lines.push('', (0,markdown/* table */.tp)(['Segment', 'Size', 'Change', 'Interval', 'Adjusted p', 'Verdict'], segments.map((s) => [(0,markdown/* escapeMarkdown */.FV)(s.segment), String(s.size), signed(s.change), intervalText(s), num(s.adjustedPValue), s.gated === false ? `${s.verdict ?? ''} (not gating)` : (s.verdict ?? '')])));
+            lines.push('', table(['Segment', 'Size', 'Change', 'Interval', 'Adjusted p', 'Verdict'], segments.map((s) => [escapeMarkdown(s.segment), String(s.size), signed(s.change), intervalText(s), num(s.adjustedPValue), s.gated === false ? `${s.verdict ?? ''} (not gating)` : (s.verdict ?? '')])));
         }
-        // The same chart as in the report comment.
-        const tolerance = (0,charts/* checkTolerance */.Gt)(result, check);
-        const chart = (0,charts/* segmentChart */.ml)(check, CHART_SEGMENTS, tolerance);
-        if (chart)
-            lines.push('', (0,charts/* chartLegend */.k2)(check, tolerance), '', chart);
     }
     return `${lines.join('\n')}\n`;
 }
@@ -53075,7 +53304,7 @@ function formatOf(file) {
 }
 async function tables_readText(file) {
     try {
-        return await readTextFile(file);
+        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -53619,7 +53848,7 @@ function createEmbeddingRegressionCommand(services) {
                 ...(shard ? { shard } : {}),
             };
             // Shards of one run share the run key; the merged result carries it, as the unsharded run does.
-            const inputsDigest = shard ? (0,digest/* digestOf */.ol)({ runKey: details.runKey, shard }) : details.runKey;
+            const inputsDigest = shard ? digestOf({ runKey: details.runKey, shard }) : details.runKey;
             const { result, file, failure } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { digest: inputsDigest }, startedAt });
             return {
                 outputs: { verdict: result.verdict, 'result-file': file, summary: checkLines(result) },
@@ -53671,8 +53900,417 @@ const mergeCommand = defineCommand({
     },
 });
 
-// EXTERNAL MODULE: ./src/report/render.ts + 1 modules
-var render = __nccwpck_require__(6412);
+;// CONCATENATED MODULE: ./src/report/budget.ts
+/**
+ * Fitting a report into a size limit by leaving out whole sections: a table, a chart or a
+ * `<details>` block is either in the report or named in the note that says what was cut,
+ * never cut in the middle.
+ */
+const SEPARATOR = '\n\n';
+function join(layout, kept, note) {
+    const blocks = [layout.head, ...kept.map((s) => s.markdown)];
+    if (note !== '')
+        blocks.push(note);
+    blocks.push(layout.foot);
+    return `${blocks.join(SEPARATOR)}\n`;
+}
+/**
+ * Joins head, sections and foot, leaving out whole sections (least important first) until
+ * the result, including the note about what was left out, fits the limit.
+ *
+ * @throws Error when head and foot with the note alone exceed the limit (they are bounded
+ * by construction, so this is a bug).
+ */
+function budget_assemble(layout, budget) {
+    const full = join(layout, layout.sections, '');
+    if (budget.measure(full) <= budget.limit)
+        return { markdown: full, omitted: [] };
+    const sizes = layout.sections.map((s) => budget.measure(s.markdown) + budget.measure(SEPARATOR));
+    // Order in which sections are dropped: highest priority number first, later first among equals.
+    const dropOrder = layout.sections
+        .map((section, index) => ({ section, index }))
+        .sort((a, b) => b.section.priority - a.section.priority || b.index - a.index)
+        .map((entry) => entry.index);
+    const dropped = new Set();
+    const fixed = budget.measure(join(layout, [], ''));
+    let sectionsSize = sizes.reduce((sum, size) => sum + size, 0);
+    for (const index of dropOrder) {
+        dropped.add(index);
+        sectionsSize -= sizes[index] ?? 0;
+        const omitted = layout.sections.filter((_, i) => dropped.has(i));
+        const noteSize = budget.measure(budget.note(omitted)) + budget.measure(SEPARATOR);
+        if (fixed + sectionsSize + noteSize <= budget.limit)
+            break;
+    }
+    const kept = layout.sections.filter((_, i) => !dropped.has(i));
+    const omitted = layout.sections.filter((_, i) => dropped.has(i));
+    const markdown = join(layout, kept, budget.note(omitted));
+    if (budget.measure(markdown) > budget.limit)
+        throw new Error(`internal error: the report head and foot alone exceed ${budget.limit}`);
+    return { markdown, omitted };
+}
+/** GitHub rejects an issue comment body longer than this many characters. */
+const COMMENT_LIMIT = 65_536;
+/** GitHub rejects a step's job summary larger than 1 MiB. */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Characters of a comment body, counted as UTF-16 code units: never fewer than GitHub's
+ * count of characters (code points), so a body within the limit here is within it there.
+ */
+const utf16Length = (text) => text.length;
+/** UTF-8 bytes of a text, the unit of the job summary limit. */
+const utf8Bytes = (text) => Buffer.byteLength(text, 'utf8');
+
+;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+
+const COMMENT_LIMITS = { worstItems: 10, regressedSegments: 25, findings: 50, chartSegments: 20, textLength: 200 };
+const SUMMARY_LIMITS = { worstItems: 50, regressedSegments: 200, findings: 500, chartSegments: 20, textLength: 500 };
+const FULL_LIMITS = { worstItems: Infinity, regressedSegments: Infinity, findings: Infinity, chartSegments: 40, textLength: Infinity };
+/** A header key is part of the hidden marker, so it is restricted to characters that cannot end an HTML comment. */
+const HEADER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** The hidden first line of a report comment, by which the sticky comment is found. */
+function reportMarker(header) {
+    if (!HEADER_PATTERN.test(header))
+        throw new Error(`internal error: invalid report header '${header}'`);
+    return `<!-- model-gates:report:${header} -->`;
+}
+const render_ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
+const render_RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
+const HEADLINE = {
+    pass: 'Pass — ready to promote',
+    marginal: 'Marginal — promote only with an explicit approval',
+    fail: 'Fail — do not promote',
+    error: 'Error — a check could not be evaluated, do not promote',
+};
+/** The worst of several verdicts (error > fail > marginal > pass); pass for none. */
+function overallVerdict(verdicts) {
+    return verdicts.reduce((worst, v) => (render_RANK[v] > render_RANK[worst] ? v : worst), 'pass');
+}
+/**
+ * A number for a table cell: `—` when missing, integers as they are, otherwise three
+ * decimals (one from 100 up). `signed` prefixes `+` on positive values (changes); a value
+ * that rounds to zero shows no sign.
+ */
+function render_formatNumber(value, signed = false) {
+    if (value === null || value === undefined || !Number.isFinite(value))
+        return '—';
+    let text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
+    // A change too small to show has no direction either.
+    if (/^-0(\.0+)?$/.test(text))
+        text = text.slice(1);
+    return signed && value > 0 && /[1-9]/.test(text) ? `+${text}` : text;
+}
+function formatInterval(interval) {
+    if (!interval)
+        return '—';
+    return `[${render_formatNumber(interval.low, true)}, ${render_formatNumber(interval.high, true)}]`;
+}
+function verdictCell(verdict) {
+    return verdict ? `${render_ICON[verdict]} ${verdict}` : '—';
+}
+function subjectLine(results) {
+    // Results of one model version agree on model and candidate; a check that does not know the
+    // production version (null) takes it from one that does.
+    const subjects = new Map();
+    for (const r of results)
+        subjects.set(JSON.stringify([r.subject.model, r.subject.candidateVersion]), r.subject);
+    if (subjects.size !== 1)
+        return `${subjects.size} models`;
+    const [subject] = [...subjects.values()];
+    const productions = new Set(results.map((r) => r.subject.productionVersion).filter((v) => Boolean(v)));
+    if (productions.size > 1)
+        return `${code(clip(subject.model, 100))} against ${productions.size} production versions → ${code(clip(subject.candidateVersion, 64))}`;
+    const [productionVersion] = [...productions];
+    const production = productionVersion ? code(clip(productionVersion, 64)) : '_no production version_';
+    return `${code(clip(subject.model, 100))} ${production} → ${code(clip(subject.candidateVersion, 64))}`;
+}
+function commitText(context) {
+    if (!context.commit)
+        return '';
+    const short = code(context.commit.slice(0, 7));
+    if (!context.repository)
+        return ` at ${short}`;
+    return ` at [${short}](${context.serverUrl}/${context.repository}/commit/${context.commit})`;
+}
+function countLine(results) {
+    const counts = new Map();
+    let checks = 0;
+    for (const result of results) {
+        const verdicts = result.checks.length > 0 ? result.checks.map((c) => c.verdict) : [result.verdict];
+        for (const v of verdicts)
+            counts.set(v, (counts.get(v) ?? 0) + 1);
+        checks += verdicts.length;
+    }
+    const parts = ['fail', 'error', 'marginal', 'pass'].filter((v) => counts.has(v)).map((v) => `${counts.get(v)} ${v}`);
+    return `${results.length} result${results.length === 1 ? '' : 's'}, ${checks} check${checks === 1 ? '' : 's'}: ${parts.join(', ')}.`;
+}
+function overviewSection(results, limits) {
+    const rows = results.map((r) => [code(r.id), r.kind, verdictCell(r.verdict), escapeMarkdown(clip(r.summary, limits.textLength))]);
+    return { title: 'Overview of results', priority: 0, markdown: table(['Result', 'Kind', 'Verdict', 'Summary'], rows) };
+}
+function checkTable(result, check, limits) {
+    const lines = [`#### ${render_ICON[check.verdict]} ${escapeMarkdown(clip(check.title, 120))} · ${code(result.id)}`];
+    if (check.summary)
+        lines.push('', escapeMarkdown(clip(check.summary, limits.textLength)));
+    if (check.rows.length > 0) {
+        const level = check.rows.find((row) => row.interval)?.interval?.level;
+        const ciHeader = level ? `${+(level * 100).toFixed(1)}% CI` : 'CI';
+        const rows = check.rows.map((row) => [
+            escapeMarkdown(clip(row.metric, 80)) + (row.note ? ` (${escapeMarkdown(clip(row.note, 120))})` : ''),
+            render_formatNumber(row.production),
+            render_formatNumber(row.candidate),
+            render_formatNumber(row.change, true),
+            formatInterval(row.interval),
+            verdictCell(row.verdict),
+        ]);
+        lines.push('', table(['Metric', 'Production', 'Candidate', 'Change', ciHeader, 'Verdict'], rows, ['left', 'right', 'right', 'right', 'right', 'left']));
+    }
+    return { title: `${result.id}: ${check.title}`, priority: check.verdict === 'pass' ? 3 : 1, markdown: lines.join('\n') };
+}
+/** Whether a metric improves upwards, from the check's row of that metric (default: yes). */
+function higherIsBetter(check, metric) {
+    return check.rows.find((row) => row.metric === metric)?.higherIsBetter ?? true;
+}
+/**
+ * Segments that regress: a marginal or failing verdict, or a change in the bad direction
+ * whose whole interval lies on the bad side of zero (also for segments too small to gate).
+ */
+function regressedSegments(check) {
+    const bad = (s) => {
+        if (s.verdict === 'fail' || s.verdict === 'marginal' || s.verdict === 'error')
+            return true;
+        if (!s.interval)
+            return false;
+        return higherIsBetter(check, s.metric) ? s.interval.high < 0 : s.interval.low > 0;
+    };
+    return (check.segments ?? [])
+        .filter(bad)
+        .sort((a, b) => render_RANK[b.verdict ?? 'pass'] - render_RANK[a.verdict ?? 'pass'] || (a.change ?? 0) - (b.change ?? 0) || a.segment.localeCompare(b.segment));
+}
+function more(shown, total, what) {
+    return total > shown ? `\n\n_${total - shown} more ${what} in the full report._` : '';
+}
+function segmentsSection(result, check, limits) {
+    const regressed = regressedSegments(check);
+    if (regressed.length === 0)
+        return undefined;
+    const shown = regressed.slice(0, limits.regressedSegments);
+    const rows = shown.map((s) => [
+        escapeMarkdown(clip(s.segment, 80)),
+        String(s.size),
+        escapeMarkdown(clip(s.metric ?? '', 60)),
+        render_formatNumber(s.production),
+        render_formatNumber(s.candidate),
+        render_formatNumber(s.change, true),
+        formatInterval(s.interval),
+        s.adjustedPValue === undefined || s.adjustedPValue === null ? '—' : s.adjustedPValue < 0.001 ? '<0.001' : s.adjustedPValue.toFixed(3),
+        s.gated === false ? `${verdictCell(s.verdict)} (too small to gate)` : verdictCell(s.verdict),
+    ]);
+    const title = `Segments that regress in ${check.title}`;
+    const markdown = [
+        `**${escapeMarkdown(clip(title, 160))}** (${regressed.length})`,
+        '',
+        table(['Segment', 'Size', 'Metric', 'Production', 'Candidate', 'Change', 'CI', 'Adjusted p', 'Verdict'], rows, ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left']),
+    ].join('\n');
+    return { title: `${result.id}: ${title}`, priority: 2, markdown: markdown + more(shown.length, regressed.length, 'regressed segments') };
+}
+/**
+ * A Mermaid bar chart of the change per segment (GitHub renders it; no image hosting).
+ * Segments are ordered by change, most regressed first, at most `max` of them; labels
+ * are reduced to a safe character set so nothing can break out of the chart.
+ */
+function segmentChart(check, max) {
+    const segments = (check.segments ?? []).filter((s) => typeof s.change === 'number' && Number.isFinite(s.change));
+    if (segments.length < 2)
+        return undefined;
+    const better = higherIsBetter(check, segments[0]?.metric);
+    const ordered = [...segments].sort((a, b) => (better ? a.change - b.change : b.change - a.change) || a.segment.localeCompare(b.segment)).slice(0, max);
+    const values = ordered.map((s) => s.change);
+    const low = Math.min(0, ...values);
+    const high = Math.max(0, ...values);
+    const pad = (high - low) * 0.1 || 0.01;
+    const round = (v) => String(+v.toFixed(4));
+    const labels = ordered.map((s) => `"${mermaidLabel(s.segment)}"`);
+    const metric = mermaidLabel(segments[0]?.metric ?? 'metric', 40);
+    return [
+        '```mermaid',
+        'xychart-beta',
+        `    title "Change in ${metric} by segment"`,
+        `    x-axis [${labels.join(', ')}]`,
+        `    y-axis "Change" ${round(low - pad)} --> ${round(high + pad)}`,
+        `    bar [${values.map(round).join(', ')}]`,
+        '```',
+    ].join('\n');
+}
+function chartSection(result, check, limits) {
+    const chart = segmentChart(check, limits.chartSegments);
+    if (!chart)
+        return undefined;
+    const title = `Change by segment in ${check.title}`;
+    return { title: `${result.id}: ${title}`, priority: 6, markdown: details(clip(title, 160), chart) };
+}
+/**
+ * The charts of a shadow result: latency percentiles of both sides (bars production, line
+ * candidate) and the mean agreement of the answers per segment. Labels go through
+ * `mermaidLabel`; the numbers are the result's own.
+ */
+function shadowCharts(result, max) {
+    const charts = [];
+    const round = (v) => String(+v.toFixed(4));
+    const chart = (title, labels, yAxis, series) => ['```mermaid', 'xychart-beta', `    title "${title}"`, `    x-axis [${labels.map((l) => `"${mermaidLabel(l)}"`).join(', ')}]`, `    y-axis "${yAxis}"`, ...series.map((s) => `    ${s}`), '```'].join('\n');
+    const latency = result.checks.find((c) => c.id === 'latency');
+    const quantiles = (latency?.rows ?? []).filter((r) => /^p\d\d latency/.test(r.metric) && typeof r.production === 'number' && typeof r.candidate === 'number');
+    if (quantiles.length > 0) {
+        charts.push(chart('Latency (ms), bars production, line candidate', quantiles.map((r) => r.metric.slice(0, 3)), 'ms', [`bar [${quantiles.map((r) => round(r.production)).join(', ')}]`, `line [${quantiles.map((r) => round(r.candidate)).join(', ')}]`]));
+    }
+    const answers = result.checks.find((c) => c.id === 'answers');
+    const segments = (answers?.segments ?? []).filter((s) => typeof s.candidate === 'number' && Number.isFinite(s.candidate)).slice(0, max);
+    if (segments.length >= 2) {
+        const metric = mermaidLabel(segments[0]?.metric ?? 'agreement', 40);
+        charts.push(chart(`Mean ${metric} by segment`, segments.map((s) => s.segment), metric, [`bar [${segments.map((s) => round(s.candidate)).join(', ')}]`]));
+    }
+    return charts;
+}
+function itemTexts(item, limits) {
+    return (item.texts ?? []).map((t) => escapeMarkdown(clip(t, limits.textLength))).join(' ↔ ');
+}
+function worstSection(result, check, limits) {
+    const worst = check.worst ?? [];
+    if (worst.length === 0)
+        return undefined;
+    const shown = worst.slice(0, limits.worstItems);
+    const rows = shown.map((item) => [
+        code(clip(item.id, 80)),
+        item.segment ? escapeMarkdown(clip(item.segment, 80)) : '—',
+        item.label ? escapeMarkdown(clip(item.label, 40)) : '—',
+        itemTexts(item, limits),
+        render_formatNumber(item.production),
+        render_formatNumber(item.candidate),
+        render_formatNumber(item.change, true),
+    ]);
+    const title = `Most regressed items in ${check.title} (${shown.length} of ${worst.length})`;
+    const body = table(['Id', 'Segment', 'Label', 'Texts', 'Production', 'Candidate', 'Change'], rows, ['left', 'left', 'left', 'left', 'right', 'right', 'right']);
+    return { title: `${result.id}: ${title}`, priority: 4, markdown: details(clip(title, 200), body + more(shown.length, worst.length, 'items')) };
+}
+/** A relative, plain path that can go into a URL; anything else gets no link. */
+function linkablePath(file) {
+    const path = file.replace(/^\.\//, '');
+    if (path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\'))
+        return undefined;
+    const parts = path.split('/');
+    if (parts.some((p) => p === '' || p === '.' || p === '..'))
+        return undefined;
+    return parts.map(encodeURIComponent).join('/');
+}
+/**
+ * Where a finding is, linked to the file line at the commit under test. The URL is built
+ * from the run's own server, repository and commit; the file path only fills in the path,
+ * percent-encoded, and is never linked when it is absolute or climbs out with `..`.
+ */
+function findingLocation(finding, context) {
+    if (!finding.location)
+        return '—';
+    const { file, line } = finding.location;
+    const text = `${clip(file, 200)}${line ? `:${line}` : ''}`;
+    const path = linkablePath(file);
+    if (!path || !context.repository || !context.commit)
+        return code(text);
+    return markdown_link(text, `${context.serverUrl}/${context.repository}/blob/${context.commit}/${path}${line ? `#L${line}` : ''}`);
+}
+function findingsSection(result, context, limits) {
+    if (result.findings.length === 0)
+        return undefined;
+    const order = { error: 0, warning: 1, notice: 2 };
+    const sorted = [...result.findings].sort((a, b) => order[a.severity] - order[b.severity]);
+    const shown = sorted.slice(0, limits.findings);
+    const rows = shown.map((f) => [f.severity, findingLocation(f, context), f.rule ? code(clip(f.rule, 60)) : '—', escapeMarkdown(clip(f.message, limits.textLength))]);
+    const title = `Findings of ${result.id}`;
+    const markdown = [`**${escapeMarkdown(title)}** (${result.findings.length})`, '', table(['Severity', 'Where', 'Rule', 'Finding'], rows)].join('\n');
+    const hasErrors = result.findings.some((f) => f.severity === 'error');
+    return { title, priority: hasErrors ? 1 : 5, markdown: markdown + more(shown.length, result.findings.length, 'findings') };
+}
+function footer(results, context) {
+    const digest = digestOf(results.map((r) => r.provenance.inputsDigest).sort());
+    const parts = [`model-gates ${escapeMarkdown(context.toolVersion)}`, `report ${code(context.header)}`];
+    if (context.runUrl)
+        parts.push(markdown_link('workflow run', context.runUrl));
+    if (context.artifact)
+        parts.push(context.artifact.url ? `full report: ${markdown_link(context.artifact.name, context.artifact.url)}` : `full report: artifact ${code(context.artifact.name)}`);
+    parts.push(`inputs ${code(digest.slice(0, 'sha256:'.length + 12))}`);
+    return `---\n<sub>${parts.join(' · ')}</sub>`;
+}
+/**
+ * Lays a report out as head, sections and foot: the marker and the verdict line, an
+ * overview of results, per check its table, regressed segments, a chart and the most
+ * regressed items, the findings, and a footer with the run link, tool version and inputs
+ * digest. Every untrusted text is escaped here.
+ *
+ * @param results merged results (one per check id), in the order to show them.
+ */
+function layoutReport(results, context, limits) {
+    const verdict = overallVerdict(results.map((r) => r.verdict));
+    const head = [
+        reportMarker(context.header),
+        `### ${render_ICON[verdict]} ${HEADLINE[verdict]}: ${subjectLine(results)}${commitText(context)}`,
+        '',
+        countLine(results),
+    ].join('\n');
+    const sections = [overviewSection(results, limits)];
+    for (const result of results) {
+        for (const check of result.checks) {
+            sections.push(checkTable(result, check, limits));
+            for (const extra of [segmentsSection(result, check, limits), chartSection(result, check, limits), worstSection(result, check, limits)]) {
+                if (extra)
+                    sections.push(extra);
+            }
+        }
+        const charts = result.kind === 'shadow' ? shadowCharts(result, limits.chartSegments) : [];
+        if (charts.length > 0)
+            sections.push({ title: `${result.id}: shadow charts`, priority: 6, markdown: details(`Latency and answers of ${clip(result.id, 100)}`, charts.join('\n\n')) });
+        const findings = findingsSection(result, context, limits);
+        if (findings)
+            sections.push(findings);
+    }
+    return { head, sections, foot: footer(results, context) };
+}
+function omissionNote(context, limitText) {
+    return (omitted) => {
+        if (omitted.length === 0)
+            return '';
+        const names = omitted.slice(0, 8).map((s) => escapeMarkdown(clip(s.title, 100)));
+        const rest = omitted.length > names.length ? `, and ${omitted.length - names.length} more` : '';
+        const where = context.artifact
+            ? context.artifact.url
+                ? `The full report is in the ${markdown_link(context.artifact.name, context.artifact.url)} artifact.`
+                : `The full report is in the ${code(context.artifact.name)} artifact of this run.`
+            : 'Set the `artifact-name` input to keep the full report as an artifact.';
+        return `> ✂️ Left out to stay within ${limitText}: ${names.join('; ')}${rest}. ${where}`;
+    };
+}
+/** The report as a PR comment: at most 65,536 characters, whole sections left out beyond that. */
+function renderComment(results, context) {
+    return budget_assemble(layoutReport(results, context, COMMENT_LIMITS), {
+        limit: COMMENT_LIMIT,
+        measure: utf16Length,
+        note: omissionNote(context, "GitHub's 65,536-character comment limit"),
+    });
+}
+/** The report as a job summary: under 1 MiB of UTF-8 (a margin is kept for the runner's own additions). */
+function renderSummary(results, context) {
+    return budget_assemble(layoutReport(results, context, SUMMARY_LIMITS), {
+        limit: SUMMARY_LIMIT_BYTES - 4096,
+        measure: utf8Bytes,
+        note: omissionNote(context, "the job summary's 1 MiB limit"),
+    });
+}
+/** The full report for the artifact: every item and segment, no size limit. */
+function renderFull(results, context) {
+    const layout = layoutReport(results, context, FULL_LIMITS);
+    return `${[layout.head, ...layout.sections.map((s) => s.markdown), layout.foot].join('\n\n')}\n`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/command.ts
 
 
@@ -53717,13 +54355,12 @@ async function command_gatherResults(inputs, environment, publisher) {
     environment.log.info(`run ${inputs.runId}: ${downloaded.results.length} result file(s) from ${downloaded.artifacts.length} artifact(s); head ${run.headSha}, pull request ${run.pullRequest ?? 'none'}`);
     return { results: [...local, ...downloaded.results], commit: run.headSha, pullRequest: run.pullRequest };
 }
-async function uploadFullReport(services, name, results, markdown, html, environment) {
+async function uploadFullReport(services, name, results, markdown, environment) {
     if (!services.uploadArtifact)
         throw new io_errors/* ConfigurationError */.j1("the 'artifact-name' input needs the Actions runner; on the command line, use --output");
     const root = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(environment.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'model-gates-report-'));
-    const files = [(0,external_node_path_namespaceObject.join)(root, 'report.md'), (0,external_node_path_namespaceObject.join)(root, 'report.html')];
+    const files = [(0,external_node_path_namespaceObject.join)(root, 'report.md')];
     await writeFileAtomic(files[0], markdown);
-    await writeFileAtomic(files[1], html);
     for (const result of results) {
         const file = (0,external_node_path_namespaceObject.join)(root, 'results', resultFileName(result));
         await writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
@@ -53763,7 +54400,6 @@ function createReportCommand(services) {
                 description: 'Where the report goes: comment (sticky PR comment), summary (job summary), both, or none (only output and artifact-name). auto is both when there is a pull request, summary otherwise.',
             },
             output: { kind: 'string', description: 'Also write the comment Markdown (at most 65,536 characters) to this file.' },
-            'html-output': { kind: 'string', description: 'Also write the self-contained HTML report (charts as inline SVG; the artifact holds it as report.html) to this file.' },
             'artifact-name': { kind: 'string', description: 'Upload the full report (report.md, no size limit) and the merged results under this artifact name, linked from the comment.' },
             'run-id': {
                 kind: 'number',
@@ -53782,11 +54418,10 @@ function createReportCommand(services) {
             'comment-id': 'Id of the report comment (empty when none was posted).',
             'comment-url': 'Link to the report comment (empty when none was posted).',
             'report-file': 'Path of the Markdown written by output (empty when output is not set).',
-            'html-file': 'Path of the HTML report written by html-output (empty when html-output is not set).',
             truncated: 'true when sections were left out of the comment to fit 65,536 characters.',
         },
         async run(inputs, environment) {
-            if (!render/* HEADER_PATTERN */.tW.test(inputs.header)) {
+            if (!HEADER_PATTERN.test(inputs.header)) {
                 throw new io_errors/* ConfigurationError */.j1(`input 'header': '${inputs.header}' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
             }
             const workspace = environment.context.workspace;
@@ -53814,35 +54449,28 @@ function createReportCommand(services) {
                 artifact: null,
                 toolVersion: version/* TOOL_VERSION */.w,
             };
-            // The HTML report draws its charts with vega, loaded only when it is written.
-            const html = inputs.artifactName || inputs.htmlOutput ? await (await Promise.all(/* import() */[__nccwpck_require__.e(994), __nccwpck_require__.e(433)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6433))).renderHtmlReport(results, context) : undefined;
             if (inputs.artifactName)
-                context.artifact = await uploadFullReport(services, inputs.artifactName, results, (0,render/* renderFull */.OU)(results, context), html, environment);
-            const comment = (0,render/* renderComment */.wQ)(results, context);
-            const verdict = (0,render/* overallVerdict */.Bn)(results.map((r) => r.verdict));
+                context.artifact = await uploadFullReport(services, inputs.artifactName, results, renderFull(results, context), environment);
+            const comment = renderComment(results, context);
+            const verdict = overallVerdict(results.map((r) => r.verdict));
             for (const result of results)
                 environment.log.info((0,log/* neutraliseCommands */.$B)(`${result.id}: ${result.verdict}: ${result.summary}`));
             if (comment.omitted.length > 0)
                 environment.log.info(`${comment.omitted.length} section(s) left out of the comment to fit 65,536 characters`);
-            const outputs = { verdict, 'comment-id': '', 'comment-url': '', 'report-file': '', 'html-file': '', truncated: String(comment.omitted.length > 0) };
+            const outputs = { verdict, 'comment-id': '', 'comment-url': '', 'report-file': '', truncated: String(comment.omitted.length > 0) };
             if (inputs.output) {
                 const file = (0,external_node_path_namespaceObject.resolve)(workspace, inputs.output);
                 await writeFileAtomic(file, comment.markdown);
                 outputs['report-file'] = file;
             }
-            if (inputs.htmlOutput && html !== undefined) {
-                const file = (0,external_node_path_namespaceObject.resolve)(workspace, inputs.htmlOutput);
-                await writeFileAtomic(file, html);
-                outputs['html-file'] = file;
-            }
-            const summary = mode === 'summary' || mode === 'both' ? (0,render/* renderSummary */.Br)(results, context).markdown : undefined;
+            const summary = mode === 'summary' || mode === 'both' ? renderSummary(results, context).markdown : undefined;
             if (mode === 'comment' || mode === 'both') {
                 if (!pullRequest) {
                     throw new io_errors/* ConfigurationError */.j1(`mode '${mode}' needs a pull request: run on a pull_request or workflow_run event, or set 'pull-request'`);
                 }
                 const writer = github();
                 try {
-                    const posted = await writer.upsertStickyComment({ issueNumber: pullRequest, marker: (0,render/* reportMarker */.lO)(inputs.header), body: comment.markdown, ...(inputs.commentAuthor ? { author: inputs.commentAuthor } : {}) }, (message) => environment.log.debug(message));
+                    const posted = await writer.upsertStickyComment({ issueNumber: pullRequest, marker: reportMarker(inputs.header), body: comment.markdown, ...(inputs.commentAuthor ? { author: inputs.commentAuthor } : {}) }, (message) => environment.log.debug(message));
                     outputs['comment-id'] = String(posted.id);
                     outputs['comment-url'] = posted.url;
                     environment.log.info(`report comment ${posted.action}: ${posted.url}`);
@@ -53860,7 +54488,1187 @@ function createReportCommand(services) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/shadow/contract-check.ts
+
+
+
+/**
+ * The rules a side's answers are checked against: the contract's embedding dimension,
+ * normalisation and output schema; without a contract, only finite numbers of one
+ * dimension. An output schema that does not compile is a ConfigurationError.
+ */
+function answerRules(contract, location) {
+    if (!contract)
+        return { dimension: undefined, normalized: false, normTolerance: 0, outputIsArray: false };
+    const compiled = compileUserSchema(contract.io.output);
+    if ('error' in compiled)
+        throw new io_errors/* ConfigurationError */.j1(`the contract's io.output schema cannot be compiled: ${compiled.error}`, location);
+    const embedding = contract.embedding;
+    return {
+        dimension: embedding?.dimension,
+        normalized: embedding?.normalized ?? false,
+        normTolerance: embedding?.dtype === 'float32' ? 1e-3 : 1e-2,
+        validate: compiled.validate,
+        outputIsArray: contract.io.output.type === 'array',
+    };
+}
+/**
+ * Problems with one answer: for an embedding (an array), its dimension, finite values,
+ * unit norm when the contract says normalised, and the output schema (on `{ embedding }`
+ * unless io.output is an array); for any other JSON output, the output schema. The first
+ * vector fixes the dimension when no contract gives one (`rules` is updated).
+ */
+function answerProblems(rules, value, embeddings) {
+    const problems = [];
+    if (embeddings) {
+        if (!Array.isArray(value))
+            return ['the answer is not an embedding (an array of numbers)'];
+        if (rules.dimension === undefined && value.length > 0 && value.every((v) => typeof v === 'number' && Number.isFinite(v)))
+            rules.dimension = value.length;
+        const dimension = rules.dimension ?? value.length;
+        for (const problem of vectorProblems(value, dimension, rules.normalized, rules.normTolerance)) {
+            problems.push(problem.replace('the contract says', rules.validate ? 'the contract says' : 'earlier answers have'));
+        }
+        if (value.length === 0)
+            problems.push('the embedding is empty');
+        if (rules.validate) {
+            const shaped = rules.outputIsArray ? value : { embedding: value };
+            for (const error of userSchemaErrors(rules.validate, shaped))
+                problems.push(`does not match io.output: ${error.message}`);
+        }
+        return problems;
+    }
+    if (rules.validate)
+        for (const error of userSchemaErrors(rules.validate, value))
+            problems.push(`does not match io.output: ${error.message}`);
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/shadow/answers.ts
+
+
+
+function rowDot(a, i, b, j) {
+    const dim = a.dim;
+    let sum = 0;
+    const x = i * dim;
+    const y = j * dim;
+    for (let d = 0; d < dim; d++)
+        sum += a.data[x + d] * b.data[y + d];
+    return sum;
+}
+/**
+ * Measures, for each request answered by both models (row i of `answers.production` and of
+ * `answers.candidate` is the same request, each in its own model's space):
+ * - its top-k neighbours in the reference corpus under each model (cosine), their overlap
+ *   and whether the top-1 changed: does a search over the index return the same documents?
+ * - the rank correlation of its cosine similarities to a seeded sample of the other
+ *   requests (at most `anchors`), production against candidate: does the candidate keep
+ *   which requests are alike?
+ * The two spaces never mix: each model is only compared with itself.
+ */
+async function measureAnswers(answers, reference, params, search) {
+    const n = answers.production.rows;
+    if (answers.candidate.rows !== n)
+        throw new Error(`internal error: ${n} production answers but ${answers.candidate.rows} candidate answers`);
+    const overlap = new Float64Array(n).fill(Number.NaN);
+    const top1Changed = new Float64Array(n).fill(Number.NaN);
+    let k = 0;
+    if (reference && reference.production.rows > 0) {
+        const [before, after] = await Promise.all([
+            search.topK({ queries: answers.production, corpus: reference.production, k: params.k, similarity: 'cosine' }),
+            search.topK({ queries: answers.candidate, corpus: reference.candidate, k: params.k, similarity: 'cosine' }),
+        ]);
+        k = before.k;
+        for (let q = 0; q < n; q++) {
+            const mine = new Set(before.indices.subarray(q * k, (q + 1) * k));
+            let shared = 0;
+            for (const index of after.indices.subarray(q * k, (q + 1) * k))
+                if (mine.has(index))
+                    shared++;
+            overlap[q] = shared / k;
+            top1Changed[q] = before.indices[q * k] === after.indices[q * k] ? 0 : 1;
+        }
+    }
+    const production = normaliseRows(answers.production);
+    const candidate = normaliseRows(answers.candidate);
+    const anchors = Array.from(sampleIndices(n, Math.min(n, params.anchors), params.seed)).sort((a, b) => a - b);
+    const correlation = new Float64Array(n).fill(Number.NaN);
+    const x = new Float64Array(anchors.length);
+    const y = new Float64Array(anchors.length);
+    for (let q = 0; q < n; q++) {
+        let m = 0;
+        for (const a of anchors) {
+            if (a === q)
+                continue;
+            x[m] = rowDot(production, q, production, a);
+            y[m] = rowDot(candidate, q, candidate, a);
+            m++;
+        }
+        if (m >= 3) {
+            const rho = spearman(x.subarray(0, m), y.subarray(0, m));
+            if (Number.isFinite(rho))
+                correlation[q] = rho;
+        }
+    }
+    return { overlap, top1Changed, correlation, k, anchors: anchors.length };
+}
+
+;// CONCATENATED MODULE: ./src/shadow/judge.ts
+
+
+
+
+
+
+
+const SHADOW_DEFAULTS = {
+    confidence: 0.95,
+    resamples: 2000,
+    seed: 1,
+    minSegmentSize: 30,
+    worstItems: 10,
+    k: 10,
+    anchors: 200,
+    minOverlap: 0.6,
+    latencyTolerance: 0.1,
+    errorTolerance: 0.01,
+    minRequests: 30,
+    minProductionAnswered: 0.9,
+};
+const judge_RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
+function worst(verdicts) {
+    return verdicts.reduce((w, v) => (judge_RANK[v] > judge_RANK[w] ? v : w), 'pass');
+}
+function judge_finite(value) {
+    return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
+}
+function checkSettings(settings) {
+    return { tolerance: 0, confidence: settings.confidence, resamples: settings.resamples, seed: settings.seed, minSegmentSize: settings.minSegmentSize, worstItems: settings.worstItems };
+}
+/** The value at a dotted path (`label`, `scores.0`); undefined when absent. */
+function fieldValue(value, path) {
+    let current = value;
+    for (const part of path.split('.')) {
+        if (current === null || typeof current !== 'object')
+            return undefined;
+        current = current[part];
+    }
+    return current;
+}
+function matrixOf(values) {
+    const dim = values[0]?.length ?? 0;
+    const data = new Float32Array(values.length * dim);
+    values.forEach((v, i) => data.set(v, i * dim));
+    return { data, rows: values.length, dim };
+}
+/**
+ * Judges interval-style "higher is better" per-request values against a floor, overall and
+ * per segment (Holm), as embedding-regression judges neighbourhood overlap: fail when the
+ * interval lies wholly below the floor, pass when wholly at or above, marginal otherwise.
+ */
+function judgeFloor(values, segments, floor, settings, check) {
+    return compareDifferences(values.map((v) => v - floor), segments, 0, checkSettings(settings), check);
+}
+function shifted(outcome, floor, metric, segments, values) {
+    return segmentRows(outcome, metric, segments, null, values).map((row) => ({
+        ...row,
+        change: null,
+        ...(row.interval ? { interval: { low: row.interval.low + floor, high: row.interval.high + floor, level: row.interval.level } } : {}),
+    }));
+}
+function meanInterval(values, settings, seed) {
+    if (values.length === 0)
+        return undefined;
+    const i = bootstrapMeanInterval(values, { level: settings.confidence, resamples: settings.resamples, seed });
+    return { low: i.low, high: i.high, level: i.level };
+}
+function percentiles(values) {
+    if (values.length === 0)
+        return { p50: null, p95: null, p99: null };
+    const sorted = Float64Array.from(values).sort();
+    return { p50: quantileSorted(sorted, 0.5), p95: quantileSorted(sorted, 0.95), p99: quantileSorted(sorted, 0.99) };
+}
+function countOutcomes(records, side, outcome) {
+    let n = 0;
+    for (const r of records)
+        if (r[side].outcome === outcome)
+            n++;
+    return n;
+}
+/**
+ * Judges a shadow run: the candidate's answers against production's on the same requests
+ * (agreement in a reference corpus or on an output field, per segment with Holm), every
+ * candidate answer against the contract, latency with the canary judge (Mann-Whitney and
+ * Hodges-Lehmann, the same code path as canary-analysis), error and timeout rates with
+ * the two-proportion test. Latency, errors and timeouts share the false-fail budget
+ * 1 − confidence (Bonferroni). Fail closed: fewer than `minRequests` compared requests, or
+ * production answering less than `minProductionAnswered` of them, is an error verdict.
+ */
+async function analyseShadow(records, options) {
+    const { settings } = options;
+    const embeddings = options.answers === 'embeddings';
+    const findings = [];
+    const sections = [];
+    const metrics = {};
+    const total = records.length;
+    // Contract: every answer checked; only requests both sides answered validly are compared.
+    const violations = [];
+    const compared = [];
+    records.forEach((record, index) => {
+        let valid = true;
+        for (const side of ['production', 'candidate']) {
+            const value = record[side].value;
+            if (value === undefined) {
+                valid = false;
+                continue;
+            }
+            const problems = answerProblems(options.rules[side], value, embeddings);
+            if (problems.length > 0) {
+                violations.push({ side, id: record.id, problems, ...(record.location ? { location: record.location } : {}) });
+                valid = false;
+            }
+        }
+        if (valid)
+            compared.push(index);
+    });
+    const candidateViolations = violations.filter((v) => v.side === 'candidate');
+    const productionViolations = violations.filter((v) => v.side === 'production');
+    const contractVerdict = candidateViolations.length > 0 ? 'fail' : 'pass';
+    for (const v of violations.slice(0, 50)) {
+        findings.push({
+            rule: v.side === 'candidate' ? 'shadow/contract' : 'shadow/production-answer',
+            severity: v.side === 'candidate' ? 'error' : 'warning',
+            message: `${v.side} answer to request ${JSON.stringify(clipId(v.id))}: ${v.problems.join('; ')}`.slice(0, 4000),
+            ...(v.location ? { location: v.location } : {}),
+        });
+    }
+    if (violations.length > 50)
+        findings.push({ rule: 'shadow/contract', severity: candidateViolations.length > 0 ? 'error' : 'warning', message: `${violations.length - 50} more answers break the contract (listed in the result's details)` });
+    sections.push({
+        id: 'contract',
+        title: 'Candidate answers against the contract',
+        verdict: contractVerdict,
+        summary: candidateViolations.length > 0 ? `${candidateViolations.length} of ${total} candidate answers break the contract: ${common_clip(candidateViolations[0].problems[0] ?? '')}` : `every candidate answer meets the contract`,
+        rows: [
+            { metric: 'answers that break the contract', production: productionViolations.length, candidate: candidateViolations.length, change: candidateViolations.length - productionViolations.length, higherIsBetter: false, verdict: contractVerdict },
+        ],
+    });
+    metrics['shadow.contract_violations'] = candidateViolations.length;
+    metrics['shadow.production_violations'] = productionViolations.length;
+    // Answers.
+    const segments = compared.map((i) => records[i].segment);
+    const answers = embeddings ? await embeddingAnswers(records, compared, segments, options) : jsonAnswers(records, compared, segments, settings);
+    sections.push(answers.section);
+    Object.assign(metrics, answers.metrics);
+    // Latency: answers that came, first attempts, the canary judge.
+    const latencies = (side) => records.filter((r) => r[side].outcome === 'ok' && r[side].latencyMs !== null).map((r) => r[side].latencyMs);
+    const productionLatency = latencies('production');
+    const candidateLatency = latencies('candidate');
+    const alpha = (1 - settings.confidence) / 3;
+    const latency = judgeMetric({ name: 'latency', direction: 'increase', relativeTolerance: settings.latencyTolerance, minSamples: 10 }, { baseline: productionLatency, canary: candidateLatency }, alpha, settings.confidence);
+    const latencyVerdict = latency.classification === 'no-data' ? (productionLatency.length + candidateLatency.length === 0 ? 'pass' : 'error') : latency.failed ? 'fail' : 'pass';
+    const p = { production: percentiles(productionLatency), candidate: percentiles(candidateLatency) };
+    const quantileRow = (name) => {
+        const before = p.production[name];
+        const after = p.candidate[name];
+        return { metric: `${name} latency (ms)`, production: before, candidate: after, change: before !== null && after !== null ? after - before : null, higherIsBetter: false };
+    };
+    const latencyRow = {
+        metric: 'latency shift (Hodges-Lehmann, ms)',
+        production: judge_finite(latency.baselineMedian),
+        candidate: judge_finite(latency.canaryMedian),
+        change: judge_finite(latency.shift),
+        higherIsBetter: false,
+        verdict: latencyVerdict,
+        note: latency.reason.slice(0, 1000),
+    };
+    if (latency.interval)
+        latencyRow.interval = latency.interval;
+    sections.push({
+        id: 'latency',
+        title: 'Latency',
+        verdict: latencyVerdict,
+        summary: productionLatency.length + candidateLatency.length === 0 ? 'no latencies recorded: not judged' : `latency: ${latency.reason}`.slice(0, 2000),
+        rows: [quantileRow('p50'), quantileRow('p95'), quantileRow('p99'), latencyRow],
+    });
+    for (const side of ['production', 'candidate'])
+        for (const q of ['p50', 'p95', 'p99'])
+            metrics[`shadow.latency.${q}.${side}`] = p[side][q];
+    metrics['shadow.latency.shift'] = judge_finite(latency.shift);
+    metrics['shadow.latency.relative_shift'] = judge_finite(latency.relativeShift);
+    // Errors and timeouts: two proportions.
+    const counts = (outcome) => ({
+        baseline: { events: countOutcomes(records, 'production', outcome), total },
+        canary: { events: countOutcomes(records, 'candidate', outcome), total },
+    });
+    const rates = ['error', 'timeout'].map((outcome) => judgeCounts(`${outcome} rate`, counts(outcome), { direction: 'increase', tolerance: settings.errorTolerance, alpha, confidence: settings.confidence }));
+    const rateVerdict = (j) => (j.classification === 'no-data' ? 'error' : j.failed ? 'fail' : 'pass');
+    sections.push({
+        id: 'errors',
+        title: 'Errors and timeouts',
+        verdict: worst(rates.map(rateVerdict)),
+        summary: rates.map((j) => `${j.name}: ${j.reason}`).join('; ').slice(0, 2000),
+        rows: rates.map((j) => {
+            const row = { metric: j.name, production: j.baselineRate, candidate: j.canaryRate, change: j.difference, higherIsBetter: false, verdict: rateVerdict(j), note: `${j.canary.events} of ${j.canary.total} against ${j.baseline.events} of ${j.baseline.total}; ${j.method ?? 'no test'}${j.pHigher !== null ? `, p = ${j.pHigher.toPrecision(2)}` : ''}` };
+            if (j.interval)
+                row.interval = j.interval;
+            return row;
+        }),
+    });
+    for (const j of rates) {
+        const key = j.name.replace(' rate', '_rate');
+        metrics[`shadow.${key}.production`] = j.baselineRate;
+        metrics[`shadow.${key}.candidate`] = j.canaryRate;
+        metrics[`shadow.${key}.change`] = j.difference;
+    }
+    // Fail closed on too little or too broken a baseline.
+    const productionAnswered = records.filter((r) => r.production.value !== undefined).length;
+    metrics['shadow.requests'] = total;
+    metrics['shadow.compared'] = compared.length;
+    metrics['shadow.production_answered'] = productionAnswered;
+    let verdict = worst(sections.map((s) => s.verdict));
+    const reasons = [];
+    if (compared.length < settings.minRequests) {
+        verdict = 'error';
+        reasons.push(`only ${compared.length} of ${total} requests were answered validly by both sides; at least ${settings.minRequests} are needed to judge`);
+    }
+    if (productionAnswered < settings.minProductionAnswered * total) {
+        verdict = 'error';
+        reasons.push(`production answered only ${productionAnswered} of ${total} requests (less than ${Math.round(settings.minProductionAnswered * 100)}%): the baseline itself is failing, so nothing can be concluded`);
+    }
+    for (const message of reasons)
+        findings.push({ rule: 'shadow/insufficient-data', severity: 'error', message });
+    const failing = sections.filter((s) => s.verdict !== 'pass').map((s) => `${s.id} (${s.verdict})`);
+    const reason = reasons.length > 0
+        ? reasons.join('; ')
+        : failing.length > 0
+            ? `${failing.join(', ')} on ${compared.length} compared of ${total} requests`
+            : `answers, contract, latency and errors within tolerance on ${compared.length} compared of ${total} requests`;
+    return {
+        verdict,
+        reason,
+        sections,
+        metrics,
+        findings,
+        details: {
+            settings,
+            requests: total,
+            compared: compared.length,
+            latency,
+            rates,
+            violations: violations.slice(0, 1000).map((v) => ({ side: v.side, id: clipId(v.id), problems: v.problems.slice(0, 5) })),
+            ...answers.details,
+        },
+    };
+}
+function worstRequests(records, compared, key, label, count, production) {
+    return Array.from(key, (_, i) => i)
+        .filter((i) => Number.isFinite(key[i]))
+        .sort((a, b) => key[a] - key[b] || (records[compared[a]].id < records[compared[b]].id ? -1 : 1))
+        .slice(0, count)
+        .map((i) => {
+        const record = records[compared[i]];
+        const item = { id: clipId(record.id), segment: record.segment, label, production: production ? judge_finite(production[i]) : null, candidate: judge_finite(key[i]), change: null };
+        if (record.input !== null)
+            item.texts = [common_clip(record.input)];
+        return item;
+    });
+}
+async function embeddingAnswers(records, compared, segments, options) {
+    const { settings, reference } = options;
+    const matrices = {
+        production: matrixOf(compared.map((i) => records[i].production.value)),
+        candidate: matrixOf(compared.map((i) => records[i].candidate.value)),
+    };
+    if (reference && compared.length > 0) {
+        if (reference.production.dim !== matrices.production.dim)
+            throw new ReferenceMismatch('production', reference.production.dim, matrices.production.dim);
+        if (reference.candidate.dim !== matrices.candidate.dim)
+            throw new ReferenceMismatch('candidate', reference.candidate.dim, matrices.candidate.dim);
+    }
+    const measures = compared.length > 0
+        ? await measureAnswers(matrices, reference, { k: settings.k, anchors: settings.anchors, seed: settings.seed }, options.search)
+        : { overlap: new Float64Array(0), top1Changed: new Float64Array(0), correlation: new Float64Array(0), k: 0, anchors: 0 };
+    const correlation = measures.correlation.filter((v) => Number.isFinite(v));
+    const correlationRow = { metric: `rank correlation of request similarities (Spearman, ${measures.anchors} requests)`, production: null, candidate: compare_mean(correlation), higherIsBetter: true };
+    const correlationInterval = meanInterval(correlation, settings, settings.seed + 2);
+    if (correlationInterval)
+        correlationRow.interval = correlationInterval;
+    const metrics = { 'shadow.rank_correlation.mean': compare_mean(correlation) };
+    if (!reference) {
+        correlationRow.note = 'no reference corpus: neighbours not compared, answers not gating';
+        return {
+            section: {
+                id: 'answers',
+                title: `Answers (${compared.length} requests)`,
+                verdict: 'pass',
+                summary: 'no reference corpus given: the answers are reported (rank correlation), not judged; give reference inputs to compare neighbours',
+                rows: [correlationRow],
+                worst: worstRequests(records, compared, measures.correlation, 'rank correlation', settings.worstItems),
+            },
+            metrics,
+            details: { answers: 'embeddings', reference: null },
+        };
+    }
+    const k = measures.k;
+    const overlap = measures.overlap;
+    const top1 = measures.top1Changed;
+    const floor = settings.minOverlap;
+    const gating = floor !== null && compared.length > 0;
+    const outcome = judgeFloor(overlap, segments, floor ?? 0, settings, 'shadow-overlap');
+    const overlapRow = { metric: `overlap@${k} in the reference corpus`, production: null, candidate: compare_mean(overlap), higherIsBetter: true };
+    const overlapInterval = compared.length > 0 ? { low: outcome.overall.interval.low + (floor ?? 0), high: outcome.overall.interval.high + (floor ?? 0), level: outcome.overall.interval.level } : undefined;
+    if (overlapInterval)
+        overlapRow.interval = overlapInterval;
+    if (gating)
+        overlapRow.verdict = outcome.overall.verdict;
+    else
+        overlapRow.note = 'reported, not gating (set min-overlap to gate)';
+    if (floor !== null)
+        overlapRow.note = `at least ${floor} required, overall and per segment`;
+    const top1Row = { metric: 'share of requests whose top-1 document changes', production: null, candidate: compare_mean(top1), higherIsBetter: false };
+    const top1Interval = meanInterval(top1, settings, settings.seed + 1);
+    if (top1Interval)
+        top1Row.interval = top1Interval;
+    const segmentList = shifted(outcome, floor ?? 0, `overlap@${k}`, segments, overlap).map((row) => (gating ? row : { ...row, gated: false, verdict: 'pass' }));
+    const failingSegments = outcome.segments.filter((s) => s.gated && s.verdict === 'fail').map((s) => s.segment);
+    const verdict = gating ? outcome.verdict : 'pass';
+    const mo = compare_mean(overlap);
+    const summary = [
+        `mean overlap@${k} ${mo === null ? 'n/a' : mo.toFixed(3)}${overlapInterval ? ` (${Math.round(settings.confidence * 100)}% CI ${overlapInterval.low.toFixed(3)} to ${overlapInterval.high.toFixed(3)})` : ''}${floor !== null ? `, at least ${floor} required` : ''}`,
+        `top-1 document changes for ${compare_mean(top1) === null ? 'n/a' : `${(compare_mean(top1) * 100).toFixed(1)}%`} of requests`,
+        failingSegments.length > 0 ? `segments below the floor: ${failingSegments.slice(0, 5).map((s) => common_clip(s).slice(0, 60)).join(', ')}${failingSegments.length > 5 ? ` and ${failingSegments.length - 5} more` : ''}` : '',
+        outcome.resamplesNeeded !== undefined ? `too few resamples for the gated segments to fail: set resamples to at least ${outcome.resamplesNeeded}` : '',
+    ]
+        .filter(Boolean)
+        .join('; ');
+    Object.assign(metrics, {
+        'shadow.overlap.mean': mo,
+        'shadow.overlap.low': overlapInterval?.low ?? null,
+        'shadow.overlap.high': overlapInterval?.high ?? null,
+        'shadow.top1_changed': compare_mean(top1),
+        'shadow.k': k,
+        'shadow.segments': outcome.segments.length,
+        'shadow.segments_gated': outcome.segments.filter((s) => s.gated).length,
+        'shadow.segments_failed': failingSegments.length,
+    });
+    return {
+        section: {
+            id: 'answers',
+            title: `Answers: neighbours in the reference corpus (${compared.length} requests, k = ${k})`,
+            verdict,
+            summary: summary.slice(0, 2000),
+            rows: [overlapRow, top1Row, correlationRow],
+            segments: segmentList,
+            worst: worstRequests(records, compared, overlap, `overlap@${k}`, settings.worstItems),
+        },
+        metrics,
+        details: { answers: 'embeddings', reference: { documents: reference.ids.length }, segments: outcome.segments },
+    };
+}
+/** A reference corpus embedded in another space than the answers cannot be searched with them. */
+class ReferenceMismatch extends Error {
+    side;
+    referenceDim;
+    answerDim;
+    constructor(side, referenceDim, answerDim) {
+        super(`the ${side} reference corpus has dimension ${referenceDim}, but the ${side} answers have ${answerDim}: embed the reference corpus with the same model`);
+        this.side = side;
+        this.referenceDim = referenceDim;
+        this.answerDim = answerDim;
+    }
+}
+function jsonAnswers(records, compared, segments, settings) {
+    const field = settings.field;
+    if (!field) {
+        return {
+            section: { id: 'answers', title: `Answers (${compared.length} requests)`, verdict: 'pass', summary: 'no output field configured: JSON answers are checked against the contract only', rows: [] },
+            metrics: {},
+            details: { answers: 'json', field: null },
+        };
+    }
+    const pairs = compared.map((i) => [fieldValue(records[i].production.value, field), fieldValue(records[i].candidate.value, field)]);
+    const numeric = pairs.length > 0 && pairs.every(([a, b]) => typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b));
+    if (numeric) {
+        const difference = Float64Array.from(pairs, ([a, b]) => b - a);
+        const negativeAbs = difference.map((d) => -Math.abs(d));
+        const limit = settings.maxDifference;
+        const outcome = compareDifferences(negativeAbs, segments, limit ?? 0, checkSettings(settings), 'shadow-field');
+        const sortedAbs = Float64Array.from(difference, Math.abs).sort();
+        const row = {
+            metric: `mean |difference| of ${field}`,
+            production: null,
+            candidate: compare_mean(sortedAbs),
+            higherIsBetter: false,
+            interval: { low: -outcome.overall.interval.high, high: -outcome.overall.interval.low, level: outcome.overall.interval.level },
+        };
+        if (limit !== null) {
+            row.verdict = outcome.overall.verdict;
+            row.note = `at most ${limit} allowed`;
+        }
+        else
+            row.note = 'reported, not gating (set max-difference to gate)';
+        const segmentList = segmentRows(outcome, `mean |difference| of ${field}`, segments, null, Float64Array.from(difference, Math.abs)).map((s) => ({
+            ...s,
+            change: null,
+            ...(s.interval ? { interval: { low: -s.interval.high, high: -s.interval.low, level: s.interval.level } } : {}),
+            ...(limit === null ? { gated: false, verdict: 'pass' } : {}),
+        }));
+        return {
+            section: {
+                id: 'answers',
+                title: `Answers: ${common_clip(field)} (${compared.length} requests)`,
+                verdict: limit !== null ? outcome.verdict : 'pass',
+                summary: `mean |difference| ${(compare_mean(sortedAbs) ?? 0).toPrecision(4)}, p50 ${quantileSorted(sortedAbs, 0.5).toPrecision(4)}, p95 ${quantileSorted(sortedAbs, 0.95).toPrecision(4)}; mean difference (candidate − production) ${(compare_mean(difference) ?? 0).toPrecision(4)}`,
+                rows: [row, { metric: `mean difference of ${field} (candidate − production)`, production: null, candidate: compare_mean(difference) }],
+                segments: segmentList,
+                worst: worstRequests(records, compared, negativeAbs, `−|Δ ${common_clip(field).slice(0, 40)}|`, settings.worstItems),
+            },
+            metrics: { 'shadow.field.mean_abs_difference': compare_mean(sortedAbs), 'shadow.field.mean_difference': compare_mean(difference), 'shadow.segments_failed': outcome.segments.filter((s) => s.gated && s.verdict === 'fail').length },
+            details: { answers: 'json', field, kind: 'numeric' },
+        };
+    }
+    const agree = Float64Array.from(pairs, ([a, b]) => (JSON.stringify(a) === JSON.stringify(b) && a !== undefined ? 1 : 0));
+    const floor = settings.minAgreement;
+    const outcome = judgeFloor(agree, segments, floor ?? 0, settings, 'shadow-field');
+    const interval = { low: outcome.overall.interval.low + (floor ?? 0), high: outcome.overall.interval.high + (floor ?? 0), level: outcome.overall.interval.level };
+    const row = { metric: `agreement on ${field}`, production: null, candidate: compare_mean(agree), higherIsBetter: true, interval };
+    if (floor !== null) {
+        row.verdict = outcome.overall.verdict;
+        row.note = `at least ${floor} required, overall and per segment`;
+    }
+    else
+        row.note = 'reported, not gating (set min-agreement to gate)';
+    const segmentList = shifted(outcome, floor ?? 0, `agreement on ${field}`, segments, agree).map((s) => (floor === null ? { ...s, gated: false, verdict: 'pass' } : s));
+    return {
+        section: {
+            id: 'answers',
+            title: `Answers: ${common_clip(field)} (${compared.length} requests)`,
+            verdict: floor !== null ? outcome.verdict : 'pass',
+            summary: `the models agree on ${field} for ${((compare_mean(agree) ?? 0) * 100).toFixed(1)}% of requests (${Math.round(settings.confidence * 100)}% CI ${(interval.low * 100).toFixed(1)}% to ${(interval.high * 100).toFixed(1)}%)`,
+            rows: [row],
+            segments: segmentList,
+            worst: worstRequests(records, compared, agree, `agrees on ${common_clip(field).slice(0, 40)}`, settings.worstItems),
+        },
+        metrics: { 'shadow.field.agreement': compare_mean(agree), 'shadow.segments_failed': outcome.segments.filter((s) => s.gated && s.verdict === 'fail').length },
+        details: { answers: 'json', field, kind: 'label' },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/shadow/records.ts
+
+
+
+
+
+/** The file formats a request sample or a log can be in. */
+const RECORD_FORMATS = ['.jsonl', '.parquet'];
+/**
+ * Reads a JSONL (one JSON object per line; blank lines skipped) or Parquet file as
+ * objects, streaming line by line or row group by row group. Anything that is not an
+ * object is a ConfigurationError naming the file and line (Parquet: row, 1-based).
+ * `displayName` is how messages name the file.
+ */
+async function* readObjects(path, displayName) {
+    const extension = (0,external_node_path_namespaceObject.extname)(path).toLowerCase();
+    if (extension === '.jsonl') {
+        let stream;
+        try {
+            stream = (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8' });
+            await new Promise((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                throw new io_errors/* ConfigurationError */.j1('file not found', { file: displayName });
+            throw error;
+        }
+        let line = 0;
+        for await (const text of (0,external_node_readline_namespaceObject.createInterface)({ input: stream, crlfDelay: Infinity })) {
+            line++;
+            if (text.trim() === '')
+                continue;
+            const location = { file: displayName, line };
+            let value;
+            try {
+                value = JSON.parse(text);
+            }
+            catch {
+                const nonFinite = /(?<![\w"])(-?Infinity|NaN)(?![\w"])/.test(text);
+                throw new io_errors/* ConfigurationError */.j1(nonFinite ? 'a non-finite number (NaN or Infinity): JSON cannot hold one, and an answer must be finite' : 'not valid JSON: expected one object per line', location);
+            }
+            if (value === null || typeof value !== 'object' || Array.isArray(value))
+                throw new io_errors/* ConfigurationError */.j1('expected a JSON object', location);
+            yield { value: value, location, where: `${displayName}:${line}` };
+        }
+        return;
+    }
+    if (extension === '.parquet') {
+        let file;
+        try {
+            file = await asyncBufferFromFile(path);
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                throw new io_errors/* ConfigurationError */.j1('file not found', { file: displayName });
+            throw error;
+        }
+        let metadata;
+        try {
+            metadata = await metadata_parquetMetadataAsync(file);
+        }
+        catch (error) {
+            throw new io_errors/* ConfigurationError */.j1(`not a readable Parquet file (${(0,io_errors/* errorMessage */.gJ)(error)})`, { file: displayName });
+        }
+        let rowStart = 0;
+        for (const group of metadata.row_groups) {
+            const rowEnd = rowStart + Number(group.num_rows);
+            const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+            for (const [offset, value] of rows.entries()) {
+                const row = rowStart + offset + 1;
+                yield { value: value, location: { file: displayName }, where: `${displayName}, row ${row}` };
+            }
+            rowStart = rowEnd;
+        }
+        return;
+    }
+    throw new io_errors/* ConfigurationError */.j1(`unknown file type '${extension || '(none)'}'; expected one of ${RECORD_FORMATS.join(', ')}`, { file: displayName });
+}
+function fail(object, message) {
+    throw new io_errors/* ConfigurationError */.j1(object.where.includes(', row ') ? `${object.where.slice(object.where.indexOf(', row ') + 2)}: ${message}` : message, object.location);
+}
+function idOf(object) {
+    const raw = object.value.id;
+    const id = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : undefined;
+    if (id === undefined || id === '')
+        fail(object, `"id" must be a non-empty string, got ${raw === undefined ? 'nothing' : JSON.stringify(typeof raw === 'bigint' ? String(raw) : raw)}`);
+    return id;
+}
+function optionalString(object, field) {
+    const raw = object.value[field];
+    if (raw === undefined || raw === null)
+        return null;
+    if (typeof raw !== 'string')
+        fail(object, `"${field}" must be a string or null, got ${JSON.stringify(raw)}`);
+    return raw;
+}
+/**
+ * Reads a replay sample: one request per line, `{"id", "input", "segment"?, "timestamp"?}`.
+ * Ids must be unique and inputs non-empty strings; the first problem is a
+ * ConfigurationError naming the file and line.
+ */
+async function readRequests(path, displayName) {
+    const requests = [];
+    const seen = new Map();
+    for await (const object of readObjects(path, displayName)) {
+        const id = idOf(object);
+        const first = seen.get(id);
+        if (first)
+            fail(object, `duplicate id ${JSON.stringify(id)} (first at ${first})`);
+        seen.set(id, object.where);
+        const input = object.value.input;
+        if (typeof input !== 'string' || input === '')
+            fail(object, `"input" of id ${JSON.stringify(id)} must be a non-empty string (the text sent to both endpoints)`);
+        requests.push({ id, input: input, segment: optionalString(object, 'segment'), timestamp: optionalString(object, 'timestamp'), location: object.location });
+    }
+    if (requests.length === 0)
+        throw new io_errors/* ConfigurationError */.j1('the request sample is empty', { file: displayName });
+    return requests;
+}
+const OUTCOMES = ['ok', 'error', 'timeout'];
+/** A logged status: an HTTP status (2xx ok; 408 and 504 timeout; else error) or ok / error / timeout. */
+function outcomeOf(object, id) {
+    const status = object.value.status;
+    if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) {
+        if (status >= 200 && status < 300)
+            return 'ok';
+        return status === 408 || status === 504 ? 'timeout' : 'error';
+    }
+    if (typeof status === 'string' && OUTCOMES.includes(status))
+        return status;
+    return fail(object, `"status" of id ${JSON.stringify(id)} must be an HTTP status (100-599) or one of ${OUTCOMES.join(', ')}, got ${status === undefined ? 'nothing' : JSON.stringify(status)}`);
+}
+function latencyOf(object, id) {
+    const raw = object.value.latency_ms;
+    if (raw === undefined || raw === null)
+        return null;
+    if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0)
+        fail(object, `"latency_ms" of id ${JSON.stringify(id)} must be a finite number ≥ 0 or null, got ${JSON.stringify(raw)}`);
+    return raw;
+}
+function answerOf(object, id) {
+    const outcome = outcomeOf(object, id);
+    const answer = { outcome, latencyMs: latencyOf(object, id) };
+    const embedding = object.value.embedding;
+    const output = object.value.output;
+    if (embedding !== undefined && output !== undefined)
+        fail(object, `id ${JSON.stringify(id)} has both "embedding" and "output"; give one`);
+    const value = embedding !== undefined ? embedding : output;
+    if (outcome === 'ok') {
+        if (value === undefined || value === null)
+            fail(object, `id ${JSON.stringify(id)} has status ok but neither "embedding" nor "output"`);
+        answer.value = ArrayBuffer.isView(value) ? Array.from(value) : value;
+    }
+    return answer;
+}
+/**
+ * Reads mirrored-traffic logs: one answer per line, `{"id", "version", "status",
+ * "latency_ms"?, "embedding" | "output", "input"?, "segment"?}`, from one or more files.
+ * `version` says whose answer it is (the production or the candidate version); every id
+ * must have exactly one answer of each. Problems (a missing id, an unknown version, a
+ * duplicate, an id answered by one side only) are ConfigurationErrors naming file and
+ * line: a comparison is never made on silently dropped records.
+ * @returns the pairs in order of each id's first appearance.
+ */
+async function readLogs(files, versions) {
+    if (versions.production === versions.candidate)
+        throw new io_errors/* ConfigurationError */.j1(`the production and candidate versions are both '${versions.production}'; the logs' "version" field cannot tell them apart`);
+    const byId = new Map();
+    for (const { path, displayName } of files) {
+        for await (const object of readObjects(path, displayName)) {
+            const id = idOf(object);
+            const version = object.value.version;
+            const side = version === versions.production ? 'production' : version === versions.candidate ? 'candidate' : undefined;
+            if (!side)
+                fail(object, `"version" of id ${JSON.stringify(id)} is ${JSON.stringify(version)}; expected the production version ${JSON.stringify(versions.production)} or the candidate version ${JSON.stringify(versions.candidate)}`);
+            const answer = answerOf(object, id);
+            let pending = byId.get(id);
+            if (!pending)
+                byId.set(id, (pending = { id, input: null, segment: null, location: object.location, where: object.where }));
+            const earlier = pending[side];
+            if (earlier)
+                fail(object, `a second ${side} answer for id ${JSON.stringify(id)} (first at ${earlier.where})`);
+            pending[side] = { answer, where: object.where };
+            const input = optionalString(object, 'input');
+            const segment = optionalString(object, 'segment');
+            if (input !== null)
+                pending.input ??= input;
+            if (segment !== null) {
+                if (pending.segment !== null && pending.segment !== segment)
+                    fail(object, `id ${JSON.stringify(id)} has segment ${JSON.stringify(segment)} here but ${JSON.stringify(pending.segment)} at ${pending.where}`);
+                pending.segment = segment;
+            }
+        }
+    }
+    const unpaired = [];
+    const records = [];
+    for (const pending of byId.values()) {
+        if (!pending.production || !pending.candidate) {
+            const has = pending.production ? 'production' : 'candidate';
+            const lacks = pending.production ? 'candidate' : 'production';
+            unpaired.push({ message: `id ${JSON.stringify(pending.id)} has a ${has} answer but no ${lacks} answer: every request needs both`, location: pending.location });
+            continue;
+        }
+        const record = { id: pending.id, input: pending.input, segment: pending.segment, production: pending.production.answer, candidate: pending.candidate.answer, location: pending.location };
+        records.push(record);
+    }
+    if (unpaired.length > 0) {
+        const shown = unpaired.slice(0, 10);
+        if (unpaired.length > shown.length)
+            shown.push({ message: `…and ${unpaired.length - shown.length} more ids answered by one side only (${unpaired.length} of ${byId.size})` });
+        throw new io_errors/* ConfigurationError */.j1(shown);
+    }
+    if (records.length === 0)
+        throw new io_errors/* ConfigurationError */.j1(`the logs hold no answers (${files.map((f) => f.displayName).join(', ')})`);
+    return records;
+}
+
+;// CONCATENATED MODULE: ./src/shadow/replay.ts
+
+
+
+/** Defaults of a replay: gentle on production. */
+const REPLAY_DEFAULTS = { maxRps: 5, concurrency: 2, retries: 0, timeoutMs: 10_000 };
+/**
+ * Spaces the starts of requests at least `1.01 / maxRps` seconds apart, measured on the
+ * clock when each request really starts (a late timer never lets two bunch up), so any
+ * one-second window holds at most `maxRps` starts; the 1% headroom absorbs network jitter
+ * between this process and the server. Records every start for the measured peak rate.
+ */
+class RateLimiter {
+    maxRps;
+    intervalMs;
+    last = -Infinity;
+    chain = Promise.resolve();
+    /** Start times of every request, ms (performance.now()). */
+    starts = [];
+    constructor(maxRps) {
+        this.maxRps = maxRps;
+        if (!(maxRps > 0 && Number.isFinite(maxRps)))
+            throw new RangeError(`maxRps must be a positive number, got ${maxRps}`);
+        this.intervalMs = 1010 / maxRps;
+    }
+    /** Resolves when the next request may start. */
+    acquire(signal) {
+        const turn = this.chain.then(async () => {
+            const wait = this.last + this.intervalMs - performance.now();
+            if (wait > 0)
+                await openai_sleep(wait, signal);
+            this.last = performance.now();
+            this.starts.push(this.last);
+        });
+        this.chain = turn.catch(() => { });
+        return turn;
+    }
+    /** Most starts within any one-second window [t, t + 1 s). */
+    peakRps() {
+        return peakRate(this.starts);
+    }
+}
+/** Most of the given times (ms, ascending) within any window [t, t + 1000). */
+function peakRate(times) {
+    let peak = 0;
+    let first = 0;
+    for (let i = 0; i < times.length; i++) {
+        while (times[i] - times[first] >= 1000)
+            first++;
+        peak = Math.max(peak, i - first + 1);
+    }
+    return peak;
+}
+/**
+ * One side of a replay against an OpenAI-compatible `/v1/embeddings` endpoint: one text
+ * per request, as production traffic comes. Uses the role's settings (model, API key,
+ * timeoutMs, retries, concurrency) like the `openai:` embedding source.
+ */
+class OpenAiShadowEndpoint {
+    description;
+    retries;
+    concurrency;
+    target;
+    constructor(options) {
+        this.retries = options.retries ?? REPLAY_DEFAULTS.retries;
+        this.concurrency = options.concurrency ?? REPLAY_DEFAULTS.concurrency;
+        this.target = { url: options.url, timeoutMs: options.timeoutMs ?? REPLAY_DEFAULTS.timeoutMs, ...(options.model ? { model: options.model } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
+        this.description = `openai:${options.url}${options.model ? ` (model ${options.model})` : ''}`;
+    }
+    async send(text, signal) {
+        const response = await requestEmbeddings({ ...this.target, ...(signal ? { signal } : {}) }, [text]);
+        if (response.ok)
+            return { outcome: 'ok', latencyMs: response.latencyMs, value: response.vectors[0] };
+        const status = response.status;
+        const retryable = response.timedOut === true || status === undefined || status === 408 || status === 429 || status >= 500;
+        return {
+            outcome: response.timedOut || status === 408 || status === 504 ? 'timeout' : 'error',
+            latencyMs: response.latencyMs,
+            message: response.error,
+            retryable,
+            ...(response.retryAfterMs !== undefined ? { retryAfterMs: response.retryAfterMs } : {}),
+        };
+    }
+}
+/**
+ * Sends every request to both sides, each side through its own limiter (at most `maxRps`
+ * starts per second, retries included) and at most its `concurrency` in flight. A side's
+ * answer is its first attempt's outcome and latency (what a user would have seen); a
+ * failed attempt is retried only within the side's `retries`, to still get an answer to
+ * compare. Requests are paired by id; the records keep the sample's order.
+ */
+async function replay(requests, sides, options) {
+    const answers = { production: new Array(requests.length), candidate: new Array(requests.length) };
+    const limiters = { production: new RateLimiter(options.maxRps), candidate: new RateLimiter(options.maxRps) };
+    let done = 0;
+    const runSide = async (role) => {
+        const endpoint = sides[role];
+        const limiter = limiters[role];
+        let next = 0;
+        const worker = async () => {
+            while (next < requests.length) {
+                options.signal?.throwIfAborted();
+                const index = next++;
+                answers[role][index] = await ask(endpoint, limiter, requests[index].input, options);
+                done++;
+                options.onProgress?.(done, requests.length * 2);
+            }
+        };
+        await Promise.all(Array.from({ length: Math.max(1, Math.min(endpoint.concurrency, requests.length)) }, worker));
+    };
+    await Promise.all([runSide('production'), runSide('candidate')]);
+    const records = requests.map((request, i) => ({
+        id: request.id,
+        input: request.input,
+        segment: request.segment,
+        production: answers.production[i],
+        candidate: answers.candidate[i],
+        location: request.location,
+    }));
+    const figures = (role) => ({
+        sent: limiters[role].starts.length,
+        peakRps: limiters[role].peakRps(),
+        maxRps: options.maxRps,
+        concurrency: sides[role].concurrency,
+        retries: sides[role].retries,
+    });
+    return { records, load: { production: figures('production'), candidate: figures('candidate') } };
+}
+async function ask(endpoint, limiter, text, options) {
+    let first;
+    for (let attempt = 0;; attempt++) {
+        await limiter.acquire(options.signal);
+        const reply = await endpoint.send(text, options.signal);
+        if (reply.outcome === 'ok') {
+            if (!first)
+                return { outcome: 'ok', latencyMs: reply.latencyMs, value: reply.value };
+            return { ...first, value: reply.value };
+        }
+        first ??= { outcome: reply.outcome, latencyMs: reply.latencyMs };
+        if (!reply.retryable || attempt >= endpoint.retries) {
+            options.log.debug((0,log/* neutraliseCommands */.$B)(`${endpoint.description}: ${reply.message}`));
+            return first;
+        }
+        const backoff = (options.initialBackoffMs ?? 500) * 2 ** attempt;
+        await openai_sleep(Math.min(reply.retryAfterMs ?? backoff, 30_000), options.signal);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/shadow/command.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const D = SHADOW_DEFAULTS;
+const shadowCommand = defineCommand({
+    name: 'shadow',
+    description: "Compare the candidate with production on real traffic (replayed requests or mirrored logs): answers, contract, latency and errors",
+    inputs: {
+        mode: { kind: 'enum', values: ['replay', 'logs'], required: true, description: 'replay: send the requests of a captured sample to both endpoints. logs: read both answers from mirrored-traffic logs; nothing is called.' },
+        model: { kind: 'string', required: true, description: 'Name of the model.' },
+        version: { kind: 'string', required: true, description: "Version of the candidate; in logs mode, the value of the candidate's records' version field." },
+        'production-version': { kind: 'string', description: "Version of production; in logs mode (required there), the value of production's records' version field." },
+        requests: { kind: 'string', description: 'replay: the request sample, JSONL or Parquet with id, input, optional segment and timestamp.' },
+        production: { kind: 'string', description: 'replay: the production endpoint, openai:<base-url> (settings from embeddings.production of the config).' },
+        candidate: { kind: 'string', description: 'replay: the candidate endpoint, openai:<base-url> (settings from embeddings.candidate of the config).' },
+        'max-rps': { kind: 'number', min: 0.01, default: REPLAY_DEFAULTS.maxRps, description: 'replay: most requests per second sent to each endpoint, retries included. The measured peak is in the result.' },
+        logs: { kind: 'string', description: 'logs: log files (JSONL or Parquet), one per line: id, version, status, latency_ms, embedding or output, optional input and segment.' },
+        answers: { kind: 'enum', values: ['embeddings', 'json'], default: 'embeddings', description: 'What the model answers: embeddings (compared in the reference corpus) or json (compared on the output field).' },
+        reference: { kind: 'string', description: 'embeddings: the reference corpus, the documents of the index (JSONL with id and text).' },
+        'reference-production': { kind: 'string', description: 'embeddings: the reference corpus embedded by production: file:, openai: or command: (as embedding-regression; cached). Not limited by max-rps: point it at files or a copy of the model, not at production.' },
+        'reference-candidate': { kind: 'string', description: 'embeddings: the reference corpus embedded by the candidate: file:, openai: or command:.' },
+        k: { kind: 'number', integer: true, min: 1, max: 1000, default: D.k, description: 'Neighbours per request in the reference corpus.' },
+        'min-overlap': { kind: 'number', min: 0, max: 1, default: D.minOverlap, description: 'Least acceptable mean overlap@k, overall and in every segment (fail when the interval lies wholly below).' },
+        field: { kind: 'string', description: 'json: the output field compared (dotted path, e.g. label or scores.spam).' },
+        'min-agreement': { kind: 'number', min: 0, max: 1, description: 'json: least acceptable share of requests on which both models give the same value of a label field.' },
+        'max-difference': { kind: 'number', min: 0, description: 'json: largest acceptable mean |difference| of a numeric field.' },
+        contract: { kind: 'string', description: "The candidate's contract: every candidate answer is checked against its embedding dimension and io.output schema." },
+        'latency-tolerance': { kind: 'number', min: 0, default: D.latencyTolerance, description: "Tolerated latency increase, as a fraction of production's median (0.1 = 10%)." },
+        'error-tolerance': { kind: 'number', min: 0, max: 1, default: D.errorTolerance, description: 'Tolerated increase of the error rate and of the timeout rate, absolute (0.01 = one percentage point).' },
+        'min-requests': { kind: 'number', integer: true, min: 1, default: D.minRequests, description: 'Fewest requests answered by both sides that can be judged; fewer is an error.' },
+        confidence: { kind: 'number', min: 0.5, max: 0.9999, default: D.confidence, description: 'Confidence of the intervals; 1 − confidence bounds the chance that a candidate no different from production fails.' },
+        resamples: { kind: 'number', integer: true, min: 100, default: D.resamples, description: 'Bootstrap resamples of each interval.' },
+        seed: { kind: 'number', integer: true, min: 0, max: 4294967295, default: D.seed, description: 'Bootstrap and sampling seed.' },
+        'min-segment-size': { kind: 'number', integer: true, min: 1, default: D.minSegmentSize, description: 'Segments with fewer compared requests are reported, never gating.' },
+        'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+        'check-id': { kind: 'string', default: 'shadow', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
+        config: { kind: 'string', description: 'Project config file (embeddings.production / .candidate settings of the endpoints). Defaults to model-gates.yml when it exists.' },
+    },
+    outputs: {
+        verdict: 'pass, marginal, fail or error.',
+        'result-file': 'Path of the result JSON.',
+        compared: 'Requests answered by both sides and compared.',
+        'peak-rps': 'replay: the highest request rate measured against production (requests in any one second).',
+    },
+    async run(inputs, environment) {
+        const startedAt = new Date();
+        const workspace = environment.context.workspace;
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(inputs.checkId))
+            throw new io_errors/* ConfigurationError */.j1(`check-id '${inputs.checkId}' may only hold letters, digits, '.', '_' and '-'`);
+        const { config } = await loadConfig(inputs.config, workspace);
+        const settings = {
+            confidence: inputs.confidence,
+            resamples: inputs.resamples,
+            seed: inputs.seed,
+            minSegmentSize: inputs.minSegmentSize,
+            worstItems: D.worstItems,
+            k: inputs.k,
+            anchors: D.anchors,
+            minOverlap: inputs.minOverlap,
+            latencyTolerance: inputs.latencyTolerance,
+            errorTolerance: inputs.errorTolerance,
+            minRequests: inputs.minRequests,
+            minProductionAnswered: D.minProductionAnswered,
+            field: inputs.field ?? null,
+            minAgreement: inputs.minAgreement ?? null,
+            maxDifference: inputs.maxDifference ?? null,
+        };
+        if (inputs.answers === 'json' && !inputs.field)
+            throw new io_errors/* ConfigurationError */.j1("answers: json needs input 'field': the output field to compare");
+        if (inputs.answers === 'embeddings' && (inputs.field || inputs.minAgreement !== undefined || inputs.maxDifference !== undefined)) {
+            throw new io_errors/* ConfigurationError */.j1("inputs 'field', 'min-agreement' and 'max-difference' are for answers: json");
+        }
+        let contract;
+        let rules = answerRules(undefined);
+        if (inputs.contract) {
+            const doc = await readYamlFile((0,external_node_path_namespaceObject.resolve)(workspace, inputs.contract), 'contract file');
+            contract = assertSchema('contract', doc.data, doc);
+            rules = answerRules(contract, { file: inputs.contract });
+        }
+        const reference = inputs.answers === 'embeddings' ? await loadReference(inputs, environment, config.embeddings) : null;
+        let records;
+        let load = null;
+        let sources;
+        const interrupt = command_interruptSignal(environment);
+        try {
+            if (inputs.mode === 'replay') {
+                for (const name of ['requests', 'production', 'candidate'])
+                    if (!inputs[name])
+                        throw new io_errors/* ConfigurationError */.j1(`mode: replay needs input '${name}'`);
+                if (inputs.logs)
+                    throw new io_errors/* ConfigurationError */.j1("input 'logs' is for mode: logs");
+                const requests = await readRequests((0,external_node_path_namespaceObject.resolve)(workspace, inputs.requests), inputs.requests);
+                const endpoint = (role, spec) => {
+                    const match = /^openai:(.+)$/is.exec(spec.trim());
+                    if (!match)
+                        throw new io_errors/* ConfigurationError */.j1(`input '${role}': replay sends requests to an endpoint, openai:<base-url>; got ${JSON.stringify(spec)}`);
+                    return new OpenAiShadowEndpoint(openAiOptions(match[1].trim(), { role, config: config.embeddings, env: environment.env, setSecret: environment.setSecret }));
+                };
+                const sides = { production: endpoint('production', inputs.production), candidate: endpoint('candidate', inputs.candidate) };
+                sources = { production: sides.production.description, candidate: sides.candidate.description };
+                environment.log.info(`shadow replay: ${requests.length} request(s) to each side at most ${inputs.maxRps}/s, ${sides.production.concurrency} (production) and ${sides.candidate.concurrency} (candidate) in flight`);
+                const progress = createProgress({ label: 'shadow replay', line: (text) => environment.log.info(text), ...(environment.runner === 'cli' && process.stderr.isTTY ? { stream: process.stderr } : {}) });
+                const outcome = await replay(requests, sides, { maxRps: inputs.maxRps, log: environment.log, ...(interrupt.signal ? { signal: interrupt.signal } : {}), onProgress: (done, total) => progress.onProgress(done, total) });
+                progress.finish();
+                records = outcome.records;
+                load = outcome.load;
+                environment.log.info(`sent ${load.production.sent} request(s) to production (peak ${load.production.peakRps}/s) and ${load.candidate.sent} to the candidate (peak ${load.candidate.peakRps}/s)`);
+            }
+            else {
+                for (const name of ['requests', 'production', 'candidate'])
+                    if (inputs[name])
+                        throw new io_errors/* ConfigurationError */.j1(`input '${name}' is for mode: replay; mode: logs reads both answers from the logs`);
+                if (!inputs.logs)
+                    throw new io_errors/* ConfigurationError */.j1("mode: logs needs input 'logs': the mirrored-traffic log files");
+                if (!inputs.productionVersion)
+                    throw new io_errors/* ConfigurationError */.j1("mode: logs needs input 'production-version': the version field of production's records");
+                const files = inputs.logs.split(/\r?\n/).map((f) => f.trim()).filter(Boolean).map((f) => ({ path: (0,external_node_path_namespaceObject.resolve)(workspace, f), displayName: f }));
+                records = await readLogs(files, { production: inputs.productionVersion, candidate: inputs.version });
+                sources = { production: `logs (version ${inputs.productionVersion})`, candidate: `logs (version ${inputs.version})` };
+                environment.log.info(`shadow logs: ${records.length} request(s) answered by both versions in ${files.length} file(s)`);
+            }
+        }
+        catch (error) {
+            throw interrupt.signal?.aborted ? interrupt.signal.reason : error;
+        }
+        finally {
+            interrupt.dispose();
+        }
+        const search = await createNeighbourSearch();
+        let analysis;
+        try {
+            analysis = await analyseShadow(records, { answers: inputs.answers, rules: { production: answerRules(undefined), candidate: rules }, reference, settings, search });
+        }
+        catch (error) {
+            if (error instanceof ReferenceMismatch)
+                throw new io_errors/* ConfigurationError */.j1(error.message, { file: inputs[error.side === 'production' ? 'referenceProduction' : 'referenceCandidate'] ?? inputs.reference ?? 'reference' });
+            throw error;
+        }
+        finally {
+            await search.close();
+        }
+        const metrics = { ...analysis.metrics };
+        if (load) {
+            metrics['shadow.peak_rps.production'] = load.production.peakRps;
+            metrics['shadow.peak_rps.candidate'] = load.candidate.peakRps;
+            metrics['shadow.max_rps'] = inputs.maxRps;
+        }
+        const body = {
+            id: inputs.checkId,
+            kind: 'shadow',
+            subject: {
+                model: inputs.model.slice(0, 256),
+                candidateVersion: inputs.version.slice(0, 128),
+                productionVersion: inputs.productionVersion?.slice(0, 128) ?? null,
+                productionSource: sources.production.slice(0, 512),
+            },
+            verdict: analysis.verdict,
+            summary: `Shadow ${inputs.mode} ${analysis.verdict}: ${analysis.reason}.`.slice(0, 2000),
+            metrics,
+            checks: analysis.sections,
+            findings: analysis.findings,
+            details: { mode: inputs.mode, sources, ...(load ? { load } : {}), ...analysis.details },
+        };
+        const { result, file, failure } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, settings } }, startedAt });
+        const summary = renderSummary([result], {
+            header: 'shadow',
+            serverUrl: environment.env.GITHUB_SERVER_URL || 'https://github.com',
+            repository: environment.context.repository,
+            commit: environment.context.commit,
+            runUrl: environment.context.runUrl,
+            artifact: null,
+            toolVersion: version/* TOOL_VERSION */.w,
+        }).markdown;
+        return {
+            outputs: { verdict: result.verdict, 'result-file': file, compared: String(metrics['shadow.compared'] ?? 0), 'peak-rps': load ? String(load.production.peakRps) : '' },
+            summary,
+            ...(failure ? { failure } : {}),
+        };
+    },
+});
+/** Ctrl-C on the CLI stops the replay; nothing is written. */
+function command_interruptSignal(environment) {
+    if (environment.runner !== 'cli')
+        return { dispose() { } };
+    const controller = new AbortController();
+    const onSigint = () => controller.abort(new io_errors/* ConfigurationError */.j1('interrupted (Ctrl-C): stopped cleanly, no result written'));
+    process.once('SIGINT', onSigint);
+    return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+/**
+ * The reference corpus embedded by both models, or null when none is given. Its texts come
+ * from `reference` (id, text); the vectors from the reference sources, through the
+ * embedding cache like embedding-regression's. Loaded before any request is replayed, so
+ * a mistake here costs production nothing.
+ */
+async function loadReference(inputs, environment, embeddings) {
+    const specs = { production: inputs.referenceProduction, candidate: inputs.referenceCandidate };
+    if (!inputs.reference) {
+        if (specs.production || specs.candidate)
+            throw new io_errors/* ConfigurationError */.j1("inputs 'reference-production' and 'reference-candidate' need input 'reference': the corpus's ids and texts");
+        environment.log.warning("no reference corpus (input 'reference'): the answers are compared by rank correlation only, and the answers check does not gate");
+        return null;
+    }
+    if (!specs.production || !specs.candidate)
+        throw new io_errors/* ConfigurationError */.j1("input 'reference' needs inputs 'reference-production' and 'reference-candidate': the reference corpus embedded by each model");
+    const workspace = environment.context.workspace;
+    const items = [];
+    const seen = new Set();
+    for await (const object of readObjects((0,external_node_path_namespaceObject.resolve)(workspace, inputs.reference), inputs.reference)) {
+        const { id, text } = object.value;
+        if (typeof id !== 'string' || id === '')
+            throw new io_errors/* ConfigurationError */.j1('"id" must be a non-empty string', object.location);
+        if (typeof text !== 'string')
+            throw new io_errors/* ConfigurationError */.j1(`"text" of id ${JSON.stringify(id)} must be a string`, object.location);
+        if (seen.has(id))
+            throw new io_errors/* ConfigurationError */.j1(`duplicate id ${JSON.stringify(id)}`, object.location);
+        seen.add(id);
+        items.push({ id, text });
+    }
+    if (items.length === 0)
+        throw new io_errors/* ConfigurationError */.j1('the reference corpus is empty', { file: inputs.reference });
+    const context = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
+    const store = createCacheStore(workspace, embeddings);
+    const embed = async (role) => {
+        const source = await createSource(specs[role], { ...context, role });
+        return environment.log.group(`embedding the reference corpus (${items.length} documents) with ${role}: ${source.description}`, () => (store ? withCache(source, store) : source).embed(items, { log: environment.log }));
+    };
+    const production = await embed('production');
+    const candidate = await embed('candidate');
+    return { ids: items.map((i) => i.id), production, candidate };
+}
+
 ;// CONCATENATED MODULE: ./src/cli-wiring.ts
+
 
 
 
@@ -53887,6 +55695,7 @@ const commands = [
     createGateCommand({ reads: gateReadsFor }),
     createPromoteCommand(ledgers),
     canaryAnalysisCommand,
+    shadowCommand,
     mergeCommand,
     createHistoryCommand(ledgers),
 ];
@@ -59555,10 +61364,10 @@ function createGitHubClient(options) {
             catch (error) {
                 const { status, response, message } = error;
                 const attempt = requestOptions.request?.retryCount ?? 0;
-                if (typeof status === 'number' && status >= 500 && attempt < (requestOptions.request?.retries ?? retries)) {
+                if (typeof status === 'number' && status >= 500 && attempt < retries) {
                     // Octokit reports a request that got no answer at all as a 500 without a response.
                     const what = response === undefined ? `No answer (${String(message)}) for` : `GitHub answered ${status} to`;
-                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${requestOptions.request?.retries ?? retries}).`);
+                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
                 }
                 throw error;
             }
@@ -59900,47 +61709,6 @@ async function withApiError(context, call) {
 
 /***/ }),
 
-/***/ 2406:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   dj: () => (/* binding */ canonicalJson),
-/* harmony export */   ol: () => (/* binding */ digestOf),
-/* harmony export */   sc: () => (/* binding */ sha256)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-function canonicalJson(value) {
-    return JSON.stringify(sortKeys(value));
-}
-function sortKeys(value) {
-    if (Array.isArray(value))
-        return value.map(sortKeys);
-    if (value !== null && typeof value === 'object') {
-        const out = {};
-        for (const key of Object.keys(value).sort()) {
-            const v = value[key];
-            if (v !== undefined)
-                out[key] = sortKeys(v);
-        }
-        return out;
-    }
-    return value;
-}
-/** `sha256:<hex>` of bytes or text. */
-function sha256(data) {
-    return `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
-}
-/** Digest of a value's canonical JSON: the same inputs always give the same digest. */
-function digestOf(value) {
-    return sha256(canonicalJson(value));
-}
-
-
-/***/ }),
-
 /***/ 7333:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -60042,146 +61810,6 @@ class MemoryLogger {
 
 /***/ }),
 
-/***/ 7515:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $Q: () => (/* binding */ clip),
-/* harmony export */   FV: () => (/* binding */ escapeMarkdown),
-/* harmony export */   _b: () => (/* binding */ mermaidLabel),
-/* harmony export */   aY: () => (/* binding */ code),
-/* harmony export */   nf: () => (/* binding */ link),
-/* harmony export */   tp: () => (/* binding */ table),
-/* harmony export */   zH: () => (/* binding */ details)
-/* harmony export */ });
-/* unused harmony export escapeHtml */
-/**
- * Markdown building blocks that keep untrusted text inert: it renders as the same
- * characters, but can never become HTML, a link, an image, a mention, a table cell
- * boundary or the end of a code fence.
- */
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
-/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
-/** `U+0000`: how a character that must not reach the page is shown instead. */
-const codePoint = (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
-/**
- * Runs of text that GitHub would turn into something: a mention (`@user`, `@org/team`, an
- * `@` not preceded by a letter or digit), an email or URL autolink (`user@host.tld`,
- * `scheme://…`, `www.…`) or an issue reference (`#12`, `GH-12`). A run stops at whitespace,
- * a pipe, a backtick and `<`. `nDCG@10` is none of these.
- */
-const LINKISH = /[^\s|`<]*(?:(?<![A-Za-z0-9_])@|@[\w-]+\.\w|:\/\/|www\.|#\d|\bGH-\d)[^\s|`<]*/gi;
-/**
- * Splits one line of text into plain runs and linkish runs (see LINKISH), renders the plain
- * runs with `plain` and the linkish ones with `literal`.
- */
-function neutraliseLinks(text, plain, literal) {
-    let out = '';
-    let last = 0;
-    for (const match of text.matchAll(LINKISH)) {
-        out += plain(text.slice(last, match.index)) + literal(match[0]);
-        last = match.index + match[0].length;
-    }
-    return out + plain(text.slice(last));
-}
-/** One line, with bidi and other control characters shown as their code points. */
-function oneLine(text) {
-    return text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, codePoint).replace(CONTROLS, codePoint);
-}
-/** `& < >` as entities: the start of both escapes below. */
-function entities(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-/**
- * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation is
- * backslash-escaped and `<` `>` `&` become entities (no raw HTML); a run that GitHub would
- * make a mention, an autolink or an issue reference goes into a code span, where nothing
- * pings or links. Line breaks become spaces (a cell stays one cell) and bidirectional
- * override characters are shown as their code points. Everything else renders, and copies,
- * as the original characters.
- */
-function escapeMarkdown(text) {
-    return neutraliseLinks(oneLine(text), (run) => entities(run).replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&'), (run) => `\`${run}\``);
-}
-/** Inline code span holding untrusted text, rendered literally. */
-function code(text) {
-    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint);
-    // `<!--` inside a code span would stay in the raw comment body, where it could spell a
-    // report marker: such text is escaped instead, which renders the same characters.
-    if (clean.includes('<!--'))
-        return escapeMarkdown(clean);
-    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
-    // Table pipes inside code spans still split GFM cells: escape them.
-    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-/** A GFM table. Cells must already be escaped. */
-function table(header, rows, align) {
-    const rule = header.map((_, i) => {
-        const a = align?.[i];
-        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
-    });
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(rule), ...rows.map(line)].join('\n');
-}
-/**
- * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
- * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
- * nothing can become a link or an image even where a renderer does parse Markdown; a run
- * that GitHub would make a mention, an autolink or a reference goes into `<code>`; no bidi
- * overrides. It renders, and copies, as the original characters.
- */
-function escapeHtml(text) {
-    const escape = (run) => entities(run).replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
-    return neutraliseLinks(oneLine(text), escape, (run) => `<code>${escape(run)}</code>`);
-}
-/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
-function details(summary, body) {
-    return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
-}
-/**
- * Clips untrusted text to at most `max` code points (never splitting a surrogate pair),
- * ending with `…` when anything was cut. Clip before escaping, so escapes stay whole.
- */
-function clip(text, max) {
-    const points = Array.from(text);
-    if (points.length <= max)
-        return text;
-    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-/**
- * A Markdown link whose URL model-gates built itself (from the run's own repository,
- * commit and server URL). Only `https:` and `http:` URLs are accepted: anything else
- * renders as plain escaped text. The link text is escaped.
- */
-function link(text, url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return escapeMarkdown(text);
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return escapeMarkdown(text);
-    return `[${escapeMarkdown(text)}](${parsed.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
-}
-/**
- * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
- * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
- * survive, so a label can neither end the chart's code fence nor inject chart syntax.
- */
-function mermaidLabel(text, max = 24) {
-    const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
-    return clip(safe === '' ? '_' : safe, max);
-}
-
-
-/***/ }),
-
 /***/ 4436:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -60259,523 +61887,6 @@ function findConflict(history, candidate, expectedCurrent, ignore = new Set()) {
 function statusDescription(text) {
     const oneLine = text.replace(/\s+/g, ' ').trim();
     return oneLine.length <= 140 ? oneLine : `${oneLine.slice(0, 139)}…`;
-}
-
-
-/***/ }),
-
-/***/ 7708:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Gt: () => (/* binding */ checkTolerance),
-/* harmony export */   V6: () => (/* binding */ CHART_COLOURS),
-/* harmony export */   i2: () => (/* binding */ higherIsBetter),
-/* harmony export */   k2: () => (/* binding */ chartLegend),
-/* harmony export */   ml: () => (/* binding */ segmentChart)
-/* harmony export */ });
-/* unused harmony export chartedSegments */
-/* harmony import */ var _io_markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7515);
-
-/**
- * Colours of a change chart. The chart has its own light background so that the masking
- * bars (see `segmentChart`) match it in light and dark mode alike.
- */
-const CHART_COLOURS = {
-    background: '#ffffff',
-    better: '#1a7f37',
-    worse: '#cf222e',
-    zero: '#24292f',
-    tolerance: '#bf8700',
-    text: '#24292f',
-};
-/** The tolerance of a check of an embedding-regression result, from its details; undefined when it has none. */
-function checkTolerance(result, check) {
-    const checks = result.details?.checks;
-    if (!checks || typeof checks !== 'object')
-        return undefined;
-    const settings = checks[check.id]?.settings;
-    const tolerance = settings?.tolerance;
-    return typeof tolerance === 'number' && Number.isFinite(tolerance) && tolerance >= 0 ? tolerance : undefined;
-}
-/** Whether a metric improves upwards, from the check's row of that metric (default: yes). */
-function higherIsBetter(check, metric) {
-    return check.rows.find((row) => row.metric === metric)?.higherIsBetter ?? true;
-}
-/** A metric's name without its explanation in parentheses: `AUC (segment pairs …)` → `AUC`. */
-function shortMetric(metric) {
-    const cut = metric.indexOf(' (');
-    return cut > 0 ? metric.slice(0, cut) : metric;
-}
-const round = (v) => String(+v.toFixed(4));
-/** Segments of the check's first segment metric with a finite change, most regressed first, at most `max`. */
-function chartedSegments(check, max) {
-    const metric = check.segments?.[0]?.metric;
-    const segments = (check.segments ?? []).filter((s) => s.metric === metric && typeof s.change === 'number' && Number.isFinite(s.change));
-    const better = higherIsBetter(check, segments[0]?.metric);
-    const change = (s) => s.change;
-    return [...segments].sort((a, b) => (better ? change(a) - change(b) : change(b) - change(a)) || a.segment.localeCompare(b.segment)).slice(0, max);
-}
-/**
- * A Mermaid bar chart of the change per segment, drawn from zero: a drop goes down from the
- * zero line, a gain goes up, green when it is better and red when it is worse, with a line
- * at zero and one at the tolerance (the change beyond which the check regresses).
- *
- * Mermaid's `xychart-beta` draws every bar up from the bottom of the y axis, and later
- * series over earlier ones. So each segment gets three bars, drawn in this order: the gains
- * (up to the value, or nothing), the drops (up to zero, or nothing), and a mask in the
- * chart's background colour up to `min(value, 0)`. What stays visible is exactly the span
- * between zero and the value. Segments are ordered by change, most regressed first;
- * labels are reduced to a safe character set so nothing can break out of the chart.
- *
- * @param tolerance the check's tolerance (a positive number, in the metric's units); no
- *   tolerance line without it.
- * @returns the fenced Mermaid block, or undefined for fewer than two segments.
- */
-function segmentChart(check, max, tolerance) {
-    const ordered = chartedSegments(check, max);
-    if (ordered.length < 2)
-        return undefined;
-    const better = higherIsBetter(check, ordered[0]?.metric);
-    const values = ordered.map((s) => s.change);
-    // The line at the tolerance sits on the bad side of zero.
-    const toleranceLine = tolerance === undefined ? undefined : better ? -tolerance : tolerance;
-    const low = Math.min(0, ...values, toleranceLine ?? 0);
-    const high = Math.max(0, ...values, toleranceLine ?? 0);
-    const pad = (high - low) * 0.1 || 0.01;
-    const floor = +(low - pad).toFixed(4);
-    const ceiling = +(high + pad).toFixed(4);
-    const isBetter = (v) => (better ? v > 0 : v < 0);
-    // Bars from the floor: a gain reaches its value, a drop reaches zero, the mask hides the rest.
-    const up = values.map((v) => (v > 0 ? v : floor));
-    const down = values.map((v) => (v < 0 ? 0 : floor));
-    const mask = values.map((v) => Math.min(v, 0));
-    // The gains' colour and the drops' colour depend on the metric's direction.
-    const upColour = isBetter(1) ? CHART_COLOURS.better : CHART_COLOURS.worse;
-    const downColour = isBetter(-1) ? CHART_COLOURS.better : CHART_COLOURS.worse;
-    const palette = [upColour, downColour, CHART_COLOURS.background, CHART_COLOURS.zero, ...(toleranceLine === undefined ? [] : [CHART_COLOURS.tolerance])];
-    const text = CHART_COLOURS.text;
-    const theme = {
-        xyChart: {
-            backgroundColor: CHART_COLOURS.background,
-            titleColor: text,
-            xAxisLabelColor: text,
-            xAxisTitleColor: text,
-            xAxisTickColor: text,
-            xAxisLineColor: text,
-            yAxisLabelColor: text,
-            yAxisTitleColor: text,
-            yAxisTickColor: text,
-            yAxisLineColor: text,
-            plotColorPalette: palette.join(', '),
-        },
-    };
-    const metric = (0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .mermaidLabel */ ._b)(shortMetric(ordered[0]?.metric ?? 'metric'), 40);
-    const labels = ordered.map((s) => `"${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .mermaidLabel */ ._b)(s.segment)}"`);
-    const series = (kind, data) => `    ${kind} [${data.map(round).join(', ')}]`;
-    return [
-        '```mermaid',
-        `%%{init: ${JSON.stringify({ themeVariables: theme })}}%%`,
-        'xychart-beta',
-        `    title "Change in ${metric} by segment"`,
-        `    x-axis [${labels.join(', ')}]`,
-        `    y-axis "Change" ${round(floor)} --> ${round(ceiling)}`,
-        series('bar', up),
-        series('bar', down),
-        series('bar', mask),
-        series('line', values.map(() => 0)),
-        ...(toleranceLine === undefined ? [] : [series('line', values.map(() => toleranceLine))]),
-        '```',
-    ].join('\n');
-}
-/** The sentence under a change chart: how to read it. */
-function chartLegend(check, tolerance) {
-    const better = higherIsBetter(check, check.segments?.[0]?.metric);
-    const parts = [`Bars start at zero (the dark line): green is better, red is worse (${better ? 'higher' : 'lower'} is better).`];
-    if (tolerance !== undefined)
-        parts.push(`The amber line is the tolerance (${better ? '−' : '+'}${round(tolerance)}): a change beyond it regresses when its interval agrees.`);
-    return parts.join(' ');
-}
-
-
-/***/ }),
-
-/***/ 6412:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  tW: () => (/* binding */ HEADER_PATTERN),
-  Bn: () => (/* binding */ overallVerdict),
-  wQ: () => (/* binding */ renderComment),
-  OU: () => (/* binding */ renderFull),
-  Br: () => (/* binding */ renderSummary),
-  lO: () => (/* binding */ reportMarker)
-});
-
-// UNUSED EXPORTS: COMMENT_LIMITS, FULL_LIMITS, SUMMARY_LIMITS, findingLocation, formatNumber, layoutReport, regressedSegments
-
-// EXTERNAL MODULE: ./src/io/digest.ts
-var io_digest = __nccwpck_require__(2406);
-;// CONCATENATED MODULE: ./src/report/budget.ts
-/**
- * Fitting a report into a size limit by leaving out whole sections: a table, a chart or a
- * `<details>` block is either in the report or named in the note that says what was cut,
- * never cut in the middle.
- */
-const SEPARATOR = '\n\n';
-function join(layout, kept, note) {
-    const blocks = [layout.head, ...kept.map((s) => s.markdown)];
-    if (note !== '')
-        blocks.push(note);
-    blocks.push(layout.foot);
-    return `${blocks.join(SEPARATOR)}\n`;
-}
-/**
- * Joins head, sections and foot, leaving out whole sections (least important first) until
- * the result, including the note about what was left out, fits the limit.
- *
- * @throws Error when head and foot with the note alone exceed the limit (they are bounded
- * by construction, so this is a bug).
- */
-function assemble(layout, budget) {
-    const full = join(layout, layout.sections, '');
-    if (budget.measure(full) <= budget.limit)
-        return { markdown: full, omitted: [] };
-    const sizes = layout.sections.map((s) => budget.measure(s.markdown) + budget.measure(SEPARATOR));
-    // Order in which sections are dropped: highest priority number first, later first among equals.
-    const dropOrder = layout.sections
-        .map((section, index) => ({ section, index }))
-        .sort((a, b) => b.section.priority - a.section.priority || b.index - a.index)
-        .map((entry) => entry.index);
-    const dropped = new Set();
-    const fixed = budget.measure(join(layout, [], ''));
-    let sectionsSize = sizes.reduce((sum, size) => sum + size, 0);
-    for (const index of dropOrder) {
-        dropped.add(index);
-        sectionsSize -= sizes[index] ?? 0;
-        const omitted = layout.sections.filter((_, i) => dropped.has(i));
-        const noteSize = budget.measure(budget.note(omitted)) + budget.measure(SEPARATOR);
-        if (fixed + sectionsSize + noteSize <= budget.limit)
-            break;
-    }
-    const kept = layout.sections.filter((_, i) => !dropped.has(i));
-    const omitted = layout.sections.filter((_, i) => dropped.has(i));
-    const markdown = join(layout, kept, budget.note(omitted));
-    if (budget.measure(markdown) > budget.limit)
-        throw new Error(`internal error: the report head and foot alone exceed ${budget.limit}`);
-    return { markdown, omitted };
-}
-/** GitHub rejects an issue comment body longer than this many characters. */
-const COMMENT_LIMIT = 65_536;
-/** GitHub rejects a step's job summary larger than 1 MiB. */
-const SUMMARY_LIMIT_BYTES = 1024 * 1024;
-/**
- * Characters of a comment body, counted as UTF-16 code units: never fewer than GitHub's
- * count of characters (code points), so a body within the limit here is within it there.
- */
-const utf16Length = (text) => text.length;
-/** UTF-8 bytes of a text, the unit of the job summary limit. */
-const utf8Bytes = (text) => Buffer.byteLength(text, 'utf8');
-
-// EXTERNAL MODULE: ./src/regression/charts.ts
-var charts = __nccwpck_require__(7708);
-// EXTERNAL MODULE: ./src/io/markdown.ts
-var io_markdown = __nccwpck_require__(7515);
-;// CONCATENATED MODULE: ./src/report/render.ts
-
-
-
-
-const COMMENT_LIMITS = { worstItems: 10, regressedSegments: 25, findings: 50, chartSegments: 20, textLength: 200 };
-const SUMMARY_LIMITS = { worstItems: 50, regressedSegments: 200, findings: 500, chartSegments: 20, textLength: 500 };
-const FULL_LIMITS = { worstItems: Infinity, regressedSegments: Infinity, findings: Infinity, chartSegments: 40, textLength: Infinity };
-/** A header key is part of the hidden marker, so it is restricted to characters that cannot end an HTML comment. */
-const HEADER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** The hidden first line of a report comment, by which the sticky comment is found. */
-function reportMarker(header) {
-    if (!HEADER_PATTERN.test(header))
-        throw new Error(`internal error: invalid report header '${header}'`);
-    return `<!-- model-gates:report:${header} -->`;
-}
-const ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
-const RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
-const HEADLINE = {
-    pass: 'Pass — ready to promote',
-    marginal: 'Marginal — promote only with an explicit approval',
-    fail: 'Fail — do not promote',
-    error: 'Error — a check could not be evaluated, do not promote',
-};
-/** The worst of several verdicts (error > fail > marginal > pass); pass for none. */
-function overallVerdict(verdicts) {
-    return verdicts.reduce((worst, v) => (RANK[v] > RANK[worst] ? v : worst), 'pass');
-}
-/**
- * A number for a table cell: `—` when missing, integers as they are, otherwise three
- * decimals (one from 100 up). `signed` prefixes `+` on positive values (changes); a value
- * that rounds to zero shows no sign.
- */
-function formatNumber(value, signed = false) {
-    if (value === null || value === undefined || !Number.isFinite(value))
-        return '—';
-    let text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
-    // A change too small to show has no direction either.
-    if (/^-0(\.0+)?$/.test(text))
-        text = text.slice(1);
-    return signed && value > 0 && /[1-9]/.test(text) ? `+${text}` : text;
-}
-function formatInterval(interval) {
-    if (!interval)
-        return '—';
-    return `[${formatNumber(interval.low, true)}, ${formatNumber(interval.high, true)}]`;
-}
-function verdictCell(verdict) {
-    return verdict ? `${ICON[verdict]} ${verdict}` : '—';
-}
-function subjectLine(results) {
-    // Results of one model version agree on model and candidate; a check that does not know the
-    // production version (null) takes it from one that does.
-    const subjects = new Map();
-    for (const r of results)
-        subjects.set(JSON.stringify([r.subject.model, r.subject.candidateVersion]), r.subject);
-    if (subjects.size !== 1)
-        return `${subjects.size} models`;
-    const [subject] = [...subjects.values()];
-    const productions = new Set(results.map((r) => r.subject.productionVersion).filter((v) => Boolean(v)));
-    if (productions.size > 1)
-        return `${(0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(subject.model, 100))} against ${productions.size} production versions → ${(0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(subject.candidateVersion, 64))}`;
-    const [productionVersion] = [...productions];
-    const production = productionVersion ? (0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(productionVersion, 64)) : '_no production version_';
-    return `${(0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(subject.model, 100))} ${production} → ${(0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(subject.candidateVersion, 64))}`;
-}
-function commitText(context) {
-    if (!context.commit)
-        return '';
-    const short = (0,io_markdown/* code */.aY)(context.commit.slice(0, 7));
-    if (!context.repository)
-        return ` at ${short}`;
-    return ` at [${short}](${context.serverUrl}/${context.repository}/commit/${context.commit})`;
-}
-function countLine(results) {
-    const counts = new Map();
-    let checks = 0;
-    for (const result of results) {
-        const verdicts = result.checks.length > 0 ? result.checks.map((c) => c.verdict) : [result.verdict];
-        for (const v of verdicts)
-            counts.set(v, (counts.get(v) ?? 0) + 1);
-        checks += verdicts.length;
-    }
-    const parts = ['fail', 'error', 'marginal', 'pass'].filter((v) => counts.has(v)).map((v) => `${counts.get(v)} ${v}`);
-    return `${results.length} result${results.length === 1 ? '' : 's'}, ${checks} check${checks === 1 ? '' : 's'}: ${parts.join(', ')}.`;
-}
-function overviewSection(results, limits) {
-    const rows = results.map((r) => [(0,io_markdown/* code */.aY)(r.id), r.kind, verdictCell(r.verdict), (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(r.summary, limits.textLength))]);
-    return { title: 'Overview of results', priority: 0, markdown: (0,io_markdown/* table */.tp)(['Result', 'Kind', 'Verdict', 'Summary'], rows) };
-}
-function checkTable(result, check, limits) {
-    const lines = [`#### ${ICON[check.verdict]} ${(0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(check.title, 120))} · ${(0,io_markdown/* code */.aY)(result.id)}`];
-    if (check.summary)
-        lines.push('', (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(check.summary, limits.textLength)));
-    if (check.rows.length > 0) {
-        const level = check.rows.find((row) => row.interval)?.interval?.level;
-        const ciHeader = level ? `${+(level * 100).toFixed(1)}% CI` : 'CI';
-        const rows = check.rows.map((row) => [
-            (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(row.metric, 80)) + (row.note ? ` (${(0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(row.note, 120))})` : ''),
-            formatNumber(row.production),
-            formatNumber(row.candidate),
-            formatNumber(row.change, true),
-            formatInterval(row.interval),
-            verdictCell(row.verdict),
-        ]);
-        lines.push('', (0,io_markdown/* table */.tp)(['Metric', 'Production', 'Candidate', 'Change', ciHeader, 'Verdict'], rows, ['left', 'right', 'right', 'right', 'right', 'left']));
-    }
-    return { title: `${result.id}: ${check.title}`, priority: check.verdict === 'pass' ? 3 : 1, markdown: lines.join('\n') };
-}
-/**
- * Segments that regress: a marginal or failing verdict, or a change in the bad direction
- * whose whole interval lies on the bad side of zero (also for segments too small to gate).
- */
-function regressedSegments(check) {
-    const bad = (s) => {
-        if (s.verdict === 'fail' || s.verdict === 'marginal' || s.verdict === 'error')
-            return true;
-        if (!s.interval)
-            return false;
-        return (0,charts/* higherIsBetter */.i2)(check, s.metric) ? s.interval.high < 0 : s.interval.low > 0;
-    };
-    return (check.segments ?? [])
-        .filter(bad)
-        .sort((a, b) => RANK[b.verdict ?? 'pass'] - RANK[a.verdict ?? 'pass'] || (a.change ?? 0) - (b.change ?? 0) || a.segment.localeCompare(b.segment));
-}
-function more(shown, total, what) {
-    return total > shown ? `\n\n_${total - shown} more ${what} in the full report._` : '';
-}
-function segmentsSection(result, check, limits) {
-    const regressed = regressedSegments(check);
-    if (regressed.length === 0)
-        return undefined;
-    const shown = regressed.slice(0, limits.regressedSegments);
-    const rows = shown.map((s) => [
-        (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(s.segment, 80)),
-        String(s.size),
-        (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(s.metric ?? '', 60)),
-        formatNumber(s.production),
-        formatNumber(s.candidate),
-        formatNumber(s.change, true),
-        formatInterval(s.interval),
-        s.adjustedPValue === undefined || s.adjustedPValue === null ? '—' : s.adjustedPValue < 0.001 ? '<0.001' : s.adjustedPValue.toFixed(3),
-        s.gated === false ? `${verdictCell(s.verdict)} (too small to gate)` : verdictCell(s.verdict),
-    ]);
-    const title = `Segments that regress in ${check.title}`;
-    const markdown = [
-        `**${(0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(title, 160))}** (${regressed.length})`,
-        '',
-        (0,io_markdown/* table */.tp)(['Segment', 'Size', 'Metric', 'Production', 'Candidate', 'Change', 'CI', 'Adjusted p', 'Verdict'], rows, ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left']),
-    ].join('\n');
-    return { title: `${result.id}: ${title}`, priority: 2, markdown: markdown + more(shown.length, regressed.length, 'regressed segments') };
-}
-function chartSection(result, check, limits) {
-    const tolerance = (0,charts/* checkTolerance */.Gt)(result, check);
-    const chart = (0,charts/* segmentChart */.ml)(check, limits.chartSegments, tolerance);
-    if (!chart)
-        return undefined;
-    const title = `Change by segment in ${check.title}`;
-    return { title: `${result.id}: ${title}`, priority: 6, markdown: (0,io_markdown/* details */.zH)((0,io_markdown/* clip */.$Q)(title, 160), `${(0,charts/* chartLegend */.k2)(check, tolerance)}\n\n${chart}`) };
-}
-function itemTexts(item, limits) {
-    return (item.texts ?? []).map((t) => (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(t, limits.textLength))).join(' ↔ ');
-}
-function worstSection(result, check, limits) {
-    const worst = check.worst ?? [];
-    if (worst.length === 0)
-        return undefined;
-    const shown = worst.slice(0, limits.worstItems);
-    const rows = shown.map((item) => [
-        (0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(item.id, 80)),
-        item.segment ? (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(item.segment, 80)) : '—',
-        item.label ? (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(item.label, 40)) : '—',
-        itemTexts(item, limits),
-        formatNumber(item.production),
-        formatNumber(item.candidate),
-        formatNumber(item.change, true),
-    ]);
-    const title = `Most regressed items in ${check.title} (${shown.length} of ${worst.length})`;
-    const body = (0,io_markdown/* table */.tp)(['Id', 'Segment', 'Label', 'Texts', 'Production', 'Candidate', 'Change'], rows, ['left', 'left', 'left', 'left', 'right', 'right', 'right']);
-    return { title: `${result.id}: ${title}`, priority: 4, markdown: (0,io_markdown/* details */.zH)((0,io_markdown/* clip */.$Q)(title, 200), body + more(shown.length, worst.length, 'items')) };
-}
-/** A relative, plain path that can go into a URL; anything else gets no link. */
-function linkablePath(file) {
-    const path = file.replace(/^\.\//, '');
-    if (path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\'))
-        return undefined;
-    const parts = path.split('/');
-    if (parts.some((p) => p === '' || p === '.' || p === '..'))
-        return undefined;
-    return parts.map(encodeURIComponent).join('/');
-}
-/**
- * Where a finding is, linked to the file line at the commit under test. The URL is built
- * from the run's own server, repository and commit; the file path only fills in the path,
- * percent-encoded, and is never linked when it is absolute or climbs out with `..`.
- */
-function findingLocation(finding, context) {
-    if (!finding.location)
-        return '—';
-    const { file, line } = finding.location;
-    const text = `${(0,io_markdown/* clip */.$Q)(file, 200)}${line ? `:${line}` : ''}`;
-    const path = linkablePath(file);
-    if (!path || !context.repository || !context.commit)
-        return (0,io_markdown/* code */.aY)(text);
-    return (0,io_markdown/* link */.nf)(text, `${context.serverUrl}/${context.repository}/blob/${context.commit}/${path}${line ? `#L${line}` : ''}`);
-}
-function findingsSection(result, context, limits) {
-    if (result.findings.length === 0)
-        return undefined;
-    const order = { error: 0, warning: 1, notice: 2 };
-    const sorted = [...result.findings].sort((a, b) => order[a.severity] - order[b.severity]);
-    const shown = sorted.slice(0, limits.findings);
-    const rows = shown.map((f) => [f.severity, findingLocation(f, context), f.rule ? (0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(f.rule, 60)) : '—', (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(f.message, limits.textLength))]);
-    const title = `Findings of ${result.id}`;
-    const markdown = [`**${(0,io_markdown/* escapeMarkdown */.FV)(title)}** (${result.findings.length})`, '', (0,io_markdown/* table */.tp)(['Severity', 'Where', 'Rule', 'Finding'], rows)].join('\n');
-    const hasErrors = result.findings.some((f) => f.severity === 'error');
-    return { title, priority: hasErrors ? 1 : 5, markdown: markdown + more(shown.length, result.findings.length, 'findings') };
-}
-function footer(results, context) {
-    const digest = (0,io_digest/* digestOf */.ol)(results.map((r) => r.provenance.inputsDigest).sort());
-    const parts = [`model-gates ${(0,io_markdown/* escapeMarkdown */.FV)(context.toolVersion)}`, `report ${(0,io_markdown/* code */.aY)(context.header)}`];
-    if (context.runUrl)
-        parts.push((0,io_markdown/* link */.nf)('workflow run', context.runUrl));
-    if (context.artifact)
-        parts.push(context.artifact.url ? `full report: ${(0,io_markdown/* link */.nf)(context.artifact.name, context.artifact.url)}` : `full report: artifact ${(0,io_markdown/* code */.aY)(context.artifact.name)}`);
-    parts.push(`inputs ${(0,io_markdown/* code */.aY)(digest.slice(0, 'sha256:'.length + 12))}`);
-    return `---\n<sub>${parts.join(' · ')}</sub>`;
-}
-/**
- * Lays a report out as head, sections and foot: the marker and the verdict line, an
- * overview of results, per check its table, regressed segments, a chart and the most
- * regressed items, the findings, and a footer with the run link, tool version and inputs
- * digest. Every untrusted text is escaped here.
- *
- * @param results merged results (one per check id), in the order to show them.
- */
-function layoutReport(results, context, limits) {
-    const verdict = overallVerdict(results.map((r) => r.verdict));
-    const head = [
-        reportMarker(context.header),
-        `### ${ICON[verdict]} ${HEADLINE[verdict]}: ${subjectLine(results)}${commitText(context)}`,
-        '',
-        countLine(results),
-    ].join('\n');
-    const sections = [overviewSection(results, limits)];
-    for (const result of results) {
-        for (const check of result.checks) {
-            sections.push(checkTable(result, check, limits));
-            for (const extra of [segmentsSection(result, check, limits), chartSection(result, check, limits), worstSection(result, check, limits)]) {
-                if (extra)
-                    sections.push(extra);
-            }
-        }
-        const findings = findingsSection(result, context, limits);
-        if (findings)
-            sections.push(findings);
-    }
-    return { head, sections, foot: footer(results, context) };
-}
-function omissionNote(context, limitText) {
-    return (omitted) => {
-        if (omitted.length === 0)
-            return '';
-        const names = omitted.slice(0, 8).map((s) => (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(s.title, 100)));
-        const rest = omitted.length > names.length ? `, and ${omitted.length - names.length} more` : '';
-        const where = context.artifact
-            ? context.artifact.url
-                ? `The full report is in the ${(0,io_markdown/* link */.nf)(context.artifact.name, context.artifact.url)} artifact.`
-                : `The full report is in the ${(0,io_markdown/* code */.aY)(context.artifact.name)} artifact of this run.`
-            : 'Set the `artifact-name` input to keep the full report as an artifact.';
-        return `> ✂️ Left out to stay within ${limitText}: ${names.join('; ')}${rest}. ${where}`;
-    };
-}
-/** The report as a PR comment: at most 65,536 characters, whole sections left out beyond that. */
-function renderComment(results, context) {
-    return assemble(layoutReport(results, context, COMMENT_LIMITS), {
-        limit: COMMENT_LIMIT,
-        measure: utf16Length,
-        note: omissionNote(context, "GitHub's 65,536-character comment limit"),
-    });
-}
-/** The report as a job summary: under 1 MiB of UTF-8 (a margin is kept for the runner's own additions). */
-function renderSummary(results, context) {
-    return assemble(layoutReport(results, context, SUMMARY_LIMITS), {
-        limit: SUMMARY_LIMIT_BYTES - 4096,
-        measure: utf8Bytes,
-        note: omissionNote(context, "the job summary's 1 MiB limit"),
-    });
-}
-/** The full report for the artifact: every item and segment, no size limit. */
-function renderFull(results, context) {
-    const layout = layoutReport(results, context, FULL_LIMITS);
-    return `${[layout.head, ...layout.sections.map((s) => s.markdown), layout.foot].join('\n\n')}\n`;
 }
 
 
@@ -71433,9 +72544,6 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	return module.exports;
 /******/ }
 /******/ 
-/******/ // expose the modules object (__webpack_modules__)
-/******/ __nccwpck_require__.m = __webpack_modules__;
-/******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
@@ -71563,28 +72671,6 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/ensure chunk */
-/******/ (() => {
-/******/ 	__nccwpck_require__.f = {};
-/******/ 	// This file contains only the entry chunk.
-/******/ 	// The chunk loading function for additional chunks
-/******/ 	__nccwpck_require__.e = (chunkId) => {
-/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
-/******/ 			__nccwpck_require__.f[key](chunkId, promises);
-/******/ 			return promises;
-/******/ 		}, []));
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/get javascript chunk filename */
-/******/ (() => {
-/******/ 	// This function allow to reference async chunks
-/******/ 	__nccwpck_require__.u = (chunkId) => {
-/******/ 		// return url for filenames based on template
-/******/ 		return "" + chunkId + ".index.js";
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -71599,69 +72685,6 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/import chunk loading */
-/******/ (() => {
-/******/ 	// no baseURI
-/******/ 	
-/******/ 	// object to store loaded and loading chunks
-/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
-/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
-/******/ 	var installedChunks = {
-/******/ 		792: 0
-/******/ 	};
-/******/ 	
-/******/ 	var installChunk = (data) => {
-/******/ 		var {ids, modules, runtime} = data;
-/******/ 		// add "modules" to the modules object,
-/******/ 		// then flag all "ids" as loaded and fire callback
-/******/ 		var moduleId, chunkId, i = 0;
-/******/ 		for(moduleId in modules) {
-/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
-/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
-/******/ 			}
-/******/ 		}
-/******/ 		if(runtime) runtime(__nccwpck_require__);
-/******/ 		for(;i < ids.length; i++) {
-/******/ 			chunkId = ids[i];
-/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
-/******/ 				installedChunks[chunkId][0]();
-/******/ 			}
-/******/ 			installedChunks[ids[i]] = 0;
-/******/ 		}
-/******/ 	
-/******/ 	}
-/******/ 	
-/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
-/******/ 			// import() chunk loading for javascript
-/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
-/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
-/******/ 	
-/******/ 				// a Promise means "currently loading".
-/******/ 				if(installedChunkData) {
-/******/ 					promises.push(installedChunkData[1]);
-/******/ 				} else {
-/******/ 					if(true) { // all chunks have JS
-/******/ 						// setup Promise in chunk cache
-/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
-/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
-/******/ 							throw e;
-/******/ 						});
-/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
-/******/ 						promises.push(installedChunkData[1] = promise);
-/******/ 					}
-/******/ 				}
-/******/ 			}
-/******/ 	};
-/******/ 	
-/******/ 	// no prefetching
-/******/ 	
-/******/ 	// no preloaded
-/******/ 	
-/******/ 	// no external install chunk
-/******/ 	
-/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

@@ -98,7 +98,7 @@ export const canaryAnalysisCommand = defineCommand({
       window,
     });
     // The samples themselves, for the HTML report's distributions (at most 2000 per group).
-    body.details = { ...body.details, samples: Object.fromEntries(Object.entries(digestableSamples(samples)).map(([name, s]) => [name, { baseline: s.baseline.slice(0, 2000), canary: s.canary.slice(0, 2000) }])) };
+    body.details = { ...body.details, samples: Object.fromEntries([...samples].map(([name, s]) => [name, { baseline: Array.from(s.baseline).slice(0, 2000), canary: Array.from(s.canary).slice(0, 2000) }])) };
     const { file } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, config: canary, samples: digestableSamples(samples) } }, startedAt });
     return {
       outputs: { verdict: judgement.verdict, score: String(judgement.score), 'result-file': file },
@@ -120,6 +120,12 @@ function checkMetrics(canary: CanaryConfig, source: 'prometheus' | 'file', docum
   canary.metrics.forEach((metric, index) => {
     if (seen.has(metric.name)) problems.push(withLocation(`canary metric '${metric.name}' is defined twice`, ['metrics', index, 'name']));
     seen.add(metric.name);
+    if (source === 'prometheus' && metric.total) {
+      if (!metric.total.query) problems.push(withLocation(`canary metric '${metric.name}' counts events out of '${metric.total.name}', which has no query; the prometheus source needs one`, ['metrics', index, 'total']));
+      else if (!metric.total.query.includes(GROUP_PLACEHOLDER)) {
+        problems.push(withLocation(`the total query of canary metric '${metric.name}' has no ${GROUP_PLACEHOLDER} placeholder, so baseline and canary would read the same series`, ['metrics', index, 'total', 'query']));
+      }
+    }
     if (source === 'prometheus') {
       if (!metric.query) problems.push(withLocation(`canary metric '${metric.name}' has no query; the prometheus source needs one`, ['metrics', index]));
       else if (!metric.query.includes(GROUP_PLACEHOLDER)) {
@@ -139,16 +145,24 @@ async function collectSamples(metrics: readonly CanaryMetricConfig[], source: Me
       metrics.map(async (metric) => {
         const [baseline, canary] = await Promise.all([source.samples(metric, 'baseline'), source.samples(metric, 'canary')]);
         environment.log.info(`${metric.name}: ${baseline.length} baseline and ${canary.length} canary sample(s)`);
-        return [metric.name, { baseline, canary }] as const;
+        if (!metric.total) return [metric.name, { baseline, canary }] as const;
+        // A counter metric: its trials are a series of their own.
+        const trials: CanaryMetricConfig = { name: metric.total.name, direction: metric.direction, ...(metric.total.query ? { query: metric.total.query } : {}) };
+        const [baselineTotal, canaryTotal] = await Promise.all([source.samples(trials, 'baseline'), source.samples(trials, 'canary')]);
+        return [metric.name, { baseline, canary, baselineTotal, canaryTotal }] as const;
       }),
     );
     return new Map(entries);
   });
 }
 
-function digestableSamples(samples: Map<string, MetricSamples>): Record<string, { baseline: number[]; canary: number[] }> {
-  const out: Record<string, { baseline: number[]; canary: number[] }> = {};
-  for (const [name, s] of samples) out[name] = { baseline: Array.from(s.baseline), canary: Array.from(s.canary) };
+function digestableSamples(samples: Map<string, MetricSamples>): Record<string, Record<string, number[]>> {
+  const out: Record<string, Record<string, number[]>> = {};
+  for (const [name, s] of samples) {
+    out[name] = { baseline: Array.from(s.baseline), canary: Array.from(s.canary) };
+    if (s.baselineTotal) out[name].baselineTotal = Array.from(s.baselineTotal);
+    if (s.canaryTotal) out[name].canaryTotal = Array.from(s.canaryTotal);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import type { CanaryDirection, CanaryMetricConfig } from '../config/types.js';
 import { hodgesLehmannShift } from '../stats/hodges-lehmann.js';
 import { mannWhitneyU } from '../stats/mann-whitney.js';
+import { newcombeInterval, twoProportionTest, type Counts, type ProportionMethod } from '../stats/proportions.js';
 import { median, removeOutliers } from '../stats/tukey-fences.js';
 
 /** How a metric's canary compares with its baseline. */
@@ -11,6 +12,9 @@ export type CanaryVerdict = 'pass' | 'marginal' | 'fail';
 export interface MetricSamples {
   baseline: ArrayLike<number>;
   canary: ArrayLike<number>;
+  /** Counter metrics: the trials per step of each group (the samples above then count events). */
+  baselineTotal?: ArrayLike<number>;
+  canaryTotal?: ArrayLike<number>;
 }
 
 export interface JudgeOptions {
@@ -51,7 +55,8 @@ export interface MetricJudgement {
   pLower: number | null;
   /** Significance level each side was tested at (after the Bonferroni split). */
   alpha: number;
-  method: 'exact' | 'normal' | null;
+  /** Mann-Whitney's exact or normal p-values; for counter metrics the two-proportion test used. */
+  method: 'exact' | 'normal' | ProportionMethod | null;
   /** One line for people: why the metric is classified as it is. */
   reason: string;
 }
@@ -66,6 +71,94 @@ export interface CanaryJudgement {
   confidence: number;
   passScore: number;
   marginalScore: number;
+}
+
+/** Everything the judge found about one counter metric: events out of trials per group (errors out of requests). */
+export interface CountJudgement {
+  name: string;
+  direction: CanaryDirection;
+  classification: Classification;
+  /** True when the rate moved in its bad direction (or there were no trials). */
+  failed: boolean;
+  baseline: Counts;
+  canary: Counts;
+  baselineRate: number | null;
+  canaryRate: number | null;
+  /** canary rate − baseline rate; null without trials. */
+  difference: number | null;
+  /** Newcombe interval of the difference at the analysis confidence. */
+  interval: { low: number; high: number; level: number } | null;
+  /** Largest tolerated difference of the rates (absolute, e.g. 0.01 for one percentage point). */
+  allowedDifference: number;
+  /** One-sided p-values: canary rate higher / lower than baseline. */
+  pHigher: number | null;
+  pLower: number | null;
+  alpha: number;
+  method: ProportionMethod | null;
+  reason: string;
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(rate !== 0 && Math.abs(rate) < 0.001 ? 3 : 2)}%`;
+}
+
+/**
+ * Judges a counter metric (events out of trials, e.g. errors out of requests) with the
+ * two-proportion test of `twoProportionTest`: a rank test on per-interval rates throws the
+ * counts away and is weak for rare events. As for `judgeMetric`, a side is classified
+ * high/low only when the one-sided test is significant at `alpha` (alpha/2 each side for
+ * `either`) *and* the difference of the rates exceeds `tolerance` (absolute).
+ * No trials in a group is no-data, which fails.
+ */
+export function judgeCounts(
+  name: string,
+  counts: { baseline: Counts; canary: Counts },
+  options: { direction: CanaryDirection; tolerance: number; alpha: number; confidence: number },
+): CountJudgement {
+  const { baseline, canary } = counts;
+  const sideAlpha = options.direction === 'either' ? options.alpha / 2 : options.alpha;
+  const common = { name, direction: options.direction, baseline, canary, allowedDifference: options.tolerance, alpha: sideAlpha };
+  if (baseline.total === 0 || canary.total === 0) {
+    const empty = [baseline.total === 0 ? 'baseline' : '', canary.total === 0 ? 'canary' : ''].filter(Boolean).join(' and ');
+    return {
+      ...common,
+      classification: 'no-data',
+      failed: true,
+      baselineRate: baseline.total > 0 ? baseline.events / baseline.total : null,
+      canaryRate: canary.total > 0 ? canary.events / canary.total : null,
+      difference: null,
+      interval: null,
+      pHigher: null,
+      pLower: null,
+      method: null,
+      reason: `no data: no trials for the ${empty}`,
+    };
+  }
+  const test = twoProportionTest(baseline, canary);
+  const { estimate, low, high } = newcombeInterval(baseline, canary, options.confidence);
+  let classification: Classification = 'pass';
+  if (test.pGreater < sideAlpha && estimate > options.tolerance) classification = 'high';
+  else if (test.pLess < sideAlpha && -estimate > options.tolerance) classification = 'low';
+  const bad = (classification === 'high' && options.direction !== 'decrease') || (classification === 'low' && options.direction !== 'increase');
+  const rates = `${percent(canary.events / canary.total)} (${canary.events}/${canary.total}) against ${percent(baseline.events / baseline.total)} (${baseline.events}/${baseline.total})`;
+  const p = classification === 'low' || (classification === 'pass' && estimate < 0) ? test.pLess : test.pGreater;
+  const reason =
+    classification === 'pass'
+      ? `${rates}: ${p < sideAlpha ? `significant (p = ${formatP(p)}) but within ±${percent(options.tolerance)}` : `no credible change (p = ${formatP(p)})`}`
+      : `${rates}: ${classification === 'high' ? 'higher' : 'lower'} beyond ±${percent(options.tolerance)}, p = ${formatP(p)} < ${formatP(sideAlpha)} (${test.method})${bad ? '' : ' (an improvement)'}`;
+  return {
+    ...common,
+    classification,
+    failed: bad,
+    baselineRate: baseline.events / baseline.total,
+    canaryRate: canary.events / canary.total,
+    difference: estimate,
+    interval: { low, high, level: options.confidence },
+    pHigher: test.pGreater,
+    pLower: test.pLess,
+    method: test.method,
+    reason,
+  };
 }
 
 const DEFAULTS = { relativeTolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 } as const;
@@ -98,6 +191,7 @@ function formatP(p: number): string {
  * @param alpha significance level of the metric, in (0, 1).
  */
 export function judgeMetric(metric: CanaryMetricConfig, samples: MetricSamples, alpha: number, confidence: number): MetricJudgement {
+  if (metric.total) return judgeCounterMetric(metric, samples, alpha, confidence);
   const tolerance = metric.relativeTolerance ?? DEFAULTS.relativeTolerance;
   const absoluteTolerance = metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance;
   const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
@@ -183,6 +277,93 @@ export function judgeMetric(metric: CanaryMetricConfig, samples: MetricSamples, 
     pLower: lower.pValue,
     method: test.method,
     reason,
+  };
+}
+
+/** Sum of the finite values, and how many were not finite. */
+function finiteSum(values: ArrayLike<number> | undefined): { sum: number; steps: number; dropped: number } {
+  let sum = 0;
+  let steps = 0;
+  let dropped = 0;
+  for (let i = 0; i < (values?.length ?? 0); i++) {
+    const v = values![i] as number;
+    if (Number.isFinite(v)) {
+      sum += v;
+      steps++;
+    } else dropped++;
+  }
+  return { sum, steps, dropped };
+}
+
+/**
+ * Judges a counter metric (`total` set): events and trials are summed over the window per
+ * group, rounded to whole counts (Prometheus' increase() extrapolates), and the two rates
+ * compared with `judgeCounts`. The tolerated difference of the rates is
+ * max(tolerance·baseline rate, absoluteTolerance). Fewer than minSamples steps, no trials,
+ * or more events than trials in a group is no-data.
+ */
+function judgeCounterMetric(metric: CanaryMetricConfig, samples: MetricSamples, alpha: number, confidence: number): MetricJudgement {
+  const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
+  const events = { baseline: finiteSum(samples.baseline), canary: finiteSum(samples.canary) };
+  const totals = { baseline: finiteSum(samples.baselineTotal), canary: finiteSum(samples.canaryTotal) };
+  const counts = {
+    baseline: { events: Math.round(events.baseline.sum), total: Math.round(totals.baseline.sum) },
+    canary: { events: Math.round(events.canary.sum), total: Math.round(totals.canary.sum) },
+  };
+  const common = {
+    name: metric.name,
+    direction: metric.direction,
+    critical: metric.critical ?? false,
+    weight: metric.weight ?? DEFAULTS.weight,
+    baselineCount: counts.baseline.total,
+    canaryCount: counts.canary.total,
+    dropped: events.baseline.dropped + events.canary.dropped + totals.baseline.dropped + totals.canary.dropped,
+    outliersRemoved: 0,
+  };
+  const problems: string[] = [];
+  for (const group of ['baseline', 'canary'] as const) {
+    const steps = Math.min(events[group].steps, totals[group].steps);
+    if (steps < minSamples) problems.push(`${group} has ${steps} step(s) of events and trials, at least ${minSamples} needed`);
+    else if (counts[group].total <= 0) problems.push(`${group} has no trials`);
+    else if (counts[group].events < 0 || counts[group].events > counts[group].total) problems.push(`${group} counts ${counts[group].events} events in ${counts[group].total} trials`);
+  }
+  const rate = (group: 'baseline' | 'canary'): number | null => (counts[group].total > 0 ? counts[group].events / counts[group].total : null);
+  if (problems.length > 0) {
+    return {
+      ...common,
+      alpha: metric.direction === 'either' ? alpha / 2 : alpha,
+      classification: 'no-data',
+      failed: true,
+      baselineMedian: rate('baseline'),
+      canaryMedian: rate('canary'),
+      shift: null,
+      relativeShift: null,
+      interval: null,
+      allowedShift: null,
+      pHigher: null,
+      pLower: null,
+      method: null,
+      reason: `no data: ${problems.join(', ')}`,
+    };
+  }
+  const baselineRate = rate('baseline') as number;
+  const allowed = Math.max((metric.relativeTolerance ?? DEFAULTS.relativeTolerance) * baselineRate, metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance);
+  const judged = judgeCounts(metric.name, counts, { direction: metric.direction, tolerance: allowed, alpha, confidence });
+  return {
+    ...common,
+    alpha: judged.alpha,
+    classification: judged.classification,
+    failed: judged.failed,
+    baselineMedian: judged.baselineRate,
+    canaryMedian: judged.canaryRate,
+    shift: judged.difference,
+    relativeShift: judged.difference !== null && baselineRate > 0 ? judged.difference / baselineRate : null,
+    interval: judged.interval,
+    allowedShift: allowed,
+    pHigher: judged.pHigher,
+    pLower: judged.pLower,
+    method: judged.method,
+    reason: `events per trial ${judged.reason}`,
   };
 }
 

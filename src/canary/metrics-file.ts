@@ -171,7 +171,7 @@ export class MetricsFileSource implements MetricsSource {
 
   /** Metric names in the file that no configured metric reads: likely typos. */
   unusedMetrics(metrics: readonly CanaryMetricConfig[]): string[] {
-    const names = new Set(metrics.map((m) => m.name));
+    const names = new Set(metrics.flatMap((m) => (m.total ? [m.name, m.total.name] : [m.name])));
     return [...this.table.keys()].filter((name) => !names.has(name));
   }
 }

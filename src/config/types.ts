@@ -41,6 +41,8 @@ export interface CanaryMetricConfig {
   outliers?: 'keep' | 'remove';
   /** k of the fences [Q1 − k·IQR, Q3 + k·IQR] (default 3). */
   outlierFactor?: number;
+  /** A counter metric: the samples count events, these count trials; judged with a two-proportion test. */
+  total?: { name: string; query?: string };
 }
 
 export interface CanaryPrometheusConfig {
@@ -153,7 +155,7 @@ export interface ThresholdConfig {
 
 /** The `gate` section: the promotion policy (schemas/config.schema.json documents each key). */
 export interface GateConfig {
-  requiredChecks?: { kinds?: ('contract' | 'embedding-regression' | 'canary-analysis')[]; ids?: string[] };
+  requiredChecks?: { kinds?: ('contract' | 'embedding-regression' | 'canary-analysis' | 'shadow')[]; ids?: string[] };
   thresholds?: ThresholdConfig[];
   approvals?: { count: number; from: PeopleConfig };
   /** `owners`: the owners the contract result records (`details.owners`). */

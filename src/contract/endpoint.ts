@@ -1,3 +1,4 @@
+import { retryAfterMs } from '../embeddings/openai.js';
 import { errorMessage } from '../io/errors.js';
 
 /** How to reach the candidate's OpenAI-compatible embeddings endpoint. */
@@ -8,6 +9,8 @@ export interface EndpointTarget {
   /** Sent as `Authorization: Bearer <apiKey>`; never logged. */
   apiKey?: string;
   timeoutMs: number;
+  /** Cancels the request (the caller stops); the promise then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** The full URL of the embeddings route for a configured base URL. */
@@ -40,7 +43,17 @@ export function displayUrl(url: string): string {
 
 export type EmbedResponse =
   | { ok: true; vectors: unknown[]; latencyMs: number }
-  | { ok: false; error: string; latencyMs: number };
+  | {
+      ok: false;
+      error: string;
+      latencyMs: number;
+      /** The HTTP status, when the server answered. */
+      status?: number;
+      /** True when no answer came within `timeoutMs`. */
+      timedOut?: boolean;
+      /** The wait the server asked for (429/503 `retry-after`), in ms. */
+      retryAfterMs?: number;
+    };
 
 /**
  * Sends one `POST /v1/embeddings` request and returns the raw vectors (not yet checked) and
@@ -72,16 +85,19 @@ export async function requestEmbeddings(target: EndpointTarget, texts: readonly 
   const elapsed = (): number => performance.now() - started;
   let response: Response;
   let text: string;
+  const timeout = AbortSignal.timeout(target.timeoutMs);
   try {
-    response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(target.timeoutMs) });
+    response = await fetch(url, { method: 'POST', headers, body, signal: target.signal ? AbortSignal.any([target.signal, timeout]) : timeout });
     text = await response.text();
   } catch (error) {
+    target.signal?.throwIfAborted();
     // Error texts may quote the URL: show only its safe form.
-    return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed() };
+    return { ok: false, error: scrub(describeFetchError(error, shown, target.timeoutMs)), latencyMs: elapsed(), ...(timeout.aborted ? { timedOut: true } : {}) };
   }
   const latencyMs = elapsed();
   if (!response.ok) {
-    return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs };
+    const wait = retryAfterMs(response.headers);
+    return { ok: false, error: scrub(`${shown} answered HTTP ${response.status}${serverMessage(text)}`), latencyMs, status: response.status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
   }
   let parsed: unknown;
   try {

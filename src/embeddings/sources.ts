@@ -5,7 +5,7 @@ import type { Logger } from '../io/log.js';
 import { DEFAULT_CACHE_DIR, LocalCacheStore } from './cache.js';
 import { CommandSource } from './command-source.js';
 import { FileSource } from './file-source.js';
-import { OpenAiSource } from './openai.js';
+import { OpenAiSource, type OpenAiSourceOptions } from './openai.js';
 import type { EmbeddingSource } from './types.js';
 
 export { ACTIONS_CACHE_KEY_PREFIX, actionsCacheKeys, DEFAULT_CACHE_DIR, DEFAULT_CACHE_MAX_AGE_DAYS, LocalCacheStore, textHash, withCache, type CacheOptions, type EmbeddingCacheStore } from './cache.js';
@@ -57,23 +57,8 @@ export async function createSource(spec: string, options: CreateSourceOptions): 
   switch (scheme) {
     case 'file':
       return new FileSource(rest, workspace, settings.dimension);
-    case 'openai': {
-      let url: URL;
-      try {
-        url = new URL(rest);
-      } catch {
-        throw new ConfigurationError(`${role}: ${JSON.stringify(rest)} is not a URL (expected e.g. openai:http://127.0.0.1:8080/v1)`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError(`${role}: openai: needs an http or https URL, got ${url.protocol}`);
-      if (url.username || url.password) throw new ConfigurationError(`${role}: put the API key in an environment variable named by embeddings.${role}.apiKeyEnv, not in the URL`);
-      let apiKey: string | undefined;
-      if (settings.apiKeyEnv) {
-        apiKey = env[settings.apiKeyEnv];
-        if (!apiKey) throw new ConfigurationError(`${role}: the environment variable ${settings.apiKeyEnv} (embeddings.${role}.apiKeyEnv) is empty or not set`);
-        options.setSecret(apiKey);
-      }
-      return new OpenAiSource({ url: rest, ...definedOnly(settings), ...(apiKey ? { apiKey } : {}) });
-    }
+    case 'openai':
+      return new OpenAiSource(openAiOptions(rest, options));
     case 'command':
       return new CommandSource({
         commandLine: rest,
@@ -85,6 +70,31 @@ export async function createSource(spec: string, options: CreateSourceOptions): 
     default:
       throw new ConfigurationError(`${role}: unknown embedding source scheme '${scheme}:'; ${valid}`);
   }
+}
+
+/**
+ * The options of an `openai:<base-url>` source (the part after the colon), with the role's
+ * settings and its API key, registered as a secret. A bad URL, credentials in the URL or an
+ * empty key variable are ConfigurationErrors.
+ */
+export function openAiOptions(url: string, options: Pick<CreateSourceOptions, 'role' | 'config' | 'env' | 'setSecret'>): OpenAiSourceOptions {
+  const { role, env } = options;
+  const settings = roleConfig(options.config, role);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigurationError(`${role}: ${JSON.stringify(url)} is not a URL (expected e.g. openai:http://127.0.0.1:8080/v1)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigurationError(`${role}: openai: needs an http or https URL, got ${parsed.protocol}`);
+  if (parsed.username || parsed.password) throw new ConfigurationError(`${role}: put the API key in an environment variable named by embeddings.${role}.apiKeyEnv, not in the URL`);
+  let apiKey: string | undefined;
+  if (settings.apiKeyEnv) {
+    apiKey = env[settings.apiKeyEnv];
+    if (!apiKey) throw new ConfigurationError(`${role}: the environment variable ${settings.apiKeyEnv} (embeddings.${role}.apiKeyEnv) is empty or not set`);
+    options.setSecret(apiKey);
+  }
+  return { url, ...definedOnly(settings), ...(apiKey ? { apiKey } : {}) };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

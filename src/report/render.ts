@@ -2,7 +2,7 @@ import { digestOf } from '../io/digest.js';
 import type { CheckSection, Finding, Result, Row, SegmentRow, Verdict, WorstItem } from '../results/types.js';
 import { assemble, COMMENT_LIMIT, SUMMARY_LIMIT_BYTES, utf16Length, utf8Bytes, type Assembled, type Layout, type Section } from './budget.js';
 import { chartLegend, checkTolerance, higherIsBetter, segmentChart } from '../regression/charts.js';
-import { clip, code, details, escapeMarkdown, link, table } from '../io/markdown.js';
+import { clip, code, details, escapeMarkdown, link, mermaidLabel, table } from '../io/markdown.js';
 
 /** What the report knows about the run that renders it. All of it is trusted: none comes from results. */
 export interface ReportContext {
@@ -188,6 +188,30 @@ function chartSection(result: Result, check: CheckSection, limits: RenderLimits)
   return { title: `${result.id}: ${title}`, priority: 6, markdown: details(clip(title, 160), `${chartLegend(check, tolerance)}\n\n${chart}`) };
 }
 
+/**
+ * The charts of a shadow result: latency percentiles of both sides (bars production, line
+ * candidate) and the mean agreement of the answers per segment. Labels go through
+ * `mermaidLabel`; the numbers are the result's own.
+ */
+export function shadowCharts(result: Result, max: number): string[] {
+  const charts: string[] = [];
+  const round = (v: number): string => String(+v.toFixed(4));
+  const chart = (title: string, labels: string[], yAxis: string, series: string[]): string =>
+    ['```mermaid', 'xychart-beta', `    title "${title}"`, `    x-axis [${labels.map((l) => `"${mermaidLabel(l)}"`).join(', ')}]`, `    y-axis "${yAxis}"`, ...series.map((s) => `    ${s}`), '```'].join('\n');
+  const latency = result.checks.find((c) => c.id === 'latency');
+  const quantiles = (latency?.rows ?? []).filter((r) => /^p\d\d latency/.test(r.metric) && typeof r.production === 'number' && typeof r.candidate === 'number');
+  if (quantiles.length > 0) {
+    charts.push(chart('Latency (ms), bars production, line candidate', quantiles.map((r) => r.metric.slice(0, 3)), 'ms', [`bar [${quantiles.map((r) => round(r.production as number)).join(', ')}]`, `line [${quantiles.map((r) => round(r.candidate as number)).join(', ')}]`]));
+  }
+  const answers = result.checks.find((c) => c.id === 'answers');
+  const segments = (answers?.segments ?? []).filter((s) => typeof s.candidate === 'number' && Number.isFinite(s.candidate)).slice(0, max);
+  if (segments.length >= 2) {
+    const metric = mermaidLabel(segments[0]?.metric ?? 'agreement', 40);
+    charts.push(chart(`Mean ${metric} by segment`, segments.map((s) => s.segment), metric, [`bar [${segments.map((s) => round(s.candidate as number)).join(', ')}]`]));
+  }
+  return charts;
+}
+
 function itemTexts(item: WorstItem, limits: RenderLimits): string {
   return (item.texts ?? []).map((t) => escapeMarkdown(clip(t, limits.textLength))).join(' ↔ ');
 }
@@ -278,6 +302,8 @@ export function layoutReport(results: readonly Result[], context: ReportContext,
         if (extra) sections.push(extra);
       }
     }
+    const charts = result.kind === 'shadow' ? shadowCharts(result, limits.chartSegments) : [];
+    if (charts.length > 0) sections.push({ title: `${result.id}: shadow charts`, priority: 6, markdown: details(`Latency and answers of ${clip(result.id, 100)}`, charts.join('\n\n')) });
     const findings = findingsSection(result, context, limits);
     if (findings) sections.push(findings);
   }

@@ -21,6 +21,16 @@ export interface EmbeddingServerOptions {
   delayMs?: number;
   /** Overrides the vector for a text; defaults to a deterministic hash-seeded unit vector. */
   embed?: (text: string, model: string) => number[];
+  /** Milliseconds before each answer, drawn per request (overrides delayMs): e.g. a seeded latency distribution. */
+  latency?: () => number;
+  /** Share of requests answered with a 500, drawn with `random`. */
+  errorRate?: number;
+  /** Uniform [0, 1) draws for errorRate; Math.random by default. */
+  random?: () => number;
+  /** "Different model" switch: texts for which it returns true get another model's vector. */
+  different?: (text: string) => boolean;
+  /** The server stops (closes every connection, refuses new ones) once it has received this many requests. */
+  dieAfter?: number;
 }
 
 export interface RecordedRequest {
@@ -58,6 +68,8 @@ export class EmbeddingServer {
   readonly faults: EmbeddingFault[] = [];
   /** Most requests in flight at once: checks a client's concurrency bound. */
   maxInFlight = 0;
+  /** When each request arrived (performance.now(), ms): the rate a client really sent. */
+  readonly arrivals: number[] = [];
   private inFlight = 0;
   private readonly server = createServer((req, res) => void this.handle(req, res));
   url = '';
@@ -69,6 +81,17 @@ export class EmbeddingServer {
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
     return this;
+  }
+
+  /** Most requests that arrived within any one-second window [t, t + 1 s). */
+  peakRps(): number {
+    let peak = 0;
+    let first = 0;
+    for (let i = 0; i < this.arrivals.length; i++) {
+      while ((this.arrivals[i] as number) - (this.arrivals[first] as number) >= 1000) first++;
+      peak = Math.max(peak, i - first + 1);
+    }
+    return peak;
   }
 
   async stop(): Promise<void> {
@@ -84,10 +107,18 @@ export class EmbeddingServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.arrivals.push(performance.now());
+    if (this.options.dieAfter !== undefined && this.arrivals.length > this.options.dieAfter) {
+      req.socket.destroy();
+      if (this.arrivals.length === this.options.dieAfter + 1) void this.stop();
+      this.inFlight--;
+      return;
+    }
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      if (this.options.delayMs) await new Promise((r) => setTimeout(r, this.options.delayMs));
+      const delay = this.options.latency?.() ?? this.options.delayMs;
+      if (delay) await new Promise((r) => setTimeout(r, delay));
       const error = (status: number, message: string, type: string, headers?: Record<string, string>) =>
         this.send(res, status, { error: { message, type, param: null, code: null } }, headers);
 
@@ -118,6 +149,10 @@ export class EmbeddingServer {
         const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
         return error(fault.status, fault.status === 429 ? 'Rate limit reached' : 'The server had an error', fault.status === 429 ? 'rate_limit_exceeded' : 'server_error', headers);
       }
+      if (this.options.errorRate && (this.options.random ?? Math.random)() < this.options.errorRate) {
+        record(500);
+        return error(500, 'The server had an error', 'server_error');
+      }
       if (!Array.isArray(inputs) || inputs.length === 0 || inputs.some((t) => typeof t !== 'string')) {
         record(400);
         return error(400, "'input' must be a string or a non-empty array of strings", 'invalid_request_error');
@@ -127,7 +162,9 @@ export class EmbeddingServer {
         return error(400, `batch of ${inputs.length} exceeds the maximum of ${this.options.maxBatch}`, 'invalid_request_error');
       }
       record(200);
-      const vectors = (inputs as string[]).map((text) => this.options.embed?.(text, model) ?? hashedVector(text, this.options.dimension));
+      const vectors = (inputs as string[]).map(
+        (text) => this.options.embed?.(text, model) ?? hashedVector(this.options.different?.(text) ? `another model\u0000${text}` : text, this.options.dimension),
+      );
       const tokens = (inputs as string[]).reduce((sum, t) => sum + t.split(/\s+/).length, 0);
       this.send(res, 200, {
         object: 'list',
