@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1757);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3311);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1757:
+/***/ 3311:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36940,13 +36940,13 @@ var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 
 const exportsOf = (ns) => (ns.default !== null && typeof ns.default === "object" ? ns.default : ns);
 const runtime0 = exportsOf(formats_namespaceObject);
 const runtime1 = exportsOf(ucs2length_namespaceObject);
-const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"relativeTolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median (0.05: 5%).","type":"number","minimum":0,"default":0.05},"tolerance":{"description":"Deprecated: the old name of relativeTolerance (a fraction of the baseline median, unlike regression's tolerance, an absolute drop). Still read, with a warning.","type":"number","minimum":0},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3},"total":{"description":"Makes this a counter metric: its samples count events (errors) and total's samples count trials (requests), per step. The rates of the two groups (events summed over the window / trials summed) are compared with a test of two proportions (score test; Fisher's exact test for rare events) instead of a rank test. relativeTolerance is then a fraction of the baseline rate, absoluteTolerance a difference of rates.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"description":"Name of the trials series: its metric name in a metrics file.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template of the trials per step (required by the prometheus source), with {{group}} like query.","type":"string","minLength":1}}}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis","shadow"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const formats0 = runtime0.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern9 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern10 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern11 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const func2 = Object.prototype.hasOwnProperty;const func3 = runtime1.default;function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((((key0 === "$schema") || (key0 === "version")) || (key0 === "contract")) || (key0 === "canary")) || (key0 === "regression")) || (key0 === "embeddings")) || (key0 === "gate"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
+const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"relativeTolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median (0.05: 5%).","type":"number","minimum":0,"default":0.05},"tolerance":{"description":"Deprecated: the old name of relativeTolerance (a fraction of the baseline median, unlike regression's tolerance, an absolute drop). Still read, with a warning.","type":"number","minimum":0},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3},"total":{"description":"Makes this a counter metric: its samples count events (errors) and total's samples count trials (requests), per step. The rates of the two groups (events summed over the window / trials summed) are compared with a test of two proportions (score test; Fisher's exact test for rare events) instead of a rank test. relativeTolerance is then a fraction of the baseline rate, absoluteTolerance a difference of rates.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"description":"Name of the trials series: its metric name in a metrics file.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template of the trials per step (required by the prometheus source), with {{group}} like query.","type":"string","minLength":1}}}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis","shadow"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}},"promote":{"description":"promote: the serving switch, the canary stages and the release record.","type":"object","additionalProperties":false,"properties":{"switch":{"description":"What serving reads, changed together with the ledger by promote and rollback. Without it (or with backend none) promote records the ledger only.","type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"description":"environment-variables: MODEL_<NAME>_VERSION, _CANARY_VERSION, _CANARY_PERCENT in the target GitHub environment; flagd: an OpenFeature flagd flag file committed through the contents API; flagd-file: a flagd flag file on this machine; none.","type":"string","enum":["none","environment-variables","flagd","flagd-file"]},"repository":{"description":"owner/name holding the environment or the flag file (environment-variables, flagd); default this repository.","type":"string","pattern":"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},"path":{"description":"The flag file (flagd, flagd-file); {environment} is replaced by the environment. flagd-file paths are relative to the workspace.","type":"string","minLength":1},"branch":{"description":"Branch the flag file is committed to (flagd); default the repository's default branch.","type":"string","minLength":1},"prefix":{"description":"Prefix of the variable names (environment-variables); default MODEL_.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","default":"MODEL_"}}},"stages":{"description":"The stages promote --operation advance walks, in order.","type":"array","minItems":1,"items":{"type":"string","pattern":"^(canary-[1-9][0-9]?|full)$"},"default":["canary-5","canary-25","canary-50","full"]},"stageMaxMinutes":{"description":"A canary stage older than this without a passing canary analysis is rolled back by advance.","type":"number","exclusiveMinimum":0,"default":120},"artifactMaxBytes":{"description":"The largest https artifact downloaded to verify its digest; a larger one is recorded as not reachable.","type":"integer","minimum":1,"default":2147483648},"publishRelease":{"description":"Publish the release record of every full promotion as a GitHub Release (contents: write).","type":"boolean","default":false}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const formats0 = runtime0.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern9 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern10 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern11 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const pattern18 = new RegExp("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "u");const pattern19 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");const pattern20 = new RegExp("^(canary-[1-9][0-9]?|full)$", "u");const func2 = Object.prototype.hasOwnProperty;const func3 = runtime1.default;function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!((((((((key0 === "$schema") || (key0 === "version")) || (key0 === "contract")) || (key0 === "canary")) || (key0 === "regression")) || (key0 === "embeddings")) || (key0 === "gate")) || (key0 === "promote"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
     missingProperty: "passwordEnv",
     depsCount: 1,
     deps: "passwordEnv"},message:"must have property passwordEnv when property usernameEnv is present"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}if(data13.passwordEnv !== undefined){if(data13.usernameEnv === undefined){const err28 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "passwordEnv",
     missingProperty: "usernameEnv",
     depsCount: 1,
-    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func3(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.relativeTolerance !== undefined){let data28 = data24.relativeTolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.tolerance !== undefined){let data29 = data24.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.absoluteTolerance !== undefined){let data30 = data24.absoluteTolerance;if((typeof data30 == "number") && (isFinite(data30))){if(data30 < 0 || isNaN(data30)){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.weight !== undefined){let data32 = data24.weight;if((typeof data32 == "number") && (isFinite(data32))){if(data32 <= 0 || isNaN(data32)){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}else {const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}if(data24.minSamples !== undefined){let data33 = data24.minSamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 3 || isNaN(data33)){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data24.outliers !== undefined){let data34 = data24.outliers;if(typeof data34 !== "string"){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!((data34 === "keep") || (data34 === "remove"))){const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data24.outlierFactor !== undefined){let data35 = data24.outlierFactor;if((typeof data35 == "number") && (isFinite(data35))){if(data35 <= 0 || isNaN(data35)){const err74 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}else {const err75 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data24.total !== undefined){let data36 = data24.total;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){if(data36.name === undefined){const err76 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}for(const key8 in data36){if(!((key8 === "name") || (key8 === "query"))){const err77 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data36.name !== undefined){let data37 = data36.name;if(typeof data37 === "string"){if(!pattern4.test(data37)){const err78 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data36.query !== undefined){let data38 = data36.query;if(typeof data38 === "string"){if(func3(data38) < 1){const err80 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}else {const err81 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}}else {const err82 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}else {const err83 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}}else {const err84 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}if(data.regression !== undefined){let data39 = data.regression;if(data39 && typeof data39 == "object" && !Array.isArray(data39)){for(const key9 in data39){if(!(((((((key9 === "confidence") || (key9 === "resamples")) || (key9 === "seed")) || (key9 === "minSegmentSize")) || (key9 === "worstItems")) || (key9 === "tolerance")) || (key9 === "minOverlap"))){const err86 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}if(data39.confidence !== undefined){let data40 = data39.confidence;if((typeof data40 == "number") && (isFinite(data40))){if(data40 >= 1 || isNaN(data40)){const err87 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if(data40 <= 0.5 || isNaN(data40)){const err88 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}else {const err89 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data39.resamples !== undefined){let data41 = data39.resamples;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err90 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 100000 || isNaN(data41)){const err91 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}if(data41 < 100 || isNaN(data41)){const err92 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}}if(data39.seed !== undefined){let data42 = data39.seed;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err93 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 4294967295 || isNaN(data42)){const err94 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if(data42 < 0 || isNaN(data42)){const err95 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}}if(data39.minSegmentSize !== undefined){let data43 = data39.minSegmentSize;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err96 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 < 1 || isNaN(data43)){const err97 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}}if(data39.worstItems !== undefined){let data44 = data39.worstItems;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err98 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 50 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data44 < 0 || isNaN(data44)){const err100 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}}if(data39.tolerance !== undefined){let data45 = data39.tolerance;if(data45 && typeof data45 == "object" && !Array.isArray(data45)){for(const key10 in data45){if(!(((key10 === "pairs") || (key10 === "triplets")) || (key10 === "retrieval"))){const err101 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}if(data45.pairs !== undefined){let data46 = data45.pairs;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err102 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}if(data46 < 0 || isNaN(data46)){const err103 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}else {const err104 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}if(data45.triplets !== undefined){let data47 = data45.triplets;if((typeof data47 == "number") && (isFinite(data47))){if(data47 > 1 || isNaN(data47)){const err105 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}if(data47 < 0 || isNaN(data47)){const err106 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}else {const err107 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}if(data45.retrieval !== undefined){let data48 = data45.retrieval;if((typeof data48 == "number") && (isFinite(data48))){if(data48 > 1 || isNaN(data48)){const err108 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}if(data48 < 0 || isNaN(data48)){const err109 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}else {const err110 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}else {const err111 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data39.minOverlap !== undefined){let data49 = data39.minOverlap;if((typeof data49 == "number") && (isFinite(data49))){if(data49 > 1 || isNaN(data49)){const err112 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}if(data49 < 0 || isNaN(data49)){const err113 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}else {const err114 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}else {const err115 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data.embeddings !== undefined){let data50 = data.embeddings;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key11 in data50){if(!((((((key11 === "cacheDir") || (key11 === "cache")) || (key11 === "cacheMaxAgeDays")) || (key11 === "defaults")) || (key11 === "production")) || (key11 === "candidate"))){const err116 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}if(data50.cacheDir !== undefined){let data51 = data50.cacheDir;if(typeof data51 === "string"){if(func3(data51) < 1){const err117 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}else {const err118 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}if(data50.cache !== undefined){if(typeof data50.cache !== "boolean"){const err119 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}if(data50.cacheMaxAgeDays !== undefined){let data53 = data50.cacheMaxAgeDays;if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){const err120 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}if((typeof data53 == "number") && (isFinite(data53))){if(data53 < 1 || isNaN(data53)){const err121 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}}if(data50.defaults !== undefined){let data54 = data50.defaults;if(data54 && typeof data54 == "object" && !Array.isArray(data54)){for(const key12 in data54){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err122 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}}if(data54.model !== undefined){let data55 = data54.model;if(typeof data55 === "string"){if(func3(data55) < 1){const err123 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}}else {const err124 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}}if(data54.apiKeyEnv !== undefined){let data56 = data54.apiKeyEnv;if(typeof data56 === "string"){if(!pattern0.test(data56)){const err125 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}}else {const err126 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}}if(data54.batchSize !== undefined){let data57 = data54.batchSize;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err127 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 > 100000 || isNaN(data57)){const err128 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}if(data57 < 1 || isNaN(data57)){const err129 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}}}if(data54.concurrency !== undefined){let data58 = data54.concurrency;if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){const err130 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}if((typeof data58 == "number") && (isFinite(data58))){if(data58 > 256 || isNaN(data58)){const err131 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}if(data58 < 1 || isNaN(data58)){const err132 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}if(data54.retries !== undefined){let data59 = data54.retries;if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){const err133 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}if((typeof data59 == "number") && (isFinite(data59))){if(data59 > 100 || isNaN(data59)){const err134 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}if(data59 < 0 || isNaN(data59)){const err135 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}}if(data54.timeoutMs !== undefined){let data60 = data54.timeoutMs;if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){const err136 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}if((typeof data60 == "number") && (isFinite(data60))){if(data60 < 1 || isNaN(data60)){const err137 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}}if(data54.dimension !== undefined){let data61 = data54.dimension;if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){const err138 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}if((typeof data61 == "number") && (isFinite(data61))){if(data61 < 1 || isNaN(data61)){const err139 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}}}if(data54.version !== undefined){let data62 = data54.version;if(typeof data62 === "string"){if(func3(data62) < 1){const err140 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}}else {const err141 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}}}else {const err142 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}}if(data50.production !== undefined){let data63 = data50.production;if(data63 && typeof data63 == "object" && !Array.isArray(data63)){for(const key13 in data63){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err143 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}}if(data63.model !== undefined){let data64 = data63.model;if(typeof data64 === "string"){if(func3(data64) < 1){const err144 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}}else {const err145 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}}if(data63.apiKeyEnv !== undefined){let data65 = data63.apiKeyEnv;if(typeof data65 === "string"){if(!pattern0.test(data65)){const err146 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}}else {const err147 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}}if(data63.batchSize !== undefined){let data66 = data63.batchSize;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err148 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 > 100000 || isNaN(data66)){const err149 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}if(data66 < 1 || isNaN(data66)){const err150 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}}}if(data63.concurrency !== undefined){let data67 = data63.concurrency;if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){const err151 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}if((typeof data67 == "number") && (isFinite(data67))){if(data67 > 256 || isNaN(data67)){const err152 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}if(data67 < 1 || isNaN(data67)){const err153 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}if(data63.retries !== undefined){let data68 = data63.retries;if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){const err154 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}if((typeof data68 == "number") && (isFinite(data68))){if(data68 > 100 || isNaN(data68)){const err155 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}if(data68 < 0 || isNaN(data68)){const err156 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}}if(data63.timeoutMs !== undefined){let data69 = data63.timeoutMs;if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){const err157 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}if((typeof data69 == "number") && (isFinite(data69))){if(data69 < 1 || isNaN(data69)){const err158 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}}if(data63.dimension !== undefined){let data70 = data63.dimension;if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){const err159 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}if((typeof data70 == "number") && (isFinite(data70))){if(data70 < 1 || isNaN(data70)){const err160 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}}}if(data63.version !== undefined){let data71 = data63.version;if(typeof data71 === "string"){if(func3(data71) < 1){const err161 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}}else {const err162 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}}}else {const err163 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}}if(data50.candidate !== undefined){let data72 = data50.candidate;if(data72 && typeof data72 == "object" && !Array.isArray(data72)){for(const key14 in data72){if(!((((((((key14 === "model") || (key14 === "apiKeyEnv")) || (key14 === "batchSize")) || (key14 === "concurrency")) || (key14 === "retries")) || (key14 === "timeoutMs")) || (key14 === "dimension")) || (key14 === "version"))){const err164 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}}if(data72.model !== undefined){let data73 = data72.model;if(typeof data73 === "string"){if(func3(data73) < 1){const err165 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}}else {const err166 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}}if(data72.apiKeyEnv !== undefined){let data74 = data72.apiKeyEnv;if(typeof data74 === "string"){if(!pattern0.test(data74)){const err167 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}}else {const err168 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}}if(data72.batchSize !== undefined){let data75 = data72.batchSize;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err169 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 > 100000 || isNaN(data75)){const err170 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}if(data75 < 1 || isNaN(data75)){const err171 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}}}if(data72.concurrency !== undefined){let data76 = data72.concurrency;if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){const err172 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}if((typeof data76 == "number") && (isFinite(data76))){if(data76 > 256 || isNaN(data76)){const err173 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}if(data76 < 1 || isNaN(data76)){const err174 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}if(data72.retries !== undefined){let data77 = data72.retries;if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){const err175 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}if((typeof data77 == "number") && (isFinite(data77))){if(data77 > 100 || isNaN(data77)){const err176 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}if(data77 < 0 || isNaN(data77)){const err177 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}}if(data72.timeoutMs !== undefined){let data78 = data72.timeoutMs;if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){const err178 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}if((typeof data78 == "number") && (isFinite(data78))){if(data78 < 1 || isNaN(data78)){const err179 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}}}if(data72.dimension !== undefined){let data79 = data72.dimension;if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){const err180 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}if((typeof data79 == "number") && (isFinite(data79))){if(data79 < 1 || isNaN(data79)){const err181 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;}}}if(data72.version !== undefined){let data80 = data72.version;if(typeof data80 === "string"){if(func3(data80) < 1){const err182 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}else {const err183 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;}}}else {const err184 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}}else {const err185 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;}}if(data.gate !== undefined){let data81 = data.gate;if(data81 && typeof data81 == "object" && !Array.isArray(data81)){for(const key15 in data81){if(!(((((((key15 === "requiredChecks") || (key15 === "thresholds")) || (key15 === "approvals")) || (key15 === "marginal")) || (key15 === "environment")) || (key15 === "override")) || (key15 === "statusContext"))){const err186 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}if(data81.requiredChecks !== undefined){let data82 = data81.requiredChecks;if(data82 && typeof data82 == "object" && !Array.isArray(data82)){for(const key16 in data82){if(!((key16 === "kinds") || (key16 === "ids"))){const err187 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;}}if(data82.kinds !== undefined){let data83 = data82.kinds;if(Array.isArray(data83)){const len2 = data83.length;for(let i3=0; i3<len2; i3++){let data84 = data83[i3];if(typeof data84 !== "string"){const err188 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}if(!((((data84 === "contract") || (data84 === "embedding-regression")) || (data84 === "canary-analysis")) || (data84 === "shadow"))){const err189 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}}let i4 = data83.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data83[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err190 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;break;}indices1[item1] = i4;}}}else {const err191 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}}if(data82.ids !== undefined){let data85 = data82.ids;if(Array.isArray(data85)){const len3 = data85.length;for(let i5=0; i5<len3; i5++){let data86 = data85[i5];if(typeof data86 === "string"){if(!pattern9.test(data86)){const err192 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}}else {const err193 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}let i6 = data85.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data85[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err194 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;break;}indices2[item2] = i6;}}}else {const err195 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}}else {const err196 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}}if(data81.thresholds !== undefined){let data87 = data81.thresholds;if(Array.isArray(data87)){const len4 = data87.length;for(let i7=0; i7<len4; i7++){let data88 = data87[i7];if(data88 && typeof data88 == "object" && !Array.isArray(data88)){if(data88.metric === undefined){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}if(data88.op === undefined){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}if(data88.value === undefined){const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}for(const key17 in data88){if(!(((((key17 === "metric") || (key17 === "op")) || (key17 === "value")) || (key17 === "optional")) || (key17 === "result"))){const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}if(data88.metric !== undefined){let data89 = data88.metric;if(typeof data89 === "string"){if(func3(data89) < 1){const err201 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}else {const err202 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}}if(data88.op !== undefined){let data90 = data88.op;if(typeof data90 !== "string"){const err203 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}if(!((((((data90 === "<") || (data90 === "<=")) || (data90 === ">")) || (data90 === ">=")) || (data90 === "==")) || (data90 === "!="))){const err204 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}}if(data88.value !== undefined){let data91 = data88.value;if(!((typeof data91 == "number") && (isFinite(data91)))){const err205 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}}if(data88.optional !== undefined){if(typeof data88.optional !== "boolean"){const err206 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}}if(data88.result !== undefined){let data93 = data88.result;if(typeof data93 === "string"){if(func3(data93) < 1){const err207 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}}else {const err208 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}}}else {const err209 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}}else {const err210 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}if(data81.approvals !== undefined){let data94 = data81.approvals;if(data94 && typeof data94 == "object" && !Array.isArray(data94)){if(data94.count === undefined){const err211 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;}if(data94.from === undefined){const err212 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}for(const key18 in data94){if(!((key18 === "count") || (key18 === "from"))){const err213 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;}}if(data94.count !== undefined){let data95 = data94.count;if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){const err214 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}if((typeof data95 == "number") && (isFinite(data95))){if(data95 > 100 || isNaN(data95)){const err215 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;}if(data95 < 1 || isNaN(data95)){const err216 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}}if(data94.from !== undefined){let data96 = data94.from;if(data96 && typeof data96 == "object" && !Array.isArray(data96)){for(const key19 in data96){if(!((key19 === "users") || (key19 === "teams"))){const err217 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;}}if(data96.users !== undefined){let data97 = data96.users;if(Array.isArray(data97)){const len5 = data97.length;for(let i8=0; i8<len5; i8++){let data98 = data97[i8];if(typeof data98 === "string"){if(!pattern10.test(data98)){const err218 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}else {const err219 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}}let i9 = data97.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data97[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err220 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;break;}indices3[item3] = i9;}}}else {const err221 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}}if(data96.teams !== undefined){let data99 = data96.teams;if(Array.isArray(data99)){const len6 = data99.length;for(let i10=0; i10<len6; i10++){let data100 = data99[i10];if(typeof data100 === "string"){if(!pattern11.test(data100)){const err222 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}}else {const err223 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}}let i11 = data99.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data99[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err224 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;break;}indices4[item4] = i11;}}}else {const err225 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}}}else {const err226 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}}else {const err227 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}}if(data81.marginal !== undefined){let data101 = data81.marginal;if(data101 && typeof data101 == "object" && !Array.isArray(data101)){if(data101.count === undefined){const err228 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}if(data101.from === undefined){const err229 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;}for(const key20 in data101){if(!((key20 === "count") || (key20 === "from"))){const err230 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}if(data101.count !== undefined){let data102 = data101.count;if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){const err231 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;}if((typeof data102 == "number") && (isFinite(data102))){if(data102 > 100 || isNaN(data102)){const err232 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}if(data102 < 1 || isNaN(data102)){const err233 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;}}}if(data101.from !== undefined){let data103 = data101.from;const _errs232 = errors;let valid45 = false;let passing0 = null;const _errs233 = errors;if("owners" !== data103){const err234 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}var _valid0 = _errs233 === errors;if(_valid0){valid45 = true;passing0 = 0;}const _errs234 = errors;if(data103 && typeof data103 == "object" && !Array.isArray(data103)){for(const key21 in data103){if(!((key21 === "users") || (key21 === "teams"))){const err235 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;}}if(data103.users !== undefined){let data104 = data103.users;if(Array.isArray(data104)){const len7 = data104.length;for(let i12=0; i12<len7; i12++){let data105 = data104[i12];if(typeof data105 === "string"){if(!pattern10.test(data105)){const err236 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}}else {const err237 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}}let i13 = data104.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data104[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err238 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;break;}indices5[item5] = i13;}}}else {const err239 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}if(data103.teams !== undefined){let data106 = data103.teams;if(Array.isArray(data106)){const len8 = data106.length;for(let i14=0; i14<len8; i14++){let data107 = data106[i14];if(typeof data107 === "string"){if(!pattern11.test(data107)){const err240 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}else {const err241 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}let i15 = data106.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data106[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err242 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;break;}indices6[item6] = i15;}}}else {const err243 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}}else {const err244 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}var _valid0 = _errs234 === errors;if(_valid0 && valid45){valid45 = false;passing0 = [passing0, 1];}else {if(_valid0){valid45 = true;passing0 = 1;}}if(!valid45){const err245 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;}else {errors = _errs232;if(vErrors !== null){if(_errs232){vErrors.length = _errs232;}else {vErrors = null;}}}}}else {const err246 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}if(data81.environment !== undefined){let data108 = data81.environment;if(data108 && typeof data108 == "object" && !Array.isArray(data108)){for(const key22 in data108){if(!(((key22 === "name") || (key22 === "required")) || (key22 === "allowed"))){const err247 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;}}if(data108.name !== undefined){let data109 = data108.name;if(typeof data109 === "string"){if(func3(data109) < 1){const err248 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}else {const err249 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;}}if(data108.required !== undefined){if(typeof data108.required !== "boolean"){const err250 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}if(data108.allowed !== undefined){let data111 = data108.allowed;if(data111 && typeof data111 == "object" && !Array.isArray(data111)){for(const key23 in data111){if(!((key23 === "users") || (key23 === "teams"))){const err251 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;}}if(data111.users !== undefined){let data112 = data111.users;if(Array.isArray(data112)){const len9 = data112.length;for(let i16=0; i16<len9; i16++){let data113 = data112[i16];if(typeof data113 === "string"){if(!pattern10.test(data113)){const err252 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}else {const err253 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}}let i17 = data112.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data112[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err254 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;break;}indices7[item7] = i17;}}}else {const err255 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}}if(data111.teams !== undefined){let data114 = data111.teams;if(Array.isArray(data114)){const len10 = data114.length;for(let i18=0; i18<len10; i18++){let data115 = data114[i18];if(typeof data115 === "string"){if(!pattern11.test(data115)){const err256 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}}else {const err257 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}let i19 = data114.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data114[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err258 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;break;}indices8[item8] = i19;}}}else {const err259 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}}else {const err260 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}}else {const err261 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}if(data81.override !== undefined){let data116 = data81.override;if(data116 && typeof data116 == "object" && !Array.isArray(data116)){if(data116.label === undefined){const err262 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;}if(data116.authorised === undefined){const err263 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}for(const key24 in data116){if(!((key24 === "label") || (key24 === "authorised"))){const err264 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;}}if(data116.label !== undefined){let data117 = data116.label;if(typeof data117 === "string"){if(func3(data117) > 50){const err265 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}if(func3(data117) < 1){const err266 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;}}else {const err267 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}if(data116.authorised !== undefined){let data118 = data116.authorised;if(data118 && typeof data118 == "object" && !Array.isArray(data118)){for(const key25 in data118){if(!((key25 === "users") || (key25 === "teams"))){const err268 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;}}if(data118.users !== undefined){let data119 = data118.users;if(Array.isArray(data119)){const len11 = data119.length;for(let i20=0; i20<len11; i20++){let data120 = data119[i20];if(typeof data120 === "string"){if(!pattern10.test(data120)){const err269 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}else {const err270 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}}let i21 = data119.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data119[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err271 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;break;}indices9[item9] = i21;}}}else {const err272 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}}if(data118.teams !== undefined){let data121 = data118.teams;if(Array.isArray(data121)){const len12 = data121.length;for(let i22=0; i22<len12; i22++){let data122 = data121[i22];if(typeof data122 === "string"){if(!pattern11.test(data122)){const err273 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}else {const err274 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}}let i23 = data121.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data121[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err275 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err275];}else {vErrors.push(err275);}errors++;break;}indices10[item10] = i23;}}}else {const err276 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err276];}else {vErrors.push(err276);}errors++;}}}else {const err277 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err277];}else {vErrors.push(err277);}errors++;}}}else {const err278 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err278];}else {vErrors.push(err278);}errors++;}}if(data81.statusContext !== undefined){let data123 = data81.statusContext;if(typeof data123 === "string"){if(func3(data123) > 255){const err279 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err279];}else {vErrors.push(err279);}errors++;}if(func3(data123) < 1){const err280 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err280];}else {vErrors.push(err280);}errors++;}}else {const err281 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err281];}else {vErrors.push(err281);}errors++;}}}else {const err282 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err282];}else {vErrors.push(err282);}errors++;}}}else {const err283 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err283];}else {vErrors.push(err283);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern18 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern19 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern20 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern21 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern18.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern19.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func3(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern20.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func3(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){if(typeof data25.trainingData !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err64 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err65 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data25.hyperparameters !== undefined){let data29 = data25.hyperparameters;if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){const err66 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.evaluation !== undefined){let data30 = data25.evaluation;if(!(data30 && typeof data30 == "object" && !Array.isArray(data30))){const err67 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}}else {const err68 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data.owners !== undefined){let data31 = data.owners;if(Array.isArray(data31)){const len0 = data31.length;for(let i0=0; i0<len0; i0++){let data32 = data31[i0];if(typeof data32 === "string"){if(!pattern21.test(data32)){const err69 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}let i1 = data31.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data31[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err71 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;break;}indices0[item0] = i1;}}}else {const err72 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data.examples !== undefined){let data33 = data.examples;if(Array.isArray(data33)){const len1 = data33.length;for(let i2=0; i2<len1; i2++){let data34 = data33[i2];if(data34 && typeof data34 == "object" && !Array.isArray(data34)){if(data34.input === undefined){const err73 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}for(const key6 in data34){if(!((key6 === "name") || (key6 === "input"))){const err74 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data34.name !== undefined){if(typeof data34.name !== "string"){const err75 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","shadow","gate","promote"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern23 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func3(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func3(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func3(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func3(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func3(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func3(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func3(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func3(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime0.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern9.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!((((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "shadow")) || (data3 === "gate")) || (data3 === "promote"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func3(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func3(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func3(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func3(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func3(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func3(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func3(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func3(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern23.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern20.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern9.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func3(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func3(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func3(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!((((((((key2 === "file") || (key2 === "tolerance")) || (key2 === "relatedFloor")) || (key2 === "unrelatedCeiling")) || (key2 === "confidence")) || (key2 === "resamples")) || (key2 === "seed")) || (key2 === "minSegmentSize"))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func3(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.confidence !== undefined){let data12 = data7.confidence;if((typeof data12 == "number") && (isFinite(data12))){if(data12 >= 1 || isNaN(data12)){const err30 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data12 <= 0.5 || isNaN(data12)){const err31 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data7.resamples !== undefined){let data13 = data7.resamples;if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){const err33 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 100000 || isNaN(data13)){const err34 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data13 < 100 || isNaN(data13)){const err35 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}}if(data7.seed !== undefined){let data14 = data7.seed;if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){const err36 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if((typeof data14 == "number") && (isFinite(data14))){if(data14 > 4294967295 || isNaN(data14)){const err37 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if(data14 < 0 || isNaN(data14)){const err38 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}if(data7.minSegmentSize !== undefined){let data15 = data7.minSegmentSize;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err39 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 < 1 || isNaN(data15)){const err40 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}}}else {const err41 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}if(data6.triplets !== undefined){let data16 = data6.triplets;if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.file === undefined){const err42 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}for(const key3 in data16){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err43 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data16.file !== undefined){let data17 = data16.file;if(typeof data17 === "string"){if(func3(data17) < 1){const err44 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}else {const err45 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data16.tolerance !== undefined){let data18 = data16.tolerance;if((typeof data18 == "number") && (isFinite(data18))){if(data18 > 1 || isNaN(data18)){const err46 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data18 < 0 || isNaN(data18)){const err47 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data16.confidence !== undefined){let data19 = data16.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err49 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err50 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}else {const err51 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data16.resamples !== undefined){let data20 = data16.resamples;if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){const err52 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 100000 || isNaN(data20)){const err53 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data20 < 100 || isNaN(data20)){const err54 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data16.seed !== undefined){let data21 = data16.seed;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err55 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 4294967295 || isNaN(data21)){const err56 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if(data21 < 0 || isNaN(data21)){const err57 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}}if(data16.minSegmentSize !== undefined){let data22 = data16.minSegmentSize;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err58 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err59 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}}}else {const err60 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data6.retrieval !== undefined){let data23 = data6.retrieval;if(data23 && typeof data23 == "object" && !Array.isArray(data23)){if(data23.qrels === undefined){const err61 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}for(const key4 in data23){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err62 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data23.qrels !== undefined){let data24 = data23.qrels;if(typeof data24 === "string"){if(func3(data24) < 1){const err63 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data23.queries !== undefined){let data25 = data23.queries;if(typeof data25 === "string"){if(func3(data25) < 1){const err65 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data23.corpus !== undefined){let data26 = data23.corpus;if(typeof data26 === "string"){if(func3(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data23.k !== undefined){let data27 = data23.k;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err69 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 > 1000 || isNaN(data27)){const err70 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(data27 < 1 || isNaN(data27)){const err71 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data23.metric !== undefined){let data28 = data23.metric;if(typeof data28 !== "string"){const err72 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!(((data28 === "ndcg") || (data28 === "recall")) || (data28 === "mrr"))){const err73 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data23.tolerance !== undefined){let data29 = data23.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 0 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}else {const err76 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data23.confidence !== undefined){let data30 = data23.confidence;if((typeof data30 == "number") && (isFinite(data30))){if(data30 >= 1 || isNaN(data30)){const err77 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(data30 <= 0.5 || isNaN(data30)){const err78 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data23.resamples !== undefined){let data31 = data23.resamples;if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){const err80 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 100000 || isNaN(data31)){const err81 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data31 < 100 || isNaN(data31)){const err82 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}if(data23.seed !== undefined){let data32 = data23.seed;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err83 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 > 4294967295 || isNaN(data32)){const err84 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if(data32 < 0 || isNaN(data32)){const err85 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}if(data23.minSegmentSize !== undefined){let data33 = data23.minSegmentSize;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err86 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 1 || isNaN(data33)){const err87 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}}else {const err88 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}if(data6.neighbours !== undefined){let data34 = data6.neighbours;if(data34 && typeof data34 == "object" && !Array.isArray(data34)){for(const key5 in data34){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err89 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data34.corpus !== undefined){let data35 = data34.corpus;if(typeof data35 === "string"){if(func3(data35) < 1){const err90 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}}else {const err91 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}if(data34.sample !== undefined){let data36 = data34.sample;if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){const err92 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if((typeof data36 == "number") && (isFinite(data36))){if(data36 < 1 || isNaN(data36)){const err93 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}}if(data34.k !== undefined){let data37 = data34.k;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err94 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 1000 || isNaN(data37)){const err95 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}if(data37 < 1 || isNaN(data37)){const err96 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}}if(data34.minOverlap !== undefined){let data38 = data34.minOverlap;if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}if(data38 < 0 || isNaN(data38)){const err98 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}else {const err99 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}if(data34.confidence !== undefined){let data39 = data34.confidence;if((typeof data39 == "number") && (isFinite(data39))){if(data39 >= 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}if(data39 <= 0.5 || isNaN(data39)){const err101 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}else {const err102 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data34.resamples !== undefined){let data40 = data34.resamples;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err103 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 100000 || isNaN(data40)){const err104 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data40 < 100 || isNaN(data40)){const err105 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}if(data34.seed !== undefined){let data41 = data34.seed;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err106 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 4294967295 || isNaN(data41)){const err107 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if(data41 < 0 || isNaN(data41)){const err108 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}}if(data34.minSegmentSize !== undefined){let data42 = data34.minSegmentSize;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err109 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 < 1 || isNaN(data42)){const err110 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}}else {const err111 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data6.health !== undefined){let data43 = data6.health;if(data43 && typeof data43 == "object" && !Array.isArray(data43)){for(const key6 in data43){if(!(key6 === "rankDropRatio")){const err112 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}if(data43.rankDropRatio !== undefined){let data44 = data43.rankDropRatio;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err113 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if(data44 <= 0 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}}else {const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}}else {const err117 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}}else {const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}validate21.errors = vErrors;return errors === 0;}
+    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func3(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.relativeTolerance !== undefined){let data28 = data24.relativeTolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.tolerance !== undefined){let data29 = data24.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.absoluteTolerance !== undefined){let data30 = data24.absoluteTolerance;if((typeof data30 == "number") && (isFinite(data30))){if(data30 < 0 || isNaN(data30)){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.weight !== undefined){let data32 = data24.weight;if((typeof data32 == "number") && (isFinite(data32))){if(data32 <= 0 || isNaN(data32)){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}else {const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}if(data24.minSamples !== undefined){let data33 = data24.minSamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 3 || isNaN(data33)){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data24.outliers !== undefined){let data34 = data24.outliers;if(typeof data34 !== "string"){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!((data34 === "keep") || (data34 === "remove"))){const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data24.outlierFactor !== undefined){let data35 = data24.outlierFactor;if((typeof data35 == "number") && (isFinite(data35))){if(data35 <= 0 || isNaN(data35)){const err74 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}else {const err75 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data24.total !== undefined){let data36 = data24.total;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){if(data36.name === undefined){const err76 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}for(const key8 in data36){if(!((key8 === "name") || (key8 === "query"))){const err77 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data36.name !== undefined){let data37 = data36.name;if(typeof data37 === "string"){if(!pattern4.test(data37)){const err78 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data36.query !== undefined){let data38 = data36.query;if(typeof data38 === "string"){if(func3(data38) < 1){const err80 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}else {const err81 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}}else {const err82 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}else {const err83 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}}else {const err84 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}if(data.regression !== undefined){let data39 = data.regression;if(data39 && typeof data39 == "object" && !Array.isArray(data39)){for(const key9 in data39){if(!(((((((key9 === "confidence") || (key9 === "resamples")) || (key9 === "seed")) || (key9 === "minSegmentSize")) || (key9 === "worstItems")) || (key9 === "tolerance")) || (key9 === "minOverlap"))){const err86 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}if(data39.confidence !== undefined){let data40 = data39.confidence;if((typeof data40 == "number") && (isFinite(data40))){if(data40 >= 1 || isNaN(data40)){const err87 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if(data40 <= 0.5 || isNaN(data40)){const err88 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}else {const err89 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data39.resamples !== undefined){let data41 = data39.resamples;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err90 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 100000 || isNaN(data41)){const err91 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}if(data41 < 100 || isNaN(data41)){const err92 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}}if(data39.seed !== undefined){let data42 = data39.seed;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err93 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 4294967295 || isNaN(data42)){const err94 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if(data42 < 0 || isNaN(data42)){const err95 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}}if(data39.minSegmentSize !== undefined){let data43 = data39.minSegmentSize;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err96 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 < 1 || isNaN(data43)){const err97 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}}if(data39.worstItems !== undefined){let data44 = data39.worstItems;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err98 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 50 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data44 < 0 || isNaN(data44)){const err100 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}}if(data39.tolerance !== undefined){let data45 = data39.tolerance;if(data45 && typeof data45 == "object" && !Array.isArray(data45)){for(const key10 in data45){if(!(((key10 === "pairs") || (key10 === "triplets")) || (key10 === "retrieval"))){const err101 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}if(data45.pairs !== undefined){let data46 = data45.pairs;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err102 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}if(data46 < 0 || isNaN(data46)){const err103 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}else {const err104 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}if(data45.triplets !== undefined){let data47 = data45.triplets;if((typeof data47 == "number") && (isFinite(data47))){if(data47 > 1 || isNaN(data47)){const err105 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}if(data47 < 0 || isNaN(data47)){const err106 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}else {const err107 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}if(data45.retrieval !== undefined){let data48 = data45.retrieval;if((typeof data48 == "number") && (isFinite(data48))){if(data48 > 1 || isNaN(data48)){const err108 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}if(data48 < 0 || isNaN(data48)){const err109 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}else {const err110 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}else {const err111 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data39.minOverlap !== undefined){let data49 = data39.minOverlap;if((typeof data49 == "number") && (isFinite(data49))){if(data49 > 1 || isNaN(data49)){const err112 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}if(data49 < 0 || isNaN(data49)){const err113 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}else {const err114 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}else {const err115 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data.embeddings !== undefined){let data50 = data.embeddings;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key11 in data50){if(!((((((key11 === "cacheDir") || (key11 === "cache")) || (key11 === "cacheMaxAgeDays")) || (key11 === "defaults")) || (key11 === "production")) || (key11 === "candidate"))){const err116 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}if(data50.cacheDir !== undefined){let data51 = data50.cacheDir;if(typeof data51 === "string"){if(func3(data51) < 1){const err117 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}else {const err118 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}if(data50.cache !== undefined){if(typeof data50.cache !== "boolean"){const err119 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}if(data50.cacheMaxAgeDays !== undefined){let data53 = data50.cacheMaxAgeDays;if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){const err120 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}if((typeof data53 == "number") && (isFinite(data53))){if(data53 < 1 || isNaN(data53)){const err121 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}}if(data50.defaults !== undefined){let data54 = data50.defaults;if(data54 && typeof data54 == "object" && !Array.isArray(data54)){for(const key12 in data54){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err122 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}}if(data54.model !== undefined){let data55 = data54.model;if(typeof data55 === "string"){if(func3(data55) < 1){const err123 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}}else {const err124 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}}if(data54.apiKeyEnv !== undefined){let data56 = data54.apiKeyEnv;if(typeof data56 === "string"){if(!pattern0.test(data56)){const err125 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}}else {const err126 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}}if(data54.batchSize !== undefined){let data57 = data54.batchSize;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err127 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 > 100000 || isNaN(data57)){const err128 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}if(data57 < 1 || isNaN(data57)){const err129 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}}}if(data54.concurrency !== undefined){let data58 = data54.concurrency;if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){const err130 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}if((typeof data58 == "number") && (isFinite(data58))){if(data58 > 256 || isNaN(data58)){const err131 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}if(data58 < 1 || isNaN(data58)){const err132 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}if(data54.retries !== undefined){let data59 = data54.retries;if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){const err133 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}if((typeof data59 == "number") && (isFinite(data59))){if(data59 > 100 || isNaN(data59)){const err134 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}if(data59 < 0 || isNaN(data59)){const err135 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}}if(data54.timeoutMs !== undefined){let data60 = data54.timeoutMs;if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){const err136 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}if((typeof data60 == "number") && (isFinite(data60))){if(data60 < 1 || isNaN(data60)){const err137 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}}if(data54.dimension !== undefined){let data61 = data54.dimension;if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){const err138 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}if((typeof data61 == "number") && (isFinite(data61))){if(data61 < 1 || isNaN(data61)){const err139 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}}}if(data54.version !== undefined){let data62 = data54.version;if(typeof data62 === "string"){if(func3(data62) < 1){const err140 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}}else {const err141 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}}}else {const err142 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}}if(data50.production !== undefined){let data63 = data50.production;if(data63 && typeof data63 == "object" && !Array.isArray(data63)){for(const key13 in data63){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err143 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}}if(data63.model !== undefined){let data64 = data63.model;if(typeof data64 === "string"){if(func3(data64) < 1){const err144 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}}else {const err145 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}}if(data63.apiKeyEnv !== undefined){let data65 = data63.apiKeyEnv;if(typeof data65 === "string"){if(!pattern0.test(data65)){const err146 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}}else {const err147 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}}if(data63.batchSize !== undefined){let data66 = data63.batchSize;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err148 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 > 100000 || isNaN(data66)){const err149 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}if(data66 < 1 || isNaN(data66)){const err150 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}}}if(data63.concurrency !== undefined){let data67 = data63.concurrency;if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){const err151 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}if((typeof data67 == "number") && (isFinite(data67))){if(data67 > 256 || isNaN(data67)){const err152 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}if(data67 < 1 || isNaN(data67)){const err153 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}if(data63.retries !== undefined){let data68 = data63.retries;if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){const err154 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}if((typeof data68 == "number") && (isFinite(data68))){if(data68 > 100 || isNaN(data68)){const err155 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}if(data68 < 0 || isNaN(data68)){const err156 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}}if(data63.timeoutMs !== undefined){let data69 = data63.timeoutMs;if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){const err157 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}if((typeof data69 == "number") && (isFinite(data69))){if(data69 < 1 || isNaN(data69)){const err158 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}}if(data63.dimension !== undefined){let data70 = data63.dimension;if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){const err159 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}if((typeof data70 == "number") && (isFinite(data70))){if(data70 < 1 || isNaN(data70)){const err160 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}}}if(data63.version !== undefined){let data71 = data63.version;if(typeof data71 === "string"){if(func3(data71) < 1){const err161 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}}else {const err162 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}}}else {const err163 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}}if(data50.candidate !== undefined){let data72 = data50.candidate;if(data72 && typeof data72 == "object" && !Array.isArray(data72)){for(const key14 in data72){if(!((((((((key14 === "model") || (key14 === "apiKeyEnv")) || (key14 === "batchSize")) || (key14 === "concurrency")) || (key14 === "retries")) || (key14 === "timeoutMs")) || (key14 === "dimension")) || (key14 === "version"))){const err164 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}}if(data72.model !== undefined){let data73 = data72.model;if(typeof data73 === "string"){if(func3(data73) < 1){const err165 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}}else {const err166 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}}if(data72.apiKeyEnv !== undefined){let data74 = data72.apiKeyEnv;if(typeof data74 === "string"){if(!pattern0.test(data74)){const err167 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}}else {const err168 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}}if(data72.batchSize !== undefined){let data75 = data72.batchSize;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err169 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 > 100000 || isNaN(data75)){const err170 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}if(data75 < 1 || isNaN(data75)){const err171 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}}}if(data72.concurrency !== undefined){let data76 = data72.concurrency;if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){const err172 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}if((typeof data76 == "number") && (isFinite(data76))){if(data76 > 256 || isNaN(data76)){const err173 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}if(data76 < 1 || isNaN(data76)){const err174 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}if(data72.retries !== undefined){let data77 = data72.retries;if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){const err175 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}if((typeof data77 == "number") && (isFinite(data77))){if(data77 > 100 || isNaN(data77)){const err176 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}if(data77 < 0 || isNaN(data77)){const err177 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}}if(data72.timeoutMs !== undefined){let data78 = data72.timeoutMs;if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){const err178 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}if((typeof data78 == "number") && (isFinite(data78))){if(data78 < 1 || isNaN(data78)){const err179 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}}}if(data72.dimension !== undefined){let data79 = data72.dimension;if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){const err180 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}if((typeof data79 == "number") && (isFinite(data79))){if(data79 < 1 || isNaN(data79)){const err181 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;}}}if(data72.version !== undefined){let data80 = data72.version;if(typeof data80 === "string"){if(func3(data80) < 1){const err182 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}else {const err183 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;}}}else {const err184 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}}else {const err185 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;}}if(data.gate !== undefined){let data81 = data.gate;if(data81 && typeof data81 == "object" && !Array.isArray(data81)){for(const key15 in data81){if(!(((((((key15 === "requiredChecks") || (key15 === "thresholds")) || (key15 === "approvals")) || (key15 === "marginal")) || (key15 === "environment")) || (key15 === "override")) || (key15 === "statusContext"))){const err186 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}if(data81.requiredChecks !== undefined){let data82 = data81.requiredChecks;if(data82 && typeof data82 == "object" && !Array.isArray(data82)){for(const key16 in data82){if(!((key16 === "kinds") || (key16 === "ids"))){const err187 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;}}if(data82.kinds !== undefined){let data83 = data82.kinds;if(Array.isArray(data83)){const len2 = data83.length;for(let i3=0; i3<len2; i3++){let data84 = data83[i3];if(typeof data84 !== "string"){const err188 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}if(!((((data84 === "contract") || (data84 === "embedding-regression")) || (data84 === "canary-analysis")) || (data84 === "shadow"))){const err189 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}}let i4 = data83.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data83[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err190 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;break;}indices1[item1] = i4;}}}else {const err191 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}}if(data82.ids !== undefined){let data85 = data82.ids;if(Array.isArray(data85)){const len3 = data85.length;for(let i5=0; i5<len3; i5++){let data86 = data85[i5];if(typeof data86 === "string"){if(!pattern9.test(data86)){const err192 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}}else {const err193 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}let i6 = data85.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data85[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err194 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;break;}indices2[item2] = i6;}}}else {const err195 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}}else {const err196 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}}if(data81.thresholds !== undefined){let data87 = data81.thresholds;if(Array.isArray(data87)){const len4 = data87.length;for(let i7=0; i7<len4; i7++){let data88 = data87[i7];if(data88 && typeof data88 == "object" && !Array.isArray(data88)){if(data88.metric === undefined){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}if(data88.op === undefined){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}if(data88.value === undefined){const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}for(const key17 in data88){if(!(((((key17 === "metric") || (key17 === "op")) || (key17 === "value")) || (key17 === "optional")) || (key17 === "result"))){const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}if(data88.metric !== undefined){let data89 = data88.metric;if(typeof data89 === "string"){if(func3(data89) < 1){const err201 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}else {const err202 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}}if(data88.op !== undefined){let data90 = data88.op;if(typeof data90 !== "string"){const err203 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}if(!((((((data90 === "<") || (data90 === "<=")) || (data90 === ">")) || (data90 === ">=")) || (data90 === "==")) || (data90 === "!="))){const err204 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}}if(data88.value !== undefined){let data91 = data88.value;if(!((typeof data91 == "number") && (isFinite(data91)))){const err205 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}}if(data88.optional !== undefined){if(typeof data88.optional !== "boolean"){const err206 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}}if(data88.result !== undefined){let data93 = data88.result;if(typeof data93 === "string"){if(func3(data93) < 1){const err207 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}}else {const err208 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}}}else {const err209 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}}else {const err210 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}if(data81.approvals !== undefined){let data94 = data81.approvals;if(data94 && typeof data94 == "object" && !Array.isArray(data94)){if(data94.count === undefined){const err211 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;}if(data94.from === undefined){const err212 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}for(const key18 in data94){if(!((key18 === "count") || (key18 === "from"))){const err213 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;}}if(data94.count !== undefined){let data95 = data94.count;if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){const err214 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}if((typeof data95 == "number") && (isFinite(data95))){if(data95 > 100 || isNaN(data95)){const err215 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;}if(data95 < 1 || isNaN(data95)){const err216 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}}if(data94.from !== undefined){let data96 = data94.from;if(data96 && typeof data96 == "object" && !Array.isArray(data96)){for(const key19 in data96){if(!((key19 === "users") || (key19 === "teams"))){const err217 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;}}if(data96.users !== undefined){let data97 = data96.users;if(Array.isArray(data97)){const len5 = data97.length;for(let i8=0; i8<len5; i8++){let data98 = data97[i8];if(typeof data98 === "string"){if(!pattern10.test(data98)){const err218 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}else {const err219 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}}let i9 = data97.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data97[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err220 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;break;}indices3[item3] = i9;}}}else {const err221 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}}if(data96.teams !== undefined){let data99 = data96.teams;if(Array.isArray(data99)){const len6 = data99.length;for(let i10=0; i10<len6; i10++){let data100 = data99[i10];if(typeof data100 === "string"){if(!pattern11.test(data100)){const err222 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}}else {const err223 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}}let i11 = data99.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data99[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err224 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;break;}indices4[item4] = i11;}}}else {const err225 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}}}else {const err226 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}}else {const err227 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}}if(data81.marginal !== undefined){let data101 = data81.marginal;if(data101 && typeof data101 == "object" && !Array.isArray(data101)){if(data101.count === undefined){const err228 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}if(data101.from === undefined){const err229 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;}for(const key20 in data101){if(!((key20 === "count") || (key20 === "from"))){const err230 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}if(data101.count !== undefined){let data102 = data101.count;if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){const err231 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;}if((typeof data102 == "number") && (isFinite(data102))){if(data102 > 100 || isNaN(data102)){const err232 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}if(data102 < 1 || isNaN(data102)){const err233 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;}}}if(data101.from !== undefined){let data103 = data101.from;const _errs232 = errors;let valid45 = false;let passing0 = null;const _errs233 = errors;if("owners" !== data103){const err234 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}var _valid0 = _errs233 === errors;if(_valid0){valid45 = true;passing0 = 0;}const _errs234 = errors;if(data103 && typeof data103 == "object" && !Array.isArray(data103)){for(const key21 in data103){if(!((key21 === "users") || (key21 === "teams"))){const err235 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;}}if(data103.users !== undefined){let data104 = data103.users;if(Array.isArray(data104)){const len7 = data104.length;for(let i12=0; i12<len7; i12++){let data105 = data104[i12];if(typeof data105 === "string"){if(!pattern10.test(data105)){const err236 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}}else {const err237 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}}let i13 = data104.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data104[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err238 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;break;}indices5[item5] = i13;}}}else {const err239 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}if(data103.teams !== undefined){let data106 = data103.teams;if(Array.isArray(data106)){const len8 = data106.length;for(let i14=0; i14<len8; i14++){let data107 = data106[i14];if(typeof data107 === "string"){if(!pattern11.test(data107)){const err240 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}else {const err241 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}let i15 = data106.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data106[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err242 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;break;}indices6[item6] = i15;}}}else {const err243 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}}else {const err244 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}var _valid0 = _errs234 === errors;if(_valid0 && valid45){valid45 = false;passing0 = [passing0, 1];}else {if(_valid0){valid45 = true;passing0 = 1;}}if(!valid45){const err245 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;}else {errors = _errs232;if(vErrors !== null){if(_errs232){vErrors.length = _errs232;}else {vErrors = null;}}}}}else {const err246 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}if(data81.environment !== undefined){let data108 = data81.environment;if(data108 && typeof data108 == "object" && !Array.isArray(data108)){for(const key22 in data108){if(!(((key22 === "name") || (key22 === "required")) || (key22 === "allowed"))){const err247 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;}}if(data108.name !== undefined){let data109 = data108.name;if(typeof data109 === "string"){if(func3(data109) < 1){const err248 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}else {const err249 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;}}if(data108.required !== undefined){if(typeof data108.required !== "boolean"){const err250 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}if(data108.allowed !== undefined){let data111 = data108.allowed;if(data111 && typeof data111 == "object" && !Array.isArray(data111)){for(const key23 in data111){if(!((key23 === "users") || (key23 === "teams"))){const err251 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;}}if(data111.users !== undefined){let data112 = data111.users;if(Array.isArray(data112)){const len9 = data112.length;for(let i16=0; i16<len9; i16++){let data113 = data112[i16];if(typeof data113 === "string"){if(!pattern10.test(data113)){const err252 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}else {const err253 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}}let i17 = data112.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data112[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err254 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;break;}indices7[item7] = i17;}}}else {const err255 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}}if(data111.teams !== undefined){let data114 = data111.teams;if(Array.isArray(data114)){const len10 = data114.length;for(let i18=0; i18<len10; i18++){let data115 = data114[i18];if(typeof data115 === "string"){if(!pattern11.test(data115)){const err256 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}}else {const err257 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}let i19 = data114.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data114[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err258 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;break;}indices8[item8] = i19;}}}else {const err259 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}}else {const err260 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}}else {const err261 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}if(data81.override !== undefined){let data116 = data81.override;if(data116 && typeof data116 == "object" && !Array.isArray(data116)){if(data116.label === undefined){const err262 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;}if(data116.authorised === undefined){const err263 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}for(const key24 in data116){if(!((key24 === "label") || (key24 === "authorised"))){const err264 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;}}if(data116.label !== undefined){let data117 = data116.label;if(typeof data117 === "string"){if(func3(data117) > 50){const err265 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}if(func3(data117) < 1){const err266 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;}}else {const err267 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}if(data116.authorised !== undefined){let data118 = data116.authorised;if(data118 && typeof data118 == "object" && !Array.isArray(data118)){for(const key25 in data118){if(!((key25 === "users") || (key25 === "teams"))){const err268 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;}}if(data118.users !== undefined){let data119 = data118.users;if(Array.isArray(data119)){const len11 = data119.length;for(let i20=0; i20<len11; i20++){let data120 = data119[i20];if(typeof data120 === "string"){if(!pattern10.test(data120)){const err269 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}else {const err270 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}}let i21 = data119.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data119[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err271 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;break;}indices9[item9] = i21;}}}else {const err272 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}}if(data118.teams !== undefined){let data121 = data118.teams;if(Array.isArray(data121)){const len12 = data121.length;for(let i22=0; i22<len12; i22++){let data122 = data121[i22];if(typeof data122 === "string"){if(!pattern11.test(data122)){const err273 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}else {const err274 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}}let i23 = data121.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data121[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err275 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err275];}else {vErrors.push(err275);}errors++;break;}indices10[item10] = i23;}}}else {const err276 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err276];}else {vErrors.push(err276);}errors++;}}}else {const err277 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err277];}else {vErrors.push(err277);}errors++;}}}else {const err278 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err278];}else {vErrors.push(err278);}errors++;}}if(data81.statusContext !== undefined){let data123 = data81.statusContext;if(typeof data123 === "string"){if(func3(data123) > 255){const err279 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err279];}else {vErrors.push(err279);}errors++;}if(func3(data123) < 1){const err280 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err280];}else {vErrors.push(err280);}errors++;}}else {const err281 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err281];}else {vErrors.push(err281);}errors++;}}}else {const err282 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err282];}else {vErrors.push(err282);}errors++;}}if(data.promote !== undefined){let data124 = data.promote;if(data124 && typeof data124 == "object" && !Array.isArray(data124)){for(const key26 in data124){if(!(((((key26 === "switch") || (key26 === "stages")) || (key26 === "stageMaxMinutes")) || (key26 === "artifactMaxBytes")) || (key26 === "publishRelease"))){const err283 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err283];}else {vErrors.push(err283);}errors++;}}if(data124.switch !== undefined){let data125 = data124.switch;if(data125 && typeof data125 == "object" && !Array.isArray(data125)){if(data125.backend === undefined){const err284 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/required",keyword:"required",params:{missingProperty: "backend"},message:"must have required property '"+"backend"+"'"};if(vErrors === null){vErrors = [err284];}else {vErrors.push(err284);}errors++;}for(const key27 in data125){if(!(((((key27 === "backend") || (key27 === "repository")) || (key27 === "path")) || (key27 === "branch")) || (key27 === "prefix"))){const err285 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err285];}else {vErrors.push(err285);}errors++;}}if(data125.backend !== undefined){let data126 = data125.backend;if(typeof data126 !== "string"){const err286 = {instancePath:instancePath+"/promote/switch/backend",schemaPath:"#/properties/promote/properties/switch/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err286];}else {vErrors.push(err286);}errors++;}if(!((((data126 === "none") || (data126 === "environment-variables")) || (data126 === "flagd")) || (data126 === "flagd-file"))){const err287 = {instancePath:instancePath+"/promote/switch/backend",schemaPath:"#/properties/promote/properties/switch/properties/backend/enum",keyword:"enum",params:{allowedValues: schema11.properties.promote.properties.switch.properties.backend.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err287];}else {vErrors.push(err287);}errors++;}}if(data125.repository !== undefined){let data127 = data125.repository;if(typeof data127 === "string"){if(!pattern18.test(data127)){const err288 = {instancePath:instancePath+"/promote/switch/repository",schemaPath:"#/properties/promote/properties/switch/properties/repository/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"+"\""};if(vErrors === null){vErrors = [err288];}else {vErrors.push(err288);}errors++;}}else {const err289 = {instancePath:instancePath+"/promote/switch/repository",schemaPath:"#/properties/promote/properties/switch/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err289];}else {vErrors.push(err289);}errors++;}}if(data125.path !== undefined){let data128 = data125.path;if(typeof data128 === "string"){if(func3(data128) < 1){const err290 = {instancePath:instancePath+"/promote/switch/path",schemaPath:"#/properties/promote/properties/switch/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err290];}else {vErrors.push(err290);}errors++;}}else {const err291 = {instancePath:instancePath+"/promote/switch/path",schemaPath:"#/properties/promote/properties/switch/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err291];}else {vErrors.push(err291);}errors++;}}if(data125.branch !== undefined){let data129 = data125.branch;if(typeof data129 === "string"){if(func3(data129) < 1){const err292 = {instancePath:instancePath+"/promote/switch/branch",schemaPath:"#/properties/promote/properties/switch/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err292];}else {vErrors.push(err292);}errors++;}}else {const err293 = {instancePath:instancePath+"/promote/switch/branch",schemaPath:"#/properties/promote/properties/switch/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err293];}else {vErrors.push(err293);}errors++;}}if(data125.prefix !== undefined){let data130 = data125.prefix;if(typeof data130 === "string"){if(!pattern19.test(data130)){const err294 = {instancePath:instancePath+"/promote/switch/prefix",schemaPath:"#/properties/promote/properties/switch/properties/prefix/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err294];}else {vErrors.push(err294);}errors++;}}else {const err295 = {instancePath:instancePath+"/promote/switch/prefix",schemaPath:"#/properties/promote/properties/switch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err295];}else {vErrors.push(err295);}errors++;}}}else {const err296 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err296];}else {vErrors.push(err296);}errors++;}}if(data124.stages !== undefined){let data131 = data124.stages;if(Array.isArray(data131)){if(data131.length < 1){const err297 = {instancePath:instancePath+"/promote/stages",schemaPath:"#/properties/promote/properties/stages/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err297];}else {vErrors.push(err297);}errors++;}const len13 = data131.length;for(let i24=0; i24<len13; i24++){let data132 = data131[i24];if(typeof data132 === "string"){if(!pattern20.test(data132)){const err298 = {instancePath:instancePath+"/promote/stages/" + i24,schemaPath:"#/properties/promote/properties/stages/items/pattern",keyword:"pattern",params:{pattern: "^(canary-[1-9][0-9]?|full)$"},message:"must match pattern \""+"^(canary-[1-9][0-9]?|full)$"+"\""};if(vErrors === null){vErrors = [err298];}else {vErrors.push(err298);}errors++;}}else {const err299 = {instancePath:instancePath+"/promote/stages/" + i24,schemaPath:"#/properties/promote/properties/stages/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err299];}else {vErrors.push(err299);}errors++;}}}else {const err300 = {instancePath:instancePath+"/promote/stages",schemaPath:"#/properties/promote/properties/stages/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err300];}else {vErrors.push(err300);}errors++;}}if(data124.stageMaxMinutes !== undefined){let data133 = data124.stageMaxMinutes;if((typeof data133 == "number") && (isFinite(data133))){if(data133 <= 0 || isNaN(data133)){const err301 = {instancePath:instancePath+"/promote/stageMaxMinutes",schemaPath:"#/properties/promote/properties/stageMaxMinutes/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err301];}else {vErrors.push(err301);}errors++;}}else {const err302 = {instancePath:instancePath+"/promote/stageMaxMinutes",schemaPath:"#/properties/promote/properties/stageMaxMinutes/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err302];}else {vErrors.push(err302);}errors++;}}if(data124.artifactMaxBytes !== undefined){let data134 = data124.artifactMaxBytes;if(!(((typeof data134 == "number") && (!(data134 % 1) && !isNaN(data134))) && (isFinite(data134)))){const err303 = {instancePath:instancePath+"/promote/artifactMaxBytes",schemaPath:"#/properties/promote/properties/artifactMaxBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err303];}else {vErrors.push(err303);}errors++;}if((typeof data134 == "number") && (isFinite(data134))){if(data134 < 1 || isNaN(data134)){const err304 = {instancePath:instancePath+"/promote/artifactMaxBytes",schemaPath:"#/properties/promote/properties/artifactMaxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err304];}else {vErrors.push(err304);}errors++;}}}if(data124.publishRelease !== undefined){if(typeof data124.publishRelease !== "boolean"){const err305 = {instancePath:instancePath+"/promote/publishRelease",schemaPath:"#/properties/promote/properties/publishRelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err305];}else {vErrors.push(err305);}errors++;}}}else {const err306 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err306];}else {vErrors.push(err306);}errors++;}}}else {const err307 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err307];}else {vErrors.push(err307);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"The training data: a URI, or its URI with the dataset version and digest.","oneOf":[{"type":"string"},{"type":"object","required":["uri"],"additionalProperties":false,"properties":{"uri":{"type":"string","minLength":1},"version":{"type":"string"},"digest":{"type":"string"}}}]},"codeCommit":{"description":"Commit of the training code.","type":"string"},"codeRepository":{"description":"Repository of the training code (owner/name or a URL).","type":"string"},"trainingRun":{"description":"Link to the training run (experiment tracker, pipeline run).","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"description":"The training hyperparameters by name.","type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern21 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern22 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern23 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern24 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern21.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern22.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func3(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern23.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func3(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "codeRepository")) || (key5 === "trainingRun")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){let data26 = data25.trainingData;const _errs61 = errors;let valid8 = false;let passing0 = null;const _errs62 = errors;if(typeof data26 !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}var _valid1 = _errs62 === errors;if(_valid1){valid8 = true;passing0 = 0;}const _errs64 = errors;if(data26 && typeof data26 == "object" && !Array.isArray(data26)){if(data26.uri === undefined){const err64 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}for(const key6 in data26){if(!(((key6 === "uri") || (key6 === "version")) || (key6 === "digest"))){const err65 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data26.uri !== undefined){let data27 = data26.uri;if(typeof data27 === "string"){if(func3(data27) < 1){const err66 = {instancePath:instancePath+"/lineage/trainingData/uri",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}else {const err67 = {instancePath:instancePath+"/lineage/trainingData/uri",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data26.version !== undefined){if(typeof data26.version !== "string"){const err68 = {instancePath:instancePath+"/lineage/trainingData/version",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data26.digest !== undefined){if(typeof data26.digest !== "string"){const err69 = {instancePath:instancePath+"/lineage/trainingData/digest",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}}else {const err70 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}var _valid1 = _errs64 === errors;if(_valid1 && valid8){valid8 = false;passing0 = [passing0, 1];}else {if(_valid1){valid8 = true;passing0 = 1;}}if(!valid8){const err71 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}else {errors = _errs61;if(vErrors !== null){if(_errs61){vErrors.length = _errs61;}else {vErrors = null;}}}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err72 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data25.codeRepository !== undefined){if(typeof data25.codeRepository !== "string"){const err73 = {instancePath:instancePath+"/lineage/codeRepository",schemaPath:"#/properties/lineage/properties/codeRepository/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data25.trainingRun !== undefined){if(typeof data25.trainingRun !== "string"){const err74 = {instancePath:instancePath+"/lineage/trainingRun",schemaPath:"#/properties/lineage/properties/trainingRun/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err75 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data25.hyperparameters !== undefined){let data34 = data25.hyperparameters;if(!(data34 && typeof data34 == "object" && !Array.isArray(data34))){const err76 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data25.evaluation !== undefined){let data35 = data25.evaluation;if(!(data35 && typeof data35 == "object" && !Array.isArray(data35))){const err77 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}if(data.owners !== undefined){let data36 = data.owners;if(Array.isArray(data36)){const len0 = data36.length;for(let i0=0; i0<len0; i0++){let data37 = data36[i0];if(typeof data37 === "string"){if(!pattern24.test(data37)){const err79 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}let i1 = data36.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data36[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err81 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;break;}indices0[item0] = i1;}}}else {const err82 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data.examples !== undefined){let data38 = data.examples;if(Array.isArray(data38)){const len1 = data38.length;for(let i2=0; i2<len1; i2++){let data39 = data38[i2];if(data39 && typeof data39 == "object" && !Array.isArray(data39)){if(data39.input === undefined){const err83 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}for(const key7 in data39){if(!((key7 === "name") || (key7 === "input"))){const err84 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}if(data39.name !== undefined){if(typeof data39.name !== "string"){const err85 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}else {const err87 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}else {const err88 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","shadow","gate","promote"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern26 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func3(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func3(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func3(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func3(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func3(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func3(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func3(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func3(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime0.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern9.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!((((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "shadow")) || (data3 === "gate")) || (data3 === "promote"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func3(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func3(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func3(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func3(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func3(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func3(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func3(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func3(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern26.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern23.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"sameSpace":{"description":"Both models embed into the same space (the same embedding.space in their contracts, e.g. the same model rebuilt or re-exported), so their cosines are comparable: the related pairs' mean cosine is gated too, against similarityTolerance. Leave false (the default) when the space changes: across spaces only the AUC compares.","type":"boolean"},"similarityTolerance":{"description":"With sameSpace, the largest acceptable drop of the related pairs' mean cosine (absolute, e.g. 0.02). Default: 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern9.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func3(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func3(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func3(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!(func2.call(schema43.properties.checks.properties.pairs.properties, key2))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func3(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.sameSpace !== undefined){if(typeof data7.sameSpace !== "boolean"){const err30 = {instancePath:instancePath+"/checks/pairs/sameSpace",schemaPath:"#/properties/checks/properties/pairs/properties/sameSpace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data7.similarityTolerance !== undefined){let data13 = data7.similarityTolerance;if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 1 || isNaN(data13)){const err31 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data13 < 0 || isNaN(data13)){const err32 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}else {const err33 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}if(data7.confidence !== undefined){let data14 = data7.confidence;if((typeof data14 == "number") && (isFinite(data14))){if(data14 >= 1 || isNaN(data14)){const err34 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data14 <= 0.5 || isNaN(data14)){const err35 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data7.resamples !== undefined){let data15 = data7.resamples;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err37 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 > 100000 || isNaN(data15)){const err38 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(data15 < 100 || isNaN(data15)){const err39 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}}if(data7.seed !== undefined){let data16 = data7.seed;if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){const err40 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if((typeof data16 == "number") && (isFinite(data16))){if(data16 > 4294967295 || isNaN(data16)){const err41 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(data16 < 0 || isNaN(data16)){const err42 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}}if(data7.minSegmentSize !== undefined){let data17 = data7.minSegmentSize;if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){const err43 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}if((typeof data17 == "number") && (isFinite(data17))){if(data17 < 1 || isNaN(data17)){const err44 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}}else {const err45 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data6.triplets !== undefined){let data18 = data6.triplets;if(data18 && typeof data18 == "object" && !Array.isArray(data18)){if(data18.file === undefined){const err46 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}for(const key3 in data18){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err47 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}if(data18.file !== undefined){let data19 = data18.file;if(typeof data19 === "string"){if(func3(data19) < 1){const err48 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data18.tolerance !== undefined){let data20 = data18.tolerance;if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 1 || isNaN(data20)){const err50 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}if(data20 < 0 || isNaN(data20)){const err51 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}else {const err52 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data18.confidence !== undefined){let data21 = data18.confidence;if((typeof data21 == "number") && (isFinite(data21))){if(data21 >= 1 || isNaN(data21)){const err53 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data21 <= 0.5 || isNaN(data21)){const err54 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}else {const err55 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data18.resamples !== undefined){let data22 = data18.resamples;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err56 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100000 || isNaN(data22)){const err57 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data22 < 100 || isNaN(data22)){const err58 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}}if(data18.seed !== undefined){let data23 = data18.seed;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err59 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 > 4294967295 || isNaN(data23)){const err60 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if(data23 < 0 || isNaN(data23)){const err61 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data18.minSegmentSize !== undefined){let data24 = data18.minSegmentSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err62 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err63 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data6.retrieval !== undefined){let data25 = data6.retrieval;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.qrels === undefined){const err65 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}for(const key4 in data25){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err66 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.qrels !== undefined){let data26 = data25.qrels;if(typeof data26 === "string"){if(func3(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data25.queries !== undefined){let data27 = data25.queries;if(typeof data27 === "string"){if(func3(data27) < 1){const err69 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data25.corpus !== undefined){let data28 = data25.corpus;if(typeof data28 === "string"){if(func3(data28) < 1){const err71 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}else {const err72 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data25.k !== undefined){let data29 = data25.k;if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){const err73 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1000 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 1 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}if(data25.metric !== undefined){let data30 = data25.metric;if(typeof data30 !== "string"){const err76 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}if(!(((data30 === "ndcg") || (data30 === "recall")) || (data30 === "mrr"))){const err77 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data25.tolerance !== undefined){let data31 = data25.tolerance;if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 1 || isNaN(data31)){const err78 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}if(data31 < 0 || isNaN(data31)){const err79 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data25.confidence !== undefined){let data32 = data25.confidence;if((typeof data32 == "number") && (isFinite(data32))){if(data32 >= 1 || isNaN(data32)){const err81 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data32 <= 0.5 || isNaN(data32)){const err82 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}else {const err83 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}if(data25.resamples !== undefined){let data33 = data25.resamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err84 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 > 100000 || isNaN(data33)){const err85 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}if(data33 < 100 || isNaN(data33)){const err86 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}if(data25.seed !== undefined){let data34 = data25.seed;if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){const err87 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if((typeof data34 == "number") && (isFinite(data34))){if(data34 > 4294967295 || isNaN(data34)){const err88 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}if(data34 < 0 || isNaN(data34)){const err89 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}}if(data25.minSegmentSize !== undefined){let data35 = data25.minSegmentSize;if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){const err90 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if((typeof data35 == "number") && (isFinite(data35))){if(data35 < 1 || isNaN(data35)){const err91 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}}}else {const err92 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}if(data6.neighbours !== undefined){let data36 = data6.neighbours;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){for(const key5 in data36){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err93 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}if(data36.corpus !== undefined){let data37 = data36.corpus;if(typeof data37 === "string"){if(func3(data37) < 1){const err94 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}}else {const err95 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}if(data36.sample !== undefined){let data38 = data36.sample;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err96 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 < 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}}if(data36.k !== undefined){let data39 = data36.k;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err98 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 > 1000 || isNaN(data39)){const err99 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data39 < 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}}if(data36.minOverlap !== undefined){let data40 = data36.minOverlap;if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 1 || isNaN(data40)){const err101 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}if(data40 < 0 || isNaN(data40)){const err102 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}else {const err103 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}if(data36.confidence !== undefined){let data41 = data36.confidence;if((typeof data41 == "number") && (isFinite(data41))){if(data41 >= 1 || isNaN(data41)){const err104 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data41 <= 0.5 || isNaN(data41)){const err105 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}else {const err106 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}if(data36.resamples !== undefined){let data42 = data36.resamples;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err107 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 100000 || isNaN(data42)){const err108 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}if(data42 < 100 || isNaN(data42)){const err109 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}}if(data36.seed !== undefined){let data43 = data36.seed;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err110 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 > 4294967295 || isNaN(data43)){const err111 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}if(data43 < 0 || isNaN(data43)){const err112 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}}if(data36.minSegmentSize !== undefined){let data44 = data36.minSegmentSize;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err113 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 < 1 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}}else {const err115 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data6.health !== undefined){let data45 = data6.health;if(data45 && typeof data45 == "object" && !Array.isArray(data45)){for(const key6 in data45){if(!(key6 === "rankDropRatio")){const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}if(data45.rankDropRatio !== undefined){let data46 = data45.rankDropRatio;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err117 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}if(data46 <= 0 || isNaN(data46)){const err118 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}else {const err119 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}}else {const err120 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}}}else {const err121 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}}else {const err122 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}validate21.errors = vErrors;return errors === 0;}
 
 ;// CONCATENATED MODULE: ./src/io/schema.ts
 
@@ -37020,6 +37020,142 @@ function assertSchema(name, data, source) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/io/text.ts
+
+
+
+/**
+ * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
+ * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
+ * bytes that are not UTF-8 refused with their offset and line instead of decoded into
+ * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
+ * U+2029 are ordinary characters inside a JSON string, not line ends.
+ */
+const BOM = '\ufeff';
+/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
+function notUtf8(bytes, base = 0) {
+    const at = validUtf8Prefix(bytes);
+    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
+}
+/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
+function validUtf8Prefix(bytes) {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        let need;
+        let min;
+        if (b >= 0xc2 && b <= 0xdf)
+            [need, min] = [1, 0x80];
+        else if (b >= 0xe0 && b <= 0xef)
+            [need, min] = [2, 0x800];
+        else if (b >= 0xf0 && b <= 0xf4)
+            [need, min] = [3, 0x10000];
+        else
+            return i;
+        if (i + need >= n)
+            return i;
+        let cp = b & (0x3f >> need);
+        for (let k = 1; k <= need; k++) {
+            const c = bytes[i + k];
+            if ((c & 0xc0) !== 0x80)
+                return i;
+            cp = (cp << 6) | (c & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += need + 1;
+    }
+    return n;
+}
+/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
+function lineAt(bytes, offset) {
+    let line = 1;
+    for (let i = 0; i < offset; i++)
+        if (bytes[i] === 0x0a)
+            line++;
+    return line;
+}
+/**
+ * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
+ * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
+ */
+function decodeUtf8(bytes, file) {
+    let text;
+    try {
+        text = strictUtf8.decode(bytes);
+    }
+    catch {
+        throw new io_errors/* ConfigurationError */.j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
+    }
+    return text.startsWith(BOM) ? text.slice(1) : text;
+}
+/**
+ * Reads a text file (see the module's rules). Errors from the file system (not found, a
+ * directory) are thrown as they are, for the caller to word.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function readTextFile(path, file = path) {
+    return decodeUtf8(await (0,promises_namespaceObject.readFile)(path), file);
+}
+/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
+function splitLines(text) {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+/**
+ * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
+ * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function* readLines(path, file = path) {
+    let pending = Buffer.alloc(0);
+    let line = 0;
+    let first = true;
+    let offset = 0;
+    const decodeLine = (bytes) => {
+        let text;
+        try {
+            text = strictUtf8.decode(bytes);
+        }
+        catch {
+            throw new io_errors/* ConfigurationError */.j1(notUtf8(bytes, offset), { file, line });
+        }
+        if (first) {
+            first = false;
+            if (text.startsWith(BOM))
+                text = text.slice(1);
+        }
+        return text.endsWith('\r') ? text.slice(0, -1) : text;
+    };
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path)) {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        let start = 0;
+        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
+            line++;
+            const text = decodeLine(pending.subarray(start, end));
+            offset += end + 1 - start;
+            yield { text, line };
+            start = end + 1;
+        }
+        pending = pending.subarray(start);
+    }
+    if (pending.length > 0) {
+        line++;
+        yield { text: decodeLine(pending), line };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/io/yaml.ts
 
 
@@ -37047,7 +37183,7 @@ function parseYaml(text, file) {
 async function readYamlFile(file, what = 'file') {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        text = await readTextFile(file);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -37144,37 +37280,8 @@ async function loadConfig(path, workspace) {
     return { config, source, deprecations: upgradeDeprecatedKeys(config, source) };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/io/digest.ts
-
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-function canonicalJson(value) {
-    return JSON.stringify(sortKeys(value));
-}
-function sortKeys(value) {
-    if (Array.isArray(value))
-        return value.map(sortKeys);
-    if (value !== null && typeof value === 'object') {
-        const out = {};
-        for (const key of Object.keys(value).sort()) {
-            const v = value[key];
-            if (v !== undefined)
-                out[key] = sortKeys(v);
-        }
-        return out;
-    }
-    return value;
-}
-/** `sha256:<hex>` of bytes or text. */
-function sha256(data) {
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
-}
-/** Digest of a value's canonical JSON: the same inputs always give the same digest. */
-function digestOf(value) {
-    return sha256(canonicalJson(value));
-}
-
+// EXTERNAL MODULE: ./src/io/digest.ts
+var digest = __nccwpck_require__(2406);
 // EXTERNAL MODULE: ./src/version.ts + 1 modules
 var version = __nccwpck_require__(1013);
 ;// CONCATENATED MODULE: ./src/results/types.ts
@@ -37200,13 +37307,15 @@ function withProvenance(body, context, digestInputs, startedAt, finishedAt = new
             ref: context.ref,
             repository: context.repository,
             runUrl: context.runUrl,
-            inputsDigest: digestOf(digestInputs),
+            inputsDigest: (0,digest/* digestOf */.ol)(digestInputs),
             startedAt: startedAt.toISOString(),
             finishedAt: finishedAt.toISOString(),
         },
     };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/io/atomic.ts
 
 
@@ -37245,6 +37354,7 @@ async function writeFileAtomic(path, data) {
 
 
 
+
 /** File name of a result inside a results directory. */
 function resultFileName(result) {
     return result.shard ? `${result.id}.shard-${result.shard.index}-of-${result.shard.count}.json` : `${result.id}.json`;
@@ -37267,7 +37377,7 @@ async function writeResult(dir, result) {
 async function readResult(path) {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        text = await readTextFile(path);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -38370,7 +38480,7 @@ function parseMetricsJson(text, file) {
 async function readMetricsFile(path, displayName = path) {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        text = await readTextFile(path, displayName);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -38606,108 +38716,8 @@ function parseSampleValue(raw) {
     return Number(raw);
 }
 
-;// CONCATENATED MODULE: ./src/io/markdown.ts
-/**
- * Markdown building blocks that keep untrusted text inert: it renders as the same
- * characters, but can never become HTML, a link, an image, a mention, a table cell
- * boundary or the end of a code fence.
- */
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
-/** One line, bidi controls shown as code points, and `& < >` as entities: the start of both escapes below. */
-function oneLineEntities(text) {
-    return text
-        .replace(/\r\n?|\n/g, ' ')
-        .replace(BIDI_CONTROLS, (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`)
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;');
-}
-/**
- * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation
- * is backslash-escaped, `<` `>` `&` become entities (no raw HTML), `@` gets a zero-width
- * joiner so it shows but never pings, line breaks become spaces (a cell stays one cell),
- * and bidirectional override characters are shown as their code points.
- */
-function escapeMarkdown(text) {
-    return oneLineEntities(text)
-        .replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&')
-        .replace(/@/g, '@\u200d')
-        .replace(/:\/\//g, ':\u200b//')
-        .replace(/\bwww\\\./gi, (w) => `${w.slice(0, 3)}\u200b\\.`);
-}
-/** Inline code span holding untrusted text, rendered literally. */
-function code(text) {
-    // `<!--` stays visible but can never spell a report marker in the raw comment body.
-    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(/<!--/g, '<\u200b!--');
-    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
-    // Table pipes inside code spans still split GFM cells: escape them.
-    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-/** A GFM table. Cells must already be escaped. */
-function table(header, rows, align) {
-    const rule = header.map((_, i) => {
-        const a = align?.[i];
-        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
-    });
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(rule), ...rows.map(line)].join('\n');
-}
-/**
- * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
- * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
- * nothing can become a link or an image even where a renderer does parse Markdown; no
- * pings, no autolinks, no bidi overrides.
- */
-function escapeHtml(text) {
-    return oneLineEntities(text)
-        .replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`)
-        .replace(/@/g, '@\u200d')
-        .replace(/:\/\//g, ':\u200b//')
-        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\u200b.`);
-}
-/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
-function details(summary, body) {
-    return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
-}
-/**
- * Clips untrusted text to at most `max` code points (never splitting a surrogate pair),
- * ending with `…` when anything was cut. Clip before escaping, so escapes stay whole.
- */
-function clip(text, max) {
-    const points = Array.from(text);
-    if (points.length <= max)
-        return text;
-    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-/**
- * A Markdown link whose URL model-gates built itself (from the run's own repository,
- * commit and server URL). Only `https:` and `http:` URLs are accepted: anything else
- * renders as plain escaped text. The link text is escaped.
- */
-function markdown_link(text, url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return escapeMarkdown(text);
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return escapeMarkdown(text);
-    return `[${escapeMarkdown(text)}](${parsed.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
-}
-/**
- * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
- * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
- * survive, so a label can neither end the chart's code fence nor inject chart syntax.
- */
-function mermaidLabel(text, max = 24) {
-    const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
-    return clip(safe === '' ? '_' : safe, max);
-}
-
+// EXTERNAL MODULE: ./src/io/markdown.ts
+var markdown = __nccwpck_require__(7515);
 ;// CONCATENATED MODULE: ./src/canary/summary.ts
 
 const ICON = { pass: '✅', marginal: '🟡', fail: '❌' };
@@ -38726,21 +38736,21 @@ function shiftCell(metric) {
 /** Markdown summary of a canary analysis for the job summary. */
 function renderCanarySummary(judgement, subject) {
     const rows = judgement.metrics.map((m) => [
-        `${code(m.name)}${m.critical ? ' (critical)' : ''}`,
-        escapeMarkdown(m.direction),
-        escapeMarkdown(CLASS_ICON[m.classification] ?? m.classification),
+        `${(0,markdown/* code */.aY)(m.name)}${m.critical ? ' (critical)' : ''}`,
+        (0,markdown/* escapeMarkdown */.FV)(m.direction),
+        (0,markdown/* escapeMarkdown */.FV)(CLASS_ICON[m.classification] ?? m.classification),
         `${m.baselineCount} / ${m.canaryCount}`,
         number(m.baselineMedian),
         number(m.canaryMedian),
-        escapeMarkdown(shiftCell(m)),
+        (0,markdown/* escapeMarkdown */.FV)(shiftCell(m)),
         m.failed ? '❌' : '✅',
     ]);
     return [
-        `### ${ICON[judgement.verdict] ?? ''} Canary analysis ${code(subject.model)} ${code(subject.version)}: ${judgement.verdict}, score ${judgement.score}`,
+        `### ${ICON[judgement.verdict] ?? ''} Canary analysis ${(0,markdown/* code */.aY)(subject.model)} ${(0,markdown/* code */.aY)(subject.version)}: ${judgement.verdict}, score ${judgement.score}`,
         '',
-        `${escapeMarkdown(judgement.reason)}. Source: ${escapeMarkdown(subject.source)}; confidence ${judgement.confidence}.`,
+        `${(0,markdown/* escapeMarkdown */.FV)(judgement.reason)}. Source: ${(0,markdown/* escapeMarkdown */.FV)(subject.source)}; confidence ${judgement.confidence}.`,
         '',
-        table(['Metric', 'Bad when', 'Class', 'Samples (baseline / canary)', 'Baseline median', 'Canary median', 'Shift (Hodges-Lehmann)', ''], rows, [
+        (0,markdown/* table */.tp)(['Metric', 'Bad when', 'Class', 'Samples (baseline / canary)', 'Baseline median', 'Canary median', 'Shift (Hodges-Lehmann)', ''], rows, [
             'left',
             'left',
             'left',
@@ -38751,7 +38761,7 @@ function renderCanarySummary(judgement, subject) {
             'center',
         ]),
         '',
-        ...judgement.metrics.map((m) => `- ${code(m.name)}: ${escapeMarkdown(m.reason)}`),
+        ...judgement.metrics.map((m) => `- ${(0,markdown/* code */.aY)(m.name)}: ${(0,markdown/* escapeMarkdown */.FV)(m.reason)}`),
         '',
     ].join('\n');
 }
@@ -38854,6 +38864,8 @@ const canaryAnalysisCommand = defineCommand({
             labels,
             window,
         });
+        // The samples themselves, for the HTML report's distributions (at most 2000 per group).
+        body.details = { ...body.details, samples: Object.fromEntries([...samples].map(([name, s]) => [name, { baseline: Array.from(s.baseline).slice(0, 2000), canary: Array.from(s.canary).slice(0, 2000) }])) };
         const { file } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, config: canary, samples: digestableSamples(samples) } }, startedAt });
         return {
             outputs: { verdict: judgement.verdict, score: String(judgement.score), 'result-file': file },
@@ -38994,7 +39006,103 @@ function canaryResult(judgement, context) {
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: ./src/io/log.ts
-var log = __nccwpck_require__(9334);
+var io_log = __nccwpck_require__(9334);
+;// CONCATENATED MODULE: ./src/io/file-lock.ts
+
+
+
+
+/** An empty lock file older than this was left by a writer that died before writing its pid. */
+const EMPTY_LOCK_STALE_MS = 10_000;
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return !(0,io_errors/* isNodeError */.fX)(error, 'ESRCH');
+    }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Takes an exclusive lock file (created with O_EXCL, holding the writer's pid and host) and
+ * returns its release. A lock whose pid no longer runs on this host is stale: it is moved
+ * aside atomically (only one waiter can move a given file) and removed.
+ */
+async function acquireFileLock(lockPath, options) {
+    const log = options.log ?? io_log/* silentLogger */.qq;
+    const owner = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()} ${new Date().toISOString()}\n`;
+    const deadline = Date.now() + options.timeoutMs;
+    for (let attempt = 0;; attempt++) {
+        try {
+            const handle = await (0,promises_namespaceObject.open)(lockPath, 'wx');
+            try {
+                await handle.write(owner);
+                await handle.sync();
+            }
+            finally {
+                await handle.close();
+            }
+            return async () => {
+                await (0,promises_namespaceObject.rm)(lockPath, { force: true });
+            };
+        }
+        catch (error) {
+            if (!(0,io_errors/* isNodeError */.fX)(error, 'EEXIST'))
+                throw error;
+        }
+        if (await breakStaleLock(lockPath, options.what, log))
+            continue;
+        if (Date.now() > deadline) {
+            const message = `${lockPath} is held by another writer for over ${options.timeoutMs} ms; if no model-gates process is running, delete the lock file`;
+            throw options.timeoutError ? options.timeoutError(message) : new Error(message);
+        }
+        await sleep(Math.min(5 + attempt * 5, 100));
+    }
+}
+/** Removes the lock when its pid is dead on this host; true when it did (or the lock vanished). */
+async function breakStaleLock(lockPath, what, log) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(lockPath, 'utf8');
+    }
+    catch (error) {
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            return true;
+        throw error;
+    }
+    const [pidText, host] = text.split(' ');
+    const pid = Number(pidText);
+    if (text === '') {
+        // Its writer is between creating and filling it, or died right there: stale only when old.
+        const age = Date.now() - (await (0,promises_namespaceObject.stat)(lockPath).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+        if (age < EMPTY_LOCK_STALE_MS)
+            return false;
+    }
+    else if (!Number.isInteger(pid) || pid <= 0 || host !== (0,external_node_os_namespaceObject.hostname)() || isAlive(pid)) {
+        return false;
+    }
+    const aside = `${lockPath}.stale.${process.pid}`;
+    try {
+        await (0,promises_namespaceObject.rename)(lockPath, aside);
+    }
+    catch (error) {
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            return true;
+        throw error;
+    }
+    const moved = await (0,promises_namespaceObject.readFile)(aside, 'utf8');
+    if (moved !== text) {
+        // Between reading and moving, the stale lock was replaced by a live writer's: put it back.
+        await (0,promises_namespaceObject.link)(aside, lockPath).catch(() => undefined);
+        await (0,promises_namespaceObject.rm)(aside, { force: true });
+        return false;
+    }
+    await (0,promises_namespaceObject.rm)(aside, { force: true });
+    log.warning(`${what}: removed a stale lock left by ${text === '' ? 'a writer that died while taking it' : `process ${pid}, which is no longer running`}`);
+    return true;
+}
+
 // EXTERNAL MODULE: ./src/ledger/types.ts
 var types = __nccwpck_require__(4436);
 ;// CONCATENATED MODULE: ./src/ledger/file.ts
@@ -39004,8 +39112,6 @@ var types = __nccwpck_require__(4436);
 
 
 
-/** An empty lock file older than this was left by a writer that died before writing its pid. */
-const EMPTY_LOCK_STALE_MS = 10_000;
 const STATUSES = ['in_progress', 'success', 'failure', 'inactive'];
 function parseLine(text) {
     let data;
@@ -39068,16 +39174,6 @@ function entriesOf(lines) {
     }
     return [...byId.values()].sort((a, b) => b.id - a.id);
 }
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return !(0,io_errors/* isNodeError */.fX)(error, 'ESRCH');
-    }
-}
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The ledger as an append-only JSONL file (the default on the CLI and in the demo).
  *
@@ -39096,7 +39192,7 @@ class FileLedger {
     constructor(path, options = {}) {
         this.path = path;
         this.label = `file:${path}`;
-        this.log = options.log ?? log/* silentLogger */.qq;
+        this.log = options.log ?? io_log/* silentLogger */.qq;
         this.lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
     }
     async read() {
@@ -39140,7 +39236,12 @@ class FileLedger {
      */
     async locked(decide) {
         await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(this.path), { recursive: true });
-        const release = await this.acquire();
+        const release = await acquireFileLock(`${this.path}.lock`, {
+            timeoutMs: this.lockTimeoutMs,
+            log: this.log,
+            what: this.path,
+            timeoutError: (message) => new types/* LedgerConflictError */.od(message),
+        });
         try {
             const parsed = await this.read();
             const { lines, result } = await decide(parsed);
@@ -39161,78 +39262,6 @@ class FileLedger {
         finally {
             await release();
         }
-    }
-    async acquire() {
-        const lockPath = `${this.path}.lock`;
-        const owner = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()} ${new Date().toISOString()}\n`;
-        const deadline = Date.now() + this.lockTimeoutMs;
-        for (let attempt = 0;; attempt++) {
-            try {
-                const handle = await (0,promises_namespaceObject.open)(lockPath, 'wx');
-                try {
-                    await handle.write(owner);
-                    await handle.sync();
-                }
-                finally {
-                    await handle.close();
-                }
-                return async () => {
-                    await (0,promises_namespaceObject.rm)(lockPath, { force: true });
-                };
-            }
-            catch (error) {
-                if (!(0,io_errors/* isNodeError */.fX)(error, 'EEXIST'))
-                    throw error;
-            }
-            if (await this.breakStaleLock(lockPath))
-                continue;
-            if (Date.now() > deadline) {
-                throw new types/* LedgerConflictError */.od(`${lockPath} is held by another writer for over ${this.lockTimeoutMs} ms; if no model-gates process is running, delete the lock file`);
-            }
-            await sleep(Math.min(5 + attempt * 5, 100));
-        }
-    }
-    /** Removes the lock when its pid is dead on this host; true when it did (or the lock vanished). */
-    async breakStaleLock(lockPath) {
-        let text;
-        try {
-            text = await (0,promises_namespaceObject.readFile)(lockPath, 'utf8');
-        }
-        catch (error) {
-            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
-                return true;
-            throw error;
-        }
-        const [pidText, host] = text.split(' ');
-        const pid = Number(pidText);
-        if (text === '') {
-            // Its writer is between creating and filling it, or died right there: stale only when old.
-            const age = Date.now() - (await (0,promises_namespaceObject.stat)(lockPath).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-            if (age < EMPTY_LOCK_STALE_MS)
-                return false;
-        }
-        else if (!Number.isInteger(pid) || pid <= 0 || host !== (0,external_node_os_namespaceObject.hostname)() || isAlive(pid)) {
-            return false;
-        }
-        const aside = `${lockPath}.stale.${process.pid}`;
-        try {
-            await (0,promises_namespaceObject.rename)(lockPath, aside);
-        }
-        catch (error) {
-            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
-                return true;
-            throw error;
-        }
-        const moved = await (0,promises_namespaceObject.readFile)(aside, 'utf8');
-        if (moved !== text) {
-            // Between reading and moving, the stale lock was replaced by a live writer's: put it back.
-            await (0,promises_namespaceObject.link)(aside, lockPath).catch(() => undefined);
-            await (0,promises_namespaceObject.rm)(aside, { force: true });
-            return false;
-        }
-        await (0,promises_namespaceObject.rm)(aside, { force: true });
-        this.log.warning(`${this.path}: removed a stale lock left by ${text === '' ? 'a writer that died while taking it' : `process ${pid}, which is no longer running`}`);
-        return true;
     }
 }
 
@@ -39297,7 +39326,7 @@ function isSchema(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 function same(a, b) {
-    return canonicalJson(a) === canonicalJson(b);
+    return (0,digest/* canonicalJson */.dj)(a) === (0,digest/* canonicalJson */.dj)(b);
 }
 function show(value) {
     const text = value === undefined ? 'absent' : JSON.stringify(value);
@@ -39570,7 +39599,7 @@ function compareItems(production, candidate, polarity, path, changes) {
 
 
 function compatibility_same(a, b) {
-    return canonicalJson(a) === canonicalJson(b);
+    return (0,digest/* canonicalJson */.dj)(a) === (0,digest/* canonicalJson */.dj)(b);
 }
 function compatibility_show(value) {
     const text = value === undefined ? 'absent' : JSON.stringify(value);
@@ -39691,8 +39720,8 @@ function diffContracts(production, candidate) {
             changes.push(metadataChange([key], production[key], candidate[key]));
     }
     // Lineage field by field: each is its own line in the contract.
-    const lineageBefore = production.lineage ?? {};
-    const lineageAfter = candidate.lineage ?? {};
+    const lineageBefore = { ...production.lineage };
+    const lineageAfter = { ...candidate.lineage };
     for (const key of new Set([...Object.keys(lineageBefore), ...Object.keys(lineageAfter)])) {
         if (!compatibility_same(lineageBefore[key], lineageAfter[key]))
             changes.push(metadataChange(['lineage', key], lineageBefore[key], lineageAfter[key]));
@@ -39773,7 +39802,7 @@ class RetryableError extends Error {
 }
 function excerpt(text, limit = 300) {
     const single = text.replace(/\s+/g, ' ').trim();
-    return (0,log/* neutraliseCommands */.$B)(single.length > limit ? `${single.slice(0, limit)}…` : single);
+    return (0,io_log/* neutraliseCommands */.$B)(single.length > limit ? `${single.slice(0, limit)}…` : single);
 }
 /**
  * Vectors from an OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, TEI, vLLM, Ollama,
@@ -40411,8 +40440,8 @@ class GitContentsReader {
         catch {
             return null;
         }
-        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
-        return stdout;
+        const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+        return decodeUtf8(stdout, `${path}@${ref.slice(0, 12)}`);
     }
     /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
     async prefix() {
@@ -40494,7 +40523,7 @@ async function resolveProduction(options) {
     }
     const file = (0,external_node_path_namespaceObject.resolve)(workspace, spec);
     try {
-        return { kind: 'file', text: await (0,promises_namespaceObject.readFile)(file, 'utf8'), file: spec, source: spec };
+        return { kind: 'file', text: await readTextFile(file, spec), file: spec, source: spec };
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -40611,7 +40640,7 @@ function loadContract(file, text, rulePrefix = '') {
 }
 async function readText(file, label, what) {
     try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        return await readTextFile(file, label);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -40806,7 +40835,7 @@ async function checkContract(options) {
         }
         else {
             productionSource = production.source;
-            productionDigest = sha256(production.text);
+            productionDigest = (0,digest/* sha256 */.sc)(production.text);
             const loaded = loadContract(production.file, production.text, 'production/');
             for (const finding of loaded.findings)
                 finding.message = `production contract: ${finding.message}`;
@@ -40892,7 +40921,7 @@ async function checkContract(options) {
             summary,
             metrics,
             checks,
-            findings: findings.map(check_clip),
+            findings: findings.map(clip),
             details: {
                 changes: changes.map(({ kind, path, message }) => ({ kind, path, message })),
                 requiredBump,
@@ -40902,7 +40931,7 @@ async function checkContract(options) {
         },
         requiredBump,
         reindexRequired,
-        contractDigest: sha256(candidateText),
+        contractDigest: (0,digest/* sha256 */.sc)(candidateText),
         productionDigest,
     };
 }
@@ -40910,7 +40939,7 @@ function clipText(text, max) {
     return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 /** Keeps a finding within the result schema's limits (untrusted text can be long). */
-function check_clip(finding) {
+function clip(finding) {
     const message = clipText(finding.message, 4000);
     const location = finding.location && finding.location.file.length > 1024 ? { ...finding.location, file: clipText(finding.location.file, 1024) } : finding.location;
     return { ...finding, message, ...(location ? { location } : {}) };
@@ -40930,10 +40959,10 @@ function changesOf(result) {
         .sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
 }
 function cell(value) {
-    return value === undefined || value === null ? '' : escapeMarkdown(String(value));
+    return value === undefined || value === null ? '' : (0,markdown/* escapeMarkdown */.FV)(String(value));
 }
 function rowCells(row) {
-    return [escapeMarkdown(row.metric), cell(row.production), cell(row.candidate), row.verdict ? `${summary_ICON[row.verdict] ?? ''} ${row.verdict}` : '', escapeMarkdown(row.note ?? '')];
+    return [(0,markdown/* escapeMarkdown */.FV)(row.metric), cell(row.production), cell(row.candidate), row.verdict ? `${summary_ICON[row.verdict] ?? ''} ${row.verdict}` : '', (0,markdown/* escapeMarkdown */.FV)(row.note ?? '')];
 }
 /**
  * Markdown summary of a contract result, for the job summary and the demo. Everything that
@@ -40942,31 +40971,31 @@ function rowCells(row) {
 function renderContractSummary(result) {
     const subject = result.subject;
     const lines = [
-        `### ${summary_ICON[result.verdict] ?? ''} Contract ${code(subject.model)}: ${result.verdict}`,
+        `### ${summary_ICON[result.verdict] ?? ''} Contract ${(0,markdown/* code */.aY)(subject.model)}: ${result.verdict}`,
         '',
-        `${code(subject.productionVersion ?? 'none')} → ${code(subject.candidateVersion)}${subject.productionSource ? ` (production from ${code(subject.productionSource)})` : ''}. ${escapeMarkdown(result.summary)}`,
+        `${(0,markdown/* code */.aY)(subject.productionVersion ?? 'none')} → ${(0,markdown/* code */.aY)(subject.candidateVersion)}${subject.productionSource ? ` (production from ${(0,markdown/* code */.aY)(subject.productionSource)})` : ''}. ${(0,markdown/* escapeMarkdown */.FV)(result.summary)}`,
     ];
     const required = result.details?.requiredBump;
     if (typeof required === 'string') {
-        lines.push('', `Required version bump: **${escapeMarkdown(required)}**. Re-index required: **${result.details?.reindexRequired === true ? 'yes' : 'no'}**.`);
+        lines.push('', `Required version bump: **${(0,markdown/* escapeMarkdown */.FV)(required)}**. Re-index required: **${result.details?.reindexRequired === true ? 'yes' : 'no'}**.`);
     }
     for (const check of result.checks) {
-        lines.push('', `#### ${summary_ICON[check.verdict] ?? ''} ${escapeMarkdown(check.title)}`);
+        lines.push('', `#### ${summary_ICON[check.verdict] ?? ''} ${(0,markdown/* escapeMarkdown */.FV)(check.title)}`);
         if (check.summary)
-            lines.push('', escapeMarkdown(check.summary));
+            lines.push('', (0,markdown/* escapeMarkdown */.FV)(check.summary));
         if (check.rows.length > 0)
-            lines.push('', table(['Metric', 'Production', 'Candidate', 'Verdict', 'Note'], check.rows.map(rowCells)));
+            lines.push('', (0,markdown/* table */.tp)(['Metric', 'Production', 'Candidate', 'Verdict', 'Note'], check.rows.map(rowCells)));
     }
     const changes = changesOf(result);
     if (changes.length > 0) {
-        lines.push('', '#### Changes', '', table(['Kind', 'Where', 'Change'], changes.map((c) => [escapeMarkdown(c.kind), code(c.path), escapeMarkdown(c.message)])));
+        lines.push('', '#### Changes', '', (0,markdown/* table */.tp)(['Kind', 'Where', 'Change'], changes.map((c) => [(0,markdown/* escapeMarkdown */.FV)(c.kind), (0,markdown/* code */.aY)(c.path), (0,markdown/* escapeMarkdown */.FV)(c.message)])));
     }
     if (result.findings.length > 0) {
-        lines.push('', '#### Findings', '', table(['Severity', 'Rule', 'Where', 'Finding'], result.findings.map((f) => [
+        lines.push('', '#### Findings', '', (0,markdown/* table */.tp)(['Severity', 'Rule', 'Where', 'Finding'], result.findings.map((f) => [
             SEVERITY[f.severity],
-            f.rule ? code(f.rule) : '',
-            f.location ? code(`${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`) : '',
-            escapeMarkdown(f.message),
+            f.rule ? (0,markdown/* code */.aY)(f.rule) : '',
+            f.location ? (0,markdown/* code */.aY)(`${f.location.file}${f.location.line ? `:${f.location.line}` : ''}`) : '',
+            (0,markdown/* escapeMarkdown */.FV)(f.message),
         ])));
     }
     return `${lines.join('\n')}\n`;
@@ -41828,9 +41857,13 @@ function columnGram(x, n, dim) {
 function finiteOrNull(x) {
     return Number.isFinite(x) ? x : null;
 }
-/** Health figures of one matrix (raw vectors, as the model produced them). */
-function healthFigures(matrix, seed) {
+/** How many ids a finding names at most. */
+const IDS_SHOWN = 5;
+/** Health figures of one matrix (raw vectors, as the model produced them); `ids[r]` names row r. */
+function healthFigures(matrix, seed, ids) {
     const nonFinite = countNonFinite(matrix);
+    const zero = zeroRows(matrix);
+    const idsOf = (rows) => rows.slice(0, IDS_SHOWN).map((r) => ids[r] ?? `row ${r}`);
     const norms = rowNorms(matrix);
     const finiteNorms = norms.filter((n) => Number.isFinite(n)).sort();
     const usable = nonFinite === 0 && matrix.rows > 0;
@@ -41841,7 +41874,9 @@ function healthFigures(matrix, seed) {
         rows: matrix.rows,
         dimension: matrix.dim,
         nonFinite,
-        zeroRows: countZeroRows(matrix),
+        zeroRows: zero.length,
+        nonFiniteIds: idsOf(nonFinite > 0 ? nonFiniteRows(matrix) : []),
+        zeroIds: idsOf(zero),
         duplicateRows: countDuplicateRows(matrix),
         normMean: finiteNorms.length ? sum / finiteNorms.length : null,
         normMin: finiteNorms.length ? finiteNorms[0] : null,
@@ -41852,6 +41887,11 @@ function healthFigures(matrix, seed) {
         effectiveRank: usable ? finiteOrNull(effectiveRank(matrix, { seed })) : null,
     };
 }
+/** `"a", "b" and 3 more`: the ids a finding shows, clipped and quoted. */
+function idList(ids, count) {
+    const shown = ids.map((id) => JSON.stringify(id.length > 64 ? `${id.slice(0, 63)}…` : id)).join(', ');
+    return count > ids.length ? `${shown} and ${count - ids.length} more` : shown;
+}
 /**
  * Judges vector health. Fails when the candidate's dimension differs from the contract's
  * (only the contract binds: production may legitimately have another dimension), or when
@@ -41860,7 +41900,7 @@ function healthFigures(matrix, seed) {
  * production vectors are reported as warnings.
  */
 function summariseHealth(input) {
-    const { production: p, candidate: c, contractDimension } = input;
+    const { production: p, candidate: c, contractDimension, sources } = input;
     const findings = [];
     let verdict = 'pass';
     const worsen = (to) => {
@@ -41869,15 +41909,22 @@ function summariseHealth(input) {
     };
     if (contractDimension !== null && c.dimension !== contractDimension) {
         worsen('fail');
-        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors have dimension ${c.dimension}, the contract says ${contractDimension}` });
+        findings.push({ rule: 'health.dimension', severity: 'error', message: `candidate vectors (${sources.candidate}) have dimension ${c.dimension}, the contract says ${contractDimension}` });
+    }
+    else if (contractDimension === null && p.dimension !== c.dimension) {
+        findings.push({
+            rule: 'health.dimension',
+            severity: 'notice',
+            message: `production vectors (${sources.production}) have dimension ${p.dimension} and candidate vectors (${sources.candidate}) ${c.dimension}: the models embed into different spaces, so they are compared by measures taken within each space; no contract states the dimension`,
+        });
     }
     if (c.nonFinite > 0) {
         worsen('fail');
-        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors contain ${c.nonFinite} NaN or infinite value(s)` });
+        findings.push({ rule: 'health.non-finite', severity: 'error', message: `candidate vectors (${sources.candidate}) contain ${c.nonFinite} NaN or infinite value(s), at ids ${idList(c.nonFiniteIds, c.nonFiniteIds.length)}` });
     }
     if (c.zeroRows > 0) {
         worsen('fail');
-        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) are all zeros` });
+        findings.push({ rule: 'health.zero-vectors', severity: 'error', message: `${c.zeroRows} candidate vector(s) (${sources.candidate}) are all zeros: ids ${idList(c.zeroIds, c.zeroRows)}` });
     }
     if (c.duplicateRows > p.duplicateRows) {
         worsen('marginal');
@@ -41892,7 +41939,8 @@ function summariseHealth(input) {
         });
     }
     if (p.nonFinite > 0 || p.zeroRows > 0) {
-        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s)` });
+        const where = [...(p.nonFinite > 0 ? [`NaN/Inf at ids ${idList(p.nonFiniteIds, p.nonFiniteIds.length)}`] : []), ...(p.zeroRows > 0 ? [`zeros at ids ${idList(p.zeroIds, p.zeroRows)}`] : [])];
+        findings.push({ rule: 'health.production', severity: 'warning', message: `production vectors (${sources.production}) have ${p.nonFinite} NaN/Inf value(s) and ${p.zeroRows} zero vector(s): ${where.join('; ')}` });
     }
     const row = (metric, a, b, higherIsBetter, rowVerdict) => {
         const out = { metric, production: a, candidate: b, change: a === null || b === null ? null : b - a };
@@ -42478,6 +42526,11 @@ function compareDifferences(diffs, segments, tolerance, settings, check, segment
     }
     return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
 }
+const RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
+/** The worst of several verdicts (error > fail > marginal > pass). */
+function worstVerdict(verdicts) {
+    return verdicts.reduce((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
+}
 /** Mean of a list; null when empty. */
 function compare_mean(values) {
     if (values.length === 0)
@@ -42850,6 +42903,7 @@ function summariseNeighbours(record) {
 
 
 
+
 /**
  * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
  * `production`, `candidate` (cosines).
@@ -43031,7 +43085,10 @@ function summarisePairs(record) {
     const deciding = decidingRow(metric, production, candidate, outcome);
     if (!bothLabels)
         deciding.note = 'only one label present: judged on the cosine change, not the AUC';
-    const relatedRow = infoRow('related cosine (mean)', compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)));
+    const similarity = params.sameSpace && nRelated > 0 ? judgeSimilarity(record, related, p, c) : undefined;
+    const relatedRow = similarity
+        ? { ...decidingRow(RELATED_COSINE, compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)), similarity.outcome), note: 'same space: gated on the absolute drop' }
+        : infoRow(RELATED_COSINE, compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)));
     const unrelatedRow = infoRow('unrelated cosine (mean)', compare_mean(subset(p, related, 0)), compare_mean(subset(c, related, 0)));
     const aboveFloor = infoRow(`related pairs with cosine ≥ ${params.relatedFloor}`, share(p, related, 1, (x) => x >= params.relatedFloor), share(c, related, 1, (x) => x >= params.relatedFloor), true);
     const belowCeiling = infoRow(`unrelated pairs with cosine ≤ ${params.unrelatedCeiling}`, share(p, related, 0, (x) => x <= params.unrelatedCeiling), share(c, related, 0, (x) => x <= params.unrelatedCeiling), true);
@@ -43045,22 +43102,46 @@ function summarisePairs(record) {
         'pairs.count': items.id.length,
         ...segmentMetrics('pairs', outcome),
     };
+    const summary = describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance);
+    const segments = segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
+        const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
+        const [before, after] = segmentMeans(indices);
+        return { ...row, production: before, candidate: after };
+    });
+    if (similarity) {
+        Object.assign(metrics, rowMetrics('pairs.related_cosine', relatedRow), segmentMetrics('pairs.related_cosine', similarity.outcome));
+        segments.push(...segmentRows(similarity.outcome, RELATED_COSINE, similarity.segments, similarity.production, similarity.candidate));
+    }
     return {
         section: {
             id: 'pairs',
             title: `Pairs (${items.id.length})`,
-            verdict: outcome.verdict,
-            summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
+            verdict: similarity ? worstVerdict([outcome.verdict, similarity.outcome.verdict]) : outcome.verdict,
+            summary: similarity ? `${summary}; ${describeOutcome('related cosine', similarity.outcome, similarity.tolerance)}` : summary,
             rows,
-            segments: segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
-                const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
-                const [before, after] = segmentMeans(indices);
-                return { ...row, production: before, candidate: after };
-            }),
+            segments,
             worst: pickWorst(record.worst, settings.worstItems, worstKey),
         },
         metrics,
     };
+}
+const RELATED_COSINE = 'related cosine (mean)';
+/**
+ * The absolute similarity judgement of a shared space: the related pairs' paired cosine
+ * changes (candidate − production), their bootstrap interval against `similarityTolerance`,
+ * overall and per segment (Holm-adjusted), like every other paired change. Only meaningful
+ * when both models embed into the same space: across spaces a cosine of 0.6 in one model
+ * and 0.6 in another are not the same closeness, so only the ranking (the AUC) is compared.
+ */
+function judgeSimilarity(record, related, p, c) {
+    const params = record.params;
+    const tolerance = params.similarityTolerance ?? settings_DEFAULTS.tolerance.pairs;
+    const members = Array.from(related, (r, i) => (r === 1 ? i : -1)).filter((i) => i >= 0);
+    const production = Float64Array.from(members, (i) => p[i]);
+    const candidate = Float64Array.from(members, (i) => c[i]);
+    const diffs = candidate.map((x, j) => x - production[j]);
+    const segments = members.map((i) => record.items.segment[i] ?? null);
+    return { outcome: compareDifferences(diffs, segments, tolerance, record.settings, 'pairs-similarity'), segments, production, candidate, tolerance };
 }
 
 ;// CONCATENATED MODULE: ./src/regression/checks/triplets.ts
@@ -43138,7 +43219,47 @@ function summariseTriplets(record) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/regression/distributions.ts
+
+/** Width of a cosine histogram bin: 40 bins over [−1, 1]. */
+const COSINE_BIN = 0.05;
+/** Counts of values per bin of width COSINE_BIN over [−1, 1]; a value of exactly 1 falls in the last bin. */
+function cosineHistogram(values) {
+    const bins = Math.round(2 / COSINE_BIN);
+    const counts = new Array(bins).fill(0);
+    for (const v of values) {
+        if (!Number.isFinite(v))
+            continue;
+        const i = Math.min(bins - 1, Math.max(0, Math.floor((v + 1) / COSINE_BIN)));
+        counts[i] = counts[i] + 1;
+    }
+    return counts;
+}
+function pairDistributions(record) {
+    const related = column(record.items, 'related');
+    const pick = (name, label) => Array.from(column(record.items, name)).filter((_, i) => related[i] === label);
+    return {
+        low: -1,
+        width: COSINE_BIN,
+        production: { related: cosineHistogram(pick('production', 1)), unrelated: cosineHistogram(pick('production', 0)) },
+        candidate: { related: cosineHistogram(pick('candidate', 1)), unrelated: cosineHistogram(pick('candidate', 0)) },
+    };
+}
+function overlapDistribution(record) {
+    const k = Number(record.params.k);
+    const counts = new Array(k + 1).fill(0);
+    for (const v of column(record.items, 'overlap')) {
+        if (!Number.isFinite(v))
+            continue;
+        const j = Math.min(k, Math.max(0, Math.round(v * k)));
+        counts[j] = counts[j] + 1;
+    }
+    return { k, counts };
+}
+
 ;// CONCATENATED MODULE: ./src/regression/engine.ts
+
+
 
 
 
@@ -43149,11 +43270,6 @@ function summariseTriplets(record) {
 
 const DETAILS_FORMAT = 'embedding-regression/details@1';
 const CHECK_ORDER = ['pairs', 'triplets', 'retrieval', 'neighbours'];
-const RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
-/** The worst of several verdicts (error > fail > marginal > pass). */
-function worstVerdict(verdicts) {
-    return verdicts.reduce((w, v) => (RANK[v] > RANK[w] ? v : w), 'pass');
-}
 function summariseCheck(name, record) {
     switch (name) {
         case 'pairs':
@@ -43186,7 +43302,7 @@ function assemble(details) {
         checks.push(output.section);
         Object.assign(metrics, output.metrics);
     }
-    const health = summariseHealth(details.health);
+    const health = summariseHealth({ ...details.health, sources: details.sources });
     checks.push(health.section);
     Object.assign(metrics, health.metrics);
     const verdict = worstVerdict(checks.map((c) => c.verdict));
@@ -43232,8 +43348,8 @@ async function runRegression(run) {
     run.signal?.throwIfAborted();
     const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
     const health = {
-        production: healthFigures(production, settingsSeed),
-        candidate: healthFigures(candidate, settingsSeed),
+        production: healthFigures(production, settingsSeed, items.map((item) => item.id)),
+        candidate: healthFigures(candidate, settingsSeed, items.map((item) => item.id)),
         contractDimension: run.contractDimension,
         rankDropRatio: definition.checks.health?.rankDropRatio ?? settings_DEFAULTS.rankDropRatio,
     };
@@ -43246,8 +43362,13 @@ async function runRegression(run) {
     const checks = {};
     const params = {};
     const { checks: spec } = definition;
-    if (spec.pairs)
-        params.pairs = { relatedFloor: spec.pairs.relatedFloor ?? settings_DEFAULTS.relatedFloor, unrelatedCeiling: spec.pairs.unrelatedCeiling ?? settings_DEFAULTS.unrelatedCeiling };
+    if (spec.pairs) {
+        params.pairs = {
+            relatedFloor: spec.pairs.relatedFloor ?? settings_DEFAULTS.relatedFloor,
+            unrelatedCeiling: spec.pairs.unrelatedCeiling ?? settings_DEFAULTS.unrelatedCeiling,
+            ...(spec.pairs.sameSpace ? { sameSpace: true, similarityTolerance: spec.pairs.similarityTolerance ?? settings_DEFAULTS.tolerance.pairs } : {}),
+        };
+    }
     if (spec.triplets)
         params.triplets = {};
     if (spec.retrieval)
@@ -43295,7 +43416,7 @@ async function runRegression(run) {
     }
     const details = {
         format: DETAILS_FORMAT,
-        runKey: digestOf({
+        runKey: (0,digest/* digestOf */.ol)({
             suite: { definition, texts: suite.texts, pairs: suite.pairs, triplets: suite.triplets, retrieval: suite.retrieval && { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) }, neighbourCorpus: suite.neighbourCorpus },
             sources: [run.production.description, run.candidate.description],
             settings,
@@ -43313,7 +43434,15 @@ async function runRegression(run) {
 /** Details as written in a final (unsharded or merged) result: without the per-item tables. */
 function finalDetails(details) {
     const checks = Object.fromEntries(Object.entries(details.checks).map(([name, record]) => [name, 'skipped' in record ? record : { settings: record.settings, params: record.params, items: record.items.id.length }]));
-    return { ...details, checks };
+    // Histograms for the HTML report's charts: the items themselves are not kept.
+    const distributions = {};
+    const pairs = details.checks.pairs;
+    if (pairs && !('skipped' in pairs))
+        distributions.pairs = pairDistributions(pairs);
+    const neighbours = details.checks.neighbours;
+    if (neighbours && !('skipped' in neighbours))
+        distributions.neighbours = overlapDistribution(neighbours);
+    return { ...details, checks, distributions };
 }
 
 ;// CONCATENATED MODULE: ./src/regression/merge.ts
@@ -43356,7 +43485,7 @@ function mergeRegressionShards(id, shards) {
     const base = all[0];
     for (let i = 1; i < all.length; i++) {
         const other = all[i];
-        if (other.runKey !== base.runKey || canonicalJson(sorted[i].subject) !== canonicalJson(first.subject)) {
+        if (other.runKey !== base.runKey || (0,digest/* canonicalJson */.dj)(sorted[i].subject) !== (0,digest/* canonicalJson */.dj)(first.subject)) {
             throw new io_errors/* ConfigurationError */.j1(`shard ${shardLabel(sorted[i])} comes from a different run than ${shardLabel(first)} (suite, sources or settings differ): re-run every shard together`);
         }
     }
@@ -44014,13 +44143,13 @@ function tallyLine(title, tally) {
         return null;
     const parts = [`${tally.counted.length} of ${tally.required} on the head commit`];
     if (tally.counted.length > 0)
-        parts.push(`counted: ${tally.counted.map(escapeMarkdown).join(', ')}`);
+        parts.push(`counted: ${tally.counted.map(markdown/* escapeMarkdown */.FV).join(', ')}`);
     if (tally.stale.length > 0)
-        parts.push(`stale: ${tally.stale.map(escapeMarkdown).join(', ')}`);
+        parts.push(`stale: ${tally.stale.map(markdown/* escapeMarkdown */.FV).join(', ')}`);
     if (tally.changesRequested.length > 0)
-        parts.push(`changes requested: ${tally.changesRequested.map(escapeMarkdown).join(', ')}`);
+        parts.push(`changes requested: ${tally.changesRequested.map(markdown/* escapeMarkdown */.FV).join(', ')}`);
     if (tally.ignored.length > 0)
-        parts.push(`not counted: ${tally.ignored.map((i) => escapeMarkdown(i.login)).join(', ')}`);
+        parts.push(`not counted: ${tally.ignored.map((i) => (0,markdown/* escapeMarkdown */.FV)(i.login)).join(', ')}`);
     return `- **${title}**: ${parts.join('; ')}`;
 }
 /**
@@ -44036,17 +44165,17 @@ function renderGateSummary(decision, context) {
     }[decision.decision];
     const lines = [`## model-gates gate: ${decision.decision}`, '', `${head}${context.headSha ? ` for commit \`${context.headSha.slice(0, 12)}\`` : ''}${context.pullRequest ? ` of pull request #${context.pullRequest}` : ''}.`, ''];
     if (decision.reasons.length > 0) {
-        lines.push('### Reasons', '', ...decision.reasons.map((r) => `- ${escapeMarkdown(r)}`), '');
+        lines.push('### Reasons', '', ...decision.reasons.map((r) => `- ${(0,markdown/* escapeMarkdown */.FV)(r)}`), '');
     }
-    lines.push('### Conditions', '', table(['Condition', 'Status', 'Detail'], decision.conditions.map((c) => [escapeMarkdown(c.id), gate_summary_ICON[c.status], escapeMarkdown(c.sentence)])), '');
+    lines.push('### Conditions', '', (0,markdown/* table */.tp)(['Condition', 'Status', 'Detail'], decision.conditions.map((c) => [(0,markdown/* escapeMarkdown */.FV)(c.id), gate_summary_ICON[c.status], (0,markdown/* escapeMarkdown */.FV)(c.sentence)])), '');
     const people = [
         tallyLine('Approvals', decision.approvals),
         tallyLine('Marginal approvals', decision.marginalApprovals),
         decision.environmentApprovers
-            ? `- **Environment approvals**: ${decision.environmentApprovers.length === 0 ? 'none' : decision.environmentApprovers.map((a) => `${escapeMarkdown(a.login)} (${a.state}${a.environments.length > 0 ? `, ${escapeMarkdown(a.environments.join(', '))}` : ''})`).join('; ')}`
+            ? `- **Environment approvals**: ${decision.environmentApprovers.length === 0 ? 'none' : decision.environmentApprovers.map((a) => `${(0,markdown/* escapeMarkdown */.FV)(a.login)} (${a.state}${a.environments.length > 0 ? `, ${(0,markdown/* escapeMarkdown */.FV)(a.environments.join(', '))}` : ''})`).join('; ')}`
             : null,
         decision.override
-            ? `- **Override** label ${escapeMarkdown(decision.override.label)} applied by ${escapeMarkdown(decision.override.appliedBy)}: ${decision.override.applied ? `applied, reason: ${escapeMarkdown(decision.override.reason ?? '')}` : decision.override.authorised ? 'not applied (no reason given)' : 'ignored (not authorised)'}`
+            ? `- **Override** label ${(0,markdown/* escapeMarkdown */.FV)(decision.override.label)} applied by ${(0,markdown/* escapeMarkdown */.FV)(decision.override.appliedBy)}: ${decision.override.applied ? `applied, reason: ${(0,markdown/* escapeMarkdown */.FV)(decision.override.reason ?? '')}` : decision.override.authorised ? 'not applied (no reason given)' : 'ignored (not authorised)'}`
             : null,
     ].filter((line) => line !== null);
     if (people.length > 0)
@@ -44266,7 +44395,7 @@ function createGateCommand(services) {
                 startedAt,
             });
             for (const reason of decision.reasons)
-                environment.log.info((0,log/* neutraliseCommands */.$B)(reason));
+                environment.log.info((0,io_log/* neutraliseCommands */.$B)(reason));
             environment.log.info(`gate: ${decision.decision}`);
             const outcome = {
                 outputs: { decision: decision.decision, reasons: decision.reasons.join('\n'), 'result-file': file },
@@ -44363,6 +44492,7 @@ var errors = __nccwpck_require__(3116);
 ;// CONCATENATED MODULE: ./src/github/contents.ts
 
 
+
 /**
  * Reads one file through the contents API (`contents: read`) and returns it as UTF-8 text,
  * or null when the file (or the ref) does not exist. A path that names a directory, a
@@ -44388,11 +44518,11 @@ async function readRepositoryFile(octokit, file) {
     }
     const entry = data;
     if (entry.encoding === 'base64' && typeof entry.content === 'string') {
-        return Buffer.from(entry.content, 'base64').toString('utf8');
+        return decodeUtf8(Buffer.from(entry.content, 'base64'), where);
     }
     try {
         const raw = await octokit.rest.repos.getContent({ ...request, mediaType: { format: 'raw' } });
-        return typeof raw.data === 'string' ? raw.data : Buffer.from(raw.data).toString('utf8');
+        return typeof raw.data === 'string' ? raw.data : decodeUtf8(Buffer.from(raw.data), where);
     }
     catch (error) {
         throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
@@ -44497,6 +44627,7 @@ function readZip(zip, limits = DEFAULT_LIMITS) {
 
 
 
+
 /**
  * Finds the triggering run and its pull request through the API, never from anything the
  * run uploaded: first the open pull requests of the run's head commit, then (for forks,
@@ -44562,10 +44693,13 @@ async function downloadRunResults(client, repository, runId, pattern) {
             const file = `artifact '${artifact.name}' of run ${runId}: ${entry.name}`;
             let data;
             try {
-                data = JSON.parse(entry.data.toString('utf8'));
+                data = JSON.parse(decodeUtf8(entry.data, file));
             }
-            catch {
-                problems.push({ message: 'not valid JSON', location: { file } });
+            catch (error) {
+                if (error instanceof io_errors/* ConfigurationError */.j1)
+                    problems.push(...error.problems);
+                else
+                    problems.push({ message: 'not valid JSON', location: { file } });
                 continue;
             }
             const invalid = schemaProblems('result', data, { file });
@@ -44794,6 +44928,36 @@ async function updateIfChanged(client, options, comment) {
     });
     return { url: response.data.html_url, changed: true };
 }
+/** How many times a comment is posted at most, each after looking for it again. */
+const CREATE_ATTEMPTS = 3;
+/**
+ * Posts the report comment. A POST is not idempotent: a 5xx, or no answer at all, may come
+ * after GitHub stored the comment. So the client's own retries are off for it; after such a
+ * failure the comments are listed again, and only when none of ours is there is it posted
+ * once more. Returns the answer to the POST, or the comments of ours found instead.
+ */
+async function createOnce(client, options) {
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                ...options.repository,
+                issue_number: options.issueNumber,
+                body: options.body,
+                request: { retries: 0 },
+            });
+        }
+        catch (error) {
+            // Octokit reports a request that got no answer as a 500 without a response.
+            const status = httpStatus(error);
+            if (status === undefined || status < 500 || attempt >= CREATE_ATTEMPTS)
+                throw error;
+            options.debug?.(`posting the report comment got ${status}; looking for it before posting again (${attempt} of ${CREATE_ATTEMPTS - 1})`);
+            const found = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
+            if (found.length > 0)
+                return { found };
+        }
+    }
+}
 /**
  * Creates or updates the one report comment of a pull request for a marker.
  *
@@ -44804,7 +44968,8 @@ async function updateIfChanged(client, options, comment) {
  * started at once leave exactly one comment. Comments by other users are never touched.
  *
  * API calls: one list (plus pages), then one PATCH when the body changed, or one POST and
- * one more list when there was no comment, plus one DELETE per duplicate.
+ * one more list when there was no comment, plus one DELETE per duplicate. A POST that fails
+ * with a 5xx is followed by a list before it is ever sent again (`createOnce`).
  */
 async function upsertStickyComment(client, options) {
     if (!options.body.startsWith(options.marker))
@@ -44815,11 +44980,13 @@ async function upsertStickyComment(client, options) {
         const { url, changed } = await updateIfChanged(client, options, keeper);
         return { id: keeper.id, url, action: changed ? 'updated' : 'unchanged', deleted };
     }
-    const created = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-        ...options.repository,
-        issue_number: options.issueNumber,
-        body: options.body,
-    });
+    const created = await createOnce(client, options);
+    if ('found' in created) {
+        // An earlier attempt was stored although its answer was lost: that comment is the report.
+        const { keeper, deleted } = await keepOldest(client, options, created.found);
+        const { url } = await updateIfChanged(client, options, keeper);
+        return { id: keeper.id, url, action: 'created', deleted };
+    }
     const mine = created.data.id;
     const after = ours(await listIssueComments(client, options.repository, options.issueNumber), options.marker, options.author);
     // Our own comment is in the list unless GitHub's list lags behind; then it is the keeper.
@@ -44880,26 +45047,126 @@ function reportPublisherFor(token, repository, environment) {
     return githubReportPublisher((0,client.createGitHubClient)({ token, log: environment.log }), repository);
 }
 
+;// CONCATENATED MODULE: ./src/github/promote-services.ts
+
+function split(repository) {
+    const [owner = '', repo = ''] = repository.split('/');
+    return { owner, repo };
+}
+/**
+ * The GitHub implementations of what promote needs: the Deployments ledger, the serving
+ * switches and the release publisher. The action entry and the CLI wiring hand these in.
+ * Loaded on demand, like the ledger: a file ledger and a local flag file never pay for
+ * Octokit's start-up.
+ */
+const githubPromoteServices = {
+    githubLedger: openGitHubLedger,
+    async githubSwitch(config, { token, repository, environment }) {
+        const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6434));
+        const octokit = createGitHubClient({ token, log: environment.log });
+        const { owner, repo } = split(repository);
+        if (config.backend === 'environment-variables') {
+            const { EnvironmentVariablesSwitch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5899));
+            return new EnvironmentVariablesSwitch(octokit, { owner, repo, log: environment.log, ...(config.prefix ? { prefix: config.prefix } : {}) });
+        }
+        const { FlagdContentsSwitch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3441));
+        return new FlagdContentsSwitch(octokit, { owner, repo, path: config.path ?? '', log: environment.log, ...(config.branch ? { branch: config.branch } : {}) });
+    },
+    async releasePublisher({ token, repository, environment }) {
+        const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6434));
+        const { GitHubReleasePublisher } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3425));
+        return new GitHubReleasePublisher(createGitHubClient({ token, log: environment.log }), split(repository));
+    },
+};
+
+// EXTERNAL MODULE: ./src/ledger/switch.ts
+var ledger_switch = __nccwpck_require__(5969);
 ;// CONCATENATED MODULE: ./src/ledger/operations.ts
 
 
 
+
+
 /**
- * Records one promotion stage. The claim is a compare-and-swap on the current version
- * (`expectedCurrent`, null for a first release) and refuses while another rollout is in
- * flight; the record is then marked `success`.
- * @throws LedgerConflictError when production changed or another rollout won.
+ * A switch write failed after the ledger claimed the record: the record stays `in_progress`
+ * (never `success` while serving reads something else) and blocks other rollouts until a
+ * rerun of the same operation completes it. The user's fix: rerun.
  */
-async function promote(ledger, record, expectedCurrent) {
-    const entry = await ledger.claim({ ...record, previousVersion: expectedCurrent }, expectedCurrent);
-    const what = `${record.version} ${record.stage} (${record.trafficPercent}% of traffic)`;
-    await ledger.setStatus(entry.id, 'success', `${what}; production was ${expectedCurrent ?? 'empty'}`);
-    const full = record.stage === 'full';
+class SwitchWriteError extends io_errors/* ConfigurationError */.j1 {
+    constructor(message, cause) {
+        super(message);
+        this.name = 'SwitchWriteError';
+        this.cause = cause;
+    }
+}
+/**
+ * The newest record after the current deployment that a run left `in_progress` and that
+ * `matches`: a claim whose switch write never completed (the run failed or was killed).
+ */
+function unfinished(history, matches) {
+    const current = (0,types/* currentOf */.$c)(history);
+    return history.find((e) => (!current || e.id > current.id) && e.status === 'in_progress' && matches(e));
+}
+/**
+ * Points the switch at what `entry` records, then marks the entry `success`. When the switch
+ * refuses because a newer record set it, the entry is marked `failure` (it lost); any other
+ * failure leaves it `in_progress` with the cause, for a rerun to complete.
+ */
+async function completeWithSwitch(ledger, serving, entry, state, warm, success) {
+    if (serving) {
+        try {
+            await serving.write(entry.model, entry.environment, state, warm);
+        }
+        catch (error) {
+            if (error instanceof ledger_switch/* SwitchConflictError */.BP) {
+                await ledger.setStatus(entry.id, 'failure', `superseded: ${error.message}`);
+                throw new types/* LedgerConflictError */.od(`${error.message} (#${entry.id} marked failure)`);
+            }
+            const why = (0,io_errors/* errorMessage */.gJ)(error);
+            await ledger.setStatus(entry.id, 'in_progress', `switch not set (${serving.label}): ${why}; rerun to complete`).catch(() => undefined);
+            throw new SwitchWriteError(`the ledger claimed #${entry.id} (${entry.version} ${entry.stage}), but the serving switch (${serving.label}) was not set: ${why}. The record stays in_progress and serving is unchanged; rerun the same command to complete it, or roll back.`, error);
+        }
+        // A rollback may have marked this record failed while the switch was being written.
+        const now = (await ledger.history(entry.model, entry.environment, 50)).find((e) => e.id === entry.id);
+        if (now && now.status === 'failure')
+            throw new types/* LedgerConflictError */.od(`#${entry.id} was rolled back while it was being completed: ${now.statusDescription}`);
+    }
+    await ledger.setStatus(entry.id, 'success', success);
+}
+/**
+ * Records one promotion stage and points the serving switch at it, as one operation: the
+ * claim is a compare-and-swap on the current version (`expectedCurrent`, null for a first
+ * release) that refuses while another rollout is in flight; the switch is written next, and
+ * only then is the record marked `success`. A rerun after a failed or killed run completes
+ * the record it left `in_progress` instead of claiming a new one.
+ * @throws LedgerConflictError when production changed or another rollout won.
+ * @throws SwitchWriteError when the switch could not be written (the record stays in progress).
+ */
+async function promote(ledger, record, expectedCurrent, serving = null) {
+    const history = await ledger.history(record.model, record.environment, 50);
+    let entry = unfinished(history, (e) => e.operation === 'promote' && e.version === record.version && e.stage === record.stage);
+    let resumed = false;
+    if (entry) {
+        const conflict = (0,types/* findConflict */.Af)(history, { version: entry.version, id: entry.id }, entry.previousVersion);
+        if (conflict) {
+            await ledger.setStatus(entry.id, 'failure', `refused: ${conflict}`);
+            entry = undefined;
+        }
+        else {
+            resumed = true;
+        }
+    }
+    entry ??= await ledger.claim({ ...record, previousVersion: expectedCurrent }, expectedCurrent);
+    const before = entry.previousVersion;
+    const what = `${entry.version} ${entry.stage} (${entry.trafficPercent}% of traffic)`;
+    const state = (0,ledger_switch/* servingAfter */.FL)(entry, before);
+    await completeWithSwitch(ledger, serving, entry, state, (0,ledger_switch/* warmVersions */.fh)(state, history), `${what}; production was ${before ?? 'empty'}`);
+    const full = entry.stage === 'full';
     return {
         entry: { ...entry, status: 'success' },
-        currentVersion: full ? record.version : expectedCurrent,
-        previousVersion: expectedCurrent,
-        message: `Recorded ${record.model} ${what} in ${record.environment} as #${entry.id} (${ledger.label}).`,
+        currentVersion: full ? entry.version : before,
+        previousVersion: before,
+        message: `${resumed ? 'Completed' : 'Recorded'} ${entry.model} ${what} in ${entry.environment} as #${entry.id} (${ledger.label}${serving ? `; serving: ${serving.label}` : ''}).`,
         unchanged: false,
     };
 }
@@ -44944,17 +45211,22 @@ function planRollback(history, version) {
 }
 /**
  * Rolls back: re-records the target (see `planRollback`) as a new current `full` record with
- * the reason, then marks the bad records `failure`. Idempotent: run again right after, it
- * changes nothing (and finishes marking the bad records if the first run died before).
- * A rollback racing another rollback loses its claim and reports the winner's.
+ * the reason, points the serving switch at it, then marks the bad records `failure`.
+ * Idempotent: run again right after, it changes nothing (and finishes what a run that died
+ * half-way left: an unfinished rollback record, bad records still live, a switch that
+ * disagrees with the ledger). A rollback racing another rollback loses its claim and
+ * reports the winner's.
  */
-async function rollback(ledger, request) {
+async function rollback(ledger, request, serving = null) {
     const history = await ledger.history(request.model, request.environment);
     if (history.length === 0)
         throw new io_errors/* ConfigurationError */.j1(`nothing to roll back: the ledger (${ledger.label}) has no record of ${request.model} in ${request.environment}`);
+    const pending = unfinished(history, (e) => e.operation === 'rollback');
+    if (pending)
+        return finishRollback(ledger, serving, history, pending, request.reason, true);
     const plan = planRollback(history, request.version);
     if (!plan)
-        return alreadyRolledBack(ledger, history);
+        return alreadyRolledBack(ledger, history, serving);
     const { current, target, bad } = plan;
     const record = {
         schema: target.schema,
@@ -44974,6 +45246,7 @@ async function rollback(ledger, request) {
         runUrl: request.runUrl,
         actor: request.actor,
         time: request.time,
+        ...(request.release ? { release: request.release } : target.release ? { release: target.release } : {}),
     };
     let entry;
     try {
@@ -44984,22 +45257,30 @@ async function rollback(ledger, request) {
             throw error;
         const now = await ledger.history(request.model, request.environment);
         if (planRollback(now, request.version) === null)
-            return alreadyRolledBack(ledger, now);
+            return alreadyRolledBack(ledger, now, serving);
         throw error;
     }
-    await ledger.setStatus(entry.id, 'success', `rollback to ${target.version} (#${target.id}): ${request.reason}`);
+    return finishRollback(ledger, serving, history, entry, request.reason, false);
+}
+/** Points the switch at a claimed rollback record, marks it `success` and its bad records `failure`. */
+async function finishRollback(ledger, serving, history, entry, reason, resumed) {
+    const bad = history.filter((e) => entry.rolledBack.includes(e.id));
+    const state = { version: entry.version, canary: null, record: entry.id };
+    const warm = [entry.version, ...new Set(bad.map((e) => e.version))].slice(0, 3);
+    await completeWithSwitch(ledger, serving, entry, state, warm, `rollback to ${entry.version}: ${reason}`);
     for (const e of bad)
-        await ledger.setStatus(e.id, 'failure', `rolled back to ${target.version} by #${entry.id}: ${request.reason}`);
-    const undone = [...new Set(bad.map((e) => e.version))].join(', ') || current.version;
+        if ((0,types/* isLive */.DG)(e))
+            await ledger.setStatus(e.id, 'failure', `rolled back to ${entry.version} by #${entry.id}: ${entry.reason ?? reason}`);
+    const undone = [...new Set(bad.map((e) => e.version))].join(', ') || entry.previousVersion || 'nothing';
     return {
         entry: { ...entry, status: 'success' },
-        currentVersion: target.version,
-        previousVersion: current.version,
-        message: `Rolled ${request.model} in ${request.environment} back from ${undone} to ${target.version} as #${entry.id} (${ledger.label}).`,
+        currentVersion: entry.version,
+        previousVersion: entry.previousVersion,
+        message: `${resumed ? 'Completed the rollback' : 'Rolled'} ${entry.model} in ${entry.environment} back from ${undone} to ${entry.version} as #${entry.id} (${ledger.label}${serving ? `; serving: ${serving.label}` : ''}).`,
         unchanged: false,
     };
 }
-async function alreadyRolledBack(ledger, history) {
+async function alreadyRolledBack(ledger, history, serving) {
     const current = (0,types/* currentOf */.$c)(history);
     // Finish what a rollback that died half-way left: its bad records still live.
     for (const id of current.rolledBack) {
@@ -45007,12 +45288,23 @@ async function alreadyRolledBack(ledger, history) {
         if (e && (0,types/* isLive */.DG)(e))
             await ledger.setStatus(id, 'failure', `rolled back to ${current.version} by #${current.id}`);
     }
+    // And a switch that does not read what the ledger says.
+    let converged = '';
+    if (serving) {
+        const now = await ledger.history(current.model, current.environment, 50);
+        const expected = (0,ledger_switch/* servingOf */.K3)(now);
+        const actual = await serving.read(current.model, current.environment);
+        if (expected && (0,ledger_switch/* servingDisagreement */.h$)(expected, actual).length > 0) {
+            await serving.write(current.model, current.environment, expected, (0,ledger_switch/* warmVersions */.fh)(expected, now));
+            converged = ` Serving read ${(0,ledger_switch/* describeServing */.Yh)(actual)}; set back to ${(0,ledger_switch/* describeServing */.Yh)(expected)}.`;
+        }
+    }
     return {
         entry: current,
         currentVersion: current.version,
         previousVersion: current.previousVersion,
-        message: `Nothing to roll back: ${current.model} in ${current.environment} is at ${current.version} (#${current.id}, ${current.operation} at ${current.time}); pass a version to go further back.`,
-        unchanged: true,
+        message: `Nothing to roll back: ${current.model} in ${current.environment} is at ${current.version} (#${current.id}, ${current.operation} at ${current.time}); pass a version to go further back.${converged}`,
+        unchanged: converged === '',
     };
 }
 /** The current deployment and the one before it, from a history given newest first. */
@@ -45022,32 +45314,310 @@ function statusOf(history, model, environment) {
     return {
         entry: current,
         currentVersion: current?.version ?? null,
-        previousVersion: previous?.version ?? null,
+        // A rollback's earlier full records are marked failed: the record itself names what it replaced.
+        previousVersion: previous?.version ?? current?.previousVersion ?? null,
         message: current ? `${current.model} in ${current.environment}: ${current.version} since ${current.time} (#${current.id}).` : `${model} has no successful full deployment in ${environment} yet.`,
         unchanged: true,
     };
 }
 /** The history as a Markdown table, newest first; every value from the ledger is escaped. */
 function renderHistory(title, history, message) {
-    const lines = [`### ${escapeMarkdown(title)}`, '', escapeMarkdown(message), ''];
+    const lines = [`### ${(0,markdown/* escapeMarkdown */.FV)(title)}`, '', (0,markdown/* escapeMarkdown */.FV)(message), ''];
     if (history.length === 0)
         return [...lines, 'No records.'].join('\n');
     const rows = history.map((e) => [
         String(e.id),
-        escapeMarkdown(e.time),
-        code(e.version),
-        escapeMarkdown(e.stage),
-        escapeMarkdown(e.operation),
-        escapeMarkdown(e.status),
-        escapeMarkdown(e.gate ? `${e.gate.decision}${e.gate.approvals.length ? ` (${e.gate.approvals.join(', ')})` : ''}` : '—'),
-        escapeMarkdown(e.actor ?? '—'),
-        escapeMarkdown(e.reason ?? e.statusDescription ?? ''),
+        (0,markdown/* escapeMarkdown */.FV)(e.time),
+        (0,markdown/* code */.aY)(e.version),
+        (0,markdown/* escapeMarkdown */.FV)(e.stage),
+        (0,markdown/* escapeMarkdown */.FV)(e.operation),
+        (0,markdown/* escapeMarkdown */.FV)(e.status),
+        (0,markdown/* escapeMarkdown */.FV)(e.gate ? `${e.gate.decision}${e.gate.approvals.length ? ` (${e.gate.approvals.join(', ')})` : ''}` : '—'),
+        (0,markdown/* escapeMarkdown */.FV)(e.actor ?? '—'),
+        (0,markdown/* escapeMarkdown */.FV)(e.reason ?? e.statusDescription ?? ''),
     ]);
-    return [...lines, table(['#', 'Time', 'Version', 'Stage', 'Operation', 'Status', 'Gate', 'Actor', 'Note'], rows)].join('\n');
+    return [...lines, (0,markdown/* table */.tp)(['#', 'Time', 'Version', 'Stage', 'Operation', 'Status', 'Gate', 'Actor', 'Note'], rows)].join('\n');
 }
 /** The history as plain text lines for a terminal, newest first. */
 function historyLines(history) {
     return history.map((e) => `#${e.id}  ${e.time}  ${e.version}  ${e.stage}  ${e.operation}  ${e.status}${e.reason ? `  (${e.reason})` : ''}`);
+}
+
+;// CONCATENATED MODULE: ./src/promote/artifact.ts
+
+
+
+
+
+/** A digest that does not match: promotion is refused. */
+class ArtifactMismatchError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ArtifactMismatchError';
+    }
+}
+function hex(digest) {
+    return digest.replace(/^sha256:/, '');
+}
+async function hashFile(path) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+async function hashUrl(url, options) {
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 600_000);
+    let response;
+    try {
+        response = await (options.fetch ?? fetch)(url, { signal, redirect: 'follow' });
+    }
+    catch (error) {
+        return { unreachable: `no answer from ${new URL(url).origin} (${error instanceof Error ? error.message : String(error)})` };
+    }
+    if (!response.ok || !response.body)
+        return { unreachable: `${new URL(url).origin} answered ${response.status}` };
+    const declared = Number(response.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > options.maxBytes) {
+        await response.body.cancel();
+        return { unreachable: `${declared} bytes, over the ${options.maxBytes}-byte cap (promote.artifactMaxBytes)` };
+    }
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let bytes = 0;
+    const reader = response.body.getReader();
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        bytes += value.byteLength;
+        if (bytes > options.maxBytes) {
+            await reader.cancel();
+            return { unreachable: `over the ${options.maxBytes}-byte cap (promote.artifactMaxBytes)` };
+        }
+        hash.update(value);
+    }
+    return { hex: hash.digest('hex') };
+}
+/**
+ * Checks a contract's artifact against its digest where the runner can reach it: a path in
+ * the workspace (relative, or `file:`) or an `https:` URL no larger than `maxBytes`. Other
+ * schemes (s3://, gs://, hf://, oci://) are `not-reachable`, and so is an artifact over the cap
+ * or a server that does not answer; the release record says so.
+ * @throws ArtifactMismatchError when the bytes were read and do not hash to the digest.
+ */
+async function verifyArtifact(uri, digest, options) {
+    if (!uri || !digest)
+        return { status: 'not-checked', detail: uri ? 'the contract gives no digest' : 'no artifact URI' };
+    let got;
+    if (uri.startsWith('https://')) {
+        const outcome = await hashUrl(uri, options);
+        if ('unreachable' in outcome)
+            return { status: 'not-reachable', detail: outcome.unreachable };
+        got = outcome.hex;
+    }
+    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !uri.startsWith('file://')) {
+        return { status: 'not-reachable', detail: `${uri.split(':')[0]}: artifacts are not read by the runner` };
+    }
+    else {
+        const raw = uri.startsWith('file://') ? new URL(uri).pathname : uri;
+        const path = (0,external_node_path_namespaceObject.resolve)(options.workspace, raw);
+        const inside = (0,external_node_path_namespaceObject.relative)(options.workspace, path);
+        if (inside.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(inside))
+            return { status: 'not-reachable', detail: 'the path is outside the workspace' };
+        try {
+            if (!(await (0,promises_namespaceObject.stat)(path)).isFile())
+                return { status: 'not-reachable', detail: 'not a file' };
+            got = await hashFile(path);
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                return { status: 'not-reachable', detail: 'no such file in the workspace' };
+            throw error;
+        }
+    }
+    if (got !== hex(digest))
+        throw new ArtifactMismatchError(`the artifact ${uri} hashes to sha256:${got}, not the contract's ${digest}`);
+    return { status: 'verified', detail: `sha256 matches (${uri.startsWith('https://') ? 'downloaded' : 'workspace file'})` };
+}
+
+// EXTERNAL MODULE: ./src/promote/flagd.ts
+var flagd = __nccwpck_require__(442);
+;// CONCATENATED MODULE: ./src/promote/file-flag-switch.ts
+
+
+
+
+
+
+
+
+/**
+ * The serving switch as a local flagd flag file (a path template with `{environment}`), for
+ * the CLI, the demo and a flagd that reads a file on the same host. Writers hold a lock file
+ * beside it and replace the file atomically, so flagd never reads half a file.
+ */
+class FileFlagSwitch {
+    template;
+    options;
+    label;
+    log;
+    constructor(template, options = {}) {
+        this.template = template;
+        this.options = options;
+        this.label = `flagd-file:${template}`;
+        this.log = options.log ?? io_log/* silentLogger */.qq;
+    }
+    async text(path) {
+        try {
+            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                return null;
+            throw error;
+        }
+    }
+    async read(model, environment) {
+        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
+        return (0,flagd/* readModelFlag */.cx)((0,flagd/* parseFlagDocument */.zm)(await this.text(path), path), model, path);
+    }
+    async write(model, environment, state, warm) {
+        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+        const release = await acquireFileLock(`${path}.lock`, { timeoutMs: this.options.lockTimeoutMs ?? 30_000, log: this.log, what: path });
+        try {
+            const doc = (0,flagd/* parseFlagDocument */.zm)(await this.text(path), path);
+            const held = (0,flagd/* readModelFlag */.cx)(doc, model, path);
+            if (held?.record != null && state.record !== null && held.record > state.record) {
+                throw new ledger_switch/* SwitchConflictError */.BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,ledger_switch/* describeServing */.Yh)(held)}); not overwritten by #${state.record}`);
+            }
+            await writeFileAtomic(path, (0,flagd/* writeModelFlag */.LU)(doc, model, environment, state, warm));
+            this.log.debug(`${path}: ${model} → ${(0,ledger_switch/* describeServing */.Yh)(state)}`);
+        }
+        finally {
+            await release();
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/promote/release-record.ts
+
+
+
+
+const RELEASE_RECORD_SCHEMA = 'model-gates/release-record@1';
+const NO_FACTS = {
+    lineage: null,
+    artifactCheck: { status: 'not-checked', detail: 'recorded without a release record' },
+    results: [],
+    approvals: { reviewers: [], environment: [], override: null },
+    canary: [],
+    rollback: null,
+};
+/** The release record of a ledger entry. */
+function releaseRecordOf(entry) {
+    const facts = entry.release ?? NO_FACTS;
+    return {
+        schema: RELEASE_RECORD_SCHEMA,
+        id: entry.id,
+        model: entry.model,
+        version: entry.version,
+        environment: entry.environment,
+        operation: entry.operation,
+        stage: entry.stage,
+        trafficPercent: entry.trafficPercent,
+        status: entry.status,
+        time: entry.time,
+        actor: entry.actor,
+        runUrl: entry.runUrl,
+        previousVersion: entry.previousVersion,
+        artifact: entry.artifact,
+        contract: entry.contract,
+        gate: entry.gate ? { decision: entry.gate.decision, resultId: entry.gate.resultId, commit: entry.gate.commit } : null,
+        reason: entry.reason,
+        rolledBack: entry.rolledBack,
+        lineage: facts.lineage,
+        artifactCheck: facts.artifactCheck,
+        results: facts.results,
+        approvals: facts.approvals,
+        canary: facts.canary,
+        rollback: facts.rollback,
+        publishedUrl: facts.publishedUrl ?? null,
+    };
+}
+function release_record_text(value) {
+    if (value === null || value === undefined)
+        return '—';
+    return (0,markdown/* escapeMarkdown */.FV)(typeof value === 'string' ? value : JSON.stringify(value));
+}
+/** One release record as Markdown; every value from the ledger is escaped. */
+function renderReleaseRecord(record) {
+    const title = record.operation === 'rollback' ? `Rollback of ${record.model} to ${record.version}` : `${record.model} ${record.version}: ${record.stage}`;
+    const lines = [`### ${(0,markdown/* escapeMarkdown */.FV)(title)} (#${record.id}, ${(0,markdown/* escapeMarkdown */.FV)(record.environment)})`, ''];
+    const facts = [
+        ['Status', release_record_text(record.status)],
+        ['Time', release_record_text(record.time)],
+        ['Traffic', `${record.trafficPercent}%`],
+        ['Previous version', record.previousVersion ? (0,markdown/* code */.aY)(record.previousVersion) : '—'],
+        ['Actor', release_record_text(record.actor)],
+        ['Run', release_record_text(record.runUrl)],
+        ['Artifact', record.artifact.uri ? (0,markdown/* code */.aY)(record.artifact.uri) : '—'],
+        ['Artifact digest', record.artifact.digest ? `${(0,markdown/* code */.aY)(record.artifact.digest)} (${(0,markdown/* escapeMarkdown */.FV)(record.artifactCheck.status)}: ${(0,markdown/* escapeMarkdown */.FV)(record.artifactCheck.detail)})` : release_record_text(record.artifactCheck.detail)],
+        ['Contract', record.contract.path ? `${(0,markdown/* code */.aY)(record.contract.path)} at ${release_record_text(record.contract.commit)}` : '—'],
+        ['Gate', record.gate ? `${(0,markdown/* escapeMarkdown */.FV)(record.gate.decision)} (${(0,markdown/* code */.aY)(record.gate.resultId)})` : '—'],
+    ];
+    const lineage = record.lineage ?? {};
+    facts.push(['Training data', release_record_text(lineage.trainingData)], ['Hyperparameters', release_record_text(lineage.hyperparameters)], ['Code commit', release_record_text(lineage.codeCommit)]);
+    if (lineage.codeRepository)
+        facts.push(['Code repository', release_record_text(lineage.codeRepository)]);
+    if (lineage.trainingRun)
+        facts.push(['Training run', release_record_text(lineage.trainingRun)]);
+    if (lineage.baseModel)
+        facts.push(['Base model', release_record_text(lineage.baseModel)]);
+    const { approvals } = record;
+    facts.push(['Reviewers', approvals.reviewers.length ? (0,markdown/* escapeMarkdown */.FV)(approvals.reviewers.join(', ')) : '—'], ['Environment approvals', approvals.environment.length ? (0,markdown/* escapeMarkdown */.FV)(approvals.environment.map((a) => `${a.login} (${a.state}${a.comment ? `: ${a.comment}` : ''})`).join('; ')) : '—'], ['Override', approvals.override ? (0,markdown/* escapeMarkdown */.FV)(`${approvals.override.label} by ${approvals.override.by}${approvals.override.reason ? `: ${approvals.override.reason}` : ''}`) : '—']);
+    if (record.reason)
+        facts.push(['Reason', release_record_text(record.reason)]);
+    if (record.rollback) {
+        facts.push(['Trigger', release_record_text(record.rollback.trigger)], ['Evidence', record.rollback.evidence.length ? (0,markdown/* escapeMarkdown */.FV)(record.rollback.evidence.join('; ')) : '—']);
+    }
+    if (record.rolledBack.length)
+        facts.push(['Rolled back records', record.rolledBack.map((id) => `#${id}`).join(', ')]);
+    if (record.publishedUrl)
+        facts.push(['Release', release_record_text(record.publishedUrl)]);
+    lines.push((0,markdown/* table */.tp)(['Field', 'Value'], facts.map(([k, v]) => [k, v])), '');
+    if (record.results.length) {
+        lines.push('Results the gate passed on:', '', (0,markdown/* table */.tp)(['Result', 'Kind', 'Verdict', 'Digest'], record.results.map((r) => [(0,markdown/* code */.aY)(r.id), (0,markdown/* escapeMarkdown */.FV)(r.kind), (0,markdown/* escapeMarkdown */.FV)(r.verdict), (0,markdown/* code */.aY)(r.digest)])), '');
+    }
+    if (record.canary.length) {
+        lines.push('Canary verdicts:', '', (0,markdown/* table */.tp)(['Stage', 'Verdict', 'Result', 'Time', 'Summary'], record.canary.map((c) => [(0,markdown/* escapeMarkdown */.FV)(c.stage), (0,markdown/* escapeMarkdown */.FV)(c.verdict), (0,markdown/* code */.aY)(c.resultId), (0,markdown/* escapeMarkdown */.FV)(c.time), (0,markdown/* escapeMarkdown */.FV)(c.summary)])), '');
+    }
+    return lines.join('\n');
+}
+/** The audit trail of a model: its release records, newest first, as one Markdown document. */
+function renderReleaseHistory(model, environment, records) {
+    const head = `## Release history of ${(0,markdown/* escapeMarkdown */.FV)(model)} in ${(0,markdown/* escapeMarkdown */.FV)(environment)}\n`;
+    if (records.length === 0)
+        return `${head}\nNo records.\n`;
+    return `${head}\n${records.map(renderReleaseRecord).join('\n')}`;
+}
+/** A result as the release record cites it: id, kind, verdict, digest, link. */
+function citeResult(result) {
+    return { id: result.id, kind: result.kind, verdict: result.verdict, digest: (0,digest/* digestOf */.ol)(result), link: result.provenance.runUrl ?? null };
+}
+/** A canary-analysis result as the verdict of a stage. */
+function canaryVerdictOf(result, stage) {
+    return { stage, verdict: result.verdict, resultId: result.id, digest: (0,digest/* digestOf */.ol)(result), summary: result.summary.slice(0, 300), time: result.provenance.finishedAt };
+}
+/**
+ * Writes the release record of `entry` beside a file ledger:
+ * `<dir>/releases/<model>/<environment>/<id>.json` and `.md`. Returns the JSON file's path.
+ */
+async function writeReleaseFiles(dir, record) {
+    const segment = (name) => name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+    const base = (0,external_node_path_namespaceObject.join)(dir, 'releases', segment(record.model), segment(record.environment), String(record.id));
+    await writeFileAtomic(`${base}.md`, `${renderReleaseRecord(record)}\n`);
+    await writeFileAtomic(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+    return `${base}.json`;
 }
 
 ;// CONCATENATED MODULE: ./src/promote/command.ts
@@ -45062,6 +45632,14 @@ function historyLines(history) {
 
 
 
+
+
+
+
+/** The stages `advance` walks when the config names none. */
+const DEFAULT_STAGES = ['canary-5', 'canary-25', 'canary-50', 'full'];
+const DEFAULT_STAGE_MAX_MINUTES = 120;
+const DEFAULT_ARTIFACT_MAX_BYTES = 2 * 1024 ** 3;
 const modelInput = { kind: 'string', required: true, description: 'Model name, as in its contract (`name`).' };
 const environmentInput = { kind: 'string', default: 'production', description: 'Deployment environment the ledger keeps the history of.' };
 const ledgerInput = {
@@ -45069,58 +45647,185 @@ const ledgerInput = {
     description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
 };
 const tokenInput = { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' };
+const switchTokenInput = {
+    kind: 'string',
+    description: 'Token for the serving switch (promote.switch in the config); default github-token. environment-variables needs a GitHub App installation token or fine-grained token with Environments: write (a GITHUB_TOKEN cannot write environment variables); flagd needs contents: write on the flag repository.',
+};
 const configInput = { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' };
 const outputs = {
     'deployment-id': 'Id of the record written (promote, rollback) or of the current deployment (status): a GitHub deployment id, or the record id in the file ledger.',
-    'model-uri': "The artifact URI of the recorded version, for the traffic-shifting step.",
+    'model-uri': 'The artifact URI of the recorded version, for the traffic-shifting step.',
     'traffic-percent': 'Share of traffic the recorded stage gets: the canary percent, or 100 for full and rollback.',
     'current-version': 'The current production version (latest successful full deployment) after the operation.',
     'previous-version': 'The version that was current before the operation (status: the one before the current).',
+    stage: 'The stage recorded (advance: the stage it moved to; rollback: full); empty when nothing was recorded.',
+    serving: 'What the serving switch reads after the operation, e.g. `1.0.0, canary 2.0.0 at 10%`; empty without a switch.',
+    'serving-agrees': 'true when the serving switch reads what the ledger says (or there is no switch), false when they disagree.',
+    'release-record': 'Path of the release record JSON written beside a file ledger; empty for the github ledger (it is in the deployment payload).',
+    'rolled-back': 'true when the operation rolled back (rollback, or advance on a failed or overdue stage), else false.',
 };
-/** The ledger the `ledger` input names, with the runner's default. */
-function ledgerFor(inputs, environment, services) {
-    const spec = inputs.ledger ?? defaultLedger(environment.runner);
-    return openLedger(spec, { ...services, token: inputs.githubToken, environment });
-}
-function outputsOf(outcome) {
+const promoteInputs = {
+    operation: {
+        kind: 'enum',
+        values: ['promote', 'advance', 'rollback', 'status'],
+        default: 'promote',
+        description: 'promote records a stage; advance moves the rollout in flight to its next configured stage when a canary analysis of the current stage passed (and rolls back on a failed or overdue stage); rollback returns to the last good full deployment; status prints the history and the serving switch.',
+    },
+    model: modelInput,
+    version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
+    environment: environmentInput,
+    stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
+    ledger: ledgerInput,
+    'expected-current': {
+        kind: 'string',
+        description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
+    },
+    'results-dir': {
+        kind: 'string',
+        default: 'model-gates-results',
+        description: "Directory holding the gate's result (promote needs a passing gate for this commit and version) and the canary-analysis results (advance reads them).",
+    },
+    contract: {
+        kind: 'string',
+        description: "Path of the model's contract: its artifact (verified against its digest), and its lineage go into the release record, and production: ledger reads it back at this commit.",
+    },
+    'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
+    reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger and the release record.' },
+    trigger: {
+        kind: 'enum',
+        values: ['manual', 'canary-analysis', 'stage-overdue', 'monitor'],
+        default: 'manual',
+        description: "What triggered a rollback, for the release record (advance sets canary-analysis or stage-overdue itself).",
+    },
+    evidence: { kind: 'string', description: 'Evidence for a rollback (a link, a result id); recorded in the release record.' },
+    'github-token': tokenInput,
+    'switch-token': switchTokenInput,
+    config: configInput,
+};
+function outputsOf(outcome, extra = {}) {
     return {
         'deployment-id': outcome.entry ? String(outcome.entry.id) : '',
         'model-uri': outcome.entry?.artifact.uri ?? '',
         'traffic-percent': outcome.entry ? String(outcome.entry.trafficPercent) : '',
         'current-version': outcome.currentVersion ?? '',
         'previous-version': outcome.previousVersion ?? '',
+        stage: outcome.entry && !outcome.unchanged ? outcome.entry.stage : '',
+        serving: extra.serving ?? '',
+        'serving-agrees': String(extra.agrees ?? true),
+        'release-record': extra.releaseRecord ?? '',
+        'rolled-back': String(extra.rolledBack ?? false),
     };
 }
-async function command_status(ledger, model, environment, env) {
-    const history = await ledger.history(model, environment, 50);
-    const outcome = statusOf(history, model, environment);
-    env.log.info(outcome.message);
-    for (const line of historyLines(history))
-        env.log.info(line);
-    return { outputs: outputsOf(outcome), summary: renderHistory(`${model} in ${environment} (${ledger.label})`, history, outcome.message) };
+/** The switch `promote.switch` names: a local flag file here, the GitHub ones through the services. */
+async function openSwitch(config, inputs, environment, services) {
+    const settings = config?.switch;
+    if (!settings || settings.backend === 'none')
+        return null;
+    if (settings.backend === 'flagd-file') {
+        if (!settings.path)
+            throw new io_errors/* ConfigurationError */.j1('promote.switch: backend flagd-file needs path (e.g. .model-gates/flags/{environment}.flagd.json)');
+        const path = (0,external_node_path_namespaceObject.isAbsolute)(settings.path) ? settings.path : (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, settings.path);
+        return new FileFlagSwitch(path, { log: environment.log });
+    }
+    if (settings.backend === 'flagd' && !settings.path)
+        throw new io_errors/* ConfigurationError */.j1('promote.switch: backend flagd needs path, the flag file in the repository (e.g. flags/{environment}.flagd.json)');
+    const token = inputs.switchToken ?? inputs.githubToken;
+    if (!token)
+        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs a token (switch-token, else github-token)`);
+    environment.setSecret(token);
+    const repository = settings.repository ?? environment.context.repository;
+    if (!repository)
+        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs promote.switch.repository (or GITHUB_REPOSITORY)`);
+    if (!services.githubSwitch)
+        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} is not available here`);
+    return services.githubSwitch(settings, { token, repository, environment });
 }
-/** Logins from a gate result's `details.approvals`: strings, or objects with `login` or `user`. */
+/** The ledger and the switch compared, for status and after every operation. */
+async function servingReport(ctx) {
+    if (!ctx.serving)
+        return { text: '', agrees: true, lines: [] };
+    const history = await ctx.ledger.history(ctx.model, ctx.target, 50);
+    const expected = (0,ledger_switch/* servingOf */.K3)(history);
+    const actual = await ctx.serving.read(ctx.model, ctx.target);
+    const problems = (0,ledger_switch/* servingDisagreement */.h$)(expected, actual);
+    const current = (0,types/* currentOf */.$c)(history);
+    const pending = history.filter((e) => (!current || e.id > current.id) && e.status === 'in_progress');
+    const lines = [`Serving (${ctx.serving.label}): ${(0,ledger_switch/* describeServing */.Yh)(actual)}${actual?.record ? ` (set by #${actual.record})` : ''}; the ledger says ${(0,ledger_switch/* describeServing */.Yh)(expected)}.`];
+    for (const p of problems)
+        lines.push(`DISAGREEMENT: ${p}.`);
+    for (const e of pending) {
+        problems.push(`the ledger claimed #${e.id} (${e.operation} ${e.version} ${e.stage}) but it is unfinished: ${e.statusDescription || 'no status yet'}`);
+        lines.push(`DISAGREEMENT: #${e.id} ${e.operation} ${e.version} ${e.stage} is in progress (${e.statusDescription || 'no status yet'}); rerun the same command to complete it, or roll back.`);
+    }
+    return { text: (0,ledger_switch/* describeServing */.Yh)(actual), agrees: problems.length === 0, lines };
+}
+async function releaseFileOf(ctx, entry) {
+    if (!ctx.ledgerSpec.startsWith('file:'))
+        return '';
+    const path = ctx.ledgerSpec.slice('file:'.length);
+    const dir = (0,external_node_path_namespaceObject.dirname)((0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(ctx.environment.context.workspace, path));
+    return writeReleaseFiles(dir, releaseRecordOf(entry));
+}
+async function finish(ctx, title, outcome) {
+    ctx.environment.log.info(outcome.message);
+    const report = await servingReport(ctx);
+    for (const line of report.lines)
+        ctx.environment.log.info(line);
+    const releaseRecord = outcome.entry && !outcome.unchanged ? await releaseFileOf(ctx, outcome.entry) : '';
+    const history = await ctx.ledger.history(ctx.model, ctx.target, 10);
+    const summary = [renderHistory(title, history, outcome.message), ...report.lines.map(markdown/* escapeMarkdown */.FV)].join('\n\n');
+    const rolledBack = outcome.entry?.operation === 'rollback';
+    return { outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees, releaseRecord, rolledBack }), summary };
+}
+async function command_status(ctx) {
+    const history = await ctx.ledger.history(ctx.model, ctx.target, 50);
+    const outcome = statusOf(history, ctx.model, ctx.target);
+    ctx.environment.log.info(outcome.message);
+    for (const line of historyLines(history))
+        ctx.environment.log.info(line);
+    const report = await servingReport(ctx);
+    for (const line of report.lines)
+        ctx.environment.log.info(line);
+    const summary = [renderHistory(`${ctx.model} in ${ctx.target} (${ctx.ledger.label})`, history, outcome.message), ...report.lines.map(markdown/* escapeMarkdown */.FV)].join('\n\n');
+    return {
+        outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees }),
+        summary,
+        ...(report.agrees ? {} : { failure: `the serving switch disagrees with the ledger: ${report.lines.filter((l) => l.startsWith('DISAGREEMENT')).join(' ')}` }),
+    };
+}
+function loginsOf(value) {
+    if (Array.isArray(value))
+        return value.flatMap(loginsOf);
+    if (typeof value === 'string')
+        return [value];
+    if (value && typeof value === 'object') {
+        const entry = value;
+        if (Array.isArray(entry.counted))
+            return loginsOf(entry.counted);
+        if (typeof entry.login === 'string')
+            return [entry.login];
+        if (typeof entry.user === 'string')
+            return [entry.user];
+        if (entry.user && typeof entry.user === 'object')
+            return loginsOf(entry.user);
+    }
+    return [];
+}
+/** Logins from a gate result's `details.approvals`: the tally's `counted`, or a list of logins or objects with `login` or `user`. */
 function approvalsOf(gate) {
-    const list = gate.details?.approvals;
-    if (!Array.isArray(list))
-        return [];
-    return list
-        .map((item) => {
-        if (typeof item === 'string')
-            return item;
-        if (item && typeof item === 'object') {
-            const entry = item;
-            if (typeof entry.login === 'string')
-                return entry.login;
-            if (typeof entry.user === 'string')
-                return entry.user;
-            if (entry.user && typeof entry.user === 'object' && typeof entry.user.login === 'string')
-                return entry.user.login;
-        }
-        return undefined;
-    })
-        .filter((login) => login !== undefined)
-        .slice(0, 20);
+    return [...new Set(loginsOf(gate.details?.approvals))].slice(0, 20);
+}
+/** The approvals of a gate result for the release record: reviewers, environment approvers, override. */
+function releaseApprovals(gate) {
+    const details = gate.details ?? {};
+    const reviewers = [...new Set([...loginsOf(details.approvals), ...loginsOf(details.marginalApprovals)])].slice(0, 50);
+    const environment = (Array.isArray(details.environmentApprovers) ? details.environmentApprovers : [])
+        .filter((a) => !!a && typeof a === 'object' && typeof a.login === 'string')
+        .map((a) => ({ login: a.login, state: String(a.state ?? ''), comment: String(a.comment ?? '').slice(0, 300) }))
+        .slice(0, 50);
+    const o = details.override;
+    const override = o && o.applied === true && typeof o.label === 'string' && typeof o.appliedBy === 'string' ? { label: o.label, by: o.appliedBy, reason: typeof o.reason === 'string' ? o.reason.slice(0, 500) : null } : null;
+    return { reviewers, environment, override };
 }
 /**
  * The gate result that allows this promotion: a `gate` result for the same model, version and
@@ -45153,6 +45858,7 @@ async function readContractFacts(path, workspace, model, version) {
         path,
         uri: typeof data.artifact?.uri === 'string' ? data.artifact.uri : null,
         digest: typeof data.artifact?.digest === 'string' ? data.artifact.digest : null,
+        lineage: data.lineage && typeof data.lineage === 'object' ? data.lineage : null,
     };
 }
 async function exists(path) {
@@ -45164,52 +45870,122 @@ async function exists(path) {
         return false;
     }
 }
-/** Builds the promote command around the ledgers it can open. */
-function createPromoteCommand(services) {
+/** Canary-analysis results of a version judged since `since` (ISO time), newest first. */
+function canaryResultsSince(results, model, version, since) {
+    return results
+        .filter((r) => r.kind === 'canary-analysis' && r.subject.model === model && r.subject.candidateVersion === version && r.provenance.finishedAt >= since)
+        .sort((a, b) => b.provenance.finishedAt.localeCompare(a.provenance.finishedAt));
+}
+async function publishIfFull(ctx, services, token, entry) {
+    if (!ctx.config.publishRelease || entry.stage !== 'full' || entry.operation !== 'promote')
+        return;
+    const repository = ctx.environment.context.repository;
+    if (!services.releasePublisher || !token || !repository) {
+        ctx.environment.log.warning('promote.publishRelease is set, but there is no github-token or repository to publish the GitHub Release with; the release record stays with the ledger.');
+        return;
+    }
+    const record = releaseRecordOf(entry);
+    const publisher = await services.releasePublisher({ token, repository, environment: ctx.environment });
+    const url = await publisher.publish(record, renderReleaseRecord(record));
+    ctx.environment.log.info(`Published the release record as ${url}`);
+}
+/** Builds the promote command around its GitHub services (see `PromoteServices`). */
+function createPromoteCommand(services = {}) {
     return defineCommand({
         name: 'promote',
-        description: 'Record a promotion stage, a rollback or the deployment history of a model in the ledger',
-        inputs: {
-            operation: { kind: 'enum', values: ['promote', 'rollback', 'status'], default: 'promote', description: 'promote records a stage; rollback returns to the last good full deployment; status prints the history.' },
-            model: modelInput,
-            version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
-            environment: environmentInput,
-            stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
-            ledger: ledgerInput,
-            'expected-current': {
-                kind: 'string',
-                description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
-            },
-            'results-dir': { kind: 'string', default: 'model-gates-results', description: "Directory holding the gate's result; promote needs a passing gate for this commit and version." },
-            contract: { kind: 'string', description: "Path of the model's contract: its artifact URI and digest go into the record, and production: ledger reads it back at this commit." },
-            'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
-            reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger.' },
-            'github-token': tokenInput,
-            config: configInput,
-        },
+        description: 'Record a promotion stage, advance or roll back a rollout, in the ledger and the serving switch together; print the history and what serving reads',
+        inputs: promoteInputs,
         outputs,
         async run(inputs, environment) {
-            await loadConfig(inputs.config, environment.context.workspace);
-            const ledger = await ledgerFor(inputs, environment, services);
-            const { model } = inputs;
-            const target = inputs.environment;
+            const { config } = await loadConfig(inputs.config, environment.context.workspace);
+            const ledgerSpec = inputs.ledger ?? defaultLedger(environment.runner);
+            const ledger = await openLedger(ledgerSpec, { ...services, token: inputs.githubToken, environment });
+            const serving = await openSwitch(config.promote, inputs, environment, services);
+            const ctx = { ledger, ledgerSpec, serving, config: config.promote ?? {}, model: inputs.model, target: inputs.environment, environment };
+            const { model, target } = ctx;
             if (inputs.operation === 'status')
-                return command_status(ledger, model, target, environment);
+                return command_status(ctx);
             const actor = environment.env.GITHUB_ACTOR || environment.env.USER || null;
             const time = new Date().toISOString();
+            const resultsDir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
+            const results = (await exists(resultsDir)) ? await store_readResults(resultsDir) : [];
+            const refuse = (why) => ({
+                outputs: {},
+                summary: `### ${(0,markdown/* escapeMarkdown */.FV)(`${inputs.operation} of ${model} in ${target}`)} refused\n\n${(0,markdown/* escapeMarkdown */.FV)(why)}`,
+                failure: `${inputs.operation} refused: ${why}`,
+            });
+            const doRollback = async (reason, trigger, evidence, canary = []) => {
+                const history = await ledger.history(model, target);
+                const current = (0,types/* currentOf */.$c)(history);
+                const release = {
+                    ...(current?.release ?? { lineage: null, artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' }, results: [], approvals: { reviewers: [], environment: [], override: null } }),
+                    canary,
+                    rollback: { trigger, evidence },
+                    publishedUrl: null,
+                };
+                try {
+                    const outcome = await rollback(ledger, { model, environment: target, ...(inputs.version && inputs.operation === 'rollback' ? { version: inputs.version } : {}), reason, release, actor, runUrl: environment.context.runUrl, time }, serving);
+                    return finish(ctx, `Rollback of ${model} in ${target}`, outcome);
+                }
+                catch (error) {
+                    if (error instanceof types/* LedgerConflictError */.od)
+                        return refuse(error.message);
+                    throw error;
+                }
+            };
             if (inputs.operation === 'rollback') {
-                const outcome = await rollback(ledger, {
-                    model,
-                    environment: target,
-                    ...(inputs.version ? { version: inputs.version } : {}),
-                    reason: inputs.reason ?? 'rollback requested',
-                    actor,
+                return doRollback(inputs.reason ?? 'rollback requested', inputs.trigger, inputs.evidence ? [inputs.evidence] : []);
+            }
+            if (inputs.operation === 'advance') {
+                const history = await ledger.history(model, target, 50);
+                const current = (0,types/* currentOf */.$c)(history);
+                const inFlight = history.find((e) => (!current || e.id > current.id) && (0,types/* isLive */.DG)(e));
+                if (!inFlight || inFlight.stage === 'full') {
+                    throw new io_errors/* ConfigurationError */.j1(`nothing to advance: ${model} has no canary stage in flight in ${target}; start one with operation promote and a canary stage`);
+                }
+                if (inFlight.status === 'in_progress')
+                    return refuse(`#${inFlight.id} (${inFlight.version} ${inFlight.stage}) is still in progress; rerun the promote that started it, or roll back`);
+                const stages = ctx.config.stages ?? [...DEFAULT_STAGES];
+                const index = stages.indexOf(inFlight.stage);
+                if (index < 0)
+                    throw new io_errors/* ConfigurationError */.j1(`the stage in flight, ${inFlight.stage}, is not one of promote.stages (${stages.join(', ')})`);
+                const next = stages[index + 1];
+                if (!next)
+                    throw new io_errors/* ConfigurationError */.j1(`${inFlight.stage} is the last of promote.stages (${stages.join(', ')}); nothing to advance to`);
+                const judged = canaryResultsSince(results, model, inFlight.version, inFlight.time);
+                const verdict = judged[0];
+                const earlier = inFlight.release?.canary ?? [];
+                if (verdict && (verdict.verdict === 'fail' || verdict.verdict === 'error')) {
+                    const facts = canaryVerdictOf(verdict, inFlight.stage);
+                    return doRollback(`canary analysis of ${inFlight.stage}: ${verdict.verdict}`, 'canary-analysis', [`${verdict.id} ${verdict.verdict}: ${verdict.summary.slice(0, 200)}`, facts.digest], [...earlier, facts]);
+                }
+                const ageMinutes = (Date.now() - Date.parse(inFlight.time)) / 60_000;
+                const maxMinutes = ctx.config.stageMaxMinutes ?? DEFAULT_STAGE_MAX_MINUTES;
+                if (!verdict || verdict.verdict !== 'pass') {
+                    const what = verdict ? `the canary analysis of ${inFlight.stage} is ${verdict.verdict}, not pass` : `no canary analysis of ${inFlight.version} since ${inFlight.stage} started (${inFlight.time})`;
+                    if (ageMinutes > maxMinutes) {
+                        return doRollback(`${inFlight.stage} ran ${Math.round(ageMinutes)} minutes, past promote.stageMaxMinutes (${maxMinutes}), without a passing canary analysis`, 'stage-overdue', [what], earlier);
+                    }
+                    return refuse(`${what}; advance needs a passing canary analysis of the current stage in ${inputs.resultsDir} (the stage is rolled back after ${maxMinutes} minutes)`);
+                }
+                const percent = (0,types/* stagePercent */.qP)(next);
+                const release = {
+                    ...(inFlight.release ?? { lineage: null, artifactCheck: { status: 'not-checked', detail: 'no release record of the stage before' }, results: [], approvals: { reviewers: [], environment: [], override: null }, rollback: null }),
+                    canary: [...earlier, canaryVerdictOf(verdict, inFlight.stage)],
+                    rollback: null,
+                    publishedUrl: null,
+                };
+                const record = {
+                    ...stripEntry(inFlight),
+                    stage: next,
+                    trafficPercent: percent,
+                    reason: inputs.reason ?? `canary analysis ${verdict.id} passed ${inFlight.stage}`,
                     runUrl: environment.context.runUrl,
+                    actor,
                     time,
-                });
-                environment.log.info(outcome.message);
-                const history = await ledger.history(model, target, 10);
-                return { outputs: outputsOf(outcome), summary: renderHistory(`Rollback of ${model} in ${target}`, history, outcome.message) };
+                    release,
+                };
+                return runPromotion(ctx, services, inputs.githubToken, record, current?.version ?? null, refuse, `Advance of ${model} ${inFlight.version} in ${target}: ${inFlight.stage} → ${next}`);
             }
             const version = inputs.version;
             if (!version)
@@ -45217,21 +45993,36 @@ function createPromoteCommand(services) {
             const trafficPercent = (0,types/* stagePercent */.qP)(inputs.stage);
             if (trafficPercent === undefined)
                 throw new io_errors/* ConfigurationError */.j1(`input 'stage': '${inputs.stage}' is not a stage; use canary-<percent> (1 to 99) or full`);
-            const resultsDir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
-            const refuse = (why) => ({
-                outputs: {},
-                summary: `### Promotion of ${code(model)} ${code(version)} refused\n\n${escapeMarkdown(why)}`,
-                failure: `promotion refused: ${why}`,
-            });
             if (!(await exists(resultsDir)))
                 return refuse(`the results directory ${inputs.resultsDir} does not exist; promote needs the gate's result in it`);
-            const found = findGatePass(await store_readResults(resultsDir), model, version, environment.context.commit);
+            const found = findGatePass(results, model, version, environment.context.commit);
             if ('refusal' in found)
                 return refuse(found.refusal);
             const gate = found.gate;
             const expected = inputs.expectedCurrent !== undefined ? (inputs.expectedCurrent === 'none' ? null : inputs.expectedCurrent) : (gate.subject.productionVersion ?? null);
             const facts = inputs.contract ? await readContractFacts(inputs.contract, environment.context.workspace, model, version) : undefined;
+            const artifact = { uri: inputs.artifactUri ?? facts?.uri ?? null, digest: facts?.digest ?? null };
+            let artifactCheck;
+            try {
+                artifactCheck = await verifyArtifact(artifact.uri, artifact.digest, { workspace: environment.context.workspace, maxBytes: ctx.config.artifactMaxBytes ?? DEFAULT_ARTIFACT_MAX_BYTES });
+            }
+            catch (error) {
+                if (error instanceof ArtifactMismatchError)
+                    return refuse(error.message);
+                throw error;
+            }
+            environment.log.info(`Artifact digest: ${artifactCheck.status} (${artifactCheck.detail}).`);
             const evidence = { decision: 'pass', resultId: gate.id, approvals: approvalsOf(gate), commit: gate.provenance.commit ?? null };
+            const subjectResults = results.filter((r) => r.subject.model === model && r.subject.candidateVersion === version && r.kind !== 'canary-analysis' && r.kind !== 'promote');
+            const release = {
+                lineage: facts?.lineage ?? null,
+                artifactCheck,
+                results: subjectResults.map(citeResult).slice(0, 50),
+                approvals: releaseApprovals(gate),
+                canary: [],
+                rollback: null,
+                publishedUrl: null,
+            };
             const record = {
                 schema: types/* LEDGER_RECORD_SCHEMA */.QC,
                 operation: 'promote',
@@ -45240,7 +46031,7 @@ function createPromoteCommand(services) {
                 environment: target,
                 stage: inputs.stage,
                 trafficPercent,
-                artifact: { uri: inputs.artifactUri ?? facts?.uri ?? null, digest: facts?.digest ?? null },
+                artifact,
                 contract: { path: facts?.path ?? null, commit: environment.context.commit },
                 gate: evidence,
                 results: gate.summary.slice(0, 300),
@@ -45250,33 +46041,79 @@ function createPromoteCommand(services) {
                 runUrl: environment.context.runUrl,
                 actor,
                 time,
+                release,
             };
-            let outcome;
-            try {
-                outcome = await promote(ledger, record, expected);
-            }
-            catch (error) {
-                if (error instanceof types/* LedgerConflictError */.od)
-                    return refuse(error.message);
-                throw error;
-            }
-            environment.log.info(outcome.message);
-            const history = await ledger.history(model, target, 10);
-            return { outputs: outputsOf(outcome), summary: renderHistory(`Promotion of ${model} ${version} to ${target}: ${inputs.stage}`, history, outcome.message) };
+            return runPromotion(ctx, services, inputs.githubToken, record, expected, refuse, `Promotion of ${model} ${version} to ${target}: ${inputs.stage}`);
         },
     });
 }
-/** `model-gates history`: the CLI's name for `promote --operation status`. */
-function createHistoryCommand(services) {
+/** A record's own fields, without what reading it back added. */
+function stripEntry(entry) {
+    const { id: _id, status: _status, statusDescription: _description, ...record } = entry;
+    return record;
+}
+async function runPromotion(ctx, services, token, record, expected, refuse, title) {
+    let outcome;
+    try {
+        outcome = await promote(ctx.ledger, record, expected, ctx.serving);
+    }
+    catch (error) {
+        if (error instanceof types/* LedgerConflictError */.od)
+            return refuse(error.message);
+        throw error;
+    }
+    if (outcome.entry)
+        await publishIfFull(ctx, services, token, outcome.entry);
+    return finish(ctx, title, outcome);
+}
+const historyInputs = {
+    model: modelInput,
+    environment: environmentInput,
+    ledger: ledgerInput,
+    format: {
+        kind: 'enum',
+        values: ['table', 'markdown', 'json'],
+        default: 'table',
+        description: 'table: one line per record on the log; markdown: the release records as one Markdown document on stdout; json: the release records as a JSON array on stdout.',
+    },
+    'github-token': tokenInput,
+    config: configInput,
+};
+/** `model-gates history`: the audit trail of a model, newest first. */
+function createHistoryCommand(services = {}) {
     return defineCommand({
         name: 'history',
-        description: 'Print the deployment history of a model from the ledger, newest first (promote --operation status)',
-        inputs: { model: modelInput, environment: environmentInput, ledger: ledgerInput, 'github-token': tokenInput, config: configInput },
-        outputs,
+        description: 'Print the audit trail of a model from the ledger, newest first: a table, or its release records as Markdown or JSON',
+        inputs: historyInputs,
+        outputs: { 'deployment-id': outputs['deployment-id'], 'current-version': outputs['current-version'], 'previous-version': outputs['previous-version'] },
         async run(inputs, environment) {
             await loadConfig(inputs.config, environment.context.workspace);
-            return command_status(await ledgerFor(inputs, environment, services), inputs.model, inputs.environment, environment);
+            const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...services, token: inputs.githubToken, environment });
+            const history = await ledger.history(inputs.model, inputs.environment, 200);
+            const outcome = statusOf(history, inputs.model, inputs.environment);
+            const out = { 'deployment-id': outcome.entry ? String(outcome.entry.id) : '', 'current-version': outcome.currentVersion ?? '', 'previous-version': outcome.previousVersion ?? '' };
+            const records = history.map(releaseRecordOf);
+            if (inputs.format === 'json')
+                return { outputs: out, stdout: `${JSON.stringify(records, null, 2)}\n` };
+            if (inputs.format === 'markdown')
+                return { outputs: out, stdout: renderReleaseHistory(inputs.model, inputs.environment, records) };
+            environment.log.info(outcome.message);
+            for (const line of historyLines(history))
+                environment.log.info(line);
+            return { outputs: out, summary: renderHistory(`${inputs.model} in ${inputs.environment} (${ledger.label})`, history, outcome.message) };
         },
+    });
+}
+/** `model-gates status`: the ledger and the serving switch side by side (promote --operation status). */
+function createStatusCommand(services = {}) {
+    const { operation: _operation, ...inputs } = promoteInputs;
+    const promoteCommand = createPromoteCommand(services);
+    return defineCommand({
+        name: 'status',
+        description: 'Show what the ledger says is deployed and what the serving switch reads, and fail when they disagree (promote --operation status)',
+        inputs,
+        outputs,
+        run: (values, environment) => promoteCommand.run({ ...values, operation: 'status' }, environment),
     });
 }
 
@@ -45718,12 +46555,7 @@ function withCache(source, store, cacheOptions = {}) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/embeddings/jsonl.ts
-
 
 
 /**
@@ -45823,10 +46655,8 @@ class JsonlVectorCollector {
  */
 async function readJsonlVectors(path, displayName) {
     const collector = new JsonlVectorCollector(displayName);
-    const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let line = 0;
-    for await (const text of lines)
-        collector.add(text, ++line);
+    for await (const { text, line } of readLines(path, displayName))
+        collector.add(text, line);
     return collector.table();
 }
 
@@ -46135,7 +46965,7 @@ class CommandSource {
             throw options.signal?.reason ?? new Error('aborted');
         const quoted = () => {
             const tail = stderr.text().trim();
-            return tail ? `; last lines of its stderr:\n${(0,log/* neutraliseCommands */.$B)(tail.replace(/^/gm, '  '))}` : ' (its stderr was empty)';
+            return tail ? `; last lines of its stderr:\n${(0,io_log/* neutraliseCommands */.$B)(tail.replace(/^/gm, '  '))}` : ' (its stderr was empty)';
         };
         if (stopReason === 'timeout')
             throw new io_errors/* ConfigurationError */.j1(`${this.description} was stopped after ${this.options.timeoutMs} ms${quoted()}`);
@@ -51753,11 +52583,12 @@ function parseSafetensors(bytes, file) {
 
 
 
+
 /** File extensions `file:` understands, by format. */
 const FILE_FORMATS = ['.npy', '.safetensors', '.jsonl', '.parquet'];
-async function readOptional(path) {
+async function readOptional(path, displayPath) {
     try {
-        return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        return await readTextFile(path, displayPath);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -51773,17 +52604,15 @@ async function readOptional(path) {
 async function readIdsSidecar(path, displayPath) {
     const stem = path.slice(0, path.length - (0,external_node_path_namespaceObject.extname)(path).length);
     const displayStem = displayPath.slice(0, displayPath.length - (0,external_node_path_namespaceObject.extname)(displayPath).length);
-    const txt = await readOptional(`${stem}.ids.txt`);
+    const txt = await readOptional(`${stem}.ids.txt`, `${displayStem}.ids.txt`);
     if (txt !== undefined) {
-        const lines = txt.split(/\r?\n/);
-        if (lines.at(-1) === '')
-            lines.pop();
+        const lines = splitLines(txt);
         const blank = lines.findIndex((line) => line === '');
         if (blank >= 0)
             throw new io_errors/* ConfigurationError */.j1('empty id (every line must hold one id)', { file: `${displayStem}.ids.txt`, line: blank + 1 });
         return { ids: lines, file: `${displayStem}.ids.txt` };
     }
-    const json = await readOptional(`${stem}.ids.json`);
+    const json = await readOptional(`${stem}.ids.json`, `${displayStem}.ids.json`);
     if (json !== undefined) {
         const file = `${displayStem}.ids.json`;
         let ids;
@@ -53242,8 +54071,13 @@ async function resolveRegressionProduction(options) {
     return { spec: fillSourceTemplate(options.template, entry), version: entry.version, label: `ledger:${environment}#${entry.id}`, entry };
 }
 
+// EXTERNAL MODULE: ./src/regression/charts.ts
+var charts = __nccwpck_require__(7708);
 ;// CONCATENATED MODULE: ./src/regression/summary.ts
 
+
+/** Segments in one chart, as in the report's job summary. */
+const CHART_SEGMENTS = 20;
 const regression_summary_ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
 function num(x) {
     if (x === null || x === undefined)
@@ -53269,18 +54103,23 @@ function checkLines(result) {
  * the suite (segment names, check summaries) is escaped.
  */
 function renderRegressionSummary(result) {
-    const lines = [`### ${regression_summary_ICON[result.verdict] ?? ''} Embedding regression ${code(result.id)}: ${result.verdict}`, '', escapeMarkdown(result.summary)];
+    const lines = [`### ${regression_summary_ICON[result.verdict] ?? ''} Embedding regression ${(0,markdown/* code */.aY)(result.id)}: ${result.verdict}`, '', (0,markdown/* escapeMarkdown */.FV)(result.summary)];
     for (const check of result.checks) {
-        lines.push('', `#### ${regression_summary_ICON[check.verdict] ?? ''} ${escapeMarkdown(check.title)}: ${check.verdict}`);
+        lines.push('', `#### ${regression_summary_ICON[check.verdict] ?? ''} ${(0,markdown/* escapeMarkdown */.FV)(check.title)}: ${check.verdict}`);
         if (check.summary)
-            lines.push('', escapeMarkdown(check.summary));
+            lines.push('', (0,markdown/* escapeMarkdown */.FV)(check.summary));
         if (check.rows.length > 0) {
-            lines.push('', table(['Metric', 'Production', 'Candidate', 'Change', 'Interval', 'Verdict'], check.rows.map((r) => [escapeMarkdown(r.metric), num(r.production), num(r.candidate), signed(r.change), intervalText(r), r.verdict ?? ''])));
+            lines.push('', (0,markdown/* table */.tp)(['Metric', 'Production', 'Candidate', 'Change', 'Interval', 'Verdict'], check.rows.map((r) => [(0,markdown/* escapeMarkdown */.FV)(r.metric), num(r.production), num(r.candidate), signed(r.change), intervalText(r), r.verdict ?? ''])));
         }
         const segments = check.segments ?? [];
         if (segments.length > 0) {
-            lines.push('', table(['Segment', 'Size', 'Change', 'Interval', 'Adjusted p', 'Verdict'], segments.map((s) => [escapeMarkdown(s.segment), String(s.size), signed(s.change), intervalText(s), num(s.adjustedPValue), s.gated === false ? `${s.verdict ?? ''} (not gating)` : (s.verdict ?? '')])));
+            lines.push('', (0,markdown/* table */.tp)(['Segment', 'Size', 'Change', 'Interval', 'Adjusted p', 'Verdict'], segments.map((s) => [(0,markdown/* escapeMarkdown */.FV)(s.segment), String(s.size), signed(s.change), intervalText(s), num(s.adjustedPValue), s.gated === false ? `${s.verdict ?? ''} (not gating)` : (s.verdict ?? '')])));
         }
+        // The same chart as in the report comment.
+        const tolerance = (0,charts/* checkTolerance */.Gt)(result, check);
+        const chart = (0,charts/* segmentChart */.ml)(check, CHART_SEGMENTS, tolerance);
+        if (chart)
+            lines.push('', (0,charts/* chartLegend */.k2)(check, tolerance), '', chart);
     }
     return `${lines.join('\n')}\n`;
 }
@@ -53304,7 +54143,7 @@ function formatOf(file) {
 }
 async function tables_readText(file) {
     try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        return await readTextFile(file);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -53848,7 +54687,7 @@ function createEmbeddingRegressionCommand(services) {
                 ...(shard ? { shard } : {}),
             };
             // Shards of one run share the run key; the merged result carries it, as the unsharded run does.
-            const inputsDigest = shard ? digestOf({ runKey: details.runKey, shard }) : details.runKey;
+            const inputsDigest = shard ? (0,digest/* digestOf */.ol)({ runKey: details.runKey, shard }) : details.runKey;
             const { result, file, failure } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { digest: inputsDigest }, startedAt });
             return {
                 outputs: { verdict: result.verdict, 'result-file': file, summary: checkLines(result) },
@@ -53900,417 +54739,8 @@ const mergeCommand = defineCommand({
     },
 });
 
-;// CONCATENATED MODULE: ./src/report/budget.ts
-/**
- * Fitting a report into a size limit by leaving out whole sections: a table, a chart or a
- * `<details>` block is either in the report or named in the note that says what was cut,
- * never cut in the middle.
- */
-const SEPARATOR = '\n\n';
-function join(layout, kept, note) {
-    const blocks = [layout.head, ...kept.map((s) => s.markdown)];
-    if (note !== '')
-        blocks.push(note);
-    blocks.push(layout.foot);
-    return `${blocks.join(SEPARATOR)}\n`;
-}
-/**
- * Joins head, sections and foot, leaving out whole sections (least important first) until
- * the result, including the note about what was left out, fits the limit.
- *
- * @throws Error when head and foot with the note alone exceed the limit (they are bounded
- * by construction, so this is a bug).
- */
-function budget_assemble(layout, budget) {
-    const full = join(layout, layout.sections, '');
-    if (budget.measure(full) <= budget.limit)
-        return { markdown: full, omitted: [] };
-    const sizes = layout.sections.map((s) => budget.measure(s.markdown) + budget.measure(SEPARATOR));
-    // Order in which sections are dropped: highest priority number first, later first among equals.
-    const dropOrder = layout.sections
-        .map((section, index) => ({ section, index }))
-        .sort((a, b) => b.section.priority - a.section.priority || b.index - a.index)
-        .map((entry) => entry.index);
-    const dropped = new Set();
-    const fixed = budget.measure(join(layout, [], ''));
-    let sectionsSize = sizes.reduce((sum, size) => sum + size, 0);
-    for (const index of dropOrder) {
-        dropped.add(index);
-        sectionsSize -= sizes[index] ?? 0;
-        const omitted = layout.sections.filter((_, i) => dropped.has(i));
-        const noteSize = budget.measure(budget.note(omitted)) + budget.measure(SEPARATOR);
-        if (fixed + sectionsSize + noteSize <= budget.limit)
-            break;
-    }
-    const kept = layout.sections.filter((_, i) => !dropped.has(i));
-    const omitted = layout.sections.filter((_, i) => dropped.has(i));
-    const markdown = join(layout, kept, budget.note(omitted));
-    if (budget.measure(markdown) > budget.limit)
-        throw new Error(`internal error: the report head and foot alone exceed ${budget.limit}`);
-    return { markdown, omitted };
-}
-/** GitHub rejects an issue comment body longer than this many characters. */
-const COMMENT_LIMIT = 65_536;
-/** GitHub rejects a step's job summary larger than 1 MiB. */
-const SUMMARY_LIMIT_BYTES = 1024 * 1024;
-/**
- * Characters of a comment body, counted as UTF-16 code units: never fewer than GitHub's
- * count of characters (code points), so a body within the limit here is within it there.
- */
-const utf16Length = (text) => text.length;
-/** UTF-8 bytes of a text, the unit of the job summary limit. */
-const utf8Bytes = (text) => Buffer.byteLength(text, 'utf8');
-
-;// CONCATENATED MODULE: ./src/report/render.ts
-
-
-
-const COMMENT_LIMITS = { worstItems: 10, regressedSegments: 25, findings: 50, chartSegments: 20, textLength: 200 };
-const SUMMARY_LIMITS = { worstItems: 50, regressedSegments: 200, findings: 500, chartSegments: 20, textLength: 500 };
-const FULL_LIMITS = { worstItems: Infinity, regressedSegments: Infinity, findings: Infinity, chartSegments: 40, textLength: Infinity };
-/** A header key is part of the hidden marker, so it is restricted to characters that cannot end an HTML comment. */
-const HEADER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** The hidden first line of a report comment, by which the sticky comment is found. */
-function reportMarker(header) {
-    if (!HEADER_PATTERN.test(header))
-        throw new Error(`internal error: invalid report header '${header}'`);
-    return `<!-- model-gates:report:${header} -->`;
-}
-const render_ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
-const render_RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
-const HEADLINE = {
-    pass: 'Pass — ready to promote',
-    marginal: 'Marginal — promote only with an explicit approval',
-    fail: 'Fail — do not promote',
-    error: 'Error — a check could not be evaluated, do not promote',
-};
-/** The worst of several verdicts (error > fail > marginal > pass); pass for none. */
-function overallVerdict(verdicts) {
-    return verdicts.reduce((worst, v) => (render_RANK[v] > render_RANK[worst] ? v : worst), 'pass');
-}
-/**
- * A number for a table cell: `—` when missing, integers as they are, otherwise three
- * decimals (one from 100 up). `signed` prefixes `+` on positive values (changes); a value
- * that rounds to zero shows no sign.
- */
-function render_formatNumber(value, signed = false) {
-    if (value === null || value === undefined || !Number.isFinite(value))
-        return '—';
-    let text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
-    // A change too small to show has no direction either.
-    if (/^-0(\.0+)?$/.test(text))
-        text = text.slice(1);
-    return signed && value > 0 && /[1-9]/.test(text) ? `+${text}` : text;
-}
-function formatInterval(interval) {
-    if (!interval)
-        return '—';
-    return `[${render_formatNumber(interval.low, true)}, ${render_formatNumber(interval.high, true)}]`;
-}
-function verdictCell(verdict) {
-    return verdict ? `${render_ICON[verdict]} ${verdict}` : '—';
-}
-function subjectLine(results) {
-    // Results of one model version agree on model and candidate; a check that does not know the
-    // production version (null) takes it from one that does.
-    const subjects = new Map();
-    for (const r of results)
-        subjects.set(JSON.stringify([r.subject.model, r.subject.candidateVersion]), r.subject);
-    if (subjects.size !== 1)
-        return `${subjects.size} models`;
-    const [subject] = [...subjects.values()];
-    const productions = new Set(results.map((r) => r.subject.productionVersion).filter((v) => Boolean(v)));
-    if (productions.size > 1)
-        return `${code(clip(subject.model, 100))} against ${productions.size} production versions → ${code(clip(subject.candidateVersion, 64))}`;
-    const [productionVersion] = [...productions];
-    const production = productionVersion ? code(clip(productionVersion, 64)) : '_no production version_';
-    return `${code(clip(subject.model, 100))} ${production} → ${code(clip(subject.candidateVersion, 64))}`;
-}
-function commitText(context) {
-    if (!context.commit)
-        return '';
-    const short = code(context.commit.slice(0, 7));
-    if (!context.repository)
-        return ` at ${short}`;
-    return ` at [${short}](${context.serverUrl}/${context.repository}/commit/${context.commit})`;
-}
-function countLine(results) {
-    const counts = new Map();
-    let checks = 0;
-    for (const result of results) {
-        const verdicts = result.checks.length > 0 ? result.checks.map((c) => c.verdict) : [result.verdict];
-        for (const v of verdicts)
-            counts.set(v, (counts.get(v) ?? 0) + 1);
-        checks += verdicts.length;
-    }
-    const parts = ['fail', 'error', 'marginal', 'pass'].filter((v) => counts.has(v)).map((v) => `${counts.get(v)} ${v}`);
-    return `${results.length} result${results.length === 1 ? '' : 's'}, ${checks} check${checks === 1 ? '' : 's'}: ${parts.join(', ')}.`;
-}
-function overviewSection(results, limits) {
-    const rows = results.map((r) => [code(r.id), r.kind, verdictCell(r.verdict), escapeMarkdown(clip(r.summary, limits.textLength))]);
-    return { title: 'Overview of results', priority: 0, markdown: table(['Result', 'Kind', 'Verdict', 'Summary'], rows) };
-}
-function checkTable(result, check, limits) {
-    const lines = [`#### ${render_ICON[check.verdict]} ${escapeMarkdown(clip(check.title, 120))} · ${code(result.id)}`];
-    if (check.summary)
-        lines.push('', escapeMarkdown(clip(check.summary, limits.textLength)));
-    if (check.rows.length > 0) {
-        const level = check.rows.find((row) => row.interval)?.interval?.level;
-        const ciHeader = level ? `${+(level * 100).toFixed(1)}% CI` : 'CI';
-        const rows = check.rows.map((row) => [
-            escapeMarkdown(clip(row.metric, 80)) + (row.note ? ` (${escapeMarkdown(clip(row.note, 120))})` : ''),
-            render_formatNumber(row.production),
-            render_formatNumber(row.candidate),
-            render_formatNumber(row.change, true),
-            formatInterval(row.interval),
-            verdictCell(row.verdict),
-        ]);
-        lines.push('', table(['Metric', 'Production', 'Candidate', 'Change', ciHeader, 'Verdict'], rows, ['left', 'right', 'right', 'right', 'right', 'left']));
-    }
-    return { title: `${result.id}: ${check.title}`, priority: check.verdict === 'pass' ? 3 : 1, markdown: lines.join('\n') };
-}
-/** Whether a metric improves upwards, from the check's row of that metric (default: yes). */
-function higherIsBetter(check, metric) {
-    return check.rows.find((row) => row.metric === metric)?.higherIsBetter ?? true;
-}
-/**
- * Segments that regress: a marginal or failing verdict, or a change in the bad direction
- * whose whole interval lies on the bad side of zero (also for segments too small to gate).
- */
-function regressedSegments(check) {
-    const bad = (s) => {
-        if (s.verdict === 'fail' || s.verdict === 'marginal' || s.verdict === 'error')
-            return true;
-        if (!s.interval)
-            return false;
-        return higherIsBetter(check, s.metric) ? s.interval.high < 0 : s.interval.low > 0;
-    };
-    return (check.segments ?? [])
-        .filter(bad)
-        .sort((a, b) => render_RANK[b.verdict ?? 'pass'] - render_RANK[a.verdict ?? 'pass'] || (a.change ?? 0) - (b.change ?? 0) || a.segment.localeCompare(b.segment));
-}
-function more(shown, total, what) {
-    return total > shown ? `\n\n_${total - shown} more ${what} in the full report._` : '';
-}
-function segmentsSection(result, check, limits) {
-    const regressed = regressedSegments(check);
-    if (regressed.length === 0)
-        return undefined;
-    const shown = regressed.slice(0, limits.regressedSegments);
-    const rows = shown.map((s) => [
-        escapeMarkdown(clip(s.segment, 80)),
-        String(s.size),
-        escapeMarkdown(clip(s.metric ?? '', 60)),
-        render_formatNumber(s.production),
-        render_formatNumber(s.candidate),
-        render_formatNumber(s.change, true),
-        formatInterval(s.interval),
-        s.adjustedPValue === undefined || s.adjustedPValue === null ? '—' : s.adjustedPValue < 0.001 ? '<0.001' : s.adjustedPValue.toFixed(3),
-        s.gated === false ? `${verdictCell(s.verdict)} (too small to gate)` : verdictCell(s.verdict),
-    ]);
-    const title = `Segments that regress in ${check.title}`;
-    const markdown = [
-        `**${escapeMarkdown(clip(title, 160))}** (${regressed.length})`,
-        '',
-        table(['Segment', 'Size', 'Metric', 'Production', 'Candidate', 'Change', 'CI', 'Adjusted p', 'Verdict'], rows, ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left']),
-    ].join('\n');
-    return { title: `${result.id}: ${title}`, priority: 2, markdown: markdown + more(shown.length, regressed.length, 'regressed segments') };
-}
-/**
- * A Mermaid bar chart of the change per segment (GitHub renders it; no image hosting).
- * Segments are ordered by change, most regressed first, at most `max` of them; labels
- * are reduced to a safe character set so nothing can break out of the chart.
- */
-function segmentChart(check, max) {
-    const segments = (check.segments ?? []).filter((s) => typeof s.change === 'number' && Number.isFinite(s.change));
-    if (segments.length < 2)
-        return undefined;
-    const better = higherIsBetter(check, segments[0]?.metric);
-    const ordered = [...segments].sort((a, b) => (better ? a.change - b.change : b.change - a.change) || a.segment.localeCompare(b.segment)).slice(0, max);
-    const values = ordered.map((s) => s.change);
-    const low = Math.min(0, ...values);
-    const high = Math.max(0, ...values);
-    const pad = (high - low) * 0.1 || 0.01;
-    const round = (v) => String(+v.toFixed(4));
-    const labels = ordered.map((s) => `"${mermaidLabel(s.segment)}"`);
-    const metric = mermaidLabel(segments[0]?.metric ?? 'metric', 40);
-    return [
-        '```mermaid',
-        'xychart-beta',
-        `    title "Change in ${metric} by segment"`,
-        `    x-axis [${labels.join(', ')}]`,
-        `    y-axis "Change" ${round(low - pad)} --> ${round(high + pad)}`,
-        `    bar [${values.map(round).join(', ')}]`,
-        '```',
-    ].join('\n');
-}
-function chartSection(result, check, limits) {
-    const chart = segmentChart(check, limits.chartSegments);
-    if (!chart)
-        return undefined;
-    const title = `Change by segment in ${check.title}`;
-    return { title: `${result.id}: ${title}`, priority: 6, markdown: details(clip(title, 160), chart) };
-}
-/**
- * The charts of a shadow result: latency percentiles of both sides (bars production, line
- * candidate) and the mean agreement of the answers per segment. Labels go through
- * `mermaidLabel`; the numbers are the result's own.
- */
-function shadowCharts(result, max) {
-    const charts = [];
-    const round = (v) => String(+v.toFixed(4));
-    const chart = (title, labels, yAxis, series) => ['```mermaid', 'xychart-beta', `    title "${title}"`, `    x-axis [${labels.map((l) => `"${mermaidLabel(l)}"`).join(', ')}]`, `    y-axis "${yAxis}"`, ...series.map((s) => `    ${s}`), '```'].join('\n');
-    const latency = result.checks.find((c) => c.id === 'latency');
-    const quantiles = (latency?.rows ?? []).filter((r) => /^p\d\d latency/.test(r.metric) && typeof r.production === 'number' && typeof r.candidate === 'number');
-    if (quantiles.length > 0) {
-        charts.push(chart('Latency (ms), bars production, line candidate', quantiles.map((r) => r.metric.slice(0, 3)), 'ms', [`bar [${quantiles.map((r) => round(r.production)).join(', ')}]`, `line [${quantiles.map((r) => round(r.candidate)).join(', ')}]`]));
-    }
-    const answers = result.checks.find((c) => c.id === 'answers');
-    const segments = (answers?.segments ?? []).filter((s) => typeof s.candidate === 'number' && Number.isFinite(s.candidate)).slice(0, max);
-    if (segments.length >= 2) {
-        const metric = mermaidLabel(segments[0]?.metric ?? 'agreement', 40);
-        charts.push(chart(`Mean ${metric} by segment`, segments.map((s) => s.segment), metric, [`bar [${segments.map((s) => round(s.candidate)).join(', ')}]`]));
-    }
-    return charts;
-}
-function itemTexts(item, limits) {
-    return (item.texts ?? []).map((t) => escapeMarkdown(clip(t, limits.textLength))).join(' ↔ ');
-}
-function worstSection(result, check, limits) {
-    const worst = check.worst ?? [];
-    if (worst.length === 0)
-        return undefined;
-    const shown = worst.slice(0, limits.worstItems);
-    const rows = shown.map((item) => [
-        code(clip(item.id, 80)),
-        item.segment ? escapeMarkdown(clip(item.segment, 80)) : '—',
-        item.label ? escapeMarkdown(clip(item.label, 40)) : '—',
-        itemTexts(item, limits),
-        render_formatNumber(item.production),
-        render_formatNumber(item.candidate),
-        render_formatNumber(item.change, true),
-    ]);
-    const title = `Most regressed items in ${check.title} (${shown.length} of ${worst.length})`;
-    const body = table(['Id', 'Segment', 'Label', 'Texts', 'Production', 'Candidate', 'Change'], rows, ['left', 'left', 'left', 'left', 'right', 'right', 'right']);
-    return { title: `${result.id}: ${title}`, priority: 4, markdown: details(clip(title, 200), body + more(shown.length, worst.length, 'items')) };
-}
-/** A relative, plain path that can go into a URL; anything else gets no link. */
-function linkablePath(file) {
-    const path = file.replace(/^\.\//, '');
-    if (path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\'))
-        return undefined;
-    const parts = path.split('/');
-    if (parts.some((p) => p === '' || p === '.' || p === '..'))
-        return undefined;
-    return parts.map(encodeURIComponent).join('/');
-}
-/**
- * Where a finding is, linked to the file line at the commit under test. The URL is built
- * from the run's own server, repository and commit; the file path only fills in the path,
- * percent-encoded, and is never linked when it is absolute or climbs out with `..`.
- */
-function findingLocation(finding, context) {
-    if (!finding.location)
-        return '—';
-    const { file, line } = finding.location;
-    const text = `${clip(file, 200)}${line ? `:${line}` : ''}`;
-    const path = linkablePath(file);
-    if (!path || !context.repository || !context.commit)
-        return code(text);
-    return markdown_link(text, `${context.serverUrl}/${context.repository}/blob/${context.commit}/${path}${line ? `#L${line}` : ''}`);
-}
-function findingsSection(result, context, limits) {
-    if (result.findings.length === 0)
-        return undefined;
-    const order = { error: 0, warning: 1, notice: 2 };
-    const sorted = [...result.findings].sort((a, b) => order[a.severity] - order[b.severity]);
-    const shown = sorted.slice(0, limits.findings);
-    const rows = shown.map((f) => [f.severity, findingLocation(f, context), f.rule ? code(clip(f.rule, 60)) : '—', escapeMarkdown(clip(f.message, limits.textLength))]);
-    const title = `Findings of ${result.id}`;
-    const markdown = [`**${escapeMarkdown(title)}** (${result.findings.length})`, '', table(['Severity', 'Where', 'Rule', 'Finding'], rows)].join('\n');
-    const hasErrors = result.findings.some((f) => f.severity === 'error');
-    return { title, priority: hasErrors ? 1 : 5, markdown: markdown + more(shown.length, result.findings.length, 'findings') };
-}
-function footer(results, context) {
-    const digest = digestOf(results.map((r) => r.provenance.inputsDigest).sort());
-    const parts = [`model-gates ${escapeMarkdown(context.toolVersion)}`, `report ${code(context.header)}`];
-    if (context.runUrl)
-        parts.push(markdown_link('workflow run', context.runUrl));
-    if (context.artifact)
-        parts.push(context.artifact.url ? `full report: ${markdown_link(context.artifact.name, context.artifact.url)}` : `full report: artifact ${code(context.artifact.name)}`);
-    parts.push(`inputs ${code(digest.slice(0, 'sha256:'.length + 12))}`);
-    return `---\n<sub>${parts.join(' · ')}</sub>`;
-}
-/**
- * Lays a report out as head, sections and foot: the marker and the verdict line, an
- * overview of results, per check its table, regressed segments, a chart and the most
- * regressed items, the findings, and a footer with the run link, tool version and inputs
- * digest. Every untrusted text is escaped here.
- *
- * @param results merged results (one per check id), in the order to show them.
- */
-function layoutReport(results, context, limits) {
-    const verdict = overallVerdict(results.map((r) => r.verdict));
-    const head = [
-        reportMarker(context.header),
-        `### ${render_ICON[verdict]} ${HEADLINE[verdict]}: ${subjectLine(results)}${commitText(context)}`,
-        '',
-        countLine(results),
-    ].join('\n');
-    const sections = [overviewSection(results, limits)];
-    for (const result of results) {
-        for (const check of result.checks) {
-            sections.push(checkTable(result, check, limits));
-            for (const extra of [segmentsSection(result, check, limits), chartSection(result, check, limits), worstSection(result, check, limits)]) {
-                if (extra)
-                    sections.push(extra);
-            }
-        }
-        const charts = result.kind === 'shadow' ? shadowCharts(result, limits.chartSegments) : [];
-        if (charts.length > 0)
-            sections.push({ title: `${result.id}: shadow charts`, priority: 6, markdown: details(`Latency and answers of ${clip(result.id, 100)}`, charts.join('\n\n')) });
-        const findings = findingsSection(result, context, limits);
-        if (findings)
-            sections.push(findings);
-    }
-    return { head, sections, foot: footer(results, context) };
-}
-function omissionNote(context, limitText) {
-    return (omitted) => {
-        if (omitted.length === 0)
-            return '';
-        const names = omitted.slice(0, 8).map((s) => escapeMarkdown(clip(s.title, 100)));
-        const rest = omitted.length > names.length ? `, and ${omitted.length - names.length} more` : '';
-        const where = context.artifact
-            ? context.artifact.url
-                ? `The full report is in the ${markdown_link(context.artifact.name, context.artifact.url)} artifact.`
-                : `The full report is in the ${code(context.artifact.name)} artifact of this run.`
-            : 'Set the `artifact-name` input to keep the full report as an artifact.';
-        return `> ✂️ Left out to stay within ${limitText}: ${names.join('; ')}${rest}. ${where}`;
-    };
-}
-/** The report as a PR comment: at most 65,536 characters, whole sections left out beyond that. */
-function renderComment(results, context) {
-    return budget_assemble(layoutReport(results, context, COMMENT_LIMITS), {
-        limit: COMMENT_LIMIT,
-        measure: utf16Length,
-        note: omissionNote(context, "GitHub's 65,536-character comment limit"),
-    });
-}
-/** The report as a job summary: under 1 MiB of UTF-8 (a margin is kept for the runner's own additions). */
-function renderSummary(results, context) {
-    return budget_assemble(layoutReport(results, context, SUMMARY_LIMITS), {
-        limit: SUMMARY_LIMIT_BYTES - 4096,
-        measure: utf8Bytes,
-        note: omissionNote(context, "the job summary's 1 MiB limit"),
-    });
-}
-/** The full report for the artifact: every item and segment, no size limit. */
-function renderFull(results, context) {
-    const layout = layoutReport(results, context, FULL_LIMITS);
-    return `${[layout.head, ...layout.sections.map((s) => s.markdown), layout.foot].join('\n\n')}\n`;
-}
-
+// EXTERNAL MODULE: ./src/report/render.ts + 1 modules
+var render = __nccwpck_require__(6412);
 ;// CONCATENATED MODULE: ./src/report/command.ts
 
 
@@ -54355,12 +54785,13 @@ async function command_gatherResults(inputs, environment, publisher) {
     environment.log.info(`run ${inputs.runId}: ${downloaded.results.length} result file(s) from ${downloaded.artifacts.length} artifact(s); head ${run.headSha}, pull request ${run.pullRequest ?? 'none'}`);
     return { results: [...local, ...downloaded.results], commit: run.headSha, pullRequest: run.pullRequest };
 }
-async function uploadFullReport(services, name, results, markdown, environment) {
+async function uploadFullReport(services, name, results, markdown, html, environment) {
     if (!services.uploadArtifact)
         throw new io_errors/* ConfigurationError */.j1("the 'artifact-name' input needs the Actions runner; on the command line, use --output");
     const root = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(environment.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'model-gates-report-'));
-    const files = [(0,external_node_path_namespaceObject.join)(root, 'report.md')];
+    const files = [(0,external_node_path_namespaceObject.join)(root, 'report.md'), (0,external_node_path_namespaceObject.join)(root, 'report.html')];
     await writeFileAtomic(files[0], markdown);
+    await writeFileAtomic(files[1], html);
     for (const result of results) {
         const file = (0,external_node_path_namespaceObject.join)(root, 'results', resultFileName(result));
         await writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`);
@@ -54400,6 +54831,7 @@ function createReportCommand(services) {
                 description: 'Where the report goes: comment (sticky PR comment), summary (job summary), both, or none (only output and artifact-name). auto is both when there is a pull request, summary otherwise.',
             },
             output: { kind: 'string', description: 'Also write the comment Markdown (at most 65,536 characters) to this file.' },
+            'html-output': { kind: 'string', description: 'Also write the self-contained HTML report (charts as inline SVG; the artifact holds it as report.html) to this file.' },
             'artifact-name': { kind: 'string', description: 'Upload the full report (report.md, no size limit) and the merged results under this artifact name, linked from the comment.' },
             'run-id': {
                 kind: 'number',
@@ -54418,10 +54850,11 @@ function createReportCommand(services) {
             'comment-id': 'Id of the report comment (empty when none was posted).',
             'comment-url': 'Link to the report comment (empty when none was posted).',
             'report-file': 'Path of the Markdown written by output (empty when output is not set).',
+            'html-file': 'Path of the HTML report written by html-output (empty when html-output is not set).',
             truncated: 'true when sections were left out of the comment to fit 65,536 characters.',
         },
         async run(inputs, environment) {
-            if (!HEADER_PATTERN.test(inputs.header)) {
+            if (!render/* HEADER_PATTERN */.tW.test(inputs.header)) {
                 throw new io_errors/* ConfigurationError */.j1(`input 'header': '${inputs.header}' must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
             }
             const workspace = environment.context.workspace;
@@ -54449,28 +54882,35 @@ function createReportCommand(services) {
                 artifact: null,
                 toolVersion: version/* TOOL_VERSION */.w,
             };
+            // The HTML report draws its charts with vega, loaded only when it is written.
+            const html = inputs.artifactName || inputs.htmlOutput ? await (await Promise.all(/* import() */[__nccwpck_require__.e(994), __nccwpck_require__.e(433)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6433))).renderHtmlReport(results, context) : undefined;
             if (inputs.artifactName)
-                context.artifact = await uploadFullReport(services, inputs.artifactName, results, renderFull(results, context), environment);
-            const comment = renderComment(results, context);
-            const verdict = overallVerdict(results.map((r) => r.verdict));
+                context.artifact = await uploadFullReport(services, inputs.artifactName, results, (0,render/* renderFull */.OU)(results, context), html, environment);
+            const comment = (0,render/* renderComment */.wQ)(results, context);
+            const verdict = (0,render/* overallVerdict */.Bn)(results.map((r) => r.verdict));
             for (const result of results)
-                environment.log.info((0,log/* neutraliseCommands */.$B)(`${result.id}: ${result.verdict}: ${result.summary}`));
+                environment.log.info((0,io_log/* neutraliseCommands */.$B)(`${result.id}: ${result.verdict}: ${result.summary}`));
             if (comment.omitted.length > 0)
                 environment.log.info(`${comment.omitted.length} section(s) left out of the comment to fit 65,536 characters`);
-            const outputs = { verdict, 'comment-id': '', 'comment-url': '', 'report-file': '', truncated: String(comment.omitted.length > 0) };
+            const outputs = { verdict, 'comment-id': '', 'comment-url': '', 'report-file': '', 'html-file': '', truncated: String(comment.omitted.length > 0) };
             if (inputs.output) {
                 const file = (0,external_node_path_namespaceObject.resolve)(workspace, inputs.output);
                 await writeFileAtomic(file, comment.markdown);
                 outputs['report-file'] = file;
             }
-            const summary = mode === 'summary' || mode === 'both' ? renderSummary(results, context).markdown : undefined;
+            if (inputs.htmlOutput && html !== undefined) {
+                const file = (0,external_node_path_namespaceObject.resolve)(workspace, inputs.htmlOutput);
+                await writeFileAtomic(file, html);
+                outputs['html-file'] = file;
+            }
+            const summary = mode === 'summary' || mode === 'both' ? (0,render/* renderSummary */.Br)(results, context).markdown : undefined;
             if (mode === 'comment' || mode === 'both') {
                 if (!pullRequest) {
                     throw new io_errors/* ConfigurationError */.j1(`mode '${mode}' needs a pull request: run on a pull_request or workflow_run event, or set 'pull-request'`);
                 }
                 const writer = github();
                 try {
-                    const posted = await writer.upsertStickyComment({ issueNumber: pullRequest, marker: reportMarker(inputs.header), body: comment.markdown, ...(inputs.commentAuthor ? { author: inputs.commentAuthor } : {}) }, (message) => environment.log.debug(message));
+                    const posted = await writer.upsertStickyComment({ issueNumber: pullRequest, marker: (0,render/* reportMarker */.lO)(inputs.header), body: comment.markdown, ...(inputs.commentAuthor ? { author: inputs.commentAuthor } : {}) }, (message) => environment.log.debug(message));
                     outputs['comment-id'] = String(posted.id);
                     outputs['comment-url'] = posted.url;
                     environment.log.info(`report comment ${posted.action}: ${posted.url}`);
@@ -55056,6 +55496,8 @@ function jsonAnswers(records, compared, segments, settings) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/shadow/records.ts
 
 
@@ -55413,7 +55855,7 @@ async function ask(endpoint, limiter, text, options) {
         }
         first ??= { outcome: reply.outcome, latencyMs: reply.latencyMs };
         if (!reply.retryable || attempt >= endpoint.retries) {
-            options.log.debug((0,log/* neutraliseCommands */.$B)(`${endpoint.description}: ${reply.message}`));
+            options.log.debug((0,io_log/* neutraliseCommands */.$B)(`${endpoint.description}: ${reply.message}`));
             return first;
         }
         const backoff = (options.initialBackoffMs ?? 500) * 2 ** attempt;
@@ -55599,7 +56041,7 @@ const shadowCommand = defineCommand({
             details: { mode: inputs.mode, sources, ...(load ? { load } : {}), ...analysis.details },
         };
         const { result, file, failure } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, settings } }, startedAt });
-        const summary = renderSummary([result], {
+        const summary = (0,render/* renderSummary */.Br)([result], {
             header: 'shadow',
             serverUrl: environment.env.GITHUB_SERVER_URL || 'https://github.com',
             repository: environment.context.repository,
@@ -55680,24 +56122,26 @@ async function loadReference(inputs, environment, embeddings) {
 
 
 
+
 /** The ledgers the CLI can open: a file, or GitHub Deployments with a token. */
 const ledgers = { githubLedger: openGitHubLedger };
 /**
  * Every command of the suite wired to GitHub: each is a `model-gates` CLI command, and a
- * GitHub Action when `src/actions/<name>.ts` exists (`history` is CLI only: `promote
- * --operation status`). On the command line the report uploads no artifact, and the gate
- * evaluates approvals only when a token is given.
+ * GitHub Action when `src/actions/<name>.ts` exists (`history` and `status` are CLI only).
+ * On the command line the report uploads no artifact, and the gate evaluates approvals only
+ * when a token is given.
  */
 const commands = [
     createContractCommand({ ...ledgers, contentsApi: contentsReaderFor }),
     createEmbeddingRegressionCommand(ledgers),
     createReportCommand({ publisher: reportPublisherFor }),
     createGateCommand({ reads: gateReadsFor }),
-    createPromoteCommand(ledgers),
+    createPromoteCommand(githubPromoteServices),
     canaryAnalysisCommand,
     shadowCommand,
     mergeCommand,
     createHistoryCommand(ledgers),
+    createStatusCommand(githubPromoteServices),
 ];
 
 ;// CONCATENATED MODULE: ./src/inputs/spec.ts
@@ -55945,8 +56389,11 @@ async function main(argv) {
             runner: 'cli',
         };
         const outcome = await command.run(inputs, environment);
-        for (const [output, value] of Object.entries(outcome.outputs))
-            process.stdout.write(`${output}=${value}\n`);
+        if (outcome.stdout !== undefined)
+            process.stdout.write(outcome.stdout.endsWith('\n') ? outcome.stdout : `${outcome.stdout}\n`);
+        else
+            for (const [output, value] of Object.entries(outcome.outputs))
+                process.stdout.write(`${output}=${value}\n`);
         // Like the runner, append the summary to $GITHUB_STEP_SUMMARY when it is set.
         if (outcome.summary && process.env.GITHUB_STEP_SUMMARY)
             await (0,promises_namespaceObject.appendFile)(process.env.GITHUB_STEP_SUMMARY, `${outcome.summary}\n`);
@@ -61364,10 +61811,10 @@ function createGitHubClient(options) {
             catch (error) {
                 const { status, response, message } = error;
                 const attempt = requestOptions.request?.retryCount ?? 0;
-                if (typeof status === 'number' && status >= 500 && attempt < retries) {
+                if (typeof status === 'number' && status >= 500 && attempt < (requestOptions.request?.retries ?? retries)) {
                     // Octokit reports a request that got no answer at all as a 500 without a response.
                     const what = response === undefined ? `No answer (${String(message)}) for` : `GitHub answered ${status} to`;
-                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${retries}).`);
+                    log.info(`${what} ${describeRequest(octokit, requestOptions)}; retrying (${attempt + 1} of ${requestOptions.request?.retries ?? retries}).`);
                 }
                 throw error;
             }
@@ -61585,6 +62032,142 @@ class GitHubDeploymentsLedger {
 
 /***/ }),
 
+/***/ 5899:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EnvironmentVariablesSwitch: () => (/* binding */ EnvironmentVariablesSwitch)
+/* harmony export */ });
+/* unused harmony export variableNames */
+/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
+/* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5969);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3116);
+
+
+
+/**
+ * The permission these calls need. A workflow's GITHUB_TOKEN can never hold it: the token
+ * must be a GitHub App installation token or a fine-grained personal token with the
+ * repository's Environments permission (write), or a classic token with `repo`.
+ */
+const PERMISSION = 'Environments: write (a GitHub App or fine-grained token; a GITHUB_TOKEN cannot write environment variables)';
+const READ_PERMISSION = 'Environments: read (a GitHub App or fine-grained token; a GITHUB_TOKEN cannot read or write environment variables through the API)';
+/** The variable names of one model: `MODEL_SEARCH_EMBEDDER_VERSION` and its siblings. */
+function variableNames(model, prefix = 'MODEL_') {
+    const base = `${prefix}${model.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+    return {
+        version: `${base}_VERSION`,
+        canaryVersion: `${base}_CANARY_VERSION`,
+        canaryPercent: `${base}_CANARY_PERCENT`,
+        record: `${base}_LEDGER_RECORD`,
+    };
+}
+/**
+ * The serving switch as variables of the target GitHub environment, which deploy workflows
+ * read as `vars.MODEL_<NAME>_VERSION`, `vars.MODEL_<NAME>_CANARY_VERSION` and
+ * `vars.MODEL_<NAME>_CANARY_PERCENT` (0 when there is no canary; the canary version is then
+ * the version). `MODEL_<NAME>_LEDGER_RECORD` holds the ledger record that set them and is
+ * written last: GitHub has no transaction over several variables, so a reader between the
+ * writes may see a mix, and a job reads them all once when it starts.
+ */
+class EnvironmentVariablesSwitch {
+    octokit;
+    options;
+    label;
+    log;
+    constructor(octokit, options) {
+        this.octokit = octokit;
+        this.options = options;
+        this.label = `environment-variables:${options.owner}/${options.repo}`;
+        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_0__/* .silentLogger */ .qq;
+    }
+    async get(environment, name) {
+        const { owner, repo } = this.options;
+        try {
+            const { data } = await this.octokit.rest.actions.getEnvironmentVariable({ owner, repo, environment_name: environment, name });
+            return data.value;
+        }
+        catch (error) {
+            if (error.status === 404)
+                return null;
+            return (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `read the variable ${name} of the ${environment} environment of ${owner}/${repo}`, permission: READ_PERMISSION }, () => Promise.reject(error));
+        }
+    }
+    async set(environment, name, value) {
+        const { owner, repo } = this.options;
+        const context = { action: `set the variable ${name} of the ${environment} environment of ${owner}/${repo}`, permission: PERMISSION };
+        const update = () => this.octokit.rest.actions.updateEnvironmentVariable({ owner, repo, environment_name: environment, name, value });
+        try {
+            await update();
+            return;
+        }
+        catch (error) {
+            if (error.status !== 404)
+                return (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)(context, () => Promise.reject(error));
+        }
+        try {
+            await this.octokit.rest.actions.createEnvironmentVariable({ owner, repo, environment_name: environment, name, value });
+        }
+        catch (error) {
+            // Created by someone else in between: update it after all.
+            if (error.status === 409)
+                await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)(context, update);
+            else
+                await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)(context, () => Promise.reject(error));
+        }
+    }
+    async read(model, environment) {
+        const names = variableNames(model, this.options.prefix);
+        const [version, canaryVersion, canaryPercent, record] = await Promise.all([
+            this.get(environment, names.version),
+            this.get(environment, names.canaryVersion),
+            this.get(environment, names.canaryPercent),
+            this.get(environment, names.record),
+        ]);
+        if (version === null && canaryVersion === null)
+            return null;
+        const percent = canaryPercent === null ? 0 : Number(canaryPercent);
+        if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+            throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the variable ${names.canaryPercent} holds '${canaryPercent}', not a whole percent; fix or delete it`);
+        }
+        const recordId = record !== null && /^\d+$/.test(record) ? Number(record) : null;
+        const canary = canaryVersion !== null && percent > 0 && canaryVersion !== version ? { version: canaryVersion, percent } : null;
+        return { version, canary, record: recordId };
+    }
+    async write(model, environment, state, _warm) {
+        const names = variableNames(model, this.options.prefix);
+        const held = await this.read(model, environment);
+        if (held?.record != null && state.record !== null && held.record > state.record) {
+            throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables were set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
+        }
+        const version = state.version ?? state.canary?.version;
+        if (!version)
+            throw new Error('the switch needs a version to serve');
+        const canaryVersion = state.canary?.version ?? version;
+        const percent = String(state.canary?.percent ?? 0);
+        // Start a canary by naming it before giving it traffic; end one by taking its traffic first.
+        const order = state.canary
+            ? [
+                [names.version, version],
+                [names.canaryVersion, canaryVersion],
+                [names.canaryPercent, percent],
+            ]
+            : [
+                [names.version, version],
+                [names.canaryPercent, percent],
+                [names.canaryVersion, canaryVersion],
+            ];
+        if (state.record !== null)
+            order.push([names.record, String(state.record)]);
+        for (const [name, value] of order)
+            await this.set(environment, name, value);
+        this.log.debug(`${this.label} ${environment}: ${model} → ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}`);
+    }
+}
+
+
+/***/ }),
+
 /***/ 3116:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -61709,6 +62292,202 @@ async function withApiError(context, call) {
 
 /***/ }),
 
+/***/ 3441:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FlagdContentsSwitch: () => (/* binding */ FlagdContentsSwitch)
+/* harmony export */ });
+/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
+/* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5969);
+/* harmony import */ var _promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(442);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
+
+
+
+
+const PERMISSION = 'contents: write';
+/**
+ * The serving switch as a flagd flag file in a repository, committed through the contents
+ * API. Each write is a compare-and-swap on the file's blob sha: read the file and its sha,
+ * change the model's flag, write naming that sha. When another writer committed in between,
+ * GitHub refuses (409, or 422 for a file created meanwhile) and the write starts again from
+ * the new file, so no other change is lost; after `attempts` refusals it fails.
+ */
+class FlagdContentsSwitch {
+    octokit;
+    options;
+    label;
+    log;
+    constructor(octokit, options) {
+        this.octokit = octokit;
+        this.options = options;
+        this.label = `flagd:${options.owner}/${options.repo}/${options.path}${options.branch ? `@${options.branch}` : ''}`;
+        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_0__/* .silentLogger */ .qq;
+    }
+    async fetch(path) {
+        const { owner, repo, branch } = this.options;
+        let data;
+        try {
+            ({ data } = await this.octokit.rest.repos.getContent({ owner, repo, path, ...(branch ? { ref: branch } : {}) }));
+        }
+        catch (error) {
+            if (error.status === 404)
+                return { text: null, sha: null };
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .describeApiError */ .gg)(error, { action: `read ${owner}/${repo}/${path}`, permission: 'contents: read' });
+        }
+        const file = data;
+        if (Array.isArray(data) || file.type !== 'file' || typeof file.sha !== 'string')
+            throw new Error(`${owner}/${repo}/${path} is not a file`);
+        if (file.encoding !== 'base64' || typeof file.content !== 'string')
+            throw new Error(`${owner}/${repo}/${path} is over 1 MiB: too large for a flag file`);
+        return { text: Buffer.from(file.content, 'base64').toString('utf8'), sha: file.sha };
+    }
+    async read(model, environment) {
+        const path = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const file = await this.fetch(path);
+        return (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)((0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
+    }
+    async write(model, environment, state, warm) {
+        const { owner, repo, branch } = this.options;
+        const path = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const attempts = this.options.attempts ?? 5;
+        for (let attempt = 1;; attempt++) {
+            const file = await this.fetch(path);
+            const doc = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path);
+            const held = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)(doc, model, path);
+            if (held?.record != null && state.record !== null && held.record > state.record) {
+                throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
+            }
+            const text = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
+            if (text === file.text)
+                return;
+            const message = `${model} in ${environment}: ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}${state.record !== null ? ` (ledger record #${state.record})` : ''}`;
+            try {
+                await this.octokit.rest.repos.createOrUpdateFileContents({
+                    owner,
+                    repo,
+                    path,
+                    message,
+                    content: Buffer.from(text, 'utf8').toString('base64'),
+                    ...(file.sha ? { sha: file.sha } : {}),
+                    ...(branch ? { branch } : {}),
+                });
+                this.log.debug(`${this.label}: ${message}`);
+                return;
+            }
+            catch (error) {
+                const status = error.status;
+                if ((status === 409 || status === 422) && attempt < attempts) {
+                    this.log.info(`${owner}/${repo}/${path} changed while the switch was writing it (GitHub answered ${status}); reading it again (${attempt} of ${attempts - 1}).`);
+                    continue;
+                }
+                if (status === 409 || status === 422) {
+                    throw new Error(`${owner}/${repo}/${path} kept changing under the switch: ${attempts} writes refused (GitHub answered ${status}); nothing was written`, { cause: error });
+                }
+                return (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `commit ${owner}/${repo}/${path}`, permission: PERMISSION }, () => Promise.reject(error));
+            }
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 3425:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GitHubReleasePublisher: () => (/* binding */ GitHubReleasePublisher)
+/* harmony export */ });
+/* unused harmony export releaseTag */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3116);
+
+/** The tag of a model version's release: `<model>-v<version>`. */
+function releaseTag(model, version) {
+    return `${model}-v${version}`;
+}
+/**
+ * Publishes the release record of a full promotion as a GitHub Release (`contents: write`),
+ * tagged `<model>-v<version>` at the promoted commit. A release that already has the tag
+ * (a rerun, an earlier promotion of the same version) is kept as it is.
+ */
+class GitHubReleasePublisher {
+    octokit;
+    options;
+    constructor(octokit, options) {
+        this.octokit = octokit;
+        this.options = options;
+    }
+    async publish(record, markdown) {
+        const { owner, repo } = this.options;
+        const tag = releaseTag(record.model, record.version);
+        try {
+            const { data } = await this.octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+            return data.html_url;
+        }
+        catch (error) {
+            if (error.status !== 404)
+                await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `read the release ${tag} of ${owner}/${repo}`, permission: 'contents: read' }, () => Promise.reject(error));
+        }
+        const commit = record.contract.commit;
+        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `publish the release ${tag} of ${owner}/${repo}`, permission: 'contents: write' }, () => this.octokit.rest.repos.createRelease({
+            owner,
+            repo,
+            tag_name: tag,
+            ...(commit ? { target_commitish: commit } : {}),
+            name: `${record.model} ${record.version}`,
+            body: markdown.slice(0, 120_000),
+            make_latest: 'false',
+        }));
+        return data.html_url;
+    }
+}
+
+
+/***/ }),
+
+/***/ 2406:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   dj: () => (/* binding */ canonicalJson),
+/* harmony export */   ol: () => (/* binding */ digestOf),
+/* harmony export */   sc: () => (/* binding */ sha256)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+function canonicalJson(value) {
+    return JSON.stringify(sortKeys(value));
+}
+function sortKeys(value) {
+    if (Array.isArray(value))
+        return value.map(sortKeys);
+    if (value !== null && typeof value === 'object') {
+        const out = {};
+        for (const key of Object.keys(value).sort()) {
+            const v = value[key];
+            if (v !== undefined)
+                out[key] = sortKeys(v);
+        }
+        return out;
+    }
+    return value;
+}
+/** `sha256:<hex>` of bytes or text. */
+function sha256(data) {
+    return `sha256:${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256').update(data).digest('hex')}`;
+}
+/** Digest of a value's canonical JSON: the same inputs always give the same digest. */
+function digestOf(value) {
+    return sha256(canonicalJson(value));
+}
+
+
+/***/ }),
+
 /***/ 7333:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -61810,6 +62589,232 @@ class MemoryLogger {
 
 /***/ }),
 
+/***/ 7515:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $Q: () => (/* binding */ clip),
+/* harmony export */   FV: () => (/* binding */ escapeMarkdown),
+/* harmony export */   _b: () => (/* binding */ mermaidLabel),
+/* harmony export */   aY: () => (/* binding */ code),
+/* harmony export */   nf: () => (/* binding */ link),
+/* harmony export */   tp: () => (/* binding */ table),
+/* harmony export */   zH: () => (/* binding */ details)
+/* harmony export */ });
+/* unused harmony export escapeHtml */
+/**
+ * Markdown building blocks that keep untrusted text inert: it renders as the same
+ * characters, but can never become HTML, a link, an image, a mention, a table cell
+ * boundary or the end of a code fence.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+/** `U+0000`: how a character that must not reach the page is shown instead. */
+const codePoint = (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
+/**
+ * Runs of text that GitHub would turn into something: a mention (`@user`, `@org/team`, an
+ * `@` not preceded by a letter or digit), an email or URL autolink (`user@host.tld`,
+ * `scheme://…`, `www.…`) or an issue reference (`#12`, `GH-12`). A run stops at whitespace,
+ * a pipe, a backtick and `<`. `nDCG@10` is none of these.
+ */
+const LINKISH = /[^\s|`<]*(?:(?<![A-Za-z0-9_])@|@[\w-]+\.\w|:\/\/|www\.|#\d|\bGH-\d)[^\s|`<]*/gi;
+/**
+ * Splits one line of text into plain runs and linkish runs (see LINKISH), renders the plain
+ * runs with `plain` and the linkish ones with `literal`.
+ */
+function neutraliseLinks(text, plain, literal) {
+    let out = '';
+    let last = 0;
+    for (const match of text.matchAll(LINKISH)) {
+        out += plain(text.slice(last, match.index)) + literal(match[0]);
+        last = match.index + match[0].length;
+    }
+    return out + plain(text.slice(last));
+}
+/** One line, with bidi and other control characters shown as their code points. */
+function oneLine(text) {
+    return text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, codePoint).replace(CONTROLS, codePoint);
+}
+/** `& < >` as entities: the start of both escapes below. */
+function entities(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/**
+ * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation is
+ * backslash-escaped and `<` `>` `&` become entities (no raw HTML); a run that GitHub would
+ * make a mention, an autolink or an issue reference goes into a code span, where nothing
+ * pings or links. Line breaks become spaces (a cell stays one cell) and bidirectional
+ * override characters are shown as their code points. Everything else renders, and copies,
+ * as the original characters.
+ */
+function escapeMarkdown(text) {
+    return neutraliseLinks(oneLine(text), (run) => entities(run).replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&'), (run) => `\`${run}\``);
+}
+/** Inline code span holding untrusted text, rendered literally. */
+function code(text) {
+    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint);
+    // `<!--` inside a code span would stay in the raw comment body, where it could spell a
+    // report marker: such text is escaped instead, which renders the same characters.
+    if (clean.includes('<!--'))
+        return escapeMarkdown(clean);
+    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
+    // Table pipes inside code spans still split GFM cells: escape them.
+    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+/** A GFM table. Cells must already be escaped. */
+function table(header, rows, align) {
+    const rule = header.map((_, i) => {
+        const a = align?.[i];
+        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
+    });
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(header), line(rule), ...rows.map(line)].join('\n');
+}
+/**
+ * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
+ * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
+ * nothing can become a link or an image even where a renderer does parse Markdown; a run
+ * that GitHub would make a mention, an autolink or a reference goes into `<code>`; no bidi
+ * overrides. It renders, and copies, as the original characters.
+ */
+function escapeHtml(text) {
+    const escape = (run) => entities(run).replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+    return neutraliseLinks(oneLine(text), escape, (run) => `<code>${escape(run)}</code>`);
+}
+/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
+function details(summary, body) {
+    return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+/**
+ * Clips untrusted text to at most `max` code points (never splitting a surrogate pair),
+ * ending with `…` when anything was cut. Clip before escaping, so escapes stay whole.
+ */
+function clip(text, max) {
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/**
+ * A Markdown link whose URL model-gates built itself (from the run's own repository,
+ * commit and server URL). Only `https:` and `http:` URLs are accepted: anything else
+ * renders as plain escaped text. The link text is escaped.
+ */
+function link(text, url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return escapeMarkdown(text);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return escapeMarkdown(text);
+    return `[${escapeMarkdown(text)}](${parsed.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
+}
+/**
+ * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
+ * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
+ * survive, so a label can neither end the chart's code fence nor inject chart syntax.
+ */
+function mermaidLabel(text, max = 24) {
+    const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
+    return clip(safe === '' ? '_' : safe, max);
+}
+
+
+/***/ }),
+
+/***/ 5969:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BP: () => (/* binding */ SwitchConflictError),
+/* harmony export */   FL: () => (/* binding */ servingAfter),
+/* harmony export */   K3: () => (/* binding */ servingOf),
+/* harmony export */   Yh: () => (/* binding */ describeServing),
+/* harmony export */   fh: () => (/* binding */ warmVersions),
+/* harmony export */   h$: () => (/* binding */ servingDisagreement)
+/* harmony export */ });
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4436);
+/** The serving switch: what serving reads, changed together with the ledger. */
+
+/** The switch holds a state written for a newer ledger record: this write is stale. */
+class SwitchConflictError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'SwitchConflictError';
+    }
+}
+/**
+ * What serving should read, from the ledger's history (newest first): the current full
+ * deployment, and the newest confirmed canary stage recorded after it (in-progress records
+ * are not confirmed; failed ones were refused or rolled back). Null when nothing is deployed.
+ */
+function servingOf(history) {
+    const current = (0,_types_js__WEBPACK_IMPORTED_MODULE_0__/* .currentOf */ .$c)(history);
+    const after = history.filter((e) => (current ? e.id > current.id : true) && (0,_types_js__WEBPACK_IMPORTED_MODULE_0__/* .isLive */ .DG)(e) && e.status !== 'in_progress');
+    const canaryEntry = after.find((e) => e.stage !== 'full');
+    const percent = canaryEntry ? (0,_types_js__WEBPACK_IMPORTED_MODULE_0__/* .stagePercent */ .qP)(canaryEntry.stage) : undefined;
+    if (!current && !canaryEntry)
+        return null;
+    const canary = canaryEntry && percent !== undefined ? { version: canaryEntry.version, percent } : null;
+    const record = Math.max(current?.id ?? 0, canaryEntry?.id ?? 0);
+    return { version: current?.version ?? null, canary, record: record > 0 ? record : null };
+}
+/** The state a record puts serving in, given the current deployment it was claimed against. */
+function servingAfter(entry, currentVersion) {
+    const percent = (0,_types_js__WEBPACK_IMPORTED_MODULE_0__/* .stagePercent */ .qP)(entry.stage);
+    if (entry.stage === 'full' || percent === undefined || percent >= 100)
+        return { version: entry.version, canary: null, record: entry.id };
+    return { version: currentVersion, canary: { version: entry.version, percent }, record: entry.id };
+}
+/**
+ * The versions worth keeping loaded for a state: its version, its canary, and the last other
+ * full version in the history (the one a rollback returns to), at most three.
+ */
+function warmVersions(state, history) {
+    const warm = new Set();
+    if (state.version)
+        warm.add(state.version);
+    if (state.canary)
+        warm.add(state.canary.version);
+    const previous = history.find((e) => e.stage === 'full' && (e.status === 'success' || e.status === 'inactive') && e.version !== state.version);
+    if (previous)
+        warm.add(previous.version);
+    return [...warm];
+}
+/** `2.0.0 (canary 1.9.0 at 10%)`, `nothing`: one state in a few words. */
+function describeServing(state) {
+    if (!state || (state.version === null && !state.canary))
+        return 'nothing';
+    const base = state.version ?? 'no version';
+    return state.canary ? `${base}, canary ${state.canary.version} at ${state.canary.percent}%` : base;
+}
+/**
+ * How what serving reads differs from what the ledger says it should; empty when they agree.
+ * The record id that set the switch is informative only: equal versions and shares agree.
+ */
+function servingDisagreement(expected, actual) {
+    const problems = [];
+    const want = expected ?? { version: null, canary: null, record: null };
+    const have = actual ?? { version: null, canary: null, record: null };
+    if (want.version !== have.version)
+        problems.push(`serving reads version ${have.version ?? 'nothing'}, the ledger says ${want.version ?? 'nothing'}`);
+    const wantCanary = want.canary ? `${want.canary.version} at ${want.canary.percent}%` : 'none';
+    const haveCanary = have.canary ? `${have.canary.version} at ${have.canary.percent}%` : 'none';
+    if (wantCanary !== haveCanary)
+        problems.push(`serving reads canary ${haveCanary}, the ledger says ${wantCanary}`);
+    return problems;
+}
+
+
+/***/ }),
+
 /***/ 4436:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -61887,6 +62892,660 @@ function findConflict(history, candidate, expectedCurrent, ignore = new Set()) {
 function statusDescription(text) {
     const oneLine = text.replace(/\s+/g, ' ').trim();
     return oneLine.length <= 140 ? oneLine : `${oneLine.slice(0, 139)}…`;
+}
+
+
+/***/ }),
+
+/***/ 442:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LU: () => (/* binding */ writeModelFlag),
+/* harmony export */   cx: () => (/* binding */ readModelFlag),
+/* harmony export */   iD: () => (/* binding */ flagFilePath),
+/* harmony export */   zm: () => (/* binding */ parseFlagDocument)
+/* harmony export */ });
+/* unused harmony export FLAGD_SCHEMA_URL */
+/* harmony import */ var _io_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7333);
+
+/**
+ * The serving switch as an OpenFeature flag file in flagd's JSON format. One flag per model
+ * (its key is the model name) whose variants are the versions kept warm, each variant's value
+ * the version itself. `defaultVariant` is the version serving reads; a canary stage adds
+ * `fractional` targeting that splits traffic by the evaluation's targeting key
+ * (canary-10: `[["<canary>", 10], ["<current>", 90]]`). A rollback sets the default variant
+ * back and drops the targeting; the versions stay variants, so nothing is redeployed.
+ * Other flags and keys of the file are kept as they are.
+ */
+const FLAGD_SCHEMA_URL = 'https://flagd.dev/schema/v0/flags.json';
+/** Parses a flag file's text; an empty or absent file is a document without flags. */
+function parseFlagDocument(text, file) {
+    if (text === null || text.trim() === '')
+        return { $schema: FLAGD_SCHEMA_URL, flags: {} };
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file} is not JSON (${error instanceof Error ? error.message : String(error)}); the serving switch will not overwrite it`, { file });
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file} is not a flagd flag file: expected an object with "flags"`, { file });
+    const doc = data;
+    if (doc.flags === undefined)
+        doc.flags = {};
+    if (doc.flags === null || typeof doc.flags !== 'object' || Array.isArray(doc.flags))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file}: "flags" must be an object of flags`, { file });
+    return doc;
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/**
+ * What a model's flag sends serving to, or null when the file has no flag for the model.
+ * @throws ConfigurationError when the flag exists but is not one this suite wrote (other
+ *   targeting, a default variant that is not a variant): the switch fails closed.
+ */
+function readModelFlag(doc, model, file) {
+    const flag = doc.flags[model];
+    if (flag === undefined)
+        return null;
+    const where = `${file}: flag '${model}'`;
+    if (!isRecord(flag) || !isRecord(flag.variants) || typeof flag.defaultVariant !== 'string')
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where} has no variants or defaultVariant`, { file });
+    if (!(flag.defaultVariant in flag.variants))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where}: defaultVariant '${flag.defaultVariant}' is not one of its variants`, { file });
+    const record = isRecord(flag.metadata) && typeof flag.metadata.ledgerRecord === 'number' ? flag.metadata.ledgerRecord : null;
+    const state = { version: String(flag.variants[flag.defaultVariant]), canary: null, record };
+    const targeting = flag.targeting;
+    if (targeting === undefined || (isRecord(targeting) && Object.keys(targeting).length === 0))
+        return state;
+    const split = isRecord(targeting) && Array.isArray(targeting.fractional) ? targeting.fractional : null;
+    const buckets = split?.filter((b) => Array.isArray(b) && b.length === 2 && typeof b[0] === 'string' && typeof b[1] === 'number');
+    if (!split || !buckets || buckets.length !== split.length || buckets.length !== 2) {
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where} has targeting that is not a two-way fractional split; the serving switch does not know what it sends where`, { file });
+    }
+    const canaryBucket = buckets.find(([variant]) => variant !== flag.defaultVariant);
+    const baseBucket = buckets.find(([variant]) => variant === flag.defaultVariant);
+    if (!canaryBucket || !baseBucket || !(canaryBucket[0] in flag.variants))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where}: the fractional split must name the default variant and one other variant`, { file });
+    const total = canaryBucket[1] + baseBucket[1];
+    const percent = Math.round((100 * canaryBucket[1]) / total);
+    if (percent > 0)
+        state.canary = { version: String(flag.variants[canaryBucket[0]]), percent };
+    return state;
+}
+/**
+ * Sets a model's flag to `state`, keeping `warm` versions as variants. Returns the new file
+ * text (2-space JSON with a final newline).
+ */
+function writeModelFlag(doc, model, environment, state, warm) {
+    const versions = new Set(warm);
+    if (state.version)
+        versions.add(state.version);
+    if (state.canary)
+        versions.add(state.canary.version);
+    const base = state.version ?? state.canary?.version;
+    if (!base)
+        throw new Error('a flag needs a version to serve');
+    const flag = {
+        state: 'ENABLED',
+        variants: Object.fromEntries([...versions].map((v) => [v, v])),
+        defaultVariant: base,
+        metadata: { managedBy: 'model-gates', environment, ...(state.record !== null ? { ledgerRecord: state.record } : {}) },
+    };
+    if (state.canary && state.canary.version !== base) {
+        flag.targeting = { fractional: [[state.canary.version, state.canary.percent], [base, 100 - state.canary.percent]] };
+    }
+    const out = { ...doc, $schema: doc.$schema ?? FLAGD_SCHEMA_URL, flags: { ...doc.flags, [model]: flag } };
+    return `${JSON.stringify(out, null, 2)}\n`;
+}
+/** The flag file's path for an environment: `{environment}` in the template is replaced. */
+function flagFilePath(template, environment) {
+    return template.replaceAll('{environment}', environment);
+}
+
+
+/***/ }),
+
+/***/ 7708:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Gt: () => (/* binding */ checkTolerance),
+/* harmony export */   V6: () => (/* binding */ CHART_COLOURS),
+/* harmony export */   i2: () => (/* binding */ higherIsBetter),
+/* harmony export */   k2: () => (/* binding */ chartLegend),
+/* harmony export */   ml: () => (/* binding */ segmentChart)
+/* harmony export */ });
+/* unused harmony export chartedSegments */
+/* harmony import */ var _io_markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7515);
+
+/**
+ * Colours of a change chart. The chart has its own light background so that the masking
+ * bars (see `segmentChart`) match it in light and dark mode alike.
+ */
+const CHART_COLOURS = {
+    background: '#ffffff',
+    better: '#1a7f37',
+    worse: '#cf222e',
+    zero: '#24292f',
+    tolerance: '#bf8700',
+    text: '#24292f',
+};
+/** The tolerance of a check of an embedding-regression result, from its details; undefined when it has none. */
+function checkTolerance(result, check) {
+    const checks = result.details?.checks;
+    if (!checks || typeof checks !== 'object')
+        return undefined;
+    const settings = checks[check.id]?.settings;
+    const tolerance = settings?.tolerance;
+    return typeof tolerance === 'number' && Number.isFinite(tolerance) && tolerance >= 0 ? tolerance : undefined;
+}
+/** Whether a metric improves upwards, from the check's row of that metric (default: yes). */
+function higherIsBetter(check, metric) {
+    return check.rows.find((row) => row.metric === metric)?.higherIsBetter ?? true;
+}
+/** A metric's name without its explanation in parentheses: `AUC (segment pairs …)` → `AUC`. */
+function shortMetric(metric) {
+    const cut = metric.indexOf(' (');
+    return cut > 0 ? metric.slice(0, cut) : metric;
+}
+const round = (v) => String(+v.toFixed(4));
+/** Segments of the check's first segment metric with a finite change, most regressed first, at most `max`. */
+function chartedSegments(check, max) {
+    const metric = check.segments?.[0]?.metric;
+    const segments = (check.segments ?? []).filter((s) => s.metric === metric && typeof s.change === 'number' && Number.isFinite(s.change));
+    const better = higherIsBetter(check, segments[0]?.metric);
+    const change = (s) => s.change;
+    return [...segments].sort((a, b) => (better ? change(a) - change(b) : change(b) - change(a)) || a.segment.localeCompare(b.segment)).slice(0, max);
+}
+/**
+ * A Mermaid bar chart of the change per segment, drawn from zero: a drop goes down from the
+ * zero line, a gain goes up, green when it is better and red when it is worse, with a line
+ * at zero and one at the tolerance (the change beyond which the check regresses).
+ *
+ * Mermaid's `xychart-beta` draws every bar up from the bottom of the y axis, and later
+ * series over earlier ones. So each segment gets three bars, drawn in this order: the gains
+ * (up to the value, or nothing), the drops (up to zero, or nothing), and a mask in the
+ * chart's background colour up to `min(value, 0)`. What stays visible is exactly the span
+ * between zero and the value. Segments are ordered by change, most regressed first;
+ * labels are reduced to a safe character set so nothing can break out of the chart.
+ *
+ * @param tolerance the check's tolerance (a positive number, in the metric's units); no
+ *   tolerance line without it.
+ * @returns the fenced Mermaid block, or undefined for fewer than two segments.
+ */
+function segmentChart(check, max, tolerance) {
+    const ordered = chartedSegments(check, max);
+    if (ordered.length < 2)
+        return undefined;
+    const better = higherIsBetter(check, ordered[0]?.metric);
+    const values = ordered.map((s) => s.change);
+    // The line at the tolerance sits on the bad side of zero.
+    const toleranceLine = tolerance === undefined ? undefined : better ? -tolerance : tolerance;
+    const low = Math.min(0, ...values, toleranceLine ?? 0);
+    const high = Math.max(0, ...values, toleranceLine ?? 0);
+    const pad = (high - low) * 0.1 || 0.01;
+    const floor = +(low - pad).toFixed(4);
+    const ceiling = +(high + pad).toFixed(4);
+    const isBetter = (v) => (better ? v > 0 : v < 0);
+    // Bars from the floor: a gain reaches its value, a drop reaches zero, the mask hides the rest.
+    const up = values.map((v) => (v > 0 ? v : floor));
+    const down = values.map((v) => (v < 0 ? 0 : floor));
+    const mask = values.map((v) => Math.min(v, 0));
+    // The gains' colour and the drops' colour depend on the metric's direction.
+    const upColour = isBetter(1) ? CHART_COLOURS.better : CHART_COLOURS.worse;
+    const downColour = isBetter(-1) ? CHART_COLOURS.better : CHART_COLOURS.worse;
+    const palette = [upColour, downColour, CHART_COLOURS.background, CHART_COLOURS.zero, ...(toleranceLine === undefined ? [] : [CHART_COLOURS.tolerance])];
+    const text = CHART_COLOURS.text;
+    const theme = {
+        xyChart: {
+            backgroundColor: CHART_COLOURS.background,
+            titleColor: text,
+            xAxisLabelColor: text,
+            xAxisTitleColor: text,
+            xAxisTickColor: text,
+            xAxisLineColor: text,
+            yAxisLabelColor: text,
+            yAxisTitleColor: text,
+            yAxisTickColor: text,
+            yAxisLineColor: text,
+            plotColorPalette: palette.join(', '),
+        },
+    };
+    const metric = (0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .mermaidLabel */ ._b)(shortMetric(ordered[0]?.metric ?? 'metric'), 40);
+    const labels = ordered.map((s) => `"${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .mermaidLabel */ ._b)(s.segment)}"`);
+    const series = (kind, data) => `    ${kind} [${data.map(round).join(', ')}]`;
+    return [
+        '```mermaid',
+        `%%{init: ${JSON.stringify({ themeVariables: theme })}}%%`,
+        'xychart-beta',
+        `    title "Change in ${metric} by segment"`,
+        `    x-axis [${labels.join(', ')}]`,
+        `    y-axis "Change" ${round(floor)} --> ${round(ceiling)}`,
+        series('bar', up),
+        series('bar', down),
+        series('bar', mask),
+        series('line', values.map(() => 0)),
+        ...(toleranceLine === undefined ? [] : [series('line', values.map(() => toleranceLine))]),
+        '```',
+    ].join('\n');
+}
+/** The sentence under a change chart: how to read it. */
+function chartLegend(check, tolerance) {
+    const better = higherIsBetter(check, check.segments?.[0]?.metric);
+    const parts = [`Bars start at zero (the dark line): green is better, red is worse (${better ? 'higher' : 'lower'} is better).`];
+    if (tolerance !== undefined)
+        parts.push(`The amber line is the tolerance (${better ? '−' : '+'}${round(tolerance)}): a change beyond it regresses when its interval agrees.`);
+    return parts.join(' ');
+}
+
+
+/***/ }),
+
+/***/ 6412:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  tW: () => (/* binding */ HEADER_PATTERN),
+  Bn: () => (/* binding */ overallVerdict),
+  wQ: () => (/* binding */ renderComment),
+  OU: () => (/* binding */ renderFull),
+  Br: () => (/* binding */ renderSummary),
+  lO: () => (/* binding */ reportMarker)
+});
+
+// UNUSED EXPORTS: COMMENT_LIMITS, FULL_LIMITS, SUMMARY_LIMITS, findingLocation, formatNumber, layoutReport, regressedSegments, shadowCharts
+
+// EXTERNAL MODULE: ./src/io/digest.ts
+var io_digest = __nccwpck_require__(2406);
+;// CONCATENATED MODULE: ./src/report/budget.ts
+/**
+ * Fitting a report into a size limit by leaving out whole sections: a table, a chart or a
+ * `<details>` block is either in the report or named in the note that says what was cut,
+ * never cut in the middle.
+ */
+const SEPARATOR = '\n\n';
+function join(layout, kept, note) {
+    const blocks = [layout.head, ...kept.map((s) => s.markdown)];
+    if (note !== '')
+        blocks.push(note);
+    blocks.push(layout.foot);
+    return `${blocks.join(SEPARATOR)}\n`;
+}
+/**
+ * Joins head, sections and foot, leaving out whole sections (least important first) until
+ * the result, including the note about what was left out, fits the limit.
+ *
+ * @throws Error when head and foot with the note alone exceed the limit (they are bounded
+ * by construction, so this is a bug).
+ */
+function assemble(layout, budget) {
+    const full = join(layout, layout.sections, '');
+    if (budget.measure(full) <= budget.limit)
+        return { markdown: full, omitted: [] };
+    const sizes = layout.sections.map((s) => budget.measure(s.markdown) + budget.measure(SEPARATOR));
+    // Order in which sections are dropped: highest priority number first, later first among equals.
+    const dropOrder = layout.sections
+        .map((section, index) => ({ section, index }))
+        .sort((a, b) => b.section.priority - a.section.priority || b.index - a.index)
+        .map((entry) => entry.index);
+    const dropped = new Set();
+    const fixed = budget.measure(join(layout, [], ''));
+    let sectionsSize = sizes.reduce((sum, size) => sum + size, 0);
+    for (const index of dropOrder) {
+        dropped.add(index);
+        sectionsSize -= sizes[index] ?? 0;
+        const omitted = layout.sections.filter((_, i) => dropped.has(i));
+        const noteSize = budget.measure(budget.note(omitted)) + budget.measure(SEPARATOR);
+        if (fixed + sectionsSize + noteSize <= budget.limit)
+            break;
+    }
+    const kept = layout.sections.filter((_, i) => !dropped.has(i));
+    const omitted = layout.sections.filter((_, i) => dropped.has(i));
+    const markdown = join(layout, kept, budget.note(omitted));
+    if (budget.measure(markdown) > budget.limit)
+        throw new Error(`internal error: the report head and foot alone exceed ${budget.limit}`);
+    return { markdown, omitted };
+}
+/** GitHub rejects an issue comment body longer than this many characters. */
+const COMMENT_LIMIT = 65_536;
+/** GitHub rejects a step's job summary larger than 1 MiB. */
+const SUMMARY_LIMIT_BYTES = 1024 * 1024;
+/**
+ * Characters of a comment body, counted as UTF-16 code units: never fewer than GitHub's
+ * count of characters (code points), so a body within the limit here is within it there.
+ */
+const utf16Length = (text) => text.length;
+/** UTF-8 bytes of a text, the unit of the job summary limit. */
+const utf8Bytes = (text) => Buffer.byteLength(text, 'utf8');
+
+// EXTERNAL MODULE: ./src/regression/charts.ts
+var charts = __nccwpck_require__(7708);
+// EXTERNAL MODULE: ./src/io/markdown.ts
+var io_markdown = __nccwpck_require__(7515);
+;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+
+
+const COMMENT_LIMITS = { worstItems: 10, regressedSegments: 25, findings: 50, chartSegments: 20, textLength: 200 };
+const SUMMARY_LIMITS = { worstItems: 50, regressedSegments: 200, findings: 500, chartSegments: 20, textLength: 500 };
+const FULL_LIMITS = { worstItems: Infinity, regressedSegments: Infinity, findings: Infinity, chartSegments: 40, textLength: Infinity };
+/** A header key is part of the hidden marker, so it is restricted to characters that cannot end an HTML comment. */
+const HEADER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** The hidden first line of a report comment, by which the sticky comment is found. */
+function reportMarker(header) {
+    if (!HEADER_PATTERN.test(header))
+        throw new Error(`internal error: invalid report header '${header}'`);
+    return `<!-- model-gates:report:${header} -->`;
+}
+const ICON = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };
+const RANK = { pass: 0, marginal: 1, fail: 2, error: 3 };
+const HEADLINE = {
+    pass: 'Pass — ready to promote',
+    marginal: 'Marginal — promote only with an explicit approval',
+    fail: 'Fail — do not promote',
+    error: 'Error — a check could not be evaluated, do not promote',
+};
+/** The worst of several verdicts (error > fail > marginal > pass); pass for none. */
+function overallVerdict(verdicts) {
+    return verdicts.reduce((worst, v) => (RANK[v] > RANK[worst] ? v : worst), 'pass');
+}
+/**
+ * A number for a table cell: `—` when missing, integers as they are, otherwise three
+ * decimals (one from 100 up). `signed` prefixes `+` on positive values (changes); a value
+ * that rounds to zero shows no sign.
+ */
+function formatNumber(value, signed = false) {
+    if (value === null || value === undefined || !Number.isFinite(value))
+        return '—';
+    let text = Number.isInteger(value) ? String(value) : Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(3);
+    // A change too small to show has no direction either.
+    if (/^-0(\.0+)?$/.test(text))
+        text = text.slice(1);
+    return signed && value > 0 && /[1-9]/.test(text) ? `+${text}` : text;
+}
+function formatInterval(interval) {
+    if (!interval)
+        return '—';
+    return `[${formatNumber(interval.low, true)}, ${formatNumber(interval.high, true)}]`;
+}
+function verdictCell(verdict) {
+    return verdict ? `${ICON[verdict]} ${verdict}` : '—';
+}
+function subjectLine(results) {
+    // Results of one model version agree on model and candidate; a check that does not know the
+    // production version (null) takes it from one that does.
+    const subjects = new Map();
+    for (const r of results)
+        subjects.set(JSON.stringify([r.subject.model, r.subject.candidateVersion]), r.subject);
+    if (subjects.size !== 1)
+        return `${subjects.size} models`;
+    const [subject] = [...subjects.values()];
+    const productions = new Set(results.map((r) => r.subject.productionVersion).filter((v) => Boolean(v)));
+    if (productions.size > 1)
+        return `${(0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(subject.model, 100))} against ${productions.size} production versions → ${(0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(subject.candidateVersion, 64))}`;
+    const [productionVersion] = [...productions];
+    const production = productionVersion ? (0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(productionVersion, 64)) : '_no production version_';
+    return `${(0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(subject.model, 100))} ${production} → ${(0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(subject.candidateVersion, 64))}`;
+}
+function commitText(context) {
+    if (!context.commit)
+        return '';
+    const short = (0,io_markdown/* code */.aY)(context.commit.slice(0, 7));
+    if (!context.repository)
+        return ` at ${short}`;
+    return ` at [${short}](${context.serverUrl}/${context.repository}/commit/${context.commit})`;
+}
+function countLine(results) {
+    const counts = new Map();
+    let checks = 0;
+    for (const result of results) {
+        const verdicts = result.checks.length > 0 ? result.checks.map((c) => c.verdict) : [result.verdict];
+        for (const v of verdicts)
+            counts.set(v, (counts.get(v) ?? 0) + 1);
+        checks += verdicts.length;
+    }
+    const parts = ['fail', 'error', 'marginal', 'pass'].filter((v) => counts.has(v)).map((v) => `${counts.get(v)} ${v}`);
+    return `${results.length} result${results.length === 1 ? '' : 's'}, ${checks} check${checks === 1 ? '' : 's'}: ${parts.join(', ')}.`;
+}
+function overviewSection(results, limits) {
+    const rows = results.map((r) => [(0,io_markdown/* code */.aY)(r.id), r.kind, verdictCell(r.verdict), (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(r.summary, limits.textLength))]);
+    return { title: 'Overview of results', priority: 0, markdown: (0,io_markdown/* table */.tp)(['Result', 'Kind', 'Verdict', 'Summary'], rows) };
+}
+function checkTable(result, check, limits) {
+    const lines = [`#### ${ICON[check.verdict]} ${(0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(check.title, 120))} · ${(0,io_markdown/* code */.aY)(result.id)}`];
+    if (check.summary)
+        lines.push('', (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(check.summary, limits.textLength)));
+    if (check.rows.length > 0) {
+        const level = check.rows.find((row) => row.interval)?.interval?.level;
+        const ciHeader = level ? `${+(level * 100).toFixed(1)}% CI` : 'CI';
+        const rows = check.rows.map((row) => [
+            (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(row.metric, 80)) + (row.note ? ` (${(0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(row.note, 120))})` : ''),
+            formatNumber(row.production),
+            formatNumber(row.candidate),
+            formatNumber(row.change, true),
+            formatInterval(row.interval),
+            verdictCell(row.verdict),
+        ]);
+        lines.push('', (0,io_markdown/* table */.tp)(['Metric', 'Production', 'Candidate', 'Change', ciHeader, 'Verdict'], rows, ['left', 'right', 'right', 'right', 'right', 'left']));
+    }
+    return { title: `${result.id}: ${check.title}`, priority: check.verdict === 'pass' ? 3 : 1, markdown: lines.join('\n') };
+}
+/**
+ * Segments that regress: a marginal or failing verdict, or a change in the bad direction
+ * whose whole interval lies on the bad side of zero (also for segments too small to gate).
+ */
+function regressedSegments(check) {
+    const bad = (s) => {
+        if (s.verdict === 'fail' || s.verdict === 'marginal' || s.verdict === 'error')
+            return true;
+        if (!s.interval)
+            return false;
+        return (0,charts/* higherIsBetter */.i2)(check, s.metric) ? s.interval.high < 0 : s.interval.low > 0;
+    };
+    return (check.segments ?? [])
+        .filter(bad)
+        .sort((a, b) => RANK[b.verdict ?? 'pass'] - RANK[a.verdict ?? 'pass'] || (a.change ?? 0) - (b.change ?? 0) || a.segment.localeCompare(b.segment));
+}
+function more(shown, total, what) {
+    return total > shown ? `\n\n_${total - shown} more ${what} in the full report._` : '';
+}
+function segmentsSection(result, check, limits) {
+    const regressed = regressedSegments(check);
+    if (regressed.length === 0)
+        return undefined;
+    const shown = regressed.slice(0, limits.regressedSegments);
+    const rows = shown.map((s) => [
+        (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(s.segment, 80)),
+        String(s.size),
+        (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(s.metric ?? '', 60)),
+        formatNumber(s.production),
+        formatNumber(s.candidate),
+        formatNumber(s.change, true),
+        formatInterval(s.interval),
+        s.adjustedPValue === undefined || s.adjustedPValue === null ? '—' : s.adjustedPValue < 0.001 ? '<0.001' : s.adjustedPValue.toFixed(3),
+        s.gated === false ? `${verdictCell(s.verdict)} (too small to gate)` : verdictCell(s.verdict),
+    ]);
+    const title = `Segments that regress in ${check.title}`;
+    const markdown = [
+        `**${(0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(title, 160))}** (${regressed.length})`,
+        '',
+        (0,io_markdown/* table */.tp)(['Segment', 'Size', 'Metric', 'Production', 'Candidate', 'Change', 'CI', 'Adjusted p', 'Verdict'], rows, ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'left']),
+    ].join('\n');
+    return { title: `${result.id}: ${title}`, priority: 2, markdown: markdown + more(shown.length, regressed.length, 'regressed segments') };
+}
+function chartSection(result, check, limits) {
+    const tolerance = (0,charts/* checkTolerance */.Gt)(result, check);
+    const chart = (0,charts/* segmentChart */.ml)(check, limits.chartSegments, tolerance);
+    if (!chart)
+        return undefined;
+    const title = `Change by segment in ${check.title}`;
+    return { title: `${result.id}: ${title}`, priority: 6, markdown: (0,io_markdown/* details */.zH)((0,io_markdown/* clip */.$Q)(title, 160), `${(0,charts/* chartLegend */.k2)(check, tolerance)}\n\n${chart}`) };
+}
+/**
+ * The charts of a shadow result: latency percentiles of both sides (bars production, line
+ * candidate) and the mean agreement of the answers per segment. Labels go through
+ * `mermaidLabel`; the numbers are the result's own.
+ */
+function shadowCharts(result, max) {
+    const charts = [];
+    const round = (v) => String(+v.toFixed(4));
+    const chart = (title, labels, yAxis, series) => ['```mermaid', 'xychart-beta', `    title "${title}"`, `    x-axis [${labels.map((l) => `"${(0,io_markdown/* mermaidLabel */._b)(l)}"`).join(', ')}]`, `    y-axis "${yAxis}"`, ...series.map((s) => `    ${s}`), '```'].join('\n');
+    const latency = result.checks.find((c) => c.id === 'latency');
+    const quantiles = (latency?.rows ?? []).filter((r) => /^p\d\d latency/.test(r.metric) && typeof r.production === 'number' && typeof r.candidate === 'number');
+    if (quantiles.length > 0) {
+        charts.push(chart('Latency (ms), bars production, line candidate', quantiles.map((r) => r.metric.slice(0, 3)), 'ms', [`bar [${quantiles.map((r) => round(r.production)).join(', ')}]`, `line [${quantiles.map((r) => round(r.candidate)).join(', ')}]`]));
+    }
+    const answers = result.checks.find((c) => c.id === 'answers');
+    const segments = (answers?.segments ?? []).filter((s) => typeof s.candidate === 'number' && Number.isFinite(s.candidate)).slice(0, max);
+    if (segments.length >= 2) {
+        const metric = (0,io_markdown/* mermaidLabel */._b)(segments[0]?.metric ?? 'agreement', 40);
+        charts.push(chart(`Mean ${metric} by segment`, segments.map((s) => s.segment), metric, [`bar [${segments.map((s) => round(s.candidate)).join(', ')}]`]));
+    }
+    return charts;
+}
+function itemTexts(item, limits) {
+    return (item.texts ?? []).map((t) => (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(t, limits.textLength))).join(' ↔ ');
+}
+function worstSection(result, check, limits) {
+    const worst = check.worst ?? [];
+    if (worst.length === 0)
+        return undefined;
+    const shown = worst.slice(0, limits.worstItems);
+    const rows = shown.map((item) => [
+        (0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(item.id, 80)),
+        item.segment ? (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(item.segment, 80)) : '—',
+        item.label ? (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(item.label, 40)) : '—',
+        itemTexts(item, limits),
+        formatNumber(item.production),
+        formatNumber(item.candidate),
+        formatNumber(item.change, true),
+    ]);
+    const title = `Most regressed items in ${check.title} (${shown.length} of ${worst.length})`;
+    const body = (0,io_markdown/* table */.tp)(['Id', 'Segment', 'Label', 'Texts', 'Production', 'Candidate', 'Change'], rows, ['left', 'left', 'left', 'left', 'right', 'right', 'right']);
+    return { title: `${result.id}: ${title}`, priority: 4, markdown: (0,io_markdown/* details */.zH)((0,io_markdown/* clip */.$Q)(title, 200), body + more(shown.length, worst.length, 'items')) };
+}
+/** A relative, plain path that can go into a URL; anything else gets no link. */
+function linkablePath(file) {
+    const path = file.replace(/^\.\//, '');
+    if (path === '' || path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.includes('\\'))
+        return undefined;
+    const parts = path.split('/');
+    if (parts.some((p) => p === '' || p === '.' || p === '..'))
+        return undefined;
+    return parts.map(encodeURIComponent).join('/');
+}
+/**
+ * Where a finding is, linked to the file line at the commit under test. The URL is built
+ * from the run's own server, repository and commit; the file path only fills in the path,
+ * percent-encoded, and is never linked when it is absolute or climbs out with `..`.
+ */
+function findingLocation(finding, context) {
+    if (!finding.location)
+        return '—';
+    const { file, line } = finding.location;
+    const text = `${(0,io_markdown/* clip */.$Q)(file, 200)}${line ? `:${line}` : ''}`;
+    const path = linkablePath(file);
+    if (!path || !context.repository || !context.commit)
+        return (0,io_markdown/* code */.aY)(text);
+    return (0,io_markdown/* link */.nf)(text, `${context.serverUrl}/${context.repository}/blob/${context.commit}/${path}${line ? `#L${line}` : ''}`);
+}
+function findingsSection(result, context, limits) {
+    if (result.findings.length === 0)
+        return undefined;
+    const order = { error: 0, warning: 1, notice: 2 };
+    const sorted = [...result.findings].sort((a, b) => order[a.severity] - order[b.severity]);
+    const shown = sorted.slice(0, limits.findings);
+    const rows = shown.map((f) => [f.severity, findingLocation(f, context), f.rule ? (0,io_markdown/* code */.aY)((0,io_markdown/* clip */.$Q)(f.rule, 60)) : '—', (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(f.message, limits.textLength))]);
+    const title = `Findings of ${result.id}`;
+    const markdown = [`**${(0,io_markdown/* escapeMarkdown */.FV)(title)}** (${result.findings.length})`, '', (0,io_markdown/* table */.tp)(['Severity', 'Where', 'Rule', 'Finding'], rows)].join('\n');
+    const hasErrors = result.findings.some((f) => f.severity === 'error');
+    return { title, priority: hasErrors ? 1 : 5, markdown: markdown + more(shown.length, result.findings.length, 'findings') };
+}
+function footer(results, context) {
+    const digest = (0,io_digest/* digestOf */.ol)(results.map((r) => r.provenance.inputsDigest).sort());
+    const parts = [`model-gates ${(0,io_markdown/* escapeMarkdown */.FV)(context.toolVersion)}`, `report ${(0,io_markdown/* code */.aY)(context.header)}`];
+    if (context.runUrl)
+        parts.push((0,io_markdown/* link */.nf)('workflow run', context.runUrl));
+    if (context.artifact)
+        parts.push(context.artifact.url ? `full report: ${(0,io_markdown/* link */.nf)(context.artifact.name, context.artifact.url)}` : `full report: artifact ${(0,io_markdown/* code */.aY)(context.artifact.name)}`);
+    parts.push(`inputs ${(0,io_markdown/* code */.aY)(digest.slice(0, 'sha256:'.length + 12))}`);
+    return `---\n<sub>${parts.join(' · ')}</sub>`;
+}
+/**
+ * Lays a report out as head, sections and foot: the marker and the verdict line, an
+ * overview of results, per check its table, regressed segments, a chart and the most
+ * regressed items, the findings, and a footer with the run link, tool version and inputs
+ * digest. Every untrusted text is escaped here.
+ *
+ * @param results merged results (one per check id), in the order to show them.
+ */
+function layoutReport(results, context, limits) {
+    const verdict = overallVerdict(results.map((r) => r.verdict));
+    const head = [
+        reportMarker(context.header),
+        `### ${ICON[verdict]} ${HEADLINE[verdict]}: ${subjectLine(results)}${commitText(context)}`,
+        '',
+        countLine(results),
+    ].join('\n');
+    const sections = [overviewSection(results, limits)];
+    for (const result of results) {
+        for (const check of result.checks) {
+            sections.push(checkTable(result, check, limits));
+            for (const extra of [segmentsSection(result, check, limits), chartSection(result, check, limits), worstSection(result, check, limits)]) {
+                if (extra)
+                    sections.push(extra);
+            }
+        }
+        const charts = result.kind === 'shadow' ? shadowCharts(result, limits.chartSegments) : [];
+        if (charts.length > 0)
+            sections.push({ title: `${result.id}: shadow charts`, priority: 6, markdown: (0,io_markdown/* details */.zH)(`Latency and answers of ${(0,io_markdown/* clip */.$Q)(result.id, 100)}`, charts.join('\n\n')) });
+        const findings = findingsSection(result, context, limits);
+        if (findings)
+            sections.push(findings);
+    }
+    return { head, sections, foot: footer(results, context) };
+}
+function omissionNote(context, limitText) {
+    return (omitted) => {
+        if (omitted.length === 0)
+            return '';
+        const names = omitted.slice(0, 8).map((s) => (0,io_markdown/* escapeMarkdown */.FV)((0,io_markdown/* clip */.$Q)(s.title, 100)));
+        const rest = omitted.length > names.length ? `, and ${omitted.length - names.length} more` : '';
+        const where = context.artifact
+            ? context.artifact.url
+                ? `The full report is in the ${(0,io_markdown/* link */.nf)(context.artifact.name, context.artifact.url)} artifact.`
+                : `The full report is in the ${(0,io_markdown/* code */.aY)(context.artifact.name)} artifact of this run.`
+            : 'Set the `artifact-name` input to keep the full report as an artifact.';
+        return `> ✂️ Left out to stay within ${limitText}: ${names.join('; ')}${rest}. ${where}`;
+    };
+}
+/** The report as a PR comment: at most 65,536 characters, whole sections left out beyond that. */
+function renderComment(results, context) {
+    return assemble(layoutReport(results, context, COMMENT_LIMITS), {
+        limit: COMMENT_LIMIT,
+        measure: utf16Length,
+        note: omissionNote(context, "GitHub's 65,536-character comment limit"),
+    });
+}
+/** The report as a job summary: under 1 MiB of UTF-8 (a margin is kept for the runner's own additions). */
+function renderSummary(results, context) {
+    return assemble(layoutReport(results, context, SUMMARY_LIMITS), {
+        limit: SUMMARY_LIMIT_BYTES - 4096,
+        measure: utf8Bytes,
+        note: omissionNote(context, "the job summary's 1 MiB limit"),
+    });
+}
+/** The full report for the artifact: every item and segment, no size limit. */
+function renderFull(results, context) {
+    const layout = layoutReport(results, context, FULL_LIMITS);
+    return `${[layout.head, ...layout.sections.map((s) => s.markdown), layout.foot].join('\n\n')}\n`;
 }
 
 
@@ -72544,6 +74203,9 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	return module.exports;
 /******/ }
 /******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
+/******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
@@ -72671,6 +74333,28 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -72685,6 +74369,69 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/
