@@ -23,7 +23,7 @@ describe('npm run demo', () => {
     expect(story).toContain('━━ Pull request #1');
     expect(story).toMatch(/triplets: fail: .*regressed segment: fr/);
     expect(story).toContain('gate: decision fail');
-    expect(story).toMatch(/promotion refused: the gate did not pass search-embedder 2\.0\.0 \(decision: fail\)/);
+    expect(story).toMatch(/refused: the gate did not pass search-embedder 2\.0\.0 \(decision: fail\)/);
     // Pull request 2 passes, then the release.
     expect(story).toContain('━━ Pull request #2');
     expect(story).toMatch(/│ search-regression: pass: /);
@@ -36,7 +36,7 @@ describe('npm run demo', () => {
     const history = story.slice(story.lastIndexOf('$ model-gates history'));
     expect(history).toMatch(/#4 {2}\S+ {2}1\.4\.0 {2}full {2}rollback {2}success {2}\(the catalogue index was still built with search-v1 vectors\)/);
     expect(history).toMatch(/#2 {2}\S+ {2}2\.0\.1 {2}canary-10 {2}promote {2}failure/);
-    for (const output of ['deployment-id=4', 'model-uri=s3://acme-models/search-embedder/1.4.0/model.safetensors', 'traffic-percent=100', 'current-version=1.4.0', 'previous-version=2.0.1']) {
+    for (const output of ['deployment-id=4', 'current-version=1.4.0', 'previous-version=2.0.1']) {
       expect(history).toContain(`│ ${output}\n`);
     }
     // Progress lines are left out of the story.

@@ -93,7 +93,7 @@ describe('shadow on mirrored logs (the bundled example)', () => {
       ['support', 1, 'pass'],
     ]);
     expect(result.metrics['shadow.field.agreement']).toBe(0.75);
-    expect(outcome.summary).toContain('&lt;b&gt;@\u200dteam&lt;/b&gt;');
+    expect(outcome.summary).toContain('&lt;`b>@team`&lt;/b&gt;');
     expect(outcome.summary).not.toContain('<b>');
   });
 });
