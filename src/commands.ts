@@ -6,6 +6,8 @@ import { historyCommand, promoteCommand } from './promote/command.js';
 import { embeddingRegressionCommand } from './regression/command.js';
 import { createGateCommand } from './gate/command.js';
 import { createReportCommand } from './report/command.js';
+import { createIssueAlerts } from './github/monitor-issue.js';
+import { createMonitorCommand } from './monitor/command.js';
 import { mergeCommand } from './results/merge-command.js';
 
 /** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
@@ -13,6 +15,11 @@ const reportCommand = createReportCommand({ github: (token, environment) => crea
 
 /** The gate on the command line: GitHub through the API when a token is given. */
 const gateCommand = createGateCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) });
+
+/** The monitor on the command line: the alert issue through the API when alerts: issue. */
+const monitorCommand = createMonitorCommand({
+  alerts: (token, environment) => createIssueAlerts(createGitHubClient({ token, log: environment.log }), environment.context.repository, environment.log.debug),
+});
 
 /**
  * Every command of the suite: each is a `model-gates` CLI command, and a GitHub Action when
@@ -25,6 +32,7 @@ export const commands: readonly Command[] = [
   gateCommand as unknown as Command,
   promoteCommand as Command,
   canaryAnalysisCommand as Command,
+  monitorCommand as unknown as Command,
   mergeCommand as Command,
   historyCommand as Command,
 ];

@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5655);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6901);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5655:
+/***/ 6901:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36935,13 +36935,13 @@ var ucs2length_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(ucs2length, 
 const exportsOf = (ns) => (ns.default !== null && typeof ns.default === "object" ? ns.default : ns);
 const runtime0 = exportsOf(formats_namespaceObject);
 const runtime1 = exportsOf(ucs2length_namespaceObject);
-const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"tolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median.","type":"number","minimum":0,"default":0.05},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const formats0 = runtime0.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern8 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern9 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern10 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const func2 = Object.prototype.hasOwnProperty;const func3 = runtime1.default;function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((((key0 === "$schema") || (key0 === "version")) || (key0 === "contract")) || (key0 === "canary")) || (key0 === "regression")) || (key0 === "embeddings")) || (key0 === "gate"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
+const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"tolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median.","type":"number","minimum":0,"default":0.05},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}},"monitor":{"description":"monitor: the scheduled check of production after release (probes against the promotion snapshot, data drift, the alert issue).","type":"object","additionalProperties":false,"properties":{"vectorFloor":{"description":"Lowest acceptable cosine between a probe's live vector and its snapshot vector; below it another model is serving (a severe breach, alerted at once).","type":"number","exclusiveMinimum":0,"maximum":1,"default":0.99},"drift":{"description":"Drift test settings.","type":"object","additionalProperties":false,"properties":{"alpha":{"description":"Family-wise level of one drift test over its three methods, overall and per segment (Bonferroni).","type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.03},"permutations":{"description":"Label permutations for the classifier threshold and the MMD p-value (raised when too few to reach the level).","type":"integer","minimum":19,"maximum":100000,"default":199},"componentShare":{"description":"Share of drifted components above which the components method flags drift (Evidently's default).","type":"number","minimum":0,"maximum":1,"default":0.2},"maxRows":{"description":"Rows per sample used at most; a seeded subsample beyond.","type":"integer","minimum":10,"default":1000},"minSegmentSize":{"description":"Segments with fewer rows on either side are not tested.","type":"integer","minimum":2,"default":30},"seed":{"description":"Seed of the permutations and subsamples.","type":"integer","minimum":0,"maximum":4294967295,"default":1}}},"issue":{"description":"The sticky alert issue.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels set when the issue is created or reopened.","type":"array","items":{"type":"string","minLength":1,"maxLength":50},"uniqueItems":true},"assignees":{"description":"Logins assigned when the issue is created or reopened.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"mentionOwners":{"description":"@-mention the contract's owners in the comment that opens an incident (needs the contract input).","type":"boolean","default":false}}}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint.","type":"integer","minimum":1,"maximum":256,"default":4},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const formats0 = runtime0.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern8 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern9 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern10 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const func2 = Object.prototype.hasOwnProperty;const func3 = runtime1.default;function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!((((((((key0 === "$schema") || (key0 === "version")) || (key0 === "contract")) || (key0 === "canary")) || (key0 === "regression")) || (key0 === "embeddings")) || (key0 === "gate")) || (key0 === "monitor"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
     missingProperty: "passwordEnv",
     depsCount: 1,
     deps: "passwordEnv"},message:"must have property passwordEnv when property usernameEnv is present"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}if(data13.passwordEnv !== undefined){if(data13.usernameEnv === undefined){const err28 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "passwordEnv",
     missingProperty: "usernameEnv",
     depsCount: 1,
-    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func3(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.tolerance !== undefined){let data28 = data24.tolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.absoluteTolerance !== undefined){let data29 = data24.absoluteTolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data24.weight !== undefined){let data31 = data24.weight;if((typeof data31 == "number") && (isFinite(data31))){if(data31 <= 0 || isNaN(data31)){const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}else {const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.minSamples !== undefined){let data32 = data24.minSamples;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 < 3 || isNaN(data32)){const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}}if(data24.outliers !== undefined){let data33 = data24.outliers;if(typeof data33 !== "string"){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(!((data33 === "keep") || (data33 === "remove"))){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data24.outlierFactor !== undefined){let data34 = data24.outlierFactor;if((typeof data34 == "number") && (isFinite(data34))){if(data34 <= 0 || isNaN(data34)){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}else {const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}}else {const err74 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}else {const err75 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data.regression !== undefined){let data35 = data.regression;if(data35 && typeof data35 == "object" && !Array.isArray(data35)){for(const key8 in data35){if(!(((((((key8 === "confidence") || (key8 === "resamples")) || (key8 === "seed")) || (key8 === "minSegmentSize")) || (key8 === "worstItems")) || (key8 === "tolerance")) || (key8 === "minOverlap"))){const err77 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data35.confidence !== undefined){let data36 = data35.confidence;if((typeof data36 == "number") && (isFinite(data36))){if(data36 >= 1 || isNaN(data36)){const err78 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}if(data36 <= 0.5 || isNaN(data36)){const err79 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data35.resamples !== undefined){let data37 = data35.resamples;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err81 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 100000 || isNaN(data37)){const err82 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}if(data37 < 100 || isNaN(data37)){const err83 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}}if(data35.seed !== undefined){let data38 = data35.seed;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err84 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 4294967295 || isNaN(data38)){const err85 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}if(data38 < 0 || isNaN(data38)){const err86 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}if(data35.minSegmentSize !== undefined){let data39 = data35.minSegmentSize;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err87 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 < 1 || isNaN(data39)){const err88 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}}if(data35.worstItems !== undefined){let data40 = data35.worstItems;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err89 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 50 || isNaN(data40)){const err90 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if(data40 < 0 || isNaN(data40)){const err91 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}}if(data35.tolerance !== undefined){let data41 = data35.tolerance;if(data41 && typeof data41 == "object" && !Array.isArray(data41)){for(const key9 in data41){if(!(((key9 === "pairs") || (key9 === "triplets")) || (key9 === "retrieval"))){const err92 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}if(data41.pairs !== undefined){let data42 = data41.pairs;if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 1 || isNaN(data42)){const err93 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}if(data42 < 0 || isNaN(data42)){const err94 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}}else {const err95 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}if(data41.triplets !== undefined){let data43 = data41.triplets;if((typeof data43 == "number") && (isFinite(data43))){if(data43 > 1 || isNaN(data43)){const err96 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if(data43 < 0 || isNaN(data43)){const err97 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}else {const err98 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}if(data41.retrieval !== undefined){let data44 = data41.retrieval;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data44 < 0 || isNaN(data44)){const err100 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}else {const err101 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}}else {const err102 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data35.minOverlap !== undefined){let data45 = data35.minOverlap;if((typeof data45 == "number") && (isFinite(data45))){if(data45 > 1 || isNaN(data45)){const err103 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if(data45 < 0 || isNaN(data45)){const err104 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}else {const err105 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}else {const err106 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}if(data.embeddings !== undefined){let data46 = data.embeddings;if(data46 && typeof data46 == "object" && !Array.isArray(data46)){for(const key10 in data46){if(!((((((key10 === "cacheDir") || (key10 === "cache")) || (key10 === "cacheMaxAgeDays")) || (key10 === "defaults")) || (key10 === "production")) || (key10 === "candidate"))){const err107 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}if(data46.cacheDir !== undefined){let data47 = data46.cacheDir;if(typeof data47 === "string"){if(func3(data47) < 1){const err108 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}else {const err109 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}if(data46.cache !== undefined){if(typeof data46.cache !== "boolean"){const err110 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}if(data46.cacheMaxAgeDays !== undefined){let data49 = data46.cacheMaxAgeDays;if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){const err111 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}if((typeof data49 == "number") && (isFinite(data49))){if(data49 < 1 || isNaN(data49)){const err112 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}}if(data46.defaults !== undefined){let data50 = data46.defaults;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key11 in data50){if(!((((((((key11 === "model") || (key11 === "apiKeyEnv")) || (key11 === "batchSize")) || (key11 === "concurrency")) || (key11 === "retries")) || (key11 === "timeoutMs")) || (key11 === "dimension")) || (key11 === "version"))){const err113 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}if(data50.model !== undefined){let data51 = data50.model;if(typeof data51 === "string"){if(func3(data51) < 1){const err114 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data50.apiKeyEnv !== undefined){let data52 = data50.apiKeyEnv;if(typeof data52 === "string"){if(!pattern0.test(data52)){const err116 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}else {const err117 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}if(data50.batchSize !== undefined){let data53 = data50.batchSize;if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){const err118 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}if((typeof data53 == "number") && (isFinite(data53))){if(data53 > 100000 || isNaN(data53)){const err119 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}if(data53 < 1 || isNaN(data53)){const err120 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}}}if(data50.concurrency !== undefined){let data54 = data50.concurrency;if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){const err121 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}if((typeof data54 == "number") && (isFinite(data54))){if(data54 > 256 || isNaN(data54)){const err122 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}if(data54 < 1 || isNaN(data54)){const err123 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}}}if(data50.retries !== undefined){let data55 = data50.retries;if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){const err124 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}if((typeof data55 == "number") && (isFinite(data55))){if(data55 > 100 || isNaN(data55)){const err125 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}if(data55 < 0 || isNaN(data55)){const err126 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}}}if(data50.timeoutMs !== undefined){let data56 = data50.timeoutMs;if(!(((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56))) && (isFinite(data56)))){const err127 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if((typeof data56 == "number") && (isFinite(data56))){if(data56 < 1 || isNaN(data56)){const err128 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}}}if(data50.dimension !== undefined){let data57 = data50.dimension;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err129 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 < 1 || isNaN(data57)){const err130 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}}}if(data50.version !== undefined){let data58 = data50.version;if(typeof data58 === "string"){if(func3(data58) < 1){const err131 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}}else {const err132 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}else {const err133 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}}if(data46.production !== undefined){let data59 = data46.production;if(data59 && typeof data59 == "object" && !Array.isArray(data59)){for(const key12 in data59){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err134 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}}if(data59.model !== undefined){let data60 = data59.model;if(typeof data60 === "string"){if(func3(data60) < 1){const err135 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}else {const err136 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}}if(data59.apiKeyEnv !== undefined){let data61 = data59.apiKeyEnv;if(typeof data61 === "string"){if(!pattern0.test(data61)){const err137 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}else {const err138 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}}if(data59.batchSize !== undefined){let data62 = data59.batchSize;if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){const err139 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}if((typeof data62 == "number") && (isFinite(data62))){if(data62 > 100000 || isNaN(data62)){const err140 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}if(data62 < 1 || isNaN(data62)){const err141 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}}}if(data59.concurrency !== undefined){let data63 = data59.concurrency;if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){const err142 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}if((typeof data63 == "number") && (isFinite(data63))){if(data63 > 256 || isNaN(data63)){const err143 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}if(data63 < 1 || isNaN(data63)){const err144 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}}}if(data59.retries !== undefined){let data64 = data59.retries;if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){const err145 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}if((typeof data64 == "number") && (isFinite(data64))){if(data64 > 100 || isNaN(data64)){const err146 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}if(data64 < 0 || isNaN(data64)){const err147 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}}}if(data59.timeoutMs !== undefined){let data65 = data59.timeoutMs;if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){const err148 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if((typeof data65 == "number") && (isFinite(data65))){if(data65 < 1 || isNaN(data65)){const err149 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}}}if(data59.dimension !== undefined){let data66 = data59.dimension;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err150 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 < 1 || isNaN(data66)){const err151 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}}}if(data59.version !== undefined){let data67 = data59.version;if(typeof data67 === "string"){if(func3(data67) < 1){const err152 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}}else {const err153 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}else {const err154 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}}if(data46.candidate !== undefined){let data68 = data46.candidate;if(data68 && typeof data68 == "object" && !Array.isArray(data68)){for(const key13 in data68){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err155 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}}if(data68.model !== undefined){let data69 = data68.model;if(typeof data69 === "string"){if(func3(data69) < 1){const err156 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}else {const err157 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}}if(data68.apiKeyEnv !== undefined){let data70 = data68.apiKeyEnv;if(typeof data70 === "string"){if(!pattern0.test(data70)){const err158 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}else {const err159 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}}if(data68.batchSize !== undefined){let data71 = data68.batchSize;if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){const err160 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}if((typeof data71 == "number") && (isFinite(data71))){if(data71 > 100000 || isNaN(data71)){const err161 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}if(data71 < 1 || isNaN(data71)){const err162 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}}}if(data68.concurrency !== undefined){let data72 = data68.concurrency;if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){const err163 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}if((typeof data72 == "number") && (isFinite(data72))){if(data72 > 256 || isNaN(data72)){const err164 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}if(data72 < 1 || isNaN(data72)){const err165 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}}}if(data68.retries !== undefined){let data73 = data68.retries;if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){const err166 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}if((typeof data73 == "number") && (isFinite(data73))){if(data73 > 100 || isNaN(data73)){const err167 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}if(data73 < 0 || isNaN(data73)){const err168 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}}}if(data68.timeoutMs !== undefined){let data74 = data68.timeoutMs;if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){const err169 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if((typeof data74 == "number") && (isFinite(data74))){if(data74 < 1 || isNaN(data74)){const err170 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}}}if(data68.dimension !== undefined){let data75 = data68.dimension;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err171 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 < 1 || isNaN(data75)){const err172 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}}}if(data68.version !== undefined){let data76 = data68.version;if(typeof data76 === "string"){if(func3(data76) < 1){const err173 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}}else {const err174 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}else {const err175 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}}}else {const err176 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}}if(data.gate !== undefined){let data77 = data.gate;if(data77 && typeof data77 == "object" && !Array.isArray(data77)){for(const key14 in data77){if(!(((((((key14 === "requiredChecks") || (key14 === "thresholds")) || (key14 === "approvals")) || (key14 === "marginal")) || (key14 === "environment")) || (key14 === "override")) || (key14 === "statusContext"))){const err177 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}if(data77.requiredChecks !== undefined){let data78 = data77.requiredChecks;if(data78 && typeof data78 == "object" && !Array.isArray(data78)){for(const key15 in data78){if(!((key15 === "kinds") || (key15 === "ids"))){const err178 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}}if(data78.kinds !== undefined){let data79 = data78.kinds;if(Array.isArray(data79)){const len2 = data79.length;for(let i3=0; i3<len2; i3++){let data80 = data79[i3];if(typeof data80 !== "string"){const err179 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}if(!(((data80 === "contract") || (data80 === "embedding-regression")) || (data80 === "canary-analysis"))){const err180 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}}let i4 = data79.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data79[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err181 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;break;}indices1[item1] = i4;}}}else {const err182 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}if(data78.ids !== undefined){let data81 = data78.ids;if(Array.isArray(data81)){const len3 = data81.length;for(let i5=0; i5<len3; i5++){let data82 = data81[i5];if(typeof data82 === "string"){if(!pattern8.test(data82)){const err183 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;}}else {const err184 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}let i6 = data81.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data81[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err185 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;break;}indices2[item2] = i6;}}}else {const err186 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}}else {const err187 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;}}if(data77.thresholds !== undefined){let data83 = data77.thresholds;if(Array.isArray(data83)){const len4 = data83.length;for(let i7=0; i7<len4; i7++){let data84 = data83[i7];if(data84 && typeof data84 == "object" && !Array.isArray(data84)){if(data84.metric === undefined){const err188 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}if(data84.op === undefined){const err189 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}if(data84.value === undefined){const err190 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;}for(const key16 in data84){if(!(((((key16 === "metric") || (key16 === "op")) || (key16 === "value")) || (key16 === "optional")) || (key16 === "result"))){const err191 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}}if(data84.metric !== undefined){let data85 = data84.metric;if(typeof data85 === "string"){if(func3(data85) < 1){const err192 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}}else {const err193 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}if(data84.op !== undefined){let data86 = data84.op;if(typeof data86 !== "string"){const err194 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;}if(!((((((data86 === "<") || (data86 === "<=")) || (data86 === ">")) || (data86 === ">=")) || (data86 === "==")) || (data86 === "!="))){const err195 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}if(data84.value !== undefined){let data87 = data84.value;if(!((typeof data87 == "number") && (isFinite(data87)))){const err196 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}}if(data84.optional !== undefined){if(typeof data84.optional !== "boolean"){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}}if(data84.result !== undefined){let data89 = data84.result;if(typeof data89 === "string"){if(func3(data89) < 1){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}}else {const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}}}else {const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}}else {const err201 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}if(data77.approvals !== undefined){let data90 = data77.approvals;if(data90 && typeof data90 == "object" && !Array.isArray(data90)){if(data90.count === undefined){const err202 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}if(data90.from === undefined){const err203 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}for(const key17 in data90){if(!((key17 === "count") || (key17 === "from"))){const err204 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}}if(data90.count !== undefined){let data91 = data90.count;if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){const err205 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}if((typeof data91 == "number") && (isFinite(data91))){if(data91 > 100 || isNaN(data91)){const err206 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}if(data91 < 1 || isNaN(data91)){const err207 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}}}if(data90.from !== undefined){let data92 = data90.from;if(data92 && typeof data92 == "object" && !Array.isArray(data92)){for(const key18 in data92){if(!((key18 === "users") || (key18 === "teams"))){const err208 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}}if(data92.users !== undefined){let data93 = data92.users;if(Array.isArray(data93)){const len5 = data93.length;for(let i8=0; i8<len5; i8++){let data94 = data93[i8];if(typeof data94 === "string"){if(!pattern9.test(data94)){const err209 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}else {const err210 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}let i9 = data93.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data93[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err211 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;break;}indices3[item3] = i9;}}}else {const err212 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}}if(data92.teams !== undefined){let data95 = data92.teams;if(Array.isArray(data95)){const len6 = data95.length;for(let i10=0; i10<len6; i10++){let data96 = data95[i10];if(typeof data96 === "string"){if(!pattern10.test(data96)){const err213 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;}}else {const err214 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}}let i11 = data95.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data95[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err215 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;break;}indices4[item4] = i11;}}}else {const err216 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}}else {const err217 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;}}}else {const err218 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}if(data77.marginal !== undefined){let data97 = data77.marginal;if(data97 && typeof data97 == "object" && !Array.isArray(data97)){if(data97.count === undefined){const err219 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}if(data97.from === undefined){const err220 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;}for(const key19 in data97){if(!((key19 === "count") || (key19 === "from"))){const err221 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}}if(data97.count !== undefined){let data98 = data97.count;if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){const err222 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}if((typeof data98 == "number") && (isFinite(data98))){if(data98 > 100 || isNaN(data98)){const err223 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}if(data98 < 1 || isNaN(data98)){const err224 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;}}}if(data97.from !== undefined){let data99 = data97.from;const _errs223 = errors;let valid44 = false;let passing0 = null;const _errs224 = errors;if("owners" !== data99){const err225 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}var _valid0 = _errs224 === errors;if(_valid0){valid44 = true;passing0 = 0;}const _errs225 = errors;if(data99 && typeof data99 == "object" && !Array.isArray(data99)){for(const key20 in data99){if(!((key20 === "users") || (key20 === "teams"))){const err226 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}if(data99.users !== undefined){let data100 = data99.users;if(Array.isArray(data100)){const len7 = data100.length;for(let i12=0; i12<len7; i12++){let data101 = data100[i12];if(typeof data101 === "string"){if(!pattern9.test(data101)){const err227 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}}else {const err228 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}}let i13 = data100.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data100[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err229 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;break;}indices5[item5] = i13;}}}else {const err230 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}if(data99.teams !== undefined){let data102 = data99.teams;if(Array.isArray(data102)){const len8 = data102.length;for(let i14=0; i14<len8; i14++){let data103 = data102[i14];if(typeof data103 === "string"){if(!pattern10.test(data103)){const err231 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;}}else {const err232 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}}let i15 = data102.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data102[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err233 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;break;}indices6[item6] = i15;}}}else {const err234 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}}}else {const err235 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;}var _valid0 = _errs225 === errors;if(_valid0 && valid44){valid44 = false;passing0 = [passing0, 1];}else {if(_valid0){valid44 = true;passing0 = 1;}}if(!valid44){const err236 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}else {errors = _errs223;if(vErrors !== null){if(_errs223){vErrors.length = _errs223;}else {vErrors = null;}}}}}else {const err237 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}}if(data77.environment !== undefined){let data104 = data77.environment;if(data104 && typeof data104 == "object" && !Array.isArray(data104)){for(const key21 in data104){if(!(((key21 === "name") || (key21 === "required")) || (key21 === "allowed"))){const err238 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;}}if(data104.name !== undefined){let data105 = data104.name;if(typeof data105 === "string"){if(func3(data105) < 1){const err239 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}else {const err240 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}if(data104.required !== undefined){if(typeof data104.required !== "boolean"){const err241 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}if(data104.allowed !== undefined){let data107 = data104.allowed;if(data107 && typeof data107 == "object" && !Array.isArray(data107)){for(const key22 in data107){if(!((key22 === "users") || (key22 === "teams"))){const err242 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;}}if(data107.users !== undefined){let data108 = data107.users;if(Array.isArray(data108)){const len9 = data108.length;for(let i16=0; i16<len9; i16++){let data109 = data108[i16];if(typeof data109 === "string"){if(!pattern9.test(data109)){const err243 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}else {const err244 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}}let i17 = data108.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data108[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err245 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;break;}indices7[item7] = i17;}}}else {const err246 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}if(data107.teams !== undefined){let data110 = data107.teams;if(Array.isArray(data110)){const len10 = data110.length;for(let i18=0; i18<len10; i18++){let data111 = data110[i18];if(typeof data111 === "string"){if(!pattern10.test(data111)){const err247 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;}}else {const err248 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}let i19 = data110.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data110[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err249 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;break;}indices8[item8] = i19;}}}else {const err250 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}}else {const err251 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;}}}else {const err252 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}if(data77.override !== undefined){let data112 = data77.override;if(data112 && typeof data112 == "object" && !Array.isArray(data112)){if(data112.label === undefined){const err253 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}if(data112.authorised === undefined){const err254 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;}for(const key23 in data112){if(!((key23 === "label") || (key23 === "authorised"))){const err255 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}}if(data112.label !== undefined){let data113 = data112.label;if(typeof data113 === "string"){if(func3(data113) > 50){const err256 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}if(func3(data113) < 1){const err257 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}else {const err258 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;}}if(data112.authorised !== undefined){let data114 = data112.authorised;if(data114 && typeof data114 == "object" && !Array.isArray(data114)){for(const key24 in data114){if(!((key24 === "users") || (key24 === "teams"))){const err259 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}if(data114.users !== undefined){let data115 = data114.users;if(Array.isArray(data115)){const len11 = data115.length;for(let i20=0; i20<len11; i20++){let data116 = data115[i20];if(typeof data116 === "string"){if(!pattern9.test(data116)){const err260 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}else {const err261 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}let i21 = data115.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data115[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err262 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;break;}indices9[item9] = i21;}}}else {const err263 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}}if(data114.teams !== undefined){let data117 = data114.teams;if(Array.isArray(data117)){const len12 = data117.length;for(let i22=0; i22<len12; i22++){let data118 = data117[i22];if(typeof data118 === "string"){if(!pattern10.test(data118)){const err264 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;}}else {const err265 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}}let i23 = data117.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data117[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err266 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;break;}indices10[item10] = i23;}}}else {const err267 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}}else {const err268 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;}}}else {const err269 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}if(data77.statusContext !== undefined){let data119 = data77.statusContext;if(typeof data119 === "string"){if(func3(data119) > 255){const err270 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}if(func3(data119) < 1){const err271 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;}}else {const err272 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}}}else {const err273 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}}else {const err274 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern17 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern18 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern19 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern20 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern17.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern18.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func3(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern19.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func3(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){if(typeof data25.trainingData !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err64 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err65 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data25.hyperparameters !== undefined){let data29 = data25.hyperparameters;if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){const err66 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.evaluation !== undefined){let data30 = data25.evaluation;if(!(data30 && typeof data30 == "object" && !Array.isArray(data30))){const err67 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}}else {const err68 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data.owners !== undefined){let data31 = data.owners;if(Array.isArray(data31)){const len0 = data31.length;for(let i0=0; i0<len0; i0++){let data32 = data31[i0];if(typeof data32 === "string"){if(!pattern20.test(data32)){const err69 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}let i1 = data31.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data31[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err71 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;break;}indices0[item0] = i1;}}}else {const err72 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data.examples !== undefined){let data33 = data.examples;if(Array.isArray(data33)){const len1 = data33.length;for(let i2=0; i2<len1; i2++){let data34 = data33[i2];if(data34 && typeof data34 == "object" && !Array.isArray(data34)){if(data34.input === undefined){const err73 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}for(const key6 in data34){if(!((key6 === "name") || (key6 === "input"))){const err74 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data34.name !== undefined){if(typeof data34.name !== "string"){const err75 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","gate","promote"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern22 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func3(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func3(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func3(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func3(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func3(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func3(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func3(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func3(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime0.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern8.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!(((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "gate")) || (data3 === "promote"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func3(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func3(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func3(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func3(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func3(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func3(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func3(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func3(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern22.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern19.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern8.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func3(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func3(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func3(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!((((((((key2 === "file") || (key2 === "tolerance")) || (key2 === "relatedFloor")) || (key2 === "unrelatedCeiling")) || (key2 === "confidence")) || (key2 === "resamples")) || (key2 === "seed")) || (key2 === "minSegmentSize"))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func3(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.confidence !== undefined){let data12 = data7.confidence;if((typeof data12 == "number") && (isFinite(data12))){if(data12 >= 1 || isNaN(data12)){const err30 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data12 <= 0.5 || isNaN(data12)){const err31 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data7.resamples !== undefined){let data13 = data7.resamples;if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){const err33 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 100000 || isNaN(data13)){const err34 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data13 < 100 || isNaN(data13)){const err35 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}}if(data7.seed !== undefined){let data14 = data7.seed;if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){const err36 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if((typeof data14 == "number") && (isFinite(data14))){if(data14 > 4294967295 || isNaN(data14)){const err37 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if(data14 < 0 || isNaN(data14)){const err38 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}if(data7.minSegmentSize !== undefined){let data15 = data7.minSegmentSize;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err39 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 < 1 || isNaN(data15)){const err40 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}}}else {const err41 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}if(data6.triplets !== undefined){let data16 = data6.triplets;if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.file === undefined){const err42 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}for(const key3 in data16){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err43 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data16.file !== undefined){let data17 = data16.file;if(typeof data17 === "string"){if(func3(data17) < 1){const err44 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}else {const err45 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data16.tolerance !== undefined){let data18 = data16.tolerance;if((typeof data18 == "number") && (isFinite(data18))){if(data18 > 1 || isNaN(data18)){const err46 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data18 < 0 || isNaN(data18)){const err47 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data16.confidence !== undefined){let data19 = data16.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err49 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err50 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}else {const err51 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data16.resamples !== undefined){let data20 = data16.resamples;if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){const err52 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 100000 || isNaN(data20)){const err53 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data20 < 100 || isNaN(data20)){const err54 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data16.seed !== undefined){let data21 = data16.seed;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err55 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 4294967295 || isNaN(data21)){const err56 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if(data21 < 0 || isNaN(data21)){const err57 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}}if(data16.minSegmentSize !== undefined){let data22 = data16.minSegmentSize;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err58 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err59 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}}}else {const err60 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data6.retrieval !== undefined){let data23 = data6.retrieval;if(data23 && typeof data23 == "object" && !Array.isArray(data23)){if(data23.qrels === undefined){const err61 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}for(const key4 in data23){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err62 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data23.qrels !== undefined){let data24 = data23.qrels;if(typeof data24 === "string"){if(func3(data24) < 1){const err63 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data23.queries !== undefined){let data25 = data23.queries;if(typeof data25 === "string"){if(func3(data25) < 1){const err65 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data23.corpus !== undefined){let data26 = data23.corpus;if(typeof data26 === "string"){if(func3(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data23.k !== undefined){let data27 = data23.k;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err69 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 > 1000 || isNaN(data27)){const err70 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(data27 < 1 || isNaN(data27)){const err71 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data23.metric !== undefined){let data28 = data23.metric;if(typeof data28 !== "string"){const err72 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!(((data28 === "ndcg") || (data28 === "recall")) || (data28 === "mrr"))){const err73 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data23.tolerance !== undefined){let data29 = data23.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 0 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}else {const err76 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data23.confidence !== undefined){let data30 = data23.confidence;if((typeof data30 == "number") && (isFinite(data30))){if(data30 >= 1 || isNaN(data30)){const err77 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(data30 <= 0.5 || isNaN(data30)){const err78 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data23.resamples !== undefined){let data31 = data23.resamples;if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){const err80 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 100000 || isNaN(data31)){const err81 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data31 < 100 || isNaN(data31)){const err82 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}if(data23.seed !== undefined){let data32 = data23.seed;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err83 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 > 4294967295 || isNaN(data32)){const err84 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if(data32 < 0 || isNaN(data32)){const err85 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}if(data23.minSegmentSize !== undefined){let data33 = data23.minSegmentSize;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err86 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 1 || isNaN(data33)){const err87 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}}else {const err88 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}if(data6.neighbours !== undefined){let data34 = data6.neighbours;if(data34 && typeof data34 == "object" && !Array.isArray(data34)){for(const key5 in data34){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err89 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data34.corpus !== undefined){let data35 = data34.corpus;if(typeof data35 === "string"){if(func3(data35) < 1){const err90 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}}else {const err91 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}if(data34.sample !== undefined){let data36 = data34.sample;if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){const err92 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if((typeof data36 == "number") && (isFinite(data36))){if(data36 < 1 || isNaN(data36)){const err93 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}}if(data34.k !== undefined){let data37 = data34.k;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err94 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 1000 || isNaN(data37)){const err95 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}if(data37 < 1 || isNaN(data37)){const err96 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}}if(data34.minOverlap !== undefined){let data38 = data34.minOverlap;if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}if(data38 < 0 || isNaN(data38)){const err98 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}else {const err99 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}if(data34.confidence !== undefined){let data39 = data34.confidence;if((typeof data39 == "number") && (isFinite(data39))){if(data39 >= 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}if(data39 <= 0.5 || isNaN(data39)){const err101 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}else {const err102 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data34.resamples !== undefined){let data40 = data34.resamples;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err103 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 100000 || isNaN(data40)){const err104 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data40 < 100 || isNaN(data40)){const err105 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}if(data34.seed !== undefined){let data41 = data34.seed;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err106 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 4294967295 || isNaN(data41)){const err107 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if(data41 < 0 || isNaN(data41)){const err108 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}}if(data34.minSegmentSize !== undefined){let data42 = data34.minSegmentSize;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err109 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 < 1 || isNaN(data42)){const err110 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}}else {const err111 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data6.health !== undefined){let data43 = data6.health;if(data43 && typeof data43 == "object" && !Array.isArray(data43)){for(const key6 in data43){if(!(key6 === "rankDropRatio")){const err112 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}if(data43.rankDropRatio !== undefined){let data44 = data43.rankDropRatio;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err113 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if(data44 <= 0 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}}else {const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}}else {const err117 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}}else {const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}validate21.errors = vErrors;return errors === 0;}
+    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func3(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.tolerance !== undefined){let data28 = data24.tolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.absoluteTolerance !== undefined){let data29 = data24.absoluteTolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data24.weight !== undefined){let data31 = data24.weight;if((typeof data31 == "number") && (isFinite(data31))){if(data31 <= 0 || isNaN(data31)){const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}else {const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.minSamples !== undefined){let data32 = data24.minSamples;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 < 3 || isNaN(data32)){const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}}if(data24.outliers !== undefined){let data33 = data24.outliers;if(typeof data33 !== "string"){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(!((data33 === "keep") || (data33 === "remove"))){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data24.outlierFactor !== undefined){let data34 = data24.outlierFactor;if((typeof data34 == "number") && (isFinite(data34))){if(data34 <= 0 || isNaN(data34)){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}else {const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}}else {const err74 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}else {const err75 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data.regression !== undefined){let data35 = data.regression;if(data35 && typeof data35 == "object" && !Array.isArray(data35)){for(const key8 in data35){if(!(((((((key8 === "confidence") || (key8 === "resamples")) || (key8 === "seed")) || (key8 === "minSegmentSize")) || (key8 === "worstItems")) || (key8 === "tolerance")) || (key8 === "minOverlap"))){const err77 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data35.confidence !== undefined){let data36 = data35.confidence;if((typeof data36 == "number") && (isFinite(data36))){if(data36 >= 1 || isNaN(data36)){const err78 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}if(data36 <= 0.5 || isNaN(data36)){const err79 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data35.resamples !== undefined){let data37 = data35.resamples;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err81 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 100000 || isNaN(data37)){const err82 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}if(data37 < 100 || isNaN(data37)){const err83 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}}if(data35.seed !== undefined){let data38 = data35.seed;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err84 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 4294967295 || isNaN(data38)){const err85 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}if(data38 < 0 || isNaN(data38)){const err86 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}if(data35.minSegmentSize !== undefined){let data39 = data35.minSegmentSize;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err87 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 < 1 || isNaN(data39)){const err88 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}}if(data35.worstItems !== undefined){let data40 = data35.worstItems;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err89 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 50 || isNaN(data40)){const err90 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if(data40 < 0 || isNaN(data40)){const err91 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}}if(data35.tolerance !== undefined){let data41 = data35.tolerance;if(data41 && typeof data41 == "object" && !Array.isArray(data41)){for(const key9 in data41){if(!(((key9 === "pairs") || (key9 === "triplets")) || (key9 === "retrieval"))){const err92 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}if(data41.pairs !== undefined){let data42 = data41.pairs;if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 1 || isNaN(data42)){const err93 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}if(data42 < 0 || isNaN(data42)){const err94 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}}else {const err95 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}if(data41.triplets !== undefined){let data43 = data41.triplets;if((typeof data43 == "number") && (isFinite(data43))){if(data43 > 1 || isNaN(data43)){const err96 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if(data43 < 0 || isNaN(data43)){const err97 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}else {const err98 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}if(data41.retrieval !== undefined){let data44 = data41.retrieval;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data44 < 0 || isNaN(data44)){const err100 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}else {const err101 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}}else {const err102 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data35.minOverlap !== undefined){let data45 = data35.minOverlap;if((typeof data45 == "number") && (isFinite(data45))){if(data45 > 1 || isNaN(data45)){const err103 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if(data45 < 0 || isNaN(data45)){const err104 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}else {const err105 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}else {const err106 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}if(data.embeddings !== undefined){let data46 = data.embeddings;if(data46 && typeof data46 == "object" && !Array.isArray(data46)){for(const key10 in data46){if(!((((((key10 === "cacheDir") || (key10 === "cache")) || (key10 === "cacheMaxAgeDays")) || (key10 === "defaults")) || (key10 === "production")) || (key10 === "candidate"))){const err107 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}if(data46.cacheDir !== undefined){let data47 = data46.cacheDir;if(typeof data47 === "string"){if(func3(data47) < 1){const err108 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}else {const err109 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}if(data46.cache !== undefined){if(typeof data46.cache !== "boolean"){const err110 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}if(data46.cacheMaxAgeDays !== undefined){let data49 = data46.cacheMaxAgeDays;if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){const err111 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}if((typeof data49 == "number") && (isFinite(data49))){if(data49 < 1 || isNaN(data49)){const err112 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}}if(data46.defaults !== undefined){let data50 = data46.defaults;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key11 in data50){if(!((((((((key11 === "model") || (key11 === "apiKeyEnv")) || (key11 === "batchSize")) || (key11 === "concurrency")) || (key11 === "retries")) || (key11 === "timeoutMs")) || (key11 === "dimension")) || (key11 === "version"))){const err113 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}if(data50.model !== undefined){let data51 = data50.model;if(typeof data51 === "string"){if(func3(data51) < 1){const err114 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data50.apiKeyEnv !== undefined){let data52 = data50.apiKeyEnv;if(typeof data52 === "string"){if(!pattern0.test(data52)){const err116 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}else {const err117 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}if(data50.batchSize !== undefined){let data53 = data50.batchSize;if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){const err118 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}if((typeof data53 == "number") && (isFinite(data53))){if(data53 > 100000 || isNaN(data53)){const err119 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}if(data53 < 1 || isNaN(data53)){const err120 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}}}if(data50.concurrency !== undefined){let data54 = data50.concurrency;if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){const err121 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}if((typeof data54 == "number") && (isFinite(data54))){if(data54 > 256 || isNaN(data54)){const err122 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}if(data54 < 1 || isNaN(data54)){const err123 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}}}if(data50.retries !== undefined){let data55 = data50.retries;if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){const err124 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}if((typeof data55 == "number") && (isFinite(data55))){if(data55 > 100 || isNaN(data55)){const err125 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}if(data55 < 0 || isNaN(data55)){const err126 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}}}if(data50.timeoutMs !== undefined){let data56 = data50.timeoutMs;if(!(((typeof data56 == "number") && (!(data56 % 1) && !isNaN(data56))) && (isFinite(data56)))){const err127 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if((typeof data56 == "number") && (isFinite(data56))){if(data56 < 1 || isNaN(data56)){const err128 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}}}if(data50.dimension !== undefined){let data57 = data50.dimension;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err129 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 < 1 || isNaN(data57)){const err130 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}}}if(data50.version !== undefined){let data58 = data50.version;if(typeof data58 === "string"){if(func3(data58) < 1){const err131 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}}else {const err132 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}else {const err133 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}}if(data46.production !== undefined){let data59 = data46.production;if(data59 && typeof data59 == "object" && !Array.isArray(data59)){for(const key12 in data59){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err134 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}}if(data59.model !== undefined){let data60 = data59.model;if(typeof data60 === "string"){if(func3(data60) < 1){const err135 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}else {const err136 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}}if(data59.apiKeyEnv !== undefined){let data61 = data59.apiKeyEnv;if(typeof data61 === "string"){if(!pattern0.test(data61)){const err137 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}else {const err138 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}}if(data59.batchSize !== undefined){let data62 = data59.batchSize;if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){const err139 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}if((typeof data62 == "number") && (isFinite(data62))){if(data62 > 100000 || isNaN(data62)){const err140 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}if(data62 < 1 || isNaN(data62)){const err141 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}}}if(data59.concurrency !== undefined){let data63 = data59.concurrency;if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){const err142 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}if((typeof data63 == "number") && (isFinite(data63))){if(data63 > 256 || isNaN(data63)){const err143 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}if(data63 < 1 || isNaN(data63)){const err144 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}}}if(data59.retries !== undefined){let data64 = data59.retries;if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){const err145 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}if((typeof data64 == "number") && (isFinite(data64))){if(data64 > 100 || isNaN(data64)){const err146 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}if(data64 < 0 || isNaN(data64)){const err147 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}}}if(data59.timeoutMs !== undefined){let data65 = data59.timeoutMs;if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){const err148 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if((typeof data65 == "number") && (isFinite(data65))){if(data65 < 1 || isNaN(data65)){const err149 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}}}if(data59.dimension !== undefined){let data66 = data59.dimension;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err150 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 < 1 || isNaN(data66)){const err151 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}}}if(data59.version !== undefined){let data67 = data59.version;if(typeof data67 === "string"){if(func3(data67) < 1){const err152 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}}else {const err153 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}else {const err154 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}}if(data46.candidate !== undefined){let data68 = data46.candidate;if(data68 && typeof data68 == "object" && !Array.isArray(data68)){for(const key13 in data68){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err155 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}}if(data68.model !== undefined){let data69 = data68.model;if(typeof data69 === "string"){if(func3(data69) < 1){const err156 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}else {const err157 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}}if(data68.apiKeyEnv !== undefined){let data70 = data68.apiKeyEnv;if(typeof data70 === "string"){if(!pattern0.test(data70)){const err158 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}else {const err159 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}}if(data68.batchSize !== undefined){let data71 = data68.batchSize;if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){const err160 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}if((typeof data71 == "number") && (isFinite(data71))){if(data71 > 100000 || isNaN(data71)){const err161 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}if(data71 < 1 || isNaN(data71)){const err162 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}}}if(data68.concurrency !== undefined){let data72 = data68.concurrency;if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){const err163 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}if((typeof data72 == "number") && (isFinite(data72))){if(data72 > 256 || isNaN(data72)){const err164 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}if(data72 < 1 || isNaN(data72)){const err165 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}}}if(data68.retries !== undefined){let data73 = data68.retries;if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){const err166 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}if((typeof data73 == "number") && (isFinite(data73))){if(data73 > 100 || isNaN(data73)){const err167 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}if(data73 < 0 || isNaN(data73)){const err168 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}}}if(data68.timeoutMs !== undefined){let data74 = data68.timeoutMs;if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){const err169 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if((typeof data74 == "number") && (isFinite(data74))){if(data74 < 1 || isNaN(data74)){const err170 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}}}if(data68.dimension !== undefined){let data75 = data68.dimension;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err171 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 < 1 || isNaN(data75)){const err172 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}}}if(data68.version !== undefined){let data76 = data68.version;if(typeof data76 === "string"){if(func3(data76) < 1){const err173 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}}else {const err174 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}else {const err175 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}}}else {const err176 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}}if(data.gate !== undefined){let data77 = data.gate;if(data77 && typeof data77 == "object" && !Array.isArray(data77)){for(const key14 in data77){if(!(((((((key14 === "requiredChecks") || (key14 === "thresholds")) || (key14 === "approvals")) || (key14 === "marginal")) || (key14 === "environment")) || (key14 === "override")) || (key14 === "statusContext"))){const err177 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}if(data77.requiredChecks !== undefined){let data78 = data77.requiredChecks;if(data78 && typeof data78 == "object" && !Array.isArray(data78)){for(const key15 in data78){if(!((key15 === "kinds") || (key15 === "ids"))){const err178 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}}if(data78.kinds !== undefined){let data79 = data78.kinds;if(Array.isArray(data79)){const len2 = data79.length;for(let i3=0; i3<len2; i3++){let data80 = data79[i3];if(typeof data80 !== "string"){const err179 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}if(!(((data80 === "contract") || (data80 === "embedding-regression")) || (data80 === "canary-analysis"))){const err180 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}}let i4 = data79.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data79[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err181 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;break;}indices1[item1] = i4;}}}else {const err182 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}if(data78.ids !== undefined){let data81 = data78.ids;if(Array.isArray(data81)){const len3 = data81.length;for(let i5=0; i5<len3; i5++){let data82 = data81[i5];if(typeof data82 === "string"){if(!pattern8.test(data82)){const err183 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;}}else {const err184 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}let i6 = data81.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data81[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err185 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;break;}indices2[item2] = i6;}}}else {const err186 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}}else {const err187 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;}}if(data77.thresholds !== undefined){let data83 = data77.thresholds;if(Array.isArray(data83)){const len4 = data83.length;for(let i7=0; i7<len4; i7++){let data84 = data83[i7];if(data84 && typeof data84 == "object" && !Array.isArray(data84)){if(data84.metric === undefined){const err188 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}if(data84.op === undefined){const err189 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}if(data84.value === undefined){const err190 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;}for(const key16 in data84){if(!(((((key16 === "metric") || (key16 === "op")) || (key16 === "value")) || (key16 === "optional")) || (key16 === "result"))){const err191 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}}if(data84.metric !== undefined){let data85 = data84.metric;if(typeof data85 === "string"){if(func3(data85) < 1){const err192 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}}else {const err193 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}if(data84.op !== undefined){let data86 = data84.op;if(typeof data86 !== "string"){const err194 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;}if(!((((((data86 === "<") || (data86 === "<=")) || (data86 === ">")) || (data86 === ">=")) || (data86 === "==")) || (data86 === "!="))){const err195 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}if(data84.value !== undefined){let data87 = data84.value;if(!((typeof data87 == "number") && (isFinite(data87)))){const err196 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}}if(data84.optional !== undefined){if(typeof data84.optional !== "boolean"){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}}if(data84.result !== undefined){let data89 = data84.result;if(typeof data89 === "string"){if(func3(data89) < 1){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}}else {const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}}}else {const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}}else {const err201 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}if(data77.approvals !== undefined){let data90 = data77.approvals;if(data90 && typeof data90 == "object" && !Array.isArray(data90)){if(data90.count === undefined){const err202 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}if(data90.from === undefined){const err203 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}for(const key17 in data90){if(!((key17 === "count") || (key17 === "from"))){const err204 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}}if(data90.count !== undefined){let data91 = data90.count;if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){const err205 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}if((typeof data91 == "number") && (isFinite(data91))){if(data91 > 100 || isNaN(data91)){const err206 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}if(data91 < 1 || isNaN(data91)){const err207 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}}}if(data90.from !== undefined){let data92 = data90.from;if(data92 && typeof data92 == "object" && !Array.isArray(data92)){for(const key18 in data92){if(!((key18 === "users") || (key18 === "teams"))){const err208 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}}if(data92.users !== undefined){let data93 = data92.users;if(Array.isArray(data93)){const len5 = data93.length;for(let i8=0; i8<len5; i8++){let data94 = data93[i8];if(typeof data94 === "string"){if(!pattern9.test(data94)){const err209 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}else {const err210 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}let i9 = data93.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data93[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err211 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;break;}indices3[item3] = i9;}}}else {const err212 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}}if(data92.teams !== undefined){let data95 = data92.teams;if(Array.isArray(data95)){const len6 = data95.length;for(let i10=0; i10<len6; i10++){let data96 = data95[i10];if(typeof data96 === "string"){if(!pattern10.test(data96)){const err213 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;}}else {const err214 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}}let i11 = data95.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data95[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err215 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;break;}indices4[item4] = i11;}}}else {const err216 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}}else {const err217 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;}}}else {const err218 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}if(data77.marginal !== undefined){let data97 = data77.marginal;if(data97 && typeof data97 == "object" && !Array.isArray(data97)){if(data97.count === undefined){const err219 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}if(data97.from === undefined){const err220 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;}for(const key19 in data97){if(!((key19 === "count") || (key19 === "from"))){const err221 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}}if(data97.count !== undefined){let data98 = data97.count;if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){const err222 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}if((typeof data98 == "number") && (isFinite(data98))){if(data98 > 100 || isNaN(data98)){const err223 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}if(data98 < 1 || isNaN(data98)){const err224 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;}}}if(data97.from !== undefined){let data99 = data97.from;const _errs223 = errors;let valid44 = false;let passing0 = null;const _errs224 = errors;if("owners" !== data99){const err225 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}var _valid0 = _errs224 === errors;if(_valid0){valid44 = true;passing0 = 0;}const _errs225 = errors;if(data99 && typeof data99 == "object" && !Array.isArray(data99)){for(const key20 in data99){if(!((key20 === "users") || (key20 === "teams"))){const err226 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}if(data99.users !== undefined){let data100 = data99.users;if(Array.isArray(data100)){const len7 = data100.length;for(let i12=0; i12<len7; i12++){let data101 = data100[i12];if(typeof data101 === "string"){if(!pattern9.test(data101)){const err227 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}}else {const err228 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}}let i13 = data100.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data100[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err229 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;break;}indices5[item5] = i13;}}}else {const err230 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}if(data99.teams !== undefined){let data102 = data99.teams;if(Array.isArray(data102)){const len8 = data102.length;for(let i14=0; i14<len8; i14++){let data103 = data102[i14];if(typeof data103 === "string"){if(!pattern10.test(data103)){const err231 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;}}else {const err232 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}}let i15 = data102.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data102[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err233 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;break;}indices6[item6] = i15;}}}else {const err234 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}}}else {const err235 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;}var _valid0 = _errs225 === errors;if(_valid0 && valid44){valid44 = false;passing0 = [passing0, 1];}else {if(_valid0){valid44 = true;passing0 = 1;}}if(!valid44){const err236 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}else {errors = _errs223;if(vErrors !== null){if(_errs223){vErrors.length = _errs223;}else {vErrors = null;}}}}}else {const err237 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}}if(data77.environment !== undefined){let data104 = data77.environment;if(data104 && typeof data104 == "object" && !Array.isArray(data104)){for(const key21 in data104){if(!(((key21 === "name") || (key21 === "required")) || (key21 === "allowed"))){const err238 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;}}if(data104.name !== undefined){let data105 = data104.name;if(typeof data105 === "string"){if(func3(data105) < 1){const err239 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}else {const err240 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}if(data104.required !== undefined){if(typeof data104.required !== "boolean"){const err241 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}if(data104.allowed !== undefined){let data107 = data104.allowed;if(data107 && typeof data107 == "object" && !Array.isArray(data107)){for(const key22 in data107){if(!((key22 === "users") || (key22 === "teams"))){const err242 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;}}if(data107.users !== undefined){let data108 = data107.users;if(Array.isArray(data108)){const len9 = data108.length;for(let i16=0; i16<len9; i16++){let data109 = data108[i16];if(typeof data109 === "string"){if(!pattern9.test(data109)){const err243 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}else {const err244 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}}let i17 = data108.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data108[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err245 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;break;}indices7[item7] = i17;}}}else {const err246 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}if(data107.teams !== undefined){let data110 = data107.teams;if(Array.isArray(data110)){const len10 = data110.length;for(let i18=0; i18<len10; i18++){let data111 = data110[i18];if(typeof data111 === "string"){if(!pattern10.test(data111)){const err247 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;}}else {const err248 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}let i19 = data110.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data110[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err249 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;break;}indices8[item8] = i19;}}}else {const err250 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}}else {const err251 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;}}}else {const err252 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}if(data77.override !== undefined){let data112 = data77.override;if(data112 && typeof data112 == "object" && !Array.isArray(data112)){if(data112.label === undefined){const err253 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}if(data112.authorised === undefined){const err254 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;}for(const key23 in data112){if(!((key23 === "label") || (key23 === "authorised"))){const err255 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}}if(data112.label !== undefined){let data113 = data112.label;if(typeof data113 === "string"){if(func3(data113) > 50){const err256 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}if(func3(data113) < 1){const err257 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}else {const err258 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;}}if(data112.authorised !== undefined){let data114 = data112.authorised;if(data114 && typeof data114 == "object" && !Array.isArray(data114)){for(const key24 in data114){if(!((key24 === "users") || (key24 === "teams"))){const err259 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}if(data114.users !== undefined){let data115 = data114.users;if(Array.isArray(data115)){const len11 = data115.length;for(let i20=0; i20<len11; i20++){let data116 = data115[i20];if(typeof data116 === "string"){if(!pattern9.test(data116)){const err260 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}else {const err261 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}let i21 = data115.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data115[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err262 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;break;}indices9[item9] = i21;}}}else {const err263 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}}if(data114.teams !== undefined){let data117 = data114.teams;if(Array.isArray(data117)){const len12 = data117.length;for(let i22=0; i22<len12; i22++){let data118 = data117[i22];if(typeof data118 === "string"){if(!pattern10.test(data118)){const err264 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;}}else {const err265 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}}let i23 = data117.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data117[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err266 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;break;}indices10[item10] = i23;}}}else {const err267 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}}else {const err268 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;}}}else {const err269 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}if(data77.statusContext !== undefined){let data119 = data77.statusContext;if(typeof data119 === "string"){if(func3(data119) > 255){const err270 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}if(func3(data119) < 1){const err271 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;}}else {const err272 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}}}else {const err273 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}if(data.monitor !== undefined){let data120 = data.monitor;if(data120 && typeof data120 == "object" && !Array.isArray(data120)){for(const key25 in data120){if(!(((key25 === "vectorFloor") || (key25 === "drift")) || (key25 === "issue"))){const err274 = {instancePath:instancePath+"/monitor",schemaPath:"#/properties/monitor/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}}if(data120.vectorFloor !== undefined){let data121 = data120.vectorFloor;if((typeof data121 == "number") && (isFinite(data121))){if(data121 > 1 || isNaN(data121)){const err275 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err275];}else {vErrors.push(err275);}errors++;}if(data121 <= 0 || isNaN(data121)){const err276 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err276];}else {vErrors.push(err276);}errors++;}}else {const err277 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err277];}else {vErrors.push(err277);}errors++;}}if(data120.drift !== undefined){let data122 = data120.drift;if(data122 && typeof data122 == "object" && !Array.isArray(data122)){for(const key26 in data122){if(!((((((key26 === "alpha") || (key26 === "permutations")) || (key26 === "componentShare")) || (key26 === "maxRows")) || (key26 === "minSegmentSize")) || (key26 === "seed"))){const err278 = {instancePath:instancePath+"/monitor/drift",schemaPath:"#/properties/monitor/properties/drift/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err278];}else {vErrors.push(err278);}errors++;}}if(data122.alpha !== undefined){let data123 = data122.alpha;if((typeof data123 == "number") && (isFinite(data123))){if(data123 >= 1 || isNaN(data123)){const err279 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err279];}else {vErrors.push(err279);}errors++;}if(data123 <= 0 || isNaN(data123)){const err280 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err280];}else {vErrors.push(err280);}errors++;}}else {const err281 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err281];}else {vErrors.push(err281);}errors++;}}if(data122.permutations !== undefined){let data124 = data122.permutations;if(!(((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124))) && (isFinite(data124)))){const err282 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err282];}else {vErrors.push(err282);}errors++;}if((typeof data124 == "number") && (isFinite(data124))){if(data124 > 100000 || isNaN(data124)){const err283 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err283];}else {vErrors.push(err283);}errors++;}if(data124 < 19 || isNaN(data124)){const err284 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 19},message:"must be >= 19"};if(vErrors === null){vErrors = [err284];}else {vErrors.push(err284);}errors++;}}}if(data122.componentShare !== undefined){let data125 = data122.componentShare;if((typeof data125 == "number") && (isFinite(data125))){if(data125 > 1 || isNaN(data125)){const err285 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err285];}else {vErrors.push(err285);}errors++;}if(data125 < 0 || isNaN(data125)){const err286 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err286];}else {vErrors.push(err286);}errors++;}}else {const err287 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err287];}else {vErrors.push(err287);}errors++;}}if(data122.maxRows !== undefined){let data126 = data122.maxRows;if(!(((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126))) && (isFinite(data126)))){const err288 = {instancePath:instancePath+"/monitor/drift/maxRows",schemaPath:"#/properties/monitor/properties/drift/properties/maxRows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err288];}else {vErrors.push(err288);}errors++;}if((typeof data126 == "number") && (isFinite(data126))){if(data126 < 10 || isNaN(data126)){const err289 = {instancePath:instancePath+"/monitor/drift/maxRows",schemaPath:"#/properties/monitor/properties/drift/properties/maxRows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};if(vErrors === null){vErrors = [err289];}else {vErrors.push(err289);}errors++;}}}if(data122.minSegmentSize !== undefined){let data127 = data122.minSegmentSize;if(!(((typeof data127 == "number") && (!(data127 % 1) && !isNaN(data127))) && (isFinite(data127)))){const err290 = {instancePath:instancePath+"/monitor/drift/minSegmentSize",schemaPath:"#/properties/monitor/properties/drift/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err290];}else {vErrors.push(err290);}errors++;}if((typeof data127 == "number") && (isFinite(data127))){if(data127 < 2 || isNaN(data127)){const err291 = {instancePath:instancePath+"/monitor/drift/minSegmentSize",schemaPath:"#/properties/monitor/properties/drift/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2"};if(vErrors === null){vErrors = [err291];}else {vErrors.push(err291);}errors++;}}}if(data122.seed !== undefined){let data128 = data122.seed;if(!(((typeof data128 == "number") && (!(data128 % 1) && !isNaN(data128))) && (isFinite(data128)))){const err292 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err292];}else {vErrors.push(err292);}errors++;}if((typeof data128 == "number") && (isFinite(data128))){if(data128 > 4294967295 || isNaN(data128)){const err293 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err293];}else {vErrors.push(err293);}errors++;}if(data128 < 0 || isNaN(data128)){const err294 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err294];}else {vErrors.push(err294);}errors++;}}}}else {const err295 = {instancePath:instancePath+"/monitor/drift",schemaPath:"#/properties/monitor/properties/drift/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err295];}else {vErrors.push(err295);}errors++;}}if(data120.issue !== undefined){let data129 = data120.issue;if(data129 && typeof data129 == "object" && !Array.isArray(data129)){for(const key27 in data129){if(!(((key27 === "labels") || (key27 === "assignees")) || (key27 === "mentionOwners"))){const err296 = {instancePath:instancePath+"/monitor/issue",schemaPath:"#/properties/monitor/properties/issue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err296];}else {vErrors.push(err296);}errors++;}}if(data129.labels !== undefined){let data130 = data129.labels;if(Array.isArray(data130)){const len13 = data130.length;for(let i24=0; i24<len13; i24++){let data131 = data130[i24];if(typeof data131 === "string"){if(func3(data131) > 50){const err297 = {instancePath:instancePath+"/monitor/issue/labels/" + i24,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err297];}else {vErrors.push(err297);}errors++;}if(func3(data131) < 1){const err298 = {instancePath:instancePath+"/monitor/issue/labels/" + i24,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err298];}else {vErrors.push(err298);}errors++;}}else {const err299 = {instancePath:instancePath+"/monitor/issue/labels/" + i24,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err299];}else {vErrors.push(err299);}errors++;}}let i25 = data130.length;let j11;if(i25 > 1){const indices11 = {};for(;i25--;){let item11 = data130[i25];if(typeof item11 !== "string"){continue;}if(typeof indices11[item11] == "number"){j11 = indices11[item11];const err300 = {instancePath:instancePath+"/monitor/issue/labels",schemaPath:"#/properties/monitor/properties/issue/properties/labels/uniqueItems",keyword:"uniqueItems",params:{i: i25, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i25+" are identical)"};if(vErrors === null){vErrors = [err300];}else {vErrors.push(err300);}errors++;break;}indices11[item11] = i25;}}}else {const err301 = {instancePath:instancePath+"/monitor/issue/labels",schemaPath:"#/properties/monitor/properties/issue/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err301];}else {vErrors.push(err301);}errors++;}}if(data129.assignees !== undefined){let data132 = data129.assignees;if(Array.isArray(data132)){const len14 = data132.length;for(let i26=0; i26<len14; i26++){let data133 = data132[i26];if(typeof data133 === "string"){if(func3(data133) < 1){const err302 = {instancePath:instancePath+"/monitor/issue/assignees/" + i26,schemaPath:"#/properties/monitor/properties/issue/properties/assignees/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err302];}else {vErrors.push(err302);}errors++;}}else {const err303 = {instancePath:instancePath+"/monitor/issue/assignees/" + i26,schemaPath:"#/properties/monitor/properties/issue/properties/assignees/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err303];}else {vErrors.push(err303);}errors++;}}let i27 = data132.length;let j12;if(i27 > 1){const indices12 = {};for(;i27--;){let item12 = data132[i27];if(typeof item12 !== "string"){continue;}if(typeof indices12[item12] == "number"){j12 = indices12[item12];const err304 = {instancePath:instancePath+"/monitor/issue/assignees",schemaPath:"#/properties/monitor/properties/issue/properties/assignees/uniqueItems",keyword:"uniqueItems",params:{i: i27, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i27+" are identical)"};if(vErrors === null){vErrors = [err304];}else {vErrors.push(err304);}errors++;break;}indices12[item12] = i27;}}}else {const err305 = {instancePath:instancePath+"/monitor/issue/assignees",schemaPath:"#/properties/monitor/properties/issue/properties/assignees/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err305];}else {vErrors.push(err305);}errors++;}}if(data129.mentionOwners !== undefined){if(typeof data129.mentionOwners !== "boolean"){const err306 = {instancePath:instancePath+"/monitor/issue/mentionOwners",schemaPath:"#/properties/monitor/properties/issue/properties/mentionOwners/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err306];}else {vErrors.push(err306);}errors++;}}}else {const err307 = {instancePath:instancePath+"/monitor/issue",schemaPath:"#/properties/monitor/properties/issue/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err307];}else {vErrors.push(err307);}errors++;}}}else {const err308 = {instancePath:instancePath+"/monitor",schemaPath:"#/properties/monitor/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err308];}else {vErrors.push(err308);}errors++;}}}else {const err309 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err309];}else {vErrors.push(err309);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"Reference to the training data (URI, dataset version).","type":"string"},"codeCommit":{"description":"Commit of the training code.","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern17 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern18 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern19 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern20 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern17.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern18.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func3(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern19.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func3(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){if(typeof data25.trainingData !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err64 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err65 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data25.hyperparameters !== undefined){let data29 = data25.hyperparameters;if(!(data29 && typeof data29 == "object" && !Array.isArray(data29))){const err66 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.evaluation !== undefined){let data30 = data25.evaluation;if(!(data30 && typeof data30 == "object" && !Array.isArray(data30))){const err67 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}}else {const err68 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data.owners !== undefined){let data31 = data.owners;if(Array.isArray(data31)){const len0 = data31.length;for(let i0=0; i0<len0; i0++){let data32 = data31[i0];if(typeof data32 === "string"){if(!pattern20.test(data32)){const err69 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}let i1 = data31.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data31[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err71 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;break;}indices0[item0] = i1;}}}else {const err72 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data.examples !== undefined){let data33 = data.examples;if(Array.isArray(data33)){const len1 = data33.length;for(let i2=0; i2<len1; i2++){let data34 = data33[i2];if(data34 && typeof data34 == "object" && !Array.isArray(data34)){if(data34.input === undefined){const err73 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}for(const key6 in data34){if(!((key6 === "name") || (key6 === "input"))){const err74 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data34.name !== undefined){if(typeof data34.name !== "string"){const err75 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}else {const err76 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}}else {const err77 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","gate","promote","monitor"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern22 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func3(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func3(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func3(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func3(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func3(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func3(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func3(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func3(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func3(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime0.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern8.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!((((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "gate")) || (data3 === "promote")) || (data3 === "monitor"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func3(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func3(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func3(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func3(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func3(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func3(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func3(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func3(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern22.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern19.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern8.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func3(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func3(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func3(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!((((((((key2 === "file") || (key2 === "tolerance")) || (key2 === "relatedFloor")) || (key2 === "unrelatedCeiling")) || (key2 === "confidence")) || (key2 === "resamples")) || (key2 === "seed")) || (key2 === "minSegmentSize"))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func3(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.confidence !== undefined){let data12 = data7.confidence;if((typeof data12 == "number") && (isFinite(data12))){if(data12 >= 1 || isNaN(data12)){const err30 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data12 <= 0.5 || isNaN(data12)){const err31 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data7.resamples !== undefined){let data13 = data7.resamples;if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){const err33 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 100000 || isNaN(data13)){const err34 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data13 < 100 || isNaN(data13)){const err35 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}}if(data7.seed !== undefined){let data14 = data7.seed;if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){const err36 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if((typeof data14 == "number") && (isFinite(data14))){if(data14 > 4294967295 || isNaN(data14)){const err37 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if(data14 < 0 || isNaN(data14)){const err38 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}if(data7.minSegmentSize !== undefined){let data15 = data7.minSegmentSize;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err39 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 < 1 || isNaN(data15)){const err40 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}}}else {const err41 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}if(data6.triplets !== undefined){let data16 = data6.triplets;if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.file === undefined){const err42 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}for(const key3 in data16){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err43 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data16.file !== undefined){let data17 = data16.file;if(typeof data17 === "string"){if(func3(data17) < 1){const err44 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}else {const err45 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data16.tolerance !== undefined){let data18 = data16.tolerance;if((typeof data18 == "number") && (isFinite(data18))){if(data18 > 1 || isNaN(data18)){const err46 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data18 < 0 || isNaN(data18)){const err47 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data16.confidence !== undefined){let data19 = data16.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err49 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err50 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}else {const err51 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data16.resamples !== undefined){let data20 = data16.resamples;if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){const err52 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 100000 || isNaN(data20)){const err53 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data20 < 100 || isNaN(data20)){const err54 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data16.seed !== undefined){let data21 = data16.seed;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err55 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 4294967295 || isNaN(data21)){const err56 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if(data21 < 0 || isNaN(data21)){const err57 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}}if(data16.minSegmentSize !== undefined){let data22 = data16.minSegmentSize;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err58 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err59 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}}}else {const err60 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data6.retrieval !== undefined){let data23 = data6.retrieval;if(data23 && typeof data23 == "object" && !Array.isArray(data23)){if(data23.qrels === undefined){const err61 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}for(const key4 in data23){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err62 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data23.qrels !== undefined){let data24 = data23.qrels;if(typeof data24 === "string"){if(func3(data24) < 1){const err63 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data23.queries !== undefined){let data25 = data23.queries;if(typeof data25 === "string"){if(func3(data25) < 1){const err65 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data23.corpus !== undefined){let data26 = data23.corpus;if(typeof data26 === "string"){if(func3(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data23.k !== undefined){let data27 = data23.k;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err69 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 > 1000 || isNaN(data27)){const err70 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if(data27 < 1 || isNaN(data27)){const err71 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data23.metric !== undefined){let data28 = data23.metric;if(typeof data28 !== "string"){const err72 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!(((data28 === "ndcg") || (data28 === "recall")) || (data28 === "mrr"))){const err73 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data23.tolerance !== undefined){let data29 = data23.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 0 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}else {const err76 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data23.confidence !== undefined){let data30 = data23.confidence;if((typeof data30 == "number") && (isFinite(data30))){if(data30 >= 1 || isNaN(data30)){const err77 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(data30 <= 0.5 || isNaN(data30)){const err78 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data23.resamples !== undefined){let data31 = data23.resamples;if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){const err80 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 100000 || isNaN(data31)){const err81 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data31 < 100 || isNaN(data31)){const err82 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}if(data23.seed !== undefined){let data32 = data23.seed;if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){const err83 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}if((typeof data32 == "number") && (isFinite(data32))){if(data32 > 4294967295 || isNaN(data32)){const err84 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if(data32 < 0 || isNaN(data32)){const err85 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}if(data23.minSegmentSize !== undefined){let data33 = data23.minSegmentSize;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err86 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 1 || isNaN(data33)){const err87 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}}else {const err88 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}if(data6.neighbours !== undefined){let data34 = data6.neighbours;if(data34 && typeof data34 == "object" && !Array.isArray(data34)){for(const key5 in data34){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err89 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data34.corpus !== undefined){let data35 = data34.corpus;if(typeof data35 === "string"){if(func3(data35) < 1){const err90 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}}else {const err91 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}if(data34.sample !== undefined){let data36 = data34.sample;if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){const err92 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if((typeof data36 == "number") && (isFinite(data36))){if(data36 < 1 || isNaN(data36)){const err93 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}}if(data34.k !== undefined){let data37 = data34.k;if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){const err94 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if((typeof data37 == "number") && (isFinite(data37))){if(data37 > 1000 || isNaN(data37)){const err95 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}if(data37 < 1 || isNaN(data37)){const err96 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}}if(data34.minOverlap !== undefined){let data38 = data34.minOverlap;if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}if(data38 < 0 || isNaN(data38)){const err98 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}else {const err99 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}if(data34.confidence !== undefined){let data39 = data34.confidence;if((typeof data39 == "number") && (isFinite(data39))){if(data39 >= 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}if(data39 <= 0.5 || isNaN(data39)){const err101 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}else {const err102 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}if(data34.resamples !== undefined){let data40 = data34.resamples;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err103 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 100000 || isNaN(data40)){const err104 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data40 < 100 || isNaN(data40)){const err105 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}if(data34.seed !== undefined){let data41 = data34.seed;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err106 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 4294967295 || isNaN(data41)){const err107 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if(data41 < 0 || isNaN(data41)){const err108 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}}if(data34.minSegmentSize !== undefined){let data42 = data34.minSegmentSize;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err109 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 < 1 || isNaN(data42)){const err110 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}}else {const err111 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data6.health !== undefined){let data43 = data6.health;if(data43 && typeof data43 == "object" && !Array.isArray(data43)){for(const key6 in data43){if(!(key6 === "rankDropRatio")){const err112 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}if(data43.rankDropRatio !== undefined){let data44 = data43.rankDropRatio;if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1 || isNaN(data44)){const err113 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if(data44 <= 0 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}else {const err115 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}}else {const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}}else {const err117 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}}else {const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}validate21.errors = vErrors;return errors === 0;}
 
 ;// CONCATENATED MODULE: ./src/io/schema.ts
 
@@ -40518,6 +40518,7 @@ async function rollback(ledger, request) {
         runUrl: request.runUrl,
         actor: request.actor,
         time: request.time,
+        ...(target.snapshot ? { snapshot: target.snapshot } : {}),
     };
     let entry;
     try {
@@ -40593,231 +40594,6 @@ function renderHistory(title, history, message) {
 function historyLines(history) {
     return history.map((e) => `#${e.id}  ${e.time}  ${e.version}  ${e.stage}  ${e.operation}  ${e.status}${e.reason ? `  (${e.reason})` : ''}`);
 }
-
-;// CONCATENATED MODULE: ./src/promote/command.ts
-
-
-
-
-
-
-
-
-
-
-
-const modelInput = { kind: 'string', required: true, description: 'Model name, as in its contract (`name`).' };
-const environmentInput = { kind: 'string', default: 'production', description: 'Deployment environment the ledger keeps the history of.' };
-const ledgerInput = {
-    kind: 'string',
-    description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
-};
-const tokenInput = { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' };
-const configInput = { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' };
-const outputs = {
-    'deployment-id': 'Id of the record written (promote, rollback) or of the current deployment (status): a GitHub deployment id, or the record id in the file ledger.',
-    'model-uri': "The artifact URI of the recorded version, for the traffic-shifting step.",
-    'traffic-percent': 'Share of traffic the recorded stage gets: the canary percent, or 100 for full and rollback.',
-    'current-version': 'The current production version (latest successful full deployment) after the operation.',
-    'previous-version': 'The version that was current before the operation (status: the one before the current).',
-};
-/** The ledger the `ledger` input names, with the runner's default. */
-function ledgerFor(inputs, environment) {
-    const spec = inputs.ledger ?? defaultLedger(environment.runner);
-    return openLedger(spec, { token: inputs.githubToken, environment });
-}
-function outputsOf(outcome) {
-    return {
-        'deployment-id': outcome.entry ? String(outcome.entry.id) : '',
-        'model-uri': outcome.entry?.artifact.uri ?? '',
-        'traffic-percent': outcome.entry ? String(outcome.entry.trafficPercent) : '',
-        'current-version': outcome.currentVersion ?? '',
-        'previous-version': outcome.previousVersion ?? '',
-    };
-}
-async function command_status(ledger, model, environment, env) {
-    const history = await ledger.history(model, environment, 50);
-    const outcome = statusOf(history, model, environment);
-    env.log.info(outcome.message);
-    for (const line of historyLines(history))
-        env.log.info(line);
-    return { outputs: outputsOf(outcome), summary: renderHistory(`${model} in ${environment} (${ledger.label})`, history, outcome.message) };
-}
-/** Logins from a gate result's `details.approvals`: strings, or objects with `login` or `user`. */
-function approvalsOf(gate) {
-    const list = gate.details?.approvals;
-    if (!Array.isArray(list))
-        return [];
-    return list
-        .map((item) => {
-        if (typeof item === 'string')
-            return item;
-        if (item && typeof item === 'object') {
-            const entry = item;
-            if (typeof entry.login === 'string')
-                return entry.login;
-            if (typeof entry.user === 'string')
-                return entry.user;
-            if (entry.user && typeof entry.user === 'object' && typeof entry.user.login === 'string')
-                return entry.user.login;
-        }
-        return undefined;
-    })
-        .filter((login) => login !== undefined)
-        .slice(0, 20);
-}
-/**
- * The gate result that allows this promotion: a `gate` result for the same model, version and
- * commit whose decision is `pass`. Returns it, or why promotion is refused.
- */
-function findGatePass(results, model, version, commit) {
-    const gates = results.filter((r) => r.kind === 'gate' && r.subject.model === model && r.subject.candidateVersion === version);
-    if (gates.length === 0)
-        return { refusal: `no gate result for ${model} ${version}; run the gate action first and pass its results directory` };
-    if (!commit)
-        return { refusal: 'the commit of this run is unknown (no GITHUB_SHA, not a git checkout), so the gate result cannot be matched to it' };
-    const sameCommit = gates.filter((r) => r.provenance.commit === commit);
-    if (sameCommit.length === 0) {
-        return { refusal: `the gate result for ${model} ${version} evaluated commit ${gates[0]?.provenance.commit ?? 'unknown'}, not this run's commit ${commit}` };
-    }
-    const passing = sameCommit.find((r) => r.details?.decision === 'pass');
-    if (!passing) {
-        const decision = String(sameCommit[0]?.details?.decision ?? 'missing');
-        return { refusal: `the gate did not pass ${model} ${version} (decision: ${decision}); promotion needs decision pass` };
-    }
-    return { gate: passing };
-}
-async function readContractFacts(path, workspace, model, version) {
-    const source = await readYamlFile((0,external_node_path_namespaceObject.resolve)(workspace, path), 'contract file');
-    const data = (source.data ?? {});
-    if (data.name !== model || data.version !== version) {
-        throw new io_errors/* ConfigurationError */.j1(`the contract is ${String(data.name)} ${String(data.version)}, but the inputs promote ${model} ${version}`, { file: path });
-    }
-    return {
-        path,
-        uri: typeof data.artifact?.uri === 'string' ? data.artifact.uri : null,
-        digest: typeof data.artifact?.digest === 'string' ? data.artifact.digest : null,
-    };
-}
-async function exists(path) {
-    try {
-        await (0,promises_namespaceObject.access)(path);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-const promoteCommand = defineCommand({
-    name: 'promote',
-    description: 'Record a promotion stage, a rollback or the deployment history of a model in the ledger',
-    inputs: {
-        operation: { kind: 'enum', values: ['promote', 'rollback', 'status'], default: 'promote', description: 'promote records a stage; rollback returns to the last good full deployment; status prints the history.' },
-        model: modelInput,
-        version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
-        environment: environmentInput,
-        stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
-        ledger: ledgerInput,
-        'expected-current': {
-            kind: 'string',
-            description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
-        },
-        'results-dir': { kind: 'string', default: 'model-gates-results', description: "Directory holding the gate's result; promote needs a passing gate for this commit and version." },
-        contract: { kind: 'string', description: "Path of the model's contract: its artifact URI and digest go into the record, and production: ledger reads it back at this commit." },
-        'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
-        reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger.' },
-        'github-token': tokenInput,
-        config: configInput,
-    },
-    outputs,
-    async run(inputs, environment) {
-        await loadConfig(inputs.config, environment.context.workspace);
-        const ledger = await ledgerFor(inputs, environment);
-        const { model } = inputs;
-        const target = inputs.environment;
-        if (inputs.operation === 'status')
-            return command_status(ledger, model, target, environment);
-        const actor = environment.env.GITHUB_ACTOR || environment.env.USER || null;
-        const time = new Date().toISOString();
-        if (inputs.operation === 'rollback') {
-            const outcome = await rollback(ledger, {
-                model,
-                environment: target,
-                ...(inputs.version ? { version: inputs.version } : {}),
-                reason: inputs.reason ?? 'rollback requested',
-                actor,
-                runUrl: environment.context.runUrl,
-                time,
-            });
-            environment.log.info(outcome.message);
-            const history = await ledger.history(model, target, 10);
-            return { outputs: outputsOf(outcome), summary: renderHistory(`Rollback of ${model} in ${target}`, history, outcome.message) };
-        }
-        const version = inputs.version;
-        if (!version)
-            throw new io_errors/* ConfigurationError */.j1("input 'version' is required for operation promote");
-        const trafficPercent = (0,types/* stagePercent */.qP)(inputs.stage);
-        if (trafficPercent === undefined)
-            throw new io_errors/* ConfigurationError */.j1(`input 'stage': '${inputs.stage}' is not a stage; use canary-<percent> (1 to 99) or full`);
-        const resultsDir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
-        const refuse = (why) => ({
-            outputs: {},
-            summary: `### Promotion of ${code(model)} ${code(version)} refused\n\n${escapeMarkdown(why)}`,
-            failure: `promotion refused: ${why}`,
-        });
-        if (!(await exists(resultsDir)))
-            return refuse(`the results directory ${inputs.resultsDir} does not exist; promote needs the gate's result in it`);
-        const found = findGatePass(await store_readResults(resultsDir), model, version, environment.context.commit);
-        if ('refusal' in found)
-            return refuse(found.refusal);
-        const gate = found.gate;
-        const expected = inputs.expectedCurrent !== undefined ? (inputs.expectedCurrent === 'none' ? null : inputs.expectedCurrent) : (gate.subject.productionVersion ?? null);
-        const facts = inputs.contract ? await readContractFacts(inputs.contract, environment.context.workspace, model, version) : undefined;
-        const evidence = { decision: 'pass', resultId: gate.id, approvals: approvalsOf(gate), commit: gate.provenance.commit ?? null };
-        const record = {
-            schema: types/* LEDGER_RECORD_SCHEMA */.QC,
-            operation: 'promote',
-            model,
-            version,
-            environment: target,
-            stage: inputs.stage,
-            trafficPercent,
-            artifact: { uri: inputs.artifactUri ?? facts?.uri ?? null, digest: facts?.digest ?? null },
-            contract: { path: facts?.path ?? null, commit: environment.context.commit },
-            gate: evidence,
-            results: gate.summary.slice(0, 300),
-            previousVersion: expected,
-            reason: inputs.reason ?? null,
-            rolledBack: [],
-            runUrl: environment.context.runUrl,
-            actor,
-            time,
-        };
-        let outcome;
-        try {
-            outcome = await promote(ledger, record, expected);
-        }
-        catch (error) {
-            if (error instanceof types/* LedgerConflictError */.od)
-                return refuse(error.message);
-            throw error;
-        }
-        environment.log.info(outcome.message);
-        const history = await ledger.history(model, target, 10);
-        return { outputs: outputsOf(outcome), summary: renderHistory(`Promotion of ${model} ${version} to ${target}: ${inputs.stage}`, history, outcome.message) };
-    },
-});
-/** `model-gates history`: the CLI's name for `promote --operation status`. */
-const historyCommand = defineCommand({
-    name: 'history',
-    description: 'Print the deployment history of a model from the ledger, newest first (promote --operation status)',
-    inputs: { model: modelInput, environment: environmentInput, ledger: ledgerInput, 'github-token': tokenInput, config: configInput },
-    outputs,
-    async run(inputs, environment) {
-        await loadConfig(inputs.config, environment.context.workspace);
-        return command_status(await ledgerFor(inputs, environment), inputs.model, inputs.environment, environment);
-    },
-});
 
 ;// CONCATENATED MODULE: ./src/embeddings/table.ts
 
@@ -47768,126 +47544,392 @@ function createCacheStore(workspace, config) {
     return new LocalCacheStore(cacheDirectory(workspace, config));
 }
 
-;// CONCATENATED MODULE: ./src/io/progress.ts
-/** `1,234` */
-function count(n) {
-    return Math.round(n).toLocaleString('en-US');
+;// CONCATENATED MODULE: ./src/regression/tables.ts
+
+
+
+/** The format a data file is read as, from its extension. */
+function formatOf(file) {
+    const ext = (0,external_node_path_namespaceObject.extname)(file).toLowerCase();
+    if (ext === '.jsonl' || ext === '.ndjson')
+        return 'jsonl';
+    if (ext === '.csv')
+        return 'csv';
+    if (ext === '.tsv' || ext === '.tab')
+        return 'tsv';
+    if (ext === '.qrels' || ext === '.trec' || ext === '.txt')
+        return 'trec';
+    throw new io_errors/* ConfigurationError */.j1(`unsupported data file extension '${ext}': use .jsonl, .csv, .tsv, or .qrels/.trec/.txt for TREC qrels`, { file });
 }
-/** A duration in seconds as `45s`, `3m 05s` or `2h 07m`. */
-function formatDuration(seconds) {
-    if (!Number.isFinite(seconds) || seconds < 0)
-        return '?';
-    const s = Math.round(seconds);
-    if (s < 60)
-        return `${s}s`;
-    if (s < 3600)
-        return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-    return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+async function tables_readText(file) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new io_errors/* ConfigurationError */.j1('data file not found', { file });
+        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
+            throw new io_errors/* ConfigurationError */.j1('data file is a directory, expected a file', { file });
+        throw error;
+    }
 }
-/** Items per second as text: `310/s`, `2.5/s`. */
-function formatRate(rate) {
-    if (!Number.isFinite(rate) || rate <= 0)
-        return '–/s';
-    return rate >= 100 ? `${count(rate)}/s` : `${rate.toPrecision(2)}/s`;
+function parseJsonl(text, file) {
+    const rows = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+        const raw = lines[i].trim();
+        if (raw === '')
+            continue;
+        let value;
+        try {
+            value = JSON.parse(raw);
+        }
+        catch (error) {
+            throw new io_errors/* ConfigurationError */.j1(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file, line: i + 1 });
+        }
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+            throw new io_errors/* ConfigurationError */.j1('expected a JSON object on each line', { file, line: i + 1 });
+        }
+        const fields = {};
+        for (const [key, v] of Object.entries(value)) {
+            if (typeof v === 'string' || typeof v === 'number')
+                fields[key] = v;
+            else if (v !== null && v !== undefined)
+                throw new io_errors/* ConfigurationError */.j1(`field '${key}' must be a string or a number`, { file, line: i + 1 });
+        }
+        rows.push({ line: i + 1, fields });
+    }
+    return rows;
 }
 /**
- * Reports progress of a long job. Hand `reporter.onProgress` to `EmbedOptions.onProgress`.
- * - Not a TTY (CI logs): one line `label: done/total (pct), rate, ETA` at most every
- *   `intervalMs`, plus one line when the work completes, so logs stay short.
- * - A TTY (the CLI's stderr): a single bar redrawn in place, at most every 100 ms, ended
- *   with a newline by `finish`.
- * The rate is items per second since the first update; ETA is the remaining items at that rate.
+ * Splits delimited text into records (RFC 4180: quoted fields may hold the delimiter,
+ * newlines and doubled quotes). Each record keeps the line it starts on.
  */
-class ProgressReporter {
-    options;
-    now;
-    intervalMs;
-    tty;
-    start;
-    startDone = 0;
-    lastPrint = -Infinity;
-    printedDone = -1;
-    lastDone = -1;
-    lastTotal = 0;
-    drawn = false;
-    finished = false;
-    constructor(options) {
-        this.options = options;
-        this.now = options.now ?? Date.now;
-        this.tty = options.stream?.isTTY === true;
-        this.intervalMs = this.tty ? 100 : (options.intervalMs ?? 10_000);
-        if (!this.tty && !options.line)
-            throw new Error('ProgressReporter needs a line writer unless its stream is a TTY');
-    }
-    /** The callback for `EmbedOptions.onProgress`. */
-    onProgress = (done, total) => this.update(done, total);
-    /** Records that `done` of `total` items are finished. */
-    update(done, total) {
-        if (this.finished)
-            return;
-        const t = this.now();
-        if (this.start === undefined) {
-            this.start = t;
-            this.startDone = done;
+function splitDelimited(text, delimiter, file) {
+    const records = [];
+    let cells = [];
+    let cell = '';
+    let quoted = false;
+    let line = 1;
+    let start = 1;
+    let atCellStart = true;
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (quoted) {
+            if (ch === '"') {
+                if (text[i + 1] === '"') {
+                    cell += '"';
+                    i++;
+                }
+                else
+                    quoted = false;
+            }
+            else {
+                if (ch === '\n')
+                    line++;
+                cell += ch;
+            }
+            continue;
         }
-        this.lastDone = done;
-        this.lastTotal = total;
-        const complete = done >= total;
-        if (!complete && t - this.lastPrint < this.intervalMs)
-            return;
-        this.print(t);
-        // A plain log gets one line for the completed work, however often completion is reported.
-        if (complete && !this.tty)
-            this.finished = true;
-    }
-    /** The status text, e.g. `candidate: 2,048/10,000 (20.5%), 310/s, ETA 26s`. */
-    status(t = this.now()) {
-        const done = Math.max(this.lastDone, 0);
-        const total = this.lastTotal;
-        const elapsed = this.start === undefined ? 0 : (t - this.start) / 1000;
-        const rate = elapsed > 0 ? (done - this.startDone) / elapsed : NaN;
-        const pct = total > 0 ? ((100 * done) / total).toFixed(1) : '100.0';
-        const tail = done >= total ? `done in ${formatDuration(elapsed)}` : `ETA ${formatDuration((total - done) / rate)}`;
-        return `${this.options.label}: ${count(done)}/${count(total)} (${pct}%), ${formatRate(rate)}, ${tail}`;
-    }
-    print(t) {
-        this.lastPrint = t;
-        this.printedDone = this.lastDone;
-        const text = this.status(t);
-        if (!this.tty) {
-            this.options.line?.(text);
-            return;
+        if (ch === '"' && atCellStart) {
+            quoted = true;
+            atCellStart = false;
         }
-        const stream = this.options.stream;
-        const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - text.length - 4));
-        const fraction = this.lastTotal > 0 ? Math.min(1, this.lastDone / this.lastTotal) : 1;
-        const filled = Math.round(fraction * width);
-        const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-        stream.write(`\r${bar} ${text}\x1b[K`);
-        this.drawn = true;
+        else if (ch === delimiter) {
+            cells.push(cell);
+            cell = '';
+            atCellStart = true;
+        }
+        else if (ch === '\n' || ch === '\r') {
+            if (ch === '\r' && text[i + 1] === '\n')
+                i++;
+            cells.push(cell);
+            if (cells.length > 1 || cells[0] !== '')
+                records.push({ line: start, cells });
+            cells = [];
+            cell = '';
+            atCellStart = true;
+            line++;
+            start = line;
+        }
+        else {
+            cell += ch;
+            atCellStart = false;
+        }
     }
-    /** Ends the report: prints the final state if it was held back, and ends the bar's line. */
-    finish() {
-        if (this.finished)
-            return;
-        if (this.lastDone >= 0 && this.lastDone !== this.printedDone)
-            this.print(this.now());
-        if (this.tty && this.drawn)
-            this.options.stream?.write('\n');
-        this.finished = true;
-    }
+    if (quoted)
+        throw new io_errors/* ConfigurationError */.j1('unterminated quoted field', { file, line: start });
+    cells.push(cell);
+    if (cells.length > 1 || cells[0] !== '')
+        records.push({ line: start, cells });
+    return records;
 }
-/** Shorthand for `new ProgressReporter(options)`. */
-function createProgress(options) {
-    return new ProgressReporter(options);
+function parseDelimited(text, delimiter, file) {
+    const records = splitDelimited(text.replace(/^\uFEFF/, ''), delimiter, file);
+    const header = records.shift();
+    if (!header)
+        return [];
+    const names = header.cells.map((c) => c.trim());
+    return records.map(({ line, cells }) => {
+        if (cells.length !== names.length) {
+            throw new io_errors/* ConfigurationError */.j1(`expected ${names.length} fields (${names.join(', ')}), found ${cells.length}`, { file, line });
+        }
+        const fields = {};
+        names.forEach((name, i) => {
+            const value = cells[i];
+            if (value !== '')
+                fields[name] = value;
+        });
+        return { line, fields };
+    });
+}
+/** TREC qrels: `query-id iteration doc-id relevance`, whitespace separated; `#` starts a comment. */
+function parseTrec(text, file) {
+    const rows = [];
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+        const raw = lines[i].trim();
+        if (raw === '' || raw.startsWith('#'))
+            continue;
+        const parts = raw.split(/\s+/);
+        if (parts.length !== 4)
+            throw new io_errors/* ConfigurationError */.j1(`expected 4 fields 'query-id 0 doc-id relevance', found ${parts.length}`, { file, line: i + 1 });
+        rows.push({ line: i + 1, fields: { query: parts[0], doc: parts[2], relevance: parts[3] } });
+    }
+    return rows;
 }
 /**
- * The usual reporter for a run: a bar on `stream` when it is a terminal (the CLI), otherwise
- * plain lines through `line` every `intervalMs` (GitHub Actions, where stderr is not a TTY;
- * pass the Logger's `info` so lines land in the step's log group).
+ * Reads a data file into records: JSONL (one object per line), CSV/TSV (header row) or
+ * TREC qrels. Empty lines are skipped. Syntax errors name the file and line.
  */
-function progressFor(label, line, stream = process.stderr, intervalMs = 10_000) {
-    return new ProgressReporter({ label, line, stream, intervalMs });
+async function readTable(file) {
+    const format = formatOf(file);
+    const text = await tables_readText(file);
+    switch (format) {
+        case 'jsonl':
+            return parseJsonl(text, file);
+        case 'csv':
+            return parseDelimited(text, ',', file);
+        case 'tsv':
+            return parseDelimited(text, '\t', file);
+        case 'trec':
+            return parseTrec(text, file);
+    }
+}
+/** A required non-empty string field (numbers are accepted and turned into text, e.g. numeric ids). */
+function stringField(row, names, file) {
+    for (const name of names) {
+        const value = row.fields[name];
+        if (value === undefined)
+            continue;
+        const text = String(value).trim();
+        if (text !== '')
+            return text;
+    }
+    throw new io_errors/* ConfigurationError */.j1(`missing field '${names[0]}'${names.length > 1 ? ` (or ${names.slice(1).join(', ')})` : ''}`, { file, line: row.line });
+}
+/** An optional string field; undefined when absent or empty. */
+function optionalField(row, name) {
+    const value = row.fields[name];
+    if (value === undefined)
+        return undefined;
+    const text = String(value).trim();
+    return text === '' ? undefined : text;
+}
+
+;// CONCATENATED MODULE: ./src/regression/suite.ts
+
+
+
+
+
+const MAX_ID = 512;
+const MAX_SEGMENT = 256;
+/** The optional `segment` field, within the result's length limit. */
+function segmentField(row, file) {
+    const segment = optionalField(row, 'segment');
+    if (segment !== undefined && segment.length > MAX_SEGMENT) {
+        throw new io_errors/* ConfigurationError */.j1(`segment label is ${segment.length} characters long; the limit is ${MAX_SEGMENT}`, { file, line: row.line });
+    }
+    return segment ?? null;
+}
+function lookup(index, id, what, location) {
+    const found = index.get(id);
+    if (found === undefined)
+        throw new io_errors/* ConfigurationError */.j1(`${what} '${id}' is not a text id of the suite`, location);
+    return found;
+}
+async function readTexts(files, doc) {
+    const texts = [];
+    const firstSeen = new Map();
+    for (const file of files) {
+        for (const row of await readTable(file)) {
+            const location = { file, line: row.line };
+            const id = stringField(row, ['id'], file);
+            const previous = firstSeen.get(id);
+            if (previous)
+                throw new io_errors/* ConfigurationError */.j1(`duplicate text id '${id}' (first at ${previous.file}:${previous.line})`, location);
+            firstSeen.set(id, location);
+            const text = row.fields.text;
+            if (typeof text !== 'string' && typeof text !== 'number')
+                throw new io_errors/* ConfigurationError */.j1(`text '${id}' has no 'text' field`, location);
+            if (id.length > MAX_ID)
+                throw new io_errors/* ConfigurationError */.j1(`text id is ${id.length} characters long; the limit is ${MAX_ID}`, location);
+            texts.push({ id, text: String(text), segment: segmentField(row, file) });
+        }
+    }
+    if (texts.length === 0)
+        throw new io_errors/* ConfigurationError */.j1('the suite has no texts', doc.locate(['texts']));
+    return texts;
+}
+function uniqueId(seen, id, what, file, line) {
+    const first = seen.get(id);
+    if (first !== undefined)
+        throw new io_errors/* ConfigurationError */.j1(`duplicate ${what} '${id}' (first at line ${first})`, { file, line });
+    seen.set(id, line);
+}
+async function readPairs(file, texts, index) {
+    const pairs = [];
+    const seen = new Map();
+    for (const row of await readTable(file)) {
+        const location = { file, line: row.line };
+        const aId = stringField(row, ['a', 'text_a', 'left'], file);
+        const bId = stringField(row, ['b', 'text_b', 'right'], file);
+        const a = lookup(index, aId, 'pair text', location);
+        const b = lookup(index, bId, 'pair text', location);
+        const label = stringField(row, ['label'], file);
+        if (label !== 'related' && label !== 'unrelated')
+            throw new io_errors/* ConfigurationError */.j1(`label '${label}' must be related or unrelated`, location);
+        const id = optionalField(row, 'id') ?? `${aId}|${bId}`;
+        uniqueId(seen, id, 'pair', file, row.line);
+        const shared = texts[a]?.segment === texts[b]?.segment ? (texts[a]?.segment ?? null) : null;
+        pairs.push({ id, a, b, label, segment: segmentField(row, file) ?? shared });
+    }
+    if (pairs.length === 0)
+        throw new io_errors/* ConfigurationError */.j1('the pairs file has no pairs', { file });
+    return pairs;
+}
+async function readTriplets(file, texts, index) {
+    const triplets = [];
+    const seen = new Map();
+    for (const row of await readTable(file)) {
+        const location = { file, line: row.line };
+        const ids = ['anchor', 'positive', 'negative'].map((name) => stringField(row, [name], file));
+        const [anchor, positive, negative] = ids.map((id) => lookup(index, id, 'triplet text', location));
+        const id = optionalField(row, 'id') ?? ids.join('|');
+        uniqueId(seen, id, 'triplet', file, row.line);
+        triplets.push({ id, anchor, positive, negative, segment: segmentField(row, file) ?? texts[anchor]?.segment ?? null });
+    }
+    if (triplets.length === 0)
+        throw new io_errors/* ConfigurationError */.j1('the triplets file has no triplets', { file });
+    return triplets;
+}
+/** Reads a file that lists text ids (field `id`), keeping their order; duplicates are errors. */
+async function readIdList(file, index, what) {
+    const list = [];
+    const seen = new Map();
+    for (const row of await readTable(file)) {
+        const id = stringField(row, ['id'], file);
+        uniqueId(seen, id, what, file, row.line);
+        list.push(lookup(index, id, what, { file, line: row.line }));
+    }
+    if (list.length === 0)
+        throw new io_errors/* ConfigurationError */.j1(`the ${what} file lists no ids`, { file });
+    return list;
+}
+function relevanceOf(row, file) {
+    const raw = stringField(row, ['relevance', 'rel', 'score'], file);
+    const value = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
+        throw new io_errors/* ConfigurationError */.j1(`relevance '${raw}' must be a non-negative number (0 = not relevant)`, { file, line: row.line });
+    }
+    return value;
+}
+async function readRetrieval(spec, base, texts, index) {
+    const qrelsFile = (0,external_node_path_namespaceObject.resolve)(base, spec.qrels);
+    const judged = new Map();
+    const order = [];
+    const docRows = [];
+    for (const row of await readTable(qrelsFile)) {
+        const location = { file: qrelsFile, line: row.line };
+        const query = lookup(index, stringField(row, ['query', 'qid', 'query_id'], qrelsFile), 'query', location);
+        const doc = lookup(index, stringField(row, ['doc', 'docid', 'doc_id'], qrelsFile), 'document', location);
+        const relevance = relevanceOf(row, qrelsFile);
+        let grades = judged.get(query);
+        if (!grades) {
+            grades = new Map();
+            judged.set(query, grades);
+            order.push(query);
+        }
+        if (grades.has(doc))
+            throw new io_errors/* ConfigurationError */.j1(`document '${texts[doc]?.id}' is judged twice for query '${texts[query]?.id}'`, location);
+        grades.set(doc, relevance);
+        docRows.push({ doc, line: row.line });
+    }
+    const listed = spec.queries ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, spec.queries), index, 'query') : order;
+    const querySet = new Set(listed);
+    const corpus = spec.corpus ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, spec.corpus), index, 'corpus document') : texts.map((_, i) => i).filter((i) => !querySet.has(i));
+    const corpusSet = new Set(corpus);
+    for (const { doc, line } of docRows) {
+        if (!corpusSet.has(doc))
+            throw new io_errors/* ConfigurationError */.j1(`document '${texts[doc]?.id}' is judged but is not in the retrieval corpus`, { file: qrelsFile, line });
+    }
+    const queries = [];
+    const relevant = [];
+    let skippedQueries = 0;
+    for (const query of listed) {
+        const grades = new Map([...(judged.get(query) ?? new Map())].filter(([, grade]) => grade > 0));
+        if (grades.size === 0) {
+            skippedQueries++;
+            continue;
+        }
+        queries.push(query);
+        relevant.push(grades);
+    }
+    if (queries.length === 0)
+        throw new io_errors/* ConfigurationError */.j1('no query has a relevant document (relevance > 0)', { file: qrelsFile });
+    return { queries, corpus, relevant, skippedQueries };
+}
+/**
+ * Loads a suite: validates the YAML against schemas/suite.schema.json, reads every data file
+ * (relative to the suite file), and resolves every id. Unknown ids, duplicate ids and bad
+ * labels are ConfigurationErrors naming the data file and line.
+ */
+async function loadSuite(path) {
+    const doc = await readYamlFile(path, 'suite file');
+    const definition = assertSchema('suite', doc.data, doc);
+    const base = (0,external_node_path_namespaceObject.dirname)(path);
+    const textFiles = (Array.isArray(definition.texts) ? definition.texts : [definition.texts]).map((f) => (0,external_node_path_namespaceObject.resolve)(base, f));
+    const texts = await readTexts(textFiles, doc);
+    const index = new Map(texts.map((t, i) => [t.id, i]));
+    const suite = { file: path, definition, texts };
+    const { checks } = definition;
+    const problems = [];
+    // Report every broken data file at once, not only the first.
+    const collect = async (fn) => {
+        try {
+            await fn();
+        }
+        catch (error) {
+            if (error instanceof io_errors/* ConfigurationError */.j1)
+                problems.push(...error.problems);
+            else
+                throw error;
+        }
+    };
+    if (checks.pairs)
+        await collect(async () => void (suite.pairs = await readPairs((0,external_node_path_namespaceObject.resolve)(base, checks.pairs.file), texts, index)));
+    if (checks.triplets)
+        await collect(async () => void (suite.triplets = await readTriplets((0,external_node_path_namespaceObject.resolve)(base, checks.triplets.file), texts, index)));
+    if (checks.retrieval)
+        await collect(async () => void (suite.retrieval = await readRetrieval(checks.retrieval, base, texts, index)));
+    if (checks.neighbours) {
+        const corpus = checks.neighbours.corpus;
+        await collect(async () => void (suite.neighbourCorpus = corpus ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, corpus), index, 'neighbour corpus item') : texts.map((_, i) => i)));
+    }
+    if (problems.length > 0)
+        throw new io_errors/* ConfigurationError */.j1(problems);
+    return suite;
 }
 
 ;// CONCATENATED MODULE: ./src/knn/normalise.ts
@@ -48989,6 +49031,326 @@ async function createNeighbourSearch(options = {}) {
     return jsNeighbourSearch();
 }
 
+;// CONCATENATED MODULE: ./src/stats/random.ts
+/**
+ * Seeded pseudo-random numbers, identical on every platform and Node version: only 32-bit
+ * integer arithmetic (`Math.imul`, shifts, xor), no `Math.random`.
+ *
+ * Generator: xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number
+ * generators", ACM TOMS 2021), a 128-bit state with period 2^128 − 1. Its four state words
+ * are filled from the seed by SplitMix32 (a Weyl sequence with step 0x9e3779b9 passed
+ * through the MurmurHash3 32-bit finaliser), as the xoshiro authors recommend.
+ */
+const TWO_POW_32 = 4294967296;
+function rotl(x, k) {
+    return (x << k) | (x >>> (32 - k));
+}
+/**
+ * The raw xoshiro128** generator from an explicit state (four 32-bit words, not all zero).
+ * Each call returns the next output as an unsigned 32-bit integer.
+ */
+function xoshiro128StarStar(s0, s1, s2, s3) {
+    let a = s0 | 0;
+    let b = s1 | 0;
+    let c = s2 | 0;
+    let d = s3 | 0;
+    if ((a | b | c | d) === 0)
+        throw new RangeError('xoshiro128** state must not be all zero');
+    return () => {
+        const result = Math.imul(rotl(Math.imul(b, 5), 7), 9);
+        const t = b << 9;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = rotl(d, 11);
+        return result >>> 0;
+    };
+}
+/**
+ * The xoshiro128** state for a seed: four consecutive SplitMix32 outputs (never all zero,
+ * since SplitMix32 outputs of consecutive states are distinct).
+ * @param seed an integer in [0, 2^32); anything else is a RangeError.
+ */
+function seedState(seed) {
+    if (!Number.isInteger(seed) || seed < 0 || seed >= TWO_POW_32) {
+        throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
+    }
+    let state = seed | 0;
+    const words = new Int32Array(4);
+    for (let i = 0; i < 4; i++) {
+        state = (state + 0x9e3779b9) | 0;
+        let z = state;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+        words[i] = z ^ (z >>> 16);
+    }
+    return words;
+}
+/**
+ * xoshiro128** seeded by SplitMix32 (`seedState`): uniform unsigned 32-bit integers.
+ * @param seed an integer in [0, 2^32); anything else is a RangeError.
+ */
+function createUint32Rng(seed) {
+    const s = seedState(seed);
+    return xoshiro128StarStar(s[0], s[1], s[2], s[3]);
+}
+/**
+ * A seeded generator of uniform doubles in [0, 1), with 32 bits of resolution (each
+ * value is k / 2^32 for an integer k). Same seed, same stream, everywhere.
+ * Generator: xoshiro128** seeded by SplitMix32 (see the module comment).
+ * @param seed an integer in [0, 2^32); anything else is a RangeError.
+ */
+function createRng(seed) {
+    const next = createUint32Rng(seed);
+    return () => next() / TWO_POW_32;
+}
+/**
+ * A uniform integer in [0, n) from one draw: `floor(rng() * n)`. With 32-bit draws the
+ * bias is below n / 2^32 (under 2.4e-6 for n ≤ 10^4), negligible for resampling.
+ * @param n an integer in [1, 2^32]; anything else is a RangeError.
+ */
+function randomInt(rng, n) {
+    if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32)
+        throw new RangeError(`n must be an integer in [1, 2^32], got ${n}`);
+    return Math.floor(rng() * n);
+}
+/**
+ * `count` distinct indices from [0, n), chosen uniformly without replacement (a partial
+ * Fisher–Yates shuffle), returned in ascending order. When count ≥ n, all of 0..n−1.
+ * Memory O(n).
+ */
+function sampleIndices(n, count, seed) {
+    if (!Number.isInteger(n) || n < 0)
+        throw new RangeError(`n must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`count must be a non-negative integer, got ${count}`);
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++)
+        all[i] = i;
+    if (count >= n)
+        return all;
+    const rng = createRng(seed);
+    for (let i = 0; i < count; i++) {
+        const j = i + randomInt(rng, n - i);
+        const tmp = all[i];
+        all[i] = all[j];
+        all[j] = tmp;
+    }
+    return all.slice(0, count).sort();
+}
+
+;// CONCATENATED MODULE: ./src/stats/bootstrap.ts
+
+
+
+/**
+ * Confidence intervals and one-sided tests for the mean of per-item paired differences
+ * (candidate − production, e.g. per-pair cosine change or per-query nDCG change).
+ *
+ * How a regression gate uses them, with `tolerance` > 0 the largest acceptable drop:
+ * - interval: fail when `high < −tolerance`, pass when `low > −tolerance`, else marginal;
+ * - segments: `bootstrapPValue(d, { nullMean: −tolerance, alternative: 'less', … })` per
+ *   segment, adjusted with `holm`; a segment fails when its adjusted p-value is below
+ *   α = (1 − level) / 2. With a single segment this is the interval rule above (the
+ *   one-sided test at α is dual to the upper end of the two-sided interval at `level`),
+ *   up to one resample's worth of discreteness.
+ */
+const bootstrap_TWO_POW_32 = 4294967296;
+function checkValues(values) {
+    for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i]))
+            throw new RangeError(`bootstrap values must be finite; value ${i} is ${values[i]}`);
+    }
+}
+function checkResamples(resamples) {
+    if (!Number.isInteger(resamples) || resamples < 1)
+        throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+}
+/**
+ * The bootstrap distribution of the mean, sorted ascending: `resamples` means, each of n
+ * values drawn with replacement. Resample b, draw i takes index ⌊u·n / 2^32⌋ where u is
+ * output number b·n + i of `createUint32Rng(seed)`; draws are summed left to right. So the
+ * output is identical bit for bit for the same values, resamples and seed. One allocation
+ * (the output); time O(resamples · n), about 5 ns per draw.
+ * Empty input: an array of NaN. Non-finite values are a RangeError.
+ */
+function bootstrapMeans(values, options) {
+    checkValues(values);
+    checkResamples(options.resamples);
+    const n = values.length;
+    const means = new Float64Array(options.resamples);
+    if (n === 0)
+        return means.fill(NaN);
+    // xoshiro128** (the same stream as createUint32Rng(seed)), inlined: this loop is the hot path.
+    const state = seedState(options.seed);
+    let s0 = state[0];
+    let s1 = state[1];
+    let s2 = state[2];
+    let s3 = state[3];
+    const scale = n / bootstrap_TWO_POW_32;
+    for (let b = 0; b < means.length; b++) {
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+            const x = Math.imul(s1, 5);
+            const draw = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+            const t = s1 << 9;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = (s3 << 11) | (s3 >>> 21);
+            sum += values[Math.floor(draw * scale)];
+        }
+        means[b] = sum / n;
+    }
+    return means.sort();
+}
+/**
+ * Percentile bootstrap confidence interval for the mean (Efron & Tibshirani 1993, ch. 13):
+ * the (1 − level)/2 and (1 + level)/2 quantiles (type 7) of the bootstrap distribution of the
+ * mean from `bootstrapMeans`. `estimate` is the sample mean. Reproducible byte for byte for
+ * the same values and options.
+ *
+ * Edge cases: empty input gives NaN for estimate, low and high; n = 1 or all values equal
+ * give a zero-width interval at the value (no evidence of spread: enforce a minimum size
+ * before gating). The percentile interval is slightly narrow for very small n (below ~20);
+ * its coverage is checked by simulation in the tests.
+ * @param options.level confidence level in (0, 1).
+ */
+function bootstrapMeanInterval(values, options) {
+    const { level } = options;
+    if (!(level > 0 && level < 1))
+        throw new RangeError(`level must be in (0, 1), got ${level}`);
+    const means = bootstrapMeans(values, options);
+    return {
+        estimate: mean(values),
+        low: quantile(means, (1 - level) / 2),
+        high: quantile(means, (1 + level) / 2),
+        level,
+    };
+}
+/**
+ * One-sided bootstrap p-value for the mean, from the same resamples as
+ * `bootstrapMeanInterval` with the same seed. For `alternative: 'less'` (H1: mean < nullMean,
+ * e.g. "the drop is larger than the tolerance" with nullMean = −tolerance):
+ *
+ *   p = (1 + #{bootstrap means ≥ nullMean}) / (resamples + 1)
+ *
+ * and for 'greater' the count of means ≤ nullMean. This inverts the percentile interval: p is
+ * the smallest α at which the one-sided upper (lower) percentile bound at level 1 − α
+ * excludes nullMean. The +1 keeps p > 0, so its resolution is 1 / (resamples + 1): with m
+ * segments corrected by Holm at level α, use resamples ≥ 20·m/α.
+ * Empty input: NaN. n = 1 or constant values: 1/(resamples+1) when the value is strictly on
+ * the alternative side, else 1.
+ */
+function bootstrapPValue(values, options) {
+    if (!Number.isFinite(options.nullMean))
+        throw new RangeError(`nullMean must be finite, got ${options.nullMean}`);
+    if (values.length === 0)
+        return NaN;
+    const means = bootstrapMeans(values, options);
+    let against = 0;
+    for (let b = 0; b < means.length; b++) {
+        const m = means[b];
+        if (options.alternative === 'less' ? m >= options.nullMean : m <= options.nullMean)
+            against++;
+    }
+    return (1 + against) / (means.length + 1);
+}
+/**
+ * One-sided or two-sided p-value of the one-sample (paired) Student t test of
+ * H0: mean = nullMean on paired differences, t = (x̄ − nullMean) / (s / √n), n − 1 degrees
+ * of freedom (Student 1908). 'less' is P(T ≤ t), 'greater' P(T ≥ t), 'two-sided'
+ * 2·min of the two (capped at 1). No resampling, so no resolution limit; valid when the
+ * mean is close to normal (central limit theorem for moderate n).
+ *
+ * Edge cases: n < 2 gives NaN. Zero variance: the data sit exactly at one point, so the
+ * p-value is 0 when that point is strictly on the alternative side, 1 when it is on the
+ * other side or equals nullMean (for 'two-sided': 0 unless equal, then 1).
+ * Non-finite values are a RangeError.
+ */
+function pairedTTestPValue(values, nullMean, alternative) {
+    for (let i = 0; i < values.length; i++) {
+        if (!Number.isFinite(values[i]))
+            throw new RangeError(`t-test values must be finite; value ${i} is ${values[i]}`);
+    }
+    const { n, mean: m, variance } = meanVariance(values);
+    if (n < 2)
+        return NaN;
+    const diff = m - nullMean;
+    if (variance === 0) {
+        if (diff === 0)
+            return 1;
+        if (alternative === 'two-sided')
+            return 0;
+        return (alternative === 'less') === diff < 0 ? 0 : 1;
+    }
+    const t = diff / Math.sqrt(variance / n);
+    const lower = studentTCdf(t, n - 1);
+    const upper = studentTCdf(-t, n - 1);
+    if (alternative === 'less')
+        return lower;
+    if (alternative === 'greater')
+        return upper;
+    return Math.min(1, 2 * Math.min(lower, upper));
+}
+
+;// CONCATENATED MODULE: ./src/stats/multiple-testing.ts
+/**
+ * Adjusted p-values for m simultaneous tests, returned in the input order. Reject test i at
+ * level α when adjusted[i] ≤ α. Empty input gives an empty array; a p-value that is NaN or
+ * outside [0, 1] is a RangeError (decide beforehand which tests take part).
+ */
+function checkPValues(pValues) {
+    pValues.forEach((p, i) => {
+        if (!(p >= 0 && p <= 1))
+            throw new RangeError(`p-value ${i} must be in [0, 1], got ${p}`);
+    });
+}
+/** Indices of the p-values in ascending order (stable, so equal p-values keep input order). */
+function ascendingOrder(pValues) {
+    return pValues.map((_, i) => i).sort((i, j) => pValues[i] - pValues[j] || i - j);
+}
+/**
+ * Holm's step-down adjustment (Holm 1979): controls the family-wise error rate (the chance
+ * of any false alarm) under any dependence between the tests. With p₍₁₎ ≤ … ≤ p₍ₘ₎,
+ * adjusted p₍ᵢ₎ = min(1, max_{j ≤ i} (m − j + 1)·p₍ⱼ₎), monotone in the sorted order.
+ * Same as R's `p.adjust(method = "holm")` and statsmodels' `multipletests(method='holm')`.
+ */
+function holm(pValues) {
+    checkPValues(pValues);
+    const m = pValues.length;
+    const adjusted = new Array(m);
+    let running = 0;
+    ascendingOrder(pValues).forEach((index, rank) => {
+        running = Math.max(running, Math.min(1, (m - rank) * pValues[index]));
+        adjusted[index] = running;
+    });
+    return adjusted;
+}
+/**
+ * Benjamini–Hochberg step-up adjustment (Benjamini & Hochberg 1995): controls the false
+ * discovery rate (the expected share of false alarms among rejections) for independent or
+ * positively dependent tests. adjusted p₍ᵢ₎ = min(1, min_{j ≥ i} m·p₍ⱼ₎ / j).
+ * Same as R's `p.adjust(method = "BH")`.
+ */
+function benjaminiHochberg(pValues) {
+    checkPValues(pValues);
+    const m = pValues.length;
+    const order = ascendingOrder(pValues);
+    const adjusted = new Array(m);
+    let running = 1;
+    for (let rank = m - 1; rank >= 0; rank--) {
+        const index = order[rank];
+        running = Math.min(running, (m * pValues[index]) / (rank + 1));
+        adjusted[index] = running;
+    }
+    return adjusted;
+}
+
 ;// CONCATENATED MODULE: ./src/stats/summary.ts
 /** Basic summaries of samples. Inputs are plain numbers; NaN propagates unless stated. */
 /**
@@ -49068,6 +49430,1642 @@ function averageRanks(xs) {
         start = end;
     }
     return ranks;
+}
+
+;// CONCATENATED MODULE: ./src/regression/shard.ts
+
+
+/** Parses `i/n` (1 ≤ i ≤ n). An empty value means no sharding. */
+function parseShard(text) {
+    if (text === undefined || text.trim() === '')
+        return undefined;
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+    const index = Number(match?.[1]);
+    const count = Number(match?.[2]);
+    if (!match || count < 1 || index < 1 || index > count || count > 1000) {
+        throw new io_errors/* ConfigurationError */.j1(`shard '${text}' must be i/n with 1 ≤ i ≤ n ≤ 1000, e.g. 2/8`);
+    }
+    return count === 1 ? undefined : { index, count };
+}
+/** A stable unsigned 32-bit hash of a string: the first 4 bytes of its SHA-256. */
+function stableHash(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest().readUInt32BE(0);
+}
+/**
+ * The 1-based shard an item belongs to, from a stable hash of its kind and id: the same
+ * item lands in the same shard whatever its position in the files or the machine.
+ */
+function shardOf(kind, id, count) {
+    return (stableHash(`${kind}\u0000${id}`) % count) + 1;
+}
+/** True when the item is this shard's work (always true without sharding). */
+function inShard(shard, kind, id) {
+    return !shard || shardOf(kind, id, shard.count) === shard.index;
+}
+
+;// CONCATENATED MODULE: ./src/regression/compare.ts
+
+
+
+
+/**
+ * The interval rule, for a metric where higher is better and `tolerance` is the largest
+ * acceptable drop: fail when the whole interval lies below −tolerance (a drop that is both
+ * credible and large), pass when the interval excludes a drop larger than the tolerance,
+ * marginal otherwise. The bound itself counts as acceptable.
+ */
+function intervalVerdict(interval, tolerance) {
+    if (interval.high < -tolerance)
+        return 'fail';
+    if (interval.low >= -tolerance)
+        return 'pass';
+    return 'marginal';
+}
+/** The seed of one interval: derived from the run's seed, the check and the segment, so every interval has its own reproducible stream. */
+function intervalSeed(seed, check, segment) {
+    return stableHash(`${seed}\u0000${check}\u0000${segment ?? '\u0001overall'}`);
+}
+/**
+ * One set of bootstrap means gives both the percentile interval (as `bootstrapMeanInterval`
+ * computes it) and the one-sided p-value of H1: mean < −tolerance (as `bootstrapPValue`
+ * computes it, (1 + #{means ≥ −tolerance}) / (B + 1)), so the two always agree and the
+ * resampling runs once. An empty set judges nothing: pass, with a zero-width interval at 0.
+ */
+function judge(diffs, tolerance, settings, seed) {
+    const level = settings.confidence;
+    if (diffs.length === 0)
+        return { size: 0, estimate: 0, interval: { low: 0, high: 0, level }, pValue: 1, verdict: 'pass' };
+    const means = bootstrapMeans(diffs, { resamples: settings.resamples, seed });
+    let sum = 0;
+    for (const d of diffs)
+        sum += d;
+    let against = 0;
+    for (const m of means)
+        if (m >= -tolerance)
+            against++;
+    const interval = { low: summary_quantile(means, (1 - level) / 2), high: summary_quantile(means, (1 + level) / 2), level };
+    const pValue = (1 + against) / (means.length + 1);
+    return { size: diffs.length, estimate: sum / diffs.length, interval, pValue, verdict: intervalVerdict(interval, tolerance) };
+}
+/**
+ * Judges per-item paired differences (candidate − production, higher is better) overall
+ * and per segment. Segments are sorted by name; items without a segment count only
+ * overall. Segment p-values are adjusted with Holm's step-down method over the gated
+ * segments (family-wise error control: one false alarm in any segment would block a
+ * release). A gated segment fails when its adjusted p-value is below the one-sided level
+ * (1 − confidence) / 2, the same level at which the overall interval rule fails.
+ *
+ * @param diffs per-item differences, in the suite's canonical item order (the bootstrap depends on order).
+ * @param segments per-item segment label or null, same length as diffs.
+ * @param check names the check; with the seed it determines every bootstrap stream.
+ * @param segmentDiffs the per-item differences of one segment, given its item indices;
+ *   by default the segment's entries of `diffs` (checks whose per-item values depend on
+ *   the set they are judged in, like the AUC's pseudo-values, compute them per segment).
+ */
+function compareDifferences(diffs, segments, tolerance, settings, check, segmentDiffs = (indices) => Float64Array.from(indices, (i) => diffs[i])) {
+    const overall = judge(diffs, tolerance, settings, intervalSeed(settings.seed, check, null));
+    const members = new Map();
+    segments.forEach((segment, i) => {
+        if (segment === null)
+            return;
+        let list = members.get(segment);
+        if (!list)
+            members.set(segment, (list = []));
+        list.push(i);
+    });
+    const names = [...members.keys()].sort();
+    const judged = names.map((segment) => {
+        const indices = members.get(segment);
+        const values = segmentDiffs(indices);
+        const judgement = judge(values, tolerance, settings, intervalSeed(settings.seed, check, segment));
+        return { ...judgement, segment, gated: indices.length >= settings.minSegmentSize, adjustedPValue: null };
+    });
+    const gated = judged.filter((s) => s.gated);
+    const adjusted = holm(gated.map((s) => s.pValue));
+    const alpha = (1 - settings.confidence) / 2;
+    gated.forEach((s, i) => {
+        s.adjustedPValue = adjusted[i];
+        // The adjusted p-value decides fail; the segment's own interval decides pass vs marginal.
+        if (s.adjustedPValue < alpha)
+            s.verdict = 'fail';
+        else if (s.verdict === 'fail')
+            s.verdict = 'marginal';
+    });
+    const failed = overall.verdict === 'fail' || gated.some((s) => s.verdict === 'fail');
+    // The smallest bootstrap p-value is 1/(B+1); Holm multiplies the smallest by m. When even
+    // that cannot reach alpha, no segment could ever fail: say so rather than pass silently.
+    if (gated.length > 0 && gated.length / (settings.resamples + 1) >= alpha) {
+        const resamplesNeeded = Math.ceil((2 * gated.length) / alpha);
+        return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict === 'pass' ? 'marginal' : overall.verdict, resamplesNeeded };
+    }
+    return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
+}
+/** Mean of a list; null when empty. */
+function compare_mean(values) {
+    if (values.length === 0)
+        return null;
+    let sum = 0;
+    for (let i = 0; i < values.length; i++)
+        sum += values[i];
+    return sum / values.length;
+}
+/** Segment rows of the result for a comparison, with per-segment means of both models. */
+function segmentRows(outcome, metric, segments, production, candidate) {
+    return outcome.segments.map((s) => {
+        const idx = [];
+        segments.forEach((seg, i) => {
+            if (seg === s.segment)
+                idx.push(i);
+        });
+        const prod = production ? compare_mean(idx.map((i) => production[i])) : null;
+        const cand = compare_mean(idx.map((i) => candidate[i]));
+        return {
+            segment: s.segment,
+            size: s.size,
+            metric,
+            production: prod,
+            candidate: cand,
+            change: s.estimate,
+            interval: s.interval,
+            pValue: s.pValue,
+            adjustedPValue: s.adjustedPValue,
+            gated: s.gated,
+            verdict: s.verdict,
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/regression/vectors.ts
+/** Inner product of rows a and b of a matrix (the cosine when rows are unit length), in float64. */
+function dotRows(matrix, a, b) {
+    const { data, dim } = matrix;
+    const x = a * dim;
+    const y = b * dim;
+    let sum = 0;
+    for (let j = 0; j < dim; j++)
+        sum += data[x + j] * data[y + j];
+    return sum;
+}
+/** A new matrix holding the given rows, in that order. */
+function vectors_selectRows(matrix, rows) {
+    const { dim } = matrix;
+    const data = new Float32Array(rows.length * dim);
+    rows.forEach((row, i) => data.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
+    return { data, rows: rows.length, dim };
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/common.ts
+function emptyTable(columns) {
+    return { index: [], id: [], segment: [], values: Object.fromEntries(columns.map((c) => [c, []])) };
+}
+/** Reorders a table's rows by suite index (shards are concatenated, then sorted). */
+function sortTable(table) {
+    const order = table.index.map((_, i) => i).sort((x, y) => table.index[x] - table.index[y]);
+    const pick = (column) => order.map((i) => column[i]);
+    return {
+        index: pick(table.index),
+        id: pick(table.id),
+        segment: pick(table.segment),
+        values: Object.fromEntries(Object.entries(table.values).map(([name, column]) => [name, pick(column)])),
+    };
+}
+/** Concatenates tables with the same columns. */
+function concatTables(tables) {
+    const first = tables[0];
+    if (!first)
+        throw new Error('no tables to concatenate');
+    const columns = Object.keys(first.values);
+    return {
+        index: tables.flatMap((t) => t.index),
+        id: tables.flatMap((t) => t.id),
+        segment: tables.flatMap((t) => t.segment),
+        values: Object.fromEntries(columns.map((c) => [c, tables.flatMap((t) => t.values[c] ?? [])])),
+    };
+}
+function column(table, name) {
+    const values = table.values[name];
+    if (!values)
+        throw new Error(`missing column ${name}`);
+    return Float64Array.from(values, (v) => (v === null ? Number.NaN : v));
+}
+/**
+ * The `count` worst items by `key` (lowest first), ties broken by id, so that picking from
+ * the union of shards' picks gives the same list as picking from every item.
+ */
+function pickWorst(pool, count, key) {
+    return [...pool]
+        .sort((x, y) => key(x) - key(y) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+        .slice(0, count);
+}
+/** Indices of the `count` lowest keys (ties by id): the items worth building WorstItems for. */
+function lowestIndices(keys, ids, count) {
+    return Array.from(keys, (_, i) => i)
+        .filter((i) => Number.isFinite(keys[i]))
+        .sort((x, y) => keys[x] - keys[y] || (ids[x] < ids[y] ? -1 : 1))
+        .slice(0, count);
+}
+/** Longest item id kept in a result's worst items (the schema allows 512). */
+const common_MAX_ID = 512;
+/** An item id cut to the result's limit. */
+function clipId(id) {
+    return id.length > common_MAX_ID ? `${id.slice(0, common_MAX_ID - 1)}…` : id;
+}
+const MAX_TEXT = 500;
+/** Texts in worst items are cut to a readable length (the result keeps a bounded size). */
+function common_clip(text) {
+    return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+}
+/** A row for the deciding metric of a check, with interval and verdict. */
+function decidingRow(metric, production, candidate, outcome) {
+    return {
+        metric,
+        production,
+        candidate,
+        change: outcome.overall.estimate,
+        interval: outcome.overall.interval,
+        higherIsBetter: true,
+        verdict: outcome.overall.verdict,
+    };
+}
+/** A row reported for context: both models' values and the change, no verdict. */
+function infoRow(metric, production, candidate, higherIsBetter, note) {
+    const row = { metric, production, candidate, change: production === null || candidate === null ? null : candidate - production };
+    if (higherIsBetter !== undefined)
+        row.higherIsBetter = higherIsBetter;
+    if (note)
+        row.note = note;
+    return row;
+}
+/** Flat metrics `<prefix>.production|candidate|change|low|high` of a row. */
+function rowMetrics(prefix, row) {
+    const out = {
+        [`${prefix}.production`]: row.production ?? null,
+        [`${prefix}.candidate`]: row.candidate ?? null,
+        [`${prefix}.change`]: row.change ?? null,
+    };
+    if (row.interval) {
+        out[`${prefix}.low`] = row.interval.low;
+        out[`${prefix}.high`] = row.interval.high;
+    }
+    return out;
+}
+/** Counts of gated segments by verdict, as metrics. */
+function segmentMetrics(prefix, outcome) {
+    const gated = outcome.segments.filter((s) => s.gated);
+    return {
+        [`${prefix}.segments`]: outcome.segments.length,
+        [`${prefix}.segments_gated`]: gated.length,
+        [`${prefix}.segments_failed`]: gated.filter((s) => s.verdict === 'fail').length,
+    };
+}
+/** One sentence for the check: the deciding change, its interval and the failing segments. */
+function describeOutcome(metric, outcome, tolerance, digits = 3) {
+    const { estimate, interval } = outcome.overall;
+    const fmt = (x) => (x >= 0 ? `+${x.toFixed(digits)}` : x.toFixed(digits));
+    const failing = outcome.segments.filter((s) => s.gated && s.verdict === 'fail').map((s) => s.segment);
+    const parts = [`${metric} change ${fmt(estimate)} (${Math.round(interval.level * 100)}% CI ${fmt(interval.low)} to ${fmt(interval.high)}; tolerance −${tolerance})`];
+    if (failing.length > 0) {
+        // Bounded: the summary has a size limit, segment names come from the suite.
+        const shown = failing.slice(0, 5).map((s) => (s.length > 60 ? `${s.slice(0, 59)}…` : s));
+        const more = failing.length > shown.length ? ` and ${failing.length - shown.length} more` : '';
+        parts.push(`regressed segment${failing.length > 1 ? 's' : ''}: ${shown.join(', ')}${more}`);
+    }
+    if (outcome.resamplesNeeded !== undefined) {
+        parts.push(`too few resamples for ${outcome.segments.filter((s) => s.gated).length} gated segments: none could fail; set resamples to at least ${outcome.resamplesNeeded}`);
+    }
+    return parts.join('; ');
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/pairs.ts
+
+
+
+
+/**
+ * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
+ * `production`, `candidate` (cosines).
+ */
+function measurePairs(suite, spaces, shard) {
+    const table = emptyTable(['related', 'production', 'candidate']);
+    (suite.pairs ?? []).forEach((pair, index) => {
+        if (!inShard(shard, 'pair', pair.id))
+            return;
+        table.index.push(index);
+        table.id.push(pair.id);
+        table.segment.push(pair.segment);
+        table.values.related.push(pair.label === 'related' ? 1 : 0);
+        table.values.production.push(dotRows(spaces.production, pair.a, pair.b));
+        table.values.candidate.push(dotRows(spaces.candidate, pair.a, pair.b));
+    });
+    return table;
+}
+/** Number of values in a sorted array below x, and equal to x. */
+function rankIn(sorted, x) {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sorted[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    let end = lo;
+    while (end < sorted.length && sorted[end] === x)
+        end++;
+    return { below: lo, equal: end - lo };
+}
+/**
+ * Placement values (DeLong, DeLong & Clarke-Pearson 1988): for a related pair, the share
+ * of unrelated pairs scored below it; for an unrelated pair, the share of related pairs
+ * scored above it; ties count one half. The mean placement of the related pairs and that
+ * of the unrelated pairs both equal the AUC, so the mean over all pairs is the AUC too,
+ * and a per-pair change of placement is a per-item share of the AUC change.
+ */
+function placements(scores, related) {
+    const pos = [];
+    const neg = [];
+    scores.forEach((s, i) => (related[i] === 1 ? pos : neg).push(s));
+    const sortedPos = Float64Array.from(pos).sort();
+    const sortedNeg = Float64Array.from(neg).sort();
+    return scores.map((s, i) => {
+        if (related[i] === 1) {
+            const { below, equal } = rankIn(sortedNeg, s);
+            return (below + equal / 2) / sortedNeg.length;
+        }
+        const { below, equal } = rankIn(sortedPos, s);
+        return (sortedPos.length - below - equal + equal / 2) / sortedPos.length;
+    });
+}
+function share(values, related, label, test) {
+    let n = 0;
+    let hits = 0;
+    values.forEach((v, i) => {
+        if (related[i] !== label)
+            return;
+        n++;
+        if (test(v))
+            hits++;
+    });
+    return n === 0 ? null : hits / n;
+}
+function subset(values, related, label) {
+    return values.filter((_, i) => related[i] === label);
+}
+/** How much worse a pair got: related pairs moving apart and unrelated pairs moving together are negative. */
+function worstKey(item) {
+    const change = item.change ?? 0;
+    return item.label === 'unrelated' ? -change : change;
+}
+/** The pairs' worst items: built from the table and the suite's texts. */
+function worstPairs(suite, table, count) {
+    const related = column(table, 'related');
+    const p = column(table, 'production');
+    const c = column(table, 'candidate');
+    const keys = p.map((_, i) => (related[i] === 1 ? 1 : -1) * (c[i] - p[i]));
+    return lowestIndices(keys, table.id, count).map((i) => {
+        const pair = suite.pairs[table.index[i]];
+        return {
+            id: clipId(pair.id),
+            texts: [common_clip(suite.texts[pair.a].text), common_clip(suite.texts[pair.b].text)],
+            segment: pair.segment,
+            label: pair.label,
+            production: p[i],
+            candidate: c[i],
+            change: c[i] - p[i],
+        };
+    });
+}
+/**
+ * DeLong pseudo-values of a set of pairs, from their placements: with R and U the mean
+ * placement of the set's related and unrelated pairs (m and n of them, N in all) and
+ * θ = (R + U) / 2 (the AUC when the set is every pair, where R = U), a related pair gets
+ * θ + (N/m)(V − R) and an unrelated one θ + (N/n)(V − U). Their mean is exactly θ, and the
+ * variance of their mean is S10/m + S01/n, DeLong's variance of the AUC (DeLong, DeLong &
+ * Clarke-Pearson 1988): resampling pseudo-values, not raw placements, gives the AUC's
+ * interval its proper width (raw placements hold each pair's share twice and would make it
+ * half as wide). With one label only, θ is that label's mean and the pseudo-values are the
+ * placements.
+ */
+function pseudoValues(v, related, members) {
+    let m = 0;
+    let n = 0;
+    let sumR = 0;
+    let sumU = 0;
+    for (const i of members) {
+        if (related[i] === 1) {
+            m++;
+            sumR += v[i];
+        }
+        else {
+            n++;
+            sumU += v[i];
+        }
+    }
+    const r = m > 0 ? sumR / m : 0;
+    const u = n > 0 ? sumU / n : 0;
+    const estimate = m > 0 && n > 0 ? (r + u) / 2 : m > 0 ? r : u;
+    const total = members.length;
+    const values = Float64Array.from(members, (i) => related[i] === 1 ? estimate + (total / m) * (v[i] - r) : estimate + (total / n) * (v[i] - u));
+    return { values, estimate };
+}
+/**
+ * Summarises the pairs check from its per-pair cosines (the whole suite's, in suite order).
+ * The deciding metric is the AUC of related vs unrelated pairs, judged through paired
+ * per-pair changes of DeLong pseudo-values (each pair placed against all pairs of the other
+ * label); with only one label present it falls back to the mean cosine change, oriented so
+ * that higher is better.
+ */
+function summarisePairs(record) {
+    const { items, settings } = record;
+    const params = record.params;
+    const tolerance = settings.tolerance;
+    const related = column(items, 'related');
+    const p = column(items, 'production');
+    const c = column(items, 'candidate');
+    const nRelated = related.reduce((n, r) => n + r, 0);
+    const bothLabels = nRelated > 0 && nRelated < related.length;
+    let diffs;
+    let production;
+    let candidate;
+    let metric;
+    let segmentDiffs;
+    let segmentMeans;
+    if (bothLabels) {
+        const before = placements(p, related);
+        const after = placements(c, related);
+        const judged = (indices) => {
+            const x = pseudoValues(before, related, indices);
+            const y = pseudoValues(after, related, indices);
+            return { diffs: y.values.map((value, i) => value - x.values[i]), production: x.estimate, candidate: y.estimate };
+        };
+        const all = judged(Array.from(items.id, (_, i) => i));
+        diffs = all.diffs;
+        production = all.production;
+        candidate = all.candidate;
+        segmentDiffs = (indices) => judged(indices).diffs;
+        segmentMeans = (indices) => {
+            const j = judged(indices);
+            return [j.production, j.candidate];
+        };
+        metric = 'AUC related vs unrelated';
+    }
+    else {
+        const sign = nRelated > 0 ? 1 : -1;
+        diffs = c.map((x, i) => sign * (x - p[i]));
+        production = null;
+        candidate = null;
+        segmentMeans = (indices) => [compare_mean(indices.map((i) => p[i])), compare_mean(indices.map((i) => c[i]))];
+        metric = nRelated > 0 ? 'related cosine (mean change)' : 'unrelated cosine (mean change, lower is better)';
+    }
+    const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'pairs', segmentDiffs);
+    const deciding = decidingRow(metric, production, candidate, outcome);
+    if (!bothLabels)
+        deciding.note = 'only one label present: judged on the cosine change, not the AUC';
+    const relatedRow = infoRow('related cosine (mean)', compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)));
+    const unrelatedRow = infoRow('unrelated cosine (mean)', compare_mean(subset(p, related, 0)), compare_mean(subset(c, related, 0)));
+    const aboveFloor = infoRow(`related pairs with cosine ≥ ${params.relatedFloor}`, share(p, related, 1, (x) => x >= params.relatedFloor), share(c, related, 1, (x) => x >= params.relatedFloor), true);
+    const belowCeiling = infoRow(`unrelated pairs with cosine ≤ ${params.unrelatedCeiling}`, share(p, related, 0, (x) => x <= params.unrelatedCeiling), share(c, related, 0, (x) => x <= params.unrelatedCeiling), true);
+    const rows = [deciding, relatedRow, unrelatedRow, aboveFloor, belowCeiling];
+    const metrics = {
+        ...rowMetrics(bothLabels ? 'pairs.auc' : 'pairs.cosine', deciding),
+        ...rowMetrics('pairs.related_cosine', relatedRow),
+        ...rowMetrics('pairs.unrelated_cosine', unrelatedRow),
+        ...rowMetrics('pairs.related_above_floor', aboveFloor),
+        ...rowMetrics('pairs.unrelated_below_ceiling', belowCeiling),
+        'pairs.count': items.id.length,
+        ...segmentMetrics('pairs', outcome),
+    };
+    return {
+        section: {
+            id: 'pairs',
+            title: `Pairs (${items.id.length})`,
+            verdict: outcome.verdict,
+            summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
+            rows,
+            segments: segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
+                const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
+                const [before, after] = segmentMeans(indices);
+                return { ...row, production: before, candidate: after };
+            }),
+            worst: pickWorst(record.worst, settings.worstItems, worstKey),
+        },
+        metrics,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/stats/ranking.ts
+
+/**
+ * Per-query retrieval metrics and rank correlations.
+ *
+ * Relevance judgements (qrels) map a document id to a graded relevance: > 0 is relevant,
+ * 0 or below is judged non-relevant (as in trec_eval, where only positive levels count).
+ * `ranked` lists document ids best first; a repeated id counts once, at its first position.
+ * The per-query metrics return NaN for a query with no relevant document: such a query
+ * carries no information about ranking quality, so the caller leaves it out of averages
+ * (trec_eval likewise evaluates only topics with relevant documents).
+ * k must be a positive integer (RangeError otherwise); a list shorter than k is evaluated
+ * as it is (missing ranks contribute nothing).
+ */
+function checkK(k) {
+    if (!Number.isInteger(k) || k < 1)
+        throw new RangeError(`k must be a positive integer, got ${k}`);
+}
+function countRelevant(relevance) {
+    let count = 0;
+    for (const rel of relevance.values())
+        if (rel > 0)
+            count++;
+    return count;
+}
+/** Visits the distinct ids among the first k of `ranked` with their 1-based rank. */
+function forEachTopK(ranked, k, visit) {
+    const seen = new Set();
+    let rank = 0;
+    for (let i = 0; i < ranked.length && rank < k; i++) {
+        const id = ranked[i];
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        rank++;
+        if (visit(id, rank) === true)
+            return;
+    }
+}
+/**
+ * recall@k: the share of the query's relevant documents found in the top k, in [0, 1].
+ * NaN when the query has no relevant document.
+ */
+function recallAtK(ranked, relevant, k) {
+    checkK(k);
+    const total = countRelevant(relevant);
+    if (total === 0)
+        return NaN;
+    let found = 0;
+    forEachTopK(ranked, k, (id) => {
+        if ((relevant.get(id) ?? 0) > 0)
+            found++;
+    });
+    return found / total;
+}
+/**
+ * Reciprocal rank at k: 1 / (rank of the first relevant document) if it is within the top
+ * k, else 0 (trec_eval's `recip_rank` cut at k). Average over queries for MRR@k.
+ * NaN when the query has no relevant document.
+ */
+function mrrAtK(ranked, relevant, k) {
+    checkK(k);
+    if (countRelevant(relevant) === 0)
+        return NaN;
+    let reciprocal = 0;
+    forEachTopK(ranked, k, (id, rank) => {
+        if ((relevant.get(id) ?? 0) > 0) {
+            reciprocal = 1 / rank;
+            return true;
+        }
+        return false;
+    });
+    return reciprocal;
+}
+/**
+ * nDCG@k with graded relevance (Järvelin & Kekäläinen 2002), in [0, 1]:
+ * DCG@k = Σ_{r=1..k} gain(doc at r) / log₂(r + 1), divided by the DCG@k of the ideal
+ * ordering of all judged relevant documents.
+ *
+ * Gain is the relevance value itself (linear), not 2^rel − 1: this is trec_eval's
+ * `ndcg_cut` ("gain values are the relevance values in the qrels file", discount
+ * log2(rank + 1)), which BEIR (Thakur et al., NeurIPS 2021) reports through pytrec_eval, so
+ * our numbers are comparable with published BEIR/MTEB retrieval scores. For binary
+ * judgements both conventions agree. Non-positive relevance contributes no gain.
+ * NaN when the query has no relevant document.
+ */
+function ndcgAtK(ranked, relevance, k) {
+    checkK(k);
+    const gains = [];
+    for (const rel of relevance.values())
+        if (rel > 0)
+            gains.push(rel);
+    if (gains.length === 0)
+        return NaN;
+    gains.sort((a, b) => b - a);
+    let ideal = 0;
+    for (let i = 0; i < Math.min(k, gains.length); i++)
+        ideal += gains[i] / Math.log2(i + 2);
+    let dcg = 0;
+    forEachTopK(ranked, k, (id, rank) => {
+        const rel = relevance.get(id) ?? 0;
+        if (rel > 0)
+            dcg += rel / Math.log2(rank + 1);
+    });
+    return dcg / ideal;
+}
+/**
+ * overlap@k of two neighbour lists (e.g. corpus indices of one item's top-k neighbours in
+ * the production and in the candidate space): |A ∩ B| / k over the first k entries of each,
+ * in [0, 1]. When either list is shorter than k, k is reduced to the shorter length (a
+ * corpus with fewer than k other items); both empty gives NaN. Entries are assumed distinct
+ * within a list (a neighbour list has no repeats); repeats are counted once.
+ */
+function overlapAtK(a, b, k) {
+    checkK(k);
+    const effective = Math.min(k, a.length, b.length);
+    if (effective === 0)
+        return NaN;
+    const inA = new Set();
+    for (let i = 0; i < effective; i++)
+        inA.add(a[i]);
+    let shared = 0;
+    for (let i = 0; i < effective; i++) {
+        const x = b[i];
+        if (inA.delete(x))
+            shared++;
+    }
+    return shared / effective;
+}
+function checkPaired(xs, ys) {
+    if (xs.length !== ys.length)
+        throw new RangeError(`paired samples differ in length: ${xs.length} vs ${ys.length}`);
+}
+/** Pearson correlation of two equal-length samples; NaN when n < 2 or either is constant. */
+function pearson(xs, ys) {
+    checkPaired(xs, ys);
+    const n = xs.length;
+    if (n < 2)
+        return NaN;
+    let mx = 0;
+    let my = 0;
+    for (let i = 0; i < n; i++) {
+        mx += xs[i];
+        my += ys[i];
+    }
+    mx /= n;
+    my /= n;
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    for (let i = 0; i < n; i++) {
+        const dx = xs[i] - mx;
+        const dy = ys[i] - my;
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    if (sxx === 0 || syy === 0)
+        return NaN;
+    return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
+}
+/**
+ * Spearman's rank correlation ρ: the Pearson correlation of the average ranks (ties share
+ * the mean rank), in [−1, 1]; matches `scipy.stats.spearmanr`. O(n log n).
+ * NaN when n < 2 or either sample is constant (all tied). NaN inputs are a RangeError.
+ */
+function spearman(xs, ys) {
+    checkPaired(xs, ys);
+    if (xs.length < 2)
+        return NaN;
+    return pearson(averageRanks(xs), averageRanks(ys));
+}
+/**
+ * Kendall's τ-b (Kendall 1945), which corrects for ties in either sample:
+ * τ_b = (C − D) / √((P − Tx)(P − Ty)) with C/D concordant/discordant pairs, P = n(n−1)/2
+ * pairs, Tx/Ty pairs tied in x/y. In [−1, 1]; matches `scipy.stats.kendalltau` (variant 'b').
+ * O(n²) over all pairs: meant for top-k similarity lists (k up to a few hundred).
+ * NaN when n < 2 or either sample is constant. NaN inputs are a RangeError.
+ */
+function kendallTauB(xs, ys) {
+    checkPaired(xs, ys);
+    const n = xs.length;
+    for (let i = 0; i < n; i++) {
+        if (Number.isNaN(xs[i]) || Number.isNaN(ys[i]))
+            throw new RangeError(`kendallTauB: NaN at index ${i}`);
+    }
+    if (n < 2)
+        return NaN;
+    let score = 0; // C − D
+    let untiedX = 0; // pairs not tied in x: P − Tx
+    let untiedY = 0;
+    for (let i = 0; i < n; i++) {
+        const xi = xs[i];
+        const yi = ys[i];
+        for (let j = i + 1; j < n; j++) {
+            const xj = xs[j];
+            const yj = ys[j];
+            const sx = xi > xj ? 1 : xi < xj ? -1 : 0;
+            const sy = yi > yj ? 1 : yi < yj ? -1 : 0;
+            score += sx * sy;
+            if (sx !== 0)
+                untiedX++;
+            if (sy !== 0)
+                untiedY++;
+        }
+    }
+    if (untiedX === 0 || untiedY === 0)
+        return NaN;
+    return score / Math.sqrt(untiedX * untiedY);
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/retrieval.ts
+
+
+
+
+
+const RETRIEVAL_METRICS = ['recall', 'mrr', 'ndcg'];
+/** Queries searched per call: bounds the memory of one top-k request and paces progress lines. */
+const BLOCK = 256;
+/**
+ * Top-k documents of each query (rows of `queryRows`) over `corpusRows`, in both spaces,
+ * block by block. Never builds a queries × corpus matrix: the engine streams the corpus.
+ * @returns per model, the k corpus positions of each query, best first (row q at [q*k, (q+1)*k)).
+ */
+async function searchBoth(spaces, queryRows, corpusRows, k, context, total = queryRows.length * 2, doneBefore = 0) {
+    const corpusPosition = new Map(corpusRows.map((row, i) => [row, i]));
+    const out = { production: new Int32Array(0), candidate: new Int32Array(0) };
+    let effectiveK = Math.min(k, corpusRows.length);
+    let done = doneBefore;
+    for (const model of ['production', 'candidate']) {
+        // The spaces are already unit length: rank by inner product, and search the matrix
+        // itself when the corpus is every text in order (no copy of a large corpus).
+        const whole = corpusRows.length === spaces[model].rows && corpusRows.every((row, i) => row === i);
+        const corpus = whole ? spaces[model] : vectors_selectRows(spaces[model], corpusRows);
+        const parts = [];
+        for (let start = 0; start < queryRows.length; start += BLOCK) {
+            context.signal?.throwIfAborted();
+            const block = queryRows.slice(start, start + BLOCK);
+            const selfIndices = Int32Array.from(block, (row) => corpusPosition.get(row) ?? -1);
+            const result = await context.search.topK({ queries: vectors_selectRows(spaces[model], block), corpus, k, similarity: 'dot', selfIndices });
+            effectiveK = result.k;
+            parts.push(result.indices);
+            done += block.length;
+            context.onProgress?.(done, total);
+        }
+        const all = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+        let offset = 0;
+        for (const part of parts) {
+            all.set(part, offset);
+            offset += part.length;
+        }
+        out[model] = all;
+    }
+    return { ...out, k: effectiveK };
+}
+/**
+ * Recall@k, MRR@k and nDCG@k of every query of this shard under both models. Columns
+ * `<metric>_production`, `<metric>_candidate` for recall, mrr and ndcg.
+ */
+async function measureRetrieval(suite, spaces, shard, k, context) {
+    const set = suite.retrieval;
+    const table = emptyTable(RETRIEVAL_METRICS.flatMap((m) => [`${m}_production`, `${m}_candidate`]));
+    const mine = set.queries.map((q, i) => i).filter((i) => inShard(shard, 'query', suite.texts[set.queries[i]].id));
+    const rows = mine.map((i) => set.queries[i]);
+    const found = await searchBoth(spaces, rows, set.corpus, k, context);
+    mine.forEach((queryNumber, n) => {
+        const query = set.queries[queryNumber];
+        const relevant = set.relevant[queryNumber];
+        table.index.push(queryNumber);
+        table.id.push(suite.texts[query].id);
+        table.segment.push(suite.texts[query].segment);
+        const grades = new Map([...relevant].map(([doc, grade]) => [suite.texts[doc].id, grade]));
+        for (const model of ['production', 'candidate']) {
+            const ranked = Array.from(found[model].subarray(n * found.k, (n + 1) * found.k), (pos) => suite.texts[set.corpus[pos]].id);
+            table.values[`recall_${model}`].push(recallAtK(ranked, grades, k));
+            table.values[`mrr_${model}`].push(mrrAtK(ranked, grades, k));
+            table.values[`ndcg_${model}`].push(ndcgAtK(ranked, grades, k));
+        }
+    });
+    return table;
+}
+const LABELS = { recall: 'recall', mrr: 'MRR', ndcg: 'nDCG' };
+function worstQueries(suite, table, metric, count) {
+    const p = column(table, `${metric}_production`);
+    const c = column(table, `${metric}_candidate`);
+    const keys = c.map((x, i) => x - p[i]);
+    return lowestIndices(keys, table.id, count).map((i) => {
+        const text = suite.texts[suite.retrieval.queries[table.index[i]]];
+        return {
+            id: text.id,
+            texts: [common_clip(text.text)],
+            segment: text.segment,
+            label: `${LABELS[metric]}@k`,
+            production: p[i],
+            candidate: c[i],
+            change: c[i] - p[i],
+        };
+    });
+}
+/**
+ * Summarises retrieval: the configured metric decides (paired per-query change, segments);
+ * the other two are reported with their own intervals.
+ */
+function summariseRetrieval(record) {
+    const { items, settings } = record;
+    const params = record.params;
+    const tolerance = settings.tolerance;
+    const rows = [];
+    let metrics = {};
+    let decidingOutcome;
+    for (const metric of RETRIEVAL_METRICS) {
+        const p = column(items, `${metric}_production`);
+        const c = column(items, `${metric}_candidate`);
+        const diffs = c.map((x, i) => x - p[i]);
+        const name = `${LABELS[metric]}@${params.k}`;
+        let row;
+        if (metric === params.metric) {
+            decidingOutcome = compareDifferences(diffs, items.segment, tolerance, settings, 'retrieval');
+            row = decidingRow(name, compare_mean(p), compare_mean(c), decidingOutcome);
+        }
+        else {
+            const judged = judge(diffs, tolerance, settings, intervalSeed(settings.seed, `retrieval.${metric}`, null));
+            row = { metric: name, production: compare_mean(p), candidate: compare_mean(c), change: judged.estimate, interval: judged.interval, higherIsBetter: true };
+        }
+        rows.push(row);
+        metrics = { ...metrics, ...rowMetrics(`retrieval.${metric}`, row) };
+    }
+    const outcome = decidingOutcome;
+    const p = column(items, `${params.metric}_production`);
+    const c = column(items, `${params.metric}_candidate`);
+    // The deciding metric first: it is the one the verdict is about.
+    rows.sort((x, y) => Number(y.verdict !== undefined) - Number(x.verdict !== undefined));
+    return {
+        section: {
+            id: 'retrieval',
+            title: `Retrieval (${items.id.length} queries, k = ${params.k})`,
+            verdict: outcome.verdict,
+            summary: describeOutcome(`${LABELS[params.metric]}@${params.k}`, outcome, tolerance),
+            rows,
+            segments: segmentRows(outcome, `${LABELS[params.metric]}@${params.k}`, items.segment, p, c),
+            worst: pickWorst(record.worst, settings.worstItems, (item) => item.change ?? 0),
+        },
+        metrics: { ...metrics, 'retrieval.queries': items.id.length, 'retrieval.k': params.k, ...segmentMetrics('retrieval', outcome) },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/regression/checks/triplets.ts
+
+
+
+
+/**
+ * Margin of every triplet of this shard under both models: cos(anchor, positive) −
+ * cos(anchor, negative). Columns `production`, `candidate`.
+ */
+function measureTriplets(suite, spaces, shard) {
+    const table = emptyTable(['production', 'candidate']);
+    (suite.triplets ?? []).forEach((t, index) => {
+        if (!inShard(shard, 'triplet', t.id))
+            return;
+        table.index.push(index);
+        table.id.push(t.id);
+        table.segment.push(t.segment);
+        for (const [name, space] of [['production', spaces.production], ['candidate', spaces.candidate]]) {
+            table.values[name].push(dotRows(space, t.anchor, t.positive) - dotRows(space, t.anchor, t.negative));
+        }
+    });
+    return table;
+}
+/** A triplet is correct when its margin is positive; a tie counts one half. */
+function correctness(margin) {
+    return margin > 0 ? 1 : margin === 0 ? 0.5 : 0;
+}
+function worstTriplets(suite, table, count) {
+    const p = column(table, 'production');
+    const c = column(table, 'candidate');
+    const keys = c.map((x, i) => x - p[i]);
+    return lowestIndices(keys, table.id, count).map((i) => {
+        const t = suite.triplets[table.index[i]];
+        return {
+            id: clipId(t.id),
+            texts: [t.anchor, t.positive, t.negative].map((row) => common_clip(suite.texts[row].text)),
+            segment: t.segment,
+            production: p[i],
+            candidate: c[i],
+            change: c[i] - p[i],
+        };
+    });
+}
+/** Summarises triplets: accuracy per model decides (paired per-triplet correctness change); mean margin for context. */
+function summariseTriplets(record) {
+    const { items, settings } = record;
+    const tolerance = settings.tolerance;
+    const p = column(items, 'production');
+    const c = column(items, 'candidate');
+    const before = p.map(correctness);
+    const after = c.map(correctness);
+    const diffs = after.map((a, i) => a - before[i]);
+    const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'triplets');
+    const deciding = decidingRow('margin accuracy', compare_mean(before), compare_mean(after), outcome);
+    const margin = infoRow('margin (mean)', compare_mean(p), compare_mean(c), true);
+    return {
+        section: {
+            id: 'triplets',
+            title: `Triplets (${items.id.length})`,
+            verdict: outcome.verdict,
+            summary: describeOutcome('accuracy', outcome, tolerance),
+            rows: [deciding, margin],
+            segments: segmentRows(outcome, 'margin accuracy', items.segment, before, after),
+            worst: pickWorst(record.worst, settings.worstItems, (item) => item.change ?? 0),
+        },
+        metrics: {
+            ...rowMetrics('triplets.accuracy', deciding),
+            ...rowMetrics('triplets.margin', margin),
+            'triplets.count': items.id.length,
+            ...segmentMetrics('triplets', outcome),
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/probes.ts
+
+
+
+
+
+
+
+
+
+/** Probe texts whose vectors the snapshot keeps, by default: enough to catch a swapped or requantised model, small enough to sit in the ledger record. */
+const DEFAULT_PROBE_VECTORS = 16;
+/** Digest of everything the probes are made of (texts, pairs, triplets, judgements): a changed suite cannot be compared with a snapshot. */
+function suiteDigest(suite) {
+    return digestOf({ texts: suite.texts, pairs: suite.pairs ?? [], triplets: suite.triplets ?? [], retrieval: suite.retrieval ? { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) } : null });
+}
+/** The suite rows whose vectors are kept: the `count` texts with the lowest stable hash of their id (the same whatever the file order). */
+function probeVectorRows(suite, count) {
+    return suite.texts
+        .map((t, row) => ({ row, key: stableHash(`probe\u0000${t.id}`) }))
+        .sort((a, b) => a.key - b.key || a.row - b.row)
+        .slice(0, count)
+        .map((e) => e.row)
+        .sort((a, b) => a - b);
+}
+function rowBytes(matrix, row) {
+    return float32Bytes(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim));
+}
+/** Decodes a snapshot vector (base64 little-endian float32). */
+function decodeVector(vector) {
+    const bytes = Buffer.from(vector, 'base64');
+    const out = new Float32Array(bytes.length / 4);
+    for (let i = 0; i < out.length; i++)
+        out[i] = bytes.readFloatLE(i * 4);
+    return out;
+}
+/**
+ * Scores the probe suite through one model's raw vectors (rows in suite order): the kept
+ * probe vectors with their digests, related pairs' cosines, triplets' margins and each
+ * query's retrieval metric (exact top-k over the suite's corpus; the search engine is started
+ * only for a suite with retrieval).
+ */
+async function scoreProbes(suite, raw, probeVectors = DEFAULT_PROBE_VECTORS) {
+    const unit = normaliseRows(raw);
+    const spaces = { production: unit, candidate: unit };
+    const vectors = probeVectorRows(suite, probeVectors).map((row) => {
+        const bytes = rowBytes(raw, row);
+        return { id: suite.texts[row].id, digest: sha256(bytes), vector: Buffer.from(bytes).toString('base64') };
+    });
+    const pairTable = measurePairs(suite, spaces, undefined);
+    const pairs = pairTable.id
+        .map((id, i) => ({ id, segment: pairTable.segment[i] ?? null, value: pairTable.values.production[i], related: pairTable.values.related[i] === 1 }))
+        .filter((p) => p.related)
+        .map(({ id, segment, value }) => ({ id, segment, value }));
+    const tripletTable = measureTriplets(suite, spaces, undefined);
+    const triplets = tripletTable.id.map((id, i) => ({ id, segment: tripletTable.segment[i] ?? null, value: tripletTable.values.production[i] }));
+    let retrieval = null;
+    const definition = suite.definition.checks.retrieval;
+    if (suite.retrieval && definition) {
+        const metric = definition.metric ?? 'ndcg';
+        const k = definition.k ?? 10;
+        const search = await createNeighbourSearch();
+        let table;
+        try {
+            table = await measureRetrieval(suite, spaces, undefined, k, { search });
+        }
+        finally {
+            await search.close();
+        }
+        retrieval = { metric, k, queries: table.id.map((id, i) => ({ id, segment: table.segment[i] ?? null, value: table.values[`${metric}_production`][i] })) };
+    }
+    return { dimension: raw.dim, vectors, pairs, triplets, retrieval };
+}
+function cosine(a, b) {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        const y = b[i];
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+    }
+    return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+/**
+ * Compares live probe vectors with the snapshot's, probe by probe. A live vector of another
+ * dimension, or a probe missing from either side, counts as cosine 0: a different model.
+ */
+function compareVectors(snapshot, live) {
+    const byId = new Map(live.map((v) => [v.id, v]));
+    const cosines = snapshot.map((s) => {
+        const now = byId.get(s.id);
+        if (!now)
+            return { id: s.id, cosine: 0 };
+        const a = decodeVector(s.vector);
+        const b = decodeVector(now.vector);
+        return { id: s.id, cosine: a.length === b.length ? cosine(a, b) : 0 };
+    });
+    const identical = snapshot.filter((s) => byId.get(s.id)?.digest === s.digest).length;
+    const values = cosines.map((c) => c.cosine);
+    return {
+        count: cosines.length,
+        identical,
+        cosines,
+        minCosine: values.length ? Math.min(...values) : 1,
+        meanCosine: values.length ? values.reduce((a, b) => a + b, 0) / values.length : 1,
+    };
+}
+/**
+ * Judges live per-item scores against the snapshot's, item by item (live − snapshot, higher
+ * is better), with the regression suite's paired bootstrap and per-segment Holm rule: a
+ * breach is a drop both beyond `settings.tolerance` and credible. Items are matched by id
+ * (the suite digest guarantees both sides hold the same items).
+ */
+function compareScores(snapshot, live, settings, check) {
+    const now = new Map(live.map((s) => [s.id, s.value]));
+    const diffs = Float64Array.from(snapshot, (s) => (now.get(s.id) ?? 0) - s.value);
+    const outcome = compareDifferences(diffs, snapshot.map((s) => s.segment), settings.tolerance ?? 0, settings, check);
+    const avg = (values) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
+    return { ...outcome, snapshotMean: avg(snapshot.map((s) => s.value)), liveMean: avg(snapshot.map((s) => now.get(s.id) ?? 0)) };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/sample.ts
+
+
+
+
+
+
+
+
+/** Most bytes a `command:` sample may print (64 MiB). */
+const MAX_COMMAND_OUTPUT = 64 * 1024 * 1024;
+async function readParquetSample(path) {
+    let rows;
+    try {
+        rows = await parquetReadObjects({ file: await asyncBufferFromFile(path) });
+    }
+    catch (error) {
+        throw new io_errors/* ConfigurationError */.j1(`Parquet sample: cannot read it (${(0,io_errors/* errorMessage */.gJ)(error)})`, { file: path });
+    }
+    return rows.map((row, i) => {
+        if (typeof row.text !== 'string' || row.text === '')
+            throw new io_errors/* ConfigurationError */.j1(`Parquet sample: row ${i}: 'text' must be a non-empty string`, { file: path });
+        const id = row.id === undefined || row.id === null ? String(i + 1) : String(row.id);
+        const segment = typeof row.segment === 'string' && row.segment !== '' ? row.segment : null;
+        return { id, text: row.text, segment };
+    });
+}
+/**
+ * Reads a sample of production inputs: JSONL, CSV or TSV rows (or Parquet) with a `text`
+ * field, an optional `id` (default: the row number) and an optional `segment`. An empty
+ * sample is an error: drift cannot be judged from nothing.
+ */
+async function readSample(path) {
+    const texts = (0,external_node_path_namespaceObject.extname)(path).toLowerCase() === '.parquet'
+        ? await readParquetSample(path)
+        : (await readTable(path)).map((row, i) => ({ id: optionalField(row, 'id') ?? String(i + 1), text: stringField(row, ['text'], path), segment: optionalField(row, 'segment') ?? null }));
+    if (texts.length === 0)
+        throw new io_errors/* ConfigurationError */.j1('the sample holds no rows', { file: path });
+    return texts;
+}
+/**
+ * The current sample: `file:<path>` (or a bare path), or `command:<program> [args…]`, a
+ * program run in the workspace (no shell) that prints the sample as JSONL on stdout. A
+ * command that fails or prints nothing is an error.
+ */
+async function loadSample(spec, workspace) {
+    if (!spec.startsWith('command:')) {
+        const path = spec.startsWith('file:') ? spec.slice('file:'.length) : spec;
+        return { texts: await readSample((0,external_node_path_namespaceObject.resolve)(workspace, path)), description: path };
+    }
+    const [program, ...args] = splitCommandLine(spec.slice('command:'.length).trim());
+    if (!program)
+        throw new io_errors/* ConfigurationError */.j1("input 'sample': command: needs a program");
+    const stdout = await new Promise((done, fail) => {
+        (0,external_node_child_process_namespaceObject.execFile)(program, args, { cwd: workspace, maxBuffer: MAX_COMMAND_OUTPUT, encoding: 'utf8' }, (error, out, err) => {
+            if (error)
+                fail(new io_errors/* ConfigurationError */.j1(`the sample command ${program} failed: ${(0,io_errors/* errorMessage */.gJ)(error)}${err ? `; stderr: ${err.slice(0, 500)}` : ''}`));
+            else
+                done(out);
+        });
+    });
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'model-gates-sample-'));
+    try {
+        const file = (0,external_node_path_namespaceObject.join)(dir, 'sample.jsonl');
+        await (0,promises_namespaceObject.writeFile)(file, stdout);
+        return { texts: await readSample(file), description: `command:${program}` };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/monitor/types.ts
+/** What the monitor needs from the outside world, and the snapshot it compares production with. */
+const SNAPSHOT_SCHEMA = 'model-gates/monitor-snapshot@1';
+
+;// CONCATENATED MODULE: ./src/monitor/snapshot.ts
+
+
+
+
+
+
+
+
+
+
+/** Largest snapshot kept inside the ledger record (canonical JSON, bytes); larger ones go to a file. */
+const INLINE_SNAPSHOT_LIMIT = 32 * 1024;
+/** Where snapshots too large for the record are written, relative to the workspace. */
+const SNAPSHOT_DIR = '.model-gates/snapshots';
+/** A workspace-relative path for the record (so another checkout finds it); absolute paths outside stay absolute. */
+function recordedPath(path, workspace) {
+    const absolute = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(workspace, path);
+    const rel = (0,external_node_path_namespaceObject.relative)(workspace, absolute);
+    return rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel) ? absolute : rel.split('\\').join('/');
+}
+/** Embeds the probe suite through the promoted model and scores it: the baseline `monitor` compares production with. */
+async function takeSnapshot(options) {
+    const file = recordedPath(options.probes, options.workspace);
+    const suite = await loadSuite((0,external_node_path_namespaceObject.resolve)(options.workspace, file));
+    const matrix = await options.source.embed(suite.texts, { log: options.log });
+    const scores = await scoreProbes(suite, matrix, options.probeVectors ?? DEFAULT_PROBE_VECTORS);
+    let reference = null;
+    if (options.reference) {
+        const path = recordedPath(options.reference, options.workspace);
+        const bytes = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(options.workspace, path));
+        const sample = await readSample((0,external_node_path_namespaceObject.resolve)(options.workspace, path));
+        reference = { file: path, digest: sha256(bytes), rows: sample.length };
+    }
+    return {
+        schema: SNAPSHOT_SCHEMA,
+        model: options.model,
+        version: options.version,
+        time: options.time,
+        probes: { file, digest: suiteDigest(suite), texts: suite.texts.length },
+        ...scores,
+        reference,
+    };
+}
+/**
+ * How the ledger record carries a snapshot: inline up to `INLINE_SNAPSHOT_LIMIT` bytes, else
+ * written (atomically) to `.model-gates/snapshots/<model>@<version>.<digest>.json` and
+ * referenced by path and digest; keep that file with the ledger (commit it, or store it where
+ * the monitor's checkout finds it).
+ */
+async function snapshotRef(snapshot, workspace, limit = INLINE_SNAPSHOT_LIMIT) {
+    const text = canonicalJson(snapshot);
+    const digest = sha256(text);
+    if (Buffer.byteLength(text) <= limit)
+        return { digest, inline: snapshot, file: null };
+    const safe = `${snapshot.model}@${snapshot.version}`.replace(/[^A-Za-z0-9._@-]/g, '_');
+    const file = `${SNAPSHOT_DIR}/${safe}.${digest.slice('sha256:'.length, 'sha256:'.length + 12)}.json`;
+    await writeFileAtomic((0,external_node_path_namespaceObject.resolve)(workspace, file), `${text}\n`);
+    return { digest, inline: null, file };
+}
+function invalid(entry, why) {
+    return new io_errors/* ConfigurationError */.j1(`the monitor snapshot of ${entry.model} ${entry.version} (ledger #${entry.id}) ${why}`);
+}
+/**
+ * The snapshot the ledger record of the current deployment carries, checked against its
+ * digest. Fails closed: no snapshot, an unreadable or altered file, or a snapshot of another
+ * version is an error, never an empty baseline.
+ */
+async function readSnapshot(entry, workspace) {
+    const ref = entry.snapshot;
+    if (!ref || typeof ref.digest !== 'string') {
+        throw invalid(entry, 'is missing: the record has none. Promote with the monitor-probes and monitor-source inputs to record one');
+    }
+    let text;
+    if (ref.inline) {
+        text = canonicalJson(ref.inline);
+    }
+    else if (typeof ref.file === 'string') {
+        try {
+            text = (await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(workspace, ref.file), 'utf8')).trim();
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                throw invalid(entry, `is recorded in ${ref.file}, and that file does not exist in this checkout`);
+            throw error;
+        }
+    }
+    else {
+        throw invalid(entry, 'names neither an inline snapshot nor a file');
+    }
+    if (sha256(text) !== ref.digest)
+        throw invalid(entry, `does not match its recorded digest ${ref.digest}: it was altered or is another snapshot`);
+    const snapshot = JSON.parse(text);
+    if (snapshot.schema !== SNAPSHOT_SCHEMA)
+        throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}`);
+    if (snapshot.model !== entry.model || snapshot.version !== entry.version)
+        throw invalid(entry, `is of ${snapshot.model} ${snapshot.version}`);
+    return snapshot;
+}
+/**
+ * Takes the snapshot `promote` records with the ledger record when `monitor-probes` is given;
+ * undefined otherwise. Probes without a source are an error, as is any failure to embed:
+ * the promotion is then refused rather than recorded without its baseline.
+ */
+async function promotionSnapshot(request) {
+    if (!request.probes) {
+        if (request.source || request.reference)
+            throw new io_errors/* ConfigurationError */.j1("inputs 'monitor-source' and 'monitor-reference' need 'monitor-probes' (the probe suite)");
+        return undefined;
+    }
+    if (!request.source)
+        throw new io_errors/* ConfigurationError */.j1("input 'monitor-source' is required with 'monitor-probes': where the promoted version's embeddings come from (e.g. openai:<url>)");
+    const source = await createSource(request.source, { role: 'production', workspace: request.workspace, config: request.embeddings, env: request.env, setSecret: request.setSecret, log: request.log });
+    const snapshot = await takeSnapshot({
+        model: request.model,
+        version: request.version,
+        probes: request.probes,
+        source,
+        ...(request.reference ? { reference: request.reference } : {}),
+        workspace: request.workspace,
+        log: request.log,
+        time: request.time,
+    });
+    const ref = await snapshotRef(snapshot, request.workspace);
+    request.log.info(`monitor snapshot of ${request.model} ${request.version}: ${snapshot.vectors.length} probe vectors, ${snapshot.pairs.length} pairs, ${snapshot.triplets.length} triplets${ref.file ? `, written to ${ref.file} (keep it with the ledger)` : ', inline in the ledger record'}`);
+    return ref;
+}
+
+;// CONCATENATED MODULE: ./src/promote/command.ts
+
+
+
+
+
+
+
+
+
+
+
+
+const modelInput = { kind: 'string', required: true, description: 'Model name, as in its contract (`name`).' };
+const environmentInput = { kind: 'string', default: 'production', description: 'Deployment environment the ledger keeps the history of.' };
+const ledgerInput = {
+    kind: 'string',
+    description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
+};
+const tokenInput = { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' };
+const configInput = { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' };
+const outputs = {
+    'deployment-id': 'Id of the record written (promote, rollback) or of the current deployment (status): a GitHub deployment id, or the record id in the file ledger.',
+    'model-uri': "The artifact URI of the recorded version, for the traffic-shifting step.",
+    'traffic-percent': 'Share of traffic the recorded stage gets: the canary percent, or 100 for full and rollback.',
+    'current-version': 'The current production version (latest successful full deployment) after the operation.',
+    'previous-version': 'The version that was current before the operation (status: the one before the current).',
+};
+/** The ledger the `ledger` input names, with the runner's default. */
+function ledgerFor(inputs, environment) {
+    const spec = inputs.ledger ?? defaultLedger(environment.runner);
+    return openLedger(spec, { token: inputs.githubToken, environment });
+}
+function outputsOf(outcome) {
+    return {
+        'deployment-id': outcome.entry ? String(outcome.entry.id) : '',
+        'model-uri': outcome.entry?.artifact.uri ?? '',
+        'traffic-percent': outcome.entry ? String(outcome.entry.trafficPercent) : '',
+        'current-version': outcome.currentVersion ?? '',
+        'previous-version': outcome.previousVersion ?? '',
+    };
+}
+async function command_status(ledger, model, environment, env) {
+    const history = await ledger.history(model, environment, 50);
+    const outcome = statusOf(history, model, environment);
+    env.log.info(outcome.message);
+    for (const line of historyLines(history))
+        env.log.info(line);
+    return { outputs: outputsOf(outcome), summary: renderHistory(`${model} in ${environment} (${ledger.label})`, history, outcome.message) };
+}
+/** Logins from a gate result's `details.approvals`: strings, or objects with `login` or `user`. */
+function approvalsOf(gate) {
+    const list = gate.details?.approvals;
+    if (!Array.isArray(list))
+        return [];
+    return list
+        .map((item) => {
+        if (typeof item === 'string')
+            return item;
+        if (item && typeof item === 'object') {
+            const entry = item;
+            if (typeof entry.login === 'string')
+                return entry.login;
+            if (typeof entry.user === 'string')
+                return entry.user;
+            if (entry.user && typeof entry.user === 'object' && typeof entry.user.login === 'string')
+                return entry.user.login;
+        }
+        return undefined;
+    })
+        .filter((login) => login !== undefined)
+        .slice(0, 20);
+}
+/**
+ * The gate result that allows this promotion: a `gate` result for the same model, version and
+ * commit whose decision is `pass`. Returns it, or why promotion is refused.
+ */
+function findGatePass(results, model, version, commit) {
+    const gates = results.filter((r) => r.kind === 'gate' && r.subject.model === model && r.subject.candidateVersion === version);
+    if (gates.length === 0)
+        return { refusal: `no gate result for ${model} ${version}; run the gate action first and pass its results directory` };
+    if (!commit)
+        return { refusal: 'the commit of this run is unknown (no GITHUB_SHA, not a git checkout), so the gate result cannot be matched to it' };
+    const sameCommit = gates.filter((r) => r.provenance.commit === commit);
+    if (sameCommit.length === 0) {
+        return { refusal: `the gate result for ${model} ${version} evaluated commit ${gates[0]?.provenance.commit ?? 'unknown'}, not this run's commit ${commit}` };
+    }
+    const passing = sameCommit.find((r) => r.details?.decision === 'pass');
+    if (!passing) {
+        const decision = String(sameCommit[0]?.details?.decision ?? 'missing');
+        return { refusal: `the gate did not pass ${model} ${version} (decision: ${decision}); promotion needs decision pass` };
+    }
+    return { gate: passing };
+}
+async function readContractFacts(path, workspace, model, version) {
+    const source = await readYamlFile((0,external_node_path_namespaceObject.resolve)(workspace, path), 'contract file');
+    const data = (source.data ?? {});
+    if (data.name !== model || data.version !== version) {
+        throw new io_errors/* ConfigurationError */.j1(`the contract is ${String(data.name)} ${String(data.version)}, but the inputs promote ${model} ${version}`, { file: path });
+    }
+    return {
+        path,
+        uri: typeof data.artifact?.uri === 'string' ? data.artifact.uri : null,
+        digest: typeof data.artifact?.digest === 'string' ? data.artifact.digest : null,
+    };
+}
+async function exists(path) {
+    try {
+        await (0,promises_namespaceObject.access)(path);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+const promoteCommand = defineCommand({
+    name: 'promote',
+    description: 'Record a promotion stage, a rollback or the deployment history of a model in the ledger',
+    inputs: {
+        operation: { kind: 'enum', values: ['promote', 'rollback', 'status'], default: 'promote', description: 'promote records a stage; rollback returns to the last good full deployment; status prints the history.' },
+        model: modelInput,
+        version: { kind: 'string', description: 'Version to promote (required for promote); for rollback, the version to return to (default: the one before the current).' },
+        environment: environmentInput,
+        stage: { kind: 'string', default: 'full', description: 'Stage to record: canary-<percent> (1 to 99) or full.' },
+        ledger: ledgerInput,
+        'expected-current': {
+            kind: 'string',
+            description: "The production version the gate evaluated against (none for a first release); default: the gate result's production version. Promotion is refused when production is no longer it.",
+        },
+        'results-dir': { kind: 'string', default: 'model-gates-results', description: "Directory holding the gate's result; promote needs a passing gate for this commit and version." },
+        contract: { kind: 'string', description: "Path of the model's contract: its artifact URI and digest go into the record, and production: ledger reads it back at this commit." },
+        'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
+        reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger.' },
+        'monitor-probes': { kind: 'string', description: 'Probe suite (a regression suite file) to record the monitor\'s baseline snapshot with the record: probe vectors, related-pair and triplet similarities, retrieval scores.' },
+        'monitor-source': { kind: 'string', description: 'With monitor-probes: the promoted version\'s embeddings (openai:<url>, command:<program> or file:<path>), embedded without the cache.' },
+        'monitor-reference': { kind: 'string', description: 'With monitor-probes: the reference sample of production inputs (JSONL, CSV, TSV or Parquet with a text field) that monitor tests drift against; its path and digest are recorded.' },
+        'github-token': tokenInput,
+        config: configInput,
+    },
+    outputs,
+    async run(inputs, environment) {
+        const { config } = await loadConfig(inputs.config, environment.context.workspace);
+        const ledger = await ledgerFor(inputs, environment);
+        const { model } = inputs;
+        const target = inputs.environment;
+        if (inputs.operation === 'status')
+            return command_status(ledger, model, target, environment);
+        const actor = environment.env.GITHUB_ACTOR || environment.env.USER || null;
+        const time = new Date().toISOString();
+        if (inputs.operation === 'rollback') {
+            const outcome = await rollback(ledger, {
+                model,
+                environment: target,
+                ...(inputs.version ? { version: inputs.version } : {}),
+                reason: inputs.reason ?? 'rollback requested',
+                actor,
+                runUrl: environment.context.runUrl,
+                time,
+            });
+            environment.log.info(outcome.message);
+            const history = await ledger.history(model, target, 10);
+            return { outputs: outputsOf(outcome), summary: renderHistory(`Rollback of ${model} in ${target}`, history, outcome.message) };
+        }
+        const version = inputs.version;
+        if (!version)
+            throw new io_errors/* ConfigurationError */.j1("input 'version' is required for operation promote");
+        const trafficPercent = (0,types/* stagePercent */.qP)(inputs.stage);
+        if (trafficPercent === undefined)
+            throw new io_errors/* ConfigurationError */.j1(`input 'stage': '${inputs.stage}' is not a stage; use canary-<percent> (1 to 99) or full`);
+        const resultsDir = (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, inputs.resultsDir);
+        const refuse = (why) => ({
+            outputs: {},
+            summary: `### Promotion of ${code(model)} ${code(version)} refused\n\n${escapeMarkdown(why)}`,
+            failure: `promotion refused: ${why}`,
+        });
+        if (!(await exists(resultsDir)))
+            return refuse(`the results directory ${inputs.resultsDir} does not exist; promote needs the gate's result in it`);
+        const found = findGatePass(await store_readResults(resultsDir), model, version, environment.context.commit);
+        if ('refusal' in found)
+            return refuse(found.refusal);
+        const gate = found.gate;
+        const expected = inputs.expectedCurrent !== undefined ? (inputs.expectedCurrent === 'none' ? null : inputs.expectedCurrent) : (gate.subject.productionVersion ?? null);
+        const facts = inputs.contract ? await readContractFacts(inputs.contract, environment.context.workspace, model, version) : undefined;
+        const snapshot = await promotionSnapshot({
+            model,
+            version,
+            probes: inputs.monitorProbes,
+            source: inputs.monitorSource,
+            reference: inputs.monitorReference,
+            workspace: environment.context.workspace,
+            embeddings: config.embeddings,
+            env: environment.env,
+            setSecret: environment.setSecret,
+            log: environment.log,
+            time,
+        });
+        const evidence = { decision: 'pass', resultId: gate.id, approvals: approvalsOf(gate), commit: gate.provenance.commit ?? null };
+        const record = {
+            schema: types/* LEDGER_RECORD_SCHEMA */.QC,
+            operation: 'promote',
+            model,
+            version,
+            environment: target,
+            stage: inputs.stage,
+            trafficPercent,
+            artifact: { uri: inputs.artifactUri ?? facts?.uri ?? null, digest: facts?.digest ?? null },
+            contract: { path: facts?.path ?? null, commit: environment.context.commit },
+            gate: evidence,
+            results: gate.summary.slice(0, 300),
+            previousVersion: expected,
+            reason: inputs.reason ?? null,
+            rolledBack: [],
+            runUrl: environment.context.runUrl,
+            actor,
+            time,
+            ...(snapshot ? { snapshot } : {}),
+        };
+        let outcome;
+        try {
+            outcome = await promote(ledger, record, expected);
+        }
+        catch (error) {
+            if (error instanceof types/* LedgerConflictError */.od)
+                return refuse(error.message);
+            throw error;
+        }
+        environment.log.info(outcome.message);
+        const history = await ledger.history(model, target, 10);
+        return { outputs: outputsOf(outcome), summary: renderHistory(`Promotion of ${model} ${version} to ${target}: ${inputs.stage}`, history, outcome.message) };
+    },
+});
+/** `model-gates history`: the CLI's name for `promote --operation status`. */
+const historyCommand = defineCommand({
+    name: 'history',
+    description: 'Print the deployment history of a model from the ledger, newest first (promote --operation status)',
+    inputs: { model: modelInput, environment: environmentInput, ledger: ledgerInput, 'github-token': tokenInput, config: configInput },
+    outputs,
+    async run(inputs, environment) {
+        await loadConfig(inputs.config, environment.context.workspace);
+        return command_status(await ledgerFor(inputs, environment), inputs.model, inputs.environment, environment);
+    },
+});
+
+;// CONCATENATED MODULE: ./src/io/progress.ts
+/** `1,234` */
+function count(n) {
+    return Math.round(n).toLocaleString('en-US');
+}
+/** A duration in seconds as `45s`, `3m 05s` or `2h 07m`. */
+function formatDuration(seconds) {
+    if (!Number.isFinite(seconds) || seconds < 0)
+        return '?';
+    const s = Math.round(seconds);
+    if (s < 60)
+        return `${s}s`;
+    if (s < 3600)
+        return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+    return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+/** Items per second as text: `310/s`, `2.5/s`. */
+function formatRate(rate) {
+    if (!Number.isFinite(rate) || rate <= 0)
+        return '–/s';
+    return rate >= 100 ? `${count(rate)}/s` : `${rate.toPrecision(2)}/s`;
+}
+/**
+ * Reports progress of a long job. Hand `reporter.onProgress` to `EmbedOptions.onProgress`.
+ * - Not a TTY (CI logs): one line `label: done/total (pct), rate, ETA` at most every
+ *   `intervalMs`, plus one line when the work completes, so logs stay short.
+ * - A TTY (the CLI's stderr): a single bar redrawn in place, at most every 100 ms, ended
+ *   with a newline by `finish`.
+ * The rate is items per second since the first update; ETA is the remaining items at that rate.
+ */
+class ProgressReporter {
+    options;
+    now;
+    intervalMs;
+    tty;
+    start;
+    startDone = 0;
+    lastPrint = -Infinity;
+    printedDone = -1;
+    lastDone = -1;
+    lastTotal = 0;
+    drawn = false;
+    finished = false;
+    constructor(options) {
+        this.options = options;
+        this.now = options.now ?? Date.now;
+        this.tty = options.stream?.isTTY === true;
+        this.intervalMs = this.tty ? 100 : (options.intervalMs ?? 10_000);
+        if (!this.tty && !options.line)
+            throw new Error('ProgressReporter needs a line writer unless its stream is a TTY');
+    }
+    /** The callback for `EmbedOptions.onProgress`. */
+    onProgress = (done, total) => this.update(done, total);
+    /** Records that `done` of `total` items are finished. */
+    update(done, total) {
+        if (this.finished)
+            return;
+        const t = this.now();
+        if (this.start === undefined) {
+            this.start = t;
+            this.startDone = done;
+        }
+        this.lastDone = done;
+        this.lastTotal = total;
+        const complete = done >= total;
+        if (!complete && t - this.lastPrint < this.intervalMs)
+            return;
+        this.print(t);
+        // A plain log gets one line for the completed work, however often completion is reported.
+        if (complete && !this.tty)
+            this.finished = true;
+    }
+    /** The status text, e.g. `candidate: 2,048/10,000 (20.5%), 310/s, ETA 26s`. */
+    status(t = this.now()) {
+        const done = Math.max(this.lastDone, 0);
+        const total = this.lastTotal;
+        const elapsed = this.start === undefined ? 0 : (t - this.start) / 1000;
+        const rate = elapsed > 0 ? (done - this.startDone) / elapsed : NaN;
+        const pct = total > 0 ? ((100 * done) / total).toFixed(1) : '100.0';
+        const tail = done >= total ? `done in ${formatDuration(elapsed)}` : `ETA ${formatDuration((total - done) / rate)}`;
+        return `${this.options.label}: ${count(done)}/${count(total)} (${pct}%), ${formatRate(rate)}, ${tail}`;
+    }
+    print(t) {
+        this.lastPrint = t;
+        this.printedDone = this.lastDone;
+        const text = this.status(t);
+        if (!this.tty) {
+            this.options.line?.(text);
+            return;
+        }
+        const stream = this.options.stream;
+        const width = Math.max(10, Math.min(30, (stream.columns ?? 80) - text.length - 4));
+        const fraction = this.lastTotal > 0 ? Math.min(1, this.lastDone / this.lastTotal) : 1;
+        const filled = Math.round(fraction * width);
+        const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+        stream.write(`\r${bar} ${text}\x1b[K`);
+        this.drawn = true;
+    }
+    /** Ends the report: prints the final state if it was held back, and ends the bar's line. */
+    finish() {
+        if (this.finished)
+            return;
+        if (this.lastDone >= 0 && this.lastDone !== this.printedDone)
+            this.print(this.now());
+        if (this.tty && this.drawn)
+            this.options.stream?.write('\n');
+        this.finished = true;
+    }
+}
+/** Shorthand for `new ProgressReporter(options)`. */
+function createProgress(options) {
+    return new ProgressReporter(options);
+}
+/**
+ * The usual reporter for a run: a bar on `stream` when it is a terminal (the CLI), otherwise
+ * plain lines through `line` every `intervalMs` (GitHub Actions, where stderr is not a TTY;
+ * pass the Logger's `info` so lines land in the step's log group).
+ */
+function progressFor(label, line, stream = process.stderr, intervalMs = 10_000) {
+    return new ProgressReporter({ label, line, stream, intervalMs });
 }
 
 ;// CONCATENATED MODULE: ./src/stats/eigen.ts
@@ -49196,116 +51194,6 @@ function tridiagonalEigenvalues(diagonal, offDiagonal) {
         values[index] = 0.5 * (left + right);
     }
     return values;
-}
-
-;// CONCATENATED MODULE: ./src/stats/random.ts
-/**
- * Seeded pseudo-random numbers, identical on every platform and Node version: only 32-bit
- * integer arithmetic (`Math.imul`, shifts, xor), no `Math.random`.
- *
- * Generator: xoshiro128** 1.1 (Blackman & Vigna, "Scrambled linear pseudorandom number
- * generators", ACM TOMS 2021), a 128-bit state with period 2^128 − 1. Its four state words
- * are filled from the seed by SplitMix32 (a Weyl sequence with step 0x9e3779b9 passed
- * through the MurmurHash3 32-bit finaliser), as the xoshiro authors recommend.
- */
-const TWO_POW_32 = 4294967296;
-function rotl(x, k) {
-    return (x << k) | (x >>> (32 - k));
-}
-/**
- * The raw xoshiro128** generator from an explicit state (four 32-bit words, not all zero).
- * Each call returns the next output as an unsigned 32-bit integer.
- */
-function xoshiro128StarStar(s0, s1, s2, s3) {
-    let a = s0 | 0;
-    let b = s1 | 0;
-    let c = s2 | 0;
-    let d = s3 | 0;
-    if ((a | b | c | d) === 0)
-        throw new RangeError('xoshiro128** state must not be all zero');
-    return () => {
-        const result = Math.imul(rotl(Math.imul(b, 5), 7), 9);
-        const t = b << 9;
-        c ^= a;
-        d ^= b;
-        b ^= c;
-        a ^= d;
-        c ^= t;
-        d = rotl(d, 11);
-        return result >>> 0;
-    };
-}
-/**
- * The xoshiro128** state for a seed: four consecutive SplitMix32 outputs (never all zero,
- * since SplitMix32 outputs of consecutive states are distinct).
- * @param seed an integer in [0, 2^32); anything else is a RangeError.
- */
-function seedState(seed) {
-    if (!Number.isInteger(seed) || seed < 0 || seed >= TWO_POW_32) {
-        throw new RangeError(`seed must be an integer in [0, 2^32), got ${seed}`);
-    }
-    let state = seed | 0;
-    const words = new Int32Array(4);
-    for (let i = 0; i < 4; i++) {
-        state = (state + 0x9e3779b9) | 0;
-        let z = state;
-        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-        words[i] = z ^ (z >>> 16);
-    }
-    return words;
-}
-/**
- * xoshiro128** seeded by SplitMix32 (`seedState`): uniform unsigned 32-bit integers.
- * @param seed an integer in [0, 2^32); anything else is a RangeError.
- */
-function createUint32Rng(seed) {
-    const s = seedState(seed);
-    return xoshiro128StarStar(s[0], s[1], s[2], s[3]);
-}
-/**
- * A seeded generator of uniform doubles in [0, 1), with 32 bits of resolution (each
- * value is k / 2^32 for an integer k). Same seed, same stream, everywhere.
- * Generator: xoshiro128** seeded by SplitMix32 (see the module comment).
- * @param seed an integer in [0, 2^32); anything else is a RangeError.
- */
-function createRng(seed) {
-    const next = createUint32Rng(seed);
-    return () => next() / TWO_POW_32;
-}
-/**
- * A uniform integer in [0, n) from one draw: `floor(rng() * n)`. With 32-bit draws the
- * bias is below n / 2^32 (under 2.4e-6 for n ≤ 10^4), negligible for resampling.
- * @param n an integer in [1, 2^32]; anything else is a RangeError.
- */
-function randomInt(rng, n) {
-    if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32)
-        throw new RangeError(`n must be an integer in [1, 2^32], got ${n}`);
-    return Math.floor(rng() * n);
-}
-/**
- * `count` distinct indices from [0, n), chosen uniformly without replacement (a partial
- * Fisher–Yates shuffle), returned in ascending order. When count ≥ n, all of 0..n−1.
- * Memory O(n).
- */
-function sampleIndices(n, count, seed) {
-    if (!Number.isInteger(n) || n < 0)
-        throw new RangeError(`n must be a non-negative integer, got ${n}`);
-    if (!Number.isInteger(count) || count < 0)
-        throw new RangeError(`count must be a non-negative integer, got ${count}`);
-    const all = new Int32Array(n);
-    for (let i = 0; i < n; i++)
-        all[i] = i;
-    if (count >= n)
-        return all;
-    const rng = createRng(seed);
-    for (let i = 0; i < count; i++) {
-        const j = i + randomInt(rng, n - i);
-        const tmp = all[i];
-        all[i] = all[j];
-        all[j] = tmp;
-    }
-    return all.slice(0, count).sort();
 }
 
 ;// CONCATENATED MODULE: ./src/stats/vectors.ts
@@ -49677,867 +51565,6 @@ function summariseHealth(input) {
     return { section: { id: 'health', title: `Vector health (${c.rows} vectors)`, verdict, summary, rows }, metrics, findings };
 }
 
-;// CONCATENATED MODULE: ./src/stats/ranking.ts
-
-/**
- * Per-query retrieval metrics and rank correlations.
- *
- * Relevance judgements (qrels) map a document id to a graded relevance: > 0 is relevant,
- * 0 or below is judged non-relevant (as in trec_eval, where only positive levels count).
- * `ranked` lists document ids best first; a repeated id counts once, at its first position.
- * The per-query metrics return NaN for a query with no relevant document: such a query
- * carries no information about ranking quality, so the caller leaves it out of averages
- * (trec_eval likewise evaluates only topics with relevant documents).
- * k must be a positive integer (RangeError otherwise); a list shorter than k is evaluated
- * as it is (missing ranks contribute nothing).
- */
-function checkK(k) {
-    if (!Number.isInteger(k) || k < 1)
-        throw new RangeError(`k must be a positive integer, got ${k}`);
-}
-function countRelevant(relevance) {
-    let count = 0;
-    for (const rel of relevance.values())
-        if (rel > 0)
-            count++;
-    return count;
-}
-/** Visits the distinct ids among the first k of `ranked` with their 1-based rank. */
-function forEachTopK(ranked, k, visit) {
-    const seen = new Set();
-    let rank = 0;
-    for (let i = 0; i < ranked.length && rank < k; i++) {
-        const id = ranked[i];
-        if (seen.has(id))
-            continue;
-        seen.add(id);
-        rank++;
-        if (visit(id, rank) === true)
-            return;
-    }
-}
-/**
- * recall@k: the share of the query's relevant documents found in the top k, in [0, 1].
- * NaN when the query has no relevant document.
- */
-function recallAtK(ranked, relevant, k) {
-    checkK(k);
-    const total = countRelevant(relevant);
-    if (total === 0)
-        return NaN;
-    let found = 0;
-    forEachTopK(ranked, k, (id) => {
-        if ((relevant.get(id) ?? 0) > 0)
-            found++;
-    });
-    return found / total;
-}
-/**
- * Reciprocal rank at k: 1 / (rank of the first relevant document) if it is within the top
- * k, else 0 (trec_eval's `recip_rank` cut at k). Average over queries for MRR@k.
- * NaN when the query has no relevant document.
- */
-function mrrAtK(ranked, relevant, k) {
-    checkK(k);
-    if (countRelevant(relevant) === 0)
-        return NaN;
-    let reciprocal = 0;
-    forEachTopK(ranked, k, (id, rank) => {
-        if ((relevant.get(id) ?? 0) > 0) {
-            reciprocal = 1 / rank;
-            return true;
-        }
-        return false;
-    });
-    return reciprocal;
-}
-/**
- * nDCG@k with graded relevance (Järvelin & Kekäläinen 2002), in [0, 1]:
- * DCG@k = Σ_{r=1..k} gain(doc at r) / log₂(r + 1), divided by the DCG@k of the ideal
- * ordering of all judged relevant documents.
- *
- * Gain is the relevance value itself (linear), not 2^rel − 1: this is trec_eval's
- * `ndcg_cut` ("gain values are the relevance values in the qrels file", discount
- * log2(rank + 1)), which BEIR (Thakur et al., NeurIPS 2021) reports through pytrec_eval, so
- * our numbers are comparable with published BEIR/MTEB retrieval scores. For binary
- * judgements both conventions agree. Non-positive relevance contributes no gain.
- * NaN when the query has no relevant document.
- */
-function ndcgAtK(ranked, relevance, k) {
-    checkK(k);
-    const gains = [];
-    for (const rel of relevance.values())
-        if (rel > 0)
-            gains.push(rel);
-    if (gains.length === 0)
-        return NaN;
-    gains.sort((a, b) => b - a);
-    let ideal = 0;
-    for (let i = 0; i < Math.min(k, gains.length); i++)
-        ideal += gains[i] / Math.log2(i + 2);
-    let dcg = 0;
-    forEachTopK(ranked, k, (id, rank) => {
-        const rel = relevance.get(id) ?? 0;
-        if (rel > 0)
-            dcg += rel / Math.log2(rank + 1);
-    });
-    return dcg / ideal;
-}
-/**
- * overlap@k of two neighbour lists (e.g. corpus indices of one item's top-k neighbours in
- * the production and in the candidate space): |A ∩ B| / k over the first k entries of each,
- * in [0, 1]. When either list is shorter than k, k is reduced to the shorter length (a
- * corpus with fewer than k other items); both empty gives NaN. Entries are assumed distinct
- * within a list (a neighbour list has no repeats); repeats are counted once.
- */
-function overlapAtK(a, b, k) {
-    checkK(k);
-    const effective = Math.min(k, a.length, b.length);
-    if (effective === 0)
-        return NaN;
-    const inA = new Set();
-    for (let i = 0; i < effective; i++)
-        inA.add(a[i]);
-    let shared = 0;
-    for (let i = 0; i < effective; i++) {
-        const x = b[i];
-        if (inA.delete(x))
-            shared++;
-    }
-    return shared / effective;
-}
-function checkPaired(xs, ys) {
-    if (xs.length !== ys.length)
-        throw new RangeError(`paired samples differ in length: ${xs.length} vs ${ys.length}`);
-}
-/** Pearson correlation of two equal-length samples; NaN when n < 2 or either is constant. */
-function pearson(xs, ys) {
-    checkPaired(xs, ys);
-    const n = xs.length;
-    if (n < 2)
-        return NaN;
-    let mx = 0;
-    let my = 0;
-    for (let i = 0; i < n; i++) {
-        mx += xs[i];
-        my += ys[i];
-    }
-    mx /= n;
-    my /= n;
-    let sxy = 0;
-    let sxx = 0;
-    let syy = 0;
-    for (let i = 0; i < n; i++) {
-        const dx = xs[i] - mx;
-        const dy = ys[i] - my;
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-    }
-    if (sxx === 0 || syy === 0)
-        return NaN;
-    return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
-}
-/**
- * Spearman's rank correlation ρ: the Pearson correlation of the average ranks (ties share
- * the mean rank), in [−1, 1]; matches `scipy.stats.spearmanr`. O(n log n).
- * NaN when n < 2 or either sample is constant (all tied). NaN inputs are a RangeError.
- */
-function spearman(xs, ys) {
-    checkPaired(xs, ys);
-    if (xs.length < 2)
-        return NaN;
-    return pearson(averageRanks(xs), averageRanks(ys));
-}
-/**
- * Kendall's τ-b (Kendall 1945), which corrects for ties in either sample:
- * τ_b = (C − D) / √((P − Tx)(P − Ty)) with C/D concordant/discordant pairs, P = n(n−1)/2
- * pairs, Tx/Ty pairs tied in x/y. In [−1, 1]; matches `scipy.stats.kendalltau` (variant 'b').
- * O(n²) over all pairs: meant for top-k similarity lists (k up to a few hundred).
- * NaN when n < 2 or either sample is constant. NaN inputs are a RangeError.
- */
-function kendallTauB(xs, ys) {
-    checkPaired(xs, ys);
-    const n = xs.length;
-    for (let i = 0; i < n; i++) {
-        if (Number.isNaN(xs[i]) || Number.isNaN(ys[i]))
-            throw new RangeError(`kendallTauB: NaN at index ${i}`);
-    }
-    if (n < 2)
-        return NaN;
-    let score = 0; // C − D
-    let untiedX = 0; // pairs not tied in x: P − Tx
-    let untiedY = 0;
-    for (let i = 0; i < n; i++) {
-        const xi = xs[i];
-        const yi = ys[i];
-        for (let j = i + 1; j < n; j++) {
-            const xj = xs[j];
-            const yj = ys[j];
-            const sx = xi > xj ? 1 : xi < xj ? -1 : 0;
-            const sy = yi > yj ? 1 : yi < yj ? -1 : 0;
-            score += sx * sy;
-            if (sx !== 0)
-                untiedX++;
-            if (sy !== 0)
-                untiedY++;
-        }
-    }
-    if (untiedX === 0 || untiedY === 0)
-        return NaN;
-    return score / Math.sqrt(untiedX * untiedY);
-}
-
-;// CONCATENATED MODULE: ./src/stats/bootstrap.ts
-
-
-
-/**
- * Confidence intervals and one-sided tests for the mean of per-item paired differences
- * (candidate − production, e.g. per-pair cosine change or per-query nDCG change).
- *
- * How a regression gate uses them, with `tolerance` > 0 the largest acceptable drop:
- * - interval: fail when `high < −tolerance`, pass when `low > −tolerance`, else marginal;
- * - segments: `bootstrapPValue(d, { nullMean: −tolerance, alternative: 'less', … })` per
- *   segment, adjusted with `holm`; a segment fails when its adjusted p-value is below
- *   α = (1 − level) / 2. With a single segment this is the interval rule above (the
- *   one-sided test at α is dual to the upper end of the two-sided interval at `level`),
- *   up to one resample's worth of discreteness.
- */
-const bootstrap_TWO_POW_32 = 4294967296;
-function checkValues(values) {
-    for (let i = 0; i < values.length; i++) {
-        if (!Number.isFinite(values[i]))
-            throw new RangeError(`bootstrap values must be finite; value ${i} is ${values[i]}`);
-    }
-}
-function checkResamples(resamples) {
-    if (!Number.isInteger(resamples) || resamples < 1)
-        throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
-}
-/**
- * The bootstrap distribution of the mean, sorted ascending: `resamples` means, each of n
- * values drawn with replacement. Resample b, draw i takes index ⌊u·n / 2^32⌋ where u is
- * output number b·n + i of `createUint32Rng(seed)`; draws are summed left to right. So the
- * output is identical bit for bit for the same values, resamples and seed. One allocation
- * (the output); time O(resamples · n), about 5 ns per draw.
- * Empty input: an array of NaN. Non-finite values are a RangeError.
- */
-function bootstrapMeans(values, options) {
-    checkValues(values);
-    checkResamples(options.resamples);
-    const n = values.length;
-    const means = new Float64Array(options.resamples);
-    if (n === 0)
-        return means.fill(NaN);
-    // xoshiro128** (the same stream as createUint32Rng(seed)), inlined: this loop is the hot path.
-    const state = seedState(options.seed);
-    let s0 = state[0];
-    let s1 = state[1];
-    let s2 = state[2];
-    let s3 = state[3];
-    const scale = n / bootstrap_TWO_POW_32;
-    for (let b = 0; b < means.length; b++) {
-        let sum = 0;
-        for (let i = 0; i < n; i++) {
-            const x = Math.imul(s1, 5);
-            const draw = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
-            const t = s1 << 9;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= t;
-            s3 = (s3 << 11) | (s3 >>> 21);
-            sum += values[Math.floor(draw * scale)];
-        }
-        means[b] = sum / n;
-    }
-    return means.sort();
-}
-/**
- * Percentile bootstrap confidence interval for the mean (Efron & Tibshirani 1993, ch. 13):
- * the (1 − level)/2 and (1 + level)/2 quantiles (type 7) of the bootstrap distribution of the
- * mean from `bootstrapMeans`. `estimate` is the sample mean. Reproducible byte for byte for
- * the same values and options.
- *
- * Edge cases: empty input gives NaN for estimate, low and high; n = 1 or all values equal
- * give a zero-width interval at the value (no evidence of spread: enforce a minimum size
- * before gating). The percentile interval is slightly narrow for very small n (below ~20);
- * its coverage is checked by simulation in the tests.
- * @param options.level confidence level in (0, 1).
- */
-function bootstrapMeanInterval(values, options) {
-    const { level } = options;
-    if (!(level > 0 && level < 1))
-        throw new RangeError(`level must be in (0, 1), got ${level}`);
-    const means = bootstrapMeans(values, options);
-    return {
-        estimate: mean(values),
-        low: quantile(means, (1 - level) / 2),
-        high: quantile(means, (1 + level) / 2),
-        level,
-    };
-}
-/**
- * One-sided bootstrap p-value for the mean, from the same resamples as
- * `bootstrapMeanInterval` with the same seed. For `alternative: 'less'` (H1: mean < nullMean,
- * e.g. "the drop is larger than the tolerance" with nullMean = −tolerance):
- *
- *   p = (1 + #{bootstrap means ≥ nullMean}) / (resamples + 1)
- *
- * and for 'greater' the count of means ≤ nullMean. This inverts the percentile interval: p is
- * the smallest α at which the one-sided upper (lower) percentile bound at level 1 − α
- * excludes nullMean. The +1 keeps p > 0, so its resolution is 1 / (resamples + 1): with m
- * segments corrected by Holm at level α, use resamples ≥ 20·m/α.
- * Empty input: NaN. n = 1 or constant values: 1/(resamples+1) when the value is strictly on
- * the alternative side, else 1.
- */
-function bootstrapPValue(values, options) {
-    if (!Number.isFinite(options.nullMean))
-        throw new RangeError(`nullMean must be finite, got ${options.nullMean}`);
-    if (values.length === 0)
-        return NaN;
-    const means = bootstrapMeans(values, options);
-    let against = 0;
-    for (let b = 0; b < means.length; b++) {
-        const m = means[b];
-        if (options.alternative === 'less' ? m >= options.nullMean : m <= options.nullMean)
-            against++;
-    }
-    return (1 + against) / (means.length + 1);
-}
-/**
- * One-sided or two-sided p-value of the one-sample (paired) Student t test of
- * H0: mean = nullMean on paired differences, t = (x̄ − nullMean) / (s / √n), n − 1 degrees
- * of freedom (Student 1908). 'less' is P(T ≤ t), 'greater' P(T ≥ t), 'two-sided'
- * 2·min of the two (capped at 1). No resampling, so no resolution limit; valid when the
- * mean is close to normal (central limit theorem for moderate n).
- *
- * Edge cases: n < 2 gives NaN. Zero variance: the data sit exactly at one point, so the
- * p-value is 0 when that point is strictly on the alternative side, 1 when it is on the
- * other side or equals nullMean (for 'two-sided': 0 unless equal, then 1).
- * Non-finite values are a RangeError.
- */
-function pairedTTestPValue(values, nullMean, alternative) {
-    for (let i = 0; i < values.length; i++) {
-        if (!Number.isFinite(values[i]))
-            throw new RangeError(`t-test values must be finite; value ${i} is ${values[i]}`);
-    }
-    const { n, mean: m, variance } = meanVariance(values);
-    if (n < 2)
-        return NaN;
-    const diff = m - nullMean;
-    if (variance === 0) {
-        if (diff === 0)
-            return 1;
-        if (alternative === 'two-sided')
-            return 0;
-        return (alternative === 'less') === diff < 0 ? 0 : 1;
-    }
-    const t = diff / Math.sqrt(variance / n);
-    const lower = studentTCdf(t, n - 1);
-    const upper = studentTCdf(-t, n - 1);
-    if (alternative === 'less')
-        return lower;
-    if (alternative === 'greater')
-        return upper;
-    return Math.min(1, 2 * Math.min(lower, upper));
-}
-
-;// CONCATENATED MODULE: ./src/stats/multiple-testing.ts
-/**
- * Adjusted p-values for m simultaneous tests, returned in the input order. Reject test i at
- * level α when adjusted[i] ≤ α. Empty input gives an empty array; a p-value that is NaN or
- * outside [0, 1] is a RangeError (decide beforehand which tests take part).
- */
-function checkPValues(pValues) {
-    pValues.forEach((p, i) => {
-        if (!(p >= 0 && p <= 1))
-            throw new RangeError(`p-value ${i} must be in [0, 1], got ${p}`);
-    });
-}
-/** Indices of the p-values in ascending order (stable, so equal p-values keep input order). */
-function ascendingOrder(pValues) {
-    return pValues.map((_, i) => i).sort((i, j) => pValues[i] - pValues[j] || i - j);
-}
-/**
- * Holm's step-down adjustment (Holm 1979): controls the family-wise error rate (the chance
- * of any false alarm) under any dependence between the tests. With p₍₁₎ ≤ … ≤ p₍ₘ₎,
- * adjusted p₍ᵢ₎ = min(1, max_{j ≤ i} (m − j + 1)·p₍ⱼ₎), monotone in the sorted order.
- * Same as R's `p.adjust(method = "holm")` and statsmodels' `multipletests(method='holm')`.
- */
-function holm(pValues) {
-    checkPValues(pValues);
-    const m = pValues.length;
-    const adjusted = new Array(m);
-    let running = 0;
-    ascendingOrder(pValues).forEach((index, rank) => {
-        running = Math.max(running, Math.min(1, (m - rank) * pValues[index]));
-        adjusted[index] = running;
-    });
-    return adjusted;
-}
-/**
- * Benjamini–Hochberg step-up adjustment (Benjamini & Hochberg 1995): controls the false
- * discovery rate (the expected share of false alarms among rejections) for independent or
- * positively dependent tests. adjusted p₍ᵢ₎ = min(1, min_{j ≥ i} m·p₍ⱼ₎ / j).
- * Same as R's `p.adjust(method = "BH")`.
- */
-function benjaminiHochberg(pValues) {
-    checkPValues(pValues);
-    const m = pValues.length;
-    const order = ascendingOrder(pValues);
-    const adjusted = new Array(m);
-    let running = 1;
-    for (let rank = m - 1; rank >= 0; rank--) {
-        const index = order[rank];
-        running = Math.min(running, (m * pValues[index]) / (rank + 1));
-        adjusted[index] = running;
-    }
-    return adjusted;
-}
-
-;// CONCATENATED MODULE: ./src/regression/shard.ts
-
-
-/** Parses `i/n` (1 ≤ i ≤ n). An empty value means no sharding. */
-function parseShard(text) {
-    if (text === undefined || text.trim() === '')
-        return undefined;
-    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-    const index = Number(match?.[1]);
-    const count = Number(match?.[2]);
-    if (!match || count < 1 || index < 1 || index > count || count > 1000) {
-        throw new io_errors/* ConfigurationError */.j1(`shard '${text}' must be i/n with 1 ≤ i ≤ n ≤ 1000, e.g. 2/8`);
-    }
-    return count === 1 ? undefined : { index, count };
-}
-/** A stable unsigned 32-bit hash of a string: the first 4 bytes of its SHA-256. */
-function stableHash(text) {
-    return (0,external_node_crypto_.createHash)('sha256').update(text).digest().readUInt32BE(0);
-}
-/**
- * The 1-based shard an item belongs to, from a stable hash of its kind and id: the same
- * item lands in the same shard whatever its position in the files or the machine.
- */
-function shardOf(kind, id, count) {
-    return (stableHash(`${kind}\u0000${id}`) % count) + 1;
-}
-/** True when the item is this shard's work (always true without sharding). */
-function inShard(shard, kind, id) {
-    return !shard || shardOf(kind, id, shard.count) === shard.index;
-}
-
-;// CONCATENATED MODULE: ./src/regression/compare.ts
-
-
-
-
-/**
- * The interval rule, for a metric where higher is better and `tolerance` is the largest
- * acceptable drop: fail when the whole interval lies below −tolerance (a drop that is both
- * credible and large), pass when the interval excludes a drop larger than the tolerance,
- * marginal otherwise. The bound itself counts as acceptable.
- */
-function intervalVerdict(interval, tolerance) {
-    if (interval.high < -tolerance)
-        return 'fail';
-    if (interval.low >= -tolerance)
-        return 'pass';
-    return 'marginal';
-}
-/** The seed of one interval: derived from the run's seed, the check and the segment, so every interval has its own reproducible stream. */
-function intervalSeed(seed, check, segment) {
-    return stableHash(`${seed}\u0000${check}\u0000${segment ?? '\u0001overall'}`);
-}
-/**
- * One set of bootstrap means gives both the percentile interval (as `bootstrapMeanInterval`
- * computes it) and the one-sided p-value of H1: mean < −tolerance (as `bootstrapPValue`
- * computes it, (1 + #{means ≥ −tolerance}) / (B + 1)), so the two always agree and the
- * resampling runs once. An empty set judges nothing: pass, with a zero-width interval at 0.
- */
-function judge(diffs, tolerance, settings, seed) {
-    const level = settings.confidence;
-    if (diffs.length === 0)
-        return { size: 0, estimate: 0, interval: { low: 0, high: 0, level }, pValue: 1, verdict: 'pass' };
-    const means = bootstrapMeans(diffs, { resamples: settings.resamples, seed });
-    let sum = 0;
-    for (const d of diffs)
-        sum += d;
-    let against = 0;
-    for (const m of means)
-        if (m >= -tolerance)
-            against++;
-    const interval = { low: summary_quantile(means, (1 - level) / 2), high: summary_quantile(means, (1 + level) / 2), level };
-    const pValue = (1 + against) / (means.length + 1);
-    return { size: diffs.length, estimate: sum / diffs.length, interval, pValue, verdict: intervalVerdict(interval, tolerance) };
-}
-/**
- * Judges per-item paired differences (candidate − production, higher is better) overall
- * and per segment. Segments are sorted by name; items without a segment count only
- * overall. Segment p-values are adjusted with Holm's step-down method over the gated
- * segments (family-wise error control: one false alarm in any segment would block a
- * release). A gated segment fails when its adjusted p-value is below the one-sided level
- * (1 − confidence) / 2, the same level at which the overall interval rule fails.
- *
- * @param diffs per-item differences, in the suite's canonical item order (the bootstrap depends on order).
- * @param segments per-item segment label or null, same length as diffs.
- * @param check names the check; with the seed it determines every bootstrap stream.
- * @param segmentDiffs the per-item differences of one segment, given its item indices;
- *   by default the segment's entries of `diffs` (checks whose per-item values depend on
- *   the set they are judged in, like the AUC's pseudo-values, compute them per segment).
- */
-function compareDifferences(diffs, segments, tolerance, settings, check, segmentDiffs = (indices) => Float64Array.from(indices, (i) => diffs[i])) {
-    const overall = judge(diffs, tolerance, settings, intervalSeed(settings.seed, check, null));
-    const members = new Map();
-    segments.forEach((segment, i) => {
-        if (segment === null)
-            return;
-        let list = members.get(segment);
-        if (!list)
-            members.set(segment, (list = []));
-        list.push(i);
-    });
-    const names = [...members.keys()].sort();
-    const judged = names.map((segment) => {
-        const indices = members.get(segment);
-        const values = segmentDiffs(indices);
-        const judgement = judge(values, tolerance, settings, intervalSeed(settings.seed, check, segment));
-        return { ...judgement, segment, gated: indices.length >= settings.minSegmentSize, adjustedPValue: null };
-    });
-    const gated = judged.filter((s) => s.gated);
-    const adjusted = holm(gated.map((s) => s.pValue));
-    const alpha = (1 - settings.confidence) / 2;
-    gated.forEach((s, i) => {
-        s.adjustedPValue = adjusted[i];
-        // The adjusted p-value decides fail; the segment's own interval decides pass vs marginal.
-        if (s.adjustedPValue < alpha)
-            s.verdict = 'fail';
-        else if (s.verdict === 'fail')
-            s.verdict = 'marginal';
-    });
-    const failed = overall.verdict === 'fail' || gated.some((s) => s.verdict === 'fail');
-    // The smallest bootstrap p-value is 1/(B+1); Holm multiplies the smallest by m. When even
-    // that cannot reach alpha, no segment could ever fail: say so rather than pass silently.
-    if (gated.length > 0 && gated.length / (settings.resamples + 1) >= alpha) {
-        const resamplesNeeded = Math.ceil((2 * gated.length) / alpha);
-        return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict === 'pass' ? 'marginal' : overall.verdict, resamplesNeeded };
-    }
-    return { overall, segments: judged, verdict: failed ? 'fail' : overall.verdict };
-}
-/** Mean of a list; null when empty. */
-function compare_mean(values) {
-    if (values.length === 0)
-        return null;
-    let sum = 0;
-    for (let i = 0; i < values.length; i++)
-        sum += values[i];
-    return sum / values.length;
-}
-/** Segment rows of the result for a comparison, with per-segment means of both models. */
-function segmentRows(outcome, metric, segments, production, candidate) {
-    return outcome.segments.map((s) => {
-        const idx = [];
-        segments.forEach((seg, i) => {
-            if (seg === s.segment)
-                idx.push(i);
-        });
-        const prod = production ? compare_mean(idx.map((i) => production[i])) : null;
-        const cand = compare_mean(idx.map((i) => candidate[i]));
-        return {
-            segment: s.segment,
-            size: s.size,
-            metric,
-            production: prod,
-            candidate: cand,
-            change: s.estimate,
-            interval: s.interval,
-            pValue: s.pValue,
-            adjustedPValue: s.adjustedPValue,
-            gated: s.gated,
-            verdict: s.verdict,
-        };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/regression/vectors.ts
-/** Inner product of rows a and b of a matrix (the cosine when rows are unit length), in float64. */
-function dotRows(matrix, a, b) {
-    const { data, dim } = matrix;
-    const x = a * dim;
-    const y = b * dim;
-    let sum = 0;
-    for (let j = 0; j < dim; j++)
-        sum += data[x + j] * data[y + j];
-    return sum;
-}
-/** A new matrix holding the given rows, in that order. */
-function vectors_selectRows(matrix, rows) {
-    const { dim } = matrix;
-    const data = new Float32Array(rows.length * dim);
-    rows.forEach((row, i) => data.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
-    return { data, rows: rows.length, dim };
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/common.ts
-function emptyTable(columns) {
-    return { index: [], id: [], segment: [], values: Object.fromEntries(columns.map((c) => [c, []])) };
-}
-/** Reorders a table's rows by suite index (shards are concatenated, then sorted). */
-function sortTable(table) {
-    const order = table.index.map((_, i) => i).sort((x, y) => table.index[x] - table.index[y]);
-    const pick = (column) => order.map((i) => column[i]);
-    return {
-        index: pick(table.index),
-        id: pick(table.id),
-        segment: pick(table.segment),
-        values: Object.fromEntries(Object.entries(table.values).map(([name, column]) => [name, pick(column)])),
-    };
-}
-/** Concatenates tables with the same columns. */
-function concatTables(tables) {
-    const first = tables[0];
-    if (!first)
-        throw new Error('no tables to concatenate');
-    const columns = Object.keys(first.values);
-    return {
-        index: tables.flatMap((t) => t.index),
-        id: tables.flatMap((t) => t.id),
-        segment: tables.flatMap((t) => t.segment),
-        values: Object.fromEntries(columns.map((c) => [c, tables.flatMap((t) => t.values[c] ?? [])])),
-    };
-}
-function column(table, name) {
-    const values = table.values[name];
-    if (!values)
-        throw new Error(`missing column ${name}`);
-    return Float64Array.from(values, (v) => (v === null ? Number.NaN : v));
-}
-/**
- * The `count` worst items by `key` (lowest first), ties broken by id, so that picking from
- * the union of shards' picks gives the same list as picking from every item.
- */
-function pickWorst(pool, count, key) {
-    return [...pool]
-        .sort((x, y) => key(x) - key(y) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-        .slice(0, count);
-}
-/** Indices of the `count` lowest keys (ties by id): the items worth building WorstItems for. */
-function lowestIndices(keys, ids, count) {
-    return Array.from(keys, (_, i) => i)
-        .filter((i) => Number.isFinite(keys[i]))
-        .sort((x, y) => keys[x] - keys[y] || (ids[x] < ids[y] ? -1 : 1))
-        .slice(0, count);
-}
-/** Longest item id kept in a result's worst items (the schema allows 512). */
-const MAX_ID = 512;
-/** An item id cut to the result's limit. */
-function clipId(id) {
-    return id.length > MAX_ID ? `${id.slice(0, MAX_ID - 1)}…` : id;
-}
-const MAX_TEXT = 500;
-/** Texts in worst items are cut to a readable length (the result keeps a bounded size). */
-function common_clip(text) {
-    return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
-}
-/** A row for the deciding metric of a check, with interval and verdict. */
-function decidingRow(metric, production, candidate, outcome) {
-    return {
-        metric,
-        production,
-        candidate,
-        change: outcome.overall.estimate,
-        interval: outcome.overall.interval,
-        higherIsBetter: true,
-        verdict: outcome.overall.verdict,
-    };
-}
-/** A row reported for context: both models' values and the change, no verdict. */
-function infoRow(metric, production, candidate, higherIsBetter, note) {
-    const row = { metric, production, candidate, change: production === null || candidate === null ? null : candidate - production };
-    if (higherIsBetter !== undefined)
-        row.higherIsBetter = higherIsBetter;
-    if (note)
-        row.note = note;
-    return row;
-}
-/** Flat metrics `<prefix>.production|candidate|change|low|high` of a row. */
-function rowMetrics(prefix, row) {
-    const out = {
-        [`${prefix}.production`]: row.production ?? null,
-        [`${prefix}.candidate`]: row.candidate ?? null,
-        [`${prefix}.change`]: row.change ?? null,
-    };
-    if (row.interval) {
-        out[`${prefix}.low`] = row.interval.low;
-        out[`${prefix}.high`] = row.interval.high;
-    }
-    return out;
-}
-/** Counts of gated segments by verdict, as metrics. */
-function segmentMetrics(prefix, outcome) {
-    const gated = outcome.segments.filter((s) => s.gated);
-    return {
-        [`${prefix}.segments`]: outcome.segments.length,
-        [`${prefix}.segments_gated`]: gated.length,
-        [`${prefix}.segments_failed`]: gated.filter((s) => s.verdict === 'fail').length,
-    };
-}
-/** One sentence for the check: the deciding change, its interval and the failing segments. */
-function describeOutcome(metric, outcome, tolerance, digits = 3) {
-    const { estimate, interval } = outcome.overall;
-    const fmt = (x) => (x >= 0 ? `+${x.toFixed(digits)}` : x.toFixed(digits));
-    const failing = outcome.segments.filter((s) => s.gated && s.verdict === 'fail').map((s) => s.segment);
-    const parts = [`${metric} change ${fmt(estimate)} (${Math.round(interval.level * 100)}% CI ${fmt(interval.low)} to ${fmt(interval.high)}; tolerance −${tolerance})`];
-    if (failing.length > 0) {
-        // Bounded: the summary has a size limit, segment names come from the suite.
-        const shown = failing.slice(0, 5).map((s) => (s.length > 60 ? `${s.slice(0, 59)}…` : s));
-        const more = failing.length > shown.length ? ` and ${failing.length - shown.length} more` : '';
-        parts.push(`regressed segment${failing.length > 1 ? 's' : ''}: ${shown.join(', ')}${more}`);
-    }
-    if (outcome.resamplesNeeded !== undefined) {
-        parts.push(`too few resamples for ${outcome.segments.filter((s) => s.gated).length} gated segments: none could fail; set resamples to at least ${outcome.resamplesNeeded}`);
-    }
-    return parts.join('; ');
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/retrieval.ts
-
-
-
-
-
-const RETRIEVAL_METRICS = ['recall', 'mrr', 'ndcg'];
-/** Queries searched per call: bounds the memory of one top-k request and paces progress lines. */
-const BLOCK = 256;
-/**
- * Top-k documents of each query (rows of `queryRows`) over `corpusRows`, in both spaces,
- * block by block. Never builds a queries × corpus matrix: the engine streams the corpus.
- * @returns per model, the k corpus positions of each query, best first (row q at [q*k, (q+1)*k)).
- */
-async function searchBoth(spaces, queryRows, corpusRows, k, context, total = queryRows.length * 2, doneBefore = 0) {
-    const corpusPosition = new Map(corpusRows.map((row, i) => [row, i]));
-    const out = { production: new Int32Array(0), candidate: new Int32Array(0) };
-    let effectiveK = Math.min(k, corpusRows.length);
-    let done = doneBefore;
-    for (const model of ['production', 'candidate']) {
-        // The spaces are already unit length: rank by inner product, and search the matrix
-        // itself when the corpus is every text in order (no copy of a large corpus).
-        const whole = corpusRows.length === spaces[model].rows && corpusRows.every((row, i) => row === i);
-        const corpus = whole ? spaces[model] : vectors_selectRows(spaces[model], corpusRows);
-        const parts = [];
-        for (let start = 0; start < queryRows.length; start += BLOCK) {
-            context.signal?.throwIfAborted();
-            const block = queryRows.slice(start, start + BLOCK);
-            const selfIndices = Int32Array.from(block, (row) => corpusPosition.get(row) ?? -1);
-            const result = await context.search.topK({ queries: vectors_selectRows(spaces[model], block), corpus, k, similarity: 'dot', selfIndices });
-            effectiveK = result.k;
-            parts.push(result.indices);
-            done += block.length;
-            context.onProgress?.(done, total);
-        }
-        const all = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-        let offset = 0;
-        for (const part of parts) {
-            all.set(part, offset);
-            offset += part.length;
-        }
-        out[model] = all;
-    }
-    return { ...out, k: effectiveK };
-}
-/**
- * Recall@k, MRR@k and nDCG@k of every query of this shard under both models. Columns
- * `<metric>_production`, `<metric>_candidate` for recall, mrr and ndcg.
- */
-async function measureRetrieval(suite, spaces, shard, k, context) {
-    const set = suite.retrieval;
-    const table = emptyTable(RETRIEVAL_METRICS.flatMap((m) => [`${m}_production`, `${m}_candidate`]));
-    const mine = set.queries.map((q, i) => i).filter((i) => inShard(shard, 'query', suite.texts[set.queries[i]].id));
-    const rows = mine.map((i) => set.queries[i]);
-    const found = await searchBoth(spaces, rows, set.corpus, k, context);
-    mine.forEach((queryNumber, n) => {
-        const query = set.queries[queryNumber];
-        const relevant = set.relevant[queryNumber];
-        table.index.push(queryNumber);
-        table.id.push(suite.texts[query].id);
-        table.segment.push(suite.texts[query].segment);
-        const grades = new Map([...relevant].map(([doc, grade]) => [suite.texts[doc].id, grade]));
-        for (const model of ['production', 'candidate']) {
-            const ranked = Array.from(found[model].subarray(n * found.k, (n + 1) * found.k), (pos) => suite.texts[set.corpus[pos]].id);
-            table.values[`recall_${model}`].push(recallAtK(ranked, grades, k));
-            table.values[`mrr_${model}`].push(mrrAtK(ranked, grades, k));
-            table.values[`ndcg_${model}`].push(ndcgAtK(ranked, grades, k));
-        }
-    });
-    return table;
-}
-const LABELS = { recall: 'recall', mrr: 'MRR', ndcg: 'nDCG' };
-function worstQueries(suite, table, metric, count) {
-    const p = column(table, `${metric}_production`);
-    const c = column(table, `${metric}_candidate`);
-    const keys = c.map((x, i) => x - p[i]);
-    return lowestIndices(keys, table.id, count).map((i) => {
-        const text = suite.texts[suite.retrieval.queries[table.index[i]]];
-        return {
-            id: text.id,
-            texts: [common_clip(text.text)],
-            segment: text.segment,
-            label: `${LABELS[metric]}@k`,
-            production: p[i],
-            candidate: c[i],
-            change: c[i] - p[i],
-        };
-    });
-}
-/**
- * Summarises retrieval: the configured metric decides (paired per-query change, segments);
- * the other two are reported with their own intervals.
- */
-function summariseRetrieval(record) {
-    const { items, settings } = record;
-    const params = record.params;
-    const tolerance = settings.tolerance;
-    const rows = [];
-    let metrics = {};
-    let decidingOutcome;
-    for (const metric of RETRIEVAL_METRICS) {
-        const p = column(items, `${metric}_production`);
-        const c = column(items, `${metric}_candidate`);
-        const diffs = c.map((x, i) => x - p[i]);
-        const name = `${LABELS[metric]}@${params.k}`;
-        let row;
-        if (metric === params.metric) {
-            decidingOutcome = compareDifferences(diffs, items.segment, tolerance, settings, 'retrieval');
-            row = decidingRow(name, compare_mean(p), compare_mean(c), decidingOutcome);
-        }
-        else {
-            const judged = judge(diffs, tolerance, settings, intervalSeed(settings.seed, `retrieval.${metric}`, null));
-            row = { metric: name, production: compare_mean(p), candidate: compare_mean(c), change: judged.estimate, interval: judged.interval, higherIsBetter: true };
-        }
-        rows.push(row);
-        metrics = { ...metrics, ...rowMetrics(`retrieval.${metric}`, row) };
-    }
-    const outcome = decidingOutcome;
-    const p = column(items, `${params.metric}_production`);
-    const c = column(items, `${params.metric}_candidate`);
-    // The deciding metric first: it is the one the verdict is about.
-    rows.sort((x, y) => Number(y.verdict !== undefined) - Number(x.verdict !== undefined));
-    return {
-        section: {
-            id: 'retrieval',
-            title: `Retrieval (${items.id.length} queries, k = ${params.k})`,
-            verdict: outcome.verdict,
-            summary: describeOutcome(`${LABELS[params.metric]}@${params.k}`, outcome, tolerance),
-            rows,
-            segments: segmentRows(outcome, `${LABELS[params.metric]}@${params.k}`, items.segment, p, c),
-            worst: pickWorst(record.worst, settings.worstItems, (item) => item.change ?? 0),
-        },
-        metrics: { ...metrics, 'retrieval.queries': items.id.length, 'retrieval.k': params.k, ...segmentMetrics('retrieval', outcome) },
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/regression/checks/neighbours.ts
 
 
@@ -50665,298 +51692,6 @@ function summariseNeighbours(record) {
             'neighbours.sampled': items.id.length,
             'neighbours.k': params.k,
             ...(gating ? segmentMetrics('neighbours', outcome) : {}),
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/pairs.ts
-
-
-
-
-/**
- * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
- * `production`, `candidate` (cosines).
- */
-function measurePairs(suite, spaces, shard) {
-    const table = emptyTable(['related', 'production', 'candidate']);
-    (suite.pairs ?? []).forEach((pair, index) => {
-        if (!inShard(shard, 'pair', pair.id))
-            return;
-        table.index.push(index);
-        table.id.push(pair.id);
-        table.segment.push(pair.segment);
-        table.values.related.push(pair.label === 'related' ? 1 : 0);
-        table.values.production.push(dotRows(spaces.production, pair.a, pair.b));
-        table.values.candidate.push(dotRows(spaces.candidate, pair.a, pair.b));
-    });
-    return table;
-}
-/** Number of values in a sorted array below x, and equal to x. */
-function rankIn(sorted, x) {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (sorted[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    let end = lo;
-    while (end < sorted.length && sorted[end] === x)
-        end++;
-    return { below: lo, equal: end - lo };
-}
-/**
- * Placement values (DeLong, DeLong & Clarke-Pearson 1988): for a related pair, the share
- * of unrelated pairs scored below it; for an unrelated pair, the share of related pairs
- * scored above it; ties count one half. The mean placement of the related pairs and that
- * of the unrelated pairs both equal the AUC, so the mean over all pairs is the AUC too,
- * and a per-pair change of placement is a per-item share of the AUC change.
- */
-function placements(scores, related) {
-    const pos = [];
-    const neg = [];
-    scores.forEach((s, i) => (related[i] === 1 ? pos : neg).push(s));
-    const sortedPos = Float64Array.from(pos).sort();
-    const sortedNeg = Float64Array.from(neg).sort();
-    return scores.map((s, i) => {
-        if (related[i] === 1) {
-            const { below, equal } = rankIn(sortedNeg, s);
-            return (below + equal / 2) / sortedNeg.length;
-        }
-        const { below, equal } = rankIn(sortedPos, s);
-        return (sortedPos.length - below - equal + equal / 2) / sortedPos.length;
-    });
-}
-function share(values, related, label, test) {
-    let n = 0;
-    let hits = 0;
-    values.forEach((v, i) => {
-        if (related[i] !== label)
-            return;
-        n++;
-        if (test(v))
-            hits++;
-    });
-    return n === 0 ? null : hits / n;
-}
-function subset(values, related, label) {
-    return values.filter((_, i) => related[i] === label);
-}
-/** How much worse a pair got: related pairs moving apart and unrelated pairs moving together are negative. */
-function worstKey(item) {
-    const change = item.change ?? 0;
-    return item.label === 'unrelated' ? -change : change;
-}
-/** The pairs' worst items: built from the table and the suite's texts. */
-function worstPairs(suite, table, count) {
-    const related = column(table, 'related');
-    const p = column(table, 'production');
-    const c = column(table, 'candidate');
-    const keys = p.map((_, i) => (related[i] === 1 ? 1 : -1) * (c[i] - p[i]));
-    return lowestIndices(keys, table.id, count).map((i) => {
-        const pair = suite.pairs[table.index[i]];
-        return {
-            id: clipId(pair.id),
-            texts: [common_clip(suite.texts[pair.a].text), common_clip(suite.texts[pair.b].text)],
-            segment: pair.segment,
-            label: pair.label,
-            production: p[i],
-            candidate: c[i],
-            change: c[i] - p[i],
-        };
-    });
-}
-/**
- * DeLong pseudo-values of a set of pairs, from their placements: with R and U the mean
- * placement of the set's related and unrelated pairs (m and n of them, N in all) and
- * θ = (R + U) / 2 (the AUC when the set is every pair, where R = U), a related pair gets
- * θ + (N/m)(V − R) and an unrelated one θ + (N/n)(V − U). Their mean is exactly θ, and the
- * variance of their mean is S10/m + S01/n, DeLong's variance of the AUC (DeLong, DeLong &
- * Clarke-Pearson 1988): resampling pseudo-values, not raw placements, gives the AUC's
- * interval its proper width (raw placements hold each pair's share twice and would make it
- * half as wide). With one label only, θ is that label's mean and the pseudo-values are the
- * placements.
- */
-function pseudoValues(v, related, members) {
-    let m = 0;
-    let n = 0;
-    let sumR = 0;
-    let sumU = 0;
-    for (const i of members) {
-        if (related[i] === 1) {
-            m++;
-            sumR += v[i];
-        }
-        else {
-            n++;
-            sumU += v[i];
-        }
-    }
-    const r = m > 0 ? sumR / m : 0;
-    const u = n > 0 ? sumU / n : 0;
-    const estimate = m > 0 && n > 0 ? (r + u) / 2 : m > 0 ? r : u;
-    const total = members.length;
-    const values = Float64Array.from(members, (i) => related[i] === 1 ? estimate + (total / m) * (v[i] - r) : estimate + (total / n) * (v[i] - u));
-    return { values, estimate };
-}
-/**
- * Summarises the pairs check from its per-pair cosines (the whole suite's, in suite order).
- * The deciding metric is the AUC of related vs unrelated pairs, judged through paired
- * per-pair changes of DeLong pseudo-values (each pair placed against all pairs of the other
- * label); with only one label present it falls back to the mean cosine change, oriented so
- * that higher is better.
- */
-function summarisePairs(record) {
-    const { items, settings } = record;
-    const params = record.params;
-    const tolerance = settings.tolerance;
-    const related = column(items, 'related');
-    const p = column(items, 'production');
-    const c = column(items, 'candidate');
-    const nRelated = related.reduce((n, r) => n + r, 0);
-    const bothLabels = nRelated > 0 && nRelated < related.length;
-    let diffs;
-    let production;
-    let candidate;
-    let metric;
-    let segmentDiffs;
-    let segmentMeans;
-    if (bothLabels) {
-        const before = placements(p, related);
-        const after = placements(c, related);
-        const judged = (indices) => {
-            const x = pseudoValues(before, related, indices);
-            const y = pseudoValues(after, related, indices);
-            return { diffs: y.values.map((value, i) => value - x.values[i]), production: x.estimate, candidate: y.estimate };
-        };
-        const all = judged(Array.from(items.id, (_, i) => i));
-        diffs = all.diffs;
-        production = all.production;
-        candidate = all.candidate;
-        segmentDiffs = (indices) => judged(indices).diffs;
-        segmentMeans = (indices) => {
-            const j = judged(indices);
-            return [j.production, j.candidate];
-        };
-        metric = 'AUC related vs unrelated';
-    }
-    else {
-        const sign = nRelated > 0 ? 1 : -1;
-        diffs = c.map((x, i) => sign * (x - p[i]));
-        production = null;
-        candidate = null;
-        segmentMeans = (indices) => [compare_mean(indices.map((i) => p[i])), compare_mean(indices.map((i) => c[i]))];
-        metric = nRelated > 0 ? 'related cosine (mean change)' : 'unrelated cosine (mean change, lower is better)';
-    }
-    const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'pairs', segmentDiffs);
-    const deciding = decidingRow(metric, production, candidate, outcome);
-    if (!bothLabels)
-        deciding.note = 'only one label present: judged on the cosine change, not the AUC';
-    const relatedRow = infoRow('related cosine (mean)', compare_mean(subset(p, related, 1)), compare_mean(subset(c, related, 1)));
-    const unrelatedRow = infoRow('unrelated cosine (mean)', compare_mean(subset(p, related, 0)), compare_mean(subset(c, related, 0)));
-    const aboveFloor = infoRow(`related pairs with cosine ≥ ${params.relatedFloor}`, share(p, related, 1, (x) => x >= params.relatedFloor), share(c, related, 1, (x) => x >= params.relatedFloor), true);
-    const belowCeiling = infoRow(`unrelated pairs with cosine ≤ ${params.unrelatedCeiling}`, share(p, related, 0, (x) => x <= params.unrelatedCeiling), share(c, related, 0, (x) => x <= params.unrelatedCeiling), true);
-    const rows = [deciding, relatedRow, unrelatedRow, aboveFloor, belowCeiling];
-    const metrics = {
-        ...rowMetrics(bothLabels ? 'pairs.auc' : 'pairs.cosine', deciding),
-        ...rowMetrics('pairs.related_cosine', relatedRow),
-        ...rowMetrics('pairs.unrelated_cosine', unrelatedRow),
-        ...rowMetrics('pairs.related_above_floor', aboveFloor),
-        ...rowMetrics('pairs.unrelated_below_ceiling', belowCeiling),
-        'pairs.count': items.id.length,
-        ...segmentMetrics('pairs', outcome),
-    };
-    return {
-        section: {
-            id: 'pairs',
-            title: `Pairs (${items.id.length})`,
-            verdict: outcome.verdict,
-            summary: describeOutcome(bothLabels ? 'AUC' : 'cosine', outcome, tolerance),
-            rows,
-            segments: segmentRows(outcome, bothLabels ? 'AUC (segment pairs placed against all pairs)' : 'cosine', items.segment, null, p).map((row) => {
-                const indices = items.segment.flatMap((seg, i) => (seg === row.segment ? [i] : []));
-                const [before, after] = segmentMeans(indices);
-                return { ...row, production: before, candidate: after };
-            }),
-            worst: pickWorst(record.worst, settings.worstItems, worstKey),
-        },
-        metrics,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/regression/checks/triplets.ts
-
-
-
-
-/**
- * Margin of every triplet of this shard under both models: cos(anchor, positive) −
- * cos(anchor, negative). Columns `production`, `candidate`.
- */
-function measureTriplets(suite, spaces, shard) {
-    const table = emptyTable(['production', 'candidate']);
-    (suite.triplets ?? []).forEach((t, index) => {
-        if (!inShard(shard, 'triplet', t.id))
-            return;
-        table.index.push(index);
-        table.id.push(t.id);
-        table.segment.push(t.segment);
-        for (const [name, space] of [['production', spaces.production], ['candidate', spaces.candidate]]) {
-            table.values[name].push(dotRows(space, t.anchor, t.positive) - dotRows(space, t.anchor, t.negative));
-        }
-    });
-    return table;
-}
-/** A triplet is correct when its margin is positive; a tie counts one half. */
-function correctness(margin) {
-    return margin > 0 ? 1 : margin === 0 ? 0.5 : 0;
-}
-function worstTriplets(suite, table, count) {
-    const p = column(table, 'production');
-    const c = column(table, 'candidate');
-    const keys = c.map((x, i) => x - p[i]);
-    return lowestIndices(keys, table.id, count).map((i) => {
-        const t = suite.triplets[table.index[i]];
-        return {
-            id: clipId(t.id),
-            texts: [t.anchor, t.positive, t.negative].map((row) => common_clip(suite.texts[row].text)),
-            segment: t.segment,
-            production: p[i],
-            candidate: c[i],
-            change: c[i] - p[i],
-        };
-    });
-}
-/** Summarises triplets: accuracy per model decides (paired per-triplet correctness change); mean margin for context. */
-function summariseTriplets(record) {
-    const { items, settings } = record;
-    const tolerance = settings.tolerance;
-    const p = column(items, 'production');
-    const c = column(items, 'candidate');
-    const before = p.map(correctness);
-    const after = c.map(correctness);
-    const diffs = after.map((a, i) => a - before[i]);
-    const outcome = compareDifferences(diffs, items.segment, tolerance, settings, 'triplets');
-    const deciding = decidingRow('margin accuracy', compare_mean(before), compare_mean(after), outcome);
-    const margin = infoRow('margin (mean)', compare_mean(p), compare_mean(c), true);
-    return {
-        section: {
-            id: 'triplets',
-            title: `Triplets (${items.id.length})`,
-            verdict: outcome.verdict,
-            summary: describeOutcome('accuracy', outcome, tolerance),
-            rows: [deciding, margin],
-            segments: segmentRows(outcome, 'margin accuracy', items.segment, before, after),
-            worst: pickWorst(record.worst, settings.worstItems, (item) => item.change ?? 0),
-        },
-        metrics: {
-            ...rowMetrics('triplets.accuracy', deciding),
-            ...rowMetrics('triplets.margin', margin),
-            'triplets.count': items.id.length,
-            ...segmentMetrics('triplets', outcome),
         },
     };
 }
@@ -51274,394 +52009,6 @@ function renderRegressionSummary(result) {
         }
     }
     return `${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/regression/tables.ts
-
-
-
-/** The format a data file is read as, from its extension. */
-function formatOf(file) {
-    const ext = (0,external_node_path_namespaceObject.extname)(file).toLowerCase();
-    if (ext === '.jsonl' || ext === '.ndjson')
-        return 'jsonl';
-    if (ext === '.csv')
-        return 'csv';
-    if (ext === '.tsv' || ext === '.tab')
-        return 'tsv';
-    if (ext === '.qrels' || ext === '.trec' || ext === '.txt')
-        return 'trec';
-    throw new io_errors/* ConfigurationError */.j1(`unsupported data file extension '${ext}': use .jsonl, .csv, .tsv, or .qrels/.trec/.txt for TREC qrels`, { file });
-}
-async function tables_readText(file) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
-            throw new io_errors/* ConfigurationError */.j1('data file not found', { file });
-        if ((0,io_errors/* isNodeError */.fX)(error, 'EISDIR'))
-            throw new io_errors/* ConfigurationError */.j1('data file is a directory, expected a file', { file });
-        throw error;
-    }
-}
-function parseJsonl(text, file) {
-    const rows = [];
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-        const raw = lines[i].trim();
-        if (raw === '')
-            continue;
-        let value;
-        try {
-            value = JSON.parse(raw);
-        }
-        catch (error) {
-            throw new io_errors/* ConfigurationError */.j1(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file, line: i + 1 });
-        }
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            throw new io_errors/* ConfigurationError */.j1('expected a JSON object on each line', { file, line: i + 1 });
-        }
-        const fields = {};
-        for (const [key, v] of Object.entries(value)) {
-            if (typeof v === 'string' || typeof v === 'number')
-                fields[key] = v;
-            else if (v !== null && v !== undefined)
-                throw new io_errors/* ConfigurationError */.j1(`field '${key}' must be a string or a number`, { file, line: i + 1 });
-        }
-        rows.push({ line: i + 1, fields });
-    }
-    return rows;
-}
-/**
- * Splits delimited text into records (RFC 4180: quoted fields may hold the delimiter,
- * newlines and doubled quotes). Each record keeps the line it starts on.
- */
-function splitDelimited(text, delimiter, file) {
-    const records = [];
-    let cells = [];
-    let cell = '';
-    let quoted = false;
-    let line = 1;
-    let start = 1;
-    let atCellStart = true;
-    for (let i = 0; i < text.length; i++) {
-        const ch = text[i];
-        if (quoted) {
-            if (ch === '"') {
-                if (text[i + 1] === '"') {
-                    cell += '"';
-                    i++;
-                }
-                else
-                    quoted = false;
-            }
-            else {
-                if (ch === '\n')
-                    line++;
-                cell += ch;
-            }
-            continue;
-        }
-        if (ch === '"' && atCellStart) {
-            quoted = true;
-            atCellStart = false;
-        }
-        else if (ch === delimiter) {
-            cells.push(cell);
-            cell = '';
-            atCellStart = true;
-        }
-        else if (ch === '\n' || ch === '\r') {
-            if (ch === '\r' && text[i + 1] === '\n')
-                i++;
-            cells.push(cell);
-            if (cells.length > 1 || cells[0] !== '')
-                records.push({ line: start, cells });
-            cells = [];
-            cell = '';
-            atCellStart = true;
-            line++;
-            start = line;
-        }
-        else {
-            cell += ch;
-            atCellStart = false;
-        }
-    }
-    if (quoted)
-        throw new io_errors/* ConfigurationError */.j1('unterminated quoted field', { file, line: start });
-    cells.push(cell);
-    if (cells.length > 1 || cells[0] !== '')
-        records.push({ line: start, cells });
-    return records;
-}
-function parseDelimited(text, delimiter, file) {
-    const records = splitDelimited(text.replace(/^\uFEFF/, ''), delimiter, file);
-    const header = records.shift();
-    if (!header)
-        return [];
-    const names = header.cells.map((c) => c.trim());
-    return records.map(({ line, cells }) => {
-        if (cells.length !== names.length) {
-            throw new io_errors/* ConfigurationError */.j1(`expected ${names.length} fields (${names.join(', ')}), found ${cells.length}`, { file, line });
-        }
-        const fields = {};
-        names.forEach((name, i) => {
-            const value = cells[i];
-            if (value !== '')
-                fields[name] = value;
-        });
-        return { line, fields };
-    });
-}
-/** TREC qrels: `query-id iteration doc-id relevance`, whitespace separated; `#` starts a comment. */
-function parseTrec(text, file) {
-    const rows = [];
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-        const raw = lines[i].trim();
-        if (raw === '' || raw.startsWith('#'))
-            continue;
-        const parts = raw.split(/\s+/);
-        if (parts.length !== 4)
-            throw new io_errors/* ConfigurationError */.j1(`expected 4 fields 'query-id 0 doc-id relevance', found ${parts.length}`, { file, line: i + 1 });
-        rows.push({ line: i + 1, fields: { query: parts[0], doc: parts[2], relevance: parts[3] } });
-    }
-    return rows;
-}
-/**
- * Reads a data file into records: JSONL (one object per line), CSV/TSV (header row) or
- * TREC qrels. Empty lines are skipped. Syntax errors name the file and line.
- */
-async function readTable(file) {
-    const format = formatOf(file);
-    const text = await tables_readText(file);
-    switch (format) {
-        case 'jsonl':
-            return parseJsonl(text, file);
-        case 'csv':
-            return parseDelimited(text, ',', file);
-        case 'tsv':
-            return parseDelimited(text, '\t', file);
-        case 'trec':
-            return parseTrec(text, file);
-    }
-}
-/** A required non-empty string field (numbers are accepted and turned into text, e.g. numeric ids). */
-function stringField(row, names, file) {
-    for (const name of names) {
-        const value = row.fields[name];
-        if (value === undefined)
-            continue;
-        const text = String(value).trim();
-        if (text !== '')
-            return text;
-    }
-    throw new io_errors/* ConfigurationError */.j1(`missing field '${names[0]}'${names.length > 1 ? ` (or ${names.slice(1).join(', ')})` : ''}`, { file, line: row.line });
-}
-/** An optional string field; undefined when absent or empty. */
-function optionalField(row, name) {
-    const value = row.fields[name];
-    if (value === undefined)
-        return undefined;
-    const text = String(value).trim();
-    return text === '' ? undefined : text;
-}
-
-;// CONCATENATED MODULE: ./src/regression/suite.ts
-
-
-
-
-
-const suite_MAX_ID = 512;
-const MAX_SEGMENT = 256;
-/** The optional `segment` field, within the result's length limit. */
-function segmentField(row, file) {
-    const segment = optionalField(row, 'segment');
-    if (segment !== undefined && segment.length > MAX_SEGMENT) {
-        throw new io_errors/* ConfigurationError */.j1(`segment label is ${segment.length} characters long; the limit is ${MAX_SEGMENT}`, { file, line: row.line });
-    }
-    return segment ?? null;
-}
-function lookup(index, id, what, location) {
-    const found = index.get(id);
-    if (found === undefined)
-        throw new io_errors/* ConfigurationError */.j1(`${what} '${id}' is not a text id of the suite`, location);
-    return found;
-}
-async function readTexts(files, doc) {
-    const texts = [];
-    const firstSeen = new Map();
-    for (const file of files) {
-        for (const row of await readTable(file)) {
-            const location = { file, line: row.line };
-            const id = stringField(row, ['id'], file);
-            const previous = firstSeen.get(id);
-            if (previous)
-                throw new io_errors/* ConfigurationError */.j1(`duplicate text id '${id}' (first at ${previous.file}:${previous.line})`, location);
-            firstSeen.set(id, location);
-            const text = row.fields.text;
-            if (typeof text !== 'string' && typeof text !== 'number')
-                throw new io_errors/* ConfigurationError */.j1(`text '${id}' has no 'text' field`, location);
-            if (id.length > suite_MAX_ID)
-                throw new io_errors/* ConfigurationError */.j1(`text id is ${id.length} characters long; the limit is ${suite_MAX_ID}`, location);
-            texts.push({ id, text: String(text), segment: segmentField(row, file) });
-        }
-    }
-    if (texts.length === 0)
-        throw new io_errors/* ConfigurationError */.j1('the suite has no texts', doc.locate(['texts']));
-    return texts;
-}
-function uniqueId(seen, id, what, file, line) {
-    const first = seen.get(id);
-    if (first !== undefined)
-        throw new io_errors/* ConfigurationError */.j1(`duplicate ${what} '${id}' (first at line ${first})`, { file, line });
-    seen.set(id, line);
-}
-async function readPairs(file, texts, index) {
-    const pairs = [];
-    const seen = new Map();
-    for (const row of await readTable(file)) {
-        const location = { file, line: row.line };
-        const aId = stringField(row, ['a', 'text_a', 'left'], file);
-        const bId = stringField(row, ['b', 'text_b', 'right'], file);
-        const a = lookup(index, aId, 'pair text', location);
-        const b = lookup(index, bId, 'pair text', location);
-        const label = stringField(row, ['label'], file);
-        if (label !== 'related' && label !== 'unrelated')
-            throw new io_errors/* ConfigurationError */.j1(`label '${label}' must be related or unrelated`, location);
-        const id = optionalField(row, 'id') ?? `${aId}|${bId}`;
-        uniqueId(seen, id, 'pair', file, row.line);
-        const shared = texts[a]?.segment === texts[b]?.segment ? (texts[a]?.segment ?? null) : null;
-        pairs.push({ id, a, b, label, segment: segmentField(row, file) ?? shared });
-    }
-    if (pairs.length === 0)
-        throw new io_errors/* ConfigurationError */.j1('the pairs file has no pairs', { file });
-    return pairs;
-}
-async function readTriplets(file, texts, index) {
-    const triplets = [];
-    const seen = new Map();
-    for (const row of await readTable(file)) {
-        const location = { file, line: row.line };
-        const ids = ['anchor', 'positive', 'negative'].map((name) => stringField(row, [name], file));
-        const [anchor, positive, negative] = ids.map((id) => lookup(index, id, 'triplet text', location));
-        const id = optionalField(row, 'id') ?? ids.join('|');
-        uniqueId(seen, id, 'triplet', file, row.line);
-        triplets.push({ id, anchor, positive, negative, segment: segmentField(row, file) ?? texts[anchor]?.segment ?? null });
-    }
-    if (triplets.length === 0)
-        throw new io_errors/* ConfigurationError */.j1('the triplets file has no triplets', { file });
-    return triplets;
-}
-/** Reads a file that lists text ids (field `id`), keeping their order; duplicates are errors. */
-async function readIdList(file, index, what) {
-    const list = [];
-    const seen = new Map();
-    for (const row of await readTable(file)) {
-        const id = stringField(row, ['id'], file);
-        uniqueId(seen, id, what, file, row.line);
-        list.push(lookup(index, id, what, { file, line: row.line }));
-    }
-    if (list.length === 0)
-        throw new io_errors/* ConfigurationError */.j1(`the ${what} file lists no ids`, { file });
-    return list;
-}
-function relevanceOf(row, file) {
-    const raw = stringField(row, ['relevance', 'rel', 'score'], file);
-    const value = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) {
-        throw new io_errors/* ConfigurationError */.j1(`relevance '${raw}' must be a non-negative number (0 = not relevant)`, { file, line: row.line });
-    }
-    return value;
-}
-async function readRetrieval(spec, base, texts, index) {
-    const qrelsFile = (0,external_node_path_namespaceObject.resolve)(base, spec.qrels);
-    const judged = new Map();
-    const order = [];
-    const docRows = [];
-    for (const row of await readTable(qrelsFile)) {
-        const location = { file: qrelsFile, line: row.line };
-        const query = lookup(index, stringField(row, ['query', 'qid', 'query_id'], qrelsFile), 'query', location);
-        const doc = lookup(index, stringField(row, ['doc', 'docid', 'doc_id'], qrelsFile), 'document', location);
-        const relevance = relevanceOf(row, qrelsFile);
-        let grades = judged.get(query);
-        if (!grades) {
-            grades = new Map();
-            judged.set(query, grades);
-            order.push(query);
-        }
-        if (grades.has(doc))
-            throw new io_errors/* ConfigurationError */.j1(`document '${texts[doc]?.id}' is judged twice for query '${texts[query]?.id}'`, location);
-        grades.set(doc, relevance);
-        docRows.push({ doc, line: row.line });
-    }
-    const listed = spec.queries ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, spec.queries), index, 'query') : order;
-    const querySet = new Set(listed);
-    const corpus = spec.corpus ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, spec.corpus), index, 'corpus document') : texts.map((_, i) => i).filter((i) => !querySet.has(i));
-    const corpusSet = new Set(corpus);
-    for (const { doc, line } of docRows) {
-        if (!corpusSet.has(doc))
-            throw new io_errors/* ConfigurationError */.j1(`document '${texts[doc]?.id}' is judged but is not in the retrieval corpus`, { file: qrelsFile, line });
-    }
-    const queries = [];
-    const relevant = [];
-    let skippedQueries = 0;
-    for (const query of listed) {
-        const grades = new Map([...(judged.get(query) ?? new Map())].filter(([, grade]) => grade > 0));
-        if (grades.size === 0) {
-            skippedQueries++;
-            continue;
-        }
-        queries.push(query);
-        relevant.push(grades);
-    }
-    if (queries.length === 0)
-        throw new io_errors/* ConfigurationError */.j1('no query has a relevant document (relevance > 0)', { file: qrelsFile });
-    return { queries, corpus, relevant, skippedQueries };
-}
-/**
- * Loads a suite: validates the YAML against schemas/suite.schema.json, reads every data file
- * (relative to the suite file), and resolves every id. Unknown ids, duplicate ids and bad
- * labels are ConfigurationErrors naming the data file and line.
- */
-async function loadSuite(path) {
-    const doc = await readYamlFile(path, 'suite file');
-    const definition = assertSchema('suite', doc.data, doc);
-    const base = (0,external_node_path_namespaceObject.dirname)(path);
-    const textFiles = (Array.isArray(definition.texts) ? definition.texts : [definition.texts]).map((f) => (0,external_node_path_namespaceObject.resolve)(base, f));
-    const texts = await readTexts(textFiles, doc);
-    const index = new Map(texts.map((t, i) => [t.id, i]));
-    const suite = { file: path, definition, texts };
-    const { checks } = definition;
-    const problems = [];
-    // Report every broken data file at once, not only the first.
-    const collect = async (fn) => {
-        try {
-            await fn();
-        }
-        catch (error) {
-            if (error instanceof io_errors/* ConfigurationError */.j1)
-                problems.push(...error.problems);
-            else
-                throw error;
-        }
-    };
-    if (checks.pairs)
-        await collect(async () => void (suite.pairs = await readPairs((0,external_node_path_namespaceObject.resolve)(base, checks.pairs.file), texts, index)));
-    if (checks.triplets)
-        await collect(async () => void (suite.triplets = await readTriplets((0,external_node_path_namespaceObject.resolve)(base, checks.triplets.file), texts, index)));
-    if (checks.retrieval)
-        await collect(async () => void (suite.retrieval = await readRetrieval(checks.retrieval, base, texts, index)));
-    if (checks.neighbours) {
-        const corpus = checks.neighbours.corpus;
-        await collect(async () => void (suite.neighbourCorpus = corpus ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, corpus), index, 'neighbour corpus item') : texts.map((_, i) => i)));
-    }
-    if (problems.length > 0)
-        throw new io_errors/* ConfigurationError */.j1(problems);
-    return suite;
 }
 
 ;// CONCATENATED MODULE: ./src/regression/command.ts
@@ -53931,6 +54278,1100 @@ function createReportCommand(services) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/monitor/render.ts
+
+const monitor_render_ICON = { severe: '🚨', failure: '❌', warning: '🟡' };
+/** The hidden first line that identifies the alert issue of a model in an environment. */
+function alertMarker(model, environment) {
+    return `<!-- model-gates:monitor:${encodeURIComponent(model)}:${encodeURIComponent(environment)} -->`;
+}
+function figure(value, digits = 4) {
+    return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+function breachRows(breaches, state) {
+    return breaches.map((b) => [`${monitor_render_ICON[b.severity] ?? ''} ${code(b.check)}`, escapeMarkdown(b.severity), escapeMarkdown(state), escapeMarkdown(b.message)]);
+}
+/** The figures of one run as a Markdown table. */
+function figuresTable(figures) {
+    const rows = [];
+    const v = figures.vectors;
+    rows.push(['probe vectors', `${v.count} probes, ${v.identical} identical`, `min cosine ${figure(v.minCosine)}, mean ${figure(v.meanCosine)}`]);
+    for (const [name, c] of Object.entries(figures.scores)) {
+        if (!c)
+            continue;
+        const i = c.overall.interval;
+        rows.push([escapeMarkdown(name), `${c.overall.size} items`, `${figure(c.snapshotMean)} → ${figure(c.liveMean)}, change ${figure(c.overall.estimate)} [${figure(i.low)}, ${figure(i.high)}]: ${c.verdict}`]);
+    }
+    const d = figures.drift;
+    if (d) {
+        const o = d.overall;
+        rows.push([
+            'drift',
+            `${o.reference} reference / ${o.current} current rows`,
+            `classifier AUC ${figure(o.classifier.auc, 3)} (chance up to ${figure(o.classifier.threshold, 3)}, p ${figure(o.classifier.pValue, 3)}); MMD² ${figure(o.mmd.mmd2, 5)} (p ${figure(o.mmd.pValue, 3)}); drifted components ${o.components.drifted}/${o.components.dimensions}; ${o.drifted ? `drift (${o.methods.join(', ')})` : 'no drift'}`,
+        ]);
+        for (const s of d.segments) {
+            rows.push([`drift, segment ${code(s.segment)}`, `${s.reference} / ${s.current} rows`, `AUC ${figure(s.classifier.auc, 3)}, MMD p ${figure(s.mmd.pValue, 3)}, components ${s.components.drifted}/${s.components.dimensions}; ${s.drifted ? `drift (${s.methods.join(', ')})` : 'no drift'}`]);
+        }
+    }
+    else {
+        rows.push(['drift', '–', 'not checked (no sample, or no reference sample in the snapshot)']);
+    }
+    return table(['Check', 'Size', 'Figures'], rows);
+}
+/** The alert issue's body: the marker, what breaches now, the figures of the latest alerting run. */
+function alertBody(facts, alerting, pending, figures) {
+    return [
+        alertMarker(facts.model, facts.environment),
+        `## ${code(facts.model)} in ${code(facts.environment)}: production breaks its promises`,
+        '',
+        `Version ${code(facts.version)}, last checked ${escapeMarkdown(facts.time)}${facts.runUrl ? ` (${markdown_link('run', facts.runUrl)})` : ''}. This issue is kept by model-gates monitor: it gets one comment per incident and is closed when a run finds every check healthy.`,
+        '',
+        table(['Check', 'Severity', 'State', 'What'], [...breachRows(alerting, 'alerting'), ...breachRows(pending, 'awaiting confirmation')]),
+        '',
+        figuresTable(figures),
+    ].join('\n');
+}
+/** The comment that opens an incident. */
+function incidentComment(facts, alerting, mentions) {
+    const who = mentions.length > 0 ? `\n\ncc ${mentions.map((m) => `@${m.replace(/[^A-Za-z0-9/_-]/g, '')}`).join(' ')}` : '';
+    return `New incident at ${escapeMarkdown(facts.time)}${facts.runUrl ? ` (${markdown_link('run', facts.runUrl)})` : ''}: ${alerting.map((b) => `${code(b.check)} (${escapeMarkdown(b.severity)})`).join(', ')}.${who}`;
+}
+/** The comment that closes an incident. */
+function recoveryComment(facts) {
+    return `Recovered at ${escapeMarkdown(facts.time)}${facts.runUrl ? ` (${markdown_link('run', facts.runUrl)})` : ''}: every check of ${code(facts.model)} ${code(facts.version)} in ${code(facts.environment)} is healthy again.`;
+}
+/** The job summary of one run. */
+function renderMonitorSummary(facts, verdict, alerting, pending, figures, notes) {
+    const lines = [`### Monitor ${code(facts.model)} ${code(facts.version)} in ${code(facts.environment)}: ${escapeMarkdown(verdict)}`, ''];
+    if (alerting.length + pending.length > 0)
+        lines.push(table(['Check', 'Severity', 'State', 'What'], [...breachRows(alerting, 'alerting'), ...breachRows(pending, 'awaiting confirmation')]), '');
+    lines.push(figuresTable(figures));
+    for (const note of notes)
+        lines.push('', escapeMarkdown(note));
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/github/monitor-issue.ts
+
+
+
+
+
+
+const PERMISSION = 'issues: write';
+const monitor_issue_PER_PAGE = 100;
+function monitor_issue_hasNextPage(link) {
+    return link !== undefined && /<[^>]*>;\s*rel="next"/.test(link);
+}
+/** The creation lock of a model's alert issue: a repository label, which GitHub creates at most once per name. */
+function lockLabel(subject) {
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(`${subject.model}\u0000${subject.environment}`).digest('hex').slice(0, 12);
+    return `model-gates-monitor-${hash}`;
+}
+/**
+ * The monitor's alert as one sticky GitHub issue per model and environment, found by the hidden
+ * marker on its first line (written by our identity) with a paginated look-up of every issue.
+ *
+ * Creation is guarded so that concurrent runs leave one issue: the run that creates the
+ * repository label `lockLabel(subject)` (GitHub refuses a second label of the same name)
+ * creates the issue, carrying that label; the others wait for it to appear. A run that waited
+ * in vain (the lock holder died) creates the issue itself, then keeps the lowest-numbered of
+ * ours and closes its own copy as a duplicate.
+ */
+/** The alert issue of the run's repository, acting as the token's identity. */
+async function createIssueAlerts(client, repository, debug) {
+    if (!repository || !repository.includes('/'))
+        throw new io_errors/* ConfigurationError */.j1('alerts: issue needs the repository (GITHUB_REPOSITORY=owner/name)');
+    const [owner, repo] = repository.split('/');
+    const author = await (0,errors/* withApiError */.Xy)({ action: 'find the identity of the token' }, () => tokenIdentity(client));
+    return new GitHubIssueAlerts(client, { repository: { owner, repo }, author, ...(debug ? { debug } : {}) });
+}
+class GitHubIssueAlerts {
+    client;
+    options;
+    label;
+    constructor(client, options) {
+        this.client = client;
+        this.options = options;
+        this.label = `issues of ${options.repository.owner}/${options.repository.repo}`;
+    }
+    get repo() {
+        return this.options.repository;
+    }
+    /** Our issues for the subject, lowest number first: every page of the repository's issues, open and closed. */
+    async ours(subject) {
+        const marker = alertMarker(subject.model, subject.environment);
+        const login = this.options.author.toLowerCase();
+        const found = [];
+        for (let page = 1;; page++) {
+            const response = await (0,errors/* withApiError */.Xy)({ action: 'list the issues to find the alert issue', permission: 'issues: read' }, () => this.client.request('GET /repos/{owner}/{repo}/issues', { ...this.repo, state: 'all', sort: 'created', direction: 'asc', per_page: monitor_issue_PER_PAGE, page }));
+            const issues = response.data;
+            for (const issue of issues) {
+                if (!issue.pull_request && issue.user?.login.toLowerCase() === login && (issue.body ?? '').startsWith(marker))
+                    found.push(issue);
+            }
+            if (!monitor_issue_hasNextPage(response.headers.link) || issues.length === 0)
+                break;
+        }
+        return found.sort((a, b) => a.number - b.number);
+    }
+    async comment(number, body) {
+        await (0,errors/* withApiError */.Xy)({ action: `comment on the alert issue #${number}`, permission: PERMISSION }, () => this.client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: number, body }));
+    }
+    async update(number, fields) {
+        const response = await (0,errors/* withApiError */.Xy)({ action: `update the alert issue #${number}`, permission: PERMISSION }, () => this.client.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repo, issue_number: number, ...fields }));
+        return response.data;
+    }
+    /** Takes the creation lock; false when another run holds it (the label exists). */
+    async lock(subject) {
+        try {
+            await this.client.request('POST /repos/{owner}/{repo}/labels', {
+                ...this.repo,
+                name: lockLabel(subject),
+                color: 'b60205',
+                description: `model-gates monitor alerts of ${subject.model} in ${subject.environment}`.slice(0, 100),
+            });
+            return true;
+        }
+        catch (error) {
+            if (httpStatus(error) === 422)
+                return false;
+            throw (0,errors/* describeApiError */.gg)(error, { action: 'create the alert issue\'s label', permission: PERMISSION });
+        }
+    }
+    async create(alert) {
+        const response = await (0,errors/* withApiError */.Xy)({ action: 'create the alert issue', permission: PERMISSION }, () => this.client.request('POST /repos/{owner}/{repo}/issues', {
+            ...this.repo,
+            title: alert.title,
+            body: alert.body,
+            labels: [lockLabel(alert), ...alert.labels],
+            ...(alert.assignees.length > 0 ? { assignees: [...alert.assignees] } : {}),
+        }));
+        return response.data;
+    }
+    /** Finds the issue, or creates it under the lock; returns it and whether this run created it. */
+    async findOrCreate(alert) {
+        const existing = (await this.ours(alert))[0];
+        if (existing)
+            return { issue: existing, created: false };
+        if (!(await this.lock(alert))) {
+            const waits = this.options.waits ?? 10;
+            for (let i = 0; i < waits; i++) {
+                await new Promise((r) => setTimeout(r, this.options.waitMs ?? 1000));
+                const found = (await this.ours(alert))[0];
+                if (found)
+                    return { issue: found, created: false };
+            }
+            this.options.debug?.(`no alert issue appeared after ${waits} look-ups although its label exists; creating it`);
+        }
+        const mine = await this.create(alert);
+        const all = await this.ours(alert);
+        const keeper = all[0] ?? mine;
+        if (keeper.number === mine.number)
+            return { issue: mine, created: true };
+        // Another run's issue is older: ours is a duplicate and is closed pointing at it.
+        await this.update(mine.number, { state: 'closed', state_reason: 'duplicate', body: `Duplicate of #${keeper.number}.`, title: `${alert.title} (duplicate of #${keeper.number})` });
+        return { issue: keeper, created: false };
+    }
+    async raise(alert) {
+        const { issue, created } = await this.findOrCreate(alert);
+        if (created)
+            return { action: 'created', number: issue.number, url: issue.html_url };
+        if (issue.state === 'closed') {
+            // A new incident after a recovery: reopen, with its one comment.
+            const reopened = await this.update(issue.number, { state: 'open', state_reason: 'reopened', body: alert.body, labels: [lockLabel(alert), ...alert.labels], ...(alert.assignees.length > 0 ? { assignees: [...alert.assignees] } : {}) });
+            await this.comment(issue.number, alert.incidentComment);
+            return { action: 'reopened', number: issue.number, url: reopened.html_url };
+        }
+        if (issue.body === alert.body)
+            return { action: 'unchanged', number: issue.number, url: issue.html_url };
+        const updated = await this.update(issue.number, { body: alert.body });
+        return { action: 'updated', number: issue.number, url: updated.html_url };
+    }
+    async resolve(subject, comment) {
+        const open = (await this.ours(subject)).find((i) => i.state === 'open');
+        if (!open)
+            return { action: 'none', number: null, url: null };
+        await this.comment(open.number, comment);
+        const closed = await this.update(open.number, { state: 'closed', state_reason: 'completed' });
+        return { action: 'closed', number: open.number, url: closed.html_url };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/monitor/alerting.ts
+
+
+
+
+const STATE_SCHEMA = 'model-gates/monitor-state@1';
+/**
+ * Alert discipline. A scheduled check must not cry wolf: a breach alerts when it is
+ * confirmed on `confirmRuns` consecutive runs (default 2; 1 alerts at once), and a severe
+ * breach alerts at once. A check that does not breach resets its streak; a new production
+ * version resets them all.
+ */
+function decideAlerts(breaches, previous, subject, confirmRuns) {
+    const before = previous && previous.version === subject.version ? previous.streaks : {};
+    const streaks = {};
+    for (const breach of breaches)
+        streaks[breach.check] = (before[breach.check] ?? 0) + 1;
+    const alerting = breaches.filter((b) => b.severity === 'severe' || (streaks[b.check] ?? 0) >= confirmRuns);
+    const pending = breaches.filter((b) => !alerting.includes(b));
+    return {
+        alerting,
+        pending,
+        failed: alerting.some((b) => b.severity !== 'warning'),
+        state: { schema: STATE_SCHEMA, model: subject.model, environment: subject.environment, version: subject.version, time: subject.time, streaks },
+    };
+}
+/** The state file of a model in an environment, inside the state directory. */
+function stateFile(dir, model, environment) {
+    return (0,external_node_path_namespaceObject.join)(dir, `${`${model}@${environment}`.replace(/[^A-Za-z0-9._@-]/g, '_')}.json`);
+}
+/**
+ * The previous run's state; null when there is none (a first run: nothing to confirm yet).
+ * A file that cannot be read as a state is an error: the monitor does not guess.
+ */
+async function readState(file) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            return null;
+        throw error;
+    }
+    let state;
+    try {
+        state = JSON.parse(text);
+    }
+    catch {
+        throw new io_errors/* ConfigurationError */.j1('the monitor state file is not JSON; delete it to start the confirmation streaks afresh', { file });
+    }
+    if (state?.schema !== STATE_SCHEMA || typeof state.streaks !== 'object' || state.streaks === null) {
+        throw new io_errors/* ConfigurationError */.j1(`the monitor state file is not a ${STATE_SCHEMA}; delete it to start afresh`, { file });
+    }
+    return state;
+}
+async function writeState(file, state) {
+    await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+;// CONCATENATED MODULE: ./src/stats/auc.ts
+/**
+ * Area under the ROC curve for separating positives from negatives by score:
+ * P(pos > neg) + ½·P(pos = neg) over all positive–negative pairs, i.e. the Mann–Whitney
+ * U statistic of the positives divided by n·m. 1 is perfect separation, 0.5 chance.
+ *
+ * Both samples are sorted (O((n + m) log(n + m))) and merged, counting for each
+ * positive the negatives strictly below it and those equal to it; that is the rank-sum
+ * formula with ties given average ranks.
+ * Edge cases: either sample empty gives NaN; all scores equal gives 0.5. NaN scores are a
+ * RangeError. Infinities are ordered normally.
+ */
+function auc(positives, negatives) {
+    const pos = sortedCopy(positives, 'positives');
+    const neg = sortedCopy(negatives, 'negatives');
+    if (pos.length === 0 || neg.length === 0)
+        return NaN;
+    let below = 0; // negatives strictly below the current positive
+    let equalEnd = 0; // negatives ≤ the current positive
+    let wins = 0; // 2 × (pairs won + ½ pairs tied), kept as an integer count
+    for (let i = 0; i < pos.length; i++) {
+        const p = pos[i];
+        while (below < neg.length && neg[below] < p)
+            below++;
+        if (equalEnd < below)
+            equalEnd = below;
+        while (equalEnd < neg.length && neg[equalEnd] === p)
+            equalEnd++;
+        wins += 2 * below + (equalEnd - below);
+    }
+    return wins / (2 * pos.length * neg.length);
+}
+function sortedCopy(xs, name) {
+    const out = Float64Array.from(xs);
+    for (let i = 0; i < out.length; i++) {
+        if (Number.isNaN(out[i]))
+            throw new RangeError(`auc: ${name} score ${i} is NaN`);
+    }
+    return out.sort();
+}
+
+;// CONCATENATED MODULE: ./src/stats/kolmogorov.ts
+/**
+ * The two-sample Kolmogorov–Smirnov test with the asymptotic Kolmogorov distribution.
+ */
+/**
+ * Survival function of the Kolmogorov distribution, P(K > x), where K is the limit of
+ * √n·sup|Fₙ − F| (scipy's `kstwobign.sf`, `scipy.special.kolmogorov`). Two series, each used
+ * where it converges fast: for x < 1, 1 − (√(2π)/x)·Σ exp(−(2k−1)²π²/(8x²)); otherwise
+ * 2·Σ (−1)^(k−1) exp(−2k²x²). Accurate to about 1e-15; 1 for x ≤ 0.
+ */
+function kolmogorovSurvival(x) {
+    if (!(x > 0))
+        return 1;
+    if (x < 1) {
+        let sum = 0;
+        for (let k = 1; k <= 20; k++)
+            sum += Math.exp(-((2 * k - 1) ** 2) * Math.PI ** 2 / (8 * x * x));
+        return Math.min(1, Math.max(0, 1 - (Math.sqrt(2 * Math.PI) / x) * sum));
+    }
+    let sum = 0;
+    for (let k = 1; k <= 100; k++) {
+        const term = Math.exp(-2 * k * k * x * x);
+        sum += k % 2 === 1 ? term : -term;
+        if (term < 1e-17)
+            break;
+    }
+    return Math.min(1, Math.max(0, 2 * sum));
+}
+/**
+ * The two-sample KS statistic D = sup|F₁ − F₂| of two sorted samples (ties handled: both
+ * empirical functions step past equal values together).
+ */
+function ksStatistic(sortedA, sortedB) {
+    const n = sortedA.length;
+    const m = sortedB.length;
+    let i = 0;
+    let j = 0;
+    let d = 0;
+    while (i < n && j < m) {
+        const x = Math.min(sortedA[i], sortedB[j]);
+        while (i < n && sortedA[i] === x)
+            i++;
+        while (j < m && sortedB[j] === x)
+            j++;
+        d = Math.max(d, Math.abs(i / n - j / m));
+    }
+    return d;
+}
+/**
+ * Two-sided two-sample KS test with Smirnov's limiting p-value P(K > √(nm/(n+m))·D)
+ * (`scipy.special.kolmogorov(sqrt(n*m/(n+m)) * D)`). It is slightly conservative at small
+ * samples (scipy's `ks_2samp(method='asymp')` uses the finite-n `kstwo` instead) and
+ * accurate from a few hundred rows a side, the sample sizes drift tests run at.
+ * @param sortedA, sortedB ascending samples, both non-empty.
+ */
+function ksTwoSample(sortedA, sortedB) {
+    const n = sortedA.length;
+    const m = sortedB.length;
+    const statistic = ksStatistic(sortedA, sortedB);
+    return { statistic, pValue: kolmogorovSurvival(Math.sqrt((n * m) / (n + m)) * statistic) };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/drift.ts
+
+
+
+
+
+
+const DRIFT_DEFAULTS = { alpha: 0.03, permutations: 199, componentShare: 0.2, maxRows: 1000, minSegmentSize: 30, seed: 1 };
+/** Rows of a matrix as a pooled float64 array: reference rows first, then current. */
+function pooled(reference, current, refRows, curRows) {
+    const d = reference.dim;
+    const out = new Float64Array((refRows.length + curRows.length) * d);
+    let r = 0;
+    for (const [matrix, rows] of [[reference, refRows], [current, curRows]]) {
+        for (const row of rows) {
+            for (let j = 0; j < d; j++)
+                out[r * d + j] = matrix.data[row * d + j];
+            r++;
+        }
+    }
+    return out;
+}
+/** A seeded shuffle of labels (Fisher–Yates), in place. */
+function shuffle(labels, rng) {
+    for (let i = labels.length - 1; i > 0; i--) {
+        const j = randomInt(rng, i + 1);
+        const t = labels[i];
+        labels[i] = labels[j];
+        labels[j] = t;
+    }
+}
+/**
+ * Cross-fitted ROC-AUC of a linear domain classifier: rows are split into two folds; on each
+ * fold the classifier trained on the other (the direction between the two samples' means, a
+ * nearest-centroid rule) scores the rows; the AUC of the pooled out-of-fold scores of current
+ * rows against reference rows. 0.5 is no drift.
+ * @param x pooled rows (n × d), labels 1 for current rows, folds 0 or 1 per row.
+ */
+function classifierAuc(x, d, labels, folds) {
+    const n = labels.length;
+    const sums = new Float64Array(4 * d);
+    const counts = new Float64Array(4);
+    for (let i = 0; i < n; i++) {
+        const slot = folds[i] * 2 + labels[i];
+        counts[slot]++;
+        for (let j = 0; j < d; j++)
+            sums[slot * d + j] += x[i * d + j];
+    }
+    const w = new Float64Array(2 * d);
+    for (let f = 0; f < 2; f++) {
+        // Trained on the other fold: its current mean minus its reference mean.
+        const other = 1 - f;
+        const c1 = counts[other * 2 + 1];
+        const c0 = counts[other * 2];
+        for (let j = 0; j < d; j++) {
+            const m1 = c1 > 0 ? sums[(other * 2 + 1) * d + j] / c1 : 0;
+            const m0 = c0 > 0 ? sums[other * 2 * d + j] / c0 : 0;
+            w[f * d + j] = m1 - m0;
+        }
+    }
+    const positives = [];
+    const negatives = [];
+    for (let i = 0; i < n; i++) {
+        const f = folds[i];
+        let score = 0;
+        for (let j = 0; j < d; j++)
+            score += x[i * d + j] * w[f * d + j];
+        (labels[i] === 1 ? positives : negatives).push(score);
+    }
+    return auc(positives, negatives);
+}
+/** Median of the squared Euclidean distances over all pairs i < j of rows (the mean of the two middle values for an even count). */
+function medianSquaredDistance(x, d, n) {
+    const distances = new Float64Array((n * (n - 1)) / 2);
+    let p = 0;
+    for (let i = 0; i < n; i++) {
+        for (let k = i + 1; k < n; k++) {
+            let s = 0;
+            for (let j = 0; j < d; j++) {
+                const diff = x[i * d + j] - x[k * d + j];
+                s += diff * diff;
+            }
+            distances[p++] = s;
+        }
+    }
+    distances.sort();
+    const mid = distances.length >> 1;
+    return distances.length % 2 === 1 ? distances[mid] : (distances[mid - 1] + distances[mid]) / 2;
+}
+/** The RBF kernel matrix exp(−‖xᵢ − xⱼ‖² / h) of the pooled rows (n × n, symmetric). */
+function rbfKernel(x, d, n, h) {
+    const k = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+        k[i * n + i] = 1;
+        for (let m = i + 1; m < n; m++) {
+            let s = 0;
+            for (let j = 0; j < d; j++) {
+                const diff = x[i * d + j] - x[m * d + j];
+                s += diff * diff;
+            }
+            const v = h > 0 ? Math.exp(-s / h) : s === 0 ? 1 : 0;
+            k[i * n + m] = v;
+            k[m * n + i] = v;
+        }
+    }
+    return k;
+}
+/**
+ * Unbiased MMD² (Gretton et al. 2012, eq. 3) of the rows labelled 0 against those labelled 1,
+ * from the pooled kernel matrix: the within-sample means leave the diagonal out.
+ */
+function mmd2Unbiased(kernel, labels) {
+    const n = labels.length;
+    let sXX = 0;
+    let sYY = 0;
+    let sXY = 0;
+    let nx = 0;
+    for (let i = 0; i < n; i++) {
+        if (labels[i] === 0)
+            nx++;
+        const li = labels[i];
+        const row = i * n;
+        for (let j = i + 1; j < n; j++) {
+            const v = kernel[row + j];
+            if (li !== labels[j])
+                sXY += v;
+            else if (li === 0)
+                sXX += v;
+            else
+                sYY += v;
+        }
+    }
+    const ny = n - nx;
+    return (2 * sXX) / (nx * (nx - 1)) + (2 * sYY) / (ny * (ny - 1)) - (2 * sXY) / (nx * ny);
+}
+/** Share of dimensions whose two-sample KS p-value, adjusted by Benjamini–Hochberg, is below `level`. */
+function driftedComponents(x, d, nReference, nCurrent, level) {
+    const a = new Float64Array(nReference);
+    const b = new Float64Array(nCurrent);
+    const pValues = [];
+    for (let j = 0; j < d; j++) {
+        for (let i = 0; i < nReference; i++)
+            a[i] = x[i * d + j];
+        for (let i = 0; i < nCurrent; i++)
+            b[i] = x[(nReference + i) * d + j];
+        a.sort();
+        b.sort();
+        pValues.push(ksTwoSample(a, b).pValue);
+    }
+    const drifted = benjaminiHochberg(pValues).filter((p) => p < level).length;
+    return { dimensions: d, drifted, share: d > 0 ? drifted / d : 0 };
+}
+/** Permutations needed for a permutation p-value, whose smallest value is 1/(B + 1), to reach `level` with room to spare. */
+function permutationsFor(level, requested) {
+    return Math.max(requested, Math.ceil(2 / level) - 1);
+}
+/**
+ * Tests one reference sample against one current sample (rows of unit-normalised vectors,
+ * rows beyond `maxRows` subsampled with the seed). `tests` is the size of the family this
+ * test belongs to (overall plus segments): each method tests at alpha / (3 × tests).
+ */
+function testDrift(referenceRaw, currentRaw, settings, tests = 1) {
+    if (referenceRaw.dim !== currentRaw.dim)
+        throw new Error(`internal error: reference and current dimensions differ (${referenceRaw.dim}, ${currentRaw.dim})`);
+    const reference = normaliseRows(referenceRaw);
+    const current = normaliseRows(currentRaw);
+    const d = reference.dim;
+    const refRows = sampleIndices(reference.rows, settings.maxRows, settings.seed);
+    const curRows = sampleIndices(current.rows, settings.maxRows, settings.seed + 1);
+    const n = refRows.length + curRows.length;
+    const x = pooled(reference, current, refRows, curRows);
+    const labels = new Uint8Array(n);
+    labels.fill(1, refRows.length);
+    const level = settings.alpha / (3 * tests);
+    const permutations = permutationsFor(level, settings.permutations);
+    const rng = createRng(settings.seed);
+    // Folds: a seeded half of the rows, whatever their labels.
+    const folds = new Uint8Array(n);
+    const order = Uint8Array.from({ length: n }, (_, i) => (i < n / 2 ? 1 : 0));
+    shuffle(order, rng);
+    folds.set(order);
+    const bandwidth = medianSquaredDistance(x, d, n);
+    const kernel = rbfKernel(x, d, n, bandwidth);
+    const observedAuc = classifierAuc(x, d, labels, folds);
+    const observedMmd = mmd2Unbiased(kernel, labels);
+    const permuted = labels.slice();
+    const nullAucs = new Float64Array(permutations);
+    let aucAtLeast = 0;
+    let mmdAtLeast = 0;
+    for (let b = 0; b < permutations; b++) {
+        shuffle(permuted, rng);
+        const a = classifierAuc(x, d, permuted, folds);
+        nullAucs[b] = a;
+        if (a >= observedAuc)
+            aucAtLeast++;
+        if (mmd2Unbiased(kernel, permuted) >= observedMmd)
+            mmdAtLeast++;
+    }
+    nullAucs.sort();
+    const classifier = {
+        auc: observedAuc,
+        threshold: nullAucs[Math.min(permutations - 1, Math.ceil((1 - level) * (permutations + 1)) - 1)],
+        pValue: (1 + aucAtLeast) / (permutations + 1),
+    };
+    const mmd = { mmd2: observedMmd, bandwidth, pValue: (1 + mmdAtLeast) / (permutations + 1) };
+    const components = driftedComponents(x, d, refRows.length, curRows.length, level);
+    const methods = [];
+    if (classifier.pValue <= level)
+        methods.push('classifier');
+    if (mmd.pValue <= level)
+        methods.push('mmd');
+    if (components.share > settings.componentShare)
+        methods.push('components');
+    return { reference: refRows.length, current: curRows.length, classifier, mmd, components, level, methods, drifted: methods.length > 0 };
+}
+/**
+ * Drift overall and per segment (segments present on both sides with at least
+ * `minSegmentSize` rows each). The family (overall plus segments) shares `alpha` (Bonferroni).
+ * @param segments of the reference and current rows (null: no segment).
+ */
+function detectDrift(reference, current, segments, settings = DRIFT_DEFAULTS) {
+    const rowsOf = (labels) => {
+        const map = new Map();
+        labels.forEach((s, i) => {
+            if (s === null)
+                return;
+            let list = map.get(s);
+            if (!list)
+                map.set(s, (list = []));
+            list.push(i);
+        });
+        return map;
+    };
+    const refSegments = rowsOf(segments.reference);
+    const curSegments = rowsOf(segments.current);
+    const names = [...new Set([...refSegments.keys(), ...curSegments.keys()])].sort();
+    const tested = names.filter((s) => (refSegments.get(s)?.length ?? 0) >= settings.minSegmentSize && (curSegments.get(s)?.length ?? 0) >= settings.minSegmentSize);
+    const family = 1 + tested.length;
+    const overall = testDrift(reference, current, settings, family);
+    const segmentResults = tested.map((segment) => ({
+        segment,
+        ...testDrift(vectors_selectRows(reference, refSegments.get(segment)), vectors_selectRows(current, curSegments.get(segment)), settings, family),
+    }));
+    return {
+        overall,
+        segments: segmentResults,
+        skippedSegments: names.filter((s) => !tested.includes(s)),
+        drifted: overall.drifted || segmentResults.some((s) => s.drifted),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/metrics.ts
+
+
+const METRIC_PREFIX = 'model_gates_monitor_';
+/** The Pushgateway job every monitor run pushes under. */
+const PUSH_JOB = 'model_gates_monitor';
+/** A label value in the text exposition format: backslash, double quote and newline escaped. */
+function labelValue(value) {
+    return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+function sampleValue(value) {
+    if (Number.isNaN(value))
+        return 'NaN';
+    if (value === Infinity)
+        return '+Inf';
+    if (value === -Infinity)
+        return '-Inf';
+    return String(value);
+}
+/**
+ * The gauges in Prometheus's text exposition format (version 0.0.4): one `# HELP` and
+ * `# TYPE` per metric, samples grouped under it, every sample with the `common` labels.
+ */
+function exposition(gauges, common) {
+    const lines = [];
+    const seen = new Set();
+    const names = [...new Set(gauges.map((g) => g.name))];
+    for (const name of names) {
+        const metric = `${METRIC_PREFIX}${name}`;
+        for (const gauge of gauges.filter((g) => g.name === name)) {
+            if (!seen.has(name)) {
+                lines.push(`# HELP ${metric} ${gauge.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${metric} gauge`);
+                seen.add(name);
+            }
+            const labels = { ...common, ...gauge.labels };
+            const text = Object.entries(labels).map(([k, v]) => `${k}="${labelValue(v)}"`).join(',');
+            lines.push(`${metric}${text ? `{${text}}` : ''} ${sampleValue(gauge.value)}`);
+        }
+    }
+    return `${lines.join('\n')}\n`;
+}
+/** Writes the exposition text atomically (for node_exporter's textfile collector or an artifact). */
+async function writeMetricsFile(path, text) {
+    await writeFileAtomic(path, text);
+}
+/**
+ * The Pushgateway URL of this model's group: `/metrics/job/model_gates_monitor`, then the
+ * `model` and `environment` grouping labels, base64url-encoded (`label@base64/value`) so any
+ * value, slashes included, is safe in the path.
+ */
+function pushUrl(base, grouping) {
+    let url;
+    try {
+        url = new URL(base);
+    }
+    catch {
+        throw new io_errors/* ConfigurationError */.j1(`input 'pushgateway': ${JSON.stringify(base)} is not a URL (expected e.g. http://pushgateway:9091)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new io_errors/* ConfigurationError */.j1(`input 'pushgateway': needs an http or https URL, got ${url.protocol}`);
+    if (url.username || url.password)
+        throw new io_errors/* ConfigurationError */.j1("input 'pushgateway': credentials in the URL are refused");
+    const path = Object.entries(grouping).map(([k, v]) => `/${k}@base64/${Buffer.from(v).toString('base64url') || '='}`).join('');
+    return `${base.replace(/\/+$/, '')}/metrics/job/${PUSH_JOB}${path}`;
+}
+/**
+ * Pushes the text to a Pushgateway with PUT, replacing every metric of the group (so a
+ * figure that is no longer measured does not linger). A refused push is an error: the
+ * figures the team alerts on must not go stale silently.
+ */
+async function pushMetrics(base, grouping, text, timeoutMs = 10_000) {
+    const url = pushUrl(base, grouping);
+    let response;
+    try {
+        response = await fetch(url, { method: 'PUT', headers: { 'content-type': 'text/plain; version=0.0.4' }, body: text, signal: AbortSignal.timeout(timeoutMs) });
+    }
+    catch (error) {
+        throw new io_errors/* ConfigurationError */.j1(`could not push the monitor's metrics to the Pushgateway at ${new URL(url).origin}: ${(0,io_errors/* errorMessage */.gJ)(error)}`);
+    }
+    if (!response.ok) {
+        const detail = (await response.text()).slice(0, 300);
+        throw new io_errors/* ConfigurationError */.j1(`the Pushgateway answered ${response.status} to the push (${new URL(url).pathname}): ${detail}`);
+    }
+    return url;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/run.ts
+
+
+
+
+/** Default lowest acceptable cosine between a probe's live vector and its snapshot: below it another model is serving. */
+const DEFAULT_VECTOR_FLOOR = 0.99;
+/** Embeds through production; any failure is the endpoint's, reported as such (the monitor fails closed). */
+async function embedLive(source, items, what, log) {
+    try {
+        return await source.embed(items, { log });
+    }
+    catch (error) {
+        throw new io_errors/* ConfigurationError */.j1(`could not embed the ${what} through production (${source.description}): ${(0,io_errors/* errorMessage */.gJ)(error)}`);
+    }
+}
+/**
+ * Probes production and tests the drift samples: the figures, and every breach found. A
+ * probe suite that differs from the snapshot's, or an endpoint that cannot be read, is an
+ * error: the monitor never reports healthy from missing data.
+ */
+async function checkProduction(checks) {
+    const { suite, snapshot, log } = checks;
+    if (suiteDigest(suite) !== snapshot.probes.digest) {
+        throw new io_errors/* ConfigurationError */.j1(`the probe suite ${suite.file} differs from the one the snapshot of ${snapshot.model} ${snapshot.version} was taken with (${snapshot.probes.file}); probes are only comparable unchanged`);
+    }
+    const live = await embedLive(checks.source, suite.texts, 'probe texts', log);
+    const scores = await scoreProbes(suite, live, snapshot.vectors.length);
+    const breaches = [];
+    const vectors = compareVectors(snapshot.vectors, scores.vectors);
+    if (live.dim !== snapshot.dimension) {
+        breaches.push({ check: 'vectors', severity: 'severe', message: `production returns ${live.dim}-dimensional vectors; the snapshot's have ${snapshot.dimension}: another model is serving` });
+    }
+    else if (vectors.count > 0 && vectors.minCosine < checks.vectorFloor) {
+        const worst = vectors.cosines.reduce((a, b) => (b.cosine < a.cosine ? b : a));
+        breaches.push({
+            check: 'vectors',
+            severity: 'severe',
+            message: `probe vectors changed: lowest cosine to the snapshot ${vectors.minCosine.toFixed(4)} (probe ${worst.id}), below ${checks.vectorFloor}; ${vectors.identical} of ${vectors.count} identical`,
+        });
+    }
+    const judged = (check, before, after, what) => {
+        if (before.length === 0)
+            return null;
+        const settings = resolveSettings(check, checks.regression, suite.definition);
+        const outcome = compareScores(before, after, settings, `monitor-${check}`);
+        if (outcome.verdict === 'fail') {
+            const failing = outcome.segments.filter((s) => s.verdict === 'fail').map((s) => s.segment);
+            const i = outcome.overall.interval;
+            breaches.push({
+                check,
+                severity: 'failure',
+                message: `${what} dropped by ${(-outcome.overall.estimate).toFixed(4)} on average (interval [${i.low.toFixed(4)}, ${i.high.toFixed(4)}], tolerance ${settings.tolerance})${failing.length ? `; failing segments: ${failing.join(', ')}` : ''}`,
+            });
+        }
+        return outcome;
+    };
+    const figures = {
+        vectors,
+        scores: {
+            pairs: judged('pairs', snapshot.pairs, scores.pairs, 'related pairs\' cosine'),
+            triplets: judged('triplets', snapshot.triplets, scores.triplets, 'triplets\' margin'),
+            retrieval: snapshot.retrieval && scores.retrieval ? judged('retrieval', snapshot.retrieval.queries, scores.retrieval.queries, `retrieval ${snapshot.retrieval.metric}@${snapshot.retrieval.k}`) : null,
+        },
+        drift: null,
+    };
+    if (checks.drift) {
+        const { reference, current, settings, severity } = checks.drift;
+        const referenceVectors = await embedLive(checks.source, reference, 'reference sample', log);
+        const currentVectors = await embedLive(checks.source, current, 'current sample', log);
+        if (referenceVectors.dim !== currentVectors.dim)
+            throw new io_errors/* ConfigurationError */.j1(`production returned ${referenceVectors.dim}- and ${currentVectors.dim}-dimensional vectors for the two samples`);
+        const drift = detectDrift(referenceVectors, currentVectors, { reference: reference.map((t) => t.segment), current: current.map((t) => t.segment) }, settings);
+        figures.drift = drift;
+        if (drift.drifted) {
+            const where = [drift.overall.drifted ? `overall (${drift.overall.methods.join(', ')})` : '', ...drift.segments.filter((s) => s.drifted).map((s) => `segment ${s.segment} (${s.methods.join(', ')})`)].filter(Boolean);
+            breaches.push({ check: 'drift', severity, message: `the production inputs drifted from the reference sample: ${where.join('; ')}` });
+        }
+    }
+    return { figures, breaches };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/command.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const CHECKS = ['vectors', 'pairs', 'triplets', 'retrieval', 'drift'];
+/** The monitor's figures as gauges, each labelled with the model, environment and version. */
+function gauges(figures, breaches, alerting, time) {
+    const out = [
+        { name: 'probe_min_cosine', help: 'Lowest cosine between a probe vector from production and its promotion snapshot.', value: figures.vectors.minCosine },
+        { name: 'probe_mean_cosine', help: 'Mean cosine between probe vectors from production and their promotion snapshot.', value: figures.vectors.meanCosine },
+        { name: 'probe_identical_ratio', help: 'Share of probe vectors bit for bit equal to their snapshot.', value: figures.vectors.count ? figures.vectors.identical / figures.vectors.count : 1 },
+    ];
+    for (const [check, outcome] of Object.entries(figures.scores)) {
+        if (outcome)
+            out.push({ name: 'score_change', help: 'Mean change of the probe scores since promotion (related-pair cosine, triplet margin, retrieval metric).', value: outcome.overall.estimate, labels: { check } });
+    }
+    const drift = figures.drift?.overall;
+    if (drift) {
+        out.push({ name: 'drift_classifier_auc', help: 'ROC-AUC of the domain classifier telling the current sample from the reference sample.', value: drift.classifier.auc }, { name: 'drift_classifier_threshold', help: 'The permutation threshold of the classifier AUC.', value: drift.classifier.threshold }, { name: 'drift_mmd2', help: 'Unbiased MMD squared between the reference and current samples (RBF kernel, median bandwidth).', value: drift.mmd.mmd2 }, { name: 'drift_mmd_p_value', help: 'Permutation p-value of the MMD.', value: drift.mmd.pValue }, { name: 'drift_components_share', help: 'Share of embedding dimensions whose distribution drifted (KS, Benjamini-Hochberg).', value: drift.components.share });
+    }
+    for (const check of CHECKS) {
+        out.push({ name: 'breach', help: 'Whether a check breaches in this run (1) or not (0).', value: breaches.some((b) => b.check === check) ? 1 : 0, labels: { check } });
+    }
+    out.push({ name: 'alerting', help: 'Whether the monitor alerts (a severe or confirmed breach).', value: alerting.length > 0 ? 1 : 0 }, { name: 'last_run_timestamp_seconds', help: 'When the monitor last ran, in Unix seconds.', value: Math.floor(time.getTime() / 1000) });
+    return out;
+}
+function driftSettings(config) {
+    return { ...DRIFT_DEFAULTS, ...config?.drift };
+}
+/** The contract's owners, for mentions. */
+async function ownersOf(path, workspace) {
+    const doc = await readYamlFile((0,external_node_path_namespaceObject.resolve)(workspace, path), 'contract file');
+    const owners = doc.data?.owners;
+    return Array.isArray(owners) ? owners.filter((o) => typeof o === 'string') : [];
+}
+function sections(figures, breaches) {
+    const verdictOf = (check) => (breaches.some((b) => b.check === check && b.severity !== 'warning') ? 'fail' : breaches.some((b) => b.check === check) ? 'marginal' : 'pass');
+    const out = [
+        {
+            id: 'vectors',
+            title: 'Probe vectors against the promotion snapshot',
+            verdict: verdictOf('vectors'),
+            rows: [
+                { metric: 'probe min cosine', candidate: figures.vectors.minCosine, higherIsBetter: true },
+                { metric: 'probe mean cosine', candidate: figures.vectors.meanCosine, higherIsBetter: true },
+                { metric: 'identical probes', candidate: figures.vectors.identical, note: `of ${figures.vectors.count}` },
+            ],
+        },
+    ];
+    for (const [check, outcome] of Object.entries(figures.scores)) {
+        if (!outcome)
+            continue;
+        out.push({
+            id: check,
+            title: `${check}: live against the promotion snapshot`,
+            verdict: verdictOf(check),
+            rows: [{ metric: `${check} mean`, production: outcome.snapshotMean, candidate: outcome.liveMean, change: outcome.overall.estimate, interval: outcome.overall.interval, higherIsBetter: true, verdict: outcome.verdict }],
+            segments: outcome.segments.map((s) => ({ segment: s.segment, size: s.size, change: s.estimate, interval: s.interval, pValue: s.pValue, adjustedPValue: s.adjustedPValue, gated: s.gated, verdict: s.verdict })),
+        });
+    }
+    const drift = figures.drift;
+    if (drift) {
+        const o = drift.overall;
+        out.push({
+            id: 'drift',
+            title: 'Data drift of production inputs',
+            verdict: verdictOf('drift'),
+            summary: o.drifted ? `drift: ${o.methods.join(', ')}` : 'no drift overall',
+            rows: [
+                { metric: 'domain classifier ROC-AUC', candidate: o.classifier.auc, note: `permutation threshold ${o.classifier.threshold.toFixed(3)}, p ${o.classifier.pValue.toFixed(4)}` },
+                { metric: 'MMD²', candidate: o.mmd.mmd2, note: `p ${o.mmd.pValue.toFixed(4)}, bandwidth ${o.mmd.bandwidth.toFixed(4)}` },
+                { metric: 'drifted components share', candidate: o.components.share, note: `${o.components.drifted} of ${o.components.dimensions}` },
+            ],
+            segments: drift.segments.map((s) => ({ segment: s.segment, size: s.current, metric: 'classifier AUC', candidate: s.classifier.auc, pValue: s.mmd.pValue, verdict: s.drifted ? 'marginal' : 'pass' })),
+        });
+    }
+    return out;
+}
+function flatMetrics(figures, alerting) {
+    const metrics = {
+        'vectors.min_cosine': figures.vectors.minCosine,
+        'vectors.mean_cosine': figures.vectors.meanCosine,
+        'vectors.identical': figures.vectors.identical,
+        'monitor.alerting': alerting,
+    };
+    for (const [check, outcome] of Object.entries(figures.scores))
+        if (outcome)
+            metrics[`${check}.change`] = outcome.overall.estimate;
+    const d = figures.drift?.overall;
+    if (d) {
+        metrics['drift.classifier_auc'] = d.classifier.auc;
+        metrics['drift.mmd2'] = d.mmd.mmd2;
+        metrics['drift.mmd_p_value'] = d.mmd.pValue;
+        metrics['drift.components_share'] = d.components.share;
+    }
+    return metrics;
+}
+/** The monitor command; `dependencies` builds the GitHub alert issue (the action and the CLI wire it). */
+function createMonitorCommand(dependencies) {
+    return defineCommand({
+        name: 'monitor',
+        description: 'Check production after release: probes against the promotion snapshot, data drift, one alert issue, metrics, optional rollback',
+        inputs: {
+            model: { kind: 'string', required: true, description: 'Model name, as in the ledger.' },
+            environment: { kind: 'string', default: 'production', description: 'Deployment environment whose current deployment is monitored.' },
+            production: { kind: 'string', required: true, description: 'The live production embeddings: openai:<url> or command:<program> (file:<path> for a replay). Never read from the embedding cache.' },
+            probes: { kind: 'string', description: "The probe suite file; default: the one the promotion snapshot was taken with. It must be unchanged since." },
+            sample: { kind: 'string', description: 'A recent sample of production inputs for the drift test: a JSONL, CSV, TSV or Parquet file with a text field (and optional id, segment), or command:<program> printing JSONL. Without it drift is not checked.' },
+            reference: { kind: 'string', description: "The reference sample to test drift against; default: the one recorded at promotion (its digest is checked)." },
+            'on-drift': { kind: 'enum', values: ['warn', 'fail'], default: 'warn', description: 'What confirmed drift is: warn (alert, the run passes; retrain soon) or fail (the run fails, and counts for on-fail).' },
+            'on-fail': { kind: 'enum', values: ['none', 'rollback'], default: 'none', description: 'With rollback, a failing alert rolls production back to the previous good version through the ledger, with the reason and the issue link.' },
+            'confirm-runs': { kind: 'number', integer: true, min: 1, max: 10, default: 2, description: 'Consecutive runs a breach must last before it alerts (1: at once). A severe breach (probe vectors changed) alerts at once.' },
+            alerts: { kind: 'enum', values: ['auto', 'issue', 'none'], default: 'auto', description: 'Where alerts go: issue (one sticky issue per model and environment; needs issues: write) or none. auto: issue in Actions, none on the CLI.' },
+            pushgateway: { kind: 'string', description: 'Prometheus Pushgateway base URL to push the figures to (job model_gates_monitor, grouped by model and environment).' },
+            'metrics-file': { kind: 'string', description: 'Also write the figures in the Prometheus text exposition format to this file.' },
+            'state-dir': { kind: 'string', default: '.model-gates/monitor', description: 'Directory keeping the confirmation streaks between runs (in Actions also kept in the Actions cache).' },
+            contract: { kind: 'string', description: 'Contract file whose owners are @-mentioned in a new incident, when monitor.issue.mentionOwners is true.' },
+            ledger: { kind: 'string', description: 'Where the ledger lives: github (GitHub Deployments; needs deployments: read, write for on-fail: rollback) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.' },
+            'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger and the alert issue (issues: write).' },
+            'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
+            'check-id': { kind: 'string', default: 'monitor', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
+            config: { kind: 'string', description: 'Project config file (its monitor section). Defaults to model-gates.yml when it exists.' },
+        },
+        outputs: {
+            verdict: 'pass (healthy), marginal (a breach awaits confirmation, or drift warns) or fail (a failing alert).',
+            alerting: 'true when this run alerts (a severe or confirmed breach).',
+            breaches: 'The checks that breach in this run, comma-separated (vectors, pairs, triplets, retrieval, drift).',
+            'issue-url': 'The alert issue, when one was created, updated or closed.',
+            'rolled-back-to': 'The version production was rolled back to (on-fail: rollback), else empty.',
+            'result-file': 'Path of the result JSON.',
+        },
+        async run(inputs, environment) {
+            const startedAt = new Date();
+            const time = startedAt.toISOString();
+            const workspace = environment.context.workspace;
+            const { log } = environment;
+            const { config } = await loadConfig(inputs.config, workspace);
+            const monitorConfig = config.monitor;
+            const { model } = inputs;
+            const target = inputs.environment;
+            // Fail closed: the ledger, the snapshot, the probes and the endpoint must all be read.
+            const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment });
+            const current = await ledger.current(model, target);
+            if (!current)
+                throw new io_errors/* ConfigurationError */.j1(`the ledger (${ledger.label}) has no successful full deployment of ${model} to ${target}: nothing to monitor`);
+            const snapshot = await readSnapshot(current, workspace);
+            const suite = await loadSuite((0,external_node_path_namespaceObject.resolve)(workspace, inputs.probes ?? snapshot.probes.file));
+            const source = await createSource(inputs.production, { role: 'production', workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log });
+            let drift;
+            const notes = [];
+            if (inputs.sample) {
+                let reference;
+                if (inputs.reference) {
+                    reference = await readSample((0,external_node_path_namespaceObject.resolve)(workspace, inputs.reference));
+                }
+                else if (snapshot.reference) {
+                    const path = (0,external_node_path_namespaceObject.resolve)(workspace, snapshot.reference.file);
+                    const bytes = await (0,promises_namespaceObject.readFile)(path).catch(() => {
+                        throw new io_errors/* ConfigurationError */.j1(`the reference sample recorded at promotion, ${snapshot.reference.file}, cannot be read in this checkout`);
+                    });
+                    if (sha256(bytes) !== snapshot.reference.digest)
+                        throw new io_errors/* ConfigurationError */.j1(`the reference sample ${snapshot.reference.file} changed since promotion (digest ${snapshot.reference.digest} recorded)`);
+                    reference = await readSample(path);
+                }
+                else {
+                    throw new io_errors/* ConfigurationError */.j1(`a sample is given but there is no reference sample: the snapshot of ${model} ${current.version} has none (promote with monitor-reference), and the reference input is empty`);
+                }
+                const current_ = await loadSample(inputs.sample, workspace);
+                drift = { reference, current: current_.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
+            }
+            else {
+                notes.push('Drift was not checked: no sample input.');
+            }
+            const { figures, breaches } = await checkProduction({
+                suite,
+                snapshot,
+                source,
+                regression: config.regression ?? {},
+                vectorFloor: monitorConfig?.vectorFloor ?? DEFAULT_VECTOR_FLOOR,
+                ...(drift ? { drift } : {}),
+                log,
+            });
+            const stateDir = (0,external_node_path_namespaceObject.resolve)(workspace, inputs.stateDir);
+            const file = stateFile(stateDir, model, target);
+            const cacheKey = `model-gates-monitor-v1-${`${model}@${target}`.replace(/[^A-Za-z0-9._@-]/g, '_')}-`;
+            if (environment.folderCache)
+                await environment.folderCache.restore(stateDir, `${cacheKey}${environment.env.GITHUB_RUN_ID ?? 'local'}-${environment.env.GITHUB_RUN_ATTEMPT ?? '1'}`, [cacheKey]);
+            const decision = decideAlerts(breaches, await readState(file), { model, environment: target, version: current.version, time }, inputs.confirmRuns);
+            await writeState(file, decision.state);
+            if (environment.folderCache)
+                await environment.folderCache.save(stateDir, `${cacheKey}${environment.env.GITHUB_RUN_ID ?? startedAt.getTime()}-${environment.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
+            const verdict = decision.failed ? 'fail' : breaches.length > 0 ? 'marginal' : 'pass';
+            const facts = { model, environment: target, version: current.version, time, runUrl: environment.context.runUrl };
+            // Metrics first: the figures are pushed whatever the alert does.
+            const text = exposition(gauges(figures, breaches, decision.alerting, startedAt), { model, environment: target, version: current.version });
+            if (inputs.metricsFile)
+                await writeMetricsFile((0,external_node_path_namespaceObject.resolve)(workspace, inputs.metricsFile), text);
+            if (inputs.pushgateway)
+                log.info(`metrics pushed to ${await pushMetrics(inputs.pushgateway, { model, environment: target }, text)}`);
+            const mode = inputs.alerts === 'auto' ? (environment.runner === 'actions' ? 'issue' : 'none') : inputs.alerts;
+            let alert = { action: 'none', number: null, url: null };
+            if (mode === 'issue') {
+                if (!inputs.githubToken)
+                    throw new io_errors/* ConfigurationError */.j1("alerts: issue needs the github-token input (issues: write)");
+                const publisher = await dependencies.alerts(inputs.githubToken, environment);
+                if (decision.alerting.length > 0) {
+                    const mentions = monitorConfig?.issue?.mentionOwners && inputs.contract ? await ownersOf(inputs.contract, workspace) : [];
+                    alert = await publisher.raise({
+                        model,
+                        environment: target,
+                        title: `model-gates monitor: ${model} in ${target} breaks its promises`,
+                        body: alertBody(facts, decision.alerting, decision.pending, figures),
+                        incidentComment: incidentComment(facts, decision.alerting, mentions),
+                        labels: monitorConfig?.issue?.labels ?? [],
+                        assignees: monitorConfig?.issue?.assignees ?? [],
+                    });
+                }
+                else if (breaches.length === 0) {
+                    alert = await publisher.resolve({ model, environment: target }, recoveryComment(facts));
+                }
+                if (alert.action !== 'none')
+                    log.info(`alert issue #${alert.number}: ${alert.action} (${publisher.label})`);
+            }
+            let rolledBackTo = '';
+            if (decision.failed && inputs.onFail === 'rollback') {
+                const reason = `monitor: ${decision.alerting.filter((b) => b.severity !== 'warning').map((b) => b.message).join('; ')}${alert.url ? ` (${alert.url})` : ''}`.slice(0, 1000);
+                const outcome = await rollback(ledger, { model, environment: target, reason, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time });
+                log.info(outcome.message);
+                rolledBackTo = outcome.unchanged ? '' : (outcome.currentVersion ?? '');
+                notes.push(outcome.message);
+            }
+            const summaryLine = decision.alerting.length > 0
+                ? `alerting: ${decision.alerting.map((b) => b.check).join(', ')}`
+                : breaches.length > 0
+                    ? `awaiting confirmation: ${breaches.map((b) => b.check).join(', ')}`
+                    : 'healthy: every check passes';
+            const body = {
+                id: inputs.checkId,
+                kind: 'monitor',
+                subject: { model, candidateVersion: current.version, productionVersion: current.version, productionSource: source.description.slice(0, 512) },
+                verdict,
+                summary: summaryLine,
+                metrics: flatMetrics(figures, decision.alerting.length > 0 ? 1 : 0),
+                checks: sections(figures, breaches),
+                findings: breaches.map((b) => ({ rule: `monitor/${b.check}`, severity: b.severity === 'warning' ? 'warning' : 'error', message: b.message })),
+                details: {
+                    environment: target,
+                    ledgerEntry: current.id,
+                    alerting: decision.alerting,
+                    pending: decision.pending,
+                    streaks: decision.state.streaks,
+                    issue: alert,
+                    rolledBackTo: rolledBackTo || null,
+                    drift: figures.drift,
+                },
+            };
+            const result = withProvenance(body, environment.context, { model, environment: target, version: current.version, production: inputs.production }, startedAt);
+            const resultFile = await writeResult((0,external_node_path_namespaceObject.resolve)(workspace, inputs.resultsDir), result);
+            return {
+                outputs: {
+                    verdict,
+                    alerting: String(decision.alerting.length > 0),
+                    breaches: breaches.map((b) => b.check).join(','),
+                    'issue-url': alert.url ?? '',
+                    'rolled-back-to': rolledBackTo,
+                    'result-file': resultFile,
+                },
+                summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, notes),
+                ...(decision.failed ? { failure: `${model} in ${target}: ${summaryLine}` } : {}),
+            };
+        },
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/results/merge-command.ts
 
 
@@ -53980,10 +55421,16 @@ const mergeCommand = defineCommand({
 
 
 
+
+
 /** The report on the command line: GitHub through the API; no artifact upload outside the runner. */
 const reportCommand = createReportCommand({ github: (token, environment) => (0,client.createGitHubClient)({ token, log: environment.log }) });
 /** The gate on the command line: GitHub through the API when a token is given. */
 const gateCommand = createGateCommand({ github: (token, environment) => (0,client.createGitHubClient)({ token, log: environment.log }) });
+/** The monitor on the command line: the alert issue through the API when alerts: issue. */
+const monitorCommand = createMonitorCommand({
+    alerts: (token, environment) => createIssueAlerts((0,client.createGitHubClient)({ token, log: environment.log }), environment.context.repository, environment.log.debug),
+});
 /**
  * Every command of the suite: each is a `model-gates` CLI command, and a GitHub Action when
  * `src/actions/<name>.ts` exists (`history` is CLI only: `promote --operation status`).
@@ -53995,6 +55442,7 @@ const commands = [
     gateCommand,
     promoteCommand,
     canaryAnalysisCommand,
+    monitorCommand,
     mergeCommand,
     historyCommand,
 ];

@@ -109,6 +109,14 @@ export interface Config {
   regression?: RegressionConfig;
   embeddings?: EmbeddingsConfig;
   gate?: GateConfig;
+  monitor?: MonitorConfig;
+}
+
+/** The `monitor` section (schemas/config.schema.json documents each key). */
+export interface MonitorConfig {
+  vectorFloor?: number;
+  drift?: { alpha?: number; permutations?: number; componentShare?: number; maxRows?: number; minSegmentSize?: number; seed?: number };
+  issue?: { labels?: string[]; assignees?: string[]; mentionOwners?: boolean };
 }
 
 /** Users (logins) and teams (`org/team-slug`) a gate rule accepts. */

@@ -125,6 +125,7 @@ export async function rollback(ledger: Ledger, request: RollbackRequest): Promis
     runUrl: request.runUrl,
     actor: request.actor,
     time: request.time,
+    ...(target.snapshot ? { snapshot: target.snapshot } : {}),
   };
   let entry: LedgerEntry;
   try {

@@ -54,6 +54,11 @@ export interface LedgerRecord {
   actor: string | null;
   /** ISO 8601 time the record was made. */
   time: string;
+  /**
+   * The baseline `monitor` compares production with (src/monitor/snapshot.ts): inline, or a
+   * workspace file, with the digest of its canonical JSON. Absent when none was recorded.
+   */
+  snapshot?: { digest: string; inline: unknown; file: string | null };
 }
 
 /** A record as read back: its id in the ledger and its latest status. */

@@ -8,6 +8,7 @@ import { code, escapeMarkdown } from '../report/markdown.js';
 import { historyLines, promote, renderHistory, rollback, statusOf, type LedgerOutcome } from '../ledger/operations.js';
 import { defaultLedger, openLedger } from '../ledger/open.js';
 import { LEDGER_RECORD_SCHEMA, LedgerConflictError, stagePercent, type GateEvidence, type Ledger, type LedgerRecord } from '../ledger/types.js';
+import { promotionSnapshot } from '../monitor/snapshot.js';
 import { readResults } from '../results/store.js';
 import type { Result } from '../results/types.js';
 
@@ -137,12 +138,15 @@ export const promoteCommand = defineCommand({
     contract: { kind: 'string', description: "Path of the model's contract: its artifact URI and digest go into the record, and production: ledger reads it back at this commit." },
     'artifact-uri': { kind: 'string', description: "The model's artifact URI (overrides the contract's); given to the traffic-shifting step as model-uri." },
     reason: { kind: 'string', description: 'Why (rollback); recorded in the ledger.' },
+    'monitor-probes': { kind: 'string', description: 'Probe suite (a regression suite file) to record the monitor\'s baseline snapshot with the record: probe vectors, related-pair and triplet similarities, retrieval scores.' },
+    'monitor-source': { kind: 'string', description: 'With monitor-probes: the promoted version\'s embeddings (openai:<url>, command:<program> or file:<path>), embedded without the cache.' },
+    'monitor-reference': { kind: 'string', description: 'With monitor-probes: the reference sample of production inputs (JSONL, CSV, TSV or Parquet with a text field) that monitor tests drift against; its path and digest are recorded.' },
     'github-token': tokenInput,
     config: configInput,
   },
   outputs,
   async run(inputs, environment) {
-    await loadConfig(inputs.config, environment.context.workspace);
+    const { config } = await loadConfig(inputs.config, environment.context.workspace);
     const ledger = await ledgerFor(inputs, environment);
     const { model } = inputs;
     const target = inputs.environment;
@@ -181,6 +185,19 @@ export const promoteCommand = defineCommand({
     const gate = found.gate;
     const expected = inputs.expectedCurrent !== undefined ? (inputs.expectedCurrent === 'none' ? null : inputs.expectedCurrent) : (gate.subject.productionVersion ?? null);
     const facts = inputs.contract ? await readContractFacts(inputs.contract, environment.context.workspace, model, version) : undefined;
+    const snapshot = await promotionSnapshot({
+      model,
+      version,
+      probes: inputs.monitorProbes,
+      source: inputs.monitorSource,
+      reference: inputs.monitorReference,
+      workspace: environment.context.workspace,
+      embeddings: config.embeddings,
+      env: environment.env,
+      setSecret: environment.setSecret,
+      log: environment.log,
+      time,
+    });
     const evidence: GateEvidence = { decision: 'pass', resultId: gate.id, approvals: approvalsOf(gate), commit: gate.provenance.commit ?? null };
     const record: LedgerRecord = {
       schema: LEDGER_RECORD_SCHEMA,
@@ -200,6 +217,7 @@ export const promoteCommand = defineCommand({
       runUrl: environment.context.runUrl,
       actor,
       time,
+      ...(snapshot ? { snapshot } : {}),
     };
     let outcome: LedgerOutcome;
     try {
