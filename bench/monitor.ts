@@ -4,9 +4,9 @@
 //   npm run bench:monitor [-- --trials 100]
 //
 // The world: texts belong to topics; a model embeds a text as its topic's centre plus the
-// text's own offset (32 dimensions), and serving adds a little noise on every call (batching
+// text's own offset (16 dimensions), and serving adds a little noise on every call (batching
 // on a GPU is not bit-exact). Probes: 60 texts in 6 topics, 40 related pairs, 20 triplets.
-// Drift samples: 200 reference inputs recorded at promotion, 200 fresh inputs every day.
+// Drift samples: 400 reference inputs recorded at promotion, 400 fresh inputs every day.
 // - no change: 30 days of the same model and input distribution; the rate of trials with any alert;
 // - swapped model: another model's weights behind the endpoint (first run);
 // - requantised model: the same model with its vectors perturbed to a probe cosine near 0.97 (first run);
@@ -32,9 +32,9 @@ if (!Number.isInteger(TRIALS) || TRIALS < 20) {
   process.exit(2);
 }
 const DAYS = 30;
-const DIM = 32;
+const DIM = 16;
 const TOPICS = 8;
-const SAMPLE = 200;
+const SAMPLE = 400;
 const DRIFT_SHARE = 0.2;
 const SERVING_NOISE = 0.002; // per component, on unit-scale vectors: probe cosine ≈ 0.99994
 const REQUANTISED = 0.04; // per component: probe cosine ≈ 0.97
