@@ -23,9 +23,9 @@ if (!Number.isInteger(TRIALS) || TRIALS < 500) {
 
 // The example configuration's shape: a critical latency metric and two quality signals.
 const METRICS: CanaryMetricConfig[] = [
-  { name: 'latency-p95', direction: 'increase', tolerance: 0.05, critical: true },
+  { name: 'latency-p95', direction: 'increase', relativeTolerance: 0.05, critical: true },
   { name: 'error-rate', direction: 'increase', absoluteTolerance: 0.002, critical: true },
-  { name: 'online-ctr', direction: 'decrease', tolerance: 0.03 },
+  { name: 'online-ctr', direction: 'decrease', relativeTolerance: 0.03 },
 ];
 
 /** Uniforms in (0, 1), never 0 (the normals take a logarithm): the project's seeded generator, offset by half a step. */

@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { commands } from './commands.js';
+import { commands } from './cli-wiring.js';
 import type { Command, Environment } from './command.js';
 import { parseInputs } from './inputs/spec.js';
 import { ConfigurationError, errorMessage, formatLocation, type SourceLocation } from './io/errors.js';

@@ -2,6 +2,18 @@ import type { Inputs, InputSpec } from './inputs/spec.js';
 import type { Logger } from './io/log.js';
 import type { RunContext } from './results/context.js';
 
+/** A GitHub repository: `owner/name` split in two. */
+export interface RepositoryRef {
+  owner: string;
+  repo: string;
+}
+
+/** The run's repository (GITHUB_REPOSITORY) split in two, or null when it is not `owner/name`. */
+export function repositoryOf(context: Pick<RunContext, 'repository'>): RepositoryRef | null {
+  const [owner, repo, ...rest] = (context.repository ?? '').split('/');
+  return owner && repo && rest.length === 0 ? { owner, repo } : null;
+}
+
 /** What the engine needs from the outside world, handed in by the action or the CLI. */
 export interface Environment {
   log: Logger;

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main, parseFlags } from '../src/cli.js';
-import { contractCommand } from '../src/contract/command.js';
+import { createContractCommand } from '../src/contract/command.js';
 import type { Command } from '../src/command.js';
 import { ConfigurationError } from '../src/io/errors.js';
 import { CANDIDATE, PRODUCTION, edit, exampleWorkspace, lineOf } from './contract/helpers.js';
 
-const command = contractCommand as unknown as Command;
+const command = createContractCommand({}) as unknown as Command;
 const withBoolean: Command = {
   ...command,
   inputs: { ...command.inputs, 'fail-on-marginal': { kind: 'boolean', default: false, description: 'x' } },

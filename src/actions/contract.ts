@@ -1,4 +1,6 @@
-import { contractCommand } from '../contract/command.js';
+import { createContractCommand } from '../contract/command.js';
+import { contentsReaderFor } from '../github/contents.js';
+import { openGitHubLedger } from '../github/ledger.js';
 import { runAction } from './run.js';
 
-await runAction(contractCommand);
+await runAction(createContractCommand({ githubLedger: openGitHubLedger, contentsApi: contentsReaderFor }));

@@ -1,5 +1,6 @@
 import { actionsFolderCache } from '../github/actions-cache.js';
-import { embeddingRegressionCommand } from '../regression/command.js';
+import { openGitHubLedger } from '../github/ledger.js';
+import { createEmbeddingRegressionCommand } from '../regression/command.js';
 import { runAction } from './run.js';
 
-await runAction(embeddingRegressionCommand, { folderCache: actionsFolderCache });
+await runAction(createEmbeddingRegressionCommand({ githubLedger: openGitHubLedger }), { folderCache: actionsFolderCache });

@@ -1,5 +1,5 @@
 import { createGateCommand } from '../gate/command.js';
-import { createGitHubClient } from '../github/client.js';
+import { gateReadsFor } from '../github/gate-reads.js';
 import { runAction } from './run.js';
 
-await runAction(createGateCommand({ github: (token, environment) => createGitHubClient({ token, log: environment.log }) }));
+await runAction(createGateCommand({ reads: gateReadsFor }));

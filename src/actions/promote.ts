@@ -1,4 +1,5 @@
-import { promoteCommand } from '../promote/command.js';
+import { openGitHubLedger } from '../github/ledger.js';
+import { createPromoteCommand } from '../promote/command.js';
 import { runAction } from './run.js';
 
-await runAction(promoteCommand);
+await runAction(createPromoteCommand({ githubLedger: openGitHubLedger }));

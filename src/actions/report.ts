@@ -1,10 +1,10 @@
-import { createGitHubClient } from '../github/client.js';
+import { reportPublisherFor } from '../github/report-publisher.js';
 import { createReportCommand } from '../report/command.js';
 import { runAction } from './run.js';
 
 await runAction(
   createReportCommand({
-    github: (token, environment) => createGitHubClient({ token, log: environment.log }),
+    publisher: reportPublisherFor,
     uploadArtifact: async (name, files, root) => {
       // Loaded only when an artifact is uploaded, from a chunk of its own: it is most of the
       // bundle, and parsing it would slow every start.

@@ -4,8 +4,7 @@ import { loadConfig } from '../config/load.js';
 import type { CanaryConfig, CanaryMetricConfig } from '../config/types.js';
 import { ConfigurationError, type Problem } from '../io/errors.js';
 import type { SourceDocument } from '../io/yaml.js';
-import { withProvenance } from '../results/provenance.js';
-import { writeResult } from '../results/store.js';
+import { recordResult } from '../results/record.js';
 import type { Finding, Result, Row } from '../results/types.js';
 import { judgeCanary, type CanaryJudgement, type MetricJudgement, type MetricSamples } from './judge.js';
 import { MetricsFileSource, readMetricsFile } from './metrics-file.js';
@@ -40,7 +39,8 @@ export const canaryAnalysisCommand = defineCommand({
   async run(inputs, environment) {
     const startedAt = new Date();
     const workspace = environment.context.workspace;
-    const { config, source: configSource } = await loadConfig(inputs.config, workspace);
+    const { config, source: configSource, deprecations } = await loadConfig(inputs.config, workspace);
+    for (const problem of deprecations) environment.log.warning(problem.message, problem.location);
     const canary = config.canary;
     if (!canary) {
       throw new ConfigurationError(
@@ -97,8 +97,7 @@ export const canaryAnalysisCommand = defineCommand({
       labels,
       window,
     });
-    const result = withProvenance(body, environment.context, { inputs, config: canary, samples: digestableSamples(samples) }, startedAt);
-    const file = await writeResult(resolve(workspace, inputs.resultsDir), result);
+    const { file } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { inputs, config: canary, samples: digestableSamples(samples) } }, startedAt });
     return {
       outputs: { verdict: judgement.verdict, score: String(judgement.score), 'result-file': file },
       summary: renderCanarySummary(judgement, { model: inputs.model, version: inputs.version, source: metricsSource.description }),

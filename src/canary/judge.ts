@@ -44,7 +44,7 @@ export interface MetricJudgement {
   relativeShift: number | null;
   /** Confidence interval of the shift at the analysis confidence. */
   interval: { low: number; high: number; level: number } | null;
-  /** Largest shift that is tolerated: max(tolerance·|baseline median|, absoluteTolerance). */
+  /** Largest shift that is tolerated: max(relativeTolerance·|baseline median|, absoluteTolerance). */
   allowedShift: number | null;
   /** One-sided Mann-Whitney p-values: canary larger / canary smaller than baseline. */
   pHigher: number | null;
@@ -68,7 +68,7 @@ export interface CanaryJudgement {
   marginalScore: number;
 }
 
-const DEFAULTS = { tolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 } as const;
+const DEFAULTS = { relativeTolerance: 0.05, absoluteTolerance: 0, weight: 1, minSamples: 10, outlierFactor: 3 } as const;
 
 function finiteValues(values: ArrayLike<number>): { values: Float64Array; dropped: number } {
   const out = new Float64Array(values.length);
@@ -98,7 +98,7 @@ function formatP(p: number): string {
  * @param alpha significance level of the metric, in (0, 1).
  */
 export function judgeMetric(metric: CanaryMetricConfig, samples: MetricSamples, alpha: number, confidence: number): MetricJudgement {
-  const tolerance = metric.tolerance ?? DEFAULTS.tolerance;
+  const tolerance = metric.relativeTolerance ?? DEFAULTS.relativeTolerance;
   const absoluteTolerance = metric.absoluteTolerance ?? DEFAULTS.absoluteTolerance;
   const minSamples = metric.minSamples ?? DEFAULTS.minSamples;
   const sideAlpha = metric.direction === 'either' ? alpha / 2 : alpha;

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
+import type { Problem } from '../io/errors.js';
 import { assertSchema } from '../io/schema.js';
 import { readYamlFile, type SourceDocument } from '../io/yaml.js';
 import type { Config } from './types.js';
@@ -11,6 +12,29 @@ export interface LoadedConfig {
   config: Config;
   /** The parsed file, to locate config values in messages; undefined when no file was read. */
   source?: SourceDocument;
+  /** Deprecated keys the file still uses, each with its place and its new name (already applied to `config`). */
+  deprecations: Problem[];
+}
+
+/**
+ * Renames deprecated keys to their current names in place and says where each one was.
+ * `canary.metrics[].tolerance` is `relativeTolerance` now: a fraction of the baseline
+ * median, which a reader could confuse with regression's `tolerance`, an absolute drop.
+ */
+function upgradeDeprecatedKeys(config: Config, source: SourceDocument): Problem[] {
+  const problems: Problem[] = [];
+  for (const [i, metric] of (config.canary?.metrics ?? []).entries()) {
+    if (metric.tolerance === undefined) continue;
+    const location = source.locate(['canary', 'metrics', i, 'tolerance']);
+    if (metric.relativeTolerance === undefined) {
+      metric.relativeTolerance = metric.tolerance;
+      problems.push({ message: `canary metric '${metric.name}': 'tolerance' is deprecated; rename it to 'relativeTolerance' (a fraction of the baseline median)`, location });
+    } else {
+      problems.push({ message: `canary metric '${metric.name}': 'tolerance' is deprecated and ignored, since 'relativeTolerance' is set; remove it`, location });
+    }
+    delete metric.tolerance;
+  }
+  return problems;
 }
 
 /**
@@ -27,10 +51,11 @@ export async function loadConfig(path: string | undefined, workspace: string): P
       await access(fallback);
       file = fallback;
     } catch {
-      return { config: {} };
+      return { config: {}, deprecations: [] };
     }
   }
   const source = await readYamlFile(resolve(workspace, file), 'config file');
   const data = source.data ?? {};
-  return { config: assertSchema<Config>('config', data, source), source };
+  const config = assertSchema<Config>('config', data, source);
+  return { config, source, deprecations: upgradeDeprecatedKeys(config, source) };
 }

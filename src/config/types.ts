@@ -26,6 +26,8 @@ export interface CanaryMetricConfig {
   query?: string;
   direction: CanaryDirection;
   /** Tolerated shift as a fraction of the baseline median (default 0.05). */
+  relativeTolerance?: number;
+  /** @deprecated The old name of `relativeTolerance`; the config loader renames it with a warning. */
   tolerance?: number;
   /** Tolerated shift in the metric's own unit (default 0); the larger of the two applies. */
   absoluteTolerance?: number;

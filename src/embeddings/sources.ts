@@ -3,13 +3,13 @@ import type { EmbeddingsConfig, EmbeddingSourceConfig } from '../config/types.js
 import { ConfigurationError } from '../io/errors.js';
 import type { Logger } from '../io/log.js';
 import { DEFAULT_CACHE_DIR, LocalCacheStore } from './cache.js';
-import { CommandSource } from './command.js';
+import { CommandSource } from './command-source.js';
 import { FileSource } from './file-source.js';
 import { OpenAiSource } from './openai.js';
 import type { EmbeddingSource } from './types.js';
 
 export { ACTIONS_CACHE_KEY_PREFIX, actionsCacheKeys, DEFAULT_CACHE_DIR, DEFAULT_CACHE_MAX_AGE_DAYS, LocalCacheStore, textHash, withCache, type CacheOptions, type EmbeddingCacheStore } from './cache.js';
-export { CommandSource, splitCommandLine, type CommandSourceOptions } from './command.js';
+export { CommandSource, splitCommandLine, type CommandSourceOptions } from './command-source.js';
 export { FileSource, FILE_FORMATS, readVectorFile } from './file-source.js';
 export { OpenAiSource, embeddingsEndpoint, retryAfterMs, type OpenAiSourceOptions } from './openai.js';
 

@@ -1,38 +1,24 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { defineCommand, type Environment } from '../command.js';
+import { defineCommand, repositoryOf, type Environment, type RepositoryRef } from '../command.js';
 import type { GateConfig } from '../config/types.js';
 import { loadConfig } from '../config/load.js';
-import type { GitHubClient } from '../github/client.js';
-import { withApiError } from '../github/errors.js';
-import {
-  isActiveTeamMember,
-  latestRunWithArtifacts,
-  listComments,
-  listLabelEvents,
-  listReviews,
-  listRunApprovals,
-  readPullRequest,
-  setCommitStatus,
-  type RepositoryRef,
-} from '../github/gate-reads.js';
-import { downloadRunResults } from '../github/run-artifacts.js';
 import { ConfigurationError, errorMessage, formatProblem } from '../io/errors.js';
 import { neutraliseCommands } from '../io/log.js';
-import { mergeResults } from '../results/merge.js';
-import { withProvenance } from '../results/provenance.js';
-import { readResults, writeResult } from '../results/store.js';
+import { mergeResults } from '../regression/merge.js';
+import { recordResult } from '../results/record.js';
+import { readResults } from '../results/store.js';
 import type { CheckSection, Finding, Result, Row, Subject } from '../results/types.js';
 import { evaluateGate, gatedResults, membershipQueries, type GateInput } from './policy.js';
 import { renderGateSummary } from './summary.js';
-import type { EnvironmentApproval, GateDecision, PullRequestFacts } from './types.js';
+import type { EnvironmentApproval, GateDecision, GateReads, PullRequestFacts } from './types.js';
 
 /** Default context of the commit status the gate sets. */
 export const DEFAULT_STATUS_CONTEXT = 'model-gates/gate';
 
-/** What the gate needs from outside the engine: a GitHub client for a token. */
+/** What the gate needs from outside the engine: its reads of a repository, with a token. */
 export interface GateServices {
-  github(token: string, environment: Environment): GitHubClient;
+  reads(token: string, repository: RepositoryRef, environment: Environment): GateReads;
 }
 
 interface Gathered {
@@ -50,11 +36,6 @@ interface Facts {
   decision: GateDecision;
   subject: Subject;
   source: Gathered | null;
-}
-
-function repositoryOf(environment: Environment): RepositoryRef | null {
-  const [owner, repo, ...rest] = (environment.context.repository ?? '').split('/');
-  return owner && repo && rest.length === 0 ? { owner, repo } : null;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -197,15 +178,15 @@ export function createGateCommand(services: GateServices) {
         throw new ConfigurationError(`input 'check-id': '${inputs.checkId}' must be 1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
       }
       const workspace = environment.context.workspace;
-      const repository = repositoryOf(environment);
+      const repository = repositoryOf(environment.context);
       const token = inputs.githubToken;
       if (token) environment.setSecret(token);
-      let client: GitHubClient | null = null;
-      const github = (): GitHubClient => {
+      let reads: GateReads | null = null;
+      const github = (): GateReads => {
         if (!token) throw new ConfigurationError("input 'github-token' is empty: the gate needs a token to read the pull request");
         if (!repository) throw new ConfigurationError('GITHUB_REPOSITORY (owner/name) is not set: the gate needs the repository to read the pull request');
-        client ??= services.github(token, environment);
-        return client;
+        reads ??= services.reads(token, repository, environment);
+        return reads;
       };
 
       const facts: Facts = {
@@ -232,7 +213,7 @@ export function createGateCommand(services: GateServices) {
       const canWrite = inputs.setStatus && token !== undefined && repository !== null && facts.headSha !== null;
       if (canWrite) {
         try {
-          await setCommitStatus(github(), repository!, {
+          await github().setCommitStatus({
             sha: facts.headSha!,
             state: STATUS_STATE[decision.decision],
             context: facts.statusContext,
@@ -248,8 +229,12 @@ export function createGateCommand(services: GateServices) {
         environment.log.info('No commit status set: it needs a github-token, the repository and the commit.');
       }
 
-      const result = withProvenance(gateResultBody(inputs.checkId, facts, evaluationFailed), { ...environment.context, commit: facts.headSha }, { inputs: { ...inputs, githubToken: token ? '***' : '' }, policy: facts.policy }, startedAt);
-      const file = await writeResult(resolve(workspace, inputs.resultsDir), result);
+      const { file } = await recordResult(gateResultBody(inputs.checkId, facts, evaluationFailed), {
+        context: { ...environment.context, commit: facts.headSha },
+        resultsDir: inputs.resultsDir,
+        digest: { of: { inputs: { ...inputs, githubToken: token ? '***' : '' }, policy: facts.policy } },
+        startedAt,
+      });
       for (const reason of decision.reasons) environment.log.info(neutraliseCommands(reason));
       environment.log.info(`gate: ${decision.decision}`);
       const outcome = {
@@ -267,17 +252,16 @@ async function decide(
   inputs: { resultsDir: string; runId: number | undefined; artifactName: string; sha: string | undefined },
   environment: Environment,
   facts: Facts,
-  github: () => GitHubClient,
+  github: () => GateReads,
   online: boolean,
 ): Promise<GateDecision> {
   const { policy } = facts;
-  const repository = repositoryOf(environment);
   let pullRequest: PullRequestFacts | null = null;
   let noPullRequestBecause = 'no pull request';
   if (facts.pullRequest !== null) {
-    const octokit = github();
+    const reads = github();
     const number = facts.pullRequest;
-    const { author, headSha } = await readPullRequest(octokit, repository!, number);
+    const { author, headSha } = await reads.pullRequest(number);
     if (inputs.sha !== undefined && inputs.sha !== headSha) {
       throw new ConfigurationError(`input 'sha' is ${inputs.sha}, but the head of pull request #${number} is ${headSha}; approvals count only on the head commit`);
     }
@@ -287,9 +271,9 @@ async function decide(
       number,
       author,
       headSha,
-      reviews: await listReviews(octokit, repository!, number),
-      labelEvents: needsEvents ? await listLabelEvents(octokit, repository!, number) : [],
-      comments: needsEvents ? await listComments(octokit, repository!, number) : [],
+      reviews: await reads.reviews(number),
+      labelEvents: needsEvents ? await reads.labelEvents(number) : [],
+      comments: needsEvents ? await reads.comments(number) : [],
     };
   } else if (!online) {
     noPullRequestBecause = 'no pull request and no github-token';
@@ -304,7 +288,7 @@ async function decide(
   let noEnvironmentBecause = 'no workflow run';
   const ownRun = Number(environment.env.GITHUB_RUN_ID);
   if (policy.environment && online && environment.runner === 'actions' && Number.isInteger(ownRun) && ownRun > 0) {
-    environmentApprovals = await listRunApprovals(github(), repository!, ownRun);
+    environmentApprovals = await github().runApprovals(ownRun);
   } else if (policy.environment && environment.runner === 'actions' && !online) {
     noEnvironmentBecause = 'no github-token';
   }
@@ -312,7 +296,7 @@ async function decide(
   const input: Omit<GateInput, 'teamsOf'> = { policy, results, pullRequest, noPullRequestBecause, environmentApprovals, noEnvironmentBecause };
   const teamsOf: Record<string, string[]> = {};
   for (const { login, team } of membershipQueries(input)) {
-    if (await isActiveTeamMember(github(), team, login)) (teamsOf[login] ??= []).push(team);
+    if (await github().isActiveTeamMember(team, login)) (teamsOf[login] ??= []).push(team);
   }
   return evaluateGate({ ...input, teamsOf });
 }
@@ -326,7 +310,7 @@ async function gatherResults(
   inputs: { resultsDir: string; runId: number | undefined; artifactName: string },
   environment: Environment,
   headSha: string | null,
-  github: (() => GitHubClient) | null,
+  github: (() => GateReads) | null,
 ): Promise<Gathered> {
   const dir = resolve(environment.context.workspace, inputs.resultsDir);
   const onReview = environment.env.GITHUB_EVENT_NAME === 'pull_request_review';
@@ -334,27 +318,18 @@ async function gatherResults(
   const local = !fetch || (await isDirectory(dir)) ? await readResults(dir) : [];
   if (!fetch) return { results: local, runId: null, artifacts: [] };
   if (!github) throw new ConfigurationError("reading another run's artifacts needs the 'github-token' input and GITHUB_REPOSITORY");
-  const repository = repositoryOf(environment)!;
-  const octokit = github();
+  const reads = github();
   let runId = inputs.runId ?? null;
   if (runId === null) {
     if (!headSha) throw new ConfigurationError('the head commit is unknown, so the run holding its results cannot be found; set sha or run-id');
     const own = Number(environment.env.GITHUB_RUN_ID);
-    runId = await latestRunWithArtifacts(octokit, repository, headSha, inputs.artifactName, Number.isInteger(own) ? own : undefined);
+    runId = await reads.latestRunWithArtifacts(headSha, inputs.artifactName, Number.isInteger(own) ? own : undefined);
     if (runId === null) {
       throw new ConfigurationError(`no completed workflow run of ${headSha.slice(0, 7)} has an artifact named '${inputs.artifactName}'; run the checks first, or set run-id`);
     }
     environment.log.info(`gate: reading results from run ${runId}, the latest completed run of ${headSha.slice(0, 7)} with results`);
   }
-  const fixedRunId = runId;
-  const downloaded = await withApiError({ action: `download the result artifacts of run ${fixedRunId}`, permission: 'actions: read' }, async () => {
-    try {
-      return await downloadRunResults(octokit, repository, fixedRunId, inputs.artifactName);
-    } catch (error) {
-      if (error instanceof ConfigurationError) throw new Error(describeError(error), { cause: error });
-      throw error;
-    }
-  });
-  if (downloaded.artifacts.length === 0) throw new ConfigurationError(`run ${fixedRunId} has no artifact named '${inputs.artifactName}'`);
-  return { results: [...local, ...downloaded.results], runId: fixedRunId, artifacts: downloaded.artifacts };
+  const downloaded = await reads.downloadRunResults(runId, inputs.artifactName);
+  if (downloaded.artifacts.length === 0) throw new ConfigurationError(`run ${runId} has no artifact named '${inputs.artifactName}'`);
+  return { results: [...local, ...downloaded.results], runId, artifacts: downloaded.artifacts };
 }

@@ -1,4 +1,4 @@
-import { escapeMarkdown, table } from '../report/markdown.js';
+import { escapeMarkdown, table } from '../io/markdown.js';
 import type { ApprovalTally, ConditionStatus, GateDecision } from './types.js';
 
 const ICON: Record<ConditionStatus, string> = {

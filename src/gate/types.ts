@@ -1,5 +1,7 @@
 /** What the gate reads from GitHub, as plain data; the policy function never calls the API. */
 
+import type { Result } from '../results/types.js';
+
 /** One submitted pull request review, in the order GitHub lists them (oldest first). */
 export interface Review {
   login: string;
@@ -103,4 +105,40 @@ export interface GateDecision {
   /** Environment approvals read from the run; null when not read. */
   environmentApprovers: EnvironmentApproval[] | null;
   override: OverrideRecord | null;
+}
+
+/** A commit status the gate sets on the head commit. */
+export interface CommitStatus {
+  sha: string;
+  state: 'success' | 'failure' | 'pending' | 'error';
+  context: string;
+  /** Cut to GitHub's 140 characters by the implementation. */
+  description: string;
+  targetUrl: string | null;
+}
+
+/**
+ * Everything the gate reads from (and the one thing it writes to) the repository's host:
+ * `src/github/gate-reads.ts` implements it over the REST API. Every method throws on a
+ * failure, with a message naming the cause and the permission to add; the gate turns any
+ * throw into a failed evaluation.
+ */
+export interface GateReads {
+  /** The pull request's author and current head commit. */
+  pullRequest(number: number): Promise<{ author: string; headSha: string }>;
+  /** Every review, oldest first. */
+  reviews(number: number): Promise<Review[]>;
+  /** The `labeled`/`unlabeled` events, oldest first. */
+  labelEvents(number: number): Promise<LabelEvent[]>;
+  /** The comments of the conversation, oldest first. */
+  comments(number: number): Promise<IssueComment[]>;
+  /** Whether `login` is an active member of the team `org/slug`. */
+  isActiveTeamMember(team: string, login: string): Promise<boolean>;
+  /** Approvals and rejections of a run's environment protection rules. */
+  runApprovals(runId: number): Promise<EnvironmentApproval[]>;
+  setCommitStatus(status: CommitStatus): Promise<void>;
+  /** The newest completed run of `headSha` with an unexpired artifact matching `pattern`, skipping `excludeRunId`; null when none. */
+  latestRunWithArtifacts(headSha: string, pattern: string, excludeRunId?: number): Promise<number | null>;
+  /** The validated results in the artifacts of run `runId` whose names match `pattern`. */
+  downloadRunResults(runId: number, pattern: string): Promise<{ results: Result[]; artifacts: string[] }>;
 }

@@ -1,4 +1,6 @@
-import type { GitHubClient } from './client.js';
+import type { Environment, RepositoryRef } from '../command.js';
+import type { ContentsReader } from '../contract/production.js';
+import { createGitHubClient, type GitHubClient } from './client.js';
 import { describeApiError } from './errors.js';
 
 export interface RepositoryFile {
@@ -47,10 +49,14 @@ export async function readRepositoryFile(octokit: GitHubClient, file: Repository
  * The contents API as a reader of files at a commit, for `owner/name`. It always "has" a ref:
  * a ref GitHub does not know reads as an absent file.
  */
-export function contentsApiReader(octokit: GitHubClient, repository: string): { has(ref: string): Promise<boolean>; read(ref: string, path: string): Promise<string | null> } {
-  const [owner = '', repo = ''] = repository.split('/');
+export function contentsApiReader(octokit: GitHubClient, repository: RepositoryRef): ContentsReader {
   return {
     has: async () => true,
-    read: (ref, path) => readRepositoryFile(octokit, { owner, repo, path, ref }),
+    read: (ref, path) => readRepositoryFile(octokit, { ...repository, path, ref }),
   };
+}
+
+/** The contents API reader for a token, as the contract command's services want it. */
+export function contentsReaderFor(token: string, repository: RepositoryRef, environment: Environment): ContentsReader {
+  return contentsApiReader(createGitHubClient({ token, log: environment.log }), repository);
 }

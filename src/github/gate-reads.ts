@@ -1,12 +1,9 @@
-import type { EnvironmentApproval, IssueComment, LabelEvent, Review } from '../gate/types.js';
-import type { GitHubClient } from './client.js';
+import type { Environment, RepositoryRef } from '../command.js';
+import type { CommitStatus, EnvironmentApproval, GateReads, IssueComment, LabelEvent, Review } from '../gate/types.js';
+import { ConfigurationError, formatProblem } from '../io/errors.js';
+import { createGitHubClient, type GitHubClient } from './client.js';
 import { describeApiError, GitHubApiError, withApiError } from './errors.js';
-import { matchesPattern } from './run-artifacts.js';
-
-export interface RepositoryRef {
-  owner: string;
-  repo: string;
-}
+import { downloadRunResults, matchesPattern } from './run-artifacts.js';
 
 const PER_PAGE = 100;
 
@@ -92,7 +89,7 @@ export async function listRunApprovals(octokit: GitHubClient, repository: Reposi
 export async function setCommitStatus(
   octokit: GitHubClient,
   repository: RepositoryRef,
-  status: { sha: string; state: 'success' | 'failure' | 'pending' | 'error'; context: string; description: string; targetUrl: string | null },
+  status: CommitStatus,
 ): Promise<void> {
   const description = status.description.length > 140 ? `${status.description.slice(0, 139)}…` : status.description;
   await withApiError({ action: `set the commit status '${status.context}' on ${status.sha.slice(0, 7)}`, permission: 'statuses: write' }, () =>
@@ -133,4 +130,33 @@ export async function latestRunWithArtifacts(
     if (artifacts.some((a) => !a.expired && matchesPattern(a.name, pattern))) return run.id;
   }
   return null;
+}
+
+/** The gate's reads over the REST API, for one repository. */
+export function githubGateReads(octokit: GitHubClient, repository: RepositoryRef): GateReads {
+  return {
+    pullRequest: (number) => readPullRequest(octokit, repository, number),
+    reviews: (number) => listReviews(octokit, repository, number),
+    labelEvents: (number) => listLabelEvents(octokit, repository, number),
+    comments: (number) => listComments(octokit, repository, number),
+    isActiveTeamMember: (team, login) => isActiveTeamMember(octokit, team, login),
+    runApprovals: (runId) => listRunApprovals(octokit, repository, runId),
+    setCommitStatus: (status) => setCommitStatus(octokit, repository, status),
+    latestRunWithArtifacts: (headSha, pattern, excludeRunId) => latestRunWithArtifacts(octokit, repository, headSha, pattern, excludeRunId),
+    downloadRunResults: (runId, pattern) =>
+      withApiError({ action: `download the result artifacts of run ${runId}`, permission: 'actions: read' }, async () => {
+        try {
+          return await downloadRunResults(octokit, repository, runId, pattern);
+        } catch (error) {
+          // An invalid artifact is a plain error here: the gate fails on it, naming the file.
+          if (error instanceof ConfigurationError) throw new Error(error.problems.map(formatProblem).join('; '), { cause: error });
+          throw error;
+        }
+      }),
+  };
+}
+
+/** The gate's reads for a token, as the gate command's services want them. */
+export function gateReadsFor(token: string, repository: RepositoryRef, environment: Environment): GateReads {
+  return githubGateReads(createGitHubClient({ token, log: environment.log }), repository);
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ConfigurationError } from '../io/errors.js';
-import type { Alert, AlertOutcome, AlertPublisher, AlertSubject } from '../monitor/types.js';
+import type { RepositoryRef } from '../command.js';
+import type { Alert, AlertOutcome, AlertPublisher, AlertPublisherOpener, AlertSubject } from '../monitor/types.js';
 import { alertMarker } from '../monitor/render.js';
+import { createGitHubClient } from './client.js';
 import { describeApiError, withApiError } from './errors.js';
 import { tokenIdentity } from './identity.js';
 import { httpStatus, type RequestClient, type Repository } from './sticky-comment.js';
@@ -49,13 +50,15 @@ export function lockLabel(subject: AlertSubject): string {
  * in vain (the lock holder died) creates the issue itself, then keeps the lowest-numbered of
  * ours and closes its own copy as a duplicate.
  */
-/** The alert issue of the run's repository, acting as the token's identity. */
-export async function createIssueAlerts(client: RequestClient, repository: string | null, debug?: (message: string) => void): Promise<GitHubIssueAlerts> {
-  if (!repository || !repository.includes('/')) throw new ConfigurationError('alerts: issue needs the repository (GITHUB_REPOSITORY=owner/name)');
-  const [owner, repo] = repository.split('/') as [string, string];
+/** The alert issue of a repository, acting as the token's identity. */
+export async function createIssueAlerts(client: RequestClient, repository: RepositoryRef, debug?: (message: string) => void): Promise<GitHubIssueAlerts> {
   const author = await withApiError({ action: 'find the identity of the token' }, () => tokenIdentity(client));
-  return new GitHubIssueAlerts(client, { repository: { owner, repo }, author, ...(debug ? { debug } : {}) });
+  return new GitHubIssueAlerts(client, { repository, author, ...(debug ? { debug } : {}) });
 }
+
+/** The monitor's `AlertPublisherOpener`: the alert issue through the API, with the suite's client. */
+export const issueAlertsFor: AlertPublisherOpener = (token, repository, environment) =>
+  createIssueAlerts(createGitHubClient({ token, log: environment.log }), repository, (message) => environment.log.debug(message));
 
 export class GitHubIssueAlerts implements AlertPublisher {
   readonly label: string;

@@ -1,12 +1,10 @@
 import type { Octokit } from '@octokit/core';
+import type { RepositoryRef } from '../command.js';
 
 /** The part of an Octokit client the sticky comment needs. */
 export type RequestClient = Pick<Octokit, 'request'>;
 
-export interface Repository {
-  owner: string;
-  repo: string;
-}
+export type Repository = RepositoryRef;
 
 interface IssueComment {
   id: number;

@@ -1,5 +1,5 @@
 import { float32AtMost, roundUp } from './float32.js';
-import { Candidates, corpusBlocks, finishQuery, type ScanJob, type ScanResult } from './scan.js';
+import { Candidates, corpusBlocks, finishQuery, type ScanJob, type ScanResult } from './candidates.js';
 
 /** The exports of src/knn/wasm/int8.wat (see that file for the data layout). */
 export interface Int8Kernel {

@@ -5,7 +5,8 @@ import { MINUS_INFINITY_KEY } from './float32.js';
 import { int8Kernel, relaxedSimdKernel, simdKernel, workerSource } from './generated/kernel.js';
 import { QUERY_PANEL, instantiateModule, webAssembly, type WasmModule } from './kernel.js';
 import { normaliseRows } from './normalise.js';
-import { runClaimed, type AnyKernel, type Done, type ScanJob, type ScanResult, type Task, type TaskResult } from './scan.js';
+import type { ScanJob, ScanResult } from './candidates.js';
+import { runClaimed, type AnyKernel, type Done, type Task, type TaskResult } from './tasks.js';
 import type { NeighbourSearch, TopKRequest, TopKResult } from './types.js';
 
 /**

@@ -3,7 +3,7 @@
 // import anything that itself embeds that string.
 import { parentPort, workerData } from 'node:worker_threads';
 import { instantiateModule, type WasmModule } from './kernel.js';
-import { runClaimed, type AnyKernel, type Task } from './scan.js';
+import { runClaimed, type AnyKernel, type Task } from './tasks.js';
 
 const { module, kind } = workerData as { module: WasmModule; kind: AnyKernel['kind'] };
 const kernel = { kind, kernel: instantiateModule(module) } as AnyKernel;

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { Environment } from '../command.js';
+import { repositoryOf, type Environment, type RepositoryRef } from '../command.js';
 import { ConfigurationError } from '../io/errors.js';
 import { FileLedger } from './file.js';
 import type { Ledger } from './types.js';
@@ -9,7 +9,19 @@ export function defaultLedger(runner: Environment['runner']): string {
   return runner === 'actions' ? 'github' : 'file:.model-gates/ledger.jsonl';
 }
 
-export interface OpenLedgerOptions {
+/**
+ * Opens the GitHub Deployments ledger of a repository with a token. The action entries and
+ * the CLI hand it in (`src/github/ledger.ts`); the ledger domain never reaches GitHub itself.
+ */
+export type GitHubLedgerOpener = (token: string, repository: RepositoryRef, environment: Environment) => Promise<Ledger>;
+
+/** What the commands that read or write a ledger need from outside the engine. */
+export interface LedgerServices {
+  /** The github ledger; absent where only file ledgers exist. */
+  githubLedger?: GitHubLedgerOpener;
+}
+
+export interface OpenLedgerOptions extends LedgerServices {
   /** Token for the github ledger. */
   token: string | undefined;
   environment: Environment;
@@ -28,17 +40,12 @@ export async function openLedger(spec: string, options: OpenLedgerOptions): Prom
     return new FileLedger(isAbsolute(path) ? path : resolve(environment.context.workspace, path), { log: environment.log });
   }
   if (spec !== 'github') throw new ConfigurationError(`input 'ledger': '${spec}' is not a ledger; use github or file:<path>`);
-  const repository = environment.context.repository;
-  if (!repository || !repository.includes('/')) {
+  const repository = repositoryOf(environment.context);
+  if (!repository) {
     throw new ConfigurationError("input 'ledger': github needs the repository (GITHUB_REPOSITORY); outside Actions use ledger: file:<path>");
   }
   if (!options.token) throw new ConfigurationError("input 'github-token' is required for ledger: github (the default is ${{ github.token }})");
+  if (!options.githubLedger) throw new ConfigurationError("input 'ledger': github is not available in this build; use file:<path>");
   environment.setSecret(options.token);
-  const [owner, repo] = repository.split('/') as [string, string];
-  // Loaded on demand: the file ledger and the CLI never pay for Octokit's start-up. The
-  // bundler keeps "eager" imports in the one bundle file and runs them only when reached.
-  const { createGitHubClient } = await import(/* webpackMode: "eager" */ '../github/client.js');
-  const { GitHubDeploymentsLedger } = await import(/* webpackMode: "eager" */ '../github/deployments-ledger.js');
-  const octokit = createGitHubClient({ token: options.token, log: environment.log });
-  return new GitHubDeploymentsLedger(octokit, { owner, repo, log: environment.log, logUrl: environment.context.runUrl });
+  return options.githubLedger(options.token, repository, environment);
 }

@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../io/errors.js';
-import { code, escapeMarkdown, table } from '../report/markdown.js';
+import { code, escapeMarkdown, table } from '../io/markdown.js';
 import {
   currentOf,
   isDeployedFull,

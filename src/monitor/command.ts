@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { defineCommand, type Environment } from '../command.js';
+import { defineCommand, repositoryOf } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import type { MonitorConfig } from '../config/types.js';
 import { createSource } from '../embeddings/sources.js';
@@ -8,10 +8,9 @@ import { sha256 } from '../io/digest.js';
 import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
 import { rollback } from '../ledger/operations.js';
-import { defaultLedger, openLedger } from '../ledger/open.js';
-import { withProvenance } from '../results/provenance.js';
-import { writeResult } from '../results/store.js';
-import type { CheckSection, Result, Verdict } from '../results/types.js';
+import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
+import { recordResult } from '../results/record.js';
+import type { CheckSection, Verdict } from '../results/types.js';
 import { loadSuite } from '../regression/suite.js';
 import { decideAlerts, readState, stateFile, writeState, type Breach } from './alerting.js';
 import { DRIFT_DEFAULTS, type DriftSettings } from './drift.js';
@@ -20,11 +19,11 @@ import { alertBody, incidentComment, recoveryComment, renderMonitorSummary, type
 import { checkProduction, DEFAULT_VECTOR_FLOOR, type MonitorFigures } from './run.js';
 import { loadSample, readSample, type SampleText } from './sample.js';
 import { readSnapshot } from './snapshot.js';
-import type { AlertOutcome, AlertPublisher } from './types.js';
+import type { AlertOutcome, AlertPublisherOpener } from './types.js';
 
-/** What the monitor gets from its wiring: the alert issue on GitHub (src/github), built for a token. */
-export interface MonitorDependencies {
-  alerts(token: string, environment: Environment): Promise<AlertPublisher>;
+/** What the monitor gets from its wiring: the github ledger and the alert issue (src/github), each opened with a token. */
+export interface MonitorDependencies extends LedgerServices {
+  alerts?: AlertPublisherOpener;
 }
 
 const CHECKS = ['vectors', 'pairs', 'triplets', 'retrieval', 'drift'] as const;
@@ -176,7 +175,7 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       const target = inputs.environment;
 
       // Fail closed: the ledger, the snapshot, the probes and the endpoint must all be read.
-      const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { token: inputs.githubToken, environment });
+      const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...dependencies, token: inputs.githubToken, environment });
       const current = await ledger.current(model, target);
       if (!current) throw new ConfigurationError(`the ledger (${ledger.label}) has no successful full deployment of ${model} to ${target}: nothing to monitor`);
       const snapshot = await readSnapshot(current, workspace);
@@ -234,8 +233,12 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       const mode = inputs.alerts === 'auto' ? (environment.runner === 'actions' ? 'issue' : 'none') : inputs.alerts;
       let alert: AlertOutcome = { action: 'none', number: null, url: null };
       if (mode === 'issue') {
+        const repository = repositoryOf(environment.context);
         if (!inputs.githubToken) throw new ConfigurationError("alerts: issue needs the github-token input (issues: write)");
-        const publisher = await dependencies.alerts(inputs.githubToken, environment);
+        if (!repository) throw new ConfigurationError('alerts: issue needs the repository (GITHUB_REPOSITORY=owner/name)');
+        if (!dependencies.alerts) throw new ConfigurationError("alerts: issue is not available in this build; use alerts: none");
+        environment.setSecret(inputs.githubToken);
+        const publisher = await dependencies.alerts(inputs.githubToken, repository, environment);
         if (decision.alerting.length > 0) {
           const mentions = monitorConfig?.issue?.mentionOwners && inputs.contract ? await ownersOf(inputs.contract, workspace) : [];
           alert = await publisher.raise({
@@ -288,8 +291,7 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
           drift: figures.drift,
         } as unknown as Record<string, unknown>,
       };
-      const result: Result = withProvenance(body, environment.context, { model, environment: target, version: current.version, production: inputs.production }, startedAt);
-      const resultFile = await writeResult(resolve(workspace, inputs.resultsDir), result);
+      const { file: resultFile } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { of: { model, environment: target, version: current.version, production: inputs.production } }, startedAt });
       return {
         outputs: {
           verdict,

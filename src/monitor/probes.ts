@@ -5,7 +5,7 @@ import { measurePairs } from '../regression/checks/pairs.js';
 import { measureRetrieval, type RetrievalMetric } from '../regression/checks/retrieval.js';
 import { measureTriplets } from '../regression/checks/triplets.js';
 import { compareDifferences, type ComparisonOutcome } from '../regression/compare.js';
-import type { CheckSettings } from '../regression/settings.js';
+import type { DropSettings } from '../regression/settings.js';
 import { stableHash } from '../regression/shard.js';
 import type { Suite } from '../regression/suite.js';
 import { float32Bytes } from '../embeddings/table.js';
@@ -144,10 +144,10 @@ export function compareVectors(snapshot: readonly ProbeVector[], live: readonly 
  * breach is a drop both beyond `settings.tolerance` and credible. Items are matched by id
  * (the suite digest guarantees both sides hold the same items).
  */
-export function compareScores(snapshot: readonly ItemScore[], live: readonly ItemScore[], settings: CheckSettings, check: string): ComparisonOutcome & { snapshotMean: number | null; liveMean: number | null } {
+export function compareScores(snapshot: readonly ItemScore[], live: readonly ItemScore[], settings: DropSettings, check: string): ComparisonOutcome & { snapshotMean: number | null; liveMean: number | null } {
   const now = new Map(live.map((s) => [s.id, s.value]));
   const diffs = Float64Array.from(snapshot, (s) => (now.get(s.id) ?? 0) - s.value);
-  const outcome = compareDifferences(diffs, snapshot.map((s) => s.segment), settings.tolerance ?? 0, settings, check);
+  const outcome = compareDifferences(diffs, snapshot.map((s) => s.segment), settings.tolerance, settings, check);
   const avg = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
   return { ...outcome, snapshotMean: avg(snapshot.map((s) => s.value)), liveMean: avg(snapshot.map((s) => now.get(s.id) ?? 0)) };
 }

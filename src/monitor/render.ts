@@ -1,4 +1,4 @@
-import { code, escapeMarkdown, link, table } from '../report/markdown.js';
+import { code, escapeMarkdown, link, table } from '../io/markdown.js';
 import type { Breach } from './alerting.js';
 import type { MonitorFigures } from './run.js';
 

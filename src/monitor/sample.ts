@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { splitCommandLine } from '../embeddings/command.js';
+import { splitCommandLine } from '../embeddings/command-source.js';
 import { ConfigurationError, errorMessage } from '../io/errors.js';
 import { optionalField, readTable, stringField } from '../regression/tables.js';
 

@@ -1,5 +1,7 @@
 /** What the monitor needs from the outside world, and the snapshot it compares production with. */
 
+import type { Environment, RepositoryRef } from '../command.js';
+
 export const SNAPSHOT_SCHEMA = 'model-gates/monitor-snapshot@1' as const;
 
 /** One probe text's vector at promotion: its digest and the float32 vector (little-endian, base64). */
@@ -92,3 +94,6 @@ export interface AlertPublisher {
   /** Ends an open incident with `comment` (recovery); changes nothing when none is open. */
   resolve(subject: AlertSubject, comment: string): Promise<AlertOutcome>;
 }
+
+/** Opens the alert publisher of a repository with a token; the action entry and the CLI hand it in (src/github/monitor-issue.ts). */
+export type AlertPublisherOpener = (token: string, repository: RepositoryRef, environment: Environment) => Promise<AlertPublisher>;

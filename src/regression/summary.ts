@@ -1,4 +1,4 @@
-import { code, escapeMarkdown, table } from '../report/markdown.js';
+import { code, escapeMarkdown, table } from '../io/markdown.js';
 import type { Result, Row } from '../results/types.js';
 
 const ICON: Record<string, string> = { pass: '✅', marginal: '🟡', fail: '❌', error: '⛔' };

@@ -1,25 +1,22 @@
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { defineCommand, type Environment } from '../command.js';
+import { defineCommand, repositoryOf, type Environment, type RepositoryRef } from '../command.js';
 import { loadConfig } from '../config/load.js';
-import { tokenIdentity } from '../github/identity.js';
-import { downloadRunResults, triggeringRun } from '../github/run-artifacts.js';
-import { describeApiError } from '../github/errors.js';
-import { httpStatus, upsertStickyComment, type Repository, type RequestClient } from '../github/sticky-comment.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ConfigurationError, errorMessage } from '../io/errors.js';
 import { neutraliseCommands } from '../io/log.js';
-import { mergeResults } from '../results/merge.js';
+import { mergeResults } from '../regression/merge.js';
 import { readResults, resultFileName } from '../results/store.js';
 import type { Result } from '../results/types.js';
 import { TOOL_VERSION } from '../version.js';
+import type { ReportPublisher } from './publisher.js';
 import { HEADER_PATTERN, overallVerdict, renderComment, renderFull, renderSummary, reportMarker, type ReportContext } from './render.js';
 
 /** What the report needs from outside the engine; the action and the tests hand these in. */
 export interface ReportServices {
-  /** A GitHub REST client for a token (retries, throttling, GITHUB_API_URL). */
-  github(token: string, environment: Environment): RequestClient;
+  /** Reads and writes on the repository's host with a token (GitHub: retries, throttling, GITHUB_API_URL). */
+  publisher(token: string, repository: RepositoryRef, environment: Environment): ReportPublisher;
   /** Uploads files as an artifact of the current run; absent on the CLI. */
   uploadArtifact?(name: string, files: string[], rootDirectory: string): Promise<{ id?: number }>;
 }
@@ -32,11 +29,10 @@ interface Sources {
   pullRequest: number | null;
 }
 
-function repositoryOf(environment: Environment): Repository {
-  const full = environment.context.repository;
-  const [owner, repo, ...rest] = (full ?? '').split('/');
-  if (!owner || !repo || rest.length > 0) throw new ConfigurationError('GITHUB_REPOSITORY (owner/name) is not set: the report needs the repository to post to');
-  return { owner, repo };
+function requiredRepository(environment: Environment): RepositoryRef {
+  const repository = repositoryOf(environment.context);
+  if (!repository) throw new ConfigurationError('GITHUB_REPOSITORY (owner/name) is not set: the report needs the repository to post to');
+  return repository;
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -55,33 +51,17 @@ async function isDirectory(path: string): Promise<boolean> {
 async function gatherResults(
   inputs: { resultsDir: string; runId: number | undefined; downloadPattern: string },
   environment: Environment,
-  client: () => RequestClient,
+  publisher: () => ReportPublisher,
 ): Promise<Sources> {
   const dir = resolve(environment.context.workspace, inputs.resultsDir);
   const local = inputs.runId === undefined || (await isDirectory(dir)) ? await readResults(dir) : [];
   if (inputs.runId === undefined) return { results: local, commit: environment.context.commit, pullRequest: environment.context.pullRequest };
-  const repository = repositoryOf(environment);
+  requiredRepository(environment);
   const runId = inputs.runId;
-  const { run, downloaded } = await userFacingApiErrors({ action: `read workflow run ${runId}, its pull request and its artifacts`, permission: 'actions: read' }, async () => ({
-    run: await triggeringRun(client(), repository, runId),
-    downloaded: await downloadRunResults(client(), repository, runId, inputs.downloadPattern),
-  }));
+  const run = await publisher().triggeringRun(runId);
+  const downloaded = await publisher().downloadRunResults(runId, inputs.downloadPattern);
   environment.log.info(`run ${inputs.runId}: ${downloaded.results.length} result file(s) from ${downloaded.artifacts.length} artifact(s); head ${run.headSha}, pull request ${run.pullRequest ?? 'none'}`);
   return { results: [...local, ...downloaded.results], commit: run.headSha, pullRequest: run.pullRequest };
-}
-
-/**
- * Runs API calls whose failure is the user's to fix (a permission, a wrong run id): an HTTP
- * error becomes a ConfigurationError saying what to do. Anything else stays a bug.
- */
-async function userFacingApiErrors<T>(context: { action: string; permission: string }, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (httpStatus(error) === undefined) throw error;
-    // An HTTP failure comes back as a GitHubApiError, a ConfigurationError naming the fix.
-    throw describeApiError(error, context);
-  }
 }
 
 async function uploadFullReport(
@@ -160,11 +140,11 @@ export function createReportCommand(services: ReportServices) {
       }
       const workspace = environment.context.workspace;
       await loadConfig(inputs.config, workspace);
-      let client: RequestClient | undefined;
-      const github = (): RequestClient => {
+      let publisher: ReportPublisher | undefined;
+      const github = (): ReportPublisher => {
         if (!inputs.githubToken) throw new ConfigurationError("input 'github-token' is empty: the report needs a token to read runs and post comments");
-        client ??= services.github(inputs.githubToken, environment);
-        return client;
+        publisher ??= services.publisher(inputs.githubToken, requiredRepository(environment), environment);
+        return publisher;
       };
       const runId = inputs.runId ?? (await workflowRunId(environment));
       const sources = await gatherResults({ resultsDir: inputs.resultsDir, runId, downloadPattern: inputs.downloadPattern }, environment, github);
@@ -199,23 +179,18 @@ export function createReportCommand(services: ReportServices) {
         if (!pullRequest) {
           throw new ConfigurationError(`mode '${mode}' needs a pull request: run on a pull_request or workflow_run event, or set 'pull-request'`);
         }
+        const writer = github();
         try {
-          const client = github();
-          const author = await tokenIdentity(client, inputs.commentAuthor);
-          const posted = await upsertStickyComment(client, {
-            repository: repositoryOf(environment),
-            issueNumber: pullRequest,
-            marker: reportMarker(inputs.header),
-            body: comment.markdown,
-            author,
-            debug: (message) => environment.log.debug(message),
-          });
+          const posted = await writer.upsertStickyComment(
+            { issueNumber: pullRequest, marker: reportMarker(inputs.header), body: comment.markdown, ...(inputs.commentAuthor ? { author: inputs.commentAuthor } : {}) },
+            (message) => environment.log.debug(message),
+          );
           outputs['comment-id'] = String(posted.id);
           outputs['comment-url'] = posted.url;
           environment.log.info(`report comment ${posted.action}: ${posted.url}`);
         } catch (error) {
-          if (httpStatus(error) === undefined) throw error;
-          const failure = errorMessage(describeApiError(error, { action: `write the report comment on pull request #${pullRequest}`, permission: 'pull-requests: write' }));
+          if (!(error instanceof ConfigurationError)) throw error;
+          const failure = errorMessage(error);
           // The job summary is still written: the runner writes it before failing the step.
           return { outputs, ...(summary ? { summary } : {}), failure };
         }

@@ -1,7 +1,7 @@
 import { digestOf } from '../io/digest.js';
 import type { CheckSection, Finding, Result, Row, SegmentRow, Verdict, WorstItem } from '../results/types.js';
 import { assemble, COMMENT_LIMIT, SUMMARY_LIMIT_BYTES, utf16Length, utf8Bytes, type Assembled, type Layout, type Section } from './budget.js';
-import { clip, code, details, escapeMarkdown, link, mermaidLabel, table } from './markdown.js';
+import { clip, code, details, escapeMarkdown, link, mermaidLabel, table } from '../io/markdown.js';
 
 /** What the report knows about the run that renders it. All of it is trusted: none comes from results. */
 export interface ReportContext {

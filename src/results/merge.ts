@@ -1,94 +1,22 @@
 import { ConfigurationError } from '../io/errors.js';
-import { concatTables, sortTable, type CheckRecord } from '../regression/checks/common.js';
-import { assemble, CHECK_ORDER, DETAILS_FORMAT, finalDetails, type RegressionDetails } from '../regression/engine.js';
-import type { CheckName } from '../regression/settings.js';
-import { canonicalJson } from '../io/digest.js';
-import { readResults } from './store.js';
 import type { Result } from './types.js';
 
-function shardLabel(result: Result): string {
-  return `${result.id}.shard-${result.shard?.index}-of-${result.shard?.count}`;
-}
-
-function detailsOf(result: Result): RegressionDetails {
-  const details = result.details as RegressionDetails | undefined;
-  if (!details || details.format !== DETAILS_FORMAT) {
-    throw new ConfigurationError(`shard result ${shardLabel(result)} has no mergeable details (expected format ${DETAILS_FORMAT})`);
-  }
-  return details;
-}
-
-/** Merges the shards of one embedding-regression run into the result the unsharded run would have written. */
-function mergeRegressionShards(id: string, shards: Result[]): Result {
-  const sorted = [...shards].sort((a, b) => (a.shard!.index - b.shard!.index));
-  const first = sorted[0]!;
-  const count = first.shard!.count;
-  const problems: string[] = [];
-  if (sorted.some((s) => s.shard!.count !== count)) problems.push(`shards of '${id}' disagree on the shard count: ${sorted.map((s) => `${s.shard!.index}/${s.shard!.count}`).join(', ')}`);
-  const seen = new Set<number>();
-  for (const s of sorted) {
-    if (seen.has(s.shard!.index)) problems.push(`shard ${s.shard!.index}/${count} of '${id}' appears twice`);
-    seen.add(s.shard!.index);
-  }
-  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !seen.has(i));
-  if (missing.length > 0) problems.push(`'${id}' is incomplete: missing shard(s) ${missing.map((i) => `${i}/${count}`).join(', ')} of ${count}`);
-  if (problems.length > 0) throw new ConfigurationError(problems.map((message) => ({ message })));
-  const all = sorted.map(detailsOf);
-  const base = all[0]!;
-  for (let i = 1; i < all.length; i++) {
-    const other = all[i]!;
-    if (other.runKey !== base.runKey || canonicalJson(sorted[i]!.subject) !== canonicalJson(first.subject)) {
-      throw new ConfigurationError(`shard ${shardLabel(sorted[i]!)} comes from a different run than ${shardLabel(first)} (suite, sources or settings differ): re-run every shard together`);
-    }
-  }
-  const checks: RegressionDetails['checks'] = {};
-  for (const name of CHECK_ORDER) {
-    const records = all.map((d) => d.checks[name]);
-    const present = records.filter((r) => r !== undefined);
-    if (present.length === 0) continue;
-    if (present.length !== records.length) throw new ConfigurationError(`shards of '${id}' disagree on whether the ${name} check ran`);
-    const firstRecord = present[0]!;
-    if ('skipped' in firstRecord) {
-      checks[name] = firstRecord;
-      continue;
-    }
-    const full = present as CheckRecord[];
-    const items = sortTable(concatTables(full.map((r) => r.items)));
-    const ids = new Set<string>();
-    for (const itemId of items.id) {
-      if (ids.has(itemId)) throw new ConfigurationError(`item '${itemId}' of the ${name as CheckName} check appears in more than one shard of '${id}'`);
-      ids.add(itemId);
-    }
-    checks[name] = { settings: firstRecord.settings, params: firstRecord.params, items, worst: full.flatMap((r) => r.worst) };
-  }
-  const details: RegressionDetails = { ...base, checks };
-  const assembled = assemble(details);
-  const started = sorted.map((s) => s.provenance.startedAt).sort()[0]!;
-  const finished = sorted.map((s) => s.provenance.finishedAt).sort().at(-1)!;
-  const { shard: _shard, ...rest } = first;
-  return {
-    ...rest,
-    verdict: assembled.verdict,
-    summary: assembled.summary,
-    metrics: assembled.metrics,
-    checks: assembled.checks,
-    findings: assembled.findings,
-    details: finalDetails(details),
-    provenance: { ...first.provenance, inputsDigest: base.runKey, startedAt: started, finishedAt: finished },
-  };
-}
+/**
+ * Merges the shards of one check id into the result the unsharded run would have written.
+ * `shards` are complete in count, of one kind, and come in no particular order.
+ */
+export type ShardMerger = (id: string, shards: Result[]) => Result;
 
 /**
  * Combines the partial results of sharded runs: the shards of each check id become one
- * result, exactly the one the unsharded run writes (same verdict, metrics, intervals and
- * worst items). Results without `shard` pass through unchanged, in their order; merged
- * results take the place of their first shard.
+ * result, through the merger registered for their kind. Results without `shard` pass
+ * through unchanged, in their order; merged results take the place of their first shard.
  *
- * Throws a ConfigurationError for an incomplete set (a missing shard), a duplicate shard,
- * shards that disagree on the count or come from different runs, a shard set for an id
- * that also has an unsharded result, and shards of a kind that cannot be merged.
+ * Throws a ConfigurationError for a shard set for an id that also has an unsharded
+ * result, shards of one id with different kinds, and shards of a kind with no merger.
+ * Mergers check the shard set itself (missing, duplicate, from different runs).
  */
-export function mergeResults(results: readonly Result[]): Result[] {
+export function mergeShards(results: readonly Result[], mergers: Readonly<Record<string, ShardMerger>>): Result[] {
   const groups = new Map<string, Result[]>();
   const whole = new Set<string>();
   for (const result of results) {
@@ -107,8 +35,9 @@ export function mergeResults(results: readonly Result[]): Result[] {
   for (const [id, shards] of groups) {
     const kind = shards[0]!.kind;
     if (shards.some((s) => s.kind !== kind)) throw new ConfigurationError(`shards of '${id}' have different kinds`);
-    if (kind !== 'embedding-regression') throw new ConfigurationError(`shards of '${id}' are ${kind} results, which cannot be merged`);
-    merged.set(id, mergeRegressionShards(id, shards));
+    const merger = Object.hasOwn(mergers, kind) ? mergers[kind] : undefined;
+    if (!merger) throw new ConfigurationError(`shards of '${id}' are ${kind} results, which cannot be merged`);
+    merged.set(id, merger(id, shards));
   }
   const out: Result[] = [];
   const placed = new Set<string>();
@@ -120,12 +49,4 @@ export function mergeResults(results: readonly Result[]): Result[] {
     }
   }
   return out;
-}
-
-/**
- * Reads every result of a directory (see `readResults`) and merges the shards among them
- * (see `mergeResults`): what `report` and `gate` read. Errors name the file or the shard set.
- */
-export async function readMergedResults(dir: string): Promise<Result[]> {
-  return mergeResults(await readResults(dir));
 }

@@ -1,9 +1,8 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { promoteCommand } from '../../src/promote/command.js';
+import { createPromoteCommand } from '../../src/promote/command.js';
 import { canaryAnalysisCommand } from '../../src/canary/command.js';
 import type { Environment } from '../../src/command.js';
 import { parseInputs } from '../../src/inputs/spec.js';
@@ -11,9 +10,12 @@ import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { readResult } from '../../src/results/store.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
+
+const promoteCommand = createPromoteCommand({});
 
 async function exampleWorkspace(): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-canary-cmd-'));
+  const workspace = await tempDir('mg-canary-cmd-');
   await cp(join(repoRoot, 'examples'), workspace, { recursive: true });
   return workspace;
 }
@@ -92,7 +94,7 @@ describe('canary-analysis on the example metrics file', () => {
   });
 
   it('says what is missing: the canary section, the metrics file, distinct groups, a reachable Prometheus', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'mg-canary-empty-'));
+    const empty = await tempDir('mg-canary-empty-');
     await expect(run(empty, { model: 'm', version: '1' })).rejects.toThrow(/no canary section in the config \(no config file found/);
     const workspace = await exampleWorkspace();
     await expect(run(workspace, { ...FILE_INPUTS, 'metrics-file': '' })).rejects.toThrow("input 'metrics-file' is required with source: file");

@@ -12,8 +12,8 @@ function normals(seed: number, n: number, mean: number, sd: number): Float64Arra
   return Float64Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
 }
 
-const latency: CanaryMetricConfig = { name: 'latency-p95', direction: 'increase', tolerance: 0.1, critical: true };
-const quality: CanaryMetricConfig = { name: 'ctr', direction: 'decrease', tolerance: 0.05 };
+const latency: CanaryMetricConfig = { name: 'latency-p95', direction: 'increase', relativeTolerance: 0.1, critical: true };
+const quality: CanaryMetricConfig = { name: 'ctr', direction: 'decrease', relativeTolerance: 0.05 };
 const errors: CanaryMetricConfig = { name: 'error-rate', direction: 'increase', absoluteTolerance: 0.002 };
 
 describe('judgeMetric', () => {
@@ -39,7 +39,7 @@ describe('judgeMetric', () => {
 
   it('fails a decrease-is-bad metric that drops, and an either metric in both directions', () => {
     expect(judgeMetric(quality, { baseline: normals(7, 30, 0.3, 0.01), canary: normals(8, 30, 0.25, 0.01) }, 0.05, 0.95).failed).toBe(true);
-    const either: CanaryMetricConfig = { name: 'similarity', direction: 'either', tolerance: 0.05 };
+    const either: CanaryMetricConfig = { name: 'similarity', direction: 'either', relativeTolerance: 0.05 };
     expect(judgeMetric(either, { baseline: normals(9, 30, 1, 0.02), canary: normals(10, 30, 1.2, 0.02) }, 0.05, 0.95).failed).toBe(true);
     expect(judgeMetric(either, { baseline: normals(11, 30, 1, 0.02), canary: normals(12, 30, 0.8, 0.02) }, 0.05, 0.95).failed).toBe(true);
   });
@@ -64,8 +64,8 @@ describe('judgeMetric', () => {
     const baseline = normals(13, 40, 100, 3);
     const canary = Float64Array.from(normals(14, 40, 100, 3));
     for (let i = 0; i < 6; i++) canary[i] = 10_000; // a few wild scrapes
-    const kept = judgeMetric({ ...latency, tolerance: 0 }, { baseline, canary }, 0.05, 0.95);
-    const removed = judgeMetric({ ...latency, tolerance: 0, outliers: 'remove', outlierFactor: 3 }, { baseline, canary }, 0.05, 0.95);
+    const kept = judgeMetric({ ...latency, relativeTolerance: 0 }, { baseline, canary }, 0.05, 0.95);
+    const removed = judgeMetric({ ...latency, relativeTolerance: 0, outliers: 'remove', outlierFactor: 3 }, { baseline, canary }, 0.05, 0.95);
     expect(kept.outliersRemoved).toBe(0);
     expect(removed.outliersRemoved).toBe(6);
     expect(removed.canaryCount).toBe(34);

@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MetricsFileSource, parseMetricsCsv, parseMetricsJson, readMetricsFile } from '../../src/canary/metrics-file.js';
 import { ConfigurationError } from '../../src/io/errors.js';
+import { tempDir } from '../support/temp.js';
 
 function problems(fn: () => unknown): { message: string; line: number | undefined }[] {
   try {
@@ -54,7 +54,7 @@ describe('JSON metrics files', () => {
 
 describe('reading a metrics file', () => {
   it('picks the parser by extension and names the file in errors', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-metrics-'));
+    const dir = await tempDir('mg-metrics-');
     await writeFile(join(dir, 'm.csv'), 'metric,group,value\nctr,b,0.3\nctr,c,0.31\n');
     const source = new MetricsFileSource(await readMetricsFile(join(dir, 'm.csv')), { baseline: 'b', canary: 'c' }, 'm.csv');
     expect(Array.from(await source.samples({ name: 'ctr', direction: 'decrease' }, 'canary'))).toEqual([0.31]);

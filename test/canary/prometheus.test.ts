@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canaryAnalysisCommand } from '../../src/canary/command.js';
@@ -13,6 +12,7 @@ import { readResult } from '../../src/results/store.js';
 import { runActionBundle } from '../support/action-runner.js';
 import { startExporter, type Exporter } from './support/exporter.js';
 import { instantSeriesCount, prometheusBinary, startPrometheus, type RunningPrometheus } from './support/prometheus.js';
+import { tempDir } from '../support/temp.js';
 
 // One real Prometheus (Debian's package) scrapes one exporter every second; the exporter
 // serves three scenarios side by side, each with a baseline and a canary:
@@ -120,7 +120,7 @@ interface Analysis {
 }
 
 async function analyse(scenario: string, extra: { prometheus?: string; url?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Analysis> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-canary-'));
+  const workspace = await tempDir('mg-canary-');
   await writeFile(join(workspace, 'model-gates.yml'), configYaml(scenario, extra.prometheus));
   const raw: Record<string, string> = {
     'prometheus-url': extra.url ?? prometheus?.url ?? '',
@@ -207,7 +207,7 @@ describe('canary-analysis against a real Prometheus', () => {
   });
 
   it("reports Prometheus's own error for a bad query, naming the metric", async () => {
-    const workspace = await mkdtemp(join(tmpdir(), 'mg-canary-'));
+    const workspace = await tempDir('mg-canary-');
     const text = configYaml('healthy').replace("avg(model_online_ctr{", "avg(model_online_ctr{{");
     await writeFile(join(workspace, 'bad.yml'), text);
     const inputs = parseInputs(canaryAnalysisCommand.inputs, (name) =>
@@ -226,7 +226,7 @@ describe('canary-analysis against a real Prometheus', () => {
   });
 
   it('runs the committed bundle under Node 24 with basic auth, masking the password', async () => {
-    const workspace = await mkdtemp(join(tmpdir(), 'mg-canary-e2e-'));
+    const workspace = await tempDir('mg-canary-e2e-');
     await writeFile(join(workspace, 'model-gates.yml'), configYaml('slow', '  prometheus: { usernameEnv: PROM_USER, passwordEnv: PROM_PASSWORD }'));
     const run = await runActionBundle('canary-analysis', {
       workspace,

@@ -1,17 +1,17 @@
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Environment } from '../../src/command.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import type { RunContext } from '../../src/results/context.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 export const CANDIDATE = 'models/search-embedder/contract.yml';
 export const PRODUCTION = 'production/search-embedder/contract.yml';
 
 /** A copy of examples/ in a fresh temporary directory. */
 export async function exampleWorkspace(): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-contract-'));
+  const workspace = await tempDir('mg-contract-');
   await cp(join(repoRoot, 'examples'), workspace, { recursive: true });
   return workspace;
 }

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import type { LedgerRecord } from '../../src/ledger/types.js';
 import { fullDeployment } from '../support/ledger-record.js';
 import { repoRoot } from '../support/node24.js';
 import { testEnvironment } from './helpers.js';
+import { tempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
 const CONTRACT = 'models/search-embedder/contract.yml';
@@ -41,7 +41,7 @@ describe('contract with production: ledger', () => {
   beforeAll(async () => {
     // Production 1.4.0 is committed and recorded in the ledger; the working tree holds the
     // candidate 1.5.0, which narrows an input (a breaking change) with only a minor bump.
-    root = await mkdtemp(join(tmpdir(), 'mg-git-'));
+    root = await tempDir('mg-git-');
     await git(root, 'init', '-q', '-b', 'main');
     await mkdir(join(root, 'models', 'search-embedder'), { recursive: true });
     const production = await readFile(join(repoRoot, 'examples', 'production', 'search-embedder', 'contract.yml'), 'utf8');

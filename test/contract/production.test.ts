@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { GitContentsReader, resolveProduction, type ContentsReader } from '../..
 import { ConfigurationError } from '../../src/io/errors.js';
 import { repoRoot } from '../support/node24.js';
 import { lineOf, testEnvironment } from './helpers.js';
+import { tempDir } from '../support/temp.js';
 
 const run = promisify(execFile);
 const CONTRACT = 'models/search-embedder/contract.yml';
@@ -31,7 +31,7 @@ interface Repository {
 }
 
 async function repository(): Promise<Repository> {
-  const root = await mkdtemp(join(tmpdir(), 'mg-git-'));
+  const root = await tempDir('mg-git-');
   await git(root, 'init', '-q', '-b', 'main');
   await writeFile(join(root, 'README.md'), 'models\n');
   await git(root, 'add', '.');
@@ -143,7 +143,7 @@ describe('resolveProduction with a real git repository', () => {
   });
 
   it('outside a git repository, git:<ref> is a configuration error', async () => {
-    const outside = await mkdtemp(join(tmpdir(), 'mg-nogit-'));
+    const outside = await tempDir('mg-nogit-');
     try {
       await mkdir(join(outside, 'models', 'search-embedder'), { recursive: true });
       const env = testEnvironment(outside);

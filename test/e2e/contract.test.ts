@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { fakeSha, startGitHubServer } from '../support/github-server/index.js';
 import { runActionBundle } from '../support/action-runner.js';
 import { repoRoot } from '../support/node24.js';
 import { EmbeddingServer } from '../support/openai-server.js';
+import { tempDir } from '../support/temp.js';
 
 const CANDIDATE = 'models/search-embedder/contract.yml';
 const PRODUCTION = 'production/search-embedder/contract.yml';
@@ -31,7 +31,7 @@ function lineOf(text: string, needle: string): number {
 }
 
 async function exampleWorkspace(): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-ws-'));
+  const workspace = await tempDir('mg-ws-');
   await cp(join(repoRoot, 'examples'), workspace, { recursive: true });
   return workspace;
 }

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/results/types.js';
@@ -7,6 +6,7 @@ import { result } from '../gate/fixtures.js';
 import { runActionBundle, type ActionRun } from '../support/action-runner.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 import { storedZip } from '../support/zip.js';
+import { tempDir } from '../support/temp.js';
 
 // The gate bundle (dist/gate/index.js, built by `npx ncc build src/actions/gate.ts -o dist/gate`)
 // under Node 24 against the GitHub API test server, which validates every request and
@@ -76,7 +76,7 @@ async function scenario(options: { policy?: string; results?: Result[]; author?:
   const head = fakeSha(`head-${counter}`);
   server.state.addRepository(repo);
   const pull = server.state.addPullRequest(repo, { author: options.author ?? 'author', head: { sha: head } });
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-gate-'));
+  const workspace = await tempDir('mg-gate-');
   await writeFile(join(workspace, 'model-gates.yml'), options.policy ?? BASE_POLICY);
   const dir = join(workspace, 'model-gates-results');
   await mkdir(dir, { recursive: true });
@@ -272,7 +272,7 @@ describe('gate bundle under Node 24', () => {
     expect(noPulls.outputs.decision).toBe('fail');
     expect(noPulls.outputs.reasons).toMatch(/Could not read pull request #\d+: the token lacks `pull-requests: read`/);
 
-    const noActions = await runGate({ ...s, workspace: await mkdtemp(join(tmpdir(), 'mg-gate-review-')) }, { token: NO_ACTIONS_TOKEN, eventName: 'pull_request_review' });
+    const noActions = await runGate({ ...s, workspace: await tempDir('mg-gate-review-') }, { token: NO_ACTIONS_TOKEN, eventName: 'pull_request_review' });
     expect(noActions.outputs.decision).toBe('fail');
     expect(noActions.outputs.reasons).toMatch(/the token lacks `actions: read`/);
   });
@@ -287,14 +287,14 @@ describe('gate bundle under Node 24', () => {
     server.state.addArtifact(s.repo, checks.id, { name: 'model-gates-results', zip: storedZip(files) });
     server.state.addWorkflowRun(s.repo, { headSha: s.head, name: 'Gate on review' });
     const own = server.state.addWorkflowRun(s.repo, { headSha: s.head, status: 'in_progress', event: 'pull_request_review' });
-    const run = await runGate({ ...s, workspace: await mkdtemp(join(tmpdir(), 'mg-gate-review-')) }, { eventName: 'pull_request_review', env: { GITHUB_RUN_ID: String(own.id) } });
+    const run = await runGate({ ...s, workspace: await tempDir('mg-gate-review-') }, { eventName: 'pull_request_review', env: { GITHUB_RUN_ID: String(own.id) } });
     expect(run.exitCode, run.stdout).toBe(0);
     expect(run.outputs.decision).toBe('pass');
     expect(run.stdout).toContain(`reading results from run ${checks.id}`);
     expect(server.count('actions/download-artifact')).toBeGreaterThan(0);
 
     const broken = await scenario({ results: [] });
-    const empty = await runGate({ ...broken, workspace: await mkdtemp(join(tmpdir(), 'mg-gate-review-')) }, { eventName: 'pull_request_review' });
+    const empty = await runGate({ ...broken, workspace: await tempDir('mg-gate-review-') }, { eventName: 'pull_request_review' });
     expect(empty.outputs.decision).toBe('fail');
     expect(empty.outputs.reasons).toMatch(/no completed workflow run of [0-9a-f]{7} has an artifact named 'model-gates-results\*'/);
   });

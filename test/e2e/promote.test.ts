@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runActionBundle, type ActionRun } from '../support/action-runner.js';
 import { writeGateResult } from '../support/gate-fixture.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 import { node24, repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 const MODEL = 'search-embedder';
 const TOKEN = 'ghs_promote_test_token';
@@ -36,7 +36,7 @@ interface Backend {
 async function githubBackend(): Promise<Backend> {
   const repository = `acme/models-${++repositories}`;
   server.state.addRepository(repository);
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-promote-'));
+  const workspace = await tempDir('mg-promote-');
   return {
     name: 'github',
     repository,
@@ -57,7 +57,7 @@ async function githubBackend(): Promise<Backend> {
 }
 
 async function fileBackend(): Promise<Backend> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-promote-'));
+  const workspace = await tempDir('mg-promote-');
   return {
     name: 'file',
     workspace,

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Result } from '../../src/results/types.js';
@@ -9,6 +8,7 @@ import { ActionsResultsServer } from '../support/actions-results-server.js';
 import { runActionBundle, type ActionRun } from '../support/action-runner.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 import { contractResult, pairsCheck, result } from '../report/fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 // The report bundle (dist/report/index.js, built by `npm run build` or
 // `npx ncc build src/actions/report.ts -o dist/report`) under Node 24 against the local
@@ -44,7 +44,7 @@ function openPull(): number {
 }
 
 async function resultsWorkspace(results: readonly Result[]): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-report-'));
+  const workspace = await tempDir('mg-report-');
   await mkdir(join(workspace, 'results'));
   for (const r of results) await writeFile(join(workspace, 'results', `${r.id}.json`), JSON.stringify(r));
   return workspace;
@@ -227,7 +227,7 @@ describe('report in a workflow_run job', () => {
       zip: pythonZip({ 'embedding-regression.json': JSON.stringify(result({ verdict: 'fail', checks: [pairsCheck()] })) }),
     });
     server.state.addArtifact(REPO, run.id, { name: 'coverage', zip: pythonZip({ 'coverage.json': '{"not": "a result"}' }) });
-    const workspace = await mkdtemp(join(tmpdir(), 'mg-report-wr-'));
+    const workspace = await tempDir('mg-report-wr-');
     const out = await report({
       workspace,
       event: { workflow_run: { id: run.id, head_sha: head } },
@@ -250,7 +250,7 @@ describe('report in a workflow_run job', () => {
     const forged = { ...contractResult(), verdict: 'pass', extra: '<script>' };
     server.state.addArtifact(REPO, run.id, { name: 'model-gates-results', zip: pythonZip({ 'contract.json': JSON.stringify(forged) }) });
     const out = await report({
-      workspace: await mkdtemp(join(tmpdir(), 'mg-report-wr-')),
+      workspace: await tempDir('mg-report-wr-'),
       inputs: { 'run-id': String(run.id) },
       event: {},
       env: { GITHUB_EVENT_NAME: 'workflow_run' },
@@ -265,7 +265,7 @@ describe('report in a workflow_run job', () => {
   it('names the missing actions: read permission when it cannot read the run', async () => {
     const run = server.state.addWorkflowRun(REPO, { headSha: HEAD, headBranch: 'topic', pullRequests: [] });
     const out = await report({
-      workspace: await mkdtemp(join(tmpdir(), 'mg-report-wr-')),
+      workspace: await tempDir('mg-report-wr-'),
       token: 'no-actions-token',
       event: { workflow_run: { id: run.id } },
       env: { GITHUB_EVENT_NAME: 'workflow_run' },

@@ -7,7 +7,7 @@ import { OpenAiSource } from '../../src/embeddings/openai.js';
 import type { EmbeddingSource, TextItem } from '../../src/embeddings/types.js';
 import { MemoryLogger, silentLogger } from '../../src/io/log.js';
 import { EmbeddingServer, hashedVector } from '../support/openai-server.js';
-import { tempDir } from '../support/vector-files.js';
+import { tempFolder } from '../support/vector-files.js';
 
 const texts = (from: number, to: number): TextItem[] => Array.from({ length: to - from }, (_, i) => ({ id: `t${from + i}`, text: `text number ${from + i}` }));
 const options = { log: silentLogger };
@@ -15,10 +15,10 @@ const options = { log: silentLogger };
 const modelFolder = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
 let server: EmbeddingServer;
-let folder: Awaited<ReturnType<typeof tempDir>>;
+let folder: Awaited<ReturnType<typeof tempFolder>>;
 beforeEach(async () => {
   server = await new EmbeddingServer({ dimension: 6 }).start();
-  folder = await tempDir('mg-cache-');
+  folder = await tempFolder('mg-cache-');
 });
 afterEach(async () => {
   await server.stop();

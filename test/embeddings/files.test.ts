@@ -7,7 +7,7 @@ import { encodeNpy, parseNpy } from '../../src/embeddings/npy.js';
 import type { TextItem } from '../../src/embeddings/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { silentLogger } from '../../src/io/log.js';
-import { jsonlText, npyBytes, parquetBytes, safetensorsBytes, tempDir } from '../support/vector-files.js';
+import { jsonlText, npyBytes, parquetBytes, safetensorsBytes, tempFolder } from '../support/vector-files.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/embeddings/', import.meta.url));
 const items = (...ids: string[]): TextItem[] => ids.map((id) => ({ id, text: `text of ${id}` }));
@@ -15,9 +15,9 @@ const rowsOf = (m: { data: Float32Array; rows: number; dim: number }) =>
   Array.from({ length: m.rows }, (_, r) => [...m.data.subarray(r * m.dim, (r + 1) * m.dim)]);
 const options = { log: silentLogger };
 
-let folder: Awaited<ReturnType<typeof tempDir>>;
+let folder: Awaited<ReturnType<typeof tempFolder>>;
 beforeAll(async () => {
-  folder = await tempDir();
+  folder = await tempFolder();
 });
 afterAll(() => folder.cleanup());
 
@@ -284,7 +284,7 @@ function hasNumpy(): boolean {
 describe('NumPy fixtures', () => {
   // The committed fixtures are what make-fixtures.py writes; where NumPy is installed, prove it.
   it.skipIf(!hasNumpy())('are reproduced byte for byte by make-fixtures.py', async () => {
-    const out = await tempDir('mg-numpy-');
+    const out = await tempFolder('mg-numpy-');
     try {
       execFileSync('python3', [`${fixtures}make-fixtures.py`], { cwd: out.dir, stdio: 'pipe' });
       const written = (await readdir(out.dir)).sort();

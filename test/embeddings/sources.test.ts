@@ -16,12 +16,12 @@ import type { EmbeddingsConfig } from '../../src/config/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger, silentLogger } from '../../src/io/log.js';
 import { EmbeddingServer } from '../support/openai-server.js';
-import { npyBytes, tempDir } from '../support/vector-files.js';
+import { npyBytes, tempFolder } from '../support/vector-files.js';
 
-let folder: Awaited<ReturnType<typeof tempDir>>;
+let folder: Awaited<ReturnType<typeof tempFolder>>;
 let secrets: string[];
 beforeEach(async () => {
-  folder = await tempDir('mg-sources-');
+  folder = await tempFolder('mg-sources-');
   secrets = [];
 });
 afterEach(() => folder.cleanup());

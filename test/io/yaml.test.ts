@@ -1,9 +1,9 @@
-import { mkdtemp, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { parseYaml, readYamlFile } from '../../src/io/yaml.js';
+import { tempDir } from '../support/temp.js';
 
 const TEXT = [
   '# a comment', // 1
@@ -74,7 +74,7 @@ describe('parseYaml and locate', () => {
 
 describe('readYamlFile', () => {
   it('names a missing file and a directory', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-yaml-'));
+    const dir = await tempDir('mg-yaml-');
     await expect(readYamlFile(join(dir, 'nope.yml'), 'config file')).rejects.toThrow(/config file not found/);
     await mkdir(join(dir, 'sub.yml'));
     await expect(readYamlFile(join(dir, 'sub.yml'))).rejects.toThrow(/is a directory/);

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { node24, repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 describe('neighbour search in an ncc bundle under Node 24', () => {
   let outDir = '';
@@ -12,7 +12,7 @@ describe('neighbour search in an ncc bundle under Node 24', () => {
   });
 
   it('runs the relaxed-SIMD kernels (int8 and float32) on worker threads and equals topKJs', async () => {
-    outDir = await mkdtemp(join(tmpdir(), 'knn-bundle-'));
+    outDir = await tempDir('knn-bundle-');
     const ncc = join(repoRoot, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
     const build = spawnSync(process.execPath, [ncc, 'build', 'test/knn/fixtures/bundle-entry.ts', '-o', outDir, '--quiet'], { cwd: repoRoot, encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);

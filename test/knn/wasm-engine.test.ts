@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createNeighbourSearch } from '../../src/knn/index.js';
 import { topKJs } from '../../src/knn/exact-js.js';
 import type { NeighbourSearch } from '../../src/knn/types.js';
-import { blockOffset } from '../../src/knn/scan.js';
+import { blockOffset } from '../../src/knn/candidates.js';
 import { supportsVariant, wasmNeighbourSearch } from '../../src/knn/wasm-engine.js';
 import { repoRoot } from '../support/node24.js';
 import { createRng } from '../../src/stats/random.js';

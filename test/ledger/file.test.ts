@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdtemp, readFile, stat, utimes, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { appendFile, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileLedger, parseLedgerFile } from '../../src/ledger/file.js';
 import { LedgerConflictError } from '../../src/ledger/types.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { writerRecord } from './writer-record.js';
+import { tempDir } from '../support/temp.js';
 
 async function freshPath(): Promise<string> {
-  return join(await mkdtemp(join(tmpdir(), 'mg-ledger-')), 'ledger.jsonl');
+  return join(await tempDir('mg-ledger-'), 'ledger.jsonl');
 }
 
 /** A pid that is not running: a child that has already exited. */

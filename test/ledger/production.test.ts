@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
@@ -13,6 +12,7 @@ import { resolveLedgerProduction, type ReadAtCommit } from '../../src/ledger/pro
 import type { Ledger, LedgerRecord } from '../../src/ledger/types.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 import { writerRecord } from './writer-record.js';
+import { tempDir } from '../support/temp.js';
 
 const PATH = 'models/search-embedder/contract.yml';
 const contractText = (version: string) => `apiVersion: model-gates/contract@1\nname: search-embedder\nversion: ${version}\n`;
@@ -38,7 +38,7 @@ async function promoteTwiceAndRollBack(ledger: Ledger, commits: [string, string]
 
 describe('production: ledger', () => {
   it('reads the current contract at its recorded commit from git (file ledger)', async () => {
-    const repo = await mkdtemp(join(tmpdir(), 'mg-repo-'));
+    const repo = await tempDir('mg-repo-');
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
     git('init', '-q');
     git('config', 'user.email', 'test@example.com');
@@ -63,7 +63,7 @@ describe('production: ledger', () => {
   });
 
   it('says what to do when the record has no contract, or the file is gone', async () => {
-    const ledger = new FileLedger(join(await mkdtemp(join(tmpdir(), 'mg-ledger-')), 'l.jsonl'));
+    const ledger = new FileLedger(join(await tempDir('mg-ledger-'), 'l.jsonl'));
     await promote(ledger, record('1.0.0', 'abc1234', null), null);
     await expect(resolveLedgerProduction(ledger, 'search-embedder', 'production', async () => 'x')).rejects.toThrow(/has no contract path \(promote it with the contract input\)/);
     await promote(ledger, record('1.1.0', 'abc1234'), '1.0.0');

@@ -21,6 +21,11 @@ function repository(): string {
   return name;
 }
 
+function ref(name: string) {
+  const [owner, repo] = name.split('/') as [string, string];
+  return { owner, repo };
+}
+
 function client() {
   return createGitHubClient({ token: TOKEN, baseUrl: github().url, log: new MemoryLogger(), timeUnitMs: 1 });
 }
@@ -42,7 +47,7 @@ const subject = { model: 'search-embedder', environment: 'production' };
 describe('the alert issue', () => {
   it('is created on the first alert, updated in place while it lasts, closed with a comment on recovery, reopened with one comment per new incident', async () => {
     const repo = repository();
-    const alerts = await createIssueAlerts(client(), repo);
+    const alerts = await createIssueAlerts(client(), ref(repo));
     const state = github().state;
 
     const created = await alerts.raise(alert());
@@ -69,7 +74,7 @@ describe('the alert issue', () => {
 
   it('twenty concurrent runs leave one issue', async () => {
     const repo = repository();
-    const runs = await Promise.all(Array.from({ length: 20 }, () => createIssueAlerts(client(), repo)));
+    const runs = await Promise.all(Array.from({ length: 20 }, () => createIssueAlerts(client(), ref(repo))));
     const outcomes = await Promise.all(runs.map((run) => run.raise(alert())));
     const issues = github().state.plainIssues(repo);
     expect(issues).toHaveLength(1);
@@ -82,7 +87,7 @@ describe('the alert issue', () => {
     const state = github().state;
     for (let i = 0; i < 150; i++) state.addIssue(repo, { title: `bug ${i}`, author: 'someone' });
     state.addIssue(repo, { title: 'forged', body: alert().body, author: 'mallory' });
-    const alerts = await createIssueAlerts(client(), repo);
+    const alerts = await createIssueAlerts(client(), ref(repo));
     const created = await alerts.raise(alert());
     expect(created.action).toBe('created');
     expect(created.number).toBeGreaterThan(151);
@@ -96,8 +101,7 @@ describe('the alert issue', () => {
     const state = github().state;
     // The lock exists (its holder died before creating the issue).
     state.createLabel(repo, lockLabel(subject));
-    const [owner, name] = repo.split('/') as [string, string];
-    const alerts = new GitHubIssueAlerts(client(), { repository: { owner, repo: name }, author: BOT, waitMs: 1, waits: 2 });
+    const alerts = new GitHubIssueAlerts(client(), { repository: ref(repo), author: BOT, waitMs: 1, waits: 2 });
     expect((await alerts.raise(alert())).action).toBe('created');
     expect(state.plainIssues(repo)).toHaveLength(1);
   });
@@ -105,7 +109,7 @@ describe('the alert issue', () => {
   it('names the missing permission', async () => {
     const repo = repository();
     github().addToken('ghs_read', { login: BOT, permissions: { issues: 'read' } });
-    const alerts = await createIssueAlerts(createGitHubClient({ token: 'ghs_read', baseUrl: github().url, log: new MemoryLogger(), timeUnitMs: 1 }), repo);
+    const alerts = await createIssueAlerts(createGitHubClient({ token: 'ghs_read', baseUrl: github().url, log: new MemoryLogger(), timeUnitMs: 1 }), ref(repo));
     await expect(alerts.raise(alert())).rejects.toThrow(/issues: write/);
   });
 });

@@ -5,7 +5,7 @@ import type { Environment } from '../../src/command.js';
 import { parseInputs } from '../../src/inputs/spec.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { createMonitorCommand, type MonitorDependencies } from '../../src/monitor/command.js';
-import { promoteCommand } from '../../src/promote/command.js';
+import { createPromoteCommand } from '../../src/promote/command.js';
 import { writeGateResult } from '../support/gate-fixture.js';
 import { hashedVector } from '../support/openai-server.js';
 
@@ -76,14 +76,11 @@ export async function promoteWithSnapshot(workspace: string, version: string, pr
     'monitor-reference': 'reference.jsonl',
     ...extra,
   };
+  const promoteCommand = createPromoteCommand({});
   return promoteCommand.run(parseInputs(promoteCommand.inputs, (name) => raw[name], 'cli'), environment(workspace));
 }
 
-const noIssues: MonitorDependencies = {
-  alerts: () => {
-    throw new Error('no alert issue expected');
-  },
-};
+const noIssues: MonitorDependencies = {};
 
 export async function monitor(workspace: string, raw: Record<string, string>, options: { dependencies?: MonitorDependencies; env?: Partial<Environment> } = {}) {
   const command = createMonitorCommand(options.dependencies ?? noIssues);

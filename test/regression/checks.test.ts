@@ -15,6 +15,7 @@ function matrix(rows: number[][]): Matrix {
 }
 
 const settings = { ...resolveSettings('pairs', {}, { name: 's', texts: 't', checks: {} }), resamples: 500 };
+const { tolerance: _tolerance, ...statSettings } = settings;
 
 describe('pairs: placement values and AUC', () => {
   // Related scores 0.9, 0.6, 0.4; unrelated 0.5, 0.4, 0.1. By hand (Mann–Whitney, ties ½):
@@ -142,7 +143,7 @@ describe('neighbours: overlap@k and rank correlation', () => {
     expect(table.id[0]).toBe('a');
     expect(table.values.overlap![0]).toBe(0.5);
     expect(table.values.correlation![0]).toBeCloseTo(-1, 12);
-    const { section } = summariseNeighbours({ settings: { ...settings, tolerance: null }, params: { k: 2, sample: 4 }, items: table, worst: [] });
+    const { section } = summariseNeighbours({ settings: { ...statSettings, minOverlap: null }, params: { k: 2, sample: 4 }, items: table, worst: [] });
     expect(section.verdict).toBe('pass');
     expect(section.rows[0]!.note).toMatch(/not gating/);
   });
@@ -154,7 +155,7 @@ describe('neighbours: overlap@k and rank correlation', () => {
       segment: new Array(40).fill(null),
       values: { overlap: Array.from({ length: 40 }, (_, i) => value + (i % 2 === 0 ? 0.1 : -0.1)), correlation: new Array(40).fill(0.5) },
     });
-    const run = (value: number) => summariseNeighbours({ settings: { ...settings, tolerance: 0.6 }, params: { k: 10, sample: 40 }, items: table(value), worst: [] });
+    const run = (value: number) => summariseNeighbours({ settings: { ...statSettings, minOverlap: 0.6 }, params: { k: 10, sample: 40 }, items: table(value), worst: [] });
     expect(run(0.3).section.verdict).toBe('fail');
     expect(run(0.9).section.verdict).toBe('pass');
     expect(run(0.6).section.verdict).toBe('marginal');

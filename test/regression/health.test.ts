@@ -5,7 +5,7 @@ import { jsNeighbourSearch } from '../../src/knn/exact-js.js';
 import type { Matrix } from '../../src/knn/types.js';
 import { healthFigures, summariseHealth } from '../../src/regression/checks/health.js';
 import { runRegression } from '../../src/regression/engine.js';
-import { resolveSettings } from '../../src/regression/settings.js';
+import { minOverlapOf, resolveSettings } from '../../src/regression/settings.js';
 import type { Suite } from '../../src/regression/suite.js';
 import { createRng } from '../../src/stats/random.js';
 
@@ -83,7 +83,7 @@ describe('settings', () => {
     expect(resolveSettings('pairs', config, suite)).toEqual({ tolerance: 0.05, confidence: 0.9, resamples: 300, seed: 6, minSegmentSize: 30, worstItems: 5 });
     expect(resolveSettings('pairs', config, suite, 9).seed).toBe(9);
     expect(resolveSettings('triplets', {}, { name: 's', texts: 't', checks: {} })).toEqual({ tolerance: 0.02, confidence: 0.95, resamples: 2000, seed: 1, minSegmentSize: 30, worstItems: 5 });
-    expect(resolveSettings('neighbours', { minOverlap: 0.4 }, { name: 's', texts: 't', checks: { neighbours: { minOverlap: 0.6 } } }).tolerance).toBe(0.6);
-    expect(resolveSettings('neighbours', {}, { name: 's', texts: 't', checks: {} }).tolerance).toBeNull();
+    expect(minOverlapOf(resolveSettings('neighbours', { minOverlap: 0.4 }, { name: 's', texts: 't', checks: { neighbours: { minOverlap: 0.6 } } }))).toBe(0.6);
+    expect(minOverlapOf(resolveSettings('neighbours', {}, { name: 's', texts: 't', checks: {} }))).toBeNull();
   });
 });

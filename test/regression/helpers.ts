@@ -1,13 +1,13 @@
-import { cp, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Environment } from '../../src/command.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 /** A copy of examples/ in a temporary folder: the workspace of a run. */
 export async function exampleWorkspace(): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-regression-'));
+  const workspace = await tempDir('mg-regression-');
   await cp(join(repoRoot, 'examples'), workspace, { recursive: true });
   return workspace;
 }

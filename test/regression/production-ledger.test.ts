@@ -4,12 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file.js';
 import { promote } from '../../src/ledger/operations.js';
 import type { LedgerEntry, LedgerRecord } from '../../src/ledger/types.js';
-import { embeddingRegressionCommand } from '../../src/regression/command.js';
+import { createEmbeddingRegressionCommand } from '../../src/regression/command.js';
 import { fillSourceTemplate } from '../../src/regression/production.js';
 import type { Result } from '../../src/results/types.js';
 import { fullDeployment } from '../support/ledger-record.js';
 import { EmbeddingServer } from '../support/openai-server.js';
 import { exampleInputs, exampleWorkspace, testEnvironment } from './helpers.js';
+
+/** The command with file ledgers only, as these tests use. */
+const embeddingRegressionCommand = createEmbeddingRegressionCommand({});
 
 const MODEL = 'search-embedder';
 

@@ -1,14 +1,17 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
-import { embeddingRegressionCommand } from '../../src/regression/command.js';
+import { createEmbeddingRegressionCommand } from '../../src/regression/command.js';
 import { shardOf, stableHash } from '../../src/regression/shard.js';
-import { mergeResults, readMergedResults } from '../../src/results/merge.js';
+import { mergeResults, readMergedResults } from '../../src/regression/merge.js';
 import { readResults } from '../../src/results/store.js';
 import type { Result } from '../../src/results/types.js';
 import { exampleInputs, exampleWorkspace, testEnvironment } from './helpers.js';
+import { tempDir } from '../support/temp.js';
+
+/** The command with file ledgers only, as these tests use. */
+const embeddingRegressionCommand = createEmbeddingRegressionCommand({});
 
 /** Everything but provenance times: what must be identical between sharded and unsharded runs. */
 function comparable(result: Result): string {
@@ -93,7 +96,7 @@ describe('sharded runs merge into exactly the unsharded result', () => {
     const outcome = await embeddingRegressionCommand.run({ ...exampleInputs, shard: '1/3', resultsDir: 'single' }, environment);
     expect(outcome.failure).toBeUndefined();
     await rm(join(workspace, 'single'), { recursive: true });
-    const { mergeCommand } = await import('../../src/results/merge-command.js');
+    const { mergeCommand } = await import('../../src/regression/merge-command.js');
     const merged = await mergeCommand.run({ resultsDir: 'shards', outputDir: undefined }, environment);
     expect(merged.outputs).toEqual({ merged: unsharded.id, verdict: 'fail' });
     const files = await readResults(join(workspace, 'shards'));
@@ -104,7 +107,7 @@ describe('sharded runs merge into exactly the unsharded result', () => {
 
 describe('sharding a suite smaller than the shard count', () => {
   it('leaves some shards empty and still merges to the unsharded result', async () => {
-    const workspace = await mkdtemp(join(tmpdir(), 'mg-tiny-'));
+    const workspace = await tempDir('mg-tiny-');
     const vectors: Record<string, number[]> = { a: [1, 0, 0], b: [0.9, 0.1, 0], c: [0, 1, 0], d: [0, 0.9, 0.2], q: [1, 0.1, 0], r: [0, 1, 0.1] };
     const shifted: Record<string, number[]> = { a: [1, 0, 0.1], b: [0.7, 0.3, 0], c: [0.1, 1, 0], d: [0, 0.8, 0.5], q: [1, 0, 0.2], r: [0.2, 1, 0] };
     const jsonl = (v: Record<string, number[]>): string => Object.entries(v).map(([id, embedding]) => JSON.stringify({ id, embedding })).join('\n');

@@ -1,15 +1,15 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { loadSuite } from '../../src/regression/suite.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 const TEXTS = ['{"id":"a","text":"dog","segment":"en"}', '{"id":"b","text":"puppy","segment":"en"}', '{"id":"c","text":"chat","segment":"fr"}', '{"id":"d","text":"chaton","segment":"fr"}'].join('\n');
 
 async function suiteDir(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mg-suite-'));
+  const dir = await tempDir('mg-suite-');
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/command.js';
@@ -9,9 +8,10 @@ import { MemoryLogger } from '../../src/io/log.js';
 import { createReportCommand, type ReportServices } from '../../src/report/command.js';
 import type { Result } from '../../src/results/types.js';
 import { contractResult, pairsCheck, result } from './fixtures.js';
+import { tempDir } from '../support/temp.js';
 
 async function workspaceWith(results: readonly Result[]): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-report-cmd-'));
+  const workspace = await tempDir('mg-report-cmd-');
   await mkdir(join(workspace, 'results'));
   for (const r of results) await writeFile(join(workspace, 'results', `${r.id}.json`), JSON.stringify(r));
   return workspace;
@@ -28,7 +28,7 @@ function environment(workspace: string, log = new MemoryLogger()): Environment {
 }
 
 const noGitHub: ReportServices = {
-  github: () => {
+  publisher: () => {
     throw new Error('no GitHub calls expected');
   },
 };
@@ -77,7 +77,7 @@ describe('report command', () => {
     await expect(run(noGitHub, { 'results-dir': 'results', mode: 'comment' }, env)).rejects.toThrow("mode 'comment' needs a pull request");
     await expect(run(noGitHub, { 'results-dir': 'results', 'artifact-name': 'x' }, env)).rejects.toThrow('needs the Actions runner');
     await expect(run(noGitHub, { 'results-dir': 'missing' }, env)).rejects.toBeInstanceOf(ConfigurationError);
-    const empty = await mkdtemp(join(tmpdir(), 'mg-empty-'));
+    const empty = await tempDir('mg-empty-');
     await mkdir(join(empty, 'results'));
     await expect(run(noGitHub, { 'results-dir': 'results' }, environment(empty))).rejects.toThrow('no result files found');
   });

@@ -1,9 +1,9 @@
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 // The demo's steps (scripts/demo.mjs) through the CLI, on a copy of examples/, with the run
 // context pinned so that the report is the same on every machine.
@@ -18,7 +18,7 @@ const REGRESSION = [
 ];
 
 async function demoReport(shards = 0): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-demo-'));
+  const workspace = await tempDir('mg-demo-');
   await cp(join(repoRoot, 'examples'), workspace, { recursive: true });
   vi.stubEnv('GITHUB_WORKSPACE', workspace);
   vi.stubEnv('GITHUB_SHA', COMMIT);

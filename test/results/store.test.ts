@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { readResult, readResults, resultFileName, writeResult } from '../../src/results/store.js';
 import { RESULT_SCHEMA, type Result } from '../../src/results/types.js';
+import { tempDir } from '../support/temp.js';
 
 function result(id: string, extra: Partial<Result> = {}): Result {
   return {
@@ -33,7 +33,7 @@ async function problemsOf(promise: Promise<unknown>): Promise<{ message: string;
 
 describe('result store', () => {
   it('writes <id>.json (shards apart) and reads it back', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-results-'));
+    const dir = await tempDir('mg-results-');
     const path = await writeResult(dir, result('contract'));
     expect(path).toBe(join(dir, 'contract.json'));
     expect(await readResult(path)).toEqual(result('contract'));
@@ -41,7 +41,7 @@ describe('result store', () => {
   });
 
   it('refuses to write an invalid result (a bug, not a user error) and writes nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-results-'));
+    const dir = await tempDir('mg-results-');
     const bad = result('contract', { verdict: 'maybe' as Result['verdict'] });
     const error = await writeResult(dir, bad).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
@@ -51,7 +51,7 @@ describe('result store', () => {
   });
 
   it('readResults returns results in file-name order and reports every bad file together', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-results-'));
+    const dir = await tempDir('mg-results-');
     await writeResult(dir, result('b'));
     await writeResult(dir, result('a'));
     await writeFile(join(dir, 'notes.txt'), 'ignored');
@@ -68,7 +68,7 @@ describe('result store', () => {
   });
 
   it('names a missing results directory, a directory that is a file, and a missing result file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-results-'));
+    const dir = await tempDir('mg-results-');
     expect(await problemsOf(readResults(join(dir, 'none')))).toEqual([{ message: 'results directory not found', file: join(dir, 'none') }]);
     await writeFile(join(dir, 'file'), 'x');
     expect(await problemsOf(readResults(join(dir, 'file')))).toEqual([{ message: 'results directory is a file, expected a directory', file: join(dir, 'file') }]);

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { node24, repoRoot } from './node24.js';
+import { tempDir } from './temp.js';
 
 export interface Annotation {
   level: 'error' | 'warning' | 'notice';
@@ -83,7 +83,7 @@ function parseOutputFile(text: string): Record<string, string> {
  * summary through GITHUB_STEP_SUMMARY, annotations as workflow commands on stdout.
  */
 export async function runActionBundle(name: string, options: ActionRunOptions = {}): Promise<ActionRun> {
-  const scratch = await mkdtemp(join(tmpdir(), `mg-${name}-`));
+  const scratch = await tempDir(`mg-${name}-`);
   const outputFile = join(scratch, 'output');
   const summaryFile = join(scratch, 'summary');
   const eventFile = join(scratch, 'event.json');

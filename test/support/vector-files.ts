@@ -1,7 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { tempDir } from './temp.js';
 
 /**
  * Writers for vectors files, independent of the readers under test: each follows the
@@ -163,9 +163,9 @@ export function parquetBytes(
   return new Uint8Array(buffer);
 }
 
-/** A temporary folder removed by the returned cleanup. */
-export async function tempDir(prefix = 'mg-vectors-'): Promise<{ dir: string; file: (name: string, data: string | Uint8Array) => Promise<string>; cleanup: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
+/** A temporary folder with a file writer, removed by the returned cleanup (or after the test file). */
+export async function tempFolder(prefix = 'mg-vectors-'): Promise<{ dir: string; file: (name: string, data: string | Uint8Array) => Promise<string>; cleanup: () => Promise<void> }> {
+  const dir = await tempDir(prefix);
   return {
     dir,
     file: async (name, data) => {

@@ -6,6 +6,7 @@ import type { Suite } from '../suite.js';
 import { dotRows, type Spaces } from '../vectors.js';
 import { clip, column, describeOutcome, emptyTable, lowestIndices, pickWorst, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
 import { searchBoth, type SearchContext } from './retrieval.js';
+import { minOverlapOf } from '../settings.js';
 
 export interface NeighbourParams {
   k: number;
@@ -83,7 +84,7 @@ function finite(values: Float64Array): Float64Array {
 export function summariseNeighbours(record: CheckRecord): CheckOutput {
   const { items, settings } = record;
   const params = record.params as unknown as NeighbourParams;
-  const minOverlap = settings.tolerance;
+  const minOverlap = minOverlapOf(settings);
   const overlapAll = column(items, 'overlap');
   const keep = items.segment.map((_, i) => Number.isFinite(overlapAll[i]));
   const overlap = overlapAll.filter((_, i) => keep[i]);

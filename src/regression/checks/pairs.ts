@@ -4,6 +4,7 @@ import { inShard, type Shard } from '../shard.js';
 import type { Suite } from '../suite.js';
 import { dotRows, type Spaces } from '../vectors.js';
 import { clip, clipId, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
+import { toleranceOf } from '../settings.js';
 
 export interface PairParams {
   relatedFloor: number;
@@ -151,7 +152,7 @@ export function pseudoValues(v: Float64Array, related: Float64Array, members: re
 export function summarisePairs(record: CheckRecord): CheckOutput {
   const { items, settings } = record;
   const params = record.params as unknown as PairParams;
-  const tolerance = settings.tolerance as number;
+  const tolerance = toleranceOf(settings);
   const related = column(items, 'related');
   const p = column(items, 'production');
   const c = column(items, 'candidate');

@@ -6,6 +6,7 @@ import { inShard, type Shard } from '../shard.js';
 import type { Suite } from '../suite.js';
 import { selectRows, type Spaces } from '../vectors.js';
 import { clip, column, decidingRow, describeOutcome, emptyTable, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
+import { toleranceOf } from '../settings.js';
 
 export type RetrievalMetric = 'ndcg' | 'recall' | 'mrr';
 export const RETRIEVAL_METRICS: readonly RetrievalMetric[] = ['recall', 'mrr', 'ndcg'];
@@ -124,7 +125,7 @@ export function worstQueries(suite: Suite, table: ItemTable, metric: RetrievalMe
 export function summariseRetrieval(record: CheckRecord): CheckOutput {
   const { items, settings } = record;
   const params = record.params as unknown as RetrievalParams;
-  const tolerance = settings.tolerance as number;
+  const tolerance = toleranceOf(settings);
   const rows: Row[] = [];
   let metrics: Record<string, number | null> = {};
   let decidingOutcome: ReturnType<typeof compareDifferences> | undefined;

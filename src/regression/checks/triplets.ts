@@ -4,6 +4,7 @@ import { inShard, type Shard } from '../shard.js';
 import type { Suite } from '../suite.js';
 import { dotRows, type Spaces } from '../vectors.js';
 import { clip, clipId, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
+import { toleranceOf } from '../settings.js';
 
 /**
  * Margin of every triplet of this shard under both models: cos(anchor, positive) −
@@ -48,7 +49,7 @@ export function worstTriplets(suite: Suite, table: ItemTable, count: number): Wo
 /** Summarises triplets: accuracy per model decides (paired per-triplet correctness change); mean margin for context. */
 export function summariseTriplets(record: CheckRecord): CheckOutput {
   const { items, settings } = record;
-  const tolerance = settings.tolerance as number;
+  const tolerance = toleranceOf(settings);
   const p = column(items, 'production');
   const c = column(items, 'candidate');
   const before = p.map(correctness);

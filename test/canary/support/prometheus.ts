@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../../support/temp.js';
 
 /** The Prometheus binary: $PROMETHEUS_BIN, else `prometheus` on PATH (Debian's package). */
 export function prometheusBinary(): string {
@@ -43,7 +43,7 @@ export interface RunningPrometheus {
  */
 export async function startPrometheus(targets: readonly string[], scrapeInterval = '1s'): Promise<RunningPrometheus> {
   const binary = prometheusBinary();
-  const dir = await mkdtemp(join(tmpdir(), 'mg-prometheus-'));
+  const dir = await tempDir('mg-prometheus-');
   const config = join(dir, 'prometheus.yml');
   await writeFile(
     config,

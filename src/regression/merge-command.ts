@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { defineCommand } from '../command.js';
 import { mergeResults } from './merge.js';
-import { readResults, resultFileName, writeResult } from './store.js';
+import { readResults, resultFileName, writeResult } from '../results/store.js';
 
 export const mergeCommand = defineCommand({
   name: 'merge',

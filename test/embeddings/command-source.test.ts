@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CommandSource, splitCommandLine } from '../../src/embeddings/command.js';
+import { CommandSource, splitCommandLine } from '../../src/embeddings/command-source.js';
 import type { TextItem } from '../../src/embeddings/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { silentLogger } from '../../src/io/log.js';
