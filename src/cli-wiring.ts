@@ -5,8 +5,10 @@ import { createGateCommand } from './gate/command.js';
 import { contentsReaderFor } from './github/contents.js';
 import { gateReadsFor } from './github/gate-reads.js';
 import { openGitHubLedger } from './github/ledger.js';
+import { issueAlertsFor } from './github/monitor-issue.js';
 import { reportPublisherFor } from './github/report-publisher.js';
 import { githubPromoteServices } from './github/promote-services.js';
+import { createMonitorCommand } from './monitor/command.js';
 import { createHistoryCommand, createPromoteCommand, createStatusCommand } from './promote/command.js';
 import { createEmbeddingRegressionCommand } from './regression/command.js';
 import { mergeCommand } from './regression/merge-command.js';
@@ -30,6 +32,7 @@ export const commands: readonly Command[] = [
   createPromoteCommand(githubPromoteServices) as Command,
   canaryAnalysisCommand as Command,
   shadowCommand as Command,
+  createMonitorCommand({ ...ledgers, alerts: issueAlertsFor }) as unknown as Command,
   mergeCommand as Command,
   createHistoryCommand(ledgers) as Command,
   createStatusCommand(githubPromoteServices) as unknown as Command,

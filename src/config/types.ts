@@ -114,6 +114,7 @@ export interface Config {
   embeddings?: EmbeddingsConfig;
   gate?: GateConfig;
   promote?: PromoteConfig;
+  monitor?: MonitorConfig;
 }
 
 /** The serving switch's backend and where it writes (`promote.switch`). */
@@ -132,6 +133,13 @@ export interface PromoteConfig {
   stageMaxMinutes?: number;
   artifactMaxBytes?: number;
   publishRelease?: boolean;
+}
+
+/** The `monitor` section (schemas/config.schema.json documents each key). */
+export interface MonitorConfig {
+  vectorFloor?: number;
+  drift?: { alpha?: number; permutations?: number; componentShare?: number; maxRows?: number; minSegmentSize?: number; seed?: number };
+  issue?: { labels?: string[]; assignees?: string[]; mentionOwners?: boolean };
 }
 
 /** Users (logins) and teams (`org/team-slug`) a gate rule accepts. */

@@ -202,6 +202,7 @@ export async function rollback(ledger: Ledger, request: RollbackRequest, serving
     actor: request.actor,
     time: request.time,
     ...(request.release ? { release: request.release } : target.release ? { release: target.release } : {}),
+    ...(target.snapshot ? { snapshot: target.snapshot } : {}),
   };
   let entry: LedgerEntry;
   try {

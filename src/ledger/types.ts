@@ -56,6 +56,11 @@ export interface LedgerRecord {
   time: string;
   /** The release record: lineage, evidence, approvals, canary verdicts, a rollback's trigger. Absent in older records. */
   release?: ReleaseFacts;
+  /**
+   * The baseline `monitor` compares production with (src/monitor/snapshot.ts): inline, or a
+   * workspace file, with the digest of its canonical JSON. Absent when none was recorded.
+   */
+  snapshot?: { digest: string; inline: unknown; file: string | null };
 }
 
 /** The contract's lineage as the release record keeps it (schemas/contract.schema.json `lineage`). */

@@ -23,6 +23,7 @@ import {
   type ReleaseFacts,
   type ReleaseLineage,
 } from '../ledger/types.js';
+import { promotionSnapshot } from '../monitor/snapshot.js';
 import { readResults } from '../results/store.js';
 import type { Result } from '../results/types.js';
 import { ArtifactMismatchError, verifyArtifact } from './artifact.js';
@@ -107,6 +108,9 @@ export const promoteInputs = {
     description: "What triggered a rollback, for the release record (advance sets canary-analysis or stage-overdue itself).",
   },
   evidence: { kind: 'string', description: 'Evidence for a rollback (a link, a result id); recorded in the release record.' },
+  'monitor-probes': { kind: 'string', description: "Probe suite (a regression suite file) to record the monitor's baseline snapshot with the record: probe vectors, related-pair and triplet similarities, retrieval scores." },
+  'monitor-source': { kind: 'string', description: "With monitor-probes: the promoted version's embeddings (openai:<url>, command:<program> or file:<path>), embedded without the cache." },
+  'monitor-reference': { kind: 'string', description: 'With monitor-probes: the reference sample of production inputs (JSONL, CSV, TSV or Parquet with a text field) that monitor tests drift against; its path and digest are recorded.' },
   'github-token': tokenInput,
   'switch-token': switchTokenInput,
   config: configInput,
@@ -433,6 +437,19 @@ export function createPromoteCommand(services: PromoteServices = {}) {
         throw error;
       }
       environment.log.info(`Artifact digest: ${artifactCheck.status} (${artifactCheck.detail}).`);
+      const snapshot = await promotionSnapshot({
+        model,
+        version,
+        probes: inputs.monitorProbes,
+        source: inputs.monitorSource,
+        reference: inputs.monitorReference,
+        workspace: environment.context.workspace,
+        embeddings: config.embeddings,
+        env: environment.env,
+        setSecret: environment.setSecret,
+        log: environment.log,
+        time,
+      });
       const evidence: GateEvidence = { decision: 'pass', resultId: gate.id, approvals: approvalsOf(gate), commit: gate.provenance.commit ?? null };
       const subjectResults = results.filter((r) => r.subject.model === model && r.subject.candidateVersion === version && r.kind !== 'canary-analysis' && r.kind !== 'promote');
       const release: ReleaseFacts = {
@@ -463,6 +480,7 @@ export function createPromoteCommand(services: PromoteServices = {}) {
         actor,
         time,
         release,
+        ...(snapshot ? { snapshot } : {}),
       };
       return runPromotion(ctx, services, inputs.githubToken, record, expected, refuse, `Promotion of ${model} ${version} to ${target}: ${inputs.stage}`);
     },

@@ -3,7 +3,7 @@
 export const RESULT_SCHEMA = 'model-gates/result@1' as const;
 
 export type Verdict = 'pass' | 'marginal' | 'fail' | 'error';
-export type ResultKind = 'contract' | 'embedding-regression' | 'canary-analysis' | 'shadow' | 'gate' | 'promote';
+export type ResultKind = 'contract' | 'embedding-regression' | 'canary-analysis' | 'shadow' | 'gate' | 'promote' | 'monitor';
 export type Severity = 'error' | 'warning' | 'notice';
 
 export interface Interval {

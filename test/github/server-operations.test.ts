@@ -94,6 +94,22 @@ describe('every operation of the subset answers as GitHub describes it', () => {
     expect((await octokit.rest.issues.listLabelsOnIssue({ owner, repo, issue_number: 7 })).data.map((l) => l.name)).toEqual(['model', 'override']);
   });
 
+  it('plain issues and repository labels', async () => {
+    track('issues/create-label');
+    expect((await octokit.rest.issues.createLabel({ owner, repo, name: 'alert', color: 'b60205' })).status).toBe(201);
+    track('issues/create');
+    const issue = (await octokit.rest.issues.create({ owner, repo, title: 'drift', body: 'figures', labels: ['alert'], assignees: ['bob'] })).data;
+    expect([issue.state, issue.user?.login, issue.assignees?.map((a) => a.login), issue.labels.map((l) => (typeof l === 'string' ? l : l.name))]).toEqual(['open', 'maintainer', ['bob'], ['alert']]);
+    track('issues/update');
+    const closed = (await octokit.rest.issues.update({ owner, repo, issue_number: issue.number, state: 'closed', state_reason: 'completed' })).data;
+    expect([closed.state, closed.state_reason]).toEqual(['closed', 'completed']);
+    track('issues/list-for-repo');
+    const open = (await octokit.rest.issues.listForRepo({ owner, repo, state: 'open' })).data.map((i) => i.number);
+    const all = (await octokit.rest.issues.listForRepo({ owner, repo, state: 'all', direction: 'asc', per_page: 100 })).data.map((i) => i.number);
+    expect(open).toEqual([7]);
+    expect(all).toEqual([7, issue.number]);
+  });
+
   it('teams, statuses and checks', async () => {
     track('teams/get-membership-for-user-in-org');
     expect((await octokit.rest.teams.getMembershipForUserInOrg({ org: 'acme', team_slug: 'ml-owners', username: 'bob' })).data.state).toBe('active');

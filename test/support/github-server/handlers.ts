@@ -221,6 +221,77 @@ const handlers: Record<string, Handler> = {
     return json(200, items.map((p) => render.pullRequest(ctx.urls, repository, p, false, { comments: 0, reviewComments: 0 })), headers);
   },
 
+  'issues/list-for-repo': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const state = stringQuery(ctx, 'state') ?? 'open';
+    const labels = stringQuery(ctx, 'labels')?.split(',').map((l) => l.trim().toLowerCase()).filter(Boolean) ?? [];
+    const creator = stringQuery(ctx, 'creator')?.toLowerCase();
+    // GitHub lists pull requests among issues; this server's plain issues and pull requests alike.
+    let issues = ctx.state.issues.filter((i) => i.repository.toLowerCase() === repository.fullName.toLowerCase());
+    if (state !== 'all') issues = issues.filter((i) => i.state === state);
+    if (labels.length > 0) issues = issues.filter((i) => labels.every((l) => i.labels.some((x) => x.toLowerCase() === l)));
+    if (creator) issues = issues.filter((i) => i.author.login.toLowerCase() === creator);
+    const ascending = stringQuery(ctx, 'direction') === 'asc';
+    issues = [...issues].sort((a, b) => (ascending ? a.number - b.number : b.number - a.number));
+    const { items, headers } = ctx.page(issues);
+    return json(200, items.map((i) => render.issue(ctx.urls, repository, i, commentCount(ctx, i))), headers);
+  },
+
+  'issues/create': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const title = ctx.body?.title;
+    if (typeof title !== 'string' || title === '') throw validationFailed('Issue', 'title', 'title is required');
+    const body = typeof ctx.body?.body === 'string' ? ctx.body.body : null;
+    if (body !== null && body.length > MAX_COMMENT_LENGTH) throw validationFailed('Issue', 'body', `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)`);
+    const labels = Array.isArray(ctx.body?.labels) ? (ctx.body.labels as unknown[]).map(String) : [];
+    // As on GitHub, labels that do not exist yet are created with the issue.
+    for (const label of labels) ctx.state.createLabel(repository.fullName, label);
+    const issue = ctx.state.addIssue(repository.fullName, { title, body, author: ctx.account.login, labels });
+    issue.author = ctx.account;
+    if (Array.isArray(ctx.body?.assignees)) issue.assignees = (ctx.body.assignees as unknown[]).map((login) => ctx.state.account(String(login)));
+    return json(201, render.issue(ctx.urls, repository, issue, 0), { location: `${ctx.urls.api}/repos/${repository.fullName}/issues/${issue.number}` });
+  },
+
+  'issues/update': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const issue = issueOf(ctx, repository);
+    const fields = ctx.body ?? {};
+    if (typeof fields.title === 'string') issue.title = fields.title;
+    if (typeof fields.body === 'string') {
+      if (fields.body.length > MAX_COMMENT_LENGTH) throw validationFailed('Issue', 'body', `body is too long (maximum is ${MAX_COMMENT_LENGTH} characters)`);
+      issue.body = fields.body;
+    }
+    if (Array.isArray(fields.labels)) {
+      issue.labels = (fields.labels as unknown[]).map(String);
+      for (const label of issue.labels) ctx.state.createLabel(repository.fullName, label);
+    }
+    if (Array.isArray(fields.assignees)) issue.assignees = (fields.assignees as unknown[]).map((login) => ctx.state.account(String(login)));
+    const now = ctx.state.timestamp();
+    if (fields.state === 'closed' && issue.state !== 'closed') {
+      issue.state = 'closed';
+      issue.closedAt = now;
+      issue.stateReason = typeof fields.state_reason === 'string' ? fields.state_reason : 'completed';
+    } else if (fields.state === 'open' && issue.state !== 'open') {
+      issue.state = 'open';
+      issue.closedAt = null;
+      issue.stateReason = 'reopened';
+    }
+    issue.updatedAt = now;
+    return json(200, render.issue(ctx.urls, repository, issue, commentCount(ctx, issue)));
+  },
+
+  'issues/create-label': (ctx) => {
+    const repository = repositoryOf(ctx);
+    const name = requireString(ctx, 'name');
+    if (!ctx.state.createLabel(repository.fullName, name)) {
+      throw new ApiError(422, 'Validation Failed', { errors: [{ resource: 'Label', code: 'already_exists', field: 'name' }] });
+    }
+    const label = render.labelObject(ctx.urls, repository.fullName, name);
+    if (typeof ctx.body?.color === 'string') label.color = ctx.body.color;
+    if (typeof ctx.body?.description === 'string') label.description = ctx.body.description;
+    return json(201, label, { location: String(label.url) });
+  },
+
   'issues/get': (ctx) => {
     const repository = repositoryOf(ctx);
     const issue = issueOf(ctx, repository);

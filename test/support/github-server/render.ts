@@ -167,7 +167,7 @@ export function repository(urls: Urls, repo: RepositoryRecord, full = false): Re
   };
 }
 
-function labelObject(urls: Urls, repo: string, name: string): Record<string, unknown> {
+export function labelObject(urls: Urls, repo: string, name: string): Record<string, unknown> {
   // A label's id is stable for its name within the repository.
   let hash = 7;
   for (const char of `${repo}/${name}`) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
@@ -209,8 +209,8 @@ export function issue(urls: Urls, repo: RepositoryRecord, record: IssueRecord, c
     body: record.body,
     user: user(urls, record.author),
     labels: record.labels.map((name) => labelObject(urls, repo.fullName, name)),
-    assignee: null,
-    assignees: [],
+    assignee: record.assignees?.[0] ? user(urls, record.assignees[0]) : null,
+    assignees: (record.assignees ?? []).map((a) => user(urls, a)),
     milestone: null,
     locked: false,
     comments: commentCount,
@@ -219,6 +219,7 @@ export function issue(urls: Urls, repo: RepositoryRecord, record: IssueRecord, c
     updated_at: record.updatedAt,
     author_association: authorAssociation(repo, record.author),
   };
+  if (record.stateReason !== undefined) out.state_reason = record.stateReason;
   if (record.pull) {
     out.pull_request = {
       url: `${urls.api}/repos/${repo.fullName}/pulls/${record.number}`,

@@ -40,6 +40,9 @@ export interface IssueRecord {
   createdAt: string;
   updatedAt: string;
   closedAt: string | null;
+  /** Why it was closed or reopened (`completed`, `not_planned`, `duplicate`, `reopened`). */
+  stateReason?: string | null;
+  assignees?: Account[];
   /** Set when the issue is a pull request. */
   pull?: PullRecord;
 }
@@ -244,6 +247,8 @@ export class GitHubState {
   readonly accounts = new Map<string, Account>();
   readonly repositories = new Map<string, RepositoryRecord>();
   readonly issues: IssueRecord[] = [];
+  /** Repository labels by repository (lower-case full name), lower-case label name → name. */
+  readonly repositoryLabels = new Map<string, Map<string, string>>();
   readonly comments: CommentRecord[] = [];
   readonly reviews: ReviewRecord[] = [];
   readonly issueEvents: IssueEventRecord[] = [];
@@ -416,6 +421,22 @@ export class GitHubState {
     };
     this.issues.push(issue);
     return issue;
+  }
+
+  /** Creates a repository label; false when one of that name (case-insensitively) exists, as GitHub answers 422. */
+  createLabel(fullName: string, name: string): boolean {
+    const key = fullName.toLowerCase();
+    let labels = this.repositoryLabels.get(key);
+    if (!labels) this.repositoryLabels.set(key, (labels = new Map()));
+    if (labels.has(name.toLowerCase())) return false;
+    labels.set(name.toLowerCase(), name);
+    return true;
+  }
+
+  /** The plain issues (no pull requests) of a repository, lowest number first. */
+  plainIssues(fullName: string): IssueRecord[] {
+    const key = fullName.toLowerCase();
+    return this.issues.filter((i) => i.repository.toLowerCase() === key && !i.pull).sort((a, b) => a.number - b.number);
   }
 
   findIssue(fullName: string, number: number): IssueRecord | undefined {

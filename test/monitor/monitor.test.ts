@@ -1,0 +1,103 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileLedger } from '../../src/ledger/file.js';
+import { EmbeddingServer } from '../support/openai-server.js';
+import { DIMENSION, MODEL, monitor, probeWorkspace, promoteWithSnapshot, topicVector } from './helpers.js';
+
+// The monitor against a real OpenAI-compatible embeddings server on 127.0.0.1 whose weights are
+// swapped mid-test, with the file ledger that promote writes.
+
+const weights = { name: 'v1' };
+let server: EmbeddingServer;
+beforeAll(async () => {
+  server = await new EmbeddingServer({ dimension: DIMENSION, embed: (text) => topicVector(text, weights.name) }).start();
+});
+afterAll(() => server.stop());
+
+const source = () => `openai:${server.url}/v1`;
+
+describe('monitor', () => {
+  it('promote records the snapshot with the ledger record; the same model passes', async () => {
+    weights.name = 'v1';
+    const workspace = await probeWorkspace();
+    const promoted = await promoteWithSnapshot(workspace, '1.0.0', null, source());
+    expect(promoted.failure).toBeUndefined();
+    const current = await new FileLedger(join(workspace, 'ledger.jsonl')).current(MODEL, 'production');
+    const snapshot = current?.snapshot?.inline as { vectors: unknown[]; pairs: unknown[]; triplets: unknown[]; retrieval: { queries: unknown[] }; reference: { rows: number } };
+    expect([snapshot.vectors.length, snapshot.pairs.length, snapshot.triplets.length, snapshot.retrieval.queries.length, snapshot.reference.rows]).toEqual([16, 30, 20, 10, 160]);
+
+    const { outcome } = await monitor(workspace, { production: source(), sample: 'today.jsonl' });
+    expect(outcome.outputs).toMatchObject({ verdict: 'pass', alerting: 'false', breaches: '' });
+    expect(outcome.failure).toBeUndefined();
+    const result = JSON.parse(await readFile(outcome.outputs['result-file'] as string, 'utf8')) as { kind: string; metrics: Record<string, number> };
+    expect(result.kind).toBe('monitor');
+    expect(result.metrics['vectors.min_cosine']).toBeCloseTo(1, 6);
+    expect(result.metrics['vectors.identical']).toBe(16);
+  });
+
+  it('a model swapped behind the endpoint is a severe breach on the first run, and on-fail: rollback goes back through the ledger', async () => {
+    weights.name = 'v1';
+    const workspace = await probeWorkspace();
+    await promoteWithSnapshot(workspace, '1.0.0', null, source());
+    weights.name = 'v2';
+    await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+    expect((await monitor(workspace, { production: source() })).outcome.outputs.verdict).toBe('pass');
+
+    weights.name = 'v2-requantised';
+    const { outcome } = await monitor(workspace, { production: source(), 'on-fail': 'rollback' });
+    expect(outcome.outputs).toMatchObject({ verdict: 'fail', alerting: 'true', 'rolled-back-to': '1.0.0' });
+    expect(outcome.outputs.breaches?.split(',')).toContain('vectors');
+    expect(outcome.failure).toMatch(/alerting: vectors/);
+    const ledger = new FileLedger(join(workspace, 'ledger.jsonl'));
+    const current = await ledger.current(MODEL, 'production');
+    expect([current?.version, current?.operation]).toEqual(['1.0.0', 'rollback']);
+    expect(current?.reason).toMatch(/^monitor: probe vectors changed/);
+    // The rollback record carries 1.0.0's snapshot, so the next run monitors 1.0.0.
+    weights.name = 'v1';
+    expect((await monitor(workspace, { production: source() })).outcome.outputs.verdict).toBe('pass');
+  });
+
+  it('drift warns only once confirmed on a second run, and never fails the run unless on-drift: fail', async () => {
+    weights.name = 'v1';
+    const workspace = await probeWorkspace();
+    await promoteWithSnapshot(workspace, '1.0.0', null, source());
+    const first = await monitor(workspace, { production: source(), sample: 'drifted.jsonl' });
+    expect(first.outcome.outputs).toMatchObject({ verdict: 'marginal', alerting: 'false', breaches: 'drift' });
+    const second = await monitor(workspace, { production: source(), sample: 'drifted.jsonl' });
+    expect(second.outcome.outputs).toMatchObject({ verdict: 'marginal', alerting: 'true', breaches: 'drift' });
+    expect(second.outcome.failure).toBeUndefined();
+    const failing = await monitor(workspace, { production: source(), sample: 'drifted.jsonl', 'on-drift': 'fail' });
+    expect(failing.outcome.outputs).toMatchObject({ verdict: 'fail', alerting: 'true' });
+    expect(failing.outcome.summary).toMatch(/classifier AUC/);
+  });
+
+  describe('fails closed', () => {
+    it('when the endpoint cannot be read', async () => {
+      weights.name = 'v1';
+      const workspace = await probeWorkspace();
+      await promoteWithSnapshot(workspace, '1.0.0', null, source());
+      server.faults.push({ status: 400, times: 1 });
+      await expect(monitor(workspace, { production: source() })).rejects.toThrow(/could not embed the probe texts through production/);
+      await writeFile(join(workspace, 'model-gates.yml'), 'embeddings:\n  production:\n    retries: 0\n');
+      await expect(monitor(workspace, { production: 'openai:http://127.0.0.1:9/v1' })).rejects.toThrow(/could not embed the probe texts through production/);
+    });
+
+    it('when the ledger has no deployment, or the record has no snapshot', async () => {
+      const workspace = await probeWorkspace();
+      await expect(monitor(workspace, { production: source() })).rejects.toThrow(/has no successful full deployment of search-embedder to production: nothing to monitor/);
+      await promoteWithSnapshot(workspace, '1.0.0', null, source(), { 'monitor-probes': '', 'monitor-source': '', 'monitor-reference': '' });
+      await expect(monitor(workspace, { production: source() })).rejects.toThrow(/snapshot of search-embedder 1.0.0 \(ledger #1\) is missing/);
+    });
+
+    it('when the snapshot file, the probe suite or the reference sample changed since promotion', async () => {
+      weights.name = 'v1';
+      const workspace = await probeWorkspace();
+      await promoteWithSnapshot(workspace, '1.0.0', null, source());
+      await writeFile(join(workspace, 'reference.jsonl'), '{"text":"topic-1: another reference"}\n');
+      await expect(monitor(workspace, { production: source(), sample: 'today.jsonl' })).rejects.toThrow(/reference sample reference.jsonl changed since promotion/);
+      await writeFile(join(workspace, 'probes/qrels.txt'), 't0 0 t11 1\n');
+      await expect(monitor(workspace, { production: source() })).rejects.toThrow(/differs from the one the snapshot/);
+    });
+  });
+});
