@@ -49995,9 +49995,9 @@ async function readLogs(files, versions) {
 /** Defaults of a replay: gentle on production. */
 const REPLAY_DEFAULTS = { maxRps: 5, concurrency: 2, retries: 0, timeoutMs: 10_000 };
 /**
- * Spaces the starts of requests at least `1.01 / maxRps` seconds apart, measured on the
+ * Spaces the starts of requests at least `1.05 / maxRps` seconds apart, measured on the
  * clock when each request really starts (a late timer never lets two bunch up), so any
- * one-second window holds at most `maxRps` starts; the 1% headroom absorbs network jitter
+ * one-second window holds at most `maxRps` starts; the 5% headroom absorbs the jitter
  * between this process and the server. Records every start for the measured peak rate.
  */
 class RateLimiter {
@@ -50011,7 +50011,7 @@ class RateLimiter {
         this.maxRps = maxRps;
         if (!(maxRps > 0 && Number.isFinite(maxRps)))
             throw new RangeError(`maxRps must be a positive number, got ${maxRps}`);
-        this.intervalMs = 1010 / maxRps;
+        this.intervalMs = 1050 / maxRps;
     }
     /** Resolves when the next request may start. */
     acquire(signal) {

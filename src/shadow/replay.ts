@@ -7,9 +7,9 @@ import type { Answer, EndpointReply, LoadFigures, ShadowEndpoint, ShadowRecord, 
 export const REPLAY_DEFAULTS = { maxRps: 5, concurrency: 2, retries: 0, timeoutMs: 10_000 } as const;
 
 /**
- * Spaces the starts of requests at least `1.01 / maxRps` seconds apart, measured on the
+ * Spaces the starts of requests at least `1.05 / maxRps` seconds apart, measured on the
  * clock when each request really starts (a late timer never lets two bunch up), so any
- * one-second window holds at most `maxRps` starts; the 1% headroom absorbs network jitter
+ * one-second window holds at most `maxRps` starts; the 5% headroom absorbs the jitter
  * between this process and the server. Records every start for the measured peak rate.
  */
 export class RateLimiter {
@@ -21,7 +21,7 @@ export class RateLimiter {
 
   constructor(readonly maxRps: number) {
     if (!(maxRps > 0 && Number.isFinite(maxRps))) throw new RangeError(`maxRps must be a positive number, got ${maxRps}`);
-    this.intervalMs = 1010 / maxRps;
+    this.intervalMs = 1050 / maxRps;
   }
 
   /** Resolves when the next request may start. */

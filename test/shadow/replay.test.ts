@@ -143,8 +143,9 @@ describe('shadow replay against two OpenAI-compatible servers on 127.0.0.1', () 
 
   it('fails only the segment on which the candidate answers like another model, and lists those requests', async () => {
     const dir = await workspace(40);
-    const production = await server({});
-    const candidate = await server({ different: (text) => text.startsWith('fr:') });
+    // Real service times, so that the loopback's jitter is small beside them.
+    const production = await server({ delayMs: 20 });
+    const candidate = await server({ delayMs: 20, different: (text) => text.startsWith('fr:') });
     const { result, outcome } = await shadow(dir, replayInputs(production, candidate));
     expect(result.verdict).toBe('fail');
     const answers = check(result, 'answers');
