@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canaryAnalysisCommand } from '../../src/canary/command.js';
@@ -8,6 +7,7 @@ import type { Environment } from '../../src/command.js';
 import type { CanaryMetricConfig } from '../../src/config/types.js';
 import { parseInputs } from '../../src/inputs/spec.js';
 import { MemoryLogger } from '../../src/io/log.js';
+import { tempDir } from '../support/temp.js';
 
 /** `total` split over `steps` steps as evenly as whole numbers allow. */
 function spread(total: number, steps: number): number[] {
@@ -39,7 +39,7 @@ describe('canary counter metrics: errors out of requests, judged with a two-prop
   });
 
   it('reads the trials series from a metrics file, and asks the prometheus source for a total query', async () => {
-    const workspace = await mkdtemp(join(tmpdir(), 'mg-canary-counter-'));
+    const workspace = await tempDir('mg-canary-counter-');
     const rows = ['timestamp,metric,group,value'];
     spread(30, 15).forEach((v, i) => rows.push(`${1795000000 + 60 * i},errors,baseline,${v}`));
     spread(52, 15).forEach((v, i) => rows.push(`${1795000000 + 60 * i},errors,canary,${v}`));

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -13,7 +13,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 // `npm run demo` exactly: the committed CLI bundle over the bundled example, no network.
 describe('npm run demo', () => {
   it('tells the whole lifecycle, every step ending as the story expects, and lists the files it wrote', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'mg-demo-'));
+    const out = await tempDir('mg-demo-');
     const run = spawnSync(process.execPath, ['scripts/demo.mjs'], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, MODEL_GATES_DEMO_OUTPUT: out }, timeout: 120_000 });
     const story = run.stdout;
     expect(run.status, `${story}\n${run.stderr}`).toBe(0);

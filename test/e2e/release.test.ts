@@ -1,16 +1,16 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 const script = join(repoRoot, 'scripts', 'release.mjs');
 
 /** A clone of a bare "origin" with package.json at `version` and a changelog section for it, pushed to main. */
 async function repository(version: string): Promise<{ clone: string; origin: string; git: (...args: string[]) => string }> {
-  const root = await mkdtemp(join(tmpdir(), 'mg-release-'));
+  const root = await tempDir('mg-release-');
   const origin = join(root, 'origin.git');
   const clone = join(root, 'clone');
   execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', origin]);

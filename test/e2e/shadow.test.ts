@@ -1,16 +1,16 @@
-import { cp, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResult } from '../../src/results/store.js';
 import { runActionBundle } from '../support/action-runner.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 // The shadow bundle (dist/shadow/index.js) under Node 24, with INPUT_* variables as the runner
 // sets them, on the bundled mirrored-traffic logs.
 
 async function workspace(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mg-e2e-shadow-'));
+  const dir = await tempDir('mg-e2e-shadow-');
   await cp(join(repoRoot, 'examples'), dir, { recursive: true });
   return dir;
 }

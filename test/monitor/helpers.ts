@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Environment } from '../../src/command.js';
 import { parseInputs } from '../../src/inputs/spec.js';
@@ -8,6 +7,7 @@ import { createMonitorCommand, type MonitorDependencies } from '../../src/monito
 import { createPromoteCommand } from '../../src/promote/command.js';
 import { writeGateResult } from '../support/gate-fixture.js';
 import { hashedVector } from '../support/openai-server.js';
+import { tempDir } from '../support/temp.js';
 
 export const MODEL = 'search-embedder';
 export const COMMIT = 'c0ffee1234567890c0ffee1234567890c0ffee12';
@@ -40,7 +40,7 @@ export function topicVector(text: string, model: string): number[] {
 
 /** Writes a small probe suite (40 texts in two segments, pairs, triplets, qrels) and drift samples into a new workspace. */
 export async function probeWorkspace(): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-monitor-'));
+  const workspace = await tempDir('mg-monitor-');
   const dir = join(workspace, 'probes');
   await mkdir(dir, { recursive: true });
   const texts = Array.from({ length: 40 }, (_, i) => ({ id: `t${i}`, text: `topic-${i % 5}: probe text ${i}`, segment: i < 20 ? 'en' : 'fr' }));

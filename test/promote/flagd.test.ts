@@ -1,11 +1,11 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { describe, expect, it } from 'vitest';
 import { FileFlagSwitch } from '../../src/promote/file-flag-switch.js';
 import { parseFlagDocument, readModelFlag } from '../../src/promote/flagd.js';
 import { SwitchConflictError } from '../../src/ledger/switch.js';
+import { tempDir } from '../support/temp.js';
 
 // The flag files the suite writes, evaluated by flagd's own evaluator (@openfeature/flagd-core,
 // the engine flagd and the in-process OpenFeature providers run), with one targeting key per user.
@@ -31,7 +31,7 @@ function share(served: Map<string, string>, version: string): number {
 }
 
 async function flagFile(): Promise<{ path: string; serving: FileFlagSwitch }> {
-  const dir = await mkdtemp(join(tmpdir(), 'mg-flagd-'));
+  const dir = await tempDir('mg-flagd-');
   const path = join(dir, 'flags', '{environment}.flagd.json');
   await mkdir(join(dir, 'flags'));
   return { path: join(dir, 'flags', 'production.flagd.json'), serving: new FileFlagSwitch(path) };

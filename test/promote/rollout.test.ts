@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FlagdCore } from '@openfeature/flagd-core';
@@ -18,6 +17,7 @@ import { gateResult } from '../support/gate-fixture.js';
 import { fakeSha } from '../support/github-server/index.js';
 import { useGitHubServer } from '../support/github-server/vitest.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 const MODEL = 'search-embedder';
 const COMMIT = fakeSha('release-commit');
@@ -47,7 +47,7 @@ const ARTIFACT = new TextEncoder().encode('weights of 2.0.0');
 const ARTIFACT_DIGEST = `sha256:${createHash('sha256').update(ARTIFACT).digest('hex')}`;
 
 async function workspace(config: string, repository: string | null = null): Promise<Workspace> {
-  const dir = await mkdtemp(join(tmpdir(), 'mg-rollout-'));
+  const dir = await tempDir('mg-rollout-');
   await writeFile(join(dir, 'model-gates.yml'), config);
   await mkdir(join(dir, 'models'), { recursive: true });
   await writeFile(join(dir, 'models', 'model.safetensors'), ARTIFACT);

@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
@@ -15,6 +14,7 @@ import { gateResult } from '../support/gate-fixture.js';
 import { fakeSha } from '../support/github-server/index.js';
 import { useGitHubServer } from '../support/github-server/vitest.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 interface Step {
   uses?: string;
@@ -70,7 +70,7 @@ describe('a gate inside the protected job reads the approval and promote records
     github().state.addRepository(repository);
     github().state.setRef(repository, 'main', COMMIT);
     const run = github().state.addWorkflowRun(repository, { headSha: COMMIT, status: 'in_progress', event: 'workflow_dispatch' });
-    const dir = await mkdtemp(join(tmpdir(), 'mg-approved-'));
+    const dir = await tempDir('mg-approved-');
     await writeFile(join(dir, 'model-gates.yml'), 'gate:\n  requiredChecks: { kinds: [contract] }\n  environment: { name: production, required: true, allowed: { users: [ops-lead] } }\n');
     await mkdir(join(dir, 'results'));
     const contract = gateResult({ model: 'search-embedder', version: '2.0.0', productionVersion: null, commit: COMMIT, decision: 'pass', id: 'contract' }) as Record<string, unknown>;

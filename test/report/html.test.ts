@@ -1,5 +1,4 @@
-import { cp, mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +6,7 @@ import { main } from '../../src/cli.js';
 import { reportCharts } from '../../src/report/html.js';
 import { readResults } from '../../src/results/store.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 /** Debian's chromium (the tests' global set-up installs it), or CHROMIUM_BIN. */
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
@@ -14,7 +14,7 @@ const SCREENSHOT = join(repoRoot, 'test-output', 'html-report.png');
 
 /** The demo's first pull request and a canary analysis, through the CLI, with the HTML report written. */
 async function demoHtml(): Promise<{ workspace: string; html: string; file: string }> {
-  const workspace = await mkdtemp(join(tmpdir(), 'mg-html-'));
+  const workspace = await tempDir('mg-html-');
   await cp(join(repoRoot, 'examples'), workspace, { recursive: true });
   vi.stubEnv('GITHUB_WORKSPACE', workspace);
   vi.stubEnv('GITHUB_SHA', '3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39');
@@ -43,7 +43,7 @@ describe('the HTML report', () => {
 
   beforeAll(async () => {
     report = await demoHtml();
-    const profile = await mkdtemp(join(tmpdir(), 'mg-chromium-'));
+    const profile = await tempDir('mg-chromium-');
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,

@@ -1,5 +1,4 @@
-import { cp, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
@@ -15,9 +14,10 @@ import { shadowCommand } from '../../src/shadow/command.js';
 import { readLogs } from '../../src/shadow/records.js';
 import { peakRate, RateLimiter } from '../../src/shadow/replay.js';
 import { repoRoot } from '../support/node24.js';
+import { tempDir } from '../support/temp.js';
 
 async function exampleWorkspace(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mg-shadow-logs-'));
+  const dir = await tempDir('mg-shadow-logs-');
   await cp(join(repoRoot, 'examples'), dir, { recursive: true });
   return dir;
 }
@@ -75,7 +75,7 @@ describe('shadow on mirrored logs (the bundled example)', () => {
   });
 
   it('compares a JSON model on an output field: label agreement per segment', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-shadow-json-'));
+    const dir = await tempDir('mg-shadow-json-');
     const lines: string[] = [];
     for (let i = 0; i < 120; i++) {
       const segment = i % 2 === 0 ? 'support' : 'sales';
@@ -100,7 +100,7 @@ describe('shadow on mirrored logs (the bundled example)', () => {
 
 describe('shadow on a JSON model with a numeric output field', () => {
   it('judges the mean |difference| against max-difference, per segment', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-shadow-numeric-'));
+    const dir = await tempDir('mg-shadow-numeric-');
     const lines: string[] = [];
     for (let i = 0; i < 80; i++) {
       const segment = i < 40 ? 'short' : 'long';
@@ -126,7 +126,7 @@ describe('shadow on a JSON model with a numeric output field', () => {
 
 describe('shadow: bad logs give a clear error naming the file and line, and no result', () => {
   async function failing(content: string, extra: Record<string, string> = {}): Promise<ConfigurationError> {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-shadow-bad-'));
+    const dir = await tempDir('mg-shadow-bad-');
     await writeFile(join(dir, 'logs.jsonl'), content);
     const error = await run(dir, { mode: 'logs', model: 'm', version: 'v2', 'production-version': 'v1', logs: 'logs.jsonl', ...extra }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
@@ -169,7 +169,7 @@ describe('shadow: bad logs give a clear error naming the file and line, and no r
 
 describe('readLogs', () => {
   it('reads Parquet logs (the columns a sidecar writes) like JSONL', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mg-shadow-parquet-'));
+    const dir = await tempDir('mg-shadow-parquet-');
     const buffer = parquetWriteBuffer({
       columnData: [
         { name: 'id', data: ['a', 'a', 'b', 'b'] },

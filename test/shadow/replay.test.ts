@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Environment } from '../../src/command.js';
@@ -12,6 +11,7 @@ import { shadowCommand } from '../../src/shadow/command.js';
 import { createRng } from '../../src/stats/random.js';
 import { repoRoot } from '../support/node24.js';
 import { EmbeddingServer, hashedVector, type EmbeddingServerOptions } from '../support/openai-server.js';
+import { tempDir } from '../support/temp.js';
 
 const DIM = 16;
 const SEGMENTS = ['en', 'fr', 'de'] as const;
@@ -38,7 +38,7 @@ async function server(options: Partial<EmbeddingServerOptions>): Promise<Embeddi
 
 /** A workspace with a request sample (n per segment), a reference corpus embedded by both (identical) models, and a contract of dimension 16. */
 async function workspace(perSegment: number): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'mg-shadow-'));
+  const dir = await tempDir('mg-shadow-');
   const requests: string[] = [];
   for (const segment of SEGMENTS) {
     for (let i = 0; i < perSegment; i++) requests.push(JSON.stringify({ id: `${segment}-${i}`, input: `${segment}: request ${i}`, segment }));

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureTestServices, installCommand, missingServices, TEST_SERVICES } from '../../scripts/test-services.mjs';
 import { repoRoot } from './node24.js';
+import { tempDir } from './temp.js';
 
 async function emptyDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'mg-path-'));
+  return tempDir('mg-path-');
 }
 
 describe('the test services set-up', () => {
