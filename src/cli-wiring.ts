@@ -32,7 +32,7 @@ export const commands: readonly Command[] = [
   createPromoteCommand(githubPromoteServices) as Command,
   canaryAnalysisCommand as Command,
   shadowCommand as Command,
-  createMonitorCommand({ ...ledgers, alerts: issueAlertsFor }) as unknown as Command,
+  createMonitorCommand({ ...githubPromoteServices, alerts: issueAlertsFor }) as unknown as Command,
   mergeCommand as Command,
   createHistoryCommand(ledgers) as Command,
   createStatusCommand(githubPromoteServices) as unknown as Command,

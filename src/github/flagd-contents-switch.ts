@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '../io/log.js';
 import { describeServing, SwitchConflictError, type ServingState, type ServingSwitch } from '../ledger/switch.js';
-import { flagFilePath, parseFlagDocument, readModelFlag, writeModelFlag } from '../promote/flagd.js';
+import { flagFilePath, parseFlagDocument, readModelFlag, writeModelFlag } from '../serving/flagd.js';
 import type { GitHubClient } from './client.js';
 import { describeApiError, withApiError } from './errors.js';
 

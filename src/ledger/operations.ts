@@ -128,6 +128,20 @@ export interface RollbackRequest {
   time: string;
 }
 
+/**
+ * The release facts of a rollback: the current deployment's (what is being left), with what
+ * triggered the rollback (`manual`, `canary-analysis`, `stage-overdue`, `monitor`) and its evidence.
+ */
+export function rollbackRelease(history: readonly LedgerEntry[], trigger: string, evidence: string[], canary: ReleaseFacts['canary'] = []): ReleaseFacts {
+  const base = currentOf(history)?.release ?? {
+    lineage: null,
+    artifactCheck: { status: 'not-checked' as const, detail: 'no release record of the version returned to' },
+    results: [],
+    approvals: { reviewers: [], environment: [], override: null },
+  };
+  return { ...base, canary, rollback: { trigger, evidence }, publishedUrl: null };
+}
+
 interface RollbackPlan {
   current: LedgerEntry;
   target: LedgerEntry;

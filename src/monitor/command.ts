@@ -7,11 +7,12 @@ import { createSource } from '../embeddings/sources.js';
 import { sha256 } from '../io/digest.js';
 import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
-import { rollback } from '../ledger/operations.js';
+import { rollback, rollbackRelease } from '../ledger/operations.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
 import { recordResult } from '../results/record.js';
 import type { CheckSection, Verdict } from '../results/types.js';
 import { loadSuite } from '../regression/suite.js';
+import { openSwitch, switchTokenInput, type SwitchServices } from '../serving/open.js';
 import { decideAlerts, readState, stateFile, writeState, type Breach } from './alerting.js';
 import { DRIFT_DEFAULTS, type DriftSettings } from './drift.js';
 import { exposition, pushMetrics, writeMetricsFile, type Gauge } from './metrics.js';
@@ -21,8 +22,8 @@ import { loadSample, readSample, type SampleText } from './sample.js';
 import { readSnapshot } from './snapshot.js';
 import type { AlertOutcome, AlertPublisherOpener } from './types.js';
 
-/** What the monitor gets from its wiring: the github ledger and the alert issue (src/github), each opened with a token. */
-export interface MonitorDependencies extends LedgerServices {
+/** What the monitor gets from its wiring: the github ledger, the serving switch and the alert issue (src/github), each opened with a token. */
+export interface MonitorDependencies extends LedgerServices, SwitchServices {
   alerts?: AlertPublisherOpener;
 }
 
@@ -143,7 +144,7 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       sample: { kind: 'string', description: 'A recent sample of production inputs for the drift test: a JSONL, CSV, TSV or Parquet file with a text field (and optional id, segment), or command:<program> printing JSONL. Without it drift is not checked.' },
       reference: { kind: 'string', description: "The reference sample to test drift against; default: the one recorded at promotion (its digest is checked)." },
       'on-drift': { kind: 'enum', values: ['warn', 'fail'], default: 'warn', description: 'What confirmed drift is: warn (alert, the run passes; retrain soon) or fail (the run fails, and counts for on-fail).' },
-      'on-fail': { kind: 'enum', values: ['none', 'rollback'], default: 'none', description: 'With rollback, a failing alert rolls production back to the previous good version through the ledger, with the reason and the issue link.' },
+      'on-fail': { kind: 'enum', values: ['none', 'rollback'], default: 'none', description: 'With rollback, a failing alert rolls production back to the previous good version in the ledger and the serving switch (promote.switch) together, with the reason and the issue link.' },
       'confirm-runs': { kind: 'number', integer: true, min: 1, max: 10, default: 2, description: 'Consecutive runs a breach must last before it alerts (1: at once). A severe breach (probe vectors changed) alerts at once.' },
       alerts: { kind: 'enum', values: ['auto', 'issue', 'none'], default: 'auto', description: 'Where alerts go: issue (one sticky issue per model and environment; needs issues: write) or none. auto: issue in Actions, none on the CLI.' },
       pushgateway: { kind: 'string', description: 'Prometheus Pushgateway base URL to push the figures to (job model_gates_monitor, grouped by model and environment).' },
@@ -152,6 +153,7 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       contract: { kind: 'string', description: 'Contract file whose owners are @-mentioned in a new incident, when monitor.issue.mentionOwners is true.' },
       ledger: { kind: 'string', description: 'Where the ledger lives: github (GitHub Deployments; needs deployments: read, write for on-fail: rollback) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.' },
       'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger and the alert issue (issues: write).' },
+      'switch-token': switchTokenInput,
       'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
       'check-id': { kind: 'string', default: 'monitor', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
       config: { kind: 'string', description: 'Project config file (its monitor section). Defaults to model-gates.yml when it exists.' },
@@ -180,6 +182,8 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       if (!current) throw new ConfigurationError(`the ledger (${ledger.label}) has no successful full deployment of ${model} to ${target}: nothing to monitor`);
       const snapshot = await readSnapshot(current, workspace);
       const suite = await loadSuite(resolve(workspace, inputs.probes ?? snapshot.probes.file));
+      // A rollback must be able to move what serving reads: open the switch before anything is judged.
+      const serving = inputs.onFail === 'rollback' ? await openSwitch(config.promote?.switch, inputs, environment, dependencies) : null;
       const source = await createSource(inputs.production, { role: 'production', workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log });
 
       let drift: Parameters<typeof checkProduction>[0]['drift'];
@@ -198,8 +202,8 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
         } else {
           throw new ConfigurationError(`a sample is given but there is no reference sample: the snapshot of ${model} ${current.version} has none (promote with monitor-reference), and the reference input is empty`);
         }
-        const current_ = await loadSample(inputs.sample, workspace);
-        drift = { reference, current: current_.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
+        const recent = await loadSample(inputs.sample, workspace);
+        drift = { reference, current: recent.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
       } else {
         notes.push('Drift was not checked: no sample input.');
       }
@@ -259,7 +263,9 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       let rolledBackTo = '';
       if (decision.failed && inputs.onFail === 'rollback') {
         const reason = `monitor: ${decision.alerting.filter((b) => b.severity !== 'warning').map((b) => b.message).join('; ')}${alert.url ? ` (${alert.url})` : ''}`.slice(0, 1000);
-        const outcome = await rollback(ledger, { model, environment: target, reason, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time });
+        const evidence = [alert.url, environment.context.runUrl].filter((e): e is string => Boolean(e));
+        const release = rollbackRelease(await ledger.history(model, target), 'monitor', evidence);
+        const outcome = await rollback(ledger, { model, environment: target, reason, release, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time }, serving);
         log.info(outcome.message);
         rolledBackTo = outcome.unchanged ? '' : (outcome.currentVersion ?? '');
         notes.push(outcome.message);

@@ -2,11 +2,11 @@ import { access } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { defineCommand, type Environment } from '../command.js';
 import { loadConfig } from '../config/load.js';
-import type { PromoteConfig, SwitchConfig } from '../config/types.js';
+import type { PromoteConfig } from '../config/types.js';
 import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
 import { escapeMarkdown } from '../io/markdown.js';
-import { historyLines, promote, renderHistory, rollback, statusOf, type LedgerOutcome } from '../ledger/operations.js';
+import { historyLines, promote, renderHistory, rollback, rollbackRelease, statusOf, type LedgerOutcome } from '../ledger/operations.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
 import { describeServing, servingDisagreement, servingOf, type ServingSwitch } from '../ledger/switch.js';
 import {
@@ -26,8 +26,8 @@ import {
 import { promotionSnapshot } from '../monitor/snapshot.js';
 import { readResults } from '../results/store.js';
 import type { Result } from '../results/types.js';
+import { openSwitch, switchTokenInput, type SwitchServices } from '../serving/open.js';
 import { ArtifactMismatchError, verifyArtifact } from './artifact.js';
-import { FileFlagSwitch } from './file-flag-switch.js';
 import { canaryVerdictOf, citeResult, releaseRecordOf, renderReleaseHistory, renderReleaseRecord, writeReleaseFiles, type ReleasePublisher } from './release-record.js';
 
 /** The stages `advance` walks when the config names none. */
@@ -39,9 +39,7 @@ const DEFAULT_ARTIFACT_MAX_BYTES = 2 * 1024 ** 3;
  * What the promote command needs from GitHub, handed in by the action entry and the CLI
  * wiring: the domain never constructs a GitHub client itself.
  */
-export interface PromoteServices extends LedgerServices {
-  /** The serving switch for `environment-variables` and `flagd` (the contents API). */
-  githubSwitch?(config: SwitchConfig, options: { token: string; repository: string; environment: Environment }): Promise<ServingSwitch>;
+export interface PromoteServices extends LedgerServices, SwitchServices {
   /** Publishes the release record of a full promotion as a GitHub Release. */
   releasePublisher?(options: { token: string; repository: string; environment: Environment }): Promise<ReleasePublisher>;
 }
@@ -53,11 +51,6 @@ const ledgerInput = {
   description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
 } as const;
 const tokenInput = { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' } as const;
-const switchTokenInput = {
-  kind: 'string',
-  description:
-    'Token for the serving switch (promote.switch in the config); default github-token. environment-variables needs a GitHub App installation token or fine-grained token with Environments: write (a GITHUB_TOKEN cannot write environment variables); flagd needs contents: write on the flag repository.',
-} as const;
 const configInput = { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' } as const;
 
 const outputs = {
@@ -129,30 +122,6 @@ function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: b
     'release-record': extra.releaseRecord ?? '',
     'rolled-back': String(extra.rolledBack ?? false),
   };
-}
-
-/** The switch `promote.switch` names: a local flag file here, the GitHub ones through the services. */
-async function openSwitch(
-  config: PromoteConfig | undefined,
-  inputs: { githubToken: string | undefined; switchToken: string | undefined },
-  environment: Environment,
-  services: PromoteServices,
-): Promise<ServingSwitch | null> {
-  const settings = config?.switch;
-  if (!settings || settings.backend === 'none') return null;
-  if (settings.backend === 'flagd-file') {
-    if (!settings.path) throw new ConfigurationError('promote.switch: backend flagd-file needs path (e.g. .model-gates/flags/{environment}.flagd.json)');
-    const path = isAbsolute(settings.path) ? settings.path : resolve(environment.context.workspace, settings.path);
-    return new FileFlagSwitch(path, { log: environment.log });
-  }
-  if (settings.backend === 'flagd' && !settings.path) throw new ConfigurationError('promote.switch: backend flagd needs path, the flag file in the repository (e.g. flags/{environment}.flagd.json)');
-  const token = inputs.switchToken ?? inputs.githubToken;
-  if (!token) throw new ConfigurationError(`promote.switch: backend ${settings.backend} needs a token (switch-token, else github-token)`);
-  environment.setSecret(token);
-  const repository = settings.repository ?? environment.context.repository;
-  if (!repository) throw new ConfigurationError(`promote.switch: backend ${settings.backend} needs promote.switch.repository (or GITHUB_REPOSITORY)`);
-  if (!services.githubSwitch) throw new ConfigurationError(`promote.switch: backend ${settings.backend} is not available here`);
-  return services.githubSwitch(settings, { token, repository, environment });
 }
 
 interface Context {
@@ -328,7 +297,7 @@ export function createPromoteCommand(services: PromoteServices = {}) {
       const { config } = await loadConfig(inputs.config, environment.context.workspace);
       const ledgerSpec = inputs.ledger ?? defaultLedger(environment.runner);
       const ledger = await openLedger(ledgerSpec, { ...services, token: inputs.githubToken, environment });
-      const serving = await openSwitch(config.promote, inputs, environment, services);
+      const serving = await openSwitch(config.promote?.switch, inputs, environment, services);
       const ctx: Context = { ledger, ledgerSpec, serving, config: config.promote ?? {}, model: inputs.model, target: inputs.environment, environment };
       const { model, target } = ctx;
       if (inputs.operation === 'status') return status(ctx);
@@ -344,14 +313,7 @@ export function createPromoteCommand(services: PromoteServices = {}) {
       });
 
       const doRollback = async (reason: string, trigger: string, evidence: string[], canary: ReleaseFacts['canary'] = []) => {
-        const history = await ledger.history(model, target);
-        const current = currentOf(history);
-        const release: ReleaseFacts = {
-          ...(current?.release ?? { lineage: null, artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' }, results: [], approvals: { reviewers: [], environment: [], override: null } }),
-          canary,
-          rollback: { trigger, evidence },
-          publishedUrl: null,
-        };
+        const release = rollbackRelease(await ledger.history(model, target), trigger, evidence, canary);
         try {
           const outcome = await rollback(
             ledger,

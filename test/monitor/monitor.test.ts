@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file.js';
+import { FileFlagSwitch } from '../../src/serving/file-flag-switch.js';
 import { EmbeddingServer } from '../support/openai-server.js';
 import { DIMENSION, MODEL, monitor, probeWorkspace, promoteWithSnapshot, topicVector } from './helpers.js';
 
@@ -56,6 +57,32 @@ describe('monitor', () => {
     // The rollback record carries 1.0.0's snapshot, so the next run monitors 1.0.0.
     weights.name = 'v1';
     expect((await monitor(workspace, { production: source() })).outcome.outputs.verdict).toBe('pass');
+  });
+
+  it('on-fail: rollback moves the serving switch back with the ledger, and the release record names the monitor', async () => {
+    weights.name = 'v1';
+    const workspace = await probeWorkspace();
+    await writeFile(join(workspace, 'model-gates.yml'), 'promote:\n  switch: { backend: flagd-file, path: "flags/{environment}.flagd.json" }\n');
+    await promoteWithSnapshot(workspace, '1.0.0', null, source());
+    weights.name = 'v2';
+    await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+    const flags = new FileFlagSwitch(join(workspace, 'flags/{environment}.flagd.json'));
+    expect((await flags.read(MODEL, 'production'))?.version).toBe('2.0.0');
+
+    weights.name = 'v2-requantised';
+    const { outcome } = await monitor(workspace, { production: source(), 'on-fail': 'rollback' });
+    expect(outcome.outputs['rolled-back-to']).toBe('1.0.0');
+    expect(await flags.read(MODEL, 'production')).toMatchObject({ version: '1.0.0', canary: null });
+    const current = await new FileLedger(join(workspace, 'ledger.jsonl')).current(MODEL, 'production');
+    expect([current?.operation, current?.status, current?.release?.rollback?.trigger]).toEqual(['rollback', 'success', 'monitor']);
+  });
+
+  it('on-fail: rollback fails closed before judging when the configured switch cannot be opened', async () => {
+    weights.name = 'v1';
+    const workspace = await probeWorkspace();
+    await promoteWithSnapshot(workspace, '1.0.0', null, source());
+    await writeFile(join(workspace, 'model-gates.yml'), 'promote:\n  switch: { backend: environment-variables }\n');
+    await expect(monitor(workspace, { production: source(), 'on-fail': 'rollback' })).rejects.toThrow(/backend environment-variables needs a token/);
   });
 
   it('drift warns only once confirmed on a second run, and never fails the run unless on-drift: fail', async () => {

@@ -2,8 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FlagdCore } from '@openfeature/flagd-core';
 import { describe, expect, it } from 'vitest';
-import { FileFlagSwitch } from '../../src/promote/file-flag-switch.js';
-import { parseFlagDocument, readModelFlag } from '../../src/promote/flagd.js';
+import { FileFlagSwitch } from '../../src/serving/file-flag-switch.js';
+import { parseFlagDocument, readModelFlag } from '../../src/serving/flagd.js';
 import { SwitchConflictError } from '../../src/ledger/switch.js';
 import { tempDir } from '../support/temp.js';
 
