@@ -1,11 +1,12 @@
 // The whole lifecycle of a model update on the bundled example, with the committed CLI
 // bundle, as a user would run it on a laptop: no network, no GitHub. Two pull requests (one
-// that fails, one that passes), then promotion to a canary, canary analysis, full
-// promotion, a rollback and the history, all in a file ledger. Everything is written under
-// demo-output/; the demo ends by listing those files.
+// that fails, one that passes); after the merge, shadow on mirrored traffic, a canary stage
+// in the ledger and a flagd flag file (the serving switch), canary analysis, the advance to
+// full; in production, the monitor, which finds a swapped model and rolls back, and the
+// history. Everything is written under demo-output/; the demo ends by listing those files.
 //
 // The story is the list `steps` below: a step is a sentence, a `model-gates` command and
-// the exit code it must end with. Later parts of the lifecycle are further steps.
+// the exit code it must end with.
 import { spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -30,6 +31,10 @@ const files = {
     contract: join(out, 'pull-request-2', 'contract.yml'),
   },
   release: join(out, 'release', 'results'),
+  /** The demo's policy with a serving switch: a flagd flag file under demo-output/. */
+  config: join(out, 'model-gates.yml'),
+  flags: join(out, 'flags', '{environment}.flagd.json'),
+  production: { results: join(out, 'production', 'results'), state: join(out, 'production', 'monitor-state'), metrics: join(out, 'production', 'monitor.prom') },
 };
 const ledger = `file:${fromExamples(files.ledger)}`;
 // Each pull request is its own head commit: promote accepts only a gate result of the same commit.
@@ -61,6 +66,31 @@ function writePullRequest2Contract() {
   mkdirSync(dirname(files.pr2.contract), { recursive: true });
   writeFileSync(files.pr2.contract, text);
 }
+
+/** The demo policy of examples/demo/, plus the serving switch and the canary stages. */
+function writeReleaseConfig() {
+  const policy = readFileSync(join(examples, 'demo', 'model-gates.yml'), 'utf8').replace(/^# yaml-language-server.*\n/, '');
+  const release = [
+    'promote:',
+    '  switch:',
+    '    backend: flagd-file',
+    `    path: ${JSON.stringify(files.flags)}`,
+    '  stages: [canary-10, full]',
+    '',
+  ].join('\n');
+  writeFileSync(files.config, `${policy}${release}`);
+}
+
+const config = fromExamples(files.config);
+const monitor = (production, ...extra) => [
+  'monitor', '--model', model, '--ledger', ledger, '--config', config,
+  '--production', `file:monitor/embeddings/${production}`,
+  '--sample', 'monitor/today.jsonl',
+  '--state-dir', fromExamples(files.production.state),
+  '--results-dir', fromExamples(files.production.results),
+  '--metrics-file', fromExamples(files.production.metrics),
+  ...extra,
+];
 
 /**
  * The story. `chapter` starts a new part; `say` is what the step shows; `run` the
@@ -126,15 +156,32 @@ const steps = [
     expect: 0,
   },
   {
-    chapter: 'After merge: canary, full release, rollback',
+    chapter: 'After merge: shadow, canary, full release',
     say: 'The ledger so far: 1.4.0 serves production (a release from June).',
-    before: () => copyFileSync(join(examples, 'demo', 'ledger.jsonl'), files.ledger),
+    before: () => {
+      copyFileSync(join(examples, 'demo', 'ledger.jsonl'), files.ledger);
+      writeReleaseConfig();
+    },
     run: ['history', '--model', model, '--ledger', ledger],
     expect: 0,
   },
   {
-    say: 'Promote 2.0.1 to a 10 % canary; the ledger records the gate that allowed it.',
-    run: ['promote', '--model', model, '--version', '2.0.1', '--stage', 'canary-10', '--contract', fromExamples(files.pr2.contract), '--results-dir', fromExamples(files.pr2.results), '--ledger', ledger],
+    say: 'Shadow: the serving stack mirrors real search requests to 2.0.1 and logs both answers; no user sees 2.0.1. Its neighbourhoods agree with production in every language, errors and latency hold.',
+    run: [
+      'shadow', '--mode', 'logs', '--model', model, '--version', '2.0.1', '--production-version', '1.4.0',
+      '--logs', 'shadow/mirrored-2.0.1.jsonl', '--reference', 'shadow/reference.jsonl',
+      '--reference-production', 'file:shadow/reference-production.jsonl', '--reference-candidate', 'file:shadow/reference-candidate.jsonl',
+      '--contract', fromExamples(files.pr2.contract), '--results-dir', fromExamples(files.release),
+    ],
+    env: { GITHUB_SHA: commits.pr2 },
+    expect: 0,
+  },
+  {
+    say: "Promote 2.0.1 to a 10 % canary: the ledger records the gate that allowed it, the serving switch (a flagd flag file) sends 10 % of users to 2.0.1, and the monitor's baseline (probe vectors and scores, the reference inputs) is recorded with it.",
+    run: [
+      'promote', '--model', model, '--version', '2.0.1', '--stage', 'canary-10', '--contract', fromExamples(files.pr2.contract), '--results-dir', fromExamples(files.pr2.results), '--ledger', ledger, '--config', config,
+      '--monitor-probes', 'monitor/probes/suite.yml', '--monitor-source', 'file:monitor/embeddings/v1.jsonl', '--monitor-reference', 'monitor/reference.jsonl',
+    ],
     env: { GITHUB_SHA: commits.pr2 },
     expect: 0,
   },
@@ -145,18 +192,34 @@ const steps = [
     expect: 0,
   },
   {
-    say: 'The canary passes: promote 2.0.1 to all traffic.',
-    run: ['promote', '--model', model, '--version', '2.0.1', '--stage', 'full', '--contract', fromExamples(files.pr2.contract), '--results-dir', fromExamples(files.pr2.results), '--ledger', ledger],
+    say: 'The canary passed its analysis: advance to the next stage, all traffic. The flag makes 2.0.1 the default and keeps 1.4.0 loaded as a variant.',
+    run: ['promote', '--operation', 'advance', '--model', model, '--results-dir', fromExamples(files.release), '--ledger', ledger, '--config', config],
     env: { GITHUB_SHA: commits.pr2 },
     expect: 0,
   },
   {
-    say: 'A week later a downstream index turns out not to have been rebuilt: one command rolls production back to 1.4.0.',
-    run: ['promote', '--operation', 'rollback', '--model', model, '--reason', 'the catalogue index was still built with search-v1 vectors', '--ledger', ledger],
+    say: 'Status: what the ledger says and what serving reads, side by side. They agree.',
+    run: ['status', '--model', model, '--ledger', ledger, '--config', config],
     expect: 0,
   },
   {
-    say: 'The history, newest first: every stage, the rollback and its reason.',
+    chapter: 'In production: the monitor, and an automatic rollback',
+    say: "The scheduled monitor embeds the probes through production and compares them with the baseline recorded at promotion; today's inputs are tested for drift against the reference sample. Healthy.",
+    run: monitor('v1.jsonl'),
+    expect: 0,
+  },
+  {
+    say: 'A restart loads other weights behind the same endpoint. The next monitor run sees the probe vectors change, alerts at once and, with on-fail: rollback, rolls the ledger and the flag back to 1.4.0 in one operation.',
+    run: monitor('swapped.jsonl', '--on-fail', 'rollback'),
+    expect: 1,
+  },
+  {
+    say: 'Status after the rollback: the ledger and serving both say 1.4.0.',
+    run: ['status', '--model', model, '--ledger', ledger, '--config', config],
+    expect: 0,
+  },
+  {
+    say: 'The history, newest first: every stage, the rollback and its reason. (By hand, the same rollback is one command: model-gates promote --operation rollback.)',
     run: ['history', '--model', model, '--ledger', ledger],
     expect: 0,
   },

@@ -3,7 +3,8 @@
 // 180 search requests answered by both (64-dimensional, seeded synthetic embeddings).
 // The candidate keeps English and German neighbourhoods but its French answers drift
 // towards one shared direction, so the `fr` segment's overlap falls; it is also a little
-// faster. Run: node scripts/make-shadow-example.mjs
+// faster. mirrored-2.0.1.jsonl holds the same requests answered by 2.0.1, retrained with
+// more French data: every segment keeps its neighbourhoods. Run: node scripts/make-shadow-example.mjs
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +65,8 @@ topics.forEach((topic, t) => {
   }
 });
 const logs = [];
+/** Each request's meaning and production answer, answered again by 2.0.1 below. */
+const requests = [];
 const latency = (median) => Number((median * Math.exp(0.35 * gaussian())).toFixed(1));
 let n = 0;
 for (const language of ['en', 'fr', 'de']) {
@@ -80,10 +83,18 @@ for (const language of ['en', 'fr', 'de']) {
     const candidateFailed = random() < 0.01;
     logs.push(JSON.stringify({ ...base, version: '1.4.0', status: productionFailed ? 503 : 200, latency_ms: latency(42), ...(productionFailed ? {} : { embedding: production }) }));
     logs.push(JSON.stringify({ ...base, version: '2.0.0', status: candidateFailed ? 503 : 200, latency_ms: latency(38), ...(candidateFailed ? {} : { embedding: candidate }) }));
+    requests.push({ base, meaning, productionLog: logs.at(-2) });
   }
+}
+// 2.0.1 after the merge: drawn after 2.0.0's logs, so the files above stay as they were.
+const fixed = [];
+for (const { base, meaning, productionLog } of requests) {
+  const failed = random() < 0.01;
+  fixed.push(productionLog, JSON.stringify({ ...base, version: '2.0.1', status: failed ? 503 : 200, latency_ms: latency(38), ...(failed ? {} : { embedding: unit(add(toCandidate(meaning), vector(0.08))) }) }));
 }
 writeFileSync(join(out, 'reference.jsonl'), `${reference.join('\n')}\n`);
 writeFileSync(join(out, 'reference-production.jsonl'), `${refProduction.join('\n')}\n`);
 writeFileSync(join(out, 'reference-candidate.jsonl'), `${refCandidate.join('\n')}\n`);
 writeFileSync(join(out, 'mirrored.jsonl'), `${logs.join('\n')}\n`);
+writeFileSync(join(out, 'mirrored-2.0.1.jsonl'), `${fixed.join('\n')}\n`);
 console.log(`wrote ${out}: ${reference.length} reference documents, ${logs.length} log lines`);

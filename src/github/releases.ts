@@ -1,4 +1,4 @@
-import type { ReleasePublisher, ReleaseRecord } from '../promote/release-record.js';
+import type { ReleasePublisher, ReleaseRecord } from '../ledger/release-record.js';
 import type { GitHubClient } from './client.js';
 import { withApiError } from './errors.js';
 

@@ -9,6 +9,7 @@ import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
 import { rollback, rollbackRelease } from '../ledger/operations.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
+import { writeReleaseBesideLedger } from '../ledger/release-record.js';
 import { recordResult } from '../results/record.js';
 import type { CheckSection, Verdict } from '../results/types.js';
 import { loadSuite } from '../regression/suite.js';
@@ -177,7 +178,8 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       const target = inputs.environment;
 
       // Fail closed: the ledger, the snapshot, the probes and the endpoint must all be read.
-      const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...dependencies, token: inputs.githubToken, environment });
+      const ledgerSpec = inputs.ledger ?? defaultLedger(environment.runner);
+      const ledger = await openLedger(ledgerSpec, { ...dependencies, token: inputs.githubToken, environment });
       const current = await ledger.current(model, target);
       if (!current) throw new ConfigurationError(`the ledger (${ledger.label}) has no successful full deployment of ${model} to ${target}: nothing to monitor`);
       const snapshot = await readSnapshot(current, workspace);
@@ -269,6 +271,10 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
         log.info(outcome.message);
         rolledBackTo = outcome.unchanged ? '' : (outcome.currentVersion ?? '');
         notes.push(outcome.message);
+        if (outcome.entry && !outcome.unchanged) {
+          const recordFile = await writeReleaseBesideLedger(ledgerSpec, workspace, outcome.entry);
+          if (recordFile) log.info(`release record: ${recordFile}`);
+        }
       }
 
       const summaryLine =

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { defineCommand, type Environment } from '../command.js';
 import { loadConfig } from '../config/load.js';
 import type { PromoteConfig } from '../config/types.js';
@@ -28,7 +28,7 @@ import { readResults } from '../results/store.js';
 import type { Result } from '../results/types.js';
 import { openSwitch, switchTokenInput, type SwitchServices } from '../serving/open.js';
 import { ArtifactMismatchError, verifyArtifact } from './artifact.js';
-import { canaryVerdictOf, citeResult, releaseRecordOf, renderReleaseHistory, renderReleaseRecord, writeReleaseFiles, type ReleasePublisher } from './release-record.js';
+import { canaryVerdictOf, citeResult, releaseRecordOf, renderReleaseHistory, renderReleaseRecord, writeReleaseBesideLedger, type ReleasePublisher } from '../ledger/release-record.js';
 
 /** The stages `advance` walks when the config names none. */
 export const DEFAULT_STAGES = ['canary-5', 'canary-25', 'canary-50', 'full'] as const;
@@ -152,18 +152,11 @@ async function servingReport(ctx: Context): Promise<{ text: string; agrees: bool
   return { text: describeServing(actual), agrees: problems.length === 0, lines };
 }
 
-async function releaseFileOf(ctx: Context, entry: LedgerEntry): Promise<string> {
-  if (!ctx.ledgerSpec.startsWith('file:')) return '';
-  const path = ctx.ledgerSpec.slice('file:'.length);
-  const dir = dirname(isAbsolute(path) ? path : resolve(ctx.environment.context.workspace, path));
-  return writeReleaseFiles(dir, releaseRecordOf(entry));
-}
-
 async function finish(ctx: Context, title: string, outcome: LedgerOutcome) {
   ctx.environment.log.info(outcome.message);
   const report = await servingReport(ctx);
   for (const line of report.lines) ctx.environment.log.info(line);
-  const releaseRecord = outcome.entry && !outcome.unchanged ? await releaseFileOf(ctx, outcome.entry) : '';
+  const releaseRecord = outcome.entry && !outcome.unchanged ? await writeReleaseBesideLedger(ctx.ledgerSpec, ctx.environment.context.workspace, outcome.entry) : '';
   const history = await ctx.ledger.history(ctx.model, ctx.target, 10);
   const summary = [renderHistory(title, history, outcome.message), ...report.lines.map(escapeMarkdown)].join('\n\n');
   const rolledBack = outcome.entry?.operation === 'rollback';

@@ -75,6 +75,8 @@ describe('monitor', () => {
     expect(await flags.read(MODEL, 'production')).toMatchObject({ version: '1.0.0', canary: null });
     const current = await new FileLedger(join(workspace, 'ledger.jsonl')).current(MODEL, 'production');
     expect([current?.operation, current?.status, current?.release?.rollback?.trigger]).toEqual(['rollback', 'success', 'monitor']);
+    const record = JSON.parse(await readFile(join(workspace, 'releases', MODEL, 'production', `${current?.id}.json`), 'utf8')) as { operation: string; rollback: { trigger: string } };
+    expect([record.operation, record.rollback.trigger]).toEqual(['rollback', 'monitor']);
   });
 
   it('on-fail: rollback fails closed before judging when the configured switch cannot be opened', async () => {

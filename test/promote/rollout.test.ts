@@ -12,7 +12,7 @@ import { MemoryLogger } from '../../src/io/log.js';
 import { createHistoryCommand, createPromoteCommand, promoteInputs, type PromoteServices } from '../../src/promote/command.js';
 import { createGitHubClient } from '../../src/github/client.js';
 import { FlagdContentsSwitch } from '../../src/github/flagd-contents-switch.js';
-import type { ReleaseRecord } from '../../src/promote/release-record.js';
+import type { ReleaseRecord } from '../../src/ledger/release-record.js';
 import { gateResult } from '../support/gate-fixture.js';
 import { fakeSha } from '../support/github-server/index.js';
 import { useGitHubServer } from '../support/github-server/vitest.js';

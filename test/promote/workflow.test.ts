@@ -9,7 +9,7 @@ import { githubPromoteServices } from '../../src/github/promote-services.js';
 import { parseInputs } from '../../src/inputs/spec.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { createHistoryCommand, createPromoteCommand, promoteInputs } from '../../src/promote/command.js';
-import type { ReleaseRecord } from '../../src/promote/release-record.js';
+import type { ReleaseRecord } from '../../src/ledger/release-record.js';
 import { gateResult } from '../support/gate-fixture.js';
 import { fakeSha } from '../support/github-server/index.js';
 import { useGitHubServer } from '../support/github-server/vitest.js';

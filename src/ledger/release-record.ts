@@ -1,8 +1,8 @@
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { digestOf } from '../io/digest.js';
 import { code, escapeMarkdown, table } from '../io/markdown.js';
-import type { ArtifactCheck, CanaryVerdict, LedgerEntry, ReleaseFacts, ReleaseLineage, ReleaseResult } from '../ledger/types.js';
+import type { ArtifactCheck, CanaryVerdict, LedgerEntry, ReleaseFacts, ReleaseLineage, ReleaseResult } from './types.js';
 import type { Result } from '../results/types.js';
 
 export const RELEASE_RECORD_SCHEMA = 'model-gates/release-record@1' as const;
@@ -161,4 +161,15 @@ export async function writeReleaseFiles(dir: string, record: ReleaseRecord): Pro
   await writeFileAtomic(`${base}.md`, `${renderReleaseRecord(record)}\n`);
   await writeFileAtomic(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
   return `${base}.json`;
+}
+
+/**
+ * With a file ledger (`file:<path>`), writes the release record of `entry` beside it and
+ * returns the JSON file's path; with the github ledger, the record is in the deployment
+ * payload and nothing is written ('').
+ */
+export async function writeReleaseBesideLedger(ledgerSpec: string, workspace: string, entry: LedgerEntry): Promise<string> {
+  if (!ledgerSpec.startsWith('file:')) return '';
+  const path = ledgerSpec.slice('file:'.length);
+  return writeReleaseFiles(dirname(isAbsolute(path) ? path : resolve(workspace, path)), releaseRecordOf(entry));
 }
