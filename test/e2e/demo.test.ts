@@ -28,14 +28,27 @@ describe('npm run demo', () => {
     expect(story).toContain('━━ Pull request #2');
     expect(story).toMatch(/│ search-regression: pass: /);
     expect(story).toMatch(/│ decision=pass/);
+    // After merge: shadow passes, the canary and the advance move the ledger and the flag together.
+    expect(story).toContain('━━ After merge');
+    expect(story).toMatch(/shadow logs: 180 request\(s\) answered by both versions/);
     expect(story).toMatch(/Recorded search-embedder 2\.0\.1 canary-10 \(10% of traffic\) in production as #2/);
+    expect(story).toMatch(/│ serving=1\.4\.0, canary 2\.0\.1 at 10%\n/);
+    expect(story).toMatch(/monitor snapshot of search-embedder 2\.0\.1: 16 probe vectors/);
     expect(story).toMatch(/canary analysis: pass, score 100/);
     expect(story).toMatch(/Recorded search-embedder 2\.0\.1 full \(100% of traffic\) in production as #3/);
+    // In production: healthy, then a swapped model alerts and rolls the ledger and the flag back.
+    expect(story).toContain('━━ In production');
+    expect(story).toMatch(/│ verdict=pass\n {4}│ alerting=false\n/);
+    expect(story).toMatch(/│ breaches=vectors\n/);
     expect(story).toMatch(/Rolled search-embedder in production back from 2\.0\.1 to 1\.4\.0 as #4/);
+    expect(story).toMatch(/│ rolled-back-to=1\.4\.0\n/);
+    expect(story).not.toContain('DISAGREEMENT');
+    const lastStatus = story.slice(story.lastIndexOf('$ model-gates status'), story.lastIndexOf('$ model-gates history'));
+    expect(lastStatus).toMatch(/│ serving=1\.4\.0\n {4}│ serving-agrees=true\n/);
     // The history has every field filled.
     const history = story.slice(story.lastIndexOf('$ model-gates history'));
-    expect(history).toMatch(/#4 {2}\S+ {2}1\.4\.0 {2}full {2}rollback {2}success {2}\(the catalogue index was still built with search-v1 vectors\)/);
-    expect(history).toMatch(/#2 {2}\S+ {2}2\.0\.1 {2}canary-10 {2}promote {2}failure/);
+    expect(history).toMatch(/#4 {2}\S+ {2}1\.4\.0 {2}full {2}rollback {2}success {2}\(monitor: probe vectors changed: /);
+    expect(history).toMatch(/#3 {2}\S+ {2}2\.0\.1 {2}full {2}promote {2}failure/);
     for (const output of ['deployment-id=4', 'current-version=1.4.0', 'previous-version=2.0.1']) {
       expect(history).toContain(`│ ${output}\n`);
     }
@@ -53,6 +66,11 @@ describe('npm run demo', () => {
       'pull-request-2/report.md',
       'pull-request-2/results/gate.json',
       'release/results/canary-analysis.json',
+      'release/results/shadow.json',
+      'flags/production.flagd.json',
+      'production/results/monitor.json',
+      'production/monitor.prom',
+      'releases/search-embedder/production/4.json',
     ]) {
       expect(files).toContain(file);
     }
@@ -62,6 +80,12 @@ describe('npm run demo', () => {
     const gate2 = JSON.parse(await readFile(join(out, 'pull-request-2', 'results', 'gate.json'), 'utf8')) as { details: { decision: string } };
     expect([gate1.details.decision, gate2.details.decision]).toEqual(['fail', 'pass']);
     const ledger = (await readFile(join(out, 'ledger.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { type: string; record?: { version: string; stage: string; operation: string } });
+    const flag = JSON.parse(await readFile(join(out, 'flags', 'production.flagd.json'), 'utf8')) as { flags: Record<string, { defaultVariant: string; variants: Record<string, string> }> };
+    // The rollback flips the default back; 2.0.1 stays loaded as a variant.
+    expect(flag.flags['search-embedder']?.defaultVariant).toBe('1.4.0');
+    expect(Object.keys(flag.flags['search-embedder']?.variants ?? {}).sort()).toEqual(['1.4.0', '2.0.1']);
+    const rollbackRecord = JSON.parse(await readFile(join(out, 'releases', 'search-embedder', 'production', '4.json'), 'utf8')) as { rollback: { trigger: string } };
+    expect(rollbackRecord.rollback.trigger).toBe('monitor');
     expect(ledger.filter((l) => l.type === 'record').map((l) => `${l.record?.version} ${l.record?.stage} ${l.record?.operation}`)).toEqual([
       '1.4.0 full promote',
       '2.0.1 canary-10 promote',
