@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2233);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2233:
+/***/ 2546:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -52080,6 +52080,19 @@ async function promote(ledger, record, expectedCurrent, serving = null) {
     };
 }
 /**
+ * The release facts of a rollback: the current deployment's (what is being left), with what
+ * triggered the rollback (`manual`, `canary-analysis`, `stage-overdue`, `monitor`) and its evidence.
+ */
+function rollbackRelease(history, trigger, evidence, canary = []) {
+    const base = (0,types/* currentOf */.$c)(history)?.release ?? {
+        lineage: null,
+        artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' },
+        results: [],
+        approvals: { reviewers: [], environment: [], override: null },
+    };
+    return { ...base, canary, rollback: { trigger, evidence }, publishedUrl: null };
+}
+/**
  * Decides what a rollback does, from the history (newest first):
  * - with records in flight after the current deployment (a canary, a stuck `in_progress`):
  *   the target is the current deployment and the in-flight records are the bad ones;
@@ -52251,6 +52264,138 @@ function renderHistory(title, history, message) {
 /** The history as plain text lines for a terminal, newest first. */
 function historyLines(history) {
     return history.map((e) => `#${e.id}  ${e.time}  ${e.version}  ${e.stage}  ${e.operation}  ${e.status}${e.reason ? `  (${e.reason})` : ''}`);
+}
+
+;// CONCATENATED MODULE: ./src/ledger/release-record.ts
+
+
+
+
+const RELEASE_RECORD_SCHEMA = 'model-gates/release-record@1';
+const NO_FACTS = {
+    lineage: null,
+    artifactCheck: { status: 'not-checked', detail: 'recorded without a release record' },
+    results: [],
+    approvals: { reviewers: [], environment: [], override: null },
+    canary: [],
+    rollback: null,
+};
+/** The release record of a ledger entry. */
+function releaseRecordOf(entry) {
+    const facts = entry.release ?? NO_FACTS;
+    return {
+        schema: RELEASE_RECORD_SCHEMA,
+        id: entry.id,
+        model: entry.model,
+        version: entry.version,
+        environment: entry.environment,
+        operation: entry.operation,
+        stage: entry.stage,
+        trafficPercent: entry.trafficPercent,
+        status: entry.status,
+        time: entry.time,
+        actor: entry.actor,
+        runUrl: entry.runUrl,
+        previousVersion: entry.previousVersion,
+        artifact: entry.artifact,
+        contract: entry.contract,
+        gate: entry.gate ? { decision: entry.gate.decision, resultId: entry.gate.resultId, commit: entry.gate.commit } : null,
+        reason: entry.reason,
+        rolledBack: entry.rolledBack,
+        lineage: facts.lineage,
+        artifactCheck: facts.artifactCheck,
+        results: facts.results,
+        approvals: facts.approvals,
+        canary: facts.canary,
+        rollback: facts.rollback,
+        publishedUrl: facts.publishedUrl ?? null,
+    };
+}
+function release_record_text(value) {
+    if (value === null || value === undefined)
+        return '—';
+    return (0,markdown/* escapeMarkdown */.FV)(typeof value === 'string' ? value : JSON.stringify(value));
+}
+/** One release record as Markdown; every value from the ledger is escaped. */
+function renderReleaseRecord(record) {
+    const title = record.operation === 'rollback' ? `Rollback of ${record.model} to ${record.version}` : `${record.model} ${record.version}: ${record.stage}`;
+    const lines = [`### ${(0,markdown/* escapeMarkdown */.FV)(title)} (#${record.id}, ${(0,markdown/* escapeMarkdown */.FV)(record.environment)})`, ''];
+    const facts = [
+        ['Status', release_record_text(record.status)],
+        ['Time', release_record_text(record.time)],
+        ['Traffic', `${record.trafficPercent}%`],
+        ['Previous version', record.previousVersion ? (0,markdown/* code */.aY)(record.previousVersion) : '—'],
+        ['Actor', release_record_text(record.actor)],
+        ['Run', release_record_text(record.runUrl)],
+        ['Artifact', record.artifact.uri ? (0,markdown/* code */.aY)(record.artifact.uri) : '—'],
+        ['Artifact digest', record.artifact.digest ? `${(0,markdown/* code */.aY)(record.artifact.digest)} (${(0,markdown/* escapeMarkdown */.FV)(record.artifactCheck.status)}: ${(0,markdown/* escapeMarkdown */.FV)(record.artifactCheck.detail)})` : release_record_text(record.artifactCheck.detail)],
+        ['Contract', record.contract.path ? `${(0,markdown/* code */.aY)(record.contract.path)} at ${release_record_text(record.contract.commit)}` : '—'],
+        ['Gate', record.gate ? `${(0,markdown/* escapeMarkdown */.FV)(record.gate.decision)} (${(0,markdown/* code */.aY)(record.gate.resultId)})` : '—'],
+    ];
+    const lineage = record.lineage ?? {};
+    facts.push(['Training data', release_record_text(lineage.trainingData)], ['Hyperparameters', release_record_text(lineage.hyperparameters)], ['Code commit', release_record_text(lineage.codeCommit)]);
+    if (lineage.codeRepository)
+        facts.push(['Code repository', release_record_text(lineage.codeRepository)]);
+    if (lineage.trainingRun)
+        facts.push(['Training run', release_record_text(lineage.trainingRun)]);
+    if (lineage.baseModel)
+        facts.push(['Base model', release_record_text(lineage.baseModel)]);
+    const { approvals } = record;
+    facts.push(['Reviewers', approvals.reviewers.length ? (0,markdown/* escapeMarkdown */.FV)(approvals.reviewers.join(', ')) : '—'], ['Environment approvals', approvals.environment.length ? (0,markdown/* escapeMarkdown */.FV)(approvals.environment.map((a) => `${a.login} (${a.state}${a.comment ? `: ${a.comment}` : ''})`).join('; ')) : '—'], ['Override', approvals.override ? (0,markdown/* escapeMarkdown */.FV)(`${approvals.override.label} by ${approvals.override.by}${approvals.override.reason ? `: ${approvals.override.reason}` : ''}`) : '—']);
+    if (record.reason)
+        facts.push(['Reason', release_record_text(record.reason)]);
+    if (record.rollback) {
+        facts.push(['Trigger', release_record_text(record.rollback.trigger)], ['Evidence', record.rollback.evidence.length ? (0,markdown/* escapeMarkdown */.FV)(record.rollback.evidence.join('; ')) : '—']);
+    }
+    if (record.rolledBack.length)
+        facts.push(['Rolled back records', record.rolledBack.map((id) => `#${id}`).join(', ')]);
+    if (record.publishedUrl)
+        facts.push(['Release', release_record_text(record.publishedUrl)]);
+    lines.push((0,markdown/* table */.tp)(['Field', 'Value'], facts.map(([k, v]) => [k, v])), '');
+    if (record.results.length) {
+        lines.push('Results the gate passed on:', '', (0,markdown/* table */.tp)(['Result', 'Kind', 'Verdict', 'Digest'], record.results.map((r) => [(0,markdown/* code */.aY)(r.id), (0,markdown/* escapeMarkdown */.FV)(r.kind), (0,markdown/* escapeMarkdown */.FV)(r.verdict), (0,markdown/* code */.aY)(r.digest)])), '');
+    }
+    if (record.canary.length) {
+        lines.push('Canary verdicts:', '', (0,markdown/* table */.tp)(['Stage', 'Verdict', 'Result', 'Time', 'Summary'], record.canary.map((c) => [(0,markdown/* escapeMarkdown */.FV)(c.stage), (0,markdown/* escapeMarkdown */.FV)(c.verdict), (0,markdown/* code */.aY)(c.resultId), (0,markdown/* escapeMarkdown */.FV)(c.time), (0,markdown/* escapeMarkdown */.FV)(c.summary)])), '');
+    }
+    return lines.join('\n');
+}
+/** The audit trail of a model: its release records, newest first, as one Markdown document. */
+function renderReleaseHistory(model, environment, records) {
+    const head = `## Release history of ${(0,markdown/* escapeMarkdown */.FV)(model)} in ${(0,markdown/* escapeMarkdown */.FV)(environment)}\n`;
+    if (records.length === 0)
+        return `${head}\nNo records.\n`;
+    return `${head}\n${records.map(renderReleaseRecord).join('\n')}`;
+}
+/** A result as the release record cites it: id, kind, verdict, digest, link. */
+function citeResult(result) {
+    return { id: result.id, kind: result.kind, verdict: result.verdict, digest: (0,io_digest/* digestOf */.ol)(result), link: result.provenance.runUrl ?? null };
+}
+/** A canary-analysis result as the verdict of a stage. */
+function canaryVerdictOf(result, stage) {
+    return { stage, verdict: result.verdict, resultId: result.id, digest: (0,io_digest/* digestOf */.ol)(result), summary: result.summary.slice(0, 300), time: result.provenance.finishedAt };
+}
+/**
+ * Writes the release record of `entry` beside a file ledger:
+ * `<dir>/releases/<model>/<environment>/<id>.json` and `.md`. Returns the JSON file's path.
+ */
+async function writeReleaseFiles(dir, record) {
+    const segment = (name) => name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+    const base = (0,external_node_path_namespaceObject.join)(dir, 'releases', segment(record.model), segment(record.environment), String(record.id));
+    await writeFileAtomic(`${base}.md`, `${renderReleaseRecord(record)}\n`);
+    await writeFileAtomic(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+    return `${base}.json`;
+}
+/**
+ * With a file ledger (`file:<path>`), writes the release record of `entry` beside it and
+ * returns the JSON file's path; with the github ledger, the record is in the deployment
+ * payload and nothing is written ('').
+ */
+async function writeReleaseBesideLedger(ledgerSpec, workspace, entry) {
+    if (!ledgerSpec.startsWith('file:'))
+        return '';
+    const path = ledgerSpec.slice('file:'.length);
+    return writeReleaseFiles((0,external_node_path_namespaceObject.dirname)((0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(workspace, path)), releaseRecordOf(entry));
 }
 
 ;// CONCATENATED MODULE: ./src/regression/tables.ts
@@ -52640,6 +52785,102 @@ async function loadSuite(path) {
         throw new io_errors/* ConfigurationError */.j1(problems);
     return suite;
 }
+
+// EXTERNAL MODULE: ./src/serving/flagd.ts
+var flagd = __nccwpck_require__(2914);
+;// CONCATENATED MODULE: ./src/serving/file-flag-switch.ts
+
+
+
+
+
+
+
+
+/**
+ * The serving switch as a local flagd flag file (a path template with `{environment}`), for
+ * the CLI, the demo and a flagd that reads a file on the same host. Writers hold a lock file
+ * beside it and replace the file atomically, so flagd never reads half a file.
+ */
+class FileFlagSwitch {
+    template;
+    options;
+    label;
+    log;
+    constructor(template, options = {}) {
+        this.template = template;
+        this.options = options;
+        this.label = `flagd-file:${template}`;
+        this.log = options.log ?? io_log/* silentLogger */.qq;
+    }
+    async text(path) {
+        try {
+            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+        }
+        catch (error) {
+            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+                return null;
+            throw error;
+        }
+    }
+    async read(model, environment) {
+        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
+        return (0,flagd/* readModelFlag */.cx)((0,flagd/* parseFlagDocument */.zm)(await this.text(path), path), model, path);
+    }
+    async write(model, environment, state, warm) {
+        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+        const release = await acquireFileLock(`${path}.lock`, { timeoutMs: this.options.lockTimeoutMs ?? 30_000, log: this.log, what: path });
+        try {
+            const doc = (0,flagd/* parseFlagDocument */.zm)(await this.text(path), path);
+            const held = (0,flagd/* readModelFlag */.cx)(doc, model, path);
+            if (held?.record != null && state.record !== null && held.record > state.record) {
+                throw new ledger_switch/* SwitchConflictError */.BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,ledger_switch/* describeServing */.Yh)(held)}); not overwritten by #${state.record}`);
+            }
+            await writeFileAtomic(path, (0,flagd/* writeModelFlag */.LU)(doc, model, environment, state, warm));
+            this.log.debug(`${path}: ${model} → ${(0,ledger_switch/* describeServing */.Yh)(state)}`);
+        }
+        finally {
+            await release();
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/serving/open.ts
+
+
+
+/**
+ * The switch `promote.switch` names, or null for none: a local flag file here, the GitHub
+ * backends through the services. Promote and monitor's rollback open it the same way.
+ */
+async function openSwitch(settings, tokens, environment, services) {
+    if (!settings || settings.backend === 'none')
+        return null;
+    if (settings.backend === 'flagd-file') {
+        if (!settings.path)
+            throw new io_errors/* ConfigurationError */.j1('promote.switch: backend flagd-file needs path (e.g. .model-gates/flags/{environment}.flagd.json)');
+        const path = (0,external_node_path_namespaceObject.isAbsolute)(settings.path) ? settings.path : (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, settings.path);
+        return new FileFlagSwitch(path, { log: environment.log });
+    }
+    if (settings.backend === 'flagd' && !settings.path)
+        throw new io_errors/* ConfigurationError */.j1('promote.switch: backend flagd needs path, the flag file in the repository (e.g. flags/{environment}.flagd.json)');
+    const token = tokens.switchToken ?? tokens.githubToken;
+    if (!token)
+        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs a token (switch-token, else github-token)`);
+    environment.setSecret(token);
+    const repository = settings.repository ?? environment.context.repository;
+    if (!repository)
+        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs promote.switch.repository (or GITHUB_REPOSITORY)`);
+    if (!services.githubSwitch)
+        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} is not available here`);
+    return services.githubSwitch(settings, { token, repository, environment });
+}
+/** The switch-token input, shared by promote and monitor. */
+const switchTokenInput = {
+    kind: 'string',
+    description: 'Token for the serving switch (promote.switch in the config); default github-token. environment-variables needs a GitHub App installation token or fine-grained token with Environments: write (a GITHUB_TOKEN cannot write environment variables); flagd needs contents: write on the flag repository.',
+};
 
 ;// CONCATENATED MODULE: ./src/monitor/alerting.ts
 
@@ -54656,6 +54897,8 @@ async function promotionSnapshot(request) {
 
 
 
+
+
 const CHECKS = ['vectors', 'pairs', 'triplets', 'retrieval', 'drift'];
 /** The monitor's figures as gauges, each labelled with the model, environment and version. */
 function gauges(figures, breaches, alerting, time) {
@@ -54762,7 +55005,7 @@ function createMonitorCommand(dependencies) {
             sample: { kind: 'string', description: 'A recent sample of production inputs for the drift test: a JSONL, CSV, TSV or Parquet file with a text field (and optional id, segment), or command:<program> printing JSONL. Without it drift is not checked.' },
             reference: { kind: 'string', description: "The reference sample to test drift against; default: the one recorded at promotion (its digest is checked)." },
             'on-drift': { kind: 'enum', values: ['warn', 'fail'], default: 'warn', description: 'What confirmed drift is: warn (alert, the run passes; retrain soon) or fail (the run fails, and counts for on-fail).' },
-            'on-fail': { kind: 'enum', values: ['none', 'rollback'], default: 'none', description: 'With rollback, a failing alert rolls production back to the previous good version through the ledger, with the reason and the issue link.' },
+            'on-fail': { kind: 'enum', values: ['none', 'rollback'], default: 'none', description: 'With rollback, a failing alert rolls production back to the previous good version in the ledger and the serving switch (promote.switch) together, with the reason and the issue link.' },
             'confirm-runs': { kind: 'number', integer: true, min: 1, max: 10, default: 2, description: 'Consecutive runs a breach must last before it alerts (1: at once). A severe breach (probe vectors changed) alerts at once.' },
             alerts: { kind: 'enum', values: ['auto', 'issue', 'none'], default: 'auto', description: 'Where alerts go: issue (one sticky issue per model and environment; needs issues: write) or none. auto: issue in Actions, none on the CLI.' },
             pushgateway: { kind: 'string', description: 'Prometheus Pushgateway base URL to push the figures to (job model_gates_monitor, grouped by model and environment).' },
@@ -54771,6 +55014,7 @@ function createMonitorCommand(dependencies) {
             contract: { kind: 'string', description: 'Contract file whose owners are @-mentioned in a new incident, when monitor.issue.mentionOwners is true.' },
             ledger: { kind: 'string', description: 'Where the ledger lives: github (GitHub Deployments; needs deployments: read, write for on-fail: rollback) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.' },
             'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger and the alert issue (issues: write).' },
+            'switch-token': switchTokenInput,
             'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
             'check-id': { kind: 'string', default: 'monitor', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
             config: { kind: 'string', description: 'Project config file (its monitor section). Defaults to model-gates.yml when it exists.' },
@@ -54793,12 +55037,15 @@ function createMonitorCommand(dependencies) {
             const { model } = inputs;
             const target = inputs.environment;
             // Fail closed: the ledger, the snapshot, the probes and the endpoint must all be read.
-            const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...dependencies, token: inputs.githubToken, environment });
+            const ledgerSpec = inputs.ledger ?? defaultLedger(environment.runner);
+            const ledger = await openLedger(ledgerSpec, { ...dependencies, token: inputs.githubToken, environment });
             const current = await ledger.current(model, target);
             if (!current)
                 throw new io_errors/* ConfigurationError */.j1(`the ledger (${ledger.label}) has no successful full deployment of ${model} to ${target}: nothing to monitor`);
             const snapshot = await readSnapshot(current, workspace);
             const suite = await loadSuite((0,external_node_path_namespaceObject.resolve)(workspace, inputs.probes ?? snapshot.probes.file));
+            // A rollback must be able to move what serving reads: open the switch before anything is judged.
+            const serving = inputs.onFail === 'rollback' ? await openSwitch(config.promote?.switch, inputs, environment, dependencies) : null;
             const source = await createSource(inputs.production, { role: 'production', workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log });
             let drift;
             const notes = [];
@@ -54819,8 +55066,8 @@ function createMonitorCommand(dependencies) {
                 else {
                     throw new io_errors/* ConfigurationError */.j1(`a sample is given but there is no reference sample: the snapshot of ${model} ${current.version} has none (promote with monitor-reference), and the reference input is empty`);
                 }
-                const current_ = await loadSample(inputs.sample, workspace);
-                drift = { reference, current: current_.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
+                const recent = await loadSample(inputs.sample, workspace);
+                drift = { reference, current: recent.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
             }
             else {
                 notes.push('Drift was not checked: no sample input.');
@@ -54884,10 +55131,17 @@ function createMonitorCommand(dependencies) {
             let rolledBackTo = '';
             if (decision.failed && inputs.onFail === 'rollback') {
                 const reason = `monitor: ${decision.alerting.filter((b) => b.severity !== 'warning').map((b) => b.message).join('; ')}${alert.url ? ` (${alert.url})` : ''}`.slice(0, 1000);
-                const outcome = await rollback(ledger, { model, environment: target, reason, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time });
+                const evidence = [alert.url, environment.context.runUrl].filter((e) => Boolean(e));
+                const release = rollbackRelease(await ledger.history(model, target), 'monitor', evidence);
+                const outcome = await rollback(ledger, { model, environment: target, reason, release, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time }, serving);
                 log.info(outcome.message);
                 rolledBackTo = outcome.unchanged ? '' : (outcome.currentVersion ?? '');
                 notes.push(outcome.message);
+                if (outcome.entry && !outcome.unchanged) {
+                    const recordFile = await writeReleaseBesideLedger(ledgerSpec, workspace, outcome.entry);
+                    if (recordFile)
+                        log.info(`release record: ${recordFile}`);
+                }
             }
             const summaryLine = decision.alerting.length > 0
                 ? `alerting: ${decision.alerting.map((b) => b.check).join(', ')}`
@@ -55027,187 +55281,6 @@ async function verifyArtifact(uri, digest, options) {
     return { status: 'verified', detail: `sha256 matches (${uri.startsWith('https://') ? 'downloaded' : 'workspace file'})` };
 }
 
-// EXTERNAL MODULE: ./src/promote/flagd.ts
-var flagd = __nccwpck_require__(442);
-;// CONCATENATED MODULE: ./src/promote/file-flag-switch.ts
-
-
-
-
-
-
-
-
-/**
- * The serving switch as a local flagd flag file (a path template with `{environment}`), for
- * the CLI, the demo and a flagd that reads a file on the same host. Writers hold a lock file
- * beside it and replace the file atomically, so flagd never reads half a file.
- */
-class FileFlagSwitch {
-    template;
-    options;
-    label;
-    log;
-    constructor(template, options = {}) {
-        this.template = template;
-        this.options = options;
-        this.label = `flagd-file:${template}`;
-        this.log = options.log ?? io_log/* silentLogger */.qq;
-    }
-    async text(path) {
-        try {
-            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
-        }
-        catch (error) {
-            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
-                return null;
-            throw error;
-        }
-    }
-    async read(model, environment) {
-        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
-        return (0,flagd/* readModelFlag */.cx)((0,flagd/* parseFlagDocument */.zm)(await this.text(path), path), model, path);
-    }
-    async write(model, environment, state, warm) {
-        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
-        const release = await acquireFileLock(`${path}.lock`, { timeoutMs: this.options.lockTimeoutMs ?? 30_000, log: this.log, what: path });
-        try {
-            const doc = (0,flagd/* parseFlagDocument */.zm)(await this.text(path), path);
-            const held = (0,flagd/* readModelFlag */.cx)(doc, model, path);
-            if (held?.record != null && state.record !== null && held.record > state.record) {
-                throw new ledger_switch/* SwitchConflictError */.BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,ledger_switch/* describeServing */.Yh)(held)}); not overwritten by #${state.record}`);
-            }
-            await writeFileAtomic(path, (0,flagd/* writeModelFlag */.LU)(doc, model, environment, state, warm));
-            this.log.debug(`${path}: ${model} → ${(0,ledger_switch/* describeServing */.Yh)(state)}`);
-        }
-        finally {
-            await release();
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/promote/release-record.ts
-
-
-
-
-const RELEASE_RECORD_SCHEMA = 'model-gates/release-record@1';
-const NO_FACTS = {
-    lineage: null,
-    artifactCheck: { status: 'not-checked', detail: 'recorded without a release record' },
-    results: [],
-    approvals: { reviewers: [], environment: [], override: null },
-    canary: [],
-    rollback: null,
-};
-/** The release record of a ledger entry. */
-function releaseRecordOf(entry) {
-    const facts = entry.release ?? NO_FACTS;
-    return {
-        schema: RELEASE_RECORD_SCHEMA,
-        id: entry.id,
-        model: entry.model,
-        version: entry.version,
-        environment: entry.environment,
-        operation: entry.operation,
-        stage: entry.stage,
-        trafficPercent: entry.trafficPercent,
-        status: entry.status,
-        time: entry.time,
-        actor: entry.actor,
-        runUrl: entry.runUrl,
-        previousVersion: entry.previousVersion,
-        artifact: entry.artifact,
-        contract: entry.contract,
-        gate: entry.gate ? { decision: entry.gate.decision, resultId: entry.gate.resultId, commit: entry.gate.commit } : null,
-        reason: entry.reason,
-        rolledBack: entry.rolledBack,
-        lineage: facts.lineage,
-        artifactCheck: facts.artifactCheck,
-        results: facts.results,
-        approvals: facts.approvals,
-        canary: facts.canary,
-        rollback: facts.rollback,
-        publishedUrl: facts.publishedUrl ?? null,
-    };
-}
-function release_record_text(value) {
-    if (value === null || value === undefined)
-        return '—';
-    return (0,markdown/* escapeMarkdown */.FV)(typeof value === 'string' ? value : JSON.stringify(value));
-}
-/** One release record as Markdown; every value from the ledger is escaped. */
-function renderReleaseRecord(record) {
-    const title = record.operation === 'rollback' ? `Rollback of ${record.model} to ${record.version}` : `${record.model} ${record.version}: ${record.stage}`;
-    const lines = [`### ${(0,markdown/* escapeMarkdown */.FV)(title)} (#${record.id}, ${(0,markdown/* escapeMarkdown */.FV)(record.environment)})`, ''];
-    const facts = [
-        ['Status', release_record_text(record.status)],
-        ['Time', release_record_text(record.time)],
-        ['Traffic', `${record.trafficPercent}%`],
-        ['Previous version', record.previousVersion ? (0,markdown/* code */.aY)(record.previousVersion) : '—'],
-        ['Actor', release_record_text(record.actor)],
-        ['Run', release_record_text(record.runUrl)],
-        ['Artifact', record.artifact.uri ? (0,markdown/* code */.aY)(record.artifact.uri) : '—'],
-        ['Artifact digest', record.artifact.digest ? `${(0,markdown/* code */.aY)(record.artifact.digest)} (${(0,markdown/* escapeMarkdown */.FV)(record.artifactCheck.status)}: ${(0,markdown/* escapeMarkdown */.FV)(record.artifactCheck.detail)})` : release_record_text(record.artifactCheck.detail)],
-        ['Contract', record.contract.path ? `${(0,markdown/* code */.aY)(record.contract.path)} at ${release_record_text(record.contract.commit)}` : '—'],
-        ['Gate', record.gate ? `${(0,markdown/* escapeMarkdown */.FV)(record.gate.decision)} (${(0,markdown/* code */.aY)(record.gate.resultId)})` : '—'],
-    ];
-    const lineage = record.lineage ?? {};
-    facts.push(['Training data', release_record_text(lineage.trainingData)], ['Hyperparameters', release_record_text(lineage.hyperparameters)], ['Code commit', release_record_text(lineage.codeCommit)]);
-    if (lineage.codeRepository)
-        facts.push(['Code repository', release_record_text(lineage.codeRepository)]);
-    if (lineage.trainingRun)
-        facts.push(['Training run', release_record_text(lineage.trainingRun)]);
-    if (lineage.baseModel)
-        facts.push(['Base model', release_record_text(lineage.baseModel)]);
-    const { approvals } = record;
-    facts.push(['Reviewers', approvals.reviewers.length ? (0,markdown/* escapeMarkdown */.FV)(approvals.reviewers.join(', ')) : '—'], ['Environment approvals', approvals.environment.length ? (0,markdown/* escapeMarkdown */.FV)(approvals.environment.map((a) => `${a.login} (${a.state}${a.comment ? `: ${a.comment}` : ''})`).join('; ')) : '—'], ['Override', approvals.override ? (0,markdown/* escapeMarkdown */.FV)(`${approvals.override.label} by ${approvals.override.by}${approvals.override.reason ? `: ${approvals.override.reason}` : ''}`) : '—']);
-    if (record.reason)
-        facts.push(['Reason', release_record_text(record.reason)]);
-    if (record.rollback) {
-        facts.push(['Trigger', release_record_text(record.rollback.trigger)], ['Evidence', record.rollback.evidence.length ? (0,markdown/* escapeMarkdown */.FV)(record.rollback.evidence.join('; ')) : '—']);
-    }
-    if (record.rolledBack.length)
-        facts.push(['Rolled back records', record.rolledBack.map((id) => `#${id}`).join(', ')]);
-    if (record.publishedUrl)
-        facts.push(['Release', release_record_text(record.publishedUrl)]);
-    lines.push((0,markdown/* table */.tp)(['Field', 'Value'], facts.map(([k, v]) => [k, v])), '');
-    if (record.results.length) {
-        lines.push('Results the gate passed on:', '', (0,markdown/* table */.tp)(['Result', 'Kind', 'Verdict', 'Digest'], record.results.map((r) => [(0,markdown/* code */.aY)(r.id), (0,markdown/* escapeMarkdown */.FV)(r.kind), (0,markdown/* escapeMarkdown */.FV)(r.verdict), (0,markdown/* code */.aY)(r.digest)])), '');
-    }
-    if (record.canary.length) {
-        lines.push('Canary verdicts:', '', (0,markdown/* table */.tp)(['Stage', 'Verdict', 'Result', 'Time', 'Summary'], record.canary.map((c) => [(0,markdown/* escapeMarkdown */.FV)(c.stage), (0,markdown/* escapeMarkdown */.FV)(c.verdict), (0,markdown/* code */.aY)(c.resultId), (0,markdown/* escapeMarkdown */.FV)(c.time), (0,markdown/* escapeMarkdown */.FV)(c.summary)])), '');
-    }
-    return lines.join('\n');
-}
-/** The audit trail of a model: its release records, newest first, as one Markdown document. */
-function renderReleaseHistory(model, environment, records) {
-    const head = `## Release history of ${(0,markdown/* escapeMarkdown */.FV)(model)} in ${(0,markdown/* escapeMarkdown */.FV)(environment)}\n`;
-    if (records.length === 0)
-        return `${head}\nNo records.\n`;
-    return `${head}\n${records.map(renderReleaseRecord).join('\n')}`;
-}
-/** A result as the release record cites it: id, kind, verdict, digest, link. */
-function citeResult(result) {
-    return { id: result.id, kind: result.kind, verdict: result.verdict, digest: (0,io_digest/* digestOf */.ol)(result), link: result.provenance.runUrl ?? null };
-}
-/** A canary-analysis result as the verdict of a stage. */
-function canaryVerdictOf(result, stage) {
-    return { stage, verdict: result.verdict, resultId: result.id, digest: (0,io_digest/* digestOf */.ol)(result), summary: result.summary.slice(0, 300), time: result.provenance.finishedAt };
-}
-/**
- * Writes the release record of `entry` beside a file ledger:
- * `<dir>/releases/<model>/<environment>/<id>.json` and `.md`. Returns the JSON file's path.
- */
-async function writeReleaseFiles(dir, record) {
-    const segment = (name) => name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
-    const base = (0,external_node_path_namespaceObject.join)(dir, 'releases', segment(record.model), segment(record.environment), String(record.id));
-    await writeFileAtomic(`${base}.md`, `${renderReleaseRecord(record)}\n`);
-    await writeFileAtomic(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
-    return `${base}.json`;
-}
-
 ;// CONCATENATED MODULE: ./src/promote/command.ts
 
 
@@ -55236,10 +55309,6 @@ const ledgerInput = {
     description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
 };
 const tokenInput = { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' };
-const switchTokenInput = {
-    kind: 'string',
-    description: 'Token for the serving switch (promote.switch in the config); default github-token. environment-variables needs a GitHub App installation token or fine-grained token with Environments: write (a GITHUB_TOKEN cannot write environment variables); flagd needs contents: write on the flag repository.',
-};
 const configInput = { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' };
 const outputs = {
     'deployment-id': 'Id of the record written (promote, rollback) or of the current deployment (status): a GitHub deployment id, or the record id in the file ledger.',
@@ -55308,30 +55377,6 @@ function outputsOf(outcome, extra = {}) {
         'rolled-back': String(extra.rolledBack ?? false),
     };
 }
-/** The switch `promote.switch` names: a local flag file here, the GitHub ones through the services. */
-async function openSwitch(config, inputs, environment, services) {
-    const settings = config?.switch;
-    if (!settings || settings.backend === 'none')
-        return null;
-    if (settings.backend === 'flagd-file') {
-        if (!settings.path)
-            throw new io_errors/* ConfigurationError */.j1('promote.switch: backend flagd-file needs path (e.g. .model-gates/flags/{environment}.flagd.json)');
-        const path = (0,external_node_path_namespaceObject.isAbsolute)(settings.path) ? settings.path : (0,external_node_path_namespaceObject.resolve)(environment.context.workspace, settings.path);
-        return new FileFlagSwitch(path, { log: environment.log });
-    }
-    if (settings.backend === 'flagd' && !settings.path)
-        throw new io_errors/* ConfigurationError */.j1('promote.switch: backend flagd needs path, the flag file in the repository (e.g. flags/{environment}.flagd.json)');
-    const token = inputs.switchToken ?? inputs.githubToken;
-    if (!token)
-        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs a token (switch-token, else github-token)`);
-    environment.setSecret(token);
-    const repository = settings.repository ?? environment.context.repository;
-    if (!repository)
-        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs promote.switch.repository (or GITHUB_REPOSITORY)`);
-    if (!services.githubSwitch)
-        throw new io_errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} is not available here`);
-    return services.githubSwitch(settings, { token, repository, environment });
-}
 /** The ledger and the switch compared, for status and after every operation. */
 async function servingReport(ctx) {
     if (!ctx.serving)
@@ -55351,19 +55396,12 @@ async function servingReport(ctx) {
     }
     return { text: (0,ledger_switch/* describeServing */.Yh)(actual), agrees: problems.length === 0, lines };
 }
-async function releaseFileOf(ctx, entry) {
-    if (!ctx.ledgerSpec.startsWith('file:'))
-        return '';
-    const path = ctx.ledgerSpec.slice('file:'.length);
-    const dir = (0,external_node_path_namespaceObject.dirname)((0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(ctx.environment.context.workspace, path));
-    return writeReleaseFiles(dir, releaseRecordOf(entry));
-}
 async function finish(ctx, title, outcome) {
     ctx.environment.log.info(outcome.message);
     const report = await servingReport(ctx);
     for (const line of report.lines)
         ctx.environment.log.info(line);
-    const releaseRecord = outcome.entry && !outcome.unchanged ? await releaseFileOf(ctx, outcome.entry) : '';
+    const releaseRecord = outcome.entry && !outcome.unchanged ? await writeReleaseBesideLedger(ctx.ledgerSpec, ctx.environment.context.workspace, outcome.entry) : '';
     const history = await ctx.ledger.history(ctx.model, ctx.target, 10);
     const summary = [renderHistory(title, history, outcome.message), ...report.lines.map(markdown/* escapeMarkdown */.FV)].join('\n\n');
     const rolledBack = outcome.entry?.operation === 'rollback';
@@ -55492,7 +55530,7 @@ function createPromoteCommand(services = {}) {
             const { config } = await loadConfig(inputs.config, environment.context.workspace);
             const ledgerSpec = inputs.ledger ?? defaultLedger(environment.runner);
             const ledger = await openLedger(ledgerSpec, { ...services, token: inputs.githubToken, environment });
-            const serving = await openSwitch(config.promote, inputs, environment, services);
+            const serving = await openSwitch(config.promote?.switch, inputs, environment, services);
             const ctx = { ledger, ledgerSpec, serving, config: config.promote ?? {}, model: inputs.model, target: inputs.environment, environment };
             const { model, target } = ctx;
             if (inputs.operation === 'status')
@@ -55507,14 +55545,7 @@ function createPromoteCommand(services = {}) {
                 failure: `${inputs.operation} refused: ${why}`,
             });
             const doRollback = async (reason, trigger, evidence, canary = []) => {
-                const history = await ledger.history(model, target);
-                const current = (0,types/* currentOf */.$c)(history);
-                const release = {
-                    ...(current?.release ?? { lineage: null, artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' }, results: [], approvals: { reviewers: [], environment: [], override: null } }),
-                    canary,
-                    rollback: { trigger, evidence },
-                    publishedUrl: null,
-                };
+                const release = rollbackRelease(await ledger.history(model, target), trigger, evidence, canary);
                 try {
                     const outcome = await rollback(ledger, { model, environment: target, ...(inputs.version && inputs.operation === 'rollback' ? { version: inputs.version } : {}), reason, release, actor, runUrl: environment.context.runUrl, time }, serving);
                     return finish(ctx, `Rollback of ${model} in ${target}`, outcome);
@@ -57585,7 +57616,7 @@ const commands = [
     createPromoteCommand(githubPromoteServices),
     canaryAnalysisCommand,
     shadowCommand,
-    createMonitorCommand({ ...ledgers, alerts: issueAlertsFor }),
+    createMonitorCommand({ ...githubPromoteServices, alerts: issueAlertsFor }),
     mergeCommand,
     createHistoryCommand(ledgers),
     createStatusCommand(githubPromoteServices),
@@ -63747,7 +63778,7 @@ async function withApiError(context, call) {
 /* harmony export */ });
 /* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
 /* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5969);
-/* harmony import */ var _promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(442);
+/* harmony import */ var _serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2914);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
 
 
@@ -63791,22 +63822,22 @@ class FlagdContentsSwitch {
         return { text: Buffer.from(file.content, 'base64').toString('utf8'), sha: file.sha };
     }
     async read(model, environment) {
-        const path = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
         const file = await this.fetch(path);
-        return (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)((0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
+        return (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)((0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
     }
     async write(model, environment, state, warm) {
         const { owner, repo, branch } = this.options;
-        const path = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
         const attempts = this.options.attempts ?? 5;
         for (let attempt = 1;; attempt++) {
             const file = await this.fetch(path);
-            const doc = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path);
-            const held = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)(doc, model, path);
+            const doc = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path);
+            const held = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)(doc, model, path);
             if (held?.record != null && state.record !== null && held.record > state.record) {
                 throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
             }
-            const text = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
+            const text = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
             if (text === file.text)
                 return;
             const message = `${model} in ${environment}: ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}${state.record !== null ? ` (ledger record #${state.record})` : ''}`;
@@ -64339,118 +64370,6 @@ function findConflict(history, candidate, expectedCurrent, ignore = new Set()) {
 function statusDescription(text) {
     const oneLine = text.replace(/\s+/g, ' ').trim();
     return oneLine.length <= 140 ? oneLine : `${oneLine.slice(0, 139)}…`;
-}
-
-
-/***/ }),
-
-/***/ 442:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   LU: () => (/* binding */ writeModelFlag),
-/* harmony export */   cx: () => (/* binding */ readModelFlag),
-/* harmony export */   iD: () => (/* binding */ flagFilePath),
-/* harmony export */   zm: () => (/* binding */ parseFlagDocument)
-/* harmony export */ });
-/* unused harmony export FLAGD_SCHEMA_URL */
-/* harmony import */ var _io_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7333);
-
-/**
- * The serving switch as an OpenFeature flag file in flagd's JSON format. One flag per model
- * (its key is the model name) whose variants are the versions kept warm, each variant's value
- * the version itself. `defaultVariant` is the version serving reads; a canary stage adds
- * `fractional` targeting that splits traffic by the evaluation's targeting key
- * (canary-10: `[["<canary>", 10], ["<current>", 90]]`). A rollback sets the default variant
- * back and drops the targeting; the versions stay variants, so nothing is redeployed.
- * Other flags and keys of the file are kept as they are.
- */
-const FLAGD_SCHEMA_URL = 'https://flagd.dev/schema/v0/flags.json';
-/** Parses a flag file's text; an empty or absent file is a document without flags. */
-function parseFlagDocument(text, file) {
-    if (text === null || text.trim() === '')
-        return { $schema: FLAGD_SCHEMA_URL, flags: {} };
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch (error) {
-        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file} is not JSON (${error instanceof Error ? error.message : String(error)}); the serving switch will not overwrite it`, { file });
-    }
-    if (data === null || typeof data !== 'object' || Array.isArray(data))
-        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file} is not a flagd flag file: expected an object with "flags"`, { file });
-    const doc = data;
-    if (doc.flags === undefined)
-        doc.flags = {};
-    if (doc.flags === null || typeof doc.flags !== 'object' || Array.isArray(doc.flags))
-        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file}: "flags" must be an object of flags`, { file });
-    return doc;
-}
-function isRecord(value) {
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-/**
- * What a model's flag sends serving to, or null when the file has no flag for the model.
- * @throws ConfigurationError when the flag exists but is not one this suite wrote (other
- *   targeting, a default variant that is not a variant): the switch fails closed.
- */
-function readModelFlag(doc, model, file) {
-    const flag = doc.flags[model];
-    if (flag === undefined)
-        return null;
-    const where = `${file}: flag '${model}'`;
-    if (!isRecord(flag) || !isRecord(flag.variants) || typeof flag.defaultVariant !== 'string')
-        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where} has no variants or defaultVariant`, { file });
-    if (!(flag.defaultVariant in flag.variants))
-        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where}: defaultVariant '${flag.defaultVariant}' is not one of its variants`, { file });
-    const record = isRecord(flag.metadata) && typeof flag.metadata.ledgerRecord === 'number' ? flag.metadata.ledgerRecord : null;
-    const state = { version: String(flag.variants[flag.defaultVariant]), canary: null, record };
-    const targeting = flag.targeting;
-    if (targeting === undefined || (isRecord(targeting) && Object.keys(targeting).length === 0))
-        return state;
-    const split = isRecord(targeting) && Array.isArray(targeting.fractional) ? targeting.fractional : null;
-    const buckets = split?.filter((b) => Array.isArray(b) && b.length === 2 && typeof b[0] === 'string' && typeof b[1] === 'number');
-    if (!split || !buckets || buckets.length !== split.length || buckets.length !== 2) {
-        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where} has targeting that is not a two-way fractional split; the serving switch does not know what it sends where`, { file });
-    }
-    const canaryBucket = buckets.find(([variant]) => variant !== flag.defaultVariant);
-    const baseBucket = buckets.find(([variant]) => variant === flag.defaultVariant);
-    if (!canaryBucket || !baseBucket || !(canaryBucket[0] in flag.variants))
-        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where}: the fractional split must name the default variant and one other variant`, { file });
-    const total = canaryBucket[1] + baseBucket[1];
-    const percent = Math.round((100 * canaryBucket[1]) / total);
-    if (percent > 0)
-        state.canary = { version: String(flag.variants[canaryBucket[0]]), percent };
-    return state;
-}
-/**
- * Sets a model's flag to `state`, keeping `warm` versions as variants. Returns the new file
- * text (2-space JSON with a final newline).
- */
-function writeModelFlag(doc, model, environment, state, warm) {
-    const versions = new Set(warm);
-    if (state.version)
-        versions.add(state.version);
-    if (state.canary)
-        versions.add(state.canary.version);
-    const base = state.version ?? state.canary?.version;
-    if (!base)
-        throw new Error('a flag needs a version to serve');
-    const flag = {
-        state: 'ENABLED',
-        variants: Object.fromEntries([...versions].map((v) => [v, v])),
-        defaultVariant: base,
-        metadata: { managedBy: 'model-gates', environment, ...(state.record !== null ? { ledgerRecord: state.record } : {}) },
-    };
-    if (state.canary && state.canary.version !== base) {
-        flag.targeting = { fractional: [[state.canary.version, state.canary.percent], [base, 100 - state.canary.percent]] };
-    }
-    const out = { ...doc, $schema: doc.$schema ?? FLAGD_SCHEMA_URL, flags: { ...doc.flags, [model]: flag } };
-    return `${JSON.stringify(out, null, 2)}\n`;
-}
-/** The flag file's path for an environment: `{environment}` in the template is replaced. */
-function flagFilePath(template, environment) {
-    return template.replaceAll('{environment}', environment);
 }
 
 
@@ -64993,6 +64912,118 @@ function renderSummary(results, context) {
 function renderFull(results, context) {
     const layout = layoutReport(results, context, FULL_LIMITS);
     return `${[layout.head, ...layout.sections.map((s) => s.markdown), layout.foot].join('\n\n')}\n`;
+}
+
+
+/***/ }),
+
+/***/ 2914:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LU: () => (/* binding */ writeModelFlag),
+/* harmony export */   cx: () => (/* binding */ readModelFlag),
+/* harmony export */   iD: () => (/* binding */ flagFilePath),
+/* harmony export */   zm: () => (/* binding */ parseFlagDocument)
+/* harmony export */ });
+/* unused harmony export FLAGD_SCHEMA_URL */
+/* harmony import */ var _io_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7333);
+
+/**
+ * The serving switch as an OpenFeature flag file in flagd's JSON format. One flag per model
+ * (its key is the model name) whose variants are the versions kept warm, each variant's value
+ * the version itself. `defaultVariant` is the version serving reads; a canary stage adds
+ * `fractional` targeting that splits traffic by the evaluation's targeting key
+ * (canary-10: `[["<canary>", 10], ["<current>", 90]]`). A rollback sets the default variant
+ * back and drops the targeting; the versions stay variants, so nothing is redeployed.
+ * Other flags and keys of the file are kept as they are.
+ */
+const FLAGD_SCHEMA_URL = 'https://flagd.dev/schema/v0/flags.json';
+/** Parses a flag file's text; an empty or absent file is a document without flags. */
+function parseFlagDocument(text, file) {
+    if (text === null || text.trim() === '')
+        return { $schema: FLAGD_SCHEMA_URL, flags: {} };
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file} is not JSON (${error instanceof Error ? error.message : String(error)}); the serving switch will not overwrite it`, { file });
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file} is not a flagd flag file: expected an object with "flags"`, { file });
+    const doc = data;
+    if (doc.flags === undefined)
+        doc.flags = {};
+    if (doc.flags === null || typeof doc.flags !== 'object' || Array.isArray(doc.flags))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file}: "flags" must be an object of flags`, { file });
+    return doc;
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/**
+ * What a model's flag sends serving to, or null when the file has no flag for the model.
+ * @throws ConfigurationError when the flag exists but is not one this suite wrote (other
+ *   targeting, a default variant that is not a variant): the switch fails closed.
+ */
+function readModelFlag(doc, model, file) {
+    const flag = doc.flags[model];
+    if (flag === undefined)
+        return null;
+    const where = `${file}: flag '${model}'`;
+    if (!isRecord(flag) || !isRecord(flag.variants) || typeof flag.defaultVariant !== 'string')
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where} has no variants or defaultVariant`, { file });
+    if (!(flag.defaultVariant in flag.variants))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where}: defaultVariant '${flag.defaultVariant}' is not one of its variants`, { file });
+    const record = isRecord(flag.metadata) && typeof flag.metadata.ledgerRecord === 'number' ? flag.metadata.ledgerRecord : null;
+    const state = { version: String(flag.variants[flag.defaultVariant]), canary: null, record };
+    const targeting = flag.targeting;
+    if (targeting === undefined || (isRecord(targeting) && Object.keys(targeting).length === 0))
+        return state;
+    const split = isRecord(targeting) && Array.isArray(targeting.fractional) ? targeting.fractional : null;
+    const buckets = split?.filter((b) => Array.isArray(b) && b.length === 2 && typeof b[0] === 'string' && typeof b[1] === 'number');
+    if (!split || !buckets || buckets.length !== split.length || buckets.length !== 2) {
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where} has targeting that is not a two-way fractional split; the serving switch does not know what it sends where`, { file });
+    }
+    const canaryBucket = buckets.find(([variant]) => variant !== flag.defaultVariant);
+    const baseBucket = buckets.find(([variant]) => variant === flag.defaultVariant);
+    if (!canaryBucket || !baseBucket || !(canaryBucket[0] in flag.variants))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where}: the fractional split must name the default variant and one other variant`, { file });
+    const total = canaryBucket[1] + baseBucket[1];
+    const percent = Math.round((100 * canaryBucket[1]) / total);
+    if (percent > 0)
+        state.canary = { version: String(flag.variants[canaryBucket[0]]), percent };
+    return state;
+}
+/**
+ * Sets a model's flag to `state`, keeping `warm` versions as variants. Returns the new file
+ * text (2-space JSON with a final newline).
+ */
+function writeModelFlag(doc, model, environment, state, warm) {
+    const versions = new Set(warm);
+    if (state.version)
+        versions.add(state.version);
+    if (state.canary)
+        versions.add(state.canary.version);
+    const base = state.version ?? state.canary?.version;
+    if (!base)
+        throw new Error('a flag needs a version to serve');
+    const flag = {
+        state: 'ENABLED',
+        variants: Object.fromEntries([...versions].map((v) => [v, v])),
+        defaultVariant: base,
+        metadata: { managedBy: 'model-gates', environment, ...(state.record !== null ? { ledgerRecord: state.record } : {}) },
+    };
+    if (state.canary && state.canary.version !== base) {
+        flag.targeting = { fractional: [[state.canary.version, state.canary.percent], [base, 100 - state.canary.percent]] };
+    }
+    const out = { ...doc, $schema: doc.$schema ?? FLAGD_SCHEMA_URL, flags: { ...doc.flags, [model]: flag } };
+    return `${JSON.stringify(out, null, 2)}\n`;
+}
+/** The flag file's path for an environment: `{environment}` in the template is replaced. */
+function flagFilePath(template, environment) {
+    return template.replaceAll('{environment}', environment);
 }
 
 

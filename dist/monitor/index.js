@@ -30990,16 +30990,16 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _github_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3983);
-/* harmony import */ var _github_ledger_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4762);
+/* harmony import */ var _github_promote_services_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(356);
 /* harmony import */ var _github_monitor_issue_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7873);
-/* harmony import */ var _monitor_command_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9290);
+/* harmony import */ var _monitor_command_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3460);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5789);
 
 
 
 
 
-await (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .C)((0,_monitor_command_js__WEBPACK_IMPORTED_MODULE_3__/* .createMonitorCommand */ .c)({ githubLedger: _github_ledger_js__WEBPACK_IMPORTED_MODULE_1__/* .openGitHubLedger */ .X, alerts: _github_monitor_issue_js__WEBPACK_IMPORTED_MODULE_2__/* .issueAlertsFor */ .S$ }), { folderCache: _github_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsFolderCache */ .e });
+await (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .C)((0,_monitor_command_js__WEBPACK_IMPORTED_MODULE_3__/* .createMonitorCommand */ .c)({ ..._github_promote_services_js__WEBPACK_IMPORTED_MODULE_1__/* .githubPromoteServices */ .Q, alerts: _github_monitor_issue_js__WEBPACK_IMPORTED_MODULE_2__/* .issueAlertsFor */ .S$ }), { folderCache: _github_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__/* .actionsFolderCache */ .e });
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -36905,6 +36905,142 @@ class GitHubDeploymentsLedger {
 
 /***/ }),
 
+/***/ 5899:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EnvironmentVariablesSwitch: () => (/* binding */ EnvironmentVariablesSwitch)
+/* harmony export */ });
+/* unused harmony export variableNames */
+/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
+/* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5969);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3116);
+
+
+
+/**
+ * The permission these calls need. A workflow's GITHUB_TOKEN can never hold it: the token
+ * must be a GitHub App installation token or a fine-grained personal token with the
+ * repository's Environments permission (write), or a classic token with `repo`.
+ */
+const PERMISSION = 'Environments: write (a GitHub App or fine-grained token; a GITHUB_TOKEN cannot write environment variables)';
+const READ_PERMISSION = 'Environments: read (a GitHub App or fine-grained token; a GITHUB_TOKEN cannot read or write environment variables through the API)';
+/** The variable names of one model: `MODEL_SEARCH_EMBEDDER_VERSION` and its siblings. */
+function variableNames(model, prefix = 'MODEL_') {
+    const base = `${prefix}${model.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+    return {
+        version: `${base}_VERSION`,
+        canaryVersion: `${base}_CANARY_VERSION`,
+        canaryPercent: `${base}_CANARY_PERCENT`,
+        record: `${base}_LEDGER_RECORD`,
+    };
+}
+/**
+ * The serving switch as variables of the target GitHub environment, which deploy workflows
+ * read as `vars.MODEL_<NAME>_VERSION`, `vars.MODEL_<NAME>_CANARY_VERSION` and
+ * `vars.MODEL_<NAME>_CANARY_PERCENT` (0 when there is no canary; the canary version is then
+ * the version). `MODEL_<NAME>_LEDGER_RECORD` holds the ledger record that set them and is
+ * written last: GitHub has no transaction over several variables, so a reader between the
+ * writes may see a mix, and a job reads them all once when it starts.
+ */
+class EnvironmentVariablesSwitch {
+    octokit;
+    options;
+    label;
+    log;
+    constructor(octokit, options) {
+        this.octokit = octokit;
+        this.options = options;
+        this.label = `environment-variables:${options.owner}/${options.repo}`;
+        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_0__/* .silentLogger */ .qq;
+    }
+    async get(environment, name) {
+        const { owner, repo } = this.options;
+        try {
+            const { data } = await this.octokit.rest.actions.getEnvironmentVariable({ owner, repo, environment_name: environment, name });
+            return data.value;
+        }
+        catch (error) {
+            if (error.status === 404)
+                return null;
+            return (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `read the variable ${name} of the ${environment} environment of ${owner}/${repo}`, permission: READ_PERMISSION }, () => Promise.reject(error));
+        }
+    }
+    async set(environment, name, value) {
+        const { owner, repo } = this.options;
+        const context = { action: `set the variable ${name} of the ${environment} environment of ${owner}/${repo}`, permission: PERMISSION };
+        const update = () => this.octokit.rest.actions.updateEnvironmentVariable({ owner, repo, environment_name: environment, name, value });
+        try {
+            await update();
+            return;
+        }
+        catch (error) {
+            if (error.status !== 404)
+                return (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)(context, () => Promise.reject(error));
+        }
+        try {
+            await this.octokit.rest.actions.createEnvironmentVariable({ owner, repo, environment_name: environment, name, value });
+        }
+        catch (error) {
+            // Created by someone else in between: update it after all.
+            if (error.status === 409)
+                await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)(context, update);
+            else
+                await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)(context, () => Promise.reject(error));
+        }
+    }
+    async read(model, environment) {
+        const names = variableNames(model, this.options.prefix);
+        const [version, canaryVersion, canaryPercent, record] = await Promise.all([
+            this.get(environment, names.version),
+            this.get(environment, names.canaryVersion),
+            this.get(environment, names.canaryPercent),
+            this.get(environment, names.record),
+        ]);
+        if (version === null && canaryVersion === null)
+            return null;
+        const percent = canaryPercent === null ? 0 : Number(canaryPercent);
+        if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
+            throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the variable ${names.canaryPercent} holds '${canaryPercent}', not a whole percent; fix or delete it`);
+        }
+        const recordId = record !== null && /^\d+$/.test(record) ? Number(record) : null;
+        const canary = canaryVersion !== null && percent > 0 && canaryVersion !== version ? { version: canaryVersion, percent } : null;
+        return { version, canary, record: recordId };
+    }
+    async write(model, environment, state, _warm) {
+        const names = variableNames(model, this.options.prefix);
+        const held = await this.read(model, environment);
+        if (held?.record != null && state.record !== null && held.record > state.record) {
+            throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables were set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
+        }
+        const version = state.version ?? state.canary?.version;
+        if (!version)
+            throw new Error('the switch needs a version to serve');
+        const canaryVersion = state.canary?.version ?? version;
+        const percent = String(state.canary?.percent ?? 0);
+        // Start a canary by naming it before giving it traffic; end one by taking its traffic first.
+        const order = state.canary
+            ? [
+                [names.version, version],
+                [names.canaryVersion, canaryVersion],
+                [names.canaryPercent, percent],
+            ]
+            : [
+                [names.version, version],
+                [names.canaryPercent, percent],
+                [names.canaryVersion, canaryVersion],
+            ];
+        if (state.record !== null)
+            order.push([names.record, String(state.record)]);
+        for (const [name, value] of order)
+            await this.set(environment, name, value);
+        this.log.debug(`${this.label} ${environment}: ${model} → ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}`);
+    }
+}
+
+
+/***/ }),
+
 /***/ 3116:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -37029,22 +37165,103 @@ async function withApiError(context, call) {
 
 /***/ }),
 
-/***/ 4762:
+/***/ 3441:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   X: () => (/* binding */ openGitHubLedger)
+/* harmony export */   FlagdContentsSwitch: () => (/* binding */ FlagdContentsSwitch)
 /* harmony export */ });
+/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
+/* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5969);
+/* harmony import */ var _serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2914);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
+
+
+
+
+const PERMISSION = 'contents: write';
 /**
- * The GitHub Deployments ledger of a repository. Loaded on demand: the file ledger never
- * pays for Octokit's start-up. The bundler keeps "eager" imports in the one bundle file and
- * runs them only when reached.
+ * The serving switch as a flagd flag file in a repository, committed through the contents
+ * API. Each write is a compare-and-swap on the file's blob sha: read the file and its sha,
+ * change the model's flag, write naming that sha. When another writer committed in between,
+ * GitHub refuses (409, or 422 for a file created meanwhile) and the write starts again from
+ * the new file, so no other change is lost; after `attempts` refusals it fails.
  */
-async function openGitHubLedger(token, repository, environment) {
-    const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2842));
-    const { GitHubDeploymentsLedger } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6569));
-    const octokit = createGitHubClient({ token, log: environment.log });
-    return new GitHubDeploymentsLedger(octokit, { ...repository, log: environment.log, logUrl: environment.context.runUrl });
+class FlagdContentsSwitch {
+    octokit;
+    options;
+    label;
+    log;
+    constructor(octokit, options) {
+        this.octokit = octokit;
+        this.options = options;
+        this.label = `flagd:${options.owner}/${options.repo}/${options.path}${options.branch ? `@${options.branch}` : ''}`;
+        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_0__/* .silentLogger */ .qq;
+    }
+    async fetch(path) {
+        const { owner, repo, branch } = this.options;
+        let data;
+        try {
+            ({ data } = await this.octokit.rest.repos.getContent({ owner, repo, path, ...(branch ? { ref: branch } : {}) }));
+        }
+        catch (error) {
+            if (error.status === 404)
+                return { text: null, sha: null };
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .describeApiError */ .gg)(error, { action: `read ${owner}/${repo}/${path}`, permission: 'contents: read' });
+        }
+        const file = data;
+        if (Array.isArray(data) || file.type !== 'file' || typeof file.sha !== 'string')
+            throw new Error(`${owner}/${repo}/${path} is not a file`);
+        if (file.encoding !== 'base64' || typeof file.content !== 'string')
+            throw new Error(`${owner}/${repo}/${path} is over 1 MiB: too large for a flag file`);
+        return { text: Buffer.from(file.content, 'base64').toString('utf8'), sha: file.sha };
+    }
+    async read(model, environment) {
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const file = await this.fetch(path);
+        return (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)((0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
+    }
+    async write(model, environment, state, warm) {
+        const { owner, repo, branch } = this.options;
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const attempts = this.options.attempts ?? 5;
+        for (let attempt = 1;; attempt++) {
+            const file = await this.fetch(path);
+            const doc = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path);
+            const held = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)(doc, model, path);
+            if (held?.record != null && state.record !== null && held.record > state.record) {
+                throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
+            }
+            const text = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
+            if (text === file.text)
+                return;
+            const message = `${model} in ${environment}: ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}${state.record !== null ? ` (ledger record #${state.record})` : ''}`;
+            try {
+                await this.octokit.rest.repos.createOrUpdateFileContents({
+                    owner,
+                    repo,
+                    path,
+                    message,
+                    content: Buffer.from(text, 'utf8').toString('base64'),
+                    ...(file.sha ? { sha: file.sha } : {}),
+                    ...(branch ? { branch } : {}),
+                });
+                this.log.debug(`${this.label}: ${message}`);
+                return;
+            }
+            catch (error) {
+                const status = error.status;
+                if ((status === 409 || status === 422) && attempt < attempts) {
+                    this.log.info(`${owner}/${repo}/${path} changed while the switch was writing it (GitHub answered ${status}); reading it again (${attempt} of ${attempts - 1}).`);
+                    continue;
+                }
+                if (status === 409 || status === 422) {
+                    throw new Error(`${owner}/${repo}/${path} kept changing under the switch: ${attempts} writes refused (GitHub answered ${status}); nothing was written`, { cause: error });
+                }
+                return (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `commit ${owner}/${repo}/${path}`, permission: PERMISSION }, () => Promise.reject(error));
+            }
+        }
+    }
 }
 
 
@@ -37063,8 +37280,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/monitor/render.ts + 1 modules
-var render = __nccwpck_require__(1450);
+// EXTERNAL MODULE: ./src/monitor/render.ts
+var render = __nccwpck_require__(688);
 // EXTERNAL MODULE: ./src/github/client.ts + 25 modules
 var client = __nccwpck_require__(2842);
 // EXTERNAL MODULE: ./src/github/errors.ts
@@ -37386,6 +37603,116 @@ class GitHubIssueAlerts {
 
 /***/ }),
 
+/***/ 356:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Q: () => (/* binding */ githubPromoteServices)
+});
+
+;// CONCATENATED MODULE: ./src/github/ledger.ts
+/**
+ * The GitHub Deployments ledger of a repository. Loaded on demand: the file ledger never
+ * pays for Octokit's start-up. The bundler keeps "eager" imports in the one bundle file and
+ * runs them only when reached.
+ */
+async function openGitHubLedger(token, repository, environment) {
+    const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2842));
+    const { GitHubDeploymentsLedger } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 6569));
+    const octokit = createGitHubClient({ token, log: environment.log });
+    return new GitHubDeploymentsLedger(octokit, { ...repository, log: environment.log, logUrl: environment.context.runUrl });
+}
+
+;// CONCATENATED MODULE: ./src/github/promote-services.ts
+
+function split(repository) {
+    const [owner = '', repo = ''] = repository.split('/');
+    return { owner, repo };
+}
+/**
+ * The GitHub implementations of what promote needs: the Deployments ledger, the serving
+ * switches and the release publisher. The action entry and the CLI wiring hand these in.
+ * Loaded on demand, like the ledger: a file ledger and a local flag file never pay for
+ * Octokit's start-up.
+ */
+const githubPromoteServices = {
+    githubLedger: openGitHubLedger,
+    async githubSwitch(config, { token, repository, environment }) {
+        const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2842));
+        const octokit = createGitHubClient({ token, log: environment.log });
+        const { owner, repo } = split(repository);
+        if (config.backend === 'environment-variables') {
+            const { EnvironmentVariablesSwitch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 5899));
+            return new EnvironmentVariablesSwitch(octokit, { owner, repo, log: environment.log, ...(config.prefix ? { prefix: config.prefix } : {}) });
+        }
+        const { FlagdContentsSwitch } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3441));
+        return new FlagdContentsSwitch(octokit, { owner, repo, path: config.path ?? '', log: environment.log, ...(config.branch ? { branch: config.branch } : {}) });
+    },
+    async releasePublisher({ token, repository, environment }) {
+        const { createGitHubClient } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 2842));
+        const { GitHubReleasePublisher } = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.bind(__nccwpck_require__, 3425));
+        return new GitHubReleasePublisher(createGitHubClient({ token, log: environment.log }), split(repository));
+    },
+};
+
+
+/***/ }),
+
+/***/ 3425:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GitHubReleasePublisher: () => (/* binding */ GitHubReleasePublisher)
+/* harmony export */ });
+/* unused harmony export releaseTag */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3116);
+
+/** The tag of a model version's release: `<model>-v<version>`. */
+function releaseTag(model, version) {
+    return `${model}-v${version}`;
+}
+/**
+ * Publishes the release record of a full promotion as a GitHub Release (`contents: write`),
+ * tagged `<model>-v<version>` at the promoted commit. A release that already has the tag
+ * (a rerun, an earlier promotion of the same version) is kept as it is.
+ */
+class GitHubReleasePublisher {
+    octokit;
+    options;
+    constructor(octokit, options) {
+        this.octokit = octokit;
+        this.options = options;
+    }
+    async publish(record, markdown) {
+        const { owner, repo } = this.options;
+        const tag = releaseTag(record.model, record.version);
+        try {
+            const { data } = await this.octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+            return data.html_url;
+        }
+        catch (error) {
+            if (error.status !== 404)
+                await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `read the release ${tag} of ${owner}/${repo}`, permission: 'contents: read' }, () => Promise.reject(error));
+        }
+        const commit = record.contract.commit;
+        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `publish the release ${tag} of ${owner}/${repo}`, permission: 'contents: write' }, () => this.octokit.rest.repos.createRelease({
+            owner,
+            repo,
+            tag_name: tag,
+            ...(commit ? { target_commitish: commit } : {}),
+            name: `${record.model} ${record.version}`,
+            body: markdown.slice(0, 120_000),
+            make_latest: 'false',
+        }));
+        return data.html_url;
+    }
+}
+
+
+/***/ }),
+
 /***/ 7333:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -37486,6 +37813,229 @@ class MemoryLogger {
 
 /***/ }),
 
+/***/ 7515:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FV: () => (/* binding */ escapeMarkdown),
+/* harmony export */   aY: () => (/* binding */ code),
+/* harmony export */   nf: () => (/* binding */ link),
+/* harmony export */   tp: () => (/* binding */ table)
+/* harmony export */ });
+/* unused harmony exports escapeHtml, details, clip, mermaidLabel */
+/**
+ * Markdown building blocks that keep untrusted text inert: it renders as the same
+ * characters, but can never become HTML, a link, an image, a mention, a table cell
+ * boundary or the end of a code fence.
+ */
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+/** `U+0000`: how a character that must not reach the page is shown instead. */
+const codePoint = (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
+/**
+ * Runs of text that GitHub would turn into something: a mention (`@user`, `@org/team`, an
+ * `@` not preceded by a letter or digit), an email or URL autolink (`user@host.tld`,
+ * `scheme://…`, `www.…`) or an issue reference (`#12`, `GH-12`). A run stops at whitespace,
+ * a pipe, a backtick and `<`. `nDCG@10` is none of these.
+ */
+const LINKISH = /[^\s|`<]*(?:(?<![A-Za-z0-9_])@|@[\w-]+\.\w|:\/\/|www\.|#\d|\bGH-\d)[^\s|`<]*/gi;
+/**
+ * Splits one line of text into plain runs and linkish runs (see LINKISH), renders the plain
+ * runs with `plain` and the linkish ones with `literal`.
+ */
+function neutraliseLinks(text, plain, literal) {
+    let out = '';
+    let last = 0;
+    for (const match of text.matchAll(LINKISH)) {
+        out += plain(text.slice(last, match.index)) + literal(match[0]);
+        last = match.index + match[0].length;
+    }
+    return out + plain(text.slice(last));
+}
+/** One line, with bidi and other control characters shown as their code points. */
+function oneLine(text) {
+    return text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, codePoint).replace(CONTROLS, codePoint);
+}
+/** `& < >` as entities: the start of both escapes below. */
+function entities(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/**
+ * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation is
+ * backslash-escaped and `<` `>` `&` become entities (no raw HTML); a run that GitHub would
+ * make a mention, an autolink or an issue reference goes into a code span, where nothing
+ * pings or links. Line breaks become spaces (a cell stays one cell) and bidirectional
+ * override characters are shown as their code points. Everything else renders, and copies,
+ * as the original characters.
+ */
+function escapeMarkdown(text) {
+    return neutraliseLinks(oneLine(text), (run) => entities(run).replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&'), (run) => `\`${run}\``);
+}
+/** Inline code span holding untrusted text, rendered literally. */
+function code(text) {
+    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint);
+    // `<!--` inside a code span would stay in the raw comment body, where it could spell a
+    // report marker: such text is escaped instead, which renders the same characters.
+    if (clean.includes('<!--'))
+        return escapeMarkdown(clean);
+    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
+    // Table pipes inside code spans still split GFM cells: escape them.
+    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+/** A GFM table. Cells must already be escaped. */
+function table(header, rows, align) {
+    const rule = header.map((_, i) => {
+        const a = align?.[i];
+        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
+    });
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return [line(header), line(rule), ...rows.map(line)].join('\n');
+}
+/**
+ * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
+ * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
+ * nothing can become a link or an image even where a renderer does parse Markdown; a run
+ * that GitHub would make a mention, an autolink or a reference goes into `<code>`; no bidi
+ * overrides. It renders, and copies, as the original characters.
+ */
+function escapeHtml(text) {
+    const escape = (run) => entities(run).replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+    return neutraliseLinks(oneLine(text), escape, (run) => `<code>${escape(run)}</code>`);
+}
+/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
+function details(summary, body) {
+    return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
+}
+/**
+ * Clips untrusted text to at most `max` code points (never splitting a surrogate pair),
+ * ending with `…` when anything was cut. Clip before escaping, so escapes stay whole.
+ */
+function clip(text, max) {
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/**
+ * A Markdown link whose URL model-gates built itself (from the run's own repository,
+ * commit and server URL). Only `https:` and `http:` URLs are accepted: anything else
+ * renders as plain escaped text. The link text is escaped.
+ */
+function link(text, url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return escapeMarkdown(text);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return escapeMarkdown(text);
+    return `[${escapeMarkdown(text)}](${parsed.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
+}
+/**
+ * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
+ * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
+ * survive, so a label can neither end the chart's code fence nor inject chart syntax.
+ */
+function mermaidLabel(text, max = 24) {
+    const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
+    return clip(safe === '' ? '_' : safe, max);
+}
+
+
+/***/ }),
+
+/***/ 5969:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BP: () => (/* binding */ SwitchConflictError),
+/* harmony export */   K3: () => (/* binding */ servingOf),
+/* harmony export */   Yh: () => (/* binding */ describeServing),
+/* harmony export */   fh: () => (/* binding */ warmVersions),
+/* harmony export */   h$: () => (/* binding */ servingDisagreement)
+/* harmony export */ });
+/* unused harmony export servingAfter */
+/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4436);
+/** The serving switch: what serving reads, changed together with the ledger. */
+
+/** The switch holds a state written for a newer ledger record: this write is stale. */
+class SwitchConflictError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'SwitchConflictError';
+    }
+}
+/**
+ * What serving should read, from the ledger's history (newest first): the current full
+ * deployment, and the newest confirmed canary stage recorded after it (in-progress records
+ * are not confirmed; failed ones were refused or rolled back). Null when nothing is deployed.
+ */
+function servingOf(history) {
+    const current = (0,_types_js__WEBPACK_IMPORTED_MODULE_0__/* .currentOf */ .$c)(history);
+    const after = history.filter((e) => (current ? e.id > current.id : true) && (0,_types_js__WEBPACK_IMPORTED_MODULE_0__/* .isLive */ .DG)(e) && e.status !== 'in_progress');
+    const canaryEntry = after.find((e) => e.stage !== 'full');
+    const percent = canaryEntry ? (0,_types_js__WEBPACK_IMPORTED_MODULE_0__/* .stagePercent */ .qP)(canaryEntry.stage) : undefined;
+    if (!current && !canaryEntry)
+        return null;
+    const canary = canaryEntry && percent !== undefined ? { version: canaryEntry.version, percent } : null;
+    const record = Math.max(current?.id ?? 0, canaryEntry?.id ?? 0);
+    return { version: current?.version ?? null, canary, record: record > 0 ? record : null };
+}
+/** The state a record puts serving in, given the current deployment it was claimed against. */
+function servingAfter(entry, currentVersion) {
+    const percent = stagePercent(entry.stage);
+    if (entry.stage === 'full' || percent === undefined || percent >= 100)
+        return { version: entry.version, canary: null, record: entry.id };
+    return { version: currentVersion, canary: { version: entry.version, percent }, record: entry.id };
+}
+/**
+ * The versions worth keeping loaded for a state: its version, its canary, and the last other
+ * full version in the history (the one a rollback returns to), at most three.
+ */
+function warmVersions(state, history) {
+    const warm = new Set();
+    if (state.version)
+        warm.add(state.version);
+    if (state.canary)
+        warm.add(state.canary.version);
+    const previous = history.find((e) => e.stage === 'full' && (e.status === 'success' || e.status === 'inactive') && e.version !== state.version);
+    if (previous)
+        warm.add(previous.version);
+    return [...warm];
+}
+/** `2.0.0 (canary 1.9.0 at 10%)`, `nothing`: one state in a few words. */
+function describeServing(state) {
+    if (!state || (state.version === null && !state.canary))
+        return 'nothing';
+    const base = state.version ?? 'no version';
+    return state.canary ? `${base}, canary ${state.canary.version} at ${state.canary.percent}%` : base;
+}
+/**
+ * How what serving reads differs from what the ledger says it should; empty when they agree.
+ * The record id that set the switch is informative only: equal versions and shares agree.
+ */
+function servingDisagreement(expected, actual) {
+    const problems = [];
+    const want = expected ?? { version: null, canary: null, record: null };
+    const have = actual ?? { version: null, canary: null, record: null };
+    if (want.version !== have.version)
+        problems.push(`serving reads version ${have.version ?? 'nothing'}, the ledger says ${want.version ?? 'nothing'}`);
+    const wantCanary = want.canary ? `${want.canary.version} at ${want.canary.percent}%` : 'none';
+    const haveCanary = have.canary ? `${have.canary.version} at ${have.canary.percent}%` : 'none';
+    if (wantCanary !== haveCanary)
+        problems.push(`serving reads canary ${haveCanary}, the ledger says ${wantCanary}`);
+    return problems;
+}
+
+
+/***/ }),
+
 /***/ 4436:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -37568,7 +38118,7 @@ function statusDescription(text) {
 
 /***/ }),
 
-/***/ 9290:
+/***/ 3460:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -44970,84 +45520,14 @@ function digest_sha256(data) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
 }
 /** Digest of a value's canonical JSON: the same inputs always give the same digest. */
-function digestOf(value) {
+function digest_digestOf(value) {
     return digest_sha256(digest_canonicalJson(value));
 }
 
 // EXTERNAL MODULE: ./src/ledger/types.ts
 var types = __nccwpck_require__(4436);
-;// CONCATENATED MODULE: ./src/ledger/switch.ts
-/** The serving switch: what serving reads, changed together with the ledger. */
-
-/** The switch holds a state written for a newer ledger record: this write is stale. */
-class SwitchConflictError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'SwitchConflictError';
-    }
-}
-/**
- * What serving should read, from the ledger's history (newest first): the current full
- * deployment, and the newest confirmed canary stage recorded after it (in-progress records
- * are not confirmed; failed ones were refused or rolled back). Null when nothing is deployed.
- */
-function servingOf(history) {
-    const current = (0,types/* currentOf */.$c)(history);
-    const after = history.filter((e) => (current ? e.id > current.id : true) && (0,types/* isLive */.DG)(e) && e.status !== 'in_progress');
-    const canaryEntry = after.find((e) => e.stage !== 'full');
-    const percent = canaryEntry ? (0,types/* stagePercent */.qP)(canaryEntry.stage) : undefined;
-    if (!current && !canaryEntry)
-        return null;
-    const canary = canaryEntry && percent !== undefined ? { version: canaryEntry.version, percent } : null;
-    const record = Math.max(current?.id ?? 0, canaryEntry?.id ?? 0);
-    return { version: current?.version ?? null, canary, record: record > 0 ? record : null };
-}
-/** The state a record puts serving in, given the current deployment it was claimed against. */
-function switch_servingAfter(entry, currentVersion) {
-    const percent = stagePercent(entry.stage);
-    if (entry.stage === 'full' || percent === undefined || percent >= 100)
-        return { version: entry.version, canary: null, record: entry.id };
-    return { version: currentVersion, canary: { version: entry.version, percent }, record: entry.id };
-}
-/**
- * The versions worth keeping loaded for a state: its version, its canary, and the last other
- * full version in the history (the one a rollback returns to), at most three.
- */
-function switch_warmVersions(state, history) {
-    const warm = new Set();
-    if (state.version)
-        warm.add(state.version);
-    if (state.canary)
-        warm.add(state.canary.version);
-    const previous = history.find((e) => e.stage === 'full' && (e.status === 'success' || e.status === 'inactive') && e.version !== state.version);
-    if (previous)
-        warm.add(previous.version);
-    return [...warm];
-}
-/** `2.0.0 (canary 1.9.0 at 10%)`, `nothing`: one state in a few words. */
-function describeServing(state) {
-    if (!state || (state.version === null && !state.canary))
-        return 'nothing';
-    const base = state.version ?? 'no version';
-    return state.canary ? `${base}, canary ${state.canary.version} at ${state.canary.percent}%` : base;
-}
-/**
- * How what serving reads differs from what the ledger says it should; empty when they agree.
- * The record id that set the switch is informative only: equal versions and shares agree.
- */
-function servingDisagreement(expected, actual) {
-    const problems = [];
-    const want = expected ?? { version: null, canary: null, record: null };
-    const have = actual ?? { version: null, canary: null, record: null };
-    if (want.version !== have.version)
-        problems.push(`serving reads version ${have.version ?? 'nothing'}, the ledger says ${want.version ?? 'nothing'}`);
-    const wantCanary = want.canary ? `${want.canary.version} at ${want.canary.percent}%` : 'none';
-    const haveCanary = have.canary ? `${have.canary.version} at ${have.canary.percent}%` : 'none';
-    if (wantCanary !== haveCanary)
-        problems.push(`serving reads canary ${haveCanary}, the ledger says ${wantCanary}`);
-    return problems;
-}
-
+// EXTERNAL MODULE: ./src/ledger/switch.ts
+var ledger_switch = __nccwpck_require__(5969);
 ;// CONCATENATED MODULE: ./src/ledger/operations.ts
 
 
@@ -45085,7 +45565,7 @@ async function completeWithSwitch(ledger, serving, entry, state, warm, success) 
             await serving.write(entry.model, entry.environment, state, warm);
         }
         catch (error) {
-            if (error instanceof SwitchConflictError) {
+            if (error instanceof ledger_switch/* SwitchConflictError */.BP) {
                 await ledger.setStatus(entry.id, 'failure', `superseded: ${error.message}`);
                 throw new types/* LedgerConflictError */.od(`${error.message} (#${entry.id} marked failure)`);
             }
@@ -45136,6 +45616,19 @@ async function promote(ledger, record, expectedCurrent, serving = null) {
         message: `${resumed ? 'Completed' : 'Recorded'} ${entry.model} ${what} in ${entry.environment} as #${entry.id} (${ledger.label}${serving ? `; serving: ${serving.label}` : ''}).`,
         unchanged: false,
     };
+}
+/**
+ * The release facts of a rollback: the current deployment's (what is being left), with what
+ * triggered the rollback (`manual`, `canary-analysis`, `stage-overdue`, `monitor`) and its evidence.
+ */
+function rollbackRelease(history, trigger, evidence, canary = []) {
+    const base = (0,types/* currentOf */.$c)(history)?.release ?? {
+        lineage: null,
+        artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' },
+        results: [],
+        approvals: { reviewers: [], environment: [], override: null },
+    };
+    return { ...base, canary, rollback: { trigger, evidence }, publishedUrl: null };
 }
 /**
  * Decides what a rollback does, from the history (newest first):
@@ -45260,11 +45753,11 @@ async function alreadyRolledBack(ledger, history, serving) {
     let converged = '';
     if (serving) {
         const now = await ledger.history(current.model, current.environment, 50);
-        const expected = servingOf(now);
+        const expected = (0,ledger_switch/* servingOf */.K3)(now);
         const actual = await serving.read(current.model, current.environment);
-        if (expected && servingDisagreement(expected, actual).length > 0) {
-            await serving.write(current.model, current.environment, expected, switch_warmVersions(expected, now));
-            converged = ` Serving read ${describeServing(actual)}; set back to ${describeServing(expected)}.`;
+        if (expected && (0,ledger_switch/* servingDisagreement */.h$)(expected, actual).length > 0) {
+            await serving.write(current.model, current.environment, expected, (0,ledger_switch/* warmVersions */.fh)(expected, now));
+            converged = ` Serving read ${(0,ledger_switch/* describeServing */.Yh)(actual)}; set back to ${(0,ledger_switch/* describeServing */.Yh)(expected)}.`;
         }
     }
     return {
@@ -45605,6 +46098,140 @@ async function openLedger(spec, options) {
     return options.githubLedger(options.token, repository, environment);
 }
 
+// EXTERNAL MODULE: ./src/io/markdown.ts
+var markdown = __nccwpck_require__(7515);
+;// CONCATENATED MODULE: ./src/ledger/release-record.ts
+
+
+
+
+const RELEASE_RECORD_SCHEMA = 'model-gates/release-record@1';
+const NO_FACTS = {
+    lineage: null,
+    artifactCheck: { status: 'not-checked', detail: 'recorded without a release record' },
+    results: [],
+    approvals: { reviewers: [], environment: [], override: null },
+    canary: [],
+    rollback: null,
+};
+/** The release record of a ledger entry. */
+function releaseRecordOf(entry) {
+    const facts = entry.release ?? NO_FACTS;
+    return {
+        schema: RELEASE_RECORD_SCHEMA,
+        id: entry.id,
+        model: entry.model,
+        version: entry.version,
+        environment: entry.environment,
+        operation: entry.operation,
+        stage: entry.stage,
+        trafficPercent: entry.trafficPercent,
+        status: entry.status,
+        time: entry.time,
+        actor: entry.actor,
+        runUrl: entry.runUrl,
+        previousVersion: entry.previousVersion,
+        artifact: entry.artifact,
+        contract: entry.contract,
+        gate: entry.gate ? { decision: entry.gate.decision, resultId: entry.gate.resultId, commit: entry.gate.commit } : null,
+        reason: entry.reason,
+        rolledBack: entry.rolledBack,
+        lineage: facts.lineage,
+        artifactCheck: facts.artifactCheck,
+        results: facts.results,
+        approvals: facts.approvals,
+        canary: facts.canary,
+        rollback: facts.rollback,
+        publishedUrl: facts.publishedUrl ?? null,
+    };
+}
+function release_record_text(value) {
+    if (value === null || value === undefined)
+        return '—';
+    return (0,markdown/* escapeMarkdown */.FV)(typeof value === 'string' ? value : JSON.stringify(value));
+}
+/** One release record as Markdown; every value from the ledger is escaped. */
+function renderReleaseRecord(record) {
+    const title = record.operation === 'rollback' ? `Rollback of ${record.model} to ${record.version}` : `${record.model} ${record.version}: ${record.stage}`;
+    const lines = [`### ${(0,markdown/* escapeMarkdown */.FV)(title)} (#${record.id}, ${(0,markdown/* escapeMarkdown */.FV)(record.environment)})`, ''];
+    const facts = [
+        ['Status', release_record_text(record.status)],
+        ['Time', release_record_text(record.time)],
+        ['Traffic', `${record.trafficPercent}%`],
+        ['Previous version', record.previousVersion ? (0,markdown/* code */.aY)(record.previousVersion) : '—'],
+        ['Actor', release_record_text(record.actor)],
+        ['Run', release_record_text(record.runUrl)],
+        ['Artifact', record.artifact.uri ? (0,markdown/* code */.aY)(record.artifact.uri) : '—'],
+        ['Artifact digest', record.artifact.digest ? `${(0,markdown/* code */.aY)(record.artifact.digest)} (${(0,markdown/* escapeMarkdown */.FV)(record.artifactCheck.status)}: ${(0,markdown/* escapeMarkdown */.FV)(record.artifactCheck.detail)})` : release_record_text(record.artifactCheck.detail)],
+        ['Contract', record.contract.path ? `${(0,markdown/* code */.aY)(record.contract.path)} at ${release_record_text(record.contract.commit)}` : '—'],
+        ['Gate', record.gate ? `${(0,markdown/* escapeMarkdown */.FV)(record.gate.decision)} (${(0,markdown/* code */.aY)(record.gate.resultId)})` : '—'],
+    ];
+    const lineage = record.lineage ?? {};
+    facts.push(['Training data', release_record_text(lineage.trainingData)], ['Hyperparameters', release_record_text(lineage.hyperparameters)], ['Code commit', release_record_text(lineage.codeCommit)]);
+    if (lineage.codeRepository)
+        facts.push(['Code repository', release_record_text(lineage.codeRepository)]);
+    if (lineage.trainingRun)
+        facts.push(['Training run', release_record_text(lineage.trainingRun)]);
+    if (lineage.baseModel)
+        facts.push(['Base model', release_record_text(lineage.baseModel)]);
+    const { approvals } = record;
+    facts.push(['Reviewers', approvals.reviewers.length ? (0,markdown/* escapeMarkdown */.FV)(approvals.reviewers.join(', ')) : '—'], ['Environment approvals', approvals.environment.length ? (0,markdown/* escapeMarkdown */.FV)(approvals.environment.map((a) => `${a.login} (${a.state}${a.comment ? `: ${a.comment}` : ''})`).join('; ')) : '—'], ['Override', approvals.override ? (0,markdown/* escapeMarkdown */.FV)(`${approvals.override.label} by ${approvals.override.by}${approvals.override.reason ? `: ${approvals.override.reason}` : ''}`) : '—']);
+    if (record.reason)
+        facts.push(['Reason', release_record_text(record.reason)]);
+    if (record.rollback) {
+        facts.push(['Trigger', release_record_text(record.rollback.trigger)], ['Evidence', record.rollback.evidence.length ? (0,markdown/* escapeMarkdown */.FV)(record.rollback.evidence.join('; ')) : '—']);
+    }
+    if (record.rolledBack.length)
+        facts.push(['Rolled back records', record.rolledBack.map((id) => `#${id}`).join(', ')]);
+    if (record.publishedUrl)
+        facts.push(['Release', release_record_text(record.publishedUrl)]);
+    lines.push((0,markdown/* table */.tp)(['Field', 'Value'], facts.map(([k, v]) => [k, v])), '');
+    if (record.results.length) {
+        lines.push('Results the gate passed on:', '', (0,markdown/* table */.tp)(['Result', 'Kind', 'Verdict', 'Digest'], record.results.map((r) => [(0,markdown/* code */.aY)(r.id), (0,markdown/* escapeMarkdown */.FV)(r.kind), (0,markdown/* escapeMarkdown */.FV)(r.verdict), (0,markdown/* code */.aY)(r.digest)])), '');
+    }
+    if (record.canary.length) {
+        lines.push('Canary verdicts:', '', (0,markdown/* table */.tp)(['Stage', 'Verdict', 'Result', 'Time', 'Summary'], record.canary.map((c) => [(0,markdown/* escapeMarkdown */.FV)(c.stage), (0,markdown/* escapeMarkdown */.FV)(c.verdict), (0,markdown/* code */.aY)(c.resultId), (0,markdown/* escapeMarkdown */.FV)(c.time), (0,markdown/* escapeMarkdown */.FV)(c.summary)])), '');
+    }
+    return lines.join('\n');
+}
+/** The audit trail of a model: its release records, newest first, as one Markdown document. */
+function renderReleaseHistory(model, environment, records) {
+    const head = `## Release history of ${escapeMarkdown(model)} in ${escapeMarkdown(environment)}\n`;
+    if (records.length === 0)
+        return `${head}\nNo records.\n`;
+    return `${head}\n${records.map(renderReleaseRecord).join('\n')}`;
+}
+/** A result as the release record cites it: id, kind, verdict, digest, link. */
+function citeResult(result) {
+    return { id: result.id, kind: result.kind, verdict: result.verdict, digest: digestOf(result), link: result.provenance.runUrl ?? null };
+}
+/** A canary-analysis result as the verdict of a stage. */
+function canaryVerdictOf(result, stage) {
+    return { stage, verdict: result.verdict, resultId: result.id, digest: digestOf(result), summary: result.summary.slice(0, 300), time: result.provenance.finishedAt };
+}
+/**
+ * Writes the release record of `entry` beside a file ledger:
+ * `<dir>/releases/<model>/<environment>/<id>.json` and `.md`. Returns the JSON file's path.
+ */
+async function writeReleaseFiles(dir, record) {
+    const segment = (name) => name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_');
+    const base = (0,external_node_path_.join)(dir, 'releases', segment(record.model), segment(record.environment), String(record.id));
+    await atomic_writeFileAtomic(`${base}.md`, `${renderReleaseRecord(record)}\n`);
+    await atomic_writeFileAtomic(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+    return `${base}.json`;
+}
+/**
+ * With a file ledger (`file:<path>`), writes the release record of `entry` beside it and
+ * returns the JSON file's path; with the github ledger, the record is in the deployment
+ * payload and nothing is written ('').
+ */
+async function writeReleaseBesideLedger(ledgerSpec, workspace, entry) {
+    if (!ledgerSpec.startsWith('file:'))
+        return '';
+    const path = ledgerSpec.slice('file:'.length);
+    return writeReleaseFiles((0,external_node_path_.dirname)((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(workspace, path)), releaseRecordOf(entry));
+}
+
 // EXTERNAL MODULE: ./src/version.ts + 1 modules
 var version = __nccwpck_require__(1013);
 ;// CONCATENATED MODULE: ./src/results/types.ts
@@ -45630,7 +46257,7 @@ function withProvenance(body, context, digestInputs, startedAt, finishedAt = new
             ref: context.ref,
             repository: context.repository,
             runUrl: context.runUrl,
-            inputsDigest: digestOf(digestInputs),
+            inputsDigest: digest_digestOf(digestInputs),
             startedAt: startedAt.toISOString(),
             finishedAt: finishedAt.toISOString(),
         },
@@ -46125,6 +46752,102 @@ async function suite_loadSuite(path) {
         throw new errors/* ConfigurationError */.j1(problems);
     return suite;
 }
+
+// EXTERNAL MODULE: ./src/serving/flagd.ts
+var flagd = __nccwpck_require__(2914);
+;// CONCATENATED MODULE: ./src/serving/file-flag-switch.ts
+
+
+
+
+
+
+
+
+/**
+ * The serving switch as a local flagd flag file (a path template with `{environment}`), for
+ * the CLI, the demo and a flagd that reads a file on the same host. Writers hold a lock file
+ * beside it and replace the file atomically, so flagd never reads half a file.
+ */
+class FileFlagSwitch {
+    template;
+    options;
+    label;
+    log;
+    constructor(template, options = {}) {
+        this.template = template;
+        this.options = options;
+        this.label = `flagd-file:${template}`;
+        this.log = options.log ?? io_log/* silentLogger */.qq;
+    }
+    async text(path) {
+        try {
+            return await (0,promises_.readFile)(path, 'utf8');
+        }
+        catch (error) {
+            if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
+                return null;
+            throw error;
+        }
+    }
+    async read(model, environment) {
+        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
+        return (0,flagd/* readModelFlag */.cx)((0,flagd/* parseFlagDocument */.zm)(await this.text(path), path), model, path);
+    }
+    async write(model, environment, state, warm) {
+        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+        const release = await acquireFileLock(`${path}.lock`, { timeoutMs: this.options.lockTimeoutMs ?? 30_000, log: this.log, what: path });
+        try {
+            const doc = (0,flagd/* parseFlagDocument */.zm)(await this.text(path), path);
+            const held = (0,flagd/* readModelFlag */.cx)(doc, model, path);
+            if (held?.record != null && state.record !== null && held.record > state.record) {
+                throw new ledger_switch/* SwitchConflictError */.BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,ledger_switch/* describeServing */.Yh)(held)}); not overwritten by #${state.record}`);
+            }
+            await atomic_writeFileAtomic(path, (0,flagd/* writeModelFlag */.LU)(doc, model, environment, state, warm));
+            this.log.debug(`${path}: ${model} → ${(0,ledger_switch/* describeServing */.Yh)(state)}`);
+        }
+        finally {
+            await release();
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/serving/open.ts
+
+
+
+/**
+ * The switch `promote.switch` names, or null for none: a local flag file here, the GitHub
+ * backends through the services. Promote and monitor's rollback open it the same way.
+ */
+async function openSwitch(settings, tokens, environment, services) {
+    if (!settings || settings.backend === 'none')
+        return null;
+    if (settings.backend === 'flagd-file') {
+        if (!settings.path)
+            throw new errors/* ConfigurationError */.j1('promote.switch: backend flagd-file needs path (e.g. .model-gates/flags/{environment}.flagd.json)');
+        const path = (0,external_node_path_.isAbsolute)(settings.path) ? settings.path : (0,external_node_path_.resolve)(environment.context.workspace, settings.path);
+        return new FileFlagSwitch(path, { log: environment.log });
+    }
+    if (settings.backend === 'flagd' && !settings.path)
+        throw new errors/* ConfigurationError */.j1('promote.switch: backend flagd needs path, the flag file in the repository (e.g. flags/{environment}.flagd.json)');
+    const token = tokens.switchToken ?? tokens.githubToken;
+    if (!token)
+        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs a token (switch-token, else github-token)`);
+    environment.setSecret(token);
+    const repository = settings.repository ?? environment.context.repository;
+    if (!repository)
+        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs promote.switch.repository (or GITHUB_REPOSITORY)`);
+    if (!services.githubSwitch)
+        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} is not available here`);
+    return services.githubSwitch(settings, { token, repository, environment });
+}
+/** The switch-token input, shared by promote and monitor. */
+const switchTokenInput = {
+    kind: 'string',
+    description: 'Token for the serving switch (promote.switch in the config); default github-token. environment-variables needs a GitHub App installation token or fine-grained token with Environments: write (a GITHUB_TOKEN cannot write environment variables); flagd needs contents: write on the flag repository.',
+};
 
 ;// CONCATENATED MODULE: ./src/monitor/alerting.ts
 
@@ -46830,8 +47553,8 @@ async function pushMetrics(base, grouping, text, timeoutMs = 10_000) {
     return url;
 }
 
-// EXTERNAL MODULE: ./src/monitor/render.ts + 1 modules
-var render = __nccwpck_require__(1450);
+// EXTERNAL MODULE: ./src/monitor/render.ts
+var render = __nccwpck_require__(688);
 ;// CONCATENATED MODULE: ./src/regression/settings.ts
 /** The tolerated drop of a pairs, triplets or retrieval record. */
 function settings_toleranceOf(settings) {
@@ -49172,7 +49895,7 @@ function summariseTriplets(record) {
 const probes_DEFAULT_PROBE_VECTORS = 16;
 /** Digest of everything the probes are made of (texts, pairs, triplets, judgements): a changed suite cannot be compared with a snapshot. */
 function probes_suiteDigest(suite) {
-    return digestOf({ texts: suite.texts, pairs: suite.pairs ?? [], triplets: suite.triplets ?? [], retrieval: suite.retrieval ? { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) } : null });
+    return digest_digestOf({ texts: suite.texts, pairs: suite.pairs ?? [], triplets: suite.triplets ?? [], retrieval: suite.retrieval ? { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) } : null });
 }
 /** The suite rows whose vectors are kept: the `count` texts with the lowest stable hash of their id (the same whatever the file order). */
 function probeVectorRows(suite, count) {
@@ -49588,6 +50311,8 @@ async function promotionSnapshot(request) {
 
 
 
+
+
 const CHECKS = ['vectors', 'pairs', 'triplets', 'retrieval', 'drift'];
 /** The monitor's figures as gauges, each labelled with the model, environment and version. */
 function gauges(figures, breaches, alerting, time) {
@@ -49694,7 +50419,7 @@ function createMonitorCommand(dependencies) {
             sample: { kind: 'string', description: 'A recent sample of production inputs for the drift test: a JSONL, CSV, TSV or Parquet file with a text field (and optional id, segment), or command:<program> printing JSONL. Without it drift is not checked.' },
             reference: { kind: 'string', description: "The reference sample to test drift against; default: the one recorded at promotion (its digest is checked)." },
             'on-drift': { kind: 'enum', values: ['warn', 'fail'], default: 'warn', description: 'What confirmed drift is: warn (alert, the run passes; retrain soon) or fail (the run fails, and counts for on-fail).' },
-            'on-fail': { kind: 'enum', values: ['none', 'rollback'], default: 'none', description: 'With rollback, a failing alert rolls production back to the previous good version through the ledger, with the reason and the issue link.' },
+            'on-fail': { kind: 'enum', values: ['none', 'rollback'], default: 'none', description: 'With rollback, a failing alert rolls production back to the previous good version in the ledger and the serving switch (promote.switch) together, with the reason and the issue link.' },
             'confirm-runs': { kind: 'number', integer: true, min: 1, max: 10, default: 2, description: 'Consecutive runs a breach must last before it alerts (1: at once). A severe breach (probe vectors changed) alerts at once.' },
             alerts: { kind: 'enum', values: ['auto', 'issue', 'none'], default: 'auto', description: 'Where alerts go: issue (one sticky issue per model and environment; needs issues: write) or none. auto: issue in Actions, none on the CLI.' },
             pushgateway: { kind: 'string', description: 'Prometheus Pushgateway base URL to push the figures to (job model_gates_monitor, grouped by model and environment).' },
@@ -49703,6 +50428,7 @@ function createMonitorCommand(dependencies) {
             contract: { kind: 'string', description: 'Contract file whose owners are @-mentioned in a new incident, when monitor.issue.mentionOwners is true.' },
             ledger: { kind: 'string', description: 'Where the ledger lives: github (GitHub Deployments; needs deployments: read, write for on-fail: rollback) or file:<path>. Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.' },
             'github-token': { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger and the alert issue (issues: write).' },
+            'switch-token': switchTokenInput,
             'results-dir': { kind: 'string', default: 'model-gates-results', description: 'Directory the result file is written to.' },
             'check-id': { kind: 'string', default: 'monitor', description: 'Id of this check; the result is <results-dir>/<check-id>.json.' },
             config: { kind: 'string', description: 'Project config file (its monitor section). Defaults to model-gates.yml when it exists.' },
@@ -49725,12 +50451,15 @@ function createMonitorCommand(dependencies) {
             const { model } = inputs;
             const target = inputs.environment;
             // Fail closed: the ledger, the snapshot, the probes and the endpoint must all be read.
-            const ledger = await openLedger(inputs.ledger ?? defaultLedger(environment.runner), { ...dependencies, token: inputs.githubToken, environment });
+            const ledgerSpec = inputs.ledger ?? defaultLedger(environment.runner);
+            const ledger = await openLedger(ledgerSpec, { ...dependencies, token: inputs.githubToken, environment });
             const current = await ledger.current(model, target);
             if (!current)
                 throw new errors/* ConfigurationError */.j1(`the ledger (${ledger.label}) has no successful full deployment of ${model} to ${target}: nothing to monitor`);
             const snapshot = await readSnapshot(current, workspace);
             const suite = await suite_loadSuite((0,external_node_path_.resolve)(workspace, inputs.probes ?? snapshot.probes.file));
+            // A rollback must be able to move what serving reads: open the switch before anything is judged.
+            const serving = inputs.onFail === 'rollback' ? await openSwitch(config.promote?.switch, inputs, environment, dependencies) : null;
             const source = await sources_createSource(inputs.production, { role: 'production', workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log });
             let drift;
             const notes = [];
@@ -49751,8 +50480,8 @@ function createMonitorCommand(dependencies) {
                 else {
                     throw new errors/* ConfigurationError */.j1(`a sample is given but there is no reference sample: the snapshot of ${model} ${current.version} has none (promote with monitor-reference), and the reference input is empty`);
                 }
-                const current_ = await loadSample(inputs.sample, workspace);
-                drift = { reference, current: current_.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
+                const recent = await loadSample(inputs.sample, workspace);
+                drift = { reference, current: recent.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
             }
             else {
                 notes.push('Drift was not checked: no sample input.');
@@ -49816,10 +50545,17 @@ function createMonitorCommand(dependencies) {
             let rolledBackTo = '';
             if (decision.failed && inputs.onFail === 'rollback') {
                 const reason = `monitor: ${decision.alerting.filter((b) => b.severity !== 'warning').map((b) => b.message).join('; ')}${alert.url ? ` (${alert.url})` : ''}`.slice(0, 1000);
-                const outcome = await rollback(ledger, { model, environment: target, reason, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time });
+                const evidence = [alert.url, environment.context.runUrl].filter((e) => Boolean(e));
+                const release = rollbackRelease(await ledger.history(model, target), 'monitor', evidence);
+                const outcome = await rollback(ledger, { model, environment: target, reason, release, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time }, serving);
                 log.info(outcome.message);
                 rolledBackTo = outcome.unchanged ? '' : (outcome.currentVersion ?? '');
                 notes.push(outcome.message);
+                if (outcome.entry && !outcome.unchanged) {
+                    const recordFile = await writeReleaseBesideLedger(ledgerSpec, workspace, outcome.entry);
+                    if (recordFile)
+                        log.info(`release record: ${recordFile}`);
+                }
             }
             const summaryLine = decision.alerting.length > 0
                 ? `alerting: ${decision.alerting.map((b) => b.check).join(', ')}`
@@ -49866,147 +50602,18 @@ function createMonitorCommand(dependencies) {
 
 /***/ }),
 
-/***/ 1450:
+/***/ 688:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  zZ: () => (/* binding */ alertBody),
-  $k: () => (/* binding */ alertMarker),
-  Co: () => (/* binding */ incidentComment),
-  n_: () => (/* binding */ recoveryComment),
-  R7: () => (/* binding */ renderMonitorSummary)
-});
-
-// UNUSED EXPORTS: figuresTable
-
-;// CONCATENATED MODULE: ./src/io/markdown.ts
-/**
- * Markdown building blocks that keep untrusted text inert: it renders as the same
- * characters, but can never become HTML, a link, an image, a mention, a table cell
- * boundary or the end of a code fence.
- */
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
-/** C0 controls but tab and line breaks (handled apart), DEL and the C1 controls: NUL, escape sequences, … */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
-/** `U+0000`: how a character that must not reach the page is shown instead. */
-const codePoint = (c) => `U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
-/**
- * Runs of text that GitHub would turn into something: a mention (`@user`, `@org/team`, an
- * `@` not preceded by a letter or digit), an email or URL autolink (`user@host.tld`,
- * `scheme://…`, `www.…`) or an issue reference (`#12`, `GH-12`). A run stops at whitespace,
- * a pipe, a backtick and `<`. `nDCG@10` is none of these.
- */
-const LINKISH = /[^\s|`<]*(?:(?<![A-Za-z0-9_])@|@[\w-]+\.\w|:\/\/|www\.|#\d|\bGH-\d)[^\s|`<]*/gi;
-/**
- * Splits one line of text into plain runs and linkish runs (see LINKISH), renders the plain
- * runs with `plain` and the linkish ones with `literal`.
- */
-function neutraliseLinks(text, plain, literal) {
-    let out = '';
-    let last = 0;
-    for (const match of text.matchAll(LINKISH)) {
-        out += plain(text.slice(last, match.index)) + literal(match[0]);
-        last = match.index + match[0].length;
-    }
-    return out + plain(text.slice(last));
-}
-/** One line, with bidi and other control characters shown as their code points. */
-function oneLine(text) {
-    return text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, codePoint).replace(CONTROLS, codePoint);
-}
-/** `& < >` as entities: the start of both escapes below. */
-function entities(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-/**
- * Escapes text for inline Markdown (a paragraph or a table cell). Markdown punctuation is
- * backslash-escaped and `<` `>` `&` become entities (no raw HTML); a run that GitHub would
- * make a mention, an autolink or an issue reference goes into a code span, where nothing
- * pings or links. Line breaks become spaces (a cell stays one cell) and bidirectional
- * override characters are shown as their code points. Everything else renders, and copies,
- * as the original characters.
- */
-function escapeMarkdown(text) {
-    return neutraliseLinks(oneLine(text), (run) => entities(run).replace(/[\\`*_{}[\]()#+\-.!|~]/g, '\\$&'), (run) => `\`${run}\``);
-}
-/** Inline code span holding untrusted text, rendered literally. */
-function code(text) {
-    const clean = text.replace(/\r\n?|\n/g, ' ').replace(BIDI_CONTROLS, '').replace(CONTROLS, codePoint);
-    // `<!--` inside a code span would stay in the raw comment body, where it could spell a
-    // report marker: such text is escaped instead, which renders the same characters.
-    if (clean.includes('<!--'))
-        return escapeMarkdown(clean);
-    const longest = Math.max(0, ...[...clean.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = clean.startsWith('`') || clean.endsWith('`') || clean === '' ? ' ' : '';
-    // Table pipes inside code spans still split GFM cells: escape them.
-    return `${fence}${pad}${clean.replace(/\|/g, '\\|')}${pad}${fence}`;
-}
-/** A GFM table. Cells must already be escaped. */
-function table(header, rows, align) {
-    const rule = header.map((_, i) => {
-        const a = align?.[i];
-        return a === 'right' ? '---:' : a === 'center' ? ':---:' : '---';
-    });
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return [line(header), line(rule), ...rows.map(line)].join('\n');
-}
-/**
- * Escapes text for an HTML context such as `<summary>`, where Markdown is not parsed (so
- * backslash escapes would show): entities for `& < > "` and for Markdown punctuation, so
- * nothing can become a link or an image even where a renderer does parse Markdown; a run
- * that GitHub would make a mention, an autolink or a reference goes into `<code>`; no bidi
- * overrides. It renders, and copies, as the original characters.
- */
-function escapeHtml(text) {
-    const escape = (run) => entities(run).replace(/["'[\]!*_`|~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
-    return neutraliseLinks(oneLine(text), escape, (run) => `<code>${escape(run)}</code>`);
-}
-/** A collapsed `<details>` section. The summary is escaped; the body is trusted Markdown. */
-function details(summary, body) {
-    return `<details><summary>${escapeHtml(summary)}</summary>\n\n${body}\n\n</details>`;
-}
-/**
- * Clips untrusted text to at most `max` code points (never splitting a surrogate pair),
- * ending with `…` when anything was cut. Clip before escaping, so escapes stay whole.
- */
-function clip(text, max) {
-    const points = Array.from(text);
-    if (points.length <= max)
-        return text;
-    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-/**
- * A Markdown link whose URL model-gates built itself (from the run's own repository,
- * commit and server URL). Only `https:` and `http:` URLs are accepted: anything else
- * renders as plain escaped text. The link text is escaped.
- */
-function markdown_link(text, url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return escapeMarkdown(text);
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return escapeMarkdown(text);
-    return `[${escapeMarkdown(text)}](${parsed.href.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)})`;
-}
-/**
- * A label safe inside a Mermaid chart: letters, digits, space and `. _ - / ( ) @ , + =` only,
- * at most `max` code points. Quotes, backticks, `%%` directives and line breaks cannot
- * survive, so a label can neither end the chart's code fence nor inject chart syntax.
- */
-function mermaidLabel(text, max = 24) {
-    const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
-    return clip(safe === '' ? '_' : safe, max);
-}
-
-;// CONCATENATED MODULE: ./src/monitor/render.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $k: () => (/* binding */ alertMarker),
+/* harmony export */   Co: () => (/* binding */ incidentComment),
+/* harmony export */   R7: () => (/* binding */ renderMonitorSummary),
+/* harmony export */   n_: () => (/* binding */ recoveryComment),
+/* harmony export */   zZ: () => (/* binding */ alertBody)
+/* harmony export */ });
+/* unused harmony export figuresTable */
+/* harmony import */ var _io_markdown_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7515);
 
 const ICON = { severe: '🚨', failure: '❌', warning: '🟡' };
 /** The hidden first line that identifies the alert issue of a model in an environment. */
@@ -50017,7 +50624,7 @@ function figure(value, digits = 4) {
     return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 function breachRows(breaches, state) {
-    return breaches.map((b) => [`${ICON[b.severity] ?? ''} ${code(b.check)}`, escapeMarkdown(b.severity), escapeMarkdown(state), escapeMarkdown(b.message)]);
+    return breaches.map((b) => [`${ICON[b.severity] ?? ''} ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(b.check)}`, (0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(b.severity), (0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(state), (0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(b.message)]);
 }
 /** The figures of one run as a Markdown table. */
 function figuresTable(figures) {
@@ -50028,7 +50635,7 @@ function figuresTable(figures) {
         if (!c)
             continue;
         const i = c.overall.interval;
-        rows.push([escapeMarkdown(name), `${c.overall.size} items`, `${figure(c.snapshotMean)} → ${figure(c.liveMean)}, change ${figure(c.overall.estimate)} [${figure(i.low)}, ${figure(i.high)}]: ${c.verdict}`]);
+        rows.push([(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(name), `${c.overall.size} items`, `${figure(c.snapshotMean)} → ${figure(c.liveMean)}, change ${figure(c.overall.estimate)} [${figure(i.low)}, ${figure(i.high)}]: ${c.verdict}`]);
     }
     const d = figures.drift;
     if (d) {
@@ -50039,23 +50646,23 @@ function figuresTable(figures) {
             `classifier AUC ${figure(o.classifier.auc, 3)} (chance up to ${figure(o.classifier.threshold, 3)}, p ${figure(o.classifier.pValue, 3)}); MMD² ${figure(o.mmd.mmd2, 5)} (p ${figure(o.mmd.pValue, 3)}); drifted components ${o.components.drifted}/${o.components.dimensions}; ${o.drifted ? `drift (${o.methods.join(', ')})` : 'no drift'}`,
         ]);
         for (const s of d.segments) {
-            rows.push([`drift, segment ${code(s.segment)}`, `${s.reference} / ${s.current} rows`, `AUC ${figure(s.classifier.auc, 3)}, MMD p ${figure(s.mmd.pValue, 3)}, components ${s.components.drifted}/${s.components.dimensions}; ${s.drifted ? `drift (${s.methods.join(', ')})` : 'no drift'}`]);
+            rows.push([`drift, segment ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(s.segment)}`, `${s.reference} / ${s.current} rows`, `AUC ${figure(s.classifier.auc, 3)}, MMD p ${figure(s.mmd.pValue, 3)}, components ${s.components.drifted}/${s.components.dimensions}; ${s.drifted ? `drift (${s.methods.join(', ')})` : 'no drift'}`]);
         }
     }
     else {
         rows.push(['drift', '–', 'not checked (no sample, or no reference sample in the snapshot)']);
     }
-    return table(['Check', 'Size', 'Figures'], rows);
+    return (0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['Check', 'Size', 'Figures'], rows);
 }
 /** The alert issue's body: the marker, what breaches now, the figures of the latest alerting run. */
 function alertBody(facts, alerting, pending, figures) {
     return [
         alertMarker(facts.model, facts.environment),
-        `## ${code(facts.model)} in ${code(facts.environment)}: production breaks its promises`,
+        `## ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.model)} in ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.environment)}: production breaks its promises`,
         '',
-        `Version ${code(facts.version)}, last checked ${escapeMarkdown(facts.time)}${facts.runUrl ? ` (${markdown_link('run', facts.runUrl)})` : ''}. This issue is kept by model-gates monitor: it gets one comment per incident and is closed when a run finds every check healthy.`,
+        `Version ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.version)}, last checked ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(facts.time)}${facts.runUrl ? ` (${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .link */ .nf)('run', facts.runUrl)})` : ''}. This issue is kept by model-gates monitor: it gets one comment per incident and is closed when a run finds every check healthy.`,
         '',
-        table(['Check', 'Severity', 'State', 'What'], [...breachRows(alerting, 'alerting'), ...breachRows(pending, 'awaiting confirmation')]),
+        (0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['Check', 'Severity', 'State', 'What'], [...breachRows(alerting, 'alerting'), ...breachRows(pending, 'awaiting confirmation')]),
         '',
         figuresTable(figures),
     ].join('\n');
@@ -50063,21 +50670,133 @@ function alertBody(facts, alerting, pending, figures) {
 /** The comment that opens an incident. */
 function incidentComment(facts, alerting, mentions) {
     const who = mentions.length > 0 ? `\n\ncc ${mentions.map((m) => `@${m.replace(/[^A-Za-z0-9/_-]/g, '')}`).join(' ')}` : '';
-    return `New incident at ${escapeMarkdown(facts.time)}${facts.runUrl ? ` (${markdown_link('run', facts.runUrl)})` : ''}: ${alerting.map((b) => `${code(b.check)} (${escapeMarkdown(b.severity)})`).join(', ')}.${who}`;
+    return `New incident at ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(facts.time)}${facts.runUrl ? ` (${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .link */ .nf)('run', facts.runUrl)})` : ''}: ${alerting.map((b) => `${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(b.check)} (${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(b.severity)})`).join(', ')}.${who}`;
 }
 /** The comment that closes an incident. */
 function recoveryComment(facts) {
-    return `Recovered at ${escapeMarkdown(facts.time)}${facts.runUrl ? ` (${markdown_link('run', facts.runUrl)})` : ''}: every check of ${code(facts.model)} ${code(facts.version)} in ${code(facts.environment)} is healthy again.`;
+    return `Recovered at ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(facts.time)}${facts.runUrl ? ` (${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .link */ .nf)('run', facts.runUrl)})` : ''}: every check of ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.model)} ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.version)} in ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.environment)} is healthy again.`;
 }
 /** The job summary of one run. */
 function renderMonitorSummary(facts, verdict, alerting, pending, figures, notes) {
-    const lines = [`### Monitor ${code(facts.model)} ${code(facts.version)} in ${code(facts.environment)}: ${escapeMarkdown(verdict)}`, ''];
+    const lines = [`### Monitor ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.model)} ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.version)} in ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .code */ .aY)(facts.environment)}: ${(0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(verdict)}`, ''];
     if (alerting.length + pending.length > 0)
-        lines.push(table(['Check', 'Severity', 'State', 'What'], [...breachRows(alerting, 'alerting'), ...breachRows(pending, 'awaiting confirmation')]), '');
+        lines.push((0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .table */ .tp)(['Check', 'Severity', 'State', 'What'], [...breachRows(alerting, 'alerting'), ...breachRows(pending, 'awaiting confirmation')]), '');
     lines.push(figuresTable(figures));
     for (const note of notes)
-        lines.push('', escapeMarkdown(note));
+        lines.push('', (0,_io_markdown_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeMarkdown */ .FV)(note));
     return lines.join('\n');
+}
+
+
+/***/ }),
+
+/***/ 2914:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LU: () => (/* binding */ writeModelFlag),
+/* harmony export */   cx: () => (/* binding */ readModelFlag),
+/* harmony export */   iD: () => (/* binding */ flagFilePath),
+/* harmony export */   zm: () => (/* binding */ parseFlagDocument)
+/* harmony export */ });
+/* unused harmony export FLAGD_SCHEMA_URL */
+/* harmony import */ var _io_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7333);
+
+/**
+ * The serving switch as an OpenFeature flag file in flagd's JSON format. One flag per model
+ * (its key is the model name) whose variants are the versions kept warm, each variant's value
+ * the version itself. `defaultVariant` is the version serving reads; a canary stage adds
+ * `fractional` targeting that splits traffic by the evaluation's targeting key
+ * (canary-10: `[["<canary>", 10], ["<current>", 90]]`). A rollback sets the default variant
+ * back and drops the targeting; the versions stay variants, so nothing is redeployed.
+ * Other flags and keys of the file are kept as they are.
+ */
+const FLAGD_SCHEMA_URL = 'https://flagd.dev/schema/v0/flags.json';
+/** Parses a flag file's text; an empty or absent file is a document without flags. */
+function parseFlagDocument(text, file) {
+    if (text === null || text.trim() === '')
+        return { $schema: FLAGD_SCHEMA_URL, flags: {} };
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch (error) {
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file} is not JSON (${error instanceof Error ? error.message : String(error)}); the serving switch will not overwrite it`, { file });
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file} is not a flagd flag file: expected an object with "flags"`, { file });
+    const doc = data;
+    if (doc.flags === undefined)
+        doc.flags = {};
+    if (doc.flags === null || typeof doc.flags !== 'object' || Array.isArray(doc.flags))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${file}: "flags" must be an object of flags`, { file });
+    return doc;
+}
+function isRecord(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+/**
+ * What a model's flag sends serving to, or null when the file has no flag for the model.
+ * @throws ConfigurationError when the flag exists but is not one this suite wrote (other
+ *   targeting, a default variant that is not a variant): the switch fails closed.
+ */
+function readModelFlag(doc, model, file) {
+    const flag = doc.flags[model];
+    if (flag === undefined)
+        return null;
+    const where = `${file}: flag '${model}'`;
+    if (!isRecord(flag) || !isRecord(flag.variants) || typeof flag.defaultVariant !== 'string')
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where} has no variants or defaultVariant`, { file });
+    if (!(flag.defaultVariant in flag.variants))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where}: defaultVariant '${flag.defaultVariant}' is not one of its variants`, { file });
+    const record = isRecord(flag.metadata) && typeof flag.metadata.ledgerRecord === 'number' ? flag.metadata.ledgerRecord : null;
+    const state = { version: String(flag.variants[flag.defaultVariant]), canary: null, record };
+    const targeting = flag.targeting;
+    if (targeting === undefined || (isRecord(targeting) && Object.keys(targeting).length === 0))
+        return state;
+    const split = isRecord(targeting) && Array.isArray(targeting.fractional) ? targeting.fractional : null;
+    const buckets = split?.filter((b) => Array.isArray(b) && b.length === 2 && typeof b[0] === 'string' && typeof b[1] === 'number');
+    if (!split || !buckets || buckets.length !== split.length || buckets.length !== 2) {
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where} has targeting that is not a two-way fractional split; the serving switch does not know what it sends where`, { file });
+    }
+    const canaryBucket = buckets.find(([variant]) => variant !== flag.defaultVariant);
+    const baseBucket = buckets.find(([variant]) => variant === flag.defaultVariant);
+    if (!canaryBucket || !baseBucket || !(canaryBucket[0] in flag.variants))
+        throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`${where}: the fractional split must name the default variant and one other variant`, { file });
+    const total = canaryBucket[1] + baseBucket[1];
+    const percent = Math.round((100 * canaryBucket[1]) / total);
+    if (percent > 0)
+        state.canary = { version: String(flag.variants[canaryBucket[0]]), percent };
+    return state;
+}
+/**
+ * Sets a model's flag to `state`, keeping `warm` versions as variants. Returns the new file
+ * text (2-space JSON with a final newline).
+ */
+function writeModelFlag(doc, model, environment, state, warm) {
+    const versions = new Set(warm);
+    if (state.version)
+        versions.add(state.version);
+    if (state.canary)
+        versions.add(state.canary.version);
+    const base = state.version ?? state.canary?.version;
+    if (!base)
+        throw new Error('a flag needs a version to serve');
+    const flag = {
+        state: 'ENABLED',
+        variants: Object.fromEntries([...versions].map((v) => [v, v])),
+        defaultVariant: base,
+        metadata: { managedBy: 'model-gates', environment, ...(state.record !== null ? { ledgerRecord: state.record } : {}) },
+    };
+    if (state.canary && state.canary.version !== base) {
+        flag.targeting = { fractional: [[state.canary.version, state.canary.percent], [base, 100 - state.canary.percent]] };
+    }
+    const out = { ...doc, $schema: doc.$schema ?? FLAGD_SCHEMA_URL, flags: { ...doc.flags, [model]: flag } };
+    return `${JSON.stringify(out, null, 2)}\n`;
+}
+/** The flag file's path for an environment: `{environment}` in the template is replaced. */
+function flagFilePath(template, environment) {
+    return template.replaceAll('{environment}', environment);
 }
 
 

@@ -30990,7 +30990,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _github_promote_services_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(356);
-/* harmony import */ var _promote_command_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3240);
+/* harmony import */ var _promote_command_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5157);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3637);
 
 
@@ -40052,7 +40052,7 @@ async function withApiError(context, call) {
 /* harmony export */ });
 /* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
 /* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5969);
-/* harmony import */ var _promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(442);
+/* harmony import */ var _serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2914);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
 
 
@@ -40096,22 +40096,22 @@ class FlagdContentsSwitch {
         return { text: Buffer.from(file.content, 'base64').toString('utf8'), sha: file.sha };
     }
     async read(model, environment) {
-        const path = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
         const file = await this.fetch(path);
-        return (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)((0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
+        return (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)((0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
     }
     async write(model, environment, state, warm) {
         const { owner, repo, branch } = this.options;
-        const path = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
         const attempts = this.options.attempts ?? 5;
         for (let attempt = 1;; attempt++) {
             const file = await this.fetch(path);
-            const doc = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path);
-            const held = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)(doc, model, path);
+            const doc = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path);
+            const held = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)(doc, model, path);
             if (held?.record != null && state.record !== null && held.record > state.record) {
                 throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
             }
-            const text = (0,_promote_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
+            const text = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
             if (text === file.text)
                 return;
             const message = `${model} in ${environment}: ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}${state.record !== null ? ` (ledger record #${state.record})` : ''}`;
@@ -40524,7 +40524,7 @@ function statusDescription(text) {
 
 /***/ }),
 
-/***/ 3240:
+/***/ 5157:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41132,6 +41132,19 @@ async function promote(ledger, record, expectedCurrent, serving = null) {
         message: `${resumed ? 'Completed' : 'Recorded'} ${entry.model} ${what} in ${entry.environment} as #${entry.id} (${ledger.label}${serving ? `; serving: ${serving.label}` : ''}).`,
         unchanged: false,
     };
+}
+/**
+ * The release facts of a rollback: the current deployment's (what is being left), with what
+ * triggered the rollback (`manual`, `canary-analysis`, `stage-overdue`, `monitor`) and its evidence.
+ */
+function rollbackRelease(history, trigger, evidence, canary = []) {
+    const base = (0,types/* currentOf */.$c)(history)?.release ?? {
+        lineage: null,
+        artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' },
+        results: [],
+        approvals: { reviewers: [], environment: [], override: null },
+    };
+    return { ...base, canary, rollback: { trigger, evidence }, publishedUrl: null };
 }
 /**
  * Decides what a rollback does, from the history (newest first):
@@ -51548,6 +51561,102 @@ async function readResults(dir) {
     return results;
 }
 
+// EXTERNAL MODULE: ./src/serving/flagd.ts
+var flagd = __nccwpck_require__(2914);
+;// CONCATENATED MODULE: ./src/serving/file-flag-switch.ts
+
+
+
+
+
+
+
+
+/**
+ * The serving switch as a local flagd flag file (a path template with `{environment}`), for
+ * the CLI, the demo and a flagd that reads a file on the same host. Writers hold a lock file
+ * beside it and replace the file atomically, so flagd never reads half a file.
+ */
+class FileFlagSwitch {
+    template;
+    options;
+    label;
+    log;
+    constructor(template, options = {}) {
+        this.template = template;
+        this.options = options;
+        this.label = `flagd-file:${template}`;
+        this.log = options.log ?? io_log/* silentLogger */.qq;
+    }
+    async text(path) {
+        try {
+            return await (0,promises_.readFile)(path, 'utf8');
+        }
+        catch (error) {
+            if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
+                return null;
+            throw error;
+        }
+    }
+    async read(model, environment) {
+        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
+        return (0,flagd/* readModelFlag */.cx)((0,flagd/* parseFlagDocument */.zm)(await this.text(path), path), model, path);
+    }
+    async write(model, environment, state, warm) {
+        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+        const release = await acquireFileLock(`${path}.lock`, { timeoutMs: this.options.lockTimeoutMs ?? 30_000, log: this.log, what: path });
+        try {
+            const doc = (0,flagd/* parseFlagDocument */.zm)(await this.text(path), path);
+            const held = (0,flagd/* readModelFlag */.cx)(doc, model, path);
+            if (held?.record != null && state.record !== null && held.record > state.record) {
+                throw new ledger_switch/* SwitchConflictError */.BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,ledger_switch/* describeServing */.Yh)(held)}); not overwritten by #${state.record}`);
+            }
+            await atomic_writeFileAtomic(path, (0,flagd/* writeModelFlag */.LU)(doc, model, environment, state, warm));
+            this.log.debug(`${path}: ${model} → ${(0,ledger_switch/* describeServing */.Yh)(state)}`);
+        }
+        finally {
+            await release();
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/serving/open.ts
+
+
+
+/**
+ * The switch `promote.switch` names, or null for none: a local flag file here, the GitHub
+ * backends through the services. Promote and monitor's rollback open it the same way.
+ */
+async function openSwitch(settings, tokens, environment, services) {
+    if (!settings || settings.backend === 'none')
+        return null;
+    if (settings.backend === 'flagd-file') {
+        if (!settings.path)
+            throw new errors/* ConfigurationError */.j1('promote.switch: backend flagd-file needs path (e.g. .model-gates/flags/{environment}.flagd.json)');
+        const path = (0,external_node_path_.isAbsolute)(settings.path) ? settings.path : (0,external_node_path_.resolve)(environment.context.workspace, settings.path);
+        return new FileFlagSwitch(path, { log: environment.log });
+    }
+    if (settings.backend === 'flagd' && !settings.path)
+        throw new errors/* ConfigurationError */.j1('promote.switch: backend flagd needs path, the flag file in the repository (e.g. flags/{environment}.flagd.json)');
+    const token = tokens.switchToken ?? tokens.githubToken;
+    if (!token)
+        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs a token (switch-token, else github-token)`);
+    environment.setSecret(token);
+    const repository = settings.repository ?? environment.context.repository;
+    if (!repository)
+        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs promote.switch.repository (or GITHUB_REPOSITORY)`);
+    if (!services.githubSwitch)
+        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} is not available here`);
+    return services.githubSwitch(settings, { token, repository, environment });
+}
+/** The switch-token input, shared by promote and monitor. */
+const switchTokenInput = {
+    kind: 'string',
+    description: 'Token for the serving switch (promote.switch in the config); default github-token. environment-variables needs a GitHub App installation token or fine-grained token with Environments: write (a GITHUB_TOKEN cannot write environment variables); flagd needs contents: write on the flag repository.',
+};
+
 ;// CONCATENATED MODULE: ./src/promote/artifact.ts
 
 
@@ -51644,67 +51753,7 @@ async function verifyArtifact(uri, digest, options) {
     return { status: 'verified', detail: `sha256 matches (${uri.startsWith('https://') ? 'downloaded' : 'workspace file'})` };
 }
 
-// EXTERNAL MODULE: ./src/promote/flagd.ts
-var flagd = __nccwpck_require__(442);
-;// CONCATENATED MODULE: ./src/promote/file-flag-switch.ts
-
-
-
-
-
-
-
-
-/**
- * The serving switch as a local flagd flag file (a path template with `{environment}`), for
- * the CLI, the demo and a flagd that reads a file on the same host. Writers hold a lock file
- * beside it and replace the file atomically, so flagd never reads half a file.
- */
-class FileFlagSwitch {
-    template;
-    options;
-    label;
-    log;
-    constructor(template, options = {}) {
-        this.template = template;
-        this.options = options;
-        this.label = `flagd-file:${template}`;
-        this.log = options.log ?? io_log/* silentLogger */.qq;
-    }
-    async text(path) {
-        try {
-            return await (0,promises_.readFile)(path, 'utf8');
-        }
-        catch (error) {
-            if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
-                return null;
-            throw error;
-        }
-    }
-    async read(model, environment) {
-        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
-        return (0,flagd/* readModelFlag */.cx)((0,flagd/* parseFlagDocument */.zm)(await this.text(path), path), model, path);
-    }
-    async write(model, environment, state, warm) {
-        const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-        const release = await acquireFileLock(`${path}.lock`, { timeoutMs: this.options.lockTimeoutMs ?? 30_000, log: this.log, what: path });
-        try {
-            const doc = (0,flagd/* parseFlagDocument */.zm)(await this.text(path), path);
-            const held = (0,flagd/* readModelFlag */.cx)(doc, model, path);
-            if (held?.record != null && state.record !== null && held.record > state.record) {
-                throw new ledger_switch/* SwitchConflictError */.BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,ledger_switch/* describeServing */.Yh)(held)}); not overwritten by #${state.record}`);
-            }
-            await atomic_writeFileAtomic(path, (0,flagd/* writeModelFlag */.LU)(doc, model, environment, state, warm));
-            this.log.debug(`${path}: ${model} → ${(0,ledger_switch/* describeServing */.Yh)(state)}`);
-        }
-        finally {
-            await release();
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/promote/release-record.ts
+;// CONCATENATED MODULE: ./src/ledger/release-record.ts
 
 
 
@@ -51824,6 +51873,17 @@ async function writeReleaseFiles(dir, record) {
     await atomic_writeFileAtomic(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
     return `${base}.json`;
 }
+/**
+ * With a file ledger (`file:<path>`), writes the release record of `entry` beside it and
+ * returns the JSON file's path; with the github ledger, the record is in the deployment
+ * payload and nothing is written ('').
+ */
+async function writeReleaseBesideLedger(ledgerSpec, workspace, entry) {
+    if (!ledgerSpec.startsWith('file:'))
+        return '';
+    const path = ledgerSpec.slice('file:'.length);
+    return writeReleaseFiles((0,external_node_path_.dirname)((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(workspace, path)), release_record_releaseRecordOf(entry));
+}
 
 ;// CONCATENATED MODULE: ./src/promote/command.ts
 
@@ -51853,10 +51913,6 @@ const ledgerInput = {
     description: 'Where the ledger lives: github (GitHub Deployments of this repository) or file:<path> (an append-only JSONL file). Default: github in Actions, file:.model-gates/ledger.jsonl on the CLI.',
 };
 const tokenInput = { kind: 'string', actionDefault: '${{ github.token }}', description: 'Token for the github ledger; needs `deployments: write` (and `contents: read`).' };
-const switchTokenInput = {
-    kind: 'string',
-    description: 'Token for the serving switch (promote.switch in the config); default github-token. environment-variables needs a GitHub App installation token or fine-grained token with Environments: write (a GITHUB_TOKEN cannot write environment variables); flagd needs contents: write on the flag repository.',
-};
 const configInput = { kind: 'string', description: 'Project config file. Defaults to model-gates.yml when it exists.' };
 const outputs = {
     'deployment-id': 'Id of the record written (promote, rollback) or of the current deployment (status): a GitHub deployment id, or the record id in the file ledger.',
@@ -51925,30 +51981,6 @@ function outputsOf(outcome, extra = {}) {
         'rolled-back': String(extra.rolledBack ?? false),
     };
 }
-/** The switch `promote.switch` names: a local flag file here, the GitHub ones through the services. */
-async function openSwitch(config, inputs, environment, services) {
-    const settings = config?.switch;
-    if (!settings || settings.backend === 'none')
-        return null;
-    if (settings.backend === 'flagd-file') {
-        if (!settings.path)
-            throw new errors/* ConfigurationError */.j1('promote.switch: backend flagd-file needs path (e.g. .model-gates/flags/{environment}.flagd.json)');
-        const path = (0,external_node_path_.isAbsolute)(settings.path) ? settings.path : (0,external_node_path_.resolve)(environment.context.workspace, settings.path);
-        return new FileFlagSwitch(path, { log: environment.log });
-    }
-    if (settings.backend === 'flagd' && !settings.path)
-        throw new errors/* ConfigurationError */.j1('promote.switch: backend flagd needs path, the flag file in the repository (e.g. flags/{environment}.flagd.json)');
-    const token = inputs.switchToken ?? inputs.githubToken;
-    if (!token)
-        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs a token (switch-token, else github-token)`);
-    environment.setSecret(token);
-    const repository = settings.repository ?? environment.context.repository;
-    if (!repository)
-        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} needs promote.switch.repository (or GITHUB_REPOSITORY)`);
-    if (!services.githubSwitch)
-        throw new errors/* ConfigurationError */.j1(`promote.switch: backend ${settings.backend} is not available here`);
-    return services.githubSwitch(settings, { token, repository, environment });
-}
 /** The ledger and the switch compared, for status and after every operation. */
 async function servingReport(ctx) {
     if (!ctx.serving)
@@ -51968,19 +52000,12 @@ async function servingReport(ctx) {
     }
     return { text: (0,ledger_switch/* describeServing */.Yh)(actual), agrees: problems.length === 0, lines };
 }
-async function releaseFileOf(ctx, entry) {
-    if (!ctx.ledgerSpec.startsWith('file:'))
-        return '';
-    const path = ctx.ledgerSpec.slice('file:'.length);
-    const dir = (0,external_node_path_.dirname)((0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(ctx.environment.context.workspace, path));
-    return writeReleaseFiles(dir, release_record_releaseRecordOf(entry));
-}
 async function finish(ctx, title, outcome) {
     ctx.environment.log.info(outcome.message);
     const report = await servingReport(ctx);
     for (const line of report.lines)
         ctx.environment.log.info(line);
-    const releaseRecord = outcome.entry && !outcome.unchanged ? await releaseFileOf(ctx, outcome.entry) : '';
+    const releaseRecord = outcome.entry && !outcome.unchanged ? await writeReleaseBesideLedger(ctx.ledgerSpec, ctx.environment.context.workspace, outcome.entry) : '';
     const history = await ctx.ledger.history(ctx.model, ctx.target, 10);
     const summary = [operations_renderHistory(title, history, outcome.message), ...report.lines.map(markdown_escapeMarkdown)].join('\n\n');
     const rolledBack = outcome.entry?.operation === 'rollback';
@@ -52109,7 +52134,7 @@ function createPromoteCommand(services = {}) {
             const { config } = await load_loadConfig(inputs.config, environment.context.workspace);
             const ledgerSpec = inputs.ledger ?? open_defaultLedger(environment.runner);
             const ledger = await open_openLedger(ledgerSpec, { ...services, token: inputs.githubToken, environment });
-            const serving = await openSwitch(config.promote, inputs, environment, services);
+            const serving = await openSwitch(config.promote?.switch, inputs, environment, services);
             const ctx = { ledger, ledgerSpec, serving, config: config.promote ?? {}, model: inputs.model, target: inputs.environment, environment };
             const { model, target } = ctx;
             if (inputs.operation === 'status')
@@ -52124,14 +52149,7 @@ function createPromoteCommand(services = {}) {
                 failure: `${inputs.operation} refused: ${why}`,
             });
             const doRollback = async (reason, trigger, evidence, canary = []) => {
-                const history = await ledger.history(model, target);
-                const current = (0,types/* currentOf */.$c)(history);
-                const release = {
-                    ...(current?.release ?? { lineage: null, artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' }, results: [], approvals: { reviewers: [], environment: [], override: null } }),
-                    canary,
-                    rollback: { trigger, evidence },
-                    publishedUrl: null,
-                };
+                const release = rollbackRelease(await ledger.history(model, target), trigger, evidence, canary);
                 try {
                     const outcome = await rollback(ledger, { model, environment: target, ...(inputs.version && inputs.operation === 'rollback' ? { version: inputs.version } : {}), reason, release, actor, runUrl: environment.context.runUrl, time }, serving);
                     return finish(ctx, `Rollback of ${model} in ${target}`, outcome);
@@ -52343,7 +52361,7 @@ function createStatusCommand(services = {}) {
 
 /***/ }),
 
-/***/ 442:
+/***/ 2914:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
