@@ -8,6 +8,7 @@ import {
   type Ledger,
   type LedgerEntry,
   type LedgerRecord,
+  type CanaryVerdict,
   type ReleaseFacts,
 } from './types.js';
 import { findConflict } from './types.js';
@@ -114,32 +115,36 @@ export async function promote(ledger: Ledger, record: LedgerRecord, expectedCurr
   };
 }
 
+/** What triggered a rollback (`manual`, `canary-analysis`, `stage-overdue`, `monitor`), its evidence, and the canary verdicts that led to it. */
+export interface RollbackCause {
+  trigger: string;
+  evidence: string[];
+  canary?: CanaryVerdict[];
+}
+
+/** The release facts of a rollback: those of the version returned to, with the cause. */
+function rollbackRelease(target: LedgerEntry, cause: RollbackCause): ReleaseFacts {
+  const facts = target.release ?? {
+    lineage: null,
+    artifactCheck: { status: 'not-checked' as const, detail: 'no release record of the version returned to' },
+    results: [],
+    approvals: { reviewers: [], environment: [], override: null },
+  };
+  return { ...facts, canary: cause.canary ?? [], rollback: { trigger: cause.trigger, evidence: cause.evidence }, publishedUrl: null };
+}
+
 export interface RollbackRequest {
   model: string;
   environment: string;
   /** Roll back to this version (a deployed full record); default: the one before the current. */
   version?: string;
   reason: string;
-  /** The release record of the rollback (its trigger and evidence); default: the target's. */
-  release?: ReleaseFacts;
+  /** What triggered the rollback, for its release record (which otherwise repeats the target's facts). */
+  cause?: RollbackCause;
   /** Filled into the rollback record: who, where, when. */
   actor: string | null;
   runUrl: string | null;
   time: string;
-}
-
-/**
- * The release facts of a rollback: the current deployment's (what is being left), with what
- * triggered the rollback (`manual`, `canary-analysis`, `stage-overdue`, `monitor`) and its evidence.
- */
-export function rollbackRelease(history: readonly LedgerEntry[], trigger: string, evidence: string[], canary: ReleaseFacts['canary'] = []): ReleaseFacts {
-  const base = currentOf(history)?.release ?? {
-    lineage: null,
-    artifactCheck: { status: 'not-checked' as const, detail: 'no release record of the version returned to' },
-    results: [],
-    approvals: { reviewers: [], environment: [], override: null },
-  };
-  return { ...base, canary, rollback: { trigger, evidence }, publishedUrl: null };
 }
 
 interface RollbackPlan {
@@ -215,7 +220,7 @@ export async function rollback(ledger: Ledger, request: RollbackRequest, serving
     runUrl: request.runUrl,
     actor: request.actor,
     time: request.time,
-    ...(request.release ? { release: request.release } : target.release ? { release: target.release } : {}),
+    ...(request.cause ? { release: rollbackRelease(target, request.cause) } : target.release ? { release: target.release } : {}),
     ...(target.snapshot ? { snapshot: target.snapshot } : {}),
   };
   let entry: LedgerEntry;

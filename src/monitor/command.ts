@@ -7,7 +7,7 @@ import { createSource } from '../embeddings/sources.js';
 import { sha256 } from '../io/digest.js';
 import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
-import { rollback, rollbackRelease } from '../ledger/operations.js';
+import { rollback } from '../ledger/operations.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
 import { writeReleaseBesideLedger } from '../ledger/release-record.js';
 import { recordResult } from '../results/record.js';
@@ -266,8 +266,7 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       if (decision.failed && inputs.onFail === 'rollback') {
         const reason = `monitor: ${decision.alerting.filter((b) => b.severity !== 'warning').map((b) => b.message).join('; ')}${alert.url ? ` (${alert.url})` : ''}`.slice(0, 1000);
         const evidence = [alert.url, environment.context.runUrl].filter((e): e is string => Boolean(e));
-        const release = rollbackRelease(await ledger.history(model, target), 'monitor', evidence);
-        const outcome = await rollback(ledger, { model, environment: target, reason, release, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time }, serving);
+        const outcome = await rollback(ledger, { model, environment: target, reason, cause: { trigger: 'monitor', evidence }, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time }, serving);
         log.info(outcome.message);
         rolledBackTo = outcome.unchanged ? '' : (outcome.currentVersion ?? '');
         notes.push(outcome.message);

@@ -6,7 +6,7 @@ import type { PromoteConfig } from '../config/types.js';
 import { ConfigurationError } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
 import { escapeMarkdown } from '../io/markdown.js';
-import { historyLines, promote, renderHistory, rollback, rollbackRelease, statusOf, type LedgerOutcome } from '../ledger/operations.js';
+import { historyLines, promote, renderHistory, rollback, statusOf, type LedgerOutcome } from '../ledger/operations.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
 import { describeServing, servingDisagreement, servingOf, type ServingSwitch } from '../ledger/switch.js';
 import {
@@ -306,11 +306,10 @@ export function createPromoteCommand(services: PromoteServices = {}) {
       });
 
       const doRollback = async (reason: string, trigger: string, evidence: string[], canary: ReleaseFacts['canary'] = []) => {
-        const release = rollbackRelease(await ledger.history(model, target), trigger, evidence, canary);
         try {
           const outcome = await rollback(
             ledger,
-            { model, environment: target, ...(inputs.version && inputs.operation === 'rollback' ? { version: inputs.version } : {}), reason, release, actor, runUrl: environment.context.runUrl, time },
+            { model, environment: target, ...(inputs.version && inputs.operation === 'rollback' ? { version: inputs.version } : {}), reason, cause: { trigger, evidence, canary }, actor, runUrl: environment.context.runUrl, time },
             serving,
           );
           return finish(ctx, `Rollback of ${model} in ${target}`, outcome);

@@ -185,6 +185,8 @@ describe('promote and rollback change the ledger and the serving switch together
     expect(fullRecord.results[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(fullRecord.canary.map((c) => `${c.stage} ${c.verdict} ${c.resultId}`)).toEqual(['canary-10 pass canary-10-analysis', 'canary-50 pass canary-50-analysis']);
     expect(records[0]!.rollback).toEqual({ trigger: 'manual', evidence: ['https://grafana.example/d/abc'] });
+    // The rollback's record documents the version it returns to: 1.0.0's gate, not 2.0.0's.
+    expect(records[0]!.results.map((r) => r.id)).toEqual(['gate-1.0.0']);
     expect(records[0]!.reason).toBe('p95 latency doubled');
 
     // Each record is also a file beside the ledger, JSON and Markdown.
