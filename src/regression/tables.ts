@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import { ConfigurationError, isNodeError } from '../io/errors.js';
+import { ProblemCollector } from '../io/problems.js';
 import { readTextFile } from '../io/text.js';
 
 /** One record of a data file, with the 1-based line it starts on (for error messages). */
@@ -30,27 +31,32 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-function parseJsonl(text: string, file: string): TableRow[] {
+function parseJsonlLine(raw: string, file: string, line: number): TableRow {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigurationError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file, line });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigurationError('expected a JSON object on each line', { file, line });
+  }
+  const fields: TableRow['fields'] = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v === 'string' || typeof v === 'number') fields[key] = v;
+    else if (v !== null && v !== undefined) throw new ConfigurationError(`field '${key}' must be a string or a number`, { file, line });
+  }
+  return { line, fields };
+}
+
+function parseJsonl(text: string, file: string, problems: ProblemCollector): TableRow[] {
   const rows: TableRow[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = (lines[i] as string).trim();
     if (raw === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      throw new ConfigurationError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file, line: i + 1 });
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new ConfigurationError('expected a JSON object on each line', { file, line: i + 1 });
-    }
-    const fields: TableRow['fields'] = {};
-    for (const [key, v] of Object.entries(value)) {
-      if (typeof v === 'string' || typeof v === 'number') fields[key] = v;
-      else if (v !== null && v !== undefined) throw new ConfigurationError(`field '${key}' must be a string or a number`, { file, line: i + 1 });
-    }
-    rows.push({ line: i + 1, fields });
+    const row = problems.attempt(() => parseJsonlLine(raw, file, i + 1));
+    if (row) rows.push(row);
   }
   return rows;
 }
@@ -108,55 +114,70 @@ function splitDelimited(text: string, delimiter: string, file: string): { line: 
   return records;
 }
 
-function parseDelimited(text: string, delimiter: string, file: string): TableRow[] {
+function parseDelimited(text: string, delimiter: string, file: string, problems: ProblemCollector): TableRow[] {
   const records = splitDelimited(text.replace(/^\uFEFF/, ''), delimiter, file);
   const header = records.shift();
   if (!header) return [];
   const names = header.cells.map((c) => c.trim());
-  return records.map(({ line, cells }) => {
+  const rows: TableRow[] = [];
+  for (const { line, cells } of records) {
     if (cells.length !== names.length) {
-      throw new ConfigurationError(`expected ${names.length} fields (${names.join(', ')}), found ${cells.length}`, { file, line });
+      problems.add({ message: `expected ${names.length} fields (${names.join(', ')}), found ${cells.length}`, location: { file, line } });
+      continue;
     }
     const fields: TableRow['fields'] = {};
     names.forEach((name, i) => {
       const value = cells[i] as string;
       if (value !== '') fields[name] = value;
     });
-    return { line, fields };
-  });
+    rows.push({ line, fields });
+  }
+  return rows;
 }
 
 /** TREC qrels: `query-id iteration doc-id relevance`, whitespace separated; `#` starts a comment. */
-function parseTrec(text: string, file: string): TableRow[] {
+function parseTrec(text: string, file: string, problems: ProblemCollector): TableRow[] {
   const rows: TableRow[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = (lines[i] as string).trim();
     if (raw === '' || raw.startsWith('#')) continue;
     const parts = raw.split(/\s+/);
-    if (parts.length !== 4) throw new ConfigurationError(`expected 4 fields 'query-id 0 doc-id relevance', found ${parts.length}`, { file, line: i + 1 });
+    if (parts.length !== 4) {
+      problems.add({ message: `expected 4 fields 'query-id 0 doc-id relevance', found ${parts.length}`, location: { file, line: i + 1 } });
+      continue;
+    }
     rows.push({ line: i + 1, fields: { query: parts[0], doc: parts[2], relevance: parts[3] } });
   }
   return rows;
 }
 
+function parse(text: string, file: string, problems: ProblemCollector): TableRow[] {
+  switch (formatOf(file)) {
+    case 'jsonl':
+      return parseJsonl(text, file, problems);
+    case 'csv':
+      return parseDelimited(text, ',', file, problems);
+    case 'tsv':
+      return parseDelimited(text, '\t', file, problems);
+    case 'trec':
+      return parseTrec(text, file, problems);
+  }
+}
+
 /**
  * Reads a data file into records: JSONL (one object per line), CSV/TSV (header row) or
- * TREC qrels. Empty lines are skipped. Syntax errors name the file and line.
+ * TREC qrels. Empty lines are skipped. Syntax errors name the file and line; every bad line
+ * is reported. With `problems`, bad lines are recorded there and left out of the result (the
+ * caller throws once it has checked the rest); without it, they are thrown at the end.
  */
-export async function readTable(file: string): Promise<TableRow[]> {
-  const format = formatOf(file);
+export async function readTable(file: string, problems?: ProblemCollector): Promise<TableRow[]> {
+  formatOf(file);
   const text = await readText(file);
-  switch (format) {
-    case 'jsonl':
-      return parseJsonl(text, file);
-    case 'csv':
-      return parseDelimited(text, ',', file);
-    case 'tsv':
-      return parseDelimited(text, '\t', file);
-    case 'trec':
-      return parseTrec(text, file);
-  }
+  const collector = problems ?? new ProblemCollector();
+  const rows = parse(text, file, collector);
+  if (!problems) collector.throwIfAny();
+  return rows;
 }
 
 /** A required non-empty string field (numbers are accepted and turned into text, e.g. numeric ids). */
