@@ -5,7 +5,7 @@ import { ConfigurationError, errorMessage } from '../io/errors.js';
 import type { VectorTable } from './table.js';
 
 /** Codecs beyond hyparquet's built-in Snappy, from Node's zlib (zstd needs Node ≥ 22.15). */
-function compressors(): Compressors {
+export function compressors(): Compressors {
   const out: Compressors = {
     GZIP: (input) => new Uint8Array(gunzipSync(input)),
     BROTLI: (input) => new Uint8Array(brotliDecompressSync(input)),

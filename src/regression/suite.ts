@@ -14,15 +14,21 @@ export interface StatKeys {
   minSegmentSize?: number;
 }
 
+/** Renames a file's columns to the fields a reader expects: field → the file's column. */
+export type Columns = Record<string, string>;
+
+/** A texts file: its path, or its path and column names (e.g. a Hugging Face dataset's Parquet export). */
+export type TextFileSpec = string | { file: string; columns?: Columns };
+
 /** The suite file as written (schemas/suite.schema.json). */
 export interface SuiteFile {
   name: string;
   description?: string;
-  /** Optional when `checks.retrieval.beir` brings the texts. */
-  texts?: string | string[];
+  /** Optional when `checks.retrieval.beir` or a pairs file with sentences brings the texts. */
+  texts?: TextFileSpec | TextFileSpec[];
   settings?: StatKeys & { worstItems?: number };
   checks: {
-    pairs?: StatKeys & { file: string; tolerance?: number; relatedFloor?: number; unrelatedCeiling?: number; sameSpace?: boolean; similarityTolerance?: number };
+    pairs?: StatKeys & { file: string; columns?: Columns; relatedAt?: number; tolerance?: number; relatedFloor?: number; unrelatedCeiling?: number; sameSpace?: boolean; similarityTolerance?: number };
     triplets?: StatKeys & { file: string; tolerance?: number };
     retrieval?: StatKeys & { qrels?: string; queries?: string; corpus?: string; beir?: string; split?: string; k?: number; metric?: 'ndcg' | 'recall' | 'mrr'; tolerance?: number };
     neighbours?: StatKeys & { corpus?: string; sample?: number; k?: number; minOverlap?: number };
@@ -45,6 +51,8 @@ export interface Pair {
   b: number;
   label: PairLabel;
   segment: string | null;
+  /** The graded gold similarity (STS-style `score`), when the pairs file gives one. */
+  score?: number;
 }
 
 /** A triplet; the fields are indices into the suite's texts. */
@@ -101,12 +109,12 @@ function lookup(index: TextIndex, id: string, what: string, location: SourceLoca
 const ID_FIELDS = ['id', '_id'];
 
 /** Reads the suite's text files; every bad line of every file is reported (see ProblemCollector). */
-async function readTexts(files: string[]): Promise<SuiteText[]> {
+async function readTexts(files: { file: string; columns?: Columns }[]): Promise<SuiteText[]> {
   const texts: SuiteText[] = [];
   const firstSeen = new Map<string, SourceLocation>();
   const problems = new ProblemCollector();
-  for (const file of files) {
-    for (const row of await readTable(file, problems)) {
+  for (const { file, columns } of files) {
+    for (const row of await readTable(file, problems, columns)) {
       problems.attempt(() => {
         const location = { file, line: row.line };
         const id = stringField(row, ID_FIELDS, file);
@@ -130,23 +138,65 @@ function uniqueId(seen: Map<string, number>, id: string, what: string, file: str
   seen.set(id, line);
 }
 
-async function readPairs(file: string, texts: SuiteText[], index: TextIndex): Promise<Pair[]> {
+/** A graded gold score (`score`, as STS datasets name it): a finite number. */
+function scoreOf(row: TableRow, file: string): number | undefined {
+  const raw = optionalField(row, 'score');
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new ConfigurationError(`score '${raw}' must be a number`, { file, line: row.line });
+  return value;
+}
+
+/**
+ * The pair's label: `related`/`unrelated`, or `1`/`0` as Hugging Face pair classification
+ * datasets write it; without a label, the graded score against `relatedAt` (score ≥
+ * relatedAt is related).
+ */
+function labelOf(row: TableRow, score: number | undefined, relatedAt: number | undefined, file: string): PairLabel {
+  const label = optionalField(row, 'label');
+  const location = { file, line: row.line };
+  if (label === undefined) {
+    if (score === undefined) throw new ConfigurationError("missing field 'label' (or a graded 'score' with checks.pairs.relatedAt)", location);
+    if (relatedAt === undefined) throw new ConfigurationError(`the pair has a graded score (${score}) and no label: set checks.pairs.relatedAt, the score from which a pair counts as related`, location);
+    return score >= relatedAt ? 'related' : 'unrelated';
+  }
+  if (label === 'related' || label === '1') return 'related';
+  if (label === 'unrelated' || label === '0') return 'unrelated';
+  throw new ConfigurationError(`label '${label}' must be related or unrelated (or 1 or 0)`, location);
+}
+
+/**
+ * Reads the pairs file. A pair names two suite texts (`a`, `b`) or holds its two sentences
+ * (`sentence1`, `sentence2`, as STS and other Hugging Face pair datasets do): those become
+ * suite texts `pair:<line>:1` and `pair:<line>:2`, added to `texts` and `index`.
+ */
+async function readPairs(spec: NonNullable<SuiteFile['checks']['pairs']>, file: string, texts: SuiteText[], index: TextIndex): Promise<Pair[]> {
   const pairs: Pair[] = [];
   const seen = new Map<string, number>();
   const problems = new ProblemCollector();
-  for (const row of await readTable(file, problems)) {
+  const rows = await readTable(file, problems, spec.columns);
+  for (const row of rows) {
     problems.attempt(() => {
       const location = { file, line: row.line };
-      const aId = stringField(row, ['a', 'text_a', 'left'], file);
-      const bId = stringField(row, ['b', 'text_b', 'right'], file);
-      const a = lookup(index, aId, 'pair text', location);
-      const b = lookup(index, bId, 'pair text', location);
-      const label = stringField(row, ['label'], file);
-      if (label !== 'related' && label !== 'unrelated') throw new ConfigurationError(`label '${label}' must be related or unrelated`, location);
-      const id = optionalField(row, 'id') ?? `${aId}|${bId}`;
+      const side = (ids: string[], sentence: string, n: 1 | 2): { id: string; at: number } => {
+        if (ids.some((name) => optionalField(row, name) !== undefined) || optionalField(row, sentence) === undefined) {
+          const id = stringField(row, ids, file);
+          return { id, at: lookup(index, id, 'pair text', location) };
+        }
+        const id = `pair:${row.line}:${n}`;
+        if (index.has(id)) throw new ConfigurationError(`text id '${id}' of this pair's sentence is already a text id of the suite`, location);
+        texts.push({ id, text: optionalField(row, sentence) as string, segment: null });
+        index.set(id, texts.length - 1);
+        return { id, at: texts.length - 1 };
+      };
+      const score = scoreOf(row, file);
+      const label = labelOf(row, score, spec.relatedAt, file);
+      const a = side(['a', 'text_a', 'left'], 'sentence1', 1);
+      const b = side(['b', 'text_b', 'right'], 'sentence2', 2);
+      const id = optionalField(row, 'id') ?? `${a.id}|${b.id}`;
       uniqueId(seen, id, 'pair', file, row.line);
-      const shared = texts[a]?.segment === texts[b]?.segment ? (texts[a]?.segment ?? null) : null;
-      pairs.push({ id, a, b, label, segment: segmentField(row, file) ?? shared });
+      const shared = texts[a.at]?.segment === texts[b.at]?.segment ? (texts[a.at]?.segment ?? null) : null;
+      pairs.push({ id, a: a.at, b: b.at, label, segment: segmentField(row, file) ?? shared, ...(score === undefined ? {} : { score }) });
     });
   }
   problems.throwIfAny();
@@ -345,31 +395,35 @@ export async function loadSuite(path: string): Promise<Suite> {
   const definition = assertSchema<SuiteFile>('suite', doc.data, doc);
   const base = dirname(path);
   const { checks } = definition;
-  const textFiles = (definition.texts === undefined ? [] : Array.isArray(definition.texts) ? definition.texts : [definition.texts]).map((f) => resolve(base, f));
+  const textFiles = (definition.texts === undefined ? [] : Array.isArray(definition.texts) ? definition.texts : [definition.texts]).map((spec) =>
+    typeof spec === 'string' ? { file: resolve(base, spec) } : { file: resolve(base, spec.file), columns: spec.columns },
+  );
   const texts = await readTexts(textFiles);
   // A BEIR dataset adds its corpus and its split's queries to the texts and is the retrieval set.
   const beir = checks.retrieval?.beir === undefined ? undefined : await readBeirDataset(resolve(base, checks.retrieval.beir), checks.retrieval.split ?? 'test', texts);
-  if (texts.length === 0) throw new ConfigurationError('the suite has no texts: list text files in texts, or a BEIR dataset in checks.retrieval.beir', doc.locate(definition.texts === undefined ? [] : ['texts']));
   const index: TextIndex = new Map(texts.map((t, i) => [t.id, i]));
   const suite: Suite = { file: path, definition, texts };
-  const problems: Problem[] = [];
-  // Report every broken data file at once, not only the first.
-  const collect = async (fn: () => Promise<void>): Promise<void> => {
+  // Report every broken data file at once, not only the first, in the order of the checks.
+  const found: Record<'pairs' | 'triplets' | 'retrieval' | 'neighbours', Problem[]> = { pairs: [], triplets: [], retrieval: [], neighbours: [] };
+  const collect = async (check: keyof typeof found, fn: () => Promise<void>): Promise<void> => {
     try {
       await fn();
     } catch (error) {
-      if (error instanceof ConfigurationError) problems.push(...error.problems);
+      if (error instanceof ConfigurationError) found[check].push(...error.problems);
       else throw error;
     }
   };
-  if (checks.pairs) await collect(async () => void (suite.pairs = await readPairs(resolve(base, checks.pairs!.file), texts, index)));
-  if (checks.triplets) await collect(async () => void (suite.triplets = await readTriplets(resolve(base, checks.triplets!.file), texts, index)));
+  if (checks.triplets) await collect('triplets', async () => void (suite.triplets = await readTriplets(resolve(base, checks.triplets!.file), texts, index)));
   if (beir) suite.retrieval = beir;
-  else if (checks.retrieval) await collect(async () => void (suite.retrieval = await readRetrieval(checks.retrieval!, base, texts, index)));
+  else if (checks.retrieval) await collect('retrieval', async () => void (suite.retrieval = await readRetrieval(checks.retrieval!, base, texts, index)));
   if (checks.neighbours) {
     const corpus = checks.neighbours.corpus;
-    await collect(async () => void (suite.neighbourCorpus = corpus ? await readIdList(resolve(base, corpus), index, 'neighbour corpus item') : texts.map((_, i) => i)));
+    await collect('neighbours', async () => void (suite.neighbourCorpus = corpus ? await readIdList(resolve(base, corpus), index, 'neighbour corpus item') : texts.map((_, i) => i)));
   }
+  // Last: pairs may add their own sentences as texts, which are then in no default corpus.
+  if (checks.pairs) await collect('pairs', async () => void (suite.pairs = await readPairs(checks.pairs!, resolve(base, checks.pairs!.file), texts, index)));
+  const problems = [...found.pairs, ...found.triplets, ...found.retrieval, ...found.neighbours];
   if (problems.length > 0) throw new ConfigurationError(problems);
+  if (texts.length === 0) throw new ConfigurationError('the suite has no texts: list text files in texts, a BEIR dataset in checks.retrieval.beir, or pairs with their sentences', doc.locate(definition.texts === undefined ? [] : ['texts']));
   return suite;
 }

@@ -1,4 +1,6 @@
 import { extname } from 'node:path';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { compressors } from '../embeddings/parquet.js';
 import { ConfigurationError, isNodeError } from '../io/errors.js';
 import { ProblemCollector } from '../io/problems.js';
 import { readTextFile } from '../io/text.js';
@@ -9,7 +11,7 @@ export interface TableRow {
   fields: Record<string, string | number | undefined>;
 }
 
-export type TableFormat = 'jsonl' | 'csv' | 'tsv' | 'trec';
+export type TableFormat = 'jsonl' | 'csv' | 'tsv' | 'trec' | 'parquet';
 
 /** The format a data file is read as, from its extension. */
 export function formatOf(file: string): TableFormat {
@@ -18,7 +20,8 @@ export function formatOf(file: string): TableFormat {
   if (ext === '.csv') return 'csv';
   if (ext === '.tsv' || ext === '.tab') return 'tsv';
   if (ext === '.qrels' || ext === '.trec' || ext === '.txt') return 'trec';
-  throw new ConfigurationError(`unsupported data file extension '${ext}': use .jsonl, .csv, .tsv, or .qrels/.trec/.txt for TREC qrels`, { file });
+  if (ext === '.parquet') return 'parquet';
+  throw new ConfigurationError(`unsupported data file extension '${ext}': use .jsonl, .csv, .tsv, .parquet, or .qrels/.trec/.txt for TREC qrels`, { file });
 }
 
 async function readText(file: string): Promise<string> {
@@ -152,8 +155,60 @@ function parseTrec(text: string, file: string, problems: ProblemCollector): Tabl
   return rows;
 }
 
+/** A Parquet cell as a field: strings and numbers as they are, 64-bit integers and booleans as text. */
+function parquetCell(value: unknown, column: string, file: string, line: number): string | number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string' || typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+  if (typeof value === 'boolean') return String(value);
+  throw new ConfigurationError(`column '${column}' must hold strings or numbers`, { file, line });
+}
+
+/**
+ * A Parquet file (as Hugging Face datasets export them) read whole; each row is a record
+ * whose "line" is its 1-based row number.
+ */
+async function readParquet(path: string, problems: ProblemCollector): Promise<TableRow[]> {
+  let objects: Record<string, unknown>[];
+  try {
+    objects = await parquetReadObjects({ file: await asyncBufferFromFile(path), compressors: compressors() });
+  } catch (error) {
+    if (isNodeError(error, 'ENOENT')) throw new ConfigurationError('data file not found', { file: path });
+    throw new ConfigurationError(`not a readable Parquet file: ${error instanceof Error ? error.message : String(error)}`, { file: path });
+  }
+  const rows: TableRow[] = [];
+  objects.forEach((object, i) => {
+    const line = i + 1;
+    problems.attempt(() => {
+      const fields: TableRow['fields'] = {};
+      for (const [column, value] of Object.entries(object)) fields[column] = parquetCell(value, column, path, line);
+      rows.push({ line, fields });
+    });
+  });
+  return rows;
+}
+
+/**
+ * Renames columns: `columns` maps the field a reader expects (e.g. `text`) to the column the
+ * file has (e.g. `sentence`). A mapped column missing from a row leaves the field empty.
+ */
+function renameColumns(rows: TableRow[], columns: Readonly<Record<string, string>>): TableRow[] {
+  const mapping = Object.entries(columns);
+  if (mapping.length === 0) return rows;
+  return rows.map(({ line, fields }) => {
+    const renamed: TableRow['fields'] = { ...fields };
+    for (const [field, column] of mapping) {
+      if (field !== column) delete renamed[field];
+    }
+    for (const [field, column] of mapping) renamed[field] = fields[column];
+    return { line, fields: renamed };
+  });
+}
+
 function parse(text: string, file: string, problems: ProblemCollector): TableRow[] {
   switch (formatOf(file)) {
+    case 'parquet':
+      throw new Error('Parquet files are not text');
     case 'jsonl':
       return parseJsonl(text, file, problems);
     case 'csv':
@@ -166,18 +221,17 @@ function parse(text: string, file: string, problems: ProblemCollector): TableRow
 }
 
 /**
- * Reads a data file into records: JSONL (one object per line), CSV/TSV (header row) or
- * TREC qrels. Empty lines are skipped. Syntax errors name the file and line; every bad line
+ * Reads a data file into records: JSONL (one object per line), CSV/TSV (header row), Parquet
+ * (one record per row) or TREC qrels; `columns` renames the file's columns to the fields the
+ * caller reads (see `renameColumns`). Empty lines are skipped. Syntax errors name the file and line; every bad line
  * is reported. With `problems`, bad lines are recorded there and left out of the result (the
  * caller throws once it has checked the rest); without it, they are thrown at the end.
  */
-export async function readTable(file: string, problems?: ProblemCollector): Promise<TableRow[]> {
-  formatOf(file);
-  const text = await readText(file);
+export async function readTable(file: string, problems?: ProblemCollector, columns: Readonly<Record<string, string>> = {}): Promise<TableRow[]> {
   const collector = problems ?? new ProblemCollector();
-  const rows = parse(text, file, collector);
+  const rows = formatOf(file) === 'parquet' ? await readParquet(file, collector) : parse(await readText(file), file, collector);
   if (!problems) collector.throwIfAny();
-  return rows;
+  return renameColumns(rows, columns);
 }
 
 /** A required non-empty string field (numbers are accepted and turned into text, e.g. numeric ids). */
