@@ -2,10 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonlVectors } from '../../src/embeddings/jsonl.js';
+import { readParquetVectors } from '../../src/embeddings/parquet.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { MAX_PROBLEMS_PER_FILE, ProblemCollector } from '../../src/io/problems.js';
 import { loadSuite } from '../../src/regression/suite.js';
 import { tempDir } from '../support/temp.js';
+import { parquetBytes } from '../support/vector-files.js';
 
 const TEXTS = ['{"id":"a","text":"dog"}', '{"id":"b","text":"puppy"}', '{"id":"c","text":"chat"}', '{"id":"d","text":"chaton"}'].join('\n') + '\n';
 
@@ -73,6 +75,13 @@ describe('every bad line of a data file is reported', () => {
       expect(found.map((p) => p.slice(0, p.indexOf(': ')))).toEqual(lines);
     });
   }
+
+  it('names all bad rows of Parquet embeddings, by row', async () => {
+    const dir = await tempDir('mg-problems-');
+    await writeFile(join(dir, 'v.parquet'), parquetBytes(['a', 'b', null, 'd', 'e'], [[1, 2], [1], [3, 4], null, [5, 6]]));
+    const error = await readParquetVectors(join(dir, 'v.parquet'), 'v.parquet').catch((e: unknown) => e);
+    expect((error as ConfigurationError).problems.map((p) => /^Parquet vectors: row \d+/.exec(p.message)?.[0])).toEqual(['Parquet vectors: row 1', 'Parquet vectors: row 2', 'Parquet vectors: row 3']);
+  });
 
   it('reports problems of several data files of one suite together', async () => {
     const found = await problemsOf(
