@@ -1,9 +1,9 @@
-import { dirname, resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigurationError, type Problem, type SourceLocation } from '../io/errors.js';
 import { ProblemCollector } from '../io/problems.js';
 import { assertSchema } from '../io/schema.js';
 import { readYamlFile } from '../io/yaml.js';
-import { join } from 'node:path';
 import { optionalField, readTable, stringField, type TableRow } from './tables.js';
 
 /** Statistical keys a suite's settings and each check may set (see schemas/suite.schema.json). */
@@ -85,13 +85,13 @@ export interface Suite {
   neighbourCorpus?: number[];
 }
 
-export type TextIndex = Map<string, number>;
+type TextIndex = Map<string, number>;
 
 const MAX_ID = 512;
 const MAX_SEGMENT = 256;
 
 /** The optional `segment` field, within the result's length limit. */
-export function segmentField(row: TableRow, file: string): string | null {
+function segmentField(row: TableRow, file: string): string | null {
   const segment = optionalField(row, 'segment');
   if (segment !== undefined && segment.length > MAX_SEGMENT) {
     throw new ConfigurationError(`segment label is ${segment.length} characters long; the limit is ${MAX_SEGMENT}`, { file, line: row.line });
@@ -250,7 +250,7 @@ function relevanceOf(row: TableRow, file: string): number {
 }
 
 /** One qrels file read: grades per query, in the order queries first appear. */
-export interface Qrels {
+interface Qrels {
   judged: Map<number, Map<number, number>>;
   order: number[];
   docRows: { doc: number; line: number }[];
@@ -262,7 +262,7 @@ export interface Qrels {
  * (`relevance`, `rel`, `score`) fields, as BEIR's `qrels/<split>.tsv` has with its header.
  * `resolveQuery` and `resolveDoc` turn the file's ids into text indices.
  */
-export async function readQrels(file: string, texts: SuiteText[], resolveQuery: (id: string, at: SourceLocation) => number, resolveDoc: (id: string, at: SourceLocation) => number): Promise<Qrels> {
+async function readQrels(file: string, texts: SuiteText[], resolveQuery: (id: string, at: SourceLocation) => number, resolveDoc: (id: string, at: SourceLocation) => number): Promise<Qrels> {
   const judged = new Map<number, Map<number, number>>();
   const order: number[] = [];
   const docRows: { doc: number; line: number }[] = [];
@@ -289,7 +289,7 @@ export async function readQrels(file: string, texts: SuiteText[], resolveQuery: 
 }
 
 /** The retrieval set from qrels, the queries evaluated and the corpus searched. */
-export function retrievalSet(qrels: Qrels, listed: number[], corpus: number[], texts: SuiteText[], qrelsFile: string): RetrievalSet {
+function retrievalSet(qrels: Qrels, listed: number[], corpus: number[], texts: SuiteText[], qrelsFile: string): RetrievalSet {
   const corpusSet = new Set(corpus);
   const problems = new ProblemCollector();
   for (const { doc, line } of qrels.docRows) {
@@ -381,6 +381,11 @@ async function readBeirDataset(folder: string, split: string, texts: SuiteText[]
     return index;
   };
   const qrelsFile = join(folder, 'qrels', `${split}.tsv`);
+  const splits = await readdir(join(folder, 'qrels')).then(
+    (names) => names.filter((n) => n.endsWith('.tsv')).map((n) => n.slice(0, -'.tsv'.length)),
+    (): string[] => [],
+  );
+  if (!splits.includes(split)) throw new ConfigurationError(`no split '${split}' (qrels/${split}.tsv); the dataset has ${splits.length > 0 ? splits.join(', ') : 'no qrels/<split>.tsv'}`, { file: folder });
   const qrels = await readQrels(qrelsFile, texts, resolveQuery, resolveDoc);
   return retrievalSet(qrels, qrels.order, [...docs.values()], texts, qrelsFile);
 }

@@ -105,6 +105,9 @@ describe('BEIR / MTEB retrieval datasets', () => {
     ]);
     await writeFile(join(dir, 'data', 'corpus.jsonl'), '{"_id":"1","title":"T","text":"one"}\n{"_id":"2","text":"two"}\n');
     await writeFile(join(dir, 'data', 'queries.jsonl'), '{"_id":"1","text":"q one"}\n');
+    await writeFile(join(dir, 'suite.yml'), 'name: t\nchecks:\n  retrieval: { beir: data, split: test }\n');
+    expect(await problems()).toEqual(["data:: no split 'test' (qrels/test.tsv); the dataset has dev"]);
+    await writeFile(join(dir, 'suite.yml'), 'name: t\nchecks:\n  retrieval: { beir: data, split: dev }\n');
     expect(await problems()).toEqual([
       "data/qrels/dev.tsv:3: document '9' is not in corpus.jsonl",
       "data/qrels/dev.tsv:4: query '7' is not in queries.jsonl",
