@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../io/errors.js';
 import type { VectorTable } from './table.js';
+import { ProblemCollector } from '../io/problems.js';
 import { readLines } from '../io/text.js';
 
 /**
@@ -15,7 +16,15 @@ export class JsonlVectorCollector {
   private readonly seen = new Map<string, number>();
   private dim = -1;
 
-  constructor(private readonly file: string) {}
+  /**
+   * @param problems when given, a bad line is recorded there and skipped (the caller throws
+   *   once all lines are read); otherwise `add` throws at the first bad line (a stream that
+   *   should stop at once).
+   */
+  constructor(
+    private readonly file: string,
+    private readonly problems?: ProblemCollector,
+  ) {}
 
   get rows(): number {
     return this.ids.length;
@@ -23,6 +32,11 @@ export class JsonlVectorCollector {
 
   /** Parses one line (1-based `line` for messages). */
   add(text: string, line: number): void {
+    if (this.problems) this.problems.attempt(() => this.parse(text, line));
+    else this.parse(text, line);
+  }
+
+  private parse(text: string, line: number): void {
     if (text.trim() === '') return;
     const fail = (message: string): never => {
       throw new ConfigurationError(message, { file: this.file, line });
@@ -91,7 +105,9 @@ export class JsonlVectorCollector {
  * than a JavaScript string can hold are fine. `displayName` is how messages name the file.
  */
 export async function readJsonlVectors(path: string, displayName: string): Promise<VectorTable> {
-  const collector = new JsonlVectorCollector(displayName);
+  const problems = new ProblemCollector();
+  const collector = new JsonlVectorCollector(displayName, problems);
   for await (const { text, line } of readLines(path, displayName)) collector.add(text, line);
+  problems.throwIfAny();
   return collector.table();
 }

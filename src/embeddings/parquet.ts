@@ -2,10 +2,11 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type Compressors } from 'hyparquet';
 import { ConfigurationError, errorMessage } from '../io/errors.js';
+import { ProblemCollector } from '../io/problems.js';
 import type { VectorTable } from './table.js';
 
 /** Codecs beyond hyparquet's built-in Snappy, from Node's zlib (zstd needs Node ≥ 22.15). */
-function compressors(): Compressors {
+export function compressors(): Compressors {
   const out: Compressors = {
     GZIP: (input) => new Uint8Array(gunzipSync(input)),
     BROTLI: (input) => new Uint8Array(brotliDecompressSync(input)),
@@ -39,6 +40,8 @@ export async function readParquetVectors(path: string, displayName: string): Pro
 
   const total = Number(metadata.num_rows);
   const ids: string[] = [];
+  // Every bad row is reported (up to the collector's cap); a bad row is left out.
+  const problems = new ProblemCollector();
   let data = new Float32Array(0);
   let dim = -1;
   let rowStart = 0;
@@ -50,7 +53,7 @@ export async function readParquetVectors(path: string, displayName: string): Pro
     } catch (error) {
       return fail(`cannot read rows ${rowStart}–${rowEnd - 1} (${errorMessage(error)})`);
     }
-    rows.forEach((record, offset) => {
+    rows.forEach((record, offset) => problems.attempt(() => {
       const row = rowStart + offset;
       const { id: rawId, embedding } = record as { id?: unknown; embedding?: unknown };
       const id = typeof rawId === 'string' ? rawId : typeof rawId === 'bigint' || typeof rawId === 'number' ? String(rawId) : undefined;
@@ -64,14 +67,16 @@ export async function readParquetVectors(path: string, displayName: string): Pro
       } else if (values.length !== dim) {
         fail(`row ${row}: the embedding for id ${JSON.stringify(id)} has ${values.length} values, but earlier rows have ${dim}`);
       }
+      const slot = ids.length * dim;
       for (let j = 0; j < dim; j++) {
         const v = values[j];
         if (typeof v !== 'number') fail(`row ${row}: the embedding for id ${JSON.stringify(id)} has ${v === null ? 'a null' : 'a non-number'} at position ${j}`);
-        data[row * dim + j] = v as number;
+        data[slot + j] = v as number;
       }
       ids.push(id as string);
-    });
+    }));
     rowStart = rowEnd;
   }
+  problems.throwIfAny();
   return { file: displayName, matrix: { data, rows: ids.length, dim: Math.max(dim, 0) }, ids };
 }

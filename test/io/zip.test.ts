@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { readZip } from '../../src/io/zip.js';
+import { readZip, writeZip } from '../../src/io/zip.js';
 
 /** Builds a zip with Python's zipfile, an implementation independent of ours. */
 function pythonZip(files: Record<string, string>, method: 'ZIP_STORED' | 'ZIP_DEFLATED', comment = ''): Buffer {
@@ -10,7 +10,10 @@ function pythonZip(files: Record<string, string>, method: 'ZIP_STORED' | 'ZIP_DE
     'buf = io.BytesIO()',
     `with zipfile.ZipFile(buf, "w", zipfile.${method}) as z:`,
     '    z.writestr(zipfile.ZipInfo("dir/"), "")',
-    '    for name, text in files.items(): z.writestr(name, text)',
+    '    for name, text in files.items():',
+    '        info = zipfile.ZipInfo(name)',
+    `        info.compress_type = zipfile.${method}`,
+    '        z.writestr(info, text)',
     `    z.comment = ${JSON.stringify(comment)}.encode()`,
     'sys.stdout.buffer.write(buf.getvalue())',
   ].join('\n');
@@ -39,5 +42,43 @@ describe('readZip', () => {
     const truncated = pythonZip(FILES, 'ZIP_DEFLATED');
     for (let at = truncated.indexOf('PK\x03\x04'); at >= 0; at = truncated.indexOf('PK\x03\x04', at + 1)) truncated.writeUInt32LE(0, at);
     expect(() => readZip(truncated)).toThrow('corrupt local header');
+  });
+
+  it('refuses one entry beyond the per-entry limit', () => {
+    const zip = pythonZip({ 'small.json': '1', 'big.json': 'x'.repeat(5000) }, 'ZIP_DEFLATED');
+    expect(() => readZip(zip, { maxEntries: 10, maxTotalBytes: 1e9, maxEntryBytes: 4000 })).toThrow("entry 'big.json' is 5000 bytes, more than 4000");
+  });
+
+  // Names that would escape an extraction folder ("zip slip"), written by Python's zipfile.
+  for (const [name, why] of [
+    ['../evil.json', "a '..' segment"],
+    ['a/../../evil.json', "a '..' segment"],
+    ['/etc/evil.json', 'an absolute path'],
+    ['C:/evil.json', 'an absolute path'],
+    ['a\\..\\evil.json', 'a backslash'],
+  ] as const) {
+    it(`refuses the entry name ${name}`, () => {
+      expect(() => readZip(pythonZip({ [name]: '{}' }, 'ZIP_STORED'))).toThrow(`has ${why} in its name`);
+    });
+  }
+
+  it('refuses encrypted entries and duplicate names', () => {
+    // Python's zipfile cannot write encrypted entries: set the flag bit in the central directory record.
+    const encrypted = pythonZip({ 'a.json': '{}' }, 'ZIP_STORED');
+    const central = encrypted.lastIndexOf('PK\x01\x02');
+    encrypted.writeUInt16LE(encrypted.readUInt16LE(central + 8) | 1, central + 8);
+    expect(() => readZip(encrypted)).toThrow("entry 'a.json' is encrypted");
+    const twice = Buffer.from(writeZip({ 'a.json': '1', 'b.json': '2' }, 0));
+    for (let at = twice.indexOf('b.json'); at >= 0; at = twice.indexOf('b.json', at + 1)) twice.write('a', at);
+    expect(() => readZip(twice)).toThrow("entry 'a.json' appears twice");
+  });
+
+  it('writes archives that Python reads back', () => {
+    for (const level of [0, 6] as const) {
+      const zip = writeZip({ 'a.json': '{"x": 1}', 'dir/b.txt': 'ünïcode '.repeat(100) }, level);
+      const read = execFileSync('python3', ['-c', 'import io, json, sys, zipfile\nz = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))\nassert z.testzip() is None\nprint(json.dumps({n: z.read(n).decode() for n in z.namelist()}))'], { input: zip });
+      expect(JSON.parse(read.toString())).toEqual({ 'a.json': '{"x": 1}', 'dir/b.txt': 'ünïcode '.repeat(100) });
+    }
+    expect(() => writeZip({ '../x': '' })).toThrow("a '..' segment");
   });
 });

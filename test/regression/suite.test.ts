@@ -67,7 +67,7 @@ describe('loadSuite', () => {
         'texts.jsonl': TEXTS,
         'pairs.tsv': 'a\tb\tlabel\na\tb\trelated\nc\td\tsimilar\n',
       }),
-    ).toEqual(["pairs.tsv:3: label 'similar' must be related or unrelated"]);
+    ).toEqual(["pairs.tsv:3: label 'similar' must be related or unrelated (or 1 or 0)"]);
     const duplicate = await problems({ 'suite.yml': 'name: t\ntexts: texts.jsonl\nchecks: {}\n', 'texts.jsonl': `${TEXTS}\n{"id":"b","text":"again"}\n` });
     expect(duplicate).toHaveLength(1);
     expect(duplicate[0]).toMatch(/^texts\.jsonl:5: duplicate text id 'b' \(first at .*texts\.jsonl:2\)$/);

@@ -6,6 +6,7 @@ import type { Suite } from '../suite.js';
 import { dotRows, type Spaces } from '../vectors.js';
 import { clip, clipId, column, decidingRow, describeOutcome, emptyTable, infoRow, lowestIndices, pickWorst, rowMetrics, segmentMetrics, type CheckOutput, type CheckRecord, type ItemTable } from './common.js';
 import { toleranceOf } from '../settings.js';
+import { spearman } from '../../stats/ranking.js';
 
 export interface PairParams {
   relatedFloor: number;
@@ -22,10 +23,11 @@ export interface PairParams {
 
 /**
  * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
- * `production`, `candidate` (cosines).
+ * `production`, `candidate` (cosines), and `gold` (the graded score) when every pair has one.
  */
 export function measurePairs(suite: Suite, spaces: Spaces, shard: Shard | undefined): ItemTable {
-  const table = emptyTable(['related', 'production', 'candidate']);
+  const graded = (suite.pairs ?? []).length > 0 && (suite.pairs ?? []).every((pair) => pair.score !== undefined);
+  const table = emptyTable(graded ? ['related', 'production', 'candidate', 'gold'] : ['related', 'production', 'candidate']);
   (suite.pairs ?? []).forEach((pair, index) => {
     if (!inShard(shard, 'pair', pair.id)) return;
     table.index.push(index);
@@ -34,8 +36,23 @@ export function measurePairs(suite: Suite, spaces: Spaces, shard: Shard | undefi
     table.values.related!.push(pair.label === 'related' ? 1 : 0);
     table.values.production!.push(dotRows(spaces.production, pair.a, pair.b));
     table.values.candidate!.push(dotRows(spaces.candidate, pair.a, pair.b));
+    if (graded) table.values.gold!.push(pair.score as number);
   });
   return table;
+}
+
+/**
+ * MTEB's STS score: Spearman's ρ between the pairs' cosine similarities and their gold
+ * scores (`scipy.stats.spearmanr`), for each model; null when undefined (fewer than two
+ * pairs, or constant scores).
+ */
+export function goldSpearman(items: ItemTable): { production: number | null; candidate: number | null } {
+  const gold = column(items, 'gold');
+  const rho = (name: string): number | null => {
+    const value = spearman(column(items, name), gold);
+    return Number.isNaN(value) ? null : value;
+  };
+  return { production: rho('production'), candidate: rho('candidate') };
 }
 
 /** Number of values in a sorted array below x, and equal to x. */
@@ -220,7 +237,11 @@ export function summarisePairs(record: CheckRecord): CheckOutput {
     true,
   );
   const rows = [deciding, relatedRow, unrelatedRow, aboveFloor, belowCeiling];
+  const sts = items.values.gold ? goldSpearman(items) : undefined;
+  const stsRow = sts && infoRow('Spearman ρ of cosine with the gold scores (STS)', sts.production, sts.candidate, true, 'reported, not gated');
+  if (stsRow) rows.push(stsRow);
   const metrics = {
+    ...(stsRow ? rowMetrics('pairs.gold_spearman', stsRow) : {}),
     ...rowMetrics(bothLabels ? 'pairs.auc' : 'pairs.cosine', deciding),
     ...rowMetrics('pairs.related_cosine', relatedRow),
     ...rowMetrics('pairs.unrelated_cosine', unrelatedRow),
