@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2455);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2546:
+/***/ 2455:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36946,7 +36946,7 @@ const config = validate10;const schema11 = {"$schema":"http://json-schema.org/dr
     deps: "passwordEnv"},message:"must have property passwordEnv when property usernameEnv is present"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}if(data13.passwordEnv !== undefined){if(data13.usernameEnv === undefined){const err28 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "passwordEnv",
     missingProperty: "usernameEnv",
     depsCount: 1,
-    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func4(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.relativeTolerance !== undefined){let data28 = data24.relativeTolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.tolerance !== undefined){let data29 = data24.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.absoluteTolerance !== undefined){let data30 = data24.absoluteTolerance;if((typeof data30 == "number") && (isFinite(data30))){if(data30 < 0 || isNaN(data30)){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.weight !== undefined){let data32 = data24.weight;if((typeof data32 == "number") && (isFinite(data32))){if(data32 <= 0 || isNaN(data32)){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}else {const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}if(data24.minSamples !== undefined){let data33 = data24.minSamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 3 || isNaN(data33)){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data24.outliers !== undefined){let data34 = data24.outliers;if(typeof data34 !== "string"){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!((data34 === "keep") || (data34 === "remove"))){const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data24.outlierFactor !== undefined){let data35 = data24.outlierFactor;if((typeof data35 == "number") && (isFinite(data35))){if(data35 <= 0 || isNaN(data35)){const err74 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}else {const err75 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data24.total !== undefined){let data36 = data24.total;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){if(data36.name === undefined){const err76 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}for(const key8 in data36){if(!((key8 === "name") || (key8 === "query"))){const err77 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data36.name !== undefined){let data37 = data36.name;if(typeof data37 === "string"){if(!pattern4.test(data37)){const err78 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data36.query !== undefined){let data38 = data36.query;if(typeof data38 === "string"){if(func4(data38) < 1){const err80 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}else {const err81 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}}else {const err82 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}else {const err83 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}}else {const err84 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}if(data.regression !== undefined){let data39 = data.regression;if(data39 && typeof data39 == "object" && !Array.isArray(data39)){for(const key9 in data39){if(!(((((((key9 === "confidence") || (key9 === "resamples")) || (key9 === "seed")) || (key9 === "minSegmentSize")) || (key9 === "worstItems")) || (key9 === "tolerance")) || (key9 === "minOverlap"))){const err86 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}if(data39.confidence !== undefined){let data40 = data39.confidence;if((typeof data40 == "number") && (isFinite(data40))){if(data40 >= 1 || isNaN(data40)){const err87 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if(data40 <= 0.5 || isNaN(data40)){const err88 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}else {const err89 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data39.resamples !== undefined){let data41 = data39.resamples;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err90 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 100000 || isNaN(data41)){const err91 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}if(data41 < 100 || isNaN(data41)){const err92 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}}if(data39.seed !== undefined){let data42 = data39.seed;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err93 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 4294967295 || isNaN(data42)){const err94 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if(data42 < 0 || isNaN(data42)){const err95 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}}if(data39.minSegmentSize !== undefined){let data43 = data39.minSegmentSize;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err96 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 < 1 || isNaN(data43)){const err97 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}}if(data39.worstItems !== undefined){let data44 = data39.worstItems;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err98 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 50 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data44 < 0 || isNaN(data44)){const err100 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}}if(data39.tolerance !== undefined){let data45 = data39.tolerance;if(data45 && typeof data45 == "object" && !Array.isArray(data45)){for(const key10 in data45){if(!(((key10 === "pairs") || (key10 === "triplets")) || (key10 === "retrieval"))){const err101 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}if(data45.pairs !== undefined){let data46 = data45.pairs;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err102 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}if(data46 < 0 || isNaN(data46)){const err103 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}else {const err104 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}if(data45.triplets !== undefined){let data47 = data45.triplets;if((typeof data47 == "number") && (isFinite(data47))){if(data47 > 1 || isNaN(data47)){const err105 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}if(data47 < 0 || isNaN(data47)){const err106 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}else {const err107 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}if(data45.retrieval !== undefined){let data48 = data45.retrieval;if((typeof data48 == "number") && (isFinite(data48))){if(data48 > 1 || isNaN(data48)){const err108 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}if(data48 < 0 || isNaN(data48)){const err109 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}else {const err110 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}else {const err111 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data39.minOverlap !== undefined){let data49 = data39.minOverlap;if((typeof data49 == "number") && (isFinite(data49))){if(data49 > 1 || isNaN(data49)){const err112 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}if(data49 < 0 || isNaN(data49)){const err113 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}else {const err114 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}else {const err115 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data.embeddings !== undefined){let data50 = data.embeddings;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key11 in data50){if(!((((((key11 === "cacheDir") || (key11 === "cache")) || (key11 === "cacheMaxAgeDays")) || (key11 === "defaults")) || (key11 === "production")) || (key11 === "candidate"))){const err116 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}if(data50.cacheDir !== undefined){let data51 = data50.cacheDir;if(typeof data51 === "string"){if(func4(data51) < 1){const err117 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}else {const err118 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}if(data50.cache !== undefined){if(typeof data50.cache !== "boolean"){const err119 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}if(data50.cacheMaxAgeDays !== undefined){let data53 = data50.cacheMaxAgeDays;if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){const err120 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}if((typeof data53 == "number") && (isFinite(data53))){if(data53 < 1 || isNaN(data53)){const err121 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}}if(data50.defaults !== undefined){let data54 = data50.defaults;if(data54 && typeof data54 == "object" && !Array.isArray(data54)){for(const key12 in data54){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err122 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}}if(data54.model !== undefined){let data55 = data54.model;if(typeof data55 === "string"){if(func4(data55) < 1){const err123 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}}else {const err124 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}}if(data54.apiKeyEnv !== undefined){let data56 = data54.apiKeyEnv;if(typeof data56 === "string"){if(!pattern0.test(data56)){const err125 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}}else {const err126 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}}if(data54.batchSize !== undefined){let data57 = data54.batchSize;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err127 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 > 100000 || isNaN(data57)){const err128 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}if(data57 < 1 || isNaN(data57)){const err129 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}}}if(data54.concurrency !== undefined){let data58 = data54.concurrency;if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){const err130 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}if((typeof data58 == "number") && (isFinite(data58))){if(data58 > 256 || isNaN(data58)){const err131 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}if(data58 < 1 || isNaN(data58)){const err132 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}if(data54.retries !== undefined){let data59 = data54.retries;if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){const err133 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}if((typeof data59 == "number") && (isFinite(data59))){if(data59 > 100 || isNaN(data59)){const err134 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}if(data59 < 0 || isNaN(data59)){const err135 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}}if(data54.timeoutMs !== undefined){let data60 = data54.timeoutMs;if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){const err136 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}if((typeof data60 == "number") && (isFinite(data60))){if(data60 < 1 || isNaN(data60)){const err137 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}}if(data54.dimension !== undefined){let data61 = data54.dimension;if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){const err138 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}if((typeof data61 == "number") && (isFinite(data61))){if(data61 < 1 || isNaN(data61)){const err139 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}}}if(data54.version !== undefined){let data62 = data54.version;if(typeof data62 === "string"){if(func4(data62) < 1){const err140 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}}else {const err141 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}}}else {const err142 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}}if(data50.production !== undefined){let data63 = data50.production;if(data63 && typeof data63 == "object" && !Array.isArray(data63)){for(const key13 in data63){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err143 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}}if(data63.model !== undefined){let data64 = data63.model;if(typeof data64 === "string"){if(func4(data64) < 1){const err144 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}}else {const err145 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}}if(data63.apiKeyEnv !== undefined){let data65 = data63.apiKeyEnv;if(typeof data65 === "string"){if(!pattern0.test(data65)){const err146 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}}else {const err147 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}}if(data63.batchSize !== undefined){let data66 = data63.batchSize;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err148 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 > 100000 || isNaN(data66)){const err149 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}if(data66 < 1 || isNaN(data66)){const err150 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}}}if(data63.concurrency !== undefined){let data67 = data63.concurrency;if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){const err151 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}if((typeof data67 == "number") && (isFinite(data67))){if(data67 > 256 || isNaN(data67)){const err152 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}if(data67 < 1 || isNaN(data67)){const err153 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}if(data63.retries !== undefined){let data68 = data63.retries;if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){const err154 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}if((typeof data68 == "number") && (isFinite(data68))){if(data68 > 100 || isNaN(data68)){const err155 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}if(data68 < 0 || isNaN(data68)){const err156 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}}if(data63.timeoutMs !== undefined){let data69 = data63.timeoutMs;if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){const err157 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}if((typeof data69 == "number") && (isFinite(data69))){if(data69 < 1 || isNaN(data69)){const err158 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}}if(data63.dimension !== undefined){let data70 = data63.dimension;if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){const err159 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}if((typeof data70 == "number") && (isFinite(data70))){if(data70 < 1 || isNaN(data70)){const err160 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}}}if(data63.version !== undefined){let data71 = data63.version;if(typeof data71 === "string"){if(func4(data71) < 1){const err161 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}}else {const err162 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}}}else {const err163 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}}if(data50.candidate !== undefined){let data72 = data50.candidate;if(data72 && typeof data72 == "object" && !Array.isArray(data72)){for(const key14 in data72){if(!((((((((key14 === "model") || (key14 === "apiKeyEnv")) || (key14 === "batchSize")) || (key14 === "concurrency")) || (key14 === "retries")) || (key14 === "timeoutMs")) || (key14 === "dimension")) || (key14 === "version"))){const err164 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}}if(data72.model !== undefined){let data73 = data72.model;if(typeof data73 === "string"){if(func4(data73) < 1){const err165 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}}else {const err166 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}}if(data72.apiKeyEnv !== undefined){let data74 = data72.apiKeyEnv;if(typeof data74 === "string"){if(!pattern0.test(data74)){const err167 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}}else {const err168 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}}if(data72.batchSize !== undefined){let data75 = data72.batchSize;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err169 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 > 100000 || isNaN(data75)){const err170 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}if(data75 < 1 || isNaN(data75)){const err171 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}}}if(data72.concurrency !== undefined){let data76 = data72.concurrency;if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){const err172 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}if((typeof data76 == "number") && (isFinite(data76))){if(data76 > 256 || isNaN(data76)){const err173 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}if(data76 < 1 || isNaN(data76)){const err174 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}if(data72.retries !== undefined){let data77 = data72.retries;if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){const err175 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}if((typeof data77 == "number") && (isFinite(data77))){if(data77 > 100 || isNaN(data77)){const err176 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}if(data77 < 0 || isNaN(data77)){const err177 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}}if(data72.timeoutMs !== undefined){let data78 = data72.timeoutMs;if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){const err178 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}if((typeof data78 == "number") && (isFinite(data78))){if(data78 < 1 || isNaN(data78)){const err179 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}}}if(data72.dimension !== undefined){let data79 = data72.dimension;if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){const err180 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}if((typeof data79 == "number") && (isFinite(data79))){if(data79 < 1 || isNaN(data79)){const err181 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;}}}if(data72.version !== undefined){let data80 = data72.version;if(typeof data80 === "string"){if(func4(data80) < 1){const err182 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}else {const err183 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;}}}else {const err184 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}}else {const err185 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;}}if(data.gate !== undefined){let data81 = data.gate;if(data81 && typeof data81 == "object" && !Array.isArray(data81)){for(const key15 in data81){if(!(((((((key15 === "requiredChecks") || (key15 === "thresholds")) || (key15 === "approvals")) || (key15 === "marginal")) || (key15 === "environment")) || (key15 === "override")) || (key15 === "statusContext"))){const err186 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}if(data81.requiredChecks !== undefined){let data82 = data81.requiredChecks;if(data82 && typeof data82 == "object" && !Array.isArray(data82)){for(const key16 in data82){if(!((key16 === "kinds") || (key16 === "ids"))){const err187 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;}}if(data82.kinds !== undefined){let data83 = data82.kinds;if(Array.isArray(data83)){const len2 = data83.length;for(let i3=0; i3<len2; i3++){let data84 = data83[i3];if(typeof data84 !== "string"){const err188 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}if(!((((data84 === "contract") || (data84 === "embedding-regression")) || (data84 === "canary-analysis")) || (data84 === "shadow"))){const err189 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}}let i4 = data83.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data83[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err190 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;break;}indices1[item1] = i4;}}}else {const err191 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}}if(data82.ids !== undefined){let data85 = data82.ids;if(Array.isArray(data85)){const len3 = data85.length;for(let i5=0; i5<len3; i5++){let data86 = data85[i5];if(typeof data86 === "string"){if(!pattern9.test(data86)){const err192 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}}else {const err193 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}let i6 = data85.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data85[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err194 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;break;}indices2[item2] = i6;}}}else {const err195 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}}else {const err196 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}}if(data81.thresholds !== undefined){let data87 = data81.thresholds;if(Array.isArray(data87)){const len4 = data87.length;for(let i7=0; i7<len4; i7++){let data88 = data87[i7];if(data88 && typeof data88 == "object" && !Array.isArray(data88)){if(data88.metric === undefined){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}if(data88.op === undefined){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}if(data88.value === undefined){const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}for(const key17 in data88){if(!(((((key17 === "metric") || (key17 === "op")) || (key17 === "value")) || (key17 === "optional")) || (key17 === "result"))){const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}if(data88.metric !== undefined){let data89 = data88.metric;if(typeof data89 === "string"){if(func4(data89) < 1){const err201 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}else {const err202 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}}if(data88.op !== undefined){let data90 = data88.op;if(typeof data90 !== "string"){const err203 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}if(!((((((data90 === "<") || (data90 === "<=")) || (data90 === ">")) || (data90 === ">=")) || (data90 === "==")) || (data90 === "!="))){const err204 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}}if(data88.value !== undefined){let data91 = data88.value;if(!((typeof data91 == "number") && (isFinite(data91)))){const err205 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}}if(data88.optional !== undefined){if(typeof data88.optional !== "boolean"){const err206 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}}if(data88.result !== undefined){let data93 = data88.result;if(typeof data93 === "string"){if(func4(data93) < 1){const err207 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}}else {const err208 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}}}else {const err209 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}}else {const err210 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}if(data81.approvals !== undefined){let data94 = data81.approvals;if(data94 && typeof data94 == "object" && !Array.isArray(data94)){if(data94.count === undefined){const err211 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;}if(data94.from === undefined){const err212 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}for(const key18 in data94){if(!((key18 === "count") || (key18 === "from"))){const err213 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;}}if(data94.count !== undefined){let data95 = data94.count;if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){const err214 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}if((typeof data95 == "number") && (isFinite(data95))){if(data95 > 100 || isNaN(data95)){const err215 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;}if(data95 < 1 || isNaN(data95)){const err216 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}}if(data94.from !== undefined){let data96 = data94.from;if(data96 && typeof data96 == "object" && !Array.isArray(data96)){for(const key19 in data96){if(!((key19 === "users") || (key19 === "teams"))){const err217 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;}}if(data96.users !== undefined){let data97 = data96.users;if(Array.isArray(data97)){const len5 = data97.length;for(let i8=0; i8<len5; i8++){let data98 = data97[i8];if(typeof data98 === "string"){if(!pattern10.test(data98)){const err218 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}else {const err219 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}}let i9 = data97.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data97[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err220 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;break;}indices3[item3] = i9;}}}else {const err221 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}}if(data96.teams !== undefined){let data99 = data96.teams;if(Array.isArray(data99)){const len6 = data99.length;for(let i10=0; i10<len6; i10++){let data100 = data99[i10];if(typeof data100 === "string"){if(!pattern11.test(data100)){const err222 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}}else {const err223 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}}let i11 = data99.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data99[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err224 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;break;}indices4[item4] = i11;}}}else {const err225 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}}}else {const err226 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}}else {const err227 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}}if(data81.marginal !== undefined){let data101 = data81.marginal;if(data101 && typeof data101 == "object" && !Array.isArray(data101)){if(data101.count === undefined){const err228 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}if(data101.from === undefined){const err229 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;}for(const key20 in data101){if(!((key20 === "count") || (key20 === "from"))){const err230 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}if(data101.count !== undefined){let data102 = data101.count;if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){const err231 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;}if((typeof data102 == "number") && (isFinite(data102))){if(data102 > 100 || isNaN(data102)){const err232 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}if(data102 < 1 || isNaN(data102)){const err233 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;}}}if(data101.from !== undefined){let data103 = data101.from;const _errs232 = errors;let valid45 = false;let passing0 = null;const _errs233 = errors;if("owners" !== data103){const err234 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}var _valid0 = _errs233 === errors;if(_valid0){valid45 = true;passing0 = 0;}const _errs234 = errors;if(data103 && typeof data103 == "object" && !Array.isArray(data103)){for(const key21 in data103){if(!((key21 === "users") || (key21 === "teams"))){const err235 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;}}if(data103.users !== undefined){let data104 = data103.users;if(Array.isArray(data104)){const len7 = data104.length;for(let i12=0; i12<len7; i12++){let data105 = data104[i12];if(typeof data105 === "string"){if(!pattern10.test(data105)){const err236 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}}else {const err237 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}}let i13 = data104.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data104[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err238 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;break;}indices5[item5] = i13;}}}else {const err239 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}if(data103.teams !== undefined){let data106 = data103.teams;if(Array.isArray(data106)){const len8 = data106.length;for(let i14=0; i14<len8; i14++){let data107 = data106[i14];if(typeof data107 === "string"){if(!pattern11.test(data107)){const err240 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}else {const err241 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}let i15 = data106.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data106[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err242 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;break;}indices6[item6] = i15;}}}else {const err243 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}}else {const err244 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}var _valid0 = _errs234 === errors;if(_valid0 && valid45){valid45 = false;passing0 = [passing0, 1];}else {if(_valid0){valid45 = true;passing0 = 1;}}if(!valid45){const err245 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;}else {errors = _errs232;if(vErrors !== null){if(_errs232){vErrors.length = _errs232;}else {vErrors = null;}}}}}else {const err246 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}if(data81.environment !== undefined){let data108 = data81.environment;if(data108 && typeof data108 == "object" && !Array.isArray(data108)){for(const key22 in data108){if(!(((key22 === "name") || (key22 === "required")) || (key22 === "allowed"))){const err247 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;}}if(data108.name !== undefined){let data109 = data108.name;if(typeof data109 === "string"){if(func4(data109) < 1){const err248 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}else {const err249 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;}}if(data108.required !== undefined){if(typeof data108.required !== "boolean"){const err250 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}if(data108.allowed !== undefined){let data111 = data108.allowed;if(data111 && typeof data111 == "object" && !Array.isArray(data111)){for(const key23 in data111){if(!((key23 === "users") || (key23 === "teams"))){const err251 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;}}if(data111.users !== undefined){let data112 = data111.users;if(Array.isArray(data112)){const len9 = data112.length;for(let i16=0; i16<len9; i16++){let data113 = data112[i16];if(typeof data113 === "string"){if(!pattern10.test(data113)){const err252 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}else {const err253 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}}let i17 = data112.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data112[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err254 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;break;}indices7[item7] = i17;}}}else {const err255 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}}if(data111.teams !== undefined){let data114 = data111.teams;if(Array.isArray(data114)){const len10 = data114.length;for(let i18=0; i18<len10; i18++){let data115 = data114[i18];if(typeof data115 === "string"){if(!pattern11.test(data115)){const err256 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}}else {const err257 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}let i19 = data114.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data114[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err258 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;break;}indices8[item8] = i19;}}}else {const err259 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}}else {const err260 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}}else {const err261 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}if(data81.override !== undefined){let data116 = data81.override;if(data116 && typeof data116 == "object" && !Array.isArray(data116)){if(data116.label === undefined){const err262 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;}if(data116.authorised === undefined){const err263 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}for(const key24 in data116){if(!((key24 === "label") || (key24 === "authorised"))){const err264 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;}}if(data116.label !== undefined){let data117 = data116.label;if(typeof data117 === "string"){if(func4(data117) > 50){const err265 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}if(func4(data117) < 1){const err266 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;}}else {const err267 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}if(data116.authorised !== undefined){let data118 = data116.authorised;if(data118 && typeof data118 == "object" && !Array.isArray(data118)){for(const key25 in data118){if(!((key25 === "users") || (key25 === "teams"))){const err268 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;}}if(data118.users !== undefined){let data119 = data118.users;if(Array.isArray(data119)){const len11 = data119.length;for(let i20=0; i20<len11; i20++){let data120 = data119[i20];if(typeof data120 === "string"){if(!pattern10.test(data120)){const err269 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}else {const err270 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}}let i21 = data119.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data119[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err271 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;break;}indices9[item9] = i21;}}}else {const err272 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}}if(data118.teams !== undefined){let data121 = data118.teams;if(Array.isArray(data121)){const len12 = data121.length;for(let i22=0; i22<len12; i22++){let data122 = data121[i22];if(typeof data122 === "string"){if(!pattern11.test(data122)){const err273 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}else {const err274 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}}let i23 = data121.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data121[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err275 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err275];}else {vErrors.push(err275);}errors++;break;}indices10[item10] = i23;}}}else {const err276 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err276];}else {vErrors.push(err276);}errors++;}}}else {const err277 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err277];}else {vErrors.push(err277);}errors++;}}}else {const err278 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err278];}else {vErrors.push(err278);}errors++;}}if(data81.statusContext !== undefined){let data123 = data81.statusContext;if(typeof data123 === "string"){if(func4(data123) > 255){const err279 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err279];}else {vErrors.push(err279);}errors++;}if(func4(data123) < 1){const err280 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err280];}else {vErrors.push(err280);}errors++;}}else {const err281 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err281];}else {vErrors.push(err281);}errors++;}}}else {const err282 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err282];}else {vErrors.push(err282);}errors++;}}if(data.promote !== undefined){let data124 = data.promote;if(data124 && typeof data124 == "object" && !Array.isArray(data124)){for(const key26 in data124){if(!(((((key26 === "switch") || (key26 === "stages")) || (key26 === "stageMaxMinutes")) || (key26 === "artifactMaxBytes")) || (key26 === "publishRelease"))){const err283 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err283];}else {vErrors.push(err283);}errors++;}}if(data124.switch !== undefined){let data125 = data124.switch;if(data125 && typeof data125 == "object" && !Array.isArray(data125)){if(data125.backend === undefined){const err284 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/required",keyword:"required",params:{missingProperty: "backend"},message:"must have required property '"+"backend"+"'"};if(vErrors === null){vErrors = [err284];}else {vErrors.push(err284);}errors++;}for(const key27 in data125){if(!(((((key27 === "backend") || (key27 === "repository")) || (key27 === "path")) || (key27 === "branch")) || (key27 === "prefix"))){const err285 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err285];}else {vErrors.push(err285);}errors++;}}if(data125.backend !== undefined){let data126 = data125.backend;if(typeof data126 !== "string"){const err286 = {instancePath:instancePath+"/promote/switch/backend",schemaPath:"#/properties/promote/properties/switch/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err286];}else {vErrors.push(err286);}errors++;}if(!((((data126 === "none") || (data126 === "environment-variables")) || (data126 === "flagd")) || (data126 === "flagd-file"))){const err287 = {instancePath:instancePath+"/promote/switch/backend",schemaPath:"#/properties/promote/properties/switch/properties/backend/enum",keyword:"enum",params:{allowedValues: schema11.properties.promote.properties.switch.properties.backend.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err287];}else {vErrors.push(err287);}errors++;}}if(data125.repository !== undefined){let data127 = data125.repository;if(typeof data127 === "string"){if(!pattern18.test(data127)){const err288 = {instancePath:instancePath+"/promote/switch/repository",schemaPath:"#/properties/promote/properties/switch/properties/repository/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"+"\""};if(vErrors === null){vErrors = [err288];}else {vErrors.push(err288);}errors++;}}else {const err289 = {instancePath:instancePath+"/promote/switch/repository",schemaPath:"#/properties/promote/properties/switch/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err289];}else {vErrors.push(err289);}errors++;}}if(data125.path !== undefined){let data128 = data125.path;if(typeof data128 === "string"){if(func4(data128) < 1){const err290 = {instancePath:instancePath+"/promote/switch/path",schemaPath:"#/properties/promote/properties/switch/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err290];}else {vErrors.push(err290);}errors++;}}else {const err291 = {instancePath:instancePath+"/promote/switch/path",schemaPath:"#/properties/promote/properties/switch/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err291];}else {vErrors.push(err291);}errors++;}}if(data125.branch !== undefined){let data129 = data125.branch;if(typeof data129 === "string"){if(func4(data129) < 1){const err292 = {instancePath:instancePath+"/promote/switch/branch",schemaPath:"#/properties/promote/properties/switch/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err292];}else {vErrors.push(err292);}errors++;}}else {const err293 = {instancePath:instancePath+"/promote/switch/branch",schemaPath:"#/properties/promote/properties/switch/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err293];}else {vErrors.push(err293);}errors++;}}if(data125.prefix !== undefined){let data130 = data125.prefix;if(typeof data130 === "string"){if(!pattern19.test(data130)){const err294 = {instancePath:instancePath+"/promote/switch/prefix",schemaPath:"#/properties/promote/properties/switch/properties/prefix/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err294];}else {vErrors.push(err294);}errors++;}}else {const err295 = {instancePath:instancePath+"/promote/switch/prefix",schemaPath:"#/properties/promote/properties/switch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err295];}else {vErrors.push(err295);}errors++;}}}else {const err296 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err296];}else {vErrors.push(err296);}errors++;}}if(data124.stages !== undefined){let data131 = data124.stages;if(Array.isArray(data131)){if(data131.length < 1){const err297 = {instancePath:instancePath+"/promote/stages",schemaPath:"#/properties/promote/properties/stages/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err297];}else {vErrors.push(err297);}errors++;}const len13 = data131.length;for(let i24=0; i24<len13; i24++){let data132 = data131[i24];if(typeof data132 === "string"){if(!pattern20.test(data132)){const err298 = {instancePath:instancePath+"/promote/stages/" + i24,schemaPath:"#/properties/promote/properties/stages/items/pattern",keyword:"pattern",params:{pattern: "^(canary-[1-9][0-9]?|full)$"},message:"must match pattern \""+"^(canary-[1-9][0-9]?|full)$"+"\""};if(vErrors === null){vErrors = [err298];}else {vErrors.push(err298);}errors++;}}else {const err299 = {instancePath:instancePath+"/promote/stages/" + i24,schemaPath:"#/properties/promote/properties/stages/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err299];}else {vErrors.push(err299);}errors++;}}}else {const err300 = {instancePath:instancePath+"/promote/stages",schemaPath:"#/properties/promote/properties/stages/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err300];}else {vErrors.push(err300);}errors++;}}if(data124.stageMaxMinutes !== undefined){let data133 = data124.stageMaxMinutes;if((typeof data133 == "number") && (isFinite(data133))){if(data133 <= 0 || isNaN(data133)){const err301 = {instancePath:instancePath+"/promote/stageMaxMinutes",schemaPath:"#/properties/promote/properties/stageMaxMinutes/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err301];}else {vErrors.push(err301);}errors++;}}else {const err302 = {instancePath:instancePath+"/promote/stageMaxMinutes",schemaPath:"#/properties/promote/properties/stageMaxMinutes/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err302];}else {vErrors.push(err302);}errors++;}}if(data124.artifactMaxBytes !== undefined){let data134 = data124.artifactMaxBytes;if(!(((typeof data134 == "number") && (!(data134 % 1) && !isNaN(data134))) && (isFinite(data134)))){const err303 = {instancePath:instancePath+"/promote/artifactMaxBytes",schemaPath:"#/properties/promote/properties/artifactMaxBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err303];}else {vErrors.push(err303);}errors++;}if((typeof data134 == "number") && (isFinite(data134))){if(data134 < 1 || isNaN(data134)){const err304 = {instancePath:instancePath+"/promote/artifactMaxBytes",schemaPath:"#/properties/promote/properties/artifactMaxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err304];}else {vErrors.push(err304);}errors++;}}}if(data124.publishRelease !== undefined){if(typeof data124.publishRelease !== "boolean"){const err305 = {instancePath:instancePath+"/promote/publishRelease",schemaPath:"#/properties/promote/properties/publishRelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err305];}else {vErrors.push(err305);}errors++;}}}else {const err306 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err306];}else {vErrors.push(err306);}errors++;}}if(data.monitor !== undefined){let data136 = data.monitor;if(data136 && typeof data136 == "object" && !Array.isArray(data136)){for(const key28 in data136){if(!(((key28 === "vectorFloor") || (key28 === "drift")) || (key28 === "issue"))){const err307 = {instancePath:instancePath+"/monitor",schemaPath:"#/properties/monitor/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err307];}else {vErrors.push(err307);}errors++;}}if(data136.vectorFloor !== undefined){let data137 = data136.vectorFloor;if((typeof data137 == "number") && (isFinite(data137))){if(data137 > 1 || isNaN(data137)){const err308 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err308];}else {vErrors.push(err308);}errors++;}if(data137 <= 0 || isNaN(data137)){const err309 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err309];}else {vErrors.push(err309);}errors++;}}else {const err310 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err310];}else {vErrors.push(err310);}errors++;}}if(data136.drift !== undefined){let data138 = data136.drift;if(data138 && typeof data138 == "object" && !Array.isArray(data138)){for(const key29 in data138){if(!((((((key29 === "alpha") || (key29 === "permutations")) || (key29 === "componentShare")) || (key29 === "maxRows")) || (key29 === "minSegmentSize")) || (key29 === "seed"))){const err311 = {instancePath:instancePath+"/monitor/drift",schemaPath:"#/properties/monitor/properties/drift/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err311];}else {vErrors.push(err311);}errors++;}}if(data138.alpha !== undefined){let data139 = data138.alpha;if((typeof data139 == "number") && (isFinite(data139))){if(data139 >= 1 || isNaN(data139)){const err312 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err312];}else {vErrors.push(err312);}errors++;}if(data139 <= 0 || isNaN(data139)){const err313 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err313];}else {vErrors.push(err313);}errors++;}}else {const err314 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err314];}else {vErrors.push(err314);}errors++;}}if(data138.permutations !== undefined){let data140 = data138.permutations;if(!(((typeof data140 == "number") && (!(data140 % 1) && !isNaN(data140))) && (isFinite(data140)))){const err315 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err315];}else {vErrors.push(err315);}errors++;}if((typeof data140 == "number") && (isFinite(data140))){if(data140 > 100000 || isNaN(data140)){const err316 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err316];}else {vErrors.push(err316);}errors++;}if(data140 < 19 || isNaN(data140)){const err317 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 19},message:"must be >= 19"};if(vErrors === null){vErrors = [err317];}else {vErrors.push(err317);}errors++;}}}if(data138.componentShare !== undefined){let data141 = data138.componentShare;if((typeof data141 == "number") && (isFinite(data141))){if(data141 > 1 || isNaN(data141)){const err318 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err318];}else {vErrors.push(err318);}errors++;}if(data141 < 0 || isNaN(data141)){const err319 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err319];}else {vErrors.push(err319);}errors++;}}else {const err320 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err320];}else {vErrors.push(err320);}errors++;}}if(data138.maxRows !== undefined){let data142 = data138.maxRows;if(!(((typeof data142 == "number") && (!(data142 % 1) && !isNaN(data142))) && (isFinite(data142)))){const err321 = {instancePath:instancePath+"/monitor/drift/maxRows",schemaPath:"#/properties/monitor/properties/drift/properties/maxRows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err321];}else {vErrors.push(err321);}errors++;}if((typeof data142 == "number") && (isFinite(data142))){if(data142 < 10 || isNaN(data142)){const err322 = {instancePath:instancePath+"/monitor/drift/maxRows",schemaPath:"#/properties/monitor/properties/drift/properties/maxRows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};if(vErrors === null){vErrors = [err322];}else {vErrors.push(err322);}errors++;}}}if(data138.minSegmentSize !== undefined){let data143 = data138.minSegmentSize;if(!(((typeof data143 == "number") && (!(data143 % 1) && !isNaN(data143))) && (isFinite(data143)))){const err323 = {instancePath:instancePath+"/monitor/drift/minSegmentSize",schemaPath:"#/properties/monitor/properties/drift/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err323];}else {vErrors.push(err323);}errors++;}if((typeof data143 == "number") && (isFinite(data143))){if(data143 < 2 || isNaN(data143)){const err324 = {instancePath:instancePath+"/monitor/drift/minSegmentSize",schemaPath:"#/properties/monitor/properties/drift/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2"};if(vErrors === null){vErrors = [err324];}else {vErrors.push(err324);}errors++;}}}if(data138.seed !== undefined){let data144 = data138.seed;if(!(((typeof data144 == "number") && (!(data144 % 1) && !isNaN(data144))) && (isFinite(data144)))){const err325 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err325];}else {vErrors.push(err325);}errors++;}if((typeof data144 == "number") && (isFinite(data144))){if(data144 > 4294967295 || isNaN(data144)){const err326 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err326];}else {vErrors.push(err326);}errors++;}if(data144 < 0 || isNaN(data144)){const err327 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err327];}else {vErrors.push(err327);}errors++;}}}}else {const err328 = {instancePath:instancePath+"/monitor/drift",schemaPath:"#/properties/monitor/properties/drift/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err328];}else {vErrors.push(err328);}errors++;}}if(data136.issue !== undefined){let data145 = data136.issue;if(data145 && typeof data145 == "object" && !Array.isArray(data145)){for(const key30 in data145){if(!(((key30 === "labels") || (key30 === "assignees")) || (key30 === "mentionOwners"))){const err329 = {instancePath:instancePath+"/monitor/issue",schemaPath:"#/properties/monitor/properties/issue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err329];}else {vErrors.push(err329);}errors++;}}if(data145.labels !== undefined){let data146 = data145.labels;if(Array.isArray(data146)){const len14 = data146.length;for(let i25=0; i25<len14; i25++){let data147 = data146[i25];if(typeof data147 === "string"){if(func4(data147) > 50){const err330 = {instancePath:instancePath+"/monitor/issue/labels/" + i25,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err330];}else {vErrors.push(err330);}errors++;}if(func4(data147) < 1){const err331 = {instancePath:instancePath+"/monitor/issue/labels/" + i25,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err331];}else {vErrors.push(err331);}errors++;}}else {const err332 = {instancePath:instancePath+"/monitor/issue/labels/" + i25,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err332];}else {vErrors.push(err332);}errors++;}}let i26 = data146.length;let j11;if(i26 > 1){const indices11 = {};for(;i26--;){let item11 = data146[i26];if(typeof item11 !== "string"){continue;}if(typeof indices11[item11] == "number"){j11 = indices11[item11];const err333 = {instancePath:instancePath+"/monitor/issue/labels",schemaPath:"#/properties/monitor/properties/issue/properties/labels/uniqueItems",keyword:"uniqueItems",params:{i: i26, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i26+" are identical)"};if(vErrors === null){vErrors = [err333];}else {vErrors.push(err333);}errors++;break;}indices11[item11] = i26;}}}else {const err334 = {instancePath:instancePath+"/monitor/issue/labels",schemaPath:"#/properties/monitor/properties/issue/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err334];}else {vErrors.push(err334);}errors++;}}if(data145.assignees !== undefined){let data148 = data145.assignees;if(Array.isArray(data148)){const len15 = data148.length;for(let i27=0; i27<len15; i27++){let data149 = data148[i27];if(typeof data149 === "string"){if(func4(data149) < 1){const err335 = {instancePath:instancePath+"/monitor/issue/assignees/" + i27,schemaPath:"#/properties/monitor/properties/issue/properties/assignees/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err335];}else {vErrors.push(err335);}errors++;}}else {const err336 = {instancePath:instancePath+"/monitor/issue/assignees/" + i27,schemaPath:"#/properties/monitor/properties/issue/properties/assignees/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err336];}else {vErrors.push(err336);}errors++;}}let i28 = data148.length;let j12;if(i28 > 1){const indices12 = {};for(;i28--;){let item12 = data148[i28];if(typeof item12 !== "string"){continue;}if(typeof indices12[item12] == "number"){j12 = indices12[item12];const err337 = {instancePath:instancePath+"/monitor/issue/assignees",schemaPath:"#/properties/monitor/properties/issue/properties/assignees/uniqueItems",keyword:"uniqueItems",params:{i: i28, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i28+" are identical)"};if(vErrors === null){vErrors = [err337];}else {vErrors.push(err337);}errors++;break;}indices12[item12] = i28;}}}else {const err338 = {instancePath:instancePath+"/monitor/issue/assignees",schemaPath:"#/properties/monitor/properties/issue/properties/assignees/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err338];}else {vErrors.push(err338);}errors++;}}if(data145.mentionOwners !== undefined){if(typeof data145.mentionOwners !== "boolean"){const err339 = {instancePath:instancePath+"/monitor/issue/mentionOwners",schemaPath:"#/properties/monitor/properties/issue/properties/mentionOwners/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err339];}else {vErrors.push(err339);}errors++;}}}else {const err340 = {instancePath:instancePath+"/monitor/issue",schemaPath:"#/properties/monitor/properties/issue/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err340];}else {vErrors.push(err340);}errors++;}}}else {const err341 = {instancePath:instancePath+"/monitor",schemaPath:"#/properties/monitor/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err341];}else {vErrors.push(err341);}errors++;}}}else {const err342 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err342];}else {vErrors.push(err342);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"The training data: a URI, or its URI with the dataset version and digest.","oneOf":[{"type":"string"},{"type":"object","required":["uri"],"additionalProperties":false,"properties":{"uri":{"type":"string","minLength":1},"version":{"type":"string"},"digest":{"type":"string"}}}]},"codeCommit":{"description":"Commit of the training code.","type":"string"},"codeRepository":{"description":"Repository of the training code (owner/name or a URL).","type":"string"},"trainingRun":{"description":"Link to the training run (experiment tracker, pipeline run).","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"description":"The training hyperparameters by name.","type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern21 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern22 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern23 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern24 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern21.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern22.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func4(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern23.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func4(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "codeRepository")) || (key5 === "trainingRun")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){let data26 = data25.trainingData;const _errs61 = errors;let valid8 = false;let passing0 = null;const _errs62 = errors;if(typeof data26 !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}var _valid1 = _errs62 === errors;if(_valid1){valid8 = true;passing0 = 0;}const _errs64 = errors;if(data26 && typeof data26 == "object" && !Array.isArray(data26)){if(data26.uri === undefined){const err64 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}for(const key6 in data26){if(!(((key6 === "uri") || (key6 === "version")) || (key6 === "digest"))){const err65 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data26.uri !== undefined){let data27 = data26.uri;if(typeof data27 === "string"){if(func4(data27) < 1){const err66 = {instancePath:instancePath+"/lineage/trainingData/uri",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}else {const err67 = {instancePath:instancePath+"/lineage/trainingData/uri",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data26.version !== undefined){if(typeof data26.version !== "string"){const err68 = {instancePath:instancePath+"/lineage/trainingData/version",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data26.digest !== undefined){if(typeof data26.digest !== "string"){const err69 = {instancePath:instancePath+"/lineage/trainingData/digest",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}}else {const err70 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}var _valid1 = _errs64 === errors;if(_valid1 && valid8){valid8 = false;passing0 = [passing0, 1];}else {if(_valid1){valid8 = true;passing0 = 1;}}if(!valid8){const err71 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}else {errors = _errs61;if(vErrors !== null){if(_errs61){vErrors.length = _errs61;}else {vErrors = null;}}}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err72 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data25.codeRepository !== undefined){if(typeof data25.codeRepository !== "string"){const err73 = {instancePath:instancePath+"/lineage/codeRepository",schemaPath:"#/properties/lineage/properties/codeRepository/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data25.trainingRun !== undefined){if(typeof data25.trainingRun !== "string"){const err74 = {instancePath:instancePath+"/lineage/trainingRun",schemaPath:"#/properties/lineage/properties/trainingRun/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err75 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data25.hyperparameters !== undefined){let data34 = data25.hyperparameters;if(!(data34 && typeof data34 == "object" && !Array.isArray(data34))){const err76 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data25.evaluation !== undefined){let data35 = data25.evaluation;if(!(data35 && typeof data35 == "object" && !Array.isArray(data35))){const err77 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}if(data.owners !== undefined){let data36 = data.owners;if(Array.isArray(data36)){const len0 = data36.length;for(let i0=0; i0<len0; i0++){let data37 = data36[i0];if(typeof data37 === "string"){if(!pattern24.test(data37)){const err79 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}let i1 = data36.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data36[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err81 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;break;}indices0[item0] = i1;}}}else {const err82 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data.examples !== undefined){let data38 = data.examples;if(Array.isArray(data38)){const len1 = data38.length;for(let i2=0; i2<len1; i2++){let data39 = data38[i2];if(data39 && typeof data39 == "object" && !Array.isArray(data39)){if(data39.input === undefined){const err83 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}for(const key7 in data39){if(!((key7 === "name") || (key7 === "input"))){const err84 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}if(data39.name !== undefined){if(typeof data39.name !== "string"){const err85 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}else {const err87 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}else {const err88 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","shadow","gate","promote","monitor"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern26 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func4(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func4(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func4(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func4(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func4(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func4(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func4(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func4(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func4(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func4(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime1.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern9.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!(((((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "shadow")) || (data3 === "gate")) || (data3 === "promote")) || (data3 === "monitor"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func4(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func4(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func4(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func4(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func4(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func4(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func4(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func4(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern26.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern23.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","texts","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV or TSV) with fields id, text and optional segment. Ids are unique across all files; their order (files in order, rows in order) is the row order of .npy embedding files.","oneOf":[{"$ref":"#/definitions/path"},{"type":"array","items":{"$ref":"#/definitions/path"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Labelled pairs: fields a, b, label (related | unrelated), optional segment and id.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"sameSpace":{"description":"Both models embed into the same space (the same embedding.space in their contracts, e.g. the same model rebuilt or re-exported), so their cosines are comparable: the related pairs' mean cosine is gated too, against similarityTolerance. Leave false (the default) when the space changes: across spaces only the AUC compares.","type":"boolean"},"similarityTolerance":{"description":"With sameSpace, the largest acceptable drop of the related pairs' mean cosine (absolute, e.g. 0.02). Default: 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query, doc, relevance).","type":"object","required":["qrels"],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema44 = {"type":"string","minLength":1};const schema52 = {"type":"number","minimum":0,"maximum":1};const schema47 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema48 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema49 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema50 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema46 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate22.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.texts === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "texts"},message:"must have required property '"+"texts"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.checks === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err4 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern9.test(data1)){const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func4(data2) > 2000){const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(typeof data3 === "string"){if(func4(data3) < 1){const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}else {const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs13 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err11 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];if(typeof data4 === "string"){if(func4(data4) < 1){const err12 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}}else {const err14 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}var _valid0 = _errs13 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err15 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate22(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err16 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err17 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}for(const key2 in data7){if(!(func2.call(schema43.properties.checks.properties.pairs.properties, key2))){const err18 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func4(data8) < 1){const err19 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}else {const err20 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.tolerance !== undefined){let data9 = data7.tolerance;if((typeof data9 == "number") && (isFinite(data9))){if(data9 > 1 || isNaN(data9)){const err21 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}if(data9 < 0 || isNaN(data9)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data7.relatedFloor !== undefined){let data10 = data7.relatedFloor;if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 1 || isNaN(data10)){const err24 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(data10 < -1 || isNaN(data10)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data11 = data7.unrelatedCeiling;if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 1 || isNaN(data11)){const err27 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}if(data11 < -1 || isNaN(data11)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}else {const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}if(data7.sameSpace !== undefined){if(typeof data7.sameSpace !== "boolean"){const err30 = {instancePath:instancePath+"/checks/pairs/sameSpace",schemaPath:"#/properties/checks/properties/pairs/properties/sameSpace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data7.similarityTolerance !== undefined){let data13 = data7.similarityTolerance;if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 1 || isNaN(data13)){const err31 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data13 < 0 || isNaN(data13)){const err32 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}else {const err33 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}if(data7.confidence !== undefined){let data14 = data7.confidence;if((typeof data14 == "number") && (isFinite(data14))){if(data14 >= 1 || isNaN(data14)){const err34 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}if(data14 <= 0.5 || isNaN(data14)){const err35 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data7.resamples !== undefined){let data15 = data7.resamples;if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){const err37 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data15 == "number") && (isFinite(data15))){if(data15 > 100000 || isNaN(data15)){const err38 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(data15 < 100 || isNaN(data15)){const err39 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}}if(data7.seed !== undefined){let data16 = data7.seed;if(!(((typeof data16 == "number") && (!(data16 % 1) && !isNaN(data16))) && (isFinite(data16)))){const err40 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if((typeof data16 == "number") && (isFinite(data16))){if(data16 > 4294967295 || isNaN(data16)){const err41 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(data16 < 0 || isNaN(data16)){const err42 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}}if(data7.minSegmentSize !== undefined){let data17 = data7.minSegmentSize;if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){const err43 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}if((typeof data17 == "number") && (isFinite(data17))){if(data17 < 1 || isNaN(data17)){const err44 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}}else {const err45 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data6.triplets !== undefined){let data18 = data6.triplets;if(data18 && typeof data18 == "object" && !Array.isArray(data18)){if(data18.file === undefined){const err46 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}for(const key3 in data18){if(!((((((key3 === "file") || (key3 === "tolerance")) || (key3 === "confidence")) || (key3 === "resamples")) || (key3 === "seed")) || (key3 === "minSegmentSize"))){const err47 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}if(data18.file !== undefined){let data19 = data18.file;if(typeof data19 === "string"){if(func4(data19) < 1){const err48 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data18.tolerance !== undefined){let data20 = data18.tolerance;if((typeof data20 == "number") && (isFinite(data20))){if(data20 > 1 || isNaN(data20)){const err50 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}if(data20 < 0 || isNaN(data20)){const err51 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}else {const err52 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data18.confidence !== undefined){let data21 = data18.confidence;if((typeof data21 == "number") && (isFinite(data21))){if(data21 >= 1 || isNaN(data21)){const err53 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if(data21 <= 0.5 || isNaN(data21)){const err54 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}else {const err55 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data18.resamples !== undefined){let data22 = data18.resamples;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err56 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100000 || isNaN(data22)){const err57 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data22 < 100 || isNaN(data22)){const err58 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}}if(data18.seed !== undefined){let data23 = data18.seed;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err59 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 > 4294967295 || isNaN(data23)){const err60 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if(data23 < 0 || isNaN(data23)){const err61 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data18.minSegmentSize !== undefined){let data24 = data18.minSegmentSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err62 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err63 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data6.retrieval !== undefined){let data25 = data6.retrieval;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.qrels === undefined){const err65 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}for(const key4 in data25){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key4))){const err66 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data25.qrels !== undefined){let data26 = data25.qrels;if(typeof data26 === "string"){if(func4(data26) < 1){const err67 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}else {const err68 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data25.queries !== undefined){let data27 = data25.queries;if(typeof data27 === "string"){if(func4(data27) < 1){const err69 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}else {const err70 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data25.corpus !== undefined){let data28 = data25.corpus;if(typeof data28 === "string"){if(func4(data28) < 1){const err71 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}else {const err72 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data25.k !== undefined){let data29 = data25.k;if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){const err73 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if((typeof data29 == "number") && (isFinite(data29))){if(data29 > 1000 || isNaN(data29)){const err74 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}if(data29 < 1 || isNaN(data29)){const err75 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}}if(data25.metric !== undefined){let data30 = data25.metric;if(typeof data30 !== "string"){const err76 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}if(!(((data30 === "ndcg") || (data30 === "recall")) || (data30 === "mrr"))){const err77 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data25.tolerance !== undefined){let data31 = data25.tolerance;if((typeof data31 == "number") && (isFinite(data31))){if(data31 > 1 || isNaN(data31)){const err78 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}if(data31 < 0 || isNaN(data31)){const err79 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data25.confidence !== undefined){let data32 = data25.confidence;if((typeof data32 == "number") && (isFinite(data32))){if(data32 >= 1 || isNaN(data32)){const err81 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}if(data32 <= 0.5 || isNaN(data32)){const err82 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}else {const err83 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}if(data25.resamples !== undefined){let data33 = data25.resamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err84 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 > 100000 || isNaN(data33)){const err85 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}if(data33 < 100 || isNaN(data33)){const err86 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}if(data25.seed !== undefined){let data34 = data25.seed;if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){const err87 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if((typeof data34 == "number") && (isFinite(data34))){if(data34 > 4294967295 || isNaN(data34)){const err88 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}if(data34 < 0 || isNaN(data34)){const err89 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}}if(data25.minSegmentSize !== undefined){let data35 = data25.minSegmentSize;if(!(((typeof data35 == "number") && (!(data35 % 1) && !isNaN(data35))) && (isFinite(data35)))){const err90 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if((typeof data35 == "number") && (isFinite(data35))){if(data35 < 1 || isNaN(data35)){const err91 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}}}else {const err92 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}if(data6.neighbours !== undefined){let data36 = data6.neighbours;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){for(const key5 in data36){if(!((((((((key5 === "corpus") || (key5 === "sample")) || (key5 === "k")) || (key5 === "minOverlap")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err93 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}if(data36.corpus !== undefined){let data37 = data36.corpus;if(typeof data37 === "string"){if(func4(data37) < 1){const err94 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}}else {const err95 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}if(data36.sample !== undefined){let data38 = data36.sample;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err96 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 < 1 || isNaN(data38)){const err97 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}}if(data36.k !== undefined){let data39 = data36.k;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err98 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 > 1000 || isNaN(data39)){const err99 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data39 < 1 || isNaN(data39)){const err100 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}}if(data36.minOverlap !== undefined){let data40 = data36.minOverlap;if((typeof data40 == "number") && (isFinite(data40))){if(data40 > 1 || isNaN(data40)){const err101 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}if(data40 < 0 || isNaN(data40)){const err102 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}else {const err103 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}if(data36.confidence !== undefined){let data41 = data36.confidence;if((typeof data41 == "number") && (isFinite(data41))){if(data41 >= 1 || isNaN(data41)){const err104 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data41 <= 0.5 || isNaN(data41)){const err105 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}else {const err106 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}if(data36.resamples !== undefined){let data42 = data36.resamples;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err107 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 100000 || isNaN(data42)){const err108 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}if(data42 < 100 || isNaN(data42)){const err109 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}}if(data36.seed !== undefined){let data43 = data36.seed;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err110 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 > 4294967295 || isNaN(data43)){const err111 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}if(data43 < 0 || isNaN(data43)){const err112 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}}}if(data36.minSegmentSize !== undefined){let data44 = data36.minSegmentSize;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err113 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 < 1 || isNaN(data44)){const err114 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}}else {const err115 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data6.health !== undefined){let data45 = data6.health;if(data45 && typeof data45 == "object" && !Array.isArray(data45)){for(const key6 in data45){if(!(key6 === "rankDropRatio")){const err116 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}if(data45.rankDropRatio !== undefined){let data46 = data45.rankDropRatio;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err117 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}if(data46 <= 0 || isNaN(data46)){const err118 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}else {const err119 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}}else {const err120 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}}}else {const err121 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}}else {const err122 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}validate21.errors = vErrors;return errors === 0;}
+    deps: "usernameEnv"},message:"must have property usernameEnv when property passwordEnv is present"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data13.url !== undefined){let data14 = data13.url;if(typeof data14 === "string"){if(!(formats0(data14))){const err29 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/canary/prometheus/url",schemaPath:"#/properties/canary/properties/prometheus/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data13.bearerTokenEnv !== undefined){let data15 = data13.bearerTokenEnv;if(typeof data15 === "string"){if(!pattern0.test(data15)){const err31 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/canary/prometheus/bearerTokenEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/bearerTokenEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data13.usernameEnv !== undefined){let data16 = data13.usernameEnv;if(typeof data16 === "string"){if(!pattern0.test(data16)){const err33 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/canary/prometheus/usernameEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/usernameEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data13.passwordEnv !== undefined){let data17 = data13.passwordEnv;if(typeof data17 === "string"){if(!pattern0.test(data17)){const err35 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}else {const err36 = {instancePath:instancePath+"/canary/prometheus/passwordEnv",schemaPath:"#/properties/canary/properties/prometheus/properties/passwordEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}if(data13.timeoutMs !== undefined){let data18 = data13.timeoutMs;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err37 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 < 1 || isNaN(data18)){const err38 = {instancePath:instancePath+"/canary/prometheus/timeoutMs",schemaPath:"#/properties/canary/properties/prometheus/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}}}else {const err39 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data12.confidence !== undefined){let data19 = data12.confidence;if((typeof data19 == "number") && (isFinite(data19))){if(data19 >= 1 || isNaN(data19)){const err40 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}if(data19 <= 0.5 || isNaN(data19)){const err41 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}}else {const err42 = {instancePath:instancePath+"/canary/confidence",schemaPath:"#/properties/canary/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data12.thresholds !== undefined){let data20 = data12.thresholds;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key6 in data20){if(!((key6 === "pass") || (key6 === "marginal"))){const err43 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}if(data20.pass !== undefined){let data21 = data20.pass;if((typeof data21 == "number") && (isFinite(data21))){if(data21 > 100 || isNaN(data21)){const err44 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if(data21 < 0 || isNaN(data21)){const err45 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}else {const err46 = {instancePath:instancePath+"/canary/thresholds/pass",schemaPath:"#/properties/canary/properties/thresholds/properties/pass/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.marginal !== undefined){let data22 = data20.marginal;if((typeof data22 == "number") && (isFinite(data22))){if(data22 > 100 || isNaN(data22)){const err47 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}if(data22 < 0 || isNaN(data22)){const err48 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}else {const err49 = {instancePath:instancePath+"/canary/thresholds/marginal",schemaPath:"#/properties/canary/properties/thresholds/properties/marginal/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}}else {const err50 = {instancePath:instancePath+"/canary/thresholds",schemaPath:"#/properties/canary/properties/thresholds/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data12.metrics !== undefined){let data23 = data12.metrics;if(Array.isArray(data23)){if(data23.length < 1){const err51 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}const len1 = data23.length;for(let i2=0; i2<len1; i2++){let data24 = data23[i2];if(data24 && typeof data24 == "object" && !Array.isArray(data24)){if(data24.name === undefined){const err52 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}if(data24.direction === undefined){const err53 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/required",keyword:"required",params:{missingProperty: "direction"},message:"must have required property '"+"direction"+"'"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}for(const key7 in data24){if(!(func2.call(schema11.properties.canary.properties.metrics.items.properties, key7))){const err54 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}if(data24.name !== undefined){let data25 = data24.name;if(typeof data25 === "string"){if(!pattern4.test(data25)){const err55 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/canary/metrics/" + i2+"/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data24.query !== undefined){let data26 = data24.query;if(typeof data26 === "string"){if(func4(data26) < 1){const err57 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/canary/metrics/" + i2+"/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data24.direction !== undefined){let data27 = data24.direction;if(typeof data27 !== "string"){const err59 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if(!(((data27 === "increase") || (data27 === "decrease")) || (data27 === "either"))){const err60 = {instancePath:instancePath+"/canary/metrics/" + i2+"/direction",schemaPath:"#/properties/canary/properties/metrics/items/properties/direction/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.direction.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}if(data24.relativeTolerance !== undefined){let data28 = data24.relativeTolerance;if((typeof data28 == "number") && (isFinite(data28))){if(data28 < 0 || isNaN(data28)){const err61 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}else {const err62 = {instancePath:instancePath+"/canary/metrics/" + i2+"/relativeTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/relativeTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data24.tolerance !== undefined){let data29 = data24.tolerance;if((typeof data29 == "number") && (isFinite(data29))){if(data29 < 0 || isNaN(data29)){const err63 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}else {const err64 = {instancePath:instancePath+"/canary/metrics/" + i2+"/tolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data24.absoluteTolerance !== undefined){let data30 = data24.absoluteTolerance;if((typeof data30 == "number") && (isFinite(data30))){if(data30 < 0 || isNaN(data30)){const err65 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}else {const err66 = {instancePath:instancePath+"/canary/metrics/" + i2+"/absoluteTolerance",schemaPath:"#/properties/canary/properties/metrics/items/properties/absoluteTolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}if(data24.critical !== undefined){if(typeof data24.critical !== "boolean"){const err67 = {instancePath:instancePath+"/canary/metrics/" + i2+"/critical",schemaPath:"#/properties/canary/properties/metrics/items/properties/critical/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data24.weight !== undefined){let data32 = data24.weight;if((typeof data32 == "number") && (isFinite(data32))){if(data32 <= 0 || isNaN(data32)){const err68 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}else {const err69 = {instancePath:instancePath+"/canary/metrics/" + i2+"/weight",schemaPath:"#/properties/canary/properties/metrics/items/properties/weight/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}if(data24.minSamples !== undefined){let data33 = data24.minSamples;if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){const err70 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}if((typeof data33 == "number") && (isFinite(data33))){if(data33 < 3 || isNaN(data33)){const err71 = {instancePath:instancePath+"/canary/metrics/" + i2+"/minSamples",schemaPath:"#/properties/canary/properties/metrics/items/properties/minSamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 3},message:"must be >= 3"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}}if(data24.outliers !== undefined){let data34 = data24.outliers;if(typeof data34 !== "string"){const err72 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}if(!((data34 === "keep") || (data34 === "remove"))){const err73 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outliers",schemaPath:"#/properties/canary/properties/metrics/items/properties/outliers/enum",keyword:"enum",params:{allowedValues: schema11.properties.canary.properties.metrics.items.properties.outliers.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data24.outlierFactor !== undefined){let data35 = data24.outlierFactor;if((typeof data35 == "number") && (isFinite(data35))){if(data35 <= 0 || isNaN(data35)){const err74 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}else {const err75 = {instancePath:instancePath+"/canary/metrics/" + i2+"/outlierFactor",schemaPath:"#/properties/canary/properties/metrics/items/properties/outlierFactor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data24.total !== undefined){let data36 = data24.total;if(data36 && typeof data36 == "object" && !Array.isArray(data36)){if(data36.name === undefined){const err76 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}for(const key8 in data36){if(!((key8 === "name") || (key8 === "query"))){const err77 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}if(data36.name !== undefined){let data37 = data36.name;if(typeof data37 === "string"){if(!pattern4.test(data37)){const err78 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}else {const err79 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/name",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}if(data36.query !== undefined){let data38 = data36.query;if(typeof data38 === "string"){if(func4(data38) < 1){const err80 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}else {const err81 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total/query",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/properties/query/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}}else {const err82 = {instancePath:instancePath+"/canary/metrics/" + i2+"/total",schemaPath:"#/properties/canary/properties/metrics/items/properties/total/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}}else {const err83 = {instancePath:instancePath+"/canary/metrics/" + i2,schemaPath:"#/properties/canary/properties/metrics/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}}else {const err84 = {instancePath:instancePath+"/canary/metrics",schemaPath:"#/properties/canary/properties/metrics/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}if(data.regression !== undefined){let data39 = data.regression;if(data39 && typeof data39 == "object" && !Array.isArray(data39)){for(const key9 in data39){if(!(((((((key9 === "confidence") || (key9 === "resamples")) || (key9 === "seed")) || (key9 === "minSegmentSize")) || (key9 === "worstItems")) || (key9 === "tolerance")) || (key9 === "minOverlap"))){const err86 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}if(data39.confidence !== undefined){let data40 = data39.confidence;if((typeof data40 == "number") && (isFinite(data40))){if(data40 >= 1 || isNaN(data40)){const err87 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}if(data40 <= 0.5 || isNaN(data40)){const err88 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}else {const err89 = {instancePath:instancePath+"/regression/confidence",schemaPath:"#/properties/regression/properties/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}}if(data39.resamples !== undefined){let data41 = data39.resamples;if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){const err90 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if((typeof data41 == "number") && (isFinite(data41))){if(data41 > 100000 || isNaN(data41)){const err91 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}if(data41 < 100 || isNaN(data41)){const err92 = {instancePath:instancePath+"/regression/resamples",schemaPath:"#/properties/regression/properties/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}}}if(data39.seed !== undefined){let data42 = data39.seed;if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){const err93 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}if((typeof data42 == "number") && (isFinite(data42))){if(data42 > 4294967295 || isNaN(data42)){const err94 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if(data42 < 0 || isNaN(data42)){const err95 = {instancePath:instancePath+"/regression/seed",schemaPath:"#/properties/regression/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}}if(data39.minSegmentSize !== undefined){let data43 = data39.minSegmentSize;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err96 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 < 1 || isNaN(data43)){const err97 = {instancePath:instancePath+"/regression/minSegmentSize",schemaPath:"#/properties/regression/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}}}if(data39.worstItems !== undefined){let data44 = data39.worstItems;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err98 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 50 || isNaN(data44)){const err99 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}if(data44 < 0 || isNaN(data44)){const err100 = {instancePath:instancePath+"/regression/worstItems",schemaPath:"#/properties/regression/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}}}if(data39.tolerance !== undefined){let data45 = data39.tolerance;if(data45 && typeof data45 == "object" && !Array.isArray(data45)){for(const key10 in data45){if(!(((key10 === "pairs") || (key10 === "triplets")) || (key10 === "retrieval"))){const err101 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}}if(data45.pairs !== undefined){let data46 = data45.pairs;if((typeof data46 == "number") && (isFinite(data46))){if(data46 > 1 || isNaN(data46)){const err102 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}if(data46 < 0 || isNaN(data46)){const err103 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}}else {const err104 = {instancePath:instancePath+"/regression/tolerance/pairs",schemaPath:"#/properties/regression/properties/tolerance/properties/pairs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}}if(data45.triplets !== undefined){let data47 = data45.triplets;if((typeof data47 == "number") && (isFinite(data47))){if(data47 > 1 || isNaN(data47)){const err105 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}if(data47 < 0 || isNaN(data47)){const err106 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}}else {const err107 = {instancePath:instancePath+"/regression/tolerance/triplets",schemaPath:"#/properties/regression/properties/tolerance/properties/triplets/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}if(data45.retrieval !== undefined){let data48 = data45.retrieval;if((typeof data48 == "number") && (isFinite(data48))){if(data48 > 1 || isNaN(data48)){const err108 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}if(data48 < 0 || isNaN(data48)){const err109 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}else {const err110 = {instancePath:instancePath+"/regression/tolerance/retrieval",schemaPath:"#/properties/regression/properties/tolerance/properties/retrieval/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}}else {const err111 = {instancePath:instancePath+"/regression/tolerance",schemaPath:"#/properties/regression/properties/tolerance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data39.minOverlap !== undefined){let data49 = data39.minOverlap;if((typeof data49 == "number") && (isFinite(data49))){if(data49 > 1 || isNaN(data49)){const err112 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}if(data49 < 0 || isNaN(data49)){const err113 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}else {const err114 = {instancePath:instancePath+"/regression/minOverlap",schemaPath:"#/properties/regression/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}}}else {const err115 = {instancePath:instancePath+"/regression",schemaPath:"#/properties/regression/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}}if(data.embeddings !== undefined){let data50 = data.embeddings;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key11 in data50){if(!((((((key11 === "cacheDir") || (key11 === "cache")) || (key11 === "cacheMaxAgeDays")) || (key11 === "defaults")) || (key11 === "production")) || (key11 === "candidate"))){const err116 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}if(data50.cacheDir !== undefined){let data51 = data50.cacheDir;if(typeof data51 === "string"){if(func4(data51) < 1){const err117 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}}else {const err118 = {instancePath:instancePath+"/embeddings/cacheDir",schemaPath:"#/properties/embeddings/properties/cacheDir/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}if(data50.cache !== undefined){if(typeof data50.cache !== "boolean"){const err119 = {instancePath:instancePath+"/embeddings/cache",schemaPath:"#/properties/embeddings/properties/cache/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}if(data50.cacheMaxAgeDays !== undefined){let data53 = data50.cacheMaxAgeDays;if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){const err120 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}if((typeof data53 == "number") && (isFinite(data53))){if(data53 < 1 || isNaN(data53)){const err121 = {instancePath:instancePath+"/embeddings/cacheMaxAgeDays",schemaPath:"#/properties/embeddings/properties/cacheMaxAgeDays/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}}if(data50.defaults !== undefined){let data54 = data50.defaults;if(data54 && typeof data54 == "object" && !Array.isArray(data54)){for(const key12 in data54){if(!((((((((key12 === "model") || (key12 === "apiKeyEnv")) || (key12 === "batchSize")) || (key12 === "concurrency")) || (key12 === "retries")) || (key12 === "timeoutMs")) || (key12 === "dimension")) || (key12 === "version"))){const err122 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}}if(data54.model !== undefined){let data55 = data54.model;if(typeof data55 === "string"){if(func4(data55) < 1){const err123 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}}else {const err124 = {instancePath:instancePath+"/embeddings/defaults/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}}if(data54.apiKeyEnv !== undefined){let data56 = data54.apiKeyEnv;if(typeof data56 === "string"){if(!pattern0.test(data56)){const err125 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}}else {const err126 = {instancePath:instancePath+"/embeddings/defaults/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}}if(data54.batchSize !== undefined){let data57 = data54.batchSize;if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){const err127 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if((typeof data57 == "number") && (isFinite(data57))){if(data57 > 100000 || isNaN(data57)){const err128 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}if(data57 < 1 || isNaN(data57)){const err129 = {instancePath:instancePath+"/embeddings/defaults/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}}}if(data54.concurrency !== undefined){let data58 = data54.concurrency;if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){const err130 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}if((typeof data58 == "number") && (isFinite(data58))){if(data58 > 256 || isNaN(data58)){const err131 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}if(data58 < 1 || isNaN(data58)){const err132 = {instancePath:instancePath+"/embeddings/defaults/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}}if(data54.retries !== undefined){let data59 = data54.retries;if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){const err133 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}if((typeof data59 == "number") && (isFinite(data59))){if(data59 > 100 || isNaN(data59)){const err134 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}if(data59 < 0 || isNaN(data59)){const err135 = {instancePath:instancePath+"/embeddings/defaults/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}}if(data54.timeoutMs !== undefined){let data60 = data54.timeoutMs;if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){const err136 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}if((typeof data60 == "number") && (isFinite(data60))){if(data60 < 1 || isNaN(data60)){const err137 = {instancePath:instancePath+"/embeddings/defaults/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}}if(data54.dimension !== undefined){let data61 = data54.dimension;if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){const err138 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}if((typeof data61 == "number") && (isFinite(data61))){if(data61 < 1 || isNaN(data61)){const err139 = {instancePath:instancePath+"/embeddings/defaults/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err139];}else {vErrors.push(err139);}errors++;}}}if(data54.version !== undefined){let data62 = data54.version;if(typeof data62 === "string"){if(func4(data62) < 1){const err140 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err140];}else {vErrors.push(err140);}errors++;}}else {const err141 = {instancePath:instancePath+"/embeddings/defaults/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err141];}else {vErrors.push(err141);}errors++;}}}else {const err142 = {instancePath:instancePath+"/embeddings/defaults",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err142];}else {vErrors.push(err142);}errors++;}}if(data50.production !== undefined){let data63 = data50.production;if(data63 && typeof data63 == "object" && !Array.isArray(data63)){for(const key13 in data63){if(!((((((((key13 === "model") || (key13 === "apiKeyEnv")) || (key13 === "batchSize")) || (key13 === "concurrency")) || (key13 === "retries")) || (key13 === "timeoutMs")) || (key13 === "dimension")) || (key13 === "version"))){const err143 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err143];}else {vErrors.push(err143);}errors++;}}if(data63.model !== undefined){let data64 = data63.model;if(typeof data64 === "string"){if(func4(data64) < 1){const err144 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err144];}else {vErrors.push(err144);}errors++;}}else {const err145 = {instancePath:instancePath+"/embeddings/production/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err145];}else {vErrors.push(err145);}errors++;}}if(data63.apiKeyEnv !== undefined){let data65 = data63.apiKeyEnv;if(typeof data65 === "string"){if(!pattern0.test(data65)){const err146 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err146];}else {vErrors.push(err146);}errors++;}}else {const err147 = {instancePath:instancePath+"/embeddings/production/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err147];}else {vErrors.push(err147);}errors++;}}if(data63.batchSize !== undefined){let data66 = data63.batchSize;if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){const err148 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err148];}else {vErrors.push(err148);}errors++;}if((typeof data66 == "number") && (isFinite(data66))){if(data66 > 100000 || isNaN(data66)){const err149 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err149];}else {vErrors.push(err149);}errors++;}if(data66 < 1 || isNaN(data66)){const err150 = {instancePath:instancePath+"/embeddings/production/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err150];}else {vErrors.push(err150);}errors++;}}}if(data63.concurrency !== undefined){let data67 = data63.concurrency;if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){const err151 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err151];}else {vErrors.push(err151);}errors++;}if((typeof data67 == "number") && (isFinite(data67))){if(data67 > 256 || isNaN(data67)){const err152 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err152];}else {vErrors.push(err152);}errors++;}if(data67 < 1 || isNaN(data67)){const err153 = {instancePath:instancePath+"/embeddings/production/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err153];}else {vErrors.push(err153);}errors++;}}}if(data63.retries !== undefined){let data68 = data63.retries;if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){const err154 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err154];}else {vErrors.push(err154);}errors++;}if((typeof data68 == "number") && (isFinite(data68))){if(data68 > 100 || isNaN(data68)){const err155 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err155];}else {vErrors.push(err155);}errors++;}if(data68 < 0 || isNaN(data68)){const err156 = {instancePath:instancePath+"/embeddings/production/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err156];}else {vErrors.push(err156);}errors++;}}}if(data63.timeoutMs !== undefined){let data69 = data63.timeoutMs;if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){const err157 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err157];}else {vErrors.push(err157);}errors++;}if((typeof data69 == "number") && (isFinite(data69))){if(data69 < 1 || isNaN(data69)){const err158 = {instancePath:instancePath+"/embeddings/production/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err158];}else {vErrors.push(err158);}errors++;}}}if(data63.dimension !== undefined){let data70 = data63.dimension;if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){const err159 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err159];}else {vErrors.push(err159);}errors++;}if((typeof data70 == "number") && (isFinite(data70))){if(data70 < 1 || isNaN(data70)){const err160 = {instancePath:instancePath+"/embeddings/production/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err160];}else {vErrors.push(err160);}errors++;}}}if(data63.version !== undefined){let data71 = data63.version;if(typeof data71 === "string"){if(func4(data71) < 1){const err161 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err161];}else {vErrors.push(err161);}errors++;}}else {const err162 = {instancePath:instancePath+"/embeddings/production/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err162];}else {vErrors.push(err162);}errors++;}}}else {const err163 = {instancePath:instancePath+"/embeddings/production",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err163];}else {vErrors.push(err163);}errors++;}}if(data50.candidate !== undefined){let data72 = data50.candidate;if(data72 && typeof data72 == "object" && !Array.isArray(data72)){for(const key14 in data72){if(!((((((((key14 === "model") || (key14 === "apiKeyEnv")) || (key14 === "batchSize")) || (key14 === "concurrency")) || (key14 === "retries")) || (key14 === "timeoutMs")) || (key14 === "dimension")) || (key14 === "version"))){const err164 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err164];}else {vErrors.push(err164);}errors++;}}if(data72.model !== undefined){let data73 = data72.model;if(typeof data73 === "string"){if(func4(data73) < 1){const err165 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err165];}else {vErrors.push(err165);}errors++;}}else {const err166 = {instancePath:instancePath+"/embeddings/candidate/model",schemaPath:"#/definitions/embeddingSource/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err166];}else {vErrors.push(err166);}errors++;}}if(data72.apiKeyEnv !== undefined){let data74 = data72.apiKeyEnv;if(typeof data74 === "string"){if(!pattern0.test(data74)){const err167 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err167];}else {vErrors.push(err167);}errors++;}}else {const err168 = {instancePath:instancePath+"/embeddings/candidate/apiKeyEnv",schemaPath:"#/definitions/embeddingSource/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err168];}else {vErrors.push(err168);}errors++;}}if(data72.batchSize !== undefined){let data75 = data72.batchSize;if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){const err169 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err169];}else {vErrors.push(err169);}errors++;}if((typeof data75 == "number") && (isFinite(data75))){if(data75 > 100000 || isNaN(data75)){const err170 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err170];}else {vErrors.push(err170);}errors++;}if(data75 < 1 || isNaN(data75)){const err171 = {instancePath:instancePath+"/embeddings/candidate/batchSize",schemaPath:"#/definitions/embeddingSource/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err171];}else {vErrors.push(err171);}errors++;}}}if(data72.concurrency !== undefined){let data76 = data72.concurrency;if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){const err172 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err172];}else {vErrors.push(err172);}errors++;}if((typeof data76 == "number") && (isFinite(data76))){if(data76 > 256 || isNaN(data76)){const err173 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256"};if(vErrors === null){vErrors = [err173];}else {vErrors.push(err173);}errors++;}if(data76 < 1 || isNaN(data76)){const err174 = {instancePath:instancePath+"/embeddings/candidate/concurrency",schemaPath:"#/definitions/embeddingSource/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err174];}else {vErrors.push(err174);}errors++;}}}if(data72.retries !== undefined){let data77 = data72.retries;if(!(((typeof data77 == "number") && (!(data77 % 1) && !isNaN(data77))) && (isFinite(data77)))){const err175 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err175];}else {vErrors.push(err175);}errors++;}if((typeof data77 == "number") && (isFinite(data77))){if(data77 > 100 || isNaN(data77)){const err176 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err176];}else {vErrors.push(err176);}errors++;}if(data77 < 0 || isNaN(data77)){const err177 = {instancePath:instancePath+"/embeddings/candidate/retries",schemaPath:"#/definitions/embeddingSource/properties/retries/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err177];}else {vErrors.push(err177);}errors++;}}}if(data72.timeoutMs !== undefined){let data78 = data72.timeoutMs;if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){const err178 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err178];}else {vErrors.push(err178);}errors++;}if((typeof data78 == "number") && (isFinite(data78))){if(data78 < 1 || isNaN(data78)){const err179 = {instancePath:instancePath+"/embeddings/candidate/timeoutMs",schemaPath:"#/definitions/embeddingSource/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err179];}else {vErrors.push(err179);}errors++;}}}if(data72.dimension !== undefined){let data79 = data72.dimension;if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){const err180 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err180];}else {vErrors.push(err180);}errors++;}if((typeof data79 == "number") && (isFinite(data79))){if(data79 < 1 || isNaN(data79)){const err181 = {instancePath:instancePath+"/embeddings/candidate/dimension",schemaPath:"#/definitions/embeddingSource/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err181];}else {vErrors.push(err181);}errors++;}}}if(data72.version !== undefined){let data80 = data72.version;if(typeof data80 === "string"){if(func4(data80) < 1){const err182 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err182];}else {vErrors.push(err182);}errors++;}}else {const err183 = {instancePath:instancePath+"/embeddings/candidate/version",schemaPath:"#/definitions/embeddingSource/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err183];}else {vErrors.push(err183);}errors++;}}}else {const err184 = {instancePath:instancePath+"/embeddings/candidate",schemaPath:"#/definitions/embeddingSource/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err184];}else {vErrors.push(err184);}errors++;}}}else {const err185 = {instancePath:instancePath+"/embeddings",schemaPath:"#/properties/embeddings/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err185];}else {vErrors.push(err185);}errors++;}}if(data.gate !== undefined){let data81 = data.gate;if(data81 && typeof data81 == "object" && !Array.isArray(data81)){for(const key15 in data81){if(!(((((((key15 === "requiredChecks") || (key15 === "thresholds")) || (key15 === "approvals")) || (key15 === "marginal")) || (key15 === "environment")) || (key15 === "override")) || (key15 === "statusContext"))){const err186 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err186];}else {vErrors.push(err186);}errors++;}}if(data81.requiredChecks !== undefined){let data82 = data81.requiredChecks;if(data82 && typeof data82 == "object" && !Array.isArray(data82)){for(const key16 in data82){if(!((key16 === "kinds") || (key16 === "ids"))){const err187 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err187];}else {vErrors.push(err187);}errors++;}}if(data82.kinds !== undefined){let data83 = data82.kinds;if(Array.isArray(data83)){const len2 = data83.length;for(let i3=0; i3<len2; i3++){let data84 = data83[i3];if(typeof data84 !== "string"){const err188 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err188];}else {vErrors.push(err188);}errors++;}if(!((((data84 === "contract") || (data84 === "embedding-regression")) || (data84 === "canary-analysis")) || (data84 === "shadow"))){const err189 = {instancePath:instancePath+"/gate/requiredChecks/kinds/" + i3,schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.requiredChecks.properties.kinds.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err189];}else {vErrors.push(err189);}errors++;}}let i4 = data83.length;let j1;if(i4 > 1){const indices1 = {};for(;i4--;){let item1 = data83[i4];if(typeof item1 !== "string"){continue;}if(typeof indices1[item1] == "number"){j1 = indices1[item1];const err190 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/uniqueItems",keyword:"uniqueItems",params:{i: i4, j: j1},message:"must NOT have duplicate items (items ## "+j1+" and "+i4+" are identical)"};if(vErrors === null){vErrors = [err190];}else {vErrors.push(err190);}errors++;break;}indices1[item1] = i4;}}}else {const err191 = {instancePath:instancePath+"/gate/requiredChecks/kinds",schemaPath:"#/properties/gate/properties/requiredChecks/properties/kinds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err191];}else {vErrors.push(err191);}errors++;}}if(data82.ids !== undefined){let data85 = data82.ids;if(Array.isArray(data85)){const len3 = data85.length;for(let i5=0; i5<len3; i5++){let data86 = data85[i5];if(typeof data86 === "string"){if(!pattern9.test(data86)){const err192 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err192];}else {vErrors.push(err192);}errors++;}}else {const err193 = {instancePath:instancePath+"/gate/requiredChecks/ids/" + i5,schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err193];}else {vErrors.push(err193);}errors++;}}let i6 = data85.length;let j2;if(i6 > 1){const indices2 = {};for(;i6--;){let item2 = data85[i6];if(typeof item2 !== "string"){continue;}if(typeof indices2[item2] == "number"){j2 = indices2[item2];const err194 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j2},message:"must NOT have duplicate items (items ## "+j2+" and "+i6+" are identical)"};if(vErrors === null){vErrors = [err194];}else {vErrors.push(err194);}errors++;break;}indices2[item2] = i6;}}}else {const err195 = {instancePath:instancePath+"/gate/requiredChecks/ids",schemaPath:"#/properties/gate/properties/requiredChecks/properties/ids/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err195];}else {vErrors.push(err195);}errors++;}}}else {const err196 = {instancePath:instancePath+"/gate/requiredChecks",schemaPath:"#/properties/gate/properties/requiredChecks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err196];}else {vErrors.push(err196);}errors++;}}if(data81.thresholds !== undefined){let data87 = data81.thresholds;if(Array.isArray(data87)){const len4 = data87.length;for(let i7=0; i7<len4; i7++){let data88 = data87[i7];if(data88 && typeof data88 == "object" && !Array.isArray(data88)){if(data88.metric === undefined){const err197 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err197];}else {vErrors.push(err197);}errors++;}if(data88.op === undefined){const err198 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "op"},message:"must have required property '"+"op"+"'"};if(vErrors === null){vErrors = [err198];}else {vErrors.push(err198);}errors++;}if(data88.value === undefined){const err199 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/required",keyword:"required",params:{missingProperty: "value"},message:"must have required property '"+"value"+"'"};if(vErrors === null){vErrors = [err199];}else {vErrors.push(err199);}errors++;}for(const key17 in data88){if(!(((((key17 === "metric") || (key17 === "op")) || (key17 === "value")) || (key17 === "optional")) || (key17 === "result"))){const err200 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err200];}else {vErrors.push(err200);}errors++;}}if(data88.metric !== undefined){let data89 = data88.metric;if(typeof data89 === "string"){if(func4(data89) < 1){const err201 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err201];}else {vErrors.push(err201);}errors++;}}else {const err202 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/metric",schemaPath:"#/properties/gate/properties/thresholds/items/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err202];}else {vErrors.push(err202);}errors++;}}if(data88.op !== undefined){let data90 = data88.op;if(typeof data90 !== "string"){const err203 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err203];}else {vErrors.push(err203);}errors++;}if(!((((((data90 === "<") || (data90 === "<=")) || (data90 === ">")) || (data90 === ">=")) || (data90 === "==")) || (data90 === "!="))){const err204 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/op",schemaPath:"#/properties/gate/properties/thresholds/items/properties/op/enum",keyword:"enum",params:{allowedValues: schema11.properties.gate.properties.thresholds.items.properties.op.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err204];}else {vErrors.push(err204);}errors++;}}if(data88.value !== undefined){let data91 = data88.value;if(!((typeof data91 == "number") && (isFinite(data91)))){const err205 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/value",schemaPath:"#/properties/gate/properties/thresholds/items/properties/value/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err205];}else {vErrors.push(err205);}errors++;}}if(data88.optional !== undefined){if(typeof data88.optional !== "boolean"){const err206 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/optional",schemaPath:"#/properties/gate/properties/thresholds/items/properties/optional/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err206];}else {vErrors.push(err206);}errors++;}}if(data88.result !== undefined){let data93 = data88.result;if(typeof data93 === "string"){if(func4(data93) < 1){const err207 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err207];}else {vErrors.push(err207);}errors++;}}else {const err208 = {instancePath:instancePath+"/gate/thresholds/" + i7+"/result",schemaPath:"#/properties/gate/properties/thresholds/items/properties/result/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err208];}else {vErrors.push(err208);}errors++;}}}else {const err209 = {instancePath:instancePath+"/gate/thresholds/" + i7,schemaPath:"#/properties/gate/properties/thresholds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err209];}else {vErrors.push(err209);}errors++;}}}else {const err210 = {instancePath:instancePath+"/gate/thresholds",schemaPath:"#/properties/gate/properties/thresholds/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err210];}else {vErrors.push(err210);}errors++;}}if(data81.approvals !== undefined){let data94 = data81.approvals;if(data94 && typeof data94 == "object" && !Array.isArray(data94)){if(data94.count === undefined){const err211 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err211];}else {vErrors.push(err211);}errors++;}if(data94.from === undefined){const err212 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err212];}else {vErrors.push(err212);}errors++;}for(const key18 in data94){if(!((key18 === "count") || (key18 === "from"))){const err213 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err213];}else {vErrors.push(err213);}errors++;}}if(data94.count !== undefined){let data95 = data94.count;if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){const err214 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err214];}else {vErrors.push(err214);}errors++;}if((typeof data95 == "number") && (isFinite(data95))){if(data95 > 100 || isNaN(data95)){const err215 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err215];}else {vErrors.push(err215);}errors++;}if(data95 < 1 || isNaN(data95)){const err216 = {instancePath:instancePath+"/gate/approvals/count",schemaPath:"#/properties/gate/properties/approvals/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err216];}else {vErrors.push(err216);}errors++;}}}if(data94.from !== undefined){let data96 = data94.from;if(data96 && typeof data96 == "object" && !Array.isArray(data96)){for(const key19 in data96){if(!((key19 === "users") || (key19 === "teams"))){const err217 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err217];}else {vErrors.push(err217);}errors++;}}if(data96.users !== undefined){let data97 = data96.users;if(Array.isArray(data97)){const len5 = data97.length;for(let i8=0; i8<len5; i8++){let data98 = data97[i8];if(typeof data98 === "string"){if(!pattern10.test(data98)){const err218 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err218];}else {vErrors.push(err218);}errors++;}}else {const err219 = {instancePath:instancePath+"/gate/approvals/from/users/" + i8,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err219];}else {vErrors.push(err219);}errors++;}}let i9 = data97.length;let j3;if(i9 > 1){const indices3 = {};for(;i9--;){let item3 = data97[i9];if(typeof item3 !== "string"){continue;}if(typeof indices3[item3] == "number"){j3 = indices3[item3];const err220 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i9, j: j3},message:"must NOT have duplicate items (items ## "+j3+" and "+i9+" are identical)"};if(vErrors === null){vErrors = [err220];}else {vErrors.push(err220);}errors++;break;}indices3[item3] = i9;}}}else {const err221 = {instancePath:instancePath+"/gate/approvals/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err221];}else {vErrors.push(err221);}errors++;}}if(data96.teams !== undefined){let data99 = data96.teams;if(Array.isArray(data99)){const len6 = data99.length;for(let i10=0; i10<len6; i10++){let data100 = data99[i10];if(typeof data100 === "string"){if(!pattern11.test(data100)){const err222 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err222];}else {vErrors.push(err222);}errors++;}}else {const err223 = {instancePath:instancePath+"/gate/approvals/from/teams/" + i10,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err223];}else {vErrors.push(err223);}errors++;}}let i11 = data99.length;let j4;if(i11 > 1){const indices4 = {};for(;i11--;){let item4 = data99[i11];if(typeof item4 !== "string"){continue;}if(typeof indices4[item4] == "number"){j4 = indices4[item4];const err224 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i11, j: j4},message:"must NOT have duplicate items (items ## "+j4+" and "+i11+" are identical)"};if(vErrors === null){vErrors = [err224];}else {vErrors.push(err224);}errors++;break;}indices4[item4] = i11;}}}else {const err225 = {instancePath:instancePath+"/gate/approvals/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err225];}else {vErrors.push(err225);}errors++;}}}else {const err226 = {instancePath:instancePath+"/gate/approvals/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err226];}else {vErrors.push(err226);}errors++;}}}else {const err227 = {instancePath:instancePath+"/gate/approvals",schemaPath:"#/properties/gate/properties/approvals/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err227];}else {vErrors.push(err227);}errors++;}}if(data81.marginal !== undefined){let data101 = data81.marginal;if(data101 && typeof data101 == "object" && !Array.isArray(data101)){if(data101.count === undefined){const err228 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err228];}else {vErrors.push(err228);}errors++;}if(data101.from === undefined){const err229 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'"};if(vErrors === null){vErrors = [err229];}else {vErrors.push(err229);}errors++;}for(const key20 in data101){if(!((key20 === "count") || (key20 === "from"))){const err230 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err230];}else {vErrors.push(err230);}errors++;}}if(data101.count !== undefined){let data102 = data101.count;if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){const err231 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err231];}else {vErrors.push(err231);}errors++;}if((typeof data102 == "number") && (isFinite(data102))){if(data102 > 100 || isNaN(data102)){const err232 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100"};if(vErrors === null){vErrors = [err232];}else {vErrors.push(err232);}errors++;}if(data102 < 1 || isNaN(data102)){const err233 = {instancePath:instancePath+"/gate/marginal/count",schemaPath:"#/properties/gate/properties/marginal/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err233];}else {vErrors.push(err233);}errors++;}}}if(data101.from !== undefined){let data103 = data101.from;const _errs232 = errors;let valid45 = false;let passing0 = null;const _errs233 = errors;if("owners" !== data103){const err234 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf/0/const",keyword:"const",params:{allowedValue: "owners"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err234];}else {vErrors.push(err234);}errors++;}var _valid0 = _errs233 === errors;if(_valid0){valid45 = true;passing0 = 0;}const _errs234 = errors;if(data103 && typeof data103 == "object" && !Array.isArray(data103)){for(const key21 in data103){if(!((key21 === "users") || (key21 === "teams"))){const err235 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err235];}else {vErrors.push(err235);}errors++;}}if(data103.users !== undefined){let data104 = data103.users;if(Array.isArray(data104)){const len7 = data104.length;for(let i12=0; i12<len7; i12++){let data105 = data104[i12];if(typeof data105 === "string"){if(!pattern10.test(data105)){const err236 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err236];}else {vErrors.push(err236);}errors++;}}else {const err237 = {instancePath:instancePath+"/gate/marginal/from/users/" + i12,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err237];}else {vErrors.push(err237);}errors++;}}let i13 = data104.length;let j5;if(i13 > 1){const indices5 = {};for(;i13--;){let item5 = data104[i13];if(typeof item5 !== "string"){continue;}if(typeof indices5[item5] == "number"){j5 = indices5[item5];const err238 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i13, j: j5},message:"must NOT have duplicate items (items ## "+j5+" and "+i13+" are identical)"};if(vErrors === null){vErrors = [err238];}else {vErrors.push(err238);}errors++;break;}indices5[item5] = i13;}}}else {const err239 = {instancePath:instancePath+"/gate/marginal/from/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err239];}else {vErrors.push(err239);}errors++;}}if(data103.teams !== undefined){let data106 = data103.teams;if(Array.isArray(data106)){const len8 = data106.length;for(let i14=0; i14<len8; i14++){let data107 = data106[i14];if(typeof data107 === "string"){if(!pattern11.test(data107)){const err240 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err240];}else {vErrors.push(err240);}errors++;}}else {const err241 = {instancePath:instancePath+"/gate/marginal/from/teams/" + i14,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err241];}else {vErrors.push(err241);}errors++;}}let i15 = data106.length;let j6;if(i15 > 1){const indices6 = {};for(;i15--;){let item6 = data106[i15];if(typeof item6 !== "string"){continue;}if(typeof indices6[item6] == "number"){j6 = indices6[item6];const err242 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i15, j: j6},message:"must NOT have duplicate items (items ## "+j6+" and "+i15+" are identical)"};if(vErrors === null){vErrors = [err242];}else {vErrors.push(err242);}errors++;break;}indices6[item6] = i15;}}}else {const err243 = {instancePath:instancePath+"/gate/marginal/from/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err243];}else {vErrors.push(err243);}errors++;}}}else {const err244 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err244];}else {vErrors.push(err244);}errors++;}var _valid0 = _errs234 === errors;if(_valid0 && valid45){valid45 = false;passing0 = [passing0, 1];}else {if(_valid0){valid45 = true;passing0 = 1;}}if(!valid45){const err245 = {instancePath:instancePath+"/gate/marginal/from",schemaPath:"#/properties/gate/properties/marginal/properties/from/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err245];}else {vErrors.push(err245);}errors++;}else {errors = _errs232;if(vErrors !== null){if(_errs232){vErrors.length = _errs232;}else {vErrors = null;}}}}}else {const err246 = {instancePath:instancePath+"/gate/marginal",schemaPath:"#/properties/gate/properties/marginal/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err246];}else {vErrors.push(err246);}errors++;}}if(data81.environment !== undefined){let data108 = data81.environment;if(data108 && typeof data108 == "object" && !Array.isArray(data108)){for(const key22 in data108){if(!(((key22 === "name") || (key22 === "required")) || (key22 === "allowed"))){const err247 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err247];}else {vErrors.push(err247);}errors++;}}if(data108.name !== undefined){let data109 = data108.name;if(typeof data109 === "string"){if(func4(data109) < 1){const err248 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err248];}else {vErrors.push(err248);}errors++;}}else {const err249 = {instancePath:instancePath+"/gate/environment/name",schemaPath:"#/properties/gate/properties/environment/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err249];}else {vErrors.push(err249);}errors++;}}if(data108.required !== undefined){if(typeof data108.required !== "boolean"){const err250 = {instancePath:instancePath+"/gate/environment/required",schemaPath:"#/properties/gate/properties/environment/properties/required/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err250];}else {vErrors.push(err250);}errors++;}}if(data108.allowed !== undefined){let data111 = data108.allowed;if(data111 && typeof data111 == "object" && !Array.isArray(data111)){for(const key23 in data111){if(!((key23 === "users") || (key23 === "teams"))){const err251 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err251];}else {vErrors.push(err251);}errors++;}}if(data111.users !== undefined){let data112 = data111.users;if(Array.isArray(data112)){const len9 = data112.length;for(let i16=0; i16<len9; i16++){let data113 = data112[i16];if(typeof data113 === "string"){if(!pattern10.test(data113)){const err252 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err252];}else {vErrors.push(err252);}errors++;}}else {const err253 = {instancePath:instancePath+"/gate/environment/allowed/users/" + i16,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err253];}else {vErrors.push(err253);}errors++;}}let i17 = data112.length;let j7;if(i17 > 1){const indices7 = {};for(;i17--;){let item7 = data112[i17];if(typeof item7 !== "string"){continue;}if(typeof indices7[item7] == "number"){j7 = indices7[item7];const err254 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i17, j: j7},message:"must NOT have duplicate items (items ## "+j7+" and "+i17+" are identical)"};if(vErrors === null){vErrors = [err254];}else {vErrors.push(err254);}errors++;break;}indices7[item7] = i17;}}}else {const err255 = {instancePath:instancePath+"/gate/environment/allowed/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err255];}else {vErrors.push(err255);}errors++;}}if(data111.teams !== undefined){let data114 = data111.teams;if(Array.isArray(data114)){const len10 = data114.length;for(let i18=0; i18<len10; i18++){let data115 = data114[i18];if(typeof data115 === "string"){if(!pattern11.test(data115)){const err256 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err256];}else {vErrors.push(err256);}errors++;}}else {const err257 = {instancePath:instancePath+"/gate/environment/allowed/teams/" + i18,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err257];}else {vErrors.push(err257);}errors++;}}let i19 = data114.length;let j8;if(i19 > 1){const indices8 = {};for(;i19--;){let item8 = data114[i19];if(typeof item8 !== "string"){continue;}if(typeof indices8[item8] == "number"){j8 = indices8[item8];const err258 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i19, j: j8},message:"must NOT have duplicate items (items ## "+j8+" and "+i19+" are identical)"};if(vErrors === null){vErrors = [err258];}else {vErrors.push(err258);}errors++;break;}indices8[item8] = i19;}}}else {const err259 = {instancePath:instancePath+"/gate/environment/allowed/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err259];}else {vErrors.push(err259);}errors++;}}}else {const err260 = {instancePath:instancePath+"/gate/environment/allowed",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err260];}else {vErrors.push(err260);}errors++;}}}else {const err261 = {instancePath:instancePath+"/gate/environment",schemaPath:"#/properties/gate/properties/environment/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err261];}else {vErrors.push(err261);}errors++;}}if(data81.override !== undefined){let data116 = data81.override;if(data116 && typeof data116 == "object" && !Array.isArray(data116)){if(data116.label === undefined){const err262 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "label"},message:"must have required property '"+"label"+"'"};if(vErrors === null){vErrors = [err262];}else {vErrors.push(err262);}errors++;}if(data116.authorised === undefined){const err263 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/required",keyword:"required",params:{missingProperty: "authorised"},message:"must have required property '"+"authorised"+"'"};if(vErrors === null){vErrors = [err263];}else {vErrors.push(err263);}errors++;}for(const key24 in data116){if(!((key24 === "label") || (key24 === "authorised"))){const err264 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err264];}else {vErrors.push(err264);}errors++;}}if(data116.label !== undefined){let data117 = data116.label;if(typeof data117 === "string"){if(func4(data117) > 50){const err265 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err265];}else {vErrors.push(err265);}errors++;}if(func4(data117) < 1){const err266 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err266];}else {vErrors.push(err266);}errors++;}}else {const err267 = {instancePath:instancePath+"/gate/override/label",schemaPath:"#/properties/gate/properties/override/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err267];}else {vErrors.push(err267);}errors++;}}if(data116.authorised !== undefined){let data118 = data116.authorised;if(data118 && typeof data118 == "object" && !Array.isArray(data118)){for(const key25 in data118){if(!((key25 === "users") || (key25 === "teams"))){const err268 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err268];}else {vErrors.push(err268);}errors++;}}if(data118.users !== undefined){let data119 = data118.users;if(Array.isArray(data119)){const len11 = data119.length;for(let i20=0; i20<len11; i20++){let data120 = data119[i20];if(typeof data120 === "string"){if(!pattern10.test(data120)){const err269 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"+"\""};if(vErrors === null){vErrors = [err269];}else {vErrors.push(err269);}errors++;}}else {const err270 = {instancePath:instancePath+"/gate/override/authorised/users/" + i20,schemaPath:"#/definitions/people/properties/users/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err270];}else {vErrors.push(err270);}errors++;}}let i21 = data119.length;let j9;if(i21 > 1){const indices9 = {};for(;i21--;){let item9 = data119[i21];if(typeof item9 !== "string"){continue;}if(typeof indices9[item9] == "number"){j9 = indices9[item9];const err271 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/uniqueItems",keyword:"uniqueItems",params:{i: i21, j: j9},message:"must NOT have duplicate items (items ## "+j9+" and "+i21+" are identical)"};if(vErrors === null){vErrors = [err271];}else {vErrors.push(err271);}errors++;break;}indices9[item9] = i21;}}}else {const err272 = {instancePath:instancePath+"/gate/override/authorised/users",schemaPath:"#/definitions/people/properties/users/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err272];}else {vErrors.push(err272);}errors++;}}if(data118.teams !== undefined){let data121 = data118.teams;if(Array.isArray(data121)){const len12 = data121.length;for(let i22=0; i22<len12; i22++){let data122 = data121[i22];if(typeof data122 === "string"){if(!pattern11.test(data122)){const err273 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},message:"must match pattern \""+"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"+"\""};if(vErrors === null){vErrors = [err273];}else {vErrors.push(err273);}errors++;}}else {const err274 = {instancePath:instancePath+"/gate/override/authorised/teams/" + i22,schemaPath:"#/definitions/people/properties/teams/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err274];}else {vErrors.push(err274);}errors++;}}let i23 = data121.length;let j10;if(i23 > 1){const indices10 = {};for(;i23--;){let item10 = data121[i23];if(typeof item10 !== "string"){continue;}if(typeof indices10[item10] == "number"){j10 = indices10[item10];const err275 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/uniqueItems",keyword:"uniqueItems",params:{i: i23, j: j10},message:"must NOT have duplicate items (items ## "+j10+" and "+i23+" are identical)"};if(vErrors === null){vErrors = [err275];}else {vErrors.push(err275);}errors++;break;}indices10[item10] = i23;}}}else {const err276 = {instancePath:instancePath+"/gate/override/authorised/teams",schemaPath:"#/definitions/people/properties/teams/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err276];}else {vErrors.push(err276);}errors++;}}}else {const err277 = {instancePath:instancePath+"/gate/override/authorised",schemaPath:"#/definitions/people/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err277];}else {vErrors.push(err277);}errors++;}}}else {const err278 = {instancePath:instancePath+"/gate/override",schemaPath:"#/properties/gate/properties/override/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err278];}else {vErrors.push(err278);}errors++;}}if(data81.statusContext !== undefined){let data123 = data81.statusContext;if(typeof data123 === "string"){if(func4(data123) > 255){const err279 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/maxLength",keyword:"maxLength",params:{limit: 255},message:"must NOT have more than 255 characters"};if(vErrors === null){vErrors = [err279];}else {vErrors.push(err279);}errors++;}if(func4(data123) < 1){const err280 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err280];}else {vErrors.push(err280);}errors++;}}else {const err281 = {instancePath:instancePath+"/gate/statusContext",schemaPath:"#/properties/gate/properties/statusContext/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err281];}else {vErrors.push(err281);}errors++;}}}else {const err282 = {instancePath:instancePath+"/gate",schemaPath:"#/properties/gate/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err282];}else {vErrors.push(err282);}errors++;}}if(data.promote !== undefined){let data124 = data.promote;if(data124 && typeof data124 == "object" && !Array.isArray(data124)){for(const key26 in data124){if(!(((((key26 === "switch") || (key26 === "stages")) || (key26 === "stageMaxMinutes")) || (key26 === "artifactMaxBytes")) || (key26 === "publishRelease"))){const err283 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err283];}else {vErrors.push(err283);}errors++;}}if(data124.switch !== undefined){let data125 = data124.switch;if(data125 && typeof data125 == "object" && !Array.isArray(data125)){if(data125.backend === undefined){const err284 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/required",keyword:"required",params:{missingProperty: "backend"},message:"must have required property '"+"backend"+"'"};if(vErrors === null){vErrors = [err284];}else {vErrors.push(err284);}errors++;}for(const key27 in data125){if(!(((((key27 === "backend") || (key27 === "repository")) || (key27 === "path")) || (key27 === "branch")) || (key27 === "prefix"))){const err285 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err285];}else {vErrors.push(err285);}errors++;}}if(data125.backend !== undefined){let data126 = data125.backend;if(typeof data126 !== "string"){const err286 = {instancePath:instancePath+"/promote/switch/backend",schemaPath:"#/properties/promote/properties/switch/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err286];}else {vErrors.push(err286);}errors++;}if(!((((data126 === "none") || (data126 === "environment-variables")) || (data126 === "flagd")) || (data126 === "flagd-file"))){const err287 = {instancePath:instancePath+"/promote/switch/backend",schemaPath:"#/properties/promote/properties/switch/properties/backend/enum",keyword:"enum",params:{allowedValues: schema11.properties.promote.properties.switch.properties.backend.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err287];}else {vErrors.push(err287);}errors++;}}if(data125.repository !== undefined){let data127 = data125.repository;if(typeof data127 === "string"){if(!pattern18.test(data127)){const err288 = {instancePath:instancePath+"/promote/switch/repository",schemaPath:"#/properties/promote/properties/switch/properties/repository/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"+"\""};if(vErrors === null){vErrors = [err288];}else {vErrors.push(err288);}errors++;}}else {const err289 = {instancePath:instancePath+"/promote/switch/repository",schemaPath:"#/properties/promote/properties/switch/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err289];}else {vErrors.push(err289);}errors++;}}if(data125.path !== undefined){let data128 = data125.path;if(typeof data128 === "string"){if(func4(data128) < 1){const err290 = {instancePath:instancePath+"/promote/switch/path",schemaPath:"#/properties/promote/properties/switch/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err290];}else {vErrors.push(err290);}errors++;}}else {const err291 = {instancePath:instancePath+"/promote/switch/path",schemaPath:"#/properties/promote/properties/switch/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err291];}else {vErrors.push(err291);}errors++;}}if(data125.branch !== undefined){let data129 = data125.branch;if(typeof data129 === "string"){if(func4(data129) < 1){const err292 = {instancePath:instancePath+"/promote/switch/branch",schemaPath:"#/properties/promote/properties/switch/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err292];}else {vErrors.push(err292);}errors++;}}else {const err293 = {instancePath:instancePath+"/promote/switch/branch",schemaPath:"#/properties/promote/properties/switch/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err293];}else {vErrors.push(err293);}errors++;}}if(data125.prefix !== undefined){let data130 = data125.prefix;if(typeof data130 === "string"){if(!pattern19.test(data130)){const err294 = {instancePath:instancePath+"/promote/switch/prefix",schemaPath:"#/properties/promote/properties/switch/properties/prefix/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]*$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err294];}else {vErrors.push(err294);}errors++;}}else {const err295 = {instancePath:instancePath+"/promote/switch/prefix",schemaPath:"#/properties/promote/properties/switch/properties/prefix/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err295];}else {vErrors.push(err295);}errors++;}}}else {const err296 = {instancePath:instancePath+"/promote/switch",schemaPath:"#/properties/promote/properties/switch/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err296];}else {vErrors.push(err296);}errors++;}}if(data124.stages !== undefined){let data131 = data124.stages;if(Array.isArray(data131)){if(data131.length < 1){const err297 = {instancePath:instancePath+"/promote/stages",schemaPath:"#/properties/promote/properties/stages/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err297];}else {vErrors.push(err297);}errors++;}const len13 = data131.length;for(let i24=0; i24<len13; i24++){let data132 = data131[i24];if(typeof data132 === "string"){if(!pattern20.test(data132)){const err298 = {instancePath:instancePath+"/promote/stages/" + i24,schemaPath:"#/properties/promote/properties/stages/items/pattern",keyword:"pattern",params:{pattern: "^(canary-[1-9][0-9]?|full)$"},message:"must match pattern \""+"^(canary-[1-9][0-9]?|full)$"+"\""};if(vErrors === null){vErrors = [err298];}else {vErrors.push(err298);}errors++;}}else {const err299 = {instancePath:instancePath+"/promote/stages/" + i24,schemaPath:"#/properties/promote/properties/stages/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err299];}else {vErrors.push(err299);}errors++;}}}else {const err300 = {instancePath:instancePath+"/promote/stages",schemaPath:"#/properties/promote/properties/stages/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err300];}else {vErrors.push(err300);}errors++;}}if(data124.stageMaxMinutes !== undefined){let data133 = data124.stageMaxMinutes;if((typeof data133 == "number") && (isFinite(data133))){if(data133 <= 0 || isNaN(data133)){const err301 = {instancePath:instancePath+"/promote/stageMaxMinutes",schemaPath:"#/properties/promote/properties/stageMaxMinutes/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err301];}else {vErrors.push(err301);}errors++;}}else {const err302 = {instancePath:instancePath+"/promote/stageMaxMinutes",schemaPath:"#/properties/promote/properties/stageMaxMinutes/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err302];}else {vErrors.push(err302);}errors++;}}if(data124.artifactMaxBytes !== undefined){let data134 = data124.artifactMaxBytes;if(!(((typeof data134 == "number") && (!(data134 % 1) && !isNaN(data134))) && (isFinite(data134)))){const err303 = {instancePath:instancePath+"/promote/artifactMaxBytes",schemaPath:"#/properties/promote/properties/artifactMaxBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err303];}else {vErrors.push(err303);}errors++;}if((typeof data134 == "number") && (isFinite(data134))){if(data134 < 1 || isNaN(data134)){const err304 = {instancePath:instancePath+"/promote/artifactMaxBytes",schemaPath:"#/properties/promote/properties/artifactMaxBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err304];}else {vErrors.push(err304);}errors++;}}}if(data124.publishRelease !== undefined){if(typeof data124.publishRelease !== "boolean"){const err305 = {instancePath:instancePath+"/promote/publishRelease",schemaPath:"#/properties/promote/properties/publishRelease/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err305];}else {vErrors.push(err305);}errors++;}}}else {const err306 = {instancePath:instancePath+"/promote",schemaPath:"#/properties/promote/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err306];}else {vErrors.push(err306);}errors++;}}if(data.monitor !== undefined){let data136 = data.monitor;if(data136 && typeof data136 == "object" && !Array.isArray(data136)){for(const key28 in data136){if(!(((key28 === "vectorFloor") || (key28 === "drift")) || (key28 === "issue"))){const err307 = {instancePath:instancePath+"/monitor",schemaPath:"#/properties/monitor/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err307];}else {vErrors.push(err307);}errors++;}}if(data136.vectorFloor !== undefined){let data137 = data136.vectorFloor;if((typeof data137 == "number") && (isFinite(data137))){if(data137 > 1 || isNaN(data137)){const err308 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err308];}else {vErrors.push(err308);}errors++;}if(data137 <= 0 || isNaN(data137)){const err309 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err309];}else {vErrors.push(err309);}errors++;}}else {const err310 = {instancePath:instancePath+"/monitor/vectorFloor",schemaPath:"#/properties/monitor/properties/vectorFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err310];}else {vErrors.push(err310);}errors++;}}if(data136.drift !== undefined){let data138 = data136.drift;if(data138 && typeof data138 == "object" && !Array.isArray(data138)){for(const key29 in data138){if(!((((((key29 === "alpha") || (key29 === "permutations")) || (key29 === "componentShare")) || (key29 === "maxRows")) || (key29 === "minSegmentSize")) || (key29 === "seed"))){const err311 = {instancePath:instancePath+"/monitor/drift",schemaPath:"#/properties/monitor/properties/drift/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err311];}else {vErrors.push(err311);}errors++;}}if(data138.alpha !== undefined){let data139 = data138.alpha;if((typeof data139 == "number") && (isFinite(data139))){if(data139 >= 1 || isNaN(data139)){const err312 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err312];}else {vErrors.push(err312);}errors++;}if(data139 <= 0 || isNaN(data139)){const err313 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err313];}else {vErrors.push(err313);}errors++;}}else {const err314 = {instancePath:instancePath+"/monitor/drift/alpha",schemaPath:"#/properties/monitor/properties/drift/properties/alpha/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err314];}else {vErrors.push(err314);}errors++;}}if(data138.permutations !== undefined){let data140 = data138.permutations;if(!(((typeof data140 == "number") && (!(data140 % 1) && !isNaN(data140))) && (isFinite(data140)))){const err315 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err315];}else {vErrors.push(err315);}errors++;}if((typeof data140 == "number") && (isFinite(data140))){if(data140 > 100000 || isNaN(data140)){const err316 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err316];}else {vErrors.push(err316);}errors++;}if(data140 < 19 || isNaN(data140)){const err317 = {instancePath:instancePath+"/monitor/drift/permutations",schemaPath:"#/properties/monitor/properties/drift/properties/permutations/minimum",keyword:"minimum",params:{comparison: ">=", limit: 19},message:"must be >= 19"};if(vErrors === null){vErrors = [err317];}else {vErrors.push(err317);}errors++;}}}if(data138.componentShare !== undefined){let data141 = data138.componentShare;if((typeof data141 == "number") && (isFinite(data141))){if(data141 > 1 || isNaN(data141)){const err318 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err318];}else {vErrors.push(err318);}errors++;}if(data141 < 0 || isNaN(data141)){const err319 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err319];}else {vErrors.push(err319);}errors++;}}else {const err320 = {instancePath:instancePath+"/monitor/drift/componentShare",schemaPath:"#/properties/monitor/properties/drift/properties/componentShare/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err320];}else {vErrors.push(err320);}errors++;}}if(data138.maxRows !== undefined){let data142 = data138.maxRows;if(!(((typeof data142 == "number") && (!(data142 % 1) && !isNaN(data142))) && (isFinite(data142)))){const err321 = {instancePath:instancePath+"/monitor/drift/maxRows",schemaPath:"#/properties/monitor/properties/drift/properties/maxRows/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err321];}else {vErrors.push(err321);}errors++;}if((typeof data142 == "number") && (isFinite(data142))){if(data142 < 10 || isNaN(data142)){const err322 = {instancePath:instancePath+"/monitor/drift/maxRows",schemaPath:"#/properties/monitor/properties/drift/properties/maxRows/minimum",keyword:"minimum",params:{comparison: ">=", limit: 10},message:"must be >= 10"};if(vErrors === null){vErrors = [err322];}else {vErrors.push(err322);}errors++;}}}if(data138.minSegmentSize !== undefined){let data143 = data138.minSegmentSize;if(!(((typeof data143 == "number") && (!(data143 % 1) && !isNaN(data143))) && (isFinite(data143)))){const err323 = {instancePath:instancePath+"/monitor/drift/minSegmentSize",schemaPath:"#/properties/monitor/properties/drift/properties/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err323];}else {vErrors.push(err323);}errors++;}if((typeof data143 == "number") && (isFinite(data143))){if(data143 < 2 || isNaN(data143)){const err324 = {instancePath:instancePath+"/monitor/drift/minSegmentSize",schemaPath:"#/properties/monitor/properties/drift/properties/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 2},message:"must be >= 2"};if(vErrors === null){vErrors = [err324];}else {vErrors.push(err324);}errors++;}}}if(data138.seed !== undefined){let data144 = data138.seed;if(!(((typeof data144 == "number") && (!(data144 % 1) && !isNaN(data144))) && (isFinite(data144)))){const err325 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err325];}else {vErrors.push(err325);}errors++;}if((typeof data144 == "number") && (isFinite(data144))){if(data144 > 4294967295 || isNaN(data144)){const err326 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err326];}else {vErrors.push(err326);}errors++;}if(data144 < 0 || isNaN(data144)){const err327 = {instancePath:instancePath+"/monitor/drift/seed",schemaPath:"#/properties/monitor/properties/drift/properties/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err327];}else {vErrors.push(err327);}errors++;}}}}else {const err328 = {instancePath:instancePath+"/monitor/drift",schemaPath:"#/properties/monitor/properties/drift/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err328];}else {vErrors.push(err328);}errors++;}}if(data136.issue !== undefined){let data145 = data136.issue;if(data145 && typeof data145 == "object" && !Array.isArray(data145)){for(const key30 in data145){if(!(((key30 === "labels") || (key30 === "assignees")) || (key30 === "mentionOwners"))){const err329 = {instancePath:instancePath+"/monitor/issue",schemaPath:"#/properties/monitor/properties/issue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err329];}else {vErrors.push(err329);}errors++;}}if(data145.labels !== undefined){let data146 = data145.labels;if(Array.isArray(data146)){const len14 = data146.length;for(let i25=0; i25<len14; i25++){let data147 = data146[i25];if(typeof data147 === "string"){if(func4(data147) > 50){const err330 = {instancePath:instancePath+"/monitor/issue/labels/" + i25,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/maxLength",keyword:"maxLength",params:{limit: 50},message:"must NOT have more than 50 characters"};if(vErrors === null){vErrors = [err330];}else {vErrors.push(err330);}errors++;}if(func4(data147) < 1){const err331 = {instancePath:instancePath+"/monitor/issue/labels/" + i25,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err331];}else {vErrors.push(err331);}errors++;}}else {const err332 = {instancePath:instancePath+"/monitor/issue/labels/" + i25,schemaPath:"#/properties/monitor/properties/issue/properties/labels/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err332];}else {vErrors.push(err332);}errors++;}}let i26 = data146.length;let j11;if(i26 > 1){const indices11 = {};for(;i26--;){let item11 = data146[i26];if(typeof item11 !== "string"){continue;}if(typeof indices11[item11] == "number"){j11 = indices11[item11];const err333 = {instancePath:instancePath+"/monitor/issue/labels",schemaPath:"#/properties/monitor/properties/issue/properties/labels/uniqueItems",keyword:"uniqueItems",params:{i: i26, j: j11},message:"must NOT have duplicate items (items ## "+j11+" and "+i26+" are identical)"};if(vErrors === null){vErrors = [err333];}else {vErrors.push(err333);}errors++;break;}indices11[item11] = i26;}}}else {const err334 = {instancePath:instancePath+"/monitor/issue/labels",schemaPath:"#/properties/monitor/properties/issue/properties/labels/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err334];}else {vErrors.push(err334);}errors++;}}if(data145.assignees !== undefined){let data148 = data145.assignees;if(Array.isArray(data148)){const len15 = data148.length;for(let i27=0; i27<len15; i27++){let data149 = data148[i27];if(typeof data149 === "string"){if(func4(data149) < 1){const err335 = {instancePath:instancePath+"/monitor/issue/assignees/" + i27,schemaPath:"#/properties/monitor/properties/issue/properties/assignees/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err335];}else {vErrors.push(err335);}errors++;}}else {const err336 = {instancePath:instancePath+"/monitor/issue/assignees/" + i27,schemaPath:"#/properties/monitor/properties/issue/properties/assignees/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err336];}else {vErrors.push(err336);}errors++;}}let i28 = data148.length;let j12;if(i28 > 1){const indices12 = {};for(;i28--;){let item12 = data148[i28];if(typeof item12 !== "string"){continue;}if(typeof indices12[item12] == "number"){j12 = indices12[item12];const err337 = {instancePath:instancePath+"/monitor/issue/assignees",schemaPath:"#/properties/monitor/properties/issue/properties/assignees/uniqueItems",keyword:"uniqueItems",params:{i: i28, j: j12},message:"must NOT have duplicate items (items ## "+j12+" and "+i28+" are identical)"};if(vErrors === null){vErrors = [err337];}else {vErrors.push(err337);}errors++;break;}indices12[item12] = i28;}}}else {const err338 = {instancePath:instancePath+"/monitor/issue/assignees",schemaPath:"#/properties/monitor/properties/issue/properties/assignees/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err338];}else {vErrors.push(err338);}errors++;}}if(data145.mentionOwners !== undefined){if(typeof data145.mentionOwners !== "boolean"){const err339 = {instancePath:instancePath+"/monitor/issue/mentionOwners",schemaPath:"#/properties/monitor/properties/issue/properties/mentionOwners/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err339];}else {vErrors.push(err339);}errors++;}}}else {const err340 = {instancePath:instancePath+"/monitor/issue",schemaPath:"#/properties/monitor/properties/issue/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err340];}else {vErrors.push(err340);}errors++;}}}else {const err341 = {instancePath:instancePath+"/monitor",schemaPath:"#/properties/monitor/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err341];}else {vErrors.push(err341);}errors++;}}}else {const err342 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err342];}else {vErrors.push(err342);}errors++;}validate10.errors = vErrors;return errors === 0;}const contract = validate11;const schema19 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/contract.schema.json","title":"model-gates model contract","description":"A versioned manifest of one model: what it takes, what it returns, its embedding space, limits, lineage and owners.","type":"object","required":["apiVersion","name","version","task","artifact","io"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"apiVersion":{"const":"model-gates/contract@1"},"name":{"description":"Model name, stable across versions.","type":"string","pattern":"^[a-z0-9][a-z0-9._-]{0,127}$"},"version":{"description":"Semantic version of this model (MAJOR.MINOR.PATCH, optional pre-release).","type":"string","pattern":"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},"description":{"type":"string"},"task":{"description":"What the model does.","type":"string","enum":["text-embedding","image-embedding","multimodal-embedding","classification","regression","generation","reranking","other"]},"artifact":{"type":"object","required":["uri","digest"],"additionalProperties":false,"properties":{"uri":{"description":"Where the weights live (s3://, gs://, hf://, oci://, https://, a path).","type":"string","minLength":1},"digest":{"description":"sha256 of the artifact.","type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"format":{"type":"string"}}},"embedding":{"description":"The vector space the model writes into. Required for embedding tasks.","type":"object","required":["dimension","dtype","normalized","metric","space"],"additionalProperties":false,"properties":{"dimension":{"type":"integer","minimum":1,"maximum":65536},"dtype":{"type":"string","enum":["float32","float16","bfloat16","int8","uint8","binary"]},"normalized":{"description":"Whether vectors are L2-normalised to unit length.","type":"boolean"},"metric":{"type":"string","enum":["cosine","dot","euclidean"]},"space":{"description":"Identifier of the vector space. Vectors from different spaces must never share an index.","type":"string","minLength":1}}},"io":{"type":"object","required":["input","output"],"additionalProperties":false,"properties":{"input":{"description":"JSON Schema of one request input.","type":"object"},"output":{"description":"JSON Schema of one response output.","type":"object"}}},"limits":{"type":"object","additionalProperties":false,"properties":{"maxInputTokens":{"type":"integer","minimum":1},"p95LatencyMs":{"description":"Latency budget of one request at the 95th percentile, in milliseconds.","type":"number","exclusiveMinimum":0},"memoryMb":{"type":"number","exclusiveMinimum":0},"batchSize":{"type":"integer","minimum":1}}},"lineage":{"type":"object","additionalProperties":false,"properties":{"trainingData":{"description":"The training data: a URI, or its URI with the dataset version and digest.","oneOf":[{"type":"string"},{"type":"object","required":["uri"],"additionalProperties":false,"properties":{"uri":{"type":"string","minLength":1},"version":{"type":"string"},"digest":{"type":"string"}}}]},"codeCommit":{"description":"Commit of the training code.","type":"string"},"codeRepository":{"description":"Repository of the training code (owner/name or a URL).","type":"string"},"trainingRun":{"description":"Link to the training run (experiment tracker, pipeline run).","type":"string"},"baseModel":{"type":"string"},"hyperparameters":{"description":"The training hyperparameters by name.","type":"object"},"evaluation":{"description":"Offline evaluation results by metric name.","type":"object"}}},"owners":{"description":"GitHub users (alice) or teams (org/team) who own the model.","type":"array","items":{"type":"string","pattern":"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},"uniqueItems":true},"examples":{"description":"Example inputs; each must validate against io.input and is sent to the endpoint in contract tests.","type":"array","items":{"type":"object","required":["input"],"additionalProperties":false,"properties":{"name":{"type":"string"},"input":{}}}}},"if":{"required":["task"],"properties":{"task":{"enum":["text-embedding","image-embedding","multimodal-embedding"]}}},"then":{"required":["embedding"]}};const pattern21 = new RegExp("^[a-z0-9][a-z0-9._-]{0,127}$", "u");const pattern22 = new RegExp("^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$", "u");const pattern23 = new RegExp("^sha256:[0-9a-f]{64}$", "u");const pattern24 = new RegExp("^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/contract.schema.json" */;let vErrors = null;let errors = 0;const _errs1 = errors;let valid0 = true;const _errs2 = errors;if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.task === undefined) && (missing0 = "task")){const err0 = {};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}else {if(data.task !== undefined){let data0 = data.task;if(!(((data0 === "text-embedding") || (data0 === "image-embedding")) || (data0 === "multimodal-embedding"))){const err1 = {};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}}}var _valid0 = _errs2 === errors;errors = _errs1;if(vErrors !== null){if(_errs1){vErrors.length = _errs1;}else {vErrors = null;}}if(_valid0){const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.embedding === undefined){const err2 = {instancePath,schemaPath:"#/then/required",keyword:"required",params:{missingProperty: "embedding"},message:"must have required property '"+"embedding"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}var _valid0 = _errs4 === errors;valid0 = _valid0;}if(!valid0){const err3 = {instancePath,schemaPath:"#/if",keyword:"if",params:{failingKeyword: "then"},message:"must match \"then\" schema"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data && typeof data == "object" && !Array.isArray(data)){if(data.apiVersion === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "apiVersion"},message:"must have required property '"+"apiVersion"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.name === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.version === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.task === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "task"},message:"must have required property '"+"task"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.artifact === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "artifact"},message:"must have required property '"+"artifact"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.io === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "io"},message:"must have required property '"+"io"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema19.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.apiVersion !== undefined){if("model-gates/contract@1" !== data.apiVersion){const err12 = {instancePath:instancePath+"/apiVersion",schemaPath:"#/properties/apiVersion/const",keyword:"const",params:{allowedValue: "model-gates/contract@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.name !== undefined){let data3 = data.name;if(typeof data3 === "string"){if(!pattern21.test(data3)){const err13 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.version !== undefined){let data4 = data.version;if(typeof data4 === "string"){if(!pattern22.test(data4)){const err15 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"},message:"must match pattern \""+"^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.description !== undefined){if(typeof data.description !== "string"){const err17 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.task !== undefined){let data6 = data.task;if(typeof data6 !== "string"){const err18 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((((((data6 === "text-embedding") || (data6 === "image-embedding")) || (data6 === "multimodal-embedding")) || (data6 === "classification")) || (data6 === "regression")) || (data6 === "generation")) || (data6 === "reranking")) || (data6 === "other"))){const err19 = {instancePath:instancePath+"/task",schemaPath:"#/properties/task/enum",keyword:"enum",params:{allowedValues: schema19.properties.task.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.artifact !== undefined){let data7 = data.artifact;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.uri === undefined){const err20 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if(data7.digest === undefined){const err21 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/required",keyword:"required",params:{missingProperty: "digest"},message:"must have required property '"+"digest"+"'"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}for(const key1 in data7){if(!(((key1 === "uri") || (key1 === "digest")) || (key1 === "format"))){const err22 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data7.uri !== undefined){let data8 = data7.uri;if(typeof data8 === "string"){if(func4(data8) < 1){const err23 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/artifact/uri",schemaPath:"#/properties/artifact/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.digest !== undefined){let data9 = data7.digest;if(typeof data9 === "string"){if(!pattern23.test(data9)){const err25 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}else {const err26 = {instancePath:instancePath+"/artifact/digest",schemaPath:"#/properties/artifact/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data7.format !== undefined){if(typeof data7.format !== "string"){const err27 = {instancePath:instancePath+"/artifact/format",schemaPath:"#/properties/artifact/properties/format/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/artifact",schemaPath:"#/properties/artifact/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.embedding !== undefined){let data11 = data.embedding;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(data11.dimension === undefined){const err29 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dimension"},message:"must have required property '"+"dimension"+"'"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(data11.dtype === undefined){const err30 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "dtype"},message:"must have required property '"+"dtype"+"'"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}if(data11.normalized === undefined){const err31 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "normalized"},message:"must have required property '"+"normalized"+"'"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}if(data11.metric === undefined){const err32 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data11.space === undefined){const err33 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/required",keyword:"required",params:{missingProperty: "space"},message:"must have required property '"+"space"+"'"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}for(const key2 in data11){if(!(((((key2 === "dimension") || (key2 === "dtype")) || (key2 === "normalized")) || (key2 === "metric")) || (key2 === "space"))){const err34 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data11.dimension !== undefined){let data12 = data11.dimension;if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){const err35 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 65536 || isNaN(data12)){const err36 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data12 < 1 || isNaN(data12)){const err37 = {instancePath:instancePath+"/embedding/dimension",schemaPath:"#/properties/embedding/properties/dimension/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}}if(data11.dtype !== undefined){let data13 = data11.dtype;if(typeof data13 !== "string"){const err38 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if(!((((((data13 === "float32") || (data13 === "float16")) || (data13 === "bfloat16")) || (data13 === "int8")) || (data13 === "uint8")) || (data13 === "binary"))){const err39 = {instancePath:instancePath+"/embedding/dtype",schemaPath:"#/properties/embedding/properties/dtype/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.dtype.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}if(data11.normalized !== undefined){if(typeof data11.normalized !== "boolean"){const err40 = {instancePath:instancePath+"/embedding/normalized",schemaPath:"#/properties/embedding/properties/normalized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data11.metric !== undefined){let data15 = data11.metric;if(typeof data15 !== "string"){const err41 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data15 === "cosine") || (data15 === "dot")) || (data15 === "euclidean"))){const err42 = {instancePath:instancePath+"/embedding/metric",schemaPath:"#/properties/embedding/properties/metric/enum",keyword:"enum",params:{allowedValues: schema19.properties.embedding.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data11.space !== undefined){let data16 = data11.space;if(typeof data16 === "string"){if(func4(data16) < 1){const err43 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/embedding/space",schemaPath:"#/properties/embedding/properties/space/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}}else {const err45 = {instancePath:instancePath+"/embedding",schemaPath:"#/properties/embedding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}if(data.io !== undefined){let data17 = data.io;if(data17 && typeof data17 == "object" && !Array.isArray(data17)){if(data17.input === undefined){const err46 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}if(data17.output === undefined){const err47 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key3 in data17){if(!((key3 === "input") || (key3 === "output"))){const err48 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data17.input !== undefined){let data18 = data17.input;if(!(data18 && typeof data18 == "object" && !Array.isArray(data18))){const err49 = {instancePath:instancePath+"/io/input",schemaPath:"#/properties/io/properties/input/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}if(data17.output !== undefined){let data19 = data17.output;if(!(data19 && typeof data19 == "object" && !Array.isArray(data19))){const err50 = {instancePath:instancePath+"/io/output",schemaPath:"#/properties/io/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}else {const err51 = {instancePath:instancePath+"/io",schemaPath:"#/properties/io/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}}if(data.limits !== undefined){let data20 = data.limits;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){for(const key4 in data20){if(!((((key4 === "maxInputTokens") || (key4 === "p95LatencyMs")) || (key4 === "memoryMb")) || (key4 === "batchSize"))){const err52 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}if(data20.maxInputTokens !== undefined){let data21 = data20.maxInputTokens;if(!(((typeof data21 == "number") && (!(data21 % 1) && !isNaN(data21))) && (isFinite(data21)))){const err53 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}if((typeof data21 == "number") && (isFinite(data21))){if(data21 < 1 || isNaN(data21)){const err54 = {instancePath:instancePath+"/limits/maxInputTokens",schemaPath:"#/properties/limits/properties/maxInputTokens/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}if(data20.p95LatencyMs !== undefined){let data22 = data20.p95LatencyMs;if((typeof data22 == "number") && (isFinite(data22))){if(data22 <= 0 || isNaN(data22)){const err55 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/limits/p95LatencyMs",schemaPath:"#/properties/limits/properties/p95LatencyMs/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data20.memoryMb !== undefined){let data23 = data20.memoryMb;if((typeof data23 == "number") && (isFinite(data23))){if(data23 <= 0 || isNaN(data23)){const err57 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}}else {const err58 = {instancePath:instancePath+"/limits/memoryMb",schemaPath:"#/properties/limits/properties/memoryMb/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}}if(data20.batchSize !== undefined){let data24 = data20.batchSize;if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){const err59 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}if((typeof data24 == "number") && (isFinite(data24))){if(data24 < 1 || isNaN(data24)){const err60 = {instancePath:instancePath+"/limits/batchSize",schemaPath:"#/properties/limits/properties/batchSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}}}}else {const err61 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}if(data.lineage !== undefined){let data25 = data.lineage;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){for(const key5 in data25){if(!(((((((key5 === "trainingData") || (key5 === "codeCommit")) || (key5 === "codeRepository")) || (key5 === "trainingRun")) || (key5 === "baseModel")) || (key5 === "hyperparameters")) || (key5 === "evaluation"))){const err62 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}if(data25.trainingData !== undefined){let data26 = data25.trainingData;const _errs61 = errors;let valid8 = false;let passing0 = null;const _errs62 = errors;if(typeof data26 !== "string"){const err63 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}var _valid1 = _errs62 === errors;if(_valid1){valid8 = true;passing0 = 0;}const _errs64 = errors;if(data26 && typeof data26 == "object" && !Array.isArray(data26)){if(data26.uri === undefined){const err64 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/required",keyword:"required",params:{missingProperty: "uri"},message:"must have required property '"+"uri"+"'"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}for(const key6 in data26){if(!(((key6 === "uri") || (key6 === "version")) || (key6 === "digest"))){const err65 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data26.uri !== undefined){let data27 = data26.uri;if(typeof data27 === "string"){if(func4(data27) < 1){const err66 = {instancePath:instancePath+"/lineage/trainingData/uri",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/uri/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}else {const err67 = {instancePath:instancePath+"/lineage/trainingData/uri",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}if(data26.version !== undefined){if(typeof data26.version !== "string"){const err68 = {instancePath:instancePath+"/lineage/trainingData/version",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}}if(data26.digest !== undefined){if(typeof data26.digest !== "string"){const err69 = {instancePath:instancePath+"/lineage/trainingData/digest",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/properties/digest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}}}else {const err70 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}var _valid1 = _errs64 === errors;if(_valid1 && valid8){valid8 = false;passing0 = [passing0, 1];}else {if(_valid1){valid8 = true;passing0 = 1;}}if(!valid8){const err71 = {instancePath:instancePath+"/lineage/trainingData",schemaPath:"#/properties/lineage/properties/trainingData/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}else {errors = _errs61;if(vErrors !== null){if(_errs61){vErrors.length = _errs61;}else {vErrors = null;}}}}if(data25.codeCommit !== undefined){if(typeof data25.codeCommit !== "string"){const err72 = {instancePath:instancePath+"/lineage/codeCommit",schemaPath:"#/properties/lineage/properties/codeCommit/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data25.codeRepository !== undefined){if(typeof data25.codeRepository !== "string"){const err73 = {instancePath:instancePath+"/lineage/codeRepository",schemaPath:"#/properties/lineage/properties/codeRepository/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}if(data25.trainingRun !== undefined){if(typeof data25.trainingRun !== "string"){const err74 = {instancePath:instancePath+"/lineage/trainingRun",schemaPath:"#/properties/lineage/properties/trainingRun/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}if(data25.baseModel !== undefined){if(typeof data25.baseModel !== "string"){const err75 = {instancePath:instancePath+"/lineage/baseModel",schemaPath:"#/properties/lineage/properties/baseModel/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data25.hyperparameters !== undefined){let data34 = data25.hyperparameters;if(!(data34 && typeof data34 == "object" && !Array.isArray(data34))){const err76 = {instancePath:instancePath+"/lineage/hyperparameters",schemaPath:"#/properties/lineage/properties/hyperparameters/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data25.evaluation !== undefined){let data35 = data25.evaluation;if(!(data35 && typeof data35 == "object" && !Array.isArray(data35))){const err77 = {instancePath:instancePath+"/lineage/evaluation",schemaPath:"#/properties/lineage/properties/evaluation/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}}}else {const err78 = {instancePath:instancePath+"/lineage",schemaPath:"#/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}if(data.owners !== undefined){let data36 = data.owners;if(Array.isArray(data36)){const len0 = data36.length;for(let i0=0; i0<len0; i0++){let data37 = data36[i0];if(typeof data37 === "string"){if(!pattern24.test(data37)){const err79 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/pattern",keyword:"pattern",params:{pattern: "^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"},message:"must match pattern \""+"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]+)?$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/owners/" + i0,schemaPath:"#/properties/owners/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}let i1 = data36.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data36[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err81 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;break;}indices0[item0] = i1;}}}else {const err82 = {instancePath:instancePath+"/owners",schemaPath:"#/properties/owners/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data.examples !== undefined){let data38 = data.examples;if(Array.isArray(data38)){const len1 = data38.length;for(let i2=0; i2<len1; i2++){let data39 = data38[i2];if(data39 && typeof data39 == "object" && !Array.isArray(data39)){if(data39.input === undefined){const err83 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/required",keyword:"required",params:{missingProperty: "input"},message:"must have required property '"+"input"+"'"};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}for(const key7 in data39){if(!((key7 === "name") || (key7 === "input"))){const err84 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}if(data39.name !== undefined){if(typeof data39.name !== "string"){const err85 = {instancePath:instancePath+"/examples/" + i2+"/name",schemaPath:"#/properties/examples/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath:instancePath+"/examples/" + i2,schemaPath:"#/properties/examples/items/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}}else {const err87 = {instancePath:instancePath+"/examples",schemaPath:"#/properties/examples/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}}else {const err88 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}validate11.errors = vErrors;return errors === 0;}const result = validate12;const schema20 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/result.schema.json","title":"model-gates check result","description":"What one check wrote: its verdict, metrics, findings and provenance. report and gate read these files; they never recompute.","type":"object","required":["schema","id","kind","subject","verdict","summary","metrics","checks","findings","provenance"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema":{"const":"model-gates/result@1"},"id":{"description":"Check id, unique within a results directory. The file is <results-dir>/<id>.json (shards: <id>.shard-<i>-of-<n>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"kind":{"description":"Which check wrote the result.","type":"string","enum":["contract","embedding-regression","canary-analysis","shadow","gate","promote","monitor"]},"subject":{"type":"object","required":["model","candidateVersion"],"additionalProperties":false,"properties":{"model":{"type":"string","maxLength":256},"candidateVersion":{"type":"string","maxLength":128},"productionVersion":{"type":["string","null"],"maxLength":128},"productionSource":{"description":"Where the production version came from (a path, git:<sha>, ledger, none).","type":"string","maxLength":512}}},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"description":"One sentence saying what the verdict means.","type":"string","maxLength":2000},"metrics":{"description":"Flat numeric metrics that gate thresholds can address by name.","type":"object","additionalProperties":{"type":["number","null"]}},"checks":{"description":"Sub-checks, each rendered as one table in the report.","type":"array","items":{"$ref":"#/definitions/check"}},"findings":{"type":"array","items":{"$ref":"#/definitions/finding"}},"details":{"description":"Kind-specific data.","type":"object"},"shard":{"description":"Present on a partial result written by one shard of a sharded run.","type":"object","required":["index","count"],"additionalProperties":false,"properties":{"index":{"type":"integer","minimum":1},"count":{"type":"integer","minimum":1}}},"provenance":{"type":"object","required":["tool","version","inputsDigest","startedAt","finishedAt"],"additionalProperties":false,"properties":{"tool":{"const":"model-gates"},"version":{"type":"string"},"commit":{"type":["string","null"],"pattern":"^[0-9a-f]{7,64}$"},"ref":{"type":["string","null"]},"repository":{"type":["string","null"]},"runUrl":{"type":["string","null"],"format":"uri"},"inputsDigest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$"},"startedAt":{"type":"string","format":"date-time"},"finishedAt":{"type":"string","format":"date-time"}}}},"definitions":{"verdict":{"type":"string","enum":["pass","marginal","fail","error"]},"number":{"type":["number","null"]},"interval":{"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}},"row":{"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}},"segment":{"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}},"item":{"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}},"check":{"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}},"finding":{"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}}}};const schema21 = {"type":"string","enum":["pass","marginal","fail","error"]};const schema42 = {"type":"object","required":["severity","message"],"additionalProperties":false,"properties":{"rule":{"description":"Stable identifier of the rule that produced the finding.","type":"string","maxLength":128},"severity":{"type":"string","enum":["error","warning","notice"]},"message":{"type":"string","maxLength":4000},"location":{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"type":"string","maxLength":1024},"line":{"type":"integer","minimum":1},"column":{"type":"integer","minimum":1}}}}};const pattern26 = new RegExp("^[0-9a-f]{7,64}$", "u");const schema22 = {"type":"object","required":["id","title","verdict","rows"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":128},"title":{"type":"string","maxLength":256},"verdict":{"$ref":"#/definitions/verdict"},"summary":{"type":"string","maxLength":2000},"rows":{"type":"array","items":{"$ref":"#/definitions/row"}},"segments":{"type":"array","items":{"$ref":"#/definitions/segment"}},"worst":{"type":"array","items":{"$ref":"#/definitions/item"}}}};const schema24 = {"description":"One metric compared between production and candidate.","type":"object","required":["metric"],"additionalProperties":false,"properties":{"metric":{"type":"string","maxLength":200},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"higherIsBetter":{"type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"},"note":{"type":"string","maxLength":1000}}};const schema25 = {"type":["number","null"]};const schema28 = {"description":"Confidence interval [low, high] at the given level.","type":"object","required":["low","high","level"],"additionalProperties":false,"properties":{"low":{"type":"number"},"high":{"type":"number"},"level":{"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1}}};function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.metric === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!((((((((key0 === "metric") || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change")) || (key0 === "interval")) || (key0 === "higherIsBetter")) || (key0 === "verdict")) || (key0 === "note"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.metric !== undefined){let data0 = data.metric;if(typeof data0 === "string"){if(func4(data0) > 200){const err2 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/maxLength",keyword:"maxLength",params:{limit: 200},message:"must NOT have more than 200 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.production !== undefined){let data1 = data.production;if((!((typeof data1 == "number") && (isFinite(data1)))) && (data1 !== null)){const err4 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.candidate !== undefined){let data2 = data.candidate;if((!((typeof data2 == "number") && (isFinite(data2)))) && (data2 !== null)){const err5 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.change !== undefined){let data3 = data.change;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err6 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.interval !== undefined){let data4 = data.interval;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.low === undefined){const err7 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data4.high === undefined){const err8 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data4.level === undefined){const err9 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key1 in data4){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err10 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data4.low !== undefined){let data5 = data4.low;if(!((typeof data5 == "number") && (isFinite(data5)))){const err11 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data4.high !== undefined){let data6 = data4.high;if(!((typeof data6 == "number") && (isFinite(data6)))){const err12 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data4.level !== undefined){let data7 = data4.level;if((typeof data7 == "number") && (isFinite(data7))){if(data7 >= 1 || isNaN(data7)){const err13 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data7 <= 0 || isNaN(data7)){const err14 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.higherIsBetter !== undefined){if(typeof data.higherIsBetter !== "boolean"){const err17 = {instancePath:instancePath+"/higherIsBetter",schemaPath:"#/properties/higherIsBetter/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err18 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err19 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data.note !== undefined){let data10 = data.note;if(typeof data10 === "string"){if(func4(data10) > 1000){const err20 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/maxLength",keyword:"maxLength",params:{limit: 1000},message:"must NOT have more than 1000 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/note",schemaPath:"#/properties/note/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}else {const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}validate14.errors = vErrors;return errors === 0;}const schema30 = {"type":"object","required":["segment","size"],"additionalProperties":false,"properties":{"segment":{"type":"string","maxLength":256},"size":{"type":"integer","minimum":0},"metric":{"type":"string"},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"},"interval":{"$ref":"#/definitions/interval"},"pValue":{"$ref":"#/definitions/number"},"adjustedPValue":{"$ref":"#/definitions/number"},"gated":{"description":"False when the segment is below the minimum size: reported, never gating.","type":"boolean"},"verdict":{"$ref":"#/definitions/verdict"}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.segment === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.size === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!(func2.call(schema30.properties, key0))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.segment !== undefined){let data0 = data.segment;if(typeof data0 === "string"){if(func4(data0) > 256){const err3 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}else {const err4 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.size !== undefined){let data1 = data.size;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err5 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 < 0 || isNaN(data1)){const err6 = {instancePath:instancePath+"/size",schemaPath:"#/properties/size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.metric !== undefined){if(typeof data.metric !== "string"){const err7 = {instancePath:instancePath+"/metric",schemaPath:"#/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.production !== undefined){let data3 = data.production;if((!((typeof data3 == "number") && (isFinite(data3)))) && (data3 !== null)){const err8 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.candidate !== undefined){let data4 = data.candidate;if((!((typeof data4 == "number") && (isFinite(data4)))) && (data4 !== null)){const err9 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data.change !== undefined){let data5 = data.change;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err10 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.interval !== undefined){let data6 = data.interval;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.low === undefined){const err11 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "low"},message:"must have required property '"+"low"+"'"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}if(data6.high === undefined){const err12 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "high"},message:"must have required property '"+"high"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if(data6.level === undefined){const err13 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/required",keyword:"required",params:{missingProperty: "level"},message:"must have required property '"+"level"+"'"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}for(const key1 in data6){if(!(((key1 === "low") || (key1 === "high")) || (key1 === "level"))){const err14 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.low !== undefined){let data7 = data6.low;if(!((typeof data7 == "number") && (isFinite(data7)))){const err15 = {instancePath:instancePath+"/interval/low",schemaPath:"#/definitions/interval/properties/low/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data6.high !== undefined){let data8 = data6.high;if(!((typeof data8 == "number") && (isFinite(data8)))){const err16 = {instancePath:instancePath+"/interval/high",schemaPath:"#/definitions/interval/properties/high/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.level !== undefined){let data9 = data6.level;if((typeof data9 == "number") && (isFinite(data9))){if(data9 >= 1 || isNaN(data9)){const err17 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data9 <= 0 || isNaN(data9)){const err18 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/interval/level",schemaPath:"#/definitions/interval/properties/level/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/interval",schemaPath:"#/definitions/interval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data.pValue !== undefined){let data10 = data.pValue;if((!((typeof data10 == "number") && (isFinite(data10)))) && (data10 !== null)){const err21 = {instancePath:instancePath+"/pValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data.adjustedPValue !== undefined){let data11 = data.adjustedPValue;if((!((typeof data11 == "number") && (isFinite(data11)))) && (data11 !== null)){const err22 = {instancePath:instancePath+"/adjustedPValue",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}if(data.gated !== undefined){if(typeof data.gated !== "boolean"){const err23 = {instancePath:instancePath+"/gated",schemaPath:"#/properties/gated/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.verdict !== undefined){let data13 = data.verdict;if(typeof data13 !== "string"){const err24 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(!((((data13 === "pass") || (data13 === "marginal")) || (data13 === "fail")) || (data13 === "error"))){const err25 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}else {const err26 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}validate16.errors = vErrors;return errors === 0;}const schema38 = {"description":"One of the most regressed items (pair, triplet, query, neighbourhood).","type":"object","required":["id"],"additionalProperties":false,"properties":{"id":{"type":"string","maxLength":512},"texts":{"type":"array","items":{"type":"string","maxLength":4000},"maxItems":4},"segment":{"type":["string","null"],"maxLength":256},"label":{"type":"string","maxLength":64},"production":{"$ref":"#/definitions/number"},"candidate":{"$ref":"#/definitions/number"},"change":{"$ref":"#/definitions/number"}}};function validate18(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "texts")) || (key0 === "segment")) || (key0 === "label")) || (key0 === "production")) || (key0 === "candidate")) || (key0 === "change"))){const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func4(data0) > 512){const err2 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.texts !== undefined){let data1 = data.texts;if(Array.isArray(data1)){if(data1.length > 4){const err4 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/maxItems",keyword:"maxItems",params:{limit: 4},message:"must NOT have more than 4 items"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];if(typeof data2 === "string"){if(func4(data2) > 4000){const err5 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/texts/" + i0,schemaPath:"#/properties/texts/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}else {const err7 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.segment !== undefined){let data3 = data.segment;if((typeof data3 !== "string") && (data3 !== null)){const err8 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/type",keyword:"type",params:{type: schema38.properties.segment.type},message:"must be string,null"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(typeof data3 === "string"){if(func4(data3) > 256){const err9 = {instancePath:instancePath+"/segment",schemaPath:"#/properties/segment/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.label !== undefined){let data4 = data.label;if(typeof data4 === "string"){if(func4(data4) > 64){const err10 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}else {const err11 = {instancePath:instancePath+"/label",schemaPath:"#/properties/label/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.production !== undefined){let data5 = data.production;if((!((typeof data5 == "number") && (isFinite(data5)))) && (data5 !== null)){const err12 = {instancePath:instancePath+"/production",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.candidate !== undefined){let data6 = data.candidate;if((!((typeof data6 == "number") && (isFinite(data6)))) && (data6 !== null)){const err13 = {instancePath:instancePath+"/candidate",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.change !== undefined){let data7 = data.change;if((!((typeof data7 == "number") && (isFinite(data7)))) && (data7 !== null)){const err14 = {instancePath:instancePath+"/change",schemaPath:"#/definitions/number/type",keyword:"type",params:{type: schema25.type},message:"must be number,null"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate18.errors = vErrors;return errors === 0;}function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.id === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.title === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "title"},message:"must have required property '"+"title"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.verdict === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.rows === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rows"},message:"must have required property '"+"rows"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}for(const key0 in data){if(!(((((((key0 === "id") || (key0 === "title")) || (key0 === "verdict")) || (key0 === "summary")) || (key0 === "rows")) || (key0 === "segments")) || (key0 === "worst"))){const err4 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data.id !== undefined){let data0 = data.id;if(typeof data0 === "string"){if(func4(data0) > 128){const err5 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}else {const err6 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}if(data.title !== undefined){let data1 = data.title;if(typeof data1 === "string"){if(func4(data1) > 256){const err7 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}else {const err8 = {instancePath:instancePath+"/title",schemaPath:"#/properties/title/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}if(data.verdict !== undefined){let data2 = data.verdict;if(typeof data2 !== "string"){const err9 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}if(!((((data2 === "pass") || (data2 === "marginal")) || (data2 === "fail")) || (data2 === "error"))){const err10 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.summary !== undefined){let data3 = data.summary;if(typeof data3 === "string"){if(func4(data3) > 2000){const err11 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}else {const err12 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.rows !== undefined){let data4 = data.rows;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){if(!(validate14(data4[i0], {instancePath:instancePath+"/rows/" + i0,parentData:data4,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);errors = vErrors.length;}}}else {const err13 = {instancePath:instancePath+"/rows",schemaPath:"#/properties/rows/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data.segments !== undefined){let data6 = data.segments;if(Array.isArray(data6)){const len1 = data6.length;for(let i1=0; i1<len1; i1++){if(!(validate16(data6[i1], {instancePath:instancePath+"/segments/" + i1,parentData:data6,parentDataProperty:i1,rootData}))){vErrors = vErrors === null ? validate16.errors : vErrors.concat(validate16.errors);errors = vErrors.length;}}}else {const err14 = {instancePath:instancePath+"/segments",schemaPath:"#/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.worst !== undefined){let data8 = data.worst;if(Array.isArray(data8)){const len2 = data8.length;for(let i2=0; i2<len2; i2++){if(!(validate18(data8[i2], {instancePath:instancePath+"/worst/" + i2,parentData:data8,parentDataProperty:i2,rootData}))){vErrors = vErrors === null ? validate18.errors : vErrors.concat(validate18.errors);errors = vErrors.length;}}}else {const err15 = {instancePath:instancePath+"/worst",schemaPath:"#/properties/worst/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}}else {const err16 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}validate13.errors = vErrors;return errors === 0;}const formats6 = runtime1.fullFormats["date-time"];function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/result.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.schema === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "schema"},message:"must have required property '"+"schema"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.id === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data.kind === undefined){const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}if(data.subject === undefined){const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "subject"},message:"must have required property '"+"subject"+"'"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}if(data.verdict === undefined){const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "verdict"},message:"must have required property '"+"verdict"+"'"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if(data.summary === undefined){const err5 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "summary"},message:"must have required property '"+"summary"+"'"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data.metrics === undefined){const err6 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}if(data.checks === undefined){const err7 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if(data.findings === undefined){const err8 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "findings"},message:"must have required property '"+"findings"+"'"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data.provenance === undefined){const err9 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "provenance"},message:"must have required property '"+"provenance"+"'"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}for(const key0 in data){if(!(func2.call(schema20.properties, key0))){const err10 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err11 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data.schema !== undefined){if("model-gates/result@1" !== data.schema){const err12 = {instancePath:instancePath+"/schema",schemaPath:"#/properties/schema/const",keyword:"const",params:{allowedValue: "model-gates/result@1"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}if(data.id !== undefined){let data2 = data.id;if(typeof data2 === "string"){if(!pattern9.test(data2)){const err13 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}else {const err14 = {instancePath:instancePath+"/id",schemaPath:"#/properties/id/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data.kind !== undefined){let data3 = data.kind;if(typeof data3 !== "string"){const err15 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}if(!(((((((data3 === "contract") || (data3 === "embedding-regression")) || (data3 === "canary-analysis")) || (data3 === "shadow")) || (data3 === "gate")) || (data3 === "promote")) || (data3 === "monitor"))){const err16 = {instancePath:instancePath+"/kind",schemaPath:"#/properties/kind/enum",keyword:"enum",params:{allowedValues: schema20.properties.kind.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data.subject !== undefined){let data4 = data.subject;if(data4 && typeof data4 == "object" && !Array.isArray(data4)){if(data4.model === undefined){const err17 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if(data4.candidateVersion === undefined){const err18 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/required",keyword:"required",params:{missingProperty: "candidateVersion"},message:"must have required property '"+"candidateVersion"+"'"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}for(const key1 in data4){if(!((((key1 === "model") || (key1 === "candidateVersion")) || (key1 === "productionVersion")) || (key1 === "productionSource"))){const err19 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}if(data4.model !== undefined){let data5 = data4.model;if(typeof data5 === "string"){if(func4(data5) > 256){const err20 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}else {const err21 = {instancePath:instancePath+"/subject/model",schemaPath:"#/properties/subject/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data4.candidateVersion !== undefined){let data6 = data4.candidateVersion;if(typeof data6 === "string"){if(func4(data6) > 128){const err22 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}else {const err23 = {instancePath:instancePath+"/subject/candidateVersion",schemaPath:"#/properties/subject/properties/candidateVersion/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data4.productionVersion !== undefined){let data7 = data4.productionVersion;if((typeof data7 !== "string") && (data7 !== null)){const err24 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/type",keyword:"type",params:{type: schema20.properties.subject.properties.productionVersion.type},message:"must be string,null"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}if(typeof data7 === "string"){if(func4(data7) > 128){const err25 = {instancePath:instancePath+"/subject/productionVersion",schemaPath:"#/properties/subject/properties/productionVersion/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}}if(data4.productionSource !== undefined){let data8 = data4.productionSource;if(typeof data8 === "string"){if(func4(data8) > 512){const err26 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/maxLength",keyword:"maxLength",params:{limit: 512},message:"must NOT have more than 512 characters"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/subject/productionSource",schemaPath:"#/properties/subject/properties/productionSource/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}}else {const err28 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}}if(data.verdict !== undefined){let data9 = data.verdict;if(typeof data9 !== "string"){const err29 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}if(!((((data9 === "pass") || (data9 === "marginal")) || (data9 === "fail")) || (data9 === "error"))){const err30 = {instancePath:instancePath+"/verdict",schemaPath:"#/definitions/verdict/enum",keyword:"enum",params:{allowedValues: schema21.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data.summary !== undefined){let data10 = data.summary;if(typeof data10 === "string"){if(func4(data10) > 2000){const err31 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}else {const err32 = {instancePath:instancePath+"/summary",schemaPath:"#/properties/summary/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}}if(data.metrics !== undefined){let data11 = data.metrics;if(data11 && typeof data11 == "object" && !Array.isArray(data11)){for(const key2 in data11){let data12 = data11[key2];if((!((typeof data12 == "number") && (isFinite(data12)))) && (data12 !== null)){const err33 = {instancePath:instancePath+"/metrics/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/metrics/additionalProperties/type",keyword:"type",params:{type: schema20.properties.metrics.additionalProperties.type},message:"must be number,null"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}}else {const err34 = {instancePath:instancePath+"/metrics",schemaPath:"#/properties/metrics/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data.checks !== undefined){let data13 = data.checks;if(Array.isArray(data13)){const len0 = data13.length;for(let i0=0; i0<len0; i0++){if(!(validate13(data13[i0], {instancePath:instancePath+"/checks/" + i0,parentData:data13,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate13.errors : vErrors.concat(validate13.errors);errors = vErrors.length;}}}else {const err35 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}}if(data.findings !== undefined){let data15 = data.findings;if(Array.isArray(data15)){const len1 = data15.length;for(let i1=0; i1<len1; i1++){let data16 = data15[i1];if(data16 && typeof data16 == "object" && !Array.isArray(data16)){if(data16.severity === undefined){const err36 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "severity"},message:"must have required property '"+"severity"+"'"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}if(data16.message === undefined){const err37 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}for(const key3 in data16){if(!((((key3 === "rule") || (key3 === "severity")) || (key3 === "message")) || (key3 === "location"))){const err38 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}}if(data16.rule !== undefined){let data17 = data16.rule;if(typeof data17 === "string"){if(func4(data17) > 128){const err39 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}}else {const err40 = {instancePath:instancePath+"/findings/" + i1+"/rule",schemaPath:"#/definitions/finding/properties/rule/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}if(data16.severity !== undefined){let data18 = data16.severity;if(typeof data18 !== "string"){const err41 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if(!(((data18 === "error") || (data18 === "warning")) || (data18 === "notice"))){const err42 = {instancePath:instancePath+"/findings/" + i1+"/severity",schemaPath:"#/definitions/finding/properties/severity/enum",keyword:"enum",params:{allowedValues: schema42.properties.severity.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}}if(data16.message !== undefined){let data19 = data16.message;if(typeof data19 === "string"){if(func4(data19) > 4000){const err43 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/maxLength",keyword:"maxLength",params:{limit: 4000},message:"must NOT have more than 4000 characters"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}else {const err44 = {instancePath:instancePath+"/findings/" + i1+"/message",schemaPath:"#/definitions/finding/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}}if(data16.location !== undefined){let data20 = data16.location;if(data20 && typeof data20 == "object" && !Array.isArray(data20)){if(data20.file === undefined){const err45 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}for(const key4 in data20){if(!(((key4 === "file") || (key4 === "line")) || (key4 === "column"))){const err46 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data20.file !== undefined){let data21 = data20.file;if(typeof data21 === "string"){if(func4(data21) > 1024){const err47 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}}else {const err48 = {instancePath:instancePath+"/findings/" + i1+"/location/file",schemaPath:"#/definitions/finding/properties/location/properties/file/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data20.line !== undefined){let data22 = data20.line;if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){const err49 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}if((typeof data22 == "number") && (isFinite(data22))){if(data22 < 1 || isNaN(data22)){const err50 = {instancePath:instancePath+"/findings/" + i1+"/location/line",schemaPath:"#/definitions/finding/properties/location/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}}if(data20.column !== undefined){let data23 = data20.column;if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){const err51 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if((typeof data23 == "number") && (isFinite(data23))){if(data23 < 1 || isNaN(data23)){const err52 = {instancePath:instancePath+"/findings/" + i1+"/location/column",schemaPath:"#/definitions/finding/properties/location/properties/column/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}}}else {const err53 = {instancePath:instancePath+"/findings/" + i1+"/location",schemaPath:"#/definitions/finding/properties/location/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}}else {const err54 = {instancePath:instancePath+"/findings/" + i1,schemaPath:"#/definitions/finding/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}}}else {const err55 = {instancePath:instancePath+"/findings",schemaPath:"#/properties/findings/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}if(data.details !== undefined){let data24 = data.details;if(!(data24 && typeof data24 == "object" && !Array.isArray(data24))){const err56 = {instancePath:instancePath+"/details",schemaPath:"#/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data.shard !== undefined){let data25 = data.shard;if(data25 && typeof data25 == "object" && !Array.isArray(data25)){if(data25.index === undefined){const err57 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if(data25.count === undefined){const err58 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/required",keyword:"required",params:{missingProperty: "count"},message:"must have required property '"+"count"+"'"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}for(const key5 in data25){if(!((key5 === "index") || (key5 === "count"))){const err59 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}if(data25.index !== undefined){let data26 = data25.index;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 < 1 || isNaN(data26)){const err61 = {instancePath:instancePath+"/shard/index",schemaPath:"#/properties/shard/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}}}if(data25.count !== undefined){let data27 = data25.count;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err62 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err63 = {instancePath:instancePath+"/shard/count",schemaPath:"#/properties/shard/properties/count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}}}}else {const err64 = {instancePath:instancePath+"/shard",schemaPath:"#/properties/shard/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}if(data.provenance !== undefined){let data28 = data.provenance;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.tool === undefined){const err65 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "tool"},message:"must have required property '"+"tool"+"'"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}if(data28.version === undefined){const err66 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}if(data28.inputsDigest === undefined){const err67 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "inputsDigest"},message:"must have required property '"+"inputsDigest"+"'"};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}if(data28.startedAt === undefined){const err68 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "startedAt"},message:"must have required property '"+"startedAt"+"'"};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}if(data28.finishedAt === undefined){const err69 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/required",keyword:"required",params:{missingProperty: "finishedAt"},message:"must have required property '"+"finishedAt"+"'"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}for(const key6 in data28){if(!(func2.call(schema20.properties.provenance.properties, key6))){const err70 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}if(data28.tool !== undefined){if("model-gates" !== data28.tool){const err71 = {instancePath:instancePath+"/provenance/tool",schemaPath:"#/properties/provenance/properties/tool/const",keyword:"const",params:{allowedValue: "model-gates"},message:"must be equal to constant"};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}if(data28.version !== undefined){if(typeof data28.version !== "string"){const err72 = {instancePath:instancePath+"/provenance/version",schemaPath:"#/properties/provenance/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}if(data28.commit !== undefined){let data31 = data28.commit;if((typeof data31 !== "string") && (data31 !== null)){const err73 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/type",keyword:"type",params:{type: schema20.properties.provenance.properties.commit.type},message:"must be string,null"};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}if(typeof data31 === "string"){if(!pattern26.test(data31)){const err74 = {instancePath:instancePath+"/provenance/commit",schemaPath:"#/properties/provenance/properties/commit/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{7,64}$"},message:"must match pattern \""+"^[0-9a-f]{7,64}$"+"\""};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}}}if(data28.ref !== undefined){let data32 = data28.ref;if((typeof data32 !== "string") && (data32 !== null)){const err75 = {instancePath:instancePath+"/provenance/ref",schemaPath:"#/properties/provenance/properties/ref/type",keyword:"type",params:{type: schema20.properties.provenance.properties.ref.type},message:"must be string,null"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}}if(data28.repository !== undefined){let data33 = data28.repository;if((typeof data33 !== "string") && (data33 !== null)){const err76 = {instancePath:instancePath+"/provenance/repository",schemaPath:"#/properties/provenance/properties/repository/type",keyword:"type",params:{type: schema20.properties.provenance.properties.repository.type},message:"must be string,null"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}if(data28.runUrl !== undefined){let data34 = data28.runUrl;if((typeof data34 !== "string") && (data34 !== null)){const err77 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/type",keyword:"type",params:{type: schema20.properties.provenance.properties.runUrl.type},message:"must be string,null"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}if(typeof data34 === "string"){if(!(formats0(data34))){const err78 = {instancePath:instancePath+"/provenance/runUrl",schemaPath:"#/properties/provenance/properties/runUrl/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}}if(data28.inputsDigest !== undefined){let data35 = data28.inputsDigest;if(typeof data35 === "string"){if(!pattern23.test(data35)){const err79 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/pattern",keyword:"pattern",params:{pattern: "^sha256:[0-9a-f]{64}$"},message:"must match pattern \""+"^sha256:[0-9a-f]{64}$"+"\""};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/provenance/inputsDigest",schemaPath:"#/properties/provenance/properties/inputsDigest/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.startedAt !== undefined){let data36 = data28.startedAt;if(typeof data36 === "string"){if(!(formats6.validate(data36))){const err81 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/provenance/startedAt",schemaPath:"#/properties/provenance/properties/startedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.finishedAt !== undefined){let data37 = data28.finishedAt;if(typeof data37 === "string"){if(!(formats6.validate(data37))){const err83 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/provenance/finishedAt",schemaPath:"#/properties/provenance/properties/finishedAt/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}}else {const err85 = {instancePath:instancePath+"/provenance",schemaPath:"#/properties/provenance/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}}else {const err86 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}validate12.errors = vErrors;return errors === 0;}const suite = validate21;const schema43 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/suite.schema.json","title":"model-gates embedding regression suite","description":"An embedding regression suite: data files (texts, pairs, triplets, retrieval judgements) and the checks run on them. Paths are relative to the suite file. Statistical settings are taken, from weakest to strongest, from the built-in defaults, the config file's regression section, this suite's settings, and each check's own keys.","type":"object","required":["name","checks"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"name":{"description":"Suite name; the default check id (the result is <results-dir>/<name>.json).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"description":{"type":"string","maxLength":2000},"texts":{"description":"Text files (JSONL, CSV, TSV or Parquet, e.g. a Hugging Face dataset's Parquet export) with fields id (or _id), text and optional segment; give a file as {file, columns} to read other column names. Ids are unique across all files; their order (files in order, rows in order, then a BEIR dataset's documents and queries) is the row order of .npy embedding files. Optional when checks.retrieval.beir brings the texts.","oneOf":[{"$ref":"#/definitions/textFile"},{"type":"array","items":{"$ref":"#/definitions/textFile"},"minItems":1}]},"settings":{"$ref":"#/definitions/settings"},"checks":{"description":"The checks to run. health always runs, even when not listed.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"Pairs (JSONL, CSV, TSV or Parquet): fields a, b (text ids) or sentence1, sentence2 (the sentences themselves, which become texts pair:<line>:1 and pair:<line>:2), label (related | unrelated, or 1 | 0) or a graded score with relatedAt, optional score, segment and id. With a score on every pair, the Spearman correlation of each model's cosines with the scores (MTEB's STS score) is reported.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"columns":{"$ref":"#/definitions/columns"},"relatedAt":{"description":"For pairs with a graded score and no label (STS-style, e.g. 0 to 5): a pair is related when its score is at least this, unrelated otherwise.","type":"number"},"tolerance":{"description":"Largest acceptable drop in AUC (placement value) before a drop counts as a regression. Default 0.02.","$ref":"#/definitions/tolerance"},"relatedFloor":{"description":"A related pair is 'close' when its cosine is at least this. Default 0.5.","type":"number","minimum":-1,"maximum":1},"unrelatedCeiling":{"description":"An unrelated pair is 'apart' when its cosine is at most this. Default 0.3.","type":"number","minimum":-1,"maximum":1},"sameSpace":{"description":"Both models embed into the same space (the same embedding.space in their contracts, e.g. the same model rebuilt or re-exported), so their cosines are comparable: the related pairs' mean cosine is gated too, against similarityTolerance. Leave false (the default) when the space changes: across spaces only the AUC compares.","type":"boolean"},"similarityTolerance":{"description":"With sameSpace, the largest acceptable drop of the related pairs' mean cosine (absolute, e.g. 0.02). Default: 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"triplets":{"description":"Triplets: fields anchor, positive, negative, optional segment and id. Correct when the anchor is closer to the positive.","type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"tolerance":{"description":"Largest acceptable drop in triplet accuracy. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"retrieval":{"description":"Retrieval on labelled queries: qrels (TREC 'qid 0 docid rel', or JSONL/CSV/TSV with query (or query-id), doc (or corpus-id), relevance (or score)) over the suite's texts, or a BEIR / MTEB dataset folder (beir).","type":"object","oneOf":[{"required":["qrels"],"not":{"anyOf":[{"required":["beir"]},{"required":["split"]}]}},{"required":["beir"],"not":{"anyOf":[{"required":["qrels"]},{"required":["queries"]},{"required":["corpus"]}]}}],"additionalProperties":false,"properties":{"qrels":{"$ref":"#/definitions/path"},"beir":{"description":"A BEIR / MTEB retrieval dataset folder, read as published: corpus.jsonl (_id, title, text), queries.jsonl (_id, text), qrels/<split>.tsv (query-id, corpus-id, score, with header; graded scores kept for nDCG). Documents become texts doc:<_id> with title, a space and text (trimmed, as BEIR joins them); the split's judged queries become texts query:<_id>. Every document is searched. Instead of qrels, queries and corpus.","$ref":"#/definitions/path"},"split":{"description":"With beir: the qrels split, qrels/<split>.tsv. Default test.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"queries":{"description":"File with an id field listing the query texts. Default: every query id in the qrels.","$ref":"#/definitions/path"},"corpus":{"description":"File with an id field listing the documents searched. Default: every text that is not a query.","$ref":"#/definitions/path"},"k":{"description":"Cut-off for recall@k, MRR@k and nDCG@k. Default 10.","type":"integer","minimum":1,"maximum":1000},"metric":{"description":"The metric that decides the verdict. Default ndcg.","type":"string","enum":["ndcg","recall","mrr"]},"tolerance":{"description":"Largest acceptable drop in the deciding metric. Default 0.02.","$ref":"#/definitions/tolerance"},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"neighbours":{"description":"Neighbourhood stability: the overlap of each sampled item's top-k in the production space with its top-k in the candidate space.","type":"object","additionalProperties":false,"properties":{"corpus":{"description":"File with an id field listing the items searched and sampled. Default: every text.","$ref":"#/definitions/path"},"sample":{"description":"Items sampled (by a seeded hash of their ids) as queries. Default 500; all items when fewer.","type":"integer","minimum":1},"k":{"description":"Neighbours compared per item. Default 10.","type":"integer","minimum":1,"maximum":1000},"minOverlap":{"description":"When set, the check fails when the mean overlap@k is credibly below this, and passes when it is credibly at or above it. Unset (default): reported, never gating.","type":"number","minimum":0,"maximum":1},"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"}}},"health":{"description":"Vector health; always runs.","type":"object","additionalProperties":false,"properties":{"rankDropRatio":{"description":"Marginal when the candidate's effective rank is below this share of production's. Default 0.5.","type":"number","exclusiveMinimum":0,"maximum":1}}}}}},"definitions":{"path":{"type":"string","minLength":1},"columns":{"description":"The file's column for each field the reader expects, e.g. { text: sentence, segment: label } for a Hugging Face dataset.","type":"object","propertyNames":{"enum":["id","text","segment","a","b","sentence1","sentence2","label","score"]},"additionalProperties":{"type":"string","minLength":1}},"textFile":{"oneOf":[{"$ref":"#/definitions/path"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"columns":{"$ref":"#/definitions/columns"}}}]},"tolerance":{"type":"number","minimum":0,"maximum":1},"confidence":{"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1},"resamples":{"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000},"seed":{"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1},"settings":{"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}}}};const schema45 = {"type":"string","minLength":1};const schema47 = {"description":"The file's column for each field the reader expects, e.g. { text: sentence, segment: label } for a Hugging Face dataset.","type":"object","propertyNames":{"enum":["id","text","segment","a","b","sentence1","sentence2","label","score"]},"additionalProperties":{"type":"string","minLength":1}};const schema55 = {"type":"number","minimum":0,"maximum":1};const schema49 = {"description":"Two-sided confidence level of the intervals. Default 0.95.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1};const schema50 = {"description":"Bootstrap resamples. Default 2000.","type":"integer","minimum":100,"maximum":100000};const schema51 = {"description":"Seed of the bootstrap: same data and seed give the same intervals, byte for byte. Default 1.","type":"integer","minimum":0,"maximum":4294967295};const schema52 = {"description":"Segments with fewer items are reported but never gate. Default 30.","type":"integer","minimum":1};const schema44 = {"oneOf":[{"$ref":"#/definitions/path"},{"type":"object","required":["file"],"additionalProperties":false,"properties":{"file":{"$ref":"#/definitions/path"},"columns":{"$ref":"#/definitions/columns"}}}]};function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;const _errs0 = errors;let valid0 = false;let passing0 = null;const _errs1 = errors;if(typeof data === "string"){if(func4(data) < 1){const err0 = {instancePath,schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}else {const err1 = {instancePath,schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}var _valid0 = _errs1 === errors;if(_valid0){valid0 = true;passing0 = 0;}const _errs4 = errors;if(data && typeof data == "object" && !Array.isArray(data)){if(data.file === undefined){const err2 = {instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}for(const key0 in data){if(!((key0 === "file") || (key0 === "columns"))){const err3 = {instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.file !== undefined){let data0 = data.file;if(typeof data0 === "string"){if(func4(data0) < 1){const err4 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}else {const err5 = {instancePath:instancePath+"/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.columns !== undefined){let data1 = data.columns;if(data1 && typeof data1 == "object" && !Array.isArray(data1)){for(const key1 in data1){const _errs13 = errors;if(!(((((((((key1 === "id") || (key1 === "text")) || (key1 === "segment")) || (key1 === "a")) || (key1 === "b")) || (key1 === "sentence1")) || (key1 === "sentence2")) || (key1 === "label")) || (key1 === "score"))){const err6 = {instancePath:instancePath+"/columns",schemaPath:"#/definitions/columns/propertyNames/enum",keyword:"enum",params:{allowedValues: schema47.propertyNames.enum},message:"must be equal to one of the allowed values",propertyName:key1};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}var valid5 = _errs13 === errors;if(!valid5){const err7 = {instancePath:instancePath+"/columns",schemaPath:"#/definitions/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}for(const key2 in data1){let data2 = data1[key2];if(typeof data2 === "string"){if(func4(data2) < 1){const err8 = {instancePath:instancePath+"/columns/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}else {const err9 = {instancePath:instancePath+"/columns/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}else {const err10 = {instancePath:instancePath+"/columns",schemaPath:"#/definitions/columns/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}}}else {const err11 = {instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}var _valid0 = _errs4 === errors;if(_valid0 && valid0){valid0 = false;passing0 = [passing0, 1];}else {if(_valid0){valid0 = true;passing0 = 1;}}if(!valid0){const err12 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}else {errors = _errs0;if(vErrors !== null){if(_errs0){vErrors.length = _errs0;}else {vErrors = null;}}}validate22.errors = vErrors;return errors === 0;}const schema48 = {"description":"Statistical settings for every check of the suite.","type":"object","additionalProperties":false,"properties":{"confidence":{"$ref":"#/definitions/confidence"},"resamples":{"$ref":"#/definitions/resamples"},"seed":{"$ref":"#/definitions/seed"},"minSegmentSize":{"$ref":"#/definitions/minSegmentSize"},"worstItems":{"description":"Most regressed items kept per check in the result. Default 5.","type":"integer","minimum":0,"maximum":50}}};function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(((((key0 === "confidence") || (key0 === "resamples")) || (key0 === "seed")) || (key0 === "minSegmentSize")) || (key0 === "worstItems"))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.confidence !== undefined){let data0 = data.confidence;if((typeof data0 == "number") && (isFinite(data0))){if(data0 >= 1 || isNaN(data0)){const err1 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}if(data0 <= 0.5 || isNaN(data0)){const err2 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}else {const err3 = {instancePath:instancePath+"/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.resamples !== undefined){let data1 = data.resamples;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){const err4 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 100000 || isNaN(data1)){const err5 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(data1 < 100 || isNaN(data1)){const err6 = {instancePath:instancePath+"/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}}if(data.seed !== undefined){let data2 = data.seed;if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){const err7 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}if((typeof data2 == "number") && (isFinite(data2))){if(data2 > 4294967295 || isNaN(data2)){const err8 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}if(data2 < 0 || isNaN(data2)){const err9 = {instancePath:instancePath+"/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}}if(data.minSegmentSize !== undefined){let data3 = data.minSegmentSize;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){const err10 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}if((typeof data3 == "number") && (isFinite(data3))){if(data3 < 1 || isNaN(data3)){const err11 = {instancePath:instancePath+"/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}}if(data.worstItems !== undefined){let data4 = data.worstItems;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){const err12 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 50 || isNaN(data4)){const err13 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50},message:"must be <= 50"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}if(data4 < 0 || isNaN(data4)){const err14 = {instancePath:instancePath+"/worstItems",schemaPath:"#/properties/worstItems/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}}}else {const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}validate25.errors = vErrors;return errors === 0;}function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/suite.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){if(data.name === undefined){const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}if(data.checks === undefined){const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "checks"},message:"must have required property '"+"checks"+"'"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}for(const key0 in data){if(!((((((key0 === "$schema") || (key0 === "name")) || (key0 === "description")) || (key0 === "texts")) || (key0 === "settings")) || (key0 === "checks"))){const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err3 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data.name !== undefined){let data1 = data.name;if(typeof data1 === "string"){if(!pattern9.test(data1)){const err4 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"+"\""};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}else {const err5 = {instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}}if(data.description !== undefined){let data2 = data.description;if(typeof data2 === "string"){if(func4(data2) > 2000){const err6 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/maxLength",keyword:"maxLength",params:{limit: 2000},message:"must NOT have more than 2000 characters"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}else {const err7 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;}}if(data.texts !== undefined){let data3 = data.texts;const _errs9 = errors;let valid1 = false;let passing0 = null;const _errs10 = errors;if(!(validate22(data3, {instancePath:instancePath+"/texts",parentData:data,parentDataProperty:"texts",rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}var _valid0 = _errs10 === errors;if(_valid0){valid1 = true;passing0 = 0;}const _errs11 = errors;if(Array.isArray(data3)){if(data3.length < 1){const err8 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}const len0 = data3.length;for(let i0=0; i0<len0; i0++){if(!(validate22(data3[i0], {instancePath:instancePath+"/texts/" + i0,parentData:data3,parentDataProperty:i0,rootData}))){vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);errors = vErrors.length;}}}else {const err9 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}var _valid0 = _errs11 === errors;if(_valid0 && valid1){valid1 = false;passing0 = [passing0, 1];}else {if(_valid0){valid1 = true;passing0 = 1;}}if(!valid1){const err10 = {instancePath:instancePath+"/texts",schemaPath:"#/properties/texts/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}else {errors = _errs9;if(vErrors !== null){if(_errs9){vErrors.length = _errs9;}else {vErrors = null;}}}}if(data.settings !== undefined){if(!(validate25(data.settings, {instancePath:instancePath+"/settings",parentData:data,parentDataProperty:"settings",rootData}))){vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);errors = vErrors.length;}}if(data.checks !== undefined){let data6 = data.checks;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){for(const key1 in data6){if(!(((((key1 === "pairs") || (key1 === "triplets")) || (key1 === "retrieval")) || (key1 === "neighbours")) || (key1 === "health"))){const err11 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.pairs !== undefined){let data7 = data6.pairs;if(data7 && typeof data7 == "object" && !Array.isArray(data7)){if(data7.file === undefined){const err12 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}for(const key2 in data7){if(!(func2.call(schema43.properties.checks.properties.pairs.properties, key2))){const err13 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data7.file !== undefined){let data8 = data7.file;if(typeof data8 === "string"){if(func4(data8) < 1){const err14 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}else {const err15 = {instancePath:instancePath+"/checks/pairs/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}if(data7.columns !== undefined){let data9 = data7.columns;if(data9 && typeof data9 == "object" && !Array.isArray(data9)){for(const key3 in data9){const _errs27 = errors;if(!(((((((((key3 === "id") || (key3 === "text")) || (key3 === "segment")) || (key3 === "a")) || (key3 === "b")) || (key3 === "sentence1")) || (key3 === "sentence2")) || (key3 === "label")) || (key3 === "score"))){const err16 = {instancePath:instancePath+"/checks/pairs/columns",schemaPath:"#/definitions/columns/propertyNames/enum",keyword:"enum",params:{allowedValues: schema47.propertyNames.enum},message:"must be equal to one of the allowed values",propertyName:key3};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}var valid8 = _errs27 === errors;if(!valid8){const err17 = {instancePath:instancePath+"/checks/pairs/columns",schemaPath:"#/definitions/columns/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}}for(const key4 in data9){let data10 = data9[key4];if(typeof data10 === "string"){if(func4(data10) < 1){const err18 = {instancePath:instancePath+"/checks/pairs/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/columns/additionalProperties/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}}else {const err19 = {instancePath:instancePath+"/checks/pairs/columns/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/columns/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}else {const err20 = {instancePath:instancePath+"/checks/pairs/columns",schemaPath:"#/definitions/columns/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}}if(data7.relatedAt !== undefined){let data11 = data7.relatedAt;if(!((typeof data11 == "number") && (isFinite(data11)))){const err21 = {instancePath:instancePath+"/checks/pairs/relatedAt",schemaPath:"#/properties/checks/properties/pairs/properties/relatedAt/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}if(data7.tolerance !== undefined){let data12 = data7.tolerance;if((typeof data12 == "number") && (isFinite(data12))){if(data12 > 1 || isNaN(data12)){const err22 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}if(data12 < 0 || isNaN(data12)){const err23 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}else {const err24 = {instancePath:instancePath+"/checks/pairs/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}}if(data7.relatedFloor !== undefined){let data13 = data7.relatedFloor;if((typeof data13 == "number") && (isFinite(data13))){if(data13 > 1 || isNaN(data13)){const err25 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}if(data13 < -1 || isNaN(data13)){const err26 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}else {const err27 = {instancePath:instancePath+"/checks/pairs/relatedFloor",schemaPath:"#/properties/checks/properties/pairs/properties/relatedFloor/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}if(data7.unrelatedCeiling !== undefined){let data14 = data7.unrelatedCeiling;if((typeof data14 == "number") && (isFinite(data14))){if(data14 > 1 || isNaN(data14)){const err28 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err28];}else {vErrors.push(err28);}errors++;}if(data14 < -1 || isNaN(data14)){const err29 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1},message:"must be >= -1"};if(vErrors === null){vErrors = [err29];}else {vErrors.push(err29);}errors++;}}else {const err30 = {instancePath:instancePath+"/checks/pairs/unrelatedCeiling",schemaPath:"#/properties/checks/properties/pairs/properties/unrelatedCeiling/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err30];}else {vErrors.push(err30);}errors++;}}if(data7.sameSpace !== undefined){if(typeof data7.sameSpace !== "boolean"){const err31 = {instancePath:instancePath+"/checks/pairs/sameSpace",schemaPath:"#/properties/checks/properties/pairs/properties/sameSpace/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};if(vErrors === null){vErrors = [err31];}else {vErrors.push(err31);}errors++;}}if(data7.similarityTolerance !== undefined){let data16 = data7.similarityTolerance;if((typeof data16 == "number") && (isFinite(data16))){if(data16 > 1 || isNaN(data16)){const err32 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err32];}else {vErrors.push(err32);}errors++;}if(data16 < 0 || isNaN(data16)){const err33 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err33];}else {vErrors.push(err33);}errors++;}}else {const err34 = {instancePath:instancePath+"/checks/pairs/similarityTolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err34];}else {vErrors.push(err34);}errors++;}}if(data7.confidence !== undefined){let data17 = data7.confidence;if((typeof data17 == "number") && (isFinite(data17))){if(data17 >= 1 || isNaN(data17)){const err35 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err35];}else {vErrors.push(err35);}errors++;}if(data17 <= 0.5 || isNaN(data17)){const err36 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err36];}else {vErrors.push(err36);}errors++;}}else {const err37 = {instancePath:instancePath+"/checks/pairs/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err37];}else {vErrors.push(err37);}errors++;}}if(data7.resamples !== undefined){let data18 = data7.resamples;if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){const err38 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err38];}else {vErrors.push(err38);}errors++;}if((typeof data18 == "number") && (isFinite(data18))){if(data18 > 100000 || isNaN(data18)){const err39 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err39];}else {vErrors.push(err39);}errors++;}if(data18 < 100 || isNaN(data18)){const err40 = {instancePath:instancePath+"/checks/pairs/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err40];}else {vErrors.push(err40);}errors++;}}}if(data7.seed !== undefined){let data19 = data7.seed;if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){const err41 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err41];}else {vErrors.push(err41);}errors++;}if((typeof data19 == "number") && (isFinite(data19))){if(data19 > 4294967295 || isNaN(data19)){const err42 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err42];}else {vErrors.push(err42);}errors++;}if(data19 < 0 || isNaN(data19)){const err43 = {instancePath:instancePath+"/checks/pairs/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err43];}else {vErrors.push(err43);}errors++;}}}if(data7.minSegmentSize !== undefined){let data20 = data7.minSegmentSize;if(!(((typeof data20 == "number") && (!(data20 % 1) && !isNaN(data20))) && (isFinite(data20)))){const err44 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err44];}else {vErrors.push(err44);}errors++;}if((typeof data20 == "number") && (isFinite(data20))){if(data20 < 1 || isNaN(data20)){const err45 = {instancePath:instancePath+"/checks/pairs/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err45];}else {vErrors.push(err45);}errors++;}}}}else {const err46 = {instancePath:instancePath+"/checks/pairs",schemaPath:"#/properties/checks/properties/pairs/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err46];}else {vErrors.push(err46);}errors++;}}if(data6.triplets !== undefined){let data21 = data6.triplets;if(data21 && typeof data21 == "object" && !Array.isArray(data21)){if(data21.file === undefined){const err47 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};if(vErrors === null){vErrors = [err47];}else {vErrors.push(err47);}errors++;}for(const key5 in data21){if(!((((((key5 === "file") || (key5 === "tolerance")) || (key5 === "confidence")) || (key5 === "resamples")) || (key5 === "seed")) || (key5 === "minSegmentSize"))){const err48 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err48];}else {vErrors.push(err48);}errors++;}}if(data21.file !== undefined){let data22 = data21.file;if(typeof data22 === "string"){if(func4(data22) < 1){const err49 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err49];}else {vErrors.push(err49);}errors++;}}else {const err50 = {instancePath:instancePath+"/checks/triplets/file",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err50];}else {vErrors.push(err50);}errors++;}}if(data21.tolerance !== undefined){let data23 = data21.tolerance;if((typeof data23 == "number") && (isFinite(data23))){if(data23 > 1 || isNaN(data23)){const err51 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err51];}else {vErrors.push(err51);}errors++;}if(data23 < 0 || isNaN(data23)){const err52 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err52];}else {vErrors.push(err52);}errors++;}}else {const err53 = {instancePath:instancePath+"/checks/triplets/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err53];}else {vErrors.push(err53);}errors++;}}if(data21.confidence !== undefined){let data24 = data21.confidence;if((typeof data24 == "number") && (isFinite(data24))){if(data24 >= 1 || isNaN(data24)){const err54 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err54];}else {vErrors.push(err54);}errors++;}if(data24 <= 0.5 || isNaN(data24)){const err55 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err55];}else {vErrors.push(err55);}errors++;}}else {const err56 = {instancePath:instancePath+"/checks/triplets/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err56];}else {vErrors.push(err56);}errors++;}}if(data21.resamples !== undefined){let data25 = data21.resamples;if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){const err57 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err57];}else {vErrors.push(err57);}errors++;}if((typeof data25 == "number") && (isFinite(data25))){if(data25 > 100000 || isNaN(data25)){const err58 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err58];}else {vErrors.push(err58);}errors++;}if(data25 < 100 || isNaN(data25)){const err59 = {instancePath:instancePath+"/checks/triplets/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err59];}else {vErrors.push(err59);}errors++;}}}if(data21.seed !== undefined){let data26 = data21.seed;if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){const err60 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err60];}else {vErrors.push(err60);}errors++;}if((typeof data26 == "number") && (isFinite(data26))){if(data26 > 4294967295 || isNaN(data26)){const err61 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err61];}else {vErrors.push(err61);}errors++;}if(data26 < 0 || isNaN(data26)){const err62 = {instancePath:instancePath+"/checks/triplets/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err62];}else {vErrors.push(err62);}errors++;}}}if(data21.minSegmentSize !== undefined){let data27 = data21.minSegmentSize;if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){const err63 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err63];}else {vErrors.push(err63);}errors++;}if((typeof data27 == "number") && (isFinite(data27))){if(data27 < 1 || isNaN(data27)){const err64 = {instancePath:instancePath+"/checks/triplets/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err64];}else {vErrors.push(err64);}errors++;}}}}else {const err65 = {instancePath:instancePath+"/checks/triplets",schemaPath:"#/properties/checks/properties/triplets/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err65];}else {vErrors.push(err65);}errors++;}}if(data6.retrieval !== undefined){let data28 = data6.retrieval;const _errs80 = errors;let valid23 = false;let passing1 = null;const _errs81 = errors;const _errs82 = errors;const _errs83 = errors;const _errs84 = errors;let valid25 = false;const _errs85 = errors;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){let missing0;if((data28.beir === undefined) && (missing0 = "beir")){const err66 = {};if(vErrors === null){vErrors = [err66];}else {vErrors.push(err66);}errors++;}}var _valid2 = _errs85 === errors;valid25 = valid25 || _valid2;if(!valid25){const _errs86 = errors;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){let missing1;if((data28.split === undefined) && (missing1 = "split")){const err67 = {};if(vErrors === null){vErrors = [err67];}else {vErrors.push(err67);}errors++;}}var _valid2 = _errs86 === errors;valid25 = valid25 || _valid2;}if(!valid25){const err68 = {};if(vErrors === null){vErrors = [err68];}else {vErrors.push(err68);}errors++;}else {errors = _errs84;if(vErrors !== null){if(_errs84){vErrors.length = _errs84;}else {vErrors = null;}}}var valid24 = _errs83 === errors;if(valid24){const err69 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/oneOf/0/not",keyword:"not",params:{},message:"must NOT be valid"};if(vErrors === null){vErrors = [err69];}else {vErrors.push(err69);}errors++;}else {errors = _errs82;if(vErrors !== null){if(_errs82){vErrors.length = _errs82;}else {vErrors = null;}}}if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.qrels === undefined){const err70 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/oneOf/0/required",keyword:"required",params:{missingProperty: "qrels"},message:"must have required property '"+"qrels"+"'"};if(vErrors === null){vErrors = [err70];}else {vErrors.push(err70);}errors++;}}var _valid1 = _errs81 === errors;if(_valid1){valid23 = true;passing1 = 0;}const _errs87 = errors;const _errs88 = errors;const _errs89 = errors;const _errs90 = errors;let valid27 = false;const _errs91 = errors;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){let missing2;if((data28.qrels === undefined) && (missing2 = "qrels")){const err71 = {};if(vErrors === null){vErrors = [err71];}else {vErrors.push(err71);}errors++;}}var _valid3 = _errs91 === errors;valid27 = valid27 || _valid3;if(!valid27){const _errs92 = errors;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){let missing3;if((data28.queries === undefined) && (missing3 = "queries")){const err72 = {};if(vErrors === null){vErrors = [err72];}else {vErrors.push(err72);}errors++;}}var _valid3 = _errs92 === errors;valid27 = valid27 || _valid3;if(!valid27){const _errs93 = errors;if(data28 && typeof data28 == "object" && !Array.isArray(data28)){let missing4;if((data28.corpus === undefined) && (missing4 = "corpus")){const err73 = {};if(vErrors === null){vErrors = [err73];}else {vErrors.push(err73);}errors++;}}var _valid3 = _errs93 === errors;valid27 = valid27 || _valid3;}}if(!valid27){const err74 = {};if(vErrors === null){vErrors = [err74];}else {vErrors.push(err74);}errors++;}else {errors = _errs90;if(vErrors !== null){if(_errs90){vErrors.length = _errs90;}else {vErrors = null;}}}var valid26 = _errs89 === errors;if(valid26){const err75 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/oneOf/1/not",keyword:"not",params:{},message:"must NOT be valid"};if(vErrors === null){vErrors = [err75];}else {vErrors.push(err75);}errors++;}else {errors = _errs88;if(vErrors !== null){if(_errs88){vErrors.length = _errs88;}else {vErrors = null;}}}if(data28 && typeof data28 == "object" && !Array.isArray(data28)){if(data28.beir === undefined){const err76 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/oneOf/1/required",keyword:"required",params:{missingProperty: "beir"},message:"must have required property '"+"beir"+"'"};if(vErrors === null){vErrors = [err76];}else {vErrors.push(err76);}errors++;}}var _valid1 = _errs87 === errors;if(_valid1 && valid23){valid23 = false;passing1 = [passing1, 1];}else {if(_valid1){valid23 = true;passing1 = 1;}}if(!valid23){const err77 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};if(vErrors === null){vErrors = [err77];}else {vErrors.push(err77);}errors++;}else {errors = _errs80;if(vErrors !== null){if(_errs80){vErrors.length = _errs80;}else {vErrors = null;}}}if(data28 && typeof data28 == "object" && !Array.isArray(data28)){for(const key6 in data28){if(!(func2.call(schema43.properties.checks.properties.retrieval.properties, key6))){const err78 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err78];}else {vErrors.push(err78);}errors++;}}if(data28.qrels !== undefined){let data29 = data28.qrels;if(typeof data29 === "string"){if(func4(data29) < 1){const err79 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err79];}else {vErrors.push(err79);}errors++;}}else {const err80 = {instancePath:instancePath+"/checks/retrieval/qrels",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err80];}else {vErrors.push(err80);}errors++;}}if(data28.beir !== undefined){let data30 = data28.beir;if(typeof data30 === "string"){if(func4(data30) < 1){const err81 = {instancePath:instancePath+"/checks/retrieval/beir",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err81];}else {vErrors.push(err81);}errors++;}}else {const err82 = {instancePath:instancePath+"/checks/retrieval/beir",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err82];}else {vErrors.push(err82);}errors++;}}if(data28.split !== undefined){let data31 = data28.split;if(typeof data31 === "string"){if(!pattern4.test(data31)){const err83 = {instancePath:instancePath+"/checks/retrieval/split",schemaPath:"#/properties/checks/properties/retrieval/properties/split/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\""};if(vErrors === null){vErrors = [err83];}else {vErrors.push(err83);}errors++;}}else {const err84 = {instancePath:instancePath+"/checks/retrieval/split",schemaPath:"#/properties/checks/properties/retrieval/properties/split/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err84];}else {vErrors.push(err84);}errors++;}}if(data28.queries !== undefined){let data32 = data28.queries;if(typeof data32 === "string"){if(func4(data32) < 1){const err85 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err85];}else {vErrors.push(err85);}errors++;}}else {const err86 = {instancePath:instancePath+"/checks/retrieval/queries",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err86];}else {vErrors.push(err86);}errors++;}}if(data28.corpus !== undefined){let data33 = data28.corpus;if(typeof data33 === "string"){if(func4(data33) < 1){const err87 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err87];}else {vErrors.push(err87);}errors++;}}else {const err88 = {instancePath:instancePath+"/checks/retrieval/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err88];}else {vErrors.push(err88);}errors++;}}if(data28.k !== undefined){let data34 = data28.k;if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){const err89 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err89];}else {vErrors.push(err89);}errors++;}if((typeof data34 == "number") && (isFinite(data34))){if(data34 > 1000 || isNaN(data34)){const err90 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err90];}else {vErrors.push(err90);}errors++;}if(data34 < 1 || isNaN(data34)){const err91 = {instancePath:instancePath+"/checks/retrieval/k",schemaPath:"#/properties/checks/properties/retrieval/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err91];}else {vErrors.push(err91);}errors++;}}}if(data28.metric !== undefined){let data35 = data28.metric;if(typeof data35 !== "string"){const err92 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err92];}else {vErrors.push(err92);}errors++;}if(!(((data35 === "ndcg") || (data35 === "recall")) || (data35 === "mrr"))){const err93 = {instancePath:instancePath+"/checks/retrieval/metric",schemaPath:"#/properties/checks/properties/retrieval/properties/metric/enum",keyword:"enum",params:{allowedValues: schema43.properties.checks.properties.retrieval.properties.metric.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err93];}else {vErrors.push(err93);}errors++;}}if(data28.tolerance !== undefined){let data36 = data28.tolerance;if((typeof data36 == "number") && (isFinite(data36))){if(data36 > 1 || isNaN(data36)){const err94 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err94];}else {vErrors.push(err94);}errors++;}if(data36 < 0 || isNaN(data36)){const err95 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err95];}else {vErrors.push(err95);}errors++;}}else {const err96 = {instancePath:instancePath+"/checks/retrieval/tolerance",schemaPath:"#/definitions/tolerance/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err96];}else {vErrors.push(err96);}errors++;}}if(data28.confidence !== undefined){let data37 = data28.confidence;if((typeof data37 == "number") && (isFinite(data37))){if(data37 >= 1 || isNaN(data37)){const err97 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err97];}else {vErrors.push(err97);}errors++;}if(data37 <= 0.5 || isNaN(data37)){const err98 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err98];}else {vErrors.push(err98);}errors++;}}else {const err99 = {instancePath:instancePath+"/checks/retrieval/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err99];}else {vErrors.push(err99);}errors++;}}if(data28.resamples !== undefined){let data38 = data28.resamples;if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){const err100 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err100];}else {vErrors.push(err100);}errors++;}if((typeof data38 == "number") && (isFinite(data38))){if(data38 > 100000 || isNaN(data38)){const err101 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err101];}else {vErrors.push(err101);}errors++;}if(data38 < 100 || isNaN(data38)){const err102 = {instancePath:instancePath+"/checks/retrieval/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err102];}else {vErrors.push(err102);}errors++;}}}if(data28.seed !== undefined){let data39 = data28.seed;if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){const err103 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err103];}else {vErrors.push(err103);}errors++;}if((typeof data39 == "number") && (isFinite(data39))){if(data39 > 4294967295 || isNaN(data39)){const err104 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err104];}else {vErrors.push(err104);}errors++;}if(data39 < 0 || isNaN(data39)){const err105 = {instancePath:instancePath+"/checks/retrieval/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err105];}else {vErrors.push(err105);}errors++;}}}if(data28.minSegmentSize !== undefined){let data40 = data28.minSegmentSize;if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){const err106 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err106];}else {vErrors.push(err106);}errors++;}if((typeof data40 == "number") && (isFinite(data40))){if(data40 < 1 || isNaN(data40)){const err107 = {instancePath:instancePath+"/checks/retrieval/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err107];}else {vErrors.push(err107);}errors++;}}}}else {const err108 = {instancePath:instancePath+"/checks/retrieval",schemaPath:"#/properties/checks/properties/retrieval/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err108];}else {vErrors.push(err108);}errors++;}}if(data6.neighbours !== undefined){let data41 = data6.neighbours;if(data41 && typeof data41 == "object" && !Array.isArray(data41)){for(const key7 in data41){if(!((((((((key7 === "corpus") || (key7 === "sample")) || (key7 === "k")) || (key7 === "minOverlap")) || (key7 === "confidence")) || (key7 === "resamples")) || (key7 === "seed")) || (key7 === "minSegmentSize"))){const err109 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err109];}else {vErrors.push(err109);}errors++;}}if(data41.corpus !== undefined){let data42 = data41.corpus;if(typeof data42 === "string"){if(func4(data42) < 1){const err110 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};if(vErrors === null){vErrors = [err110];}else {vErrors.push(err110);}errors++;}}else {const err111 = {instancePath:instancePath+"/checks/neighbours/corpus",schemaPath:"#/definitions/path/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err111];}else {vErrors.push(err111);}errors++;}}if(data41.sample !== undefined){let data43 = data41.sample;if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){const err112 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err112];}else {vErrors.push(err112);}errors++;}if((typeof data43 == "number") && (isFinite(data43))){if(data43 < 1 || isNaN(data43)){const err113 = {instancePath:instancePath+"/checks/neighbours/sample",schemaPath:"#/properties/checks/properties/neighbours/properties/sample/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err113];}else {vErrors.push(err113);}errors++;}}}if(data41.k !== undefined){let data44 = data41.k;if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){const err114 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err114];}else {vErrors.push(err114);}errors++;}if((typeof data44 == "number") && (isFinite(data44))){if(data44 > 1000 || isNaN(data44)){const err115 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000"};if(vErrors === null){vErrors = [err115];}else {vErrors.push(err115);}errors++;}if(data44 < 1 || isNaN(data44)){const err116 = {instancePath:instancePath+"/checks/neighbours/k",schemaPath:"#/properties/checks/properties/neighbours/properties/k/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err116];}else {vErrors.push(err116);}errors++;}}}if(data41.minOverlap !== undefined){let data45 = data41.minOverlap;if((typeof data45 == "number") && (isFinite(data45))){if(data45 > 1 || isNaN(data45)){const err117 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err117];}else {vErrors.push(err117);}errors++;}if(data45 < 0 || isNaN(data45)){const err118 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err118];}else {vErrors.push(err118);}errors++;}}else {const err119 = {instancePath:instancePath+"/checks/neighbours/minOverlap",schemaPath:"#/properties/checks/properties/neighbours/properties/minOverlap/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err119];}else {vErrors.push(err119);}errors++;}}if(data41.confidence !== undefined){let data46 = data41.confidence;if((typeof data46 == "number") && (isFinite(data46))){if(data46 >= 1 || isNaN(data46)){const err120 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMaximum",keyword:"exclusiveMaximum",params:{comparison: "<", limit: 1},message:"must be < 1"};if(vErrors === null){vErrors = [err120];}else {vErrors.push(err120);}errors++;}if(data46 <= 0.5 || isNaN(data46)){const err121 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0.5},message:"must be > 0.5"};if(vErrors === null){vErrors = [err121];}else {vErrors.push(err121);}errors++;}}else {const err122 = {instancePath:instancePath+"/checks/neighbours/confidence",schemaPath:"#/definitions/confidence/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err122];}else {vErrors.push(err122);}errors++;}}if(data41.resamples !== undefined){let data47 = data41.resamples;if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){const err123 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err123];}else {vErrors.push(err123);}errors++;}if((typeof data47 == "number") && (isFinite(data47))){if(data47 > 100000 || isNaN(data47)){const err124 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000"};if(vErrors === null){vErrors = [err124];}else {vErrors.push(err124);}errors++;}if(data47 < 100 || isNaN(data47)){const err125 = {instancePath:instancePath+"/checks/neighbours/resamples",schemaPath:"#/definitions/resamples/minimum",keyword:"minimum",params:{comparison: ">=", limit: 100},message:"must be >= 100"};if(vErrors === null){vErrors = [err125];}else {vErrors.push(err125);}errors++;}}}if(data41.seed !== undefined){let data48 = data41.seed;if(!(((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48))) && (isFinite(data48)))){const err126 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err126];}else {vErrors.push(err126);}errors++;}if((typeof data48 == "number") && (isFinite(data48))){if(data48 > 4294967295 || isNaN(data48)){const err127 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4294967295},message:"must be <= 4294967295"};if(vErrors === null){vErrors = [err127];}else {vErrors.push(err127);}errors++;}if(data48 < 0 || isNaN(data48)){const err128 = {instancePath:instancePath+"/checks/neighbours/seed",schemaPath:"#/definitions/seed/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};if(vErrors === null){vErrors = [err128];}else {vErrors.push(err128);}errors++;}}}if(data41.minSegmentSize !== undefined){let data49 = data41.minSegmentSize;if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){const err129 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err129];}else {vErrors.push(err129);}errors++;}if((typeof data49 == "number") && (isFinite(data49))){if(data49 < 1 || isNaN(data49)){const err130 = {instancePath:instancePath+"/checks/neighbours/minSegmentSize",schemaPath:"#/definitions/minSegmentSize/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err130];}else {vErrors.push(err130);}errors++;}}}}else {const err131 = {instancePath:instancePath+"/checks/neighbours",schemaPath:"#/properties/checks/properties/neighbours/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err131];}else {vErrors.push(err131);}errors++;}}if(data6.health !== undefined){let data50 = data6.health;if(data50 && typeof data50 == "object" && !Array.isArray(data50)){for(const key8 in data50){if(!(key8 === "rankDropRatio")){const err132 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err132];}else {vErrors.push(err132);}errors++;}}if(data50.rankDropRatio !== undefined){let data51 = data50.rankDropRatio;if((typeof data51 == "number") && (isFinite(data51))){if(data51 > 1 || isNaN(data51)){const err133 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};if(vErrors === null){vErrors = [err133];}else {vErrors.push(err133);}errors++;}if(data51 <= 0 || isNaN(data51)){const err134 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};if(vErrors === null){vErrors = [err134];}else {vErrors.push(err134);}errors++;}}else {const err135 = {instancePath:instancePath+"/checks/health/rankDropRatio",schemaPath:"#/properties/checks/properties/health/properties/rankDropRatio/type",keyword:"type",params:{type: "number"},message:"must be number"};if(vErrors === null){vErrors = [err135];}else {vErrors.push(err135);}errors++;}}}else {const err136 = {instancePath:instancePath+"/checks/health",schemaPath:"#/properties/checks/properties/health/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err136];}else {vErrors.push(err136);}errors++;}}}else {const err137 = {instancePath:instancePath+"/checks",schemaPath:"#/properties/checks/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err137];}else {vErrors.push(err137);}errors++;}}}else {const err138 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err138];}else {vErrors.push(err138);}errors++;}validate21.errors = vErrors;return errors === 0;}
 
 ;// CONCATENATED MODULE: ./src/io/schema.ts
 
@@ -42904,12 +42904,14 @@ function summariseNeighbours(record) {
 
 
 
+
 /**
  * Cosine of every pair of this shard under both models. Columns: `related` (1 or 0),
- * `production`, `candidate` (cosines).
+ * `production`, `candidate` (cosines), and `gold` (the graded score) when every pair has one.
  */
 function measurePairs(suite, spaces, shard) {
-    const table = emptyTable(['related', 'production', 'candidate']);
+    const graded = (suite.pairs ?? []).length > 0 && (suite.pairs ?? []).every((pair) => pair.score !== undefined);
+    const table = emptyTable(graded ? ['related', 'production', 'candidate', 'gold'] : ['related', 'production', 'candidate']);
     (suite.pairs ?? []).forEach((pair, index) => {
         if (!inShard(shard, 'pair', pair.id))
             return;
@@ -42919,8 +42921,23 @@ function measurePairs(suite, spaces, shard) {
         table.values.related.push(pair.label === 'related' ? 1 : 0);
         table.values.production.push(dotRows(spaces.production, pair.a, pair.b));
         table.values.candidate.push(dotRows(spaces.candidate, pair.a, pair.b));
+        if (graded)
+            table.values.gold.push(pair.score);
     });
     return table;
+}
+/**
+ * MTEB's STS score: Spearman's ρ between the pairs' cosine similarities and their gold
+ * scores (`scipy.stats.spearmanr`), for each model; null when undefined (fewer than two
+ * pairs, or constant scores).
+ */
+function goldSpearman(items) {
+    const gold = column(items, 'gold');
+    const rho = (name) => {
+        const value = spearman(column(items, name), gold);
+        return Number.isNaN(value) ? null : value;
+    };
+    return { production: rho('production'), candidate: rho('candidate') };
 }
 /** Number of values in a sorted array below x, and equal to x. */
 function rankIn(sorted, x) {
@@ -43093,7 +43110,12 @@ function summarisePairs(record) {
     const aboveFloor = infoRow(`related pairs with cosine ≥ ${params.relatedFloor}`, share(p, related, 1, (x) => x >= params.relatedFloor), share(c, related, 1, (x) => x >= params.relatedFloor), true);
     const belowCeiling = infoRow(`unrelated pairs with cosine ≤ ${params.unrelatedCeiling}`, share(p, related, 0, (x) => x <= params.unrelatedCeiling), share(c, related, 0, (x) => x <= params.unrelatedCeiling), true);
     const rows = [deciding, relatedRow, unrelatedRow, aboveFloor, belowCeiling];
+    const sts = items.values.gold ? goldSpearman(items) : undefined;
+    const stsRow = sts && infoRow('Spearman ρ of cosine with the gold scores (STS)', sts.production, sts.candidate, true, 'reported, not gated');
+    if (stsRow)
+        rows.push(stsRow);
     const metrics = {
+        ...(stsRow ? rowMetrics('pairs.gold_spearman', stsRow) : {}),
         ...rowMetrics(bothLabels ? 'pairs.auc' : 'pairs.cosine', deciding),
         ...rowMetrics('pairs.related_cosine', relatedRow),
         ...rowMetrics('pairs.unrelated_cosine', unrelatedRow),
@@ -44543,84 +44565,2853 @@ function contentsReaderFor(token, repository, environment) {
     return contentsApiReader((0,client.createGitHubClient)({ token, log: environment.log }), repository);
 }
 
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: external "module"
+const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
+;// CONCATENATED MODULE: ./node_modules/fflate/esm/index.mjs
+
+var esm_require = (0,external_module_namespaceObject.createRequire)('/');
+// DEFLATE is a complex format; to read this code, you should probably check the RFC first:
+// https://tools.ietf.org/html/rfc1951
+// You may also wish to take a look at the guide I made about this program:
+// https://gist.github.com/101arrowz/253f31eb5abc3d9275ab943003ffecad
+// Some of the following code is similar to that of UZIP.js:
+// https://github.com/photopea/UZIP.js
+// However, the vast majority of the codebase has diverged from UZIP.js to increase performance and reduce bundle size.
+// Sometimes 0 will appear where -1 would be more appropriate. This is because using a uint
+// is better for memory in most engines (I *think*).
+var _a;
+// Mediocre shim
+var Worker;
+var isMarkedAsUntransferable;
+var workerAdd = ";var __w=require('worker_threads');__w.parentPort.on('message',function(m){onmessage({data:m})}),postMessage=function(m,t){__w.parentPort.postMessage(m,t)},close=process.exit;self=global";
+try {
+    (_a = esm_require('worker_threads'), Worker = _a.Worker, isMarkedAsUntransferable = _a.isMarkedAsUntransferable);
+}
+catch (e) {
+}
+var wk = (/* unused pure expression or super */ null && (Worker ? function (c, _, msg, transfer, cb) {
+    var done = false;
+    var w = new Worker(c + workerAdd, { eval: true })
+        .on('error', function (e) { return cb(e, null); })
+        .on('message', function (m) { return cb(null, m); })
+        .on('exit', function (c) {
+        if (c && !done)
+            cb(new Error('exited with code ' + c), null);
+    });
+    if (isMarkedAsUntransferable)
+        transfer = transfer.filter(function (t) { return !isMarkedAsUntransferable(t); });
+    w.postMessage(msg, transfer);
+    w.terminate = function () {
+        done = true;
+        return Worker.prototype.terminate.call(w);
+    };
+    return w;
+} : function (_, __, ___, ____, cb) {
+    setImmediate(function () { return cb(new Error('async operations unsupported - update to Node 12+ (or Node 10-11 with the --experimental-worker CLI flag)'), null); });
+    var NOP = function () { };
+    return {
+        terminate: NOP,
+        postMessage: NOP
+    };
+}));
+
+// aliases for shorter compressed code (most minifers don't do this)
+var u8 = Uint8Array, u16 = Uint16Array, i32 = Int32Array;
+// fixed length extra bits
+var fleb = new u8([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0, /* unused */ 0, 0, /* impossible */ 0]);
+// fixed distance extra bits
+var fdeb = new u8([0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, /* unused */ 0, 0]);
+// code length index map
+var clim = new u8([16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]);
+// get base, reverse index map from extra bits
+var freb = function (eb, start) {
+    var b = new u16(31);
+    for (var i = 0; i < 31; ++i) {
+        b[i] = start += 1 << eb[i - 1];
+    }
+    // numbers here are at max 18 bits
+    var r = new i32(b[30]);
+    for (var i = 1; i < 30; ++i) {
+        for (var j = b[i]; j < b[i + 1]; ++j) {
+            r[j] = ((j - b[i]) << 5) | i;
+        }
+    }
+    return { b: b, r: r };
+};
+var _a = freb(fleb, 2), fl = _a.b, revfl = _a.r;
+// we can ignore the fact that the other numbers are wrong; they never happen anyway
+fl[28] = 258, revfl[258] = 28;
+var _b = freb(fdeb, 0), fd = _b.b, revfd = _b.r;
+// map of value to reverse (assuming 16 bits)
+var rev = new u16(32768);
+for (var i = 0; i < 32768; ++i) {
+    // reverse table algorithm from SO
+    var x = ((i & 0xAAAA) >> 1) | ((i & 0x5555) << 1);
+    x = ((x & 0xCCCC) >> 2) | ((x & 0x3333) << 2);
+    x = ((x & 0xF0F0) >> 4) | ((x & 0x0F0F) << 4);
+    rev[i] = (((x & 0xFF00) >> 8) | ((x & 0x00FF) << 8)) >> 1;
+}
+// create huffman tree from u8 "map": index -> code length for code index
+// mb (max bits) must be at most 15
+// TODO: optimize/split up?
+var hMap = (function (cd, mb, r) {
+    var s = cd.length;
+    // index
+    var i = 0;
+    // u16 "map": index -> # of codes with bit length = index
+    var l = new u16(mb);
+    // length of cd must be 288 (total # of codes)
+    for (; i < s; ++i) {
+        if (cd[i])
+            ++l[cd[i] - 1];
+    }
+    // u16 "map": index -> minimum code for bit length = index
+    var le = new u16(mb);
+    for (i = 1; i < mb; ++i) {
+        le[i] = (le[i - 1] + l[i - 1]) << 1;
+    }
+    var co;
+    if (r) {
+        // u16 "map": index -> number of actual bits, symbol for code
+        co = new u16(1 << mb);
+        // bits to remove for reverser
+        var rvb = 15 - mb;
+        for (i = 0; i < s; ++i) {
+            // ignore 0 lengths
+            if (cd[i]) {
+                // num encoding both symbol and bits read
+                var sv = (i << 4) | cd[i];
+                // free bits
+                var r_1 = mb - cd[i];
+                // start value
+                var v = le[cd[i] - 1]++ << r_1;
+                // m is end value
+                for (var m = v | ((1 << r_1) - 1); v <= m; ++v) {
+                    // every 16 bit value starting with the code yields the same result
+                    co[rev[v] >> rvb] = sv;
+                }
+            }
+        }
+    }
+    else {
+        co = new u16(s);
+        for (i = 0; i < s; ++i) {
+            if (cd[i]) {
+                co[i] = rev[le[cd[i] - 1]++] >> (15 - cd[i]);
+            }
+        }
+    }
+    return co;
+});
+// fixed length tree
+var flt = new u8(288);
+for (var i = 0; i < 144; ++i)
+    flt[i] = 8;
+for (var i = 144; i < 256; ++i)
+    flt[i] = 9;
+for (var i = 256; i < 280; ++i)
+    flt[i] = 7;
+for (var i = 280; i < 288; ++i)
+    flt[i] = 8;
+// fixed distance tree
+var fdt = new u8(32);
+for (var i = 0; i < 32; ++i)
+    fdt[i] = 5;
+// fixed length map
+var flm = /*#__PURE__*/ (/* unused pure expression or super */ null && (hMap(flt, 9, 0))), flrm = /*#__PURE__*/ hMap(flt, 9, 1);
+// fixed distance map
+var fdm = /*#__PURE__*/ (/* unused pure expression or super */ null && (hMap(fdt, 5, 0))), fdrm = /*#__PURE__*/ hMap(fdt, 5, 1);
+// find max of array
+var max = function (a) {
+    var m = a[0];
+    for (var i = 1; i < a.length; ++i) {
+        if (a[i] > m)
+            m = a[i];
+    }
+    return m;
+};
+// read d, starting at bit p and mask with m
+var bits = function (d, p, m) {
+    var o = (p / 8) | 0;
+    return ((d[o] | (d[o + 1] << 8)) >> (p & 7)) & m;
+};
+// read d, starting at bit p continuing for at least 16 bits
+var bits16 = function (d, p) {
+    var o = (p / 8) | 0;
+    return ((d[o] | (d[o + 1] << 8) | (d[o + 2] << 16)) >> (p & 7));
+};
+// get end of byte
+var shft = function (p) { return ((p + 7) / 8) | 0; };
+// typed array slice - allows garbage collector to free original reference,
+// while being more compatible than .slice
+var slc = function (v, s, e) {
+    if (s == null || s < 0)
+        s = 0;
+    if (e == null || e > v.length)
+        e = v.length;
+    // can't use .constructor in case user-supplied
+    return new u8(v.subarray(s, e));
+};
+/**
+ * Codes for errors generated within this library
+ */
+var FlateErrorCode = {
+    UnexpectedEOF: 0,
+    InvalidBlockType: 1,
+    InvalidLengthLiteral: 2,
+    InvalidDistance: 3,
+    StreamFinished: 4,
+    NoStreamHandler: 5,
+    InvalidHeader: 6,
+    NoCallback: 7,
+    InvalidUTF8: 8,
+    ExtraFieldTooLong: 9,
+    InvalidDate: 10,
+    FilenameTooLong: 11,
+    StreamFinishing: 12,
+    InvalidZipData: 13,
+    UnknownCompressionMethod: 14
+};
+// error codes
+var ec = [
+    'unexpected EOF',
+    'invalid block type',
+    'invalid length/literal',
+    'invalid distance',
+    'stream finished',
+    'no stream handler',
+    , // determined by compression function
+    'no callback',
+    'invalid UTF-8 data',
+    'extra field too long',
+    'date not in range 1980-2099',
+    'filename too long',
+    'stream finishing',
+    'invalid zip data'
+    // determined by unknown compression method
+];
+;
+var err = function (ind, msg, nt) {
+    var e = new Error(msg || ec[ind]);
+    e.code = ind;
+    if (Error.captureStackTrace)
+        Error.captureStackTrace(e, err);
+    if (!nt)
+        throw e;
+    return e;
+};
+// expands raw DEFLATE data
+var inflt = function (dat, st, buf, dict) {
+    // source length       dict length
+    var sl = dat.length, dl = dict ? dict.length : 0;
+    if (!sl || st.f && !st.l)
+        return buf || new u8(0);
+    var noBuf = !buf;
+    // have to estimate size
+    var resize = noBuf || st.i != 2;
+    // no state
+    var noSt = st.i;
+    // Assumes roughly 33% compression ratio average
+    if (noBuf)
+        buf = new u8(sl * 3);
+    // ensure buffer can fit at least l elements
+    var cbuf = function (l) {
+        var bl = buf.length;
+        // need to increase size to fit
+        if (l > bl) {
+            // Double or set to necessary, whichever is greater
+            var nbuf = new u8(Math.max(bl * 2, l));
+            nbuf.set(buf);
+            buf = nbuf;
+        }
+    };
+    //  last chunk         bitpos           bytes
+    var final = st.f || 0, pos = st.p || 0, bt = st.b || 0, lm = st.l, dm = st.d, lbt = st.m, dbt = st.n;
+    // total bits
+    var tbts = sl * 8;
+    do {
+        if (!lm) {
+            // BFINAL - this is only 1 when last chunk is next
+            final = bits(dat, pos, 1);
+            // type: 0 = no compression, 1 = fixed huffman, 2 = dynamic huffman
+            var type = bits(dat, pos + 1, 3);
+            pos += 3;
+            if (!type) {
+                // go to end of byte boundary
+                var s = shft(pos) + 4, l = dat[s - 4] | (dat[s - 3] << 8), t = s + l;
+                if (t > sl) {
+                    if (noSt)
+                        err(0);
+                    break;
+                }
+                // ensure size
+                if (resize)
+                    cbuf(bt + l);
+                // Copy over uncompressed data
+                buf.set(dat.subarray(s, t), bt);
+                // Get new bitpos, update byte count
+                st.b = bt += l, st.p = pos = t * 8, st.f = final;
+                continue;
+            }
+            else if (type == 1)
+                lm = flrm, dm = fdrm, lbt = 9, dbt = 5;
+            else if (type == 2) {
+                //  literal                            lengths
+                var hLit = bits(dat, pos, 31) + 257, hcLen = bits(dat, pos + 10, 15) + 4;
+                var tl = hLit + bits(dat, pos + 5, 31) + 1;
+                pos += 14;
+                // length+distance tree
+                var ldt = new u8(tl);
+                // code length tree
+                var clt = new u8(19);
+                for (var i = 0; i < hcLen; ++i) {
+                    // use index map to get real code
+                    clt[clim[i]] = bits(dat, pos + i * 3, 7);
+                }
+                pos += hcLen * 3;
+                // code lengths bits
+                var clb = max(clt), clbmsk = (1 << clb) - 1;
+                // code lengths map
+                var clm = hMap(clt, clb, 1);
+                for (var i = 0; i < tl;) {
+                    var r = clm[bits(dat, pos, clbmsk)];
+                    // bits read
+                    pos += r & 15;
+                    // symbol
+                    var s = r >> 4;
+                    // code length to copy
+                    if (s < 16) {
+                        ldt[i++] = s;
+                    }
+                    else {
+                        //  copy   count
+                        var c = 0, n = 0;
+                        if (s == 16)
+                            n = 3 + bits(dat, pos, 3), pos += 2, c = ldt[i - 1];
+                        else if (s == 17)
+                            n = 3 + bits(dat, pos, 7), pos += 3;
+                        else if (s == 18)
+                            n = 11 + bits(dat, pos, 127), pos += 7;
+                        while (n--)
+                            ldt[i++] = c;
+                    }
+                }
+                //    length tree                 distance tree
+                var lt = ldt.subarray(0, hLit), dt = ldt.subarray(hLit);
+                // max length bits
+                lbt = max(lt);
+                // max dist bits
+                dbt = max(dt);
+                lm = hMap(lt, lbt, 1);
+                dm = hMap(dt, dbt, 1);
+            }
+            else
+                err(1);
+            if (pos > tbts) {
+                if (noSt)
+                    err(0);
+                break;
+            }
+        }
+        // Make sure the buffer can hold this + the largest possible addition
+        // Maximum chunk size (practically, theoretically infinite) is 2^17
+        if (resize)
+            cbuf(bt + 131072);
+        var lms = (1 << lbt) - 1, dms = (1 << dbt) - 1;
+        var lpos = pos;
+        for (;; lpos = pos) {
+            // bits read, code
+            var c = lm[bits16(dat, pos) & lms], sym = c >> 4;
+            pos += c & 15;
+            if (pos > tbts) {
+                if (noSt)
+                    err(0);
+                break;
+            }
+            if (!c)
+                err(2);
+            if (sym < 256)
+                buf[bt++] = sym;
+            else if (sym == 256) {
+                lpos = pos, lm = null;
+                break;
+            }
+            else {
+                var add = sym - 254;
+                // no extra bits needed if less
+                if (sym > 264) {
+                    // index
+                    var i = sym - 257, b = fleb[i];
+                    add = bits(dat, pos, (1 << b) - 1) + fl[i];
+                    pos += b;
+                }
+                // dist
+                var d = dm[bits16(dat, pos) & dms], dsym = d >> 4;
+                if (!d)
+                    err(3);
+                pos += d & 15;
+                var dt = fd[dsym];
+                if (dsym > 3) {
+                    var b = fdeb[dsym];
+                    dt += bits16(dat, pos) & (1 << b) - 1, pos += b;
+                }
+                if (pos > tbts) {
+                    if (noSt)
+                        err(0);
+                    break;
+                }
+                if (resize)
+                    cbuf(bt + 131072);
+                var end = bt + add;
+                if (bt < dt) {
+                    var shift = dl - dt, dend = Math.min(dt, end);
+                    if (shift + bt < 0)
+                        err(3);
+                    for (; bt < dend; ++bt)
+                        buf[bt] = dict[shift + bt];
+                }
+                for (; bt < end; ++bt)
+                    buf[bt] = buf[bt - dt];
+            }
+        }
+        st.l = lm, st.p = lpos, st.b = bt, st.f = final;
+        if (lm)
+            final = 1, st.m = lbt, st.d = dm, st.n = dbt;
+    } while (!final);
+    // don't reallocate for streams or user buffers
+    return bt != buf.length && noBuf ? slc(buf, 0, bt) : buf.subarray(0, bt);
+};
+// starting at p, write the minimum number of bits that can hold v to d
+var wbits = function (d, p, v) {
+    v <<= p & 7;
+    var o = (p / 8) | 0;
+    d[o] |= v;
+    d[o + 1] |= v >> 8;
+};
+// starting at p, write the minimum number of bits (>8) that can hold v to d
+var wbits16 = function (d, p, v) {
+    v <<= p & 7;
+    var o = (p / 8) | 0;
+    d[o] |= v;
+    d[o + 1] |= v >> 8;
+    d[o + 2] |= v >> 16;
+};
+// creates code lengths from a frequency table
+var hTree = function (d, mb) {
+    // Need extra info to make a tree
+    var t = [];
+    for (var i = 0; i < d.length; ++i) {
+        if (d[i])
+            t.push({ s: i, f: d[i] });
+    }
+    var s = t.length;
+    var t2 = t.slice();
+    if (!s)
+        return { t: et, l: 0 };
+    if (s == 1) {
+        var v = new u8(t[0].s + 1);
+        v[t[0].s] = 1;
+        return { t: v, l: 1 };
+    }
+    t.sort(function (a, b) { return a.f - b.f; });
+    // after i2 reaches last ind, will be stopped
+    // freq must be greater than largest possible number of symbols
+    t.push({ s: -1, f: 25001 });
+    var l = t[0], r = t[1], i0 = 0, i1 = 1, i2 = 2;
+    t[0] = { s: -1, f: l.f + r.f, l: l, r: r };
+    // efficient algorithm from UZIP.js
+    // i0 is lookbehind, i2 is lookahead - after processing two low-freq
+    // symbols that combined have high freq, will start processing i2 (high-freq,
+    // non-composite) symbols instead
+    // see https://reddit.com/r/photopea/comments/ikekht/uzipjs_questions/
+    while (i1 != s - 1) {
+        l = t[t[i0].f < t[i2].f ? i0++ : i2++];
+        r = t[i0 != i1 && t[i0].f < t[i2].f ? i0++ : i2++];
+        t[i1++] = { s: -1, f: l.f + r.f, l: l, r: r };
+    }
+    var maxSym = t2[0].s;
+    for (var i = 1; i < s; ++i) {
+        if (t2[i].s > maxSym)
+            maxSym = t2[i].s;
+    }
+    // code lengths
+    var tr = new u16(maxSym + 1);
+    // max bits in tree
+    var mbt = ln(t[i1 - 1], tr, 0);
+    if (mbt > mb) {
+        // more algorithms from UZIP.js
+        // TODO: find out how this code works (debt)
+        //  ind    debt
+        var i = 0, dt = 0;
+        //    left            cost
+        var lft = mbt - mb, cst = 1 << lft;
+        t2.sort(function (a, b) { return tr[b.s] - tr[a.s] || a.f - b.f; });
+        for (; i < s; ++i) {
+            var i2_1 = t2[i].s;
+            if (tr[i2_1] > mb) {
+                dt += cst - (1 << (mbt - tr[i2_1]));
+                tr[i2_1] = mb;
+            }
+            else
+                break;
+        }
+        dt >>= lft;
+        while (dt > 0) {
+            var i2_2 = t2[i].s;
+            if (tr[i2_2] < mb)
+                dt -= 1 << (mb - tr[i2_2]++ - 1);
+            else
+                ++i;
+        }
+        for (; i >= 0 && dt; --i) {
+            var i2_3 = t2[i].s;
+            if (tr[i2_3] == mb) {
+                --tr[i2_3];
+                ++dt;
+            }
+        }
+        mbt = mb;
+    }
+    return { t: new u8(tr), l: mbt };
+};
+// get the max length and assign length codes
+var ln = function (n, l, d) {
+    return n.s == -1
+        ? Math.max(ln(n.l, l, d + 1), ln(n.r, l, d + 1))
+        : (l[n.s] = d);
+};
+// length codes generation
+var lc = function (c) {
+    var s = c.length;
+    // Note that the semicolon was intentional
+    while (s && !c[--s])
+        ;
+    var cl = new u16(++s);
+    //  ind      num         streak
+    var cli = 0, cln = c[0], cls = 1;
+    var w = function (v) { cl[cli++] = v; };
+    for (var i = 1; i <= s; ++i) {
+        if (c[i] == cln && i != s)
+            ++cls;
+        else {
+            if (!cln && cls > 2) {
+                for (; cls > 138; cls -= 138)
+                    w(32754);
+                if (cls > 2) {
+                    w(cls > 10 ? ((cls - 11) << 5) | 28690 : ((cls - 3) << 5) | 12305);
+                    cls = 0;
+                }
+            }
+            else if (cls > 3) {
+                w(cln), --cls;
+                for (; cls > 6; cls -= 6)
+                    w(8304);
+                if (cls > 2)
+                    w(((cls - 3) << 5) | 8208), cls = 0;
+            }
+            while (cls--)
+                w(cln);
+            cls = 1;
+            cln = c[i];
+        }
+    }
+    return { c: cl.subarray(0, cli), n: s };
+};
+// calculate the length of output from tree, code lengths
+var clen = function (cf, cl) {
+    var l = 0;
+    for (var i = 0; i < cl.length; ++i)
+        l += cf[i] * cl[i];
+    return l;
+};
+// writes a fixed block
+// returns the new bit pos
+var wfblk = function (out, pos, dat) {
+    // no need to write 00 as type: TypedArray defaults to 0
+    var s = dat.length;
+    var o = shft(pos + 2);
+    out[o] = s & 255;
+    out[o + 1] = s >> 8;
+    out[o + 2] = out[o] ^ 255;
+    out[o + 3] = out[o + 1] ^ 255;
+    for (var i = 0; i < s; ++i)
+        out[o + i + 4] = dat[i];
+    return (o + 4 + s) * 8;
+};
+// writes a block
+var wblk = function (dat, out, final, syms, lf, df, eb, li, bs, bl, p) {
+    wbits(out, p++, final);
+    ++lf[256];
+    var _a = hTree(lf, 15), dlt = _a.t, mlb = _a.l;
+    var _b = hTree(df, 15), ddt = _b.t, mdb = _b.l;
+    var _c = lc(dlt), lclt = _c.c, nlc = _c.n;
+    var _d = lc(ddt), lcdt = _d.c, ndc = _d.n;
+    var lcfreq = new u16(19);
+    for (var i = 0; i < lclt.length; ++i)
+        ++lcfreq[lclt[i] & 31];
+    for (var i = 0; i < lcdt.length; ++i)
+        ++lcfreq[lcdt[i] & 31];
+    var _e = hTree(lcfreq, 7), lct = _e.t, mlcb = _e.l;
+    var nlcc = 19;
+    for (; nlcc > 4 && !lct[clim[nlcc - 1]]; --nlcc)
+        ;
+    var flen = (bl + 5) << 3;
+    var ftlen = clen(lf, flt) + clen(df, fdt) + eb;
+    var dtlen = clen(lf, dlt) + clen(df, ddt) + eb + 14 + 3 * nlcc + clen(lcfreq, lct) + 2 * lcfreq[16] + 3 * lcfreq[17] + 7 * lcfreq[18];
+    if (bs >= 0 && flen <= ftlen && flen <= dtlen)
+        return wfblk(out, p, dat.subarray(bs, bs + bl));
+    var lm, ll, dm, dl;
+    wbits(out, p, 1 + (dtlen < ftlen)), p += 2;
+    if (dtlen < ftlen) {
+        lm = hMap(dlt, mlb, 0), ll = dlt, dm = hMap(ddt, mdb, 0), dl = ddt;
+        var llm = hMap(lct, mlcb, 0);
+        wbits(out, p, nlc - 257);
+        wbits(out, p + 5, ndc - 1);
+        wbits(out, p + 10, nlcc - 4);
+        p += 14;
+        for (var i = 0; i < nlcc; ++i)
+            wbits(out, p + 3 * i, lct[clim[i]]);
+        p += 3 * nlcc;
+        var lcts = [lclt, lcdt];
+        for (var it = 0; it < 2; ++it) {
+            var clct = lcts[it];
+            for (var i = 0; i < clct.length; ++i) {
+                var len = clct[i] & 31;
+                wbits(out, p, llm[len]), p += lct[len];
+                if (len > 15)
+                    wbits(out, p, (clct[i] >> 5) & 127), p += clct[i] >> 12;
+            }
+        }
+    }
+    else {
+        lm = flm, ll = flt, dm = fdm, dl = fdt;
+    }
+    for (var i = 0; i < li; ++i) {
+        var sym = syms[i];
+        if (sym > 255) {
+            var len = (sym >> 18) & 31;
+            wbits16(out, p, lm[len + 257]), p += ll[len + 257];
+            if (len > 7)
+                wbits(out, p, (sym >> 23) & 31), p += fleb[len];
+            var dst = sym & 31;
+            wbits16(out, p, dm[dst]), p += dl[dst];
+            if (dst > 3)
+                wbits16(out, p, (sym >> 5) & 8191), p += fdeb[dst];
+        }
+        else {
+            wbits16(out, p, lm[sym]), p += ll[sym];
+        }
+    }
+    wbits16(out, p, lm[256]);
+    return p + ll[256];
+};
+// deflate options (nice << 13) | chain
+var deo = /*#__PURE__*/ new i32([65540, 131080, 131088, 131104, 262176, 1048704, 1048832, 2114560, 2117632]);
+// empty
+var et = /*#__PURE__*/ new u8(0);
+// compresses data into a raw DEFLATE buffer
+var dflt = function (dat, lvl, plvl, pre, post, st) {
+    var s = st.z || dat.length;
+    var o = new u8(pre + s + 5 * (1 + Math.ceil(s / 7000)) + post);
+    // writing to this writes to the output buffer
+    var w = o.subarray(pre, o.length - post);
+    var lst = st.l;
+    var pos = (st.r || 0) & 7;
+    if (lvl) {
+        if (pos)
+            w[0] = st.r >> 3;
+        var opt = deo[lvl - 1];
+        var n = opt >> 13, c = opt & 8191;
+        var msk_1 = (1 << plvl) - 1;
+        //    prev 2-byte val map    curr 2-byte val map
+        var prev = st.p || new u16(32768), head = st.h || new u16(msk_1 + 1);
+        var bs1_1 = Math.ceil(plvl / 3), bs2_1 = 2 * bs1_1;
+        var hsh = function (i) { return (dat[i] ^ (dat[i + 1] << bs1_1) ^ (dat[i + 2] << bs2_1)) & msk_1; };
+        // 24576 is an arbitrary number of maximum symbols per block
+        // 424 buffer for last block
+        var syms = new i32(25000);
+        // length/literal freq   distance freq
+        var lf = new u16(288), df = new u16(32);
+        //  l/lcnt  exbits  index          l/lind  waitdx          blkpos
+        var lc_1 = 0, eb = 0, i = st.i || 0, li = 0, wi = st.w || 0, bs = 0;
+        for (; i + 2 < s; ++i) {
+            // hash value
+            var hv = hsh(i);
+            // index mod 32768    previous index mod
+            var imod = i & 32767, pimod = head[hv];
+            prev[imod] = pimod;
+            head[hv] = imod;
+            // We always should modify head and prev, but only add symbols if
+            // this data is not yet processed ("wait" for wait index)
+            if (wi <= i) {
+                // bytes remaining
+                var rem = s - i;
+                if ((lc_1 > 7000 || li > 24576) && (rem > 423 || !lst)) {
+                    pos = wblk(dat, w, 0, syms, lf, df, eb, li, bs, i - bs, pos);
+                    li = lc_1 = eb = 0, bs = i;
+                    for (var j = 0; j < 286; ++j)
+                        lf[j] = 0;
+                    for (var j = 0; j < 30; ++j)
+                        df[j] = 0;
+                }
+                //  len    dist   chain
+                var l = 2, d = 0, ch_1 = c, dif = imod - pimod & 32767;
+                if (rem > 2 && hv == hsh(i - dif)) {
+                    var maxn = Math.min(n, rem) - 1;
+                    var maxd = Math.min(32767, i);
+                    // max possible length
+                    // not capped at dif because decompressors implement "rolling" index population
+                    var ml = Math.min(258, rem);
+                    while (dif <= maxd && --ch_1 && imod != pimod) {
+                        if (dat[i + l] == dat[i + l - dif]) {
+                            var nl = 0;
+                            for (; nl < ml && dat[i + nl] == dat[i + nl - dif]; ++nl)
+                                ;
+                            if (nl > l) {
+                                l = nl, d = dif;
+                                // break out early when we reach "nice" (we are satisfied enough)
+                                if (nl > maxn)
+                                    break;
+                                // now, find the rarest 2-byte sequence within this
+                                // length of literals and search for that instead.
+                                // Much faster than just using the start
+                                var mmd = Math.min(dif, nl - 2);
+                                var md = 0;
+                                for (var j = 0; j < mmd; ++j) {
+                                    var ti = i - dif + j & 32767;
+                                    var pti = prev[ti];
+                                    var cd = ti - pti & 32767;
+                                    if (cd > md)
+                                        md = cd, pimod = ti;
+                                }
+                            }
+                        }
+                        // check the previous match
+                        imod = pimod, pimod = prev[imod];
+                        dif += imod - pimod & 32767;
+                    }
+                }
+                // d will be nonzero only when a match was found
+                if (d) {
+                    // store both dist and len data in one int32
+                    // Make sure this is recognized as a len/dist with 28th bit (2^28)
+                    syms[li++] = 268435456 | (revfl[l] << 18) | revfd[d];
+                    var lin = revfl[l] & 31, din = revfd[d] & 31;
+                    eb += fleb[lin] + fdeb[din];
+                    ++lf[257 + lin];
+                    ++df[din];
+                    wi = i + l;
+                    ++lc_1;
+                }
+                else {
+                    syms[li++] = dat[i];
+                    ++lf[dat[i]];
+                }
+            }
+        }
+        for (i = Math.max(i, wi); i < s; ++i) {
+            syms[li++] = dat[i];
+            ++lf[dat[i]];
+        }
+        pos = wblk(dat, w, lst, syms, lf, df, eb, li, bs, i - bs, pos);
+        if (!lst) {
+            st.r = (pos & 7) | w[(pos / 8) | 0] << 3;
+            // shft(pos) now 1 less if pos & 7 != 0
+            pos -= 7;
+            st.h = head, st.p = prev, st.i = i, st.w = wi;
+        }
+    }
+    else {
+        for (var i = st.w || 0; i < s + lst; i += 65535) {
+            // end
+            var e = i + 65535;
+            if (e >= s) {
+                // write final block
+                w[(pos / 8) | 0] = lst;
+                e = s;
+            }
+            pos = wfblk(w, pos + 1, dat.subarray(i, e));
+        }
+        st.i = s;
+    }
+    return slc(o, 0, pre + shft(pos) + post);
+};
+// CRC32 table
+var crct = /*#__PURE__*/ (/* unused pure expression or super */ null && ((function () {
+    var t = new Int32Array(256);
+    for (var i = 0; i < 256; ++i) {
+        var c = i, k = 9;
+        while (--k)
+            c = ((c & 1) && -306674912) ^ (c >>> 1);
+        t[i] = c;
+    }
+    return t;
+})()));
+// CRC32
+var crc = function () {
+    var c = -1;
+    return {
+        p: function (d) {
+            // closures have awful performance
+            var cr = c;
+            for (var i = 0; i < d.length; ++i)
+                cr = crct[(cr & 255) ^ d[i]] ^ (cr >>> 8);
+            c = cr;
+        },
+        d: function () { return ~c; }
+    };
+};
+// Adler32
+var adler = function () {
+    var a = 1, b = 0;
+    return {
+        p: function (d) {
+            // closures have awful performance
+            var n = a, m = b;
+            var l = d.length | 0;
+            for (var i = 0; i != l;) {
+                var e = Math.min(i + 2655, l);
+                for (; i < e; ++i)
+                    m += n += d[i];
+                n = (n & 65535) + 15 * (n >> 16), m = (m & 65535) + 15 * (m >> 16);
+            }
+            a = n, b = m;
+        },
+        d: function () {
+            a %= 65521, b %= 65521;
+            return (a & 255) << 24 | (a & 0xFF00) << 8 | (b & 255) << 8 | (b >> 8);
+        }
+    };
+};
+;
+// deflate with opts
+var dopt = function (dat, opt, pre, post, st) {
+    if (!st) {
+        st = { l: 1 };
+        if (opt.dictionary) {
+            var dict = opt.dictionary.subarray(-32768);
+            var newDat = new u8(dict.length + dat.length);
+            newDat.set(dict);
+            newDat.set(dat, dict.length);
+            dat = newDat;
+            st.w = dict.length;
+        }
+    }
+    return dflt(dat, opt.level == null ? 6 : opt.level, opt.mem == null ? (st.l ? Math.ceil(Math.max(8, Math.min(13, Math.log(dat.length))) * 1.5) : 20) : (12 + opt.mem), pre, post, st);
+};
+// Walmart object spread
+var mrg = function (a, b) {
+    var o = {};
+    for (var k in a)
+        o[k] = a[k];
+    for (var k in b)
+        o[k] = b[k];
+    return o;
+};
+// worker clone
+// This is possibly the craziest part of the entire codebase, despite how simple it may seem.
+// The only parameter to this function is a closure that returns an array of variables outside of the function scope.
+// We're going to try to figure out the variable names used in the closure as strings because that is crucial for workerization.
+// We will return an object mapping of true variable name to value (basically, the current scope as a JS object).
+// The reason we can't just use the original variable names is minifiers mangling the toplevel scope.
+// This took me three weeks to figure out how to do.
+var wcln = function (fn, fnStr, td) {
+    var dt = fn();
+    var st = fn.toString();
+    var ks = st.slice(st.indexOf('[') + 1, st.lastIndexOf(']')).replace(/\s+/g, '').split(',');
+    for (var i = 0; i < dt.length; ++i) {
+        var v = dt[i], k = ks[i];
+        if (typeof v == 'function') {
+            fnStr += ';' + k + '=';
+            var st_1 = v.toString();
+            if (v.prototype) {
+                // for global objects
+                if (st_1.indexOf('[native code]') != -1) {
+                    var spInd = st_1.indexOf(' ', 8) + 1;
+                    fnStr += st_1.slice(spInd, st_1.indexOf('(', spInd));
+                }
+                else {
+                    fnStr += st_1;
+                    for (var t in v.prototype)
+                        fnStr += ';' + k + '.prototype.' + t + '=' + v.prototype[t].toString();
+                }
+            }
+            else
+                fnStr += st_1;
+        }
+        else
+            td[k] = v;
+    }
+    return fnStr;
+};
+var ch = (/* unused pure expression or super */ null && ([]));
+// clone bufs
+var cbfs = function (v) {
+    var tl = [];
+    for (var k in v) {
+        if (v[k].buffer) {
+            tl.push((v[k] = new v[k].constructor(v[k])).buffer);
+        }
+    }
+    return tl;
+};
+// use a worker to execute code
+var wrkr = function (fns, init, id, cb) {
+    if (!ch[id]) {
+        var fnStr = '', td_1 = {}, m = fns.length - 1;
+        for (var i = 0; i < m; ++i)
+            fnStr = wcln(fns[i], fnStr, td_1);
+        ch[id] = { c: wcln(fns[m], fnStr, td_1), e: td_1 };
+    }
+    var td = mrg({}, ch[id].e);
+    return wk(ch[id].c + ';onmessage=function(e){for(var k in e.data)self[k]=e.data[k];onmessage=' + init.toString() + '}', id, td, cbfs(td), cb);
+};
+// base async inflate fn
+var bInflt = function () { return [u8, u16, i32, fleb, fdeb, clim, fl, fd, flrm, fdrm, rev, ec, hMap, max, bits, bits16, shft, slc, err, inflt, inflateSync, pbf, gopt]; };
+var bDflt = function () { return [u8, u16, i32, fleb, fdeb, clim, revfl, revfd, flm, flt, fdm, fdt, rev, deo, et, hMap, wbits, wbits16, hTree, ln, lc, clen, wfblk, wblk, shft, slc, dflt, dopt, deflateSync, pbf]; };
+// gzip extra
+var gze = function () { return [gzh, gzhl, wbytes, crc, crct]; };
+// gunzip extra
+var guze = function () { return [gzs, gzl]; };
+// zlib extra
+var zle = function () { return [zlh, wbytes, adler]; };
+// unzlib extra
+var zule = function () { return [zls]; };
+// post buf
+var pbf = function (msg) { return postMessage(msg, [msg.buffer]); };
+// get opts
+var gopt = function (o) { return o && {
+    out: o.size && new u8(o.size),
+    dictionary: o.dictionary
+}; };
+// async helper
+var cbify = function (dat, opts, fns, init, id, cb) {
+    var w = wrkr(fns, init, id, function (err, dat) {
+        w.terminate();
+        cb(err, dat);
+    });
+    w.postMessage([dat, opts], opts.consume ? [dat.buffer] : []);
+    return function () { w.terminate(); };
+};
+// auto stream
+var astrm = function (strm) {
+    strm.ondata = function (dat, final) { return postMessage([dat, final], [dat.buffer]); };
+    return function (ev) {
+        if (ev.data[0]) {
+            strm.push(ev.data[0], ev.data[1]);
+            postMessage([ev.data[0].length]);
+        }
+        else
+            strm.flush(ev.data[1]);
+    };
+};
+// async stream attach
+var astrmify = function (fns, strm, opts, init, id, flush, ext) {
+    var t;
+    var w = wrkr(fns, init, id, function (err, dat) {
+        if (err)
+            w.terminate(), strm.ondata.call(strm, err);
+        else if (!Array.isArray(dat))
+            ext(dat);
+        else if (dat.length == 1) {
+            strm.queuedSize -= dat[0];
+            if (strm.ondrain)
+                strm.ondrain(dat[0]);
+        }
+        else {
+            if (dat[1])
+                w.terminate();
+            strm.ondata.call(strm, err, dat[0], dat[1]);
+        }
+    });
+    w.postMessage(opts);
+    strm.queuedSize = 0;
+    strm.push = function (d, f) {
+        if (!strm.ondata)
+            err(5);
+        if (t)
+            strm.ondata(err(4, 0, 1), null, !!f);
+        strm.queuedSize += d.length;
+        // can fail for cross-realm Uint8Array, but ok - only a small performance penalty
+        w.postMessage([d, t = f], d.buffer instanceof ArrayBuffer ? [d.buffer] : []);
+    };
+    strm.terminate = function () { w.terminate(); };
+    if (flush) {
+        strm.flush = function (sync) { w.postMessage([0, sync]); };
+    }
+};
+// read 2 bytes
+var b2 = function (d, b) { return d[b] | (d[b + 1] << 8); };
+// read 4 bytes
+var b4 = function (d, b) { return (d[b] | (d[b + 1] << 8) | (d[b + 2] << 16) | (d[b + 3] << 24)) >>> 0; };
+// read 8 bytes
+var b8 = function (d, b) { return b4(d, b) + (b4(d, b + 4) * 4294967296); };
+// write bytes
+var wbytes = function (d, b, v) {
+    for (; v; ++b)
+        d[b] = v, v >>>= 8;
+};
+// gzip header
+var gzh = function (c, o) {
+    var fn = o.filename;
+    c[0] = 31, c[1] = 139, c[2] = 8, c[8] = o.level < 2 ? 4 : o.level == 9 ? 2 : 0, c[9] = 3; // assume Unix
+    if (o.mtime != 0)
+        wbytes(c, 4, Math.floor(new Date(o.mtime || Date.now()) / 1000));
+    if (fn) {
+        c[3] = 8;
+        for (var i = 0; i <= fn.length; ++i)
+            c[i + 10] = fn.charCodeAt(i);
+    }
+};
+// gzip footer: -8 to -4 = CRC, -4 to -0 is length
+// gzip start
+var gzs = function (d) {
+    if (d[0] != 31 || d[1] != 139 || d[2] != 8)
+        err(6, 'invalid gzip data');
+    var flg = d[3];
+    var st = 10;
+    if (flg & 4)
+        st += (d[10] | d[11] << 8) + 2;
+    for (var zs = (flg >> 3 & 1) + (flg >> 4 & 1); zs > 0; zs -= !d[st++])
+        ;
+    return st + (flg & 2);
+};
+// gzip length
+var gzl = function (d) {
+    var l = d.length;
+    return (d[l - 4] | d[l - 3] << 8 | d[l - 2] << 16 | d[l - 1] << 24) >>> 0;
+};
+// gzip header length
+var gzhl = function (o) { return 10 + (o.filename ? o.filename.length + 1 : 0); };
+// zlib header
+var zlh = function (c, o) {
+    var lv = o.level, fl = lv == 0 ? 0 : lv < 6 ? 1 : lv == 9 ? 3 : 2;
+    c[0] = 120, c[1] = (fl << 6) | (o.dictionary && 32);
+    c[1] |= 31 - ((c[0] << 8) | c[1]) % 31;
+    if (o.dictionary) {
+        var h = adler();
+        h.p(o.dictionary);
+        wbytes(c, 2, h.d());
+    }
+};
+// zlib start
+var zls = function (d, dict) {
+    if ((d[0] & 15) != 8 || (d[0] >> 4) > 7 || ((d[0] << 8 | d[1]) % 31))
+        err(6, 'invalid zlib data');
+    if ((d[1] >> 5 & 1) == +!dict)
+        err(6, 'invalid zlib data: ' + (d[1] & 32 ? 'need' : 'unexpected') + ' dictionary');
+    return (d[1] >> 3 & 4) + 2;
+};
+function StrmOpt(opts, cb) {
+    if (typeof opts == 'function')
+        cb = opts, opts = {};
+    this.ondata = cb;
+    return opts;
+}
+/**
+ * Streaming DEFLATE compression
+ */
+var Deflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Deflate(opts, cb) {
+        if (typeof opts == 'function')
+            cb = opts, opts = {};
+        this.ondata = cb;
+        this.o = opts || {};
+        this.s = { l: 0, i: 32768, w: 32768, z: 32768 };
+        // Buffer length must always be 0 mod 32768 for index calculations to be correct when modifying head and prev
+        // 98304 = 32768 (lookback) + 65536 (common chunk size)
+        this.b = new u8(98304);
+        if (this.o.dictionary) {
+            var dict = this.o.dictionary.subarray(-32768);
+            this.b.set(dict, 32768 - dict.length);
+            this.s.i = 32768 - dict.length;
+        }
+    }
+    Deflate.prototype.p = function (c, f) {
+        this.ondata(dopt(c, this.o, 0, 0, this.s), f);
+    };
+    /**
+     * Pushes a chunk to be deflated
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Deflate.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        if (this.s.l)
+            err(4);
+        var endLen = chunk.length + this.s.z;
+        if (endLen > this.b.length) {
+            if (endLen > 2 * this.b.length - 32768) {
+                var newBuf = new u8(endLen & -32768);
+                newBuf.set(this.b.subarray(0, this.s.z));
+                this.b = newBuf;
+            }
+            var split = this.b.length - this.s.z;
+            this.b.set(chunk.subarray(0, split), this.s.z);
+            this.s.z = this.b.length;
+            this.p(this.b, false);
+            this.b.set(this.b.subarray(-32768));
+            this.b.set(chunk.subarray(split), 32768);
+            this.s.z = chunk.length - split + 32768;
+            this.s.i = 32766, this.s.w = 32768;
+        }
+        else {
+            this.b.set(chunk, this.s.z);
+            this.s.z += chunk.length;
+        }
+        this.s.l = final & 1;
+        if (this.s.z > this.s.w + 8191 || final) {
+            this.p(this.b, final || false);
+            this.s.w = this.s.i, this.s.i -= 2;
+        }
+        if (final) {
+            // cleanup unneeded buffers/state to reduce memory usage
+            this.s = this.o = {};
+            this.b = et;
+        }
+    };
+    /**
+     * Flushes buffered uncompressed data. Useful to immediately retrieve the
+     * deflated output for small inputs.
+     * @param sync Whether to flush to a byte boundary. A sync flush takes 4-5
+     *             extra bytes, but guarantees all pushed data is immediately
+     *             decompressible. A separate DEFLATE stream may be concatenated
+     *             with the current output after a sync flush.
+     */
+    Deflate.prototype.flush = function (sync) {
+        if (!this.ondata)
+            err(5);
+        if (this.s.l)
+            err(4);
+        this.p(this.b, false);
+        this.s.w = this.s.i, this.s.i -= 2;
+        // could technically skip writing the type-0 block for (this.s.r & 7) == 0,
+        // but the deterministic trailer (00 00 FF FF) is useful in some situations
+        if (sync) {
+            var c = new u8(6);
+            c[0] = this.s.r >> 3;
+            // write empty, non-final type-0 block
+            var ep = wfblk(c, this.s.r, et);
+            this.s.r = 0;
+            this.ondata(c.subarray(0, ep >> 3), false);
+        }
+    };
+    return Deflate;
+}())));
+
+/**
+ * Asynchronous streaming DEFLATE compression
+ */
+var AsyncDeflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncDeflate(opts, cb) {
+        astrmify([
+            bDflt,
+            function () { return [astrm, Deflate]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Deflate(ev.data);
+            onmessage = astrm(strm);
+        }, 6, 1);
+    }
+    return AsyncDeflate;
+}())));
+
+function deflate(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bDflt,
+    ], function (ev) { return pbf(deflateSync(ev.data[0], ev.data[1])); }, 0, cb);
+}
+/**
+ * Compresses data with DEFLATE without any wrapper
+ * @param data The data to compress
+ * @param opts The compression options
+ * @returns The deflated version of the data
+ */
+function deflateSync(data, opts) {
+    return dopt(data, opts || {}, 0, 0);
+}
+/**
+ * Streaming DEFLATE decompression
+ */
+var Inflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Inflate(opts, cb) {
+        // no StrmOpt here to avoid adding to workerizer
+        if (typeof opts == 'function')
+            cb = opts, opts = {};
+        this.ondata = cb;
+        var dict = opts && opts.dictionary && opts.dictionary.subarray(-32768);
+        this.s = { i: 0, b: dict ? dict.length : 0 };
+        this.o = new u8(32768);
+        this.p = new u8(0);
+        if (dict)
+            this.o.set(dict);
+    }
+    Inflate.prototype.e = function (c) {
+        if (!this.ondata)
+            err(5);
+        if (this.d)
+            err(4);
+        if (!this.p.length)
+            this.p = c;
+        else if (c.length) {
+            var n = new u8(this.p.length + c.length);
+            n.set(this.p), n.set(c, this.p.length), this.p = n;
+        }
+    };
+    Inflate.prototype.c = function (final) {
+        this.s.i = +(this.d = final || false);
+        var bts = this.s.b;
+        var dt = inflt(this.p, this.s, this.o);
+        this.ondata(slc(dt, bts, this.s.b), this.d);
+        this.o = slc(dt, this.s.b - 32768), this.s.b = this.o.length;
+        this.p = slc(this.p, (this.s.p / 8) | 0), this.s.p &= 7;
+    };
+    /**
+     * Pushes a chunk to be inflated
+     * @param chunk The chunk to push
+     * @param final Whether this is the final chunk
+     */
+    Inflate.prototype.push = function (chunk, final) {
+        this.e(chunk), this.c(final);
+    };
+    return Inflate;
+}())));
+
+/**
+ * Asynchronous streaming DEFLATE decompression
+ */
+var AsyncInflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncInflate(opts, cb) {
+        astrmify([
+            bInflt,
+            function () { return [astrm, Inflate]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Inflate(ev.data);
+            onmessage = astrm(strm);
+        }, 7, 0);
+    }
+    return AsyncInflate;
+}())));
+
+function inflate(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bInflt
+    ], function (ev) { return pbf(inflateSync(ev.data[0], gopt(ev.data[1]))); }, 1, cb);
+}
+function inflateSync(data, opts) {
+    return inflt(data, { i: 2 }, opts && opts.out, opts && opts.dictionary);
+}
+// before you yell at me for not just using extends, my reason is that TS inheritance is hard to workerize.
+/**
+ * Streaming GZIP compression
+ */
+var Gzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Gzip(opts, cb) {
+        this.c = crc();
+        this.l = 0;
+        this.v = 1;
+        Deflate.call(this, opts, cb);
+    }
+    /**
+     * Pushes a chunk to be GZIPped
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Gzip.prototype.push = function (chunk, final) {
+        this.c.p(chunk);
+        this.l += chunk.length;
+        Deflate.prototype.push.call(this, chunk, final);
+    };
+    Gzip.prototype.p = function (c, f) {
+        var raw = dopt(c, this.o, this.v && gzhl(this.o), f && 8, this.s);
+        if (this.v)
+            gzh(raw, this.o), this.v = 0;
+        if (f)
+            wbytes(raw, raw.length - 8, this.c.d()), wbytes(raw, raw.length - 4, this.l);
+        this.ondata(raw, f);
+    };
+    /**
+     * Flushes buffered uncompressed data. Useful to immediately retrieve the
+     * GZIPped output for small inputs.
+     * @param sync Whether to flush to a byte boundary. A sync flush takes 4-5
+     *             extra bytes, but guarantees all pushed data is immediately
+     *             decompressible.
+     */
+    Gzip.prototype.flush = function (sync) {
+        Deflate.prototype.flush.call(this, sync);
+    };
+    return Gzip;
+}())));
+
+/**
+ * Asynchronous streaming GZIP compression
+ */
+var AsyncGzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncGzip(opts, cb) {
+        astrmify([
+            bDflt,
+            gze,
+            function () { return [astrm, Deflate, Gzip]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Gzip(ev.data);
+            onmessage = astrm(strm);
+        }, 8, 1);
+    }
+    return AsyncGzip;
+}())));
+
+function gzip(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bDflt,
+        gze,
+        function () { return [gzipSync]; }
+    ], function (ev) { return pbf(gzipSync(ev.data[0], ev.data[1])); }, 2, cb);
+}
+/**
+ * Compresses data with GZIP
+ * @param data The data to compress
+ * @param opts The compression options
+ * @returns The gzipped version of the data
+ */
+function gzipSync(data, opts) {
+    if (!opts)
+        opts = {};
+    var c = crc(), l = data.length;
+    c.p(data);
+    var d = dopt(data, opts, gzhl(opts), 8), s = d.length;
+    return gzh(d, opts), wbytes(d, s - 8, c.d()), wbytes(d, s - 4, l), d;
+}
+/**
+ * Streaming single or multi-member GZIP decompression
+ */
+var Gunzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Gunzip(opts, cb) {
+        this.v = 1;
+        this.r = 0;
+        Inflate.call(this, opts, cb);
+    }
+    /**
+     * Pushes a chunk to be GUNZIPped
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Gunzip.prototype.push = function (chunk, final) {
+        Inflate.prototype.e.call(this, chunk);
+        this.r += chunk.length;
+        if (this.v) {
+            var p = this.p.subarray(this.v - 1);
+            var s = p.length > 3 ? gzs(p) : 4;
+            if (s > p.length) {
+                if (!final)
+                    return;
+            }
+            else if (this.v > 1 && this.onmember) {
+                this.onmember(this.r - p.length);
+            }
+            this.p = p.subarray(s), this.v = 0;
+        }
+        // necessary to prevent TS from using the closure value
+        // This allows for workerization to function correctly
+        Inflate.prototype.c.call(this, 0);
+        // process concatenated GZIP
+        if (this.s.f && !this.s.l) {
+            this.v = shft(this.s.p) + 9;
+            this.s = { i: 0 };
+            this.o = new u8(0);
+            this.push(new u8(0), final);
+        }
+        else if (final) {
+            Inflate.prototype.c.call(this, final);
+        }
+    };
+    return Gunzip;
+}())));
+
+/**
+ * Asynchronous streaming single or multi-member GZIP decompression
+ */
+var AsyncGunzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncGunzip(opts, cb) {
+        var _this = this;
+        astrmify([
+            bInflt,
+            guze,
+            function () { return [astrm, Inflate, Gunzip]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Gunzip(ev.data);
+            strm.onmember = function (offset) { return postMessage(offset); };
+            onmessage = astrm(strm);
+        }, 9, 0, function (offset) { return _this.onmember && _this.onmember(offset); });
+    }
+    return AsyncGunzip;
+}())));
+
+function gunzip(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bInflt,
+        guze,
+        function () { return [gunzipSync]; }
+    ], function (ev) { return pbf(gunzipSync(ev.data[0], ev.data[1])); }, 3, cb);
+}
+function gunzipSync(data, opts) {
+    var st = gzs(data);
+    if (st + 8 > data.length)
+        err(6, 'invalid gzip data');
+    return inflt(data.subarray(st, -8), { i: 2 }, opts && opts.out || new u8(gzl(data)), opts && opts.dictionary);
+}
+/**
+ * Streaming Zlib compression
+ */
+var Zlib = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Zlib(opts, cb) {
+        this.c = adler();
+        this.v = 1;
+        Deflate.call(this, opts, cb);
+    }
+    /**
+     * Pushes a chunk to be zlibbed
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Zlib.prototype.push = function (chunk, final) {
+        this.c.p(chunk);
+        Deflate.prototype.push.call(this, chunk, final);
+    };
+    Zlib.prototype.p = function (c, f) {
+        var raw = dopt(c, this.o, this.v && (this.o.dictionary ? 6 : 2), f && 4, this.s);
+        if (this.v)
+            zlh(raw, this.o), this.v = 0;
+        if (f)
+            wbytes(raw, raw.length - 4, this.c.d());
+        this.ondata(raw, f);
+    };
+    /**
+     * Flushes buffered uncompressed data. Useful to immediately retrieve the
+     * zlibbed output for small inputs.
+     * @param sync Whether to flush to a byte boundary. A sync flush takes 4-5
+     *             extra bytes, but guarantees all pushed data is immediately
+     *             decompressible.
+     */
+    Zlib.prototype.flush = function (sync) {
+        Deflate.prototype.flush.call(this, sync);
+    };
+    return Zlib;
+}())));
+
+/**
+ * Asynchronous streaming Zlib compression
+ */
+var AsyncZlib = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncZlib(opts, cb) {
+        astrmify([
+            bDflt,
+            zle,
+            function () { return [astrm, Deflate, Zlib]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Zlib(ev.data);
+            onmessage = astrm(strm);
+        }, 10, 1);
+    }
+    return AsyncZlib;
+}())));
+
+function zlib(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bDflt,
+        zle,
+        function () { return [zlibSync]; }
+    ], function (ev) { return pbf(zlibSync(ev.data[0], ev.data[1])); }, 4, cb);
+}
+/**
+ * Compress data with Zlib
+ * @param data The data to compress
+ * @param opts The compression options
+ * @returns The zlib-compressed version of the data
+ */
+function zlibSync(data, opts) {
+    if (!opts)
+        opts = {};
+    var a = adler();
+    a.p(data);
+    var d = dopt(data, opts, opts.dictionary ? 6 : 2, 4);
+    return zlh(d, opts), wbytes(d, d.length - 4, a.d()), d;
+}
+/**
+ * Streaming Zlib decompression
+ */
+var Unzlib = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Unzlib(opts, cb) {
+        Inflate.call(this, opts, cb);
+        this.v = opts && opts.dictionary ? 2 : 1;
+    }
+    /**
+     * Pushes a chunk to be unzlibbed
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Unzlib.prototype.push = function (chunk, final) {
+        Inflate.prototype.e.call(this, chunk);
+        if (this.v) {
+            if (this.p.length < 6 && !final)
+                return;
+            this.p = this.p.subarray(zls(this.p, this.v - 1)), this.v = 0;
+        }
+        if (final) {
+            if (this.p.length < 4)
+                err(6, 'invalid zlib data');
+            this.p = this.p.subarray(0, -4);
+        }
+        // necessary to prevent TS from using the closure value
+        // This allows for workerization to function correctly
+        Inflate.prototype.c.call(this, final);
+    };
+    return Unzlib;
+}())));
+
+/**
+ * Asynchronous streaming Zlib decompression
+ */
+var AsyncUnzlib = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncUnzlib(opts, cb) {
+        astrmify([
+            bInflt,
+            zule,
+            function () { return [astrm, Inflate, Unzlib]; }
+        ], this, StrmOpt.call(this, opts, cb), function (ev) {
+            var strm = new Unzlib(ev.data);
+            onmessage = astrm(strm);
+        }, 11, 0);
+    }
+    return AsyncUnzlib;
+}())));
+
+function unzlib(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return cbify(data, opts, [
+        bInflt,
+        zule,
+        function () { return [unzlibSync]; }
+    ], function (ev) { return pbf(unzlibSync(ev.data[0], gopt(ev.data[1]))); }, 5, cb);
+}
+function unzlibSync(data, opts) {
+    return inflt(data.subarray(zls(data, opts && opts.dictionary), -4), { i: 2 }, opts && opts.out, opts && opts.dictionary);
+}
+// Default algorithm for compression (used because having a known output size allows faster decompression)
+
+
+/**
+ * Streaming GZIP, Zlib, or raw DEFLATE decompression
+ */
+var Decompress = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function Decompress(opts, cb) {
+        this.o = StrmOpt.call(this, opts, cb) || {};
+        this.G = Gunzip;
+        this.I = Inflate;
+        this.Z = Unzlib;
+    }
+    // init substream
+    // overriden by AsyncDecompress
+    Decompress.prototype.i = function () {
+        var _this = this;
+        this.s.ondata = function (dat, final) {
+            _this.ondata(dat, final);
+        };
+    };
+    /**
+     * Pushes a chunk to be decompressed
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Decompress.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        if (!this.s) {
+            if (this.p && this.p.length) {
+                var n = new u8(this.p.length + chunk.length);
+                n.set(this.p), n.set(chunk, this.p.length);
+            }
+            else
+                this.p = chunk;
+            if (this.p.length > 2) {
+                this.s = (this.p[0] == 31 && this.p[1] == 139 && this.p[2] == 8)
+                    ? new this.G(this.o)
+                    : ((this.p[0] & 15) != 8 || (this.p[0] >> 4) > 7 || ((this.p[0] << 8 | this.p[1]) % 31))
+                        ? new this.I(this.o)
+                        : new this.Z(this.o);
+                this.i();
+                this.s.push(this.p, final);
+                this.p = null;
+            }
+        }
+        else
+            this.s.push(chunk, final);
+    };
+    return Decompress;
+}())));
+
+/**
+ * Asynchronous streaming GZIP, Zlib, or raw DEFLATE decompression
+ */
+var AsyncDecompress = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function AsyncDecompress(opts, cb) {
+        Decompress.call(this, opts, cb);
+        this.queuedSize = 0;
+        this.G = AsyncGunzip;
+        this.I = AsyncInflate;
+        this.Z = AsyncUnzlib;
+    }
+    AsyncDecompress.prototype.i = function () {
+        var _this = this;
+        this.s.ondata = function (err, dat, final) {
+            _this.ondata(err, dat, final);
+        };
+        this.s.ondrain = function (size) {
+            _this.queuedSize -= size;
+            if (_this.ondrain)
+                _this.ondrain(size);
+        };
+    };
+    /**
+     * Pushes a chunk to be decompressed
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    AsyncDecompress.prototype.push = function (chunk, final) {
+        this.queuedSize += chunk.length;
+        Decompress.prototype.push.call(this, chunk, final);
+    };
+    return AsyncDecompress;
+}())));
+
+function decompress(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    return (data[0] == 31 && data[1] == 139 && data[2] == 8)
+        ? gunzip(data, opts, cb)
+        : ((data[0] & 15) != 8 || (data[0] >> 4) > 7 || ((data[0] << 8 | data[1]) % 31))
+            ? inflate(data, opts, cb)
+            : unzlib(data, opts, cb);
+}
+/**
+ * Expands compressed GZIP, Zlib, or raw DEFLATE data, automatically detecting the format
+ * @param data The data to decompress
+ * @param opts The decompression options
+ * @returns The decompressed version of the data
+ */
+function decompressSync(data, opts) {
+    return (data[0] == 31 && data[1] == 139 && data[2] == 8)
+        ? gunzipSync(data, opts)
+        : ((data[0] & 15) != 8 || (data[0] >> 4) > 7 || ((data[0] << 8 | data[1]) % 31))
+            ? inflateSync(data, opts)
+            : unzlibSync(data, opts);
+}
+// flatten a directory structure
+var fltn = function (d, p, t, o) {
+    for (var k in d) {
+        var val = d[k], n = p + k, op = o;
+        if (Array.isArray(val))
+            op = mrg(o, val[1]), val = val[0];
+        if (ArrayBuffer.isView(val))
+            t[n] = [val, op];
+        else {
+            t[n += '/'] = [new u8(0), op];
+            fltn(val, n, t, o);
+        }
+    }
+};
+// text encoder
+var te = typeof TextEncoder != 'undefined' && /*#__PURE__*/ new TextEncoder();
+// text decoder
+var td = typeof TextDecoder != 'undefined' && /*#__PURE__*/ new TextDecoder();
+// text decoder stream
+var tds = 0;
+try {
+    td.decode(et, { stream: true });
+    tds = 1;
+}
+catch (e) { }
+// decode UTF8
+var dutf8 = function (d) {
+    for (var r = '', i = 0;;) {
+        var c = d[i++];
+        var eb = (c > 127) + (c > 223) + (c > 239);
+        if (i + eb > d.length)
+            return { s: r, r: slc(d, i - 1) };
+        if (!eb)
+            r += String.fromCharCode(c);
+        else if (eb == 3) {
+            c = ((c & 15) << 18 | (d[i++] & 63) << 12 | (d[i++] & 63) << 6 | (d[i++] & 63)) - 65536,
+                r += String.fromCharCode(55296 | (c >> 10), 56320 | (c & 1023));
+        }
+        else if (eb & 1)
+            r += String.fromCharCode((c & 31) << 6 | (d[i++] & 63));
+        else
+            r += String.fromCharCode((c & 15) << 12 | (d[i++] & 63) << 6 | (d[i++] & 63));
+    }
+};
+/**
+ * Streaming UTF-8 decoding
+ */
+var DecodeUTF8 = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a UTF-8 decoding stream
+     * @param cb The callback to call whenever data is decoded
+     */
+    function DecodeUTF8(cb) {
+        this.ondata = cb;
+        if (tds)
+            this.t = new TextDecoder();
+        else
+            this.p = et;
+    }
+    /**
+     * Pushes a chunk to be decoded from UTF-8 binary
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    DecodeUTF8.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        final = !!final;
+        if (this.t) {
+            this.ondata(this.t.decode(chunk, { stream: true }), final);
+            if (final) {
+                if (this.t.decode().length)
+                    err(8);
+                this.t = null;
+            }
+            return;
+        }
+        if (!this.p)
+            err(4);
+        var dat = new u8(this.p.length + chunk.length);
+        dat.set(this.p);
+        dat.set(chunk, this.p.length);
+        var _a = dutf8(dat), s = _a.s, r = _a.r;
+        if (final) {
+            if (r.length)
+                err(8);
+            this.p = null;
+        }
+        else
+            this.p = r;
+        this.ondata(s, final);
+    };
+    return DecodeUTF8;
+}())));
+
+/**
+ * Streaming UTF-8 encoding
+ */
+var EncodeUTF8 = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a UTF-8 decoding stream
+     * @param cb The callback to call whenever data is encoded
+     */
+    function EncodeUTF8(cb) {
+        this.ondata = cb;
+    }
+    /**
+     * Pushes a chunk to be encoded to UTF-8
+     * @param chunk The string data to push
+     * @param final Whether this is the last chunk
+     */
+    EncodeUTF8.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        if (this.d)
+            err(4);
+        this.ondata(strToU8(chunk), this.d = final || false);
+    };
+    return EncodeUTF8;
+}())));
+
+/**
+ * Converts a string into a Uint8Array for use with compression/decompression methods
+ * @param str The string to encode
+ * @param latin1 Whether or not to interpret the data as Latin-1. This should
+ *               not need to be true unless decoding a binary string.
+ * @returns The string encoded in UTF-8/Latin-1 binary
+ */
+function strToU8(str, latin1) {
+    if (latin1) {
+        var ar_1 = new u8(str.length);
+        for (var i = 0; i < str.length; ++i)
+            ar_1[i] = str.charCodeAt(i);
+        return ar_1;
+    }
+    if (te)
+        return te.encode(str);
+    var l = str.length;
+    var ar = new u8(str.length + (str.length >> 1));
+    var ai = 0;
+    var w = function (v) { ar[ai++] = v; };
+    for (var i = 0; i < l; ++i) {
+        if (ai + 5 > ar.length) {
+            var n = new u8(ai + 8 + ((l - i) << 1));
+            n.set(ar);
+            ar = n;
+        }
+        var c = str.charCodeAt(i);
+        if (c < 128 || latin1)
+            w(c);
+        else if (c < 2048)
+            w(192 | (c >> 6)), w(128 | (c & 63));
+        else if (c > 55295 && c < 57344)
+            c = 65536 + (c & 1023 << 10) | (str.charCodeAt(++i) & 1023),
+                w(240 | (c >> 18)), w(128 | ((c >> 12) & 63)), w(128 | ((c >> 6) & 63)), w(128 | (c & 63));
+        else
+            w(224 | (c >> 12)), w(128 | ((c >> 6) & 63)), w(128 | (c & 63));
+    }
+    return slc(ar, 0, ai);
+}
+/**
+ * Converts a Uint8Array to a string
+ * @param dat The data to decode to string
+ * @param latin1 Whether or not to interpret the data as Latin-1. This should
+ *               not need to be true unless encoding to binary string.
+ * @returns The original UTF-8/Latin-1 string
+ */
+function strFromU8(dat, latin1) {
+    if (latin1) {
+        var r = '';
+        for (var i = 0; i < dat.length; i += 16384)
+            r += String.fromCharCode.apply(null, dat.subarray(i, i + 16384));
+        return r;
+    }
+    else if (td) {
+        return td.decode(dat);
+    }
+    else {
+        var _a = dutf8(dat), s = _a.s, r = _a.r;
+        if (r.length)
+            err(8);
+        return s;
+    }
+}
+;
+// deflate bit flag
+var dbf = function (l) { return l == 1 ? 3 : l < 6 ? 2 : l == 9 ? 1 : 0; };
+// skip local zip header
+var slzh = function (d, b) { return b + 30 + b2(d, b + 26) + b2(d, b + 28); };
+// read zip header
+var zh = function (d, b, z) {
+    var fnl = b2(d, b + 28), efl = b2(d, b + 30), fn = strFromU8(d.subarray(b + 46, b + 46 + fnl), !(b2(d, b + 8) & 2048)), es = b + 46 + fnl;
+    var _a = z64hs(d, es, efl, z, b4(d, b + 20), b4(d, b + 24), b4(d, b + 42)), sc = _a[0], su = _a[1], off = _a[2];
+    return [b2(d, b + 10), sc, su, fn, es + efl + b2(d, b + 32), off];
+};
+// read zip64 header sizes
+var z64hs = function (d, b, l, z, sc, su, off) {
+    var nsc = sc == 4294967295, nsu = su == 4294967295, noff = off == 4294967295, e = b + l;
+    var nf = nsc + nsu + noff;
+    if (z && nf) {
+        for (; b + 4 < e; b += 4 + b2(d, b + 2)) {
+            if (b2(d, b) == 1) {
+                return [
+                    nsc ? b8(d, b + 4 + 8 * nsu) : sc,
+                    nsu ? b8(d, b + 4) : su,
+                    noff ? b8(d, b + 4 + 8 * (nsu + nsc)) : off,
+                    1
+                ];
+            }
+        }
+        // z == 2 for unknown whether or not zip64
+        if (z < 2)
+            err(13);
+    }
+    return [sc, su, off, 0];
+};
+// extra field length
+var exfl = function (ex) {
+    var le = 0;
+    if (ex) {
+        for (var k in ex) {
+            var l = ex[k].length;
+            if (l > 65535)
+                err(9);
+            le += l + 4;
+        }
+    }
+    return le;
+};
+// write zip header
+var wzh = function (d, b, f, fn, u, c, ce, co) {
+    var fl = fn.length, ex = f.extra, col = co && co.length;
+    var exl = exfl(ex);
+    wbytes(d, b, ce != null ? 0x2014B50 : 0x4034B50), b += 4;
+    if (ce != null)
+        d[b++] = 20, d[b++] = f.os;
+    d[b] = 20, b += 2; // spec compliance? what's that?
+    d[b++] = (f.flag << 1) | (c < 0 && 8), d[b++] = u && 8;
+    d[b++] = f.compression & 255, d[b++] = f.compression >> 8;
+    var dt = new Date(f.mtime == null ? Date.now() : f.mtime), y = dt.getFullYear() - 1980;
+    if (y < 0 || y > 119)
+        err(10);
+    wbytes(d, b, (y << 25) | ((dt.getMonth() + 1) << 21) | (dt.getDate() << 16) | (dt.getHours() << 11) | (dt.getMinutes() << 5) | (dt.getSeconds() >> 1)), b += 4;
+    if (c != -1) {
+        wbytes(d, b, f.crc);
+        wbytes(d, b + 4, c < 0 ? -c - 2 : c);
+        wbytes(d, b + 8, f.size);
+    }
+    wbytes(d, b + 12, fl);
+    wbytes(d, b + 14, exl), b += 16;
+    if (ce != null) {
+        wbytes(d, b, col);
+        wbytes(d, b + 6, f.attrs);
+        wbytes(d, b + 10, ce), b += 14;
+    }
+    d.set(fn, b);
+    b += fl;
+    if (exl) {
+        for (var k in ex) {
+            var exf = ex[k], l = exf.length;
+            wbytes(d, b, +k);
+            wbytes(d, b + 2, l);
+            d.set(exf, b + 4), b += 4 + l;
+        }
+    }
+    if (col)
+        d.set(co, b), b += col;
+    return b;
+};
+// write zip footer (end of central directory)
+var wzf = function (o, b, c, d, e) {
+    wbytes(o, b, 0x6054B50); // skip disk
+    wbytes(o, b + 8, c);
+    wbytes(o, b + 10, c);
+    wbytes(o, b + 12, d);
+    wbytes(o, b + 16, e);
+};
+/**
+ * A pass-through stream to keep data uncompressed in a ZIP archive.
+ */
+var ZipPassThrough = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a pass-through stream that can be added to ZIP archives
+     * @param filename The filename to associate with this data stream
+     */
+    function ZipPassThrough(filename) {
+        this.filename = filename;
+        this.c = crc();
+        this.size = 0;
+        this.compression = 0;
+    }
+    /**
+     * Processes a chunk and pushes to the output stream. You can override this
+     * method in a subclass for custom behavior, but by default this passes
+     * the data through. You must call this.ondata(err, chunk, final) at some
+     * point in this method.
+     * @param chunk The chunk to process
+     * @param final Whether this is the last chunk
+     */
+    ZipPassThrough.prototype.process = function (chunk, final) {
+        this.ondata(null, chunk, final);
+    };
+    /**
+     * Pushes a chunk to be added. If you are subclassing this with a custom
+     * compression algorithm, note that you must push data from the source
+     * file only, pre-compression.
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    ZipPassThrough.prototype.push = function (chunk, final) {
+        if (!this.ondata)
+            err(5);
+        this.c.p(chunk);
+        this.size += chunk.length;
+        if (final)
+            this.crc = this.c.d();
+        // we shouldn't really do this cast, but properly handling ArrayBufferLike
+        // makes the API unergonomic with Buffer
+        this.process(chunk, final || false);
+    };
+    return ZipPassThrough;
+}())));
+
+// I don't extend because TypeScript extension adds 1kB of runtime bloat
+/**
+ * Streaming DEFLATE compression for ZIP archives. Prefer using AsyncZipDeflate
+ * for better performance
+ */
+var ZipDeflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a DEFLATE stream that can be added to ZIP archives
+     * @param filename The filename to associate with this data stream
+     * @param opts The compression options
+     */
+    function ZipDeflate(filename, opts) {
+        var _this = this;
+        if (!opts)
+            opts = {};
+        ZipPassThrough.call(this, filename);
+        this.d = new Deflate(opts, function (dat, final) {
+            _this.ondata(null, dat, final);
+        });
+        this.compression = 8;
+        this.flag = dbf(opts.level);
+    }
+    ZipDeflate.prototype.process = function (chunk, final) {
+        try {
+            this.d.push(chunk, final);
+        }
+        catch (e) {
+            this.ondata(e, null, final);
+        }
+    };
+    /**
+     * Pushes a chunk to be deflated
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    ZipDeflate.prototype.push = function (chunk, final) {
+        ZipPassThrough.prototype.push.call(this, chunk, final);
+    };
+    return ZipDeflate;
+}())));
+
+/**
+ * Asynchronous streaming DEFLATE compression for ZIP archives
+ */
+var AsyncZipDeflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates an asynchronous DEFLATE stream that can be added to ZIP archives
+     * @param filename The filename to associate with this data stream
+     * @param opts The compression options
+     */
+    function AsyncZipDeflate(filename, opts) {
+        var _this = this;
+        if (!opts)
+            opts = {};
+        ZipPassThrough.call(this, filename);
+        this.d = new AsyncDeflate(opts, function (err, dat, final) {
+            _this.ondata(err, dat, final);
+        });
+        this.compression = 8;
+        this.flag = dbf(opts.level);
+        this.terminate = this.d.terminate;
+    }
+    AsyncZipDeflate.prototype.process = function (chunk, final) {
+        this.d.push(chunk, final);
+    };
+    /**
+     * Pushes a chunk to be deflated
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    AsyncZipDeflate.prototype.push = function (chunk, final) {
+        ZipPassThrough.prototype.push.call(this, chunk, final);
+    };
+    return AsyncZipDeflate;
+}())));
+
+// TODO: Better tree shaking
+/**
+ * A zippable archive to which files can incrementally be added
+ */
+var Zip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates an empty ZIP archive to which files can be added
+     * @param cb The callback to call whenever data for the generated ZIP archive
+     *           is available
+     */
+    function Zip(cb) {
+        this.ondata = cb;
+        this.u = [];
+        this.d = 1;
+    }
+    /**
+     * Adds a file to the ZIP archive
+     * @param file The file stream to add
+     */
+    Zip.prototype.add = function (file) {
+        var _this = this;
+        if (!this.ondata)
+            err(5);
+        // finishing or finished
+        if (this.d & 2)
+            this.ondata(err(4 + (this.d & 1) * 8, 0, 1), null, false);
+        else {
+            var f = strToU8(file.filename), fl_1 = f.length;
+            var com = file.comment, o = com && strToU8(com);
+            var u = fl_1 != file.filename.length || (o && (com.length != o.length));
+            var hl_1 = fl_1 + exfl(file.extra) + 30;
+            if (fl_1 > 65535)
+                this.ondata(err(11, 0, 1), null, false);
+            var header = new u8(hl_1);
+            wzh(header, 0, file, f, u, -1);
+            var chks_1 = [header];
+            var pAll_1 = function () {
+                for (var _i = 0, chks_2 = chks_1; _i < chks_2.length; _i++) {
+                    var chk = chks_2[_i];
+                    _this.ondata(null, chk, false);
+                }
+                chks_1 = [];
+            };
+            var tr_1 = this.d;
+            this.d = 0;
+            var ind_1 = this.u.length;
+            var uf_1 = mrg(file, {
+                f: f,
+                u: u,
+                o: o,
+                t: function () {
+                    if (file.terminate)
+                        file.terminate();
+                },
+                r: function () {
+                    pAll_1();
+                    if (tr_1) {
+                        var nxt = _this.u[ind_1 + 1];
+                        if (nxt)
+                            nxt.r();
+                        else
+                            _this.d = 1;
+                    }
+                    tr_1 = 1;
+                }
+            });
+            var cl_1 = 0;
+            file.ondata = function (err, dat, final) {
+                if (err) {
+                    _this.ondata(err, dat, final);
+                    _this.terminate();
+                }
+                else {
+                    cl_1 += dat.length;
+                    chks_1.push(dat);
+                    if (final) {
+                        var dd = new u8(16);
+                        wbytes(dd, 0, 0x8074B50);
+                        wbytes(dd, 4, file.crc);
+                        wbytes(dd, 8, cl_1);
+                        wbytes(dd, 12, file.size);
+                        chks_1.push(dd);
+                        uf_1.c = cl_1, uf_1.b = hl_1 + cl_1 + 16, uf_1.crc = file.crc, uf_1.size = file.size;
+                        if (tr_1)
+                            uf_1.r();
+                        tr_1 = 1;
+                    }
+                    else if (tr_1)
+                        pAll_1();
+                }
+            };
+            this.u.push(uf_1);
+        }
+    };
+    /**
+     * Ends the process of adding files and prepares to emit the final chunks.
+     * This *must* be called after adding all desired files for the resulting
+     * ZIP file to work properly.
+     */
+    Zip.prototype.end = function () {
+        var _this = this;
+        if (this.d & 2) {
+            this.ondata(err(4 + (this.d & 1) * 8, 0, 1), null, true);
+            return;
+        }
+        if (this.d)
+            this.e();
+        else
+            this.u.push({
+                r: function () {
+                    if (!(_this.d & 1))
+                        return;
+                    _this.u.splice(-1, 1);
+                    _this.e();
+                },
+                t: function () { }
+            });
+        this.d = 3;
+    };
+    Zip.prototype.e = function () {
+        var bt = 0, l = 0, tl = 0;
+        for (var _i = 0, _a = this.u; _i < _a.length; _i++) {
+            var f = _a[_i];
+            tl += 46 + f.f.length + exfl(f.extra) + (f.o ? f.o.length : 0);
+        }
+        var out = new u8(tl + 22);
+        for (var _b = 0, _c = this.u; _b < _c.length; _b++) {
+            var f = _c[_b];
+            wzh(out, bt, f, f.f, f.u, -f.c - 2, l, f.o);
+            bt += 46 + f.f.length + exfl(f.extra) + (f.o ? f.o.length : 0), l += f.b;
+        }
+        wzf(out, bt, this.u.length, tl, l);
+        this.ondata(null, out, true);
+        this.d = 2;
+    };
+    /**
+     * A method to terminate any internal workers used by the stream. Subsequent
+     * calls to add() will fail.
+     */
+    Zip.prototype.terminate = function () {
+        for (var _i = 0, _a = this.u; _i < _a.length; _i++) {
+            var f = _a[_i];
+            f.t();
+        }
+        this.d = 2;
+    };
+    return Zip;
+}())));
+
+function zip(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    var r = {};
+    fltn(data, '', r, opts);
+    var k = Object.keys(r);
+    var lft = k.length, o = 0, tot = 0;
+    var slft = lft, files = new Array(lft);
+    var term = [];
+    var tAll = function () {
+        for (var i = 0; i < term.length; ++i)
+            term[i]();
+    };
+    var cbd = function (a, b) {
+        mt(function () { cb(a, b); });
+    };
+    mt(function () { cbd = cb; });
+    var cbf = function () {
+        var out = new u8(tot + 22), oe = o, cdl = tot - o;
+        tot = 0;
+        for (var i = 0; i < slft; ++i) {
+            var f = files[i];
+            try {
+                var l = f.c.length;
+                wzh(out, tot, f, f.f, f.u, l);
+                var badd = 30 + f.f.length + exfl(f.extra);
+                var loc = tot + badd;
+                out.set(f.c, loc);
+                wzh(out, o, f, f.f, f.u, l, tot, f.m), o += 16 + badd + (f.m ? f.m.length : 0), tot = loc + l;
+            }
+            catch (e) {
+                return cbd(e, null);
+            }
+        }
+        wzf(out, o, files.length, cdl, oe);
+        cbd(null, out);
+    };
+    if (!lft)
+        cbf();
+    var _loop_1 = function (i) {
+        var fn = k[i];
+        var _a = r[fn], file = _a[0], p = _a[1];
+        var c = crc(), size = file.length;
+        c.p(file);
+        var f = strToU8(fn), s = f.length;
+        var com = p.comment, m = com && strToU8(com), ms = m && m.length;
+        var exl = exfl(p.extra);
+        var compression = p.level == 0 ? 0 : 8;
+        var cbl = function (e, d) {
+            if (e) {
+                tAll();
+                cbd(e, null);
+            }
+            else {
+                var l = d.length;
+                files[i] = mrg(p, {
+                    size: size,
+                    crc: c.d(),
+                    c: d,
+                    f: f,
+                    m: m,
+                    u: s != fn.length || (m && (com.length != ms)),
+                    compression: compression
+                });
+                o += 30 + s + exl + l;
+                tot += 76 + 2 * (s + exl) + (ms || 0) + l;
+                if (!--lft)
+                    cbf();
+            }
+        };
+        if (s > 65535)
+            cbl(err(11, 0, 1), null);
+        if (!compression)
+            cbl(null, file);
+        else if (size < 160000) {
+            try {
+                cbl(null, deflateSync(file, p));
+            }
+            catch (e) {
+                cbl(e, null);
+            }
+        }
+        else
+            term.push(deflate(file, p, cbl));
+    };
+    // Cannot use lft because it can decrease
+    for (var i = 0; i < slft; ++i) {
+        _loop_1(i);
+    }
+    return tAll;
+}
+/**
+ * Synchronously creates a ZIP file. Prefer using `zip` for better performance
+ * with more than one file.
+ * @param data The directory structure for the ZIP archive
+ * @param opts The main options, merged with per-file options
+ * @returns The generated ZIP archive
+ */
+function esm_zipSync(data, opts) {
+    if (!opts)
+        opts = {};
+    var r = {};
+    var files = [];
+    fltn(data, '', r, opts);
+    var o = 0;
+    var tot = 0;
+    for (var fn in r) {
+        var _a = r[fn], file = _a[0], p = _a[1];
+        var compression = p.level == 0 ? 0 : 8;
+        var f = strToU8(fn), s = f.length;
+        var com = p.comment, m = com && strToU8(com), ms = m && m.length;
+        var exl = exfl(p.extra);
+        if (s > 65535)
+            err(11);
+        var d = compression ? deflateSync(file, p) : file, l = d.length;
+        var c = crc();
+        c.p(file);
+        files.push(mrg(p, {
+            size: file.length,
+            crc: c.d(),
+            c: d,
+            f: f,
+            m: m,
+            u: s != fn.length || (m && (com.length != ms)),
+            o: o,
+            compression: compression
+        }));
+        o += 30 + s + exl + l;
+        tot += 76 + 2 * (s + exl) + (ms || 0) + l;
+    }
+    var out = new u8(tot + 22), oe = o, cdl = tot - o;
+    for (var i = 0; i < files.length; ++i) {
+        var f = files[i];
+        wzh(out, f.o, f, f.f, f.u, f.c.length);
+        var badd = 30 + f.f.length + exfl(f.extra);
+        out.set(f.c, f.o + badd);
+        wzh(out, o, f, f.f, f.u, f.c.length, f.o, f.m), o += 16 + badd + (f.m ? f.m.length : 0);
+    }
+    wzf(out, o, files.length, cdl, oe);
+    return out;
+}
+/**
+ * Streaming pass-through decompression for ZIP archives
+ */
+var UnzipPassThrough = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    function UnzipPassThrough() {
+    }
+    UnzipPassThrough.prototype.push = function (chunk, final) {
+        // same as ZipPassThrough: cast to retain Buffer ergonomics
+        this.ondata(null, chunk, final);
+    };
+    UnzipPassThrough.compression = 0;
+    return UnzipPassThrough;
+}())));
+
+/**
+ * Streaming DEFLATE decompression for ZIP archives. Prefer AsyncZipInflate for
+ * better performance.
+ */
+var UnzipInflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a DEFLATE decompression that can be used in ZIP archives
+     */
+    function UnzipInflate() {
+        var _this = this;
+        this.i = new Inflate(function (dat, final) {
+            _this.ondata(null, dat, final);
+        });
+    }
+    UnzipInflate.prototype.push = function (chunk, final) {
+        try {
+            this.i.push(chunk, final);
+        }
+        catch (e) {
+            this.ondata(e, null, final);
+        }
+    };
+    UnzipInflate.compression = 8;
+    return UnzipInflate;
+}())));
+
+/**
+ * Asynchronous streaming DEFLATE decompression for ZIP archives
+ */
+var AsyncUnzipInflate = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a DEFLATE decompression that can be used in ZIP archives
+     */
+    function AsyncUnzipInflate(_, sz) {
+        var _this = this;
+        if (sz < 320000) {
+            this.i = new Inflate(function (dat, final) {
+                _this.ondata(null, dat, final);
+            });
+        }
+        else {
+            this.i = new AsyncInflate(function (err, dat, final) {
+                _this.ondata(err, dat, final);
+            });
+            this.terminate = this.i.terminate;
+        }
+    }
+    AsyncUnzipInflate.prototype.push = function (chunk, final) {
+        if (this.i.terminate)
+            chunk = slc(chunk, 0);
+        this.i.push(chunk, final);
+    };
+    AsyncUnzipInflate.compression = 8;
+    return AsyncUnzipInflate;
+}())));
+
+/**
+ * A ZIP archive decompression stream that emits files as they are discovered
+ */
+var Unzip = /*#__PURE__*/ ((/* unused pure expression or super */ null && (function () {
+    /**
+     * Creates a ZIP decompression stream
+     * @param cb The callback to call whenever a file in the ZIP archive is found
+     */
+    function Unzip(cb) {
+        this.onfile = cb;
+        this.k = [];
+        this.o = {
+            0: UnzipPassThrough
+        };
+        this.p = et;
+    }
+    /**
+     * Pushes a chunk to be unzipped
+     * @param chunk The chunk to push
+     * @param final Whether this is the last chunk
+     */
+    Unzip.prototype.push = function (chunk, final) {
+        var _this = this;
+        if (!this.onfile)
+            err(5);
+        if (!this.p)
+            err(4);
+        if (this.c > 0) {
+            var len = Math.min(this.c, chunk.length);
+            var toAdd = chunk.subarray(0, len);
+            this.c -= len;
+            if (this.d)
+                this.d.push(toAdd, !this.c);
+            else
+                this.k[0].push(toAdd);
+            chunk = chunk.subarray(len);
+            if (chunk.length)
+                return this.push(chunk, final);
+        }
+        else {
+            var f = 0, i = 0, is = void 0, buf = void 0;
+            if (!this.p.length)
+                buf = chunk;
+            else if (!chunk.length)
+                buf = this.p;
+            else {
+                buf = new u8(this.p.length + chunk.length);
+                buf.set(this.p), buf.set(chunk, this.p.length);
+            }
+            var l = buf.length, oc = this.c, add = oc && this.d;
+            var _loop_2 = function () {
+                var sig = b4(buf, i);
+                if (sig == 0x4034B50) {
+                    f = 1, is = i;
+                    this_1.d = null;
+                    this_1.c = 0;
+                    var bf = b2(buf, i + 6), cmp_1 = b2(buf, i + 8), u = bf & 2048, dd = bf & 8, fnl = b2(buf, i + 26), es = b2(buf, i + 28);
+                    if (l > i + 30 + fnl + es) {
+                        var chks_3 = [];
+                        this_1.k.unshift(chks_3);
+                        f = 2;
+                        var lsc = b4(buf, i + 18), lsu = b4(buf, i + 22);
+                        var fn_1 = strFromU8(buf.subarray(i + 30, i += 30 + fnl), !u);
+                        var _a = z64hs(buf, i, es, 2, lsc, lsu, 0), sc_1 = _a[0], su_1 = _a[1], z64 = _a[3];
+                        if (dd)
+                            sc_1 = -1 - z64;
+                        i += es;
+                        this_1.c = sc_1;
+                        var d_1;
+                        var file_1 = {
+                            name: fn_1,
+                            compression: cmp_1,
+                            start: function () {
+                                if (!file_1.ondata)
+                                    err(5);
+                                if (!sc_1)
+                                    file_1.ondata(null, et, true);
+                                else {
+                                    var ctr = _this.o[cmp_1];
+                                    if (!ctr)
+                                        file_1.ondata(err(14, 'unknown compression type ' + cmp_1, 1), null, false);
+                                    d_1 = sc_1 < 0 ? new ctr(fn_1) : new ctr(fn_1, sc_1, su_1);
+                                    d_1.ondata = function (err, dat, final) { file_1.ondata(err, dat, final); };
+                                    for (var _i = 0, chks_4 = chks_3; _i < chks_4.length; _i++) {
+                                        var dat = chks_4[_i];
+                                        d_1.push(dat, false);
+                                    }
+                                    if (_this.k[0] == chks_3 && _this.c)
+                                        _this.d = d_1;
+                                    else
+                                        d_1.push(et, true);
+                                }
+                            },
+                            terminate: function () {
+                                if (d_1 && d_1.terminate)
+                                    d_1.terminate();
+                            }
+                        };
+                        if (sc_1 >= 0)
+                            file_1.size = sc_1, file_1.originalSize = su_1;
+                        this_1.onfile(file_1);
+                    }
+                    return "break";
+                }
+                else if (oc) {
+                    if (sig == 0x8074B50) {
+                        is = i += 12 + (oc == -2 && 8), f = 3, this_1.c = 0;
+                        return "break";
+                    }
+                    else if (sig == 0x2014B50) {
+                        is = i -= 4, f = 3, this_1.c = 0;
+                        return "break";
+                    }
+                }
+            };
+            var this_1 = this;
+            for (; i < l - 4; ++i) {
+                var state_1 = _loop_2();
+                if (state_1 === "break")
+                    break;
+            }
+            this.p = et;
+            if (oc < 0) {
+                var dat = f ? buf.subarray(0, is - 12 - (oc == -2 && 8) - (b4(buf, is - 16) == 0x8074B50 && 4)) : buf.subarray(0, i);
+                if (add)
+                    add.push(dat, !!f);
+                else
+                    this.k[+(f == 2)].push(dat);
+            }
+            if (f & 2)
+                return this.push(buf.subarray(i), final);
+            this.p = buf.subarray(i);
+        }
+        if (final) {
+            if (this.c)
+                err(13);
+            this.p = null;
+        }
+    };
+    /**
+     * Registers a decoder with the stream, allowing for files compressed with
+     * the compression type provided to be expanded correctly
+     * @param decoder The decoder constructor
+     */
+    Unzip.prototype.register = function (decoder) {
+        this.o[decoder.compression] = decoder;
+    };
+    return Unzip;
+}())));
+
+var mt = typeof queueMicrotask == 'function' ? queueMicrotask : typeof setTimeout == 'function' ? setTimeout : function (fn) { fn(); };
+function unzip(data, opts, cb) {
+    if (!cb)
+        cb = opts, opts = {};
+    if (typeof cb != 'function')
+        err(7);
+    var term = [];
+    var tAll = function () {
+        for (var i = 0; i < term.length; ++i)
+            term[i]();
+    };
+    var files = {};
+    var cbd = function (a, b) {
+        mt(function () { cb(a, b); });
+    };
+    mt(function () { cbd = cb; });
+    var e = data.length - 22;
+    for (; b4(data, e) != 0x6054B50; --e) {
+        if (!e || data.length - e > 65558) {
+            cbd(err(13, 0, 1), null);
+            return tAll;
+        }
+    }
+    ;
+    var lft = b2(data, e + 8);
+    if (lft) {
+        var c = lft;
+        var o = b4(data, e + 16);
+        var z = b4(data, e - 20) == 0x7064B50;
+        if (z) {
+            var ze = b4(data, e - 12);
+            z = b4(data, ze) == 0x6064B50;
+            if (z) {
+                c = lft = b4(data, ze + 32);
+                o = b4(data, ze + 48);
+            }
+        }
+        var fltr = opts && opts.filter;
+        var _loop_3 = function (i) {
+            var _a = zh(data, o, z), c_1 = _a[0], sc = _a[1], su = _a[2], fn = _a[3], no = _a[4], off = _a[5], b = slzh(data, off);
+            o = no;
+            var cbl = function (e, d) {
+                if (e) {
+                    tAll();
+                    cbd(e, null);
+                }
+                else {
+                    if (d)
+                        files[fn] = d;
+                    if (!--lft)
+                        cbd(null, files);
+                }
+            };
+            if (!fltr || fltr({
+                name: fn,
+                size: sc,
+                originalSize: su,
+                compression: c_1
+            })) {
+                if (!c_1)
+                    cbl(null, slc(data, b, b + sc));
+                else if (c_1 == 8) {
+                    var infl = data.subarray(b, b + sc);
+                    // Synchronously decompress under 512KB, or barely-compressed data
+                    if (su < 524288 || sc > 0.8 * su) {
+                        try {
+                            cbl(null, inflateSync(infl, { out: new u8(su) }));
+                        }
+                        catch (e) {
+                            cbl(e, null);
+                        }
+                    }
+                    else
+                        term.push(inflate(infl, { size: su }, cbl));
+                }
+                else
+                    cbl(err(14, 'unknown compression type ' + c_1, 1), null);
+            }
+            else
+                cbl(null, null);
+        };
+        for (var i = 0; i < c; ++i) {
+            _loop_3(i);
+        }
+    }
+    else
+        cbd(null, {});
+    return tAll;
+}
+/**
+ * Synchronously decompresses a ZIP archive. Prefer using `unzip` for better
+ * performance with more than one file.
+ * @param data The raw compressed ZIP file
+ * @param opts The ZIP extraction options
+ * @returns The decompressed files
+ */
+function unzipSync(data, opts) {
+    var files = {};
+    var e = data.length - 22;
+    for (; b4(data, e) != 0x6054B50; --e) {
+        if (!e || data.length - e > 65558)
+            err(13);
+    }
+    ;
+    var c = b2(data, e + 8);
+    if (!c)
+        return {};
+    var o = b4(data, e + 16);
+    var z = b4(data, e - 20) == 0x7064B50;
+    if (z) {
+        var ze = b4(data, e - 12);
+        z = b4(data, ze) == 0x6064B50;
+        if (z) {
+            c = b4(data, ze + 32);
+            o = b4(data, ze + 48);
+        }
+    }
+    var fltr = opts && opts.filter;
+    for (var i = 0; i < c; ++i) {
+        var _a = zh(data, o, z), c_2 = _a[0], sc = _a[1], su = _a[2], fn = _a[3], no = _a[4], off = _a[5], b = slzh(data, off);
+        o = no;
+        if (!fltr || fltr({
+            name: fn,
+            size: sc,
+            originalSize: su,
+            compression: c_2
+        })) {
+            if (!c_2)
+                files[fn] = slc(data, b, b + sc);
+            else if (c_2 == 8)
+                files[fn] = inflateSync(data.subarray(b, b + sc), { out: new u8(su) });
+            else
+                err(14, 'unknown compression type ' + c_2);
+        }
+    }
+    return files;
+}
+
 ;// CONCATENATED MODULE: ./src/io/zip.ts
 
-const DEFAULT_LIMITS = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024 };
+const DEFAULT_LIMITS = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024, maxEntryBytes: 256 * 1024 * 1024 };
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 const CENTRAL_FILE_HEADER = 0x02014b50;
 const LOCAL_FILE_HEADER = 0x04034b50;
 class ZipError extends Error {
 }
-function findEndOfCentralDirectory(zip) {
-    // The record is 22 bytes plus a comment of at most 65,535 bytes, at the very end.
-    const earliest = Math.max(0, zip.length - 22 - 0xffff);
-    for (let at = zip.length - 22; at >= earliest; at--) {
-        if (zip.readUInt32LE(at) === END_OF_CENTRAL_DIRECTORY)
-            return at;
-    }
-    throw new ZipError('not a zip archive (no end of central directory record)');
+/**
+ * Why an entry name could escape the folder it would be extracted to ("zip slip"), or null
+ * when it is safe: absolute paths, drive letters, backslashes, `..` segments and NUL bytes
+ * are refused even though nothing here writes to disk, so no caller can be led astray.
+ */
+function unsafeEntryName(name) {
+    if (name === '' || name.includes('\0'))
+        return 'an empty name or a NUL byte';
+    if (name.includes('\\'))
+        return 'a backslash';
+    if (name.startsWith('/') || /^[A-Za-z]:/.test(name))
+        return 'an absolute path';
+    if (name.split('/').includes('..'))
+        return "a '..' segment";
+    return null;
 }
 /**
- * Reads every file of a zip archive into memory: stored and deflated entries, as
- * `actions/upload-artifact` writes them. Nothing is written to disk, so entry names cannot
- * escape a directory; directories are skipped. ZIP64 and encrypted archives are refused,
- * as are archives beyond the limits.
+ * The structural checks fflate leaves to its caller: every central directory record and the
+ * local header it points to carry their signatures, and no entry is encrypted (fflate would
+ * return ciphertext as data). Sizes and names are checked from fflate's own listing.
+ */
+function checkHeaders(zip) {
+    const earliest = Math.max(0, zip.length - 22 - 0xffff);
+    let end = -1;
+    for (let at = zip.length - 22; at >= earliest; at--) {
+        if (zip.readUInt32LE(at) === END_OF_CENTRAL_DIRECTORY) {
+            end = at;
+            break;
+        }
+    }
+    if (end < 0)
+        throw new ZipError('not a zip archive (no end of central directory record)');
+    const count = zip.readUInt16LE(end + 10);
+    let at = zip.readUInt32LE(end + 16);
+    if (count === 0xffff || at === 0xffffffff)
+        throw new ZipError('ZIP64 archives are not supported');
+    for (let i = 0; i < count; i++) {
+        if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL_FILE_HEADER)
+            throw new ZipError('corrupt central directory');
+        const nameLength = zip.readUInt16LE(at + 28);
+        const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+        if (zip.readUInt16LE(at + 8) & 1)
+            throw new ZipError(`entry '${name}' is encrypted`);
+        const local = zip.readUInt32LE(at + 42);
+        if (local + 30 > zip.length || zip.readUInt32LE(local) !== LOCAL_FILE_HEADER)
+            throw new ZipError(`corrupt local header of '${name}'`);
+        at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    }
+}
+/** fflate's errors carry a numeric `code`; anything it throws is a broken archive. */
+function unzipOrExplain(zip, filter) {
+    try {
+        return unzipSync(zip, { filter });
+    }
+    catch (error) {
+        if (error instanceof ZipError)
+            throw error;
+        throw new ZipError(`corrupt archive (${error instanceof Error ? error.message : String(error)})`);
+    }
+}
+/**
+ * Reads every file of a zip archive into memory (stored and deflated entries, as
+ * `actions/upload-artifact` writes them) with fflate. Before anything is inflated, the
+ * directory is checked against the limits (entry count, each entry's and the total declared
+ * size) and every name against path traversal; each inflated entry must then have the size
+ * the directory declared. Directories are skipped; ZIP64 and encrypted archives are refused.
  *
  * @throws Error naming what is wrong with the archive.
  */
 function readZip(zip, limits = DEFAULT_LIMITS) {
-    const end = findEndOfCentralDirectory(zip);
-    const count = zip.readUInt16LE(end + 10);
-    const directoryOffset = zip.readUInt32LE(end + 16);
-    if (count === 0xffff || directoryOffset === 0xffffffff)
-        throw new ZipError('ZIP64 archives are not supported');
-    if (count > limits.maxEntries)
-        throw new ZipError(`the archive has ${count} entries, more than ${limits.maxEntries}`);
-    const entries = [];
+    checkHeaders(zip);
+    const maxEntryBytes = limits.maxEntryBytes ?? limits.maxTotalBytes;
+    const listed = [];
+    unzipOrExplain(zip, (file) => {
+        listed.push(file);
+        return false;
+    });
+    if (listed.length > limits.maxEntries)
+        throw new ZipError(`the archive has ${listed.length} entries, more than ${limits.maxEntries}`);
+    const declared = new Map();
     let total = 0;
-    let at = directoryOffset;
-    for (let i = 0; i < count; i++) {
-        if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL_FILE_HEADER)
-            throw new ZipError('corrupt central directory');
-        const flags = zip.readUInt16LE(at + 8);
-        const method = zip.readUInt16LE(at + 10);
-        const compressedSize = zip.readUInt32LE(at + 20);
-        const size = zip.readUInt32LE(at + 24);
-        const nameLength = zip.readUInt16LE(at + 28);
-        const extraLength = zip.readUInt16LE(at + 30);
-        const commentLength = zip.readUInt16LE(at + 32);
-        const localOffset = zip.readUInt32LE(at + 42);
-        const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-        at += 46 + nameLength + extraLength + commentLength;
-        if (name.endsWith('/'))
+    for (const file of listed) {
+        const unsafe = unsafeEntryName(file.name);
+        if (unsafe)
+            throw new ZipError(`entry '${file.name}' has ${unsafe} in its name`);
+        if (file.name.endsWith('/'))
             continue;
-        if (flags & 1)
-            throw new ZipError(`entry '${name}' is encrypted`);
-        if (size === 0xffffffff || compressedSize === 0xffffffff)
-            throw new ZipError('ZIP64 archives are not supported');
-        total += size;
+        if (declared.has(file.name))
+            throw new ZipError(`entry '${file.name}' appears twice`);
+        if (file.compression !== 0 && file.compression !== 8) {
+            throw new ZipError(`entry '${file.name}' uses compression method ${file.compression}; only stored and deflate are supported`);
+        }
+        total += file.originalSize;
         if (total > limits.maxTotalBytes)
             throw new ZipError(`the archive holds more than ${limits.maxTotalBytes} bytes`);
-        if (localOffset + 30 > zip.length || zip.readUInt32LE(localOffset) !== LOCAL_FILE_HEADER)
-            throw new ZipError(`corrupt local header of '${name}'`);
-        const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-        const compressed = zip.subarray(dataStart, dataStart + compressedSize);
-        if (compressed.length !== compressedSize)
-            throw new ZipError(`entry '${name}' is truncated`);
-        let data;
-        if (method === 0)
-            data = Buffer.from(compressed);
-        else if (method === 8)
-            data = (0,external_node_zlib_.inflateRawSync)(compressed, { maxOutputLength: Math.max(1, size) });
-        else
-            throw new ZipError(`entry '${name}' uses compression method ${method}; only stored and deflate are supported`);
+        if (file.originalSize > maxEntryBytes)
+            throw new ZipError(`entry '${file.name}' is ${file.originalSize} bytes, more than ${maxEntryBytes}`);
+        declared.set(file.name, file.originalSize);
+    }
+    const files = unzipOrExplain(zip, (file) => !file.name.endsWith('/'));
+    const entries = [];
+    for (const [name, size] of declared) {
+        const data = files[name];
+        if (!data)
+            throw new ZipError(`entry '${name}' could not be read`);
+        // fflate inflates into a buffer of the declared size, so a lying entry shows as a short one.
         if (data.length !== size)
             throw new ZipError(`entry '${name}' is ${data.length} bytes, the directory says ${size}`);
-        entries.push({ name, data });
+        entries.push({ name, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
     }
     return entries;
+}
+/**
+ * Writes a zip archive of the given files with fflate (deflated unless `level` is 0, stored).
+ * Names are checked as `readZip` checks them.
+ */
+function writeZip(files, level = 6) {
+    const input = {};
+    for (const [name, content] of Object.entries(files)) {
+        const unsafe = unsafeEntryName(name);
+        if (unsafe)
+            throw new ZipError(`entry '${name}' has ${unsafe} in its name`);
+        input[name] = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+    }
+    return zipSync(input, { level });
 }
 
 ;// CONCATENATED MODULE: ./src/github/run-artifacts.ts
@@ -45737,7 +48528,96 @@ function withCache(source, store, cacheOptions = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/io/problems.ts
+
+/** Most problems reported per file; the rest are counted in one "and N more" line. */
+const MAX_PROBLEMS_PER_FILE = 20;
+/**
+ * Collects the problems of data files line by line, so that a reader reports every bad line
+ * (up to `cap` per file, then "and N more problems in this file") instead of only the first.
+ * Readers run each line's checks through `attempt`, skip the lines that failed, and call
+ * `throwIfAny` when done.
+ */
+class ProblemCollector {
+    cap;
+    problems = [];
+    shown = new Map();
+    hidden = new Map();
+    constructor(cap = MAX_PROBLEMS_PER_FILE) {
+        this.cap = cap;
+    }
+    /** Records problems; those of a file beyond the cap are only counted. */
+    add(...problems) {
+        for (const problem of problems) {
+            const file = problem.location?.file ?? '';
+            const shown = this.shown.get(file) ?? 0;
+            if (shown < this.cap) {
+                this.problems.push(problem);
+                this.shown.set(file, shown + 1);
+            }
+            else {
+                this.hidden.set(file, (this.hidden.get(file) ?? 0) + 1);
+            }
+        }
+    }
+    /**
+     * Runs one line's checks: a ConfigurationError is recorded and `undefined` returned (the
+     * caller skips the line); anything else is a bug and propagates.
+     */
+    attempt(check) {
+        try {
+            return check();
+        }
+        catch (error) {
+            if (!(error instanceof io_errors/* ConfigurationError */.j1))
+                throw error;
+            this.add(...error.problems);
+            return undefined;
+        }
+    }
+    /** The async form of `attempt`. */
+    async attemptAsync(check) {
+        try {
+            return await check();
+        }
+        catch (error) {
+            if (!(error instanceof io_errors/* ConfigurationError */.j1))
+                throw error;
+            this.add(...error.problems);
+            return undefined;
+        }
+    }
+    get empty() {
+        return this.problems.length === 0;
+    }
+    /**
+     * Every recorded problem, in file order (files as first met) and line order within a file
+     * (a file's syntax and content checks run in two passes), then one "and N more" line per
+     * file that passed the cap.
+     */
+    list() {
+        const fileOrder = new Map([...this.shown.keys()].map((file, i) => [file, i]));
+        const key = (p) => [fileOrder.get(p.location?.file ?? '') ?? 0, p.location?.line ?? 0];
+        const sorted = [...this.problems].sort((x, y) => {
+            const [fx, lx] = key(x);
+            const [fy, ly] = key(y);
+            return fx - fy || lx - ly;
+        });
+        const more = [...this.hidden].map(([file, n]) => {
+            const message = `and ${n} more problem${n === 1 ? '' : 's'} in this file`;
+            return file === '' ? { message } : { message, location: { file } };
+        });
+        return [...sorted, ...more];
+    }
+    /** @throws ConfigurationError with `list()` when anything was recorded */
+    throwIfAny() {
+        if (!this.empty)
+            throw new io_errors/* ConfigurationError */.j1(this.list());
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/embeddings/jsonl.ts
+
 
 
 /**
@@ -45748,19 +48628,32 @@ function withCache(source, store, cacheOptions = {}) {
  */
 class JsonlVectorCollector {
     file;
+    problems;
     data = new Float32Array(1024);
     lineNumbers = new Int32Array(64);
     ids = [];
     seen = new Map();
     dim = -1;
-    constructor(file) {
+    /**
+     * @param problems when given, a bad line is recorded there and skipped (the caller throws
+     *   once all lines are read); otherwise `add` throws at the first bad line (a stream that
+     *   should stop at once).
+     */
+    constructor(file, problems) {
         this.file = file;
+        this.problems = problems;
     }
     get rows() {
         return this.ids.length;
     }
     /** Parses one line (1-based `line` for messages). */
     add(text, line) {
+        if (this.problems)
+            this.problems.attempt(() => this.parse(text, line));
+        else
+            this.parse(text, line);
+    }
+    parse(text, line) {
         if (text.trim() === '')
             return;
         const fail = (message) => {
@@ -45836,9 +48729,11 @@ class JsonlVectorCollector {
  * than a JavaScript string can hold are fine. `displayName` is how messages name the file.
  */
 async function readJsonlVectors(path, displayName) {
-    const collector = new JsonlVectorCollector(displayName);
+    const problems = new ProblemCollector();
+    const collector = new JsonlVectorCollector(displayName, problems);
     for await (const { text, line } of readLines(path, displayName))
         collector.add(text, line);
+    problems.throwIfAny();
     return collector.table();
 }
 
@@ -46214,6 +49109,8 @@ class CommandSource {
     }
 }
 
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 ;// CONCATENATED MODULE: ./node_modules/hyparquet/src/node.js
@@ -51590,6 +54487,7 @@ function parquetReadObjects(options) {
 
 
 
+
 /** Codecs beyond hyparquet's built-in Snappy, from Node's zlib (zstd needs Node ≥ 22.15). */
 function compressors() {
     const out = {
@@ -51626,6 +54524,8 @@ async function readParquetVectors(path, displayName) {
     }
     const total = Number(metadata.num_rows);
     const ids = [];
+    // Every bad row is reported (up to the collector's cap); a bad row is left out.
+    const problems = new ProblemCollector();
     let data = new Float32Array(0);
     let dim = -1;
     let rowStart = 0;
@@ -51638,7 +54538,7 @@ async function readParquetVectors(path, displayName) {
         catch (error) {
             return fail(`cannot read rows ${rowStart}–${rowEnd - 1} (${(0,io_errors/* errorMessage */.gJ)(error)})`);
         }
-        rows.forEach((record, offset) => {
+        rows.forEach((record, offset) => problems.attempt(() => {
             const row = rowStart + offset;
             const { id: rawId, embedding } = record;
             const id = typeof rawId === 'string' ? rawId : typeof rawId === 'bigint' || typeof rawId === 'number' ? String(rawId) : undefined;
@@ -51656,16 +54556,18 @@ async function readParquetVectors(path, displayName) {
             else if (values.length !== dim) {
                 fail(`row ${row}: the embedding for id ${JSON.stringify(id)} has ${values.length} values, but earlier rows have ${dim}`);
             }
+            const slot = ids.length * dim;
             for (let j = 0; j < dim; j++) {
                 const v = values[j];
                 if (typeof v !== 'number')
                     fail(`row ${row}: the embedding for id ${JSON.stringify(id)} has ${v === null ? 'a null' : 'a non-number'} at position ${j}`);
-                data[row * dim + j] = v;
+                data[slot + j] = v;
             }
             ids.push(id);
-        });
+        }));
         rowStart = rowEnd;
     }
+    problems.throwIfAny();
     return { file: displayName, matrix: { data, rows: ids.length, dim: Math.max(dim, 0) }, ids };
 }
 
@@ -52079,18 +54981,15 @@ async function promote(ledger, record, expectedCurrent, serving = null) {
         unchanged: false,
     };
 }
-/**
- * The release facts of a rollback: the current deployment's (what is being left), with what
- * triggered the rollback (`manual`, `canary-analysis`, `stage-overdue`, `monitor`) and its evidence.
- */
-function rollbackRelease(history, trigger, evidence, canary = []) {
-    const base = (0,types/* currentOf */.$c)(history)?.release ?? {
+/** The release facts of a rollback: those of the version returned to, with the cause. */
+function rollbackRelease(target, cause) {
+    const facts = target.release ?? {
         lineage: null,
         artifactCheck: { status: 'not-checked', detail: 'no release record of the version returned to' },
         results: [],
         approvals: { reviewers: [], environment: [], override: null },
     };
-    return { ...base, canary, rollback: { trigger, evidence }, publishedUrl: null };
+    return { ...facts, canary: cause.canary ?? [], rollback: { trigger: cause.trigger, evidence: cause.evidence }, publishedUrl: null };
 }
 /**
  * Decides what a rollback does, from the history (newest first):
@@ -52168,7 +55067,7 @@ async function rollback(ledger, request, serving = null) {
         runUrl: request.runUrl,
         actor: request.actor,
         time: request.time,
-        ...(request.release ? { release: request.release } : target.release ? { release: target.release } : {}),
+        ...(request.cause ? { release: rollbackRelease(target, request.cause) } : target.release ? { release: target.release } : {}),
         ...(target.snapshot ? { snapshot: target.snapshot } : {}),
     };
     let entry;
@@ -52402,6 +55301,9 @@ async function writeReleaseBesideLedger(ledgerSpec, workspace, entry) {
 
 
 
+
+
+
 /** The format a data file is read as, from its extension. */
 function formatOf(file) {
     const ext = (0,external_node_path_namespaceObject.extname)(file).toLowerCase();
@@ -52413,7 +55315,9 @@ function formatOf(file) {
         return 'tsv';
     if (ext === '.qrels' || ext === '.trec' || ext === '.txt')
         return 'trec';
-    throw new io_errors/* ConfigurationError */.j1(`unsupported data file extension '${ext}': use .jsonl, .csv, .tsv, or .qrels/.trec/.txt for TREC qrels`, { file });
+    if (ext === '.parquet')
+        return 'parquet';
+    throw new io_errors/* ConfigurationError */.j1(`unsupported data file extension '${ext}': use .jsonl, .csv, .tsv, .parquet, or .qrels/.trec/.txt for TREC qrels`, { file });
 }
 async function tables_readText(file) {
     try {
@@ -52427,31 +55331,36 @@ async function tables_readText(file) {
         throw error;
     }
 }
-function parseJsonl(text, file) {
+function parseJsonlLine(raw, file, line) {
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch (error) {
+        throw new io_errors/* ConfigurationError */.j1(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file, line });
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new io_errors/* ConfigurationError */.j1('expected a JSON object on each line', { file, line });
+    }
+    const fields = {};
+    for (const [key, v] of Object.entries(value)) {
+        if (typeof v === 'string' || typeof v === 'number')
+            fields[key] = v;
+        else if (v !== null && v !== undefined)
+            throw new io_errors/* ConfigurationError */.j1(`field '${key}' must be a string or a number`, { file, line });
+    }
+    return { line, fields };
+}
+function parseJsonl(text, file, problems) {
     const rows = [];
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
         const raw = lines[i].trim();
         if (raw === '')
             continue;
-        let value;
-        try {
-            value = JSON.parse(raw);
-        }
-        catch (error) {
-            throw new io_errors/* ConfigurationError */.j1(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { file, line: i + 1 });
-        }
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-            throw new io_errors/* ConfigurationError */.j1('expected a JSON object on each line', { file, line: i + 1 });
-        }
-        const fields = {};
-        for (const [key, v] of Object.entries(value)) {
-            if (typeof v === 'string' || typeof v === 'number')
-                fields[key] = v;
-            else if (v !== null && v !== undefined)
-                throw new io_errors/* ConfigurationError */.j1(`field '${key}' must be a string or a number`, { file, line: i + 1 });
-        }
-        rows.push({ line: i + 1, fields });
+        const row = problems.attempt(() => parseJsonlLine(raw, file, i + 1));
+        if (row)
+            rows.push(row);
     }
     return rows;
 }
@@ -52518,15 +55427,17 @@ function splitDelimited(text, delimiter, file) {
         records.push({ line: start, cells });
     return records;
 }
-function parseDelimited(text, delimiter, file) {
+function parseDelimited(text, delimiter, file, problems) {
     const records = splitDelimited(text.replace(/^\uFEFF/, ''), delimiter, file);
     const header = records.shift();
     if (!header)
         return [];
     const names = header.cells.map((c) => c.trim());
-    return records.map(({ line, cells }) => {
+    const rows = [];
+    for (const { line, cells } of records) {
         if (cells.length !== names.length) {
-            throw new io_errors/* ConfigurationError */.j1(`expected ${names.length} fields (${names.join(', ')}), found ${cells.length}`, { file, line });
+            problems.add({ message: `expected ${names.length} fields (${names.join(', ')}), found ${cells.length}`, location: { file, line } });
+            continue;
         }
         const fields = {};
         names.forEach((name, i) => {
@@ -52534,11 +55445,12 @@ function parseDelimited(text, delimiter, file) {
             if (value !== '')
                 fields[name] = value;
         });
-        return { line, fields };
-    });
+        rows.push({ line, fields });
+    }
+    return rows;
 }
 /** TREC qrels: `query-id iteration doc-id relevance`, whitespace separated; `#` starts a comment. */
-function parseTrec(text, file) {
+function parseTrec(text, file, problems) {
     const rows = [];
     const lines = text.split('\n');
     for (let i = 0; i < lines.length; i++) {
@@ -52546,29 +55458,98 @@ function parseTrec(text, file) {
         if (raw === '' || raw.startsWith('#'))
             continue;
         const parts = raw.split(/\s+/);
-        if (parts.length !== 4)
-            throw new io_errors/* ConfigurationError */.j1(`expected 4 fields 'query-id 0 doc-id relevance', found ${parts.length}`, { file, line: i + 1 });
+        if (parts.length !== 4) {
+            problems.add({ message: `expected 4 fields 'query-id 0 doc-id relevance', found ${parts.length}`, location: { file, line: i + 1 } });
+            continue;
+        }
         rows.push({ line: i + 1, fields: { query: parts[0], doc: parts[2], relevance: parts[3] } });
     }
     return rows;
 }
+/** A Parquet cell as a field: strings and numbers as they are, 64-bit integers and booleans as text. */
+function parquetCell(value, column, file, line) {
+    if (value === null || value === undefined)
+        return undefined;
+    if (typeof value === 'string' || typeof value === 'number')
+        return value;
+    if (typeof value === 'bigint')
+        return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+    if (typeof value === 'boolean')
+        return String(value);
+    throw new io_errors/* ConfigurationError */.j1(`column '${column}' must hold strings or numbers`, { file, line });
+}
 /**
- * Reads a data file into records: JSONL (one object per line), CSV/TSV (header row) or
- * TREC qrels. Empty lines are skipped. Syntax errors name the file and line.
+ * A Parquet file (as Hugging Face datasets export them) read whole; each row is a record
+ * whose "line" is its 1-based row number.
  */
-async function readTable(file) {
-    const format = formatOf(file);
-    const text = await tables_readText(file);
-    switch (format) {
-        case 'jsonl':
-            return parseJsonl(text, file);
-        case 'csv':
-            return parseDelimited(text, ',', file);
-        case 'tsv':
-            return parseDelimited(text, '\t', file);
-        case 'trec':
-            return parseTrec(text, file);
+async function readParquet(path, problems) {
+    let objects;
+    try {
+        objects = await parquetReadObjects({ file: await asyncBufferFromFile(path), compressors: compressors() });
     }
+    catch (error) {
+        if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
+            throw new io_errors/* ConfigurationError */.j1('data file not found', { file: path });
+        throw new io_errors/* ConfigurationError */.j1(`not a readable Parquet file: ${error instanceof Error ? error.message : String(error)}`, { file: path });
+    }
+    const rows = [];
+    objects.forEach((object, i) => {
+        const line = i + 1;
+        problems.attempt(() => {
+            const fields = {};
+            for (const [column, value] of Object.entries(object))
+                fields[column] = parquetCell(value, column, path, line);
+            rows.push({ line, fields });
+        });
+    });
+    return rows;
+}
+/**
+ * Renames columns: `columns` maps the field a reader expects (e.g. `text`) to the column the
+ * file has (e.g. `sentence`). A mapped column missing from a row leaves the field empty.
+ */
+function renameColumns(rows, columns) {
+    const mapping = Object.entries(columns);
+    if (mapping.length === 0)
+        return rows;
+    return rows.map(({ line, fields }) => {
+        const renamed = { ...fields };
+        for (const [field, column] of mapping) {
+            if (field !== column)
+                delete renamed[field];
+        }
+        for (const [field, column] of mapping)
+            renamed[field] = fields[column];
+        return { line, fields: renamed };
+    });
+}
+function parse(text, file, problems) {
+    switch (formatOf(file)) {
+        case 'parquet':
+            throw new Error('Parquet files are not text');
+        case 'jsonl':
+            return parseJsonl(text, file, problems);
+        case 'csv':
+            return parseDelimited(text, ',', file, problems);
+        case 'tsv':
+            return parseDelimited(text, '\t', file, problems);
+        case 'trec':
+            return parseTrec(text, file, problems);
+    }
+}
+/**
+ * Reads a data file into records: JSONL (one object per line), CSV/TSV (header row), Parquet
+ * (one record per row) or TREC qrels; `columns` renames the file's columns to the fields the
+ * caller reads (see `renameColumns`). Empty lines are skipped. Syntax errors name the file and line; every bad line
+ * is reported. With `problems`, bad lines are recorded there and left out of the result (the
+ * caller throws once it has checked the rest); without it, they are thrown at the end.
+ */
+async function readTable(file, problems, columns = {}) {
+    const collector = problems ?? new ProblemCollector();
+    const rows = formatOf(file) === 'parquet' ? await readParquet(file, collector) : parse(await tables_readText(file), file, collector);
+    if (!problems)
+        collector.throwIfAny();
+    return renameColumns(rows, columns);
 }
 /** A required non-empty string field (numbers are accepted and turned into text, e.g. numeric ids). */
 function stringField(row, names, file) {
@@ -52597,6 +55578,8 @@ function optionalField(row, name) {
 
 
 
+
+
 const suite_MAX_ID = 512;
 const MAX_SEGMENT = 256;
 /** The optional `segment` field, within the result's length limit. */
@@ -52613,27 +55596,32 @@ function lookup(index, id, what, location) {
         throw new io_errors/* ConfigurationError */.j1(`${what} '${id}' is not a text id of the suite`, location);
     return found;
 }
-async function readTexts(files, doc) {
+/** The text id aliases: `id`, and `_id` as BEIR and MTEB write it. */
+const ID_FIELDS = ['id', '_id'];
+/** Reads the suite's text files; every bad line of every file is reported (see ProblemCollector). */
+async function readTexts(files) {
     const texts = [];
     const firstSeen = new Map();
-    for (const file of files) {
-        for (const row of await readTable(file)) {
-            const location = { file, line: row.line };
-            const id = stringField(row, ['id'], file);
-            const previous = firstSeen.get(id);
-            if (previous)
-                throw new io_errors/* ConfigurationError */.j1(`duplicate text id '${id}' (first at ${previous.file}:${previous.line})`, location);
-            firstSeen.set(id, location);
-            const text = row.fields.text;
-            if (typeof text !== 'string' && typeof text !== 'number')
-                throw new io_errors/* ConfigurationError */.j1(`text '${id}' has no 'text' field`, location);
-            if (id.length > suite_MAX_ID)
-                throw new io_errors/* ConfigurationError */.j1(`text id is ${id.length} characters long; the limit is ${suite_MAX_ID}`, location);
-            texts.push({ id, text: String(text), segment: segmentField(row, file) });
+    const problems = new ProblemCollector();
+    for (const { file, columns } of files) {
+        for (const row of await readTable(file, problems, columns)) {
+            problems.attempt(() => {
+                const location = { file, line: row.line };
+                const id = stringField(row, ID_FIELDS, file);
+                const previous = firstSeen.get(id);
+                if (previous)
+                    throw new io_errors/* ConfigurationError */.j1(`duplicate text id '${id}' (first at ${previous.file}:${previous.line})`, location);
+                firstSeen.set(id, location);
+                const text = row.fields.text;
+                if (typeof text !== 'string' && typeof text !== 'number')
+                    throw new io_errors/* ConfigurationError */.j1(`text '${id}' has no 'text' field`, location);
+                if (id.length > suite_MAX_ID)
+                    throw new io_errors/* ConfigurationError */.j1(`text id is ${id.length} characters long; the limit is ${suite_MAX_ID}`, location);
+                texts.push({ id, text: String(text), segment: segmentField(row, file) });
+            });
         }
     }
-    if (texts.length === 0)
-        throw new io_errors/* ConfigurationError */.j1('the suite has no texts', doc.locate(['texts']));
+    problems.throwIfAny();
     return texts;
 }
 function uniqueId(seen, id, what, file, line) {
@@ -52642,23 +55630,73 @@ function uniqueId(seen, id, what, file, line) {
         throw new io_errors/* ConfigurationError */.j1(`duplicate ${what} '${id}' (first at line ${first})`, { file, line });
     seen.set(id, line);
 }
-async function readPairs(file, texts, index) {
+/** A graded gold score (`score`, as STS datasets name it): a finite number. */
+function scoreOf(row, file) {
+    const raw = optionalField(row, 'score');
+    if (raw === undefined)
+        return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value))
+        throw new io_errors/* ConfigurationError */.j1(`score '${raw}' must be a number`, { file, line: row.line });
+    return value;
+}
+/**
+ * The pair's label: `related`/`unrelated`, or `1`/`0` as Hugging Face pair classification
+ * datasets write it; without a label, the graded score against `relatedAt` (score ≥
+ * relatedAt is related).
+ */
+function labelOf(row, score, relatedAt, file) {
+    const label = optionalField(row, 'label');
+    const location = { file, line: row.line };
+    if (label === undefined) {
+        if (score === undefined)
+            throw new io_errors/* ConfigurationError */.j1("missing field 'label' (or a graded 'score' with checks.pairs.relatedAt)", location);
+        if (relatedAt === undefined)
+            throw new io_errors/* ConfigurationError */.j1(`the pair has a graded score (${score}) and no label: set checks.pairs.relatedAt, the score from which a pair counts as related`, location);
+        return score >= relatedAt ? 'related' : 'unrelated';
+    }
+    if (label === 'related' || label === '1')
+        return 'related';
+    if (label === 'unrelated' || label === '0')
+        return 'unrelated';
+    throw new io_errors/* ConfigurationError */.j1(`label '${label}' must be related or unrelated (or 1 or 0)`, location);
+}
+/**
+ * Reads the pairs file. A pair names two suite texts (`a`, `b`) or holds its two sentences
+ * (`sentence1`, `sentence2`, as STS and other Hugging Face pair datasets do): those become
+ * suite texts `pair:<line>:1` and `pair:<line>:2`, added to `texts` and `index`.
+ */
+async function readPairs(spec, file, texts, index) {
     const pairs = [];
     const seen = new Map();
-    for (const row of await readTable(file)) {
-        const location = { file, line: row.line };
-        const aId = stringField(row, ['a', 'text_a', 'left'], file);
-        const bId = stringField(row, ['b', 'text_b', 'right'], file);
-        const a = lookup(index, aId, 'pair text', location);
-        const b = lookup(index, bId, 'pair text', location);
-        const label = stringField(row, ['label'], file);
-        if (label !== 'related' && label !== 'unrelated')
-            throw new io_errors/* ConfigurationError */.j1(`label '${label}' must be related or unrelated`, location);
-        const id = optionalField(row, 'id') ?? `${aId}|${bId}`;
-        uniqueId(seen, id, 'pair', file, row.line);
-        const shared = texts[a]?.segment === texts[b]?.segment ? (texts[a]?.segment ?? null) : null;
-        pairs.push({ id, a, b, label, segment: segmentField(row, file) ?? shared });
+    const problems = new ProblemCollector();
+    const rows = await readTable(file, problems, spec.columns);
+    for (const row of rows) {
+        problems.attempt(() => {
+            const location = { file, line: row.line };
+            const side = (ids, sentence, n) => {
+                if (ids.some((name) => optionalField(row, name) !== undefined) || optionalField(row, sentence) === undefined) {
+                    const id = stringField(row, ids, file);
+                    return { id, at: lookup(index, id, 'pair text', location) };
+                }
+                const id = `pair:${row.line}:${n}`;
+                if (index.has(id))
+                    throw new io_errors/* ConfigurationError */.j1(`text id '${id}' of this pair's sentence is already a text id of the suite`, location);
+                texts.push({ id, text: optionalField(row, sentence), segment: null });
+                index.set(id, texts.length - 1);
+                return { id, at: texts.length - 1 };
+            };
+            const score = scoreOf(row, file);
+            const label = labelOf(row, score, spec.relatedAt, file);
+            const a = side(['a', 'text_a', 'left'], 'sentence1', 1);
+            const b = side(['b', 'text_b', 'right'], 'sentence2', 2);
+            const id = optionalField(row, 'id') ?? `${a.id}|${b.id}`;
+            uniqueId(seen, id, 'pair', file, row.line);
+            const shared = texts[a.at]?.segment === texts[b.at]?.segment ? (texts[a.at]?.segment ?? null) : null;
+            pairs.push({ id, a: a.at, b: b.at, label, segment: segmentField(row, file) ?? shared, ...(score === undefined ? {} : { score }) });
+        });
     }
+    problems.throwIfAny();
     if (pairs.length === 0)
         throw new io_errors/* ConfigurationError */.j1('the pairs file has no pairs', { file });
     return pairs;
@@ -52666,14 +55704,18 @@ async function readPairs(file, texts, index) {
 async function readTriplets(file, texts, index) {
     const triplets = [];
     const seen = new Map();
-    for (const row of await readTable(file)) {
-        const location = { file, line: row.line };
-        const ids = ['anchor', 'positive', 'negative'].map((name) => stringField(row, [name], file));
-        const [anchor, positive, negative] = ids.map((id) => lookup(index, id, 'triplet text', location));
-        const id = optionalField(row, 'id') ?? ids.join('|');
-        uniqueId(seen, id, 'triplet', file, row.line);
-        triplets.push({ id, anchor, positive, negative, segment: segmentField(row, file) ?? texts[anchor]?.segment ?? null });
+    const problems = new ProblemCollector();
+    for (const row of await readTable(file, problems)) {
+        problems.attempt(() => {
+            const location = { file, line: row.line };
+            const ids = ['anchor', 'positive', 'negative'].map((name) => stringField(row, [name], file));
+            const [anchor, positive, negative] = ids.map((id) => lookup(index, id, 'triplet text', location));
+            const id = optionalField(row, 'id') ?? ids.join('|');
+            uniqueId(seen, id, 'triplet', file, row.line);
+            triplets.push({ id, anchor, positive, negative, segment: segmentField(row, file) ?? texts[anchor]?.segment ?? null });
+        });
     }
+    problems.throwIfAny();
     if (triplets.length === 0)
         throw new io_errors/* ConfigurationError */.j1('the triplets file has no triplets', { file });
     return triplets;
@@ -52682,11 +55724,15 @@ async function readTriplets(file, texts, index) {
 async function readIdList(file, index, what) {
     const list = [];
     const seen = new Map();
-    for (const row of await readTable(file)) {
-        const id = stringField(row, ['id'], file);
-        uniqueId(seen, id, what, file, row.line);
-        list.push(lookup(index, id, what, { file, line: row.line }));
+    const problems = new ProblemCollector();
+    for (const row of await readTable(file, problems)) {
+        problems.attempt(() => {
+            const id = stringField(row, ID_FIELDS, file);
+            uniqueId(seen, id, what, file, row.line);
+            list.push(lookup(index, id, what, { file, line: row.line }));
+        });
     }
+    problems.throwIfAny();
     if (list.length === 0)
         throw new io_errors/* ConfigurationError */.j1(`the ${what} file lists no ids`, { file });
     return list;
@@ -52699,40 +55745,52 @@ function relevanceOf(row, file) {
     }
     return value;
 }
-async function readRetrieval(spec, base, texts, index) {
-    const qrelsFile = (0,external_node_path_namespaceObject.resolve)(base, spec.qrels);
+/**
+ * Reads a qrels file: TREC (`qid 0 docid rel`) or a table with query (`query`, `qid`,
+ * `query_id`, `query-id`), document (`doc`, `docid`, `doc_id`, `corpus-id`) and relevance
+ * (`relevance`, `rel`, `score`) fields, as BEIR's `qrels/<split>.tsv` has with its header.
+ * `resolveQuery` and `resolveDoc` turn the file's ids into text indices.
+ */
+async function readQrels(file, texts, resolveQuery, resolveDoc) {
     const judged = new Map();
     const order = [];
     const docRows = [];
-    for (const row of await readTable(qrelsFile)) {
-        const location = { file: qrelsFile, line: row.line };
-        const query = lookup(index, stringField(row, ['query', 'qid', 'query_id'], qrelsFile), 'query', location);
-        const doc = lookup(index, stringField(row, ['doc', 'docid', 'doc_id'], qrelsFile), 'document', location);
-        const relevance = relevanceOf(row, qrelsFile);
-        let grades = judged.get(query);
-        if (!grades) {
-            grades = new Map();
-            judged.set(query, grades);
-            order.push(query);
-        }
-        if (grades.has(doc))
-            throw new io_errors/* ConfigurationError */.j1(`document '${texts[doc]?.id}' is judged twice for query '${texts[query]?.id}'`, location);
-        grades.set(doc, relevance);
-        docRows.push({ doc, line: row.line });
+    const problems = new ProblemCollector();
+    for (const row of await readTable(file, problems)) {
+        problems.attempt(() => {
+            const location = { file, line: row.line };
+            const query = resolveQuery(stringField(row, ['query', 'qid', 'query_id', 'query-id'], file), location);
+            const doc = resolveDoc(stringField(row, ['doc', 'docid', 'doc_id', 'corpus-id'], file), location);
+            const relevance = relevanceOf(row, file);
+            let grades = judged.get(query);
+            if (grades?.has(doc))
+                throw new io_errors/* ConfigurationError */.j1(`document '${texts[doc]?.id}' is judged twice for query '${texts[query]?.id}'`, location);
+            if (!grades) {
+                grades = new Map();
+                judged.set(query, grades);
+                order.push(query);
+            }
+            grades.set(doc, relevance);
+            docRows.push({ doc, line: row.line });
+        });
     }
-    const listed = spec.queries ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, spec.queries), index, 'query') : order;
-    const querySet = new Set(listed);
-    const corpus = spec.corpus ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, spec.corpus), index, 'corpus document') : texts.map((_, i) => i).filter((i) => !querySet.has(i));
+    problems.throwIfAny();
+    return { judged, order, docRows };
+}
+/** The retrieval set from qrels, the queries evaluated and the corpus searched. */
+function retrievalSet(qrels, listed, corpus, texts, qrelsFile) {
     const corpusSet = new Set(corpus);
-    for (const { doc, line } of docRows) {
+    const problems = new ProblemCollector();
+    for (const { doc, line } of qrels.docRows) {
         if (!corpusSet.has(doc))
-            throw new io_errors/* ConfigurationError */.j1(`document '${texts[doc]?.id}' is judged but is not in the retrieval corpus`, { file: qrelsFile, line });
+            problems.add({ message: `document '${texts[doc]?.id}' is judged but is not in the retrieval corpus`, location: { file: qrelsFile, line } });
     }
+    problems.throwIfAny();
     const queries = [];
     const relevant = [];
     let skippedQueries = 0;
     for (const query of listed) {
-        const grades = new Map([...(judged.get(query) ?? new Map())].filter(([, grade]) => grade > 0));
+        const grades = new Map([...(qrels.judged.get(query) ?? new Map())].filter(([, grade]) => grade > 0));
         if (grades.size === 0) {
             skippedQueries++;
             continue;
@@ -52744,6 +55802,89 @@ async function readRetrieval(spec, base, texts, index) {
         throw new io_errors/* ConfigurationError */.j1('no query has a relevant document (relevance > 0)', { file: qrelsFile });
     return { queries, corpus, relevant, skippedQueries };
 }
+async function readRetrieval(spec, base, texts, index) {
+    const qrelsFile = (0,external_node_path_namespaceObject.resolve)(base, spec.qrels);
+    const inSuite = (what) => (id, at) => lookup(index, id, what, at);
+    const qrels = await readQrels(qrelsFile, texts, inSuite('query'), inSuite('document'));
+    const listed = spec.queries ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, spec.queries), index, 'query') : qrels.order;
+    const querySet = new Set(listed);
+    const corpus = spec.corpus ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, spec.corpus), index, 'corpus document') : texts.map((_, i) => i).filter((i) => !querySet.has(i));
+    return retrievalSet(qrels, listed, corpus, texts, qrelsFile);
+}
+/**
+ * Reads a BEIR / MTEB retrieval dataset folder as it is published: `corpus.jsonl` (`_id`,
+ * `title`, `text`), `queries.jsonl` (`_id`, `text`) and `qrels/<split>.tsv` (`query-id`,
+ * `corpus-id`, `score`, with its header; grades kept for nDCG). Documents become texts
+ * `doc:<_id>` whose text is the title, a space and the text, trimmed (as BEIR's evaluation
+ * joins them; no title gives the text alone); the split's judged queries become texts
+ * `query:<_id>`, in the order the qrels first name them. Every document is searched.
+ */
+async function readBeirDataset(folder, split, texts) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(split))
+        throw new io_errors/* ConfigurationError */.j1(`split '${split}' must be a plain name such as test, dev or train`, { file: folder });
+    const taken = new Set(texts.map((t) => t.id));
+    const problems = new ProblemCollector();
+    const addText = (id, text, location) => {
+        if (id.length > suite_MAX_ID)
+            throw new io_errors/* ConfigurationError */.j1(`text id is ${id.length} characters long; the limit is ${suite_MAX_ID}`, location);
+        if (taken.has(id))
+            throw new io_errors/* ConfigurationError */.j1(`duplicate text id '${id}'`, location);
+        taken.add(id);
+        texts.push({ id, text, segment: null });
+        return texts.length - 1;
+    };
+    const corpusFile = (0,external_node_path_namespaceObject.join)(folder, 'corpus.jsonl');
+    const docs = new Map();
+    for (const row of await readTable(corpusFile, problems)) {
+        problems.attempt(() => {
+            const location = { file: corpusFile, line: row.line };
+            const id = stringField(row, ['_id', 'id'], corpusFile);
+            const body = row.fields.text;
+            if (typeof body !== 'string' && typeof body !== 'number')
+                throw new io_errors/* ConfigurationError */.j1(`document '${id}' has no 'text' field`, location);
+            const title = row.fields.title === undefined ? '' : String(row.fields.title);
+            docs.set(id, addText(`doc:${id}`, `${title} ${String(body)}`.trim(), location));
+        });
+    }
+    const queriesFile = (0,external_node_path_namespaceObject.join)(folder, 'queries.jsonl');
+    const queryTexts = new Map();
+    for (const row of await readTable(queriesFile, problems)) {
+        problems.attempt(() => {
+            const id = stringField(row, ['_id', 'id'], queriesFile);
+            const text = stringField(row, ['text'], queriesFile);
+            if (queryTexts.has(id))
+                throw new io_errors/* ConfigurationError */.j1(`duplicate query id '${id}'`, { file: queriesFile, line: row.line });
+            queryTexts.set(id, text);
+        });
+    }
+    problems.throwIfAny();
+    if (docs.size === 0)
+        throw new io_errors/* ConfigurationError */.j1('the corpus has no documents', { file: corpusFile });
+    const queries = new Map();
+    const resolveQuery = (id, at) => {
+        const known = queries.get(id);
+        if (known !== undefined)
+            return known;
+        const text = queryTexts.get(id);
+        if (text === undefined)
+            throw new io_errors/* ConfigurationError */.j1(`query '${id}' is not in queries.jsonl`, at);
+        const index = addText(`query:${id}`, text, at);
+        queries.set(id, index);
+        return index;
+    };
+    const resolveDoc = (id, at) => {
+        const index = docs.get(id);
+        if (index === undefined)
+            throw new io_errors/* ConfigurationError */.j1(`document '${id}' is not in corpus.jsonl`, at);
+        return index;
+    };
+    const qrelsFile = (0,external_node_path_namespaceObject.join)(folder, 'qrels', `${split}.tsv`);
+    const splits = await (0,promises_namespaceObject.readdir)((0,external_node_path_namespaceObject.join)(folder, 'qrels')).then((names) => names.filter((n) => n.endsWith('.tsv')).map((n) => n.slice(0, -'.tsv'.length)), () => []);
+    if (!splits.includes(split))
+        throw new io_errors/* ConfigurationError */.j1(`no split '${split}' (qrels/${split}.tsv); the dataset has ${splits.length > 0 ? splits.join(', ') : 'no qrels/<split>.tsv'}`, { file: folder });
+    const qrels = await readQrels(qrelsFile, texts, resolveQuery, resolveDoc);
+    return retrievalSet(qrels, qrels.order, [...docs.values()], texts, qrelsFile);
+}
 /**
  * Loads a suite: validates the YAML against schemas/suite.schema.json, reads every data file
  * (relative to the suite file), and resolves every id. Unknown ids, duplicate ids and bad
@@ -52753,36 +55894,44 @@ async function loadSuite(path) {
     const doc = await readYamlFile(path, 'suite file');
     const definition = assertSchema('suite', doc.data, doc);
     const base = (0,external_node_path_namespaceObject.dirname)(path);
-    const textFiles = (Array.isArray(definition.texts) ? definition.texts : [definition.texts]).map((f) => (0,external_node_path_namespaceObject.resolve)(base, f));
-    const texts = await readTexts(textFiles, doc);
+    const { checks } = definition;
+    const textFiles = (definition.texts === undefined ? [] : Array.isArray(definition.texts) ? definition.texts : [definition.texts]).map((spec) => typeof spec === 'string' ? { file: (0,external_node_path_namespaceObject.resolve)(base, spec) } : { file: (0,external_node_path_namespaceObject.resolve)(base, spec.file), columns: spec.columns });
+    const texts = await readTexts(textFiles);
+    // A BEIR dataset adds its corpus and its split's queries to the texts and is the retrieval set.
+    const beir = checks.retrieval?.beir === undefined ? undefined : await readBeirDataset((0,external_node_path_namespaceObject.resolve)(base, checks.retrieval.beir), checks.retrieval.split ?? 'test', texts);
     const index = new Map(texts.map((t, i) => [t.id, i]));
     const suite = { file: path, definition, texts };
-    const { checks } = definition;
-    const problems = [];
-    // Report every broken data file at once, not only the first.
-    const collect = async (fn) => {
+    // Report every broken data file at once, not only the first, in the order of the checks.
+    const found = { pairs: [], triplets: [], retrieval: [], neighbours: [] };
+    const collect = async (check, fn) => {
         try {
             await fn();
         }
         catch (error) {
             if (error instanceof io_errors/* ConfigurationError */.j1)
-                problems.push(...error.problems);
+                found[check].push(...error.problems);
             else
                 throw error;
         }
     };
-    if (checks.pairs)
-        await collect(async () => void (suite.pairs = await readPairs((0,external_node_path_namespaceObject.resolve)(base, checks.pairs.file), texts, index)));
     if (checks.triplets)
-        await collect(async () => void (suite.triplets = await readTriplets((0,external_node_path_namespaceObject.resolve)(base, checks.triplets.file), texts, index)));
-    if (checks.retrieval)
-        await collect(async () => void (suite.retrieval = await readRetrieval(checks.retrieval, base, texts, index)));
+        await collect('triplets', async () => void (suite.triplets = await readTriplets((0,external_node_path_namespaceObject.resolve)(base, checks.triplets.file), texts, index)));
+    if (beir)
+        suite.retrieval = beir;
+    else if (checks.retrieval)
+        await collect('retrieval', async () => void (suite.retrieval = await readRetrieval(checks.retrieval, base, texts, index)));
     if (checks.neighbours) {
         const corpus = checks.neighbours.corpus;
-        await collect(async () => void (suite.neighbourCorpus = corpus ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, corpus), index, 'neighbour corpus item') : texts.map((_, i) => i)));
+        await collect('neighbours', async () => void (suite.neighbourCorpus = corpus ? await readIdList((0,external_node_path_namespaceObject.resolve)(base, corpus), index, 'neighbour corpus item') : texts.map((_, i) => i)));
     }
+    // Last: pairs may add their own sentences as texts, which are then in no default corpus.
+    if (checks.pairs)
+        await collect('pairs', async () => void (suite.pairs = await readPairs(checks.pairs, (0,external_node_path_namespaceObject.resolve)(base, checks.pairs.file), texts, index)));
+    const problems = [...found.pairs, ...found.triplets, ...found.retrieval, ...found.neighbours];
     if (problems.length > 0)
         throw new io_errors/* ConfigurationError */.j1(problems);
+    if (texts.length === 0)
+        throw new io_errors/* ConfigurationError */.j1('the suite has no texts: list text files in texts, a BEIR dataset in checks.retrieval.beir, or pairs with their sentences', doc.locate(definition.texts === undefined ? [] : ['texts']));
     return suite;
 }
 
@@ -55132,8 +58281,7 @@ function createMonitorCommand(dependencies) {
             if (decision.failed && inputs.onFail === 'rollback') {
                 const reason = `monitor: ${decision.alerting.filter((b) => b.severity !== 'warning').map((b) => b.message).join('; ')}${alert.url ? ` (${alert.url})` : ''}`.slice(0, 1000);
                 const evidence = [alert.url, environment.context.runUrl].filter((e) => Boolean(e));
-                const release = rollbackRelease(await ledger.history(model, target), 'monitor', evidence);
-                const outcome = await rollback(ledger, { model, environment: target, reason, release, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time }, serving);
+                const outcome = await rollback(ledger, { model, environment: target, reason, cause: { trigger: 'monitor', evidence }, actor: environment.env.GITHUB_ACTOR || environment.env.USER || null, runUrl: environment.context.runUrl, time }, serving);
                 log.info(outcome.message);
                 rolledBackTo = outcome.unchanged ? '' : (outcome.currentVersion ?? '');
                 notes.push(outcome.message);
@@ -55545,9 +58693,8 @@ function createPromoteCommand(services = {}) {
                 failure: `${inputs.operation} refused: ${why}`,
             });
             const doRollback = async (reason, trigger, evidence, canary = []) => {
-                const release = rollbackRelease(await ledger.history(model, target), trigger, evidence, canary);
                 try {
-                    const outcome = await rollback(ledger, { model, environment: target, ...(inputs.version && inputs.operation === 'rollback' ? { version: inputs.version } : {}), reason, release, actor, runUrl: environment.context.runUrl, time }, serving);
+                    const outcome = await rollback(ledger, { model, environment: target, ...(inputs.version && inputs.operation === 'rollback' ? { version: inputs.version } : {}), reason, cause: { trigger, evidence, canary }, actor, runUrl: environment.context.runUrl, time }, serving);
                     return finish(ctx, `Rollback of ${model} in ${target}`, outcome);
                 }
                 catch (error) {
