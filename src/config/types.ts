@@ -74,6 +74,12 @@ export interface RegressionConfig {
 }
 
 /** Settings for one model's embedding source (`embeddings.defaults`, `.production`, `.candidate`). */
+/** Sentence-transformers' prompts: text put before an input, by the side it is on. */
+export interface Prompts {
+  query?: string;
+  passage?: string;
+}
+
 export interface EmbeddingSourceConfig {
   /** Model name sent to an `openai:` endpoint. */
   model?: string;
@@ -81,7 +87,7 @@ export interface EmbeddingSourceConfig {
   apiKeyEnv?: string;
   /** Texts per request (`openai:`); default 64. */
   batchSize?: number;
-  /** Requests in flight at once (`openai:`); default 4. */
+  /** Requests in flight at once (`openai:`); default 8. */
   concurrency?: number;
   /** Retries of a request after a 429, a 5xx, a timeout or a network error; default 5. */
   retries?: number;
@@ -89,6 +95,16 @@ export interface EmbeddingSourceConfig {
   timeoutMs?: number;
   /** Every vector must have this dimension. */
   dimension?: number;
+  /** Sent as the API's `dimensions` (Matryoshka truncation); the vectors must have it. */
+  dimensions?: number;
+  /** `base64`, `float`, or `auto` (base64, float for a server that refuses it); default auto. */
+  encodingFormat?: 'auto' | 'base64' | 'float';
+  /** Header carrying the API key instead of `Authorization: Bearer` (Azure: `api-key`). */
+  apiKeyHeader?: string;
+  /** Further request headers with plain values. */
+  headers?: Record<string, string>;
+  /** Text put before each input: `query` for queries and compared texts, `passage` for searched documents. */
+  prompts?: Prompts;
   /** Model version or digest: the embedding cache's key (see docs/embedding-sources.md). */
   version?: string;
 }

@@ -25,11 +25,11 @@ export interface EmbeddingDiff {
   sameSpaceId?: string;
 }
 
-const SPACE_FIELDS: readonly (keyof Omit<EmbeddingSpace, 'space'>)[] = ['dimension', 'dtype', 'normalized', 'metric'];
+const SPACE_FIELDS: readonly (keyof Omit<EmbeddingSpace, 'space'>)[] = ['dimension', 'dtype', 'normalized', 'metric', 'prompts'];
 
 /**
  * Compares the embedding spaces of two contracts. Any change of dimension, dtype,
- * normalisation, metric or space id, or a new artifact digest under the same space id,
+ * normalisation, metric, prompts or space id, or a new artifact digest under the same space id,
  * is index-breaking. A changed dimension or dtype also breaks every consumer reading the
  * vectors, so it is reported as breaking too.
  */
@@ -49,8 +49,11 @@ export function diffEmbedding(production: Contract, candidate: Contract): Embedd
   const b = before as EmbeddingSpace;
   const a = after as EmbeddingSpace;
   const changed: string[] = [];
+  // No prompts and empty prompts are the same space.
+  const spaceValue = (space: EmbeddingSpace, field: (typeof SPACE_FIELDS)[number]): unknown =>
+    field === 'prompts' ? (space.prompts?.query || space.prompts?.passage ? { query: space.prompts.query ?? '', passage: space.prompts.passage ?? '' } : undefined) : space[field];
   for (const field of SPACE_FIELDS) {
-    if (a[field] === b[field]) continue;
+    if (same(spaceValue(a, field), spaceValue(b, field))) continue;
     changed.push(`${field} ${show(b[field])} → ${show(a[field])}`);
     changes.push({ kind: 'index-breaking', path: ['embedding', field], message: `embedding ${field} changed: ${show(b[field])} → ${show(a[field])}; vectors of the two versions cannot share an index` });
     if (field === 'dimension' || field === 'dtype') {

@@ -6,8 +6,14 @@ export interface EndpointTarget {
   /** Base URL; `/v1/embeddings` is appended unless it already ends with `/embeddings`. */
   url: string;
   model?: string;
-  /** Sent as `Authorization: Bearer <apiKey>`; never logged. */
+  /** Sent as `Authorization: Bearer <apiKey>` (or in `apiKeyHeader`); never logged. */
   apiKey?: string;
+  /** Header carrying the key instead of `Authorization` (Azure: `api-key`). */
+  apiKeyHeader?: string;
+  /** Further plain request headers. */
+  headers?: Record<string, string>;
+  /** Sent as the API's `dimensions` (Matryoshka truncation). */
+  dimensions?: number;
   timeoutMs: number;
   /** Cancels the request (the caller stops); the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -62,7 +68,7 @@ export type EmbedResponse =
  * contains the API key; this function does not throw for them.
  */
 export async function requestEmbeddings(target: EndpointTarget, texts: readonly string[]): Promise<EmbedResponse> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  const headers: Record<string, string> = { ...target.headers, 'content-type': 'application/json', accept: 'application/json' };
   let url = embeddingsUrl(target.url);
   const shown = displayUrl(url);
   // fetch refuses credentials inside the URL; they become Basic authentication instead.
@@ -77,10 +83,13 @@ export async function requestEmbeddings(target: EndpointTarget, texts: readonly 
   } catch {
     // an invalid URL: fetch says so below
   }
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  if (target.apiKey) {
+    if (target.apiKeyHeader) headers[target.apiKeyHeader.toLowerCase()] = target.apiKey;
+    else headers.authorization = `Bearer ${target.apiKey}`;
+  }
   const secrets = secretParts(target.url, target.apiKey);
   const scrub = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(url).join(shown));
-  const body = JSON.stringify({ input: texts, ...(target.model ? { model: target.model } : {}) });
+  const body = JSON.stringify({ input: texts, ...(target.model ? { model: target.model } : {}), ...(target.dimensions !== undefined ? { dimensions: target.dimensions } : {}) });
   const started = performance.now();
   const elapsed = (): number => performance.now() - started;
   let response: Response;

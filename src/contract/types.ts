@@ -7,6 +7,8 @@ export interface EmbeddingSpace {
   normalized: boolean;
   metric: 'cosine' | 'dot' | 'euclidean';
   space: string;
+  /** Text put before each input, per side; part of the space. */
+  prompts?: { query?: string; passage?: string };
 }
 
 export interface Contract {

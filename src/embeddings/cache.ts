@@ -249,14 +249,22 @@ export interface CacheOptions {
 export function withCache(source: EmbeddingSource, store: EmbeddingCacheStore, cacheOptions: CacheOptions = {}): EmbeddingSource {
   const key = source.cacheKey;
   if (key === null) return source;
-  const preferred = (source as { cacheChunkSize?: unknown }).cacheChunkSize;
-  const chunkSize = cacheOptions.chunkSize ?? (typeof preferred === 'number' && preferred > 0 ? preferred : 4096);
+  const preferred = source.cacheChunkSize;
+  const chunkSize = cacheOptions.chunkSize ?? (preferred !== undefined && preferred > 0 ? preferred : 4096);
   return {
     description: source.description,
     cacheKey: key,
+    // When the first text is cached the source answered before; otherwise it is checked.
+    async check(items: readonly TextItem[], options: EmbedOptions): Promise<void> {
+      const first = items[0];
+      if (!first || !source.check) return;
+      const hash = textHash(source.inputText?.(first) ?? first.text);
+      if ((await store.get(key, [hash], options.log)).has(hash)) return;
+      await source.check(items, options);
+    },
     async embed(items: readonly TextItem[], options: EmbedOptions): Promise<Matrix> {
       options.signal?.throwIfAborted();
-      const hashes = items.map((item) => textHash(item.text));
+      const hashes = items.map((item) => textHash(source.inputText?.(item) ?? item.text));
       const cached = await store.get(key, hashes, options.log);
       // One request per distinct uncached text.
       const missing: TextItem[] = [];

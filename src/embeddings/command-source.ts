@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join, resolve } from 'node:path';
 import { ConfigurationError, errorMessage, isNodeError } from '../io/errors.js';
 import { neutraliseCommands } from '../io/log.js';
 import type { Matrix } from '../knn/types.js';
@@ -107,6 +109,23 @@ export class CommandSource implements EmbeddingSource {
     if (this.argv.length === 0) throw new ConfigurationError('command: needs a program to run, e.g. command:python3 embed.py --model my-model');
     this.description = `command:${options.commandLine}`;
     this.cacheKey = options.version ? `command:${options.version}` : null;
+  }
+
+  /** The program exists and can be run: a path is checked in the working folder, a name on PATH. */
+  async check(): Promise<void> {
+    const program = this.argv[0] as string;
+    const candidates = program.includes('/')
+      ? [resolve(this.options.cwd, program)]
+      : (this.options.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+    for (const path of candidates) {
+      try {
+        await access(path, constants.X_OK);
+        return;
+      } catch {
+        // not here; try the next folder
+      }
+    }
+    throw new ConfigurationError(`${this.description}: program not found${program.includes('/') ? ` (or not executable): ${program}` : ` on PATH: ${program}`}`);
   }
 
   async embed(items: readonly TextItem[], options: EmbedOptions): Promise<Matrix> {

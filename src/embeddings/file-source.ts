@@ -117,6 +117,11 @@ export class FileSource implements EmbeddingSource {
     this.description = `file:${path}`;
   }
 
+  /** Reads the file (once, kept for embed) and checks that it holds every item. */
+  async check(items: readonly TextItem[], options: EmbedOptions): Promise<void> {
+    await this.embed(items, { ...options, onProgress: undefined });
+  }
+
   async embed(items: readonly TextItem[], options: EmbedOptions): Promise<Matrix> {
     options.signal?.throwIfAborted();
     if (!this.table) {

@@ -6,11 +6,13 @@ import { DEFAULT_CACHE_DIR, LocalCacheStore } from './cache.js';
 import { CommandSource } from './command-source.js';
 import { FileSource } from './file-source.js';
 import { OpenAiSource, type OpenAiSourceOptions } from './openai.js';
+import { hasPrompts, withPrompts } from './prompts.js';
 import type { EmbeddingSource } from './types.js';
 
 export { ACTIONS_CACHE_KEY_PREFIX, actionsCacheKeys, DEFAULT_CACHE_DIR, DEFAULT_CACHE_MAX_AGE_DAYS, LocalCacheStore, textHash, withCache, type CacheOptions, type EmbeddingCacheStore } from './cache.js';
 export { CommandSource, splitCommandLine, type CommandSourceOptions } from './command-source.js';
 export { FileSource, FILE_FORMATS, readVectorFile } from './file-source.js';
+export { hasPrompts, withPrompts } from './prompts.js';
 export { OpenAiSource, embeddingsEndpoint, retryAfterMs, type OpenAiSourceOptions } from './openai.js';
 
 /** The spec schemes `production` and `candidate` accept. */
@@ -39,7 +41,8 @@ export function roleConfig(config: EmbeddingsConfig | undefined, role: SourceRol
  * - `file:<path>`: precomputed vectors, format by extension (.npy, .safetensors, .jsonl, .parquet);
  * - `openai:<base-url>`: an OpenAI-compatible embeddings endpoint;
  * - `command:<program> [args…]`: a program reading JSONL texts on stdin, writing vectors on stdout.
- * Settings come from `embeddings.defaults` and `embeddings.<role>`. The API key (from the
+ * Settings come from `embeddings.defaults` and `embeddings.<role>`; the role's `prompts` wrap
+ * the source (see withPrompts). The API key (from the
  * variable named by `apiKeyEnv`) is registered as a secret before anything can log it.
  * The returned source is not cached: wrap it with `withCache(source, createCacheStore(...))`.
  * An empty spec, an unknown scheme or a missing key variable is a ConfigurationError.
@@ -54,19 +57,21 @@ export async function createSource(spec: string, options: CreateSourceOptions): 
   const rest = (match[2] as string).trim();
   if (rest === '') throw new ConfigurationError(`${role}: '${scheme}:' needs a value after the colon; ${valid}`);
 
+  const prompted = (source: EmbeddingSource): EmbeddingSource => (hasPrompts(settings.prompts) ? withPrompts(source, settings.prompts) : source);
   switch (scheme) {
     case 'file':
+      if (hasPrompts(settings.prompts)) options.log.warning(`${role}: embeddings.${role}.prompts do not apply to file: vectors, which were embedded before (with whatever prompts they were made with)`);
       return new FileSource(rest, workspace, settings.dimension);
     case 'openai':
-      return new OpenAiSource(openAiOptions(rest, options));
+      return prompted(new OpenAiSource(openAiOptions(rest, options)));
     case 'command':
-      return new CommandSource({
+      return prompted(new CommandSource({
         commandLine: rest,
         cwd: workspace,
         env,
         ...(settings.dimension !== undefined ? { dimension: settings.dimension } : {}),
         ...(settings.version !== undefined ? { version: settings.version } : {}),
-      });
+      }));
     default:
       throw new ConfigurationError(`${role}: unknown embedding source scheme '${scheme}:'; ${valid}`);
   }
@@ -94,10 +99,21 @@ export function openAiOptions(url: string, options: Pick<CreateSourceOptions, 'r
     if (!apiKey) throw new ConfigurationError(`${role}: the environment variable ${settings.apiKeyEnv} (embeddings.${role}.apiKeyEnv) is empty or not set`);
     options.setSecret(apiKey);
   }
-  return { url, ...definedOnly(settings), ...(apiKey ? { apiKey } : {}) };
+  for (const name of Object.keys(settings.headers ?? {})) {
+    if (/^(authorization|api-key|x-api-key|proxy-authorization|cookie)$/i.test(name) || name.toLowerCase() === settings.apiKeyHeader?.toLowerCase()) {
+      throw new ConfigurationError(`${role}: embeddings.${role}.headers.${name} would put a secret in the configuration; name the variable holding it in apiKeyEnv (and the header in apiKeyHeader)`);
+    }
+  }
+  if (settings.apiKeyHeader && !settings.apiKeyEnv) throw new ConfigurationError(`${role}: embeddings.${role}.apiKeyHeader is set but apiKeyEnv is not: name the variable that holds the key`);
+  if (settings.dimension !== undefined && settings.dimensions !== undefined && settings.dimension !== settings.dimensions) {
+    throw new ConfigurationError(`${role}: embeddings.${role}.dimensions (${settings.dimensions}, asked of the server) differs from dimension (${settings.dimension}, expected of the vectors)`);
+  }
+  const { prompts: _prompts, ...sourceSettings } = settings;
+  return { url, ...definedOnly(sourceSettings), ...(apiKey ? { apiKey } : {}) };
 }
 
-function definedOnly<T extends object>(value: T): Partial<T> {
+/** The entries of `value` whose values are defined. */
+export function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 

@@ -5,6 +5,8 @@ import type { Matrix } from '../knn/types.js';
 export interface TextItem {
   id: string;
   text: string;
+  /** `passage` for a document a retrieval searches; anything else is a query (the default). */
+  side?: 'query' | 'passage';
 }
 
 export interface EmbedOptions {
@@ -27,5 +29,15 @@ export interface EmbeddingSource {
    * when results must not be cached (e.g. files, which are read directly).
    */
   readonly cacheKey: string | null;
+  /** How many texts the cache should hand over at a time, when the source has a preference. */
+  readonly cacheChunkSize?: number;
+  /** The text as sent (with a prompt, say) when it differs from `item.text`: what the cache keys on. */
+  inputText?(item: TextItem): string;
+  /**
+   * A cheap check that the source can answer for these items (the file exists and holds
+   * them, the endpoint answers one text, the program exists), run for both models before
+   * either embeds anything, so a wrong candidate is found before production's long run.
+   */
+  check?(items: readonly TextItem[], options: EmbedOptions): Promise<void>;
   embed(items: readonly TextItem[], options: EmbedOptions): Promise<Matrix>;
 }

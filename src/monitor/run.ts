@@ -5,7 +5,7 @@ import type { Logger } from '../io/log.js';
 import type { Matrix } from '../knn/types.js';
 import type { ComparisonOutcome } from '../regression/compare.js';
 import { resolveSettings } from '../regression/settings.js';
-import type { Suite } from '../regression/suite.js';
+import { suiteItems, type Suite } from '../regression/suite.js';
 import type { Breach } from './alerting.js';
 import { detectDrift, type DriftOutcome, type DriftSettings } from './drift.js';
 import { compareScores, compareVectors, scoreProbes, suiteDigest, type VectorComparison } from './probes.js';
@@ -56,7 +56,7 @@ export async function checkProduction(checks: MonitorChecks): Promise<{ figures:
   if (suiteDigest(suite) !== snapshot.probes.digest) {
     throw new ConfigurationError(`the probe suite ${suite.file} differs from the one the snapshot of ${snapshot.model} ${snapshot.version} was taken with (${snapshot.probes.file}); probes are only comparable unchanged`);
   }
-  const live = await embedLive(checks.source, suite.texts, 'probe texts', log);
+  const live = await embedLive(checks.source, suiteItems(suite), 'probe texts', log);
   const scores = await scoreProbes(suite, live, snapshot.vectors.length);
   const breaches: Breach[] = [];
   const vectors = compareVectors(snapshot.vectors, scores.vectors);

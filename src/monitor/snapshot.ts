@@ -8,7 +8,7 @@ import { canonicalJson, sha256 } from '../io/digest.js';
 import { ConfigurationError, isNodeError } from '../io/errors.js';
 import type { Logger } from '../io/log.js';
 import type { LedgerEntry } from '../ledger/types.js';
-import { loadSuite } from '../regression/suite.js';
+import { loadSuite, suiteItems } from '../regression/suite.js';
 import { DEFAULT_PROBE_VECTORS, scoreProbes, suiteDigest } from './probes.js';
 import { readSample } from './sample.js';
 import { SNAPSHOT_SCHEMA, type MonitorSnapshot, type SnapshotRef } from './types.js';
@@ -44,7 +44,7 @@ function recordedPath(path: string, workspace: string): string {
 export async function takeSnapshot(options: TakeSnapshotOptions): Promise<MonitorSnapshot> {
   const file = recordedPath(options.probes, options.workspace);
   const suite = await loadSuite(resolve(options.workspace, file));
-  const matrix = await options.source.embed(suite.texts, { log: options.log });
+  const matrix = await options.source.embed(suiteItems(suite), { log: options.log });
   const scores = await scoreProbes(suite, matrix, options.probeVectors ?? DEFAULT_PROBE_VECTORS);
   let reference: MonitorSnapshot['reference'] = null;
   if (options.reference) {

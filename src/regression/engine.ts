@@ -15,7 +15,7 @@ import { worstVerdict } from './compare.js';
 import { overlapDistribution, pairDistributions } from './distributions.js';
 import { DEFAULTS, resolveSettings, type CheckName } from './settings.js';
 import type { Shard } from './shard.js';
-import type { Suite } from './suite.js';
+import { suiteItems, type Suite } from './suite.js';
 import type { Spaces } from './vectors.js';
 
 export const DETAILS_FORMAT = 'embedding-regression/details@1';
@@ -146,7 +146,11 @@ async function embed(source: EmbeddingSource, role: string, items: readonly Text
 export async function runRegression(run: RegressionRun): Promise<{ details: RegressionDetails; assembled: Assembled }> {
   const { suite, shard } = run;
   const definition = suite.definition;
-  const items: TextItem[] = suite.texts.map((t) => ({ id: t.id, text: t.text }));
+  const items = suiteItems(suite);
+  // A wrong candidate file, endpoint or program is found in seconds, not after production's run.
+  for (const [role, source] of [['candidate', run.candidate], ['production', run.production]] as const) {
+    if (source.check) await run.log.group(`Checking ${role} (${source.description})`, () => source.check!(items, { log: run.log, ...(run.signal ? { signal: run.signal } : {}) }));
+  }
   const production = await embed(run.production, 'production', items, run);
   run.signal?.throwIfAborted();
   const candidate = await embed(run.candidate, 'candidate', items, run);

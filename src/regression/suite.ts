@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { TextItem } from '../embeddings/types.js';
 import { ConfigurationError, type Problem, type SourceLocation } from '../io/errors.js';
 import { ProblemCollector } from '../io/problems.js';
 import { assertSchema } from '../io/schema.js';
@@ -83,6 +84,15 @@ export interface Suite {
   triplets?: Triplet[];
   retrieval?: RetrievalSet;
   neighbourCorpus?: number[];
+}
+
+/**
+ * The suite's texts to embed, each on its side: the documents a retrieval check searches are
+ * passages, every other text is a query (the side that picks a model's prompt).
+ */
+export function suiteItems(suite: Suite): TextItem[] {
+  const passages = new Set(suite.retrieval?.corpus ?? []);
+  return suite.texts.map((t, i) => (passages.has(i) ? { id: t.id, text: t.text, side: 'passage' } : { id: t.id, text: t.text }));
 }
 
 type TextIndex = Map<string, number>;

@@ -8,6 +8,7 @@ import { createProgress } from '../io/progress.js';
 import { assertSchema } from '../io/schema.js';
 import { readYamlFile } from '../io/yaml.js';
 import { createNeighbourSearch } from '../knn/index.js';
+import type { TextItem } from '../embeddings/types.js';
 import type { Matrix } from '../knn/types.js';
 import { renderSummary } from '../report/render.js';
 import { recordResult } from '../results/record.js';
@@ -214,7 +215,7 @@ async function loadReference(inputs: ReferenceInputs, environment: Environment, 
   }
   if (!specs.production || !specs.candidate) throw new ConfigurationError("input 'reference' needs inputs 'reference-production' and 'reference-candidate': the reference corpus embedded by each model");
   const workspace = environment.context.workspace;
-  const items: { id: string; text: string }[] = [];
+  const items: TextItem[] = [];
   const seen = new Set<string>();
   for await (const object of readObjects(resolve(workspace, inputs.reference), inputs.reference)) {
     const { id, text } = object.value;
@@ -222,7 +223,7 @@ async function loadReference(inputs: ReferenceInputs, environment: Environment, 
     if (typeof text !== 'string') throw new ConfigurationError(`"text" of id ${JSON.stringify(id)} must be a string`, object.location);
     if (seen.has(id)) throw new ConfigurationError(`duplicate id ${JSON.stringify(id)}`, object.location);
     seen.add(id);
-    items.push({ id, text });
+    items.push({ id, text, side: 'passage' });
   }
   if (items.length === 0) throw new ConfigurationError('the reference corpus is empty', { file: inputs.reference });
   const context = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };

@@ -1,5 +1,6 @@
 import { requestEmbeddings, type EndpointTarget } from '../contract/endpoint.js';
 import { sleep, type OpenAiSourceOptions } from '../embeddings/openai.js';
+import { definedOnly } from '../embeddings/sources.js';
 import { neutraliseCommands, type Logger } from '../io/log.js';
 import type { Answer, EndpointReply, LoadFigures, ShadowEndpoint, ShadowRecord, ShadowRequest } from './types.js';
 
@@ -67,7 +68,8 @@ export class OpenAiShadowEndpoint implements ShadowEndpoint {
   constructor(options: OpenAiSourceOptions) {
     this.retries = options.retries ?? REPLAY_DEFAULTS.retries;
     this.concurrency = options.concurrency ?? REPLAY_DEFAULTS.concurrency;
-    this.target = { url: options.url, timeoutMs: options.timeoutMs ?? REPLAY_DEFAULTS.timeoutMs, ...(options.model ? { model: options.model } : {}), ...(options.apiKey ? { apiKey: options.apiKey } : {}) };
+    const { url, model, apiKey, apiKeyHeader, headers, dimensions } = options;
+    this.target = { url, timeoutMs: options.timeoutMs ?? REPLAY_DEFAULTS.timeoutMs, ...definedOnly({ model, apiKey, apiKeyHeader, headers, dimensions }) };
     this.description = `openai:${options.url}${options.model ? ` (model ${options.model})` : ''}`;
   }
 

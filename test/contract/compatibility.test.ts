@@ -83,6 +83,17 @@ describe('diffEmbedding', () => {
     ]);
   });
 
+  it('a changed prompt is index-breaking; no prompts and empty prompts are the same space', () => {
+    const e5 = space({ prompts: { query: 'query: ', passage: 'passage: ' } });
+    expect(diffEmbedding(base, space({ prompts: {} }))).toEqual({ changes: [], reindexRequired: false });
+    expect(diffEmbedding(base, space({ prompts: { query: '' } }))).toEqual({ changes: [], reindexRequired: false });
+    expect(diffEmbedding(e5, structuredClone(e5))).toEqual({ changes: [], reindexRequired: false });
+    const diff = diffEmbedding(e5, space({ prompts: { query: 'search_query: ', passage: 'passage: ' } }));
+    expect(diff.reindexRequired).toBe(true);
+    expect(diff.changes.map((c) => [c.kind, c.path.join('.')])).toEqual([['index-breaking', 'embedding.prompts']]);
+    expect(diff.sameSpaceId).toBe('prompts {"query":"query: ","passage":"passage: "} → {"query":"search_query: ","passage":"passage: "}');
+  });
+
   it('any space change under the same id says what changed', () => {
     expect(diffEmbedding(base, space({ normalized: false, metric: 'dot' })).sameSpaceId).toBe('normalized true → false, metric "cosine" → "dot"');
     expect(diffEmbedding(base, space({}, `sha256:${'c'.repeat(64)}`))).toMatchObject({ reindexRequired: true, sameSpaceId: 'a new artifact digest' });

@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { embeddingsEndpoint, OpenAiSource, retryAfterMs, type OpenAiSourceOptions } from '../../src/embeddings/openai.js';
+import { decodeBase64Floats, embeddingsEndpoint, OpenAiSource, retryAfterMs, type OpenAiSourceOptions } from '../../src/embeddings/openai.js';
 import type { TextItem } from '../../src/embeddings/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger, silentLogger } from '../../src/io/log.js';
-import { EmbeddingServer, hashedVector } from '../support/openai-server.js';
+import { base64Floats, EmbeddingServer, hashedVector } from '../support/openai-server.js';
 
 const KEY = 'sk-test-0123456789';
 const texts = (n: number): TextItem[] => Array.from({ length: n }, (_, i) => ({ id: `t${i}`, text: `text number ${i}` }));
@@ -152,7 +152,9 @@ describe('openai: source', () => {
       /dimension 3 \(for id "t3"\), expected dimension 4 from earlier batches/,
     );
     const nan = await server({ embed: () => [1, Number.NaN] });
-    expect((await failure(source(nan).embed(texts(1), { log: silentLogger }))).message).toMatch(/non-finite or non-number value \(null\) for id "t0"/);
+    expect((await failure(source(nan).embed(texts(1), { log: silentLogger }))).message).toMatch(/non-finite or non-number value \(NaN\) for id "t0" at position 1/);
+    // JSON has no NaN: a float answer carries null.
+    expect((await failure(source(nan, { encodingFormat: 'float' }).embed(texts(1), { log: silentLogger }))).message).toMatch(/non-finite or non-number value \(null\) for id "t0"/);
   });
 
   it('matches answers by index, whatever their order', async () => {
@@ -202,11 +204,140 @@ describe('openai: source', () => {
   });
 });
 
+describe('openai: API options', () => {
+  it('asks for base64 by default and decodes it bit for bit, the same vectors as JSON floats', async () => {
+    const s = await server({ embed: (text) => hashedVector(text, 8).map((v, i) => (i === 0 ? 1e-40 : v * 3.1)) });
+    const items = texts(5);
+    const viaBase64 = await source(s).embed(items, { log: silentLogger });
+    const viaFloat = await source(s, { encodingFormat: 'float' }).embed(items, { log: silentLogger });
+    expect(s.requests.map((r) => r.body.encoding_format)).toEqual(['base64', 'float']);
+    // Bit for bit: a subnormal and every other value survive as the float32 the server encoded.
+    const bits = (m: Float32Array) => [...new Uint32Array(m.buffer, m.byteOffset, m.length)];
+    expect(bits(viaBase64.data)).toEqual(bits(viaFloat.data));
+    expect(viaBase64.data[0]).toBe(Math.fround(1e-40));
+  });
+
+  it('falls back to float for a server that refuses base64, once, and remembers it', async () => {
+    const s = await server({ base64: 'refuse' });
+    const log = new MemoryLogger();
+    const items = texts(6);
+    expectRows(await source(s, { batchSize: 2, concurrency: 1 }).embed(items, { log }), items);
+    expect(s.requests.map((r) => `${r.body.encoding_format}:${r.status}`)).toEqual(['base64:400', 'float:200', 'float:200', 'float:200']);
+    expect(JSON.stringify(log.lines)).toMatch(/refused encoding_format base64 .*float vectors from now on/);
+  });
+
+  it('accepts floats from a server that ignores encoding_format; a forced base64 is not retried', async () => {
+    const ignoring = await server({ base64: 'ignore' });
+    const items = texts(3);
+    expectRows(await source(ignoring).embed(items, { log: silentLogger }), items);
+    const refusing = await server({ base64: 'refuse' });
+    expect((await failure(source(refusing, { encodingFormat: 'base64' }).embed(items, { log: silentLogger }))).message).toMatch(/answered HTTP 400: .*unknown variant `base64`/);
+    expect(refusing.requests).toHaveLength(1);
+  });
+
+  it('refuses base64 that is not float32 values', async () => {
+    expect(decodeBase64Floats(base64Floats([1, -2.5]))).toEqual(Float32Array.from([1, -2.5]));
+    expect(decodeBase64Floats('AAAA')).toBeNull(); // 3 bytes
+    expect(decodeBase64Floats('not base64!')).toBeNull();
+    const odd = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [{ index: 0, embedding: 'AAAA' }] })));
+    });
+    await new Promise<void>((r) => odd.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = odd.address() as AddressInfo;
+      const error = await failure(new OpenAiSource({ url: `http://127.0.0.1:${port}` }).embed(texts(1), { log: silentLogger }));
+      expect(error.message).toMatch(/the embedding at index 0 is not base64 of little-endian float32 values/);
+    } finally {
+      odd.closeAllConnections();
+      await new Promise<void>((r) => odd.close(() => r()));
+    }
+  });
+
+  it('sends dimensions (Matryoshka) and expects vectors of that width', async () => {
+    const s = await server({ dimension: 16 });
+    const items = texts(3);
+    const m = await source(s, { dimensions: 4 }).embed(items, { log: silentLogger });
+    expect(s.requests[0]?.body.dimensions).toBe(4);
+    expect(m.dim).toBe(4);
+    const full = hashedVector(items[1]!.text, 16).slice(0, 4);
+    const norm = Math.hypot(...full);
+    expect([...m.data.subarray(4, 8)]).toEqual(full.map((v) => Math.fround(v / norm)));
+    // A server that ignores `dimensions` is caught.
+    const ignoring = await server({ dimension: 16, dimensions: 'ignore' });
+    expect((await failure(source(ignoring, { dimensions: 4 }).embed(items, { log: silentLogger }))).message).toMatch(/dimension 16 .*expected the configured dimension 4/);
+  });
+
+  it('sends the key in apiKeyHeader, further headers, and keeps the query of the URL (Azure)', async () => {
+    const s = await server({ apiKey: undefined });
+    const azure = new OpenAiSource({
+      url: `${s.url}/openai/deployments/small/embeddings?api-version=2024-10-21`,
+      apiKey: KEY,
+      apiKeyHeader: 'api-key',
+      headers: { 'x-team': 'search' },
+    });
+    await azure.embed(texts(1), { log: silentLogger });
+    const request = s.requests[0]!;
+    expect(request.url).toBe('/openai/deployments/small/embeddings?api-version=2024-10-21');
+    expect(request.headers['api-key']).toBe(KEY);
+    expect(request.headers.authorization).toBeUndefined();
+    expect(request.headers['x-team']).toBe('search');
+    expect(request.body.model).toBeUndefined();
+  });
+
+  it('names every text refused as too long (413), by id and length, without sending a cut text', async () => {
+    const s = await server({ maxInputChars: 40 });
+    const items = texts(10);
+    items[2] = { id: 'long-a', text: 'x'.repeat(41) };
+    items[7] = { id: 'long-b', text: 'y'.repeat(400) };
+    const error = await failure(source(s, { batchSize: 10 }).embed(items, { log: silentLogger }));
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.message).toMatch(/refused 2 text\(s\) as too long \(HTTP 413\): "long-a" \(41 characters\), "long-b" \(400 characters\)\. Shorten them/);
+    expect(error.message).not.toContain('xxxx');
+    // Every text the server accepted was sent whole.
+    expect(s.requests.filter((r) => r.status === 200).flatMap((r) => r.inputs).every((t) => items.some((i) => i.text === t))).toBe(true);
+  });
+
+  it('returns the vectors of a batch that was only too large as a whole, and sends smaller batches from then on', async () => {
+    // A proxy with a body limit: 413 for more than 3 inputs at once.
+    let calls = 0;
+    const limited = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        calls++;
+        const input = (JSON.parse(body) as { input: string[] }).input;
+        if (input.length > 3) return res.writeHead(413, { 'content-type': 'text/plain' }).end('Payload Too Large');
+        const data = input.map((text, index) => ({ index, embedding: hashedVector(text, 8) }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
+      });
+    });
+    await new Promise<void>((r) => limited.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = limited.address() as AddressInfo;
+      const items = texts(8);
+      const log = new MemoryLogger();
+      const limitedSource = new OpenAiSource({ url: `http://127.0.0.1:${port}`, batchSize: 8 });
+      expectRows(await limitedSource.embed(items, { log }), items);
+      expect(calls).toBe(7); // 8, then 4 and 4, then four batches of 2
+      expect(JSON.stringify(log.lines)).toMatch(/refused a batch of 4 texts as too large \(HTTP 413\); sending at most 2 per request from now on/);
+      // The smaller batch is kept: the next call needs no refusals.
+      expectRows(await limitedSource.embed(items, { log }), items);
+      expect(calls).toBe(11);
+    } finally {
+      limited.closeAllConnections();
+      await new Promise<void>((r) => limited.close(() => r()));
+    }
+  });
+});
+
 describe('endpoint helpers', () => {
   it('derives the embeddings URL', () => {
     expect(embeddingsEndpoint('https://api.openai.com/v1')).toBe('https://api.openai.com/v1/embeddings');
     expect(embeddingsEndpoint('http://127.0.0.1:8080/')).toBe('http://127.0.0.1:8080/v1/embeddings');
     expect(embeddingsEndpoint('http://h/openai/deployments/x/embeddings')).toBe('http://h/openai/deployments/x/embeddings');
+    expect(embeddingsEndpoint('https://h/openai/deployments/x/embeddings?api-version=2024-10-21')).toBe('https://h/openai/deployments/x/embeddings?api-version=2024-10-21');
+    expect(embeddingsEndpoint('https://h/v1/?api-version=1')).toBe('https://h/v1/embeddings?api-version=1');
   });
 
   it('reads retry-after as seconds, an HTTP date, or retry-after-ms', () => {

@@ -80,6 +80,17 @@ describe('createSource', () => {
     }
   });
 
+  it('keeps secrets out of plain headers and checks the API options against each other', async () => {
+    const url = 'openai:https://name.openai.azure.com/openai/deployments/small/embeddings?api-version=2024-10-21';
+    expect(await configurationError(createSource(url, base({ candidate: { headers: { 'Api-Key': 'sk-1' } } })))).toMatch(
+      /embeddings\.candidate\.headers\.Api-Key would put a secret in the configuration; name the variable holding it in apiKeyEnv/,
+    );
+    expect(await configurationError(createSource(url, base({ candidate: { apiKeyHeader: 'api-key' } })))).toMatch(/apiKeyHeader is set but apiKeyEnv is not/);
+    expect(await configurationError(createSource(url, base({ candidate: { dimension: 768, dimensions: 256 } })))).toMatch(/dimensions \(256, asked of the server\) differs from dimension \(768/);
+    const source = await createSource(url, base({ candidate: { apiKeyEnv: 'AZURE_KEY', apiKeyHeader: 'api-key', dimensions: 256 } }, { AZURE_KEY: 'k' }));
+    expect(source.cacheKey).toBe('openai:https://name.openai.azure.com/openai/deployments/small/embeddings?api-version=2024-10-21#@256');
+  });
+
   it('applies role settings over defaults', async () => {
     const config: EmbeddingsConfig = { defaults: { batchSize: 8, model: 'shared', dimension: 3 }, production: { model: 'prod-v1' } };
     expect(roleConfig(config, 'production')).toEqual({ batchSize: 8, model: 'prod-v1', dimension: 3 });

@@ -31,6 +31,12 @@ export interface EmbeddingServerOptions {
   different?: (text: string) => boolean;
   /** The server stops (closes every connection, refuses new ones) once it has received this many requests. */
   dieAfter?: number;
+  /** Inputs longer than this many characters get a 413, as TEI answers inputs over its token limit. */
+  maxInputChars?: number;
+  /** How the server treats `encoding_format: base64`: honoured (default), refused with a 400, or ignored (floats sent). */
+  base64?: 'honour' | 'refuse' | 'ignore';
+  /** Whether the server truncates to the request's `dimensions` (default) or ignores it. */
+  dimensions?: 'honour' | 'ignore';
 }
 
 export interface RecordedRequest {
@@ -38,6 +44,18 @@ export interface RecordedRequest {
   inputs: string[];
   authorization: string | undefined;
   status: number;
+  /** The request's path and query. */
+  url: string;
+  headers: IncomingMessage['headers'];
+  /** The parsed request body. */
+  body: Record<string, unknown>;
+}
+
+/** Base64 of float32 values, little-endian, as OpenAI sends `encoding_format: base64`. */
+export function base64Floats(values: readonly number[]): string {
+  const bytes = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => bytes.writeFloatLE(v, i * 4));
+  return bytes.toString('base64');
 }
 
 /** A deterministic unit vector for a text: the same text always maps to the same vector. */
@@ -125,9 +143,10 @@ export class EmbeddingServer {
       if (req.method === 'GET' && req.url === '/v1/models') {
         return this.send(res, 200, { object: 'list', data: [{ id: 'test-model', object: 'model', owned_by: 'test' }] });
       }
-      if (req.method !== 'POST' || req.url !== '/v1/embeddings') return error(404, `no route ${req.method} ${req.url}`, 'invalid_request_error');
+      const path = (req.url ?? '').split('?')[0] as string;
+      if (req.method !== 'POST' || !/\/embeddings$/.test(path)) return error(404, `no route ${req.method} ${req.url}`, 'invalid_request_error');
 
-      let body: { model?: unknown; input?: unknown };
+      let body: { model?: unknown; input?: unknown; dimensions?: unknown; encoding_format?: unknown };
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
       } catch {
@@ -136,7 +155,15 @@ export class EmbeddingServer {
       const inputs = typeof body.input === 'string' ? [body.input] : body.input;
       const model = typeof body.model === 'string' ? body.model : '';
       const record = (status: number) =>
-        this.requests.push({ model, inputs: Array.isArray(inputs) ? inputs.map(String) : [], authorization: req.headers.authorization, status });
+        this.requests.push({
+          model,
+          inputs: Array.isArray(inputs) ? inputs.map(String) : [],
+          authorization: req.headers.authorization,
+          status,
+          url: req.url ?? '',
+          headers: req.headers,
+          body: body as Record<string, unknown>,
+        });
 
       if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
         record(401);
@@ -161,14 +188,30 @@ export class EmbeddingServer {
         record(400);
         return error(400, `batch of ${inputs.length} exceeds the maximum of ${this.options.maxBatch}`, 'invalid_request_error');
       }
+      const base64 = body.encoding_format === 'base64' && this.options.base64 !== 'ignore';
+      if (base64 && this.options.base64 === 'refuse') {
+        record(400);
+        return error(400, "unknown variant `base64`, expected `float`", 'invalid_request_error');
+      }
+      const tooLong = this.options.maxInputChars;
+      if (tooLong !== undefined && (inputs as string[]).some((t) => t.length > tooLong)) {
+        record(413);
+        return error(413, `Input validation error: inputs must have less than ${tooLong} characters`, 'validation');
+      }
       record(200);
-      const vectors = (inputs as string[]).map(
-        (text) => this.options.embed?.(text, model) ?? hashedVector(this.options.different?.(text) ? `another model\u0000${text}` : text, this.options.dimension),
-      );
+      const width = typeof body.dimensions === 'number' && this.options.dimensions !== 'ignore' ? body.dimensions : undefined;
+      const vectors = (inputs as string[]).map((text) => {
+        const full = this.options.embed?.(text, model) ?? hashedVector(this.options.different?.(text) ? `another model\u0000${text}` : text, this.options.dimension);
+        if (width === undefined) return full;
+        // Matryoshka truncation: the first `dimensions` components, normalised again.
+        const cut = full.slice(0, width);
+        const norm = Math.hypot(...cut) || 1;
+        return cut.map((v) => v / norm);
+      });
       const tokens = (inputs as string[]).reduce((sum, t) => sum + t.split(/\s+/).length, 0);
       this.send(res, 200, {
         object: 'list',
-        data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+        data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding: base64 ? base64Floats(embedding) : embedding })),
         model,
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       });
