@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generator, normal } from './seeded-random.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'examples', 'suites', 'search');
@@ -18,22 +19,9 @@ const [PN, CE, FD, FN] = [1.6, 0.6, 0.85, 1.8];
 // Candidate 2.0.1's French noise.
 const FIXED_FN = 1.3;
 
-/** mulberry32: a small seeded generator, enough for example data. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 let random = generator(20261122);
 function gaussian() {
-  const u = 1 - random();
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  return normal(random);
 }
 function unit() {
   const v = Array.from({ length: DIM }, gaussian);

@@ -7,25 +7,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generator, normal } from './seeded-random.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'examples', 'monitor');
 const DIM = 16;
 const TOPICS = ['running shoes', 'rain jackets', 'tents', 'headlamps', 'hiking boots', 'water bottles', 'gift cards', 'kayaks'];
 
-/** mulberry32: a small seeded generator, enough for example data. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function gaussians(random, n) {
-  return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  return Array.from({ length: n }, () => normal(random));
 }
 
 const texts = [];

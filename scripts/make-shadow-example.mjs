@@ -8,24 +8,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generator, normal } from './seeded-random.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'examples', 'shadow');
 const DIM = 64;
 
-/** mulberry32: a small seeded generator, enough for example data. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = generator(20261203);
-const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const gaussian = () => normal(random);
 const vector = (scale = 1) => Array.from({ length: DIM }, () => gaussian() * scale);
 const add = (...vs) => vs[0].map((_, j) => vs.reduce((s, v) => s + v[j], 0));
 const scaled = (v, s) => v.map((x) => x * s);
