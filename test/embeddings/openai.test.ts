@@ -292,7 +292,7 @@ describe('openai: API options', () => {
     items[7] = { id: 'long-b', text: 'y'.repeat(400) };
     const error = await failure(source(s, { batchSize: 10 }).embed(items, { log: silentLogger }));
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error.message).toMatch(/refused 2 text\(s\) as too long \(HTTP 413\): "long-a" \(41 characters\), "long-b" \(400 characters\)\. Shorten them/);
+    expect(error.message).toMatch(/refused 2 text\(s\) \(HTTP 413, usually a text over the model's token limit\): "long-a" \(41 characters\), "long-b" \(400 characters\)\. Shorten them/);
     expect(error.message).not.toContain('xxxx');
     // Every text the server accepted was sent whole.
     expect(s.requests.filter((r) => r.status === 200).flatMap((r) => r.inputs).every((t) => items.some((i) => i.text === t))).toBe(true);
