@@ -48580,7 +48580,7 @@ class OpenAiSource {
         const lengths = new Map(items.map((item) => [item.id, item.text.length]));
         const shown = error.ids.slice(0, 10).map((id) => `${JSON.stringify(id)} (${lengths.get(id) ?? '?'} characters)`);
         const more = error.ids.length > shown.length ? ` and ${error.ids.length - shown.length} more` : '';
-        return new errors/* ConfigurationError */.j1(`${this.description} refused ${error.ids.length} text(s) as too long (HTTP ${error.status}): ${shown.join(', ')}${more}. ` +
+        return new errors/* ConfigurationError */.j1(`${this.description} refused ${error.ids.length} text(s) (HTTP ${error.status}, usually a text over the model's token limit): ${shown.join(', ')}${more}. ` +
             `Shorten them in the suite, or let the server truncate on purpose (TEI: --auto-truncate); texts are never cut here. The server said: ${error.serverMessage}`);
     }
     /**
