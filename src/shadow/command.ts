@@ -8,7 +8,7 @@ import { createProgress } from '../io/progress.js';
 import { assertSchema } from '../io/schema.js';
 import { readYamlFile } from '../io/yaml.js';
 import { createNeighbourSearch } from '../knn/index.js';
-import type { TextItem } from '../embeddings/types.js';
+import type { EmbeddingSource, TextItem } from '../embeddings/types.js';
 import type { Matrix } from '../knn/types.js';
 import { renderSummary } from '../report/render.js';
 import { recordResult } from '../results/record.js';
@@ -228,12 +228,17 @@ async function loadReference(inputs: ReferenceInputs, environment: Environment, 
   if (items.length === 0) throw new ConfigurationError('the reference corpus is empty', { file: inputs.reference });
   const context = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
   const store = createCacheStore(workspace, embeddings);
-  const embed = async (role: 'production' | 'candidate'): Promise<Matrix> => {
+  const open = async (role: 'production' | 'candidate'): Promise<EmbeddingSource> => {
     const source = await createSource(specs[role] as string, { ...context, role });
-    return environment.log.group(`embedding the reference corpus (${items.length} documents) with ${role}: ${source.description}`, () =>
-      (store ? withCache(source, store) : source).embed(items, { log: environment.log }),
-    );
+    return store ? withCache(source, store) : source;
   };
+  const sources = { production: await open('production'), candidate: await open('candidate') };
+  // The candidate's source answers for one document before production embeds them all.
+  for (const role of ['candidate', 'production'] as const) await sources[role].check?.(items, { log: environment.log });
+  const embed = (role: 'production' | 'candidate'): Promise<Matrix> =>
+    environment.log.group(`embedding the reference corpus (${items.length} documents) with ${role}: ${sources[role].description}`, () =>
+      sources[role].embed(items, { log: environment.log }),
+    );
   const production = await embed('production');
   const candidate = await embed('candidate');
   return { ids: items.map((i) => i.id), production, candidate };

@@ -14,6 +14,7 @@ import { shadowCommand } from '../../src/shadow/command.js';
 import { readLogs } from '../../src/shadow/records.js';
 import { peakRate, RateLimiter } from '../../src/shadow/replay.js';
 import { repoRoot } from '../support/node24.js';
+import { EmbeddingServer } from '../support/openai-server.js';
 import { tempDir } from '../support/temp.js';
 
 async function exampleWorkspace(): Promise<string> {
@@ -213,5 +214,20 @@ describe('peakRate and RateLimiter', () => {
     expect(limiter.peakRps()).toBeLessThanOrEqual(50);
     // Near the limit, not far below it (timers on a busy machine may fire late, never early).
     expect(limiter.peakRps()).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe('shadow: the reference corpus sources are checked first', () => {
+  it('a missing candidate file fails before production embeds a document', async () => {
+    const dir = await exampleWorkspace();
+    const server = await new EmbeddingServer({ dimension: 64 }).start();
+    try {
+      const inputs = { ...EXAMPLE, 'reference-production': `openai:${server.url}`, 'reference-candidate': 'file:shadow/reference-candidate-2.jsonl' };
+      await expect(run(dir, inputs)).rejects.toThrow(/reference-candidate-2\.jsonl/);
+      expect(server.requests).toHaveLength(0);
+      await expect(readdir(join(dir, 'model-gates-results'))).rejects.toThrow();
+    } finally {
+      await server.stop();
+    }
   });
 });
