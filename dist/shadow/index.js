@@ -50742,10 +50742,15 @@ async function loadReference(inputs, environment, embeddings) {
         throw new errors/* ConfigurationError */.j1('the reference corpus is empty', { file: inputs.reference });
     const context = { workspace, config: embeddings, env: environment.env, setSecret: environment.setSecret, log: environment.log };
     const store = createCacheStore(workspace, embeddings);
-    const embed = async (role) => {
+    const open = async (role) => {
         const source = await createSource(specs[role], { ...context, role });
-        return environment.log.group(`embedding the reference corpus (${items.length} documents) with ${role}: ${source.description}`, () => (store ? withCache(source, store) : source).embed(items, { log: environment.log }));
+        return store ? withCache(source, store) : source;
     };
+    const sources = { production: await open('production'), candidate: await open('candidate') };
+    // The candidate's source answers for one document before production embeds them all.
+    for (const role of ['candidate', 'production'])
+        await sources[role].check?.(items, { log: environment.log });
+    const embed = (role) => environment.log.group(`embedding the reference corpus (${items.length} documents) with ${role}: ${sources[role].description}`, () => sources[role].embed(items, { log: environment.log }));
     const production = await embed('production');
     const candidate = await embed('candidate');
     return { ids: items.map((i) => i.id), production, candidate };
