@@ -1,3 +1,4 @@
+import { hasPrompts } from '../embeddings/prompts.js';
 import { canonicalJson } from '../io/digest.js';
 import type { PathSegment } from '../io/yaml.js';
 import { diffSchemas, type Change } from './schema-diff.js';
@@ -51,7 +52,7 @@ export function diffEmbedding(production: Contract, candidate: Contract): Embedd
   const changed: string[] = [];
   // No prompts and empty prompts are the same space.
   const spaceValue = (space: EmbeddingSpace, field: (typeof SPACE_FIELDS)[number]): unknown =>
-    field === 'prompts' ? (space.prompts?.query || space.prompts?.passage ? { query: space.prompts.query ?? '', passage: space.prompts.passage ?? '' } : undefined) : space[field];
+    field !== 'prompts' ? space[field] : hasPrompts(space.prompts) ? { query: space.prompts.query ?? '', passage: space.prompts.passage ?? '' } : undefined;
   for (const field of SPACE_FIELDS) {
     if (same(spaceValue(a, field), spaceValue(b, field))) continue;
     changed.push(`${field} ${show(b[field])} → ${show(a[field])}`);

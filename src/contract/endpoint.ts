@@ -1,4 +1,4 @@
-import { retryAfterMs } from '../embeddings/openai.js';
+import { displayUrl, embeddingsEndpoint, requestHeaders, retryAfterMs } from '../embeddings/openai.js';
 import { errorMessage } from '../io/errors.js';
 
 /** How to reach the candidate's OpenAI-compatible embeddings endpoint. */
@@ -17,34 +17,6 @@ export interface EndpointTarget {
   timeoutMs: number;
   /** Cancels the request (the caller stops); the promise then rejects with the signal's reason. */
   signal?: AbortSignal;
-}
-
-/** The full URL of the embeddings route for a configured base URL. */
-export function embeddingsUrl(base: string): string {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    return base; // fetch reports it
-  }
-  const path = url.pathname.replace(/\/+$/, '');
-  if (!path.endsWith('/embeddings')) url.pathname = path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
-  else url.pathname = path;
-  return url.toString();
-}
-
-/** The URL as shown in messages: without credentials or query string, which may hold keys. */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    parsed.search = '';
-    parsed.hash = '';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
-  }
 }
 
 export type EmbedResponse =
@@ -68,8 +40,8 @@ export type EmbedResponse =
  * contains the API key; this function does not throw for them.
  */
 export async function requestEmbeddings(target: EndpointTarget, texts: readonly string[]): Promise<EmbedResponse> {
-  const headers: Record<string, string> = { ...target.headers, 'content-type': 'application/json', accept: 'application/json' };
-  let url = embeddingsUrl(target.url);
+  const headers = requestHeaders(target);
+  let url = embeddingsEndpoint(target.url);
   const shown = displayUrl(url);
   // fetch refuses credentials inside the URL; they become Basic authentication instead.
   try {
@@ -82,10 +54,6 @@ export async function requestEmbeddings(target: EndpointTarget, texts: readonly 
     }
   } catch {
     // an invalid URL: fetch says so below
-  }
-  if (target.apiKey) {
-    if (target.apiKeyHeader) headers[target.apiKeyHeader.toLowerCase()] = target.apiKey;
-    else headers.authorization = `Bearer ${target.apiKey}`;
   }
   const secrets = secretParts(target.url, target.apiKey);
   const scrub = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(url).join(shown));

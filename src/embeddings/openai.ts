@@ -41,18 +41,45 @@ export interface OpenAiSourceOptions {
 }
 
 /**
- * The embeddings endpoint for a base URL: used as is when it already ends with
- * `/embeddings`; `/embeddings` is appended to a URL ending with `/v1`; otherwise
- * `/v1/embeddings` is appended.
+ * The embeddings endpoint for a base URL: used as is when its path already ends with
+ * `/embeddings`; `/embeddings` is appended to a path ending with `/v1`; otherwise
+ * `/v1/embeddings` is appended. A query (Azure's `?api-version=…`) is kept. A string that is
+ * not a URL is returned unchanged (fetch reports it).
  */
 export function embeddingsEndpoint(base: string): string {
-  // A query (Azure's `?api-version=…`) stays at the end of the endpoint.
-  const queryAt = base.indexOf('?');
-  const path = (queryAt === -1 ? base : base.slice(0, queryAt)).replace(/\/+$/, '');
-  const query = queryAt === -1 ? '' : base.slice(queryAt);
-  if (/\/embeddings$/.test(path)) return `${path}${query}`;
-  if (/\/v1$/.test(path)) return `${path}/embeddings${query}`;
-  return `${path}/v1/embeddings${query}`;
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return base;
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith('/embeddings') ? path : path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
+  return url.toString();
+}
+
+/** The URL as shown in messages: without credentials or query string, which may hold keys. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** The headers of an embeddings request: JSON, the plain `headers`, and the key (Bearer, or in `apiKeyHeader`). */
+export function requestHeaders(target: { apiKey?: string; apiKeyHeader?: string; headers?: Record<string, string> }): Record<string, string> {
+  const headers: Record<string, string> = { ...target.headers, 'content-type': 'application/json', accept: 'application/json' };
+  if (target.apiKey) {
+    if (target.apiKeyHeader) headers[target.apiKeyHeader.toLowerCase()] = target.apiKey;
+    else headers.authorization = `Bearer ${target.apiKey}`;
+  }
+  return headers;
 }
 
 /**
@@ -158,9 +185,11 @@ export class OpenAiSource implements EmbeddingSource {
     this.random = options.random ?? Math.random;
     this.encoding = options.encodingFormat === 'float' ? 'float' : 'base64';
     this.fallBack = (options.encodingFormat ?? 'auto') === 'auto';
-    this.description = `openai:${this.endpoint}${options.model ? ` (model ${options.model})` : ''}`;
+    // Logs and the cache's key file show the endpoint without its query, which may hold a key.
+    const shown = displayUrl(this.endpoint);
+    this.description = `openai:${shown}${options.model ? ` (model ${options.model})` : ''}`;
     const truncated = options.dimensions !== undefined ? `@${options.dimensions}` : '';
-    this.cacheKey = `${options.version ? `openai:${options.version}` : `openai:${this.endpoint}#${options.model ?? ''}`}${truncated}`;
+    this.cacheKey = `${options.version ? `openai:${options.version}` : `openai:${shown}#${options.model ?? ''}`}${truncated}`;
     this.cacheChunkSize = Math.max(this.batchSize * this.concurrency * 8, 1024);
   }
 
@@ -307,11 +336,7 @@ export class OpenAiSource implements EmbeddingSource {
   }
 
   private async request(batch: readonly TextItem[], signal: AbortSignal, encoding: 'base64' | 'float'): Promise<Float32Array> {
-    const headers: Record<string, string> = { ...this.options.headers, 'content-type': 'application/json', accept: 'application/json' };
-    if (this.options.apiKey) {
-      if (this.options.apiKeyHeader) headers[this.options.apiKeyHeader.toLowerCase()] = this.options.apiKey;
-      else headers.authorization = `Bearer ${this.options.apiKey}`;
-    }
+    const headers = requestHeaders(this.options);
     const body: Record<string, unknown> = { input: batch.map((item) => item.text), encoding_format: encoding };
     if (this.options.model) body.model = this.options.model;
     if (this.options.dimensions !== undefined) body.dimensions = this.options.dimensions;

@@ -2,7 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkContract } from '../../src/contract/check.js';
-import { displayUrl, embeddingsUrl, percentile, requestEmbeddings, vectorProblems } from '../../src/contract/endpoint.js';
+import { percentile, requestEmbeddings, vectorProblems } from '../../src/contract/endpoint.js';
+import { displayUrl, embeddingsEndpoint } from '../../src/embeddings/openai.js';
 import type { EndpointConfig } from '../../src/config/types.js';
 import { EmbeddingServer } from '../support/openai-server.js';
 import { CANDIDATE, edit, exampleWorkspace, lineOf, testEnvironment } from './helpers.js';
@@ -49,11 +50,11 @@ describe('vector checks and URLs', () => {
   });
 
   it('appends /v1/embeddings unless the URL has it', () => {
-    expect(embeddingsUrl('http://h:8080')).toBe('http://h:8080/v1/embeddings');
-    expect(embeddingsUrl('http://h:8080/')).toBe('http://h:8080/v1/embeddings');
-    expect(embeddingsUrl('http://h/v1')).toBe('http://h/v1/embeddings');
-    expect(embeddingsUrl('http://h/openai/deployments/x/embeddings')).toBe('http://h/openai/deployments/x/embeddings');
-    expect(embeddingsUrl('http://h/openai/deployments/x?api-version=2024-02-01')).toBe('http://h/openai/deployments/x/v1/embeddings?api-version=2024-02-01');
+    expect(embeddingsEndpoint('http://h:8080')).toBe('http://h:8080/v1/embeddings');
+    expect(embeddingsEndpoint('http://h:8080/')).toBe('http://h:8080/v1/embeddings');
+    expect(embeddingsEndpoint('http://h/v1')).toBe('http://h/v1/embeddings');
+    expect(embeddingsEndpoint('http://h/openai/deployments/x/embeddings')).toBe('http://h/openai/deployments/x/embeddings');
+    expect(embeddingsEndpoint('http://h/openai/deployments/x?api-version=2024-02-01')).toBe('http://h/openai/deployments/x/v1/embeddings?api-version=2024-02-01');
   });
 
   it('never shows credentials or query strings of the URL in messages', async () => {

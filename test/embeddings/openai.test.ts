@@ -1,24 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeBase64Floats, embeddingsEndpoint, OpenAiSource, retryAfterMs, type OpenAiSourceOptions } from '../../src/embeddings/openai.js';
 import type { TextItem } from '../../src/embeddings/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger, silentLogger } from '../../src/io/log.js';
-import { base64Floats, EmbeddingServer, hashedVector } from '../support/openai-server.js';
+import { base64Floats, embeddingServers, type EmbeddingServer, hashedVector } from '../support/openai-server.js';
 
 const KEY = 'sk-test-0123456789';
 const texts = (n: number): TextItem[] => Array.from({ length: n }, (_, i) => ({ id: `t${i}`, text: `text number ${i}` }));
-const servers: EmbeddingServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-async function server(options: Partial<ConstructorParameters<typeof EmbeddingServer>[0]> = {}): Promise<EmbeddingServer> {
-  const s = await new EmbeddingServer({ dimension: 8, apiKey: KEY, ...options }).start();
-  servers.push(s);
-  return s;
-}
+const server = embeddingServers({ dimension: 8, apiKey: KEY });
 
 function source(s: EmbeddingServer, options: Partial<OpenAiSourceOptions> = {}): OpenAiSource {
   return new OpenAiSource({ url: s.url, model: 'test-model', apiKey: KEY, apiKeyEnv: 'EMBED_KEY', initialBackoffMs: 5, ...options });

@@ -1,21 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSource, LocalCacheStore, withCache } from '../../src/embeddings/sources.js';
 import type { TextItem } from '../../src/embeddings/types.js';
 import { MemoryLogger, silentLogger } from '../../src/io/log.js';
 import { suiteItems, type Suite } from '../../src/regression/suite.js';
-import { EmbeddingServer, hashedVector } from '../support/openai-server.js';
+import { embeddingServers, hashedVector } from '../support/openai-server.js';
 import { tempDir } from '../support/temp.js';
 
-const servers: EmbeddingServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-async function server(): Promise<EmbeddingServer> {
-  const s = await new EmbeddingServer({ dimension: 4 }).start();
-  servers.push(s);
-  return s;
-}
+const server = embeddingServers({ dimension: 4 });
 
 const E5 = { query: 'query: ', passage: 'passage: ' };
 const items: TextItem[] = [

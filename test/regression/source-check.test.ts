@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSource } from '../../src/embeddings/sources.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { MemoryLogger, silentLogger } from '../../src/io/log.js';
 import { jsNeighbourSearch } from '../../src/knn/exact-js.js';
 import { runRegression } from '../../src/regression/engine.js';
 import type { Suite } from '../../src/regression/suite.js';
-import { EmbeddingServer } from '../support/openai-server.js';
+import { embeddingServers, type EmbeddingServer } from '../support/openai-server.js';
 import { tempDir } from '../support/temp.js';
 
 const suite: Suite = {
@@ -18,16 +18,7 @@ const suite: Suite = {
   ],
 };
 
-const servers: EmbeddingServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-async function production(): Promise<EmbeddingServer> {
-  const server = await new EmbeddingServer({ dimension: 8 }).start();
-  servers.push(server);
-  return server;
-}
+const production = embeddingServers({ dimension: 8 });
 
 async function run(candidateSpec: string, server: EmbeddingServer, workspace: string): Promise<unknown> {
   const open = (spec: string, role: 'production' | 'candidate') =>

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 /** A fault the server answers with instead of embeddings, `times` times. */
 export interface EmbeddingFault {
@@ -56,6 +57,22 @@ export function base64Floats(values: readonly number[]): string {
   const bytes = Buffer.alloc(values.length * 4);
   values.forEach((v, i) => bytes.writeFloatLE(v, i * 4));
   return bytes.toString('base64');
+}
+
+/**
+ * A starter of embedding servers for one test file: each call starts a server with
+ * `defaults` overridden by `options`, and every server started is stopped after each test.
+ */
+export function embeddingServers(defaults: EmbeddingServerOptions): (options?: Partial<EmbeddingServerOptions>) => Promise<EmbeddingServer> {
+  const started: EmbeddingServer[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.stop()));
+  });
+  return async (options = {}) => {
+    const server = await new EmbeddingServer({ ...defaults, ...options }).start();
+    started.push(server);
+    return server;
+  };
 }
 
 /** A deterministic unit vector for a text: the same text always maps to the same vector. */
