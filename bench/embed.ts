@@ -1,11 +1,11 @@
 // Throughput of the openai: embedding source against a local server of known capacity.
 // The server (in its own thread, so its work does not slow the client) answers every
 // batch after a fixed service time and works on at most `slots` batches at once, queueing
-// the rest in arrival order, like TEI or vLLM with a fixed batch budget. Its capacity is
-// slots × maxBatch / serviceTime texts per second; the source embeds the same texts with
-// its default settings, once asking for base64 (the default) and once for float, and each
-// run prints texts/s and the share of the capacity it reached. The last line is the
-// default's share:
+// the rest in arrival order, like TEI or vLLM with a fixed batch budget. Its capacity in a
+// run is slots × maxBatch ÷ the mean time a batch really held a slot (nominally the service
+// time); the source embeds the same texts with its default settings, once asking for
+// base64 (the default) and once for float, and each run prints texts/s and the share of
+// the capacity it reached. The last line is the default's share:
 //   throughput: 93.5% of server capacity
 //   npm run bench:embed [-- --texts 40000 --dim 768 --service-ms 40 --concurrency 8]
 import { loadavg } from 'node:os';
