@@ -36879,7 +36879,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _contract_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7011);
+/* harmony import */ var _contract_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1006);
 /* harmony import */ var _github_contents_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3113);
 /* harmony import */ var _github_ledger_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4762);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3637);
@@ -40058,7 +40058,7 @@ async function runAction(command, extras = {}) {
 
 /***/ }),
 
-/***/ 7011:
+/***/ 1006:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40807,6 +40807,34 @@ async function recordResult(body, options) {
     return { result, file, failure: result.verdict === 'fail' || result.verdict === 'error' ? result.summary : undefined };
 }
 
+;// CONCATENATED MODULE: ./src/embeddings/prompts.ts
+/** True when at least one side has a non-empty prompt. */
+function hasPrompts(prompts) {
+    return Boolean(prompts?.query || prompts?.passage);
+}
+/**
+ * A source that puts the side's prompt before every text, as sentence-transformers'
+ * `prompts` do (E5's `query: ` / `passage: `, BGE's instruction, nomic's `search_query: `):
+ * `passage` before the documents a retrieval searches, `query` before everything else. The
+ * embedding cache keys on `inputText`, the text as sent, so a changed prompt is never
+ * served vectors embedded under the old one.
+ */
+function withPrompts(source, prompts) {
+    const inputText = (item) => `${(item.side === 'passage' ? prompts.passage : prompts.query) ?? ''}${item.text}`;
+    const prompted = (items) => items.map((item) => ({ id: item.id, text: inputText(item) }));
+    const shown = ['query', 'passage'].filter((side) => prompts[side]).map((side) => `${side} ${JSON.stringify(prompts[side])}`);
+    return {
+        description: `${source.description} with prompts (${shown.join(', ')})`,
+        cacheKey: source.cacheKey,
+        ...(source.cacheChunkSize !== undefined ? { cacheChunkSize: source.cacheChunkSize } : {}),
+        inputText,
+        ...(source.check ? { check: (items, options) => source.check(prompted(items), options) } : {}),
+        embed(items, options) {
+            return source.embed(prompted(items), options);
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/contract/schema-diff.ts
 
 const ANNOTATIONS = new Set(['title', 'description', 'examples', 'default', '$comment', 'deprecated', 'readOnly', 'writeOnly', '$schema', '$id']);
@@ -41104,6 +41132,7 @@ function compareItems(production, candidate, polarity, path, changes) {
 ;// CONCATENATED MODULE: ./src/contract/compatibility.ts
 
 
+
 function compatibility_same(a, b) {
     return canonicalJson(a) === canonicalJson(b);
 }
@@ -41136,7 +41165,7 @@ function diffEmbedding(production, candidate) {
     const a = after;
     const changed = [];
     // No prompts and empty prompts are the same space.
-    const spaceValue = (space, field) => field === 'prompts' ? (space.prompts?.query || space.prompts?.passage ? { query: space.prompts.query ?? '', passage: space.prompts.passage ?? '' } : undefined) : space[field];
+    const spaceValue = (space, field) => field !== 'prompts' ? space[field] : hasPrompts(space.prompts) ? { query: space.prompts.query ?? '', passage: space.prompts.passage ?? '' } : undefined;
     for (const field of SPACE_FIELDS) {
         if (compatibility_same(spaceValue(a, field), spaceValue(b, field)))
             continue;
@@ -41259,20 +41288,47 @@ var external_node_buffer_ = __nccwpck_require__(4573);
 
 
 /**
- * The embeddings endpoint for a base URL: used as is when it already ends with
- * `/embeddings`; `/embeddings` is appended to a URL ending with `/v1`; otherwise
- * `/v1/embeddings` is appended.
+ * The embeddings endpoint for a base URL: used as is when its path already ends with
+ * `/embeddings`; `/embeddings` is appended to a path ending with `/v1`; otherwise
+ * `/v1/embeddings` is appended. A query (Azure's `?api-version=…`) is kept. A string that is
+ * not a URL is returned unchanged (fetch reports it).
  */
 function embeddingsEndpoint(base) {
-    // A query (Azure's `?api-version=…`) stays at the end of the endpoint.
-    const queryAt = base.indexOf('?');
-    const path = (queryAt === -1 ? base : base.slice(0, queryAt)).replace(/\/+$/, '');
-    const query = queryAt === -1 ? '' : base.slice(queryAt);
-    if (/\/embeddings$/.test(path))
-        return `${path}${query}`;
-    if (/\/v1$/.test(path))
-        return `${path}/embeddings${query}`;
-    return `${path}/v1/embeddings${query}`;
+    let url;
+    try {
+        url = new URL(base);
+    }
+    catch {
+        return base;
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    url.pathname = path.endsWith('/embeddings') ? path : path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
+    return url.toString();
+}
+/** The URL as shown in messages: without credentials or query string, which may hold keys. */
+function displayUrl(url) {
+    try {
+        const parsed = new URL(url);
+        parsed.username = '';
+        parsed.password = '';
+        parsed.search = '';
+        parsed.hash = '';
+        return parsed.toString();
+    }
+    catch {
+        return '(invalid URL)';
+    }
+}
+/** The headers of an embeddings request: JSON, the plain `headers`, and the key (Bearer, or in `apiKeyHeader`). */
+function requestHeaders(target) {
+    const headers = { ...target.headers, 'content-type': 'application/json', accept: 'application/json' };
+    if (target.apiKey) {
+        if (target.apiKeyHeader)
+            headers[target.apiKeyHeader.toLowerCase()] = target.apiKey;
+        else
+            headers.authorization = `Bearer ${target.apiKey}`;
+    }
+    return headers;
 }
 /**
  * Milliseconds to wait from a `retry-after` header (delta seconds or an HTTP date) or an
@@ -41378,9 +41434,11 @@ class OpenAiSource {
         this.random = options.random ?? Math.random;
         this.encoding = options.encodingFormat === 'float' ? 'float' : 'base64';
         this.fallBack = (options.encodingFormat ?? 'auto') === 'auto';
-        this.description = `openai:${this.endpoint}${options.model ? ` (model ${options.model})` : ''}`;
+        // Logs and the cache's key file show the endpoint without its query, which may hold a key.
+        const shown = displayUrl(this.endpoint);
+        this.description = `openai:${shown}${options.model ? ` (model ${options.model})` : ''}`;
         const truncated = options.dimensions !== undefined ? `@${options.dimensions}` : '';
-        this.cacheKey = `${options.version ? `openai:${options.version}` : `openai:${this.endpoint}#${options.model ?? ''}`}${truncated}`;
+        this.cacheKey = `${options.version ? `openai:${options.version}` : `openai:${shown}#${options.model ?? ''}`}${truncated}`;
         this.cacheChunkSize = Math.max(this.batchSize * this.concurrency * 8, 1024);
     }
     /** One request with one text: the endpoint, the key, the model name and the dimension are right. */
@@ -41531,13 +41589,7 @@ class OpenAiSource {
         }
     }
     async request(batch, signal, encoding) {
-        const headers = { ...this.options.headers, 'content-type': 'application/json', accept: 'application/json' };
-        if (this.options.apiKey) {
-            if (this.options.apiKeyHeader)
-                headers[this.options.apiKeyHeader.toLowerCase()] = this.options.apiKey;
-            else
-                headers.authorization = `Bearer ${this.options.apiKey}`;
-        }
+        const headers = requestHeaders(this.options);
         const body = { input: batch.map((item) => item.text), encoding_format: encoding };
         if (this.options.model)
             body.model = this.options.model;
@@ -41688,36 +41740,6 @@ function copyFiniteNumbers(values, target) {
 ;// CONCATENATED MODULE: ./src/contract/endpoint.ts
 
 
-/** The full URL of the embeddings route for a configured base URL. */
-function embeddingsUrl(base) {
-    let url;
-    try {
-        url = new URL(base);
-    }
-    catch {
-        return base; // fetch reports it
-    }
-    const path = url.pathname.replace(/\/+$/, '');
-    if (!path.endsWith('/embeddings'))
-        url.pathname = path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
-    else
-        url.pathname = path;
-    return url.toString();
-}
-/** The URL as shown in messages: without credentials or query string, which may hold keys. */
-function displayUrl(url) {
-    try {
-        const parsed = new URL(url);
-        parsed.username = '';
-        parsed.password = '';
-        parsed.search = '';
-        parsed.hash = '';
-        return parsed.toString();
-    }
-    catch {
-        return '(invalid URL)';
-    }
-}
 /**
  * Sends one `POST /v1/embeddings` request and returns the raw vectors (not yet checked) and
  * its latency in milliseconds (request sent to body read). HTTP errors, timeouts, refused
@@ -41725,8 +41747,8 @@ function displayUrl(url) {
  * contains the API key; this function does not throw for them.
  */
 async function requestEmbeddings(target, texts) {
-    const headers = { ...target.headers, 'content-type': 'application/json', accept: 'application/json' };
-    let url = embeddingsUrl(target.url);
+    const headers = requestHeaders(target);
+    let url = embeddingsEndpoint(target.url);
     const shown = displayUrl(url);
     // fetch refuses credentials inside the URL; they become Basic authentication instead.
     try {
@@ -41740,12 +41762,6 @@ async function requestEmbeddings(target, texts) {
     }
     catch {
         // an invalid URL: fetch says so below
-    }
-    if (target.apiKey) {
-        if (target.apiKeyHeader)
-            headers[target.apiKeyHeader.toLowerCase()] = target.apiKey;
-        else
-            headers.authorization = `Bearer ${target.apiKey}`;
     }
     const secrets = secretParts(target.url, target.apiKey);
     const scrub = (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text.split(url).join(shown));

@@ -45290,20 +45290,47 @@ var external_node_os_ = __nccwpck_require__(8161);
 
 
 /**
- * The embeddings endpoint for a base URL: used as is when it already ends with
- * `/embeddings`; `/embeddings` is appended to a URL ending with `/v1`; otherwise
- * `/v1/embeddings` is appended.
+ * The embeddings endpoint for a base URL: used as is when its path already ends with
+ * `/embeddings`; `/embeddings` is appended to a path ending with `/v1`; otherwise
+ * `/v1/embeddings` is appended. A query (Azure's `?api-version=…`) is kept. A string that is
+ * not a URL is returned unchanged (fetch reports it).
  */
 function embeddingsEndpoint(base) {
-    // A query (Azure's `?api-version=…`) stays at the end of the endpoint.
-    const queryAt = base.indexOf('?');
-    const path = (queryAt === -1 ? base : base.slice(0, queryAt)).replace(/\/+$/, '');
-    const query = queryAt === -1 ? '' : base.slice(queryAt);
-    if (/\/embeddings$/.test(path))
-        return `${path}${query}`;
-    if (/\/v1$/.test(path))
-        return `${path}/embeddings${query}`;
-    return `${path}/v1/embeddings${query}`;
+    let url;
+    try {
+        url = new URL(base);
+    }
+    catch {
+        return base;
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    url.pathname = path.endsWith('/embeddings') ? path : path.endsWith('/v1') ? `${path}/embeddings` : `${path}/v1/embeddings`;
+    return url.toString();
+}
+/** The URL as shown in messages: without credentials or query string, which may hold keys. */
+function displayUrl(url) {
+    try {
+        const parsed = new URL(url);
+        parsed.username = '';
+        parsed.password = '';
+        parsed.search = '';
+        parsed.hash = '';
+        return parsed.toString();
+    }
+    catch {
+        return '(invalid URL)';
+    }
+}
+/** The headers of an embeddings request: JSON, the plain `headers`, and the key (Bearer, or in `apiKeyHeader`). */
+function requestHeaders(target) {
+    const headers = { ...target.headers, 'content-type': 'application/json', accept: 'application/json' };
+    if (target.apiKey) {
+        if (target.apiKeyHeader)
+            headers[target.apiKeyHeader.toLowerCase()] = target.apiKey;
+        else
+            headers.authorization = `Bearer ${target.apiKey}`;
+    }
+    return headers;
 }
 /**
  * Milliseconds to wait from a `retry-after` header (delta seconds or an HTTP date) or an
@@ -45409,9 +45436,11 @@ class OpenAiSource {
         this.random = options.random ?? Math.random;
         this.encoding = options.encodingFormat === 'float' ? 'float' : 'base64';
         this.fallBack = (options.encodingFormat ?? 'auto') === 'auto';
-        this.description = `openai:${this.endpoint}${options.model ? ` (model ${options.model})` : ''}`;
+        // Logs and the cache's key file show the endpoint without its query, which may hold a key.
+        const shown = displayUrl(this.endpoint);
+        this.description = `openai:${shown}${options.model ? ` (model ${options.model})` : ''}`;
         const truncated = options.dimensions !== undefined ? `@${options.dimensions}` : '';
-        this.cacheKey = `${options.version ? `openai:${options.version}` : `openai:${this.endpoint}#${options.model ?? ''}`}${truncated}`;
+        this.cacheKey = `${options.version ? `openai:${options.version}` : `openai:${shown}#${options.model ?? ''}`}${truncated}`;
         this.cacheChunkSize = Math.max(this.batchSize * this.concurrency * 8, 1024);
     }
     /** One request with one text: the endpoint, the key, the model name and the dimension are right. */
@@ -45562,13 +45591,7 @@ class OpenAiSource {
         }
     }
     async request(batch, signal, encoding) {
-        const headers = { ...this.options.headers, 'content-type': 'application/json', accept: 'application/json' };
-        if (this.options.apiKey) {
-            if (this.options.apiKeyHeader)
-                headers[this.options.apiKeyHeader.toLowerCase()] = this.options.apiKey;
-            else
-                headers.authorization = `Bearer ${this.options.apiKey}`;
-        }
+        const headers = requestHeaders(this.options);
         const body = { input: batch.map((item) => item.text), encoding_format: encoding };
         if (this.options.model)
             body.model = this.options.model;
