@@ -5,7 +5,8 @@
 // then the same files are searched:
 // - by this engine (createNeighbourSearch: all cores), in a child process under Node 24
 //   (relaxed SIMD) running this file bundled to plain JavaScript, which also reports its
-//   peak resident set size;
+//   peak resident set size and the share of query–row pairs its kernel's threshold test
+//   let through to be scored again (the rest were pruned);
 // - by FAISS (`IndexFlatIP` on L2-normalised rows, Debian's python3-faiss on OpenBLAS): the
 //   main reference, what an ML engineer uses for exact neighbours;
 // - by NumPy (normalise, `S = Q @ C.T`, `np.argpartition`, sort the 10), second line.
@@ -29,7 +30,7 @@
 //   npm run bench:knn -- --sizes 100000            one size
 //   npm run bench:knn -- --kinds realistic         one kind of data
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -66,11 +67,13 @@ interface EngineRun extends Timings {
   /** RSS of the engine's process before it read any data: the runtime's own share. */
   idleRssBytes: number;
   corpusBytes: number;
+  /** Share of the query–row pairs that passed the kernel's threshold test and were scored again. */
+  passedShare: number;
 }
 
 interface PythonRun {
   /** FAISS's process peak RSS (before NumPy's score matrix) for comparison. */
-  faiss: Timings & { peakRssBytes: number };
+  faiss: Timings & { peakRssBytes: number; idleRssBytes: number };
   numpy: Timings;
   config: string;
 }
@@ -242,6 +245,18 @@ function meanOverlap(a: Int32Array, b: Int32Array, queries: number): number {
   return total / (queries * K);
 }
 
+/**
+ * This process's own peak RSS (VmHWM). `process.resourceUsage().maxRSS` would also count
+ * the memory of the process that spawned it, from before the exec.
+ */
+function peakRss(): number {
+  const line = readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
+  if (!line) throw new Error('no VmHWM in /proc/self/status');
+  return Number(line.split(/\s+/)[1]) * 1024;
+}
+
 async function engineChild(dir: string, rows: number, queryRows: number): Promise<void> {
   const idleRssBytes = process.memoryUsage.rss();
   const search = await createNeighbourSearch();
@@ -271,17 +286,28 @@ async function engineChild(dir: string, rows: number, queryRows: number): Promis
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     wholeSeconds,
     overlap,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    peakRssBytes: peakRss(),
     idleRssBytes,
     corpusBytes: SPACES * rows * DIM * 4,
+    passedShare: results.reduce((sum, r) => sum + (r.passed ?? Number.NaN), 0) / (SPACES * queryRows * rows),
   };
   console.log(JSON.stringify(run));
 }
 
 const pythonScript = `
-import ctypes, json, os, resource, sys, time
+import ctypes, json, os, sys, time
 import numpy as np
 import faiss
+def status_bytes(field):
+    # From /proc/self/status: this process's own figures (ru_maxrss would also count the
+    # memory of the process that spawned it, from before the exec).
+    for line in open('/proc/self/status'):
+        if line.startswith(field + ':'):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f'no {field} in /proc/self/status')
+
+# The process before any data: Python, NumPy and FAISS loaded.
+idle_rss = status_bytes('VmRSS')
 folder = sys.argv[1]
 rows, nq, dim, k, spaces = map(int, sys.argv[2:7])
 config = []
@@ -340,7 +366,8 @@ def with_numpy(C, Q):
     return ids.astype(np.int32), np.take_along_axis(S, ids, axis=1)
 
 faiss_found, faiss_t = run(with_faiss)
-faiss_t['peakRssBytes'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+faiss_t['peakRssBytes'] = status_bytes('VmHWM')
+faiss_t['idleRssBytes'] = idle_rss
 with open(os.path.join(folder, 'faiss.bin'), 'wb') as out:
     for I, D in faiss_found:
         out.write(I.astype(np.int32).tobytes())
@@ -470,10 +497,14 @@ async function main(): Promise<void> {
           console.log(
             `  neighbours vs faiss: ${agreement.identical} queries identical, ${agreement.nearTies} differ only among near-ties (scores within 1e-5), ${agreement.different} differ; overlap metric ours ${ours.overlap.toFixed(4)}, faiss ${python.faiss.overlap.toFixed(4)}`,
           );
+          const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
           console.log(
-            `  our peak RSS: ${(ours.peakRssBytes / 2 ** 20).toFixed(0)} MiB (the runtime alone ${(ours.idleRssBytes / 2 ** 20).toFixed(0)} MiB before any data); ` +
-              `${size.rows >= 100_000 ? '1.3' : '2'} × corpora = ${(rssLimit / 2 ** 20).toFixed(0)} MiB (${ours.peakRssBytes <= rssLimit ? 'within' : 'over'}); FAISS's process peak ${(python.faiss.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+            `  our peak RSS: ${mib(ours.peakRssBytes)} (the runtime alone ${mib(ours.idleRssBytes)} before any data); ` +
+              `${size.rows >= 100_000 ? '1.3' : '2'} × corpora = ${mib(rssLimit)} (${ours.peakRssBytes <= rssLimit ? 'within' : 'over'}); ` +
+              `FAISS's process peak ${mib(python.faiss.peakRssBytes)} (Python, NumPy and FAISS alone ${mib(python.faiss.idleRssBytes)}); ` +
+              `above the runtime: ours ${mib(ours.peakRssBytes - ours.idleRssBytes)}, FAISS ${mib(python.faiss.peakRssBytes - python.faiss.idleRssBytes)}`,
           );
+          console.log(`  pairs that passed our kernel's threshold test (scored again): ${(100 * ours.passedShare).toFixed(3)}%`);
           ratios.push(`${size.rows} ${kind} ${ratio.toFixed(2)}`);
           if (size.rows === 100_000 && (kind === 'realistic' || finalRatio === undefined)) finalRatio = ratio;
         } finally {

@@ -92,6 +92,8 @@ export interface ScanResult {
   counts: Int32Array;
   indices: Int32Array;
   scores: Float32Array;
+  /** Query–row pairs that passed the kernel's threshold test and were scored again. */
+  passed: number;
 }
 
 /**

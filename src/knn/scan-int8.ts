@@ -46,7 +46,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const counts = new Int32Array(nq);
   const indices = new Int32Array(nq * k);
   const scores = new Float32Array(nq * k);
-  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores };
+  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores, passed: 0 };
 
   const gamma = (dim + 16) * 2 ** -24;
   const dim16 = roundUp(dim, 16);
@@ -118,6 +118,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
   const thresholds = new Float64Array(queryChunk);
   // Hits of one kernel call per query: counts, then where each query's rows start in `picks`.
   const perQuery = new Int32Array(SCAN_QUERIES + 1);
+  let passed = 0;
 
   for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
     const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
@@ -162,6 +163,7 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
       for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {
         const count = Math.min(SCAN_QUERIES, paddedRows - first);
         const hits = kernel.scan8(queryPanels + first * dim16, count, corpusPanels, rows, dim16, qstats + (first / 2) * PAIR_STATS, scalePtr, uPtr, vPtr, hitsPtr);
+        passed += hits;
         if (hits === 0) continue;
         // Sort the hits' rows by query (counting sort into `picks`), then score each query's
         // rows in float32 straight from the staged block, still in cache: a candidate's
@@ -213,5 +215,5 @@ export function scanInt8(kernel: Int8Kernel, job: ScanJob): ScanResult {
       finishQuery(job, chunkStart + q, candidates[q] as Candidates, counts, indices, scores);
     }
   }
-  return { counts, indices, scores };
+  return { counts, indices, scores, passed };
 }

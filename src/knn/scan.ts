@@ -19,7 +19,7 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
   const counts = new Int32Array(nq);
   const indices = new Int32Array(nq * k);
   const scores = new Float32Array(nq * k);
-  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores };
+  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores, passed: 0 };
 
   const dim4 = roundUp(dim, 4);
   const rowBytes = dim4 * 4;
@@ -45,6 +45,7 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
   const thrView = new Float32Array(memory, thrPtr, queryChunk);
   const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);
   const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);
+  let passed = 0;
 
   for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
     const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
@@ -68,6 +69,7 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
       for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {
         const count = Math.min(SCAN_QUERIES, paddedRows - first);
         const hits = kernel.scan(queryPanels + first * rowBytes, count, corpusPanels, rows, dim4, scalePtr, thrPtr + first * 4, hitsPtr);
+        passed += hits;
         for (let h = 0; h < hits; h++) {
           const q = first + (hitInts[3 * h] as number);
           const row = blockStart + (hitInts[3 * h + 1] as number);
@@ -87,5 +89,5 @@ export function scan(kernel: Kernel, job: ScanJob): ScanResult {
 
     for (let q = 0; q < chunkRows; q++) finishQuery(job, chunkStart + q, candidates[q] as Candidates, counts, indices, scores);
   }
-  return { counts, indices, scores };
+  return { counts, indices, scores, passed };
 }

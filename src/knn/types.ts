@@ -30,6 +30,11 @@ export interface TopKResult {
   k: number;
   indices: Int32Array;
   scores: Float32Array;
+  /**
+   * Query–row pairs that passed the engine's threshold test and were scored again (the
+   * WebAssembly engines); the rest were pruned by the test. For benchmarks and diagnostics.
+   */
+  passed?: number;
 }
 
 /** An exact neighbour-search engine. Implementations stream the corpus: they never hold a queries × corpus matrix. */

@@ -358,5 +358,5 @@ function assemble(jobs: ScanJob[], results: ScanResult[], nq: number, k: number)
       filled[q] = n;
     }
   });
-  return { k, indices, scores };
+  return { k, indices, scores, passed: results.reduce((sum, r) => sum + r.passed, 0) };
 }

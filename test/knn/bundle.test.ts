@@ -19,6 +19,15 @@ describe('neighbour search in an ncc bundle under Node 24', () => {
     const run = spawnSync(node24(), [join(outDir, 'index.js')], { encoding: 'utf8', timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout.trim().split('\n').at(-1) as string) as Record<string, string[]>;
+    // Every pair a query keeps passed the threshold test (50 queries × k 10); a test that
+    // pruned nothing would let all 50 × 4,000 pairs through.
+    for (const name of ['wasm-relaxed-int8 ×2 passed', 'wasm-relaxed-simd ×2 passed']) {
+      const [passed, pairs] = (report[name] ?? []).map(Number) as [number, number];
+      expect(pairs, name).toBe(200_000);
+      expect(passed, name).toBeGreaterThanOrEqual(500);
+      expect(passed, name).toBeLessThan(pairs / 2);
+      delete report[name];
+    }
     expect(report).toEqual({
       'wasm-relaxed-int8 ×1': [],
       'wasm-relaxed-int8 ×2': [],

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createNeighbourSearch } from '../../src/knn/index.js';
 import { topKJs } from '../../src/knn/exact-js.js';
-import type { NeighbourSearch } from '../../src/knn/types.js';
+import type { NeighbourSearch, TopKResult } from '../../src/knn/types.js';
 import { blockOffset } from '../../src/knn/candidates.js';
 import { supportsVariant, wasmNeighbourSearch } from '../../src/knn/wasm-engine.js';
 import { repoRoot } from '../support/node24.js';
@@ -46,8 +46,10 @@ describe('wasm engine, plain SIMD', () => {
     const corpus = randomMatrix(1500, 50, next);
     for (const queries of [randomMatrix(200, 50, next), randomMatrix(5, 50, next)]) {
       const request = { queries, corpus, k: 10, similarity: 'cosine' as const };
-      const one = await withEngine(wasmNeighbourSearch({ variant: 'simd', threads: 1 }), (e) => e.topK(request));
-      const four = await withEngine(wasmNeighbourSearch({ variant: 'simd', threads: 4 }), (e) => e.topK(request));
+      // The neighbours and scores (not the count of pairs that passed, which depends on the split).
+      const ranked = ({ k, indices, scores }: TopKResult) => ({ k, indices, scores });
+      const one = ranked(await withEngine(wasmNeighbourSearch({ variant: 'simd', threads: 1 }), (e) => e.topK(request)));
+      const four = ranked(await withEngine(wasmNeighbourSearch({ variant: 'simd', threads: 4 }), (e) => e.topK(request)));
       expect(four).toEqual(one);
       expect(one).toEqual(topKJs(request));
     }
@@ -71,6 +73,16 @@ describe('wasm engine, plain SIMD', () => {
         expect(result.indices[q * k + i]).toBe(want.c);
         expect(Math.abs((result.scores[q * k + i] as number) - want.score)).toBeLessThan(1e-6 * Math.abs(want.score) + 1e-7);
       }
+    }
+  });
+
+  it('counts the pairs its threshold test let through: at least every kept pair, far fewer than all', async () => {
+    const next = createRng(5);
+    const request = { queries: randomMatrix(50, 64, next), corpus: randomMatrix(4000, 64, next), k: 10, similarity: 'cosine' as const };
+    for (const threads of [1, 2]) {
+      const { passed } = await withEngine(wasmNeighbourSearch({ variant: 'simd', threads }), (e) => e.topK(request));
+      expect(passed).toBeGreaterThanOrEqual(50 * 10);
+      expect(passed).toBeLessThan((50 * 4000) / 2);
     }
   });
 
