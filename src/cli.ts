@@ -3,12 +3,13 @@ import { commands } from './cli-wiring.js';
 import type { Command, Environment } from './command.js';
 import { parseInputs } from './inputs/spec.js';
 import { ConfigurationError, errorMessage, formatLocation, type SourceLocation } from './io/errors.js';
-import type { Logger } from './io/log.js';
+import { neutraliseCommands, type Logger } from './io/log.js';
 import { runContextFromEnv } from './results/context.js';
 import { TOOL_VERSION } from './version.js';
 
+/** Every line goes to stderr with workflow commands neutralised: the command line also runs inside Actions. */
 const stderr = (line: string): void => {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${neutraliseCommands(line)}\n`);
 };
 
 function located(kind: string, message: string, location?: SourceLocation): string {

@@ -96,6 +96,14 @@ describe('main', () => {
     expect(stderr).toContain('error: unknown flag --nope');
   });
 
+  it('neutralises workflow commands in what it writes to stderr (after a newline or a bare CR)', async () => {
+    expect(await main(['contract', '--nope\r::error::pwned\n::warning::again', 'x'])).toBe(1);
+    expect(stderr).toContain('unknown flag --nope');
+    expect(stderr).not.toMatch(/^\s*::/m);
+    expect(stderr).toContain(':\u200b:error::pwned');
+    expect(stderr).toContain(':\u200b:warning::again');
+  });
+
   it('runs the check: outputs as name=value, exit 0 on pass', async () => {
     const workspace = await exampleWorkspace();
     vi.stubEnv('GITHUB_WORKSPACE', workspace);

@@ -55322,6 +55322,16 @@ class CommandSource {
             }
             options.onProgress?.(Math.min(collector.rows, items.length), items.length);
         };
+        // One decoder for the whole output: a character split between two chunks stays whole.
+        const decoder = new TextDecoder('utf-8', { fatal: true });
+        const decode = (bytes, final) => {
+            try {
+                return decoder.decode(bytes, { stream: !final });
+            }
+            catch {
+                throw new io_errors/* ConfigurationError */.j1(`${this.description}: its output is not valid UTF-8`);
+            }
+        };
         child.stdout.on('data', (chunk) => {
             if (outputError !== undefined)
                 return;
@@ -55336,7 +55346,7 @@ class CommandSource {
                     mode = isNpy(head) ? 'npy' : 'jsonl';
                     if (mode === 'jsonl') {
                         stdoutChunks.length = 0;
-                        pending = head.toString('utf8');
+                        pending = decode(head, false);
                         takeLines(false);
                     }
                 }
@@ -55344,7 +55354,7 @@ class CommandSource {
                     stdoutChunks.push(chunk);
                 }
                 else {
-                    pending += chunk.toString('utf8');
+                    pending += decode(chunk, false);
                     takeLines(false);
                 }
             }
@@ -55405,8 +55415,7 @@ class CommandSource {
                 matrix = table_selectRows({ file: name, matrix }, items);
             }
             else {
-                if (mode === 'unknown')
-                    pending = Buffer.concat(stdoutChunks).toString('utf8');
+                pending += decode(mode === 'unknown' ? Buffer.concat(stdoutChunks) : new Uint8Array(0), true);
                 takeLines(true);
                 matrix = table_selectRows(collector.table(), items);
             }
@@ -61155,8 +61164,10 @@ async function runContextFromEnv(env, event) {
 
 
 
+
+/** Every line goes to stderr with workflow commands neutralised: the command line also runs inside Actions. */
 const stderr = (line) => {
-    process.stderr.write(`${line}\n`);
+    process.stderr.write(`${(0,io_log/* neutraliseCommands */.$B)(line)}\n`);
 };
 function cli_located(kind, message, location) {
     return location ? `${(0,io_errors/* formatLocation */.j$)(location)}: ${kind}: ${message}` : `${kind}: ${message}`;

@@ -39130,6 +39130,16 @@ class CommandSource {
             }
             options.onProgress?.(Math.min(collector.rows, items.length), items.length);
         };
+        // One decoder for the whole output: a character split between two chunks stays whole.
+        const decoder = new TextDecoder('utf-8', { fatal: true });
+        const decode = (bytes, final) => {
+            try {
+                return decoder.decode(bytes, { stream: !final });
+            }
+            catch {
+                throw new errors/* ConfigurationError */.j1(`${this.description}: its output is not valid UTF-8`);
+            }
+        };
         child.stdout.on('data', (chunk) => {
             if (outputError !== undefined)
                 return;
@@ -39144,7 +39154,7 @@ class CommandSource {
                     mode = isNpy(head) ? 'npy' : 'jsonl';
                     if (mode === 'jsonl') {
                         stdoutChunks.length = 0;
-                        pending = head.toString('utf8');
+                        pending = decode(head, false);
                         takeLines(false);
                     }
                 }
@@ -39152,7 +39162,7 @@ class CommandSource {
                     stdoutChunks.push(chunk);
                 }
                 else {
-                    pending += chunk.toString('utf8');
+                    pending += decode(chunk, false);
                     takeLines(false);
                 }
             }
@@ -39213,8 +39223,7 @@ class CommandSource {
                 matrix = selectRows({ file: name, matrix }, items);
             }
             else {
-                if (mode === 'unknown')
-                    pending = Buffer.concat(stdoutChunks).toString('utf8');
+                pending += decode(mode === 'unknown' ? Buffer.concat(stdoutChunks) : new Uint8Array(0), true);
                 takeLines(true);
                 matrix = selectRows(collector.table(), items);
             }

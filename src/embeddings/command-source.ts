@@ -162,6 +162,15 @@ export class CommandSource implements EmbeddingSource {
       }
       options.onProgress?.(Math.min(collector.rows, items.length), items.length);
     };
+    // One decoder for the whole output: a character split between two chunks stays whole.
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const decode = (bytes: Uint8Array, final: boolean): string => {
+      try {
+        return decoder.decode(bytes, { stream: !final });
+      } catch {
+        throw new ConfigurationError(`${this.description}: its output is not valid UTF-8`);
+      }
+    };
     child.stdout.on('data', (chunk: Buffer) => {
       if (outputError !== undefined) return;
       try {
@@ -173,13 +182,13 @@ export class CommandSource implements EmbeddingSource {
           mode = isNpy(head) ? 'npy' : 'jsonl';
           if (mode === 'jsonl') {
             stdoutChunks.length = 0;
-            pending = head.toString('utf8');
+            pending = decode(head, false);
             takeLines(false);
           }
         } else if (mode === 'npy') {
           stdoutChunks.push(chunk);
         } else {
-          pending += chunk.toString('utf8');
+          pending += decode(chunk, false);
           takeLines(false);
         }
       } catch (error) {
@@ -235,7 +244,7 @@ export class CommandSource implements EmbeddingSource {
         }
         matrix = selectRows({ file: name, matrix }, items);
       } else {
-        if (mode === 'unknown') pending = Buffer.concat(stdoutChunks).toString('utf8');
+        pending += decode(mode === 'unknown' ? Buffer.concat(stdoutChunks) : new Uint8Array(0), true);
         takeLines(true);
         matrix = selectRows(collector.table(), items);
       }

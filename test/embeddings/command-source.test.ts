@@ -55,6 +55,17 @@ describe('command: source', () => {
     expect(seen.at(-1)).toBe(3);
   });
 
+  it('reads ids whose multi-byte characters arrive split across chunks, and refuses invalid UTF-8', async () => {
+    const named: TextItem[] = [
+      { id: 'żółw-ąę', text: 'dog' },
+      { id: '犬', text: 'puppy' },
+      { id: 'c', text: 'żółw' },
+    ];
+    const m = await source('--bytewise').embed(named, options);
+    expect([...m.data]).toEqual(named.flatMap(({ text }) => [text.length, text.charCodeAt(0), 1]));
+    expect((await failure(source('--invalid-utf8').embed(named, options))).message).toMatch(/output is not valid UTF-8/);
+  });
+
   it('reads an .npy stream', async () => {
     const m = await source('--npy').embed(items, options);
     expect([...m.data]).toEqual(expected);
