@@ -36940,7 +36940,7 @@ var formats_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(formats, 2);
 const exportsOf = (ns) => (ns.default !== null && typeof ns.default === "object" ? ns.default : ns);
 const runtime0 = exportsOf(ucs2length_namespaceObject);
 const runtime1 = exportsOf(formats_namespaceObject);
-const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"relativeTolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median (0.05: 5%).","type":"number","minimum":0,"default":0.05},"tolerance":{"description":"Deprecated: the old name of relativeTolerance (a fraction of the baseline median, unlike regression's tolerance, an absolute drop). Still read, with a warning.","type":"number","minimum":0},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3},"total":{"description":"Makes this a counter metric: its samples count events (errors) and total's samples count trials (requests), per step. The rates of the two groups (events summed over the window / trials summed) are compared with a test of two proportions (score test; Fisher's exact test for rare events) instead of a rank test. relativeTolerance is then a fraction of the baseline rate, absoluteTolerance a difference of rates.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"description":"Name of the trials series: its metric name in a metrics file.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template of the trials per step (required by the prometheus source), with {{group}} like query.","type":"string","minLength":1}}}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis","shadow"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}},"promote":{"description":"promote: the serving switch, the canary stages and the release record.","type":"object","additionalProperties":false,"properties":{"switch":{"description":"What serving reads, changed together with the ledger by promote and rollback. Without it (or with backend none) promote records the ledger only.","type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"description":"environment-variables: MODEL_<NAME>_VERSION, _CANARY_VERSION, _CANARY_PERCENT in the target GitHub environment; flagd: an OpenFeature flagd flag file committed through the contents API; flagd-file: a flagd flag file on this machine; none.","type":"string","enum":["none","environment-variables","flagd","flagd-file"]},"repository":{"description":"owner/name holding the environment or the flag file (environment-variables, flagd); default this repository.","type":"string","pattern":"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},"path":{"description":"The flag file (flagd, flagd-file); {environment} is replaced by the environment. flagd-file paths are relative to the workspace.","type":"string","minLength":1},"branch":{"description":"Branch the flag file is committed to (flagd); default the repository's default branch.","type":"string","minLength":1},"prefix":{"description":"Prefix of the variable names (environment-variables); default MODEL_.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","default":"MODEL_"}}},"stages":{"description":"The stages promote --operation advance walks, in order.","type":"array","minItems":1,"items":{"type":"string","pattern":"^(canary-[1-9][0-9]?|full)$"},"default":["canary-5","canary-25","canary-50","full"]},"stageMaxMinutes":{"description":"A canary stage older than this without a passing canary analysis is rolled back by advance.","type":"number","exclusiveMinimum":0,"default":120},"artifactMaxBytes":{"description":"The largest https artifact downloaded to verify its digest; a larger one is recorded as not reachable.","type":"integer","minimum":1,"default":2147483648},"publishRelease":{"description":"Publish the release record of every full promotion as a GitHub Release (contents: write).","type":"boolean","default":false}}},"monitor":{"description":"monitor: the scheduled check of production after release (probes against the promotion snapshot, data drift, the alert issue).","type":"object","additionalProperties":false,"properties":{"vectorFloor":{"description":"Lowest acceptable cosine between a probe's live vector and its snapshot vector; below it another model is serving (a severe breach, alerted at once).","type":"number","exclusiveMinimum":0,"maximum":1,"default":0.99},"drift":{"description":"Drift test settings.","type":"object","additionalProperties":false,"properties":{"alpha":{"description":"Family-wise level of one drift test over its three methods, overall and per segment (Bonferroni).","type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.03},"permutations":{"description":"Label permutations for the classifier threshold and the MMD p-value (raised when too few to reach the level).","type":"integer","minimum":19,"maximum":100000,"default":199},"componentShare":{"description":"Share of drifted components above which the components method flags drift (Evidently's default).","type":"number","minimum":0,"maximum":1,"default":0.2},"maxRows":{"description":"Rows per sample used at most; a seeded subsample beyond.","type":"integer","minimum":10,"default":1000},"minSegmentSize":{"description":"Segments with fewer rows on either side are not tested.","type":"integer","minimum":2,"default":30},"seed":{"description":"Seed of the permutations and subsamples.","type":"integer","minimum":0,"maximum":4294967295,"default":1}}},"issue":{"description":"The sticky alert issue.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels set when the issue is created or reopened.","type":"array","items":{"type":"string","minLength":1,"maxLength":50},"uniqueItems":true},"assignees":{"description":"Logins assigned when the issue is created or reopened.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"mentionOwners":{"description":"@-mention the contract's owners in the comment that opens an incident (needs the contract input).","type":"boolean","default":false}}}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, or in apiKeyHeader; masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint. The default keeps a server's queue from running dry while answers travel back; lower it for a server that refuses queued requests.","type":"integer","minimum":1,"maximum":256,"default":8},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"dimensions":{"description":"Sent as the OpenAI API's dimensions parameter (Matryoshka truncation, for models that support it); the vectors must come back with this dimension.","type":"integer","minimum":1},"encodingFormat":{"description":"How an openai: endpoint sends vectors: base64 (little-endian float32, smaller and faster), float (JSON numbers), or auto: base64, falling back to float for a server that refuses it.","enum":["auto","base64","float"],"default":"auto"},"apiKeyHeader":{"description":"Header that carries the API key instead of Authorization: Bearer, e.g. api-key for Azure OpenAI.","type":"string","pattern":"^[A-Za-z0-9-]+$"},"headers":{"description":"Further request headers with plain values (never secrets: a key goes in apiKeyEnv). An API version in the query goes in the URL itself, e.g. openai:https://name.openai.azure.com/openai/deployments/d/embeddings?api-version=2024-10-21.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9-]+$"},"additionalProperties":{"type":"string"}},"prompts":{"description":"Text put before every input, per side, as sentence-transformers' prompts: query for queries and for texts compared with each other (pairs, triplets, neighbours, traffic, probes), passage for the documents a retrieval check searches. E.g. E5: {query: 'query: ', passage: 'passage: '}. Part of what the embedding cache keys on.","type":"object","additionalProperties":false,"properties":{"query":{"type":"string"},"passage":{"type":"string"}}},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, or in apiKeyHeader; masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint. The default keeps a server's queue from running dry while answers travel back; lower it for a server that refuses queued requests.","type":"integer","minimum":1,"maximum":256,"default":8},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"dimensions":{"description":"Sent as the OpenAI API's dimensions parameter (Matryoshka truncation, for models that support it); the vectors must come back with this dimension.","type":"integer","minimum":1},"encodingFormat":{"description":"How an openai: endpoint sends vectors: base64 (little-endian float32, smaller and faster), float (JSON numbers), or auto: base64, falling back to float for a server that refuses it.","enum":["auto","base64","float"],"default":"auto"},"apiKeyHeader":{"description":"Header that carries the API key instead of Authorization: Bearer, e.g. api-key for Azure OpenAI.","type":"string","pattern":"^[A-Za-z0-9-]+$"},"headers":{"description":"Further request headers with plain values (never secrets: a key goes in apiKeyEnv). An API version in the query goes in the URL itself, e.g. openai:https://name.openai.azure.com/openai/deployments/d/embeddings?api-version=2024-10-21.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9-]+$"},"additionalProperties":{"type":"string"}},"prompts":{"description":"Text put before every input, per side, as sentence-transformers' prompts: query for queries and for texts compared with each other (pairs, triplets, neighbours, traffic, probes), passage for the documents a retrieval check searches. E.g. E5: {query: 'query: ', passage: 'passage: '}. Part of what the embedding cache keys on.","type":"object","additionalProperties":false,"properties":{"query":{"type":"string"},"passage":{"type":"string"}}},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const func2 = Object.prototype.hasOwnProperty;const func4 = runtime0.default;const formats0 = runtime1.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern7 = new RegExp("^[A-Za-z0-9-]+$", "u");const pattern15 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern16 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern17 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const pattern24 = new RegExp("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "u");const pattern25 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");const pattern26 = new RegExp("^(canary-[1-9][0-9]?|full)$", "u");function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(func2.call(schema11.properties, key0))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
+const config = validate10;const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://model-gates.dev/schemas/config.schema.json","title":"model-gates configuration (model-gates.yml)","description":"Project configuration. Every action takes the same config input and reads its own section.","type":"object","additionalProperties":false,"properties":{"$schema":{"type":"string"},"version":{"const":1},"contract":{"type":"object","additionalProperties":false,"properties":{"lineage":{"type":"object","additionalProperties":false,"properties":{"required":{"description":"Lineage fields every contract must fill.","type":"array","items":{"type":"string","enum":["trainingData","codeCommit","baseModel","hyperparameters","evaluation"]},"uniqueItems":true}}},"endpoint":{"description":"Candidate endpoint for contract tests (OpenAI-compatible /v1/embeddings).","type":"object","required":["url"],"additionalProperties":false,"properties":{"url":{"description":"Base URL; /v1/embeddings is appended unless the URL already ends with /embeddings.","type":"string","format":"uri"},"model":{"description":"Model name sent in the request body.","type":"string"},"apiKeyEnv":{"description":"Name of the environment variable holding the API key.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"requests":{"description":"Requests sent to measure p95 latency.","type":"integer","minimum":1,"maximum":10000,"default":20},"timeoutMs":{"type":"integer","minimum":1,"default":30000}}}}},"canary":{"description":"canary-analysis: the metrics judged between baseline and canary, and where they come from.","type":"object","required":["metrics"],"additionalProperties":false,"properties":{"prometheus":{"description":"Prometheus HTTP API. Credentials come from environment variables named here, never from the file.","type":"object","additionalProperties":false,"properties":{"url":{"description":"Base URL (the prometheus-url input overrides it); /api/v1/query_range is appended.","type":"string","format":"uri"},"bearerTokenEnv":{"description":"Environment variable holding a bearer token.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"usernameEnv":{"description":"Environment variable holding the basic-auth user name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"passwordEnv":{"description":"Environment variable holding the basic-auth password.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"timeoutMs":{"description":"Timeout of each query, in milliseconds.","type":"integer","minimum":1,"default":30000}},"dependencies":{"usernameEnv":["passwordEnv"],"passwordEnv":["usernameEnv"]}},"confidence":{"description":"Confidence of the analysis: on a canary no different from the baseline, the chance that any metric fails is at most 1 - confidence (Bonferroni over the metrics).","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"thresholds":{"description":"Score thresholds (0-100): a score of at least pass is pass, at least marginal is marginal, below is fail.","type":"object","additionalProperties":false,"properties":{"pass":{"type":"number","minimum":0,"maximum":100,"default":95},"marginal":{"type":"number","minimum":0,"maximum":100,"default":75}}},"metrics":{"type":"array","minItems":1,"items":{"type":"object","required":["name","direction"],"additionalProperties":false,"properties":{"name":{"description":"Unique metric name; results call it canary.<name>.*.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template for query_range (required by the prometheus source). {{group}} is replaced by the baseline or canary label value, escaped for a double-quoted string: version=\"{{group}}\".","type":"string","minLength":1},"direction":{"description":"Which change of the canary is bad.","type":"string","enum":["increase","decrease","either"]},"relativeTolerance":{"description":"Tolerated shift of the canary, as a fraction of the baseline median (0.05: 5%).","type":"number","minimum":0,"default":0.05},"tolerance":{"description":"Deprecated: the old name of relativeTolerance (a fraction of the baseline median, unlike regression's tolerance, an absolute drop). Still read, with a warning.","type":"number","minimum":0},"absoluteTolerance":{"description":"Tolerated shift in the metric's own unit; the larger of the two tolerances applies.","type":"number","minimum":0,"default":0},"critical":{"description":"A failing or no-data critical metric fails the analysis.","type":"boolean","default":false},"weight":{"description":"Weight of the metric in the score.","type":"number","exclusiveMinimum":0,"default":1},"minSamples":{"description":"Fewer samples than this in either group makes the metric no-data.","type":"integer","minimum":3,"default":10},"outliers":{"description":"keep every sample, or remove, per group, those beyond Tukey's fences (outlierFactor x IQR beyond the quartiles).","type":"string","enum":["keep","remove"],"default":"keep"},"outlierFactor":{"type":"number","exclusiveMinimum":0,"default":3},"total":{"description":"Makes this a counter metric: its samples count events (errors) and total's samples count trials (requests), per step. The rates of the two groups (events summed over the window / trials summed) are compared with a test of two proportions (score test; Fisher's exact test for rare events) instead of a rank test. relativeTolerance is then a fraction of the baseline rate, absoluteTolerance a difference of rates.","type":"object","required":["name"],"additionalProperties":false,"properties":{"name":{"description":"Name of the trials series: its metric name in a metrics file.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},"query":{"description":"PromQL template of the trials per step (required by the prometheus source), with {{group}} like query.","type":"string","minLength":1}}}}}}}},"regression":{"description":"Project defaults for embedding-regression; a suite's settings and each check's own keys override them.","type":"object","additionalProperties":false,"properties":{"confidence":{"description":"Two-sided confidence level of the bootstrap intervals.","type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"default":0.95},"resamples":{"description":"Bootstrap resamples per interval.","type":"integer","minimum":100,"maximum":100000,"default":2000},"seed":{"description":"Bootstrap seed; same data and seed give the same intervals, byte for byte.","type":"integer","minimum":0,"maximum":4294967295,"default":1},"minSegmentSize":{"description":"Segments with fewer items are reported but never gate.","type":"integer","minimum":1,"default":30},"worstItems":{"description":"Most regressed items kept per check.","type":"integer","minimum":0,"maximum":50,"default":5},"tolerance":{"description":"Largest acceptable drop per check, in the unit of the metric that decides it.","type":"object","additionalProperties":false,"properties":{"pairs":{"description":"AUC (mean placement value).","type":"number","minimum":0,"maximum":1,"default":0.02},"triplets":{"description":"Triplet accuracy.","type":"number","minimum":0,"maximum":1,"default":0.02},"retrieval":{"description":"The retrieval check's metric (nDCG@k by default).","type":"number","minimum":0,"maximum":1,"default":0.02}}},"minOverlap":{"description":"Mean neighbour overlap@k below which the neighbours check fails. Unset: reported, never gating.","type":"number","minimum":0,"maximum":1}}},"embeddings":{"description":"Embedding sources of embedding-regression (see docs/embedding-sources.md).","type":"object","additionalProperties":false,"properties":{"cacheDir":{"description":"Folder of the embedding cache, relative to the workspace.","type":"string","minLength":1,"default":".model-gates/cache"},"cache":{"description":"Set false to turn the embedding cache off.","type":"boolean","default":true},"cacheMaxAgeDays":{"description":"In Actions, before the cache folder is saved to the Actions cache, the vectors of models no run has used for this many days are dropped from it.","type":"integer","minimum":1,"default":30},"defaults":{"description":"Settings shared by both roles; a role's own section overrides them key by key.","$ref":"#/definitions/embeddingSource"},"production":{"description":"Settings for the production model's source.","$ref":"#/definitions/embeddingSource"},"candidate":{"description":"Settings for the candidate model's source.","$ref":"#/definitions/embeddingSource"}}},"gate":{"description":"gate: the promotion policy. Every condition must hold for pass; conditions waiting only for people make the decision pending; anything that cannot be evaluated fails.","type":"object","additionalProperties":false,"properties":{"requiredChecks":{"description":"Results that must be present; a missing one fails the gate. Every result present must also pass (marginal needs the marginal approvals).","type":"object","additionalProperties":false,"properties":{"kinds":{"type":"array","items":{"type":"string","enum":["contract","embedding-regression","canary-analysis","shadow"]},"uniqueItems":true},"ids":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},"uniqueItems":true}}},"thresholds":{"description":"Extra rules over the results' flat metrics. A missing metric fails its rule unless the rule is optional.","type":"array","items":{"type":"object","required":["metric","op","value"],"additionalProperties":false,"properties":{"metric":{"description":"Name of a metric in a result's metrics.","type":"string","minLength":1},"op":{"type":"string","enum":["<","<=",">",">=","==","!="]},"value":{"type":"number"},"optional":{"description":"When true, a missing or null metric skips the rule instead of failing it.","type":"boolean","default":false},"result":{"description":"Id or kind of the result the metric is read from; needed when more than one result has the metric.","type":"string","minLength":1}}}},"approvals":{"description":"Pull request reviews required: APPROVED on the head commit by someone listed, never the author.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"$ref":"#/definitions/people"}}},"marginal":{"description":"Approvals a marginal verdict needs on top of the others; from: owners means the owners the contract result records.","type":"object","required":["count","from"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":1,"maximum":100},"from":{"oneOf":[{"const":"owners"},{"$ref":"#/definitions/people"}]}}},"environment":{"description":"GitHub environment approvals of the run the gate runs in (GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Only approvals of this environment count; any environment when unset.","type":"string","minLength":1},"required":{"description":"At least one approval is required.","type":"boolean","default":false},"allowed":{"description":"When set, every approver must be one of these.","$ref":"#/definitions/people"}}},"override":{"description":"A label that waives failing verdicts, thresholds and review approvals, when the latest time it was applied was by an authorised user who gave a reason (/override <reason> in a review or comment).","type":"object","required":["label","authorised"],"additionalProperties":false,"properties":{"label":{"type":"string","minLength":1,"maxLength":50},"authorised":{"$ref":"#/definitions/people"}}},"statusContext":{"description":"Context of the commit status; the status-context input overrides it.","type":"string","minLength":1,"maxLength":255,"default":"model-gates/gate"}}},"promote":{"description":"promote: the serving switch, the canary stages and the release record.","type":"object","additionalProperties":false,"properties":{"switch":{"description":"What serving reads, changed together with the ledger by promote and rollback. Without it (or with backend none) promote records the ledger only.","type":"object","additionalProperties":false,"required":["backend"],"properties":{"backend":{"description":"environment-variables: MODEL_<NAME>_VERSION, _CANARY_VERSION, _CANARY_PERCENT in the target GitHub environment; flagd: an OpenFeature flagd flag file committed through the contents API; flagd-file: a flagd flag file on this machine; none.","type":"string","enum":["none","environment-variables","flagd","flagd-file"]},"repository":{"description":"owner/name holding the environment or the flag file (environment-variables, flagd); default this repository.","type":"string","pattern":"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"},"path":{"description":"The flag file (flagd, flagd-file); {environment} is replaced by the environment. flagd-file paths are relative to the workspace.","type":"string","minLength":1},"branch":{"description":"Branch the flag file is committed to (flagd); default the repository's default branch.","type":"string","minLength":1},"prefix":{"description":"Prefix of the variable names (environment-variables); default MODEL_.","type":"string","pattern":"^[A-Z][A-Z0-9_]*$","default":"MODEL_"}}},"stages":{"description":"The stages promote --operation advance walks, in order.","type":"array","minItems":1,"items":{"type":"string","pattern":"^(canary-[1-9][0-9]?|full)$"},"default":["canary-5","canary-25","canary-50","full"]},"stageMaxMinutes":{"description":"A canary stage older than this without a passing canary analysis is rolled back by advance.","type":"number","exclusiveMinimum":0,"default":120},"artifactMaxBytes":{"description":"The largest https artifact downloaded to verify its digest; a larger one is recorded as not reachable.","type":"integer","minimum":1,"default":2147483648},"publishRelease":{"description":"Publish the release record of every full promotion as a GitHub Release (contents: write).","type":"boolean","default":false}}},"monitor":{"description":"monitor: the scheduled check of production after release (probes against the promotion snapshot, data drift, the alert issue).","type":"object","additionalProperties":false,"properties":{"vectorFloor":{"description":"Lowest acceptable cosine between a probe's live vector and its snapshot vector; below it another model is serving (a severe breach, alerted at once).","type":"number","exclusiveMinimum":0,"maximum":1,"default":0.99},"drift":{"description":"Drift test settings.","type":"object","additionalProperties":false,"properties":{"alpha":{"description":"Family-wise level of one drift test over its three methods, overall and per segment (Bonferroni).","type":"number","exclusiveMinimum":0,"exclusiveMaximum":1,"default":0.03},"permutations":{"description":"Label permutations for the classifier threshold and the MMD p-value (raised when too few to reach the level).","type":"integer","minimum":19,"maximum":100000,"default":199},"componentShare":{"description":"Share of drifted components above which the components method flags drift (Evidently's default).","type":"number","minimum":0,"maximum":1,"default":0.2},"maxRows":{"description":"Rows per sample used at most; a seeded subsample beyond.","type":"integer","minimum":10,"default":1000},"minSegmentSize":{"description":"Segments with fewer rows on either side are not tested; a reference or recent sample with fewer rows fails the run.","type":"integer","minimum":2,"default":30},"seed":{"description":"Seed of the permutations and subsamples.","type":"integer","minimum":0,"maximum":4294967295,"default":1}}},"issue":{"description":"The sticky alert issue.","type":"object","additionalProperties":false,"properties":{"labels":{"description":"Labels set when the issue is created or reopened.","type":"array","items":{"type":"string","minLength":1,"maxLength":50},"uniqueItems":true},"assignees":{"description":"Logins assigned when the issue is created or reopened.","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true},"mentionOwners":{"description":"@-mention the contract's owners in the comment that opens an incident (needs the contract input).","type":"boolean","default":false}}}}}},"definitions":{"embeddingSource":{"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, or in apiKeyHeader; masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint. The default keeps a server's queue from running dry while answers travel back; lower it for a server that refuses queued requests.","type":"integer","minimum":1,"maximum":256,"default":8},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"dimensions":{"description":"Sent as the OpenAI API's dimensions parameter (Matryoshka truncation, for models that support it); the vectors must come back with this dimension.","type":"integer","minimum":1},"encodingFormat":{"description":"How an openai: endpoint sends vectors: base64 (little-endian float32, smaller and faster), float (JSON numbers), or auto: base64, falling back to float for a server that refuses it.","enum":["auto","base64","float"],"default":"auto"},"apiKeyHeader":{"description":"Header that carries the API key instead of Authorization: Bearer, e.g. api-key for Azure OpenAI.","type":"string","pattern":"^[A-Za-z0-9-]+$"},"headers":{"description":"Further request headers with plain values (never secrets: a key goes in apiKeyEnv). An API version in the query goes in the URL itself, e.g. openai:https://name.openai.azure.com/openai/deployments/d/embeddings?api-version=2024-10-21.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9-]+$"},"additionalProperties":{"type":"string"}},"prompts":{"description":"Text put before every input, per side, as sentence-transformers' prompts: query for queries and for texts compared with each other (pairs, triplets, neighbours, traffic, probes), passage for the documents a retrieval check searches. E.g. E5: {query: 'query: ', passage: 'passage: '}. Part of what the embedding cache keys on.","type":"object","additionalProperties":false,"properties":{"query":{"type":"string"},"passage":{"type":"string"}}},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}},"people":{"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}}}};const schema12 = {"type":"object","additionalProperties":false,"properties":{"model":{"description":"Model name sent in the request body of an openai: endpoint.","type":"string","minLength":1},"apiKeyEnv":{"description":"Name of the environment variable holding the endpoint's API key (sent as Authorization: Bearer, or in apiKeyHeader; masked in logs).","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"batchSize":{"description":"Texts per request to an openai: endpoint.","type":"integer","minimum":1,"maximum":100000,"default":64},"concurrency":{"description":"Requests in flight at once to an openai: endpoint. The default keeps a server's queue from running dry while answers travel back; lower it for a server that refuses queued requests.","type":"integer","minimum":1,"maximum":256,"default":8},"retries":{"description":"Retries of one request after a 429, a 5xx, a timeout or a network error, with exponential backoff and jitter (retry-after honoured).","type":"integer","minimum":0,"maximum":100,"default":5},"timeoutMs":{"description":"Milliseconds before one openai: request is abandoned and retried.","type":"integer","minimum":1,"default":60000},"dimension":{"description":"Every vector must have this dimension.","type":"integer","minimum":1},"dimensions":{"description":"Sent as the OpenAI API's dimensions parameter (Matryoshka truncation, for models that support it); the vectors must come back with this dimension.","type":"integer","minimum":1},"encodingFormat":{"description":"How an openai: endpoint sends vectors: base64 (little-endian float32, smaller and faster), float (JSON numbers), or auto: base64, falling back to float for a server that refuses it.","enum":["auto","base64","float"],"default":"auto"},"apiKeyHeader":{"description":"Header that carries the API key instead of Authorization: Bearer, e.g. api-key for Azure OpenAI.","type":"string","pattern":"^[A-Za-z0-9-]+$"},"headers":{"description":"Further request headers with plain values (never secrets: a key goes in apiKeyEnv). An API version in the query goes in the URL itself, e.g. openai:https://name.openai.azure.com/openai/deployments/d/embeddings?api-version=2024-10-21.","type":"object","propertyNames":{"pattern":"^[A-Za-z0-9-]+$"},"additionalProperties":{"type":"string"}},"prompts":{"description":"Text put before every input, per side, as sentence-transformers' prompts: query for queries and for texts compared with each other (pairs, triplets, neighbours, traffic, probes), passage for the documents a retrieval check searches. E.g. E5: {query: 'query: ', passage: 'passage: '}. Part of what the embedding cache keys on.","type":"object","additionalProperties":false,"properties":{"query":{"type":"string"},"passage":{"type":"string"}}},"version":{"description":"Model version or digest identifying the vectors in the embedding cache. openai: sources default to the endpoint URL and model name; command: sources are cached only when it is set.","type":"string","minLength":1}}};const schema15 = {"description":"Users and/or teams.","type":"object","additionalProperties":false,"properties":{"users":{"description":"GitHub logins.","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$"},"uniqueItems":true},"teams":{"description":"Teams as org/team-slug; membership is read through the API (needs a token with read:org, or members: read for a GitHub App).","type":"array","items":{"type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"},"uniqueItems":true}}};const func2 = Object.prototype.hasOwnProperty;const func4 = runtime0.default;const formats0 = runtime1.fullFormats.uri;const pattern0 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");const pattern7 = new RegExp("^[A-Za-z0-9-]+$", "u");const pattern15 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", "u");const pattern16 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$", "u");const pattern17 = new RegExp("^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$", "u");const pattern24 = new RegExp("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "u");const pattern25 = new RegExp("^[A-Z][A-Z0-9_]*$", "u");const pattern26 = new RegExp("^(canary-[1-9][0-9]?|full)$", "u");function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){/*# sourceURL="https://model-gates.dev/schemas/config.schema.json" */;let vErrors = null;let errors = 0;if(data && typeof data == "object" && !Array.isArray(data)){for(const key0 in data){if(!(func2.call(schema11.properties, key0))){const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err0];}else {vErrors.push(err0);}errors++;}}if(data.$schema !== undefined){if(typeof data.$schema !== "string"){const err1 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err1];}else {vErrors.push(err1);}errors++;}}if(data.version !== undefined){if(1 !== data.version){const err2 = {instancePath:instancePath+"/version",schemaPath:"#/properties/version/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};if(vErrors === null){vErrors = [err2];}else {vErrors.push(err2);}errors++;}}if(data.contract !== undefined){let data2 = data.contract;if(data2 && typeof data2 == "object" && !Array.isArray(data2)){for(const key1 in data2){if(!((key1 === "lineage") || (key1 === "endpoint"))){const err3 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err3];}else {vErrors.push(err3);}errors++;}}if(data2.lineage !== undefined){let data3 = data2.lineage;if(data3 && typeof data3 == "object" && !Array.isArray(data3)){for(const key2 in data3){if(!(key2 === "required")){const err4 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err4];}else {vErrors.push(err4);}errors++;}}if(data3.required !== undefined){let data4 = data3.required;if(Array.isArray(data4)){const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];if(typeof data5 !== "string"){const err5 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err5];}else {vErrors.push(err5);}errors++;}if(!(((((data5 === "trainingData") || (data5 === "codeCommit")) || (data5 === "baseModel")) || (data5 === "hyperparameters")) || (data5 === "evaluation"))){const err6 = {instancePath:instancePath+"/contract/lineage/required/" + i0,schemaPath:"#/properties/contract/properties/lineage/properties/required/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.contract.properties.lineage.properties.required.items.enum},message:"must be equal to one of the allowed values"};if(vErrors === null){vErrors = [err6];}else {vErrors.push(err6);}errors++;}}let i1 = data4.length;let j0;if(i1 > 1){const indices0 = {};for(;i1--;){let item0 = data4[i1];if(typeof item0 !== "string"){continue;}if(typeof indices0[item0] == "number"){j0 = indices0[item0];const err7 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)"};if(vErrors === null){vErrors = [err7];}else {vErrors.push(err7);}errors++;break;}indices0[item0] = i1;}}}else {const err8 = {instancePath:instancePath+"/contract/lineage/required",schemaPath:"#/properties/contract/properties/lineage/properties/required/type",keyword:"type",params:{type: "array"},message:"must be array"};if(vErrors === null){vErrors = [err8];}else {vErrors.push(err8);}errors++;}}}else {const err9 = {instancePath:instancePath+"/contract/lineage",schemaPath:"#/properties/contract/properties/lineage/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err9];}else {vErrors.push(err9);}errors++;}}if(data2.endpoint !== undefined){let data6 = data2.endpoint;if(data6 && typeof data6 == "object" && !Array.isArray(data6)){if(data6.url === undefined){const err10 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'"};if(vErrors === null){vErrors = [err10];}else {vErrors.push(err10);}errors++;}for(const key3 in data6){if(!(((((key3 === "url") || (key3 === "model")) || (key3 === "apiKeyEnv")) || (key3 === "requests")) || (key3 === "timeoutMs"))){const err11 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err11];}else {vErrors.push(err11);}errors++;}}if(data6.url !== undefined){let data7 = data6.url;if(typeof data7 === "string"){if(!(formats0(data7))){const err12 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/format",keyword:"format",params:{format: "uri"},message:"must match format \""+"uri"+"\""};if(vErrors === null){vErrors = [err12];}else {vErrors.push(err12);}errors++;}}else {const err13 = {instancePath:instancePath+"/contract/endpoint/url",schemaPath:"#/properties/contract/properties/endpoint/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err13];}else {vErrors.push(err13);}errors++;}}if(data6.model !== undefined){if(typeof data6.model !== "string"){const err14 = {instancePath:instancePath+"/contract/endpoint/model",schemaPath:"#/properties/contract/properties/endpoint/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err14];}else {vErrors.push(err14);}errors++;}}if(data6.apiKeyEnv !== undefined){let data9 = data6.apiKeyEnv;if(typeof data9 === "string"){if(!pattern0.test(data9)){const err15 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\""};if(vErrors === null){vErrors = [err15];}else {vErrors.push(err15);}errors++;}}else {const err16 = {instancePath:instancePath+"/contract/endpoint/apiKeyEnv",schemaPath:"#/properties/contract/properties/endpoint/properties/apiKeyEnv/type",keyword:"type",params:{type: "string"},message:"must be string"};if(vErrors === null){vErrors = [err16];}else {vErrors.push(err16);}errors++;}}if(data6.requests !== undefined){let data10 = data6.requests;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){const err17 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err17];}else {vErrors.push(err17);}errors++;}if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 10000 || isNaN(data10)){const err18 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/maximum",keyword:"maximum",params:{comparison: "<=", limit: 10000},message:"must be <= 10000"};if(vErrors === null){vErrors = [err18];}else {vErrors.push(err18);}errors++;}if(data10 < 1 || isNaN(data10)){const err19 = {instancePath:instancePath+"/contract/endpoint/requests",schemaPath:"#/properties/contract/properties/endpoint/properties/requests/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err19];}else {vErrors.push(err19);}errors++;}}}if(data6.timeoutMs !== undefined){let data11 = data6.timeoutMs;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){const err20 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};if(vErrors === null){vErrors = [err20];}else {vErrors.push(err20);}errors++;}if((typeof data11 == "number") && (isFinite(data11))){if(data11 < 1 || isNaN(data11)){const err21 = {instancePath:instancePath+"/contract/endpoint/timeoutMs",schemaPath:"#/properties/contract/properties/endpoint/properties/timeoutMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};if(vErrors === null){vErrors = [err21];}else {vErrors.push(err21);}errors++;}}}}else {const err22 = {instancePath:instancePath+"/contract/endpoint",schemaPath:"#/properties/contract/properties/endpoint/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err22];}else {vErrors.push(err22);}errors++;}}}else {const err23 = {instancePath:instancePath+"/contract",schemaPath:"#/properties/contract/type",keyword:"type",params:{type: "object"},message:"must be object"};if(vErrors === null){vErrors = [err23];}else {vErrors.push(err23);}errors++;}}if(data.canary !== undefined){let data12 = data.canary;if(data12 && typeof data12 == "object" && !Array.isArray(data12)){if(data12.metrics === undefined){const err24 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/required",keyword:"required",params:{missingProperty: "metrics"},message:"must have required property '"+"metrics"+"'"};if(vErrors === null){vErrors = [err24];}else {vErrors.push(err24);}errors++;}for(const key4 in data12){if(!((((key4 === "prometheus") || (key4 === "confidence")) || (key4 === "thresholds")) || (key4 === "metrics"))){const err25 = {instancePath:instancePath+"/canary",schemaPath:"#/properties/canary/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err25];}else {vErrors.push(err25);}errors++;}}if(data12.prometheus !== undefined){let data13 = data12.prometheus;if(data13 && typeof data13 == "object" && !Array.isArray(data13)){for(const key5 in data13){if(!(((((key5 === "url") || (key5 === "bearerTokenEnv")) || (key5 === "usernameEnv")) || (key5 === "passwordEnv")) || (key5 === "timeoutMs"))){const err26 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};if(vErrors === null){vErrors = [err26];}else {vErrors.push(err26);}errors++;}}if(data13.usernameEnv !== undefined){if(data13.passwordEnv === undefined){const err27 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "usernameEnv",
     missingProperty: "passwordEnv",
     depsCount: 1,
     deps: "passwordEnv"},message:"must have property passwordEnv when property usernameEnv is present"};if(vErrors === null){vErrors = [err27];}else {vErrors.push(err27);}errors++;}}if(data13.passwordEnv !== undefined){if(data13.usernameEnv === undefined){const err28 = {instancePath:instancePath+"/canary/prometheus",schemaPath:"#/properties/canary/properties/prometheus/dependencies",keyword:"dependencies",params:{property: "passwordEnv",
@@ -37281,7 +37281,7 @@ async function loadConfig(path, workspace) {
 }
 
 // EXTERNAL MODULE: ./src/io/digest.ts
-var io_digest = __nccwpck_require__(2406);
+var digest = __nccwpck_require__(2406);
 // EXTERNAL MODULE: ./src/version.ts + 1 modules
 var version = __nccwpck_require__(1013);
 ;// CONCATENATED MODULE: ./src/results/types.ts
@@ -37307,7 +37307,7 @@ function withProvenance(body, context, digestInputs, startedAt, finishedAt = new
             ref: context.ref,
             repository: context.repository,
             runUrl: context.runUrl,
-            inputsDigest: (0,io_digest/* digestOf */.ol)(digestInputs),
+            inputsDigest: (0,digest/* digestOf */.ol)(digestInputs),
             startedAt: startedAt.toISOString(),
             finishedAt: finishedAt.toISOString(),
         },
@@ -39354,7 +39354,7 @@ function isSchema(value) {
     return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 function same(a, b) {
-    return (0,io_digest/* canonicalJson */.dj)(a) === (0,io_digest/* canonicalJson */.dj)(b);
+    return (0,digest/* canonicalJson */.dj)(a) === (0,digest/* canonicalJson */.dj)(b);
 }
 function show(value) {
     const text = value === undefined ? 'absent' : JSON.stringify(value);
@@ -39628,7 +39628,7 @@ function compareItems(production, candidate, polarity, path, changes) {
 
 
 function compatibility_same(a, b) {
-    return (0,io_digest/* canonicalJson */.dj)(a) === (0,io_digest/* canonicalJson */.dj)(b);
+    return (0,digest/* canonicalJson */.dj)(a) === (0,digest/* canonicalJson */.dj)(b);
 }
 function compatibility_show(value) {
     const text = value === undefined ? 'absent' : JSON.stringify(value);
@@ -41032,7 +41032,7 @@ async function checkContract(options) {
         }
         else {
             productionSource = production.source;
-            productionDigest = (0,io_digest/* sha256 */.sc)(production.text);
+            productionDigest = (0,digest/* sha256 */.sc)(production.text);
             const loaded = loadContract(production.file, production.text, 'production/');
             for (const finding of loaded.findings)
                 finding.message = `production contract: ${finding.message}`;
@@ -41128,7 +41128,7 @@ async function checkContract(options) {
         },
         requiredBump,
         reindexRequired,
-        contractDigest: (0,io_digest/* sha256 */.sc)(candidateText),
+        contractDigest: (0,digest/* sha256 */.sc)(candidateText),
         productionDigest,
     };
 }
@@ -49837,7 +49837,7 @@ async function runRegression(run) {
     }
     const details = {
         format: DETAILS_FORMAT,
-        runKey: (0,io_digest/* digestOf */.ol)({
+        runKey: (0,digest/* digestOf */.ol)({
             suite: { definition, texts: suite.texts, pairs: suite.pairs, triplets: suite.triplets, retrieval: suite.retrieval && { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) }, neighbourCorpus: suite.neighbourCorpus },
             sources: [run.production.description, run.candidate.description],
             settings,
@@ -49906,7 +49906,7 @@ function mergeRegressionShards(id, shards) {
     const base = all[0];
     for (let i = 1; i < all.length; i++) {
         const other = all[i];
-        if (other.runKey !== base.runKey || (0,io_digest/* canonicalJson */.dj)(sorted[i].subject) !== (0,io_digest/* canonicalJson */.dj)(first.subject)) {
+        if (other.runKey !== base.runKey || (0,digest/* canonicalJson */.dj)(sorted[i].subject) !== (0,digest/* canonicalJson */.dj)(first.subject)) {
             throw new io_errors/* ConfigurationError */.j1(`shard ${shardLabel(sorted[i])} comes from a different run than ${shardLabel(first)} (suite, sources or settings differ): re-run every shard together`);
         }
     }
@@ -54099,9 +54099,13 @@ function alertBody(facts, alerting, pending, figures) {
         figuresTable(figures),
     ].join('\n');
 }
+/** A GitHub user (letters, digits, inner single hyphens, at most 39) or a team (`org/team-slug`). */
+const MENTIONABLE = /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/;
 /** The comment that opens an incident. */
 function incidentComment(facts, alerting, mentions) {
-    const who = mentions.length > 0 ? `\n\ncc ${mentions.map((m) => `@${m.replace(/[^A-Za-z0-9/_-]/g, '')}`).join(' ')}` : '';
+    // Only well-formed handles are mentioned: changing a malformed one could notify somebody else.
+    const handles = mentions.filter((m) => MENTIONABLE.test(m));
+    const who = handles.length > 0 ? `\n\ncc ${handles.map((m) => `@${m}`).join(' ')}` : '';
     return `New incident at ${(0,markdown/* escapeMarkdown */.FV)(facts.time)}${facts.runUrl ? ` (${(0,markdown/* link */.nf)('run', facts.runUrl)})` : ''}: ${alerting.map((b) => `${(0,markdown/* code */.aY)(b.check)} (${(0,markdown/* escapeMarkdown */.FV)(b.severity)})`).join(', ')}.${who}`;
 }
 /** The comment that closes an incident. */
@@ -54410,8 +54414,10 @@ class GitHubIssueAlerts {
     }
     async raise(alert) {
         const { issue, created } = await this.findOrCreate(alert);
-        if (created)
+        if (created) {
+            await this.comment(issue.number, alert.incidentComment);
             return { action: 'created', number: issue.number, url: issue.html_url };
+        }
         if (issue.state === 'closed') {
             // A new incident after a recovery: reopen, with its one comment.
             const reopened = await this.update(issue.number, { state: 'open', state_reason: 'reopened', body: alert.body, labels: [lockLabel(alert), ...alert.labels], ...(alert.assignees.length > 0 ? { assignees: [...alert.assignees] } : {}) });
@@ -54422,6 +54428,15 @@ class GitHubIssueAlerts {
             return { action: 'unchanged', number: issue.number, url: issue.html_url };
         const updated = await this.update(issue.number, { body: alert.body });
         return { action: 'updated', number: issue.number, url: updated.html_url };
+    }
+    async refresh(subject, body) {
+        const open = (await this.ours(subject)).find((i) => i.state === 'open');
+        if (!open)
+            return { action: 'none', number: null, url: null };
+        if (open.body === body)
+            return { action: 'unchanged', number: open.number, url: open.html_url };
+        const updated = await this.update(open.number, { body });
+        return { action: 'updated', number: open.number, url: updated.html_url };
     }
     async resolve(subject, comment) {
         const open = (await this.ours(subject)).find((i) => i.state === 'open');
@@ -56177,11 +56192,11 @@ function renderReleaseHistory(model, environment, records) {
 }
 /** A result as the release record cites it: id, kind, verdict, digest, link. */
 function citeResult(result) {
-    return { id: result.id, kind: result.kind, verdict: result.verdict, digest: (0,io_digest/* digestOf */.ol)(result), link: result.provenance.runUrl ?? null };
+    return { id: result.id, kind: result.kind, verdict: result.verdict, digest: (0,digest/* digestOf */.ol)(result), link: result.provenance.runUrl ?? null };
 }
 /** A canary-analysis result as the verdict of a stage. */
 function canaryVerdictOf(result, stage) {
-    return { stage, verdict: result.verdict, resultId: result.id, digest: (0,io_digest/* digestOf */.ol)(result), summary: result.summary.slice(0, 300), time: result.provenance.finishedAt };
+    return { stage, verdict: result.verdict, resultId: result.id, digest: (0,digest/* digestOf */.ol)(result), summary: result.summary.slice(0, 300), time: result.provenance.finishedAt };
 }
 /**
  * Writes the release record of `entry` beside a file ledger:
@@ -56472,6 +56487,7 @@ function ksTwoSample(sortedA, sortedB) {
 
 
 
+
 const DRIFT_DEFAULTS = { alpha: 0.03, permutations: 199, componentShare: 0.2, maxRows: 1000, minSegmentSize: 30, seed: 1 };
 /** Rows of a matrix as a pooled float64 array: reference rows first, then current. */
 function pooled(reference, current, refRows, curRows) {
@@ -56698,6 +56714,12 @@ function detectDrift(reference, current, segments, settings = DRIFT_DEFAULTS) {
         });
         return map;
     };
+    // Fail closed: a sample too small to test could only ever report "no drift".
+    for (const [side, matrix] of [['reference', reference], ['recent', current]]) {
+        if (matrix.rows < settings.minSegmentSize) {
+            throw new io_errors/* ConfigurationError */.j1(`the ${side} sample has ${matrix.rows} rows; drift is tested on at least ${settings.minSegmentSize} (monitor.drift.minSegmentSize)`);
+        }
+    }
     const refSegments = rowsOf(segments.reference);
     const curSegments = rowsOf(segments.current);
     const names = [...new Set([...refSegments.keys(), ...curSegments.keys()])].sort();
@@ -57905,7 +57927,7 @@ async function createNeighbourSearch(options = {}) {
 const DEFAULT_PROBE_VECTORS = 16;
 /** Digest of everything the probes are made of (texts, pairs, triplets, judgements): a changed suite cannot be compared with a snapshot. */
 function suiteDigest(suite) {
-    return (0,io_digest/* digestOf */.ol)({ texts: suite.texts, pairs: suite.pairs ?? [], triplets: suite.triplets ?? [], retrieval: suite.retrieval ? { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) } : null });
+    return (0,digest/* digestOf */.ol)({ texts: suite.texts, pairs: suite.pairs ?? [], triplets: suite.triplets ?? [], retrieval: suite.retrieval ? { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) } : null });
 }
 /** The suite rows whose vectors are kept: the `count` texts with the lowest stable hash of their id (the same whatever the file order). */
 function probeVectorRows(suite, count) {
@@ -57916,16 +57938,26 @@ function probeVectorRows(suite, count) {
         .map((e) => e.row)
         .sort((a, b) => a - b);
 }
-function rowBytes(matrix, row) {
-    return float32Bytes(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim));
+/**
+ * A probe vector as the snapshot keeps it: the digest of its float32 bytes, and its components
+ * rounded to int8 steps of max |component| / 127. The rounding moves the cosine with the
+ * original by about 1e-5, or up to 1e-3 when a few outlier dimensions dwarf the rest
+ * (test/monitor/snapshot.test.ts): well inside the vector floor (0.99). A vector bit for bit
+ * unchanged rounds the same way, so its cosine stays exactly 1.
+ */
+function encodeVector(id, values) {
+    let max = 0;
+    for (const x of values)
+        max = Math.max(max, Math.abs(x));
+    const scale = max / 127;
+    const steps = Int8Array.from(values, (x) => (scale > 0 ? Math.round(x / scale) : 0));
+    return { id, digest: (0,digest/* sha256 */.sc)(float32Bytes(values)), vector: Buffer.from(steps.buffer).toString('base64'), scale };
 }
-/** Decodes a snapshot vector (base64 little-endian float32). */
-function decodeVector(vector) {
-    const bytes = Buffer.from(vector, 'base64');
-    const out = new Float32Array(bytes.length / 4);
-    for (let i = 0; i < out.length; i++)
-        out[i] = bytes.readFloatLE(i * 4);
-    return out;
+/** The components of a snapshot vector. */
+function decodeVector(probe) {
+    const bytes = Buffer.from(probe.vector, 'base64');
+    const steps = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    return Float32Array.from(steps, (q) => q * probe.scale);
 }
 /**
  * Scores the probe suite through one model's raw vectors (rows in suite order): the kept
@@ -57936,10 +57968,7 @@ function decodeVector(vector) {
 async function scoreProbes(suite, raw, probeVectors = DEFAULT_PROBE_VECTORS) {
     const unit = normaliseRows(raw);
     const spaces = { production: unit, candidate: unit };
-    const vectors = probeVectorRows(suite, probeVectors).map((row) => {
-        const bytes = rowBytes(raw, row);
-        return { id: suite.texts[row].id, digest: (0,io_digest/* sha256 */.sc)(bytes), vector: Buffer.from(bytes).toString('base64') };
-    });
+    const vectors = probeVectorRows(suite, probeVectors).map((row) => encodeVector(suite.texts[row].id, raw.data.subarray(row * raw.dim, (row + 1) * raw.dim)));
     const pairTable = measurePairs(suite, spaces, undefined);
     const pairs = pairTable.id
         .map((id, i) => ({ id, segment: pairTable.segment[i] ?? null, value: pairTable.values.production[i], related: pairTable.values.related[i] === 1 }))
@@ -57987,8 +58016,8 @@ function compareVectors(snapshot, live) {
         const now = byId.get(s.id);
         if (!now)
             return { id: s.id, cosine: 0 };
-        const a = decodeVector(s.vector);
-        const b = decodeVector(now.vector);
+        const a = decodeVector(s);
+        const b = decodeVector(now);
         return { id: s.id, cosine: a.length === b.length ? cosine(a, b) : 0 };
     });
     const identical = snapshot.filter((s) => byId.get(s.id)?.digest === s.digest).length;
@@ -58172,7 +58201,7 @@ async function loadSample(spec, workspace) {
 
 ;// CONCATENATED MODULE: ./src/monitor/types.ts
 /** What the monitor needs from the outside world, and the snapshot it compares production with. */
-const SNAPSHOT_SCHEMA = 'model-gates/monitor-snapshot@1';
+const SNAPSHOT_SCHEMA = 'model-gates/monitor-snapshot@2';
 
 ;// CONCATENATED MODULE: ./src/monitor/snapshot.ts
 
@@ -58184,11 +58213,6 @@ const SNAPSHOT_SCHEMA = 'model-gates/monitor-snapshot@1';
 
 
 
-
-/** Largest snapshot kept inside the ledger record (canonical JSON, bytes); larger ones go to a file. */
-const INLINE_SNAPSHOT_LIMIT = 32 * 1024;
-/** Where snapshots too large for the record are written, relative to the workspace. */
-const SNAPSHOT_DIR = '.model-gates/snapshots';
 /** A workspace-relative path for the record (so another checkout finds it); absolute paths outside stay absolute. */
 function recordedPath(path, workspace) {
     const absolute = (0,external_node_path_namespaceObject.isAbsolute)(path) ? path : (0,external_node_path_namespaceObject.resolve)(workspace, path);
@@ -58206,7 +58230,7 @@ async function takeSnapshot(options) {
         const path = recordedPath(options.reference, options.workspace);
         const bytes = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(options.workspace, path));
         const sample = await readSample((0,external_node_path_namespaceObject.resolve)(options.workspace, path));
-        reference = { file: path, digest: (0,io_digest/* sha256 */.sc)(bytes), rows: sample.length };
+        reference = { file: path, digest: (0,digest/* sha256 */.sc)(bytes), rows: sample.length };
     }
     return {
         schema: SNAPSHOT_SCHEMA,
@@ -58218,57 +58242,32 @@ async function takeSnapshot(options) {
         reference,
     };
 }
-/**
- * How the ledger record carries a snapshot: inline up to `INLINE_SNAPSHOT_LIMIT` bytes, else
- * written (atomically) to `.model-gates/snapshots/<model>@<version>.<digest>.json` and
- * referenced by path and digest; keep that file with the ledger (commit it, or store it where
- * the monitor's checkout finds it).
- */
-async function snapshotRef(snapshot, workspace, limit = INLINE_SNAPSHOT_LIMIT) {
-    const text = (0,io_digest/* canonicalJson */.dj)(snapshot);
-    const digest = (0,io_digest/* sha256 */.sc)(text);
-    if (Buffer.byteLength(text) <= limit)
-        return { digest, inline: snapshot, file: null };
-    const safe = `${snapshot.model}@${snapshot.version}`.replace(/[^A-Za-z0-9._@-]/g, '_');
-    const file = `${SNAPSHOT_DIR}/${safe}.${digest.slice('sha256:'.length, 'sha256:'.length + 12)}.json`;
-    await writeFileAtomic((0,external_node_path_namespaceObject.resolve)(workspace, file), `${text}\n`);
-    return { digest, inline: null, file };
+/** The snapshot as the ledger record carries it: inline, with the digest of its canonical JSON. */
+function snapshotRef(snapshot) {
+    return { digest: (0,digest/* sha256 */.sc)((0,digest/* canonicalJson */.dj)(snapshot)), inline: snapshot };
 }
 function invalid(entry, why) {
     return new io_errors/* ConfigurationError */.j1(`the monitor snapshot of ${entry.model} ${entry.version} (ledger #${entry.id}) ${why}`);
 }
 /**
  * The snapshot the ledger record of the current deployment carries, checked against its
- * digest. Fails closed: no snapshot, an unreadable or altered file, or a snapshot of another
+ * digest. Fails closed: no snapshot, an altered one, one of another format or of another
  * version is an error, never an empty baseline.
  */
-async function readSnapshot(entry, workspace) {
+function readSnapshot(entry) {
     const ref = entry.snapshot;
     if (!ref || typeof ref.digest !== 'string') {
         throw invalid(entry, 'is missing: the record has none. Promote with the monitor-probes and monitor-source inputs to record one');
     }
-    let text;
-    if (ref.inline) {
-        text = (0,io_digest/* canonicalJson */.dj)(ref.inline);
+    if (ref.inline === null || typeof ref.inline !== 'object') {
+        throw invalid(entry, 'is not inline in the record. Promote the version again with monitor-probes to record one');
     }
-    else if (typeof ref.file === 'string') {
-        try {
-            text = (await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(workspace, ref.file), 'utf8')).trim();
-        }
-        catch (error) {
-            if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
-                throw invalid(entry, `is recorded in ${ref.file}, and that file does not exist in this checkout`);
-            throw error;
-        }
-    }
-    else {
-        throw invalid(entry, 'names neither an inline snapshot nor a file');
-    }
-    if ((0,io_digest/* sha256 */.sc)(text) !== ref.digest)
+    const text = (0,digest/* canonicalJson */.dj)(ref.inline);
+    if ((0,digest/* sha256 */.sc)(text) !== ref.digest)
         throw invalid(entry, `does not match its recorded digest ${ref.digest}: it was altered or is another snapshot`);
     const snapshot = JSON.parse(text);
     if (snapshot.schema !== SNAPSHOT_SCHEMA)
-        throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}`);
+        throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}: promote the version again with monitor-probes to record a current one`);
     if (snapshot.model !== entry.model || snapshot.version !== entry.version)
         throw invalid(entry, `is of ${snapshot.model} ${snapshot.version}`);
     return snapshot;
@@ -58297,8 +58296,9 @@ async function promotionSnapshot(request) {
         log: request.log,
         time: request.time,
     });
-    const ref = await snapshotRef(snapshot, request.workspace);
-    request.log.info(`monitor snapshot of ${request.model} ${request.version}: ${snapshot.vectors.length} probe vectors, ${snapshot.pairs.length} pairs, ${snapshot.triplets.length} triplets${ref.file ? `, written to ${ref.file} (keep it with the ledger)` : ', inline in the ledger record'}`);
+    const ref = snapshotRef(snapshot);
+    const kib = (Buffer.byteLength((0,digest/* canonicalJson */.dj)(snapshot)) / 1024).toFixed(1);
+    request.log.info(`monitor snapshot of ${request.model} ${request.version}: ${snapshot.vectors.length} probe vectors, ${snapshot.pairs.length} pairs, ${snapshot.triplets.length} triplets, ${kib} KiB in the ledger record`);
     return ref;
 }
 
@@ -58467,7 +58467,7 @@ function createMonitorCommand(dependencies) {
             const current = await ledger.current(model, target);
             if (!current)
                 throw new io_errors/* ConfigurationError */.j1(`the ledger (${ledger.label}) has no successful full deployment of ${model} to ${target}: nothing to monitor`);
-            const snapshot = await readSnapshot(current, workspace);
+            const snapshot = readSnapshot(current);
             const suite = await loadSuite((0,external_node_path_namespaceObject.resolve)(workspace, inputs.probes ?? snapshot.probes.file));
             // A rollback must be able to move what serving reads: open the switch before anything is judged.
             const serving = inputs.onFail === 'rollback' ? await openSwitch(config.promote?.switch, inputs, environment, dependencies) : null;
@@ -58484,7 +58484,7 @@ function createMonitorCommand(dependencies) {
                     const bytes = await (0,promises_namespaceObject.readFile)(path).catch(() => {
                         throw new io_errors/* ConfigurationError */.j1(`the reference sample recorded at promotion, ${snapshot.reference.file}, cannot be read in this checkout`);
                     });
-                    if ((0,io_digest/* sha256 */.sc)(bytes) !== snapshot.reference.digest)
+                    if ((0,digest/* sha256 */.sc)(bytes) !== snapshot.reference.digest)
                         throw new io_errors/* ConfigurationError */.j1(`the reference sample ${snapshot.reference.file} changed since promotion (digest ${snapshot.reference.digest} recorded)`);
                     reference = await readSample(path);
                 }
@@ -58517,12 +58517,26 @@ function createMonitorCommand(dependencies) {
                 await environment.folderCache.save(stateDir, `${cacheKey}${environment.env.GITHUB_RUN_ID ?? startedAt.getTime()}-${environment.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
             const verdict = decision.failed ? 'fail' : breaches.length > 0 ? 'marginal' : 'pass';
             const facts = { model, environment: target, version: current.version, time, runUrl: environment.context.runUrl };
+            // What could not be delivered (metrics, the alert) fails the run at the end, but never
+            // stops what comes after it: a failed push must not hold back the alert or the rollback.
+            const undelivered = [];
+            const deliver = async (what, step) => {
+                try {
+                    await step();
+                }
+                catch (error) {
+                    log.error(`${what}: ${(0,io_errors/* errorMessage */.gJ)(error)}`);
+                    undelivered.push(`${what}: ${(0,io_errors/* errorMessage */.gJ)(error)}`);
+                }
+            };
             // Metrics first: the figures are pushed whatever the alert does.
             const text = exposition(gauges(figures, breaches, decision.alerting, startedAt), { model, environment: target, version: current.version });
             if (inputs.metricsFile)
                 await writeMetricsFile((0,external_node_path_namespaceObject.resolve)(workspace, inputs.metricsFile), text);
-            if (inputs.pushgateway)
-                log.info(`metrics pushed to ${await pushMetrics(inputs.pushgateway, { model, environment: target }, text)}`);
+            if (inputs.pushgateway) {
+                const gateway = inputs.pushgateway;
+                await deliver('could not push the metrics', async () => log.info(`metrics pushed to ${await pushMetrics(gateway, { model, environment: target }, text)}`));
+            }
             const mode = inputs.alerts === 'auto' ? (environment.runner === 'actions' ? 'issue' : 'none') : inputs.alerts;
             let alert = { action: 'none', number: null, url: null };
             if (mode === 'issue') {
@@ -58535,23 +58549,29 @@ function createMonitorCommand(dependencies) {
                     throw new io_errors/* ConfigurationError */.j1("alerts: issue is not available in this build; use alerts: none");
                 environment.setSecret(inputs.githubToken);
                 const publisher = await dependencies.alerts(inputs.githubToken, repository, environment);
-                if (decision.alerting.length > 0) {
-                    const mentions = monitorConfig?.issue?.mentionOwners && inputs.contract ? await ownersOf(inputs.contract, workspace) : [];
-                    alert = await publisher.raise({
-                        model,
-                        environment: target,
-                        title: `model-gates monitor: ${model} in ${target} breaks its promises`,
-                        body: alertBody(facts, decision.alerting, decision.pending, figures),
-                        incidentComment: incidentComment(facts, decision.alerting, mentions),
-                        labels: monitorConfig?.issue?.labels ?? [],
-                        assignees: monitorConfig?.issue?.assignees ?? [],
-                    });
-                }
-                else if (breaches.length === 0) {
-                    alert = await publisher.resolve({ model, environment: target }, recoveryComment(facts));
-                }
-                if (alert.action !== 'none')
-                    log.info(`alert issue #${alert.number}: ${alert.action} (${publisher.label})`);
+                await deliver(`could not update the alert issue (${publisher.label})`, async () => {
+                    const subject = { model, environment: target };
+                    if (decision.alerting.length > 0) {
+                        const mentions = monitorConfig?.issue?.mentionOwners && inputs.contract ? await ownersOf(inputs.contract, workspace) : [];
+                        alert = await publisher.raise({
+                            ...subject,
+                            title: `model-gates monitor: ${model} in ${target} breaks its promises`,
+                            body: alertBody(facts, decision.alerting, decision.pending, figures),
+                            incidentComment: incidentComment(facts, decision.alerting, mentions),
+                            labels: monitorConfig?.issue?.labels ?? [],
+                            assignees: monitorConfig?.issue?.assignees ?? [],
+                        });
+                    }
+                    else if (breaches.length === 0) {
+                        alert = await publisher.resolve(subject, recoveryComment(facts));
+                    }
+                    else {
+                        // Only breaches awaiting confirmation: an open incident shows them instead of its old figures.
+                        alert = await publisher.refresh(subject, alertBody(facts, [], decision.pending, figures));
+                    }
+                    if (alert.action !== 'none')
+                        log.info(`alert issue #${alert.number}: ${alert.action} (${publisher.label})`);
+                });
             }
             let rolledBackTo = '';
             if (decision.failed && inputs.onFail === 'rollback') {
@@ -58602,8 +58622,8 @@ function createMonitorCommand(dependencies) {
                     'rolled-back-to': rolledBackTo,
                     'result-file': resultFile,
                 },
-                summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, notes),
-                ...(decision.failed ? { failure: `${model} in ${target}: ${summaryLine}` } : {}),
+                summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, [...notes, ...undelivered]),
+                ...(decision.failed || undelivered.length > 0 ? { failure: [...(decision.failed ? [`${model} in ${target}: ${summaryLine}`] : []), ...undelivered].join('; ') } : {}),
             };
         },
     });
@@ -59585,7 +59605,7 @@ function createEmbeddingRegressionCommand(services) {
                 ...(shard ? { shard } : {}),
             };
             // Shards of one run share the run key; the merged result carries it, as the unsharded run does.
-            const inputsDigest = shard ? (0,io_digest/* digestOf */.ol)({ runKey: details.runKey, shard }) : details.runKey;
+            const inputsDigest = shard ? (0,digest/* digestOf */.ol)({ runKey: details.runKey, shard }) : details.runKey;
             const { result, file, failure } = await recordResult(body, { context: environment.context, resultsDir: inputs.resultsDir, digest: { digest: inputsDigest }, startedAt });
             return {
                 outputs: { verdict: result.verdict, 'result-file': file, summary: checkLines(result) },
@@ -66776,16 +66796,34 @@ function createGitHubClient(options) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   GitHubDeploymentsLedger: () => (/* binding */ GitHubDeploymentsLedger)
 /* harmony export */ });
-/* unused harmony export DEPLOYMENT_TASK */
-/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
-/* harmony import */ var _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4436);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3116);
+/* unused harmony exports DEPLOYMENT_TASK, MAX_PAYLOAD_BYTES */
+/* harmony import */ var _io_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7333);
+/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9334);
+/* harmony import */ var _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4436);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
+
 
 
 
 /** The deployment `task` of every ledger record; other deployments are not ours. */
 const DEPLOYMENT_TASK = 'deploy:model';
 const PERMISSION = 'deployments: write';
+/**
+ * The largest record model-gates stores as a deployment payload (canonical JSON, bytes): below
+ * the 65,535 characters GitHub accepts in its large text fields, with room to spare.
+ */
+const MAX_PAYLOAD_BYTES = 60 * 1024;
+/** Refuses a record too large for a deployment payload before anything is created, naming what takes the room. */
+function checkPayloadSize(record) {
+    const bytes = Buffer.byteLength(JSON.stringify(record));
+    if (bytes <= MAX_PAYLOAD_BYTES)
+        return;
+    const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+    const snapshot = record.snapshot ? Buffer.byteLength(JSON.stringify(record.snapshot)) : 0;
+    const release = record.release ? Buffer.byteLength(JSON.stringify(record.release)) : 0;
+    throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`the ledger record of ${record.model} ${record.version} is ${kib(bytes)}, more than the ${kib(MAX_PAYLOAD_BYTES)} a GitHub deployment payload may hold here ` +
+        `(monitor snapshot ${kib(snapshot)}, release record ${kib(release)}). Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`);
+}
 const READ_PERMISSION = 'deployments: read';
 function recordOf(payload) {
     let data = payload;
@@ -66800,7 +66838,7 @@ function recordOf(payload) {
     if (data === null || typeof data !== 'object')
         return undefined;
     const record = data;
-    if (record.schema !== _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LEDGER_RECORD_SCHEMA */ .QC || typeof record.model !== 'string' || typeof record.version !== 'string' || typeof record.stage !== 'string')
+    if (record.schema !== _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LEDGER_RECORD_SCHEMA */ .QC || typeof record.model !== 'string' || typeof record.version !== 'string' || typeof record.stage !== 'string')
         return undefined;
     return record;
 }
@@ -66839,7 +66877,7 @@ class GitHubDeploymentsLedger {
         this.octokit = octokit;
         this.options = options;
         this.label = `github:${options.owner}/${options.repo}`;
-        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_0__/* .silentLogger */ .qq;
+        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_1__/* .silentLogger */ .qq;
     }
     /** Ledger entries of one model and environment, newest first, fetching each one's latest status lazily. */
     async *scan(model, environment) {
@@ -66847,14 +66885,14 @@ class GitHubDeploymentsLedger {
         const pages = this.octokit.paginate.iterator(this.octokit.rest.repos.listDeployments, { owner, repo, environment, task: DEPLOYMENT_TASK, per_page: 100 });
         const iterator = pages[Symbol.asyncIterator]();
         for (;;) {
-            const page = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `list the deployments of ${owner}/${repo} to ${environment}`, permission: READ_PERMISSION }, () => iterator.next());
+            const page = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `list the deployments of ${owner}/${repo} to ${environment}`, permission: READ_PERMISSION }, () => iterator.next());
             if (page.done)
                 return;
             for (const deployment of page.value.data) {
                 const record = recordOf(deployment.payload);
                 if (!record || record.model !== model || record.environment !== environment)
                     continue;
-                const { data: statuses } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `read the statuses of deployment ${deployment.id}`, permission: READ_PERMISSION }, () => this.octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 }));
+                const { data: statuses } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `read the statuses of deployment ${deployment.id}`, permission: READ_PERMISSION }, () => this.octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 }));
                 const latest = statuses[0];
                 yield { ...record, id: deployment.id, status: ledgerStatus(latest?.state), statusDescription: latest?.description ?? '' };
             }
@@ -66873,7 +66911,7 @@ class GitHubDeploymentsLedger {
     }
     async current(model, environment) {
         for await (const entry of this.scan(model, environment))
-            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .isDeployedFull */ .av)(entry))
+            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .isDeployedFull */ .av)(entry))
                 return entry;
         return null;
     }
@@ -66887,28 +66925,29 @@ class GitHubDeploymentsLedger {
             if (entry.id >= below)
                 continue;
             entries.push(entry);
-            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .currentOf */ .$c)([entry]))
+            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .currentOf */ .$c)([entry]))
                 break;
         }
         return entries;
     }
     async claim(record, expectedCurrent, ignore) {
         const { owner, repo } = this.options;
+        checkPayloadSize(record);
         // Refuse early, before anything shows in GitHub's UI, when production already moved on.
-        const early = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .findConflict */ .Af)(await this.recent(record.model, record.environment), { version: record.version }, expectedCurrent, ignore);
+        const early = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .findConflict */ .Af)(await this.recent(record.model, record.environment), { version: record.version }, expectedCurrent, ignore);
         if (early)
-            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LedgerConflictError */ .od(early);
+            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LedgerConflictError */ .od(early);
         const commit = record.contract.commit;
         if (!commit)
             throw new Error('a GitHub deployment needs the commit (GITHUB_SHA) as its ref');
-        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `create a deployment of ${record.model} ${record.version} to ${record.environment}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeployment({
+        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `create a deployment of ${record.model} ${record.version} to ${record.environment}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeployment({
             owner,
             repo,
             ref: commit,
             task: DEPLOYMENT_TASK,
             environment: record.environment,
             payload: record,
-            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .statusDescription */ .$U)(`${record.operation} ${record.model} ${record.version} (${record.stage})`),
+            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .statusDescription */ .$U)(`${record.operation} ${record.model} ${record.version} (${record.stage})`),
             auto_merge: false,
             required_contexts: [],
             production_environment: record.environment === 'production',
@@ -66918,21 +66957,21 @@ class GitHubDeploymentsLedger {
         if (typeof deployment.id !== 'number')
             throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
         await this.setStatus(deployment.id, 'in_progress', `${record.stage}: checking that production is still ${expectedCurrent ?? 'empty'}`);
-        const conflict = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .findConflict */ .Af)(await this.recent(record.model, record.environment, deployment.id), { version: record.version, id: deployment.id }, expectedCurrent, ignore);
+        const conflict = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .findConflict */ .Af)(await this.recent(record.model, record.environment, deployment.id), { version: record.version, id: deployment.id }, expectedCurrent, ignore);
         if (conflict) {
             await this.setStatus(deployment.id, 'failure', `refused: ${conflict}`);
-            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LedgerConflictError */ .od(`${conflict} (deployment ${deployment.id} marked failure)`);
+            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LedgerConflictError */ .od(`${conflict} (deployment ${deployment.id} marked failure)`);
         }
         return { ...record, id: deployment.id, status: 'in_progress', statusDescription: '' };
     }
     async setStatus(id, status, description) {
         const { owner, repo } = this.options;
-        await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `set the status of deployment ${id} to ${status}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeploymentStatus({
+        await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `set the status of deployment ${id} to ${status}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeploymentStatus({
             owner,
             repo,
             deployment_id: id,
             state: status,
-            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .statusDescription */ .$U)(description),
+            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .statusDescription */ .$U)(description),
             ...(this.options.logUrl ? { log_url: this.options.logUrl } : {}),
         }));
         this.log.debug(`deployment ${id}: ${status}`);

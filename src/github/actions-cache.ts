@@ -32,12 +32,12 @@ export const actionsFolderCache: FolderCache = {
     try {
       const cache = await loadCache();
       if (!cache.isFeatureAvailable()) {
-        core.info('embedding cache: the Actions cache service is not available to this step; using the local folder only');
+        core.info(`${cachePath(dir)}: the Actions cache service is not available to this step; using the local folder only`);
         return undefined;
       }
       return await cache.restoreCache([cachePath(dir)], key, prefixes);
     } catch (error) {
-      core.warning(`embedding cache: could not restore from the Actions cache: ${errorMessage(error)}`);
+      core.warning(`${cachePath(dir)}: could not restore from the Actions cache: ${errorMessage(error)}`);
       return undefined;
     }
   },
@@ -47,7 +47,7 @@ export const actionsFolderCache: FolderCache = {
       if (!cache.isFeatureAvailable()) return false;
       return (await cache.saveCache([cachePath(dir)], key)) !== -1;
     } catch (error) {
-      core.warning(`embedding cache: could not save to the Actions cache: ${errorMessage(error)}`);
+      core.warning(`${cachePath(dir)}: could not save to the Actions cache: ${errorMessage(error)}`);
       return false;
     }
   },

@@ -158,7 +158,10 @@ export class GitHubIssueAlerts implements AlertPublisher {
 
   async raise(alert: Alert): Promise<AlertOutcome> {
     const { issue, created } = await this.findOrCreate(alert);
-    if (created) return { action: 'created', number: issue.number, url: issue.html_url };
+    if (created) {
+      await this.comment(issue.number, alert.incidentComment);
+      return { action: 'created', number: issue.number, url: issue.html_url };
+    }
     if (issue.state === 'closed') {
       // A new incident after a recovery: reopen, with its one comment.
       const reopened = await this.update(issue.number, { state: 'open', state_reason: 'reopened', body: alert.body, labels: [lockLabel(alert), ...alert.labels], ...(alert.assignees.length > 0 ? { assignees: [...alert.assignees] } : {}) });
@@ -168,6 +171,14 @@ export class GitHubIssueAlerts implements AlertPublisher {
     if (issue.body === alert.body) return { action: 'unchanged', number: issue.number, url: issue.html_url };
     const updated = await this.update(issue.number, { body: alert.body });
     return { action: 'updated', number: issue.number, url: updated.html_url };
+  }
+
+  async refresh(subject: AlertSubject, body: string): Promise<AlertOutcome> {
+    const open = (await this.ours(subject)).find((i) => i.state === 'open');
+    if (!open) return { action: 'none', number: null, url: null };
+    if (open.body === body) return { action: 'unchanged', number: open.number, url: open.html_url };
+    const updated = await this.update(open.number, { body });
+    return { action: 'updated', number: open.number, url: updated.html_url };
   }
 
   async resolve(subject: AlertSubject, comment: string): Promise<AlertOutcome> {

@@ -57,10 +57,10 @@ export interface LedgerRecord {
   /** The release record: lineage, evidence, approvals, canary verdicts, a rollback's trigger. Absent in older records. */
   release?: ReleaseFacts;
   /**
-   * The baseline `monitor` compares production with (src/monitor/snapshot.ts): inline, or a
-   * workspace file, with the digest of its canonical JSON. Absent when none was recorded.
+   * The baseline `monitor` compares production with (src/monitor/snapshot.ts), with the digest
+   * of its canonical JSON. Absent when none was recorded.
    */
-  snapshot?: { digest: string; inline: unknown; file: string | null };
+  snapshot?: { digest: string; inline: unknown };
 }
 
 /** The contract's lineage as the release record keeps it (schemas/contract.schema.json `lineage`). */

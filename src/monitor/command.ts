@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import type { MonitorConfig } from '../config/types.js';
 import { createSource } from '../embeddings/sources.js';
 import { sha256 } from '../io/digest.js';
-import { ConfigurationError } from '../io/errors.js';
+import { ConfigurationError, errorMessage } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
 import { rollback } from '../ledger/operations.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
@@ -182,7 +182,7 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       const ledger = await openLedger(ledgerSpec, { ...dependencies, token: inputs.githubToken, environment });
       const current = await ledger.current(model, target);
       if (!current) throw new ConfigurationError(`the ledger (${ledger.label}) has no successful full deployment of ${model} to ${target}: nothing to monitor`);
-      const snapshot = await readSnapshot(current, workspace);
+      const snapshot = readSnapshot(current);
       const suite = await loadSuite(resolve(workspace, inputs.probes ?? snapshot.probes.file));
       // A rollback must be able to move what serving reads: open the switch before anything is judged.
       const serving = inputs.onFail === 'rollback' ? await openSwitch(config.promote?.switch, inputs, environment, dependencies) : null;
@@ -231,10 +231,25 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       const verdict: Verdict = decision.failed ? 'fail' : breaches.length > 0 ? 'marginal' : 'pass';
       const facts: RunFacts = { model, environment: target, version: current.version, time, runUrl: environment.context.runUrl };
 
+      // What could not be delivered (metrics, the alert) fails the run at the end, but never
+      // stops what comes after it: a failed push must not hold back the alert or the rollback.
+      const undelivered: string[] = [];
+      const deliver = async (what: string, step: () => Promise<void>) => {
+        try {
+          await step();
+        } catch (error) {
+          log.error(`${what}: ${errorMessage(error)}`);
+          undelivered.push(`${what}: ${errorMessage(error)}`);
+        }
+      };
+
       // Metrics first: the figures are pushed whatever the alert does.
       const text = exposition(gauges(figures, breaches, decision.alerting, startedAt), { model, environment: target, version: current.version });
       if (inputs.metricsFile) await writeMetricsFile(resolve(workspace, inputs.metricsFile), text);
-      if (inputs.pushgateway) log.info(`metrics pushed to ${await pushMetrics(inputs.pushgateway, { model, environment: target }, text)}`);
+      if (inputs.pushgateway) {
+        const gateway = inputs.pushgateway;
+        await deliver('could not push the metrics', async () => log.info(`metrics pushed to ${await pushMetrics(gateway, { model, environment: target }, text)}`));
+      }
 
       const mode = inputs.alerts === 'auto' ? (environment.runner === 'actions' ? 'issue' : 'none') : inputs.alerts;
       let alert: AlertOutcome = { action: 'none', number: null, url: null };
@@ -245,21 +260,26 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
         if (!dependencies.alerts) throw new ConfigurationError("alerts: issue is not available in this build; use alerts: none");
         environment.setSecret(inputs.githubToken);
         const publisher = await dependencies.alerts(inputs.githubToken, repository, environment);
-        if (decision.alerting.length > 0) {
-          const mentions = monitorConfig?.issue?.mentionOwners && inputs.contract ? await ownersOf(inputs.contract, workspace) : [];
-          alert = await publisher.raise({
-            model,
-            environment: target,
-            title: `model-gates monitor: ${model} in ${target} breaks its promises`,
-            body: alertBody(facts, decision.alerting, decision.pending, figures),
-            incidentComment: incidentComment(facts, decision.alerting, mentions),
-            labels: monitorConfig?.issue?.labels ?? [],
-            assignees: monitorConfig?.issue?.assignees ?? [],
-          });
-        } else if (breaches.length === 0) {
-          alert = await publisher.resolve({ model, environment: target }, recoveryComment(facts));
-        }
-        if (alert.action !== 'none') log.info(`alert issue #${alert.number}: ${alert.action} (${publisher.label})`);
+        await deliver(`could not update the alert issue (${publisher.label})`, async () => {
+          const subject = { model, environment: target };
+          if (decision.alerting.length > 0) {
+            const mentions = monitorConfig?.issue?.mentionOwners && inputs.contract ? await ownersOf(inputs.contract, workspace) : [];
+            alert = await publisher.raise({
+              ...subject,
+              title: `model-gates monitor: ${model} in ${target} breaks its promises`,
+              body: alertBody(facts, decision.alerting, decision.pending, figures),
+              incidentComment: incidentComment(facts, decision.alerting, mentions),
+              labels: monitorConfig?.issue?.labels ?? [],
+              assignees: monitorConfig?.issue?.assignees ?? [],
+            });
+          } else if (breaches.length === 0) {
+            alert = await publisher.resolve(subject, recoveryComment(facts));
+          } else {
+            // Only breaches awaiting confirmation: an open incident shows them instead of its old figures.
+            alert = await publisher.refresh(subject, alertBody(facts, [], decision.pending, figures));
+          }
+          if (alert.action !== 'none') log.info(`alert issue #${alert.number}: ${alert.action} (${publisher.label})`);
+        });
       }
 
       let rolledBackTo = '';
@@ -312,8 +332,8 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
           'rolled-back-to': rolledBackTo,
           'result-file': resultFile,
         },
-        summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, notes),
-        ...(decision.failed ? { failure: `${model} in ${target}: ${summaryLine}` } : {}),
+        summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, [...notes, ...undelivered]),
+        ...(decision.failed || undelivered.length > 0 ? { failure: [...(decision.failed ? [`${model} in ${target}: ${summaryLine}`] : []), ...undelivered].join('; ') } : {}),
       };
     },
   });

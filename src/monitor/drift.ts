@@ -5,6 +5,7 @@ import { ksTwoSample } from '../stats/kolmogorov.js';
 import { benjaminiHochberg } from '../stats/multiple-testing.js';
 import { selectRows } from '../regression/vectors.js';
 import { createRng, randomInt, sampleIndices } from '../stats/random.js';
+import { ConfigurationError } from '../io/errors.js';
 
 /**
  * Data drift between a reference sample of production inputs (recorded at promotion) and a
@@ -306,6 +307,12 @@ export function detectDrift(
     });
     return map;
   };
+  // Fail closed: a sample too small to test could only ever report "no drift".
+  for (const [side, matrix] of [['reference', reference], ['recent', current]] as const) {
+    if (matrix.rows < settings.minSegmentSize) {
+      throw new ConfigurationError(`the ${side} sample has ${matrix.rows} rows; drift is tested on at least ${settings.minSegmentSize} (monitor.drift.minSegmentSize)`);
+    }
+  }
   const refSegments = rowsOf(segments.reference);
   const curSegments = rowsOf(segments.current);
   const names = [...new Set([...refSegments.keys(), ...curSegments.keys()])].sort();

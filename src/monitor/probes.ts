@@ -39,16 +39,26 @@ export function probeVectorRows(suite: Suite, count: number): number[] {
     .sort((a, b) => a - b);
 }
 
-function rowBytes(matrix: Matrix, row: number): Uint8Array {
-  return float32Bytes(matrix.data.subarray(row * matrix.dim, (row + 1) * matrix.dim));
+/**
+ * A probe vector as the snapshot keeps it: the digest of its float32 bytes, and its components
+ * rounded to int8 steps of max |component| / 127. The rounding moves the cosine with the
+ * original by about 1e-5, or up to 1e-3 when a few outlier dimensions dwarf the rest
+ * (test/monitor/snapshot.test.ts): well inside the vector floor (0.99). A vector bit for bit
+ * unchanged rounds the same way, so its cosine stays exactly 1.
+ */
+export function encodeVector(id: string, values: Float32Array): ProbeVector {
+  let max = 0;
+  for (const x of values) max = Math.max(max, Math.abs(x));
+  const scale = max / 127;
+  const steps = Int8Array.from(values, (x) => (scale > 0 ? Math.round(x / scale) : 0));
+  return { id, digest: sha256(float32Bytes(values)), vector: Buffer.from(steps.buffer).toString('base64'), scale };
 }
 
-/** Decodes a snapshot vector (base64 little-endian float32). */
-export function decodeVector(vector: string): Float32Array {
-  const bytes = Buffer.from(vector, 'base64');
-  const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
-  return out;
+/** The components of a snapshot vector. */
+export function decodeVector(probe: ProbeVector): Float32Array {
+  const bytes = Buffer.from(probe.vector, 'base64');
+  const steps = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  return Float32Array.from(steps, (q) => q * probe.scale);
 }
 
 /**
@@ -60,10 +70,7 @@ export function decodeVector(vector: string): Float32Array {
 export async function scoreProbes(suite: Suite, raw: Matrix, probeVectors = DEFAULT_PROBE_VECTORS): Promise<ProbeScores> {
   const unit = normaliseRows(raw);
   const spaces = { production: unit, candidate: unit };
-  const vectors = probeVectorRows(suite, probeVectors).map((row) => {
-    const bytes = rowBytes(raw, row);
-    return { id: suite.texts[row]!.id, digest: sha256(bytes), vector: Buffer.from(bytes).toString('base64') };
-  });
+  const vectors = probeVectorRows(suite, probeVectors).map((row) => encodeVector(suite.texts[row]!.id, raw.data.subarray(row * raw.dim, (row + 1) * raw.dim)));
   const pairTable = measurePairs(suite, spaces, undefined);
   const pairs = pairTable.id
     .map((id, i) => ({ id, segment: pairTable.segment[i] ?? null, value: pairTable.values.production![i] as number, related: pairTable.values.related![i] === 1 }))
@@ -123,8 +130,8 @@ export function compareVectors(snapshot: readonly ProbeVector[], live: readonly 
   const cosines = snapshot.map((s) => {
     const now = byId.get(s.id);
     if (!now) return { id: s.id, cosine: 0 };
-    const a = decodeVector(s.vector);
-    const b = decodeVector(now.vector);
+    const a = decodeVector(s);
+    const b = decodeVector(now);
     return { id: s.id, cosine: a.length === b.length ? cosine(a, b) : 0 };
   });
   const identical = snapshot.filter((s) => byId.get(s.id)?.digest === s.digest).length;

@@ -66,9 +66,14 @@ export function alertBody(facts: RunFacts, alerting: readonly Breach[], pending:
   ].join('\n');
 }
 
+/** A GitHub user (letters, digits, inner single hyphens, at most 39) or a team (`org/team-slug`). */
+const MENTIONABLE = /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\/[A-Za-z0-9][A-Za-z0-9._-]{0,99})?$/;
+
 /** The comment that opens an incident. */
 export function incidentComment(facts: RunFacts, alerting: readonly Breach[], mentions: readonly string[]): string {
-  const who = mentions.length > 0 ? `\n\ncc ${mentions.map((m) => `@${m.replace(/[^A-Za-z0-9/_-]/g, '')}`).join(' ')}` : '';
+  // Only well-formed handles are mentioned: changing a malformed one could notify somebody else.
+  const handles = mentions.filter((m) => MENTIONABLE.test(m));
+  const who = handles.length > 0 ? `\n\ncc ${handles.map((m) => `@${m}`).join(' ')}` : '';
   return `New incident at ${escapeMarkdown(facts.time)}${facts.runUrl ? ` (${link('run', facts.runUrl)})` : ''}: ${alerting.map((b) => `${code(b.check)} (${escapeMarkdown(b.severity)})`).join(', ')}.${who}`;
 }
 

@@ -3,20 +3,14 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import type { EmbeddingsConfig } from '../config/types.js';
 import { createSource } from '../embeddings/sources.js';
 import type { EmbeddingSource } from '../embeddings/types.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { canonicalJson, sha256 } from '../io/digest.js';
-import { ConfigurationError, isNodeError } from '../io/errors.js';
+import { ConfigurationError } from '../io/errors.js';
 import type { Logger } from '../io/log.js';
 import type { LedgerEntry } from '../ledger/types.js';
 import { loadSuite, suiteItems } from '../regression/suite.js';
 import { DEFAULT_PROBE_VECTORS, scoreProbes, suiteDigest } from './probes.js';
 import { readSample } from './sample.js';
 import { SNAPSHOT_SCHEMA, type MonitorSnapshot, type SnapshotRef } from './types.js';
-
-/** Largest snapshot kept inside the ledger record (canonical JSON, bytes); larger ones go to a file. */
-export const INLINE_SNAPSHOT_LIMIT = 32 * 1024;
-/** Where snapshots too large for the record are written, relative to the workspace. */
-export const SNAPSHOT_DIR = '.model-gates/snapshots';
 
 export interface TakeSnapshotOptions {
   model: string;
@@ -64,20 +58,9 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<Monito
   };
 }
 
-/**
- * How the ledger record carries a snapshot: inline up to `INLINE_SNAPSHOT_LIMIT` bytes, else
- * written (atomically) to `.model-gates/snapshots/<model>@<version>.<digest>.json` and
- * referenced by path and digest; keep that file with the ledger (commit it, or store it where
- * the monitor's checkout finds it).
- */
-export async function snapshotRef(snapshot: MonitorSnapshot, workspace: string, limit = INLINE_SNAPSHOT_LIMIT): Promise<SnapshotRef> {
-  const text = canonicalJson(snapshot);
-  const digest = sha256(text);
-  if (Buffer.byteLength(text) <= limit) return { digest, inline: snapshot, file: null };
-  const safe = `${snapshot.model}@${snapshot.version}`.replace(/[^A-Za-z0-9._@-]/g, '_');
-  const file = `${SNAPSHOT_DIR}/${safe}.${digest.slice('sha256:'.length, 'sha256:'.length + 12)}.json`;
-  await writeFileAtomic(resolve(workspace, file), `${text}\n`);
-  return { digest, inline: null, file };
+/** The snapshot as the ledger record carries it: inline, with the digest of its canonical JSON. */
+export function snapshotRef(snapshot: MonitorSnapshot): SnapshotRef {
+  return { digest: sha256(canonicalJson(snapshot)), inline: snapshot };
 }
 
 function invalid(entry: LedgerEntry, why: string): ConfigurationError {
@@ -86,30 +69,21 @@ function invalid(entry: LedgerEntry, why: string): ConfigurationError {
 
 /**
  * The snapshot the ledger record of the current deployment carries, checked against its
- * digest. Fails closed: no snapshot, an unreadable or altered file, or a snapshot of another
+ * digest. Fails closed: no snapshot, an altered one, one of another format or of another
  * version is an error, never an empty baseline.
  */
-export async function readSnapshot(entry: LedgerEntry, workspace: string): Promise<MonitorSnapshot> {
+export function readSnapshot(entry: LedgerEntry): MonitorSnapshot {
   const ref = (entry as LedgerEntry & { snapshot?: SnapshotRef }).snapshot;
   if (!ref || typeof ref.digest !== 'string') {
     throw invalid(entry, 'is missing: the record has none. Promote with the monitor-probes and monitor-source inputs to record one');
   }
-  let text: string;
-  if (ref.inline) {
-    text = canonicalJson(ref.inline);
-  } else if (typeof ref.file === 'string') {
-    try {
-      text = (await readFile(resolve(workspace, ref.file), 'utf8')).trim();
-    } catch (error) {
-      if (isNodeError(error, 'ENOENT')) throw invalid(entry, `is recorded in ${ref.file}, and that file does not exist in this checkout`);
-      throw error;
-    }
-  } else {
-    throw invalid(entry, 'names neither an inline snapshot nor a file');
+  if (ref.inline === null || typeof ref.inline !== 'object') {
+    throw invalid(entry, 'is not inline in the record. Promote the version again with monitor-probes to record one');
   }
+  const text = canonicalJson(ref.inline);
   if (sha256(text) !== ref.digest) throw invalid(entry, `does not match its recorded digest ${ref.digest}: it was altered or is another snapshot`);
   const snapshot = JSON.parse(text) as MonitorSnapshot;
-  if (snapshot.schema !== SNAPSHOT_SCHEMA) throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}`);
+  if (snapshot.schema !== SNAPSHOT_SCHEMA) throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}: promote the version again with monitor-probes to record a current one`);
   if (snapshot.model !== entry.model || snapshot.version !== entry.version) throw invalid(entry, `is of ${snapshot.model} ${snapshot.version}`);
   return snapshot;
 }
@@ -152,7 +126,8 @@ export async function promotionSnapshot(request: PromotionSnapshotRequest): Prom
     log: request.log,
     time: request.time,
   });
-  const ref = await snapshotRef(snapshot, request.workspace);
-  request.log.info(`monitor snapshot of ${request.model} ${request.version}: ${snapshot.vectors.length} probe vectors, ${snapshot.pairs.length} pairs, ${snapshot.triplets.length} triplets${ref.file ? `, written to ${ref.file} (keep it with the ledger)` : ', inline in the ledger record'}`);
+  const ref = snapshotRef(snapshot);
+  const kib = (Buffer.byteLength(canonicalJson(snapshot)) / 1024).toFixed(1);
+  request.log.info(`monitor snapshot of ${request.model} ${request.version}: ${snapshot.vectors.length} probe vectors, ${snapshot.pairs.length} pairs, ${snapshot.triplets.length} triplets, ${kib} KiB in the ledger record`);
   return ref;
 }

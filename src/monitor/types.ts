@@ -2,14 +2,21 @@
 
 import type { Environment, RepositoryRef } from '../command.js';
 
-export const SNAPSHOT_SCHEMA = 'model-gates/monitor-snapshot@1' as const;
+export const SNAPSHOT_SCHEMA = 'model-gates/monitor-snapshot@2' as const;
 
-/** One probe text's vector at promotion: its digest and the float32 vector (little-endian, base64). */
+/**
+ * One probe text's vector at promotion: the digest of the float32 vector the endpoint returned
+ * (for the bit-for-bit check) and the vector itself as int8 components × `scale` (base64): a
+ * quarter of float32's size, so 16 probes of a 1,024-dimension model fit the ledger record.
+ */
 export interface ProbeVector {
   id: string;
   /** `sha256:<hex>` of the raw float32 bytes as the endpoint returned them. */
   digest: string;
+  /** The int8 components, base64. */
   vector: string;
+  /** What one int8 step is worth: max |component| / 127. */
+  scale: number;
 }
 
 /** A per-item score at promotion (a pair's cosine, a triplet's margin, a query's retrieval metric). */
@@ -44,13 +51,13 @@ export interface MonitorSnapshot {
 }
 
 /**
- * How a ledger record carries its snapshot: inline when small, else as a file (a path relative
- * to the workspace) whose digest the monitor checks before trusting it.
+ * How a ledger record carries its snapshot: inline, with the digest the monitor checks before
+ * trusting it. The snapshot lives wherever the ledger lives, so any checkout that reads the
+ * ledger finds it.
  */
 export interface SnapshotRef {
   digest: string;
-  inline: MonitorSnapshot | null;
-  file: string | null;
+  inline: MonitorSnapshot;
 }
 
 /** One model in one environment: what an alert is about. */
@@ -65,7 +72,7 @@ export interface Alert extends AlertSubject {
   title: string;
   /** The whole issue body (Markdown, untrusted text escaped); replaces the previous body. */
   body: string;
-  /** The comment that opens a new incident (first breach, or again after a recovery). */
+  /** The comment that opens each incident (on the new issue, or on reopening it after a recovery). */
   incidentComment: string;
   /** Labels and assignees to set when the issue is created or reopened. */
   labels: readonly string[];
@@ -87,10 +94,12 @@ export interface AlertPublisher {
   /** For messages, e.g. `issues of acme/models`. */
   readonly label: string;
   /**
-   * Raises the alert: creates the incident on the first breach, reopens it with the incident
-   * comment after a recovery, or else updates its body in place (no new comment per run).
+   * Raises the alert: creates the issue on the first breach, reopens it after a recovery (with
+   * the incident comment either way), or else updates its body in place (no new comment per run).
    */
   raise(alert: Alert): Promise<AlertOutcome>;
+  /** Replaces the body of an open incident (breaches still awaiting confirmation); changes nothing when none is open. */
+  refresh(subject: AlertSubject, body: string): Promise<AlertOutcome>;
   /** Ends an open incident with `comment` (recovery); changes nothing when none is open. */
   resolve(subject: AlertSubject, comment: string): Promise<AlertOutcome>;
 }

@@ -47,6 +47,6 @@ describe('monitor bundle under Node 24', () => {
     expect(healthy.exitCode).toBe(0);
     expect(healthy.outputs).toMatchObject({ verdict: 'pass', alerting: 'false' });
     expect(github().state.plainIssues(REPO).map((i) => i.state)).toEqual(['closed']);
-    expect(github().state.issueComments(REPO, issue!.number).map((c) => c.body)).toEqual([expect.stringMatching(/^Recovered at/)]);
+    expect(github().state.issueComments(REPO, issue!.number).map((c) => c.body)).toEqual([expect.stringMatching(/^New incident at/), expect.stringMatching(/^Recovered at/)]);
   }, 120_000);
 });

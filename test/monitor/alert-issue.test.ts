@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../src/github/client.js';
 import { createIssueAlerts, GitHubIssueAlerts, lockLabel } from '../../src/github/monitor-issue.js';
 import { MemoryLogger } from '../../src/io/log.js';
-import { alertMarker } from '../../src/monitor/render.js';
+import { alertMarker, incidentComment } from '../../src/monitor/render.js';
 import type { Alert } from '../../src/monitor/types.js';
 import { useGitHubServer } from '../support/github-server/vitest.js';
 
@@ -44,8 +44,18 @@ function alert(body = 'figures v1'): Alert {
 
 const subject = { model: 'search-embedder', environment: 'production' };
 
+describe('the incident comment', () => {
+  it('mentions well-formed owners only: a handle changed to fit could notify somebody else', () => {
+    const facts = { model: 'm', environment: 'production', version: '1.0.0', time: '2026-12-04T06:00:00Z', runUrl: null };
+    const breach = { check: 'vectors' as const, severity: 'severe' as const, message: 'changed' };
+    const comment = incidentComment(facts, [breach], ['alice', 'acme/ml.search-team', 'bob.smith', '@carol', 'a--b', '-dan', 'x'.repeat(40), 'eve-1']);
+    expect(comment.split('\n').at(-1)).toBe('cc @alice @acme/ml.search-team @eve-1');
+    expect(incidentComment(facts, [breach], ['bob.smith'])).not.toMatch(/cc|@/);
+  });
+});
+
 describe('the alert issue', () => {
-  it('is created on the first alert, updated in place while it lasts, closed with a comment on recovery, reopened with one comment per new incident', async () => {
+  it('is created with the incident comment on the first alert, updated in place while it lasts, closed with a comment on recovery, reopened with one comment per new incident', async () => {
     const repo = repository();
     const alerts = await createIssueAlerts(client(), ref(repo));
     const state = github().state;
@@ -54,21 +64,26 @@ describe('the alert issue', () => {
     expect(created.action).toBe('created');
     const [issue] = state.plainIssues(repo);
     expect([issue?.number, issue?.labels, issue?.assignees?.map((a) => a.login), issue?.author.login]).toEqual([created.number, [lockLabel(subject), 'model-alert'], ['oncall'], BOT]);
-    expect(state.issueComments(repo, created.number!)).toHaveLength(0);
+    expect(state.issueComments(repo, created.number!).map((c) => c.body)).toEqual(['New incident']);
 
     expect((await alerts.raise(alert())).action).toBe('unchanged');
     expect((await alerts.raise(alert('figures v2'))).action).toBe('updated');
     expect(state.findIssue(repo, created.number!)?.body).toMatch(/figures v2$/);
-    expect(state.issueComments(repo, created.number!)).toHaveLength(0);
+    // Breaches only awaiting confirmation: the open incident shows them, without a comment.
+    expect(await alerts.refresh(subject, alert('pending only').body)).toMatchObject({ action: 'updated', number: created.number });
+    expect((await alerts.refresh(subject, alert('pending only').body)).action).toBe('unchanged');
+    expect(state.findIssue(repo, created.number!)?.body).toMatch(/pending only$/);
+    expect(state.issueComments(repo, created.number!)).toHaveLength(1);
 
     const closed = await alerts.resolve(subject, 'Recovered');
     expect(closed).toMatchObject({ action: 'closed', number: created.number });
     expect([state.findIssue(repo, created.number!)?.state, state.findIssue(repo, created.number!)?.stateReason]).toEqual(['closed', 'completed']);
     expect((await alerts.resolve(subject, 'Recovered')).action).toBe('none');
+    expect((await alerts.refresh(subject, alert('pending again').body)).action).toBe('none');
 
     expect((await alerts.raise(alert('figures v3'))).action).toBe('reopened');
     expect(state.findIssue(repo, created.number!)?.state).toBe('open');
-    expect(state.issueComments(repo, created.number!).map((c) => c.body)).toEqual(['Recovered', 'New incident']);
+    expect(state.issueComments(repo, created.number!).map((c) => c.body)).toEqual(['New incident', 'Recovered', 'New incident']);
     expect(state.plainIssues(repo)).toHaveLength(1);
   });
 

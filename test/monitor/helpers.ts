@@ -27,13 +27,13 @@ export function environment(workspace: string, extra: Partial<Environment> = {},
 /**
  * A deterministic model over topic-tagged texts: `topic-<k>: …` lands near topic k's centre,
  * so a sample drawn from other topics drifts; `model` names the weights (another name: another
- * space, as after a swap).
+ * space, as after a swap); a smaller `topicWeight` blurs the topics (same space, weaker model).
  */
-export function topicVector(text: string, model: string): number[] {
+export function topicVector(text: string, model: string, dimension = DIMENSION, topicWeight = 2): number[] {
   const topic = /^topic-(\d+):/.exec(text)?.[1] ?? 'none';
-  const centre = hashedVector(`${model}:centre:${topic}`, DIMENSION);
-  const noise = hashedVector(`${model}:${text}`, DIMENSION);
-  const v = centre.map((c, i) => 2 * c + (noise[i] as number));
+  const centre = hashedVector(`${model}:centre:${topic}`, dimension);
+  const noise = hashedVector(`${model}:${text}`, dimension);
+  const v = centre.map((c, i) => topicWeight * c + (noise[i] as number));
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
 }

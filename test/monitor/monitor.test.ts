@@ -9,10 +9,10 @@ import { DIMENSION, MODEL, monitor, probeWorkspace, promoteWithSnapshot, topicVe
 // The monitor against a real OpenAI-compatible embeddings server on 127.0.0.1 whose weights are
 // swapped mid-test, with the file ledger that promote writes.
 
-const weights = { name: 'v1' };
+const weights = { name: 'v1', topicWeight: 2 };
 let server: EmbeddingServer;
 beforeAll(async () => {
-  server = await new EmbeddingServer({ dimension: DIMENSION, embed: (text) => topicVector(text, weights.name) }).start();
+  server = await new EmbeddingServer({ dimension: DIMENSION, embed: (text) => topicVector(text, weights.name, DIMENSION, weights.topicWeight) }).start();
 });
 afterAll(() => server.stop());
 
@@ -87,6 +87,35 @@ describe('monitor', () => {
     await expect(monitor(workspace, { production: source(), 'on-fail': 'rollback' })).rejects.toThrow(/backend environment-variables needs a token/);
   });
 
+  it('a probe-score drop alerts once confirmed on the second run and rolls back, even when the metrics cannot be pushed', async () => {
+    weights.name = 'v1';
+    const workspace = await probeWorkspace();
+    // The floor is set so low that only the scores can breach: the vectors move, the topics blur.
+    await writeFile(join(workspace, 'model-gates.yml'), 'monitor:\n  vectorFloor: 0.0001\n');
+    await promoteWithSnapshot(workspace, '1.0.0', null, source());
+    weights.name = 'v2';
+    await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+    weights.topicWeight = 0.2;
+    try {
+      const raw = { production: source(), 'on-fail': 'rollback', pushgateway: 'http://127.0.0.1:9' };
+      const first = await monitor(workspace, raw);
+      expect(first.outcome.outputs).toMatchObject({ verdict: 'marginal', alerting: 'false', 'rolled-back-to': '' });
+      expect(first.outcome.outputs.breaches?.split(',')).toEqual(expect.arrayContaining(['pairs', 'triplets']));
+      expect(first.outcome.outputs.breaches).not.toMatch(/vectors/);
+      // The run still fails: the figures were not delivered.
+      expect(first.outcome.failure).toMatch(/^could not push the metrics: /);
+
+      const second = await monitor(workspace, raw);
+      expect(second.outcome.outputs).toMatchObject({ verdict: 'fail', alerting: 'true', 'rolled-back-to': '1.0.0' });
+      expect(second.outcome.failure).toMatch(/alerting: pairs.*; could not push the metrics: /);
+      const current = await new FileLedger(join(workspace, 'ledger.jsonl')).current(MODEL, 'production');
+      expect([current?.version, current?.operation]).toEqual(['1.0.0', 'rollback']);
+      expect(current?.reason).toMatch(/^monitor: related pairs' cosine dropped by/);
+    } finally {
+      weights.topicWeight = 2;
+    }
+  });
+
   it('drift warns only once confirmed on a second run, and never fails the run unless on-drift: fail', async () => {
     weights.name = 'v1';
     const workspace = await probeWorkspace();
@@ -110,6 +139,15 @@ describe('monitor', () => {
       await expect(monitor(workspace, { production: source() })).rejects.toThrow(/could not embed the probe texts through production/);
       await writeFile(join(workspace, 'model-gates.yml'), 'embeddings:\n  production:\n    retries: 0\n');
       await expect(monitor(workspace, { production: 'openai:http://127.0.0.1:9/v1' })).rejects.toThrow(/could not embed the probe texts through production/);
+    });
+
+    it('when a drift sample is too small to test', async () => {
+      weights.name = 'v1';
+      const workspace = await probeWorkspace();
+      await promoteWithSnapshot(workspace, '1.0.0', null, source());
+      const rows = (await readFile(join(workspace, 'today.jsonl'), 'utf8')).split('\n').slice(0, 29);
+      await writeFile(join(workspace, 'small.jsonl'), rows.join('\n'));
+      await expect(monitor(workspace, { production: source(), sample: 'small.jsonl' })).rejects.toThrow(/the recent sample has 29 rows; drift is tested on at least 30/);
     });
 
     it('when the ledger has no deployment, or the record has no snapshot', async () => {
