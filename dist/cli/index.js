@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8489);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4593);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8489:
+/***/ 4593:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60073,6 +60073,7 @@ async function analyseShadow(records, options) {
     // Contract: every answer checked; only requests both sides answered validly are compared.
     const violations = [];
     const compared = [];
+    let productionAnswered = 0;
     records.forEach((record, index) => {
         let valid = true;
         for (const side of ['production', 'candidate']) {
@@ -60086,6 +60087,8 @@ async function analyseShadow(records, options) {
                 violations.push({ side, id: record.id, problems, ...(record.location ? { location: record.location } : {}) });
                 valid = false;
             }
+            else if (side === 'production')
+                productionAnswered++;
         }
         if (valid)
             compared.push(index);
@@ -60125,7 +60128,7 @@ async function analyseShadow(records, options) {
     const candidateLatency = latencies('candidate');
     const alpha = (1 - settings.confidence) / 3;
     const latency = judgeMetric({ name: 'latency', direction: 'increase', relativeTolerance: settings.latencyTolerance, minSamples: 10 }, { baseline: productionLatency, canary: candidateLatency }, alpha, settings.confidence);
-    const latencyVerdict = latency.classification === 'no-data' ? (productionLatency.length + candidateLatency.length === 0 ? 'pass' : 'error') : latency.failed ? 'fail' : 'pass';
+    const latencyVerdict = latency.classification === 'no-data' ? 'error' : latency.failed ? 'fail' : 'pass';
     const p = { production: percentiles(productionLatency), candidate: percentiles(candidateLatency) };
     const quantileRow = (name) => {
         const before = p.production[name];
@@ -60147,7 +60150,7 @@ async function analyseShadow(records, options) {
         id: 'latency',
         title: 'Latency',
         verdict: latencyVerdict,
-        summary: productionLatency.length + candidateLatency.length === 0 ? 'no latencies recorded: not judged' : `latency: ${latency.reason}`.slice(0, 2000),
+        summary: productionLatency.length + candidateLatency.length === 0 ? 'not judged: no latencies were recorded' : `latency: ${latency.reason}`.slice(0, 2000),
         rows: [quantileRow('p50'), quantileRow('p95'), quantileRow('p99'), latencyRow],
     });
     for (const side of ['production', 'candidate'])
@@ -60181,7 +60184,6 @@ async function analyseShadow(records, options) {
         metrics[`shadow.${key}.change`] = j.difference;
     }
     // Fail closed on too little or too broken a baseline.
-    const productionAnswered = records.filter((r) => r.production.value !== undefined).length;
     metrics['shadow.requests'] = total;
     metrics['shadow.compared'] = compared.length;
     metrics['shadow.production_answered'] = productionAnswered;
@@ -60193,7 +60195,7 @@ async function analyseShadow(records, options) {
     }
     if (productionAnswered < settings.minProductionAnswered * total) {
         verdict = 'error';
-        reasons.push(`production answered only ${productionAnswered} of ${total} requests (less than ${Math.round(settings.minProductionAnswered * 100)}%): the baseline itself is failing, so nothing can be concluded`);
+        reasons.push(`production answered only ${productionAnswered} of ${total} requests validly (less than ${Math.round(settings.minProductionAnswered * 100)}%): the baseline itself is failing, so nothing can be concluded`);
     }
     for (const message of reasons)
         findings.push({ rule: 'shadow/insufficient-data', severity: 'error', message });
@@ -60255,13 +60257,14 @@ async function embeddingAnswers(records, compared, segments, options) {
         correlationRow.interval = correlationInterval;
     const metrics = { 'shadow.rank_correlation.mean': compare_mean(correlation) };
     if (!reference) {
-        correlationRow.note = 'no reference corpus: neighbours not compared, answers not gating';
+        // Fail closed: without the corpus nothing could fail the answers, so they are not passed either.
+        correlationRow.note = 'no reference corpus: neighbours not compared';
         return {
             section: {
                 id: 'answers',
                 title: `Answers (${compared.length} requests)`,
-                verdict: 'pass',
-                summary: 'no reference corpus given: the answers are reported (rank correlation), not judged; give reference inputs to compare neighbours',
+                verdict: 'error',
+                summary: 'not judged: no reference corpus was given, so the neighbours were not compared (rank correlation reported only)',
                 rows: [correlationRow],
                 worst: worstRequests(records, compared, measures.correlation, 'rank correlation', settings.worstItems),
             },
@@ -60282,16 +60285,16 @@ async function embeddingAnswers(records, compared, segments, options) {
     if (gating)
         overlapRow.verdict = outcome.overall.verdict;
     else
-        overlapRow.note = 'reported, not gating (set min-overlap to gate)';
+        overlapRow.note = 'not judged: no min-overlap set';
     if (floor !== null)
         overlapRow.note = `at least ${floor} required, overall and per segment`;
     const top1Row = { metric: 'share of requests whose top-1 document changes', production: null, candidate: compare_mean(top1), higherIsBetter: false };
     const top1Interval = meanInterval(top1, settings, settings.seed + 1);
     if (top1Interval)
         top1Row.interval = top1Interval;
-    const segmentList = shifted(outcome, floor ?? 0, `overlap@${k}`, segments, overlap).map((row) => (gating ? row : { ...row, gated: false, verdict: 'pass' }));
+    const segmentList = shifted(outcome, floor ?? 0, `overlap@${k}`, segments, overlap).map((row) => (gating ? row : { ...row, gated: false }));
     const failingSegments = outcome.segments.filter((s) => s.gated && s.verdict === 'fail').map((s) => s.segment);
-    const verdict = gating ? outcome.verdict : 'pass';
+    const verdict = gating ? outcome.verdict : compared.length > 0 ? 'error' : 'pass';
     const mo = compare_mean(overlap);
     const summary = [
         `mean overlap@${k} ${mo === null ? 'n/a' : mo.toFixed(3)}${overlapInterval ? ` (${Math.round(settings.confidence * 100)}% CI ${overlapInterval.low.toFixed(3)} to ${overlapInterval.high.toFixed(3)})` : ''}${floor !== null ? `, at least ${floor} required` : ''}`,
@@ -60341,7 +60344,7 @@ function jsonAnswers(records, compared, segments, settings) {
     const field = settings.field;
     if (!field) {
         return {
-            section: { id: 'answers', title: `Answers (${compared.length} requests)`, verdict: 'pass', summary: 'no output field configured: JSON answers are checked against the contract only', rows: [] },
+            section: { id: 'answers', title: `Answers (${compared.length} requests)`, verdict: 'error', summary: 'not judged: no output field was configured', rows: [] },
             metrics: {},
             details: { answers: 'json', field: null },
         };
@@ -60366,18 +60369,18 @@ function jsonAnswers(records, compared, segments, settings) {
             row.note = `at most ${limit} allowed`;
         }
         else
-            row.note = 'reported, not gating (set max-difference to gate)';
+            row.note = 'not judged: a numeric field needs max-difference';
         const segmentList = segmentRows(outcome, `mean |difference| of ${field}`, segments, null, Float64Array.from(difference, Math.abs)).map((s) => ({
             ...s,
             change: null,
             ...(s.interval ? { interval: { low: -s.interval.high, high: -s.interval.low, level: s.interval.level } } : {}),
-            ...(limit === null ? { gated: false, verdict: 'pass' } : {}),
+            ...(limit === null ? { gated: false } : {}),
         }));
         return {
             section: {
                 id: 'answers',
                 title: `Answers: ${common_clip(field)} (${compared.length} requests)`,
-                verdict: limit !== null ? outcome.verdict : 'pass',
+                verdict: limit !== null ? outcome.verdict : 'error',
                 summary: `mean |difference| ${(compare_mean(sortedAbs) ?? 0).toPrecision(4)}, p50 ${quantileSorted(sortedAbs, 0.5).toPrecision(4)}, p95 ${quantileSorted(sortedAbs, 0.95).toPrecision(4)}; mean difference (candidate − production) ${(compare_mean(difference) ?? 0).toPrecision(4)}`,
                 rows: [row, { metric: `mean difference of ${field} (candidate − production)`, production: null, candidate: compare_mean(difference) }],
                 segments: segmentList,
@@ -60397,13 +60400,13 @@ function jsonAnswers(records, compared, segments, settings) {
         row.note = `at least ${floor} required, overall and per segment`;
     }
     else
-        row.note = 'reported, not gating (set min-agreement to gate)';
-    const segmentList = shifted(outcome, floor ?? 0, `agreement on ${field}`, segments, agree).map((s) => (floor === null ? { ...s, gated: false, verdict: 'pass' } : s));
+        row.note = 'not judged: a label field needs min-agreement';
+    const segmentList = shifted(outcome, floor ?? 0, `agreement on ${field}`, segments, agree).map((s) => (floor === null ? { ...s, gated: false } : s));
     return {
         section: {
             id: 'answers',
             title: `Answers: ${common_clip(field)} (${compared.length} requests)`,
-            verdict: floor !== null ? outcome.verdict : 'pass',
+            verdict: floor !== null ? outcome.verdict : 'error',
             summary: `the models agree on ${field} for ${((compare_mean(agree) ?? 0) * 100).toFixed(1)}% of requests (${Math.round(settings.confidence * 100)}% CI ${(interval.low * 100).toFixed(1)}% to ${(interval.high * 100).toFixed(1)}%)`,
             rows: [row],
             segments: segmentList,
@@ -60414,8 +60417,6 @@ function jsonAnswers(records, compared, segments, settings) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/shadow/records.ts
 
 
@@ -60425,42 +60426,53 @@ const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(
 /** The file formats a request sample or a log can be in. */
 const RECORD_FORMATS = ['.jsonl', '.parquet'];
 /**
- * Reads a JSONL (one JSON object per line; blank lines skipped) or Parquet file as
- * objects, streaming line by line or row group by row group. Anything that is not an
- * object is a ConfigurationError naming the file and line (Parquet: row, 1-based).
+ * Reads a JSONL (UTF-8, one JSON object per line; blank lines and a byte-order mark skipped)
+ * or Parquet file as objects, streaming line by line or row group by row group. Lines that
+ * are not objects are a ConfigurationError naming the file and each line (up to ten; no
+ * object is yielded after the first of them); bytes that are not UTF-8 name their line.
  * `displayName` is how messages name the file.
  */
 async function* readObjects(path, displayName) {
     const extension = (0,external_node_path_namespaceObject.extname)(path).toLowerCase();
     if (extension === '.jsonl') {
-        let stream;
         try {
-            stream = (0,external_node_fs_namespaceObject.createReadStream)(path, { encoding: 'utf8' });
-            await new Promise((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
+            await (0,promises_namespaceObject.access)(path);
         }
         catch (error) {
             if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
                 throw new io_errors/* ConfigurationError */.j1('file not found', { file: displayName });
             throw error;
         }
-        let line = 0;
-        for await (const text of (0,external_node_readline_namespaceObject.createInterface)({ input: stream, crlfDelay: Infinity })) {
-            line++;
+        // Lines that are not JSON objects are all collected (up to ten are named), then refused together.
+        const problems = [];
+        let bad = 0;
+        for await (const { text, line } of readLines(path, displayName)) {
             if (text.trim() === '')
                 continue;
             const location = { file: displayName, line };
             let value;
+            let problem;
             try {
                 value = JSON.parse(text);
+                if (value === null || typeof value !== 'object' || Array.isArray(value))
+                    problem = 'expected a JSON object';
             }
             catch {
                 const nonFinite = /(?<![\w"])(-?Infinity|NaN)(?![\w"])/.test(text);
-                throw new io_errors/* ConfigurationError */.j1(nonFinite ? 'a non-finite number (NaN or Infinity): JSON cannot hold one, and an answer must be finite' : 'not valid JSON: expected one object per line', location);
+                problem = nonFinite ? 'a non-finite number (NaN or Infinity): JSON cannot hold one, and an answer must be finite' : 'not valid JSON: expected one object per line';
             }
-            if (value === null || typeof value !== 'object' || Array.isArray(value))
-                throw new io_errors/* ConfigurationError */.j1('expected a JSON object', location);
-            yield { value: value, location, where: `${displayName}:${line}` };
+            if (problem !== undefined) {
+                if (++bad <= 10)
+                    problems.push({ message: problem, location });
+                continue;
+            }
+            if (bad === 0)
+                yield { value: value, location, where: `${displayName}:${line}` };
         }
+        if (bad > 10)
+            problems.push({ message: `…and ${bad - 10} more lines that are not JSON objects`, location: { file: displayName } });
+        if (problems.length > 0)
+            throw new io_errors/* ConfigurationError */.j1(problems);
         return;
     }
     if (extension === '.parquet') {
@@ -60866,6 +60878,9 @@ const shadowCommand = defineCommand({
         };
         if (inputs.answers === 'json' && !inputs.field)
             throw new io_errors/* ConfigurationError */.j1("answers: json needs input 'field': the output field to compare");
+        if (inputs.answers === 'json' && inputs.minAgreement === undefined && inputs.maxDifference === undefined) {
+            throw new io_errors/* ConfigurationError */.j1("answers: json needs input 'min-agreement' (a label field) or 'max-difference' (a numeric field): without a threshold the answers could never fail");
+        }
         if (inputs.answers === 'embeddings' && (inputs.field || inputs.minAgreement !== undefined || inputs.maxDifference !== undefined)) {
             throw new io_errors/* ConfigurationError */.j1("inputs 'field', 'min-agreement' and 'max-difference' are for answers: json");
         }
@@ -60987,7 +61002,7 @@ function command_interruptSignal(environment) {
     return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
 }
 /**
- * The reference corpus embedded by both models, or null when none is given. Its texts come
+ * The reference corpus embedded by both models (required: it is what the answers are judged in). Its texts come
  * from `reference` (id, text); the vectors from the reference sources, through the
  * embedding cache like embedding-regression's. Loaded before any request is replayed, so
  * a mistake here costs production nothing.
@@ -60997,8 +61012,7 @@ async function loadReference(inputs, environment, embeddings) {
     if (!inputs.reference) {
         if (specs.production || specs.candidate)
             throw new io_errors/* ConfigurationError */.j1("inputs 'reference-production' and 'reference-candidate' need input 'reference': the corpus's ids and texts");
-        environment.log.warning("no reference corpus (input 'reference'): the answers are compared by rank correlation only, and the answers check does not gate");
-        return null;
+        throw new io_errors/* ConfigurationError */.j1("answers: embeddings needs the reference corpus (inputs 'reference', 'reference-production', 'reference-candidate'): the answers are judged by their neighbours in it, and without it nothing could fail them");
     }
     if (!specs.production || !specs.candidate)
         throw new io_errors/* ConfigurationError */.j1("input 'reference' needs inputs 'reference-production' and 'reference-candidate': the reference corpus embedded by each model");
@@ -67011,13 +67025,17 @@ function variableNames(model, prefix = 'MODEL_') {
         record: `${base}_LEDGER_RECORD`,
     };
 }
+/** The ledger record id a `_LEDGER_RECORD` variable holds; null for none or anything else. */
+function recordId(raw) {
+    return typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : null;
+}
 /**
  * The serving switch as variables of the target GitHub environment, which deploy workflows
  * read as `vars.MODEL_<NAME>_VERSION`, `vars.MODEL_<NAME>_CANARY_VERSION` and
  * `vars.MODEL_<NAME>_CANARY_PERCENT` (0 when there is no canary; the canary version is then
- * the version). `MODEL_<NAME>_LEDGER_RECORD` holds the ledger record that set them and is
- * written last: GitHub has no transaction over several variables, so a reader between the
- * writes may see a mix, and a job reads them all once when it starts.
+ * the version). `MODEL_<NAME>_LEDGER_RECORD` holds the ledger record that claims them: the
+ * newest record wins (see `write`). GitHub has no transaction over several variables, so a
+ * reader between the writes may see a mix; a job reads them all once when it starts.
  */
 class EnvironmentVariablesSwitch {
     octokit;
@@ -67077,25 +67095,20 @@ class EnvironmentVariablesSwitch {
             return null;
         const percent = canaryPercent === null ? 0 : Number(canaryPercent);
         if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
-            throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the variable ${names.canaryPercent} holds '${canaryPercent}', not a whole percent; fix or delete it`);
+            throw new Error(`the variable ${names.canaryPercent} of the ${environment} environment holds '${canaryPercent}', not a whole percent: serving's state cannot be read (a promotion or rollback sets it again)`);
         }
-        const recordId = record !== null && /^\d+$/.test(record) ? Number(record) : null;
         const canary = canaryVersion !== null && percent > 0 && canaryVersion !== version ? { version: canaryVersion, percent } : null;
-        return { version, canary, record: recordId };
+        return { version, canary, record: recordId(record) };
     }
     async write(model, environment, state, _warm) {
         const names = variableNames(model, this.options.prefix);
-        const held = await this.read(model, environment);
-        if (held?.record != null && state.record !== null && held.record > state.record) {
-            throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables were set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
-        }
         const version = state.version ?? state.canary?.version;
         if (!version)
             throw new Error('the switch needs a version to serve');
         const canaryVersion = state.canary?.version ?? version;
         const percent = String(state.canary?.percent ?? 0);
         // Start a canary by naming it before giving it traffic; end one by taking its traffic first.
-        const order = state.canary
+        const values = state.canary
             ? [
                 [names.version, version],
                 [names.canaryVersion, canaryVersion],
@@ -67106,11 +67119,41 @@ class EnvironmentVariablesSwitch {
                 [names.canaryPercent, percent],
                 [names.canaryVersion, canaryVersion],
             ];
-        if (state.record !== null)
-            order.push([names.record, String(state.record)]);
-        for (const [name, value] of order)
-            await this.set(environment, name, value);
-        this.log.debug(`${this.label} ${environment}: ${model} → ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}`);
+        if (state.record === null) {
+            for (const [name, value] of values)
+                await this.set(environment, name, value);
+            return;
+        }
+        const mine = state.record;
+        const newer = (held) => new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables were set by the newer ledger record #${held}; not overwritten by #${mine}`);
+        /** The record id the variables are claimed by now; claims them again when an older writer took them over. */
+        const claim = async () => {
+            const held = recordId(await this.get(environment, names.record));
+            if (held !== null && held > mine)
+                throw newer(held);
+            if (held !== mine)
+                await this.set(environment, names.record, String(mine));
+        };
+        // GitHub has no compare-and-swap over variables. The protocol: the newest record wins.
+        // A writer claims the record variable first, checks the claim before every value it
+        // sets (an older writer stops as soon as a newer one claimed), and ends by reading
+        // everything back and setting again what an older writer's last request changed.
+        for (let round = 0; round < 3; round++) {
+            await claim();
+            for (const [name, value] of values) {
+                await this.set(environment, name, value);
+                await claim();
+            }
+            const [record, ...now] = await Promise.all([names.record, ...values.map(([name]) => name)].map((name) => this.get(environment, name)));
+            const claimedBy = recordId(record);
+            if (claimedBy === mine && values.every(([, value], i) => now[i] === value)) {
+                this.log.debug(`${this.label} ${environment}: ${model} → ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}`);
+                return;
+            }
+            if (claimedBy !== null && claimedBy > mine)
+                throw newer(claimedBy);
+        }
+        throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables kept changing while record #${mine} set them; read them with model-gates status and retry`);
     }
 }
 

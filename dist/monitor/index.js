@@ -36954,13 +36954,17 @@ function variableNames(model, prefix = 'MODEL_') {
         record: `${base}_LEDGER_RECORD`,
     };
 }
+/** The ledger record id a `_LEDGER_RECORD` variable holds; null for none or anything else. */
+function recordId(raw) {
+    return typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : null;
+}
 /**
  * The serving switch as variables of the target GitHub environment, which deploy workflows
  * read as `vars.MODEL_<NAME>_VERSION`, `vars.MODEL_<NAME>_CANARY_VERSION` and
  * `vars.MODEL_<NAME>_CANARY_PERCENT` (0 when there is no canary; the canary version is then
- * the version). `MODEL_<NAME>_LEDGER_RECORD` holds the ledger record that set them and is
- * written last: GitHub has no transaction over several variables, so a reader between the
- * writes may see a mix, and a job reads them all once when it starts.
+ * the version). `MODEL_<NAME>_LEDGER_RECORD` holds the ledger record that claims them: the
+ * newest record wins (see `write`). GitHub has no transaction over several variables, so a
+ * reader between the writes may see a mix; a job reads them all once when it starts.
  */
 class EnvironmentVariablesSwitch {
     octokit;
@@ -37020,25 +37024,20 @@ class EnvironmentVariablesSwitch {
             return null;
         const percent = canaryPercent === null ? 0 : Number(canaryPercent);
         if (!Number.isInteger(percent) || percent < 0 || percent > 100) {
-            throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the variable ${names.canaryPercent} holds '${canaryPercent}', not a whole percent; fix or delete it`);
+            throw new Error(`the variable ${names.canaryPercent} of the ${environment} environment holds '${canaryPercent}', not a whole percent: serving's state cannot be read (a promotion or rollback sets it again)`);
         }
-        const recordId = record !== null && /^\d+$/.test(record) ? Number(record) : null;
         const canary = canaryVersion !== null && percent > 0 && canaryVersion !== version ? { version: canaryVersion, percent } : null;
-        return { version, canary, record: recordId };
+        return { version, canary, record: recordId(record) };
     }
     async write(model, environment, state, _warm) {
         const names = variableNames(model, this.options.prefix);
-        const held = await this.read(model, environment);
-        if (held?.record != null && state.record !== null && held.record > state.record) {
-            throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables were set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
-        }
         const version = state.version ?? state.canary?.version;
         if (!version)
             throw new Error('the switch needs a version to serve');
         const canaryVersion = state.canary?.version ?? version;
         const percent = String(state.canary?.percent ?? 0);
         // Start a canary by naming it before giving it traffic; end one by taking its traffic first.
-        const order = state.canary
+        const values = state.canary
             ? [
                 [names.version, version],
                 [names.canaryVersion, canaryVersion],
@@ -37049,11 +37048,41 @@ class EnvironmentVariablesSwitch {
                 [names.canaryPercent, percent],
                 [names.canaryVersion, canaryVersion],
             ];
-        if (state.record !== null)
-            order.push([names.record, String(state.record)]);
-        for (const [name, value] of order)
-            await this.set(environment, name, value);
-        this.log.debug(`${this.label} ${environment}: ${model} → ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}`);
+        if (state.record === null) {
+            for (const [name, value] of values)
+                await this.set(environment, name, value);
+            return;
+        }
+        const mine = state.record;
+        const newer = (held) => new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables were set by the newer ledger record #${held}; not overwritten by #${mine}`);
+        /** The record id the variables are claimed by now; claims them again when an older writer took them over. */
+        const claim = async () => {
+            const held = recordId(await this.get(environment, names.record));
+            if (held !== null && held > mine)
+                throw newer(held);
+            if (held !== mine)
+                await this.set(environment, names.record, String(mine));
+        };
+        // GitHub has no compare-and-swap over variables. The protocol: the newest record wins.
+        // A writer claims the record variable first, checks the claim before every value it
+        // sets (an older writer stops as soon as a newer one claimed), and ends by reading
+        // everything back and setting again what an older writer's last request changed.
+        for (let round = 0; round < 3; round++) {
+            await claim();
+            for (const [name, value] of values) {
+                await this.set(environment, name, value);
+                await claim();
+            }
+            const [record, ...now] = await Promise.all([names.record, ...values.map(([name]) => name)].map((name) => this.get(environment, name)));
+            const claimedBy = recordId(record);
+            if (claimedBy === mine && values.every(([, value], i) => now[i] === value)) {
+                this.log.debug(`${this.label} ${environment}: ${model} → ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}`);
+                return;
+            }
+            if (claimedBy !== null && claimedBy > mine)
+                throw newer(claimedBy);
+        }
+        throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables kept changing while record #${mine} set them; read them with model-gates status and retry`);
     }
 }
 

@@ -85,6 +85,9 @@ export const shadowCommand = defineCommand({
       maxDifference: inputs.maxDifference ?? null,
     };
     if (inputs.answers === 'json' && !inputs.field) throw new ConfigurationError("answers: json needs input 'field': the output field to compare");
+    if (inputs.answers === 'json' && inputs.minAgreement === undefined && inputs.maxDifference === undefined) {
+      throw new ConfigurationError("answers: json needs input 'min-agreement' (a label field) or 'max-difference' (a numeric field): without a threshold the answers could never fail");
+    }
     if (inputs.answers === 'embeddings' && (inputs.field || inputs.minAgreement !== undefined || inputs.maxDifference !== undefined)) {
       throw new ConfigurationError("inputs 'field', 'min-agreement' and 'max-difference' are for answers: json");
     }
@@ -201,17 +204,16 @@ interface ReferenceInputs {
 }
 
 /**
- * The reference corpus embedded by both models, or null when none is given. Its texts come
+ * The reference corpus embedded by both models (required: it is what the answers are judged in). Its texts come
  * from `reference` (id, text); the vectors from the reference sources, through the
  * embedding cache like embedding-regression's. Loaded before any request is replayed, so
  * a mistake here costs production nothing.
  */
-async function loadReference(inputs: ReferenceInputs, environment: Environment, embeddings: Parameters<typeof createSource>[1]['config']): Promise<ReferenceCorpus | null> {
+async function loadReference(inputs: ReferenceInputs, environment: Environment, embeddings: Parameters<typeof createSource>[1]['config']): Promise<ReferenceCorpus> {
   const specs = { production: inputs.referenceProduction, candidate: inputs.referenceCandidate };
   if (!inputs.reference) {
     if (specs.production || specs.candidate) throw new ConfigurationError("inputs 'reference-production' and 'reference-candidate' need input 'reference': the corpus's ids and texts");
-    environment.log.warning("no reference corpus (input 'reference'): the answers are compared by rank correlation only, and the answers check does not gate");
-    return null;
+    throw new ConfigurationError("answers: embeddings needs the reference corpus (inputs 'reference', 'reference-production', 'reference-candidate'): the answers are judged by their neighbours in it, and without it nothing could fail them");
   }
   if (!specs.production || !specs.candidate) throw new ConfigurationError("input 'reference' needs inputs 'reference-production' and 'reference-candidate': the reference corpus embedded by each model");
   const workspace = environment.context.workspace;

@@ -160,6 +160,7 @@ export async function analyseShadow(records: readonly ShadowRecord[], options: A
   // Contract: every answer checked; only requests both sides answered validly are compared.
   const violations: { side: 'production' | 'candidate'; id: string; problems: string[]; location?: ShadowRecord['location'] }[] = [];
   const compared: number[] = [];
+  let productionAnswered = 0;
   records.forEach((record, index) => {
     let valid = true;
     for (const side of ['production', 'candidate'] as const) {
@@ -172,7 +173,7 @@ export async function analyseShadow(records: readonly ShadowRecord[], options: A
       if (problems.length > 0) {
         violations.push({ side, id: record.id, problems, ...(record.location ? { location: record.location } : {}) });
         valid = false;
-      }
+      } else if (side === 'production') productionAnswered++;
     }
     if (valid) compared.push(index);
   });
@@ -213,7 +214,7 @@ export async function analyseShadow(records: readonly ShadowRecord[], options: A
   const candidateLatency = latencies('candidate');
   const alpha = (1 - settings.confidence) / 3;
   const latency: MetricJudgement = judgeMetric({ name: 'latency', direction: 'increase', relativeTolerance: settings.latencyTolerance, minSamples: 10 }, { baseline: productionLatency, canary: candidateLatency }, alpha, settings.confidence);
-  const latencyVerdict: Verdict = latency.classification === 'no-data' ? (productionLatency.length + candidateLatency.length === 0 ? 'pass' : 'error') : latency.failed ? 'fail' : 'pass';
+  const latencyVerdict: Verdict = latency.classification === 'no-data' ? 'error' : latency.failed ? 'fail' : 'pass';
   const p = { production: percentiles(productionLatency), candidate: percentiles(candidateLatency) };
   const quantileRow = (name: 'p50' | 'p95' | 'p99'): Row => {
     const before = p.production[name];
@@ -234,7 +235,7 @@ export async function analyseShadow(records: readonly ShadowRecord[], options: A
     id: 'latency',
     title: 'Latency',
     verdict: latencyVerdict,
-    summary: productionLatency.length + candidateLatency.length === 0 ? 'no latencies recorded: not judged' : `latency: ${latency.reason}`.slice(0, 2000),
+    summary: productionLatency.length + candidateLatency.length === 0 ? 'not judged: no latencies were recorded' : `latency: ${latency.reason}`.slice(0, 2000),
     rows: [quantileRow('p50'), quantileRow('p95'), quantileRow('p99'), latencyRow],
   });
   for (const side of ['production', 'candidate'] as const) for (const q of ['p50', 'p95', 'p99'] as const) metrics[`shadow.latency.${q}.${side}`] = p[side][q];
@@ -269,7 +270,6 @@ export async function analyseShadow(records: readonly ShadowRecord[], options: A
   }
 
   // Fail closed on too little or too broken a baseline.
-  const productionAnswered = records.filter((r) => r.production.value !== undefined).length;
   metrics['shadow.requests'] = total;
   metrics['shadow.compared'] = compared.length;
   metrics['shadow.production_answered'] = productionAnswered;
@@ -281,7 +281,7 @@ export async function analyseShadow(records: readonly ShadowRecord[], options: A
   }
   if (productionAnswered < settings.minProductionAnswered * total) {
     verdict = 'error';
-    reasons.push(`production answered only ${productionAnswered} of ${total} requests (less than ${Math.round(settings.minProductionAnswered * 100)}%): the baseline itself is failing, so nothing can be concluded`);
+    reasons.push(`production answered only ${productionAnswered} of ${total} requests validly (less than ${Math.round(settings.minProductionAnswered * 100)}%): the baseline itself is failing, so nothing can be concluded`);
   }
   for (const message of reasons) findings.push({ rule: 'shadow/insufficient-data', severity: 'error', message });
   const failing = sections.filter((s) => s.verdict !== 'pass').map((s) => `${s.id} (${s.verdict})`);
@@ -348,13 +348,14 @@ async function embeddingAnswers(records: readonly ShadowRecord[], compared: read
   if (correlationInterval) correlationRow.interval = correlationInterval;
   const metrics: Record<string, number | null> = { 'shadow.rank_correlation.mean': mean(correlation) };
   if (!reference) {
-    correlationRow.note = 'no reference corpus: neighbours not compared, answers not gating';
+    // Fail closed: without the corpus nothing could fail the answers, so they are not passed either.
+    correlationRow.note = 'no reference corpus: neighbours not compared';
     return {
       section: {
         id: 'answers',
         title: `Answers (${compared.length} requests)`,
-        verdict: 'pass',
-        summary: 'no reference corpus given: the answers are reported (rank correlation), not judged; give reference inputs to compare neighbours',
+        verdict: 'error',
+        summary: 'not judged: no reference corpus was given, so the neighbours were not compared (rank correlation reported only)',
         rows: [correlationRow],
         worst: worstRequests(records, compared, measures.correlation, 'rank correlation', settings.worstItems),
       },
@@ -372,14 +373,14 @@ async function embeddingAnswers(records: readonly ShadowRecord[], compared: read
   const overlapInterval = compared.length > 0 ? { low: outcome.overall.interval.low + (floor ?? 0), high: outcome.overall.interval.high + (floor ?? 0), level: outcome.overall.interval.level } : undefined;
   if (overlapInterval) overlapRow.interval = overlapInterval;
   if (gating) overlapRow.verdict = outcome.overall.verdict;
-  else overlapRow.note = 'reported, not gating (set min-overlap to gate)';
+  else overlapRow.note = 'not judged: no min-overlap set';
   if (floor !== null) overlapRow.note = `at least ${floor} required, overall and per segment`;
   const top1Row: Row = { metric: 'share of requests whose top-1 document changes', production: null, candidate: mean(top1), higherIsBetter: false };
   const top1Interval = meanInterval(top1, settings, settings.seed + 1);
   if (top1Interval) top1Row.interval = top1Interval;
-  const segmentList = shifted(outcome, floor ?? 0, `overlap@${k}`, segments, overlap).map((row) => (gating ? row : { ...row, gated: false, verdict: 'pass' as Verdict }));
+  const segmentList = shifted(outcome, floor ?? 0, `overlap@${k}`, segments, overlap).map((row) => (gating ? row : { ...row, gated: false }));
   const failingSegments = outcome.segments.filter((s) => s.gated && s.verdict === 'fail').map((s) => s.segment);
-  const verdict: Verdict = gating ? outcome.verdict : 'pass';
+  const verdict: Verdict = gating ? outcome.verdict : compared.length > 0 ? 'error' : 'pass';
   const mo = mean(overlap);
   const summary = [
     `mean overlap@${k} ${mo === null ? 'n/a' : mo.toFixed(3)}${overlapInterval ? ` (${Math.round(settings.confidence * 100)}% CI ${overlapInterval.low.toFixed(3)} to ${overlapInterval.high.toFixed(3)})` : ''}${floor !== null ? `, at least ${floor} required` : ''}`,
@@ -429,7 +430,7 @@ function jsonAnswers(records: readonly ShadowRecord[], compared: readonly number
   const field = settings.field;
   if (!field) {
     return {
-      section: { id: 'answers', title: `Answers (${compared.length} requests)`, verdict: 'pass', summary: 'no output field configured: JSON answers are checked against the contract only', rows: [] },
+      section: { id: 'answers', title: `Answers (${compared.length} requests)`, verdict: 'error', summary: 'not judged: no output field was configured', rows: [] },
       metrics: {},
       details: { answers: 'json', field: null },
     };
@@ -452,18 +453,18 @@ function jsonAnswers(records: readonly ShadowRecord[], compared: readonly number
     if (limit !== null) {
       row.verdict = outcome.overall.verdict;
       row.note = `at most ${limit} allowed`;
-    } else row.note = 'reported, not gating (set max-difference to gate)';
+    } else row.note = 'not judged: a numeric field needs max-difference';
     const segmentList = segmentRows(outcome, `mean |difference| of ${field}`, segments, null, Float64Array.from(difference, Math.abs)).map((s) => ({
       ...s,
       change: null,
       ...(s.interval ? { interval: { low: -s.interval.high, high: -s.interval.low, level: s.interval.level } } : {}),
-      ...(limit === null ? { gated: false, verdict: 'pass' as Verdict } : {}),
+      ...(limit === null ? { gated: false } : {}),
     }));
     return {
       section: {
         id: 'answers',
         title: `Answers: ${clip(field)} (${compared.length} requests)`,
-        verdict: limit !== null ? outcome.verdict : 'pass',
+        verdict: limit !== null ? outcome.verdict : 'error',
         summary: `mean |difference| ${(mean(sortedAbs) ?? 0).toPrecision(4)}, p50 ${quantileSorted(sortedAbs, 0.5).toPrecision(4)}, p95 ${quantileSorted(sortedAbs, 0.95).toPrecision(4)}; mean difference (candidate − production) ${(mean(difference) ?? 0).toPrecision(4)}`,
         rows: [row, { metric: `mean difference of ${field} (candidate − production)`, production: null, candidate: mean(difference) }],
         segments: segmentList,
@@ -481,13 +482,13 @@ function jsonAnswers(records: readonly ShadowRecord[], compared: readonly number
   if (floor !== null) {
     row.verdict = outcome.overall.verdict;
     row.note = `at least ${floor} required, overall and per segment`;
-  } else row.note = 'reported, not gating (set min-agreement to gate)';
-  const segmentList = shifted(outcome, floor ?? 0, `agreement on ${field}`, segments, agree).map((s) => (floor === null ? { ...s, gated: false, verdict: 'pass' as Verdict } : s));
+  } else row.note = 'not judged: a label field needs min-agreement';
+  const segmentList = shifted(outcome, floor ?? 0, `agreement on ${field}`, segments, agree).map((s) => (floor === null ? { ...s, gated: false } : s));
   return {
     section: {
       id: 'answers',
       title: `Answers: ${clip(field)} (${compared.length} requests)`,
-      verdict: floor !== null ? outcome.verdict : 'pass',
+      verdict: floor !== null ? outcome.verdict : 'error',
       summary: `the models agree on ${field} for ${((mean(agree) ?? 0) * 100).toFixed(1)}% of requests (${Math.round(settings.confidence * 100)}% CI ${(interval.low * 100).toFixed(1)}% to ${(interval.high * 100).toFixed(1)}%)`,
       rows: [row],
       segments: segmentList,

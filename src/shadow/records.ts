@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { ConfigurationError, errorMessage, isNodeError, type Problem, type SourceLocation } from '../io/errors.js';
+import { readLines } from '../io/text.js';
 import type { Answer, Outcome, ShadowRecord, ShadowRequest } from './types.js';
 
 /** One object of a JSONL or Parquet file, with where it is. */
@@ -17,37 +17,44 @@ export interface LocatedObject {
 export const RECORD_FORMATS = ['.jsonl', '.parquet'] as const;
 
 /**
- * Reads a JSONL (one JSON object per line; blank lines skipped) or Parquet file as
- * objects, streaming line by line or row group by row group. Anything that is not an
- * object is a ConfigurationError naming the file and line (Parquet: row, 1-based).
+ * Reads a JSONL (UTF-8, one JSON object per line; blank lines and a byte-order mark skipped)
+ * or Parquet file as objects, streaming line by line or row group by row group. Lines that
+ * are not objects are a ConfigurationError naming the file and each line (up to ten; no
+ * object is yielded after the first of them); bytes that are not UTF-8 name their line.
  * `displayName` is how messages name the file.
  */
 export async function* readObjects(path: string, displayName: string): AsyncGenerator<LocatedObject> {
   const extension = extname(path).toLowerCase();
   if (extension === '.jsonl') {
-    let stream;
     try {
-      stream = createReadStream(path, { encoding: 'utf8' });
-      await new Promise<void>((resolve, reject) => stream!.once('open', () => resolve()).once('error', reject));
+      await access(path);
     } catch (error) {
       if (isNodeError(error, 'ENOENT')) throw new ConfigurationError('file not found', { file: displayName });
       throw error;
     }
-    let line = 0;
-    for await (const text of createInterface({ input: stream, crlfDelay: Infinity })) {
-      line++;
+    // Lines that are not JSON objects are all collected (up to ten are named), then refused together.
+    const problems: Problem[] = [];
+    let bad = 0;
+    for await (const { text, line } of readLines(path, displayName)) {
       if (text.trim() === '') continue;
       const location = { file: displayName, line };
       let value: unknown;
+      let problem: string | undefined;
       try {
         value = JSON.parse(text);
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) problem = 'expected a JSON object';
       } catch {
         const nonFinite = /(?<![\w"])(-?Infinity|NaN)(?![\w"])/.test(text);
-        throw new ConfigurationError(nonFinite ? 'a non-finite number (NaN or Infinity): JSON cannot hold one, and an answer must be finite' : 'not valid JSON: expected one object per line', location);
+        problem = nonFinite ? 'a non-finite number (NaN or Infinity): JSON cannot hold one, and an answer must be finite' : 'not valid JSON: expected one object per line';
       }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigurationError('expected a JSON object', location);
-      yield { value: value as Record<string, unknown>, location, where: `${displayName}:${line}` };
+      if (problem !== undefined) {
+        if (++bad <= 10) problems.push({ message: problem, location });
+        continue;
+      }
+      if (bad === 0) yield { value: value as Record<string, unknown>, location, where: `${displayName}:${line}` };
     }
+    if (bad > 10) problems.push({ message: `…and ${bad - 10} more lines that are not JSON objects`, location: { file: displayName } });
+    if (problems.length > 0) throw new ConfigurationError(problems);
     return;
   }
   if (extension === '.parquet') {

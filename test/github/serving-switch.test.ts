@@ -62,6 +62,54 @@ describe('EnvironmentVariablesSwitch', () => {
     expect((await serving.read('m', 'production'))?.version).toBe('3.0.0');
   });
 
+  it('racing writers: the newest ledger record wins, whichever order their requests land in', async () => {
+    const { owner, repo, fullName } = newRepository();
+    github().state.addEnvironment(fullName, 'production');
+    const names = variableNames('m');
+    const newer = new EnvironmentVariablesSwitch(client(APP_TOKEN), { owner, repo });
+    await newer.write('m', 'production', { version: '1.0.0', canary: null, record: 40 }, []);
+
+    // A slow promotion (#41) is overtaken by a rollback (#42) between two of its writes: it
+    // sees the newer claim before its next write and stops.
+    const slowClient = client(APP_TOKEN);
+    let checks = 0;
+    slowClient.hook.before('request', async (options) => {
+      // Its second look at the claim comes after it set the version.
+      if (options.method === 'GET' && (options as { name?: string }).name === names.record && ++checks === 2) await newer.write('m', 'production', { version: '1.0.0', canary: null, record: 42 }, []);
+    });
+    const slow = new EnvironmentVariablesSwitch(slowClient, { owner, repo });
+    await expect(slow.write('m', 'production', { version: '2.0.0', canary: { version: '2.0.0', percent: 10 }, record: 41 }, [])).rejects.toThrow(/newer ledger record #42; not overwritten by #41/);
+    expect(await newer.read('m', 'production')).toEqual({ version: '1.0.0', canary: null, record: 42 });
+
+    // An older writer's request already in flight lands in the middle of the newest's writes:
+    // the newest reads everything back and sets again what changed.
+    const lateClient = client(APP_TOKEN);
+    let landed = false;
+    lateClient.hook.before('request', async (options) => {
+      if (options.method === 'GET' && (options as { name?: string }).name === names.canaryVersion && !landed) {
+        landed = true;
+        github().state.setVariable(fullName, 'production', names.record, '43');
+        github().state.setVariable(fullName, 'production', names.version, '9.9.9');
+      }
+    });
+    await new EnvironmentVariablesSwitch(lateClient, { owner, repo }).write('m', 'production', { version: '3.0.0', canary: null, record: 44 }, []);
+    expect(landed).toBe(true);
+    expect(await newer.read('m', 'production')).toEqual({ version: '3.0.0', canary: null, record: 44 });
+  });
+
+  it('a malformed canary percent is an error that names the variable; a write sets it right', async () => {
+    const { owner, repo, fullName } = newRepository();
+    github().state.addEnvironment(fullName, 'production');
+    const serving = new EnvironmentVariablesSwitch(client(APP_TOKEN), { owner, repo });
+    await serving.write('m', 'production', { version: '1.0.0', canary: null, record: 1 }, []);
+    github().state.setVariable(fullName, 'production', variableNames('m').canaryPercent, 'ten');
+    const error = await serving.read('m', 'production').catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/MODEL_M_CANARY_PERCENT of the production environment holds 'ten', not a whole percent/);
+    expect((error as Error).name).not.toBe('SwitchConflictError');
+    await serving.write('m', 'production', { version: '1.0.0', canary: null, record: 2 }, []);
+    expect(await serving.read('m', 'production')).toEqual({ version: '1.0.0', canary: null, record: 2 });
+  });
+
   it('says which token it needs when given a GITHUB_TOKEN', async () => {
     const { owner, repo, fullName } = newRepository();
     github().state.addEnvironment(fullName, 'production');

@@ -107,8 +107,8 @@ describe('shadow on a JSON model with a numeric output field', () => {
       const segment = i < 40 ? 'short' : 'long';
       const score = (i % 10) / 10;
       const shift = segment === 'long' ? 0.3 : (i % 3) * 0.01;
-      lines.push(JSON.stringify({ id: `r${i}`, version: 'v1', status: 'ok', segment, output: { scores: { spam: score } } }));
-      lines.push(JSON.stringify({ id: `r${i}`, version: 'v2', status: 'ok', output: { scores: { spam: score + shift } } }));
+      lines.push(JSON.stringify({ id: `r${i}`, version: 'v1', status: 'ok', latency_ms: 20 + (i % 7), segment, output: { scores: { spam: score } } }));
+      lines.push(JSON.stringify({ id: `r${i}`, version: 'v2', status: 'ok', latency_ms: 20 + ((i + 3) % 7), output: { scores: { spam: score + shift } } }));
     }
     await writeFile(join(dir, 'logs.jsonl'), `${lines.join('\n')}\n`);
     const outcome = await run(dir, { mode: 'logs', model: 'spam', version: 'v2', 'production-version': 'v1', logs: 'logs.jsonl', answers: 'json', field: 'scores.spam', 'max-difference': '0.1' });
@@ -129,7 +129,9 @@ describe('shadow: bad logs give a clear error naming the file and line, and no r
   async function failing(content: string, extra: Record<string, string> = {}): Promise<ConfigurationError> {
     const dir = await tempDir('mg-shadow-bad-');
     await writeFile(join(dir, 'logs.jsonl'), content);
-    const error = await run(dir, { mode: 'logs', model: 'm', version: 'v2', 'production-version': 'v1', logs: 'logs.jsonl', ...extra }).catch((e: unknown) => e);
+    // answers: json, so that nothing but the logs is needed before they are read.
+    const inputs = { mode: 'logs', model: 'm', version: 'v2', 'production-version': 'v1', logs: 'logs.jsonl', answers: 'json', field: 'label', 'min-agreement': '0.9', ...extra };
+    const error = await run(dir, inputs).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     await expect(readdir(join(dir, 'model-gates-results'))).rejects.toThrow();
     return error as ConfigurationError;
@@ -229,5 +231,72 @@ describe('shadow: the reference corpus sources are checked first', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('shadow never passes a check it could not judge', () => {
+  const answer = (id: string, version: string, label: string, extra: Record<string, unknown> = {}) => JSON.stringify({ id, version, status: 200, latency_ms: 10 + (id.length % 5), output: { label }, ...extra });
+  async function logs(lines: string[], name = 'logs.jsonl'): Promise<string> {
+    const dir = await tempDir('mg-shadow-closed-');
+    await writeFile(join(dir, name), `${lines.join('\n')}\n`);
+    return dir;
+  }
+  const labels = (n: number, extra: (side: string) => Record<string, unknown> = () => ({})) =>
+    Array.from({ length: n }, (_, i) => [answer(`r${i}`, 'v1', i % 3 ? 'ham' : 'spam', extra('production')), answer(`r${i}`, 'v2', i % 3 ? 'ham' : 'spam', extra('candidate'))]).flat();
+  const json = { mode: 'logs', model: 'spam', version: 'v2', 'production-version': 'v1', logs: 'logs.jsonl', answers: 'json', field: 'label' };
+
+  it('refuses embeddings without a reference corpus, and JSON answers without a threshold, before reading anything', async () => {
+    const dir = await exampleWorkspace();
+    const { reference: _r, 'reference-production': _p, 'reference-candidate': _c, ...withoutReference } = EXAMPLE;
+    await expect(run(dir, withoutReference)).rejects.toThrow(/answers: embeddings needs the reference corpus .*nothing could fail them/);
+    await expect(run(await logs(labels(40)), json)).rejects.toThrow(/answers: json needs input 'min-agreement' \(a label field\) or 'max-difference'/);
+    await expect(readdir(join(dir, 'model-gates-results'))).rejects.toThrow();
+  });
+
+  it('a label field judged only with max-difference, or logs without latencies, are errors, not passes', async () => {
+    const agreeing = await run(await logs(labels(60)), { ...json, 'min-agreement': '0.9' });
+    expect(agreeing.outputs.verdict).toBe('pass');
+
+    const wrongThreshold = await readResult((await run(await logs(labels(60)), { ...json, 'max-difference': '0.1' })).outputs['result-file'] as string);
+    expect(wrongThreshold.checks.find((c) => c.id === 'answers')).toMatchObject({ verdict: 'error' });
+    expect(wrongThreshold.verdict).toBe('error');
+
+    const noLatency = await readResult((await run(await logs(labels(60, () => ({ latency_ms: null }))), { ...json, 'min-agreement': '0.9' })).outputs['result-file'] as string);
+    expect(noLatency.checks.find((c) => c.id === 'latency')).toMatchObject({ verdict: 'error', summary: 'not judged: no latencies were recorded' });
+    expect(noLatency.verdict).toBe('error');
+  });
+
+  it('production answers that break the rules do not count as answered', async () => {
+    // Without a contract the first vector fixes the dimension: every third production answer has another one.
+    const lines = Array.from({ length: 60 }, (_, i) => [
+      JSON.stringify({ id: `r${i}`, version: 'v1', status: 200, latency_ms: 10, embedding: i % 3 === 1 ? [1, 0, 0] : [0.6, 0.8] }),
+      JSON.stringify({ id: `r${i}`, version: 'v2', status: 200, latency_ms: 10, embedding: [0.6, 0.8] }),
+    ]).flat();
+    const dir = await logs(lines);
+    await writeFile(join(dir, 'reference.jsonl'), `${['d0', 'd1', 'd2'].map((id) => JSON.stringify({ id, text: id })).join('\n')}\n`);
+    await writeFile(join(dir, 'vectors.jsonl'), `${[[1, 0], [0, 1], [0.6, 0.8]].map((v, i) => JSON.stringify({ id: `d${i}`, embedding: v })).join('\n')}\n`);
+    const outcome = await run(dir, { mode: 'logs', model: 'm', version: 'v2', 'production-version': 'v1', logs: 'logs.jsonl', reference: 'reference.jsonl', 'reference-production': 'file:vectors.jsonl', 'reference-candidate': 'file:vectors.jsonl', k: '2' });
+    const result = await readResult(outcome.outputs['result-file'] as string);
+    expect(result.metrics['shadow.production_answered']).toBe(40);
+    expect(result.verdict).toBe('error');
+    expect(result.findings.map((f) => f.message).join('\n')).toMatch(/production answered only 40 of 60 requests validly/);
+  });
+
+  it('reads logs with a byte-order mark, and names every line that is not a JSON object, or bytes that are not UTF-8', async () => {
+    const bom = await logs([`\ufeff${labels(40)[0]!}`, ...labels(40).slice(1)]);
+    expect((await run(bom, { ...json, 'min-agreement': '0.9' })).outputs.verdict).toBe('pass');
+
+    const broken = await logs([answer('a', 'v1', 'ham'), '{"id": "b",', '[1, 2]', answer('a', 'v2', 'ham'), 'not json']);
+    const error = (await run(broken, { ...json, 'min-agreement': '0.9' }).catch((e: unknown) => e)) as ConfigurationError;
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error.problems.map((p) => [p.location?.line, p.message])).toEqual([
+      [2, 'not valid JSON: expected one object per line'],
+      [3, 'expected a JSON object'],
+      [5, 'not valid JSON: expected one object per line'],
+    ]);
+
+    const latin1 = await tempDir('mg-shadow-latin1-');
+    await writeFile(join(latin1, 'logs.jsonl'), Buffer.concat([Buffer.from(`${answer('a', 'v1', 'ham')}\n`), Buffer.from('{"id": "b", "version": "v1", "output": {"label": "caf'), Buffer.from([0xe9]), Buffer.from('"}}\n')]));
+    await expect(run(latin1, { ...json, 'min-agreement': '0.9' })).rejects.toThrow(/logs\.jsonl:2: not valid UTF-8 at byte \d+ \(0xe9\)/);
   });
 });
