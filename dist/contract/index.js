@@ -49016,7 +49016,7 @@ async function* readLines(path, file = path) {
 /* harmony export */   av: () => (/* binding */ isDeployedFull),
 /* harmony export */   od: () => (/* binding */ LedgerConflictError)
 /* harmony export */ });
-/* unused harmony exports stagePercent, isLive */
+/* unused harmony exports stagePercent, isLive, inFlightOf */
 /** The ledger: which model version is deployed where, with what evidence, in what order. */
 const LEDGER_RECORD_SCHEMA = 'model-gates/ledger-record@1';
 /** A claim refused: production changed, or another rollout is in flight. Not a bug; the run fails clearly. */
@@ -49044,6 +49044,11 @@ function isDeployedFull(entry) {
 /** The current deployment in a history given newest first: its first deployed `full` record. */
 function currentOf(history) {
     return history.find(isDeployedFull) ?? null;
+}
+/** The newest live record after the current deployment: a rollout in flight, or null. */
+function inFlightOf(history) {
+    const current = currentOf(history);
+    return history.find((e) => (!current || e.id > current.id) && isLive(e)) ?? null;
 }
 /**
  * The race rule both backends apply. A claim for `candidate` conflicts when

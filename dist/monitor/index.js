@@ -38108,6 +38108,7 @@ function servingDisagreement(expected, actual) {
 /* harmony export */   od: () => (/* binding */ LedgerConflictError),
 /* harmony export */   qP: () => (/* binding */ stagePercent)
 /* harmony export */ });
+/* unused harmony export inFlightOf */
 /** The ledger: which model version is deployed where, with what evidence, in what order. */
 const LEDGER_RECORD_SCHEMA = 'model-gates/ledger-record@1';
 /** A claim refused: production changed, or another rollout is in flight. Not a bug; the run fails clearly. */
@@ -38135,6 +38136,11 @@ function isDeployedFull(entry) {
 /** The current deployment in a history given newest first: its first deployed `full` record. */
 function currentOf(history) {
     return history.find(isDeployedFull) ?? null;
+}
+/** The newest live record after the current deployment: a rollout in flight, or null. */
+function inFlightOf(history) {
+    const current = currentOf(history);
+    return history.find((e) => (!current || e.id > current.id) && isLive(e)) ?? null;
 }
 /**
  * The race rule both backends apply. A claim for `candidate` conflicts when
@@ -46011,6 +46017,18 @@ function unfinished(history, matches) {
     return history.find((e) => (!current || e.id > current.id) && e.status === 'in_progress' && matches(e));
 }
 /**
+ * Fails closed when the history says serving was moved through a switch and this run has
+ * none: the ledger would move alone and the two would disagree.
+ */
+function requireSwitch(history, serving) {
+    if (serving)
+        return;
+    const moved = history.find((e) => e.switch);
+    if (moved) {
+        throw new errors/* ConfigurationError */.j1(`the ledger's record #${moved.id} moved serving through ${moved.switch}, but this run has no serving switch (promote.switch in the config, and its token): it would move the ledger alone. Run it with the config and token that record used`);
+    }
+}
+/**
  * Points the switch at what `entry` records, then marks the entry `success`. When the switch
  * refuses because a newer record set it, the entry is marked `failure` (it lost); any other
  * failure leaves it `in_progress` with the cause, for a rerun to complete.
@@ -46047,6 +46065,8 @@ async function completeWithSwitch(ledger, serving, entry, state, warm, success) 
  */
 async function promote(ledger, record, expectedCurrent, serving = null) {
     const history = await ledger.history(record.model, record.environment, 50);
+    requireSwitch(history, serving);
+    record = { ...record, switch: serving?.label ?? null };
     let entry = unfinished(history, (e) => e.operation === 'promote' && e.version === record.version && e.stage === record.stage);
     let resumed = false;
     if (entry) {
@@ -46134,6 +46154,7 @@ async function rollback(ledger, request, serving = null) {
     const history = await ledger.history(request.model, request.environment);
     if (history.length === 0)
         throw new errors/* ConfigurationError */.j1(`nothing to roll back: the ledger (${ledger.label}) has no record of ${request.model} in ${request.environment}`);
+    requireSwitch(history, serving);
     const pending = unfinished(history, (e) => e.operation === 'rollback');
     if (pending)
         return finishRollback(ledger, serving, history, pending, request.reason, true);
@@ -46161,6 +46182,7 @@ async function rollback(ledger, request, serving = null) {
         time: request.time,
         ...(request.cause ? { release: rollbackRelease(target, request.cause) } : target.release ? { release: target.release } : {}),
         ...(target.snapshot ? { snapshot: target.snapshot } : {}),
+        switch: serving?.label ?? null,
     };
     let entry;
     try {
@@ -51181,6 +51203,8 @@ function createMonitorCommand(dependencies) {
             const suite = await suite_loadSuite((0,external_node_path_.resolve)(workspace, inputs.probes ?? snapshot.probes.file));
             // A rollback must be able to move what serving reads: open the switch before anything is judged.
             const serving = inputs.onFail === 'rollback' ? await openSwitch(config.promote?.switch, inputs, environment, dependencies) : null;
+            if (inputs.onFail === 'rollback')
+                requireSwitch(await ledger.history(model, target, 50), serving);
             const source = await sources_createSource(inputs.production, { role: 'production', workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log });
             let drift;
             const notes = [];

@@ -40499,6 +40499,7 @@ function servingDisagreement(expected, actual) {
 /* harmony export */   Af: () => (/* binding */ findConflict),
 /* harmony export */   DG: () => (/* binding */ isLive),
 /* harmony export */   QC: () => (/* binding */ LEDGER_RECORD_SCHEMA),
+/* harmony export */   XP: () => (/* binding */ inFlightOf),
 /* harmony export */   av: () => (/* binding */ isDeployedFull),
 /* harmony export */   od: () => (/* binding */ LedgerConflictError),
 /* harmony export */   qP: () => (/* binding */ stagePercent)
@@ -40530,6 +40531,11 @@ function isDeployedFull(entry) {
 /** The current deployment in a history given newest first: its first deployed `full` record. */
 function currentOf(history) {
     return history.find(isDeployedFull) ?? null;
+}
+/** The newest live record after the current deployment: a rollout in flight, or null. */
+function inFlightOf(history) {
+    const current = currentOf(history);
+    return history.find((e) => (!current || e.id > current.id) && isLive(e)) ?? null;
 }
 /**
  * The race rule both backends apply. A claim for `candidate` conflicts when
@@ -41119,6 +41125,18 @@ function unfinished(history, matches) {
     return history.find((e) => (!current || e.id > current.id) && e.status === 'in_progress' && matches(e));
 }
 /**
+ * Fails closed when the history says serving was moved through a switch and this run has
+ * none: the ledger would move alone and the two would disagree.
+ */
+function requireSwitch(history, serving) {
+    if (serving)
+        return;
+    const moved = history.find((e) => e.switch);
+    if (moved) {
+        throw new errors/* ConfigurationError */.j1(`the ledger's record #${moved.id} moved serving through ${moved.switch}, but this run has no serving switch (promote.switch in the config, and its token): it would move the ledger alone. Run it with the config and token that record used`);
+    }
+}
+/**
  * Points the switch at what `entry` records, then marks the entry `success`. When the switch
  * refuses because a newer record set it, the entry is marked `failure` (it lost); any other
  * failure leaves it `in_progress` with the cause, for a rerun to complete.
@@ -41155,6 +41173,8 @@ async function completeWithSwitch(ledger, serving, entry, state, warm, success) 
  */
 async function promote(ledger, record, expectedCurrent, serving = null) {
     const history = await ledger.history(record.model, record.environment, 50);
+    requireSwitch(history, serving);
+    record = { ...record, switch: serving?.label ?? null };
     let entry = unfinished(history, (e) => e.operation === 'promote' && e.version === record.version && e.stage === record.stage);
     let resumed = false;
     if (entry) {
@@ -41242,6 +41262,7 @@ async function rollback(ledger, request, serving = null) {
     const history = await ledger.history(request.model, request.environment);
     if (history.length === 0)
         throw new errors/* ConfigurationError */.j1(`nothing to roll back: the ledger (${ledger.label}) has no record of ${request.model} in ${request.environment}`);
+    requireSwitch(history, serving);
     const pending = unfinished(history, (e) => e.operation === 'rollback');
     if (pending)
         return finishRollback(ledger, serving, history, pending, request.reason, true);
@@ -41269,6 +41290,7 @@ async function rollback(ledger, request, serving = null) {
         time: request.time,
         ...(request.cause ? { release: rollbackRelease(target, request.cause) } : target.release ? { release: target.release } : {}),
         ...(target.snapshot ? { snapshot: target.snapshot } : {}),
+        switch: serving?.label ?? null,
     };
     let entry;
     try {
@@ -52626,6 +52648,7 @@ const outputs = {
     serving: 'What the serving switch reads after the operation, e.g. `1.0.0, canary 2.0.0 at 10%`; empty without a switch.',
     'serving-agrees': 'true when the serving switch reads what the ledger says (or there is no switch), false when they disagree.',
     'release-record': 'Path of the release record JSON written beside a file ledger; empty for the github ledger (it is in the deployment payload).',
+    'release-url': 'URL of the GitHub Release published for a full promotion (promote.publishRelease); empty otherwise.',
     'rolled-back': 'true when the operation rolled back (rollback, or advance on a failed or overdue stage), else false.',
 };
 const promoteInputs = {
@@ -52680,14 +52703,19 @@ function outputsOf(outcome, extra = {}) {
         serving: extra.serving ?? '',
         'serving-agrees': String(extra.agrees ?? true),
         'release-record': extra.releaseRecord ?? '',
+        'release-url': extra.releaseUrl ?? '',
         'rolled-back': String(extra.rolledBack ?? false),
     };
 }
 /** The ledger and the switch compared, for status and after every operation. */
 async function servingReport(ctx) {
-    if (!ctx.serving)
-        return { text: '', agrees: true, lines: [] };
     const history = await ctx.ledger.history(ctx.model, ctx.target, 50);
+    if (!ctx.serving) {
+        const moved = history.find((e) => e.switch);
+        if (!moved)
+            return { text: '', agrees: true, lines: [] };
+        return { text: '', agrees: false, lines: [`DISAGREEMENT: record #${moved.id} moved serving through ${moved.switch}, but no serving switch is configured here, so what serving reads cannot be checked; run with the config (promote.switch) and its token.`] };
+    }
     const expected = (0,ledger_switch/* servingOf */.K3)(history);
     const actual = await ctx.serving.read(ctx.model, ctx.target);
     const problems = (0,ledger_switch/* servingDisagreement */.h$)(expected, actual);
@@ -52702,16 +52730,18 @@ async function servingReport(ctx) {
     }
     return { text: (0,ledger_switch/* describeServing */.Yh)(actual), agrees: problems.length === 0, lines };
 }
-async function finish(ctx, title, outcome) {
+async function finish(ctx, title, outcome, releaseUrl = null) {
     ctx.environment.log.info(outcome.message);
     const report = await servingReport(ctx);
     for (const line of report.lines)
         ctx.environment.log.info(line);
-    const releaseRecord = outcome.entry && !outcome.unchanged ? await writeReleaseBesideLedger(ctx.ledgerSpec, ctx.environment.context.workspace, outcome.entry) : '';
+    // The file beside a file ledger names the published Release; a deployment payload cannot change once written.
+    const entry = outcome.entry && releaseUrl && outcome.entry.release ? { ...outcome.entry, release: { ...outcome.entry.release, publishedUrl: releaseUrl } } : outcome.entry;
+    const releaseRecord = entry && !outcome.unchanged ? await writeReleaseBesideLedger(ctx.ledgerSpec, ctx.environment.context.workspace, entry) : '';
     const history = await ctx.ledger.history(ctx.model, ctx.target, 10);
-    const summary = [operations_renderHistory(title, history, outcome.message), ...report.lines.map(markdown_escapeMarkdown)].join('\n\n');
+    const summary = [operations_renderHistory(title, history, outcome.message), ...(releaseUrl ? [`Release: ${markdown_escapeMarkdown(releaseUrl)}`] : []), ...report.lines.map(markdown_escapeMarkdown)].join('\n\n');
     const rolledBack = outcome.entry?.operation === 'rollback';
-    return { outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees, releaseRecord, rolledBack }), summary };
+    return { outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees, releaseRecord, releaseUrl: releaseUrl ?? '', rolledBack }), summary };
 }
 async function command_status(ctx) {
     const history = await ctx.ledger.history(ctx.model, ctx.target, 50);
@@ -52812,18 +52842,20 @@ function canaryResultsSince(results, model, version, since) {
         .filter((r) => r.kind === 'canary-analysis' && r.subject.model === model && r.subject.candidateVersion === version && r.provenance.finishedAt >= since)
         .sort((a, b) => b.provenance.finishedAt.localeCompare(a.provenance.finishedAt));
 }
+/** Publishes the release record of a full promotion as a GitHub Release when configured; its URL, or null. */
 async function publishIfFull(ctx, services, token, entry) {
     if (!ctx.config.publishRelease || entry.stage !== 'full' || entry.operation !== 'promote')
-        return;
+        return null;
     const repository = ctx.environment.context.repository;
     if (!services.releasePublisher || !token || !repository) {
         ctx.environment.log.warning('promote.publishRelease is set, but there is no github-token or repository to publish the GitHub Release with; the release record stays with the ledger.');
-        return;
+        return null;
     }
     const record = release_record_releaseRecordOf(entry);
     const publisher = await services.releasePublisher({ token, repository, environment: ctx.environment });
     const url = await publisher.publish(record, renderReleaseRecord(record));
     ctx.environment.log.info(`Published the release record as ${url}`);
+    return url;
 }
 /** Builds the promote command around its GitHub services (see `PromoteServices`). */
 function createPromoteCommand(services = {}) {
@@ -52867,7 +52899,7 @@ function createPromoteCommand(services = {}) {
             if (inputs.operation === 'advance') {
                 const history = await ledger.history(model, target, 50);
                 const current = (0,types/* currentOf */.$c)(history);
-                const inFlight = history.find((e) => (!current || e.id > current.id) && (0,types/* isLive */.DG)(e));
+                const inFlight = (0,types/* inFlightOf */.XP)(history);
                 if (!inFlight || inFlight.stage === 'full') {
                     throw new errors/* ConfigurationError */.j1(`nothing to advance: ${model} has no canary stage in flight in ${target}; start one with operation promote and a canary stage`);
                 }
@@ -52921,6 +52953,11 @@ function createPromoteCommand(services = {}) {
             const trafficPercent = (0,types/* stagePercent */.qP)(inputs.stage);
             if (trafficPercent === undefined)
                 throw new errors/* ConfigurationError */.j1(`input 'stage': '${inputs.stage}' is not a stage; use canary-<percent> (1 to 99) or full`);
+            // A version already rolling out moves on only by advance, on the evidence of its current stage.
+            const rolling = (0,types/* inFlightOf */.XP)(await ledger.history(model, target, 50));
+            if (rolling && rolling.version === version && rolling.stage !== inputs.stage) {
+                return refuse(`${version} is already rolling out in ${target} at ${rolling.stage} (#${rolling.id}); operation advance moves it to its next stage with a passing canary analysis of that stage, and a plain promote to ${inputs.stage} would skip that evidence. Roll it back to start over`);
+            }
             if (!(await exists(resultsDir)))
                 return refuse(`the results directory ${inputs.resultsDir} does not exist; promote needs the gate's result in it`);
             const found = findGatePass(results, model, version, environment.context.commit);
@@ -53004,9 +53041,8 @@ async function runPromotion(ctx, services, token, record, expected, refuse, titl
             return refuse(error.message);
         throw error;
     }
-    if (outcome.entry)
-        await publishIfFull(ctx, services, token, outcome.entry);
-    return finish(ctx, title, outcome);
+    const releaseUrl = outcome.entry ? await publishIfFull(ctx, services, token, outcome.entry) : null;
+    return finish(ctx, title, outcome, releaseUrl);
 }
 const historyInputs = {
     model: modelInput,

@@ -51,6 +51,20 @@ function unfinished(history: readonly LedgerEntry[], matches: (e: LedgerEntry) =
 }
 
 /**
+ * Fails closed when the history says serving was moved through a switch and this run has
+ * none: the ledger would move alone and the two would disagree.
+ */
+export function requireSwitch(history: readonly LedgerEntry[], serving: ServingSwitch | null): void {
+  if (serving) return;
+  const moved = history.find((e) => e.switch);
+  if (moved) {
+    throw new ConfigurationError(
+      `the ledger's record #${moved.id} moved serving through ${moved.switch}, but this run has no serving switch (promote.switch in the config, and its token): it would move the ledger alone. Run it with the config and token that record used`,
+    );
+  }
+}
+
+/**
  * Points the switch at what `entry` records, then marks the entry `success`. When the switch
  * refuses because a newer record set it, the entry is marked `failure` (it lost); any other
  * failure leaves it `in_progress` with the cause, for a rerun to complete.
@@ -89,6 +103,8 @@ async function completeWithSwitch(ledger: Ledger, serving: ServingSwitch | null,
  */
 export async function promote(ledger: Ledger, record: LedgerRecord, expectedCurrent: string | null, serving: ServingSwitch | null = null): Promise<LedgerOutcome> {
   const history = await ledger.history(record.model, record.environment, 50);
+  requireSwitch(history, serving);
+  record = { ...record, switch: serving?.label ?? null };
   let entry = unfinished(history, (e) => e.operation === 'promote' && e.version === record.version && e.stage === record.stage);
   let resumed = false;
   if (entry) {
@@ -197,6 +213,7 @@ export function planRollback(history: readonly LedgerEntry[], version?: string):
 export async function rollback(ledger: Ledger, request: RollbackRequest, serving: ServingSwitch | null = null): Promise<LedgerOutcome> {
   const history = await ledger.history(request.model, request.environment);
   if (history.length === 0) throw new ConfigurationError(`nothing to roll back: the ledger (${ledger.label}) has no record of ${request.model} in ${request.environment}`);
+  requireSwitch(history, serving);
   const pending = unfinished(history, (e) => e.operation === 'rollback');
   if (pending) return finishRollback(ledger, serving, history, pending, request.reason, true);
   const plan = planRollback(history, request.version);
@@ -222,6 +239,7 @@ export async function rollback(ledger: Ledger, request: RollbackRequest, serving
     time: request.time,
     ...(request.cause ? { release: rollbackRelease(target, request.cause) } : target.release ? { release: target.release } : {}),
     ...(target.snapshot ? { snapshot: target.snapshot } : {}),
+    switch: serving?.label ?? null,
   };
   let entry: LedgerEntry;
   try {

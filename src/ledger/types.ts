@@ -56,6 +56,8 @@ export interface LedgerRecord {
   time: string;
   /** The release record: lineage, evidence, approvals, canary verdicts, a rollback's trigger. Absent in older records. */
   release?: ReleaseFacts;
+  /** The serving switch the operation moved with the ledger (its label); null or absent: the ledger only. */
+  switch?: string | null;
   /**
    * The baseline `monitor` compares production with (src/monitor/snapshot.ts), with the digest
    * of its canonical JSON. Absent when none was recorded.
@@ -185,6 +187,12 @@ export function isDeployedFull(entry: Pick<LedgerEntry, 'status' | 'stage'>): bo
 /** The current deployment in a history given newest first: its first deployed `full` record. */
 export function currentOf(history: readonly LedgerEntry[]): LedgerEntry | null {
   return history.find(isDeployedFull) ?? null;
+}
+
+/** The newest live record after the current deployment: a rollout in flight, or null. */
+export function inFlightOf(history: readonly LedgerEntry[]): LedgerEntry | null {
+  const current = currentOf(history);
+  return history.find((e) => (!current || e.id > current.id) && isLive(e)) ?? null;
 }
 
 /**

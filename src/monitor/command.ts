@@ -7,7 +7,7 @@ import { createSource } from '../embeddings/sources.js';
 import { sha256 } from '../io/digest.js';
 import { ConfigurationError, errorMessage } from '../io/errors.js';
 import { readYamlFile } from '../io/yaml.js';
-import { rollback } from '../ledger/operations.js';
+import { requireSwitch, rollback } from '../ledger/operations.js';
 import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.js';
 import { writeReleaseBesideLedger } from '../ledger/release-record.js';
 import { recordResult } from '../results/record.js';
@@ -186,6 +186,7 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       const suite = await loadSuite(resolve(workspace, inputs.probes ?? snapshot.probes.file));
       // A rollback must be able to move what serving reads: open the switch before anything is judged.
       const serving = inputs.onFail === 'rollback' ? await openSwitch(config.promote?.switch, inputs, environment, dependencies) : null;
+      if (inputs.onFail === 'rollback') requireSwitch(await ledger.history(model, target, 50), serving);
       const source = await createSource(inputs.production, { role: 'production', workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log });
 
       let drift: Parameters<typeof checkProduction>[0]['drift'];

@@ -11,7 +11,7 @@ import { defaultLedger, openLedger, type LedgerServices } from '../ledger/open.j
 import { describeServing, servingDisagreement, servingOf, type ServingSwitch } from '../ledger/switch.js';
 import {
   currentOf,
-  isLive,
+  inFlightOf,
   LEDGER_RECORD_SCHEMA,
   LedgerConflictError,
   stagePercent,
@@ -63,6 +63,7 @@ const outputs = {
   serving: 'What the serving switch reads after the operation, e.g. `1.0.0, canary 2.0.0 at 10%`; empty without a switch.',
   'serving-agrees': 'true when the serving switch reads what the ledger says (or there is no switch), false when they disagree.',
   'release-record': 'Path of the release record JSON written beside a file ledger; empty for the github ledger (it is in the deployment payload).',
+  'release-url': 'URL of the GitHub Release published for a full promotion (promote.publishRelease); empty otherwise.',
   'rolled-back': 'true when the operation rolled back (rollback, or advance on a failed or overdue stage), else false.',
 } as const;
 
@@ -109,7 +110,7 @@ export const promoteInputs = {
   config: configInput,
 } as const;
 
-function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: boolean; releaseRecord?: string; rolledBack?: boolean } = {}): Record<string, string> {
+function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: boolean; releaseRecord?: string; releaseUrl?: string; rolledBack?: boolean } = {}): Record<string, string> {
   return {
     'deployment-id': outcome.entry ? String(outcome.entry.id) : '',
     'model-uri': outcome.entry?.artifact.uri ?? '',
@@ -120,6 +121,7 @@ function outputsOf(outcome: LedgerOutcome, extra: { serving?: string; agrees?: b
     serving: extra.serving ?? '',
     'serving-agrees': String(extra.agrees ?? true),
     'release-record': extra.releaseRecord ?? '',
+    'release-url': extra.releaseUrl ?? '',
     'rolled-back': String(extra.rolledBack ?? false),
   };
 }
@@ -136,8 +138,12 @@ interface Context {
 
 /** The ledger and the switch compared, for status and after every operation. */
 async function servingReport(ctx: Context): Promise<{ text: string; agrees: boolean; lines: string[] }> {
-  if (!ctx.serving) return { text: '', agrees: true, lines: [] };
   const history = await ctx.ledger.history(ctx.model, ctx.target, 50);
+  if (!ctx.serving) {
+    const moved = history.find((e) => e.switch);
+    if (!moved) return { text: '', agrees: true, lines: [] };
+    return { text: '', agrees: false, lines: [`DISAGREEMENT: record #${moved.id} moved serving through ${moved.switch}, but no serving switch is configured here, so what serving reads cannot be checked; run with the config (promote.switch) and its token.`] };
+  }
   const expected = servingOf(history);
   const actual = await ctx.serving.read(ctx.model, ctx.target);
   const problems = servingDisagreement(expected, actual);
@@ -152,15 +158,17 @@ async function servingReport(ctx: Context): Promise<{ text: string; agrees: bool
   return { text: describeServing(actual), agrees: problems.length === 0, lines };
 }
 
-async function finish(ctx: Context, title: string, outcome: LedgerOutcome) {
+async function finish(ctx: Context, title: string, outcome: LedgerOutcome, releaseUrl: string | null = null) {
   ctx.environment.log.info(outcome.message);
   const report = await servingReport(ctx);
   for (const line of report.lines) ctx.environment.log.info(line);
-  const releaseRecord = outcome.entry && !outcome.unchanged ? await writeReleaseBesideLedger(ctx.ledgerSpec, ctx.environment.context.workspace, outcome.entry) : '';
+  // The file beside a file ledger names the published Release; a deployment payload cannot change once written.
+  const entry = outcome.entry && releaseUrl && outcome.entry.release ? { ...outcome.entry, release: { ...outcome.entry.release, publishedUrl: releaseUrl } } : outcome.entry;
+  const releaseRecord = entry && !outcome.unchanged ? await writeReleaseBesideLedger(ctx.ledgerSpec, ctx.environment.context.workspace, entry) : '';
   const history = await ctx.ledger.history(ctx.model, ctx.target, 10);
-  const summary = [renderHistory(title, history, outcome.message), ...report.lines.map(escapeMarkdown)].join('\n\n');
+  const summary = [renderHistory(title, history, outcome.message), ...(releaseUrl ? [`Release: ${escapeMarkdown(releaseUrl)}`] : []), ...report.lines.map(escapeMarkdown)].join('\n\n');
   const rolledBack = outcome.entry?.operation === 'rollback';
-  return { outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees, releaseRecord, rolledBack }), summary };
+  return { outputs: outputsOf(outcome, { serving: report.text, agrees: report.agrees, releaseRecord, releaseUrl: releaseUrl ?? '', rolledBack }), summary };
 }
 
 async function status(ctx: Context) {
@@ -266,17 +274,19 @@ function canaryResultsSince(results: readonly Result[], model: string, version: 
     .sort((a, b) => b.provenance.finishedAt.localeCompare(a.provenance.finishedAt));
 }
 
-async function publishIfFull(ctx: Context, services: PromoteServices, token: string | undefined, entry: LedgerEntry): Promise<void> {
-  if (!ctx.config.publishRelease || entry.stage !== 'full' || entry.operation !== 'promote') return;
+/** Publishes the release record of a full promotion as a GitHub Release when configured; its URL, or null. */
+async function publishIfFull(ctx: Context, services: PromoteServices, token: string | undefined, entry: LedgerEntry): Promise<string | null> {
+  if (!ctx.config.publishRelease || entry.stage !== 'full' || entry.operation !== 'promote') return null;
   const repository = ctx.environment.context.repository;
   if (!services.releasePublisher || !token || !repository) {
     ctx.environment.log.warning('promote.publishRelease is set, but there is no github-token or repository to publish the GitHub Release with; the release record stays with the ledger.');
-    return;
+    return null;
   }
   const record = releaseRecordOf(entry);
   const publisher = await services.releasePublisher({ token, repository, environment: ctx.environment });
   const url = await publisher.publish(record, renderReleaseRecord(record));
   ctx.environment.log.info(`Published the release record as ${url}`);
+  return url;
 }
 
 /** Builds the promote command around its GitHub services (see `PromoteServices`). */
@@ -326,7 +336,7 @@ export function createPromoteCommand(services: PromoteServices = {}) {
       if (inputs.operation === 'advance') {
         const history = await ledger.history(model, target, 50);
         const current = currentOf(history);
-        const inFlight = history.find((e) => (!current || e.id > current.id) && isLive(e));
+        const inFlight = inFlightOf(history);
         if (!inFlight || inFlight.stage === 'full') {
           throw new ConfigurationError(`nothing to advance: ${model} has no canary stage in flight in ${target}; start one with operation promote and a canary stage`);
         }
@@ -376,6 +386,13 @@ export function createPromoteCommand(services: PromoteServices = {}) {
       if (!version) throw new ConfigurationError("input 'version' is required for operation promote");
       const trafficPercent = stagePercent(inputs.stage);
       if (trafficPercent === undefined) throw new ConfigurationError(`input 'stage': '${inputs.stage}' is not a stage; use canary-<percent> (1 to 99) or full`);
+      // A version already rolling out moves on only by advance, on the evidence of its current stage.
+      const rolling = inFlightOf(await ledger.history(model, target, 50));
+      if (rolling && rolling.version === version && rolling.stage !== inputs.stage) {
+        return refuse(
+          `${version} is already rolling out in ${target} at ${rolling.stage} (#${rolling.id}); operation advance moves it to its next stage with a passing canary analysis of that stage, and a plain promote to ${inputs.stage} would skip that evidence. Roll it back to start over`,
+        );
+      }
       if (!(await exists(resultsDir))) return refuse(`the results directory ${inputs.resultsDir} does not exist; promote needs the gate's result in it`);
       const found = findGatePass(results, model, version, environment.context.commit);
       if ('refusal' in found) return refuse(found.refusal);
@@ -463,8 +480,8 @@ async function runPromotion(
     if (error instanceof LedgerConflictError) return refuse(error.message);
     throw error;
   }
-  if (outcome.entry) await publishIfFull(ctx, services, token, outcome.entry);
-  return finish(ctx, title, outcome);
+  const releaseUrl = outcome.entry ? await publishIfFull(ctx, services, token, outcome.entry) : null;
+  return finish(ctx, title, outcome, releaseUrl);
 }
 
 const historyInputs = {

@@ -104,20 +104,24 @@ describe('canary-analysis on the example metrics file', () => {
 });
 
 describe('the example canary workflow', () => {
-  it('runs analysis between the canary stage and promote-or-rollback, with valid inputs', async () => {
+  it('gates in the protected job, runs analysis between the canary stage and advance-or-rollback, with valid inputs', async () => {
     const workflow = parse(await readFile(join(repoRoot, 'examples', 'workflows', 'canary.yml'), 'utf8')) as {
-      jobs: Record<string, { steps: { uses?: string; id?: string; if?: string; with?: Record<string, string> }[] }>;
+      jobs: Record<string, { environment?: string; steps: { uses?: string; id?: string; if?: string; with?: Record<string, string> }[] }>;
     };
     const steps = workflow.jobs.canary?.steps ?? [];
+    expect(workflow.jobs.canary?.environment).toBe('production');
+    const gate = steps.findIndex((s) => s.uses === './actions/gate');
     const analysis = steps.findIndex((s) => s.uses === './actions/canary-analysis');
     expect(analysis).toBeGreaterThan(0);
     for (const key of Object.keys(steps[analysis]?.with ?? {})) expect(Object.keys(canaryAnalysisCommand.inputs)).toContain(key);
     const promote = steps.map((s, i) => ({ ...s, i })).filter((s) => s.uses === './actions/promote');
     expect(promote.map((s) => [s.with?.operation, s.with?.stage, s.if])).toEqual([
       ['promote', 'canary-10', undefined],
-      ['promote', 'full', "steps.analysis.outputs.verdict == 'pass'"],
+      ['advance', undefined, "steps.analysis.outputs.verdict == 'pass'"],
       ['rollback', undefined, "steps.analysis.outputs.verdict != 'pass'"],
     ]);
+    expect(gate).toBeGreaterThanOrEqual(0);
+    expect(gate).toBeLessThan(promote[0]!.i);
     expect(promote[0]?.i).toBeLessThan(analysis);
     expect(promote[1]?.i).toBeGreaterThan(analysis);
     // Every literal value must parse with promote's own strict input parser.

@@ -3,7 +3,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runActionBundle, type ActionRun } from '../support/action-runner.js';
-import { writeGateResult } from '../support/gate-fixture.js';
+import { writeCanaryResult, writeGateResult } from '../support/gate-fixture.js';
 import { fakeSha, startGitHubServer, type GitHubServer } from '../support/github-server/index.js';
 import { node24, repoRoot } from '../support/node24.js';
 import { tempDir } from '../support/temp.js';
@@ -113,6 +113,22 @@ async function promote(backend: Backend, options: PromoteOptions): Promise<Actio
   });
 }
 
+/** The stages advance walks, in the workspace's model-gates.yml. */
+async function useStages(backend: Backend, stages: string[]): Promise<void> {
+  await writeFile(join(backend.workspace, 'model-gates.yml'), `promote:\n  stages: [${stages.join(', ')}]\n`);
+}
+
+/** Records a passing canary analysis of the stage in flight, then runs advance. */
+async function advance(backend: Backend, version: string, id: string): Promise<ActionRun> {
+  const dir = `results-${version}`;
+  await writeCanaryResult(backend.workspace, dir, { model: MODEL, version, commit: fakeSha(version), verdict: 'pass', id });
+  return runActionBundle('promote', {
+    workspace: backend.workspace,
+    env: { ...backend.env, GITHUB_SHA: fakeSha(version) },
+    inputs: { ...backend.inputs, operation: 'advance', model: MODEL, 'results-dir': dir },
+  });
+}
+
 /** A run from workflow_dispatch: only the model and environment (and a reason). */
 function dispatch(backend: Backend, operation: 'rollback' | 'status', extra: Record<string, string> = {}): Promise<ActionRun> {
   return runActionBundle('promote', {
@@ -132,14 +148,19 @@ describe.concurrent.each([
   ['file', fileBackend],
 ] as const)('promote bundle under Node 24, %s ledger', { timeout: 90_000 }, (_name, makeBackend) => {
   // Each test starts the bundle up to eight times, twelve tests at once on a shared machine.
-  it('promotes a first release, then canary-5 → canary-50 → full, with outputs for the traffic step', async () => {
+  it('promotes a first release, then canary-5 → canary-50 → full by advance, with outputs for the traffic step', async () => {
     const backend = await makeBackend();
+    await useStages(backend, ['canary-5', 'canary-50', 'full']);
     const first = ok(await promote(backend, { version: '1.0.0', productionVersion: null }));
     expect(first.outputs['current-version']).toBe('1.0.0');
     expect(first.outputs['previous-version']).toBe('');
 
-    const stages = [];
-    for (const stage of ['canary-5', 'canary-50', 'full']) stages.push(ok(await promote(backend, { version: '1.1.0', stage, productionVersion: '1.0.0' })));
+    const stages = [ok(await promote(backend, { version: '1.1.0', stage: 'canary-5', productionVersion: '1.0.0' }))];
+    // A plain promote of the version in flight to a later stage would skip its evidence.
+    const skip = await promote(backend, { version: '1.1.0', stage: 'full', productionVersion: '1.0.0' });
+    expect(skip.exitCode).toBe(1);
+    expect(skip.stdout).toContain('1.1.0 is already rolling out in production at canary-5');
+    for (const stage of ['canary-5', 'canary-50']) stages.push(ok(await advance(backend, '1.1.0', `analysis-${stage}`)));
     expect(stages.map((r) => r.outputs['traffic-percent'])).toEqual(['5', '50', '100']);
     expect(stages.map((r) => r.outputs['current-version'])).toEqual(['1.0.0', '1.0.0', '1.1.0']);
     expect(stages.map((r) => r.outputs['previous-version'])).toEqual(['1.0.0', '1.0.0', '1.0.0']);
@@ -205,9 +226,10 @@ describe.concurrent.each([
 
   it('rolls back from workflow_dispatch with only model and environment; a second rollback changes nothing', async () => {
     const backend = await makeBackend();
+    await useStages(backend, ['canary-5', 'full']);
     ok(await promote(backend, { version: '1.0.0', productionVersion: null }));
     ok(await promote(backend, { version: '1.1.0', stage: 'canary-5', productionVersion: '1.0.0' }));
-    ok(await promote(backend, { version: '1.1.0', productionVersion: '1.0.0' }));
+    ok(await advance(backend, '1.1.0', 'analysis-canary-5'));
 
     const rollback = ok(await dispatch(backend, 'rollback', { reason: 'p95 latency doubled' }));
     expect(rollback.outputs).toMatchObject({ 'current-version': '1.0.0', 'previous-version': '1.1.0', 'traffic-percent': '100', 'model-uri': `s3://models/${MODEL}/1.0.0` });

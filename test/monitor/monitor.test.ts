@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedger } from '../../src/ledger/file.js';
@@ -77,6 +77,10 @@ describe('monitor', () => {
     expect([current?.operation, current?.status, current?.release?.rollback?.trigger]).toEqual(['rollback', 'success', 'monitor']);
     const record = JSON.parse(await readFile(join(workspace, 'releases', MODEL, 'production', `${current?.id}.json`), 'utf8')) as { operation: string; rollback: { trigger: string } };
     expect([record.operation, record.rollback.trigger]).toEqual(['rollback', 'monitor']);
+
+    // Without the config the rollback could move the ledger only: refused before judging.
+    await rm(join(workspace, 'model-gates.yml'));
+    await expect(monitor(workspace, { production: source(), 'on-fail': 'rollback' })).rejects.toThrow(/moved serving through flagd-file:.*would move the ledger alone/);
   });
 
   it('on-fail: rollback fails closed before judging when the configured switch cannot be opened', async () => {

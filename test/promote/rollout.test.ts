@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FlagdCore } from '@openfeature/flagd-core';
@@ -13,7 +13,7 @@ import { createHistoryCommand, createPromoteCommand, promoteInputs, type Promote
 import { createGitHubClient } from '../../src/github/client.js';
 import { FlagdContentsSwitch } from '../../src/github/flagd-contents-switch.js';
 import type { ReleaseRecord } from '../../src/ledger/release-record.js';
-import { gateResult } from '../support/gate-fixture.js';
+import { gateResult, writeCanaryResult } from '../support/gate-fixture.js';
 import { fakeSha } from '../support/github-server/index.js';
 import { useGitHubServer } from '../support/github-server/vitest.js';
 import { repoRoot } from '../support/node24.js';
@@ -85,10 +85,7 @@ async function writeGate(ws: Workspace, version: string, production: string | nu
 }
 
 async function writeCanary(ws: Workspace, version: string, verdict: 'pass' | 'fail' | 'marginal', id: string): Promise<void> {
-  const result = gateResult({ model: MODEL, version, productionVersion: '1.0.0', commit: COMMIT, decision: 'pass', id }) as Record<string, unknown> & { provenance: Record<string, unknown> };
-  Object.assign(result, { kind: 'canary-analysis', verdict, summary: `canary ${verdict}: 3 metrics judged`, details: {} });
-  result.provenance.finishedAt = new Date().toISOString();
-  await writeFile(join(ws.dir, 'results', `${id}.json`), JSON.stringify(result));
+  await writeCanaryResult(ws.dir, 'results', { model: MODEL, version, commit: COMMIT, verdict, id });
 }
 
 function environmentOf(ws: Workspace): Environment {
@@ -147,6 +144,11 @@ describe('promote and rollback change the ledger and the serving switch together
     expect(split).toBeGreaterThan(0.085);
     expect(split).toBeLessThan(0.115);
 
+    // A plain promote of the version in flight, to another stage, would skip advance's evidence.
+    for (const stage of ['full', 'canary-50']) {
+      const skip = await run(ws, { version: '2.0.0', stage, ledger: FILE_LEDGER, contract: 'models/contract-2.0.0.yml' });
+      expect(skip.failure).toMatch(/promote refused: 2\.0\.0 is already rolling out in production at canary-10 \(#\d+\); operation advance moves it/);
+    }
     // No canary analysis yet: advance refuses and changes nothing.
     const early = await run(ws, { operation: 'advance', ledger: FILE_LEDGER });
     expect(early.failure).toMatch(/no canary analysis of 2\.0\.0 since canary-10 started/);
@@ -193,6 +195,16 @@ describe('promote and rollback change the ledger and the serving switch together
     const files = await readdir(join(ws.dir, 'ledger', 'releases', MODEL, 'production'));
     expect(files.sort()).toEqual(['1.json', '1.md', '2.json', '2.md', '3.json', '3.md', '4.json', '4.md', '5.json', '5.md']);
     expect(await readFile(join(ws.dir, 'ledger', 'releases', MODEL, 'production', '5.md'), 'utf8')).toMatch(/Trigger \| manual/);
+
+    // Every record names the switch it moved; a run without the config can neither move the
+    // ledger alone nor call the two in agreement.
+    const lines = (await readFile(join(ws.dir, 'ledger', 'ledger.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string; record?: { switch?: string } });
+    const switches = new Set(lines.filter((l) => l.type === 'record').map((l) => l.record?.switch));
+    expect([...switches]).toEqual([expect.stringMatching(/^flagd-file:.*flags\/\{environment\}\.flagd\.json$/)]);
+    await rm(join(ws.dir, 'model-gates.yml'));
+    expect((await run(ws, { operation: 'status', ledger: FILE_LEDGER })).failure).toMatch(/record #5 moved serving through flagd-file:.*no serving switch is configured here/);
+    await expect(run(ws, { operation: 'rollback', ledger: FILE_LEDGER, version: '2.0.0', reason: 'no config' })).rejects.toThrow(/#5 moved serving through flagd-file:.*it would move the ledger alone/);
+    expect((await history(ws, FILE_LEDGER)).length).toBe(5);
   });
 
   it('refuses an artifact whose bytes do not match the contract digest, and records nothing', async () => {
@@ -355,10 +367,13 @@ describe('the switch write fails after the ledger claim (GitHub Deployments ledg
   it('publishes the release record of a full promotion as a GitHub Release, not of a canary stage', async () => {
     const ws = await githubWorkspace('flagd');
     await writeFile(join(ws.dir, 'model-gates.yml'), `${githubConfig('flagd', ws.repository!)}  publishRelease: true\n`);
-    await run(ws, { version: '1.0.0', stage: 'canary-10', 'expected-current': 'none', ...GITHUB, 'github-token': APP_TOKEN });
-    expect(github().state.releases.filter((r) => r.repository === ws.repository)).toEqual([]);
-    await run(ws, { version: '1.0.0', ...GITHUB, 'github-token': APP_TOKEN, 'expected-current': 'none' });
+    const full = await run(ws, { version: '1.0.0', ...GITHUB, 'github-token': APP_TOKEN, 'expected-current': 'none' });
+    const canary = await run(ws, { version: '2.0.0', stage: 'canary-10', ...GITHUB, 'github-token': APP_TOKEN });
+    expect(canary.failure).toBeUndefined();
+    expect(canary.outputs['release-url']).toBe('');
     const releases = github().state.releases.filter((r) => r.repository === ws.repository);
+    expect(full.outputs['release-url']).toMatch(new RegExp(`/releases/tag/${MODEL}-v1\\.0\\.0$`));
+    expect(full.summary).toContain('Release: ');
     expect(releases.map((r) => `${r.tagName} ${r.targetCommitish}`)).toEqual([`${MODEL}-v1.0.0 ${COMMIT}`]);
     expect(releases[0]!.body).toMatch(/search\\-embedder 1\\\.0\\\.0: full/);
     expect(releases[0]!.body).toContain('| Environment approvals | ops\\-lead \\(approved: ship it\\) |');

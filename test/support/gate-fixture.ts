@@ -50,3 +50,12 @@ export async function writeGateResult(workspace: string, dir: string, fixture: G
   await writeFile(join(path, `${fixture.id ?? 'gate'}.json`), JSON.stringify(gateResult(fixture), null, 2));
   return path;
 }
+
+/** Writes a `canary-analysis` result of `version` finished now into `<workspace>/<dir>/<id>.json`, as the action would. */
+export async function writeCanaryResult(workspace: string, dir: string, fixture: { model: string; version: string; commit: string; verdict: 'pass' | 'fail' | 'marginal'; id: string }): Promise<void> {
+  const result = gateResult({ model: fixture.model, version: fixture.version, productionVersion: null, commit: fixture.commit, decision: 'pass', id: fixture.id }) as Record<string, unknown> & { provenance: Record<string, unknown> };
+  Object.assign(result, { kind: 'canary-analysis', verdict: fixture.verdict, summary: `canary ${fixture.verdict}: 3 metrics judged`, details: {} });
+  result.provenance.finishedAt = new Date().toISOString();
+  await mkdir(join(workspace, dir), { recursive: true });
+  await writeFile(join(workspace, dir, `${fixture.id}.json`), JSON.stringify(result));
+}
