@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4593);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1904);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4593:
+/***/ 1904:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36910,8 +36910,8 @@ __nccwpck_require__.d(validators_namespaceObject, {
   suite: () => (suite)
 });
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/command.ts
@@ -37020,142 +37020,8 @@ function assertSchema(name, data, source) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/io/text.ts
-
-
-
-/**
- * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
- * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
- * bytes that are not UTF-8 refused with their offset and line instead of decoded into
- * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
- * U+2029 are ordinary characters inside a JSON string, not line ends.
- */
-const BOM = '\ufeff';
-/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
-function notUtf8(bytes, base = 0) {
-    const at = validUtf8Prefix(bytes);
-    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
-}
-/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
-function validUtf8Prefix(bytes) {
-    let i = 0;
-    const n = bytes.length;
-    while (i < n) {
-        const b = bytes[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        let need;
-        let min;
-        if (b >= 0xc2 && b <= 0xdf)
-            [need, min] = [1, 0x80];
-        else if (b >= 0xe0 && b <= 0xef)
-            [need, min] = [2, 0x800];
-        else if (b >= 0xf0 && b <= 0xf4)
-            [need, min] = [3, 0x10000];
-        else
-            return i;
-        if (i + need >= n)
-            return i;
-        let cp = b & (0x3f >> need);
-        for (let k = 1; k <= need; k++) {
-            const c = bytes[i + k];
-            if ((c & 0xc0) !== 0x80)
-                return i;
-            cp = (cp << 6) | (c & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += need + 1;
-    }
-    return n;
-}
-/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
-function lineAt(bytes, offset) {
-    let line = 1;
-    for (let i = 0; i < offset; i++)
-        if (bytes[i] === 0x0a)
-            line++;
-    return line;
-}
-/**
- * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
- * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
- */
-function decodeUtf8(bytes, file) {
-    let text;
-    try {
-        text = strictUtf8.decode(bytes);
-    }
-    catch {
-        throw new io_errors/* ConfigurationError */.j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
-    }
-    return text.startsWith(BOM) ? text.slice(1) : text;
-}
-/**
- * Reads a text file (see the module's rules). Errors from the file system (not found, a
- * directory) are thrown as they are, for the caller to word.
- * @param file how messages name the file (defaults to `path`)
- */
-async function readTextFile(path, file = path) {
-    return decodeUtf8(await (0,promises_namespaceObject.readFile)(path), file);
-}
-/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
-function splitLines(text) {
-    const lines = text.split('\n');
-    if (lines.at(-1) === '')
-        lines.pop();
-    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-}
-/**
- * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
- * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
- * @param file how messages name the file (defaults to `path`)
- */
-async function* readLines(path, file = path) {
-    let pending = Buffer.alloc(0);
-    let line = 0;
-    let first = true;
-    let offset = 0;
-    const decodeLine = (bytes) => {
-        let text;
-        try {
-            text = strictUtf8.decode(bytes);
-        }
-        catch {
-            throw new io_errors/* ConfigurationError */.j1(notUtf8(bytes, offset), { file, line });
-        }
-        if (first) {
-            first = false;
-            if (text.startsWith(BOM))
-                text = text.slice(1);
-        }
-        return text.endsWith('\r') ? text.slice(0, -1) : text;
-    };
-    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path)) {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        let start = 0;
-        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
-            line++;
-            const text = decodeLine(pending.subarray(start, end));
-            offset += end + 1 - start;
-            yield { text, line };
-            start = end + 1;
-        }
-        pending = pending.subarray(start);
-    }
-    if (pending.length > 0) {
-        line++;
-        yield { text: decodeLine(pending), line };
-    }
-}
-
+// EXTERNAL MODULE: ./src/io/text.ts
+var io_text = __nccwpck_require__(7497);
 ;// CONCATENATED MODULE: ./src/io/yaml.ts
 
 
@@ -37183,7 +37049,7 @@ function parseYaml(text, file) {
 async function readYamlFile(file, what = 'file') {
     let text;
     try {
-        text = await readTextFile(file);
+        text = await (0,io_text/* readTextFile */.Gu)(file);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -37267,7 +37133,7 @@ async function loadConfig(path, workspace) {
         // Joined by hand: ncc's asset relocator would otherwise bundle a copy of the file.
         const fallback = `${workspace}${external_node_path_namespaceObject.sep}${DEFAULT_CONFIG_FILE}`;
         try {
-            await (0,promises_namespaceObject.access)(fallback);
+            await (0,promises_.access)(fallback);
             file = fallback;
         }
         catch {
@@ -37326,24 +37192,24 @@ var external_node_crypto_ = __nccwpck_require__(7598);
  * A process killed mid-write leaves at most a `*.tmp` file behind, never a truncated target.
  */
 async function writeFileAtomic(path, data) {
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+    await (0,promises_.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
     const temporary = `${path}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`;
-    const handle = await (0,promises_namespaceObject.open)(temporary, 'w');
+    const handle = await (0,promises_.open)(temporary, 'w');
     try {
         await handle.writeFile(data);
         await handle.sync();
     }
     catch (error) {
         await handle.close();
-        await (0,promises_namespaceObject.rm)(temporary, { force: true });
+        await (0,promises_.rm)(temporary, { force: true });
         throw error;
     }
     await handle.close();
     try {
-        await (0,promises_namespaceObject.rename)(temporary, path);
+        await (0,promises_.rename)(temporary, path);
     }
     catch (error) {
-        await (0,promises_namespaceObject.rm)(temporary, { force: true });
+        await (0,promises_.rm)(temporary, { force: true });
         throw error;
     }
 }
@@ -37377,7 +37243,7 @@ async function writeResult(dir, result) {
 async function readResult(path) {
     let text;
     try {
-        text = await readTextFile(path);
+        text = await (0,io_text/* readTextFile */.Gu)(path);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -37406,7 +37272,7 @@ async function readResult(path) {
 async function store_readResults(dir) {
     let names;
     try {
-        names = (await (0,promises_namespaceObject.readdir)(dir)).filter((name) => name.endsWith('.json')).sort();
+        names = (await (0,promises_.readdir)(dir)).filter((name) => name.endsWith('.json')).sort();
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -38480,7 +38346,7 @@ function parseMetricsJson(text, file) {
 async function readMetricsFile(path, displayName = path) {
     let text;
     try {
-        text = await readTextFile(path, displayName);
+        text = await (0,io_text/* readTextFile */.Gu)(path, displayName);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -39035,7 +38901,7 @@ async function acquireFileLock(lockPath, options) {
     const deadline = Date.now() + options.timeoutMs;
     for (let attempt = 0;; attempt++) {
         try {
-            const handle = await (0,promises_namespaceObject.open)(lockPath, 'wx');
+            const handle = await (0,promises_.open)(lockPath, 'wx');
             try {
                 await handle.write(owner);
                 await handle.sync();
@@ -39044,7 +38910,7 @@ async function acquireFileLock(lockPath, options) {
                 await handle.close();
             }
             return async () => {
-                await (0,promises_namespaceObject.rm)(lockPath, { force: true });
+                await (0,promises_.rm)(lockPath, { force: true });
             };
         }
         catch (error) {
@@ -39064,7 +38930,7 @@ async function acquireFileLock(lockPath, options) {
 async function breakStaleLock(lockPath, what, log) {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(lockPath, 'utf8');
+        text = await (0,promises_.readFile)(lockPath, 'utf8');
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -39075,7 +38941,7 @@ async function breakStaleLock(lockPath, what, log) {
     const pid = Number(pidText);
     if (text === '') {
         // Its writer is between creating and filling it, or died right there: stale only when old.
-        const age = Date.now() - (await (0,promises_namespaceObject.stat)(lockPath).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+        const age = Date.now() - (await (0,promises_.stat)(lockPath).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
         if (age < EMPTY_LOCK_STALE_MS)
             return false;
     }
@@ -39084,21 +38950,21 @@ async function breakStaleLock(lockPath, what, log) {
     }
     const aside = `${lockPath}.stale.${process.pid}`;
     try {
-        await (0,promises_namespaceObject.rename)(lockPath, aside);
+        await (0,promises_.rename)(lockPath, aside);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
             return true;
         throw error;
     }
-    const moved = await (0,promises_namespaceObject.readFile)(aside, 'utf8');
+    const moved = await (0,promises_.readFile)(aside, 'utf8');
     if (moved !== text) {
         // Between reading and moving, the stale lock was replaced by a live writer's: put it back.
-        await (0,promises_namespaceObject.link)(aside, lockPath).catch(() => undefined);
-        await (0,promises_namespaceObject.rm)(aside, { force: true });
+        await (0,promises_.link)(aside, lockPath).catch(() => undefined);
+        await (0,promises_.rm)(aside, { force: true });
         return false;
     }
-    await (0,promises_namespaceObject.rm)(aside, { force: true });
+    await (0,promises_.rm)(aside, { force: true });
     log.warning(`${what}: removed a stale lock left by ${text === '' ? 'a writer that died while taking it' : `process ${pid}, which is no longer running`}`);
     return true;
 }
@@ -39197,7 +39063,7 @@ class FileLedger {
     }
     async read() {
         try {
-            return parseLedgerFile(await (0,promises_namespaceObject.readFile)(this.path), this.path);
+            return parseLedgerFile(await (0,promises_.readFile)(this.path), this.path);
         }
         catch (error) {
             if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -39235,7 +39101,7 @@ class FileLedger {
      * returns in one write and fsyncs before releasing the lock.
      */
     async locked(decide) {
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(this.path), { recursive: true });
+        await (0,promises_.mkdir)((0,external_node_path_namespaceObject.dirname)(this.path), { recursive: true });
         const release = await acquireFileLock(`${this.path}.lock`, {
             timeoutMs: this.lockTimeoutMs,
             log: this.log,
@@ -39245,7 +39111,7 @@ class FileLedger {
         try {
             const parsed = await this.read();
             const { lines, result } = await decide(parsed);
-            const handle = await (0,promises_namespaceObject.open)(this.path, 'a+');
+            const handle = await (0,promises_.open)(this.path, 'a+');
             try {
                 if (parsed.tornBytes > 0) {
                     this.log.warning(`${this.path}: dropped a torn last line (${parsed.tornBytes} bytes) left by a writer that was killed mid-append`);
@@ -40638,7 +40504,7 @@ class GitContentsReader {
             return null;
         }
         const { stdout } = await run('git', ['show', `${ref}:${path}`], { cwd: this.cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
-        return decodeUtf8(stdout, `${path}@${ref.slice(0, 12)}`);
+        return (0,io_text/* decodeUtf8 */._6)(stdout, `${path}@${ref.slice(0, 12)}`);
     }
     /** Path of `cwd` inside its repository (`models/` or ''), or '' outside a git repository. */
     async prefix() {
@@ -40720,7 +40586,7 @@ async function resolveProduction(options) {
     }
     const file = (0,external_node_path_namespaceObject.resolve)(workspace, spec);
     try {
-        return { kind: 'file', text: await readTextFile(file, spec), file: spec, source: spec };
+        return { kind: 'file', text: await (0,io_text/* readTextFile */.Gu)(file, spec), file: spec, source: spec };
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -40837,7 +40703,7 @@ function loadContract(file, text, rulePrefix = '') {
 }
 async function readText(file, label, what) {
     try {
-        return await readTextFile(file, label);
+        return await (0,io_text/* readTextFile */.Gu)(file, label);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -49050,7 +48916,7 @@ function formatOf(file) {
 }
 async function tables_readText(file) {
     try {
-        return await readTextFile(file);
+        return await (0,io_text/* readTextFile */.Gu)(file);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -49616,7 +49482,7 @@ async function readBeirDataset(folder, split, texts) {
         return index;
     };
     const qrelsFile = (0,external_node_path_namespaceObject.join)(folder, 'qrels', `${split}.tsv`);
-    const splits = await (0,promises_namespaceObject.readdir)((0,external_node_path_namespaceObject.join)(folder, 'qrels')).then((names) => names.filter((n) => n.endsWith('.tsv')).map((n) => n.slice(0, -'.tsv'.length)), () => []);
+    const splits = await (0,promises_.readdir)((0,external_node_path_namespaceObject.join)(folder, 'qrels')).then((names) => names.filter((n) => n.endsWith('.tsv')).map((n) => n.slice(0, -'.tsv'.length)), () => []);
     if (!splits.includes(split))
         throw new io_errors/* ConfigurationError */.j1(`no split '${split}' (qrels/${split}.tsv); the dataset has ${splits.length > 0 ? splits.join(', ') : 'no qrels/<split>.tsv'}`, { file: folder });
     const qrels = await readQrels(qrelsFile, texts, resolveQuery, resolveDoc);
@@ -50621,7 +50487,7 @@ function renderGateSummary(decision, context) {
 const DEFAULT_STATUS_CONTEXT = 'model-gates/gate';
 async function isDirectory(path) {
     try {
-        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
+        return (await (0,promises_.stat)(path)).isDirectory();
     }
     catch {
         return false;
@@ -50939,11 +50805,11 @@ async function readRepositoryFile(octokit, file) {
     }
     const entry = data;
     if (entry.encoding === 'base64' && typeof entry.content === 'string') {
-        return decodeUtf8(Buffer.from(entry.content, 'base64'), where);
+        return (0,io_text/* decodeUtf8 */._6)(Buffer.from(entry.content, 'base64'), where);
     }
     try {
         const raw = await octokit.rest.repos.getContent({ ...request, mediaType: { format: 'raw' } });
-        return typeof raw.data === 'string' ? raw.data : decodeUtf8(Buffer.from(raw.data), where);
+        return typeof raw.data === 'string' ? raw.data : (0,io_text/* decodeUtf8 */._6)(Buffer.from(raw.data), where);
     }
     catch (error) {
         throw (0,errors/* describeApiError */.gg)(error, { action: `read ${where}`, permission: 'contents: read' });
@@ -53680,6 +53546,7 @@ function unzipSync(data, opts) {
 
 ;// CONCATENATED MODULE: ./src/io/zip.ts
 
+
 const DEFAULT_LIMITS = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024, maxEntryBytes: 256 * 1024 * 1024 };
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 const CENTRAL_FILE_HEADER = 0x02014b50;
@@ -53706,8 +53573,10 @@ function unsafeEntryName(name) {
  * The structural checks fflate leaves to its caller: every central directory record and the
  * local header it points to carry their signatures, and no entry is encrypted (fflate would
  * return ciphertext as data). Sizes and names are checked from fflate's own listing.
+ * @returns each entry's CRC-32 as the directory records it, to check the inflated data against.
  */
 function checkHeaders(zip) {
+    const crcs = new Map();
     const earliest = Math.max(0, zip.length - 22 - 0xffff);
     let end = -1;
     for (let at = zip.length - 22; at >= earliest; at--) {
@@ -53732,8 +53601,10 @@ function checkHeaders(zip) {
         const local = zip.readUInt32LE(at + 42);
         if (local + 30 > zip.length || zip.readUInt32LE(local) !== LOCAL_FILE_HEADER)
             throw new ZipError(`corrupt local header of '${name}'`);
+        crcs.set(name, zip.readUInt32LE(at + 16));
         at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
     }
+    return crcs;
 }
 /** fflate's errors carry a numeric `code`; anything it throws is a broken archive. */
 function unzipOrExplain(zip, filter) {
@@ -53751,12 +53622,13 @@ function unzipOrExplain(zip, filter) {
  * `actions/upload-artifact` writes them) with fflate. Before anything is inflated, the
  * directory is checked against the limits (entry count, each entry's and the total declared
  * size) and every name against path traversal; each inflated entry must then have the size
- * the directory declared. Directories are skipped; ZIP64 and encrypted archives are refused.
+ * the directory declared and its CRC-32. Directories are skipped; ZIP64 and encrypted
+ * archives are refused.
  *
  * @throws Error naming what is wrong with the archive.
  */
 function readZip(zip, limits = DEFAULT_LIMITS) {
-    checkHeaders(zip);
+    const crcs = checkHeaders(zip);
     const maxEntryBytes = limits.maxEntryBytes ?? limits.maxTotalBytes;
     const listed = [];
     unzipOrExplain(zip, (file) => {
@@ -53794,6 +53666,9 @@ function readZip(zip, limits = DEFAULT_LIMITS) {
         // fflate inflates into a buffer of the declared size, so a lying entry shows as a short one.
         if (data.length !== size)
             throw new ZipError(`entry '${name}' is ${data.length} bytes, the directory says ${size}`);
+        // A directory that understates an entry's size truncates it to that size: the checksum tells.
+        if ((0,external_node_zlib_.crc32)(data) !== crcs.get(name))
+            throw new ZipError(`entry '${name}' does not match its CRC-32: the archive is corrupt or its directory lies about the entry`);
         entries.push({ name, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
     }
     return entries;
@@ -53883,7 +53758,7 @@ async function downloadRunResults(client, repository, runId, pattern) {
             const file = `artifact '${artifact.name}' of run ${runId}: ${entry.name}`;
             let data;
             try {
-                data = JSON.parse(decodeUtf8(entry.data, file));
+                data = JSON.parse((0,io_text/* decodeUtf8 */._6)(entry.data, file));
             }
             catch (error) {
                 if (error instanceof io_errors/* ConfigurationError */.j1)
@@ -54355,7 +54230,9 @@ class GitHubIssueAlerts {
         return found.sort((a, b) => a.number - b.number);
     }
     async comment(number, body) {
-        await (0,errors/* withApiError */.Xy)({ action: `comment on the alert issue #${number}`, permission: PERMISSION }, () => this.client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: number, body }));
+        await (0,errors/* withApiError */.Xy)({ action: `comment on the alert issue #${number}`, permission: PERMISSION }, () => 
+        // Not retried after a 5xx: GitHub may have posted it, and an incident has one comment.
+        this.client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: number, body, request: { retries: 0 } }));
     }
     async update(number, fields) {
         const response = await (0,errors/* withApiError */.Xy)({ action: `update the alert issue #${number}`, permission: PERMISSION }, () => this.client.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repo, issue_number: number, ...fields }));
@@ -54729,7 +54606,7 @@ class LocalCacheStore {
     }
     async segments(folder) {
         try {
-            return (await (0,promises_namespaceObject.readdir)(folder)).filter((name) => name.endsWith('.seg')).sort();
+            return (await (0,promises_.readdir)(folder)).filter((name) => name.endsWith('.seg')).sort();
         }
         catch (error) {
             if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -54740,7 +54617,7 @@ class LocalCacheStore {
     async readSegment(path, log) {
         let bytes;
         try {
-            bytes = new Uint8Array(await (0,promises_namespaceObject.readFile)(path));
+            bytes = new Uint8Array(await (0,promises_.readFile)(path));
         }
         catch (error) {
             // A concurrent merge may have removed it; its rows are in the merged segment.
@@ -54810,7 +54687,7 @@ class LocalCacheStore {
         const root = (0,external_node_path_namespaceObject.join)(this.dir, 'v1');
         let folders;
         try {
-            folders = await (0,promises_namespaceObject.readdir)(root);
+            folders = await (0,promises_.readdir)(root);
         }
         catch (error) {
             if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -54825,8 +54702,8 @@ class LocalCacheStore {
             const lastUsed = (await mtimeOf((0,external_node_path_namespaceObject.join)(folder, 'used'))) ?? (await mtimeOf((0,external_node_path_namespaceObject.join)(folder, 'key.txt')));
             if (lastUsed !== undefined && now - lastUsed <= maxAgeDays * 86_400_000)
                 continue;
-            const key = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(folder, 'key.txt'), 'utf8').catch(() => name);
-            await (0,promises_namespaceObject.rm)(folder, { recursive: true, force: true });
+            const key = await (0,promises_.readFile)((0,external_node_path_namespaceObject.join)(folder, 'key.txt'), 'utf8').catch(() => name);
+            await (0,promises_.rm)(folder, { recursive: true, force: true });
             removed.push(key.trim());
         }
         return removed;
@@ -54855,12 +54732,12 @@ class LocalCacheStore {
         hashes.forEach((hash, i) => data.set(rows.get(hash), i * dim));
         // The merged segment sorts after every segment it replaces, so it counts as the newest.
         await writeFileAtomic((0,external_node_path_namespaceObject.join)(folder, segmentName()), encodeSegment(hashes, { data, rows: hashes.length, dim }));
-        await Promise.all(names.map((name) => (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(folder, name), { force: true })));
+        await Promise.all(names.map((name) => (0,promises_.rm)((0,external_node_path_namespaceObject.join)(folder, name), { force: true })));
     }
 }
 async function mtimeOf(path) {
     try {
-        return (await (0,promises_namespaceObject.stat)(path)).mtimeMs;
+        return (await (0,promises_.stat)(path)).mtimeMs;
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -55067,7 +54944,7 @@ class JsonlVectorCollector {
 async function readJsonlVectors(path, displayName) {
     const problems = new ProblemCollector();
     const collector = new JsonlVectorCollector(displayName, problems);
-    for await (const { text, line } of readLines(path, displayName))
+    for await (const { text, line } of (0,io_text/* readLines */.Se)(path, displayName))
         collector.add(text, line);
     problems.throwIfAny();
     return collector.table();
@@ -55296,7 +55173,7 @@ class CommandSource {
             : (this.options.env.PATH ?? '').split(external_node_path_namespaceObject.delimiter).filter(Boolean).map((dir) => (0,external_node_path_namespaceObject.join)(dir, program));
         for (const path of candidates) {
             try {
-                await (0,promises_namespaceObject.access)(path, promises_namespaceObject.constants.X_OK);
+                await (0,promises_.access)(path, promises_.constants.X_OK);
                 return;
             }
             catch {
@@ -55574,7 +55451,7 @@ function parseSafetensors(bytes, file) {
 const FILE_FORMATS = ['.npy', '.safetensors', '.jsonl', '.parquet'];
 async function readOptional(path, displayPath) {
     try {
-        return await readTextFile(path, displayPath);
+        return await (0,io_text/* readTextFile */.Gu)(path, displayPath);
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -55592,7 +55469,7 @@ async function readIdsSidecar(path, displayPath) {
     const displayStem = displayPath.slice(0, displayPath.length - (0,external_node_path_namespaceObject.extname)(displayPath).length);
     const txt = await readOptional(`${stem}.ids.txt`, `${displayStem}.ids.txt`);
     if (txt !== undefined) {
-        const lines = splitLines(txt);
+        const lines = (0,io_text/* splitLines */.uz)(txt);
         const blank = lines.findIndex((line) => line === '');
         if (blank >= 0)
             throw new io_errors/* ConfigurationError */.j1('empty id (every line must hold one id)', { file: `${displayStem}.ids.txt`, line: blank + 1 });
@@ -55625,7 +55502,7 @@ async function readVectorFile(path, displayPath) {
             throw new io_errors/* ConfigurationError */.j1(`vectors file not found: ${displayPath}`);
         throw error;
     };
-    const readBytes = async () => new Uint8Array(await (0,promises_namespaceObject.readFile)(path).catch(notFound));
+    const readBytes = async () => new Uint8Array(await (0,promises_.readFile)(path).catch(notFound));
     const withSidecar = async (matrix, ids) => {
         if (ids)
             return { file: displayPath, matrix, ids };
@@ -55649,10 +55526,10 @@ async function readVectorFile(path, displayPath) {
         }
         case '.jsonl':
         case '.ndjson':
-            await (0,promises_namespaceObject.stat)(path).catch(notFound);
+            await (0,promises_.stat)(path).catch(notFound);
             return readJsonlVectors(path, displayPath);
         case '.parquet':
-            await (0,promises_namespaceObject.stat)(path).catch(notFound);
+            await (0,promises_.stat)(path).catch(notFound);
             return readParquetVectors(path, displayPath);
         default:
             throw new io_errors/* ConfigurationError */.j1(`cannot tell the format of ${displayPath} from its extension '${extension}': use one of ${FILE_FORMATS.join(', ')}`);
@@ -56248,6 +56125,7 @@ var flagd = __nccwpck_require__(2914);
 
 
 
+
 /**
  * The serving switch as a local flagd flag file (a path template with `{environment}`), for
  * the CLI, the demo and a flagd that reads a file on the same host. Writers hold a lock file
@@ -56266,7 +56144,7 @@ class FileFlagSwitch {
     }
     async text(path) {
         try {
-            return await (0,promises_namespaceObject.readFile)(path, 'utf8');
+            return await (0,io_text/* readTextFile */.Gu)(path);
         }
         catch (error) {
             if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -56280,7 +56158,7 @@ class FileFlagSwitch {
     }
     async write(model, environment, state, warm) {
         const path = (0,flagd/* flagFilePath */.iD)(this.template, environment);
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
+        await (0,promises_.mkdir)((0,external_node_path_namespaceObject.dirname)(path), { recursive: true });
         const release = await acquireFileLock(`${path}.lock`, { timeoutMs: this.options.lockTimeoutMs ?? 30_000, log: this.log, what: path });
         try {
             const doc = (0,flagd/* parseFlagDocument */.zm)(await this.text(path), path);
@@ -56370,7 +56248,7 @@ function stateFile(dir, model, environment) {
 async function readState(file) {
     let text;
     try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch (error) {
         if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -58204,14 +58082,14 @@ async function loadSample(spec, workspace) {
                 done(out);
         });
     });
-    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'model-gates-sample-'));
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'model-gates-sample-'));
     try {
         const file = (0,external_node_path_namespaceObject.join)(dir, 'sample.jsonl');
-        await (0,promises_namespaceObject.writeFile)(file, stdout);
+        await (0,promises_.writeFile)(file, stdout);
         return { texts: await readSample(file), description: `command:${program}` };
     }
     finally {
-        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
     }
 }
 
@@ -58244,7 +58122,7 @@ async function takeSnapshot(options) {
     let reference = null;
     if (options.reference) {
         const path = recordedPath(options.reference, options.workspace);
-        const bytes = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.resolve)(options.workspace, path));
+        const bytes = await (0,promises_.readFile)((0,external_node_path_namespaceObject.resolve)(options.workspace, path));
         const sample = await readSample((0,external_node_path_namespaceObject.resolve)(options.workspace, path));
         reference = { file: path, digest: (0,digest/* sha256 */.sc)(bytes), rows: sample.length };
     }
@@ -58499,7 +58377,7 @@ function createMonitorCommand(dependencies) {
                 }
                 else if (snapshot.reference) {
                     const path = (0,external_node_path_namespaceObject.resolve)(workspace, snapshot.reference.file);
-                    const bytes = await (0,promises_namespaceObject.readFile)(path).catch(() => {
+                    const bytes = await (0,promises_.readFile)(path).catch(() => {
                         throw new io_errors/* ConfigurationError */.j1(`the reference sample recorded at promotion, ${snapshot.reference.file}, cannot be read in this checkout`);
                     });
                     if ((0,digest/* sha256 */.sc)(bytes) !== snapshot.reference.digest)
@@ -58647,6 +58525,8 @@ function createMonitorCommand(dependencies) {
     });
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/promote/artifact.ts
 
 
@@ -58665,7 +58545,7 @@ function hex(digest) {
 }
 async function hashFile(path) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path))
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
         hash.update(chunk);
     return hash.digest('hex');
 }
@@ -58728,7 +58608,7 @@ async function verifyArtifact(uri, digest, options) {
         if (inside.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(inside))
             return { status: 'not-reachable', detail: 'the path is outside the workspace' };
         try {
-            if (!(await (0,promises_namespaceObject.stat)(path)).isFile())
+            if (!(await (0,promises_.stat)(path)).isFile())
                 return { status: 'not-reachable', detail: 'not a file' };
             got = await hashFile(path);
         }
@@ -58963,7 +58843,7 @@ async function readContractFacts(path, workspace, model, version) {
 }
 async function exists(path) {
     try {
-        await (0,promises_namespaceObject.access)(path);
+        await (0,promises_.access)(path);
         return true;
     }
     catch {
@@ -59682,7 +59562,7 @@ const mergeCommand = defineCommand({
         // Only after every merged file is written: the directory then holds one result per check.
         if (out === dir)
             for (const shard of results.filter((r) => r.shard))
-                await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(dir, resultFileName(shard)), { force: true });
+                await (0,promises_.rm)((0,external_node_path_namespaceObject.join)(dir, resultFileName(shard)), { force: true });
         const rank = ['pass', 'marginal', 'fail', 'error'];
         const verdict = merged.map((r) => r.verdict).reduce((w, v) => (rank.indexOf(v) > rank.indexOf(w) ? v : w), 'pass');
         return { outputs: { merged: mergedIds.join(','), verdict } };
@@ -59712,7 +59592,7 @@ function requiredRepository(environment) {
 }
 async function command_isDirectory(path) {
     try {
-        return (await (0,promises_namespaceObject.stat)(path)).isDirectory();
+        return (await (0,promises_.stat)(path)).isDirectory();
     }
     catch {
         return false;
@@ -59738,7 +59618,7 @@ async function command_gatherResults(inputs, environment, publisher) {
 async function uploadFullReport(services, name, results, markdown, html, environment) {
     if (!services.uploadArtifact)
         throw new io_errors/* ConfigurationError */.j1("the 'artifact-name' input needs the Actions runner; on the command line, use --output");
-    const root = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(environment.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'model-gates-report-'));
+    const root = await (0,promises_.mkdtemp)((0,external_node_path_namespaceObject.join)(environment.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'model-gates-report-'));
     const files = [(0,external_node_path_namespaceObject.join)(root, 'report.md'), (0,external_node_path_namespaceObject.join)(root, 'report.html')];
     await writeFileAtomic(files[0], markdown);
     await writeFileAtomic(files[1], html);
@@ -59756,7 +59636,7 @@ async function workflowRunId(environment) {
     if (environment.env.GITHUB_EVENT_NAME !== 'workflow_run' || !environment.env.GITHUB_EVENT_PATH)
         return undefined;
     try {
-        const event = JSON.parse(await (0,promises_namespaceObject.readFile)(environment.env.GITHUB_EVENT_PATH, 'utf8'));
+        const event = JSON.parse(await (0,promises_.readFile)(environment.env.GITHUB_EVENT_PATH, 'utf8'));
         return typeof event.workflow_run?.id === 'number' ? event.workflow_run.id : undefined;
     }
     catch {
@@ -60468,7 +60348,7 @@ async function* readObjects(path, displayName) {
     const extension = (0,external_node_path_namespaceObject.extname)(path).toLowerCase();
     if (extension === '.jsonl') {
         try {
-            await (0,promises_namespaceObject.access)(path);
+            await (0,promises_.access)(path);
         }
         catch (error) {
             if ((0,io_errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -60478,7 +60358,7 @@ async function* readObjects(path, displayName) {
         // Lines that are not JSON objects are all collected (up to ten are named), then refused together.
         const problems = [];
         let bad = 0;
-        for await (const { text, line } of readLines(path, displayName)) {
+        for await (const { text, line } of (0,io_text/* readLines */.Se)(path, displayName)) {
             if (text.trim() === '')
                 continue;
             const location = { file: displayName, line };
@@ -61372,7 +61252,7 @@ async function main(argv) {
                 process.stdout.write(`${output}=${value}\n`);
         // Like the runner, append the summary to $GITHUB_STEP_SUMMARY when it is set.
         if (outcome.summary && process.env.GITHUB_STEP_SUMMARY)
-            await (0,promises_namespaceObject.appendFile)(process.env.GITHUB_STEP_SUMMARY, `${outcome.summary}\n`);
+            await (0,promises_.appendFile)(process.env.GITHUB_STEP_SUMMARY, `${outcome.summary}\n`);
         if (outcome.failure) {
             stderr(`${command.name}: ${outcome.failure}`);
             return 1;
@@ -66998,6 +66878,9 @@ class GitHubDeploymentsLedger {
             required_contexts: [],
             production_environment: record.environment === 'production',
             transient_environment: false,
+            // Not idempotent: a retry after a 5xx that GitHub did act on would claim twice. A
+            // deployment created without an answer is left unfinished, and a rerun completes it.
+            request: { retries: 0 },
         }));
         const deployment = data;
         if (typeof deployment.id !== 'number')
@@ -67323,9 +67206,11 @@ async function withApiError(context, call) {
 /* harmony export */   FlagdContentsSwitch: () => (/* binding */ FlagdContentsSwitch)
 /* harmony export */ });
 /* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
-/* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5969);
-/* harmony import */ var _serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2914);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
+/* harmony import */ var _io_text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7497);
+/* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5969);
+/* harmony import */ var _serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2914);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3116);
+
 
 
 
@@ -67358,35 +67243,35 @@ class FlagdContentsSwitch {
         catch (error) {
             if (error.status === 404)
                 return { text: null, sha: null };
-            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .describeApiError */ .gg)(error, { action: `read ${owner}/${repo}/${path}`, permission: 'contents: read' });
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .describeApiError */ .gg)(error, { action: `read ${owner}/${repo}/${path}`, permission: 'contents: read' });
         }
         const file = data;
         if (Array.isArray(data) || file.type !== 'file' || typeof file.sha !== 'string')
             throw new Error(`${owner}/${repo}/${path} is not a file`);
         if (file.encoding !== 'base64' || typeof file.content !== 'string')
             throw new Error(`${owner}/${repo}/${path} is over 1 MiB: too large for a flag file`);
-        return { text: Buffer.from(file.content, 'base64').toString('utf8'), sha: file.sha };
+        return { text: (0,_io_text_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeUtf8 */ ._6)(Buffer.from(file.content, 'base64'), `${owner}/${repo}/${path}`), sha: file.sha };
     }
     async read(model, environment) {
-        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .flagFilePath */ .iD)(this.options.path, environment);
         const file = await this.fetch(path);
-        return (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)((0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
+        return (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .readModelFlag */ .cx)((0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
     }
     async write(model, environment, state, warm) {
         const { owner, repo, branch } = this.options;
-        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .flagFilePath */ .iD)(this.options.path, environment);
         const attempts = this.options.attempts ?? 5;
         for (let attempt = 1;; attempt++) {
             const file = await this.fetch(path);
-            const doc = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path);
-            const held = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)(doc, model, path);
+            const doc = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .parseFlagDocument */ .zm)(file.text, path);
+            const held = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .readModelFlag */ .cx)(doc, model, path);
             if (held?.record != null && state.record !== null && held.record > state.record) {
-                throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
+                throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_2__/* .SwitchConflictError */ .BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_2__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
             }
-            const text = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
+            const text = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
             if (text === file.text)
                 return;
-            const message = `${model} in ${environment}: ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}${state.record !== null ? ` (ledger record #${state.record})` : ''}`;
+            const message = `${model} in ${environment}: ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_2__/* .describeServing */ .Yh)(state)}${state.record !== null ? ` (ledger record #${state.record})` : ''}`;
             try {
                 await this.octokit.rest.repos.createOrUpdateFileContents({
                     owner,
@@ -67409,7 +67294,7 @@ class FlagdContentsSwitch {
                 if (status === 409 || status === 422) {
                     throw new Error(`${owner}/${repo}/${path} kept changing under the switch: ${attempts} writes refused (GitHub answered ${status}); nothing was written`, { cause: error });
                 }
-                return (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `commit ${owner}/${repo}/${path}`, permission: PERMISSION }, () => Promise.reject(error));
+                return (0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .withApiError */ .Xy)({ action: `commit ${owner}/${repo}/${path}`, permission: PERMISSION }, () => Promise.reject(error));
             }
         }
     }
@@ -67455,7 +67340,7 @@ class GitHubReleasePublisher {
                 await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `read the release ${tag} of ${owner}/${repo}`, permission: 'contents: read' }, () => Promise.reject(error));
         }
         const commit = record.contract.commit;
-        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `publish the release ${tag} of ${owner}/${repo}`, permission: 'contents: write' }, () => this.octokit.rest.repos.createRelease({
+        const publish = () => this.octokit.rest.repos.createRelease({
             owner,
             repo,
             tag_name: tag,
@@ -67463,8 +67348,19 @@ class GitHubReleasePublisher {
             name: `${record.model} ${record.version}`,
             body: markdown.slice(0, 120_000),
             make_latest: 'false',
-        }));
-        return data.html_url;
+        });
+        try {
+            return (await publish()).data.html_url;
+        }
+        catch (error) {
+            // A retry after a 5xx that GitHub did act on finds the tag taken: the release is there.
+            if (error.status === 422) {
+                const existing = await this.octokit.rest.repos.getReleaseByTag({ owner, repo, tag }).catch(() => null);
+                if (existing)
+                    return existing.data.html_url;
+            }
+            return (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `publish the release ${tag} of ${owner}/${repo}`, permission: 'contents: write' }, () => Promise.reject(error));
+        }
     }
 }
 
@@ -67748,6 +67644,157 @@ function link(text, url) {
 function mermaidLabel(text, max = 24) {
     const safe = text.replace(BIDI_CONTROLS, '').replace(/[^\p{L}\p{N} ._/()@,+=-]/gu, '_').trim();
     return clip(safe === '' ? '_' : safe, max);
+}
+
+
+/***/ }),
+
+/***/ 7497:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Gu: () => (/* binding */ readTextFile),
+/* harmony export */   Se: () => (/* binding */ readLines),
+/* harmony export */   _6: () => (/* binding */ decodeUtf8),
+/* harmony export */   uz: () => (/* binding */ splitLines)
+/* harmony export */ });
+/* unused harmony export validUtf8Prefix */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7333);
+
+
+
+/**
+ * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
+ * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
+ * bytes that are not UTF-8 refused with their offset and line instead of decoded into
+ * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
+ * U+2029 are ordinary characters inside a JSON string, not line ends.
+ */
+const BOM = '\ufeff';
+/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
+function notUtf8(bytes, base = 0) {
+    const at = validUtf8Prefix(bytes);
+    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
+}
+/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
+function validUtf8Prefix(bytes) {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        let need;
+        let min;
+        if (b >= 0xc2 && b <= 0xdf)
+            [need, min] = [1, 0x80];
+        else if (b >= 0xe0 && b <= 0xef)
+            [need, min] = [2, 0x800];
+        else if (b >= 0xf0 && b <= 0xf4)
+            [need, min] = [3, 0x10000];
+        else
+            return i;
+        if (i + need >= n)
+            return i;
+        let cp = b & (0x3f >> need);
+        for (let k = 1; k <= need; k++) {
+            const c = bytes[i + k];
+            if ((c & 0xc0) !== 0x80)
+                return i;
+            cp = (cp << 6) | (c & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += need + 1;
+    }
+    return n;
+}
+/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
+function lineAt(bytes, offset) {
+    let line = 1;
+    for (let i = 0; i < offset; i++)
+        if (bytes[i] === 0x0a)
+            line++;
+    return line;
+}
+/**
+ * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
+ * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
+ */
+function decodeUtf8(bytes, file) {
+    let text;
+    try {
+        text = strictUtf8.decode(bytes);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ConfigurationError */ .j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
+    }
+    return text.startsWith(BOM) ? text.slice(1) : text;
+}
+/**
+ * Reads a text file (see the module's rules). Errors from the file system (not found, a
+ * directory) are thrown as they are, for the caller to word.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function readTextFile(path, file = path) {
+    return decodeUtf8(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(path), file);
+}
+/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
+function splitLines(text) {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+/**
+ * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
+ * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function* readLines(path, file = path) {
+    let pending = Buffer.alloc(0);
+    let line = 0;
+    let first = true;
+    let offset = 0;
+    const decodeLine = (bytes) => {
+        let text;
+        try {
+            text = strictUtf8.decode(bytes);
+        }
+        catch {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ConfigurationError */ .j1(notUtf8(bytes, offset), { file, line });
+        }
+        if (first) {
+            first = false;
+            if (text.startsWith(BOM))
+                text = text.slice(1);
+        }
+        return text.endsWith('\r') ? text.slice(0, -1) : text;
+    };
+    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(path)) {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        let start = 0;
+        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
+            line++;
+            const text = decodeLine(pending.subarray(start, end));
+            offset += end + 1 - start;
+            yield { text, line };
+            start = end + 1;
+        }
+        pending = pending.subarray(start);
+    }
+    if (pending.length > 0) {
+        line++;
+        yield { text: decodeLine(pending), line };
+    }
 }
 
 
@@ -68702,6 +68749,20 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 
 /***/ }),
 

@@ -48575,6 +48575,9 @@ class GitHubDeploymentsLedger {
             required_contexts: [],
             production_environment: record.environment === 'production',
             transient_environment: false,
+            // Not idempotent: a retry after a 5xx that GitHub did act on would claim twice. A
+            // deployment created without an answer is left unfinished, and a rerun completes it.
+            request: { retries: 0 },
         }));
         const deployment = data;
         if (typeof deployment.id !== 'number')

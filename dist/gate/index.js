@@ -44039,6 +44039,8 @@ async function withApiError(context, call) {
 
 // EXTERNAL MODULE: ./src/io/schema.ts + 1 modules
 var schema = __nccwpck_require__(3061);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
 ;// CONCATENATED MODULE: external "module"
 const external_module_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("module");
 ;// CONCATENATED MODULE: ./node_modules/fflate/esm/index.mjs
@@ -46755,6 +46757,7 @@ function unzipSync(data, opts) {
 
 ;// CONCATENATED MODULE: ./src/io/zip.ts
 
+
 const DEFAULT_LIMITS = { maxEntries: 10_000, maxTotalBytes: 512 * 1024 * 1024, maxEntryBytes: 256 * 1024 * 1024 };
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
 const CENTRAL_FILE_HEADER = 0x02014b50;
@@ -46781,8 +46784,10 @@ function unsafeEntryName(name) {
  * The structural checks fflate leaves to its caller: every central directory record and the
  * local header it points to carry their signatures, and no entry is encrypted (fflate would
  * return ciphertext as data). Sizes and names are checked from fflate's own listing.
+ * @returns each entry's CRC-32 as the directory records it, to check the inflated data against.
  */
 function checkHeaders(zip) {
+    const crcs = new Map();
     const earliest = Math.max(0, zip.length - 22 - 0xffff);
     let end = -1;
     for (let at = zip.length - 22; at >= earliest; at--) {
@@ -46807,8 +46812,10 @@ function checkHeaders(zip) {
         const local = zip.readUInt32LE(at + 42);
         if (local + 30 > zip.length || zip.readUInt32LE(local) !== LOCAL_FILE_HEADER)
             throw new ZipError(`corrupt local header of '${name}'`);
+        crcs.set(name, zip.readUInt32LE(at + 16));
         at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
     }
+    return crcs;
 }
 /** fflate's errors carry a numeric `code`; anything it throws is a broken archive. */
 function unzipOrExplain(zip, filter) {
@@ -46826,12 +46833,13 @@ function unzipOrExplain(zip, filter) {
  * `actions/upload-artifact` writes them) with fflate. Before anything is inflated, the
  * directory is checked against the limits (entry count, each entry's and the total declared
  * size) and every name against path traversal; each inflated entry must then have the size
- * the directory declared. Directories are skipped; ZIP64 and encrypted archives are refused.
+ * the directory declared and its CRC-32. Directories are skipped; ZIP64 and encrypted
+ * archives are refused.
  *
  * @throws Error naming what is wrong with the archive.
  */
 function readZip(zip, limits = DEFAULT_LIMITS) {
-    checkHeaders(zip);
+    const crcs = checkHeaders(zip);
     const maxEntryBytes = limits.maxEntryBytes ?? limits.maxTotalBytes;
     const listed = [];
     unzipOrExplain(zip, (file) => {
@@ -46869,6 +46877,9 @@ function readZip(zip, limits = DEFAULT_LIMITS) {
         // fflate inflates into a buffer of the declared size, so a lying entry shows as a short one.
         if (data.length !== size)
             throw new ZipError(`entry '${name}' is ${data.length} bytes, the directory says ${size}`);
+        // A directory that understates an entry's size truncates it to that size: the checksum tells.
+        if ((0,external_node_zlib_.crc32)(data) !== crcs.get(name))
+            throw new ZipError(`entry '${name}' does not match its CRC-32: the archive is corrupt or its directory lies about the entry`);
         entries.push({ name, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
     }
     return entries;

@@ -30992,7 +30992,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _github_actions_cache_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3983);
 /* harmony import */ var _github_promote_services_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(356);
 /* harmony import */ var _github_monitor_issue_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7873);
-/* harmony import */ var _monitor_command_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9441);
+/* harmony import */ var _monitor_command_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9386);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5789);
 
 
@@ -36895,6 +36895,9 @@ class GitHubDeploymentsLedger {
             required_contexts: [],
             production_environment: record.environment === 'production',
             transient_environment: false,
+            // Not idempotent: a retry after a 5xx that GitHub did act on would claim twice. A
+            // deployment created without an answer is left unfinished, and a rerun completes it.
+            request: { retries: 0 },
         }));
         const deployment = data;
         if (typeof deployment.id !== 'number')
@@ -37220,9 +37223,11 @@ async function withApiError(context, call) {
 /* harmony export */   FlagdContentsSwitch: () => (/* binding */ FlagdContentsSwitch)
 /* harmony export */ });
 /* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
-/* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5969);
-/* harmony import */ var _serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2914);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
+/* harmony import */ var _io_text_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7497);
+/* harmony import */ var _ledger_switch_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5969);
+/* harmony import */ var _serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2914);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3116);
+
 
 
 
@@ -37255,35 +37260,35 @@ class FlagdContentsSwitch {
         catch (error) {
             if (error.status === 404)
                 return { text: null, sha: null };
-            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .describeApiError */ .gg)(error, { action: `read ${owner}/${repo}/${path}`, permission: 'contents: read' });
+            throw (0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .describeApiError */ .gg)(error, { action: `read ${owner}/${repo}/${path}`, permission: 'contents: read' });
         }
         const file = data;
         if (Array.isArray(data) || file.type !== 'file' || typeof file.sha !== 'string')
             throw new Error(`${owner}/${repo}/${path} is not a file`);
         if (file.encoding !== 'base64' || typeof file.content !== 'string')
             throw new Error(`${owner}/${repo}/${path} is over 1 MiB: too large for a flag file`);
-        return { text: Buffer.from(file.content, 'base64').toString('utf8'), sha: file.sha };
+        return { text: (0,_io_text_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeUtf8 */ ._6)(Buffer.from(file.content, 'base64'), `${owner}/${repo}/${path}`), sha: file.sha };
     }
     async read(model, environment) {
-        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .flagFilePath */ .iD)(this.options.path, environment);
         const file = await this.fetch(path);
-        return (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)((0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
+        return (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .readModelFlag */ .cx)((0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .parseFlagDocument */ .zm)(file.text, path), model, path);
     }
     async write(model, environment, state, warm) {
         const { owner, repo, branch } = this.options;
-        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .flagFilePath */ .iD)(this.options.path, environment);
+        const path = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .flagFilePath */ .iD)(this.options.path, environment);
         const attempts = this.options.attempts ?? 5;
         for (let attempt = 1;; attempt++) {
             const file = await this.fetch(path);
-            const doc = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .parseFlagDocument */ .zm)(file.text, path);
-            const held = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .readModelFlag */ .cx)(doc, model, path);
+            const doc = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .parseFlagDocument */ .zm)(file.text, path);
+            const held = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .readModelFlag */ .cx)(doc, model, path);
             if (held?.record != null && state.record !== null && held.record > state.record) {
-                throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
+                throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_2__/* .SwitchConflictError */ .BP(`${path}: flag '${model}' was set by the newer ledger record #${held.record} (${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_2__/* .describeServing */ .Yh)(held)}); not overwritten by #${state.record}`);
             }
-            const text = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_2__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
+            const text = (0,_serving_flagd_js__WEBPACK_IMPORTED_MODULE_3__/* .writeModelFlag */ .LU)(doc, model, environment, state, warm);
             if (text === file.text)
                 return;
-            const message = `${model} in ${environment}: ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .describeServing */ .Yh)(state)}${state.record !== null ? ` (ledger record #${state.record})` : ''}`;
+            const message = `${model} in ${environment}: ${(0,_ledger_switch_js__WEBPACK_IMPORTED_MODULE_2__/* .describeServing */ .Yh)(state)}${state.record !== null ? ` (ledger record #${state.record})` : ''}`;
             try {
                 await this.octokit.rest.repos.createOrUpdateFileContents({
                     owner,
@@ -37306,7 +37311,7 @@ class FlagdContentsSwitch {
                 if (status === 409 || status === 422) {
                     throw new Error(`${owner}/${repo}/${path} kept changing under the switch: ${attempts} writes refused (GitHub answered ${status}); nothing was written`, { cause: error });
                 }
-                return (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `commit ${owner}/${repo}/${path}`, permission: PERMISSION }, () => Promise.reject(error));
+                return (0,_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .withApiError */ .Xy)({ action: `commit ${owner}/${repo}/${path}`, permission: PERMISSION }, () => Promise.reject(error));
             }
         }
     }
@@ -37566,7 +37571,9 @@ class GitHubIssueAlerts {
         return found.sort((a, b) => a.number - b.number);
     }
     async comment(number, body) {
-        await (0,errors/* withApiError */.Xy)({ action: `comment on the alert issue #${number}`, permission: PERMISSION }, () => this.client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: number, body }));
+        await (0,errors/* withApiError */.Xy)({ action: `comment on the alert issue #${number}`, permission: PERMISSION }, () => 
+        // Not retried after a 5xx: GitHub may have posted it, and an incident has one comment.
+        this.client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: number, body, request: { retries: 0 } }));
     }
     async update(number, fields) {
         const response = await (0,errors/* withApiError */.Xy)({ action: `update the alert issue #${number}`, permission: PERMISSION }, () => this.client.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { ...this.repo, issue_number: number, ...fields }));
@@ -37756,7 +37763,7 @@ class GitHubReleasePublisher {
                 await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `read the release ${tag} of ${owner}/${repo}`, permission: 'contents: read' }, () => Promise.reject(error));
         }
         const commit = record.contract.commit;
-        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `publish the release ${tag} of ${owner}/${repo}`, permission: 'contents: write' }, () => this.octokit.rest.repos.createRelease({
+        const publish = () => this.octokit.rest.repos.createRelease({
             owner,
             repo,
             tag_name: tag,
@@ -37764,8 +37771,19 @@ class GitHubReleasePublisher {
             name: `${record.model} ${record.version}`,
             body: markdown.slice(0, 120_000),
             make_latest: 'false',
-        }));
-        return data.html_url;
+        });
+        try {
+            return (await publish()).data.html_url;
+        }
+        catch (error) {
+            // A retry after a 5xx that GitHub did act on finds the tag taken: the release is there.
+            if (error.status === 422) {
+                const existing = await this.octokit.rest.repos.getReleaseByTag({ owner, repo, tag }).catch(() => null);
+                if (existing)
+                    return existing.data.html_url;
+            }
+            return (0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .withApiError */ .Xy)({ action: `publish the release ${tag} of ${owner}/${repo}`, permission: 'contents: write' }, () => Promise.reject(error));
+        }
     }
 }
 
@@ -38009,6 +38027,157 @@ function mermaidLabel(text, max = 24) {
 
 /***/ }),
 
+/***/ 7497:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Gu: () => (/* binding */ readTextFile),
+/* harmony export */   Se: () => (/* binding */ readLines),
+/* harmony export */   _6: () => (/* binding */ decodeUtf8),
+/* harmony export */   uz: () => (/* binding */ splitLines)
+/* harmony export */ });
+/* unused harmony export validUtf8Prefix */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7333);
+
+
+
+/**
+ * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
+ * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
+ * bytes that are not UTF-8 refused with their offset and line instead of decoded into
+ * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
+ * U+2029 are ordinary characters inside a JSON string, not line ends.
+ */
+const BOM = '\ufeff';
+/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
+function notUtf8(bytes, base = 0) {
+    const at = validUtf8Prefix(bytes);
+    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
+}
+/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
+function validUtf8Prefix(bytes) {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        let need;
+        let min;
+        if (b >= 0xc2 && b <= 0xdf)
+            [need, min] = [1, 0x80];
+        else if (b >= 0xe0 && b <= 0xef)
+            [need, min] = [2, 0x800];
+        else if (b >= 0xf0 && b <= 0xf4)
+            [need, min] = [3, 0x10000];
+        else
+            return i;
+        if (i + need >= n)
+            return i;
+        let cp = b & (0x3f >> need);
+        for (let k = 1; k <= need; k++) {
+            const c = bytes[i + k];
+            if ((c & 0xc0) !== 0x80)
+                return i;
+            cp = (cp << 6) | (c & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return i;
+        i += need + 1;
+    }
+    return n;
+}
+/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
+function lineAt(bytes, offset) {
+    let line = 1;
+    for (let i = 0; i < offset; i++)
+        if (bytes[i] === 0x0a)
+            line++;
+    return line;
+}
+/**
+ * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
+ * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
+ */
+function decodeUtf8(bytes, file) {
+    let text;
+    try {
+        text = strictUtf8.decode(bytes);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ConfigurationError */ .j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
+    }
+    return text.startsWith(BOM) ? text.slice(1) : text;
+}
+/**
+ * Reads a text file (see the module's rules). Errors from the file system (not found, a
+ * directory) are thrown as they are, for the caller to word.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function readTextFile(path, file = path) {
+    return decodeUtf8(await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(path), file);
+}
+/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
+function splitLines(text) {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+/**
+ * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
+ * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
+ * @param file how messages name the file (defaults to `path`)
+ */
+async function* readLines(path, file = path) {
+    let pending = Buffer.alloc(0);
+    let line = 0;
+    let first = true;
+    let offset = 0;
+    const decodeLine = (bytes) => {
+        let text;
+        try {
+            text = strictUtf8.decode(bytes);
+        }
+        catch {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .ConfigurationError */ .j1(notUtf8(bytes, offset), { file, line });
+        }
+        if (first) {
+            first = false;
+            if (text.startsWith(BOM))
+                text = text.slice(1);
+        }
+        return text.endsWith('\r') ? text.slice(0, -1) : text;
+    };
+    for await (const chunk of (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(path)) {
+        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+        let start = 0;
+        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
+            line++;
+            const text = decodeLine(pending.subarray(start, end));
+            offset += end + 1 - start;
+            yield { text, line };
+            start = end + 1;
+        }
+        pending = pending.subarray(start);
+    }
+    if (pending.length > 0) {
+        line++;
+        yield { text: decodeLine(pending), line };
+    }
+}
+
+
+/***/ }),
+
 /***/ 5969:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -38183,7 +38352,7 @@ function statusDescription(text) {
 
 /***/ }),
 
-/***/ 9441:
+/***/ 9386:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38312,142 +38481,8 @@ function assertSchema(name, data, source) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/io/text.ts
-
-
-
-/**
- * The one way user text files are read (YAML, JSON, JSONL, CSV, TSV, id lists): UTF-8 only,
- * a leading byte-order mark dropped (editors on Windows and many exporters write one), and
- * bytes that are not UTF-8 refused with their offset and line instead of decoded into
- * replacement characters. Lines end only at `\n` (a `\r` before it is dropped): U+2028 and
- * U+2029 are ordinary characters inside a JSON string, not line ends.
- */
-const BOM = '\ufeff';
-/** Native UTF-8 decoding that throws on invalid bytes and keeps a byte-order mark for us to drop. */
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-/** The message for bytes that are not UTF-8: where the first bad byte is in the file (`base` is where `bytes` start in it). */
-function notUtf8(bytes, base = 0) {
-    const at = validUtf8Prefix(bytes);
-    return `not valid UTF-8 at byte ${base + at} (0x${(bytes[at] ?? 0).toString(16).padStart(2, '0')}); save the file as UTF-8`;
-}
-/** The end of the longest prefix of `bytes` that is valid UTF-8 (exactly `bytes.length` when all of it is). */
-function validUtf8Prefix(bytes) {
-    let i = 0;
-    const n = bytes.length;
-    while (i < n) {
-        const b = bytes[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        let need;
-        let min;
-        if (b >= 0xc2 && b <= 0xdf)
-            [need, min] = [1, 0x80];
-        else if (b >= 0xe0 && b <= 0xef)
-            [need, min] = [2, 0x800];
-        else if (b >= 0xf0 && b <= 0xf4)
-            [need, min] = [3, 0x10000];
-        else
-            return i;
-        if (i + need >= n)
-            return i;
-        let cp = b & (0x3f >> need);
-        for (let k = 1; k <= need; k++) {
-            const c = bytes[i + k];
-            if ((c & 0xc0) !== 0x80)
-                return i;
-            cp = (cp << 6) | (c & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += need + 1;
-    }
-    return n;
-}
-/** The 1-based line of byte `offset`: one plus the `\n` bytes before it. */
-function lineAt(bytes, offset) {
-    let line = 1;
-    for (let i = 0; i < offset; i++)
-        if (bytes[i] === 0x0a)
-            line++;
-    return line;
-}
-/**
- * Decodes a whole file's bytes as UTF-8, without a leading byte-order mark.
- * @throws ConfigurationError naming the file, the line and the byte offset of the first byte that is not UTF-8
- */
-function decodeUtf8(bytes, file) {
-    let text;
-    try {
-        text = strictUtf8.decode(bytes);
-    }
-    catch {
-        throw new errors/* ConfigurationError */.j1(notUtf8(bytes), { file, line: lineAt(bytes, validUtf8Prefix(bytes)) });
-    }
-    return text.startsWith(BOM) ? text.slice(1) : text;
-}
-/**
- * Reads a text file (see the module's rules). Errors from the file system (not found, a
- * directory) are thrown as they are, for the caller to word.
- * @param file how messages name the file (defaults to `path`)
- */
-async function text_readTextFile(path, file = path) {
-    return decodeUtf8(await (0,promises_.readFile)(path), file);
-}
-/** Splits text into lines at `\n` only, dropping a `\r` before it; a final empty line (after the last `\n`) is not a line. */
-function splitLines(text) {
-    const lines = text.split('\n');
-    if (lines.at(-1) === '')
-        lines.pop();
-    return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-}
-/**
- * Streams a text file's lines (see the module's rules) with their 1-based numbers, for files
- * larger than a string can hold. Invalid UTF-8 throws as `decodeUtf8` does.
- * @param file how messages name the file (defaults to `path`)
- */
-async function* readLines(path, file = path) {
-    let pending = Buffer.alloc(0);
-    let line = 0;
-    let first = true;
-    let offset = 0;
-    const decodeLine = (bytes) => {
-        let text;
-        try {
-            text = strictUtf8.decode(bytes);
-        }
-        catch {
-            throw new errors/* ConfigurationError */.j1(notUtf8(bytes, offset), { file, line });
-        }
-        if (first) {
-            first = false;
-            if (text.startsWith(BOM))
-                text = text.slice(1);
-        }
-        return text.endsWith('\r') ? text.slice(0, -1) : text;
-    };
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path)) {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-        let start = 0;
-        for (let end = pending.indexOf(0x0a, start); end >= 0; end = pending.indexOf(0x0a, start)) {
-            line++;
-            const text = decodeLine(pending.subarray(start, end));
-            offset += end + 1 - start;
-            yield { text, line };
-            start = end + 1;
-        }
-        pending = pending.subarray(start);
-    }
-    if (pending.length > 0) {
-        line++;
-        yield { text: decodeLine(pending), line };
-    }
-}
-
+// EXTERNAL MODULE: ./src/io/text.ts
+var io_text = __nccwpck_require__(7497);
 ;// CONCATENATED MODULE: ./src/io/yaml.ts
 
 
@@ -38475,7 +38510,7 @@ function parseYaml(text, file) {
 async function readYamlFile(file, what = 'file') {
     let text;
     try {
-        text = await text_readTextFile(file);
+        text = await (0,io_text/* readTextFile */.Gu)(file);
     }
     catch (error) {
         if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -39261,7 +39296,7 @@ class JsonlVectorCollector {
 async function readJsonlVectors(path, displayName) {
     const problems = new ProblemCollector();
     const collector = new JsonlVectorCollector(displayName, problems);
-    for await (const { text, line } of readLines(path, displayName))
+    for await (const { text, line } of (0,io_text/* readLines */.Se)(path, displayName))
         collector.add(text, line);
     problems.throwIfAny();
     return collector.table();
@@ -45230,7 +45265,7 @@ function parseSafetensors(bytes, file) {
 const FILE_FORMATS = ['.npy', '.safetensors', '.jsonl', '.parquet'];
 async function readOptional(path, displayPath) {
     try {
-        return await text_readTextFile(path, displayPath);
+        return await (0,io_text/* readTextFile */.Gu)(path, displayPath);
     }
     catch (error) {
         if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -45248,7 +45283,7 @@ async function readIdsSidecar(path, displayPath) {
     const displayStem = displayPath.slice(0, displayPath.length - (0,external_node_path_.extname)(displayPath).length);
     const txt = await readOptional(`${stem}.ids.txt`, `${displayStem}.ids.txt`);
     if (txt !== undefined) {
-        const lines = splitLines(txt);
+        const lines = (0,io_text/* splitLines */.uz)(txt);
         const blank = lines.findIndex((line) => line === '');
         if (blank >= 0)
             throw new errors/* ConfigurationError */.j1('empty id (every line must hold one id)', { file: `${displayStem}.ids.txt`, line: blank + 1 });
@@ -46862,7 +46897,7 @@ function formatOf(file) {
 }
 async function readText(file) {
     try {
-        return await text_readTextFile(file);
+        return await (0,io_text/* readTextFile */.Gu)(file);
     }
     catch (error) {
         if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))
@@ -47495,6 +47530,7 @@ var flagd = __nccwpck_require__(2914);
 
 
 
+
 /**
  * The serving switch as a local flagd flag file (a path template with `{environment}`), for
  * the CLI, the demo and a flagd that reads a file on the same host. Writers hold a lock file
@@ -47513,7 +47549,7 @@ class FileFlagSwitch {
     }
     async text(path) {
         try {
-            return await (0,promises_.readFile)(path, 'utf8');
+            return await (0,io_text/* readTextFile */.Gu)(path);
         }
         catch (error) {
             if ((0,errors/* isNodeError */.fX)(error, 'ENOENT'))

@@ -1,4 +1,5 @@
 import { silentLogger, type Logger } from '../io/log.js';
+import { decodeUtf8 } from '../io/text.js';
 import { describeServing, SwitchConflictError, type ServingState, type ServingSwitch } from '../ledger/switch.js';
 import { flagFilePath, parseFlagDocument, readModelFlag, writeModelFlag } from '../serving/flagd.js';
 import type { GitHubClient } from './client.js';
@@ -55,7 +56,7 @@ export class FlagdContentsSwitch implements ServingSwitch {
     const file = data as { type?: string; content?: string; encoding?: string; sha?: string };
     if (Array.isArray(data) || file.type !== 'file' || typeof file.sha !== 'string') throw new Error(`${owner}/${repo}/${path} is not a file`);
     if (file.encoding !== 'base64' || typeof file.content !== 'string') throw new Error(`${owner}/${repo}/${path} is over 1 MiB: too large for a flag file`);
-    return { text: Buffer.from(file.content, 'base64').toString('utf8'), sha: file.sha };
+    return { text: decodeUtf8(Buffer.from(file.content, 'base64'), `${owner}/${repo}/${path}`), sha: file.sha };
   }
 
   async read(model: string, environment: string): Promise<ServingState | null> {

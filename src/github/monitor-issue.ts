@@ -94,7 +94,8 @@ export class GitHubIssueAlerts implements AlertPublisher {
 
   private async comment(number: number, body: string): Promise<void> {
     await withApiError({ action: `comment on the alert issue #${number}`, permission: PERMISSION }, () =>
-      this.client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: number, body }),
+      // Not retried after a 5xx: GitHub may have posted it, and an incident has one comment.
+      this.client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.repo, issue_number: number, body, request: { retries: 0 } }),
     );
   }
 

@@ -28,7 +28,7 @@ export class GitHubReleasePublisher implements ReleasePublisher {
       if ((error as { status?: unknown }).status !== 404) await withApiError({ action: `read the release ${tag} of ${owner}/${repo}`, permission: 'contents: read' }, () => Promise.reject(error));
     }
     const commit = record.contract.commit;
-    const { data } = await withApiError({ action: `publish the release ${tag} of ${owner}/${repo}`, permission: 'contents: write' }, () =>
+    const publish = () =>
       this.octokit.rest.repos.createRelease({
         owner,
         repo,
@@ -37,8 +37,16 @@ export class GitHubReleasePublisher implements ReleasePublisher {
         name: `${record.model} ${record.version}`,
         body: markdown.slice(0, 120_000),
         make_latest: 'false',
-      }),
-    );
-    return data.html_url;
+      });
+    try {
+      return (await publish()).data.html_url;
+    } catch (error) {
+      // A retry after a 5xx that GitHub did act on finds the tag taken: the release is there.
+      if ((error as { status?: unknown }).status === 422) {
+        const existing = await this.octokit.rest.repos.getReleaseByTag({ owner, repo, tag }).catch(() => null);
+        if (existing) return existing.data.html_url;
+      }
+      return withApiError({ action: `publish the release ${tag} of ${owner}/${repo}`, permission: 'contents: write' }, () => Promise.reject(error));
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { unzipSync, zipSync, type UnzipFileInfo } from 'fflate';
 
 /** One file read from a zip archive. */
@@ -41,8 +42,10 @@ export function unsafeEntryName(name: string): string | null {
  * The structural checks fflate leaves to its caller: every central directory record and the
  * local header it points to carry their signatures, and no entry is encrypted (fflate would
  * return ciphertext as data). Sizes and names are checked from fflate's own listing.
+ * @returns each entry's CRC-32 as the directory records it, to check the inflated data against.
  */
-function checkHeaders(zip: Buffer): void {
+function checkHeaders(zip: Buffer): Map<string, number> {
+  const crcs = new Map<string, number>();
   const earliest = Math.max(0, zip.length - 22 - 0xffff);
   let end = -1;
   for (let at = zip.length - 22; at >= earliest; at--) {
@@ -62,8 +65,10 @@ function checkHeaders(zip: Buffer): void {
     if (zip.readUInt16LE(at + 8) & 1) throw new ZipError(`entry '${name}' is encrypted`);
     const local = zip.readUInt32LE(at + 42);
     if (local + 30 > zip.length || zip.readUInt32LE(local) !== LOCAL_FILE_HEADER) throw new ZipError(`corrupt local header of '${name}'`);
+    crcs.set(name, zip.readUInt32LE(at + 16));
     at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
   }
+  return crcs;
 }
 
 /** fflate's errors carry a numeric `code`; anything it throws is a broken archive. */
@@ -81,12 +86,13 @@ function unzipOrExplain(zip: Buffer, filter: (file: UnzipFileInfo) => boolean): 
  * `actions/upload-artifact` writes them) with fflate. Before anything is inflated, the
  * directory is checked against the limits (entry count, each entry's and the total declared
  * size) and every name against path traversal; each inflated entry must then have the size
- * the directory declared. Directories are skipped; ZIP64 and encrypted archives are refused.
+ * the directory declared and its CRC-32. Directories are skipped; ZIP64 and encrypted
+ * archives are refused.
  *
  * @throws Error naming what is wrong with the archive.
  */
 export function readZip(zip: Buffer, limits: ZipLimits = DEFAULT_LIMITS): ZipEntry[] {
-  checkHeaders(zip);
+  const crcs = checkHeaders(zip);
   const maxEntryBytes = limits.maxEntryBytes ?? limits.maxTotalBytes;
   const listed: UnzipFileInfo[] = [];
   unzipOrExplain(zip, (file) => {
@@ -116,6 +122,8 @@ export function readZip(zip: Buffer, limits: ZipLimits = DEFAULT_LIMITS): ZipEnt
     if (!data) throw new ZipError(`entry '${name}' could not be read`);
     // fflate inflates into a buffer of the declared size, so a lying entry shows as a short one.
     if (data.length !== size) throw new ZipError(`entry '${name}' is ${data.length} bytes, the directory says ${size}`);
+    // A directory that understates an entry's size truncates it to that size: the checksum tells.
+    if (crc32(data) !== crcs.get(name)) throw new ZipError(`entry '${name}' does not match its CRC-32: the archive is corrupt or its directory lies about the entry`);
     entries.push({ name, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength) });
   }
   return entries;

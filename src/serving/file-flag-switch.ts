@@ -1,9 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { isNodeError } from '../io/errors.js';
 import { acquireFileLock } from '../io/file-lock.js';
 import { silentLogger, type Logger } from '../io/log.js';
+import { readTextFile } from '../io/text.js';
 import { describeServing, SwitchConflictError, type ServingState, type ServingSwitch } from '../ledger/switch.js';
 import { flagFilePath, parseFlagDocument, readModelFlag, writeModelFlag } from './flagd.js';
 
@@ -31,7 +32,7 @@ export class FileFlagSwitch implements ServingSwitch {
 
   private async text(path: string): Promise<string | null> {
     try {
-      return await readFile(path, 'utf8');
+      return await readTextFile(path);
     } catch (error) {
       if (isNodeError(error, 'ENOENT')) return null;
       throw error;

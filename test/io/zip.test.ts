@@ -62,6 +62,20 @@ describe('readZip', () => {
     });
   }
 
+  it('refuses an entry whose directory understates its size (inflated short, it would pass for whole)', () => {
+    const zip = pythonZip(FILES, 'ZIP_DEFLATED');
+    // Declare 100 bytes for dir/b.txt, in its central and its local header.
+    let patched = 0;
+    for (let at = zip.indexOf('PK\x01\x02'); at >= 0; at = zip.indexOf('PK\x01\x02', at + 4)) {
+      if (zip.toString('utf8', at + 46, at + 46 + zip.readUInt16LE(at + 28)) !== 'dir/b.txt') continue;
+      zip.writeUInt32LE(100, at + 24);
+      zip.writeUInt32LE(100, zip.readUInt32LE(at + 42) + 22);
+      patched++;
+    }
+    expect(patched).toBe(1);
+    expect(() => readZip(zip)).toThrow("entry 'dir/b.txt' does not match its CRC-32");
+  });
+
   it('refuses encrypted entries and duplicate names', () => {
     // Python's zipfile cannot write encrypted entries: set the flag bit in the central directory record.
     const encrypted = pythonZip({ 'a.json': '{}' }, 'ZIP_STORED');

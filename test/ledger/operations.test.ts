@@ -125,4 +125,16 @@ describe('GitHub Deployments ledger on a non-production environment', () => {
     expect(history.map((e) => e.status)).toEqual(['failure', 'success']);
     expect(history[0]?.statusDescription).toMatch(/^refused: another rollout is in flight: 1\.0\.0 full/);
   });
+
+  it('never repeats a deployment GitHub created without answering; a rerun completes it', async () => {
+    const octokit = createGitHubClient({ token: 't', baseUrl: server.url, log: new MemoryLogger(), timeUnitMs: 1 });
+    const ledger = new GitHubDeploymentsLedger(octokit, { owner: 'acme', repo: 'models' });
+    const record = { ...writerRecord(0, 1), model: 'lost-answer', environment: 'production', version: '1.0.0', contract: { path: null, commit: fakeSha('lost') } };
+    server.injectFault({ operation: 'repos/create-deployment', kind: 'server-error-after', status: 502 });
+    await expect(promote(ledger, record, null)).rejects.toThrow(/502/);
+    expect((await ledger.history('lost-answer', 'production')).map((e) => e.status)).toEqual(['in_progress']);
+    const rerun = await promote(ledger, record, null);
+    expect(rerun.message).toMatch(/^Completed lost-answer 1\.0\.0 full/);
+    expect((await ledger.history('lost-answer', 'production')).map((e) => e.status)).toEqual(['success']);
+  });
 });

@@ -87,6 +87,16 @@ describe('the alert issue', () => {
     expect(state.plainIssues(repo)).toHaveLength(1);
   });
 
+  it('posts the incident comment once even when GitHub loses its answer', async () => {
+    const repo = repository();
+    const alerts = await createIssueAlerts(client(), ref(repo));
+    github().injectFault({ operation: 'issues/create-comment', kind: 'server-error-after', status: 502 });
+    await expect(alerts.raise(alert())).rejects.toThrow(/502/);
+    const [issue] = github().state.plainIssues(repo);
+    expect(github().state.issueComments(repo, issue!.number).map((c) => c.body)).toEqual(['New incident']);
+    expect((await alerts.raise(alert())).action).toBe('unchanged');
+  });
+
   it('twenty concurrent runs leave one issue', async () => {
     const repo = repository();
     const runs = await Promise.all(Array.from({ length: 20 }, () => createIssueAlerts(client(), ref(repo))));

@@ -80,7 +80,8 @@ describe('flag files evaluated by the real flagd evaluator', () => {
   it('keeps the other flags of the file, and refuses to undo a newer record', async () => {
     const { path, serving } = await flagFile();
     const other = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' };
-    await writeFile(path, JSON.stringify({ $schema: 'https://flagd.dev/schema/v0/flags.json', flags: { 'new-checkout': other } }));
+    // Written by an editor that starts files with a byte-order mark.
+    await writeFile(path, `\ufeff${JSON.stringify({ $schema: 'https://flagd.dev/schema/v0/flags.json', flags: { 'new-checkout': other } })}`);
     await serving.write(MODEL, 'production', { version: '2.0.0', canary: null, record: 7 }, ['2.0.0']);
     const doc = JSON.parse(await readFile(path, 'utf8'));
     expect(doc.flags['new-checkout']).toEqual(other);
@@ -97,5 +98,7 @@ describe('flag files evaluated by the real flagd evaluator', () => {
     await expect(serving.read(MODEL, 'production')).rejects.toThrow(/not a two-way fractional split/);
     await writeFile(path, '{ not json');
     await expect(serving.read(MODEL, 'production')).rejects.toThrow(/is not JSON/);
+    await writeFile(path, Buffer.from([0x7b, 0xff, 0x7d]));
+    await expect(serving.read(MODEL, 'production')).rejects.toThrow(/not valid UTF-8 at byte 1/);
   });
 });

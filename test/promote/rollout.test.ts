@@ -367,7 +367,10 @@ describe('the switch write fails after the ledger claim (GitHub Deployments ledg
   it('publishes the release record of a full promotion as a GitHub Release, not of a canary stage', async () => {
     const ws = await githubWorkspace('flagd');
     await writeFile(join(ws.dir, 'model-gates.yml'), `${githubConfig('flagd', ws.repository!)}  publishRelease: true\n`);
+    // GitHub creates the release but its answer is lost: the retry finds the tag taken and reads the release.
+    github().injectFault({ operation: 'repos/create-release', kind: 'server-error-after', status: 502 });
     const full = await run(ws, { version: '1.0.0', ...GITHUB, 'github-token': APP_TOKEN, 'expected-current': 'none' });
+    expect(full.failure).toBeUndefined();
     const canary = await run(ws, { version: '2.0.0', stage: 'canary-10', ...GITHUB, 'github-token': APP_TOKEN });
     expect(canary.failure).toBeUndefined();
     expect(canary.outputs['release-url']).toBe('');
