@@ -40,6 +40,8 @@ export interface FolderCache {
   restore(dir: string, key: string, prefixes: string[]): Promise<string | undefined>;
   /** Saves `dir` under `key`. Returns whether it was saved. */
   save(dir: string, key: string): Promise<boolean>;
+  /** Whether the cache service can be reached at all (false: nothing is kept between runs). */
+  available(): Promise<boolean>;
 }
 
 export interface CommandOutcome {

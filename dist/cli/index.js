@@ -58407,7 +58407,16 @@ function createMonitorCommand(dependencies) {
             const cacheKey = `model-gates-monitor-v1-${`${model}@${target}`.replace(/[^A-Za-z0-9._@-]/g, '_')}-`;
             if (environment.folderCache)
                 await environment.folderCache.restore(stateDir, `${cacheKey}${environment.env.GITHUB_RUN_ID ?? 'local'}-${environment.env.GITHUB_RUN_ATTEMPT ?? '1'}`, [cacheKey]);
-            const decision = decideAlerts(breaches, await readState(file), { model, environment: target, version: current.version, time }, inputs.confirmRuns);
+            // In Actions the streaks live in the Actions cache; where it cannot keep them, a breach
+            // would wait for a confirmation that never comes: then nothing waits (fail closed).
+            let confirmRuns = inputs.confirmRuns;
+            if (environment.runner === 'actions' && confirmRuns > 1 && !(await environment.folderCache?.available())) {
+                confirmRuns = 1;
+                const why = 'the Actions cache is not available to this step, so breaches cannot be confirmed over consecutive runs: every breach alerts at once (confirm-runs 1)';
+                log.warning(why);
+                notes.push(why);
+            }
+            const decision = decideAlerts(breaches, await readState(file), { model, environment: target, version: current.version, time }, confirmRuns);
             await writeState(file, decision.state);
             if (environment.folderCache)
                 await environment.folderCache.save(stateDir, `${cacheKey}${environment.env.GITHUB_RUN_ID ?? startedAt.getTime()}-${environment.env.GITHUB_RUN_ATTEMPT ?? '1'}`);

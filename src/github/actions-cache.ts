@@ -41,6 +41,13 @@ export const actionsFolderCache: FolderCache = {
       return undefined;
     }
   },
+  async available() {
+    try {
+      return (await loadCache()).isFeatureAvailable();
+    } catch {
+      return false;
+    }
+  },
   async save(dir, key) {
     try {
       const cache = await loadCache();

@@ -120,6 +120,29 @@ describe('monitor', () => {
     }
   });
 
+  it('in Actions without a cache service, a breach is not held back for a confirmation that could never come', async () => {
+    weights.name = 'v1';
+    const workspace = await probeWorkspace();
+    await writeFile(join(workspace, 'model-gates.yml'), 'monitor:\n  vectorFloor: 0.0001\n');
+    await promoteWithSnapshot(workspace, '1.0.0', null, source());
+    weights.topicWeight = 0.2;
+    try {
+      const noCache = { restore: async () => undefined, save: async () => false, available: async () => false };
+      const { outcome, log } = await monitor(workspace, { production: source(), alerts: 'none' }, { env: { runner: 'actions', folderCache: noCache } });
+      expect(outcome.outputs).toMatchObject({ verdict: 'fail', alerting: 'true' });
+      expect(log.lines.filter((l) => l.level === 'warning').map((l) => l.message)).toContain(
+        'the Actions cache is not available to this step, so breaches cannot be confirmed over consecutive runs: every breach alerts at once (confirm-runs 1)',
+      );
+      // With a cache the same breach waits for its confirmation.
+      const cached = { restore: async () => undefined, save: async () => true, available: async () => true };
+      await rm(join(workspace, '.model-gates', 'monitor'), { recursive: true, force: true });
+      const waiting = await monitor(workspace, { production: source(), alerts: 'none' }, { env: { runner: 'actions', folderCache: cached } });
+      expect(waiting.outcome.outputs).toMatchObject({ verdict: 'marginal', alerting: 'false' });
+    } finally {
+      weights.topicWeight = 2;
+    }
+  });
+
   it('drift warns only once confirmed on a second run, and never fails the run unless on-drift: fail', async () => {
     weights.name = 'v1';
     const workspace = await probeWorkspace();
