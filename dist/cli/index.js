@@ -53595,7 +53595,8 @@ function checkHeaders(zip) {
         if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL_FILE_HEADER)
             throw new ZipError('corrupt central directory');
         const nameLength = zip.readUInt16LE(at + 28);
-        const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+        // Names are UTF-8 when flag bit 11 says so, else code page 437, which fflate reads as latin-1.
+        const name = zip.toString(zip.readUInt16LE(at + 8) & 0x800 ? 'utf8' : 'latin1', at + 46, at + 46 + nameLength);
         if (zip.readUInt16LE(at + 8) & 1)
             throw new ZipError(`entry '${name}' is encrypted`);
         const local = zip.readUInt32LE(at + 42);
@@ -53979,7 +53980,7 @@ const MENTIONABLE = /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\/[A-Za-z0-9][A-Za-z0
 /** The comment that opens an incident. */
 function incidentComment(facts, alerting, mentions) {
     // Only well-formed handles are mentioned: changing a malformed one could notify somebody else.
-    const handles = mentions.filter((m) => MENTIONABLE.test(m));
+    const handles = mentions.map((m) => m.replace(/^@/, '')).filter((m) => MENTIONABLE.test(m));
     const who = handles.length > 0 ? `\n\ncc ${handles.map((m) => `@${m}`).join(' ')}` : '';
     return `New incident at ${(0,markdown/* escapeMarkdown */.FV)(facts.time)}${facts.runUrl ? ` (${(0,markdown/* link */.nf)('run', facts.runUrl)})` : ''}: ${alerting.map((b) => `${(0,markdown/* code */.aY)(b.check)} (${(0,markdown/* escapeMarkdown */.FV)(b.severity)})`).join(', ')}.${who}`;
 }
@@ -57817,8 +57818,14 @@ async function createNeighbourSearch(options = {}) {
 
 
 
-/** Probe texts whose vectors the snapshot keeps, by default: enough to catch a swapped or requantised model, small enough to sit in the ledger record. */
+/** Probe texts whose vectors the snapshot keeps, at most: enough to catch a swapped or requantised model. */
 const DEFAULT_PROBE_VECTORS = 16;
+/** Bytes of int8 vectors the snapshot keeps at most, so that it sits in a ledger record: 16 vectors up to 1,536 dimensions, 8 at 3,072. */
+const PROBE_VECTOR_BYTES = 24 * 1024;
+/** How many probe vectors of `dim` dimensions fit the budget: between 4 and 16. */
+function probeVectorCount(dim) {
+    return Math.max(4, Math.min(DEFAULT_PROBE_VECTORS, Math.floor(PROBE_VECTOR_BYTES / Math.max(1, dim))));
+}
 /** Digest of everything the probes are made of (texts, pairs, triplets, judgements): a changed suite cannot be compared with a snapshot. */
 function suiteDigest(suite) {
     return (0,digest/* digestOf */.ol)({ texts: suite.texts, pairs: suite.pairs ?? [], triplets: suite.triplets ?? [], retrieval: suite.retrieval ? { ...suite.retrieval, relevant: suite.retrieval.relevant.map((m) => [...m]) } : null });
@@ -57847,11 +57854,14 @@ function encodeVector(id, values) {
     const steps = Int8Array.from(values, (x) => (scale > 0 ? Math.round(x / scale) : 0));
     return { id, digest: (0,digest/* sha256 */.sc)(float32Bytes(values)), vector: Buffer.from(steps.buffer).toString('base64'), scale };
 }
-/** The components of a snapshot vector. */
+/** The components of a snapshot vector (int8 steps; a snapshot of schema @1 kept little-endian float32, without a scale). */
 function decodeVector(probe) {
     const bytes = Buffer.from(probe.vector, 'base64');
+    const scale = probe.scale;
+    if (scale === undefined)
+        return Float32Array.from({ length: bytes.length >> 2 }, (_, i) => bytes.readFloatLE(i * 4));
     const steps = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    return Float32Array.from(steps, (q) => q * probe.scale);
+    return Float32Array.from(steps, (q) => q * scale);
 }
 /**
  * Scores the probe suite through one model's raw vectors (rows in suite order): the kept
@@ -57859,7 +57869,7 @@ function decodeVector(probe) {
  * query's retrieval metric (exact top-k over the suite's corpus; the search engine is started
  * only for a suite with retrieval).
  */
-async function scoreProbes(suite, raw, probeVectors = DEFAULT_PROBE_VECTORS) {
+async function scoreProbes(suite, raw, probeVectors = probeVectorCount(raw.dim)) {
     const unit = normaliseRows(raw);
     const spaces = { production: unit, candidate: unit };
     const vectors = probeVectorRows(suite, probeVectors).map((row) => encodeVector(suite.texts[row].id, raw.data.subarray(row * raw.dim, (row + 1) * raw.dim)));
@@ -58118,7 +58128,7 @@ async function takeSnapshot(options) {
     const file = recordedPath(options.probes, options.workspace);
     const suite = await loadSuite((0,external_node_path_namespaceObject.resolve)(options.workspace, file));
     const matrix = await options.source.embed(suiteItems(suite), { log: options.log });
-    const scores = await scoreProbes(suite, matrix, options.probeVectors ?? DEFAULT_PROBE_VECTORS);
+    const scores = await scoreProbes(suite, matrix, options.probeVectors);
     let reference = null;
     if (options.reference) {
         const path = recordedPath(options.reference, options.workspace);
@@ -58160,8 +58170,10 @@ function readSnapshot(entry) {
     if ((0,digest/* sha256 */.sc)(text) !== ref.digest)
         throw invalid(entry, `does not match its recorded digest ${ref.digest}: it was altered or is another snapshot`);
     const snapshot = JSON.parse(text);
-    if (snapshot.schema !== SNAPSHOT_SCHEMA)
-        throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}: promote the version again with monitor-probes to record a current one`);
+    // @1 kept float32 vectors; decodeVector reads both.
+    if (snapshot.schema !== SNAPSHOT_SCHEMA && snapshot.schema !== 'model-gates/monitor-snapshot@1') {
+        throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}`);
+    }
     if (snapshot.model !== entry.model || snapshot.version !== entry.version)
         throw invalid(entry, `is of ${snapshot.model} ${snapshot.version}`);
     return snapshot;
@@ -58370,6 +58382,9 @@ function createMonitorCommand(dependencies) {
             const source = await createSource(inputs.production, { role: 'production', workspace, config: config.embeddings, env: environment.env, setSecret: environment.setSecret, log });
             let drift;
             const notes = [];
+            // What could not be judged or delivered fails the run at the end, but never stops what
+            // comes after it: the alert and the rollback always run.
+            const unjudged = [];
             if (inputs.sample) {
                 let reference;
                 if (inputs.reference) {
@@ -58388,7 +58403,15 @@ function createMonitorCommand(dependencies) {
                     throw new io_errors/* ConfigurationError */.j1(`a sample is given but there is no reference sample: the snapshot of ${model} ${current.version} has none (promote with monitor-reference), and the reference input is empty`);
                 }
                 const recent = await loadSample(inputs.sample, workspace);
-                drift = { reference, current: recent.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
+                const settings = driftSettings(monitorConfig);
+                const small = [['reference', reference.length], ['recent', recent.texts.length]].filter(([, rows]) => rows < settings.minSegmentSize);
+                if (small.length > 0) {
+                    // Drift cannot be judged, and says so by failing the run; the probes still alert and roll back.
+                    unjudged.push(`drift was not tested: the ${small.map(([side, rows]) => `${side} sample has ${rows} rows`).join(' and the ')}, fewer than monitor.drift.minSegmentSize (${settings.minSegmentSize})`);
+                }
+                else {
+                    drift = { reference, current: recent.texts, settings, severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
+                }
             }
             else {
                 notes.push('Drift was not checked: no sample input.');
@@ -58422,16 +58445,15 @@ function createMonitorCommand(dependencies) {
                 await environment.folderCache.save(stateDir, `${cacheKey}${environment.env.GITHUB_RUN_ID ?? startedAt.getTime()}-${environment.env.GITHUB_RUN_ATTEMPT ?? '1'}`);
             const verdict = decision.failed ? 'fail' : breaches.length > 0 ? 'marginal' : 'pass';
             const facts = { model, environment: target, version: current.version, time, runUrl: environment.context.runUrl };
-            // What could not be delivered (metrics, the alert) fails the run at the end, but never
-            // stops what comes after it: a failed push must not hold back the alert or the rollback.
-            const undelivered = [];
+            for (const why of unjudged)
+                log.error(why);
             const deliver = async (what, step) => {
                 try {
                     await step();
                 }
                 catch (error) {
                     log.error(`${what}: ${(0,io_errors/* errorMessage */.gJ)(error)}`);
-                    undelivered.push(`${what}: ${(0,io_errors/* errorMessage */.gJ)(error)}`);
+                    unjudged.push(`${what}: ${(0,io_errors/* errorMessage */.gJ)(error)}`);
                 }
             };
             // Metrics first: the figures are pushed whatever the alert does.
@@ -58453,8 +58475,10 @@ function createMonitorCommand(dependencies) {
                 if (!dependencies.alerts)
                     throw new io_errors/* ConfigurationError */.j1("alerts: issue is not available in this build; use alerts: none");
                 environment.setSecret(inputs.githubToken);
-                const publisher = await dependencies.alerts(inputs.githubToken, repository, environment);
-                await deliver(`could not update the alert issue (${publisher.label})`, async () => {
+                const open = dependencies.alerts;
+                const token = inputs.githubToken;
+                await deliver('could not update the alert issue', async () => {
+                    const publisher = await open(token, repository, environment);
                     const subject = { model, environment: target };
                     if (decision.alerting.length > 0) {
                         const mentions = monitorConfig?.issue?.mentionOwners && inputs.contract ? await ownersOf(inputs.contract, workspace) : [];
@@ -58505,7 +58529,10 @@ function createMonitorCommand(dependencies) {
                 summary: summaryLine,
                 metrics: flatMetrics(figures, decision.alerting.length > 0 ? 1 : 0),
                 checks: sections(figures, breaches),
-                findings: breaches.map((b) => ({ rule: `monitor/${b.check}`, severity: b.severity === 'warning' ? 'warning' : 'error', message: b.message })),
+                findings: [
+                    ...breaches.map((b) => ({ rule: `monitor/${b.check}`, severity: b.severity === 'warning' ? 'warning' : 'error', message: b.message })),
+                    ...unjudged.map((message) => ({ rule: 'monitor/incomplete', severity: 'error', message })),
+                ],
                 details: {
                     environment: target,
                     ledgerEntry: current.id,
@@ -58527,8 +58554,8 @@ function createMonitorCommand(dependencies) {
                     'rolled-back-to': rolledBackTo,
                     'result-file': resultFile,
                 },
-                summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, [...notes, ...undelivered]),
-                ...(decision.failed || undelivered.length > 0 ? { failure: [...(decision.failed ? [`${model} in ${target}: ${summaryLine}`] : []), ...undelivered].join('; ') } : {}),
+                summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, [...notes, ...unjudged]),
+                ...(decision.failed || unjudged.length > 0 ? { failure: [...(decision.failed ? [`${model} in ${target}: ${summaryLine}`] : []), ...unjudged].join('; ') } : {}),
             };
         },
     });
@@ -59045,9 +59072,33 @@ function createPromoteCommand(services = {}) {
                 release,
                 ...(snapshot ? { snapshot } : {}),
             };
+            const tooLarge = recordTooLarge(record, ledger);
+            if (tooLarge)
+                return refuse(tooLarge);
             return runPromotion(ctx, services, inputs.githubToken, record, expected, refuse, `Promotion of ${model} ${version} to ${target}: ${inputs.stage}`);
         },
     });
+}
+/** Room a promotion leaves in a size-limited ledger for what later stages and a rollback add (canary verdicts, reasons, evidence). */
+const RECORD_HEADROOM_BYTES = 8 * 1024;
+/**
+ * Why a promotion's record is too large for its ledger, or null. Checked when a rollout
+ * starts, with room to spare, so that its later stages and a rollback (which carry the same
+ * snapshot) always fit.
+ */
+function recordTooLarge(record, ledger) {
+    if (ledger.maxRecordBytes === undefined)
+        return null;
+    const bytes = Buffer.byteLength(JSON.stringify(record));
+    const limit = ledger.maxRecordBytes - RECORD_HEADROOM_BYTES;
+    if (bytes <= limit)
+        return null;
+    const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+    const snapshot = record.snapshot?.inline;
+    const parts = snapshot
+        ? `; its monitor snapshot takes ${kib(Buffer.byteLength(JSON.stringify(record.snapshot)))}: ${snapshot.vectors?.length ?? 0} probe vectors of ${snapshot.dimension ?? 0} dimensions, ${snapshot.pairs?.length ?? 0} pair, ${snapshot.triplets?.length ?? 0} triplet and ${snapshot.retrieval?.queries.length ?? 0} query scores. Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`
+        : '';
+    return `the ledger record of ${record.model} ${record.version} is ${kib(bytes)}; ${ledger.label} keeps records up to ${kib(ledger.maxRecordBytes)}, and a promotion may take ${kib(limit)} (the rest is room for later stages and a rollback)${parts}`;
 }
 /** A record's own fields, without what reading it back added. */
 function stripEntry(entry) {
@@ -66731,34 +66782,16 @@ function createGitHubClient(options) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   GitHubDeploymentsLedger: () => (/* binding */ GitHubDeploymentsLedger)
 /* harmony export */ });
-/* unused harmony exports DEPLOYMENT_TASK, MAX_PAYLOAD_BYTES */
-/* harmony import */ var _io_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7333);
-/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9334);
-/* harmony import */ var _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4436);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
-
+/* unused harmony export DEPLOYMENT_TASK */
+/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
+/* harmony import */ var _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4436);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3116);
 
 
 
 /** The deployment `task` of every ledger record; other deployments are not ours. */
 const DEPLOYMENT_TASK = 'deploy:model';
 const PERMISSION = 'deployments: write';
-/**
- * The largest record model-gates stores as a deployment payload (canonical JSON, bytes): below
- * the 65,535 characters GitHub accepts in its large text fields, with room to spare.
- */
-const MAX_PAYLOAD_BYTES = 60 * 1024;
-/** Refuses a record too large for a deployment payload before anything is created, naming what takes the room. */
-function checkPayloadSize(record) {
-    const bytes = Buffer.byteLength(JSON.stringify(record));
-    if (bytes <= MAX_PAYLOAD_BYTES)
-        return;
-    const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-    const snapshot = record.snapshot ? Buffer.byteLength(JSON.stringify(record.snapshot)) : 0;
-    const release = record.release ? Buffer.byteLength(JSON.stringify(record.release)) : 0;
-    throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`the ledger record of ${record.model} ${record.version} is ${kib(bytes)}, more than the ${kib(MAX_PAYLOAD_BYTES)} a GitHub deployment payload may hold here ` +
-        `(monitor snapshot ${kib(snapshot)}, release record ${kib(release)}). Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`);
-}
 const READ_PERMISSION = 'deployments: read';
 function recordOf(payload) {
     let data = payload;
@@ -66773,7 +66806,7 @@ function recordOf(payload) {
     if (data === null || typeof data !== 'object')
         return undefined;
     const record = data;
-    if (record.schema !== _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LEDGER_RECORD_SCHEMA */ .QC || typeof record.model !== 'string' || typeof record.version !== 'string' || typeof record.stage !== 'string')
+    if (record.schema !== _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LEDGER_RECORD_SCHEMA */ .QC || typeof record.model !== 'string' || typeof record.version !== 'string' || typeof record.stage !== 'string')
         return undefined;
     return record;
 }
@@ -66807,12 +66840,14 @@ class GitHubDeploymentsLedger {
     octokit;
     options;
     label;
+    /** A deployment's payload: kept below the 65,535 characters GitHub allows its large text fields. */
+    maxRecordBytes = 60 * 1024;
     log;
     constructor(octokit, options) {
         this.octokit = octokit;
         this.options = options;
         this.label = `github:${options.owner}/${options.repo}`;
-        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_1__/* .silentLogger */ .qq;
+        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_0__/* .silentLogger */ .qq;
     }
     /** Ledger entries of one model and environment, newest first, fetching each one's latest status lazily. */
     async *scan(model, environment) {
@@ -66820,14 +66855,14 @@ class GitHubDeploymentsLedger {
         const pages = this.octokit.paginate.iterator(this.octokit.rest.repos.listDeployments, { owner, repo, environment, task: DEPLOYMENT_TASK, per_page: 100 });
         const iterator = pages[Symbol.asyncIterator]();
         for (;;) {
-            const page = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `list the deployments of ${owner}/${repo} to ${environment}`, permission: READ_PERMISSION }, () => iterator.next());
+            const page = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `list the deployments of ${owner}/${repo} to ${environment}`, permission: READ_PERMISSION }, () => iterator.next());
             if (page.done)
                 return;
             for (const deployment of page.value.data) {
                 const record = recordOf(deployment.payload);
                 if (!record || record.model !== model || record.environment !== environment)
                     continue;
-                const { data: statuses } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `read the statuses of deployment ${deployment.id}`, permission: READ_PERMISSION }, () => this.octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 }));
+                const { data: statuses } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `read the statuses of deployment ${deployment.id}`, permission: READ_PERMISSION }, () => this.octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 }));
                 const latest = statuses[0];
                 yield { ...record, id: deployment.id, status: ledgerStatus(latest?.state), statusDescription: latest?.description ?? '' };
             }
@@ -66846,7 +66881,7 @@ class GitHubDeploymentsLedger {
     }
     async current(model, environment) {
         for await (const entry of this.scan(model, environment))
-            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .isDeployedFull */ .av)(entry))
+            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .isDeployedFull */ .av)(entry))
                 return entry;
         return null;
     }
@@ -66860,29 +66895,28 @@ class GitHubDeploymentsLedger {
             if (entry.id >= below)
                 continue;
             entries.push(entry);
-            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .currentOf */ .$c)([entry]))
+            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .currentOf */ .$c)([entry]))
                 break;
         }
         return entries;
     }
     async claim(record, expectedCurrent, ignore) {
         const { owner, repo } = this.options;
-        checkPayloadSize(record);
         // Refuse early, before anything shows in GitHub's UI, when production already moved on.
-        const early = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .findConflict */ .Af)(await this.recent(record.model, record.environment), { version: record.version }, expectedCurrent, ignore);
+        const early = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .findConflict */ .Af)(await this.recent(record.model, record.environment), { version: record.version }, expectedCurrent, ignore);
         if (early)
-            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LedgerConflictError */ .od(early);
+            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LedgerConflictError */ .od(early);
         const commit = record.contract.commit;
         if (!commit)
             throw new Error('a GitHub deployment needs the commit (GITHUB_SHA) as its ref');
-        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `create a deployment of ${record.model} ${record.version} to ${record.environment}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeployment({
+        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `create a deployment of ${record.model} ${record.version} to ${record.environment}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeployment({
             owner,
             repo,
             ref: commit,
             task: DEPLOYMENT_TASK,
             environment: record.environment,
             payload: record,
-            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .statusDescription */ .$U)(`${record.operation} ${record.model} ${record.version} (${record.stage})`),
+            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .statusDescription */ .$U)(`${record.operation} ${record.model} ${record.version} (${record.stage})`),
             auto_merge: false,
             required_contexts: [],
             production_environment: record.environment === 'production',
@@ -66895,21 +66929,21 @@ class GitHubDeploymentsLedger {
         if (typeof deployment.id !== 'number')
             throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
         await this.setStatus(deployment.id, 'in_progress', `${record.stage}: checking that production is still ${expectedCurrent ?? 'empty'}`);
-        const conflict = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .findConflict */ .Af)(await this.recent(record.model, record.environment, deployment.id), { version: record.version, id: deployment.id }, expectedCurrent, ignore);
+        const conflict = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .findConflict */ .Af)(await this.recent(record.model, record.environment, deployment.id), { version: record.version, id: deployment.id }, expectedCurrent, ignore);
         if (conflict) {
             await this.setStatus(deployment.id, 'failure', `refused: ${conflict}`);
-            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LedgerConflictError */ .od(`${conflict} (deployment ${deployment.id} marked failure)`);
+            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LedgerConflictError */ .od(`${conflict} (deployment ${deployment.id} marked failure)`);
         }
         return { ...record, id: deployment.id, status: 'in_progress', statusDescription: '' };
     }
     async setStatus(id, status, description) {
         const { owner, repo } = this.options;
-        await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `set the status of deployment ${id} to ${status}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeploymentStatus({
+        await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `set the status of deployment ${id} to ${status}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeploymentStatus({
             owner,
             repo,
             deployment_id: id,
             state: status,
-            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .statusDescription */ .$U)(description),
+            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .statusDescription */ .$U)(description),
             ...(this.options.logUrl ? { log_url: this.options.logUrl } : {}),
         }));
         this.log.debug(`deployment ${id}: ${status}`);
@@ -67077,7 +67111,8 @@ class EnvironmentVariablesSwitch {
             if (claimedBy !== null && claimedBy > mine)
                 throw newer(claimedBy);
         }
-        throw new _ledger_switch_js__WEBPACK_IMPORTED_MODULE_1__/* .SwitchConflictError */ .BP(`the ${environment} environment's variables kept changing while record #${mine} set them; read them with model-gates status and retry`);
+        // Not a conflict: this record is still the newest; it stays in progress for a rerun to complete.
+        throw new Error(`the ${environment} environment's variables kept changing while record #${mine} set them; rerun to complete it`);
     }
 }
 

@@ -48419,34 +48419,16 @@ function contentsReaderFor(token, repository, environment) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   GitHubDeploymentsLedger: () => (/* binding */ GitHubDeploymentsLedger)
 /* harmony export */ });
-/* unused harmony exports DEPLOYMENT_TASK, MAX_PAYLOAD_BYTES */
-/* harmony import */ var _io_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7333);
-/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9334);
-/* harmony import */ var _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4436);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3116);
-
+/* unused harmony export DEPLOYMENT_TASK */
+/* harmony import */ var _io_log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9334);
+/* harmony import */ var _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4436);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3116);
 
 
 
 /** The deployment `task` of every ledger record; other deployments are not ours. */
 const DEPLOYMENT_TASK = 'deploy:model';
 const PERMISSION = 'deployments: write';
-/**
- * The largest record model-gates stores as a deployment payload (canonical JSON, bytes): below
- * the 65,535 characters GitHub accepts in its large text fields, with room to spare.
- */
-const MAX_PAYLOAD_BYTES = 60 * 1024;
-/** Refuses a record too large for a deployment payload before anything is created, naming what takes the room. */
-function checkPayloadSize(record) {
-    const bytes = Buffer.byteLength(JSON.stringify(record));
-    if (bytes <= MAX_PAYLOAD_BYTES)
-        return;
-    const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-    const snapshot = record.snapshot ? Buffer.byteLength(JSON.stringify(record.snapshot)) : 0;
-    const release = record.release ? Buffer.byteLength(JSON.stringify(record.release)) : 0;
-    throw new _io_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .ConfigurationError */ .j1(`the ledger record of ${record.model} ${record.version} is ${kib(bytes)}, more than the ${kib(MAX_PAYLOAD_BYTES)} a GitHub deployment payload may hold here ` +
-        `(monitor snapshot ${kib(snapshot)}, release record ${kib(release)}). Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`);
-}
 const READ_PERMISSION = 'deployments: read';
 function recordOf(payload) {
     let data = payload;
@@ -48461,7 +48443,7 @@ function recordOf(payload) {
     if (data === null || typeof data !== 'object')
         return undefined;
     const record = data;
-    if (record.schema !== _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LEDGER_RECORD_SCHEMA */ .QC || typeof record.model !== 'string' || typeof record.version !== 'string' || typeof record.stage !== 'string')
+    if (record.schema !== _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LEDGER_RECORD_SCHEMA */ .QC || typeof record.model !== 'string' || typeof record.version !== 'string' || typeof record.stage !== 'string')
         return undefined;
     return record;
 }
@@ -48495,12 +48477,14 @@ class GitHubDeploymentsLedger {
     octokit;
     options;
     label;
+    /** A deployment's payload: kept below the 65,535 characters GitHub allows its large text fields. */
+    maxRecordBytes = 60 * 1024;
     log;
     constructor(octokit, options) {
         this.octokit = octokit;
         this.options = options;
         this.label = `github:${options.owner}/${options.repo}`;
-        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_1__/* .silentLogger */ .qq;
+        this.log = options.log ?? _io_log_js__WEBPACK_IMPORTED_MODULE_0__/* .silentLogger */ .qq;
     }
     /** Ledger entries of one model and environment, newest first, fetching each one's latest status lazily. */
     async *scan(model, environment) {
@@ -48508,14 +48492,14 @@ class GitHubDeploymentsLedger {
         const pages = this.octokit.paginate.iterator(this.octokit.rest.repos.listDeployments, { owner, repo, environment, task: DEPLOYMENT_TASK, per_page: 100 });
         const iterator = pages[Symbol.asyncIterator]();
         for (;;) {
-            const page = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `list the deployments of ${owner}/${repo} to ${environment}`, permission: READ_PERMISSION }, () => iterator.next());
+            const page = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `list the deployments of ${owner}/${repo} to ${environment}`, permission: READ_PERMISSION }, () => iterator.next());
             if (page.done)
                 return;
             for (const deployment of page.value.data) {
                 const record = recordOf(deployment.payload);
                 if (!record || record.model !== model || record.environment !== environment)
                     continue;
-                const { data: statuses } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `read the statuses of deployment ${deployment.id}`, permission: READ_PERMISSION }, () => this.octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 }));
+                const { data: statuses } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `read the statuses of deployment ${deployment.id}`, permission: READ_PERMISSION }, () => this.octokit.rest.repos.listDeploymentStatuses({ owner, repo, deployment_id: deployment.id, per_page: 1 }));
                 const latest = statuses[0];
                 yield { ...record, id: deployment.id, status: ledgerStatus(latest?.state), statusDescription: latest?.description ?? '' };
             }
@@ -48534,7 +48518,7 @@ class GitHubDeploymentsLedger {
     }
     async current(model, environment) {
         for await (const entry of this.scan(model, environment))
-            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .isDeployedFull */ .av)(entry))
+            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .isDeployedFull */ .av)(entry))
                 return entry;
         return null;
     }
@@ -48548,29 +48532,28 @@ class GitHubDeploymentsLedger {
             if (entry.id >= below)
                 continue;
             entries.push(entry);
-            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .currentOf */ .$c)([entry]))
+            if ((0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .currentOf */ .$c)([entry]))
                 break;
         }
         return entries;
     }
     async claim(record, expectedCurrent, ignore) {
         const { owner, repo } = this.options;
-        checkPayloadSize(record);
         // Refuse early, before anything shows in GitHub's UI, when production already moved on.
-        const early = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .findConflict */ .Af)(await this.recent(record.model, record.environment), { version: record.version }, expectedCurrent, ignore);
+        const early = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .findConflict */ .Af)(await this.recent(record.model, record.environment), { version: record.version }, expectedCurrent, ignore);
         if (early)
-            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LedgerConflictError */ .od(early);
+            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LedgerConflictError */ .od(early);
         const commit = record.contract.commit;
         if (!commit)
             throw new Error('a GitHub deployment needs the commit (GITHUB_SHA) as its ref');
-        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `create a deployment of ${record.model} ${record.version} to ${record.environment}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeployment({
+        const { data } = await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `create a deployment of ${record.model} ${record.version} to ${record.environment}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeployment({
             owner,
             repo,
             ref: commit,
             task: DEPLOYMENT_TASK,
             environment: record.environment,
             payload: record,
-            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .statusDescription */ .$U)(`${record.operation} ${record.model} ${record.version} (${record.stage})`),
+            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .statusDescription */ .$U)(`${record.operation} ${record.model} ${record.version} (${record.stage})`),
             auto_merge: false,
             required_contexts: [],
             production_environment: record.environment === 'production',
@@ -48583,21 +48566,21 @@ class GitHubDeploymentsLedger {
         if (typeof deployment.id !== 'number')
             throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
         await this.setStatus(deployment.id, 'in_progress', `${record.stage}: checking that production is still ${expectedCurrent ?? 'empty'}`);
-        const conflict = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .findConflict */ .Af)(await this.recent(record.model, record.environment, deployment.id), { version: record.version, id: deployment.id }, expectedCurrent, ignore);
+        const conflict = (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .findConflict */ .Af)(await this.recent(record.model, record.environment, deployment.id), { version: record.version, id: deployment.id }, expectedCurrent, ignore);
         if (conflict) {
             await this.setStatus(deployment.id, 'failure', `refused: ${conflict}`);
-            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .LedgerConflictError */ .od(`${conflict} (deployment ${deployment.id} marked failure)`);
+            throw new _ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .LedgerConflictError */ .od(`${conflict} (deployment ${deployment.id} marked failure)`);
         }
         return { ...record, id: deployment.id, status: 'in_progress', statusDescription: '' };
     }
     async setStatus(id, status, description) {
         const { owner, repo } = this.options;
-        await (0,_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .withApiError */ .Xy)({ action: `set the status of deployment ${id} to ${status}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeploymentStatus({
+        await (0,_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .withApiError */ .Xy)({ action: `set the status of deployment ${id} to ${status}`, permission: PERMISSION }, () => this.octokit.rest.repos.createDeploymentStatus({
             owner,
             repo,
             deployment_id: id,
             state: status,
-            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_2__/* .statusDescription */ .$U)(description),
+            description: (0,_ledger_types_js__WEBPACK_IMPORTED_MODULE_1__/* .statusDescription */ .$U)(description),
             ...(this.options.logUrl ? { log_url: this.options.logUrl } : {}),
         }));
         this.log.debug(`deployment ${id}: ${status}`);

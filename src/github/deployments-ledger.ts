@@ -1,4 +1,3 @@
-import { ConfigurationError } from '../io/errors.js';
 import { silentLogger, type Logger } from '../io/log.js';
 import {
   currentOf,
@@ -20,24 +19,6 @@ export const DEPLOYMENT_TASK = 'deploy:model';
 
 const PERMISSION = 'deployments: write';
 
-/**
- * The largest record model-gates stores as a deployment payload (canonical JSON, bytes): below
- * the 65,535 characters GitHub accepts in its large text fields, with room to spare.
- */
-export const MAX_PAYLOAD_BYTES = 60 * 1024;
-
-/** Refuses a record too large for a deployment payload before anything is created, naming what takes the room. */
-function checkPayloadSize(record: LedgerRecord): void {
-  const bytes = Buffer.byteLength(JSON.stringify(record));
-  if (bytes <= MAX_PAYLOAD_BYTES) return;
-  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-  const snapshot = record.snapshot ? Buffer.byteLength(JSON.stringify(record.snapshot)) : 0;
-  const release = record.release ? Buffer.byteLength(JSON.stringify(record.release)) : 0;
-  throw new ConfigurationError(
-    `the ledger record of ${record.model} ${record.version} is ${kib(bytes)}, more than the ${kib(MAX_PAYLOAD_BYTES)} a GitHub deployment payload may hold here ` +
-      `(monitor snapshot ${kib(snapshot)}, release record ${kib(release)}). Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`,
-  );
-}
 const READ_PERMISSION = 'deployments: read';
 
 export interface DeploymentsLedgerOptions {
@@ -98,6 +79,8 @@ function ledgerStatus(state: string | undefined): LedgerStatus {
  */
 export class GitHubDeploymentsLedger implements Ledger {
   readonly label: string;
+  /** A deployment's payload: kept below the 65,535 characters GitHub allows its large text fields. */
+  readonly maxRecordBytes = 60 * 1024;
   private readonly log: Logger;
 
   constructor(
@@ -159,7 +142,6 @@ export class GitHubDeploymentsLedger implements Ledger {
 
   async claim(record: LedgerRecord, expectedCurrent: string | null, ignore?: ReadonlySet<number>): Promise<LedgerEntry> {
     const { owner, repo } = this.options;
-    checkPayloadSize(record);
     // Refuse early, before anything shows in GitHub's UI, when production already moved on.
     const early = findConflict(await this.recent(record.model, record.environment), { version: record.version }, expectedCurrent, ignore);
     if (early) throw new LedgerConflictError(early);

@@ -151,6 +151,7 @@ export class EnvironmentVariablesSwitch implements ServingSwitch {
       }
       if (claimedBy !== null && claimedBy > mine) throw newer(claimedBy);
     }
-    throw new SwitchConflictError(`the ${environment} environment's variables kept changing while record #${mine} set them; read them with model-gates status and retry`);
+    // Not a conflict: this record is still the newest; it stays in progress for a rerun to complete.
+    throw new Error(`the ${environment} environment's variables kept changing while record #${mine} set them; rerun to complete it`);
   }
 }

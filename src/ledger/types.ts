@@ -140,6 +140,8 @@ export interface LedgerEntry extends LedgerRecord {
 export interface Ledger {
   /** `file:<path>` or `github:<owner>/<repo>`: for messages. */
   readonly label: string;
+  /** The largest record (JSON, bytes) the backend keeps; undefined: no limit. */
+  readonly maxRecordBytes?: number;
   /**
    * Records, newest first. `limit` bounds how many are read (the GitHub backend makes one
    * call per record for its status).

@@ -191,6 +191,9 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
 
       let drift: Parameters<typeof checkProduction>[0]['drift'];
       const notes: string[] = [];
+      // What could not be judged or delivered fails the run at the end, but never stops what
+      // comes after it: the alert and the rollback always run.
+      const unjudged: string[] = [];
       if (inputs.sample) {
         let reference: SampleText[];
         if (inputs.reference) {
@@ -206,7 +209,14 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
           throw new ConfigurationError(`a sample is given but there is no reference sample: the snapshot of ${model} ${current.version} has none (promote with monitor-reference), and the reference input is empty`);
         }
         const recent = await loadSample(inputs.sample, workspace);
-        drift = { reference, current: recent.texts, settings: driftSettings(monitorConfig), severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
+        const settings = driftSettings(monitorConfig);
+        const small = [['reference', reference.length], ['recent', recent.texts.length]].filter(([, rows]) => (rows as number) < settings.minSegmentSize);
+        if (small.length > 0) {
+          // Drift cannot be judged, and says so by failing the run; the probes still alert and roll back.
+          unjudged.push(`drift was not tested: the ${small.map(([side, rows]) => `${side} sample has ${rows} rows`).join(' and the ')}, fewer than monitor.drift.minSegmentSize (${settings.minSegmentSize})`);
+        } else {
+          drift = { reference, current: recent.texts, settings, severity: inputs.onDrift === 'fail' ? 'failure' : 'warning' };
+        }
       } else {
         notes.push('Drift was not checked: no sample input.');
       }
@@ -241,15 +251,13 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
       const verdict: Verdict = decision.failed ? 'fail' : breaches.length > 0 ? 'marginal' : 'pass';
       const facts: RunFacts = { model, environment: target, version: current.version, time, runUrl: environment.context.runUrl };
 
-      // What could not be delivered (metrics, the alert) fails the run at the end, but never
-      // stops what comes after it: a failed push must not hold back the alert or the rollback.
-      const undelivered: string[] = [];
+      for (const why of unjudged) log.error(why);
       const deliver = async (what: string, step: () => Promise<void>) => {
         try {
           await step();
         } catch (error) {
           log.error(`${what}: ${errorMessage(error)}`);
-          undelivered.push(`${what}: ${errorMessage(error)}`);
+          unjudged.push(`${what}: ${errorMessage(error)}`);
         }
       };
 
@@ -269,8 +277,10 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
         if (!repository) throw new ConfigurationError('alerts: issue needs the repository (GITHUB_REPOSITORY=owner/name)');
         if (!dependencies.alerts) throw new ConfigurationError("alerts: issue is not available in this build; use alerts: none");
         environment.setSecret(inputs.githubToken);
-        const publisher = await dependencies.alerts(inputs.githubToken, repository, environment);
-        await deliver(`could not update the alert issue (${publisher.label})`, async () => {
+        const open = dependencies.alerts;
+        const token = inputs.githubToken;
+        await deliver('could not update the alert issue', async () => {
+          const publisher = await open(token, repository, environment);
           const subject = { model, environment: target };
           if (decision.alerting.length > 0) {
             const mentions = monitorConfig?.issue?.mentionOwners && inputs.contract ? await ownersOf(inputs.contract, workspace) : [];
@@ -320,7 +330,10 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
         summary: summaryLine,
         metrics: flatMetrics(figures, decision.alerting.length > 0 ? 1 : 0),
         checks: sections(figures, breaches),
-        findings: breaches.map((b) => ({ rule: `monitor/${b.check}`, severity: b.severity === 'warning' ? ('warning' as const) : ('error' as const), message: b.message })),
+        findings: [
+          ...breaches.map((b) => ({ rule: `monitor/${b.check}`, severity: b.severity === 'warning' ? ('warning' as const) : ('error' as const), message: b.message })),
+          ...unjudged.map((message) => ({ rule: 'monitor/incomplete', severity: 'error' as const, message })),
+        ],
         details: {
           environment: target,
           ledgerEntry: current.id,
@@ -342,8 +355,8 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
           'rolled-back-to': rolledBackTo,
           'result-file': resultFile,
         },
-        summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, [...notes, ...undelivered]),
-        ...(decision.failed || undelivered.length > 0 ? { failure: [...(decision.failed ? [`${model} in ${target}: ${summaryLine}`] : []), ...undelivered].join('; ') } : {}),
+        summary: renderMonitorSummary(facts, verdict, decision.alerting, decision.pending, figures, [...notes, ...unjudged]),
+        ...(decision.failed || unjudged.length > 0 ? { failure: [...(decision.failed ? [`${model} in ${target}: ${summaryLine}`] : []), ...unjudged].join('; ') } : {}),
       };
     },
   });

@@ -12,8 +12,15 @@ import { float32Bytes } from '../embeddings/table.js';
 import { digestOf, sha256 } from '../io/digest.js';
 import type { ItemScore, MonitorSnapshot, ProbeVector } from './types.js';
 
-/** Probe texts whose vectors the snapshot keeps, by default: enough to catch a swapped or requantised model, small enough to sit in the ledger record. */
+/** Probe texts whose vectors the snapshot keeps, at most: enough to catch a swapped or requantised model. */
 export const DEFAULT_PROBE_VECTORS = 16;
+/** Bytes of int8 vectors the snapshot keeps at most, so that it sits in a ledger record: 16 vectors up to 1,536 dimensions, 8 at 3,072. */
+export const PROBE_VECTOR_BYTES = 24 * 1024;
+
+/** How many probe vectors of `dim` dimensions fit the budget: between 4 and 16. */
+export function probeVectorCount(dim: number): number {
+  return Math.max(4, Math.min(DEFAULT_PROBE_VECTORS, Math.floor(PROBE_VECTOR_BYTES / Math.max(1, dim))));
+}
 
 /** What the probes measure through one model: the snapshot's content, or the live figures to compare with it. */
 export interface ProbeScores {
@@ -54,11 +61,13 @@ export function encodeVector(id: string, values: Float32Array): ProbeVector {
   return { id, digest: sha256(float32Bytes(values)), vector: Buffer.from(steps.buffer).toString('base64'), scale };
 }
 
-/** The components of a snapshot vector. */
+/** The components of a snapshot vector (int8 steps; a snapshot of schema @1 kept little-endian float32, without a scale). */
 export function decodeVector(probe: ProbeVector): Float32Array {
   const bytes = Buffer.from(probe.vector, 'base64');
+  const scale = probe.scale;
+  if (scale === undefined) return Float32Array.from({ length: bytes.length >> 2 }, (_, i) => bytes.readFloatLE(i * 4));
   const steps = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-  return Float32Array.from(steps, (q) => q * probe.scale);
+  return Float32Array.from(steps, (q) => q * scale);
 }
 
 /**
@@ -67,7 +76,7 @@ export function decodeVector(probe: ProbeVector): Float32Array {
  * query's retrieval metric (exact top-k over the suite's corpus; the search engine is started
  * only for a suite with retrieval).
  */
-export async function scoreProbes(suite: Suite, raw: Matrix, probeVectors = DEFAULT_PROBE_VECTORS): Promise<ProbeScores> {
+export async function scoreProbes(suite: Suite, raw: Matrix, probeVectors = probeVectorCount(raw.dim)): Promise<ProbeScores> {
   const unit = normaliseRows(raw);
   const spaces = { production: unit, candidate: unit };
   const vectors = probeVectorRows(suite, probeVectors).map((row) => encodeVector(suite.texts[row]!.id, raw.data.subarray(row * raw.dim, (row + 1) * raw.dim)));

@@ -72,7 +72,7 @@ const MENTIONABLE = /^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\/[A-Za-z0-9][A-Za-z0
 /** The comment that opens an incident. */
 export function incidentComment(facts: RunFacts, alerting: readonly Breach[], mentions: readonly string[]): string {
   // Only well-formed handles are mentioned: changing a malformed one could notify somebody else.
-  const handles = mentions.filter((m) => MENTIONABLE.test(m));
+  const handles = mentions.map((m) => m.replace(/^@/, '')).filter((m) => MENTIONABLE.test(m));
   const who = handles.length > 0 ? `\n\ncc ${handles.map((m) => `@${m}`).join(' ')}` : '';
   return `New incident at ${escapeMarkdown(facts.time)}${facts.runUrl ? ` (${link('run', facts.runUrl)})` : ''}: ${alerting.map((b) => `${code(b.check)} (${escapeMarkdown(b.severity)})`).join(', ')}.${who}`;
 }

@@ -8,7 +8,7 @@ import { ConfigurationError } from '../io/errors.js';
 import type { Logger } from '../io/log.js';
 import type { LedgerEntry } from '../ledger/types.js';
 import { loadSuite, suiteItems } from '../regression/suite.js';
-import { DEFAULT_PROBE_VECTORS, scoreProbes, suiteDigest } from './probes.js';
+import { scoreProbes, suiteDigest } from './probes.js';
 import { readSample } from './sample.js';
 import { SNAPSHOT_SCHEMA, type MonitorSnapshot, type SnapshotRef } from './types.js';
 
@@ -39,7 +39,7 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<Monito
   const file = recordedPath(options.probes, options.workspace);
   const suite = await loadSuite(resolve(options.workspace, file));
   const matrix = await options.source.embed(suiteItems(suite), { log: options.log });
-  const scores = await scoreProbes(suite, matrix, options.probeVectors ?? DEFAULT_PROBE_VECTORS);
+  const scores = await scoreProbes(suite, matrix, options.probeVectors);
   let reference: MonitorSnapshot['reference'] = null;
   if (options.reference) {
     const path = recordedPath(options.reference, options.workspace);
@@ -83,7 +83,10 @@ export function readSnapshot(entry: LedgerEntry): MonitorSnapshot {
   const text = canonicalJson(ref.inline);
   if (sha256(text) !== ref.digest) throw invalid(entry, `does not match its recorded digest ${ref.digest}: it was altered or is another snapshot`);
   const snapshot = JSON.parse(text) as MonitorSnapshot;
-  if (snapshot.schema !== SNAPSHOT_SCHEMA) throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}: promote the version again with monitor-probes to record a current one`);
+  // @1 kept float32 vectors; decodeVector reads both.
+  if (snapshot.schema !== SNAPSHOT_SCHEMA && snapshot.schema !== 'model-gates/monitor-snapshot@1') {
+    throw invalid(entry, `has schema ${String(snapshot.schema)}, expected ${SNAPSHOT_SCHEMA}`);
+  }
   if (snapshot.model !== entry.model || snapshot.version !== entry.version) throw invalid(entry, `is of ${snapshot.model} ${snapshot.version}`);
   return snapshot;
 }

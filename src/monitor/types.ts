@@ -7,7 +7,7 @@ export const SNAPSHOT_SCHEMA = 'model-gates/monitor-snapshot@2' as const;
 /**
  * One probe text's vector at promotion: the digest of the float32 vector the endpoint returned
  * (for the bit-for-bit check) and the vector itself as int8 components × `scale` (base64): a
- * quarter of float32's size, so 16 probes of a 1,024-dimension model fit the ledger record.
+ * quarter of float32's size (see PROBE_VECTOR_BYTES).
  */
 export interface ProbeVector {
   id: string;
@@ -15,8 +15,8 @@ export interface ProbeVector {
   digest: string;
   /** The int8 components, base64. */
   vector: string;
-  /** What one int8 step is worth: max |component| / 127. */
-  scale: number;
+  /** What one int8 step is worth: max |component| / 127 (absent in snapshots of schema @1, which kept float32). */
+  scale?: number;
 }
 
 /** A per-item score at promotion (a pair's cosine, a triplet's margin, a query's retrieval metric). */

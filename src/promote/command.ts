@@ -453,9 +453,32 @@ export function createPromoteCommand(services: PromoteServices = {}) {
         release,
         ...(snapshot ? { snapshot } : {}),
       };
+      const tooLarge = recordTooLarge(record, ledger);
+      if (tooLarge) return refuse(tooLarge);
       return runPromotion(ctx, services, inputs.githubToken, record, expected, refuse, `Promotion of ${model} ${version} to ${target}: ${inputs.stage}`);
     },
   });
+}
+
+/** Room a promotion leaves in a size-limited ledger for what later stages and a rollback add (canary verdicts, reasons, evidence). */
+const RECORD_HEADROOM_BYTES = 8 * 1024;
+
+/**
+ * Why a promotion's record is too large for its ledger, or null. Checked when a rollout
+ * starts, with room to spare, so that its later stages and a rollback (which carry the same
+ * snapshot) always fit.
+ */
+function recordTooLarge(record: LedgerRecord, ledger: Ledger): string | null {
+  if (ledger.maxRecordBytes === undefined) return null;
+  const bytes = Buffer.byteLength(JSON.stringify(record));
+  const limit = ledger.maxRecordBytes - RECORD_HEADROOM_BYTES;
+  if (bytes <= limit) return null;
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+  const snapshot = record.snapshot?.inline as { dimension?: number; vectors?: unknown[]; pairs?: unknown[]; triplets?: unknown[]; retrieval?: { queries: unknown[] } | null } | undefined;
+  const parts = snapshot
+    ? `; its monitor snapshot takes ${kib(Buffer.byteLength(JSON.stringify(record.snapshot)))}: ${snapshot.vectors?.length ?? 0} probe vectors of ${snapshot.dimension ?? 0} dimensions, ${snapshot.pairs?.length ?? 0} pair, ${snapshot.triplets?.length ?? 0} triplet and ${snapshot.retrieval?.queries.length ?? 0} query scores. Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`
+    : '';
+  return `the ledger record of ${record.model} ${record.version} is ${kib(bytes)}; ${ledger.label} keeps records up to ${kib(ledger.maxRecordBytes)}, and a promotion may take ${kib(limit)} (the rest is room for later stages and a rollback)${parts}`;
 }
 
 /** A record's own fields, without what reading it back added. */

@@ -76,6 +76,18 @@ describe('readZip', () => {
     expect(() => readZip(zip)).toThrow("entry 'dir/b.txt' does not match its CRC-32");
   });
 
+  it('reads names without the UTF-8 flag as fflate does (latin-1), and checks their CRC-32', () => {
+    const zip = pythonZip({ 'café.txt': 'hello' }, 'ZIP_DEFLATED');
+    for (const signature of ['PK\x01\x02', 'PK\x03\x04']) {
+      for (let at = zip.indexOf(signature, 0, 'latin1'); at >= 0; at = zip.indexOf(signature, at + 4, 'latin1')) {
+        const flagAt = at + (signature === 'PK\x01\x02' ? 8 : 6);
+        zip.writeUInt16LE(zip.readUInt16LE(flagAt) & ~0x800, flagAt);
+      }
+    }
+    const entries = readZip(zip);
+    expect(entries.map((e) => [e.name, e.data.toString('utf8')])).toEqual([['cafÃ©.txt', 'hello']]);
+  });
+
   it('refuses encrypted entries and duplicate names', () => {
     // Python's zipfile cannot write encrypted entries: set the flag bit in the central directory record.
     const encrypted = pythonZip({ 'a.json': '{}' }, 'ZIP_STORED');

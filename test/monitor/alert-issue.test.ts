@@ -45,11 +45,11 @@ function alert(body = 'figures v1'): Alert {
 const subject = { model: 'search-embedder', environment: 'production' };
 
 describe('the incident comment', () => {
-  it('mentions well-formed owners only: a handle changed to fit could notify somebody else', () => {
+  it('mentions well-formed owners only (a leading @ allowed): a handle changed to fit could notify somebody else', () => {
     const facts = { model: 'm', environment: 'production', version: '1.0.0', time: '2026-12-04T06:00:00Z', runUrl: null };
     const breach = { check: 'vectors' as const, severity: 'severe' as const, message: 'changed' };
     const comment = incidentComment(facts, [breach], ['alice', 'acme/ml.search-team', 'bob.smith', '@carol', 'a--b', '-dan', 'x'.repeat(40), 'eve-1']);
-    expect(comment.split('\n').at(-1)).toBe('cc @alice @acme/ml.search-team @eve-1');
+    expect(comment.split('\n').at(-1)).toBe('cc @alice @acme/ml.search-team @carol @eve-1');
     expect(incidentComment(facts, [breach], ['bob.smith'])).not.toMatch(/cc|@/);
   });
 });

@@ -120,6 +120,21 @@ describe('monitor', () => {
     }
   });
 
+  it('an alert issue that cannot be reached does not hold back the rollback', async () => {
+    weights.name = 'v1';
+    const workspace = await probeWorkspace();
+    await promoteWithSnapshot(workspace, '1.0.0', null, source());
+    weights.name = 'v2';
+    await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+    weights.name = 'v2-swapped';
+    const unreachable = async () => {
+      throw new Error('GitHub answered 502 to GET /user');
+    };
+    const { outcome } = await monitor(workspace, { production: source(), 'on-fail': 'rollback', alerts: 'issue', 'github-token': 't' }, { dependencies: { alerts: unreachable } });
+    expect(outcome.outputs['rolled-back-to']).toBe('1.0.0');
+    expect(outcome.failure).toMatch(/alerting: vectors; could not update the alert issue: GitHub answered 502/);
+  });
+
   it('in Actions without a cache service, a breach is not held back for a confirmation that could never come', async () => {
     weights.name = 'v1';
     const workspace = await probeWorkspace();
@@ -168,13 +183,20 @@ describe('monitor', () => {
       await expect(monitor(workspace, { production: 'openai:http://127.0.0.1:9/v1' })).rejects.toThrow(/could not embed the probe texts through production/);
     });
 
-    it('when a drift sample is too small to test', async () => {
+    it('when a drift sample is too small to test: the run fails, and the probes still alert and roll back', async () => {
       weights.name = 'v1';
       const workspace = await probeWorkspace();
       await promoteWithSnapshot(workspace, '1.0.0', null, source());
+      weights.name = 'v2';
+      await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
       const rows = (await readFile(join(workspace, 'today.jsonl'), 'utf8')).split('\n').slice(0, 29);
       await writeFile(join(workspace, 'small.jsonl'), rows.join('\n'));
-      await expect(monitor(workspace, { production: source(), sample: 'small.jsonl' })).rejects.toThrow(/the recent sample has 29 rows; drift is tested on at least 30/);
+      const healthy = await monitor(workspace, { production: source(), sample: 'small.jsonl' });
+      expect(healthy.outcome.failure).toBe('drift was not tested: the recent sample has 29 rows, fewer than monitor.drift.minSegmentSize (30)');
+      weights.name = 'v2-swapped';
+      const swapped = await monitor(workspace, { production: source(), sample: 'small.jsonl', 'on-fail': 'rollback' });
+      expect(swapped.outcome.outputs).toMatchObject({ alerting: 'true', 'rolled-back-to': '1.0.0' });
+      expect(swapped.outcome.failure).toMatch(/alerting: vectors; drift was not tested/);
     });
 
     it('when the ledger has no deployment, or the record has no snapshot', async () => {

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { githubPromoteServices } from '../../src/github/promote-services.js';
 import { parseInputs } from '../../src/inputs/spec.js';
 import { createMonitorCommand } from '../../src/monitor/command.js';
-import { decodeVector, encodeVector } from '../../src/monitor/probes.js';
+import { compareVectors, decodeVector, encodeVector, probeVectorCount } from '../../src/monitor/probes.js';
 import { createPromoteCommand } from '../../src/promote/command.js';
 import { writeGateResult } from '../support/gate-fixture.js';
 import { fakeSha } from '../support/github-server/index.js';
@@ -41,6 +41,14 @@ describe('probe vectors in the snapshot', () => {
     expect(cosine(decodeVector(encodeVector('p', plain)), other)).toBeLessThan(0.3);
     expect(Array.from(decodeVector(encodeVector('zero', new Float32Array(4))))).toEqual([0, 0, 0, 0]);
   });
+
+  it('still reads the float32 vectors of snapshots of schema @1', () => {
+    const values = Float32Array.from(hashedVector('old', 16));
+    const old = { id: 'p', digest: encodeVector('p', values).digest, vector: Buffer.from(values.buffer).toString('base64') };
+    expect(Array.from(decodeVector(old))).toEqual(Array.from(values));
+    expect(compareVectors([old], [encodeVector('p', values)])).toMatchObject({ count: 1, identical: 1 });
+    expect(compareVectors([old], [encodeVector('p', values)]).minCosine).toBeGreaterThan(1 - 1e-5);
+  });
 });
 
 // A model of real size (768 dimensions, like the sentence-transformers models) promoted through
@@ -70,7 +78,11 @@ function actionsEnvironment(workspace: string) {
   return environment(workspace, { runner: 'actions', context: { commit: COMMIT, ref: 'refs/heads/main', repository: REPOSITORY, runUrl: null, baseCommit: null, pullRequest: null, workspace } });
 }
 
-async function promote(workspace: string, version: string, production: string | null) {
+function promote(workspace: string, version: string, production: string | null) {
+  return promoteFrom(workspace, version, `openai:${embeddings.url}/v1`, production);
+}
+
+async function promoteFrom(workspace: string, version: string, source: string, production: string | null = null, extra: Record<string, string> = {}) {
   await writeGateResult(workspace, `results-${version}`, { model: MODEL, version, productionVersion: production, commit: COMMIT, decision: 'pass' });
   const raw: Record<string, string> = {
     model: MODEL,
@@ -79,8 +91,9 @@ async function promote(workspace: string, version: string, production: string | 
     'github-token': TOKEN,
     'results-dir': `results-${version}`,
     'monitor-probes': 'probes/suite.yml',
-    'monitor-source': `openai:${embeddings.url}/v1`,
+    'monitor-source': source,
     'monitor-reference': 'reference.jsonl',
+    ...extra,
   };
   const command = createPromoteCommand(githubPromoteServices);
   const env = actionsEnvironment(workspace);
@@ -135,7 +148,26 @@ describe('a 768-dimension model monitored from a fresh checkout', () => {
     await writeFile(join(workspace, 'probes', 'pairs.csv'), pairs.join('\n'));
     await mkdir(join(workspace, 'results-9.0.0'), { recursive: true });
     const before = github().count('repos/create-deployment');
-    await expect(promote(workspace, '9.0.0', null)).rejects.toThrow(/ledger record of search-embedder 9\.0\.0 is \d+\.\d KiB, more than the 60\.0 KiB a GitHub deployment payload may hold here \(monitor snapshot \d+\.\d KiB, .*fewer pairs, triplets or retrieval queries/);
+    const { outcome } = await promote(workspace, '9.0.0', null);
+    expect(outcome.failure).toMatch(
+      /promote refused: the ledger record of search-embedder 9\.0\.0 is \d+\.\d KiB; github:acme\/monitored keeps records up to 60\.0 KiB, and a promotion may take 52\.0 KiB .*16 probe vectors of 768 dimensions, 1200 pair, 20 triplet and 10 query scores\. Use a probe suite with fewer pairs/,
+    );
     expect(github().count('repos/create-deployment')).toBe(before);
+  });
+
+  it('keeps fewer probe vectors of a larger model, so that its snapshot still fits: 8 of 3,072 dimensions', async () => {
+    expect([768, 1536, 3072, 8192].map(probeVectorCount)).toEqual([16, 16, 8, 4]);
+    const large = await new EmbeddingServer({ dimension: 3072, embed: (text) => topicVector(text, 'large', 3072) }).start();
+    try {
+      const workspace = await probeWorkspace();
+      // Its own environment: production belongs to the other tests.
+      const { outcome } = await promoteFrom(workspace, '3.0.0', `openai:${large.url}/v1`, null, { environment: 'large-models' });
+      expect(outcome.failure).toBeUndefined();
+      const deployment = github().state.deployments.find((d) => (d.payload as { version?: string }).version === '3.0.0');
+      const snapshot = (deployment?.payload as { snapshot: { inline: { dimension: number; vectors: unknown[] } } }).snapshot.inline;
+      expect([snapshot.dimension, snapshot.vectors.length]).toEqual([3072, 8]);
+    } finally {
+      await large.stop();
+    }
   });
 });
