@@ -60100,7 +60100,12 @@ async function analyseShadow(records, options) {
     const candidateLatency = latencies('candidate');
     const alpha = (1 - settings.confidence) / 3;
     const latency = judgeMetric({ name: 'latency', direction: 'increase', relativeTolerance: settings.latencyTolerance, minSamples: 10 }, { baseline: productionLatency, canary: candidateLatency }, alpha, settings.confidence);
-    const latencyVerdict = latency.classification === 'no-data' ? 'error' : latency.failed ? 'fail' : 'pass';
+    // Judged on the answers that carry a latency; fewer than half of them is not a sample of the traffic.
+    const answeredOk = (side) => records.filter((r) => r[side].outcome === 'ok').length;
+    const coverage = { production: { with: productionLatency.length, of: answeredOk('production') }, candidate: { with: candidateLatency.length, of: answeredOk('candidate') } };
+    const partial = Object.values(coverage).some((c) => c.with < 0.5 * c.of);
+    const coverageNote = `latencies of ${coverage.production.with} of ${coverage.production.of} production and ${coverage.candidate.with} of ${coverage.candidate.of} candidate answers`;
+    const latencyVerdict = latency.classification === 'no-data' || partial ? 'error' : latency.failed ? 'fail' : 'pass';
     const p = { production: percentiles(productionLatency), candidate: percentiles(candidateLatency) };
     const quantileRow = (name) => {
         const before = p.production[name];
@@ -60122,7 +60127,11 @@ async function analyseShadow(records, options) {
         id: 'latency',
         title: 'Latency',
         verdict: latencyVerdict,
-        summary: productionLatency.length + candidateLatency.length === 0 ? 'not judged: no latencies were recorded' : `latency: ${latency.reason}`.slice(0, 2000),
+        summary: productionLatency.length + candidateLatency.length === 0
+            ? 'not judged: no latencies were recorded'
+            : partial
+                ? `not judged: ${coverageNote}, fewer than half of one side`
+                : `latency (${coverageNote}): ${latency.reason}`.slice(0, 2000),
         rows: [quantileRow('p50'), quantileRow('p95'), quantileRow('p99'), latencyRow],
     });
     for (const side of ['production', 'candidate'])

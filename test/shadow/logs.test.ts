@@ -264,6 +264,12 @@ describe('shadow never passes a check it could not judge', () => {
     const noLatency = await readResult((await run(await logs(labels(60, () => ({ latency_ms: null }))), { ...json, 'min-agreement': '0.9' })).outputs['result-file'] as string);
     expect(noLatency.checks.find((c) => c.id === 'latency')).toMatchObject({ verdict: 'error', summary: 'not judged: no latencies were recorded' });
     expect(noLatency.verdict).toBe('error');
+
+    // Latencies on 20 of the 60 candidate answers (lines alternate production, candidate): not a sample of the traffic.
+    const lines = labels(60).map((line, i) => (i % 2 === 1 && i % 3 !== 0 ? line.replace(/"latency_ms":\d+,/, '"latency_ms":null,') : line));
+    const partial = await readResult((await run(await logs(lines), { ...json, 'min-agreement': '0.9' })).outputs['result-file'] as string);
+    expect(partial.checks.find((c) => c.id === 'latency')?.summary).toBe('not judged: latencies of 60 of 60 production and 20 of 60 candidate answers, fewer than half of one side');
+    expect(partial.verdict).toBe('error');
   });
 
   it('production answers that break the rules do not count as answered', async () => {
