@@ -51356,12 +51356,13 @@ function createMonitorCommand(dependencies) {
                             assignees: monitorConfig?.issue?.assignees ?? [],
                         });
                     }
-                    else if (breaches.length === 0) {
-                        alert = await publisher.resolve(subject, (0,render/* recoveryComment */.n_)(facts));
-                    }
-                    else {
+                    else if (breaches.length > 0) {
                         // Only breaches awaiting confirmation: an open incident shows them instead of its old figures.
                         alert = await publisher.refresh(subject, (0,render/* alertBody */.zZ)(facts, [], decision.pending, figures));
+                    }
+                    else if (unjudged.length === 0) {
+                        // Closed only when everything was judged healthy: an untested drift sample is no recovery.
+                        alert = await publisher.resolve(subject, (0,render/* recoveryComment */.n_)(facts));
                     }
                     if (alert.action !== 'none')
                         log.info(`alert issue #${alert.number}: ${alert.action} (${publisher.label})`);

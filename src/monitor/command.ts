@@ -292,11 +292,12 @@ export function createMonitorCommand(dependencies: MonitorDependencies) {
               labels: monitorConfig?.issue?.labels ?? [],
               assignees: monitorConfig?.issue?.assignees ?? [],
             });
-          } else if (breaches.length === 0) {
-            alert = await publisher.resolve(subject, recoveryComment(facts));
-          } else {
+          } else if (breaches.length > 0) {
             // Only breaches awaiting confirmation: an open incident shows them instead of its old figures.
             alert = await publisher.refresh(subject, alertBody(facts, [], decision.pending, figures));
+          } else if (unjudged.length === 0) {
+            // Closed only when everything was judged healthy: an untested drift sample is no recovery.
+            alert = await publisher.resolve(subject, recoveryComment(facts));
           }
           if (alert.action !== 'none') log.info(`alert issue #${alert.number}: ${alert.action} (${publisher.label})`);
         });

@@ -183,7 +183,7 @@ describe('monitor', () => {
       await expect(monitor(workspace, { production: 'openai:http://127.0.0.1:9/v1' })).rejects.toThrow(/could not embed the probe texts through production/);
     });
 
-    it('when a drift sample is too small to test: the run fails, and the probes still alert and roll back', async () => {
+    it('when a drift sample is too small to test: the run fails, no open incident is closed, and the probes still alert and roll back', async () => {
       weights.name = 'v1';
       const workspace = await probeWorkspace();
       await promoteWithSnapshot(workspace, '1.0.0', null, source());
@@ -191,8 +191,20 @@ describe('monitor', () => {
       await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
       const rows = (await readFile(join(workspace, 'today.jsonl'), 'utf8')).split('\n').slice(0, 29);
       await writeFile(join(workspace, 'small.jsonl'), rows.join('\n'));
-      const healthy = await monitor(workspace, { production: source(), sample: 'small.jsonl' });
+      // An open incident is not closed by a run that could not test everything.
+      const calls: string[] = [];
+      const publisher = {
+        label: 'recorded',
+        raise: async () => ({ action: 'updated' as const, number: 1, url: null }),
+        refresh: async () => ({ action: 'none' as const, number: null, url: null }),
+        resolve: async () => (calls.push('resolve'), { action: 'closed' as const, number: 1, url: null }),
+      };
+      const withIssue = { dependencies: { alerts: async () => publisher } };
+      const healthy = await monitor(workspace, { production: source(), sample: 'small.jsonl', alerts: 'issue', 'github-token': 't' }, withIssue);
       expect(healthy.outcome.failure).toBe('drift was not tested: the recent sample has 29 rows, fewer than monitor.drift.minSegmentSize (30)');
+      expect(calls).toEqual([]);
+      expect((await monitor(workspace, { production: source(), sample: 'today.jsonl', alerts: 'issue', 'github-token': 't' }, withIssue)).outcome.failure).toBeUndefined();
+      expect(calls).toEqual(['resolve']);
       weights.name = 'v2-swapped';
       const swapped = await monitor(workspace, { production: source(), sample: 'small.jsonl', 'on-fail': 'rollback' });
       expect(swapped.outcome.outputs).toMatchObject({ alerting: 'true', 'rolled-back-to': '1.0.0' });
