@@ -18,6 +18,17 @@ afterAll(() => server.stop());
 
 const source = () => `openai:${server.url}/v1`;
 
+/** A workspace where 1.0.0 (weights v1) and then 2.0.0 (weights v2) were promoted with their snapshots, under `config` when given. */
+async function twoReleases(config?: string): Promise<string> {
+  weights.name = 'v1';
+  const workspace = await probeWorkspace();
+  if (config) await writeFile(join(workspace, 'model-gates.yml'), config);
+  await promoteWithSnapshot(workspace, '1.0.0', null, source());
+  weights.name = 'v2';
+  await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+  return workspace;
+}
+
 describe('monitor', () => {
   it('promote records the snapshot with the ledger record; the same model passes', async () => {
     weights.name = 'v1';
@@ -38,11 +49,7 @@ describe('monitor', () => {
   });
 
   it('a model swapped behind the endpoint is a severe breach on the first run, and on-fail: rollback goes back through the ledger', async () => {
-    weights.name = 'v1';
-    const workspace = await probeWorkspace();
-    await promoteWithSnapshot(workspace, '1.0.0', null, source());
-    weights.name = 'v2';
-    await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+    const workspace = await twoReleases();
     expect((await monitor(workspace, { production: source() })).outcome.outputs.verdict).toBe('pass');
 
     weights.name = 'v2-requantised';
@@ -60,12 +67,7 @@ describe('monitor', () => {
   });
 
   it('on-fail: rollback moves the serving switch back with the ledger, and the release record names the monitor', async () => {
-    weights.name = 'v1';
-    const workspace = await probeWorkspace();
-    await writeFile(join(workspace, 'model-gates.yml'), 'promote:\n  switch: { backend: flagd-file, path: "flags/{environment}.flagd.json" }\n');
-    await promoteWithSnapshot(workspace, '1.0.0', null, source());
-    weights.name = 'v2';
-    await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+    const workspace = await twoReleases('promote:\n  switch: { backend: flagd-file, path: "flags/{environment}.flagd.json" }\n');
     const flags = new FileFlagSwitch(join(workspace, 'flags/{environment}.flagd.json'));
     expect((await flags.read(MODEL, 'production'))?.version).toBe('2.0.0');
 
@@ -92,13 +94,8 @@ describe('monitor', () => {
   });
 
   it('a probe-score drop alerts once confirmed on the second run and rolls back, even when the metrics cannot be pushed', async () => {
-    weights.name = 'v1';
-    const workspace = await probeWorkspace();
     // The floor is set so low that only the scores can breach: the vectors move, the topics blur.
-    await writeFile(join(workspace, 'model-gates.yml'), 'monitor:\n  vectorFloor: 0.0001\n');
-    await promoteWithSnapshot(workspace, '1.0.0', null, source());
-    weights.name = 'v2';
-    await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+    const workspace = await twoReleases('monitor:\n  vectorFloor: 0.0001\n');
     weights.topicWeight = 0.2;
     try {
       const raw = { production: source(), 'on-fail': 'rollback', pushgateway: 'http://127.0.0.1:9' };
@@ -121,11 +118,7 @@ describe('monitor', () => {
   });
 
   it('an alert issue that cannot be reached does not hold back the rollback', async () => {
-    weights.name = 'v1';
-    const workspace = await probeWorkspace();
-    await promoteWithSnapshot(workspace, '1.0.0', null, source());
-    weights.name = 'v2';
-    await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+    const workspace = await twoReleases();
     weights.name = 'v2-swapped';
     const unreachable = async () => {
       throw new Error('GitHub answered 502 to GET /user');
@@ -184,11 +177,7 @@ describe('monitor', () => {
     });
 
     it('when a drift sample is too small to test: the run fails, no open incident is closed, and the probes still alert and roll back', async () => {
-      weights.name = 'v1';
-      const workspace = await probeWorkspace();
-      await promoteWithSnapshot(workspace, '1.0.0', null, source());
-      weights.name = 'v2';
-      await promoteWithSnapshot(workspace, '2.0.0', '1.0.0', source());
+      const workspace = await twoReleases();
       const rows = (await readFile(join(workspace, 'today.jsonl'), 'utf8')).split('\n').slice(0, 29);
       await writeFile(join(workspace, 'small.jsonl'), rows.join('\n'));
       // An open incident is not closed by a run that could not test everything.
