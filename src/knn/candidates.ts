@@ -154,18 +154,48 @@ export class Candidates {
   }
 
   push(row: number, upper: number, lower: number): void {
-    if (this.size === this.rows.length) {
-      const rows = new Int32Array(this.size * 2);
-      rows.set(this.rows);
-      this.rows = rows;
-      const scores = new Float32Array(this.size * 2);
-      scores.set(this.scores);
-      this.scores = scores;
-    }
+    this.reserve(this.size + 1);
     this.rows[this.size] = row;
     this.scores[this.size] = upper;
     this.size++;
     this.offerBest(lower);
+  }
+
+  /**
+   * Adds the rows of one corpus block that the float32 kernel scored for this query: row
+   * `blockStart + picks[from + i]` with score `dots[i]` (times its cosine scale), kept with
+   * the bounds score ± `half`, except the row `self`. One call per query and block, with
+   * typed arrays rather than a call per row: a call per row would box its float arguments
+   * and fill the heap with garbage.
+   */
+  addScored(picks: Int32Array, from: number, n: number, dots: Float32Array, blockStart: number, corpusScale: Float64Array | null, half: number, self: number): void {
+    this.reserve(this.size + n);
+    const { rows, scores, best, k } = this;
+    let size = this.size;
+    for (let i = 0; i < n; i++) {
+      const row = blockStart + (picks[from + i] as number);
+      if (row === self) continue;
+      const score = (dots[i] as number) * (corpusScale ? (corpusScale[row] as number) : 1);
+      rows[size] = row;
+      scores[size] = score + half;
+      size++;
+      const lower = score - half;
+      if (this.bestSize < k || lower > (best[0] as number)) this.offerBest(lower);
+    }
+    this.size = size;
+  }
+
+  /** Grows the lists (doubling) to hold at least `capacity` candidates. */
+  private reserve(capacity: number): void {
+    if (capacity <= this.rows.length) return;
+    let length = this.rows.length * 2;
+    while (length < capacity) length *= 2;
+    const rows = new Int32Array(length);
+    rows.set(this.rows.subarray(0, this.size));
+    this.rows = rows;
+    const scores = new Float32Array(length);
+    scores.set(this.scores.subarray(0, this.size));
+    this.scores = scores;
   }
 
   private offerBest(score: number): void {

@@ -6,7 +6,7 @@ export type { Matrix, NeighbourSearch, Similarity, TopKRequest, TopKResult } fro
 export { float16ToFloat32 } from './float16.js';
 
 export interface NeighbourSearchOptions {
-  /** Worker threads; 1 scans in the calling thread. Default: `os.availableParallelism()`. */
+  /** Threads that scan: the calling thread and `threads − 1` workers. Default: `os.availableParallelism()`. */
   threads?: number;
 }
 

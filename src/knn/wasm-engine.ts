@@ -18,7 +18,7 @@ export type WasmVariant = 'relaxed-int8' | 'relaxed-simd' | 'simd';
 
 export interface WasmSearchOptions {
   variant: WasmVariant;
-  /** Threads doing the scans; 1 runs in the calling thread. Default: `os.availableParallelism()`. */
+  /** Threads doing the scans: the calling thread and `threads − 1` workers. Default: `os.availableParallelism()`. */
   threads?: number;
   /** Corpus rows per streamed block (tests use small blocks to cross block edges). */
   blockRows?: number;
@@ -60,22 +60,24 @@ function shared<T extends Float32Array | Int32Array>(array: T, copy: () => T): T
 }
 
 /**
- * The threads of one engine: `size` worker threads, or with a size of 1 the calling thread
- * alone. A batch of tasks is run by all of them together: each takes the next task nobody
- * has taken yet from a shared counter until none is left, so a thread slowed by other work
- * simply takes fewer. The vectors are shared through SharedArrayBuffers, never copied.
+ * The threads of one engine: the calling thread and `size − 1` worker threads. A batch of
+ * tasks is run by all of them together: each takes the next task nobody has taken yet from
+ * a shared counter until none is left, so a thread slowed by other work simply takes fewer.
+ * The vectors are shared through SharedArrayBuffers, never copied. The calling thread
+ * scans too (its event loop waits meanwhile): a worker thread it would only wait for costs
+ * about 11 MiB of its own heap and runtime.
  */
 class Crew {
   private readonly workers: Worker[];
-  /** The calling thread's kernel when it scans (a crew of one), else null. */
-  private readonly kernel: AnyKernel | null;
+  /** The calling thread's kernel. */
+  private readonly kernel: AnyKernel;
   private readonly pending = new Map<Worker, { resolve: (done: Done) => void; reject: (error: Error) => void }>();
   /** Why a worker stopped, once one has: the crew then refuses work. */
   private broken: Error | undefined;
 
   constructor(module: WasmModule, kind: AnyKernel['kind'], size: number) {
-    this.kernel = size === 1 ? ({ kind, kernel: instantiateModule(module) } as AnyKernel) : null;
-    this.workers = Array.from({ length: size === 1 ? 0 : size }, () => {
+    this.kernel = { kind, kernel: instantiateModule(module) } as AnyKernel;
+    this.workers = Array.from({ length: size - 1 }, () => {
       // A small young generation: the scan's garbage is short-lived, and every megabyte a
       // worker's heap holds counts against the memory budget (peak RSS ≤ 1.3 × the corpora).
       const worker = new Worker(workerSource, { eval: true, workerData: { module, kind }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
@@ -120,7 +122,7 @@ class Crew {
     const taken: boolean[] = new Array<boolean>(tasks.length).fill(false);
     let failure: unknown;
     try {
-      for (const { index, result } of this.kernel ? runClaimed(this.kernel, tasks, claim) : []) {
+      for (const { index, result } of runClaimed(this.kernel, tasks, claim)) {
         results[index] = result;
         taken[index] = true;
       }
@@ -177,8 +179,8 @@ class Scratch {
 
 /**
  * The WebAssembly engine: exact top-k equal to `topKJs`, with the SIMD kernel streaming the
- * corpus in blocks over `threads` worker threads (1: the calling thread). The wasm module is
- * compiled on first use.
+ * corpus in blocks over `threads` threads (the calling thread and `threads − 1` workers).
+ * The wasm module is compiled on first use.
  */
 export function wasmNeighbourSearch(options: WasmSearchOptions): NeighbourSearch {
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
