@@ -49942,7 +49942,7 @@ const simdKernel = 'AGFzbQEAAAABMQVgBn9/f39/fwBgB3t/f39/f38Bf2AEe3t7ewF7YAR7e3t/
 /** The int8 prefilter kernel (relaxed SIMD: integer dot products; base64 WebAssembly). */
 const int8Kernel = 'AGFzbQEAAAABRgZgC39/f39/fX9/f39/AGAGf39/f39/AGAEe3t7ewF7YAZ/f39/fX0Bf2AKe397e3t/f39/fwF/YAp/f39/f39/f39/AX8DBwYAAQIDBAUFBgEBAYCABAckBAZtZW1vcnkCAAhxdWFudGlzZQAABGRvdHMAAQVzY2FuOAAFCr4TBrcHBQV/BX0CfAR/FnsgASAEQQFraiAEbiAEbCENQQAhCwJAA0AgCyANTw0BIAAgCyACbEECdGohDkMAAAAAIRAgCyABSQRA/QwAAAAAAAAAAAAAAAAAAAAAISFBACEMAkADQCAMQQRqIAJLDQEgISAOIAxBAnRq/QAEAP3gAf3pASEhIAxBBGohDAwACwsgIf0fACAh/R8BlyAh/R8CICH9HwOXlyEQAkADQCAMIAJPDQEgECAOIAxBAnRqKgIAi5chECAMQQFqIQwMAAsLCyAQIAWVIREgEEMAAIANXgR9IAUgEJUFQwAAAAALIRIgByALIARuIARsIANsIAsgBHBBBHRqaiEPRAAAAAAAAAAAIRZBACEXQQAhDCAS/RMhGyAR/RMhHCAF/RMhHSAFjP0TIR4CQANAIAwgA08NASALIAFJIAxBEGogAk1xBEAgDiAMQQJ0aiEaIBr9AAQAISEgGv0ABBAhIiAa/QAEICEjIBr9AAQwISQgHSAeICEgG/3mAf1q/ekB/egBISUgHSAeICIgG/3mAf1q/ekB/egBISYgHSAeICMgG/3mAf1q/ekB/egBIScgHSAeICQgG/3mAf1q/ekB/egBISggISAcICX95gH95QEhKSAiIBwgJv3mAf3lASEqICMgHCAn/eYB/eUBISsgJCAcICj95gH95QEhLCAfICkgKf3mASAqICr95gH95AEgKyAr/eYBICwgLP3mAf3kAf3kAf3kASEfICX9+AEhLSAm/fgBIS4gJ/34ASEvICj9+AEhMCAgIC0gLv2uASAvIDD9rgH9rgH9rgEhICAPIAxBBHYgBEEEdGxqIC0gLv2FASAvIDD9hQH9ZSAG/Q/9bv0LBAAgDEEQaiEMBUEAIRkDQCALIAFJIAwgAklxBH0gDiAMQQJ0aioCAAVDAAAAAAshEyAFIAWMIBMgEpSQl5YhFCAU/AAhGCAPIAxBBHYgBEEEdGwgDEEPcWpqIBggBmo6AAAgE7sgEbsgGLeioSEVIBYgFSAVoqAhFiAXIBhqIRcgDEEBaiEMIBlBAWohGSAZQRBJDQALCwwACwsgFiAf/R8AIB/9HwGSIB/9HwIgH/0fA5KSu6AhFiAXICD9GwAgIP0bAWogIP0bAiAg/RsDampqIRf9DAAAAAAAAAAAAAAAAAAAAAAhH/0MAAAAAAAAAAAAAAAAAAAAACEgIAggC0ECdGogETgCACAJIAtBA3RqIBY5AwAgCiALQQJ0aiAXNgIAIAtBAWohCwwACwsLnAIDA38CewF9QQAhBgJAA0AgBiAETw0BIAEgAyAGQQJ0aigCACACbEECdGohCP0MAAAAAAAAAAAAAAAAAAAAACEJ/QwAAAAAAAAAAAAAAAAAAAAAIQpBACEHAkADQCAHQQhqIAJLDQEgACAHQQJ0av0ABAAgCCAHQQJ0av0ABAAgCf2FAiEJIAAgB0ECdGr9AAQQIAggB0ECdGr9AAQQIAr9hQIhCiAHQQhqIQcMAAsLIAkgCv3kASEJIAn9HwAgCf0fAZIgCf0fAiAJ/R8DkpIhCwJAA0AgByACTw0BIAsgACAHQQJ0aioCACAIIAdBAnRqKgIAlJIhCyAHQQFqIQcMAAsLIAUgBkECdGogCzgCACAGQQFqIQYMAAsLC5UBAQJ7IAAgAf0NAAECAxAREhMEBQYHFBUWFyAAIAH9DQgJCgsYGRobDA0ODxwdHh/9rgEhBCACIAP9DQABAgMQERITBAUGBxQVFhcgAiAD/Q0ICQoLGBkaGwwNDg8cHR4f/a4BIQUgBCAF/Q0AAQIDBAUGBxAREhMUFRYXIAQgBf0NCAkKCwwNDg8YGRobHB0eH/2uAQsmACACIANJIAQgBWBxBH8gACABNgIAIAAgAjYCBCAAQQhqBSAACwuzAgEEeyAAIAH9AAQA/bEB/foBIAH9AAQQ/eYBIAL95gEhCiAB/QAEICADIAH9AAQwIAT95gH9hQIhCyAKIAv95AEhDCAB/QAEQCENIAwgDf1G/VMEQCAFQQJJBEAgBiAFaiEGIAkgBiAHIAggDP0fACAN/R8AEAMhCSAJIAYgB0EBaiAIIAz9HwEgDf0fARADIQkgCSAGIAdBAmogCCAM/R8CIA39HwIQAyEJIAkgBiAHQQNqIAggDP0fAyAN/R8DEAMhCQUgCSAGIAdBBGogCCAM/R8AIA39HwAQAyEJIAkgBiAHQQVqIAggDP0fASAN/R8BEAMhCSAJIAZBAWogB0EEaiAIIAz9HwIgDf0fAhADIQkgCSAGQQFqIAdBBWogCCAM/R8DIA39HwMQAyEJCwsgCQvxBQIJfw97IAkhEEEAIQoCQANAIAogAU8NASAAIAogBGxqIQ8gBSAKQQF2QfABbGohEUEAIQsCQANAIAsgA08NASAPIQwgAiALIARsaiENIA0gBEEGbGohDv0MAAAAAAAAAAAAAAAAAAAAACEW/QwAAAAAAAAAAAAAAAAAAAAAIRf9DAAAAAAAAAAAAAAAAAAAAAAhGP0MAAAAAAAAAAAAAAAAAAAAACEZ/QwAAAAAAAAAAAAAAAAAAAAAIRr9DAAAAAAAAAAAAAAAAAAAAAAhG/0MAAAAAAAAAAAAAAAAAAAAACEc/QwAAAAAAAAAAAAAAAAAAAAAIR39DAAAAAAAAAAAAAAAAAAAAAAhHv0MAAAAAAAAAAAAAAAAAAAAACEf/QwAAAAAAAAAAAAAAAAAAAAAISD9DAAAAAAAAAAAAAAAAAAAAAAhIQNAIAz9AAQAIRMgDP0ABBAhFCAN/QAEACEVIBMgFSAW/ZMCIRYgFCAVIBz9kwIhHCAN/QAEECEVIBMgFSAX/ZMCIRcgFCAVIB39kwIhHSAN/QAEICEVIBMgFSAY/ZMCIRggFCAVIB79kwIhHiAN/QAEMCEVIBMgFSAZ/ZMCIRkgFCAVIB/9kwIhHyAN/QAEQCEVIBMgFSAa/ZMCIRogFCAVICD9kwIhICAN/QAEUCEVIBMgFSAb/ZMCIRsgFCAVICH9kwIhISAMQSBqIQwgDUHgAGohDSANIA5JDQALIAtBAnQhEiAWIBcgGCAZEAIgESAGIBJq/QAEACAHIBJq/QAEACAIIBJq/QAEAEEAIAogCyADIAkQBCEJIBwgHSAeIB8QAiARQdAAaiAGIBJq/QAEACAHIBJq/QAEACAIIBJq/QAEAEEBIAogCyADIAkQBCEJIBogGyAgICEQAiARQaABaiAGIBJq/QoDECAHIBJq/QoDECAIIBJq/QoDEEECIAogCyADIAkQBCEJIAtBBmohCwwACwsgCkECaiEKDAALCyAJIBBrQQN2Cw==';
 /** The worker thread's script (CommonJS), for `new Worker(workerSource, { eval: true })`. */
-const workerSource = "\"use strict\";\n\n// src/knn/worker.ts\nvar import_node_worker_threads = require(\"node:worker_threads\");\n\n// src/knn/kernel.ts\nvar webAssembly = globalThis.WebAssembly;\nvar QUERY_PANEL = 2;\nvar CORPUS_PANEL = 6;\nfunction instantiateModule(module3) {\n  if (!webAssembly) throw new Error(\"this runtime has no WebAssembly\");\n  return new webAssembly.Instance(module3, {}).exports;\n}\n\n// src/knn/float32.ts\nvar roundUp = (n, m) => Math.ceil(n / m) * m;\nvar float32Bits = new Float32Array(1);\nvar float32BitsAsInt = new Int32Array(float32Bits.buffer);\nfunction float32AtMost(x) {\n  const f = Math.fround(x);\n  if (f <= x) return f;\n  float32Bits[0] = f;\n  const bits = float32BitsAsInt[0];\n  if (f > 0) float32BitsAsInt[0] = bits - 1;\n  else if (f === 0) float32BitsAsInt[0] = 2147483649 | 0;\n  else float32BitsAsInt[0] = bits + 1;\n  return float32Bits[0];\n}\nfunction orderedKey(x) {\n  float32Bits[0] = x;\n  const bits = float32BitsAsInt[0];\n  return bits >= 0 ? bits : bits ^ 2147483647;\n}\nfunction fromOrderedKey(key) {\n  float32BitsAsInt[0] = key >= 0 ? key : key ^ 2147483647;\n  return float32Bits[0];\n}\nvar MINUS_INFINITY_KEY = orderedKey(-Infinity);\nfunction raiseShared(bounds, i, x) {\n  const key = orderedKey(x);\n  let current = Atomics.load(bounds, i);\n  while (key > current) {\n    const seen = Atomics.compareExchange(bounds, i, current, key);\n    if (seen === current) return;\n    current = seen;\n  }\n}\n\n// src/knn/candidates.ts\nvar RAMP = [1 / 8, 1 / 8, 1 / 4, 1 / 4, 1 / 2, 1 / 2];\nfunction blockOffset(index, blockRows) {\n  let offset = 0;\n  for (let i = 0; i < RAMP.length; i++) {\n    if (i === index) return offset;\n    offset += roundUp(Math.ceil(blockRows * RAMP[i]), CORPUS_PANEL);\n  }\n  return offset + (index - RAMP.length) * blockRows;\n}\nfunction* corpusBlocks(job, chunk, blockRows) {\n  const { claims, corpusStart, corpusEnd } = job;\n  for (let next = 0; ; next++) {\n    const block = claims ? Atomics.add(claims, chunk, 1) : next;\n    const start = corpusStart + blockOffset(block, blockRows);\n    if (start >= corpusEnd) return;\n    yield { start, end: Math.min(corpusEnd, corpusStart + blockOffset(block + 1, blockRows)) };\n  }\n}\nvar Candidates = class {\n  constructor(k) {\n    this.k = k;\n    this.best = new Float32Array(k);\n    this.pruneAt = 2 * k + 16;\n  }\n  k;\n  rows = new Int32Array(16);\n  scores = new Float32Array(16);\n  size = 0;\n  /**\n   * A lower bound of the k-th best reference score learnt elsewhere: from the scans of\n   * other corpus slices for the same query (their rows are other rows of the same corpus).\n   */\n  floor = -Infinity;\n  best;\n  bestSize = 0;\n  /** The own bound last published to the shared bounds. */\n  published = -Infinity;\n  /** The size above which `settle` drops candidates again (amortises the pruning). */\n  pruneAt;\n  /** The k-th largest lower bound so far (or -Infinity before k candidates), or `floor` if higher. */\n  get kth() {\n    const own = this.bestSize < this.k ? -Infinity : this.best[0];\n    return own > this.floor ? own : this.floor;\n  }\n  /**\n   * Called after each block: publishes this list's own bound to `bounds[slot]` (shared by\n   * every slice of the corpus that scans this query), takes the highest bound published\n   * there as `floor`, and drops the candidates below the bound once the list has doubled\n   * since it was last pruned. Returns the bound (`kth`).\n   */\n  settle(bounds, slot) {\n    if (bounds) {\n      const own = this.bestSize < this.k ? -Infinity : this.best[0];\n      if (own > this.published) {\n        raiseShared(bounds, slot, own);\n        this.published = own;\n      }\n      const shared = fromOrderedKey(Atomics.load(bounds, slot));\n      if (shared > this.floor) this.floor = shared;\n    }\n    const kth = this.kth;\n    if (this.size > this.pruneAt) {\n      this.keepAtLeast(kth);\n      this.pruneAt = Math.max(2 * this.k + 16, 2 * this.size);\n    }\n    return kth;\n  }\n  push(row, upper, lower) {\n    if (this.size === this.rows.length) {\n      const rows = new Int32Array(this.size * 2);\n      rows.set(this.rows);\n      this.rows = rows;\n      const scores = new Float32Array(this.size * 2);\n      scores.set(this.scores);\n      this.scores = scores;\n    }\n    this.rows[this.size] = row;\n    this.scores[this.size] = upper;\n    this.size++;\n    this.offerBest(lower);\n  }\n  offerBest(score) {\n    const heap = this.best;\n    let i;\n    if (this.bestSize < this.k) {\n      i = this.bestSize++;\n      while (i > 0) {\n        const parent = i - 1 >> 1;\n        if (heap[parent] <= score) break;\n        heap[i] = heap[parent];\n        i = parent;\n      }\n    } else {\n      if (score <= heap[0]) return;\n      i = 0;\n      for (; ; ) {\n        const left = 2 * i + 1;\n        if (left >= this.k) break;\n        const right = left + 1;\n        const child = right < this.k && heap[right] < heap[left] ? right : left;\n        if (heap[child] >= score) break;\n        heap[i] = heap[child];\n        i = child;\n      }\n    }\n    heap[i] = score;\n  }\n  /** Drops every candidate whose upper bound is below `floor`. */\n  keepAtLeast(floor) {\n    let kept = 0;\n    for (let i = 0; i < this.size; i++) {\n      const score = this.scores[i];\n      if (score >= floor) {\n        this.rows[kept] = this.rows[i];\n        this.scores[kept] = score;\n        kept++;\n      }\n    }\n    this.size = kept;\n  }\n};\nfunction finishQuery(job, query, list, counts, indices, scores) {\n  const { k, queries, corpus, corpusScale, dim, queryStart } = job;\n  const out = (query - queryStart) * k;\n  if (job.margins[query] === 0) {\n    counts[query - queryStart] = 0;\n    return;\n  }\n  list.keepAtLeast(list.kth);\n  const exact = new Float32Array(list.size);\n  const order = new Int32Array(list.size);\n  for (let i = 0; i < list.size; i++) {\n    exact[i] = exactScore(queries, query, corpus, corpusScale, list.rows[i], dim);\n    order[i] = i;\n  }\n  order.sort((a, b) => exact[b] - exact[a] || list.rows[a] - list.rows[b]);\n  const n = Math.min(k, list.size);\n  for (let i = 0; i < n; i++) {\n    const pick = order[i];\n    indices[out + i] = list.rows[pick];\n    scores[out + i] = exact[pick];\n  }\n  counts[query - queryStart] = n;\n}\nfunction exactScore(queries, query, corpus, corpusScale, row, dim) {\n  const qBase = query * dim;\n  const cBase = row * dim;\n  let dot = 0;\n  if (corpusScale) {\n    const scale = corpusScale[row];\n    for (let j = 0; j < dim; j++) dot += queries[qBase + j] * Math.fround(corpus[cBase + j] * scale);\n  } else {\n    for (let j = 0; j < dim; j++) dot += queries[qBase + j] * corpus[cBase + j];\n  }\n  return Math.fround(dot);\n}\n\n// src/knn/scan.ts\nvar SCAN_QUERIES = 64;\nfunction scan(kernel2, job) {\n  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, bounds, queryStart, queryEnd, corpusStart, corpusEnd } = job;\n  const nq = queryEnd - queryStart;\n  const counts = new Int32Array(nq);\n  const indices = new Int32Array(nq * k);\n  const scores = new Float32Array(nq * k);\n  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores, passed: 0 };\n  const dim4 = roundUp(dim, 4);\n  const rowBytes = dim4 * 4;\n  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((384 << 10) / rowBytes)), CORPUS_PANEL);\n  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / rowBytes));\n  const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);\n  const staging = 0;\n  const queryPanels = staging + Math.max(queryChunk, blockRows) * dim * 4;\n  const corpusPanels = queryPanels + queryChunk * rowBytes;\n  const scalePtr = corpusPanels + blockRows * rowBytes;\n  const thrPtr = scalePtr + blockRows * 4;\n  const hitsPtr = thrPtr + queryChunk * 4;\n  const needed = hitsPtr + SCAN_QUERIES * blockRows * 12;\n  const pages = Math.ceil(needed / 65536) - kernel2.memory.buffer.byteLength / 65536;\n  if (pages > 0) kernel2.memory.grow(pages);\n  const memory = kernel2.memory.buffer;\n  const stagingView = new Float32Array(memory, staging, Math.max(queryChunk, blockRows) * dim);\n  const scaleView = new Float32Array(memory, scalePtr, blockRows);\n  const thrView = new Float32Array(memory, thrPtr, queryChunk);\n  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);\n  const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);\n  let passed = 0;\n  for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {\n    const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);\n    const chunkRows = chunkEnd - chunkStart;\n    stagingView.set(queries.subarray(chunkStart * dim, chunkEnd * dim));\n    kernel2.pack(staging, chunkRows, dim, dim4, QUERY_PANEL, queryPanels);\n    const paddedRows = roundUp(chunkRows, QUERY_PANEL);\n    const candidates = [];\n    for (let i = 0; i < chunkRows; i++) {\n      candidates.push(new Candidates(k));\n      thrView[i] = margins[chunkStart + i] === 0 ? Infinity : -Infinity;\n    }\n    for (let i = chunkRows; i < paddedRows; i++) thrView[i] = Infinity;\n    for (const { start: blockStart, end: blockEnd } of corpusBlocks(job, (chunkStart - queryStart) / queryChunk, blockRows)) {\n      const rows = blockEnd - blockStart;\n      stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));\n      kernel2.pack(staging, rows, dim, dim4, CORPUS_PANEL, corpusPanels);\n      for (let r = 0; r < rows; r++) scaleView[r] = corpusScale ? corpusScale[blockStart + r] : 1;\n      for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {\n        const count = Math.min(SCAN_QUERIES, paddedRows - first);\n        const hits = kernel2.scan(queryPanels + first * rowBytes, count, corpusPanels, rows, dim4, scalePtr, thrPtr + first * 4, hitsPtr);\n        passed += hits;\n        for (let h = 0; h < hits; h++) {\n          const q = first + hitInts[3 * h];\n          const row = blockStart + hitInts[3 * h + 1];\n          if (selfIndices && selfIndices[chunkStart + q] === row) continue;\n          const score = hitFloats[3 * h + 2];\n          candidates[q].push(row, score, score - margins[chunkStart + q]);\n        }\n      }\n      for (let q = 0; q < chunkRows; q++) {\n        if (margins[chunkStart + q] === 0) continue;\n        const floor = candidates[q].settle(bounds, chunkStart + q);\n        if (floor > thrView[q]) thrView[q] = float32AtMost(floor);\n      }\n    }\n    for (let q = 0; q < chunkRows; q++) finishQuery(job, chunkStart + q, candidates[q], counts, indices, scores);\n  }\n  return { counts, indices, scores, passed };\n}\n\n// src/knn/scan-int8.ts\nvar QUERY_PANEL2 = 2;\nvar CORPUS_PANEL2 = 6;\nvar SCAN_QUERIES2 = 64;\nvar PAIR_STATS = 240;\nvar SLACK = 1 + 2 ** -16;\nfunction errorNorm(err2, norm, dim) {\n  const u = 2 ** -24;\n  return (Math.sqrt(err2 / (1 - (dim + 16) * u)) + 2 * u * norm) * SLACK;\n}\nfunction scanInt8(kernel2, job) {\n  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, bounds, queryStart, queryEnd, corpusStart, corpusEnd } = job;\n  const corpusNorms = job.corpusNorms;\n  const queryNorms = job.queryNorms;\n  const nq = queryEnd - queryStart;\n  const counts = new Int32Array(nq);\n  const indices = new Int32Array(nq * k);\n  const scores = new Float32Array(nq * k);\n  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores, passed: 0 };\n  const gamma = (dim + 16) * 2 ** -24;\n  const dim16 = roundUp(dim, 16);\n  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((192 << 10) / dim16)), CORPUS_PANEL2);\n  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((8 << 20) / dim16));\n  const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL2);\n  const stagingRows = blockRows;\n  let end = 0;\n  const take = (bytes) => {\n    const at = end;\n    end += roundUp(bytes, 16);\n    return at;\n  };\n  const staging = take(stagingRows * dim * 4);\n  const queryPanels = take(queryChunk * dim16);\n  const corpusPanels = take(blockRows * dim16);\n  const rowScales = take(stagingRows * 4);\n  const rowErr2 = take(stagingRows * 8);\n  const rowSums = take(stagingRows * 4);\n  const qstats = take(queryChunk / 2 * PAIR_STATS);\n  const scalePtr = take(blockRows * 4);\n  const uPtr = take(blockRows * 4);\n  const vPtr = take(blockRows * 4);\n  const hitsPtr = take(SCAN_QUERIES2 * blockRows * 8);\n  const picksPtr = take(SCAN_QUERIES2 * blockRows * 4);\n  const queryRow = take(dim * 4);\n  const dotsPtr = take(blockRows * 4);\n  const pages = Math.ceil(end / 65536) - kernel2.memory.buffer.byteLength / 65536;\n  if (pages > 0) kernel2.memory.grow(pages);\n  const memory = kernel2.memory.buffer;\n  const stagingView = new Float32Array(memory, staging, stagingRows * dim);\n  const scalesView = new Float32Array(memory, rowScales, stagingRows);\n  const err2View = new Float64Array(memory, rowErr2, stagingRows);\n  const sumsView = new Int32Array(memory, rowSums, stagingRows);\n  const statsF = new Float32Array(memory, qstats, queryChunk / 2 * (PAIR_STATS / 4));\n  const statsI = new Int32Array(memory, qstats, queryChunk / 2 * (PAIR_STATS / 4));\n  const scaleView = new Float32Array(memory, scalePtr, blockRows);\n  const uView = new Float32Array(memory, uPtr, blockRows);\n  const vView = new Float32Array(memory, vPtr, blockRows);\n  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES2 * blockRows * 2);\n  const picksView = new Int32Array(memory, picksPtr, SCAN_QUERIES2 * blockRows);\n  const queryRowView = new Float32Array(memory, queryRow, dim);\n  const dotsView = new Float32Array(memory, dotsPtr, blockRows);\n  const setStat = (q, which, value, asInt) => {\n    const pair = (q >> 1) * (PAIR_STATS / 4);\n    const odd = q & 1;\n    const view = asInt ? statsI : statsF;\n    const own = pair + odd * 20 + which * 4;\n    view[own] = value;\n    view[own + 1] = value;\n    view[own + 2] = value;\n    view[own + 3] = value;\n    const shared = pair + 40 + which * 4 + odd * 2;\n    view[shared] = value;\n    view[shared + 1] = value;\n  };\n  const thresholds = new Float64Array(queryChunk);\n  const perQuery = new Int32Array(SCAN_QUERIES2 + 1);\n  let passed = 0;\n  for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {\n    const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);\n    const chunkRows = chunkEnd - chunkStart;\n    const paddedRows = roundUp(chunkRows, QUERY_PANEL2);\n    const candidates = [];\n    for (let pieceStart = 0; pieceStart < chunkRows; pieceStart += stagingRows) {\n      const pieceRows = Math.min(stagingRows, chunkRows - pieceStart);\n      const from = chunkStart + pieceStart;\n      stagingView.set(queries.subarray(from * dim, (from + pieceRows) * dim));\n      kernel2.quantise(staging, pieceRows, dim, dim16, QUERY_PANEL2, 127, 0, queryPanels + pieceStart * dim16, rowScales, rowErr2, rowSums);\n      for (let i = 0; i < pieceRows; i++) {\n        const q = pieceStart + i;\n        candidates.push(new Candidates(k));\n        setStat(q, 0, 64 * sumsView[i], true);\n        setStat(q, 1, scalesView[i], false);\n        setStat(q, 2, errorNorm(err2View[i], queryNorms[from + i], dim), false);\n        setStat(q, 3, queryNorms[from + i] * SLACK, false);\n        thresholds[q] = margins[from + i] !== 0 ? -Infinity : Infinity;\n        setStat(q, 4, thresholds[q], false);\n      }\n    }\n    if (paddedRows > chunkRows) {\n      for (let which = 0; which < 4; which++) setStat(chunkRows, which, 0, which === 0);\n      setStat(chunkRows, 4, Infinity, false);\n    }\n    for (const { start: blockStart, end: blockEnd } of corpusBlocks(job, (chunkStart - queryStart) / queryChunk, blockRows)) {\n      const rows = blockEnd - blockStart;\n      stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));\n      kernel2.quantise(staging, rows, dim, dim16, CORPUS_PANEL2, 63, 64, corpusPanels, rowScales, rowErr2, rowSums);\n      for (let r = 0; r < rows; r++) {\n        const sigma = corpusScale ? corpusScale[blockStart + r] : 1;\n        const norm = corpusNorms[blockStart + r];\n        const err = errorNorm(err2View[r], norm, dim);\n        scaleView[r] = scalesView[r] * sigma;\n        uView[r] = sigma * (norm + err) * SLACK;\n        vView[r] = (sigma * (err + gamma * norm) + 2 ** -100) * SLACK;\n      }\n      for (let first = 0; first < paddedRows; first += SCAN_QUERIES2) {\n        const count = Math.min(SCAN_QUERIES2, paddedRows - first);\n        const hits = kernel2.scan8(queryPanels + first * dim16, count, corpusPanels, rows, dim16, qstats + first / 2 * PAIR_STATS, scalePtr, uPtr, vPtr, hitsPtr);\n        passed += hits;\n        if (hits === 0) continue;\n        perQuery.fill(0, 0, count + 1);\n        for (let h = 0; h < hits; h++) {\n          const slot = hitInts[2 * h] + 1;\n          perQuery[slot] = perQuery[slot] + 1;\n        }\n        for (let q = 0; q < count; q++) perQuery[q + 1] = perQuery[q + 1] + perQuery[q];\n        for (let h = 0; h < hits; h++) {\n          const q = hitInts[2 * h];\n          const at = perQuery[q];\n          picksView[at] = hitInts[2 * h + 1];\n          perQuery[q] = at + 1;\n        }\n        for (let q = 0, start = 0; q < count; start = perQuery[q], q++) {\n          const n = perQuery[q] - start;\n          if (n === 0) continue;\n          const query = chunkStart + first + q;\n          queryRowView.set(queries.subarray(query * dim, (query + 1) * dim));\n          kernel2.dots(queryRow, staging, dim, picksPtr + start * 4, n, dotsPtr);\n          const half = margins[query] / 2;\n          const self = selfIndices ? selfIndices[query] : -1;\n          const list = candidates[first + q];\n          for (let i = 0; i < n; i++) {\n            const row = blockStart + picksView[start + i];\n            if (row === self) continue;\n            const a = dotsView[i] * (corpusScale ? corpusScale[row] : 1);\n            list.push(row, a + half, a - half);\n          }\n        }\n      }\n      for (let q = 0; q < chunkRows; q++) {\n        if (margins[chunkStart + q] === 0) continue;\n        const floor = candidates[q].settle(bounds, chunkStart + q);\n        if (floor > thresholds[q]) {\n          thresholds[q] = float32AtMost(floor);\n          setStat(q, 4, thresholds[q], false);\n        }\n      }\n    }\n    for (let q = 0; q < chunkRows; q++) {\n      finishQuery(job, chunkStart + q, candidates[q], counts, indices, scores);\n    }\n  }\n  return { counts, indices, scores, passed };\n}\n\n// src/knn/tasks.ts\nfunction runClaimed(kernel2, tasks, claim) {\n  const done = [];\n  for (let index = Atomics.add(claim, 0, 1); index < tasks.length; index = Atomics.add(claim, 0, 1)) {\n    done.push({ index, result: runTask(kernel2, tasks[index]) });\n  }\n  return done;\n}\nfunction runTask(kernel2, task) {\n  if (task.kind === \"scan\") return kernel2.kind === \"int8\" ? scanInt8(kernel2.kernel, task.job) : scan(kernel2.kernel, task.job);\n  rowNorms(task.data, task.dim, task.start, task.end, task.out, task.what);\n  return null;\n}\nfunction rowNorms(data, dim, start, end, out, what) {\n  for (let r = start; r < end; r++) {\n    const base = r * dim;\n    let sum = 0;\n    for (let j = 0; j < dim; j++) {\n      const v = data[base + j];\n      sum += v * v;\n    }\n    if (!Number.isFinite(sum)) throw new Error(`${what} row ${r} has a non-finite value (or its squared norm overflows)`);\n    out[r] = Math.sqrt(sum);\n  }\n}\n\n// src/knn/worker.ts\nvar { module: module2, kind } = import_node_worker_threads.workerData;\nvar kernel = { kind, kernel: instantiateModule(module2) };\nimport_node_worker_threads.parentPort?.on(\"message\", (message) => {\n  try {\n    const done = runClaimed(kernel, message.tasks, message.claim);\n    const transfer = done.flatMap(({ result }) => result ? [result.counts.buffer, result.indices.buffer, result.scores.buffer] : []);\n    import_node_worker_threads.parentPort?.postMessage({ done }, transfer);\n  } catch (error) {\n    import_node_worker_threads.parentPort?.postMessage({ error: error instanceof Error ? error.stack ?? error.message : String(error) });\n  }\n});\n";
+const workerSource = "\"use strict\";\n\n// src/knn/worker.ts\nvar import_node_worker_threads = require(\"node:worker_threads\");\n\n// src/knn/kernel.ts\nvar webAssembly = globalThis.WebAssembly;\nvar QUERY_PANEL = 2;\nvar CORPUS_PANEL = 6;\nfunction instantiateModule(module3) {\n  if (!webAssembly) throw new Error(\"this runtime has no WebAssembly\");\n  return new webAssembly.Instance(module3, {}).exports;\n}\n\n// src/knn/float32.ts\nvar roundUp = (n, m) => Math.ceil(n / m) * m;\nvar float32Bits = new Float32Array(1);\nvar float32BitsAsInt = new Int32Array(float32Bits.buffer);\nfunction float32AtMost(x) {\n  const f = Math.fround(x);\n  if (f <= x) return f;\n  float32Bits[0] = f;\n  const bits = float32BitsAsInt[0];\n  if (f > 0) float32BitsAsInt[0] = bits - 1;\n  else if (f === 0) float32BitsAsInt[0] = 2147483649 | 0;\n  else float32BitsAsInt[0] = bits + 1;\n  return float32Bits[0];\n}\nfunction orderedKey(x) {\n  float32Bits[0] = x;\n  const bits = float32BitsAsInt[0];\n  return bits >= 0 ? bits : bits ^ 2147483647;\n}\nfunction fromOrderedKey(key) {\n  float32BitsAsInt[0] = key >= 0 ? key : key ^ 2147483647;\n  return float32Bits[0];\n}\nvar MINUS_INFINITY_KEY = orderedKey(-Infinity);\nfunction raiseShared(bounds, i, x) {\n  const key = orderedKey(x);\n  let current = Atomics.load(bounds, i);\n  while (key > current) {\n    const seen = Atomics.compareExchange(bounds, i, current, key);\n    if (seen === current) return;\n    current = seen;\n  }\n}\n\n// src/knn/candidates.ts\nvar RAMP = [1 / 8, 1 / 8, 1 / 4, 1 / 4, 1 / 2, 1 / 2];\nfunction blockOffset(index, blockRows) {\n  let offset = 0;\n  for (let i = 0; i < RAMP.length; i++) {\n    if (i === index) return offset;\n    offset += roundUp(Math.ceil(blockRows * RAMP[i]), CORPUS_PANEL);\n  }\n  return offset + (index - RAMP.length) * blockRows;\n}\nfunction* corpusBlocks(job, chunk, blockRows) {\n  const { claims, corpusStart, corpusEnd } = job;\n  for (let next = 0; ; next++) {\n    const block = claims ? Atomics.add(claims, chunk, 1) : next;\n    const start = corpusStart + blockOffset(block, blockRows);\n    if (start >= corpusEnd) return;\n    yield { start, end: Math.min(corpusEnd, corpusStart + blockOffset(block + 1, blockRows)) };\n  }\n}\nvar Candidates = class {\n  constructor(k) {\n    this.k = k;\n    this.best = new Float32Array(k);\n    this.pruneAt = 2 * k + 16;\n  }\n  k;\n  rows = new Int32Array(16);\n  scores = new Float32Array(16);\n  size = 0;\n  /**\n   * A lower bound of the k-th best reference score learnt elsewhere: from the scans of\n   * other corpus slices for the same query (their rows are other rows of the same corpus).\n   */\n  floor = -Infinity;\n  best;\n  bestSize = 0;\n  /** The own bound last published to the shared bounds. */\n  published = -Infinity;\n  /** The size above which `settle` drops candidates again (amortises the pruning). */\n  pruneAt;\n  /** The k-th largest lower bound so far (or -Infinity before k candidates), or `floor` if higher. */\n  get kth() {\n    const own = this.bestSize < this.k ? -Infinity : this.best[0];\n    return own > this.floor ? own : this.floor;\n  }\n  /**\n   * Called after each block: publishes this list's own bound to `bounds[slot]` (shared by\n   * every slice of the corpus that scans this query), takes the highest bound published\n   * there as `floor`, and drops the candidates below the bound once the list has doubled\n   * since it was last pruned. Returns the bound (`kth`).\n   */\n  settle(bounds, slot) {\n    if (bounds) {\n      const own = this.bestSize < this.k ? -Infinity : this.best[0];\n      if (own > this.published) {\n        raiseShared(bounds, slot, own);\n        this.published = own;\n      }\n      const shared = fromOrderedKey(Atomics.load(bounds, slot));\n      if (shared > this.floor) this.floor = shared;\n    }\n    const kth = this.kth;\n    if (this.size > this.pruneAt) {\n      this.keepAtLeast(kth);\n      this.pruneAt = Math.max(2 * this.k + 16, 2 * this.size);\n    }\n    return kth;\n  }\n  push(row, upper, lower) {\n    this.reserve(this.size + 1);\n    this.rows[this.size] = row;\n    this.scores[this.size] = upper;\n    this.size++;\n    this.offerBest(lower);\n  }\n  /**\n   * Adds the rows of one corpus block that the float32 kernel scored for this query: row\n   * `blockStart + picks[from + i]` with score `dots[i]` (times its cosine scale), kept with\n   * the bounds score ± `half`, except the row `self`. One call per query and block, with\n   * typed arrays rather than a call per row: a call per row would box its float arguments\n   * and fill the heap with garbage.\n   */\n  addScored(picks, from, n, dots, blockStart, corpusScale, half, self) {\n    this.reserve(this.size + n);\n    const { rows, scores, best, k } = this;\n    let size = this.size;\n    for (let i = 0; i < n; i++) {\n      const row = blockStart + picks[from + i];\n      if (row === self) continue;\n      const score = dots[i] * (corpusScale ? corpusScale[row] : 1);\n      rows[size] = row;\n      scores[size] = score + half;\n      size++;\n      const lower = score - half;\n      if (this.bestSize < k || lower > best[0]) this.offerBest(lower);\n    }\n    this.size = size;\n  }\n  /** Grows the lists (doubling) to hold at least `capacity` candidates. */\n  reserve(capacity) {\n    if (capacity <= this.rows.length) return;\n    let length = this.rows.length * 2;\n    while (length < capacity) length *= 2;\n    const rows = new Int32Array(length);\n    rows.set(this.rows.subarray(0, this.size));\n    this.rows = rows;\n    const scores = new Float32Array(length);\n    scores.set(this.scores.subarray(0, this.size));\n    this.scores = scores;\n  }\n  offerBest(score) {\n    const heap = this.best;\n    let i;\n    if (this.bestSize < this.k) {\n      i = this.bestSize++;\n      while (i > 0) {\n        const parent = i - 1 >> 1;\n        if (heap[parent] <= score) break;\n        heap[i] = heap[parent];\n        i = parent;\n      }\n    } else {\n      if (score <= heap[0]) return;\n      i = 0;\n      for (; ; ) {\n        const left = 2 * i + 1;\n        if (left >= this.k) break;\n        const right = left + 1;\n        const child = right < this.k && heap[right] < heap[left] ? right : left;\n        if (heap[child] >= score) break;\n        heap[i] = heap[child];\n        i = child;\n      }\n    }\n    heap[i] = score;\n  }\n  /** Drops every candidate whose upper bound is below `floor`. */\n  keepAtLeast(floor) {\n    let kept = 0;\n    for (let i = 0; i < this.size; i++) {\n      const score = this.scores[i];\n      if (score >= floor) {\n        this.rows[kept] = this.rows[i];\n        this.scores[kept] = score;\n        kept++;\n      }\n    }\n    this.size = kept;\n  }\n};\nfunction finishQuery(job, query, list, counts, indices, scores) {\n  const { k, queries, corpus, corpusScale, dim, queryStart } = job;\n  const out = (query - queryStart) * k;\n  if (job.margins[query] === 0) {\n    counts[query - queryStart] = 0;\n    return;\n  }\n  list.keepAtLeast(list.kth);\n  const exact = new Float32Array(list.size);\n  const order = new Int32Array(list.size);\n  for (let i = 0; i < list.size; i++) {\n    exact[i] = exactScore(queries, query, corpus, corpusScale, list.rows[i], dim);\n    order[i] = i;\n  }\n  order.sort((a, b) => exact[b] - exact[a] || list.rows[a] - list.rows[b]);\n  const n = Math.min(k, list.size);\n  for (let i = 0; i < n; i++) {\n    const pick = order[i];\n    indices[out + i] = list.rows[pick];\n    scores[out + i] = exact[pick];\n  }\n  counts[query - queryStart] = n;\n}\nfunction exactScore(queries, query, corpus, corpusScale, row, dim) {\n  const qBase = query * dim;\n  const cBase = row * dim;\n  let dot = 0;\n  if (corpusScale) {\n    const scale = corpusScale[row];\n    for (let j = 0; j < dim; j++) dot += queries[qBase + j] * Math.fround(corpus[cBase + j] * scale);\n  } else {\n    for (let j = 0; j < dim; j++) dot += queries[qBase + j] * corpus[cBase + j];\n  }\n  return Math.fround(dot);\n}\n\n// src/knn/scan.ts\nvar SCAN_QUERIES = 64;\nfunction scan(kernel2, job) {\n  const { dim, k, queries, corpus, corpusScale, selfIndices, margins, bounds, queryStart, queryEnd, corpusStart, corpusEnd } = job;\n  const nq = queryEnd - queryStart;\n  const counts = new Int32Array(nq);\n  const indices = new Int32Array(nq * k);\n  const scores = new Float32Array(nq * k);\n  if (nq === 0 || k === 0 || corpusEnd <= corpusStart) return { counts, indices, scores, passed: 0 };\n  const dim4 = roundUp(dim, 4);\n  const rowBytes = dim4 * 4;\n  const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((384 << 10) / rowBytes)), CORPUS_PANEL);\n  const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((2 << 20) / rowBytes));\n  const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL);\n  const staging = 0;\n  const queryPanels = staging + Math.max(queryChunk, blockRows) * dim * 4;\n  const corpusPanels = queryPanels + queryChunk * rowBytes;\n  const scalePtr = corpusPanels + blockRows * rowBytes;\n  const thrPtr = scalePtr + blockRows * 4;\n  const hitsPtr = thrPtr + queryChunk * 4;\n  const needed = hitsPtr + SCAN_QUERIES * blockRows * 12;\n  const pages = Math.ceil(needed / 65536) - kernel2.memory.buffer.byteLength / 65536;\n  if (pages > 0) kernel2.memory.grow(pages);\n  const memory = kernel2.memory.buffer;\n  const stagingView = new Float32Array(memory, staging, Math.max(queryChunk, blockRows) * dim);\n  const scaleView = new Float32Array(memory, scalePtr, blockRows);\n  const thrView = new Float32Array(memory, thrPtr, queryChunk);\n  const hitInts = new Int32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);\n  const hitFloats = new Float32Array(memory, hitsPtr, SCAN_QUERIES * blockRows * 3);\n  let passed = 0;\n  for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {\n    const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);\n    const chunkRows = chunkEnd - chunkStart;\n    stagingView.set(queries.subarray(chunkStart * dim, chunkEnd * dim));\n    kernel2.pack(staging, chunkRows, dim, dim4, QUERY_PANEL, queryPanels);\n    const paddedRows = roundUp(chunkRows, QUERY_PANEL);\n    const candidates = [];\n    for (let i = 0; i < chunkRows; i++) {\n      candidates.push(new Candidates(k));\n      thrView[i] = margins[chunkStart + i] === 0 ? Infinity : -Infinity;\n    }\n    for (let i = chunkRows; i < paddedRows; i++) thrView[i] = Infinity;\n    for (const { start: blockStart, end: blockEnd } of corpusBlocks(job, (chunkStart - queryStart) / queryChunk, blockRows)) {\n      const rows = blockEnd - blockStart;\n      stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));\n      kernel2.pack(staging, rows, dim, dim4, CORPUS_PANEL, corpusPanels);\n      for (let r = 0; r < rows; r++) scaleView[r] = corpusScale ? corpusScale[blockStart + r] : 1;\n      for (let first = 0; first < paddedRows; first += SCAN_QUERIES) {\n        const count = Math.min(SCAN_QUERIES, paddedRows - first);\n        const hits = kernel2.scan(queryPanels + first * rowBytes, count, corpusPanels, rows, dim4, scalePtr, thrPtr + first * 4, hitsPtr);\n        passed += hits;\n        for (let h = 0; h < hits; h++) {\n          const q = first + hitInts[3 * h];\n          const row = blockStart + hitInts[3 * h + 1];\n          if (selfIndices && selfIndices[chunkStart + q] === row) continue;\n          const score = hitFloats[3 * h + 2];\n          candidates[q].push(row, score, score - margins[chunkStart + q]);\n        }\n      }\n      for (let q = 0; q < chunkRows; q++) {\n        if (margins[chunkStart + q] === 0) continue;\n        const floor = candidates[q].settle(bounds, chunkStart + q);\n        if (floor > thrView[q]) thrView[q] = float32AtMost(floor);\n      }\n    }\n    for (let q = 0; q < chunkRows; q++) finishQuery(job, chunkStart + q, candidates[q], counts, indices, scores);\n  }\n  return { counts, indices, scores, passed };\n}\n\n// src/knn/scan-int8.ts\nvar QUERY_PANEL2 = 2;\nvar CORPUS_PANEL2 = 6;\nvar SCAN_QUERIES2 = 64;\nvar PAIR_STATS = 240;\nvar SLACK = 1 + 2 ** -16;\nfunction errorNorm(err2, norm, dim) {\n  const u = 2 ** -24;\n  return (Math.sqrt(err2 / (1 - (dim + 16) * u)) + 2 * u * norm) * SLACK;\n}\nfunction scanInt8(kernel2, job) {\n  const nq = job.queryEnd - job.queryStart;\n  if (nq === 0 || job.k === 0 || job.corpusEnd <= job.corpusStart) {\n    return { counts: new Int32Array(nq), indices: new Int32Array(nq * job.k), scores: new Float32Array(nq * job.k), passed: 0 };\n  }\n  return new Int8Scan(kernel2, job).run();\n}\nvar Int8Scan = class {\n  constructor(kernel2, job) {\n    this.kernel = kernel2;\n    this.job = job;\n    const { dim, queryStart, queryEnd, k } = job;\n    const nq = queryEnd - queryStart;\n    this.dim = dim;\n    this.corpusNorms = job.corpusNorms;\n    this.queryNorms = job.queryNorms;\n    this.counts = new Int32Array(nq);\n    this.indices = new Int32Array(nq * k);\n    this.scores = new Float32Array(nq * k);\n    this.gamma = (dim + 16) * 2 ** -24;\n    const dim16 = roundUp(dim, 16);\n    this.dim16 = dim16;\n    const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((192 << 10) / dim16)), CORPUS_PANEL2);\n    this.blockRows = blockRows;\n    const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((8 << 20) / dim16));\n    const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), QUERY_PANEL2);\n    this.queryChunk = queryChunk;\n    const stagingRows = blockRows;\n    let end = 0;\n    const take = (bytes) => {\n      const at = end;\n      end += roundUp(bytes, 16);\n      return at;\n    };\n    this.staging = take(stagingRows * dim * 4);\n    this.queryPanels = take(queryChunk * dim16);\n    this.corpusPanels = take(blockRows * dim16);\n    this.rowScales = take(stagingRows * 4);\n    this.rowErr2 = take(stagingRows * 8);\n    this.rowSums = take(stagingRows * 4);\n    this.qstats = take(queryChunk / 2 * PAIR_STATS);\n    this.scalePtr = take(blockRows * 4);\n    this.uPtr = take(blockRows * 4);\n    this.vPtr = take(blockRows * 4);\n    this.hitsPtr = take(SCAN_QUERIES2 * blockRows * 8);\n    this.picksPtr = take(SCAN_QUERIES2 * blockRows * 4);\n    this.queryRow = take(dim * 4);\n    this.dotsPtr = take(blockRows * 4);\n    const pages = Math.ceil(end / 65536) - kernel2.memory.buffer.byteLength / 65536;\n    if (pages > 0) kernel2.memory.grow(pages);\n    const memory = kernel2.memory.buffer;\n    this.stagingView = new Float32Array(memory, this.staging, stagingRows * dim);\n    this.scalesView = new Float32Array(memory, this.rowScales, stagingRows);\n    this.err2View = new Float64Array(memory, this.rowErr2, stagingRows);\n    this.sumsView = new Int32Array(memory, this.rowSums, stagingRows);\n    this.statsF = new Float32Array(memory, this.qstats, queryChunk / 2 * (PAIR_STATS / 4));\n    this.statsI = new Int32Array(memory, this.qstats, queryChunk / 2 * (PAIR_STATS / 4));\n    this.scaleView = new Float32Array(memory, this.scalePtr, blockRows);\n    this.uView = new Float32Array(memory, this.uPtr, blockRows);\n    this.vView = new Float32Array(memory, this.vPtr, blockRows);\n    this.hitInts = new Int32Array(memory, this.hitsPtr, SCAN_QUERIES2 * blockRows * 2);\n    this.picksView = new Int32Array(memory, this.picksPtr, SCAN_QUERIES2 * blockRows);\n    this.queryRowView = new Float32Array(memory, this.queryRow, dim);\n    this.dotsView = new Float32Array(memory, this.dotsPtr, blockRows);\n    this.thresholds = new Float64Array(queryChunk);\n  }\n  kernel;\n  job;\n  dim;\n  dim16;\n  gamma;\n  blockRows;\n  queryChunk;\n  corpusNorms;\n  queryNorms;\n  counts;\n  indices;\n  scores;\n  // Wasm memory, 16-byte aligned regions (byte offsets) and the views over them.\n  staging;\n  queryPanels;\n  corpusPanels;\n  rowScales;\n  rowErr2;\n  rowSums;\n  qstats;\n  scalePtr;\n  uPtr;\n  vPtr;\n  hitsPtr;\n  picksPtr;\n  queryRow;\n  dotsPtr;\n  stagingView;\n  scalesView;\n  err2View;\n  sumsView;\n  statsF;\n  statsI;\n  scaleView;\n  uView;\n  vView;\n  hitInts;\n  picksView;\n  queryRowView;\n  dotsView;\n  /** Per query of the chunk, the threshold the kernel holds (float32). */\n  thresholds;\n  /** Hits of one kernel call per query: counts, then where each query's rows start in `picks`. */\n  perQuery = new Int32Array(SCAN_QUERIES2 + 1);\n  candidates = [];\n  run() {\n    const { job, kernel: kernel2, queryChunk } = this;\n    const { queryStart, queryEnd } = job;\n    let passed = 0;\n    for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {\n      const chunkRows = Math.min(queryEnd, chunkStart + queryChunk) - chunkStart;\n      const paddedRows = roundUp(chunkRows, QUERY_PANEL2);\n      this.startChunk(chunkStart, chunkRows);\n      for (const { start: blockStart, end: blockEnd } of corpusBlocks(job, (chunkStart - queryStart) / queryChunk, this.blockRows)) {\n        const rows = blockEnd - blockStart;\n        this.stageBlock(blockStart, rows);\n        for (let first = 0; first < paddedRows; first += SCAN_QUERIES2) {\n          const count = Math.min(SCAN_QUERIES2, paddedRows - first);\n          const hits = kernel2.scan8(this.queryPanels + first * this.dim16, count, this.corpusPanels, rows, this.dim16, this.qstats + first / 2 * PAIR_STATS, this.scalePtr, this.uPtr, this.vPtr, this.hitsPtr);\n          passed += hits;\n          if (hits > 0) this.collect(hits, first, count, chunkStart, blockStart);\n        }\n        this.raiseThresholds(chunkStart, chunkRows);\n      }\n      for (let q = 0; q < chunkRows; q++) finishQuery(job, chunkStart + q, this.candidates[q], this.counts, this.indices, this.scores);\n    }\n    return { counts: this.counts, indices: this.indices, scores: this.scores, passed };\n  }\n  /**\n   * Writes statistic `which` (0: 64·Σv, 1: s, 2: ‖e‖, 3: ‖q‖, 4: threshold) of local query\n   * q into every lane that holds it: layout q%2 (all four lanes) and layout 2 (two lanes).\n   */\n  setStat(q, which, value, asInt) {\n    const pair = (q >> 1) * (PAIR_STATS / 4);\n    const odd = q & 1;\n    const view = asInt ? this.statsI : this.statsF;\n    const own = pair + odd * 20 + which * 4;\n    view[own] = value;\n    view[own + 1] = value;\n    view[own + 2] = value;\n    view[own + 3] = value;\n    const shared = pair + 40 + which * 4 + odd * 2;\n    view[shared] = value;\n    view[shared + 1] = value;\n  }\n  /** Quantises the chunk's queries, a staging block at a time, and sets their statistics and fresh candidate lists. */\n  startChunk(chunkStart, chunkRows) {\n    const { kernel: kernel2, job, dim, dim16, queryNorms, thresholds } = this;\n    this.candidates = [];\n    for (let pieceStart = 0; pieceStart < chunkRows; pieceStart += this.blockRows) {\n      const pieceRows = Math.min(this.blockRows, chunkRows - pieceStart);\n      const from = chunkStart + pieceStart;\n      this.stagingView.set(job.queries.subarray(from * dim, (from + pieceRows) * dim));\n      kernel2.quantise(this.staging, pieceRows, dim, dim16, QUERY_PANEL2, 127, 0, this.queryPanels + pieceStart * dim16, this.rowScales, this.rowErr2, this.rowSums);\n      for (let i = 0; i < pieceRows; i++) {\n        const q = pieceStart + i;\n        this.candidates.push(new Candidates(job.k));\n        this.setStat(q, 0, 64 * this.sumsView[i], true);\n        this.setStat(q, 1, this.scalesView[i], false);\n        this.setStat(q, 2, errorNorm(this.err2View[i], queryNorms[from + i], dim), false);\n        this.setStat(q, 3, queryNorms[from + i] * SLACK, false);\n        thresholds[q] = job.margins[from + i] !== 0 ? -Infinity : Infinity;\n        this.setStat(q, 4, thresholds[q], false);\n      }\n    }\n    if (roundUp(chunkRows, QUERY_PANEL2) > chunkRows) {\n      for (let which = 0; which < 4; which++) this.setStat(chunkRows, which, 0, which === 0);\n      this.setStat(chunkRows, 4, Infinity, false);\n    }\n  }\n  /** Stages and quantises corpus rows [blockStart, blockStart + rows) and writes each row's bound terms. */\n  stageBlock(blockStart, rows) {\n    const { job, dim, gamma, corpusNorms } = this;\n    const { corpusScale } = job;\n    this.stagingView.set(job.corpus.subarray(blockStart * dim, (blockStart + rows) * dim));\n    this.kernel.quantise(this.staging, rows, dim, this.dim16, CORPUS_PANEL2, 63, 64, this.corpusPanels, this.rowScales, this.rowErr2, this.rowSums);\n    for (let r = 0; r < rows; r++) {\n      const sigma = corpusScale ? corpusScale[blockStart + r] : 1;\n      const norm = corpusNorms[blockStart + r];\n      const err = errorNorm(this.err2View[r], norm, dim);\n      this.scaleView[r] = this.scalesView[r] * sigma;\n      this.uView[r] = sigma * (norm + err) * SLACK;\n      this.vView[r] = (sigma * (err + gamma * norm) + 2 ** -100) * SLACK;\n    }\n  }\n  /**\n   * The `hits` pairs of one kernel call (queries first .. first + count of the chunk): sorts\n   * their rows by query (counting sort into `picks`), then scores each query's rows in\n   * float32 straight from the staged block, still in cache: a candidate's bounds are then\n   * the float32 kernel's (half the margin either side), far tighter than the int8\n   * interval, so the lists stay short and the thresholds rise fast.\n   */\n  collect(hits, first, count, chunkStart, blockStart) {\n    const { perQuery, hitInts, picksView, queryRowView, job, dim } = this;\n    const { queries, margins, selfIndices } = job;\n    perQuery.fill(0, 0, count + 1);\n    for (let h = 0; h < hits; h++) {\n      const slot = hitInts[2 * h] + 1;\n      perQuery[slot] = perQuery[slot] + 1;\n    }\n    for (let q = 0; q < count; q++) perQuery[q + 1] = perQuery[q + 1] + perQuery[q];\n    for (let h = 0; h < hits; h++) {\n      const q = hitInts[2 * h];\n      const at = perQuery[q];\n      picksView[at] = hitInts[2 * h + 1];\n      perQuery[q] = at + 1;\n    }\n    for (let q = 0, start = 0; q < count; start = perQuery[q], q++) {\n      const n = perQuery[q] - start;\n      if (n === 0) continue;\n      const query = chunkStart + first + q;\n      for (let j = 0, at = query * dim; j < dim; j++, at++) queryRowView[j] = queries[at];\n      this.kernel.dots(this.queryRow, this.staging, dim, this.picksPtr + start * 4, n, this.dotsPtr);\n      const self = selfIndices ? selfIndices[query] : -1;\n      this.candidates[first + q].addScored(picksView, start, n, this.dotsView, blockStart, job.corpusScale, margins[query] / 2, self);\n    }\n  }\n  /**\n   * After a block: raises the bar of every query of the chunk (from its own candidates and\n   * the other slices'); now and then drops the candidates that can no longer reach its top k.\n   */\n  raiseThresholds(chunkStart, chunkRows) {\n    const { thresholds, candidates, job } = this;\n    for (let q = 0; q < chunkRows; q++) {\n      if (job.margins[chunkStart + q] === 0) continue;\n      const floor = candidates[q].settle(job.bounds, chunkStart + q);\n      if (floor > thresholds[q]) {\n        thresholds[q] = float32AtMost(floor);\n        this.setStat(q, 4, thresholds[q], false);\n      }\n    }\n  }\n};\n\n// src/knn/tasks.ts\nfunction runClaimed(kernel2, tasks, claim) {\n  const done = [];\n  for (let index = Atomics.add(claim, 0, 1); index < tasks.length; index = Atomics.add(claim, 0, 1)) {\n    done.push({ index, result: runTask(kernel2, tasks[index]) });\n  }\n  return done;\n}\nfunction runTask(kernel2, task) {\n  if (task.kind === \"scan\") return kernel2.kind === \"int8\" ? scanInt8(kernel2.kernel, task.job) : scan(kernel2.kernel, task.job);\n  rowNorms(task.data, task.dim, task.start, task.end, task.out, task.what);\n  return null;\n}\nfunction rowNorms(data, dim, start, end, out, what) {\n  for (let r = start; r < end; r++) {\n    const base = r * dim;\n    let sum = 0;\n    for (let j = 0; j < dim; j++) {\n      const v = data[base + j];\n      sum += v * v;\n    }\n    if (!Number.isFinite(sum)) throw new Error(`${what} row ${r} has a non-finite value (or its squared norm overflows)`);\n    out[r] = Math.sqrt(sum);\n  }\n}\n\n// src/knn/worker.ts\nvar { module: module2, kind } = import_node_worker_threads.workerData;\nvar kernel = { kind, kernel: instantiateModule(module2) };\nimport_node_worker_threads.parentPort?.on(\"message\", (message) => {\n  try {\n    const done = runClaimed(kernel, message.tasks, message.claim);\n    const transfer = done.flatMap(({ result }) => result ? [result.counts.buffer, result.indices.buffer, result.scores.buffer] : []);\n    import_node_worker_threads.parentPort?.postMessage({ done }, transfer);\n  } catch (error) {\n    import_node_worker_threads.parentPort?.postMessage({ error: error instanceof Error ? error.stack ?? error.message : String(error) });\n  }\n});\n";
 
 ;// CONCATENATED MODULE: ./src/knn/kernel.ts
 /** The runtime's WebAssembly API, or undefined when it has none. */
@@ -50050,18 +50050,50 @@ class Candidates {
         return kth;
     }
     push(row, upper, lower) {
-        if (this.size === this.rows.length) {
-            const rows = new Int32Array(this.size * 2);
-            rows.set(this.rows);
-            this.rows = rows;
-            const scores = new Float32Array(this.size * 2);
-            scores.set(this.scores);
-            this.scores = scores;
-        }
+        this.reserve(this.size + 1);
         this.rows[this.size] = row;
         this.scores[this.size] = upper;
         this.size++;
         this.offerBest(lower);
+    }
+    /**
+     * Adds the rows of one corpus block that the float32 kernel scored for this query: row
+     * `blockStart + picks[from + i]` with score `dots[i]` (times its cosine scale), kept with
+     * the bounds score ± `half`, except the row `self`. One call per query and block, with
+     * typed arrays rather than a call per row: a call per row would box its float arguments
+     * and fill the heap with garbage.
+     */
+    addScored(picks, from, n, dots, blockStart, corpusScale, half, self) {
+        this.reserve(this.size + n);
+        const { rows, scores, best, k } = this;
+        let size = this.size;
+        for (let i = 0; i < n; i++) {
+            const row = blockStart + picks[from + i];
+            if (row === self)
+                continue;
+            const score = dots[i] * (corpusScale ? corpusScale[row] : 1);
+            rows[size] = row;
+            scores[size] = score + half;
+            size++;
+            const lower = score - half;
+            if (this.bestSize < k || lower > best[0])
+                this.offerBest(lower);
+        }
+        this.size = size;
+    }
+    /** Grows the lists (doubling) to hold at least `capacity` candidates. */
+    reserve(capacity) {
+        if (capacity <= this.rows.length)
+            return;
+        let length = this.rows.length * 2;
+        while (length < capacity)
+            length *= 2;
+        const rows = new Int32Array(length);
+        rows.set(this.rows.subarray(0, this.size));
+        this.rows = rows;
+        const scores = new Float32Array(length);
+        scores.set(this.scores.subarray(0, this.size));
+        this.scores = scores;
     }
     offerBest(score) {
         const heap = this.best;
@@ -50286,70 +50318,159 @@ function errorNorm(err2, norm, dim) {
  * candidates are rescored exactly at the end, so the result equals `topKJs` bit for bit.
  */
 function scanInt8(kernel, job) {
-    const { dim, k, queries, corpus, corpusScale, selfIndices, margins, bounds, queryStart, queryEnd, corpusStart, corpusEnd } = job;
-    const corpusNorms = job.corpusNorms;
-    const queryNorms = job.queryNorms;
-    const nq = queryEnd - queryStart;
-    const counts = new Int32Array(nq);
-    const indices = new Int32Array(nq * k);
-    const scores = new Float32Array(nq * k);
-    if (nq === 0 || k === 0 || corpusEnd <= corpusStart)
-        return { counts, indices, scores, passed: 0 };
-    const gamma = (dim + 16) * 2 ** -24;
-    const dim16 = roundUp(dim, 16);
-    const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((192 << 10) / dim16)), scan_int8_CORPUS_PANEL);
-    // Quantised queries are small (one byte a value): chunks of up to about 8 MB, so that
-    // each corpus block is quantised once for thousands of queries.
-    const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((8 << 20) / dim16));
-    const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), scan_int8_QUERY_PANEL);
-    // Float rows pass through staging a block at a time (queries too: blockRows is even).
-    const stagingRows = blockRows;
-    // Wasm memory, 16-byte aligned regions.
-    let end = 0;
-    const take = (bytes) => {
-        const at = end;
-        end += roundUp(bytes, 16);
-        return at;
-    };
-    const staging = take(stagingRows * dim * 4);
-    const queryPanels = take(queryChunk * dim16);
-    const corpusPanels = take(blockRows * dim16);
-    const rowScales = take(stagingRows * 4);
-    const rowErr2 = take(stagingRows * 8);
-    const rowSums = take(stagingRows * 4);
-    const qstats = take((queryChunk / 2) * PAIR_STATS);
-    const scalePtr = take(blockRows * 4);
-    const uPtr = take(blockRows * 4);
-    const vPtr = take(blockRows * 4);
-    const hitsPtr = take(scan_int8_SCAN_QUERIES * blockRows * 8);
-    const picksPtr = take(scan_int8_SCAN_QUERIES * blockRows * 4);
-    const queryRow = take(dim * 4);
-    const dotsPtr = take(blockRows * 4);
-    const pages = Math.ceil(end / 65536) - kernel.memory.buffer.byteLength / 65536;
-    if (pages > 0)
-        kernel.memory.grow(pages);
-    const memory = kernel.memory.buffer;
-    const stagingView = new Float32Array(memory, staging, stagingRows * dim);
-    const scalesView = new Float32Array(memory, rowScales, stagingRows);
-    const err2View = new Float64Array(memory, rowErr2, stagingRows);
-    const sumsView = new Int32Array(memory, rowSums, stagingRows);
-    const statsF = new Float32Array(memory, qstats, (queryChunk / 2) * (PAIR_STATS / 4));
-    const statsI = new Int32Array(memory, qstats, (queryChunk / 2) * (PAIR_STATS / 4));
-    const scaleView = new Float32Array(memory, scalePtr, blockRows);
-    const uView = new Float32Array(memory, uPtr, blockRows);
-    const vView = new Float32Array(memory, vPtr, blockRows);
-    const hitInts = new Int32Array(memory, hitsPtr, scan_int8_SCAN_QUERIES * blockRows * 2);
-    const picksView = new Int32Array(memory, picksPtr, scan_int8_SCAN_QUERIES * blockRows);
-    const queryRowView = new Float32Array(memory, queryRow, dim);
-    const dotsView = new Float32Array(memory, dotsPtr, blockRows);
+    const nq = job.queryEnd - job.queryStart;
+    if (nq === 0 || job.k === 0 || job.corpusEnd <= job.corpusStart) {
+        return { counts: new Int32Array(nq), indices: new Int32Array(nq * job.k), scores: new Float32Array(nq * job.k), passed: 0 };
+    }
+    return new Int8Scan(kernel, job).run();
+}
+/**
+ * One job's scan. The steps that run per block, per kernel call and per query are methods
+ * of their own, taking and returning integers: V8 then optimises each as a whole (rather
+ * than only its loops, with the code between them interpreted), and no float is boxed on
+ * the heap per row or per query.
+ */
+class Int8Scan {
+    kernel;
+    job;
+    dim;
+    dim16;
+    gamma;
+    blockRows;
+    queryChunk;
+    corpusNorms;
+    queryNorms;
+    counts;
+    indices;
+    scores;
+    // Wasm memory, 16-byte aligned regions (byte offsets) and the views over them.
+    staging;
+    queryPanels;
+    corpusPanels;
+    rowScales;
+    rowErr2;
+    rowSums;
+    qstats;
+    scalePtr;
+    uPtr;
+    vPtr;
+    hitsPtr;
+    picksPtr;
+    queryRow;
+    dotsPtr;
+    stagingView;
+    scalesView;
+    err2View;
+    sumsView;
+    statsF;
+    statsI;
+    scaleView;
+    uView;
+    vView;
+    hitInts;
+    picksView;
+    queryRowView;
+    dotsView;
+    /** Per query of the chunk, the threshold the kernel holds (float32). */
+    thresholds;
+    /** Hits of one kernel call per query: counts, then where each query's rows start in `picks`. */
+    perQuery = new Int32Array(scan_int8_SCAN_QUERIES + 1);
+    candidates = [];
+    constructor(kernel, job) {
+        this.kernel = kernel;
+        this.job = job;
+        const { dim, queryStart, queryEnd, k } = job;
+        const nq = queryEnd - queryStart;
+        this.dim = dim;
+        this.corpusNorms = job.corpusNorms;
+        this.queryNorms = job.queryNorms;
+        this.counts = new Int32Array(nq);
+        this.indices = new Int32Array(nq * k);
+        this.scores = new Float32Array(nq * k);
+        this.gamma = (dim + 16) * 2 ** -24;
+        const dim16 = roundUp(dim, 16);
+        this.dim16 = dim16;
+        const blockRows = roundUp(Math.max(1, job.blockRows ?? Math.floor((192 << 10) / dim16)), scan_int8_CORPUS_PANEL);
+        this.blockRows = blockRows;
+        // Quantised queries are small (one byte a value): chunks of up to about 8 MB, so that
+        // each corpus block is quantised once for thousands of queries.
+        const maxChunk = Math.max(1, job.queryChunk ?? Math.floor((8 << 20) / dim16));
+        const queryChunk = roundUp(Math.ceil(nq / Math.ceil(nq / maxChunk)), scan_int8_QUERY_PANEL);
+        this.queryChunk = queryChunk;
+        // Float rows pass through staging a block at a time (queries too: blockRows is even).
+        const stagingRows = blockRows;
+        let end = 0;
+        const take = (bytes) => {
+            const at = end;
+            end += roundUp(bytes, 16);
+            return at;
+        };
+        this.staging = take(stagingRows * dim * 4);
+        this.queryPanels = take(queryChunk * dim16);
+        this.corpusPanels = take(blockRows * dim16);
+        this.rowScales = take(stagingRows * 4);
+        this.rowErr2 = take(stagingRows * 8);
+        this.rowSums = take(stagingRows * 4);
+        this.qstats = take((queryChunk / 2) * PAIR_STATS);
+        this.scalePtr = take(blockRows * 4);
+        this.uPtr = take(blockRows * 4);
+        this.vPtr = take(blockRows * 4);
+        this.hitsPtr = take(scan_int8_SCAN_QUERIES * blockRows * 8);
+        this.picksPtr = take(scan_int8_SCAN_QUERIES * blockRows * 4);
+        this.queryRow = take(dim * 4);
+        this.dotsPtr = take(blockRows * 4);
+        const pages = Math.ceil(end / 65536) - kernel.memory.buffer.byteLength / 65536;
+        if (pages > 0)
+            kernel.memory.grow(pages);
+        const memory = kernel.memory.buffer;
+        this.stagingView = new Float32Array(memory, this.staging, stagingRows * dim);
+        this.scalesView = new Float32Array(memory, this.rowScales, stagingRows);
+        this.err2View = new Float64Array(memory, this.rowErr2, stagingRows);
+        this.sumsView = new Int32Array(memory, this.rowSums, stagingRows);
+        this.statsF = new Float32Array(memory, this.qstats, (queryChunk / 2) * (PAIR_STATS / 4));
+        this.statsI = new Int32Array(memory, this.qstats, (queryChunk / 2) * (PAIR_STATS / 4));
+        this.scaleView = new Float32Array(memory, this.scalePtr, blockRows);
+        this.uView = new Float32Array(memory, this.uPtr, blockRows);
+        this.vView = new Float32Array(memory, this.vPtr, blockRows);
+        this.hitInts = new Int32Array(memory, this.hitsPtr, scan_int8_SCAN_QUERIES * blockRows * 2);
+        this.picksView = new Int32Array(memory, this.picksPtr, scan_int8_SCAN_QUERIES * blockRows);
+        this.queryRowView = new Float32Array(memory, this.queryRow, dim);
+        this.dotsView = new Float32Array(memory, this.dotsPtr, blockRows);
+        this.thresholds = new Float64Array(queryChunk);
+    }
+    run() {
+        const { job, kernel, queryChunk } = this;
+        const { queryStart, queryEnd } = job;
+        let passed = 0;
+        for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
+            const chunkRows = Math.min(queryEnd, chunkStart + queryChunk) - chunkStart;
+            const paddedRows = roundUp(chunkRows, scan_int8_QUERY_PANEL);
+            this.startChunk(chunkStart, chunkRows);
+            for (const { start: blockStart, end: blockEnd } of corpusBlocks(job, (chunkStart - queryStart) / queryChunk, this.blockRows)) {
+                const rows = blockEnd - blockStart;
+                this.stageBlock(blockStart, rows);
+                for (let first = 0; first < paddedRows; first += scan_int8_SCAN_QUERIES) {
+                    const count = Math.min(scan_int8_SCAN_QUERIES, paddedRows - first);
+                    const hits = kernel.scan8(this.queryPanels + first * this.dim16, count, this.corpusPanels, rows, this.dim16, this.qstats + (first / 2) * PAIR_STATS, this.scalePtr, this.uPtr, this.vPtr, this.hitsPtr);
+                    passed += hits;
+                    if (hits > 0)
+                        this.collect(hits, first, count, chunkStart, blockStart);
+                }
+                this.raiseThresholds(chunkStart, chunkRows);
+            }
+            for (let q = 0; q < chunkRows; q++)
+                finishQuery(job, chunkStart + q, this.candidates[q], this.counts, this.indices, this.scores);
+        }
+        return { counts: this.counts, indices: this.indices, scores: this.scores, passed };
+    }
     /**
      * Writes statistic `which` (0: 64·Σv, 1: s, 2: ‖e‖, 3: ‖q‖, 4: threshold) of local query
      * q into every lane that holds it: layout q%2 (all four lanes) and layout 2 (two lanes).
      */
-    const setStat = (q, which, value, asInt) => {
+    setStat(q, which, value, asInt) {
         const pair = (q >> 1) * (PAIR_STATS / 4);
         const odd = q & 1;
-        const view = asInt ? statsI : statsF;
+        const view = asInt ? this.statsI : this.statsF;
         const own = pair + odd * 20 + which * 4;
         view[own] = value;
         view[own + 1] = value;
@@ -50358,112 +50479,103 @@ function scanInt8(kernel, job) {
         const shared = pair + 40 + which * 4 + odd * 2;
         view[shared] = value;
         view[shared + 1] = value;
-    };
-    // Per query of the chunk, the threshold the kernel holds (float32).
-    const thresholds = new Float64Array(queryChunk);
-    // Hits of one kernel call per query: counts, then where each query's rows start in `picks`.
-    const perQuery = new Int32Array(scan_int8_SCAN_QUERIES + 1);
-    let passed = 0;
-    for (let chunkStart = queryStart; chunkStart < queryEnd; chunkStart += queryChunk) {
-        const chunkEnd = Math.min(queryEnd, chunkStart + queryChunk);
-        const chunkRows = chunkEnd - chunkStart;
-        const paddedRows = roundUp(chunkRows, scan_int8_QUERY_PANEL);
-        const candidates = [];
-        for (let pieceStart = 0; pieceStart < chunkRows; pieceStart += stagingRows) {
-            const pieceRows = Math.min(stagingRows, chunkRows - pieceStart);
+    }
+    /** Quantises the chunk's queries, a staging block at a time, and sets their statistics and fresh candidate lists. */
+    startChunk(chunkStart, chunkRows) {
+        const { kernel, job, dim, dim16, queryNorms, thresholds } = this;
+        this.candidates = [];
+        for (let pieceStart = 0; pieceStart < chunkRows; pieceStart += this.blockRows) {
+            const pieceRows = Math.min(this.blockRows, chunkRows - pieceStart);
             const from = chunkStart + pieceStart;
-            stagingView.set(queries.subarray(from * dim, (from + pieceRows) * dim));
-            kernel.quantise(staging, pieceRows, dim, dim16, scan_int8_QUERY_PANEL, 127, 0, queryPanels + pieceStart * dim16, rowScales, rowErr2, rowSums);
+            this.stagingView.set(job.queries.subarray(from * dim, (from + pieceRows) * dim));
+            kernel.quantise(this.staging, pieceRows, dim, dim16, scan_int8_QUERY_PANEL, 127, 0, this.queryPanels + pieceStart * dim16, this.rowScales, this.rowErr2, this.rowSums);
             for (let i = 0; i < pieceRows; i++) {
                 const q = pieceStart + i;
-                candidates.push(new Candidates(k));
-                setStat(q, 0, 64 * sumsView[i], true);
-                setStat(q, 1, scalesView[i], false);
-                setStat(q, 2, errorNorm(err2View[i], queryNorms[from + i], dim), false);
-                setStat(q, 3, queryNorms[from + i] * SLACK, false);
+                this.candidates.push(new Candidates(job.k));
+                this.setStat(q, 0, 64 * this.sumsView[i], true);
+                this.setStat(q, 1, this.scalesView[i], false);
+                this.setStat(q, 2, errorNorm(this.err2View[i], queryNorms[from + i], dim), false);
+                this.setStat(q, 3, queryNorms[from + i] * SLACK, false);
                 // A zero query scores exactly 0 everywhere: handled without the kernel.
-                thresholds[q] = margins[from + i] !== 0 ? -Infinity : Infinity;
-                setStat(q, 4, thresholds[q], false);
+                thresholds[q] = job.margins[from + i] !== 0 ? -Infinity : Infinity;
+                this.setStat(q, 4, thresholds[q], false);
             }
         }
-        if (paddedRows > chunkRows) {
+        if (roundUp(chunkRows, scan_int8_QUERY_PANEL) > chunkRows) {
             // The padding query of an odd chunk (its bytes are zeros) reports nothing.
             for (let which = 0; which < 4; which++)
-                setStat(chunkRows, which, 0, which === 0);
-            setStat(chunkRows, 4, Infinity, false);
-        }
-        for (const { start: blockStart, end: blockEnd } of corpusBlocks(job, (chunkStart - queryStart) / queryChunk, blockRows)) {
-            const rows = blockEnd - blockStart;
-            stagingView.set(corpus.subarray(blockStart * dim, blockEnd * dim));
-            kernel.quantise(staging, rows, dim, dim16, scan_int8_CORPUS_PANEL, 63, 64, corpusPanels, rowScales, rowErr2, rowSums);
-            for (let r = 0; r < rows; r++) {
-                const sigma = corpusScale ? corpusScale[blockStart + r] : 1;
-                const norm = corpusNorms[blockStart + r];
-                const err = errorNorm(err2View[r], norm, dim);
-                scaleView[r] = scalesView[r] * sigma;
-                uView[r] = sigma * (norm + err) * SLACK;
-                vView[r] = (sigma * (err + gamma * norm) + 2 ** -100) * SLACK;
-            }
-            for (let first = 0; first < paddedRows; first += scan_int8_SCAN_QUERIES) {
-                const count = Math.min(scan_int8_SCAN_QUERIES, paddedRows - first);
-                const hits = kernel.scan8(queryPanels + first * dim16, count, corpusPanels, rows, dim16, qstats + (first / 2) * PAIR_STATS, scalePtr, uPtr, vPtr, hitsPtr);
-                passed += hits;
-                if (hits === 0)
-                    continue;
-                // Sort the hits' rows by query (counting sort into `picks`), then score each query's
-                // rows in float32 straight from the staged block, still in cache: a candidate's
-                // bounds are then the float32 kernel's (half the margin either side), far tighter
-                // than the int8 interval, so the lists stay short and the thresholds rise fast.
-                perQuery.fill(0, 0, count + 1);
-                for (let h = 0; h < hits; h++) {
-                    const slot = hitInts[2 * h] + 1;
-                    perQuery[slot] = perQuery[slot] + 1;
-                }
-                for (let q = 0; q < count; q++)
-                    perQuery[q + 1] = perQuery[q + 1] + perQuery[q];
-                for (let h = 0; h < hits; h++) {
-                    const q = hitInts[2 * h];
-                    const at = perQuery[q];
-                    picksView[at] = hitInts[2 * h + 1];
-                    perQuery[q] = at + 1;
-                }
-                // perQuery[q] is now where query q's rows end (and q - 1's start).
-                for (let q = 0, start = 0; q < count; start = perQuery[q], q++) {
-                    const n = perQuery[q] - start;
-                    if (n === 0)
-                        continue;
-                    const query = chunkStart + first + q;
-                    queryRowView.set(queries.subarray(query * dim, (query + 1) * dim));
-                    kernel.dots(queryRow, staging, dim, picksPtr + start * 4, n, dotsPtr);
-                    const half = margins[query] / 2;
-                    const self = selfIndices ? selfIndices[query] : -1;
-                    const list = candidates[first + q];
-                    for (let i = 0; i < n; i++) {
-                        const row = blockStart + picksView[start + i];
-                        if (row === self)
-                            continue;
-                        const a = dotsView[i] * (corpusScale ? corpusScale[row] : 1);
-                        list.push(row, a + half, a - half);
-                    }
-                }
-            }
-            // Raise the bar of every query (from its own candidates and the other slices'); now
-            // and then drop the candidates that can no longer reach its top k.
-            for (let q = 0; q < chunkRows; q++) {
-                if (margins[chunkStart + q] === 0)
-                    continue;
-                const floor = candidates[q].settle(bounds, chunkStart + q);
-                if (floor > thresholds[q]) {
-                    thresholds[q] = float32AtMost(floor);
-                    setStat(q, 4, thresholds[q], false);
-                }
-            }
-        }
-        for (let q = 0; q < chunkRows; q++) {
-            finishQuery(job, chunkStart + q, candidates[q], counts, indices, scores);
+                this.setStat(chunkRows, which, 0, which === 0);
+            this.setStat(chunkRows, 4, Infinity, false);
         }
     }
-    return { counts, indices, scores, passed };
+    /** Stages and quantises corpus rows [blockStart, blockStart + rows) and writes each row's bound terms. */
+    stageBlock(blockStart, rows) {
+        const { job, dim, gamma, corpusNorms } = this;
+        const { corpusScale } = job;
+        this.stagingView.set(job.corpus.subarray(blockStart * dim, (blockStart + rows) * dim));
+        this.kernel.quantise(this.staging, rows, dim, this.dim16, scan_int8_CORPUS_PANEL, 63, 64, this.corpusPanels, this.rowScales, this.rowErr2, this.rowSums);
+        for (let r = 0; r < rows; r++) {
+            const sigma = corpusScale ? corpusScale[blockStart + r] : 1;
+            const norm = corpusNorms[blockStart + r];
+            const err = errorNorm(this.err2View[r], norm, dim);
+            this.scaleView[r] = this.scalesView[r] * sigma;
+            this.uView[r] = sigma * (norm + err) * SLACK;
+            this.vView[r] = (sigma * (err + gamma * norm) + 2 ** -100) * SLACK;
+        }
+    }
+    /**
+     * The `hits` pairs of one kernel call (queries first .. first + count of the chunk): sorts
+     * their rows by query (counting sort into `picks`), then scores each query's rows in
+     * float32 straight from the staged block, still in cache: a candidate's bounds are then
+     * the float32 kernel's (half the margin either side), far tighter than the int8
+     * interval, so the lists stay short and the thresholds rise fast.
+     */
+    collect(hits, first, count, chunkStart, blockStart) {
+        const { perQuery, hitInts, picksView, queryRowView, job, dim } = this;
+        const { queries, margins, selfIndices } = job;
+        perQuery.fill(0, 0, count + 1);
+        for (let h = 0; h < hits; h++) {
+            const slot = hitInts[2 * h] + 1;
+            perQuery[slot] = perQuery[slot] + 1;
+        }
+        for (let q = 0; q < count; q++)
+            perQuery[q + 1] = perQuery[q + 1] + perQuery[q];
+        for (let h = 0; h < hits; h++) {
+            const q = hitInts[2 * h];
+            const at = perQuery[q];
+            picksView[at] = hitInts[2 * h + 1];
+            perQuery[q] = at + 1;
+        }
+        // perQuery[q] is now where query q's rows end (and q - 1's start).
+        for (let q = 0, start = 0; q < count; start = perQuery[q], q++) {
+            const n = perQuery[q] - start;
+            if (n === 0)
+                continue;
+            const query = chunkStart + first + q;
+            // Copied value by value: a subarray per query and block would be garbage.
+            for (let j = 0, at = query * dim; j < dim; j++, at++)
+                queryRowView[j] = queries[at];
+            this.kernel.dots(this.queryRow, this.staging, dim, this.picksPtr + start * 4, n, this.dotsPtr);
+            const self = selfIndices ? selfIndices[query] : -1;
+            this.candidates[first + q].addScored(picksView, start, n, this.dotsView, blockStart, job.corpusScale, margins[query] / 2, self);
+        }
+    }
+    /**
+     * After a block: raises the bar of every query of the chunk (from its own candidates and
+     * the other slices'); now and then drops the candidates that can no longer reach its top k.
+     */
+    raiseThresholds(chunkStart, chunkRows) {
+        const { thresholds, candidates, job } = this;
+        for (let q = 0; q < chunkRows; q++) {
+            if (job.margins[chunkStart + q] === 0)
+                continue;
+            const floor = candidates[q].settle(job.bounds, chunkStart + q);
+            if (floor > thresholds[q]) {
+                thresholds[q] = float32AtMost(floor);
+                this.setStat(q, 4, thresholds[q], false);
+            }
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/knn/tasks.ts
@@ -50546,21 +50658,23 @@ function shared(array, copy) {
     return out;
 }
 /**
- * The threads of one engine: `size` worker threads, or with a size of 1 the calling thread
- * alone. A batch of tasks is run by all of them together: each takes the next task nobody
- * has taken yet from a shared counter until none is left, so a thread slowed by other work
- * simply takes fewer. The vectors are shared through SharedArrayBuffers, never copied.
+ * The threads of one engine: the calling thread and `size − 1` worker threads. A batch of
+ * tasks is run by all of them together: each takes the next task nobody has taken yet from
+ * a shared counter until none is left, so a thread slowed by other work simply takes fewer.
+ * The vectors are shared through SharedArrayBuffers, never copied. The calling thread
+ * scans too (its event loop waits meanwhile): a worker thread it would only wait for costs
+ * about 11 MiB of its own heap and runtime.
  */
 class Crew {
     workers;
-    /** The calling thread's kernel when it scans (a crew of one), else null. */
+    /** The calling thread's kernel. */
     kernel;
     pending = new Map();
     /** Why a worker stopped, once one has: the crew then refuses work. */
     broken;
     constructor(module, kind, size) {
-        this.kernel = size === 1 ? { kind, kernel: instantiateModule(module) } : null;
-        this.workers = Array.from({ length: size === 1 ? 0 : size }, () => {
+        this.kernel = { kind, kernel: instantiateModule(module) };
+        this.workers = Array.from({ length: size - 1 }, () => {
             // A small young generation: the scan's garbage is short-lived, and every megabyte a
             // worker's heap holds counts against the memory budget (peak RSS ≤ 1.3 × the corpora).
             const worker = new external_node_worker_threads_.Worker(workerSource, { eval: true, workerData: { module, kind }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
@@ -50604,7 +50718,7 @@ class Crew {
         const taken = new Array(tasks.length).fill(false);
         let failure;
         try {
-            for (const { index, result } of this.kernel ? runClaimed(this.kernel, tasks, claim) : []) {
+            for (const { index, result } of runClaimed(this.kernel, tasks, claim)) {
                 results[index] = result;
                 taken[index] = true;
             }
@@ -50658,8 +50772,8 @@ class Scratch {
 }
 /**
  * The WebAssembly engine: exact top-k equal to `topKJs`, with the SIMD kernel streaming the
- * corpus in blocks over `threads` worker threads (1: the calling thread). The wasm module is
- * compiled on first use.
+ * corpus in blocks over `threads` threads (the calling thread and `threads − 1` workers).
+ * The wasm module is compiled on first use.
  */
 function wasmNeighbourSearch(options) {
     const threads = Math.max(1, Math.floor(options.threads ?? (0,external_node_os_namespaceObject.availableParallelism)()));
