@@ -6,7 +6,7 @@ import { readJsonlVectors } from './jsonl.js';
 import { parseNpy } from './npy.js';
 import { readParquetVectors } from './parquet.js';
 import { parseSafetensors } from './safetensors.js';
-import { checkDimension, indexIds, selectRows, type VectorTable } from './table.js';
+import { checkDimension, indexIds, rowsFor, selectRows, type VectorTable } from './table.js';
 import type { EmbedOptions, EmbeddingSource, TextItem } from './types.js';
 import { readTextFile, splitLines } from '../io/text.js';
 
@@ -96,8 +96,9 @@ export async function readVectorFile(path: string, displayPath: string): Promise
 }
 
 /**
- * Precomputed vectors from a file. The file is read once, on the first `embed`, and every
- * call returns the rows for the requested ids in order (see `selectRows` for the rules).
+ * Precomputed vectors from a file. The file is read by `check` or the first `embed` and kept
+ * only until `embed` hands its rows over (the rows may be the file's own vectors, see
+ * `selectRows`), so a run holds each file's vectors once; a later `embed` reads it again.
  * Never cached: the file is the cache.
  */
 export class FileSource implements EmbeddingSource {
@@ -117,21 +118,28 @@ export class FileSource implements EmbeddingSource {
     this.description = `file:${path}`;
   }
 
-  /** Reads the file (once, kept for embed) and checks that it holds every item. */
+  /** Reads the file (kept for embed) and checks that it holds every item. */
   async check(items: readonly TextItem[], options: EmbedOptions): Promise<void> {
-    await this.embed(items, { ...options, onProgress: undefined });
+    options.signal?.throwIfAborted();
+    rowsFor(await this.load(), items);
   }
 
   async embed(items: readonly TextItem[], options: EmbedOptions): Promise<Matrix> {
     options.signal?.throwIfAborted();
+    const table = await this.load();
+    const matrix = selectRows(table, items);
+    this.table = undefined;
+    options.onProgress?.(items.length, items.length);
+    return matrix;
+  }
+
+  private async load(): Promise<VectorTable> {
     if (!this.table) {
       this.table = readVectorFile(resolve(this.workspace, this.path), this.path);
       this.table.catch(() => (this.table = undefined));
     }
     const table = await this.table;
     checkDimension(table.matrix, this.dimension, this.path, { file: this.path });
-    const matrix = selectRows(table, items);
-    options.onProgress?.(items.length, items.length);
-    return matrix;
+    return table;
   }
 }

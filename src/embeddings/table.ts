@@ -40,15 +40,14 @@ function locate(file: string, lines: Int32Array | undefined, row: number): Sourc
 const idIndexes = new WeakMap<VectorTable, Map<string, number>>();
 
 /**
- * Rows of the table for the requested items, in the items' order. With ids, a requested id
+ * The table's row for each requested item, in the items' order. With ids, a requested id
  * missing from the file is an error naming it; without ids, the file must have exactly one
- * row per item and row i belongs to item i. Every returned row must be finite: a NaN or an
- * infinity is an error naming the id.
+ * row per item and row i belongs to item i. Every row must be finite: a NaN or an infinity
+ * is an error naming the id.
  */
-export function selectRows(table: VectorTable, items: readonly TextItem[]): Matrix {
+export function rowsFor(table: VectorTable, items: readonly TextItem[]): Int32Array {
   const { file, matrix, ids, lines } = table;
   const { dim } = matrix;
-  const out = new Float32Array(items.length * dim);
   let rowOf: (i: number) => number;
   if (ids) {
     let index = idIndexes.get(table);
@@ -74,6 +73,7 @@ export function selectRows(table: VectorTable, items: readonly TextItem[]): Matr
     }
     rowOf = (i) => i;
   }
+  const rows = new Int32Array(items.length);
   for (let i = 0; i < items.length; i++) {
     const row = rowOf(i);
     const base = row * dim;
@@ -84,8 +84,23 @@ export function selectRows(table: VectorTable, items: readonly TextItem[]): Matr
         throw new ConfigurationError(`the vector for id ${JSON.stringify(id)} (row ${row}) has a non-finite value (${v}) at position ${j}`, locate(file, lines, row));
       }
     }
-    out.set(matrix.data.subarray(base, base + dim), i * dim);
+    rows[i] = row;
   }
+  return rows;
+}
+
+/**
+ * Rows of the table for the requested items, in the items' order (see `rowsFor` for the
+ * rules). When the table holds exactly those rows in that order, its own matrix is returned
+ * rather than a copy: the vectors of a large corpus are gigabytes.
+ */
+export function selectRows(table: VectorTable, items: readonly TextItem[]): Matrix {
+  const rows = rowsFor(table, items);
+  const { matrix } = table;
+  const { dim } = matrix;
+  if (matrix.rows === items.length && rows.every((row, i) => row === i)) return { data: matrix.data.subarray(0, items.length * dim), rows: items.length, dim };
+  const out = new Float32Array(items.length * dim);
+  rows.forEach((row, i) => out.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
   return { data: out, rows: items.length, dim };
 }
 

@@ -39,5 +39,6 @@ export interface EmbeddingSource {
    * either embeds anything, so a wrong candidate is found before production's long run.
    */
   check?(items: readonly TextItem[], options: EmbedOptions): Promise<void>;
+  /** One vector per item, in the items' order. The matrix belongs to the caller, who may change it (normalise it in place). */
   embed(items: readonly TextItem[], options: EmbedOptions): Promise<Matrix>;
 }

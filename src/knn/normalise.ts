@@ -1,9 +1,10 @@
 import type { Matrix } from './types.js';
 
 /**
- * Returns a copy of the matrix with every row scaled to unit L2 norm. A zero row stays
- * zero (its cosine with anything is then 0, never NaN). `out` (default: a new array)
- * receives the rows, e.g. an array over a SharedArrayBuffer for the worker threads.
+ * Returns the matrix with every row scaled to unit L2 norm. A zero row stays zero (its
+ * cosine with anything is then 0, never NaN). `out` (default: a new array) receives the
+ * rows, e.g. an array over a SharedArrayBuffer for the worker threads, or `matrix.data`
+ * itself to normalise in place.
  */
 export function normaliseRows(matrix: Matrix, out: Float32Array = new Float32Array(matrix.data.length)): Matrix {
   const { rows, dim } = matrix;

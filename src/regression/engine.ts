@@ -168,7 +168,9 @@ export async function runRegression(run: RegressionRun): Promise<{ details: Regr
       : health.production.dimension === 0 || health.candidate.dimension === 0
         ? 'the vectors are empty'
         : null;
-  const spaces: Spaces = { production: normaliseRows(production), candidate: normaliseRows(candidate) };
+  // Normalised in place: the embedded vectors are the run's own, and a second copy of a
+  // large corpus would double its memory.
+  const spaces: Spaces = { production: normaliseRows(production, production.data), candidate: normaliseRows(candidate, candidate.data) };
   const checks: RegressionDetails['checks'] = {};
   const params: Partial<Record<CheckName, Record<string, unknown>>> = {};
   const { checks: spec } = definition;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource, readVectorFile } from '../../src/embeddings/file-source.js';
 import { encodeNpy, parseNpy } from '../../src/embeddings/npy.js';
+import { selectRows } from '../../src/embeddings/table.js';
 import type { TextItem } from '../../src/embeddings/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { silentLogger } from '../../src/io/log.js';
@@ -255,14 +256,27 @@ describe('file sources', () => {
     expect((await configurationError(() => embedFile('absent.npy', ['a']))).message).toMatch(/vectors file not found: absent\.npy/);
   });
 
-  it('reports progress and reads the file once', async () => {
+  it('reports progress, reads the file once for check and embed, and keeps nothing after embed', async () => {
     await folder.file('once.jsonl', jsonlText(['a', 'b'], [[1], [2]]));
     const source = new FileSource('once.jsonl', folder.dir);
     const seen: [number, number][] = [];
-    await source.embed(items('a'), { log: silentLogger, onProgress: (d, t) => seen.push([d, t]) });
+    await source.check!(items('a', 'b'), options);
     await folder.file('once.jsonl', 'garbage');
-    expect(rowsOf(await source.embed(items('b'), options))).toEqual([[2]]);
+    expect(rowsOf(await source.embed(items('b'), { log: silentLogger, onProgress: (d, t) => seen.push([d, t]) }))).toEqual([[2]]);
     expect(seen).toEqual([[1, 1]]);
+    // The vectors were handed over: a second embed reads the file again.
+    expect((await configurationError(() => source.embed(items('b'), options))).message).toMatch(/once\.jsonl/);
+  });
+
+  it('hands over the vectors of the file itself when they are the requested rows in order, else a copy', async () => {
+    await folder.file('own.npy', npyBytes(A));
+    await folder.file('own.ids.txt', 'a\nb\nc\n');
+    const table = await readVectorFile(`${folder.dir}/own.npy`, 'own.npy');
+    expect(selectRows(table, items('a', 'b', 'c')).data.buffer).toBe(table.matrix.data.buffer);
+    const reordered = selectRows(table, items('b', 'a', 'c'));
+    expect(reordered.data.buffer).not.toBe(table.matrix.data.buffer);
+    expect(rowsOf(reordered)).toEqual([A[1], A[0], A[2]]);
+    expect(selectRows(table, items('a', 'b')).data.buffer).not.toBe(table.matrix.data.buffer);
   });
 
   it('parseNpy rejects what encodeNpy never writes: an unknown version', () => {

@@ -102,6 +102,26 @@ describe('the engine with unusable vectors', () => {
   });
 });
 
+describe('the engine holds each space once', () => {
+  it('normalises the embedded vectors in place, after measuring their health from the raw values', async () => {
+    const suite: Suite = {
+      file: 'suite.yml',
+      definition: { name: 'tiny', texts: 't', checks: { pairs: { file: 'p' } } },
+      texts: ['a', 'b', 'c'].map((id) => ({ id, text: id, segment: null })),
+      pairs: [{ id: 'a|b', a: 0, b: 1, label: 'related', segment: null }],
+    };
+    const production = matrix([[3, 4], [0, 2], [5, 0]]);
+    const candidate = matrix([[6, 8], [0, 1], [1, 0]]);
+    const source = (m: Matrix): EmbeddingSource => ({ description: 'memory', cacheKey: null, embed: async () => m });
+    const { details } = await runRegression({ suite, production: source(production), candidate: source(candidate), contractDimension: 2, config: {}, search: jsNeighbourSearch(), log: new MemoryLogger() });
+    expect([...production.data]).toEqual([0.6, 0.8, 0, 1, 1, 0].map(Math.fround));
+    expect([...candidate.data]).toEqual([0.6, 0.8, 0, 1, 1, 0].map(Math.fround));
+    // Norms 5, 2, 5 and 10, 1, 1: measured before the vectors were normalised.
+    expect(details.health.production.normMean).toBeCloseTo(4, 6);
+    expect(details.health.candidate.normMean).toBeCloseTo(4, 6);
+  });
+});
+
 describe('settings', () => {
   it('take built-in defaults, then the config, the suite, the check, then the seed input', () => {
     const config = { confidence: 0.9, seed: 5, resamples: 400, tolerance: { pairs: 0.05 } };
