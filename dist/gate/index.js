@@ -37179,7 +37179,9 @@ async function runRegression(run) {
         : health.production.dimension === 0 || health.candidate.dimension === 0
             ? 'the vectors are empty'
             : null;
-    const spaces = { production: normaliseRows(production), candidate: normaliseRows(candidate) };
+    // Normalised in place: the embedded vectors are the run's own, and a second copy of a
+    // large corpus would double its memory.
+    const spaces = { production: normaliseRows(production, production.data), candidate: normaliseRows(candidate, candidate.data) };
     const checks = {};
     const params = {};
     const { checks: spec } = definition;

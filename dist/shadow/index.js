@@ -38228,15 +38228,14 @@ function locate(file, lines, row) {
 /** Id indexes of tables already checked, so repeated lookups in one file index it once. */
 const idIndexes = new WeakMap();
 /**
- * Rows of the table for the requested items, in the items' order. With ids, a requested id
+ * The table's row for each requested item, in the items' order. With ids, a requested id
  * missing from the file is an error naming it; without ids, the file must have exactly one
- * row per item and row i belongs to item i. Every returned row must be finite: a NaN or an
- * infinity is an error naming the id.
+ * row per item and row i belongs to item i. Every row must be finite: a NaN or an infinity
+ * is an error naming the id.
  */
-function selectRows(table, items) {
+function rowsFor(table, items) {
     const { file, matrix, ids, lines } = table;
     const { dim } = matrix;
-    const out = new Float32Array(items.length * dim);
     let rowOf;
     if (ids) {
         let index = idIndexes.get(table);
@@ -38260,6 +38259,7 @@ function selectRows(table, items) {
         }
         rowOf = (i) => i;
     }
+    const rows = new Int32Array(items.length);
     for (let i = 0; i < items.length; i++) {
         const row = rowOf(i);
         const base = row * dim;
@@ -38270,8 +38270,23 @@ function selectRows(table, items) {
                 throw new errors/* ConfigurationError */.j1(`the vector for id ${JSON.stringify(id)} (row ${row}) has a non-finite value (${v}) at position ${j}`, locate(file, lines, row));
             }
         }
-        out.set(matrix.data.subarray(base, base + dim), i * dim);
+        rows[i] = row;
     }
+    return rows;
+}
+/**
+ * Rows of the table for the requested items, in the items' order (see `rowsFor` for the
+ * rules). When the table holds exactly those rows in that order, its own matrix is returned
+ * rather than a copy: the vectors of a large corpus are gigabytes.
+ */
+function selectRows(table, items) {
+    const rows = rowsFor(table, items);
+    const { matrix } = table;
+    const { dim } = matrix;
+    if (matrix.rows === items.length && rows.every((row, i) => row === i))
+        return { data: matrix.data.subarray(0, items.length * dim), rows: items.length, dim };
+    const out = new Float32Array(items.length * dim);
+    rows.forEach((row, i) => out.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
     return { data: out, rows: items.length, dim };
 }
 /** Throws when a dimension is expected and the matrix has another one. */
@@ -44914,8 +44929,9 @@ async function readVectorFile(path, displayPath) {
     }
 }
 /**
- * Precomputed vectors from a file. The file is read once, on the first `embed`, and every
- * call returns the rows for the requested ids in order (see `selectRows` for the rules).
+ * Precomputed vectors from a file. The file is read by `check` or the first `embed` and kept
+ * only until `embed` hands its rows over (the rows may be the file's own vectors, see
+ * `selectRows`), so a run holds each file's vectors once; a later `embed` reads it again.
  * Never cached: the file is the cache.
  */
 class FileSource {
@@ -44935,21 +44951,27 @@ class FileSource {
         this.dimension = dimension;
         this.description = `file:${path}`;
     }
-    /** Reads the file (once, kept for embed) and checks that it holds every item. */
+    /** Reads the file (kept for embed) and checks that it holds every item. */
     async check(items, options) {
-        await this.embed(items, { ...options, onProgress: undefined });
+        options.signal?.throwIfAborted();
+        rowsFor(await this.load(), items);
     }
     async embed(items, options) {
         options.signal?.throwIfAborted();
+        const table = await this.load();
+        const matrix = selectRows(table, items);
+        this.table = undefined;
+        options.onProgress?.(items.length, items.length);
+        return matrix;
+    }
+    async load() {
         if (!this.table) {
             this.table = readVectorFile((0,external_node_path_.resolve)(this.workspace, this.path), this.path);
             this.table.catch(() => (this.table = undefined));
         }
         const table = await this.table;
         checkDimension(table.matrix, this.dimension, this.path, { file: this.path });
-        const matrix = selectRows(table, items);
-        options.onProgress?.(items.length, items.length);
-        return matrix;
+        return table;
     }
 }
 
@@ -45680,9 +45702,10 @@ function progressFor(label, line, stream = process.stderr, intervalMs = 10_000) 
 
 ;// CONCATENATED MODULE: ./src/knn/normalise.ts
 /**
- * Returns a copy of the matrix with every row scaled to unit L2 norm. A zero row stays
- * zero (its cosine with anything is then 0, never NaN). `out` (default: a new array)
- * receives the rows, e.g. an array over a SharedArrayBuffer for the worker threads.
+ * Returns the matrix with every row scaled to unit L2 norm. A zero row stays zero (its
+ * cosine with anything is then 0, never NaN). `out` (default: a new array) receives the
+ * rows, e.g. an array over a SharedArrayBuffer for the worker threads, or `matrix.data`
+ * itself to normalise in place.
  */
 function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
     const { rows, dim } = matrix;
