@@ -255,18 +255,27 @@ export function finishQuery(job: ScanJob, query: number, list: Candidates, count
     return;
   }
   list.keepAtLeast(list.kth);
-  const exact = new Float32Array(list.size);
-  const order = new Int32Array(list.size);
+  // Each candidate is inserted into the query's k slots of the result, kept ranked: no
+  // sort, nothing allocated per query.
+  let n = 0;
   for (let i = 0; i < list.size; i++) {
-    exact[i] = exactScore(queries, query, corpus, corpusScale, list.rows[i] as number, dim);
-    order[i] = i;
-  }
-  order.sort((a, b) => (exact[b] as number) - (exact[a] as number) || (list.rows[a] as number) - (list.rows[b] as number));
-  const n = Math.min(k, list.size);
-  for (let i = 0; i < n; i++) {
-    const pick = order[i] as number;
-    indices[out + i] = list.rows[pick] as number;
-    scores[out + i] = exact[pick] as number;
+    const row = list.rows[i] as number;
+    const score = exactScore(queries, query, corpus, corpusScale, row, dim);
+    let at = n < k ? n++ : k;
+    // Move lower-ranked entries down one slot (the last one drops out when the slots are full).
+    while (at > 0) {
+      const above = scores[out + at - 1] as number;
+      if (above > score || (above === score && (indices[out + at - 1] as number) < row)) break;
+      if (at < k) {
+        scores[out + at] = above;
+        indices[out + at] = indices[out + at - 1] as number;
+      }
+      at--;
+    }
+    if (at < k) {
+      scores[out + at] = score;
+      indices[out + at] = row;
+    }
   }
   counts[query - queryStart] = n;
 }
