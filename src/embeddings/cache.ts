@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ConfigurationError, isNodeError } from '../io/errors.js';
 import type { Logger } from '../io/log.js';
+import { sharedFloat32 } from '../knn/normalise.js';
 import type { Matrix } from '../knn/types.js';
 import { decodeFloat32, float32Bytes } from './table.js';
 import type { EmbedOptions, EmbeddingSource, TextItem } from './types.js';
@@ -304,7 +305,8 @@ export function withCache(source: EmbeddingSource, store: EmbeddingCacheStore, c
         break;
       }
       const width = Math.max(dim, 0);
-      const data = new Float32Array(items.length * width);
+      // Shared memory: the neighbour search reads it without a copy.
+      const data = sharedFloat32(items.length * width);
       hashes.forEach((hash, i) => {
         const vector = cached.get(hash) as Float32Array;
         if (vector.length !== width) {

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { ConfigurationError, isNodeError } from '../io/errors.js';
 import type { Matrix } from '../knn/types.js';
@@ -8,6 +8,7 @@ import { readParquetVectors } from './parquet.js';
 import { parseSafetensors } from './safetensors.js';
 import { checkDimension, indexIds, rowsFor, selectRows, type VectorTable } from './table.js';
 import type { EmbedOptions, EmbeddingSource, TextItem } from './types.js';
+import { readFileShared } from '../io/read-shared.js';
 import { readTextFile, splitLines } from '../io/text.js';
 
 /** File extensions `file:` understands, by format. */
@@ -62,7 +63,7 @@ export async function readVectorFile(path: string, displayPath: string): Promise
     if (isNodeError(error, 'ENOENT')) throw new ConfigurationError(`vectors file not found: ${displayPath}`);
     throw error;
   };
-  const readBytes = async () => new Uint8Array(await readFile(path).catch(notFound));
+  const readBytes = () => readFileShared(path, displayPath).catch(notFound);
   const withSidecar = async (matrix: Matrix, ids: string[] | undefined): Promise<VectorTable> => {
     if (ids) return { file: displayPath, matrix, ids };
     const sidecar = await readIdsSidecar(path, displayPath);

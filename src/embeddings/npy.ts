@@ -82,16 +82,24 @@ export function parseNpy(bytes: Uint8Array, file: string): Matrix {
  * the header padded so the data starts on a 64-byte boundary, as NumPy writes it.
  */
 export function encodeNpy(matrix: Matrix): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${matrix.rows}, ${matrix.dim}), }`;
+  const header = npyHeader(matrix.rows, matrix.dim);
+  const out = new Uint8Array(header.length + matrix.rows * matrix.dim * 4);
+  out.set(header, 0);
+  const values = new DataView(out.buffer, header.length);
+  for (let i = 0; i < matrix.rows * matrix.dim; i++) values.setFloat32(i * 4, matrix.data[i] as number, true);
+  return out;
+}
+
+/** The bytes of a version 1.0 .npy header for `rows` × `dim` little-endian float32 values (the data follows it). */
+export function npyHeader(rows: number, dim: number): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${dim}), }`;
   const unpadded = 10 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + matrix.rows * matrix.dim * 4);
+  const out = new Uint8Array(10 + header.length);
   out.set(NPY_MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(new TextEncoder().encode(header), 10);
-  const values = new DataView(out.buffer, 10 + header.length);
-  for (let i = 0; i < matrix.rows * matrix.dim; i++) values.setFloat32(i * 4, matrix.data[i] as number, true);
   return out;
 }

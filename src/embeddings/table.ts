@@ -1,4 +1,5 @@
 import { ConfigurationError, type SourceLocation } from '../io/errors.js';
+import { sharedFloat32 } from '../knn/normalise.js';
 import type { Matrix } from '../knn/types.js';
 import type { TextItem } from './types.js';
 
@@ -92,14 +93,15 @@ export function rowsFor(table: VectorTable, items: readonly TextItem[]): Int32Ar
 /**
  * Rows of the table for the requested items, in the items' order (see `rowsFor` for the
  * rules). When the table holds exactly those rows in that order, its own matrix is returned
- * rather than a copy: the vectors of a large corpus are gigabytes.
+ * rather than a copy: the vectors of a large corpus are gigabytes. A copy is made in shared
+ * memory, which the neighbour search reads without copying it again.
  */
 export function selectRows(table: VectorTable, items: readonly TextItem[]): Matrix {
   const rows = rowsFor(table, items);
   const { matrix } = table;
   const { dim } = matrix;
   if (matrix.rows === items.length && rows.every((row, i) => row === i)) return { data: matrix.data.subarray(0, items.length * dim), rows: items.length, dim };
-  const out = new Float32Array(items.length * dim);
+  const out = sharedFloat32(items.length * dim);
   rows.forEach((row, i) => out.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
   return { data: out, rows: items.length, dim };
 }

@@ -20,3 +20,16 @@ export function normaliseRows(matrix: Matrix, out: Float32Array = new Float32Arr
   }
   return { data: out, rows, dim };
 }
+
+/** A zeroed Float32Array over a SharedArrayBuffer: the neighbour search's threads read it without a copy. */
+export function sharedFloat32(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(length * 4));
+}
+
+/**
+ * Normalises the rows for the neighbour search: in place when they already are in shared
+ * memory, else into a new shared array (the caller then drops the original).
+ */
+export function normaliseShared(matrix: Matrix): Matrix {
+  return normaliseRows(matrix, matrix.data.buffer instanceof SharedArrayBuffer ? matrix.data : sharedFloat32(matrix.data.length));
+}

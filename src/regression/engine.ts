@@ -3,7 +3,7 @@ import type { EmbeddingSource, TextItem } from '../embeddings/types.js';
 import { digestOf } from '../io/digest.js';
 import type { Logger } from '../io/log.js';
 import type { Matrix, NeighbourSearch } from '../knn/types.js';
-import { normaliseRows } from '../knn/normalise.js';
+import { normaliseShared } from '../knn/normalise.js';
 import type { CheckSection, Finding, Verdict } from '../results/types.js';
 import type { CheckOutput, CheckRecord, ItemTable } from './checks/common.js';
 import { healthFigures, summariseHealth, type HealthFigures } from './checks/health.js';
@@ -139,6 +139,18 @@ async function embed(source: EmbeddingSource, role: string, items: readonly Text
 }
 
 /**
+ * Embeds the items with one source, measures the health of the raw vectors, then
+ * normalises them in shared memory, in place when they are there already (the neighbour
+ * search reads them without a copy). The raw matrix is not kept: a run holds each space once.
+ */
+async function embedSpace(source: EmbeddingSource, role: string, items: readonly TextItem[], run: RegressionRun, seed: number): Promise<{ health: HealthFigures; space: Matrix }> {
+  const raw = await embed(source, role, items, run);
+  run.signal?.throwIfAborted();
+  const health = healthFigures(raw, seed, items.map((item) => item.id));
+  return { health, space: normaliseShared(raw) };
+}
+
+/**
  * Runs a suite against two embedding sources: embeds every text with both, measures this
  * shard's items for each check, and assembles the result parts. Stops with the signal's
  * reason when aborted (nothing is written here; the caller writes the result).
@@ -151,14 +163,12 @@ export async function runRegression(run: RegressionRun): Promise<{ details: Regr
   for (const [role, source] of [['candidate', run.candidate], ['production', run.production]] as const) {
     if (source.check) await run.log.group(`Checking ${role} (${source.description})`, () => source.check!(items, { log: run.log, ...(run.signal ? { signal: run.signal } : {}) }));
   }
-  const production = await embed(run.production, 'production', items, run);
-  run.signal?.throwIfAborted();
-  const candidate = await embed(run.candidate, 'candidate', items, run);
-  run.signal?.throwIfAborted();
   const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
+  const production = await embedSpace(run.production, 'production', items, run, settingsSeed);
+  const candidate = await embedSpace(run.candidate, 'candidate', items, run, settingsSeed);
   const health: RegressionDetails['health'] = {
-    production: healthFigures(production, settingsSeed, items.map((item) => item.id)),
-    candidate: healthFigures(candidate, settingsSeed, items.map((item) => item.id)),
+    production: production.health,
+    candidate: candidate.health,
     contractDimension: run.contractDimension,
     rankDropRatio: definition.checks.health?.rankDropRatio ?? DEFAULTS.rankDropRatio,
   };
@@ -168,9 +178,7 @@ export async function runRegression(run: RegressionRun): Promise<{ details: Regr
       : health.production.dimension === 0 || health.candidate.dimension === 0
         ? 'the vectors are empty'
         : null;
-  // Normalised in place: the embedded vectors are the run's own, and a second copy of a
-  // large corpus would double its memory.
-  const spaces: Spaces = { production: normaliseRows(production, production.data), candidate: normaliseRows(candidate, candidate.data) };
+  const spaces: Spaces = { production: production.space, candidate: candidate.space };
   const checks: RegressionDetails['checks'] = {};
   const params: Partial<Record<CheckName, Record<string, unknown>>> = {};
   const { checks: spec } = definition;

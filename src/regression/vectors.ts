@@ -1,3 +1,4 @@
+import { sharedFloat32 } from '../knn/normalise.js';
 import type { Matrix } from '../knn/types.js';
 
 /** Both models' vectors for the suite's texts, rows in suite order, each row scaled to unit length. */
@@ -16,10 +17,10 @@ export function dotRows(matrix: Matrix, a: number, b: number): number {
   return sum;
 }
 
-/** A new matrix holding the given rows, in that order. */
+/** A new matrix holding the given rows, in that order, in shared memory (the neighbour search reads it without a copy). */
 export function selectRows(matrix: Matrix, rows: readonly number[]): Matrix {
   const { dim } = matrix;
-  const data = new Float32Array(rows.length * dim);
+  const data = sharedFloat32(rows.length * dim);
   rows.forEach((row, i) => data.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
   return { data, rows: rows.length, dim };
 }

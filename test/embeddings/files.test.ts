@@ -272,9 +272,12 @@ describe('file sources', () => {
     await folder.file('own.npy', npyBytes(A));
     await folder.file('own.ids.txt', 'a\nb\nc\n');
     const table = await readVectorFile(`${folder.dir}/own.npy`, 'own.npy');
+    // Read straight into shared memory, which the neighbour search's threads use as it is.
+    expect(table.matrix.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(selectRows(table, items('a', 'b', 'c')).data.buffer).toBe(table.matrix.data.buffer);
     const reordered = selectRows(table, items('b', 'a', 'c'));
     expect(reordered.data.buffer).not.toBe(table.matrix.data.buffer);
+    expect(reordered.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(rowsOf(reordered)).toEqual([A[1], A[0], A[2]]);
     expect(selectRows(table, items('a', 'b')).data.buffer).not.toBe(table.matrix.data.buffer);
   });

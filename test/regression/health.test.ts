@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EmbeddingSource } from '../../src/embeddings/types.js';
 import { MemoryLogger } from '../../src/io/log.js';
 import { jsNeighbourSearch } from '../../src/knn/exact-js.js';
+import { sharedFloat32 } from '../../src/knn/normalise.js';
 import type { Matrix } from '../../src/knn/types.js';
 import { healthFigures, summariseHealth } from '../../src/regression/checks/health.js';
 import { runRegression } from '../../src/regression/engine.js';
@@ -103,19 +104,21 @@ describe('the engine with unusable vectors', () => {
 });
 
 describe('the engine holds each space once', () => {
-  it('normalises the embedded vectors in place, after measuring their health from the raw values', async () => {
+  it('normalises vectors in shared memory in place, after measuring their health from the raw values, and leaves others as they are', async () => {
     const suite: Suite = {
       file: 'suite.yml',
       definition: { name: 'tiny', texts: 't', checks: { pairs: { file: 'p' } } },
       texts: ['a', 'b', 'c'].map((id) => ({ id, text: id, segment: null })),
       pairs: [{ id: 'a|b', a: 0, b: 1, label: 'related', segment: null }],
     };
-    const production = matrix([[3, 4], [0, 2], [5, 0]]);
-    const candidate = matrix([[6, 8], [0, 1], [1, 0]]);
+    const rows = [3, 4, 0, 2, 5, 0];
+    const production = { data: sharedFloat32(6), rows: 3, dim: 2 };
+    production.data.set(rows);
+    const candidate = { data: Float32Array.from([6, 8, 0, 1, 1, 0]), rows: 3, dim: 2 };
     const source = (m: Matrix): EmbeddingSource => ({ description: 'memory', cacheKey: null, embed: async () => m });
     const { details } = await runRegression({ suite, production: source(production), candidate: source(candidate), contractDimension: 2, config: {}, search: jsNeighbourSearch(), log: new MemoryLogger() });
     expect([...production.data]).toEqual([0.6, 0.8, 0, 1, 1, 0].map(Math.fround));
-    expect([...candidate.data]).toEqual([0.6, 0.8, 0, 1, 1, 0].map(Math.fround));
+    expect([...candidate.data]).toEqual([6, 8, 0, 1, 1, 0]);
     // Norms 5, 2, 5 and 10, 1, 1: measured before the vectors were normalised.
     expect(details.health.production.normMean).toBeCloseTo(4, 6);
     expect(details.health.candidate.normMean).toBeCloseTo(4, 6);
