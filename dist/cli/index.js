@@ -36880,7 +36880,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1904);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3480);
 
 process.exitCode = await (0,_cli_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .i)(process.argv.slice(2));
 
@@ -36889,7 +36889,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1904:
+/***/ 3480:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41333,6 +41333,17 @@ function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
     }
     return { data: out, rows, dim };
 }
+/** A zeroed Float32Array over a SharedArrayBuffer: the neighbour search's threads read it without a copy. */
+function sharedFloat32(length) {
+    return new Float32Array(new SharedArrayBuffer(length * 4));
+}
+/**
+ * Normalises the rows for the neighbour search: in place when they already are in shared
+ * memory, else into a new shared array (the caller then drops the original).
+ */
+function normaliseShared(matrix) {
+    return normaliseRows(matrix, matrix.data.buffer instanceof SharedArrayBuffer ? matrix.data : sharedFloat32(matrix.data.length));
+}
 
 ;// CONCATENATED MODULE: ./src/stats/summary.ts
 /** Basic summaries of samples. Inputs are plain numbers; NaN propagates unless stated. */
@@ -42631,6 +42642,7 @@ function segmentRows(outcome, metric, segments, production, candidate) {
 }
 
 ;// CONCATENATED MODULE: ./src/regression/vectors.ts
+
 /** Inner product of rows a and b of a matrix (the cosine when rows are unit length), in float64. */
 function dotRows(matrix, a, b) {
     const { data, dim } = matrix;
@@ -42641,10 +42653,10 @@ function dotRows(matrix, a, b) {
         sum += data[x + j] * data[y + j];
     return sum;
 }
-/** A new matrix holding the given rows, in that order. */
+/** A new matrix holding the given rows, in that order, in shared memory (the neighbour search reads it without a copy). */
 function selectRows(matrix, rows) {
     const { dim } = matrix;
-    const data = new Float32Array(rows.length * dim);
+    const data = sharedFloat32(rows.length * dim);
     rows.forEach((row, i) => data.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
     return { data, rows: rows.length, dim };
 }
@@ -49617,6 +49629,17 @@ async function engine_embed(source, role, items, run) {
     });
 }
 /**
+ * Embeds the items with one source, measures the health of the raw vectors, then
+ * normalises them in shared memory, in place when they are there already (the neighbour
+ * search reads them without a copy). The raw matrix is not kept: a run holds each space once.
+ */
+async function embedSpace(source, role, items, run, seed) {
+    const raw = await engine_embed(source, role, items, run);
+    run.signal?.throwIfAborted();
+    const health = healthFigures(raw, seed, items.map((item) => item.id));
+    return { health, space: normaliseShared(raw) };
+}
+/**
  * Runs a suite against two embedding sources: embeds every text with both, measures this
  * shard's items for each check, and assembles the result parts. Stops with the signal's
  * reason when aborted (nothing is written here; the caller writes the result).
@@ -49630,14 +49653,12 @@ async function runRegression(run) {
         if (source.check)
             await run.log.group(`Checking ${role} (${source.description})`, () => source.check(items, { log: run.log, ...(run.signal ? { signal: run.signal } : {}) }));
     }
-    const production = await engine_embed(run.production, 'production', items, run);
-    run.signal?.throwIfAborted();
-    const candidate = await engine_embed(run.candidate, 'candidate', items, run);
-    run.signal?.throwIfAborted();
     const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
+    const production = await embedSpace(run.production, 'production', items, run, settingsSeed);
+    const candidate = await embedSpace(run.candidate, 'candidate', items, run, settingsSeed);
     const health = {
-        production: healthFigures(production, settingsSeed, items.map((item) => item.id)),
-        candidate: healthFigures(candidate, settingsSeed, items.map((item) => item.id)),
+        production: production.health,
+        candidate: candidate.health,
         contractDimension: run.contractDimension,
         rankDropRatio: definition.checks.health?.rankDropRatio ?? settings_DEFAULTS.rankDropRatio,
     };
@@ -49646,9 +49667,7 @@ async function runRegression(run) {
         : health.production.dimension === 0 || health.candidate.dimension === 0
             ? 'the vectors are empty'
             : null;
-    // Normalised in place: the embedded vectors are the run's own, and a second copy of a
-    // large corpus would double its memory.
-    const spaces = { production: normaliseRows(production, production.data), candidate: normaliseRows(candidate, candidate.data) };
+    const spaces = { production: production.space, candidate: candidate.space };
     const checks = {};
     const params = {};
     const { checks: spec } = definition;
@@ -54387,6 +54406,7 @@ const githubPromoteServices = {
 
 ;// CONCATENATED MODULE: ./src/embeddings/table.ts
 
+
 /** An index from id to row; a repeated id is a ConfigurationError naming both rows. */
 function indexIds(ids, file, what = 'row', lines) {
     const index = new Map();
@@ -54457,7 +54477,8 @@ function rowsFor(table, items) {
 /**
  * Rows of the table for the requested items, in the items' order (see `rowsFor` for the
  * rules). When the table holds exactly those rows in that order, its own matrix is returned
- * rather than a copy: the vectors of a large corpus are gigabytes.
+ * rather than a copy: the vectors of a large corpus are gigabytes. A copy is made in shared
+ * memory, which the neighbour search reads without copying it again.
  */
 function table_selectRows(table, items) {
     const rows = rowsFor(table, items);
@@ -54465,7 +54486,7 @@ function table_selectRows(table, items) {
     const { dim } = matrix;
     if (matrix.rows === items.length && rows.every((row, i) => row === i))
         return { data: matrix.data.subarray(0, items.length * dim), rows: items.length, dim };
-    const out = new Float32Array(items.length * dim);
+    const out = sharedFloat32(items.length * dim);
     rows.forEach((row, i) => out.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
     return { data: out, rows: items.length, dim };
 }
@@ -54536,6 +54557,7 @@ function float32Bytes(values) {
 }
 
 ;// CONCATENATED MODULE: ./src/embeddings/cache.ts
+
 
 
 
@@ -54833,7 +54855,8 @@ function withCache(source, store, cacheOptions = {}) {
                 break;
             }
             const width = Math.max(dim, 0);
-            const data = new Float32Array(items.length * width);
+            // Shared memory: the neighbour search reads it without a copy.
+            const data = sharedFloat32(items.length * width);
             hashes.forEach((hash, i) => {
                 const vector = cached.get(hash);
                 if (vector.length !== width) {
@@ -55463,7 +55486,34 @@ function parseSafetensors(bytes, file) {
     return result;
 }
 
+;// CONCATENATED MODULE: ./src/io/read-shared.ts
+
+/**
+ * Reads a whole file into shared memory (a Uint8Array over a SharedArrayBuffer). Vectors
+ * decoded from it in place are read by the neighbour search's threads without a copy, and
+ * the file is held once (`new Uint8Array(await readFile(…))` holds it twice for a while).
+ * `file` names it in messages.
+ */
+async function readFileShared(path, file) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        const { size } = await handle.stat();
+        const bytes = new Uint8Array(new SharedArrayBuffer(size));
+        for (let at = 0; at < size;) {
+            const { bytesRead } = await handle.read(bytes, at, Math.min(1 << 26, size - at), at);
+            if (bytesRead === 0)
+                throw new Error(`${file} became shorter while it was read (${at} of ${size} bytes)`);
+            at += bytesRead;
+        }
+        return bytes;
+    }
+    finally {
+        await handle.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/embeddings/file-source.ts
+
 
 
 
@@ -55528,7 +55578,7 @@ async function readVectorFile(path, displayPath) {
             throw new io_errors/* ConfigurationError */.j1(`vectors file not found: ${displayPath}`);
         throw error;
     };
-    const readBytes = async () => new Uint8Array(await (0,promises_.readFile)(path).catch(notFound));
+    const readBytes = () => readFileShared(path, displayPath).catch(notFound);
     const withSidecar = async (matrix, ids) => {
         if (ids)
             return { file: displayPath, matrix, ids };

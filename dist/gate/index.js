@@ -37150,6 +37150,17 @@ async function engine_embed(source, role, items, run) {
     });
 }
 /**
+ * Embeds the items with one source, measures the health of the raw vectors, then
+ * normalises them in shared memory, in place when they are there already (the neighbour
+ * search reads them without a copy). The raw matrix is not kept: a run holds each space once.
+ */
+async function embedSpace(source, role, items, run, seed) {
+    const raw = await engine_embed(source, role, items, run);
+    run.signal?.throwIfAborted();
+    const health = healthFigures(raw, seed, items.map((item) => item.id));
+    return { health, space: normaliseShared(raw) };
+}
+/**
  * Runs a suite against two embedding sources: embeds every text with both, measures this
  * shard's items for each check, and assembles the result parts. Stops with the signal's
  * reason when aborted (nothing is written here; the caller writes the result).
@@ -37163,14 +37174,12 @@ async function runRegression(run) {
         if (source.check)
             await run.log.group(`Checking ${role} (${source.description})`, () => source.check(items, { log: run.log, ...(run.signal ? { signal: run.signal } : {}) }));
     }
-    const production = await engine_embed(run.production, 'production', items, run);
-    run.signal?.throwIfAborted();
-    const candidate = await engine_embed(run.candidate, 'candidate', items, run);
-    run.signal?.throwIfAborted();
     const settingsSeed = resolveSettings('pairs', run.config, definition, run.seed).seed;
+    const production = await embedSpace(run.production, 'production', items, run, settingsSeed);
+    const candidate = await embedSpace(run.candidate, 'candidate', items, run, settingsSeed);
     const health = {
-        production: healthFigures(production, settingsSeed, items.map((item) => item.id)),
-        candidate: healthFigures(candidate, settingsSeed, items.map((item) => item.id)),
+        production: production.health,
+        candidate: candidate.health,
         contractDimension: run.contractDimension,
         rankDropRatio: definition.checks.health?.rankDropRatio ?? DEFAULTS.rankDropRatio,
     };
@@ -37179,9 +37188,7 @@ async function runRegression(run) {
         : health.production.dimension === 0 || health.candidate.dimension === 0
             ? 'the vectors are empty'
             : null;
-    // Normalised in place: the embedded vectors are the run's own, and a second copy of a
-    // large corpus would double its memory.
-    const spaces = { production: normaliseRows(production, production.data), candidate: normaliseRows(candidate, candidate.data) };
+    const spaces = { production: production.space, candidate: candidate.space };
     const checks = {};
     const params = {};
     const { checks: spec } = definition;

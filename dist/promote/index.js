@@ -30990,7 +30990,7 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _github_promote_services_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(356);
-/* harmony import */ var _promote_command_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(664);
+/* harmony import */ var _promote_command_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2597);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3637);
 
 
@@ -40729,7 +40729,7 @@ function statusDescription(text) {
 
 /***/ }),
 
-/***/ 664:
+/***/ 2597:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41734,7 +41734,42 @@ async function atomic_writeFileAtomic(path, data) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/knn/normalise.ts
+/**
+ * Returns the matrix with every row scaled to unit L2 norm. A zero row stays zero (its
+ * cosine with anything is then 0, never NaN). `out` (default: a new array) receives the
+ * rows, e.g. an array over a SharedArrayBuffer for the worker threads, or `matrix.data`
+ * itself to normalise in place.
+ */
+function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
+    const { rows, dim } = matrix;
+    for (let r = 0; r < rows; r++) {
+        const base = r * dim;
+        let sum = 0;
+        for (let j = 0; j < dim; j++) {
+            const v = matrix.data[base + j];
+            sum += v * v;
+        }
+        const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+        for (let j = 0; j < dim; j++)
+            out[base + j] = matrix.data[base + j] * scale;
+    }
+    return { data: out, rows, dim };
+}
+/** A zeroed Float32Array over a SharedArrayBuffer: the neighbour search's threads read it without a copy. */
+function normalise_sharedFloat32(length) {
+    return new Float32Array(new SharedArrayBuffer(length * 4));
+}
+/**
+ * Normalises the rows for the neighbour search: in place when they already are in shared
+ * memory, else into a new shared array (the caller then drops the original).
+ */
+function normaliseShared(matrix) {
+    return normaliseRows(matrix, matrix.data.buffer instanceof SharedArrayBuffer ? matrix.data : normalise_sharedFloat32(matrix.data.length));
+}
+
 ;// CONCATENATED MODULE: ./src/embeddings/table.ts
+
 
 /** An index from id to row; a repeated id is a ConfigurationError naming both rows. */
 function indexIds(ids, file, what = 'row', lines) {
@@ -41806,7 +41841,8 @@ function rowsFor(table, items) {
 /**
  * Rows of the table for the requested items, in the items' order (see `rowsFor` for the
  * rules). When the table holds exactly those rows in that order, its own matrix is returned
- * rather than a copy: the vectors of a large corpus are gigabytes.
+ * rather than a copy: the vectors of a large corpus are gigabytes. A copy is made in shared
+ * memory, which the neighbour search reads without copying it again.
  */
 function selectRows(table, items) {
     const rows = rowsFor(table, items);
@@ -41814,7 +41850,7 @@ function selectRows(table, items) {
     const { dim } = matrix;
     if (matrix.rows === items.length && rows.every((row, i) => row === i))
         return { data: matrix.data.subarray(0, items.length * dim), rows: items.length, dim };
-    const out = new Float32Array(items.length * dim);
+    const out = normalise_sharedFloat32(items.length * dim);
     rows.forEach((row, i) => out.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
     return { data: out, rows: items.length, dim };
 }
@@ -41885,6 +41921,7 @@ function table_float32Bytes(values) {
 }
 
 ;// CONCATENATED MODULE: ./src/embeddings/cache.ts
+
 
 
 
@@ -42182,7 +42219,8 @@ function withCache(source, store, cacheOptions = {}) {
                 break;
             }
             const width = Math.max(dim, 0);
-            const data = new Float32Array(items.length * width);
+            // Shared memory: the neighbour search reads it without a copy.
+            const data = sharedFloat32(items.length * width);
             hashes.forEach((hash, i) => {
                 const vector = cached.get(hash);
                 if (vector.length !== width) {
@@ -48364,7 +48402,34 @@ function parseSafetensors(bytes, file) {
     return result;
 }
 
+;// CONCATENATED MODULE: ./src/io/read-shared.ts
+
+/**
+ * Reads a whole file into shared memory (a Uint8Array over a SharedArrayBuffer). Vectors
+ * decoded from it in place are read by the neighbour search's threads without a copy, and
+ * the file is held once (`new Uint8Array(await readFile(…))` holds it twice for a while).
+ * `file` names it in messages.
+ */
+async function readFileShared(path, file) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        const { size } = await handle.stat();
+        const bytes = new Uint8Array(new SharedArrayBuffer(size));
+        for (let at = 0; at < size;) {
+            const { bytesRead } = await handle.read(bytes, at, Math.min(1 << 26, size - at), at);
+            if (bytesRead === 0)
+                throw new Error(`${file} became shorter while it was read (${at} of ${size} bytes)`);
+            at += bytesRead;
+        }
+        return bytes;
+    }
+    finally {
+        await handle.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/embeddings/file-source.ts
+
 
 
 
@@ -48429,7 +48494,7 @@ async function readVectorFile(path, displayPath) {
             throw new errors/* ConfigurationError */.j1(`vectors file not found: ${displayPath}`);
         throw error;
     };
-    const readBytes = async () => new Uint8Array(await (0,promises_.readFile)(path).catch(notFound));
+    const readBytes = () => readFileShared(path, displayPath).catch(notFound);
     const withSidecar = async (matrix, ids) => {
         if (ids)
             return { file: displayPath, matrix, ids };
@@ -49783,29 +49848,6 @@ async function loadSuite(path) {
     if (texts.length === 0)
         throw new errors/* ConfigurationError */.j1('the suite has no texts: list text files in texts, a BEIR dataset in checks.retrieval.beir, or pairs with their sentences', doc.locate(definition.texts === undefined ? [] : ['texts']));
     return suite;
-}
-
-;// CONCATENATED MODULE: ./src/knn/normalise.ts
-/**
- * Returns the matrix with every row scaled to unit L2 norm. A zero row stays zero (its
- * cosine with anything is then 0, never NaN). `out` (default: a new array) receives the
- * rows, e.g. an array over a SharedArrayBuffer for the worker threads, or `matrix.data`
- * itself to normalise in place.
- */
-function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
-    const { rows, dim } = matrix;
-    for (let r = 0; r < rows; r++) {
-        const base = r * dim;
-        let sum = 0;
-        for (let j = 0; j < dim; j++) {
-            const v = matrix.data[base + j];
-            sum += v * v;
-        }
-        const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-        for (let j = 0; j < dim; j++)
-            out[base + j] = matrix.data[base + j] * scale;
-    }
-    return { data: out, rows, dim };
 }
 
 ;// CONCATENATED MODULE: ./src/knn/exact-js.ts
@@ -51233,6 +51275,7 @@ function resolveSettings(check, config, suite, seedOverride) {
 }
 
 ;// CONCATENATED MODULE: ./src/regression/vectors.ts
+
 /** Inner product of rows a and b of a matrix (the cosine when rows are unit length), in float64. */
 function dotRows(matrix, a, b) {
     const { data, dim } = matrix;
@@ -51243,10 +51286,10 @@ function dotRows(matrix, a, b) {
         sum += data[x + j] * data[y + j];
     return sum;
 }
-/** A new matrix holding the given rows, in that order. */
+/** A new matrix holding the given rows, in that order, in shared memory (the neighbour search reads it without a copy). */
 function vectors_selectRows(matrix, rows) {
     const { dim } = matrix;
-    const data = new Float32Array(rows.length * dim);
+    const data = normalise_sharedFloat32(rows.length * dim);
     rows.forEach((row, i) => data.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
     return { data, rows: rows.length, dim };
 }

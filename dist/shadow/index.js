@@ -37672,7 +37672,7 @@ async function runAction(command, extras = {}) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _shadow_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7088);
+/* harmony import */ var _shadow_command_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4356);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7810);
 
 
@@ -37782,7 +37782,7 @@ class MemoryLogger {
 
 /***/ }),
 
-/***/ 7088:
+/***/ 4356:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38205,7 +38205,42 @@ async function writeFileAtomic(path, data) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/knn/normalise.ts
+/**
+ * Returns the matrix with every row scaled to unit L2 norm. A zero row stays zero (its
+ * cosine with anything is then 0, never NaN). `out` (default: a new array) receives the
+ * rows, e.g. an array over a SharedArrayBuffer for the worker threads, or `matrix.data`
+ * itself to normalise in place.
+ */
+function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
+    const { rows, dim } = matrix;
+    for (let r = 0; r < rows; r++) {
+        const base = r * dim;
+        let sum = 0;
+        for (let j = 0; j < dim; j++) {
+            const v = matrix.data[base + j];
+            sum += v * v;
+        }
+        const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+        for (let j = 0; j < dim; j++)
+            out[base + j] = matrix.data[base + j] * scale;
+    }
+    return { data: out, rows, dim };
+}
+/** A zeroed Float32Array over a SharedArrayBuffer: the neighbour search's threads read it without a copy. */
+function sharedFloat32(length) {
+    return new Float32Array(new SharedArrayBuffer(length * 4));
+}
+/**
+ * Normalises the rows for the neighbour search: in place when they already are in shared
+ * memory, else into a new shared array (the caller then drops the original).
+ */
+function normaliseShared(matrix) {
+    return normaliseRows(matrix, matrix.data.buffer instanceof SharedArrayBuffer ? matrix.data : sharedFloat32(matrix.data.length));
+}
+
 ;// CONCATENATED MODULE: ./src/embeddings/table.ts
+
 
 /** An index from id to row; a repeated id is a ConfigurationError naming both rows. */
 function indexIds(ids, file, what = 'row', lines) {
@@ -38277,7 +38312,8 @@ function rowsFor(table, items) {
 /**
  * Rows of the table for the requested items, in the items' order (see `rowsFor` for the
  * rules). When the table holds exactly those rows in that order, its own matrix is returned
- * rather than a copy: the vectors of a large corpus are gigabytes.
+ * rather than a copy: the vectors of a large corpus are gigabytes. A copy is made in shared
+ * memory, which the neighbour search reads without copying it again.
  */
 function selectRows(table, items) {
     const rows = rowsFor(table, items);
@@ -38285,7 +38321,7 @@ function selectRows(table, items) {
     const { dim } = matrix;
     if (matrix.rows === items.length && rows.every((row, i) => row === i))
         return { data: matrix.data.subarray(0, items.length * dim), rows: items.length, dim };
-    const out = new Float32Array(items.length * dim);
+    const out = sharedFloat32(items.length * dim);
     rows.forEach((row, i) => out.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
     return { data: out, rows: items.length, dim };
 }
@@ -38356,6 +38392,7 @@ function float32Bytes(values) {
 }
 
 ;// CONCATENATED MODULE: ./src/embeddings/cache.ts
+
 
 
 
@@ -38653,7 +38690,8 @@ function withCache(source, store, cacheOptions = {}) {
                 break;
             }
             const width = Math.max(dim, 0);
-            const data = new Float32Array(items.length * width);
+            // Shared memory: the neighbour search reads it without a copy.
+            const data = sharedFloat32(items.length * width);
             hashes.forEach((hash, i) => {
                 const vector = cached.get(hash);
                 if (vector.length !== width) {
@@ -44837,7 +44875,34 @@ function parseSafetensors(bytes, file) {
     return result;
 }
 
+;// CONCATENATED MODULE: ./src/io/read-shared.ts
+
+/**
+ * Reads a whole file into shared memory (a Uint8Array over a SharedArrayBuffer). Vectors
+ * decoded from it in place are read by the neighbour search's threads without a copy, and
+ * the file is held once (`new Uint8Array(await readFile(…))` holds it twice for a while).
+ * `file` names it in messages.
+ */
+async function readFileShared(path, file) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        const { size } = await handle.stat();
+        const bytes = new Uint8Array(new SharedArrayBuffer(size));
+        for (let at = 0; at < size;) {
+            const { bytesRead } = await handle.read(bytes, at, Math.min(1 << 26, size - at), at);
+            if (bytesRead === 0)
+                throw new Error(`${file} became shorter while it was read (${at} of ${size} bytes)`);
+            at += bytesRead;
+        }
+        return bytes;
+    }
+    finally {
+        await handle.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/embeddings/file-source.ts
+
 
 
 
@@ -44902,7 +44967,7 @@ async function readVectorFile(path, displayPath) {
             throw new errors/* ConfigurationError */.j1(`vectors file not found: ${displayPath}`);
         throw error;
     };
-    const readBytes = async () => new Uint8Array(await (0,promises_.readFile)(path).catch(notFound));
+    const readBytes = () => readFileShared(path, displayPath).catch(notFound);
     const withSidecar = async (matrix, ids) => {
         if (ids)
             return { file: displayPath, matrix, ids };
@@ -45705,29 +45770,6 @@ function createProgress(options) {
  */
 function progressFor(label, line, stream = process.stderr, intervalMs = 10_000) {
     return new ProgressReporter({ label, line, stream, intervalMs });
-}
-
-;// CONCATENATED MODULE: ./src/knn/normalise.ts
-/**
- * Returns the matrix with every row scaled to unit L2 norm. A zero row stays zero (its
- * cosine with anything is then 0, never NaN). `out` (default: a new array) receives the
- * rows, e.g. an array over a SharedArrayBuffer for the worker threads, or `matrix.data`
- * itself to normalise in place.
- */
-function normaliseRows(matrix, out = new Float32Array(matrix.data.length)) {
-    const { rows, dim } = matrix;
-    for (let r = 0; r < rows; r++) {
-        const base = r * dim;
-        let sum = 0;
-        for (let j = 0; j < dim; j++) {
-            const v = matrix.data[base + j];
-            sum += v * v;
-        }
-        const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-        for (let j = 0; j < dim; j++)
-            out[base + j] = matrix.data[base + j] * scale;
-    }
-    return { data: out, rows, dim };
 }
 
 ;// CONCATENATED MODULE: ./src/knn/exact-js.ts
