@@ -154,4 +154,23 @@ describe('row checks', () => {
     expect(countDuplicateRows(m([[1, 2], [2, 1]]))).toBe(0);
     expect(countDuplicateRows({ data: new Float32Array(0), rows: 0, dim: 3 })).toBe(0);
   });
+
+  it('find the same groups as comparing every pair of rows, on many small duplicated rows', () => {
+    // 600 rows of 3 values from {-1, 0, 1, 2}: 64 distinct rows, so most rows repeat.
+    let state = 12345;
+    const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 16) % 4;
+    const data = Float32Array.from({ length: 600 * 3 }, () => next() - 1);
+    const matrix = { data, rows: 600, dim: 3 };
+    const reference: number[][] = [];
+    const grouped = new Set<number>();
+    for (let a = 0; a < 600; a++) {
+      if (grouped.has(a)) continue;
+      const group = [a];
+      for (let b = a + 1; b < 600; b++) if ([0, 1, 2].every((j) => data[a * 3 + j] === data[b * 3 + j])) group.push(b);
+      group.forEach((r) => grouped.add(r));
+      if (group.length > 1) reference.push(group);
+    }
+    expect(reference.length).toBe(64);
+    expect(duplicateRowGroups(matrix)).toEqual(reference);
+  });
 });
