@@ -41726,15 +41726,18 @@ function countZeroRows(matrix) {
 /**
  * Groups of rows with identical values (entry by entry, `===`, so +0 equals −0 and a row
  * with NaN equals nothing), each group ascending and the groups ordered by their first row.
- * Rows are bucketed by a 32-bit FNV-1a hash of their float32 bits (−0 hashed as +0) and
- * confirmed by comparing values, so hash collisions cannot merge different rows.
- * Time O(rows · dim) expected; memory O(rows).
+ * Rows are ordered by a 32-bit FNV-1a hash of their float32 bits (−0 hashed as +0), and
+ * rows of equal hash are confirmed by comparing values, so hash collisions cannot merge
+ * different rows. Time O(rows · dim + rows · log rows); memory a few bytes per row, in
+ * typed arrays (an object per row would grow the heap by hundreds of megabytes at a
+ * million rows).
  */
 function duplicateRowGroups(matrix) {
     const { data, rows, dim } = matrix;
     const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
-    const buckets = new Map();
-    const groups = [];
+    const hashes = new Int32Array(rows);
+    const finite = new Int32Array(rows);
+    let n = 0;
     for (let r = 0; r < rows; r++) {
         const start = r * dim;
         if (!rowIsFinite(data, start, dim))
@@ -41745,19 +41748,34 @@ function duplicateRowGroups(matrix) {
             for (let shift = 0; shift < 32; shift += 8)
                 hash = Math.imul(hash ^ ((word >>> shift) & 0xff), 0x01000193);
         }
-        let bucket = buckets.get(hash);
-        if (!bucket)
-            buckets.set(hash, (bucket = []));
-        const match = bucket.find((group) => rowsEqual(data, group[0] * dim, start, dim));
-        if (match)
-            match.push(r);
-        else {
-            const group = [r];
-            bucket.push(group);
-            groups.push(group);
-        }
+        hashes[r] = hash;
+        finite[n++] = r;
     }
-    return groups.filter((group) => group.length > 1);
+    const order = finite.subarray(0, n).sort((a, b) => hashes[a] - hashes[b] || a - b);
+    const groups = [];
+    for (let start = 0; start < n;) {
+        const hash = hashes[order[start]];
+        let end = start + 1;
+        while (end < n && hashes[order[end]] === hash)
+            end++;
+        if (end - start > 1) {
+            // Rows of one hash, ascending: each joins the first earlier group it equals.
+            const candidates = [];
+            for (let i = start; i < end; i++) {
+                const r = order[i];
+                const match = candidates.find((group) => rowsEqual(data, group[0] * dim, r * dim, dim));
+                if (match)
+                    match.push(r);
+                else
+                    candidates.push([r]);
+            }
+            for (const group of candidates)
+                if (group.length > 1)
+                    groups.push(group);
+        }
+        start = end;
+    }
+    return groups.sort((a, b) => a[0] - b[0]);
 }
 function rowsEqual(data, a, b, dim) {
     for (let j = 0; j < dim; j++)
