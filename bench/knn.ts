@@ -12,7 +12,9 @@
 // - by NumPy (normalise, `S = Q @ C.T`, `np.argpartition`, sort the 10), second line.
 // Two timings per engine: the search alone (normalise + top 10) and the whole neighbours
 // check of an embedding regression (read both spaces from disk, normalise, search, and the
-// metric: mean overlap of each query's neighbours between the two spaces).
+// metric: mean overlap of each query's neighbours between the two spaces). Then the command
+// itself (`model-gates embedding-regression` from dist/cli under Node 24) runs a neighbours
+// check over the same vectors as .npy files; its wall time and peak RSS are printed.
 //
 // Data kinds:
 // - uniform: values uniform in [-1, 1) (random pairs at cosine 0 ± 0.036);
