@@ -57714,7 +57714,7 @@ function shared(array, copy) {
  * a shared counter until none is left, so a thread slowed by other work simply takes fewer.
  * The vectors are shared through SharedArrayBuffers, never copied. The calling thread
  * scans too (its event loop waits meanwhile): a worker thread it would only wait for costs
- * about 11 MiB of its own heap and runtime.
+ * about 15 MiB of its own heap and runtime.
  */
 class Crew {
     workers;
