@@ -242,11 +242,11 @@ export class CommandSource implements EmbeddingSource {
         if (matrix.rows !== items.length) {
           throw new ConfigurationError(`${name}: the .npy array has ${matrix.rows} rows for ${items.length} input lines`);
         }
-        matrix = selectRows({ file: name, matrix }, items);
+        matrix = selectRows({ file: name, matrix }, items, true);
       } else {
         pending += decode(mode === 'unknown' ? Buffer.concat(stdoutChunks) : new Uint8Array(0), true);
         takeLines(true);
-        matrix = selectRows(collector.table(), items);
+        matrix = selectRows(collector.table(), items, true);
       }
       checkDimension(matrix, this.options.dimension, this.description);
     } catch (error) {

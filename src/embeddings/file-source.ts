@@ -97,15 +97,18 @@ export async function readVectorFile(path: string, displayPath: string): Promise
 }
 
 /**
- * Precomputed vectors from a file. The file is read by `check` or the first `embed` and kept
- * only until `embed` hands its rows over (the rows may be the file's own vectors, see
- * `selectRows`), so a run holds each file's vectors once; a later `embed` reads it again.
- * Never cached: the file is the cache.
+ * Precomputed vectors from a file. The file is read once, by `check` or the first `embed`,
+ * and every `embed` returns the rows for the requested ids in order (see `selectRows` for
+ * the rules). When those are all of the file's rows in order, the file's own vectors are
+ * handed over rather than copied and the file is forgotten (a run then holds them once); a
+ * later `embed` reads it again. Never cached: the file is the cache.
  */
 export class FileSource implements EmbeddingSource {
   readonly description: string;
   readonly cacheKey = null;
   private table?: Promise<VectorTable>;
+  /** Tables whose own vectors an `embed` returned: never handed over twice. */
+  private readonly handedOver = new WeakSet<VectorTable>();
 
   /**
    * @param path the file, relative to `workspace` unless absolute
@@ -128,8 +131,12 @@ export class FileSource implements EmbeddingSource {
   async embed(items: readonly TextItem[], options: EmbedOptions): Promise<Matrix> {
     options.signal?.throwIfAborted();
     const table = await this.load();
-    const matrix = selectRows(table, items);
-    this.table = undefined;
+    const matrix = selectRows(table, items, !this.handedOver.has(table));
+    if (matrix.data.buffer === table.matrix.data.buffer) {
+      // The caller owns these vectors now (and may normalise them in place).
+      this.handedOver.add(table);
+      this.table = undefined;
+    }
     options.onProgress?.(items.length, items.length);
     return matrix;
   }

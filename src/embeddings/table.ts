@@ -92,15 +92,16 @@ export function rowsFor(table: VectorTable, items: readonly TextItem[]): Int32Ar
 
 /**
  * Rows of the table for the requested items, in the items' order (see `rowsFor` for the
- * rules). When the table holds exactly those rows in that order, its own matrix is returned
- * rather than a copy: the vectors of a large corpus are gigabytes. A copy is made in shared
- * memory, which the neighbour search reads without copying it again.
+ * rules). With `handOver`, when the table holds exactly those rows in that order, its own
+ * matrix is returned rather than a copy (the vectors of a large corpus are gigabytes): the
+ * caller then owns them and must not use the table again. A copy is made in shared memory,
+ * which the neighbour search reads without copying it again.
  */
-export function selectRows(table: VectorTable, items: readonly TextItem[]): Matrix {
+export function selectRows(table: VectorTable, items: readonly TextItem[], handOver = false): Matrix {
   const rows = rowsFor(table, items);
   const { matrix } = table;
   const { dim } = matrix;
-  if (matrix.rows === items.length && rows.every((row, i) => row === i)) return { data: matrix.data.subarray(0, items.length * dim), rows: items.length, dim };
+  if (handOver && matrix.rows === items.length && rows.every((row, i) => row === i)) return { data: matrix.data.subarray(0, items.length * dim), rows: items.length, dim };
   const out = sharedFloat32(items.length * dim);
   rows.forEach((row, i) => out.set(matrix.data.subarray(row * dim, (row + 1) * dim), i * dim));
   return { data: out, rows: items.length, dim };

@@ -82,12 +82,13 @@ class Crew {
       // worker's heap holds counts against the memory budget (peak RSS ≤ 1.3 × the corpora).
       const worker = new Worker(workerSource, { eval: true, workerData: { module, kind }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
       worker.unref();
-      worker.on('message', (message: { done?: Done; error?: string }) => {
+      worker.on('message', (message: { done?: Done; error?: string; stack?: string }) => {
         const entry = this.pending.get(worker);
         this.pending.delete(worker);
         worker.unref();
+        // A task's error reads the same whichever thread ran the task.
         if (message.error === undefined) entry?.resolve(message.done ?? []);
-        else entry?.reject(new Error(`neighbour-search worker failed: ${message.error}`));
+        else entry?.reject(new Error(message.error, { cause: message.stack }));
       });
       worker.on('error', (error) => {
         this.broken ??= error;

@@ -14,6 +14,7 @@ parentPort?.on('message', (message: { tasks: Task[]; claim: Int32Array }) => {
     const transfer = done.flatMap(({ result }) => (result ? [result.counts.buffer as ArrayBuffer, result.indices.buffer as ArrayBuffer, result.scores.buffer as ArrayBuffer] : []));
     parentPort?.postMessage({ done }, transfer);
   } catch (error) {
-    parentPort?.postMessage({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    // The message alone, as the calling thread would throw it; the stack travels as the cause.
+    parentPort?.postMessage(error instanceof Error ? { error: error.message, stack: error.stack } : { error: String(error) });
   }
 });

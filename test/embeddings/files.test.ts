@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource, readVectorFile } from '../../src/embeddings/file-source.js';
@@ -256,7 +256,7 @@ describe('file sources', () => {
     expect((await configurationError(() => embedFile('absent.npy', ['a']))).message).toMatch(/vectors file not found: absent\.npy/);
   });
 
-  it('reports progress, reads the file once for check and embed, and keeps nothing after embed', async () => {
+  it('reports progress, reads the file once, and forgets it once its own vectors are handed over', async () => {
     await folder.file('once.jsonl', jsonlText(['a', 'b'], [[1], [2]]));
     const source = new FileSource('once.jsonl', folder.dir);
     const seen: [number, number][] = [];
@@ -264,8 +264,27 @@ describe('file sources', () => {
     await folder.file('once.jsonl', 'garbage');
     expect(rowsOf(await source.embed(items('b'), { log: silentLogger, onProgress: (d, t) => seen.push([d, t]) }))).toEqual([[2]]);
     expect(seen).toEqual([[1, 1]]);
-    // The vectors were handed over: a second embed reads the file again.
+    // All rows in order: the file's own vectors are handed over, and the file forgotten.
+    expect(rowsOf(await source.embed(items('a', 'b'), options))).toEqual([[1], [2]]);
     expect((await configurationError(() => source.embed(items('b'), options))).message).toMatch(/once\.jsonl/);
+  });
+
+  it('hands its own vectors over once: concurrent embeds of every row get arrays of their own', async () => {
+    await folder.file('twice.npy', npyBytes(A));
+    const source = new FileSource('twice.npy', folder.dir);
+    const [first, second] = await Promise.all([source.embed(items('x', 'y', 'z'), options), source.embed(items('x', 'y', 'z'), options)]);
+    expect(first.data.buffer).not.toBe(second.data.buffer);
+    expect(rowsOf(first)).toEqual(A);
+    expect(rowsOf(second)).toEqual(A);
+  });
+
+  it('reads a pipe to its end (it has no size to read up to)', async () => {
+    const fifo = `${folder.dir}/piped.npy`;
+    execFileSync('mkfifo', [fifo]);
+    // The writer blocks until the reader opens the pipe.
+    const writing = writeFile(fifo, npyBytes(A));
+    expect(await embedFile('piped.npy', ['x', 'y', 'z'])).toEqual(A);
+    await writing;
   });
 
   it('hands over the vectors of the file itself when they are the requested rows in order, else a copy', async () => {
@@ -274,12 +293,13 @@ describe('file sources', () => {
     const table = await readVectorFile(`${folder.dir}/own.npy`, 'own.npy');
     // Read straight into shared memory, which the neighbour search's threads use as it is.
     expect(table.matrix.data.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(selectRows(table, items('a', 'b', 'c')).data.buffer).toBe(table.matrix.data.buffer);
-    const reordered = selectRows(table, items('b', 'a', 'c'));
+    expect(selectRows(table, items('a', 'b', 'c'), true).data.buffer).toBe(table.matrix.data.buffer);
+    expect(selectRows(table, items('a', 'b', 'c')).data.buffer).not.toBe(table.matrix.data.buffer);
+    const reordered = selectRows(table, items('b', 'a', 'c'), true);
     expect(reordered.data.buffer).not.toBe(table.matrix.data.buffer);
     expect(reordered.data.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(rowsOf(reordered)).toEqual([A[1], A[0], A[2]]);
-    expect(selectRows(table, items('a', 'b')).data.buffer).not.toBe(table.matrix.data.buffer);
+    expect(selectRows(table, items('a', 'b'), true).data.buffer).not.toBe(table.matrix.data.buffer);
   });
 
   it('parseNpy rejects what encodeNpy never writes: an unknown version', () => {
