@@ -39,6 +39,8 @@ function locate(file: string, lines: Int32Array | undefined, row: number): Sourc
 
 /** Id indexes of tables already checked, so repeated lookups in one file index it once. */
 const idIndexes = new WeakMap<VectorTable, Map<string, number>>();
+/** The rows last found in a table and the items they were found for: a source's check and its embed of the same items scan the vectors once. */
+const lastRows = new WeakMap<VectorTable, { items: readonly TextItem[]; rows: Int32Array }>();
 
 /**
  * The table's row for each requested item, in the items' order. With ids, a requested id
@@ -47,6 +49,8 @@ const idIndexes = new WeakMap<VectorTable, Map<string, number>>();
  * is an error naming the id.
  */
 export function rowsFor(table: VectorTable, items: readonly TextItem[]): Int32Array {
+  const last = lastRows.get(table);
+  if (last?.items === items) return last.rows;
   const { file, matrix, ids, lines } = table;
   const { dim } = matrix;
   let rowOf: (i: number) => number;
@@ -87,6 +91,7 @@ export function rowsFor(table: VectorTable, items: readonly TextItem[]): Int32Ar
     }
     rows[i] = row;
   }
+  lastRows.set(table, { items, rows });
   return rows;
 }
 

@@ -24,6 +24,7 @@ import {
   type ReleaseLineage,
 } from '../ledger/types.js';
 import { promotionSnapshot } from '../monitor/snapshot.js';
+import type { MonitorSnapshot } from '../monitor/types.js';
 import { readResults } from '../results/store.js';
 import type { Result } from '../results/types.js';
 import { openSwitch, switchTokenInput, type SwitchServices } from '../serving/open.js';
@@ -474,9 +475,10 @@ function recordTooLarge(record: LedgerRecord, ledger: Ledger): string | null {
   const limit = ledger.maxRecordBytes - RECORD_HEADROOM_BYTES;
   if (bytes <= limit) return null;
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-  const snapshot = record.snapshot?.inline as { dimension?: number; vectors?: unknown[]; pairs?: unknown[]; triplets?: unknown[]; retrieval?: { queries: unknown[] } | null } | undefined;
+  // A promotion's record carries the snapshot this command took.
+  const snapshot = record.snapshot?.inline as MonitorSnapshot | undefined;
   const parts = snapshot
-    ? `; its monitor snapshot takes ${kib(Buffer.byteLength(JSON.stringify(record.snapshot)))}: ${snapshot.vectors?.length ?? 0} probe vectors of ${snapshot.dimension ?? 0} dimensions, ${snapshot.pairs?.length ?? 0} pair, ${snapshot.triplets?.length ?? 0} triplet and ${snapshot.retrieval?.queries.length ?? 0} query scores. Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`
+    ? `; its monitor snapshot takes ${kib(Buffer.byteLength(JSON.stringify(record.snapshot)))}: ${snapshot.vectors.length} probe vectors of ${snapshot.dimension} dimensions, ${snapshot.pairs.length} pair, ${snapshot.triplets.length} triplet and ${snapshot.retrieval?.queries.length ?? 0} query scores. Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`
     : '';
   return `the ledger record of ${record.model} ${record.version} is ${kib(bytes)}; ${ledger.label} keeps records up to ${kib(ledger.maxRecordBytes)}, and a promotion may take ${kib(limit)} (the rest is room for later stages and a rollback)${parts}`;
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSource, readVectorFile } from '../../src/embeddings/file-source.js';
 import { encodeNpy, parseNpy } from '../../src/embeddings/npy.js';
-import { selectRows } from '../../src/embeddings/table.js';
+import { rowsFor, selectRows } from '../../src/embeddings/table.js';
 import type { TextItem } from '../../src/embeddings/types.js';
 import { ConfigurationError } from '../../src/io/errors.js';
 import { silentLogger } from '../../src/io/log.js';
@@ -285,6 +285,19 @@ describe('file sources', () => {
     const writing = writeFile(fifo, npyBytes(A));
     expect(await embedFile('piped.npy', ['x', 'y', 'z'])).toEqual(A);
     await writing;
+  });
+
+  it('finds the rows of the same items once (a check and the embed that follows it scan the vectors once)', async () => {
+    await folder.file('memo.npy', npyBytes(A));
+    const table = await readVectorFile(`${folder.dir}/memo.npy`, 'memo.npy');
+    const requested = items('x', 'y', 'z');
+    const rows = rowsFor(table, requested);
+    expect([...rows]).toEqual([0, 1, 2]);
+    expect(rowsFor(table, requested)).toBe(rows);
+    // Other items (even with the same ids) are looked up afresh: a NaN written since is found.
+    table.matrix.data[4] = Number.NaN;
+    expect(rowsFor(table, requested)).toBe(rows);
+    expect(() => rowsFor(table, items('x', 'y', 'z'))).toThrow(/non-finite value \(NaN\) at position 1/);
   });
 
   it('hands over the vectors of the file itself when they are the requested rows in order, else a copy', async () => {

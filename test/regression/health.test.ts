@@ -76,47 +76,32 @@ describe('health figures', () => {
   });
 });
 
-describe('the engine with unusable vectors', () => {
-  it('reports health as failing and the other checks as errors, without computing them', async () => {
-    const suite: Suite = {
-      file: 'suite.yml',
-      definition: { name: 'tiny', texts: 't', checks: { pairs: { file: 'p' } } },
-      texts: ['a', 'b', 'c'].map((id) => ({ id, text: id, segment: null })),
-      pairs: [
-        { id: 'a|b', a: 0, b: 1, label: 'related', segment: null },
-        { id: 'a|c', a: 0, b: 2, label: 'unrelated', segment: null },
-      ],
-    };
-    const source = (m: Matrix): EmbeddingSource => ({ description: 'memory', cacheKey: null, embed: async () => m });
-    const { assembled } = await runRegression({
-      suite,
-      production: source(matrix([[1, 0], [0.9, 0.1], [0, 1]])),
-      candidate: source(matrix([[1, 0], [Number.NaN, 0.1], [0, 1]])),
-      contractDimension: 2,
-      config: {},
-      search: jsNeighbourSearch(),
-      log: new MemoryLogger(),
-    });
+describe('the engine', () => {
+  const suite: Suite = {
+    file: 'suite.yml',
+    definition: { name: 'tiny', texts: 't', checks: { pairs: { file: 'p' } } },
+    texts: ['a', 'b', 'c'].map((id) => ({ id, text: id, segment: null })),
+    pairs: [
+      { id: 'a|b', a: 0, b: 1, label: 'related', segment: null },
+      { id: 'a|c', a: 0, b: 2, label: 'unrelated', segment: null },
+    ],
+  };
+  const source = (m: Matrix): EmbeddingSource => ({ description: 'memory', cacheKey: null, embed: async () => m });
+  const run = (production: Matrix, candidate: Matrix) =>
+    runRegression({ suite, production: source(production), candidate: source(candidate), contractDimension: 2, config: {}, search: jsNeighbourSearch(), log: new MemoryLogger() });
+
+  it('with unusable vectors reports health as failing and the other checks as errors, without computing them', async () => {
+    const { assembled } = await run(matrix([[1, 0], [0.9, 0.1], [0, 1]]), matrix([[1, 0], [Number.NaN, 0.1], [0, 1]]));
     expect(assembled.verdict).toBe('error');
     expect(assembled.checks.map((c) => [c.id, c.verdict])).toEqual([['pairs', 'error'], ['health', 'fail']]);
     expect(assembled.checks[0]!.summary).toMatch(/NaN/);
   });
-});
 
-describe('the engine holds each space once', () => {
-  it('normalises vectors in shared memory in place, after measuring their health from the raw values, and leaves others as they are', async () => {
-    const suite: Suite = {
-      file: 'suite.yml',
-      definition: { name: 'tiny', texts: 't', checks: { pairs: { file: 'p' } } },
-      texts: ['a', 'b', 'c'].map((id) => ({ id, text: id, segment: null })),
-      pairs: [{ id: 'a|b', a: 0, b: 1, label: 'related', segment: null }],
-    };
-    const rows = [3, 4, 0, 2, 5, 0];
+  it('holds each space once: normalises vectors in shared memory in place, after measuring their health from the raw values, and leaves others as they are', async () => {
     const production = { data: sharedFloat32(6), rows: 3, dim: 2 };
-    production.data.set(rows);
+    production.data.set([3, 4, 0, 2, 5, 0]);
     const candidate = { data: Float32Array.from([6, 8, 0, 1, 1, 0]), rows: 3, dim: 2 };
-    const source = (m: Matrix): EmbeddingSource => ({ description: 'memory', cacheKey: null, embed: async () => m });
-    const { details } = await runRegression({ suite, production: source(production), candidate: source(candidate), contractDimension: 2, config: {}, search: jsNeighbourSearch(), log: new MemoryLogger() });
+    const { details } = await run(production, candidate);
     expect([...production.data]).toEqual([0.6, 0.8, 0, 1, 1, 0].map(Math.fround));
     expect([...candidate.data]).toEqual([6, 8, 0, 1, 1, 0]);
     // Norms 5, 2, 5 and 10, 1, 1: measured before the vectors were normalised.
