@@ -46815,9 +46815,10 @@ function checkHeaders(zip) {
         if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL_FILE_HEADER)
             throw new ZipError('corrupt central directory');
         const nameLength = zip.readUInt16LE(at + 28);
+        const flags = zip.readUInt16LE(at + 8);
         // Names are UTF-8 when flag bit 11 says so, else code page 437, which fflate reads as latin-1.
-        const name = zip.toString(zip.readUInt16LE(at + 8) & 0x800 ? 'utf8' : 'latin1', at + 46, at + 46 + nameLength);
-        if (zip.readUInt16LE(at + 8) & 1)
+        const name = zip.toString(flags & 0x800 ? 'utf8' : 'latin1', at + 46, at + 46 + nameLength);
+        if (flags & 1)
             throw new ZipError(`entry '${name}' is encrypted`);
         const local = zip.readUInt32LE(at + 42);
         if (local + 30 > zip.length || zip.readUInt32LE(local) !== LOCAL_FILE_HEADER)

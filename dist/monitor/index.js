@@ -38690,6 +38690,8 @@ function locate(file, lines, row) {
 }
 /** Id indexes of tables already checked, so repeated lookups in one file index it once. */
 const idIndexes = new WeakMap();
+/** The rows last found in a table and the items they were found for: a source's check and its embed of the same items scan the vectors once. */
+const lastRows = new WeakMap();
 /**
  * The table's row for each requested item, in the items' order. With ids, a requested id
  * missing from the file is an error naming it; without ids, the file must have exactly one
@@ -38697,6 +38699,9 @@ const idIndexes = new WeakMap();
  * is an error naming the id.
  */
 function rowsFor(table, items) {
+    const last = lastRows.get(table);
+    if (last?.items === items)
+        return last.rows;
     const { file, matrix, ids, lines } = table;
     const { dim } = matrix;
     let rowOf;
@@ -38735,6 +38740,7 @@ function rowsFor(table, items) {
         }
         rows[i] = row;
     }
+    lastRows.set(table, { items, rows });
     return rows;
 }
 /**

@@ -41791,6 +41791,8 @@ function locate(file, lines, row) {
 }
 /** Id indexes of tables already checked, so repeated lookups in one file index it once. */
 const idIndexes = new WeakMap();
+/** The rows last found in a table and the items they were found for: a source's check and its embed of the same items scan the vectors once. */
+const lastRows = new WeakMap();
 /**
  * The table's row for each requested item, in the items' order. With ids, a requested id
  * missing from the file is an error naming it; without ids, the file must have exactly one
@@ -41798,6 +41800,9 @@ const idIndexes = new WeakMap();
  * is an error naming the id.
  */
 function rowsFor(table, items) {
+    const last = lastRows.get(table);
+    if (last?.items === items)
+        return last.rows;
     const { file, matrix, ids, lines } = table;
     const { dim } = matrix;
     let rowOf;
@@ -41836,6 +41841,7 @@ function rowsFor(table, items) {
         }
         rows[i] = row;
     }
+    lastRows.set(table, { items, rows });
     return rows;
 }
 /**
@@ -53289,9 +53295,10 @@ function recordTooLarge(record, ledger) {
     if (bytes <= limit)
         return null;
     const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+    // A promotion's record carries the snapshot this command took.
     const snapshot = record.snapshot?.inline;
     const parts = snapshot
-        ? `; its monitor snapshot takes ${kib(Buffer.byteLength(JSON.stringify(record.snapshot)))}: ${snapshot.vectors?.length ?? 0} probe vectors of ${snapshot.dimension ?? 0} dimensions, ${snapshot.pairs?.length ?? 0} pair, ${snapshot.triplets?.length ?? 0} triplet and ${snapshot.retrieval?.queries.length ?? 0} query scores. Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`
+        ? `; its monitor snapshot takes ${kib(Buffer.byteLength(JSON.stringify(record.snapshot)))}: ${snapshot.vectors.length} probe vectors of ${snapshot.dimension} dimensions, ${snapshot.pairs.length} pair, ${snapshot.triplets.length} triplet and ${snapshot.retrieval?.queries.length ?? 0} query scores. Use a probe suite with fewer pairs, triplets or retrieval queries for monitor-probes, or a file ledger`
         : '';
     return `the ledger record of ${record.model} ${record.version} is ${kib(bytes)}; ${ledger.label} keeps records up to ${kib(ledger.maxRecordBytes)}, and a promotion may take ${kib(limit)} (the rest is room for later stages and a rollback)${parts}`;
 }
